@@ -1,0 +1,69 @@
+import {
+  type AnyPgColumn,
+  index,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { channels } from './channels';
+import { workspaces } from './tenancy';
+
+/** A person messages are sent to. */
+export const contacts = pgTable(
+  'contacts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    firstName: text('first_name'),
+    lastName: text('last_name'),
+    email: text('email'),
+    /** E.164 */
+    phone: text('phone'),
+    /** ISO 3166-1 alpha-2 */
+    country: text('country'),
+    /** BCP 47 */
+    language: text('language'),
+    customFields: jsonb('custom_fields').$type<Record<string, string>>().notNull().default({}),
+    /** The channel the contact last wrote in on; used by "Last Interacted Channel". */
+    lastInteractedChannelId: uuid('last_interacted_channel_id').references(
+      (): AnyPgColumn => channels.id,
+      { onDelete: 'set null' },
+    ),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('contacts_workspace_idx').on(t.workspaceId, t.createdAt),
+    index('contacts_workspace_email_idx').on(t.workspaceId, t.email),
+  ],
+);
+
+/** The contact's address on one channel (phone, email, PSID, chat id...). */
+export const contactIdentities = pgTable(
+  'contact_identities',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contacts.id, { onDelete: 'cascade' }),
+    channelId: uuid('channel_id')
+      .notNull()
+      .references(() => channels.id, { onDelete: 'cascade' }),
+    address: text('address').notNull(),
+    /** When the contact last wrote in on this channel: opens the 24 h window on WhatsApp/Messenger. */
+    lastInboundAt: timestamp('last_inbound_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('contact_identities_contact_channel_uq').on(t.contactId, t.channelId),
+    uniqueIndex('contact_identities_channel_address_uq').on(t.channelId, t.address),
+  ],
+);

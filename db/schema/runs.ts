@@ -1,0 +1,123 @@
+import {
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { channels } from './channels';
+import { contacts } from './contacts';
+import { workspaces } from './tenancy';
+import { workflows, workflowVersions } from './workflows';
+
+/**
+ * One contact's journey through one published workflow version.
+ * `stepVisit` counts step executions so that a delivery key (run, step, visit) is unique even
+ * when a graph visits a step twice in future designs.
+ */
+export const runs = pgTable(
+  'runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    workflowId: uuid('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    versionId: uuid('version_id')
+      .notNull()
+      .references(() => workflowVersions.id, { onDelete: 'restrict' }),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contacts.id, { onDelete: 'cascade' }),
+    /** 'active' | 'completed' | 'exited' */
+    status: text('status').$type<'active' | 'completed' | 'exited'>().notNull().default('active'),
+    currentStepId: uuid('current_step_id'),
+    stepVisit: integer('step_visit').notNull().default(0),
+    exitReason: text('exit_reason'),
+    triggerVariables: jsonb('trigger_variables')
+      .$type<Record<string, string>>()
+      .notNull()
+      .default({}),
+    /** When the current step may run (waits set this in the future). */
+    dueAt: timestamp('due_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Set when a queue message for the current step was sent; the sweep re-enqueues stale ones. */
+    enqueuedAt: timestamp('enqueued_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    endedAt: timestamp('ended_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('runs_workspace_idx').on(t.workspaceId, t.createdAt),
+    index('runs_active_due_idx').on(t.status, t.dueAt),
+  ],
+);
+
+/** One attempt-set to send one message: unique per (run, step, visit). */
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id, { onDelete: 'cascade' }),
+    stepId: uuid('step_id').notNull(),
+    visit: integer('visit').notNull(),
+    channelId: uuid('channel_id').references(() => channels.id, { onDelete: 'set null' }),
+    /** 'queued' | 'sending' | 'sent' | 'failed' */
+    status: text('status')
+      .$type<'queued' | 'sending' | 'sent' | 'failed'>()
+      .notNull()
+      .default('queued'),
+    reasonCode: text('reason_code'),
+    reasonDetail: text('reason_detail'),
+    attempts: integer('attempts').notNull().default(0),
+    providerMessageId: text('provider_message_id'),
+    /** Short human summary of what was sent (first characters of the rendered text). */
+    contentSummary: text('content_summary'),
+    /** The email Message-ID (equal for every attempt of this delivery). */
+    messageIdHeader: text('message_id_header'),
+    /** A claim: while in the future, another consumer leaves this delivery alone. */
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('deliveries_run_step_visit_uq').on(t.runId, t.stepId, t.visit),
+    index('deliveries_workspace_idx').on(t.workspaceId, t.createdAt),
+  ],
+);
+
+/**
+ * Email threading: every email one workflow sends one contact on one channel joins one thread,
+ * across runs. `messageIds` lists the thread's Message-IDs in send order (for `References`).
+ */
+export const emailThreads = pgTable(
+  'email_threads',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    workflowId: uuid('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contacts.id, { onDelete: 'cascade' }),
+    channelId: uuid('channel_id')
+      .notNull()
+      .references(() => channels.id, { onDelete: 'cascade' }),
+    messageIds: text('message_ids').array().notNull().default([]),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('email_threads_key_uq').on(t.workflowId, t.contactId, t.channelId)],
+);

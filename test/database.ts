@@ -1,0 +1,56 @@
+import { connect } from 'node:net';
+import pg from 'pg';
+import { migrateDatabase } from '../db/migrate';
+
+/** The server tests use unless TEST_POSTGRES_URL names another (see README, "Testing"). */
+const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export interface TestDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+function reachable(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port || 5432), hostname);
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** A fresh database per run, so parallel runs on one machine never see each other's rows. */
+export async function startTestDatabase(): Promise<TestDatabase> {
+  const serverUrl = process.env.TEST_POSTGRES_URL ?? DEFAULT_SERVER_URL;
+  if (!(await reachable(serverUrl))) {
+    const { startEmbeddedPostgres } = await import('../scripts/embedded-postgres');
+    const embedded = await startEmbeddedPostgres({ dataDir: 'memory://' });
+    await migrateDatabase(embedded.url);
+    return { url: embedded.url, stop: embedded.stop };
+  }
+  const name = `sendflow_test_${Date.now()}_${process.pid}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  await migrateDatabase(url.toString());
+  return {
+    url: url.toString(),
+    async stop() {
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}

@@ -1,0 +1,141 @@
+import type { ChannelType } from './channel-types';
+
+/**
+ * The shapes of workflow definitions. These are plain data: they are stored as JSON in
+ * Postgres, validated by api/, and executed by edge/.
+ */
+
+export const STEP_TYPES = ['send_message', 'wait'] as const;
+export type StepType = (typeof STEP_TYPES)[number];
+
+/** Most characters a text message may have, counted after snippets are expanded. */
+export const MAX_TEXT_LENGTH = 2000;
+
+export type ChannelSelector = { kind: 'last_interacted' } | { kind: 'specific'; channelId: string };
+
+export interface TextContent {
+  type: 'text';
+  text: string;
+}
+
+export interface MediaContent {
+  type: 'media';
+  fileId: string;
+  caption?: string | null;
+}
+
+/** A pre-approved WhatsApp template; the only thing WhatsApp sends outside the 24 h window. */
+export interface WhatsAppTemplateContent {
+  type: 'whatsapp_template';
+  templateName: string;
+  languageCode: string;
+  /** Body parameters in order ({{1}}, {{2}}...); each may contain variables. */
+  parameters: string[];
+}
+
+/** Messenger message tags allow sending outside the 24 h window for a few purposes. */
+export const MESSENGER_TAGS = [
+  'CONFIRMED_EVENT_UPDATE',
+  'POST_PURCHASE_UPDATE',
+  'ACCOUNT_UPDATE',
+  'HUMAN_AGENT',
+] as const;
+export type MessengerTag = (typeof MESSENGER_TAGS)[number];
+
+export interface MessengerTaggedContent {
+  type: 'messenger_tagged';
+  tag: MessengerTag;
+  text: string;
+}
+
+export type DefaultMessage = TextContent | MediaContent;
+export type MessageContent =
+  | TextContent
+  | MediaContent
+  | WhatsAppTemplateContent
+  | MessengerTaggedContent;
+
+export interface ChannelResponse {
+  channelId: string;
+  content: MessageContent;
+}
+
+/** Inline run of rich text. `text` may contain variables and snippet references. */
+export interface RichTextSpan {
+  text: string;
+  bold?: boolean;
+  italic?: boolean;
+  underline?: boolean;
+  link?: string | null;
+}
+
+export type RichTextBlock =
+  | { type: 'paragraph'; spans: RichTextSpan[] }
+  | { type: 'heading'; level: 1 | 2 | 3; spans: RichTextSpan[] }
+  | { type: 'list'; ordered: boolean; items: RichTextSpan[][] };
+
+export interface EmailContent {
+  /** Blank subject is sent when absent. May contain variables. */
+  subject?: string | null;
+  /** Rich-text body; when absent the chosen message content is used as the body. */
+  body?: RichTextBlock[] | null;
+}
+
+export interface SendMessageConfig {
+  channel: ChannelSelector;
+  defaultMessage: DefaultMessage;
+  channelResponses: ChannelResponse[];
+  email?: EmailContent | null;
+  /** "Add Message Failure Branch": on → failures go to the step's failure branch; off → exit. */
+  failureBranchEnabled: boolean;
+}
+
+export interface WaitConfig {
+  /** How long to wait before the next step. */
+  seconds: number;
+}
+
+export type StepConfig = SendMessageConfig | WaitConfig;
+
+/** One step as frozen into a published version. */
+export interface GraphStep {
+  id: string;
+  type: StepType;
+  name?: string | null;
+  config: StepConfig;
+  nextStepId: string | null;
+  failureStepId: string | null;
+}
+
+/** A published workflow's frozen graph. */
+export interface WorkflowGraph {
+  entryStepId: string;
+  steps: GraphStep[];
+}
+
+export interface PublishIssue {
+  code: string;
+  message: string;
+  stepId?: string | null;
+}
+
+/** What publishing found: errors block the publish, warnings (e.g. unknown variables) do not. */
+export interface PublishReport {
+  errors: PublishIssue[];
+  warnings: PublishIssue[];
+}
+
+/** Reason codes recorded on failed deliveries (see DESIGN.md, "Failures the step must recognise"). */
+export const FAILURE_REASONS = [
+  'no_associated_channel',
+  'channel_not_connected',
+  'credentials_rejected',
+  'messaging_window_closed',
+  'rate_limited',
+  'network',
+  'rejected_by_provider',
+  'content_invalid',
+] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+export type { ChannelType };
