@@ -1,0 +1,14 @@
+import type { Database } from '../db/client';
+import type { CredentialCipher } from './credentials';
+
+/** What an API key may do: `admin` reads and writes; `read` (partners) only reads. */
+export type Scope = 'admin' | 'read';
+
+/** Per-request GraphQL context: everything a resolver needs, scoped to one workspace. */
+export interface ApiContext {
+  db: Database;
+  workspaceId: string;
+  apiKeyId: string;
+  scopes: ReadonlySet<Scope>;
+  credentials: CredentialCipher;
+}

@@ -1,0 +1,35 @@
+/**
+ * Codes for rejected input. Clients switch on these; keep them stable.
+ * `UNKNOWN_VARIABLE` is only ever a publish warning.
+ */
+export const VALIDATION_CODES = [
+  'TEXT_TOO_LONG',
+  'TEXT_EMPTY',
+  'UNKNOWN_SNIPPET',
+  'UNKNOWN_FILE',
+  'CHANNEL_NOT_FOUND',
+  'CHANNEL_NOT_CONNECTED',
+  'UNSUPPORTED_MESSAGE_TYPE',
+  'DUPLICATE_CHANNEL_RESPONSE',
+  'FAILURE_TARGET_REQUIRED',
+  'FAILURE_TARGET_INVALID',
+  'STEP_NOT_IN_WORKFLOW',
+  'INVALID_EMAIL',
+  'INVALID_PHONE',
+  'INVALID_URL',
+  'INVALID_VALUE',
+  'GRAPH_EMPTY',
+  'GRAPH_UNREACHABLE_STEP',
+  'GRAPH_DANGLING_EDGE',
+  'GRAPH_CYCLE',
+  'UNKNOWN_VARIABLE',
+] as const;
+export type ValidationCode = (typeof VALIDATION_CODES)[number];
+
+/** One problem with an input, located by a dotted path into it (e.g. `defaultMessage.text`). */
+export interface ValidationIssue {
+  code: ValidationCode;
+  path: string;
+  message: string;
+  stepId?: string | null;
+}
