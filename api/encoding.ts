@@ -1,0 +1,46 @@
+/**
+ * Byte/text encodings built on web-standard globals (`btoa`, `atob`, `TextEncoder`) so that the
+ * same code runs in Node 20 and workerd without Buffer.
+ */
+
+/** Encodes bytes as unpadded base64url (RFC 4648 §5). */
+export function toBase64Url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** Decodes base64 or base64url, padded or not; throws on characters outside both alphabets. */
+export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
+  const normalized = text.replace(/-/g, '+').replace(/_/g, '/');
+  const padded = normalized + '='.repeat((4 - (normalized.length % 4)) % 4);
+  const binary = atob(padded);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Lowercase hex of bytes. */
+export function toHex(bytes: Uint8Array): string {
+  let hex = '';
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
+
+/** `count` bytes from the platform CSPRNG. */
+export function randomBytes(count: number): Uint8Array<ArrayBuffer> {
+  return crypto.getRandomValues(new Uint8Array(count));
+}
+
+/**
+ * Compares two strings in time that depends only on their lengths, so that an attacker cannot
+ * learn a stored hash byte by byte from response timings.
+ */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = new TextEncoder().encode(a);
+  const right = new TextEncoder().encode(b);
+  let difference = left.length ^ right.length;
+  const length = Math.max(left.length, right.length);
+  for (let i = 0; i < length; i++) difference |= (left[i] ?? 0) ^ (right[i] ?? 0);
+  return difference === 0;
+}

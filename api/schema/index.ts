@@ -1,0 +1,10 @@
+/**
+ * Every schema module, imported for its side effect of adding types and fields to the one
+ * builder (api/builder.ts). api/server.ts imports this file and then builds the schema.
+ *
+ * Keep this a plain list of side-effect imports, one per line; error types come first because
+ * mutations in the other modules list them in their `errors` option.
+ */
+import './error';
+import './workspace';
+import './api-key';

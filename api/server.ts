@@ -1,0 +1,49 @@
+import type { GraphQLSchema } from 'graphql';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { Database } from '../db/client';
+import type { Principal } from './auth';
+import { builder } from './builder';
+import type { ApiContext } from './context';
+import { CredentialCipher } from './credentials';
+import './schema';
+import { useApiKeyAuth } from './use-api-key-auth';
+
+/** What the API needs from its host (the Worker, the start script, tests). */
+export interface ApiDeps {
+  db: Database;
+  /** Base64 32-byte AES key for channel credentials (see api/credentials.ts). */
+  credentialsKey: string;
+  /** Turns introspection and GraphiQL off. */
+  production?: boolean;
+  graphqlEndpoint?: string;
+}
+
+export type ApiServer = YogaServerInstance<Record<string, unknown>, ApiContext>;
+
+const DEFAULT_ENDPOINT = '/graphql';
+let schema: GraphQLSchema | undefined;
+
+/** The GraphQL schema, built once per module instance (building walks every type). */
+export function apiSchema(): GraphQLSchema {
+  schema ??= builder.toSchema();
+  return schema;
+}
+
+/** Builds the GraphQL server: schema, API key auth and a per-request workspace context. */
+export function createApi(deps: ApiDeps): ApiServer {
+  const credentials = new CredentialCipher(deps.credentialsKey);
+  const principals = new WeakMap<Request, Principal>();
+  return createYoga<Record<string, unknown>, ApiContext>({
+    schema: apiSchema(),
+    graphqlEndpoint: deps.graphqlEndpoint ?? DEFAULT_ENDPOINT,
+    graphiql: !deps.production,
+    landingPage: false,
+    plugins: [useApiKeyAuth(deps.db, principals)],
+    context: function apiContext({ request }): ApiContext {
+      const principal = principals.get(request);
+      // onRequestParse always runs first; reaching here without a principal is a bug.
+      if (!principal) throw new Error('Request reached execution without authentication');
+      return { db: deps.db, credentials, ...principal };
+    },
+  });
+}
