@@ -1,0 +1,109 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Miniflare, type WorkerOptions } from 'miniflare';
+import { startWsProxy } from '../db/ws-proxy';
+import { bundleWorker, COMPATIBILITY_DATE, COMPATIBILITY_FLAGS } from '../scripts/worker-bundle';
+
+export interface StartWorkerOptions {
+  /** The Worker entry, a TypeScript file exporting the handler object (e.g. `edge/worker.ts`). */
+  entry: string;
+  /** Env bindings: strings become text vars, other JSON values JSON vars. */
+  bindings?: Record<string, unknown>;
+  /** Queue producer bindings: `{ DISPATCH_QUEUE: 'sendflow-dispatch' }` (binding → queue). */
+  queueProducers?: WorkerOptions['queueProducers'];
+  /**
+   * Queue consumers: `{ 'sendflow-dispatch': { maxBatchSize, maxBatchTimeout, maxRetries,
+   * deadLetterQueue } }`. Miniflare then delivers batches to the entry's `queue` handler.
+   */
+  queueConsumers?: WorkerOptions['queueConsumers'];
+  /** Enables `/cdn-cgi/handler/scheduled` (and `triggerScheduled`) for the `scheduled` handler. */
+  scheduled?: boolean;
+  /** Listen on this port (default: a free one). */
+  port?: number;
+  /** Listen on this host (default 127.0.0.1). */
+  host?: string;
+}
+
+export interface RunningWorker {
+  mf: Miniflare;
+  /** Base URL the Worker listens on, e.g. `http://127.0.0.1:54321` (no trailing slash). */
+  url: string;
+  /** Sends a request to the Worker without going through the network. */
+  dispatchFetch: Miniflare['dispatchFetch'];
+  /** Runs the Worker's `scheduled` handler once, as a cron trigger would. */
+  triggerScheduled(cron?: string): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** Bundles per entry, shared by every Worker a test process starts: esbuild runs once. */
+const bundles = new Map<string, Promise<string>>();
+
+function bundleOnce(entry: string): Promise<string> {
+  const absolute = resolve(entry);
+  let bundle = bundles.get(absolute);
+  if (!bundle) {
+    bundle = (async function bundleEntry() {
+      const dir = await mkdtemp(join(tmpdir(), 'sendflow-worker-'));
+      const outfile = join(dir, `${basename(absolute).replace(/\.[cm]?tsx?$/, '')}.js`);
+      await bundleWorker(absolute, outfile);
+      process.once('exit', () => {
+        rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      });
+      return outfile;
+    })();
+    bundles.set(absolute, bundle);
+  }
+  return bundle;
+}
+
+/**
+ * Runs a Worker entry in real workerd (Miniflare), bundled with the production esbuild settings
+ * (scripts/worker-bundle.ts). Tests and `npm start` both use it.
+ */
+export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
+  const scriptPath = await bundleOnce(options.entry);
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath,
+    // Module names are paths relative to this root; the bundle lives in a temp dir.
+    modulesRoot: dirname(scriptPath),
+    // The default `cf` object is fetched from the internet; tests run offline.
+    cf: false,
+    compatibilityDate: COMPATIBILITY_DATE,
+    compatibilityFlags: COMPATIBILITY_FLAGS,
+    bindings: (options.bindings ?? {}) as WorkerOptions['bindings'],
+    queueProducers: options.queueProducers,
+    queueConsumers: options.queueConsumers,
+    unsafeTriggerHandlers: options.scheduled ?? false,
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+  });
+  const ready = await mf.ready;
+  return {
+    mf,
+    url: ready.origin,
+    dispatchFetch: mf.dispatchFetch.bind(mf),
+    async triggerScheduled(cron = '* * * * *') {
+      const worker = await mf.getWorker();
+      await worker.scheduled({ cron });
+    },
+    dispose: () => mf.dispose(),
+  };
+}
+
+export interface DbProxy {
+  /** `host:port` for the Worker's `DB_WS_PROXY` binding. */
+  wsProxy: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the WebSocket-to-TCP proxy (db/ws-proxy.ts) for one Postgres URL, so a Worker can reach
+ * it with the Neon driver: bindings `{ DATABASE_URL: databaseUrl, DB_WS_PROXY: wsProxy }`.
+ */
+export async function startDbProxy(databaseUrl: string): Promise<DbProxy> {
+  const { hostname, port } = new URL(databaseUrl);
+  const proxy = await startWsProxy({ allowedTargets: [`${hostname}:${port || '5432'}`] });
+  return { wsProxy: proxy.address, close: () => proxy.close() };
+}
