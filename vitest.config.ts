@@ -1,6 +1,13 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // graphql 16 ships a CJS build (`main`) and an ESM one (`module`). Vite hands our sources the
+    // ESM copy while externalised packages (Yoga, Pothos) load the CJS copy, and two copies break
+    // graphql's instanceof checks (Yoga then masks GraphQLErrors we throw). Pin the one Node uses.
+    alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }],
+  },
   test: {
     include: ['{api,edge,db,workflow,scripts,test}/**/*.test.ts'],
     globalSetup: ['./test/global-setup.ts'],

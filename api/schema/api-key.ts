@@ -4,6 +4,7 @@ import { issueApiKey } from '../api-keys';
 import { builder } from '../builder';
 import type { Scope } from '../context';
 import { NotFoundError, ValidationError } from '../errors';
+import { IssueList, requiredName } from '../validation';
 import { isUuid } from './ids';
 
 const ApiKeyScopeEnum = builder.enumType('ApiKeyScope', {
@@ -85,25 +86,14 @@ builder.mutationFields((t) => ({
       scopes: t.arg({ type: [ApiKeyScopeEnum], required: true }),
     },
     resolve: async (_root, args, ctx) => {
-      const issues = [];
-      if (!args.name.trim()) {
-        issues.push({
-          code: 'INVALID_VALUE' as const,
-          path: 'name',
-          message: 'A name is required',
-        });
-      }
-      if (args.scopes.length === 0) {
-        issues.push({
-          code: 'INVALID_VALUE' as const,
-          path: 'scopes',
-          message: 'At least one scope is required',
-        });
-      }
-      if (issues.length > 0) throw new ValidationError(issues);
+      const issues = new IssueList();
+      const name = requiredName(issues, 'name', args.name);
+      if (args.scopes.length === 0)
+        issues.add('INVALID_VALUE', 'scopes', 'At least one scope is required');
+      issues.throwIfAny();
       const created = await issueApiKey(ctx.db, {
         workspaceId: ctx.workspaceId,
-        name: args.name.trim(),
+        name,
         scopes: [...new Set(args.scopes)],
       });
       return { apiKey: { id: created.id }, plaintext: created.plaintext };

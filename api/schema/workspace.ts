@@ -1,4 +1,9 @@
+import { eq } from 'drizzle-orm';
+import { workspaces } from '../../db/schema';
+import { isValidTimezone } from '../../workflow/system-time';
 import { builder } from '../builder';
+import { ValidationError } from '../errors';
+import { IssueList, requiredName } from '../validation';
 
 /** The caller's workspace: every key belongs to exactly one. */
 export const WorkspaceRef = builder.drizzleObject('workspaces', {
@@ -22,6 +27,43 @@ builder.queryFields((t) => ({
         query({ where: { id: ctx.workspaceId } }),
       );
       // The key was just authenticated against this workspace, so it exists.
+      if (!workspace) throw new Error(`Workspace ${ctx.workspaceId} is missing`);
+      return workspace;
+    },
+  }),
+}));
+
+const UpdateWorkspaceInput = builder.inputType('UpdateWorkspaceInput', {
+  fields: (t) => ({
+    name: t.string(),
+    timezone: t.string({ description: 'An IANA zone name such as `Europe/Paris`.' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  updateWorkspace: t.drizzleField({
+    type: 'workspaces',
+    description: 'Renames the workspace or changes its timezone; omitted fields stay as they are.',
+    errors: { types: [ValidationError] },
+    args: { input: t.arg({ type: UpdateWorkspaceInput, required: true }) },
+    resolve: async (_query, _root, { input }, ctx) => {
+      const issues = new IssueList();
+      const changes: { name?: string; timezone?: string } = {};
+      if (input.name != null) changes.name = requiredName(issues, 'name', input.name);
+      if (input.timezone != null) {
+        if (!isValidTimezone(input.timezone)) {
+          issues.add('INVALID_VALUE', 'timezone', `Unknown IANA timezone "${input.timezone}"`);
+        }
+        changes.timezone = input.timezone;
+      }
+      issues.throwIfAny();
+      const [workspace] = Object.keys(changes).length
+        ? await ctx.db
+            .update(workspaces)
+            .set(changes)
+            .where(eq(workspaces.id, ctx.workspaceId))
+            .returning()
+        : await ctx.db.select().from(workspaces).where(eq(workspaces.id, ctx.workspaceId));
       if (!workspace) throw new Error(`Workspace ${ctx.workspaceId} is missing`);
       return workspace;
     },
