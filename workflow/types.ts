@@ -117,6 +117,8 @@ export interface PublishIssue {
   code: string;
   message: string;
   stepId?: string | null;
+  /** Where in the step's config (or the graph) the issue is, e.g. `defaultMessage.text`. */
+  path?: string | null;
 }
 
 /** What publishing found: errors block the publish, warnings (e.g. unknown variables) do not. */

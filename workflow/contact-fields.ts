@@ -1,0 +1,63 @@
+import { standardContactKey } from './variables';
+
+/** Longest e-mail address that fits a SMTP forward path (RFC 5321 §4.5.3.1.3). */
+export const MAX_EMAIL_LENGTH = 254;
+/** Longest custom field key. */
+export const MAX_CUSTOM_FIELD_KEY_LENGTH = 64;
+
+// E.164: a country code starting 1–9, at most 15 digits in all.
+const E164 = /^\+[1-9]\d{1,14}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+const COUNTRY_CODE = /^[A-Za-z]{2}$/;
+// BCP 47 shape: language, optional script, optional region, variants, extensions, private use.
+const LANGUAGE_TAG =
+  /^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?(?:-(?:[A-Za-z0-9]{5,8}|\d[A-Za-z0-9]{3}))*(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*(?:-[xX](?:-[A-Za-z0-9]{1,8})+)?$/;
+const CUSTOM_FIELD_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** True for an E.164 phone number: `+`, then 2–15 digits, the first 1–9 (e.g. `+14155550100`). */
+export function isE164(phone: string): boolean {
+  return typeof phone === 'string' && E164.test(phone);
+}
+
+/**
+ * A practical e-mail address check (not full RFC 5322): one `@`, no whitespace (so no CR/LF
+ * can reach a header), a dot inside the domain, at most 254 characters.
+ */
+export function isEmailAddress(value: string): boolean {
+  if (typeof value !== 'string' || value.length > MAX_EMAIL_LENGTH || !EMAIL.test(value)) {
+    return false;
+  }
+  const domain = value.slice(value.indexOf('@') + 1);
+  const labels = domain.split('.');
+  return labels.length >= 2 && labels.every((label) => label.length > 0);
+}
+
+/** True for an ISO 3166-1 alpha-2 shaped code (two letters, any case, e.g. `FR`). */
+export function isCountryCode(value: string): boolean {
+  return typeof value === 'string' && COUNTRY_CODE.test(value);
+}
+
+/** True for a well-formed BCP 47 language tag such as `en`, `pt-BR` or `zh-Hant-TW`. */
+export function isLanguageTag(value: string): boolean {
+  if (typeof value !== 'string' || !LANGUAGE_TAG.test(value)) return false;
+  try {
+    // Rejects shapes the regex lets through, such as a repeated variant or extension singleton.
+    Intl.getCanonicalLocales(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True when `key` can name a custom contact field: usable as `$contact.<key>` and not
+ * shadowed by a standard field (`Email` would always resolve to the contact's e-mail).
+ */
+export function isCustomFieldKey(key: string): boolean {
+  return (
+    typeof key === 'string' &&
+    key.length <= MAX_CUSTOM_FIELD_KEY_LENGTH &&
+    CUSTOM_FIELD_KEY.test(key) &&
+    !standardContactKey(key)
+  );
+}

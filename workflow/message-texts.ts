@@ -1,0 +1,65 @@
+import { type LocatedText, richTextTexts } from './rich-text';
+import type { MessageContent, SendMessageConfig } from './types';
+
+/** A user-written text in a step's config, and how it is checked. */
+export interface MessageText extends LocatedText {
+  /** Counts toward the 2,000-character message limit. */
+  limited: boolean;
+  /** Must not be blank. */
+  required: boolean;
+  /** Part of the e-mail subject or body (only used when the channel is e-mail). */
+  email: boolean;
+}
+
+function contentTexts(content: MessageContent, path: string): MessageText[] {
+  const base = { limited: true, email: false };
+  switch (content.type) {
+    case 'text':
+      return [{ ...base, path: `${path}.text`, text: content.text ?? '', required: true }];
+    case 'media':
+      return content.caption
+        ? [{ ...base, path: `${path}.caption`, text: content.caption, required: false }]
+        : [];
+    case 'whatsapp_template':
+      return (content.parameters ?? []).map((text, index) => ({
+        ...base,
+        path: `${path}.parameters[${index}]`,
+        text,
+        required: true,
+      }));
+    case 'messenger_tagged':
+      return [{ ...base, path: `${path}.text`, text: content.text ?? '', required: true }];
+    default:
+      return [];
+  }
+}
+
+/**
+ * Every text a Send a Message config holds, with its path: the default message, each channel
+ * response, the e-mail subject and every span and link of the e-mail body. Validation,
+ * snippet checks and variable scanning all walk this one list.
+ */
+export function messageTexts(config: SendMessageConfig): MessageText[] {
+  const texts = contentTexts(config.defaultMessage, 'defaultMessage');
+  (config.channelResponses ?? []).forEach((response, index) => {
+    if (response?.content) {
+      texts.push(...contentTexts(response.content, `channelResponses[${index}].content`));
+    }
+  });
+  const email = config.email;
+  if (email?.subject) {
+    texts.push({
+      path: 'email.subject',
+      text: email.subject,
+      limited: false,
+      required: false,
+      email: true,
+    });
+  }
+  if (email?.body) {
+    for (const located of richTextTexts(email.body, 'email.body')) {
+      texts.push({ ...located, limited: false, required: false, email: true });
+    }
+  }
+  return texts;
+}

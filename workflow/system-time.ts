@@ -1,0 +1,56 @@
+/** The `$system.*` variables a message may use. */
+export const SYSTEM_VARIABLES = ['current_date', 'current_time', 'current_datetime'] as const;
+export type SystemVariable = (typeof SYSTEM_VARIABLES)[number];
+
+// Building an Intl.DateTimeFormat is far slower than using one; a dispatch batch renders many
+// messages for the same workspace timezone.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timezone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timezone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      // h23, not hour12: false: some engines print midnight as "24" with the latter.
+      hourCycle: 'h23',
+    });
+    formatters.set(timezone, formatter);
+  }
+  return formatter;
+}
+
+/** True when `timezone` is an IANA zone name this runtime knows (e.g. `Europe/Paris`, `UTC`). */
+export function isValidTimezone(timezone: string): boolean {
+  if (typeof timezone !== 'string' || timezone === '') return false;
+  try {
+    formatterFor(timezone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Formats `now` as the wall-clock value of a `$system.*` variable in the workspace timezone:
+ * `YYYY-MM-DD`, `HH:mm` or `YYYY-MM-DD HH:mm`. Throws a RangeError for an unknown timezone
+ * (workspace timezones are checked with `isValidTimezone` when they are saved).
+ */
+export function formatSystemVariable(key: SystemVariable, now: Date, timezone: string): string {
+  const parts: Record<string, string> = {};
+  for (const part of formatterFor(timezone).formatToParts(now)) parts[part.type] = part.value;
+  const date = `${parts.year?.padStart(4, '0')}-${parts.month}-${parts.day}`;
+  const time = `${parts.hour}:${parts.minute}`;
+  switch (key) {
+    case 'current_date':
+      return date;
+    case 'current_time':
+      return time;
+    case 'current_datetime':
+      return `${date} ${time}`;
+  }
+}
