@@ -1,0 +1,106 @@
+import { sql } from 'drizzle-orm';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { createApi } from '../api/server';
+import type { Database } from '../db/client';
+import { openDatabase } from './database';
+import { type Config, ConfigError, type Env, parseConfig } from './env';
+import { log } from './log';
+import { requestLog } from './request-log';
+
+/** Hono's type parameters for this Worker: bindings plus what middleware puts on the context. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: { requestId: string; config: Config; db: Database };
+}
+
+/** Where GraphQL is served (and GraphiQL, outside production). */
+export const GRAPHQL_PATH = '/graphql';
+
+/** Response types that stream for as long as the client listens (SSE subscriptions, @defer). */
+const STREAMING_TYPES = ['text/event-stream', 'multipart/mixed'];
+
+/** Parses and checks the bindings once per request; a misconfigured Worker fails loudly. */
+function withConfig(): MiddlewareHandler<AppEnv> {
+  return async function configMiddleware(c, next) {
+    c.set('config', parseConfig(c.env));
+    await next();
+  };
+}
+
+/**
+ * Opens the invocation's database (edge/database.ts) and ends its pool when the response is
+ * done: at once for ordinary responses, after the last chunk for streaming ones, and always
+ * through `waitUntil` so that closing never delays the client.
+ */
+export function withDatabase(): MiddlewareHandler<AppEnv> {
+  return async function databaseMiddleware(c, next) {
+    const { db, close } = openDatabase(c.var.config);
+    c.set('db', db);
+    let closeNow = true;
+    try {
+      await next();
+      const type = c.res.headers.get('content-type') ?? '';
+      const body = c.res.body;
+      if (body && STREAMING_TYPES.some((streaming) => type.startsWith(streaming))) {
+        const { readable, writable } = new TransformStream();
+        c.executionCtx.waitUntil(
+          body
+            .pipeTo(writable)
+            .catch(() => undefined)
+            .finally(close),
+        );
+        c.res = new Response(readable, c.res);
+        closeNow = false;
+      }
+    } finally {
+      if (closeNow) c.executionCtx.waitUntil(close());
+    }
+  };
+}
+
+/**
+ * The Worker's HTTP app: `/health` for load balancers and uptime checks, and `/graphql` for
+ * the API (api/server.ts), whose Yoga server is built per request from the bindings, as Yoga's
+ * Cloudflare Workers example does (nothing outlives the request that created it).
+ */
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(requestLog());
+  app.use(withConfig());
+
+  app.get('/health', withDatabase(), async function health(c) {
+    try {
+      await c.var.db.execute(sql`select 1`);
+      return c.json({ ok: true, db: 'ok' });
+    } catch (error) {
+      log('error', 'health check: database unreachable', { requestId: c.var.requestId, error });
+      return c.json({ ok: false, db: 'unreachable' }, 503);
+    }
+  });
+
+  app.all(GRAPHQL_PATH, withDatabase(), async function graphql(c) {
+    const { config } = c.var;
+    const yoga = createApi({
+      db: c.var.db,
+      credentialsKey: config.credentialsKey,
+      production: config.production,
+      graphqlEndpoint: GRAPHQL_PATH,
+    });
+    return yoga.fetch(c.req.raw, { env: c.env, ctx: c.executionCtx });
+  });
+
+  app.notFound((c) => c.json({ error: 'Not found' }, 404));
+
+  app.onError(function serverError(error, c) {
+    const requestId = c.get('requestId');
+    if (error instanceof ConfigError) {
+      // The problems name bindings, never their values; clients only learn that it is our fault.
+      log('error', error.message, { requestId, problems: error.problems });
+      return c.json({ error: 'The server is misconfigured', requestId }, 500);
+    }
+    log('error', 'unhandled error', { requestId, error });
+    return c.json({ error: 'Internal server error', requestId }, 500);
+  });
+
+  return app;
+}
