@@ -1,0 +1,152 @@
+import { expect, test } from 'vitest';
+import type { RenderContext } from '../../workflow/variables';
+import { type RenderMessageInput, renderMessage } from './message';
+import { RenderError } from './render-error';
+
+const ctx: RenderContext = {
+  contact: { firstName: 'Ada', email: 'ada@example.com' },
+  now: new Date('2030-01-02T10:00:00Z'),
+  timezone: 'UTC',
+};
+const files = new Map([
+  [
+    'file-1',
+    { url: 'https://files.example.com/menu.pdf', name: 'menu.pdf', contentType: 'application/pdf' },
+  ],
+]);
+const base: Omit<RenderMessageInput, 'content' | 'channelType'> = {
+  ctx,
+  snippets: new Map([['hours', 'Open 9–5, $contact.firstname']]),
+  files,
+  deliveryId: 'd-1',
+  domain: 'mail.example.com',
+};
+
+test('a text message on a non-email channel is text with snippets then variables filled in', async () => {
+  const rendered = await renderMessage({
+    ...base,
+    channelType: 'custom',
+    content: { type: 'text', text: 'Hi $contact.firstname 👋 $snippet.hours $contact.country' },
+  });
+  expect(rendered).toEqual({ kind: 'text', text: 'Hi Ada 👋 Open 9–5, Ada $contact.country' });
+});
+
+test('a media message on a non-email channel carries the file URL and the caption', async () => {
+  const rendered = await renderMessage({
+    ...base,
+    channelType: 'telegram',
+    content: { type: 'media', fileId: 'file-1', caption: 'For $contact.firstname' },
+  });
+  expect(rendered).toEqual({
+    kind: 'media',
+    url: 'https://files.example.com/menu.pdf',
+    fileName: 'menu.pdf',
+    contentType: 'application/pdf',
+    caption: 'For Ada',
+  });
+});
+
+test('WhatsApp templates and Messenger tagged messages are rendered field by field', async () => {
+  expect(
+    await renderMessage({
+      ...base,
+      channelType: 'whatsapp',
+      content: {
+        type: 'whatsapp_template',
+        templateName: 'order_update',
+        languageCode: 'en',
+        parameters: ['$contact.firstname', '$snippet.hours'],
+      },
+    }),
+  ).toEqual({
+    kind: 'whatsapp_template',
+    templateName: 'order_update',
+    languageCode: 'en',
+    parameters: ['Ada', 'Open 9–5, Ada'],
+  });
+  expect(
+    await renderMessage({
+      ...base,
+      channelType: 'messenger',
+      content: { type: 'messenger_tagged', tag: 'ACCOUNT_UPDATE', text: 'Hi $contact.firstname' },
+    }),
+  ).toEqual({ kind: 'messenger_tagged', tag: 'ACCOUNT_UPDATE', text: 'Hi Ada' });
+});
+
+test('an email uses the step rich-text body, the subject and the thread headers', async () => {
+  const rendered = await renderMessage({
+    ...base,
+    channelType: 'email',
+    content: { type: 'text', text: 'ignored when a body is given' },
+    email: {
+      subject: 'Hello $contact.firstname',
+      body: [{ type: 'paragraph', spans: [{ text: 'Body for $contact.firstname' }] }],
+    },
+    thread: { messageIds: ['<d-0@mail.example.com>'] },
+  });
+  if (rendered.kind !== 'email') throw new Error(`expected an email, got ${rendered.kind}`);
+  expect(rendered.subject).toBe('Hello Ada');
+  expect(rendered.html).toContain('Body for Ada');
+  expect(rendered.text).toBe('Body for Ada');
+  expect(rendered.headers).toEqual({
+    messageId: '<d-1@mail.example.com>',
+    inReplyTo: '<d-0@mail.example.com>',
+    references: ['<d-0@mail.example.com>'],
+  });
+  expect(rendered.media).toEqual([]);
+});
+
+test('an email without a body uses the text message as paragraphs', async () => {
+  const rendered = await renderMessage({
+    ...base,
+    channelType: 'email',
+    content: { type: 'text', text: 'First $contact.firstname\n\nSecond' },
+  });
+  if (rendered.kind !== 'email') throw new Error(`expected an email, got ${rendered.kind}`);
+  expect(rendered.subject).toBe('');
+  expect(rendered.text).toBe('First Ada\n\nSecond');
+  expect(rendered.headers).toEqual({ messageId: '<d-1@mail.example.com>', references: [] });
+});
+
+test('a media message by email links to the file', async () => {
+  const rendered = await renderMessage({
+    ...base,
+    channelType: 'email',
+    content: { type: 'media', fileId: 'file-1', caption: 'Our menu' },
+  });
+  if (rendered.kind !== 'email') throw new Error(`expected an email, got ${rendered.kind}`);
+  expect(rendered.html).toContain('href="https://files.example.com/menu.pdf"');
+  expect(rendered.text).toBe('Our menu\n\nmenu.pdf (https://files.example.com/menu.pdf)');
+  expect(rendered.media).toEqual([
+    {
+      url: 'https://files.example.com/menu.pdf',
+      fileName: 'menu.pdf',
+      contentType: 'application/pdf',
+    },
+  ]);
+});
+
+test('content that cannot be sent as configured fails with content_invalid', async () => {
+  const missingFile = renderMessage({
+    ...base,
+    channelType: 'sms',
+    content: { type: 'media', fileId: 'gone' },
+  });
+  await expect(missingFile).rejects.toBeInstanceOf(RenderError);
+  await expect(missingFile).rejects.toMatchObject({ reason: 'content_invalid' });
+  await expect(
+    renderMessage({
+      ...base,
+      channelType: 'email',
+      content: { type: 'whatsapp_template', templateName: 't', languageCode: 'en', parameters: [] },
+    }),
+  ).rejects.toBeInstanceOf(RenderError);
+  await expect(
+    renderMessage({
+      ...base,
+      channelType: 'email',
+      domain: 'bad domain',
+      content: { type: 'text', text: 'x' },
+    }),
+  ).rejects.toBeInstanceOf(RenderError);
+});

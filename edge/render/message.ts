@@ -1,0 +1,130 @@
+import { CHANNEL_LABELS, canSend, MESSAGE_TYPE_LABELS } from '../../workflow/channel-capabilities';
+import type { ChannelType } from '../../workflow/channel-types';
+import { textToRichText } from '../../workflow/rich-text';
+import { expandSnippets } from '../../workflow/snippets';
+import type {
+  EmailContent,
+  MediaContent,
+  MessageContent,
+  RichTextBlock,
+} from '../../workflow/types';
+import { interpolate, type RenderContext } from '../../workflow/variables';
+import { type EmailRenderOptions, renderEmail } from './email';
+import { RenderError } from './render-error';
+import { messageIdFor, threadHeaders } from './thread-headers';
+import type { MediaFile, RenderedMessage } from './types';
+
+/** Everything needed to render one message for one contact. */
+export interface RenderMessageInput {
+  content: MessageContent;
+  /** The step's email subject and body; used when the channel is email. */
+  email?: EmailContent | null;
+  channelType: ChannelType;
+  ctx: RenderContext;
+  snippets: ReadonlyMap<string, string>;
+  /** The workspace's files by id (only those the content refers to are needed). */
+  files: ReadonlyMap<string, MediaFile>;
+  /** The Message-IDs already sent in this email thread, oldest first. */
+  thread?: { messageIds: string[] };
+  deliveryId: string;
+  /** The domain of the email Message-ID (the channel's from-address domain). */
+  domain: string;
+  /**
+   * Names the email template for the compiled-MJML cache: `versionId:stepId`, plus the
+   * channel id when the step has an email channel response, so that different contents do
+   * not take turns in one slot (that would only cost recompiles, never wrong output).
+   */
+  templateKey?: string;
+}
+
+function renderText(text: string, input: RenderMessageInput): string {
+  return interpolate(expandSnippets(text, input.snippets), input.ctx);
+}
+
+function mediaFile(content: MediaContent, files: ReadonlyMap<string, MediaFile>): MediaFile {
+  const file = files.get(content.fileId);
+  if (!file) throw new RenderError(`file ${content.fileId} is not in the workspace's library`);
+  return file;
+}
+
+/** The email body: the step's rich text, else the message content as paragraphs. */
+function emailBlocks(input: RenderMessageInput, file: MediaFile | undefined): RichTextBlock[] {
+  const { content, email } = input;
+  let blocks: RichTextBlock[];
+  if (email?.body && email.body.length > 0) blocks = email.body;
+  else if (content.type === 'text') blocks = textToRichText(content.text);
+  else if (content.type === 'media') blocks = textToRichText(content.caption ?? '');
+  else blocks = [];
+  if (!file) return blocks;
+  // Emails link to media rather than attach it: no fetch of the file at send time, and the
+  // link works in every client.
+  return [...blocks, { type: 'paragraph', spans: [{ text: file.name, link: file.url }] }];
+}
+
+async function renderEmailMessage(
+  input: RenderMessageInput,
+  options: EmailRenderOptions,
+): Promise<RenderedMessage> {
+  const file = input.content.type === 'media' ? mediaFile(input.content, input.files) : undefined;
+  let messageId: string;
+  try {
+    messageId = messageIdFor(input.deliveryId, input.domain);
+  } catch (error) {
+    throw new RenderError((error as Error).message);
+  }
+  const body = await renderEmail(
+    { subject: input.email?.subject, body: emailBlocks(input, file) },
+    { ctx: input.ctx, snippets: input.snippets, templateKey: input.templateKey },
+    options,
+  );
+  return {
+    kind: 'email',
+    ...body,
+    headers: threadHeaders(input.thread?.messageIds ?? [], messageId),
+    media: file ? [{ url: file.url, fileName: file.name, contentType: file.contentType }] : [],
+  };
+}
+
+/**
+ * Renders a message for one contact on one channel (DESIGN.md, "How a send resolves", step 3):
+ * snippets expanded, then variables interpolated (a variable with no value stays as written).
+ * Email gets a subject, MJML-rendered HTML, a text part and its thread headers; other channels
+ * get text, media (the file's URL), a WhatsApp template or a Messenger tagged message.
+ * Throws RenderError when the content cannot be sent as configured.
+ */
+export async function renderMessage(
+  input: RenderMessageInput,
+  options: EmailRenderOptions = {},
+): Promise<RenderedMessage> {
+  const { content, channelType } = input;
+  if (!canSend(channelType, content.type)) {
+    throw new RenderError(
+      `${CHANNEL_LABELS[channelType]} cannot send a ${MESSAGE_TYPE_LABELS[content.type]}`,
+    );
+  }
+  if (channelType === 'email') return renderEmailMessage(input, options);
+  switch (content.type) {
+    case 'text':
+      return { kind: 'text', text: renderText(content.text, input) };
+    case 'media': {
+      const file = mediaFile(content, input.files);
+      const caption = content.caption ? renderText(content.caption, input) : undefined;
+      return {
+        kind: 'media',
+        url: file.url,
+        fileName: file.name,
+        contentType: file.contentType,
+        ...(caption ? { caption } : {}),
+      };
+    }
+    case 'whatsapp_template':
+      return {
+        kind: 'whatsapp_template',
+        templateName: content.templateName,
+        languageCode: content.languageCode,
+        parameters: content.parameters.map((parameter) => renderText(parameter, input)),
+      };
+    case 'messenger_tagged':
+      return { kind: 'messenger_tagged', tag: content.tag, text: renderText(content.text, input) };
+  }
+}

@@ -1,0 +1,101 @@
+import type { RichTextBlock, RichTextSpan } from '../../workflow/types';
+import { findVariables } from '../../workflow/variables';
+import { escapeHtml } from './html-escape';
+
+/**
+ * Turns a rich-text email body into MJML: one white card on a grey page (`mj-section` →
+ * `mj-column` → one `mj-text` per block), 600 px wide on desktop and full width on phones,
+ * which is what MJML's responsive columns give. Variables stay exactly as written
+ * (`$contact.firstname`) so that the compiled HTML can be reused for every contact and the
+ * values interpolated afterwards (see compiled-email.ts); all other text is HTML-escaped here.
+ */
+
+/** Visual constants of the layout, in one place. */
+export const EMAIL_LAYOUT = {
+  width: '600px',
+  pageBackground: '#f4f5f7',
+  cardBackground: '#ffffff',
+  textColor: '#1f2933',
+  linkColor: '#1a56db',
+  fontFamily: "-apple-system, BlinkMacSystemFont, 'Segoe UI', Helvetica, Arial, sans-serif",
+  fontSize: '16px',
+  lineHeight: '1.5',
+} as const;
+
+const HEADING_SIZES = { 1: '26px', 2: '22px', 3: '18px' } as const;
+
+// Links authors write must use one of these schemes; `javascript:` and friends become text.
+const SAFE_LINK = /^(https?:|mailto:|tel:)/i;
+
+/**
+ * True when `template` (a link as written, before interpolation) may become an `href`: it has
+ * a safe scheme, or it starts with a variable whose value is checked when it is interpolated.
+ */
+export function isLinkTemplateAllowed(template: string): boolean {
+  const trimmed = template.trim();
+  if (SAFE_LINK.test(trimmed)) return true;
+  return findVariables(trimmed)[0]?.start === 0;
+}
+
+/** True when a final, interpolated `href` has a safe scheme. */
+export function hasSafeLinkScheme(href: string): boolean {
+  return SAFE_LINK.test(href.trim());
+}
+
+function spanToHtml(span: RichTextSpan): string {
+  let html = escapeHtml(span.text).replace(/\r?\n/g, '<br />');
+  if (span.bold) html = `<strong>${html}</strong>`;
+  if (span.italic) html = `<em>${html}</em>`;
+  if (span.underline) html = `<u>${html}</u>`;
+  if (span.link && isLinkTemplateAllowed(span.link)) {
+    const href = escapeHtml(span.link.trim());
+    html = `<a href="${href}" style="color:${EMAIL_LAYOUT.linkColor};text-decoration:underline;">${html}</a>`;
+  }
+  return html;
+}
+
+function spansToHtml(spans: readonly RichTextSpan[]): string {
+  return spans.map(spanToHtml).join('');
+}
+
+function blockToHtml(block: RichTextBlock): string {
+  switch (block.type) {
+    case 'paragraph':
+      return `<p style="margin:0;">${spansToHtml(block.spans)}</p>`;
+    case 'heading': {
+      const size = HEADING_SIZES[block.level];
+      return `<h${block.level} style="margin:0;font-size:${size};line-height:1.3;font-weight:700;">${spansToHtml(block.spans)}</h${block.level}>`;
+    }
+    case 'list': {
+      const tag = block.ordered ? 'ol' : 'ul';
+      const items = block.items
+        .map((item) => `<li style="margin:0 0 4px 0;">${spansToHtml(item)}</li>`)
+        .join('');
+      return `<${tag} style="margin:0;padding:0 0 0 24px;">${items}</${tag}>`;
+    }
+  }
+}
+
+/**
+ * The MJML document for `blocks` with `title` as the HTML title. Texts must already have
+ * their snippets expanded; variables are left in place.
+ */
+export function richTextToMjml(blocks: readonly RichTextBlock[], title: string): string {
+  const texts = blocks.map((block) => `<mj-text>${blockToHtml(block)}</mj-text>`).join('\n');
+  return `<mjml>
+<mj-head>
+<mj-title>${escapeHtml(title)}</mj-title>
+<mj-attributes>
+<mj-all font-family="${EMAIL_LAYOUT.fontFamily}" />
+<mj-text font-size="${EMAIL_LAYOUT.fontSize}" line-height="${EMAIL_LAYOUT.lineHeight}" color="${EMAIL_LAYOUT.textColor}" padding="0 0 16px 0" />
+</mj-attributes>
+</mj-head>
+<mj-body background-color="${EMAIL_LAYOUT.pageBackground}" width="${EMAIL_LAYOUT.width}">
+<mj-section background-color="${EMAIL_LAYOUT.cardBackground}" padding="32px 24px 16px 24px">
+<mj-column>
+${texts}
+</mj-column>
+</mj-section>
+</mj-body>
+</mjml>`;
+}
