@@ -1,0 +1,36 @@
+import { fileURLToPath } from 'node:url';
+import type { WorkerOptions } from 'miniflare';
+
+/** The project's wrangler.toml: the one place deploy settings live. */
+export const WRANGLER_CONFIG = fileURLToPath(new URL('../wrangler.toml', import.meta.url));
+
+/** What the local runtime (npm start, tests) takes from wrangler.toml to behave as deployed. */
+export interface WranglerSettings {
+  compatibilityDate: string;
+  compatibilityFlags: string[];
+  alias: Record<string, string>;
+  queueProducers: NonNullable<WorkerOptions['queueProducers']>;
+  queueConsumers: NonNullable<WorkerOptions['queueConsumers']>;
+  crons: string[];
+  vars: Record<string, unknown>;
+}
+
+/**
+ * Reads wrangler.toml with wrangler's own reader, and maps queues to Miniflare options the way
+ * `wrangler dev` does, so that local queues match the deployed ones. Importing wrangler takes
+ * about two seconds: call it from long-lived processes, not from every test file.
+ */
+export async function readWranglerSettings(path = WRANGLER_CONFIG): Promise<WranglerSettings> {
+  const { unstable_readConfig, unstable_getMiniflareWorkerOptions } = await import('wrangler');
+  const config = unstable_readConfig({ config: path });
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(config);
+  return {
+    compatibilityDate: config.compatibility_date ?? '',
+    compatibilityFlags: config.compatibility_flags,
+    alias: config.alias ?? {},
+    queueProducers: (workerOptions.queueProducers ?? {}) as WranglerSettings['queueProducers'],
+    queueConsumers: (workerOptions.queueConsumers ?? {}) as WranglerSettings['queueConsumers'],
+    crons: config.triggers.crons ?? [],
+    vars: config.vars,
+  };
+}
