@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import {
+  isCountryCode,
+  isCustomFieldKey,
+  isE164,
+  isEmailAddress,
+  isLanguageTag,
+} from './contact-fields';
+
+describe('isE164', () => {
+  it('accepts + followed by 2 to 15 digits starting 1-9', () => {
+    for (const phone of ['+14155550100', '+447700900123', '+12', '+123456789012345']) {
+      expect(isE164(phone)).toBe(true);
+    }
+  });
+
+  it('rejects numbers without +, with a leading 0, too short, too long or formatted', () => {
+    for (const phone of [
+      '14155550100',
+      '+04155550100',
+      '+1',
+      '+1234567890123456',
+      '+1 415 555 0100',
+      '+1-415-555-0100',
+      '',
+      '+14155550100\n',
+    ]) {
+      expect(isE164(phone)).toBe(false);
+    }
+  });
+});
+
+describe('isEmailAddress', () => {
+  it('accepts ordinary addresses', () => {
+    for (const email of ['ada@example.com', 'first.last+tag@mail.example.co.uk', "o'neil@x.io"]) {
+      expect(isEmailAddress(email)).toBe(true);
+    }
+  });
+
+  it('rejects addresses without exactly one @ or without a dot in the domain', () => {
+    for (const email of [
+      'ada.example.com',
+      'a@b@example.com',
+      'ada@localhost',
+      '@example.com',
+      'ada@',
+    ]) {
+      expect(isEmailAddress(email)).toBe(false);
+    }
+  });
+
+  it('rejects spaces and line breaks that could reach a header', () => {
+    for (const email of [
+      'ada lovelace@example.com',
+      'ada@example.com\r\nBcc: x@y.z',
+      'ada@ex ample.com',
+    ]) {
+      expect(isEmailAddress(email)).toBe(false);
+    }
+  });
+
+  it('rejects empty domain labels', () => {
+    expect(isEmailAddress('ada@example..com')).toBe(false);
+    expect(isEmailAddress('ada@.example.com')).toBe(false);
+    expect(isEmailAddress('ada@example.com.')).toBe(false);
+  });
+
+  it('rejects addresses over 254 characters', () => {
+    expect(isEmailAddress(`${'a'.repeat(243)}@example.com`)).toBe(false);
+    expect(isEmailAddress(`${'a'.repeat(242)}@example.com`)).toBe(true);
+  });
+});
+
+describe('isCountryCode', () => {
+  it('accepts two letters', () => {
+    expect(isCountryCode('FR')).toBe(true);
+    expect(isCountryCode('us')).toBe(true);
+  });
+
+  it('rejects other shapes', () => {
+    for (const code of ['FRA', 'F', '12', 'F1', '']) expect(isCountryCode(code)).toBe(false);
+  });
+});
+
+describe('isLanguageTag', () => {
+  it('accepts well-formed BCP 47 tags', () => {
+    for (const tag of ['en', 'pt-BR', 'zh-Hant-TW', 'es-419', 'de-CH-1996', 'en-US-x-private']) {
+      expect(isLanguageTag(tag)).toBe(true);
+    }
+  });
+
+  it('rejects malformed tags', () => {
+    for (const tag of ['english', 'en_US', 'e', 'en-', '', 'de-1996-1996', '123']) {
+      expect(isLanguageTag(tag)).toBe(false);
+    }
+  });
+});
+
+describe('isCustomFieldKey', () => {
+  it('accepts identifiers usable as $contact.<key>', () => {
+    for (const key of ['favorite_color', '_internal', 'Tier2'])
+      expect(isCustomFieldKey(key)).toBe(true);
+  });
+
+  it('rejects keys that cannot be written as a variable', () => {
+    for (const key of ['2fa', 'favorite-color', 'a b', '', 'x'.repeat(65)]) {
+      expect(isCustomFieldKey(key)).toBe(false);
+    }
+  });
+
+  it('rejects keys a standard contact field would shadow', () => {
+    for (const key of ['email', 'FirstName', 'phone']) expect(isCustomFieldKey(key)).toBe(false);
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { sendConfig } from './graph-fixtures';
+import { messageTexts } from './message-texts';
+
+describe('messageTexts', () => {
+  it('lists the default text as a required, limited text', () => {
+    expect(messageTexts(sendConfig())).toEqual([
+      {
+        path: 'defaultMessage.text',
+        text: 'Hi $contact.firstname',
+        limited: true,
+        required: true,
+        email: false,
+      },
+    ]);
+  });
+
+  it('lists captions, template parameters, tagged texts, subject and body with their paths', () => {
+    const texts = messageTexts(
+      sendConfig({
+        defaultMessage: { type: 'media', fileId: 'f', caption: 'cap' },
+        channelResponses: [
+          {
+            channelId: 'wa',
+            content: {
+              type: 'whatsapp_template',
+              templateName: 't',
+              languageCode: 'en',
+              parameters: ['p1', 'p2'],
+            },
+          },
+          {
+            channelId: 'ms',
+            content: { type: 'messenger_tagged', tag: 'HUMAN_AGENT', text: 'tag' },
+          },
+          { channelId: 'tg', content: { type: 'media', fileId: 'f' } },
+        ],
+        email: {
+          subject: 'subj',
+          body: [{ type: 'paragraph', spans: [{ text: 'body', link: 'https://x.io' }] }],
+        },
+      }),
+    );
+    expect(texts.map(({ path, text, limited, email }) => [path, text, limited, email])).toEqual([
+      ['defaultMessage.caption', 'cap', true, false],
+      ['channelResponses[0].content.parameters[0]', 'p1', true, false],
+      ['channelResponses[0].content.parameters[1]', 'p2', true, false],
+      ['channelResponses[1].content.text', 'tag', true, false],
+      ['email.subject', 'subj', false, true],
+      ['email.body[0].spans[0].text', 'body', false, true],
+      ['email.body[0].spans[0].link', 'https://x.io', false, true],
+    ]);
+  });
+
+  it('skips a media message without a caption and an empty subject', () => {
+    expect(
+      messageTexts(
+        sendConfig({ defaultMessage: { type: 'media', fileId: 'f' }, email: { subject: '' } }),
+      ),
+    ).toEqual([]);
+  });
+});
