@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import {
   index,
   integer,
@@ -54,6 +55,9 @@ export const runs = pgTable(
   (t) => [
     index('runs_workspace_idx').on(t.workspaceId, t.createdAt),
     index('runs_active_due_idx').on(t.status, t.dueAt),
+    // The runs query filters by workflow or contact, newest first.
+    index('runs_workflow_idx').on(t.workflowId, t.createdAt),
+    index('runs_contact_idx').on(t.contactId, t.createdAt),
   ],
 );
 
@@ -93,6 +97,8 @@ export const deliveries = pgTable(
   (t) => [
     uniqueIndex('deliveries_run_step_visit_uq').on(t.runId, t.stepId, t.visit),
     index('deliveries_workspace_idx').on(t.workspaceId, t.createdAt),
+    // The sweep looks for claims whose lease expired; only `sending` rows hold one.
+    index('deliveries_sending_lease_idx').on(t.leaseUntil).where(sql`${t.status} = 'sending'`),
   ],
 );
 
