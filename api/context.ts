@@ -1,4 +1,5 @@
 import type { Database } from '../db/client';
+import type { DispatchSender } from '../edge/dispatch/enqueue';
 import type { CredentialCipher } from './credentials';
 
 /** What an API key may do: `admin` reads and writes; `read` (partners) only reads. */
@@ -11,4 +12,6 @@ export interface ApiContext {
   apiKeyId: string;
   scopes: ReadonlySet<Scope>;
   credentials: CredentialCipher;
+  /** The dispatch queue; absent where nothing consumes it (the sweep enqueues later). */
+  dispatch?: DispatchSender;
 }

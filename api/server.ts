@@ -1,6 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Database } from '../db/client';
+import type { DispatchSender } from '../edge/dispatch/enqueue';
 import type { Principal } from './auth';
 import { builder } from './builder';
 import type { ApiContext } from './context';
@@ -16,6 +17,8 @@ export interface ApiDeps {
   /** Turns introspection and GraphiQL off. */
   production?: boolean;
   graphqlEndpoint?: string;
+  /** Where started runs are enqueued (the Worker's queue binding); see edge/dispatch. */
+  dispatch?: DispatchSender;
 }
 
 export type ApiServer = YogaServerInstance<Record<string, unknown>, ApiContext>;
@@ -43,7 +46,7 @@ export function createApi(deps: ApiDeps): ApiServer {
       const principal = principals.get(request);
       // onRequestParse always runs first; reaching here without a principal is a bug.
       if (!principal) throw new Error('Request reached execution without authentication');
-      return { db: deps.db, credentials, ...principal };
+      return { db: deps.db, credentials, dispatch: deps.dispatch, ...principal };
     },
   });
 }

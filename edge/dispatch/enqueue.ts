@@ -1,0 +1,69 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import { ENQUEUE_CHUNK_SIZE, MAX_QUEUE_DELAY_SECONDS } from './limits';
+import type { DispatchMessage, DispatchRequest } from './message';
+import { jsonParam, queryRows } from './rows';
+
+/** Where dispatch messages go: the Worker's queue binding, or anything with the same shape. */
+export interface DispatchSender {
+  send(requests: readonly DispatchRequest[]): Promise<void>;
+}
+
+/** The part of a Cloudflare Queue binding the sender uses. */
+export interface DispatchQueue {
+  sendBatch(messages: Iterable<{ body: DispatchMessage; delaySeconds?: number }>): Promise<unknown>;
+}
+
+/** Clamps a delay to what one queue message may carry; longer waits are chained. */
+export function queueDelay(seconds: number): number {
+  return Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(0, Math.ceil(seconds)));
+}
+
+/** A sender over a queue binding: `sendBatch` in chunks of the queue's batch limit. */
+export function queueSender(queue: DispatchQueue): DispatchSender {
+  return {
+    async send(requests) {
+      for (let start = 0; start < requests.length; start += ENQUEUE_CHUNK_SIZE) {
+        const chunk = requests.slice(start, start + ENQUEUE_CHUNK_SIZE);
+        await queue.sendBatch(
+          chunk.map(function toQueueMessage({ runId, visit, delaySeconds }) {
+            const delay = queueDelay(delaySeconds ?? 0);
+            const body: DispatchMessage = { runId, visit };
+            return delay > 0 ? { body, delaySeconds: delay } : { body };
+          }),
+        );
+      }
+    },
+  };
+}
+
+/**
+ * Sends the messages for rows that are already committed, then stamps `enqueued_at` with the
+ * moment each message becomes visible (now + its delay), guarded by the visit so a run that has
+ * moved on is not touched. When sending fails nothing is stamped and the sweep re-enqueues the
+ * runs later; the error is returned, not thrown, because the rows are safe either way.
+ */
+export async function enqueueRuns(
+  db: Database,
+  sender: DispatchSender | undefined,
+  requests: readonly DispatchRequest[],
+): Promise<{ enqueued: number; error?: unknown }> {
+  if (requests.length === 0 || !sender) return { enqueued: 0 };
+  try {
+    await sender.send(requests);
+  } catch (error) {
+    return { enqueued: 0, error };
+  }
+  const stamps = requests.map((request) => ({
+    run_id: request.runId,
+    visit: request.visit,
+    delay: queueDelay(request.delaySeconds ?? 0),
+  }));
+  await queryRows(
+    db,
+    sql`update runs set enqueued_at = now() + r.delay * interval '1 second'
+        from jsonb_to_recordset(${jsonParam(stamps)}::jsonb) as r(run_id uuid, visit int, delay int)
+        where runs.id = r.run_id and runs.step_visit = r.visit and runs.status = 'active'`,
+  );
+  return { enqueued: requests.length };
+}

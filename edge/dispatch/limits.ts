@@ -1,0 +1,71 @@
+/**
+ * The numbers the dispatch pipeline is built around, in one place. Each one cites the limit it
+ * comes from or the trade-off it makes.
+ */
+
+/**
+ * Longest delay one queue message may carry (Cloudflare Queues: `delaySeconds` up to 12 hours).
+ * Longer waits are chained: the message comes back early, sees the run is not yet due, and is
+ * sent again with the remaining delay.
+ */
+export const MAX_QUEUE_DELAY_SECONDS = 12 * 60 * 60;
+
+/** Messages per `sendBatch` call (Cloudflare Queues: at most 100 messages per batch). */
+export const ENQUEUE_CHUNK_SIZE = 100;
+
+/** Provider calls in flight at once per invocation (Workers: 6 simultaneous outgoing connections). */
+export const SEND_CONCURRENCY = 6;
+
+/** How long one provider call may take before it counts as a (transient) network failure. */
+export const SEND_TIMEOUT_MS = 15_000;
+
+/**
+ * Attempts at one delivery before a transient failure (timeout, 5xx, 429) becomes final and the
+ * run is routed as failed. Must stay below the consumer's `max_retries` in wrangler.toml, so the
+ * queue does not dead-letter a message that still has attempts left.
+ */
+export const MAX_SEND_ATTEMPTS = 5;
+
+/** First retry delay; each further attempt doubles it (exponential backoff). */
+export const RETRY_BASE_SECONDS = 10;
+
+/** Longest backoff between two attempts, whatever the attempt count. */
+export const RETRY_MAX_SECONDS = 15 * 60;
+
+/**
+ * How long a claimed delivery belongs to the consumer that claimed it. It must outlast a whole
+ * batch (up to 100 sends, 6 at a time, each up to SEND_TIMEOUT_MS), so that a slow but live
+ * consumer is never overtaken; once it expires the delivery is sent again with the same
+ * idempotency key (the consumer crashed or lost its connection).
+ */
+export const CLAIM_LEASE_SECONDS = 10 * 60;
+
+/**
+ * A run whose message should have been consumed this long ago and that made no progress is
+ * re-enqueued by the sweep (the message was lost, or the Worker died before acking it).
+ */
+export const STALE_ENQUEUE_SECONDS = 10 * 60;
+
+/**
+ * A run committed but never enqueued is picked up by the sweep only after this grace period, so
+ * the sweep does not race the request that is about to enqueue it.
+ */
+export const UNENQUEUED_GRACE_SECONDS = 60;
+
+/** Most runs (and most expired leases) one sweep re-enqueues; the next sweep takes the rest. */
+export const SWEEP_LIMIT = 1000;
+
+/** Longest `contentSummary` stored on a delivery. */
+export const CONTENT_SUMMARY_LENGTH = 160;
+
+/** Delay before attempt `attempts + 1`, after `attempts` failed ones (10 s, 20 s, 40 s …). */
+export function backoffSeconds(attempts: number, baseSeconds = RETRY_BASE_SECONDS): number {
+  const exponent = Math.max(0, attempts - 1);
+  return Math.min(RETRY_MAX_SECONDS, baseSeconds * 2 ** exponent);
+}
+
+/**
+ * A step due within this many seconds counts as due: queue delays are whole seconds, and a
+ * message may arrive a moment before its run's `due_at`.
+ */
+export const DUE_TOLERANCE_SECONDS = 1;
