@@ -1,3 +1,12 @@
+import {
+  type GraphQLField,
+  type GraphQLNamedType,
+  getNamedType,
+  isAbstractType,
+  isEnumType,
+  isObjectType,
+  isScalarType,
+} from 'graphql';
 import { afterAll, inject } from 'vitest';
 import type { Database } from '../db/client';
 import { createNodePostgres } from '../db/drivers/node-postgres';
@@ -5,7 +14,7 @@ import { issueApiKey } from './api-keys';
 import { createWorkspaceWithKey } from './bootstrap';
 import type { Scope } from './context';
 import { generateCredentialsKey } from './credentials';
-import { type ApiDeps, type ApiServer, createApi } from './server';
+import { type ApiDeps, type ApiServer, apiSchema, createApi } from './server';
 
 /** Loosely typed JSON as tests read it back: any path may be walked without casts. */
 // biome-ignore lint/suspicious/noExplicitAny: test assertions walk arbitrary response shapes
@@ -71,4 +80,36 @@ export function useTestApi(options: Partial<Omit<ApiDeps, 'db' | 'credentialsKey
       return key.plaintext;
     },
   };
+}
+
+/**
+ * A selection set of every field of a type, recursing into objects and every member of unions
+ * and interfaces (to `depth` levels; connection fields take their default page). Lets a test
+ * query "everything a client could see" and assert that a secret appears nowhere in it.
+ */
+export function selectAll(typeName: string, depth = 3): string {
+  const type = apiSchema().getType(typeName);
+  if (!type) throw new Error(`No type ${typeName}`);
+  return selectionFor(type, depth);
+}
+
+function selectionFor(type: GraphQLNamedType, depth: number): string {
+  if (isScalarType(type) || isEnumType(type)) return '';
+  if (isAbstractType(type)) {
+    const members = apiSchema().getPossibleTypes(type);
+    return `{ __typename ${members.map((m) => `... on ${m.name} ${selectionFor(m, depth)}`).join(' ')} }`;
+  }
+  if (!isObjectType(type)) return '';
+  const fields = Object.values(type.getFields()).filter(
+    (field: GraphQLField<unknown, unknown>) =>
+      !field.args.some((arg) => arg.type.toString().endsWith('!')),
+  );
+  const parts = fields.flatMap((field) => {
+    const named = getNamedType(field.type);
+    if (isScalarType(named) || isEnumType(named)) return [field.name];
+    if (depth <= 1) return [];
+    const nested = selectionFor(named, depth - 1);
+    return nested && nested !== '{  }' ? [`${field.name} ${nested}`] : [];
+  });
+  return `{ __typename ${parts.join(' ')} }`;
 }

@@ -1,0 +1,209 @@
+import { and, eq, ilike, type SQL } from 'drizzle-orm';
+import { files } from '../../db/schema';
+import { builder } from '../builder';
+import type { ApiContext } from '../context';
+import { NotFoundError, ValidationError } from '../errors';
+import { IssueList, requiredName } from '../validation';
+import { isUuid } from './ids';
+import { creationOrder, likePattern } from './pagination';
+
+// RFC 6838 §4.2 type/subtype names (parameters such as `; charset=` are not stored).
+const CONTENT_TYPE =
+  /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
+const MAX_URL_LENGTH = 2048;
+
+/** A file in the workspace library; media messages point at it and channels send its URL. */
+export const FileRef = builder.drizzleObject('files', {
+  name: 'File',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    contentType: t.exposeString('contentType', { description: 'MIME type, e.g. `image/png`.' }),
+    sizeBytes: t.exposeInt('sizeBytes'),
+    url: t.exposeString('url', { description: 'Where the bytes live (https).' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const FileFilter = builder.inputType('FileFilter', {
+  fields: (t) => ({
+    search: t.string({ description: 'Case-insensitive match on the name.' }),
+    contentTypePrefix: t.string({ description: 'e.g. `image/` for images only.' }),
+  }),
+});
+
+const FileInputFields = {
+  name: 'Display name, e.g. `welcome.png`.',
+  contentType: 'MIME type, e.g. `image/png`.',
+  url: 'Absolute https URL of the bytes.',
+} as const;
+
+const CreateFileInput = builder.inputType('CreateFileInput', {
+  fields: (t) => ({
+    name: t.string({ required: true, description: FileInputFields.name }),
+    contentType: t.string({ required: true, description: FileInputFields.contentType }),
+    sizeBytes: t.int({ required: true }),
+    url: t.string({ required: true, description: FileInputFields.url }),
+  }),
+});
+
+const UpdateFileInput = builder.inputType('UpdateFileInput', {
+  description: 'Omitted fields stay as they are.',
+  fields: (t) => ({
+    name: t.string({ description: FileInputFields.name }),
+    contentType: t.string({ description: FileInputFields.contentType }),
+    sizeBytes: t.int(),
+    url: t.string({ description: FileInputFields.url }),
+  }),
+});
+
+interface FileFields {
+  name?: string | null;
+  contentType?: string | null;
+  sizeBytes?: number | null;
+  url?: string | null;
+}
+
+/** Validates the given fields and returns the normalised values to write. */
+function parseFileFields(input: FileFields, issues: IssueList): Partial<typeof files.$inferInsert> {
+  const values: Partial<typeof files.$inferInsert> = {};
+  if (input.name != null) values.name = requiredName(issues, 'name', input.name, 255);
+  if (input.contentType != null) {
+    values.contentType = input.contentType.trim().toLowerCase();
+    if (!CONTENT_TYPE.test(values.contentType)) {
+      issues.add('INVALID_VALUE', 'contentType', 'Not a MIME type such as `image/png`');
+    }
+  }
+  if (input.sizeBytes != null) {
+    values.sizeBytes = input.sizeBytes;
+    if (input.sizeBytes < 0) issues.add('INVALID_VALUE', 'sizeBytes', 'Must not be negative');
+  }
+  if (input.url != null) {
+    values.url = input.url.trim();
+    if (!isHttpsUrl(values.url)) issues.add('INVALID_URL', 'url', 'Must be an absolute https URL');
+  }
+  return values;
+}
+
+/** An absolute https URL of reasonable length without embedded credentials. */
+function isHttpsUrl(value: string): boolean {
+  if (value.length > MAX_URL_LENGTH) return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' && !url.username && !url.password;
+  } catch {
+    return false;
+  }
+}
+
+function filterSql(
+  ctx: ApiContext,
+  filter: { search?: string | null; contentTypePrefix?: string | null } | null | undefined,
+): SQL | undefined {
+  return and(
+    eq(files.workspaceId, ctx.workspaceId),
+    filter?.search ? ilike(files.name, likePattern(filter.search)) : undefined,
+    filter?.contentTypePrefix
+      ? ilike(files.contentType, `${likePattern(filter.contentTypePrefix).slice(1)}`)
+      : undefined,
+  );
+}
+
+builder.queryFields((t) => ({
+  files: t.drizzleConnection(
+    {
+      type: 'files',
+      description: "The workspace's file library, oldest first.",
+      args: { filter: t.arg({ type: FileFilter }) },
+      totalCount: (_root, args, ctx) => ctx.db.$count(files, filterSql(ctx, args.filter)),
+      resolve: (query, _root, args, ctx) =>
+        ctx.db.query.files.findMany(
+          query({
+            where: {
+              workspaceId: ctx.workspaceId,
+              ...(args.filter?.search ? { name: { ilike: likePattern(args.filter.search) } } : {}),
+              ...(args.filter?.contentTypePrefix
+                ? { contentType: { ilike: likePattern(args.filter.contentTypePrefix).slice(1) } }
+                : {}),
+            },
+            ...creationOrder(),
+          }),
+        ),
+    },
+    { name: 'FileConnection' },
+    { name: 'FileEdge' },
+  ),
+  file: t.drizzleField({
+    type: 'files',
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _root, args, ctx) =>
+      isUuid(args.id)
+        ? ctx.db.query.files.findFirst(
+            query({ where: { id: args.id, workspaceId: ctx.workspaceId } }),
+          )
+        : null,
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createFile: t.drizzleField({
+    type: 'files',
+    description: 'Registers a file already uploaded to object storage.',
+    errors: { types: [ValidationError] },
+    args: { input: t.arg({ type: CreateFileInput, required: true }) },
+    resolve: async (_query, _root, { input }, ctx) => {
+      const issues = new IssueList();
+      const values = parseFileFields(input, issues);
+      issues.throwIfAny();
+      const [file] = await ctx.db
+        .insert(files)
+        .values({
+          workspaceId: ctx.workspaceId,
+          name: values.name!,
+          contentType: values.contentType!,
+          sizeBytes: values.sizeBytes!,
+          url: values.url!,
+        })
+        .returning();
+      return file!;
+    },
+  }),
+  updateFile: t.drizzleField({
+    type: 'files',
+    errors: { types: [ValidationError, NotFoundError] },
+    args: {
+      id: t.arg.id({ required: true }),
+      input: t.arg({ type: UpdateFileInput, required: true }),
+    },
+    resolve: async (_query, _root, { id, input }, ctx) => {
+      if (!isUuid(id)) throw new NotFoundError('File', String(id));
+      const issues = new IssueList();
+      const values = parseFileFields(input, issues);
+      issues.throwIfAny();
+      const where = and(eq(files.id, id), eq(files.workspaceId, ctx.workspaceId));
+      const [file] = Object.keys(values).length
+        ? await ctx.db.update(files).set(values).where(where).returning()
+        : await ctx.db.select().from(files).where(where);
+      if (!file) throw new NotFoundError('File', id);
+      return file;
+    },
+  }),
+  deleteFile: t.id({
+    description:
+      'Removes the file from the library and returns its id. Steps that still use it fail ' +
+      'validation (UNKNOWN_FILE) on the next publish.',
+    errors: { types: [NotFoundError] },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      const [deleted] = isUuid(id)
+        ? await ctx.db
+            .delete(files)
+            .where(and(eq(files.id, id), eq(files.workspaceId, ctx.workspaceId)))
+            .returning({ id: files.id })
+        : [];
+      if (!deleted) throw new NotFoundError('File', String(id));
+      return deleted.id;
+    },
+  }),
+}));

@@ -1,0 +1,182 @@
+import { and, eq, ilike, type SQL } from 'drizzle-orm';
+import { snippets } from '../../db/schema';
+import { MAX_TEXT_LENGTH } from '../../workflow/types';
+import { builder } from '../builder';
+import type { ApiContext } from '../context';
+import { isUniqueViolation } from '../db-errors';
+import { NotFoundError, ValidationError } from '../errors';
+import { IssueList } from '../validation';
+import { isUuid } from './ids';
+import { creationOrder, likePattern } from './pagination';
+
+/** Snippet names are used in text as `$snippet.<name>`, so they keep to a token's alphabet. */
+const SNIPPET_NAME = /^[a-z0-9_]+$/;
+const MAX_SNIPPET_NAME_LENGTH = 64;
+const UNIQUE_NAME = 'snippets_workspace_name_uq';
+
+/** A reusable saved text, referenced from messages as `$snippet.<name>`. */
+export const SnippetRef = builder.drizzleObject('snippets', {
+  name: 'Snippet',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name', { description: 'Referenced in text as `$snippet.<name>`.' }),
+    body: t.exposeString('body'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+const SnippetFilter = builder.inputType('SnippetFilter', {
+  fields: (t) => ({ search: t.string({ description: 'Case-insensitive match on the name.' }) }),
+});
+
+const CreateSnippetInput = builder.inputType('CreateSnippetInput', {
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Lowercase letters, digits and `_`.' }),
+    body: t.string({ required: true, description: `At most ${MAX_TEXT_LENGTH} characters.` }),
+  }),
+});
+
+const UpdateSnippetInput = builder.inputType('UpdateSnippetInput', {
+  fields: (t) => ({ name: t.string(), body: t.string() }),
+});
+
+function checkName(issues: IssueList, name: string): void {
+  if (!SNIPPET_NAME.test(name) || name.length > MAX_SNIPPET_NAME_LENGTH) {
+    issues.add(
+      'INVALID_VALUE',
+      'name',
+      `Use 1–${MAX_SNIPPET_NAME_LENGTH} lowercase letters, digits or underscores`,
+    );
+  }
+}
+
+function checkBody(issues: IssueList, body: string): void {
+  if (!body.trim()) issues.add('TEXT_EMPTY', 'body', 'The snippet body is empty');
+  else if (body.length > MAX_TEXT_LENGTH) {
+    issues.add(
+      'TEXT_TOO_LONG',
+      'body',
+      `At most ${MAX_TEXT_LENGTH} characters (got ${body.length})`,
+    );
+  }
+}
+
+function duplicateName(name: string): ValidationError {
+  return new ValidationError([
+    { code: 'INVALID_VALUE', path: 'name', message: `A snippet named "${name}" already exists` },
+  ]);
+}
+
+function searchSql(ctx: ApiContext, search: string | null | undefined): SQL | undefined {
+  return and(
+    eq(snippets.workspaceId, ctx.workspaceId),
+    search ? ilike(snippets.name, likePattern(search)) : undefined,
+  );
+}
+
+builder.queryFields((t) => ({
+  snippets: t.drizzleConnection(
+    {
+      type: 'snippets',
+      description: "The workspace's snippets, oldest first.",
+      args: { filter: t.arg({ type: SnippetFilter }) },
+      totalCount: (_root, args, ctx) =>
+        ctx.db.$count(snippets, searchSql(ctx, args.filter?.search)),
+      resolve: (query, _root, args, ctx) =>
+        ctx.db.query.snippets.findMany(
+          query({
+            where: {
+              workspaceId: ctx.workspaceId,
+              ...(args.filter?.search ? { name: { ilike: likePattern(args.filter.search) } } : {}),
+            },
+            ...creationOrder(),
+          }),
+        ),
+    },
+    { name: 'SnippetConnection' },
+    { name: 'SnippetEdge' },
+  ),
+  snippet: t.drizzleField({
+    type: 'snippets',
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _root, args, ctx) =>
+      isUuid(args.id)
+        ? ctx.db.query.snippets.findFirst(
+            query({ where: { id: args.id, workspaceId: ctx.workspaceId } }),
+          )
+        : null,
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createSnippet: t.drizzleField({
+    type: 'snippets',
+    errors: { types: [ValidationError] },
+    args: { input: t.arg({ type: CreateSnippetInput, required: true }) },
+    resolve: async (_query, _root, { input }, ctx) => {
+      const issues = new IssueList();
+      checkName(issues, input.name);
+      checkBody(issues, input.body);
+      issues.throwIfAny();
+      try {
+        const [snippet] = await ctx.db
+          .insert(snippets)
+          .values({ workspaceId: ctx.workspaceId, name: input.name, body: input.body })
+          .returning();
+        return snippet!;
+      } catch (error) {
+        if (isUniqueViolation(error, UNIQUE_NAME)) throw duplicateName(input.name);
+        throw error;
+      }
+    },
+  }),
+  updateSnippet: t.drizzleField({
+    type: 'snippets',
+    description: 'Renaming leaves `$snippet.<old name>` references unresolved until edited.',
+    errors: { types: [ValidationError, NotFoundError] },
+    args: {
+      id: t.arg.id({ required: true }),
+      input: t.arg({ type: UpdateSnippetInput, required: true }),
+    },
+    resolve: async (_query, _root, { id, input }, ctx) => {
+      if (!isUuid(id)) throw new NotFoundError('Snippet', String(id));
+      const issues = new IssueList();
+      if (input.name != null) checkName(issues, input.name);
+      if (input.body != null) checkBody(issues, input.body);
+      issues.throwIfAny();
+      try {
+        const [snippet] = await ctx.db
+          .update(snippets)
+          .set({
+            ...(input.name != null ? { name: input.name } : {}),
+            ...(input.body != null ? { body: input.body } : {}),
+            updatedAt: new Date(),
+          })
+          .where(and(eq(snippets.id, id), eq(snippets.workspaceId, ctx.workspaceId)))
+          .returning();
+        if (!snippet) throw new NotFoundError('Snippet', id);
+        return snippet;
+      } catch (error) {
+        if (isUniqueViolation(error, UNIQUE_NAME)) throw duplicateName(input.name ?? '');
+        throw error;
+      }
+    },
+  }),
+  deleteSnippet: t.id({
+    description: 'Deletes the snippet and returns its id.',
+    errors: { types: [NotFoundError] },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      const [deleted] = isUuid(id)
+        ? await ctx.db
+            .delete(snippets)
+            .where(and(eq(snippets.id, id), eq(snippets.workspaceId, ctx.workspaceId)))
+            .returning({ id: snippets.id })
+        : [];
+      if (!deleted) throw new NotFoundError('Snippet', String(id));
+      return deleted.id;
+    },
+  }),
+}));
