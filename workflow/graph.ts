@@ -1,16 +1,14 @@
 import { isSendMessageStep, outgoingEdges } from './steps';
 import type { GraphStep, WorkflowGraph } from './types';
-import type { ValidationIssue } from './validation-issue';
-
-type Issue = ValidationIssue & { stepId: string | null };
+import { type ValidationIssue, validationIssue } from './validation-issue';
 
 function issue(
   code: ValidationIssue['code'],
   stepId: string | null,
   path: string,
   message: string,
-): Issue {
-  return { code, stepId, path, message };
+): ValidationIssue {
+  return validationIssue(code, path, message, stepId);
 }
 
 /**
@@ -67,7 +65,7 @@ export function validateGraph(graph: WorkflowGraph): ValidationIssue[] {
   if (steps.length === 0) {
     return [issue('GRAPH_EMPTY', null, 'steps', 'The workflow has no steps')];
   }
-  const issues: Issue[] = [];
+  const issues: ValidationIssue[] = [];
   const ids = new Set<string>();
   for (const step of steps) {
     if (ids.has(step.id)) {

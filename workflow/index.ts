@@ -13,6 +13,8 @@ export * from './steps';
 export * from './system-time';
 export * from './text-length';
 export * from './types';
+export * from './validate-content';
 export * from './validate-step';
+export * from './validate-texts';
 export * from './validation-issue';
 export * from './variables';

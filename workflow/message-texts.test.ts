@@ -10,7 +10,7 @@ describe('messageTexts', () => {
         text: 'Hi $contact.firstname',
         limited: true,
         required: true,
-        email: false,
+        kind: 'content',
       },
     ]);
   });
@@ -41,14 +41,14 @@ describe('messageTexts', () => {
         },
       }),
     );
-    expect(texts.map(({ path, text, limited, email }) => [path, text, limited, email])).toEqual([
-      ['defaultMessage.caption', 'cap', true, false],
-      ['channelResponses[0].content.parameters[0]', 'p1', true, false],
-      ['channelResponses[0].content.parameters[1]', 'p2', true, false],
-      ['channelResponses[1].content.text', 'tag', true, false],
-      ['email.subject', 'subj', false, true],
-      ['email.body[0].spans[0].text', 'body', false, true],
-      ['email.body[0].spans[0].link', 'https://x.io', false, true],
+    expect(texts.map(({ path, text, limited, kind }) => [path, text, limited, kind])).toEqual([
+      ['defaultMessage.caption', 'cap', true, 'content'],
+      ['channelResponses[0].content.parameters[0]', 'p1', true, 'content'],
+      ['channelResponses[0].content.parameters[1]', 'p2', true, 'content'],
+      ['channelResponses[1].content.text', 'tag', true, 'content'],
+      ['email.subject', 'subj', false, 'subject'],
+      ['email.body[0].spans[0].text', 'body', false, 'body'],
+      ['email.body[0].spans[0].link', 'https://x.io', false, 'link'],
     ]);
   });
 

@@ -7,12 +7,15 @@ export interface MessageText extends LocatedText {
   limited: boolean;
   /** Must not be blank. */
   required: boolean;
-  /** Part of the e-mail subject or body (only used when the channel is e-mail). */
-  email: boolean;
+  /**
+   * What the text is: message content (text, caption, template parameter, tagged text), the
+   * e-mail subject, an e-mail body span, or a link URL in the e-mail body.
+   */
+  kind: 'content' | 'subject' | 'body' | 'link';
 }
 
 function contentTexts(content: MessageContent, path: string): MessageText[] {
-  const base = { limited: true, email: false };
+  const base = { limited: true, kind: 'content' } as const;
   switch (content.type) {
     case 'text':
       return [{ ...base, path: `${path}.text`, text: content.text ?? '', required: true }];
@@ -53,12 +56,13 @@ export function messageTexts(config: SendMessageConfig): MessageText[] {
       text: email.subject,
       limited: false,
       required: false,
-      email: true,
+      kind: 'subject',
     });
   }
   if (email?.body) {
     for (const located of richTextTexts(email.body, 'email.body')) {
-      texts.push({ ...located, limited: false, required: false, email: true });
+      const kind = located.path.endsWith('.link') ? 'link' : 'body';
+      texts.push({ ...located, limited: false, required: false, kind });
     }
   }
   return texts;

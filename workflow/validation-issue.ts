@@ -33,3 +33,13 @@ export interface ValidationIssue {
   message: string;
   stepId?: string | null;
 }
+
+/** Builds a ValidationIssue; `stepId` is set when the issue belongs to one step of a graph. */
+export function validationIssue(
+  code: ValidationCode,
+  path: string,
+  message: string,
+  stepId?: string | null,
+): ValidationIssue {
+  return stepId === undefined ? { code, path, message } : { code, path, message, stepId };
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { validateContentFields, validateMessageType } from './validate-content';
+
+const files = new Set(['file_1']);
+
+describe('validateMessageType', () => {
+  it('accepts a type the channel can send', () => {
+    expect(validateMessageType('whatsapp_template', 'whatsapp', 'p')).toEqual([]);
+  });
+
+  it('accepts any known type when the channel is not known', () => {
+    expect(validateMessageType('messenger_tagged', undefined, 'p')).toEqual([]);
+  });
+
+  it('names the channel and the type it cannot send', () => {
+    expect(validateMessageType('messenger_tagged', 'whatsapp', 'p')).toEqual([
+      {
+        code: 'UNSUPPORTED_MESSAGE_TYPE',
+        path: 'p',
+        message: 'WhatsApp cannot send a Messenger tagged message',
+      },
+    ]);
+  });
+
+  it('rejects a type that does not exist', () => {
+    expect(validateMessageType('carousel', 'whatsapp', 'p')).toMatchObject([
+      { code: 'UNSUPPORTED_MESSAGE_TYPE' },
+    ]);
+  });
+});
+
+describe('validateContentFields', () => {
+  it('accepts a media file from the library', () => {
+    expect(validateContentFields({ type: 'media', fileId: 'file_1' }, 'c', files)).toEqual([]);
+  });
+
+  it('rejects a media file that is not in the library', () => {
+    expect(validateContentFields({ type: 'media', fileId: 'file_9' }, 'c', files)).toMatchObject([
+      { code: 'UNKNOWN_FILE', path: 'c.fileId' },
+    ]);
+  });
+
+  it('accepts WhatsApp language codes with underscores or dashes', () => {
+    for (const languageCode of ['en', 'en_US', 'pt_BR', 'zh-Hant']) {
+      expect(
+        validateContentFields(
+          { type: 'whatsapp_template', templateName: 'order_1', languageCode, parameters: [] },
+          'c',
+          files,
+        ),
+      ).toEqual([]);
+    }
+  });
+
+  it('accepts every Messenger tag', () => {
+    for (const tag of [
+      'CONFIRMED_EVENT_UPDATE',
+      'POST_PURCHASE_UPDATE',
+      'ACCOUNT_UPDATE',
+      'HUMAN_AGENT',
+    ] as const) {
+      expect(
+        validateContentFields({ type: 'messenger_tagged', tag, text: 'x' }, 'c', files),
+      ).toEqual([]);
+    }
+  });
+
+  it('has nothing to check on a text', () => {
+    expect(validateContentFields({ type: 'text', text: '' }, 'c', files)).toEqual([]);
+  });
+});

@@ -1,0 +1,103 @@
+import { CHANNEL_LABELS, canSend, MESSAGE_TYPE_LABELS } from './channel-capabilities';
+import { type ChannelType, MESSAGE_TYPES, type MessageType } from './channel-types';
+import { MESSENGER_TAGS, type MessageContent } from './types';
+import { type ValidationIssue, validationIssue } from './validation-issue';
+
+// WhatsApp template names: lower-case letters, digits and underscores, at most 512.
+const WHATSAPP_TEMPLATE_NAME = /^[a-z0-9_]{1,512}$/;
+// WhatsApp writes template languages `en`, `en_US`, `pt_BR`; BCP 47 dashes are accepted too.
+const WHATSAPP_LANGUAGE_CODE = /^[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})?$/;
+
+function isMessageType(type: unknown): type is MessageType {
+  return MESSAGE_TYPES.includes(type as MessageType);
+}
+
+/**
+ * Checks a content's type is a known message type and, when the channel's type is known,
+ * that the channel can send it (no WhatsApp template on Telegram).
+ */
+export function validateMessageType(
+  type: unknown,
+  channelType: ChannelType | undefined,
+  path: string,
+): ValidationIssue[] {
+  if (!isMessageType(type)) {
+    return [
+      validationIssue('UNSUPPORTED_MESSAGE_TYPE', path, `Unknown message type ${String(type)}`),
+    ];
+  }
+  if (channelType && !canSend(channelType, type)) {
+    return [
+      validationIssue(
+        'UNSUPPORTED_MESSAGE_TYPE',
+        path,
+        `${CHANNEL_LABELS[channelType]} cannot send a ${MESSAGE_TYPE_LABELS[type]}`,
+      ),
+    ];
+  }
+  return [];
+}
+
+function templateIssues(
+  content: Extract<MessageContent, { type: 'whatsapp_template' }>,
+  path: string,
+): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  if (!WHATSAPP_TEMPLATE_NAME.test(content.templateName ?? '')) {
+    issues.push(
+      validationIssue(
+        'INVALID_VALUE',
+        `${path}.templateName`,
+        'Template name must be lower-case letters, digits and underscores',
+      ),
+    );
+  }
+  if (!WHATSAPP_LANGUAGE_CODE.test(content.languageCode ?? '')) {
+    issues.push(
+      validationIssue(
+        'INVALID_VALUE',
+        `${path}.languageCode`,
+        'Template language must be a code such as en or en_US',
+      ),
+    );
+  }
+  return issues;
+}
+
+/**
+ * Checks the parts of a content that are not free text: the media file is in the workspace's
+ * library, a WhatsApp template has a well-formed name and language, a Messenger tag is one
+ * Messenger accepts. Texts are checked by `validateMessageTexts`.
+ */
+export function validateContentFields(
+  content: MessageContent,
+  path: string,
+  fileIds: ReadonlySet<string>,
+): ValidationIssue[] {
+  switch (content.type) {
+    case 'media':
+      return fileIds.has(content.fileId)
+        ? []
+        : [
+            validationIssue(
+              'UNKNOWN_FILE',
+              `${path}.fileId`,
+              `File ${content.fileId} was not found`,
+            ),
+          ];
+    case 'whatsapp_template':
+      return templateIssues(content, path);
+    case 'messenger_tagged':
+      return MESSENGER_TAGS.includes(content.tag)
+        ? []
+        : [
+            validationIssue(
+              'INVALID_VALUE',
+              `${path}.tag`,
+              `Messenger tag must be one of ${MESSENGER_TAGS.join(', ')}`,
+            ),
+          ];
+    default:
+      return [];
+  }
+}

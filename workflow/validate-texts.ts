@@ -1,0 +1,78 @@
+import { messageTexts } from './message-texts';
+import { expandSnippets, findSnippetNames } from './snippets';
+import { textLength } from './text-length';
+import { MAX_TEXT_LENGTH, type SendMessageConfig } from './types';
+import { type ValidationIssue, validationIssue } from './validation-issue';
+
+/** Longest e-mail subject: one header line (RFC 5322 §2.1.1). */
+export const MAX_EMAIL_SUBJECT_LENGTH = 998;
+
+const ALLOWED_LINK = /^(?:https?:\/\/|mailto:)/i;
+const LINE_BREAK = /[\r\n]/;
+
+function subjectIssues(subject: string, path: string): ValidationIssue[] {
+  // A line break in a subject would let the text spill into other headers.
+  if (LINE_BREAK.test(subject)) {
+    return [validationIssue('INVALID_VALUE', path, 'Subject must be a single line')];
+  }
+  if (textLength(subject) > MAX_EMAIL_SUBJECT_LENGTH) {
+    return [
+      validationIssue(
+        'INVALID_VALUE',
+        path,
+        `Subject must be at most ${MAX_EMAIL_SUBJECT_LENGTH} characters`,
+      ),
+    ];
+  }
+  return [];
+}
+
+function linkIssues(link: string, path: string): ValidationIssue[] {
+  const url = link.trim();
+  // Only schemes a mail client opens safely; `javascript:` and relative links are refused.
+  if (ALLOWED_LINK.test(url) && URL.canParse(url)) return [];
+  return [validationIssue('INVALID_URL', path, 'Links must be http(s) or mailto URLs')];
+}
+
+/**
+ * Checks every text of a Send a Message config, with snippets expanded the way they will be
+ * sent: blank required texts, texts over 2,000 characters, unknown snippets, e-mail subjects
+ * with line breaks or over 998 characters, and links that are not http(s) or mailto.
+ */
+export function validateMessageTexts(
+  config: SendMessageConfig,
+  snippets: ReadonlyMap<string, string>,
+): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const { path, text, limited, required, kind } of messageTexts(config)) {
+    if (typeof text !== 'string') {
+      issues.push(validationIssue('INVALID_VALUE', path, 'Must be text'));
+      continue;
+    }
+    if (required && text.trim() === '') {
+      issues.push(validationIssue('TEXT_EMPTY', path, 'Text must not be empty'));
+      continue;
+    }
+    for (const name of findSnippetNames(text)) {
+      if (!snippets.has(name)) {
+        issues.push(validationIssue('UNKNOWN_SNIPPET', path, `Snippet ${name} was not found`));
+      }
+    }
+    const expanded = expandSnippets(text, snippets);
+    if (limited) {
+      const length = textLength(expanded);
+      if (length > MAX_TEXT_LENGTH) {
+        issues.push(
+          validationIssue(
+            'TEXT_TOO_LONG',
+            path,
+            `Text is ${length} characters with snippets expanded; the limit is ${MAX_TEXT_LENGTH}`,
+          ),
+        );
+      }
+    }
+    if (kind === 'subject') issues.push(...subjectIssues(expanded, path));
+    if (kind === 'link') issues.push(...linkIssues(expanded, path));
+  }
+  return issues;
+}
