@@ -39,6 +39,7 @@ export const relations = defineRelations(schema, (r) => ({
   },
   workflows: {
     steps: r.many.steps({ from: r.workflows.id, to: r.steps.workflowId }),
+    entryStep: r.one.steps({ from: r.workflows.entryStepId, to: r.steps.id, alias: 'entry' }),
     versions: r.many.workflowVersions({ from: r.workflows.id, to: r.workflowVersions.workflowId }),
     publishedVersion: r.one.workflowVersions({
       from: r.workflows.publishedVersionId,

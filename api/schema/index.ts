@@ -8,3 +8,7 @@
 import './error';
 import './workspace';
 import './api-key';
+import './workflow';
+import './step';
+import './step-mutations';
+import './publish';

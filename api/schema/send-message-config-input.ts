@@ -1,0 +1,78 @@
+import { builder } from '../builder';
+import { MessengerTagEnum } from './message-content';
+import { RichTextBlockInput } from './rich-text';
+import { ChannelSelectionKindEnum } from './send-message-config';
+
+/**
+ * The typed input for a Send a Message step's config. Inputs marked "exactly one of" are
+ * checked by api/workflows/config-input.ts, which also turns them into the stored shape.
+ */
+
+const ChannelSelectionInput = builder.inputType('ChannelSelectionInput', {
+  fields: (t) => ({
+    kind: t.field({ type: ChannelSelectionKindEnum, required: true }),
+    channelId: t.id({ description: 'Required when kind is SPECIFIC.' }),
+  }),
+});
+
+const MediaInput = builder.inputType('MediaInput', {
+  description: 'A file from the workspace library.',
+  fields: (t) => ({
+    fileId: t.id({ required: true }),
+    caption: t.string(),
+  }),
+});
+
+const DefaultMessageInput = builder.inputType('DefaultMessageInput', {
+  description: 'Exactly one of `text` or `media`.',
+  fields: (t) => ({
+    text: t.string({ description: 'At most 2,000 characters with snippets expanded.' }),
+    media: t.field({ type: MediaInput }),
+  }),
+});
+
+const WhatsAppTemplateInput = builder.inputType('WhatsAppTemplateInput', {
+  fields: (t) => ({
+    templateName: t.string({ required: true }),
+    languageCode: t.string({ required: true, description: 'e.g. `en` or `en_US`.' }),
+    parameters: t.stringList({ description: 'Body parameters in order: {{1}}, {{2}}…' }),
+  }),
+});
+
+const MessengerTaggedInput = builder.inputType('MessengerTaggedInput', {
+  fields: (t) => ({
+    tag: t.field({ type: MessengerTagEnum, required: true }),
+    text: t.string({ required: true }),
+  }),
+});
+
+const ChannelResponseInput = builder.inputType('ChannelResponseInput', {
+  description:
+    'Content for one channel: exactly one of `text`, `media`, `whatsappTemplate`, `messengerTagged`.',
+  fields: (t) => ({
+    channelId: t.id({ required: true }),
+    text: t.string(),
+    media: t.field({ type: MediaInput }),
+    whatsappTemplate: t.field({ type: WhatsAppTemplateInput }),
+    messengerTagged: t.field({ type: MessengerTaggedInput }),
+  }),
+});
+
+const EmailContentInput = builder.inputType('EmailContentInput', {
+  fields: (t) => ({
+    subject: t.string({ description: 'A blank subject is sent when absent.' }),
+    body: t.field({ type: [RichTextBlockInput] }),
+  }),
+});
+
+export const SendMessageConfigInput = builder.inputType('SendMessageConfigInput', {
+  fields: (t) => ({
+    channel: t.field({ type: ChannelSelectionInput, required: true }),
+    defaultMessage: t.field({ type: DefaultMessageInput, required: true }),
+    channelResponses: t.field({ type: [ChannelResponseInput] }),
+    email: t.field({ type: EmailContentInput }),
+    failureBranchEnabled: t.boolean({
+      description: 'Add Message Failure Branch: needs the step to have a failureStepId.',
+    }),
+  }),
+});

@@ -1,0 +1,96 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import { channels, contacts, files, snippets } from '../../db/schema';
+import { messageTexts } from '../../workflow/message-texts';
+import { findSnippetNames } from '../../workflow/snippets';
+import type { SendMessageConfig } from '../../workflow/types';
+import type { StepLookups } from '../../workflow/validate-step';
+import { isUuid } from '../schema/ids';
+
+/** A database handle or an open transaction on one. */
+export type Queryable = Pick<Database, 'select' | 'selectDistinct'>;
+
+/** The channel ids, file ids and snippet names that some Send a Message configs refer to. */
+function references(configs: SendMessageConfig[]) {
+  const channelIds = new Set<string>();
+  const fileIds = new Set<string>();
+  const snippetNames = new Set<string>();
+  for (const config of configs) {
+    if (config.channel.kind === 'specific') channelIds.add(config.channel.channelId);
+    const contents = [config.defaultMessage, ...config.channelResponses.map((r) => r.content)];
+    for (const response of config.channelResponses) channelIds.add(response.channelId);
+    for (const content of contents) if (content.type === 'media') fileIds.add(content.fileId);
+    for (const { text } of messageTexts(config)) {
+      for (const name of findSnippetNames(text)) snippetNames.add(name);
+    }
+  }
+  // Ids that are not UUIDs cannot name a row (and would make Postgres reject the query).
+  return {
+    channelIds: [...channelIds].filter(isUuid),
+    fileIds: [...fileIds].filter(isUuid),
+    snippetNames: [...snippetNames],
+  };
+}
+
+/**
+ * The rows of the caller's workspace that `configs` refer to, for validation: one query each
+ * for channels, files and snippets, all filtered by workspace so that another workspace's ids
+ * look exactly like ids that do not exist.
+ */
+export async function loadStepLookups(
+  db: Queryable,
+  workspaceId: string,
+  configs: SendMessageConfig[],
+): Promise<StepLookups> {
+  const wanted = references(configs);
+  const [channelRows, fileRows, snippetRows] = await Promise.all([
+    wanted.channelIds.length
+      ? db
+          .select({ id: channels.id, type: channels.type, status: channels.status })
+          .from(channels)
+          .where(
+            and(eq(channels.workspaceId, workspaceId), inArray(channels.id, wanted.channelIds)),
+          )
+      : [],
+    wanted.fileIds.length
+      ? db
+          .select({ id: files.id })
+          .from(files)
+          .where(and(eq(files.workspaceId, workspaceId), inArray(files.id, wanted.fileIds)))
+      : [],
+    wanted.snippetNames.length
+      ? db
+          .select({ name: snippets.name, body: snippets.body })
+          .from(snippets)
+          .where(
+            and(eq(snippets.workspaceId, workspaceId), inArray(snippets.name, wanted.snippetNames)),
+          )
+      : [],
+  ]);
+  return {
+    channels: new Map(channelRows.map((row) => [row.id, { type: row.type, status: row.status }])),
+    fileIds: new Set(fileRows.map((row) => row.id)),
+    snippets: new Map(snippetRows.map((row) => [row.name, row.body])),
+  };
+}
+
+/**
+ * Every custom field key any contact in the workspace has, so that publishing can flag
+ * `$contact.<key>` variables no contact could fill. One query.
+ */
+export async function loadKnownCustomFields(
+  db: Queryable,
+  workspaceId: string,
+): Promise<Set<string>> {
+  const rows = await db
+    .selectDistinct({ key: sql<string>`jsonb_object_keys(${contacts.customFields})` })
+    .from(contacts)
+    // jsonb_object_keys fails on a non-object, so skip any row that does not hold one.
+    .where(
+      and(
+        eq(contacts.workspaceId, workspaceId),
+        sql`jsonb_typeof(${contacts.customFields}) = 'object'`,
+      ),
+    );
+  return new Set(rows.map((row) => row.key));
+}
