@@ -15,6 +15,7 @@ export interface ChannelCapability {
 /** WhatsApp's and Messenger's customer-service window (24 hours after the last inbound message). */
 export const STANDARD_MESSAGING_WINDOW_HOURS = 24;
 
+/** What each kind of channel can send and how it reaches a contact. */
 export const CHANNEL_CAPABILITIES: Record<ChannelType, ChannelCapability> = {
   email: { messageTypes: ['text', 'media'], messagingWindowHours: null, recipient: 'email' },
   whatsapp: {

@@ -13,6 +13,7 @@ export const STANDARD_CONTACT_VARIABLES = [
 ] as const;
 export type StandardContactVariable = (typeof STANDARD_CONTACT_VARIABLES)[number];
 
+/** Where a variable's value comes from: the contact, the clock, or the run's trigger values. */
 export const VARIABLE_NAMESPACES = ['contact', 'system', 'trigger'] as const;
 export type VariableNamespace = (typeof VARIABLE_NAMESPACES)[number];
 
