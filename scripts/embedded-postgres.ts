@@ -1,19 +1,24 @@
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
+import { PGliteSessionQueue } from './pglite-sessions';
 
 export interface EmbeddedPostgres {
   /** A Postgres URL any client (pg, the Neon driver through db/ws-proxy) can use. */
   url: string;
   /** `host:port` of the socket server. */
   address: string;
+  /** The PGlite instance itself, for in-process access. */
+  db: PGlite;
   stop(): Promise<void>;
 }
 
 /**
  * PGlite (Postgres compiled to WASM, in this process) served over the Postgres wire protocol,
- * so the rest of the stack talks to it exactly as to a real server. It serves one session at a
- * time (see DESIGN.md): callers keep their pools small and never idle inside a transaction.
+ * so the rest of the stack talks to it exactly as to a real server. Any number of connections
+ * may be open; they take turns on PGlite's one session, a whole statement or transaction at a
+ * time (scripts/pglite-sessions.ts). Callers keep pools small and never idle in a transaction,
+ * which would make every other connection wait.
  */
 export async function startEmbeddedPostgres({
   dataDir,
@@ -24,16 +29,33 @@ export async function startEmbeddedPostgres({
   port?: number;
 }): Promise<EmbeddedPostgres> {
   const db = await PGlite.create(dataDir);
-  const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1' });
-  await server.start();
-  // The server does not expose its bound port directly; read it from the listening socket.
-  const bound = (server as unknown as { server: { address(): AddressInfo } }).server.address();
-  const address = `127.0.0.1:${bound.port}`;
+  const queue = new PGliteSessionQueue(db);
+  const handlers = new Set<PGLiteSocketHandler>();
+  const server = createServer(function serveConnection(socket: Socket) {
+    const handler = new PGLiteSocketHandler({
+      // pglite-socket types its queue as its own (unexported) class; ours has the same methods.
+      queryQueue: queue as unknown as ConstructorParameters<
+        typeof PGLiteSocketHandler
+      >[0]['queryQueue'],
+      closeOnDetach: true,
+    });
+    handlers.add(handler);
+    handler.addEventListener('close', () => handlers.delete(handler));
+    handler.addEventListener('error', () => handlers.delete(handler));
+    handler.attach(socket).catch(() => socket.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: `postgres://postgres@${address}/postgres`,
     address,
+    db,
     async stop() {
-      await server.stop();
+      await Promise.all([...handlers].map((handler) => handler.detach(true)));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.close();
     },
   };

@@ -31,6 +31,7 @@ function reachable(url: string): Promise<boolean> {
 export async function startTestDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env.TEST_POSTGRES_URL ?? DEFAULT_SERVER_URL;
   if (!(await reachable(serverUrl))) {
+    console.warn(`No Postgres at ${new URL(serverUrl).host}: testing against embedded PGlite`);
     const { startEmbeddedPostgres } = await import('../scripts/embedded-postgres');
     const embedded = await startEmbeddedPostgres({ dataDir: 'memory://' });
     await migrateDatabase(embedded.url);
