@@ -23,6 +23,22 @@ export interface StartWorkerOptions {
   port?: number;
   /** Listen on this host (default 127.0.0.1). */
   host?: string;
+  /**
+   * PEM certificates the Worker's outbound TLS (fetch, and `cloudflare:sockets` STARTTLS or
+   * implicit TLS) trusts in addition to the public CAs: a test server's self-signed certificate.
+   */
+  trustedCertificates?: string[];
+}
+
+/** Miniflare's default outbound network, plus extra trusted certificates. */
+function outboundNetwork(trustedCertificates: string[]): WorkerOptions['outboundService'] {
+  return {
+    network: {
+      allow: ['public', 'private', '240.0.0.0/4'],
+      deny: [],
+      tlsOptions: { trustBrowserCas: true, trustedCertificates },
+    },
+  };
 }
 
 export interface RunningWorker {
@@ -76,6 +92,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     queueProducers: options.queueProducers,
     queueConsumers: options.queueConsumers,
     unsafeTriggerHandlers: options.scheduled ?? false,
+    ...(options.trustedCertificates
+      ? { outboundService: outboundNetwork(options.trustedCertificates) }
+      : {}),
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
   });

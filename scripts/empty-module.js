@@ -1,0 +1,2 @@
+// Stands in for packages a Worker bundle must not carry (see WORKER_ALIASES in worker-bundle.ts).
+export default {};
