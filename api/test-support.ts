@@ -44,7 +44,52 @@ export interface TestApi {
   createWorkspace(name?: string): Promise<TestWorkspace>;
   /** Another key for an existing workspace, e.g. a read-only partner key. */
   createKey(workspaceId: string, scopes: Scope[]): Promise<string>;
+  /** Creates a valid channel of `type` through the API (see TEST_CHANNEL_INPUTS); returns its id. */
+  createChannel(key: string, type?: TestChannelType, name?: string): Promise<string>;
 }
+
+export type TestChannelType = keyof typeof TEST_CHANNEL_INPUTS;
+
+/** A valid CreateChannelInput per channel type, for tests that just need a channel. */
+export const TEST_CHANNEL_INPUTS = {
+  EMAIL: {
+    settings: {
+      email: {
+        host: 'smtp.example.com',
+        port: 587,
+        security: 'STARTTLS',
+        fromAddress: 'support@example.com',
+        fromName: 'Support',
+      },
+    },
+    credentials: { email: { username: 'support', password: 'test-smtp-password' } },
+  },
+  WHATSAPP: {
+    settings: { whatsapp: { phoneNumberId: '106540352242922' } },
+    credentials: { whatsapp: { accessToken: 'EAAtest-whatsapp-access-token' } },
+  },
+  MESSENGER: {
+    settings: { messenger: { pageId: '1234567890' } },
+    credentials: { messenger: { pageAccessToken: 'EAAtest-page-access-token' } },
+  },
+  TELEGRAM: { credentials: { telegram: { botToken: '123456:test-telegram-bot-token' } } },
+  SMS: {
+    settings: { sms: { fromNumber: '+15005550006' } },
+    credentials: { sms: { accountSid: 'ACtest', authToken: 'test-sms-auth-token' } },
+  },
+  CUSTOM: {
+    settings: { custom: { url: 'https://hooks.example.com/messages' } },
+    credentials: { custom: { signingSecret: 'whsec_test-signing-secret' } },
+  },
+} as const;
+
+const CREATE_CHANNEL = `mutation ($input: CreateChannelInput!) {
+  createChannel(input: $input) {
+    __typename
+    ... on MutationCreateChannelSuccess { data { id } }
+    ... on ValidationError { issues { code path message } }
+  }
+}`;
 
 /**
  * Connects to this run's test database (see test/global-setup.ts), builds the API in-process
@@ -74,6 +119,16 @@ export function useTestApi(options: Partial<Omit<ApiDeps, 'db' | 'credentialsKey
     },
     async createWorkspace(name = `Workspace ${++workspaceCount}`) {
       return createWorkspaceWithKey(postgres.db, { name, timezone: 'UTC' });
+    },
+    async createChannel(key, type = 'EMAIL', name = `${type} channel`) {
+      const result = await this.gql(key, CREATE_CHANNEL, {
+        input: { type, name, ...TEST_CHANNEL_INPUTS[type] },
+      });
+      const created = result.data?.createChannel;
+      if (created?.__typename !== 'MutationCreateChannelSuccess') {
+        throw new Error(`createChannel failed: ${JSON.stringify(result)}`);
+      }
+      return created.data.id;
     },
     async createKey(workspaceId, scopes) {
       const key = await issueApiKey(postgres.db, { workspaceId, name: 'Test key', scopes });

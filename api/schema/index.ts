@@ -8,7 +8,15 @@
 import './error';
 import './workspace';
 import './api-key';
+import './channel';
+import './snippet';
+import './file';
+import './contact';
+import './contact-identity';
 import './workflow';
 import './step';
 import './step-mutations';
 import './publish';
+import './delivery';
+import './run';
+import './step-preview';

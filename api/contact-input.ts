@@ -1,0 +1,119 @@
+import type { contacts } from '../db/schema';
+import {
+  isCountryCode,
+  isCustomFieldKey,
+  isE164,
+  isEmailAddress,
+  isLanguageTag,
+  MAX_CUSTOM_FIELD_KEY_LENGTH,
+} from '../workflow/contact-fields';
+import type { IssueList } from './validation';
+
+/** What a client may set on a contact; `null` clears a field, `undefined` leaves it alone. */
+export interface ContactFieldsInput {
+  firstName?: string | null;
+  lastName?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  country?: string | null;
+  language?: string | null;
+  customFields?: unknown;
+}
+
+const MAX_NAME_LENGTH = 200;
+const MAX_CUSTOM_FIELDS = 100;
+const MAX_CUSTOM_VALUE_LENGTH = 2000;
+
+/** Trimmed text, or null for blank: an empty first name is no first name. */
+function optionalText(value: string | null | undefined): string | null | undefined {
+  if (value === undefined || value === null) return value;
+  const trimmed = value.trim();
+  return trimmed === '' ? null : trimmed;
+}
+
+/**
+ * Validates contact fields and returns the normalised columns to write (country upper-cased,
+ * language canonicalised). Only fields present in `input` appear in the result.
+ */
+export function parseContactFields(
+  input: ContactFieldsInput,
+  issues: IssueList,
+): Partial<typeof contacts.$inferInsert> {
+  const values: Partial<typeof contacts.$inferInsert> = {};
+  for (const key of ['firstName', 'lastName'] as const) {
+    const value = optionalText(input[key]);
+    if (value === undefined) continue;
+    if (value && value.length > MAX_NAME_LENGTH) {
+      issues.add('INVALID_VALUE', key, `At most ${MAX_NAME_LENGTH} characters`);
+    }
+    values[key] = value;
+  }
+  const email = optionalText(input.email);
+  if (email !== undefined) {
+    if (email && !isEmailAddress(email)) {
+      issues.add('INVALID_EMAIL', 'email', `"${email}" is not an email address`);
+    }
+    values.email = email;
+  }
+  const phone = optionalText(input.phone);
+  if (phone !== undefined) {
+    if (phone && !isE164(phone)) {
+      issues.add('INVALID_PHONE', 'phone', 'Phone numbers must be E.164, e.g. +14155550100');
+    }
+    values.phone = phone;
+  }
+  const country = optionalText(input.country);
+  if (country !== undefined) {
+    if (country && !isCountryCode(country)) {
+      issues.add('INVALID_VALUE', 'country', 'Use an ISO 3166-1 alpha-2 code such as FR');
+    }
+    values.country = country?.toUpperCase() ?? null;
+  }
+  const language = optionalText(input.language);
+  if (language !== undefined) {
+    if (language && !isLanguageTag(language)) {
+      issues.add('INVALID_VALUE', 'language', 'Use a BCP 47 language tag such as en or pt-BR');
+      values.language = language;
+    } else {
+      values.language = language ? Intl.getCanonicalLocales(language)[0]! : null;
+    }
+  }
+  if (input.customFields !== undefined) {
+    values.customFields = parseCustomFields(input.customFields, issues);
+  }
+  return values;
+}
+
+/** A JSON object of string values whose keys can be used as `$contact.<key>`. */
+function parseCustomFields(value: unknown, issues: IssueList): Record<string, string> {
+  if (value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    issues.add('INVALID_VALUE', 'customFields', 'Must be a JSON object of strings');
+    return {};
+  }
+  const entries = Object.entries(value);
+  if (entries.length > MAX_CUSTOM_FIELDS) {
+    issues.add('INVALID_VALUE', 'customFields', `At most ${MAX_CUSTOM_FIELDS} custom fields`);
+  }
+  const fields: Record<string, string> = {};
+  for (const [key, field] of entries) {
+    if (!isCustomFieldKey(key)) {
+      issues.add(
+        'INVALID_VALUE',
+        `customFields.${key}`,
+        `Keys are letters, digits and _ (not starting with a digit), at most ${MAX_CUSTOM_FIELD_KEY_LENGTH} characters, and not a standard contact field`,
+      );
+    } else if (typeof field !== 'string') {
+      issues.add('INVALID_VALUE', `customFields.${key}`, 'Custom field values are strings');
+    } else if (field.length > MAX_CUSTOM_VALUE_LENGTH) {
+      issues.add(
+        'INVALID_VALUE',
+        `customFields.${key}`,
+        `At most ${MAX_CUSTOM_VALUE_LENGTH} characters`,
+      );
+    } else {
+      fields[key] = field;
+    }
+  }
+  return fields;
+}

@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { type TestWorkspace, useTestApi } from '../test-support';
+
+const api = useTestApi();
+
+const UPSERT = /* GraphQL */ `
+  mutation ($input: UpsertContactIdentityInput!) {
+    upsertContactIdentity(input: $input) {
+      __typename
+      ... on MutationUpsertContactIdentitySuccess { data { id address lastInboundAt channel { id type } contact { id } } }
+      ... on ValidationError { issues { code path } }
+      ... on NotFoundError { entity id }
+    }
+  }
+`;
+const SET_LAST = /* GraphQL */ `
+  mutation ($contactId: ID!, $channelId: ID) {
+    setLastInteractedChannel(contactId: $contactId, channelId: $channelId) {
+      __typename
+      ... on MutationSetLastInteractedChannelSuccess { data { lastInteractedChannel { id name } } }
+      ... on ValidationError { issues { code path } }
+      ... on NotFoundError { entity id }
+    }
+  }
+`;
+const CONTACT = /* GraphQL */ `
+  query ($id: ID!) {
+    contact(id: $id) {
+      identities { id address lastInboundAt channel { type } }
+      lastInteractedChannel { id }
+    }
+  }
+`;
+
+async function createContact(ws: TestWorkspace, firstName = 'Ada') {
+  const result = await api.gql(
+    ws.apiKey,
+    'mutation ($input: ContactInput!) { createContact(input: $input) { ... on MutationCreateContactSuccess { data { id } } } }',
+    { input: { firstName } },
+  );
+  return result.data.createContact.data.id as string;
+}
+
+describe('contact identities', () => {
+  it('adds an identity per channel and updates it in place on a second upsert', async () => {
+    const ws = await api.createWorkspace();
+    const contactId = await createContact(ws);
+    const whatsapp = await api.createChannel(ws.apiKey, 'WHATSAPP');
+    const email = await api.createChannel(ws.apiKey, 'EMAIL');
+    const first = await api.gql(ws.apiKey, UPSERT, {
+      input: {
+        contactId,
+        channelId: whatsapp,
+        address: '+14155550100',
+        lastInboundAt: '2026-01-02T03:04:05.000Z',
+      },
+    });
+    expect(first.data.upsertContactIdentity.data).toMatchObject({
+      address: '+14155550100',
+      lastInboundAt: '2026-01-02T03:04:05.000Z',
+      channel: { id: whatsapp, type: 'WHATSAPP' },
+      contact: { id: contactId },
+    });
+    const second = await api.gql(ws.apiKey, UPSERT, {
+      input: { contactId, channelId: whatsapp, address: '+14155550199' },
+    });
+    expect(second.data.upsertContactIdentity.data).toMatchObject({
+      id: first.data.upsertContactIdentity.data.id,
+      address: '+14155550199',
+      lastInboundAt: '2026-01-02T03:04:05.000Z',
+    });
+    await api.gql(ws.apiKey, UPSERT, {
+      input: { contactId, channelId: email, address: 'ada@example.com' },
+    });
+
+    const contact = await api.gql(ws.apiKey, CONTACT, { id: contactId });
+    expect(contact.data.contact.identities).toEqual([
+      expect.objectContaining({ address: '+14155550199', channel: { type: 'WHATSAPP' } }),
+      expect.objectContaining({
+        address: 'ada@example.com',
+        lastInboundAt: null,
+        channel: { type: 'EMAIL' },
+      }),
+    ]);
+  });
+
+  it("checks the address against the channel's type", async () => {
+    const ws = await api.createWorkspace();
+    const contactId = await createContact(ws);
+    const cases = [
+      ['EMAIL', 'not-an-email', 'INVALID_EMAIL'],
+      ['WHATSAPP', '0612345678', 'INVALID_PHONE'],
+      ['SMS', '+1 415 555', 'INVALID_PHONE'],
+      ['MESSENGER', 'psid-abc', 'INVALID_VALUE'],
+      ['TELEGRAM', '@username', 'INVALID_VALUE'],
+      ['CUSTOM', ' ', 'INVALID_VALUE'],
+    ] as const;
+    for (const [type, address, code] of cases) {
+      const channelId = await api.createChannel(ws.apiKey, type);
+      const result = await api.gql(ws.apiKey, UPSERT, { input: { contactId, channelId, address } });
+      expect(result.data.upsertContactIdentity.issues, type).toEqual([{ code, path: 'address' }]);
+    }
+    const contact = await api.gql(ws.apiKey, CONTACT, { id: contactId });
+    expect(contact.data.contact.identities).toEqual([]);
+  });
+
+  it('refuses an address another contact already has on the same channel', async () => {
+    const ws = await api.createWorkspace();
+    const [ada, alan] = [await createContact(ws, 'Ada'), await createContact(ws, 'Alan')];
+    const channelId = await api.createChannel(ws.apiKey, 'SMS');
+    await api.gql(ws.apiKey, UPSERT, {
+      input: { contactId: ada, channelId, address: '+15555550100' },
+    });
+    const result = await api.gql(ws.apiKey, UPSERT, {
+      input: { contactId: alan, channelId, address: '+15555550100' },
+    });
+    expect(result.data.upsertContactIdentity.issues).toEqual([
+      { code: 'INVALID_VALUE', path: 'address' },
+    ]);
+  });
+
+  it('reports an unknown contact as NotFoundError and an unknown channel as CHANNEL_NOT_FOUND', async () => {
+    const ws = await api.createWorkspace();
+    const contactId = await createContact(ws);
+    const channelId = await api.createChannel(ws.apiKey);
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const noContact = await api.gql(ws.apiKey, UPSERT, {
+      input: { contactId: missing, channelId, address: 'a@b.co' },
+    });
+    expect(noContact.data.upsertContactIdentity).toEqual({
+      __typename: 'NotFoundError',
+      entity: 'Contact',
+      id: missing,
+    });
+    const noChannel = await api.gql(ws.apiKey, UPSERT, {
+      input: { contactId, channelId: missing, address: 'a@b.co' },
+    });
+    expect(noChannel.data.upsertContactIdentity.issues).toEqual([
+      { code: 'CHANNEL_NOT_FOUND', path: 'channelId' },
+    ]);
+  });
+
+  it('deletes an identity', async () => {
+    const ws = await api.createWorkspace();
+    const contactId = await createContact(ws);
+    const channelId = await api.createChannel(ws.apiKey);
+    const created = await api.gql(ws.apiKey, UPSERT, {
+      input: { contactId, channelId, address: 'ada@example.com' },
+    });
+    const id = created.data.upsertContactIdentity.data.id;
+    const DELETE =
+      'mutation ($id: ID!) { deleteContactIdentity(id: $id) { __typename ... on MutationDeleteContactIdentitySuccess { data } ... on NotFoundError { entity } } }';
+    expect((await api.gql(ws.apiKey, DELETE, { id })).data.deleteContactIdentity.data).toBe(id);
+    expect((await api.gql(ws.apiKey, DELETE, { id })).data.deleteContactIdentity.entity).toBe(
+      'ContactIdentity',
+    );
+    expect((await api.gql(ws.apiKey, CONTACT, { id: contactId })).data.contact.identities).toEqual(
+      [],
+    );
+  });
+
+  it('sets and clears the last interacted channel; deleting the channel clears it too', async () => {
+    const ws = await api.createWorkspace();
+    const contactId = await createContact(ws);
+    const channelId = await api.createChannel(ws.apiKey, 'TELEGRAM', 'Bot');
+    const set = await api.gql(ws.apiKey, SET_LAST, { contactId, channelId });
+    expect(set.data.setLastInteractedChannel.data.lastInteractedChannel).toEqual({
+      id: channelId,
+      name: 'Bot',
+    });
+    const cleared = await api.gql(ws.apiKey, SET_LAST, { contactId, channelId: null });
+    expect(cleared.data.setLastInteractedChannel.data.lastInteractedChannel).toBeNull();
+
+    await api.gql(ws.apiKey, SET_LAST, { contactId, channelId });
+    await api.gql(ws.apiKey, 'mutation ($id: ID!) { deleteChannel(id: $id) { __typename } }', {
+      id: channelId,
+    });
+    const after = await api.gql(ws.apiKey, CONTACT, { id: contactId });
+    expect(after.data.contact.lastInteractedChannel).toBeNull();
+  });
+
+  it('rejects an unknown channel as the last interacted one', async () => {
+    const ws = await api.createWorkspace();
+    const contactId = await createContact(ws);
+    const result = await api.gql(ws.apiKey, SET_LAST, { contactId, channelId: 'nope' });
+    expect(result.data.setLastInteractedChannel.issues).toEqual([
+      { code: 'CHANNEL_NOT_FOUND', path: 'channelId' },
+    ]);
+  });
+});

@@ -1,0 +1,196 @@
+import { and, eq } from 'drizzle-orm';
+import { channels, contactIdentities, contacts } from '../../db/schema';
+import type { ChannelType } from '../../workflow/channel-types';
+import { isE164, isEmailAddress } from '../../workflow/contact-fields';
+import { builder } from '../builder';
+import type { ApiContext } from '../context';
+import { isUniqueViolation } from '../db-errors';
+import { NotFoundError, ValidationError } from '../errors';
+import { IssueList } from '../validation';
+import { isUuid } from './ids';
+
+const MAX_ADDRESS_LENGTH = 320;
+const UNIQUE_ADDRESS = 'contact_identities_channel_address_uq';
+const NUMERIC_ID = /^\d{1,32}$/;
+// Telegram chat ids are integers; groups and channels are negative.
+const TELEGRAM_CHAT_ID = /^-?\d{1,32}$/;
+
+/** A contact's address on one channel: email address, phone, Messenger PSID, Telegram chat id... */
+export const ContactIdentityRef = builder.drizzleObject('contactIdentities', {
+  name: 'ContactIdentity',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    address: t.exposeString('address'),
+    lastInboundAt: t.expose('lastInboundAt', {
+      type: 'DateTime',
+      nullable: true,
+      description:
+        'When the contact last wrote in here: opens the 24-hour window on WhatsApp/Messenger.',
+    }),
+    channel: t.relation('channel'),
+    contact: t.relation('contact'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const UpsertContactIdentityInput = builder.inputType('UpsertContactIdentityInput', {
+  fields: (t) => ({
+    contactId: t.id({ required: true }),
+    channelId: t.id({ required: true }),
+    address: t.string({
+      required: true,
+      description:
+        'Email for email channels, E.164 for WhatsApp/SMS, PSID for Messenger, chat id for Telegram.',
+    }),
+    lastInboundAt: t.field({ type: 'DateTime', description: 'Omit to keep the stored value.' }),
+  }),
+});
+
+/** Checks that `address` has the shape `channelType` sends to; records an issue if not. */
+function checkAddress(issues: IssueList, channelType: ChannelType, address: string): void {
+  if (!address) {
+    issues.add('INVALID_VALUE', 'address', 'An address is required');
+    return;
+  }
+  if (address.length > MAX_ADDRESS_LENGTH) {
+    issues.add('INVALID_VALUE', 'address', `At most ${MAX_ADDRESS_LENGTH} characters`);
+    return;
+  }
+  switch (channelType) {
+    case 'email':
+      if (!isEmailAddress(address)) issues.add('INVALID_EMAIL', 'address', 'Not an email address');
+      return;
+    case 'whatsapp':
+    case 'sms':
+      if (!isE164(address))
+        issues.add('INVALID_PHONE', 'address', 'Must be E.164, e.g. +14155550100');
+      return;
+    case 'messenger':
+      if (!NUMERIC_ID.test(address))
+        issues.add('INVALID_VALUE', 'address', 'Must be a page-scoped id');
+      return;
+    case 'telegram':
+      if (!TELEGRAM_CHAT_ID.test(address))
+        issues.add('INVALID_VALUE', 'address', 'Must be a chat id');
+      return;
+    case 'custom':
+      return;
+  }
+}
+
+/** The contact, if it exists in the caller's workspace. */
+async function findContact(ctx: ApiContext, id: string | number) {
+  if (!isUuid(id)) return undefined;
+  const [contact] = await ctx.db
+    .select({ id: contacts.id })
+    .from(contacts)
+    .where(and(eq(contacts.id, id), eq(contacts.workspaceId, ctx.workspaceId)));
+  return contact;
+}
+
+/** The channel, if it exists in the caller's workspace (another workspace's looks absent). */
+async function findChannel(ctx: ApiContext, id: string | number) {
+  if (!isUuid(id)) return undefined;
+  const [channel] = await ctx.db
+    .select({ id: channels.id, type: channels.type })
+    .from(channels)
+    .where(and(eq(channels.id, id), eq(channels.workspaceId, ctx.workspaceId)));
+  return channel;
+}
+
+function channelNotFound(id: string | number): ValidationError {
+  return new ValidationError([
+    {
+      code: 'CHANNEL_NOT_FOUND',
+      path: 'channelId',
+      message: `Channel ${id} is not in this workspace`,
+    },
+  ]);
+}
+
+builder.mutationFields((t) => ({
+  upsertContactIdentity: t.drizzleField({
+    type: 'contactIdentities',
+    description: "Sets the contact's address on a channel (one identity per contact and channel).",
+    errors: { types: [ValidationError, NotFoundError] },
+    args: { input: t.arg({ type: UpsertContactIdentityInput, required: true }) },
+    resolve: async (_query, _root, { input }, ctx) => {
+      const contact = await findContact(ctx, input.contactId);
+      if (!contact) throw new NotFoundError('Contact', String(input.contactId));
+      const channel = await findChannel(ctx, input.channelId);
+      if (!channel) throw channelNotFound(input.channelId);
+      const issues = new IssueList();
+      const address = input.address.trim();
+      checkAddress(issues, channel.type, address);
+      issues.throwIfAny();
+      const lastInboundAt = input.lastInboundAt ?? undefined;
+      try {
+        const [identity] = await ctx.db
+          .insert(contactIdentities)
+          .values({
+            workspaceId: ctx.workspaceId,
+            contactId: contact.id,
+            channelId: channel.id,
+            address,
+            lastInboundAt,
+          })
+          .onConflictDoUpdate({
+            target: [contactIdentities.contactId, contactIdentities.channelId],
+            set: { address, ...(lastInboundAt ? { lastInboundAt } : {}) },
+          })
+          .returning();
+        return identity!;
+      } catch (error) {
+        if (!isUniqueViolation(error, UNIQUE_ADDRESS)) throw error;
+        throw new ValidationError([
+          {
+            code: 'INVALID_VALUE',
+            path: 'address',
+            message: 'Another contact already has this address on this channel',
+          },
+        ]);
+      }
+    },
+  }),
+  deleteContactIdentity: t.id({
+    description: 'Removes a contact identity and returns its id.',
+    errors: { types: [NotFoundError] },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      const [deleted] = isUuid(id)
+        ? await ctx.db
+            .delete(contactIdentities)
+            .where(
+              and(eq(contactIdentities.id, id), eq(contactIdentities.workspaceId, ctx.workspaceId)),
+            )
+            .returning({ id: contactIdentities.id })
+        : [];
+      if (!deleted) throw new NotFoundError('ContactIdentity', String(id));
+      return deleted.id;
+    },
+  }),
+  setLastInteractedChannel: t.drizzleField({
+    type: 'contacts',
+    description:
+      'Sets (or, with a null channelId, clears) the channel the contact last interacted on.',
+    errors: { types: [ValidationError, NotFoundError] },
+    args: { contactId: t.arg.id({ required: true }), channelId: t.arg.id() },
+    resolve: async (_query, _root, args, ctx) => {
+      const contact = await findContact(ctx, args.contactId);
+      if (!contact) throw new NotFoundError('Contact', String(args.contactId));
+      let channelId: string | null = null;
+      if (args.channelId != null) {
+        const channel = await findChannel(ctx, args.channelId);
+        if (!channel) throw channelNotFound(args.channelId);
+        channelId = channel.id;
+      }
+      const [updated] = await ctx.db
+        .update(contacts)
+        .set({ lastInteractedChannelId: channelId, updatedAt: new Date() })
+        .where(and(eq(contacts.id, contact.id), eq(contacts.workspaceId, ctx.workspaceId)))
+        .returning();
+      if (!updated) throw new NotFoundError('Contact', contact.id);
+      return updated;
+    },
+  }),
+}));

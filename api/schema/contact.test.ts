@@ -1,0 +1,208 @@
+import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { contacts } from '../../db/schema';
+import { type TestWorkspace, useTestApi } from '../test-support';
+
+const api = useTestApi();
+
+const FIELDS = 'id firstName lastName email phone country language customFields';
+const CREATE = /* GraphQL */ `
+  mutation ($input: ContactInput!) {
+    createContact(input: $input) {
+      __typename
+      ... on MutationCreateContactSuccess { data { ${FIELDS} } }
+      ... on ValidationError { issues { code path } }
+    }
+  }
+`;
+const UPDATE = /* GraphQL */ `
+  mutation ($id: ID!, $input: ContactInput!) {
+    updateContact(id: $id, input: $input) {
+      __typename
+      ... on MutationUpdateContactSuccess { data { ${FIELDS} } }
+      ... on ValidationError { issues { code path } }
+      ... on NotFoundError { entity id }
+    }
+  }
+`;
+const DELETE = /* GraphQL */ `
+  mutation ($id: ID!) {
+    deleteContact(id: $id) {
+      __typename
+      ... on MutationDeleteContactSuccess { data }
+      ... on NotFoundError { entity id }
+    }
+  }
+`;
+const LIST = /* GraphQL */ `
+  query ($filter: ContactFilter, $first: Int, $after: String) {
+    contacts(filter: $filter, first: $first, after: $after) {
+      totalCount
+      nodes { firstName }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`;
+
+async function createContact(ws: TestWorkspace, input: Record<string, unknown>) {
+  const result = await api.gql(ws.apiKey, CREATE, { input });
+  expect(result.data.createContact.__typename).toBe('MutationCreateContactSuccess');
+  return result.data.createContact.data;
+}
+
+describe('contacts', () => {
+  it('creates a contact with normalised fields and custom fields', async () => {
+    const ws = await api.createWorkspace();
+    const contact = await createContact(ws, {
+      firstName: ' Ada ',
+      lastName: 'Lovelace',
+      email: 'ada@example.com',
+      phone: '+442071234567',
+      country: 'gb',
+      language: 'en-gb',
+      customFields: { plan: 'pro', favourite_colour: 'green' },
+    });
+    expect(contact).toMatchObject({
+      firstName: 'Ada',
+      country: 'GB',
+      language: 'en-GB',
+      customFields: { plan: 'pro', favourite_colour: 'green' },
+    });
+  });
+
+  it('rejects a malformed email and a non-E.164 phone with typed codes, writing nothing', async () => {
+    const ws = await api.createWorkspace();
+    const result = await api.gql(ws.apiKey, CREATE, {
+      input: { firstName: 'Bob', email: 'bob at example', phone: '07700 900123' },
+    });
+    expect(result.data.createContact).toEqual({
+      __typename: 'ValidationError',
+      issues: [
+        { code: 'INVALID_EMAIL', path: 'email' },
+        { code: 'INVALID_PHONE', path: 'phone' },
+      ],
+    });
+    expect(await api.db.$count(contacts, eq(contacts.workspaceId, ws.workspaceId))).toBe(0);
+  });
+
+  it('rejects bad country, language and custom field keys and values', async () => {
+    const ws = await api.createWorkspace();
+    const result = await api.gql(ws.apiKey, CREATE, {
+      input: {
+        country: 'France',
+        language: 'english!',
+        customFields: { 'bad key': 'x', email: 'shadowed', count: 3, ok: 'fine' },
+      },
+    });
+    expect(result.data.createContact.issues).toEqual([
+      { code: 'INVALID_VALUE', path: 'country' },
+      { code: 'INVALID_VALUE', path: 'language' },
+      { code: 'INVALID_VALUE', path: 'customFields.bad key' },
+      { code: 'INVALID_VALUE', path: 'customFields.email' },
+      { code: 'INVALID_VALUE', path: 'customFields.count' },
+    ]);
+    const notObject = await api.gql(ws.apiKey, CREATE, { input: { customFields: ['a'] } });
+    expect(notObject.data.createContact.issues).toEqual([
+      { code: 'INVALID_VALUE', path: 'customFields' },
+    ]);
+  });
+
+  it('updates only the given fields, clears fields set to null, and validates first', async () => {
+    const ws = await api.createWorkspace();
+    const contact = await createContact(ws, {
+      firstName: 'Ada',
+      email: 'ada@example.com',
+      phone: '+15555550100',
+    });
+    const updated = await api.gql(ws.apiKey, UPDATE, {
+      id: contact.id,
+      input: { lastName: 'King', phone: null },
+    });
+    expect(updated.data.updateContact.data).toMatchObject({
+      firstName: 'Ada',
+      lastName: 'King',
+      email: 'ada@example.com',
+      phone: null,
+    });
+    const rejected = await api.gql(ws.apiKey, UPDATE, {
+      id: contact.id,
+      input: { firstName: 'X', email: 'nope' },
+    });
+    expect(rejected.data.updateContact.issues).toEqual([{ code: 'INVALID_EMAIL', path: 'email' }]);
+    const after = await api.gql(ws.apiKey, `query ($id: ID!) { contact(id: $id) { firstName } }`, {
+      id: contact.id,
+    });
+    expect(after.data.contact.firstName).toBe('Ada');
+  });
+
+  it('deletes a contact; deleting again is NotFoundError', async () => {
+    const ws = await api.createWorkspace();
+    const contact = await createContact(ws, { firstName: 'Temp' });
+    expect((await api.gql(ws.apiKey, DELETE, { id: contact.id })).data.deleteContact.data).toBe(
+      contact.id,
+    );
+    expect((await api.gql(ws.apiKey, DELETE, { id: contact.id })).data.deleteContact).toEqual({
+      __typename: 'NotFoundError',
+      entity: 'Contact',
+      id: contact.id,
+    });
+  });
+
+  it('searches by name, email or phone, matches email exactly, and pages stably', async () => {
+    const ws = await api.createWorkspace();
+    await createContact(ws, { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' });
+    await createContact(ws, { firstName: 'Alan', lastName: 'Turing', phone: '+441234567890' });
+    await createContact(ws, {
+      firstName: 'Grace',
+      lastName: 'Hopper',
+      email: 'grace@navy.example',
+    });
+    await createContact(ws, { firstName: 'Percent', lastName: '100%' });
+    const names = async (filter: Record<string, unknown>) => {
+      const result = await api.gql(ws.apiKey, LIST, { filter });
+      expect(result.data.contacts.totalCount).toBe(result.data.contacts.nodes.length);
+      return result.data.contacts.nodes.map((n: { firstName: string }) => n.firstName);
+    };
+    expect(await names({ search: 'LOVE' })).toEqual(['Ada']);
+    expect(await names({ search: 'ada lovelace' })).toEqual(['Ada']);
+    expect(await names({ search: 'navy' })).toEqual(['Grace']);
+    expect(await names({ search: '+4412' })).toEqual(['Alan']);
+    expect(await names({ search: '%' })).toEqual(['Percent']);
+    expect(await names({ email: 'ADA@example.com' })).toEqual(['Ada']);
+    expect(await names({ email: 'ada' })).toEqual([]);
+
+    const seen: string[] = [];
+    let after: string | null = null;
+    do {
+      const page: {
+        data: {
+          contacts: {
+            nodes: { firstName: string }[];
+            pageInfo: { hasNextPage: boolean; endCursor: string };
+          };
+        };
+      } = await api.gql(ws.apiKey, LIST, { first: 3, after });
+      seen.push(...page.data.contacts.nodes.map((n) => n.firstName));
+      after = page.data.contacts.pageInfo.hasNextPage
+        ? page.data.contacts.pageInfo.endCursor
+        : null;
+    } while (after);
+    expect(seen).toEqual(['Ada', 'Alan', 'Grace', 'Percent']);
+  });
+
+  it('filters contacts that have an identity on a channel', async () => {
+    const ws = await api.createWorkspace();
+    const channelId = await api.createChannel(ws.apiKey);
+    const ada = await createContact(ws, { firstName: 'Ada' });
+    await createContact(ws, { firstName: 'Alan' });
+    await api.gql(
+      ws.apiKey,
+      'mutation ($input: UpsertContactIdentityInput!) { upsertContactIdentity(input: $input) { __typename } }',
+      { input: { contactId: ada.id, channelId, address: 'ada@example.com' } },
+    );
+    const result = await api.gql(ws.apiKey, LIST, { filter: { hasChannel: channelId } });
+    expect(result.data.contacts.nodes).toEqual([{ firstName: 'Ada' }]);
+    const malformed = await api.gql(ws.apiKey, LIST, { filter: { hasChannel: 'nope' } });
+    expect(malformed.data.contacts.nodes).toEqual([]);
+  });
+});
