@@ -11,12 +11,14 @@ import {
 } from '../workflows/test-fixtures';
 
 const api = useTestApi();
+let workspaceId: string;
 let client: ReturnType<typeof workflowClient>;
 let library: Awaited<ReturnType<typeof seedLibrary>>;
 let other: Awaited<ReturnType<typeof seedLibrary>>;
 
 beforeAll(async () => {
   const workspace = await api.createWorkspace();
+  workspaceId = workspace.workspaceId;
   client = workflowClient(api, workspace.apiKey);
   library = await seedLibrary(api.db, workspace.workspaceId);
   other = await seedLibrary(api.db, (await api.createWorkspace()).workspaceId);
@@ -268,7 +270,7 @@ describe('rejected step writes return a ValidationError and write nothing', () =
     expected: { code: string; path: string }[],
     extra: Record<string, unknown> = {},
   ) {
-    const before = await rowCounts(api.db);
+    const before = await rowCounts(api.db, [workspaceId]);
     const [workflowBefore] = await api.db
       .select()
       .from(workflows)
@@ -280,7 +282,7 @@ describe('rejected step writes return a ValidationError and write nothing', () =
     expect(result.issues).toEqual(
       expected.map((issue) => ({ ...issue, message: expect.any(String), stepId: null })),
     );
-    expect(await rowCounts(api.db)).toEqual(before);
+    expect(await rowCounts(api.db, [workspaceId])).toEqual(before);
     const [workflowAfter] = await api.db
       .select()
       .from(workflows)

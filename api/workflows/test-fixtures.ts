@@ -1,4 +1,4 @@
-import { count, eq } from 'drizzle-orm';
+import { count, eq, inArray } from 'drizzle-orm';
 import { isUnionType } from 'graphql';
 import { expect } from 'vitest';
 import type { Database } from '../../db/client';
@@ -62,12 +62,18 @@ export async function seedLibrary(db: Database, workspaceId: string) {
   };
 }
 
-/** How many workflows, steps and versions exist (in every workspace). */
-export async function rowCounts(db: Database) {
+/**
+ * How many workflows, steps and versions the given workspaces hold. Scoped to them because
+ * other test files write to the same database at the same time.
+ */
+export async function rowCounts(db: Database, workspaceIds: string[]) {
   const [[w], [s], [v]] = await Promise.all([
-    db.select({ n: count() }).from(workflows),
-    db.select({ n: count() }).from(steps),
-    db.select({ n: count() }).from(workflowVersions),
+    db.select({ n: count() }).from(workflows).where(inArray(workflows.workspaceId, workspaceIds)),
+    db.select({ n: count() }).from(steps).where(inArray(steps.workspaceId, workspaceIds)),
+    db
+      .select({ n: count() })
+      .from(workflowVersions)
+      .where(inArray(workflowVersions.workspaceId, workspaceIds)),
   ]);
   return { workflows: w!.n, steps: s!.n, versions: v!.n };
 }
