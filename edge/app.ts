@@ -3,6 +3,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { createApi } from '../api/server';
 import type { Database } from '../db/client';
 import { openDatabase } from './database';
+import { queueSender } from './dispatch/enqueue';
 import { type Config, ConfigError, type Env, parseConfig } from './env';
 import { log } from './log';
 import { requestLog } from './request-log';
@@ -85,6 +86,7 @@ export function createApp(): Hono<AppEnv> {
       credentialsKey: config.credentialsKey,
       production: config.production,
       graphqlEndpoint: GRAPHQL_PATH,
+      dispatch: queueSender(c.env.DISPATCH_QUEUE),
     });
     return yoga.fetch(c.req.raw, { env: c.env, ctx: c.executionCtx });
   });

@@ -4,6 +4,7 @@ import type {
   Response as WorkerResponse,
 } from '@cloudflare/workers-types/latest';
 import { createApp } from './app';
+import { queue, scheduled } from './dispatch/handlers';
 import type { Env } from './env';
 
 const app = createApp();
@@ -17,9 +18,11 @@ const fetch: ExportedHandlerFetchHandler<Env> = (request, env, ctx) =>
 
 /**
  * The Worker entry (wrangler.toml `main`). One object holding every handler the platform calls:
- * `fetch` for HTTP; the queue consumer and the cron sweep are added here as `queue` and
- * `scheduled`.
+ * `fetch` for HTTP, `queue` for the dispatch queue and its dead letter queue, and `scheduled`
+ * for the cron sweep (edge/dispatch/handlers.ts).
  */
 export default {
   fetch,
+  queue,
+  scheduled,
 } satisfies ExportedHandler<Env>;

@@ -1,3 +1,5 @@
+import { isUuid } from '../../api/schema/ids';
+
 /**
  * What travels on the dispatch queue: ids only (DESIGN.md, "Postgres is the source of truth").
  * `visit` is the run's `stepVisit` when the message was sent, so that a message for a step the
@@ -13,13 +15,11 @@ export interface DispatchRequest extends DispatchMessage {
   delaySeconds?: number;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** The message in `body`, or null when it is not one (malformed messages are dropped). */
 export function parseDispatchMessage(body: unknown): DispatchMessage | null {
   if (typeof body !== 'object' || body === null) return null;
   const { runId, visit } = body as Record<string, unknown>;
-  if (typeof runId !== 'string' || !UUID.test(runId)) return null;
+  if (!isUuid(runId)) return null;
   if (typeof visit !== 'number' || !Number.isInteger(visit) || visit < 0) return null;
   return { runId, visit };
 }

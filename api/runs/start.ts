@@ -1,0 +1,101 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { contacts } from '../../db/schema';
+import { enqueueRuns } from '../../edge/dispatch/enqueue';
+import { entryDelaySeconds } from '../../edge/dispatch/route';
+import { queryRows } from '../../edge/dispatch/rows';
+import { findStep } from '../../workflow/routing';
+import type { ApiContext } from '../context';
+import { NotFoundError } from '../errors';
+import { isUuid } from '../schema/ids';
+import { IssueList } from '../validation';
+import { parseTriggerVariables } from './trigger-variables';
+
+/** Most contacts one `startWorkflow` call may start (larger audiences: call it in pages). */
+export const MAX_CONTACTS_PER_START = 10_000;
+
+export interface StartWorkflowInput {
+  workflowId: string;
+  contactIds: readonly string[];
+  variables?: unknown;
+}
+
+/**
+ * Starts a published workflow for contacts of the caller's workspace: one run per contact,
+ * pinned to the published version, at its entry step (visit 1), due now (or after the wait
+ * when the entry step is a wait). Everything is checked first and nothing is written when
+ * anything is wrong. The runs are committed BEFORE their messages are enqueued (ids only);
+ * if enqueueing fails, the runs stay committed and the sweep enqueues them.
+ */
+export async function startWorkflow(
+  ctx: ApiContext,
+  input: StartWorkflowInput,
+): Promise<{ runIds: string[] }> {
+  const workflow = isUuid(input.workflowId)
+    ? await ctx.db.query.workflows.findFirst({
+        columns: { id: true },
+        where: { id: input.workflowId, workspaceId: ctx.workspaceId },
+        with: { publishedVersion: { columns: { id: true, graph: true } } },
+      })
+    : undefined;
+  if (!workflow) throw new NotFoundError('Workflow', String(input.workflowId));
+
+  const issues = new IssueList();
+  const version = workflow.publishedVersion;
+  const entry = version ? findStep(version.graph, version.graph.entryStepId) : undefined;
+  if (!version) {
+    issues.add('INVALID_VALUE', 'workflowId', 'The workflow has not been published yet');
+  } else if (!entry) {
+    issues.add('INVALID_VALUE', 'workflowId', 'The published version has no entry step');
+  }
+  const contactIds = [...new Set(input.contactIds)];
+  if (contactIds.length === 0) {
+    issues.add('INVALID_VALUE', 'contactIds', 'At least one contact is required');
+  } else if (contactIds.length > MAX_CONTACTS_PER_START) {
+    issues.add(
+      'INVALID_VALUE',
+      'contactIds',
+      `At most ${MAX_CONTACTS_PER_START} contacts per call`,
+    );
+  }
+  const variables = parseTriggerVariables(input.variables, issues);
+  issues.throwIfAny();
+
+  const wellFormed = contactIds.filter(isUuid);
+  const known = new Set(
+    wellFormed.length
+      ? (
+          await ctx.db
+            .select({ id: contacts.id })
+            .from(contacts)
+            .where(and(eq(contacts.workspaceId, ctx.workspaceId), inArray(contacts.id, wellFormed)))
+        ).map((row) => row.id)
+      : [],
+  );
+  contactIds.forEach((id, index) => {
+    if (!known.has(id)) {
+      issues.add('INVALID_VALUE', `contactIds[${index}]`, `Contact ${id} was not found`);
+    }
+  });
+  issues.throwIfAny();
+
+  const dueInSeconds = entryDelaySeconds(entry!);
+  // One statement for any number of contacts: the ids travel as one array parameter.
+  const created = await queryRows<{ id: string }>(
+    ctx.db,
+    sql`insert into runs (workspace_id, workflow_id, version_id, contact_id, status,
+                          current_step_id, step_visit, trigger_variables, due_at)
+        select ${ctx.workspaceId}::uuid, ${workflow.id}::uuid, ${version!.id}::uuid, c.id,
+               'active', ${entry!.id}::uuid, 1, ${JSON.stringify(variables)}::jsonb,
+               now() + ${dueInSeconds} * interval '1 second'
+        from unnest(${sql.param(contactIds)}::uuid[]) with ordinality as c(id, position)
+        order by c.position
+        returning id`,
+  );
+  const runIds = created.map((row) => row.id);
+  await enqueueRuns(
+    ctx.db,
+    ctx.dispatch,
+    runIds.map((runId) => ({ runId, visit: 1, delaySeconds: dueInSeconds })),
+  );
+  return { runIds };
+}

@@ -1,0 +1,69 @@
+import { FAILURE_REASONS, type FailureReason } from '../../workflow/types';
+import { builder } from '../builder';
+
+/** A delivery's lifecycle (edge/dispatch records it). */
+export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', {
+  values: {
+    QUEUED: {
+      value: 'queued',
+      description: 'Waiting to be sent, or for a retry after a transient failure.',
+    },
+    SENDING: {
+      value: 'sending',
+      description: 'Claimed by the dispatcher; the provider is being called.',
+    },
+    SENT: { value: 'sent', description: 'The provider accepted the message.' },
+    FAILED: { value: 'failed', description: 'Could not be sent; `reasonCode` says why.' },
+  } as const,
+});
+
+/** Why a send failed (DESIGN.md, "Failures the step must recognise"). */
+export const FailureReasonEnum = builder.enumType('FailureReason', {
+  values: Object.fromEntries(
+    FAILURE_REASONS.map((reason) => [reason.toUpperCase(), { value: reason }]),
+  ) as { [R in FailureReason as Uppercase<R>]: { value: R } },
+});
+
+const KNOWN_REASONS: ReadonlySet<string> = new Set(FAILURE_REASONS);
+
+/** The reason code as the enum knows it (null when none, or when written by a newer version). */
+export function failureReason(code: string | null): FailureReason | null {
+  return code !== null && KNOWN_REASONS.has(code) ? (code as FailureReason) : null;
+}
+
+/** One message a run's Send a Message step produced (one per step visit, retries included). */
+export const DeliveryRef = builder.drizzleObject('deliveries', {
+  name: 'Delivery',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Also the idempotency key providers receive.' }),
+    runId: t.exposeID('runId'),
+    stepId: t.exposeID('stepId'),
+    visit: t.exposeInt('visit', { description: 'Which visit of the step (1 for the first).' }),
+    status: t.field({ type: DeliveryStatusEnum, resolve: (delivery) => delivery.status }),
+    reasonCode: t.field({
+      type: FailureReasonEnum,
+      nullable: true,
+      description: 'Why it failed; on a queued delivery, why the last attempt failed.',
+      resolve: (delivery) => failureReason(delivery.reasonCode),
+    }),
+    reasonDetail: t.exposeString('reasonDetail', { nullable: true }),
+    channelId: t.exposeID('channelId', { nullable: true }),
+    channel: t.relation('channel', {
+      nullable: true,
+      description: 'The channel it was resolved to; null when none could be resolved.',
+    }),
+    contentSummary: t.exposeString('contentSummary', {
+      nullable: true,
+      description: 'The start of what was sent (text, caption, or email subject and text).',
+    }),
+    providerMessageId: t.exposeString('providerMessageId', { nullable: true }),
+    messageId: t.exposeString('messageIdHeader', {
+      nullable: true,
+      description: 'The email `Message-ID` (the same on every attempt).',
+    }),
+    attempts: t.exposeInt('attempts'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    sentAt: t.expose('sentAt', { type: 'DateTime', nullable: true }),
+  }),
+});

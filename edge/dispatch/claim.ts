@@ -1,0 +1,110 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import { CLAIM_LEASE_SECONDS } from './limits';
+import { jsonParam, queryRows } from './rows';
+
+/** The delivery a send step owes one run at one visit. */
+export interface DeliveryKey {
+  workspaceId: string;
+  runId: string;
+  stepId: string;
+  visit: number;
+}
+
+/** A delivery as the claim found it. */
+export interface ClaimedDelivery {
+  id: string;
+  runId: string;
+  status: 'queued' | 'sending' | 'sent' | 'failed';
+  /** Attempts including this one when claimed; the claim token the record step checks. */
+  attempts: number;
+  reasonCode: string | null;
+  reasonDetail: string | null;
+  /** Epoch ms; set while a claim is held. */
+  leaseUntilMs: number | null;
+  /** True when this consumer now holds the delivery and must send it. */
+  claimed: boolean;
+}
+
+interface ClaimRow {
+  id: string;
+  run_id: string;
+  status: ClaimedDelivery['status'];
+  attempts: number;
+  reason_code: string | null;
+  reason_detail: string | null;
+  lease_until_ms: number | null;
+  claimed: boolean;
+}
+
+/**
+ * Creates and claims the deliveries for a batch of send steps in one statement. New rows are
+ * inserted already claimed (`sending`, attempt 1, a lease); existing rows are claimed when they
+ * wait for a retry (`queued`) or when a previous consumer's lease expired (it crashed, possibly
+ * after the provider accepted: the send is repeated with the same delivery id as idempotency
+ * key and Message-ID). Every other existing row is returned unclaimed with its status, so a
+ * redelivered message for a delivery already sent sends nothing. A key whose row a concurrent
+ * consumer is inserting at this instant is absent from the result.
+ */
+export async function claimDeliveries(
+  db: Database,
+  keys: readonly DeliveryKey[],
+  leaseSeconds = CLAIM_LEASE_SECONDS,
+): Promise<ClaimedDelivery[]> {
+  if (keys.length === 0) return [];
+  const rows = keys.map((key) => ({
+    workspace_id: key.workspaceId,
+    run_id: key.runId,
+    step_id: key.stepId,
+    visit: key.visit,
+  }));
+  // Data-modifying CTEs share one snapshot: `claimable` cannot see the rows `inserted` adds,
+  // so a new row is claimed once (by the insert), and `unclaimed` sees only rows that existed.
+  const result = await queryRows<ClaimRow>(
+    db,
+    sql`with keys as (
+        select * from jsonb_to_recordset(${jsonParam(rows)}::jsonb)
+          as k(workspace_id uuid, run_id uuid, step_id uuid, visit int)
+      ),
+      inserted as (
+        insert into deliveries (workspace_id, run_id, step_id, visit, status, attempts, lease_until)
+        select workspace_id, run_id, step_id, visit, 'sending', 1,
+               now() + ${leaseSeconds} * interval '1 second'
+        from keys
+        on conflict (run_id, step_id, visit) do nothing
+        returning *
+      ),
+      claimable as (
+        update deliveries d
+        set status = 'sending', attempts = d.attempts + 1,
+            lease_until = now() + ${leaseSeconds} * interval '1 second', updated_at = now()
+        from keys k
+        where d.run_id = k.run_id and d.step_id = k.step_id and d.visit = k.visit
+          and (d.status = 'queued' or (d.status = 'sending' and d.lease_until < now()))
+        returning d.*
+      ),
+      unclaimed as (
+        select d.* from deliveries d
+        join keys k on d.run_id = k.run_id and d.step_id = k.step_id and d.visit = k.visit
+        where d.id not in (select id from claimable)
+      ),
+      found as (
+        select *, true as claimed from inserted
+        union all select *, true from claimable
+        union all select *, false from unclaimed
+      )
+      select id, run_id, status, attempts, reason_code, reason_detail, claimed,
+             (extract(epoch from lease_until) * 1000)::float8 as lease_until_ms
+      from found`,
+  );
+  return result.map((row) => ({
+    id: row.id,
+    runId: row.run_id,
+    status: row.status,
+    attempts: row.attempts,
+    reasonCode: row.reason_code,
+    reasonDetail: row.reason_detail,
+    leaseUntilMs: row.lease_until_ms,
+    claimed: row.claimed,
+  }));
+}

@@ -1,0 +1,136 @@
+import type { Message } from '@cloudflare/workers-types/latest';
+import { sql } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import { findStep } from '../../workflow/routing';
+import { isSendMessageStep } from '../../workflow/steps';
+import type { FailureReason } from '../../workflow/types';
+import { log } from '../log';
+import type { DeliveryKey } from './claim';
+import { type DispatchSender, enqueueRuns } from './enqueue';
+import { isCurrentRun, loadRuns } from './load';
+import { type DispatchRequest, parseDispatchMessage } from './message';
+import { type RunMove, recordAndMove } from './record';
+import { exitMove, MISSING_STEP_REASON, moveAfter } from './route';
+import { jsonParam, queryRows } from './rows';
+
+/** The detail recorded on a delivery whose message exhausted the queue's retries. */
+export const DEAD_LETTER_DETAIL = 'dead-lettered';
+
+/** The reason recorded when the delivery had no earlier failure to blame. */
+const DEAD_LETTER_REASON: FailureReason = 'network';
+
+interface FailedRow {
+  run_id: string;
+  status: 'queued' | 'sending' | 'sent' | 'failed';
+  reason_code: string | null;
+}
+
+/**
+ * Marks the deliveries of dead-lettered send steps failed (keeping the last transient reason,
+ * else `network`), creating the row when the message died before any claim. A delivery that
+ * was sent meanwhile is left alone. Returns each run's delivery status and reason.
+ */
+async function failDeliveries(db: Database, keys: readonly DeliveryKey[]): Promise<FailedRow[]> {
+  if (keys.length === 0) return [];
+  const rows = keys.map((key) => ({
+    workspace_id: key.workspaceId,
+    run_id: key.runId,
+    step_id: key.stepId,
+    visit: key.visit,
+  }));
+  return queryRows<FailedRow>(
+    db,
+    sql`with keys as (
+        select * from jsonb_to_recordset(${jsonParam(rows)}::jsonb)
+          as k(workspace_id uuid, run_id uuid, step_id uuid, visit int)
+      ),
+      failed as (
+        insert into deliveries as d
+          (workspace_id, run_id, step_id, visit, status, reason_code, reason_detail)
+        select workspace_id, run_id, step_id, visit, 'failed', ${DEAD_LETTER_REASON},
+               ${DEAD_LETTER_DETAIL}
+        from keys
+        on conflict (run_id, step_id, visit) do update
+        set status = 'failed', reason_code = coalesce(d.reason_code, ${DEAD_LETTER_REASON}),
+            reason_detail = ${DEAD_LETTER_DETAIL}, lease_until = null, updated_at = now()
+        where d.status in ('queued', 'sending')
+        returning d.id, d.run_id, d.status, d.reason_code
+      )
+      select run_id, status, reason_code from failed
+      union all
+      select d.run_id, d.status, d.reason_code from deliveries d
+      join keys k on d.run_id = k.run_id and d.step_id = k.step_id and d.visit = k.visit
+      where d.id not in (select id from failed)`,
+  );
+}
+
+/**
+ * Consumes the dead letter queue: a message lands there when the dispatch queue gave up on it
+ * (every retry threw). Its step counts as failed: the delivery is marked failed and the run is
+ * routed like any other failure (failure branch when the toggle is on, else exit). Messages for
+ * runs that have moved on are dropped.
+ */
+export async function deadLetterBatch(
+  messages: readonly Message<unknown>[],
+  deps: { db: Database; sender: DispatchSender },
+): Promise<void> {
+  const bodies = messages.map((message) => parseDispatchMessage(message.body));
+  const runs = await loadRuns(deps.db, [
+    ...new Set(bodies.flatMap((body) => (body ? [body.runId] : []))),
+  ]);
+  const moves: RunMove[] = [];
+  const keys: DeliveryKey[] = [];
+  const seen = new Set<string>();
+  for (const body of bodies) {
+    const run = body ? runs.get(body.runId) : undefined;
+    if (!body || !isCurrentRun(run, body)) continue;
+    if (seen.has(run.id)) continue;
+    seen.add(run.id);
+    const step = run.currentStepId ? findStep(run.graph, run.currentStepId) : undefined;
+    if (!step) {
+      moves.push(exitMove(run, run.currentStepId, MISSING_STEP_REASON, null));
+    } else if (isSendMessageStep(step)) {
+      keys.push({
+        workspaceId: run.workspaceId,
+        runId: run.id,
+        stepId: step.id,
+        visit: run.stepVisit,
+      });
+    } else {
+      const outcome = {
+        ok: false,
+        reason: DEAD_LETTER_REASON,
+        detail: DEAD_LETTER_DETAIL,
+      } as const;
+      moves.push(moveAfter(run, step, outcome, null));
+    }
+  }
+  for (const row of await failDeliveries(deps.db, keys)) {
+    const run = runs.get(row.run_id)!;
+    const step = findStep(run.graph, run.currentStepId!)!;
+    const outcome =
+      row.status === 'sent'
+        ? ({ ok: true } as const)
+        : {
+            ok: false as const,
+            reason: (row.reason_code ?? DEAD_LETTER_REASON) as FailureReason,
+            detail: DEAD_LETTER_DETAIL,
+          };
+    log('warn', 'dispatch: message dead-lettered', {
+      workspaceId: run.workspaceId,
+      runId: run.id,
+      outcome: row.status === 'sent' ? 'sent' : 'failed',
+      reason: row.reason_code ?? DEAD_LETTER_REASON,
+    });
+    moves.push(moveAfter(run, step, outcome, null));
+  }
+  const moved = await recordAndMove(deps.db, [], moves);
+  const requests: DispatchRequest[] = moved
+    .filter((run) => run.status === 'active')
+    .map((run) => ({ runId: run.runId, visit: run.visit, delaySeconds: run.dueInSeconds }));
+  const enqueued = await enqueueRuns(deps.db, deps.sender, requests);
+  if (enqueued.error) {
+    log('error', 'dispatch: enqueueing after dead letters failed', { error: enqueued.error });
+  }
+  for (const message of messages) message.ack();
+}

@@ -1,0 +1,141 @@
+import {
+  checkMessagingWindow,
+  type IdentityRef,
+  type ResolvableChannel,
+  resolveChannel,
+  resolveContent,
+} from '../../workflow/resolve';
+import type { FailureReason, MessageContent, SendMessageConfig } from '../../workflow/types';
+import type { RenderContext } from '../../workflow/variables';
+import { renderMessage } from '../render/message';
+import { RenderError } from '../render/render-error';
+import type { MediaFile, RenderedMessage } from '../render/types';
+import type { DispatchChannel, DispatchLibrary } from './library';
+import { threadKey } from './library';
+import type { DispatchContact } from './load';
+
+/** One send to prepare: the step, who it goes to, and the batch's shared data. */
+export interface PrepareInput {
+  config: SendMessageConfig;
+  workspaceId: string;
+  workflowId: string;
+  contact: DispatchContact;
+  identities: readonly IdentityRef[];
+  library: DispatchLibrary;
+  ctx: RenderContext;
+  /** Becomes the email Message-ID and the providers' idempotency key. */
+  deliveryId: string;
+  /** Names the compiled-MJML cache entry (`versionId:stepId`). */
+  templateKey?: string;
+}
+
+/** A send ready to hand to its channel's adapter. */
+export interface ReadySend {
+  ok: true;
+  channel: DispatchChannel;
+  recipient: string;
+  source: 'channel_response' | 'default';
+  content: MessageContent;
+  rendered: RenderedMessage;
+}
+
+/** A send that must fail before any provider is called, with what was resolved so far. */
+export interface RefusedSend {
+  ok: false;
+  reason: FailureReason;
+  detail: string;
+  channel?: DispatchChannel;
+  source?: 'channel_response' | 'default';
+  content?: MessageContent;
+}
+
+export type PreparedSend = ReadySend | RefusedSend;
+
+/** Message-IDs need a domain; a channel without a usable from-address gets a reserved one. */
+const FALLBACK_MESSAGE_ID_DOMAIN = 'sendflow.invalid';
+
+/** The domain of an email channel's from-address, used on the right of its Message-IDs. */
+export function messageIdDomain(channel: DispatchChannel): string {
+  const from = channel.settings.fromAddress;
+  if (typeof from !== 'string' || !from.includes('@')) return FALLBACK_MESSAGE_ID_DOMAIN;
+  return from.slice(from.lastIndexOf('@') + 1);
+}
+
+function workspaceChannels(
+  library: DispatchLibrary,
+  workspaceId: string,
+): Map<string, ResolvableChannel> {
+  const channels = new Map<string, ResolvableChannel>();
+  for (const channel of library.channels.values()) {
+    if (channel.workspaceId === workspaceId) channels.set(channel.id, channel);
+  }
+  return channels;
+}
+
+function workspaceFiles(library: DispatchLibrary, workspaceId: string): Map<string, MediaFile> {
+  const files = new Map<string, MediaFile>();
+  for (const file of library.files.values()) {
+    if (file.workspaceId === workspaceId) files.set(file.id, file);
+  }
+  return files;
+}
+
+/**
+ * Resolves and renders one send (DESIGN.md, "How a send resolves", steps 1–3) without sending
+ * it: the channel (specific or last interacted) and the contact's address on it, the content
+ * (the channel response for that channel, else the default message), the messaging window, then
+ * the rendered message. Failures that make a send impossible are returned, not thrown, so that
+ * the provider is never called for them; the dispatch consumer and the preview query share it.
+ */
+export async function prepareSend(input: PrepareInput): Promise<PreparedSend> {
+  const { config, contact, library, workspaceId } = input;
+  const resolution = resolveChannel(
+    config.channel,
+    contact,
+    workspaceChannels(library, workspaceId),
+    input.identities,
+  );
+  if (!resolution.ok) return { ok: false, reason: resolution.reason, detail: resolution.detail };
+  const channel = library.channels.get(resolution.channel.id)!;
+  const { content, source } = resolveContent(config, channel.id);
+  const window = checkMessagingWindow(
+    channel.type,
+    content,
+    resolution.lastInboundAt,
+    input.ctx.now,
+  );
+  if (!window.open) {
+    return {
+      ok: false,
+      reason: 'messaging_window_closed',
+      detail: window.detail,
+      channel,
+      source,
+      content,
+    };
+  }
+  const messageIds =
+    channel.type === 'email'
+      ? library.threads.get(threadKey(input.workflowId, contact.id, channel.id))
+      : undefined;
+  try {
+    const rendered = await renderMessage({
+      content,
+      email: config.email,
+      channelType: channel.type,
+      ctx: input.ctx,
+      snippets: library.snippets.get(workspaceId) ?? new Map(),
+      files: workspaceFiles(library, workspaceId),
+      thread: { messageIds: messageIds ?? [] },
+      deliveryId: input.deliveryId,
+      domain: messageIdDomain(channel),
+      templateKey:
+        input.templateKey &&
+        (source === 'channel_response' ? `${input.templateKey}:${channel.id}` : input.templateKey),
+    });
+    return { ok: true, channel, recipient: resolution.recipient, source, content, rendered };
+  } catch (error) {
+    if (!(error instanceof RenderError)) throw error;
+    return { ok: false, reason: error.reason, detail: error.message, channel, source, content };
+  }
+}

@@ -1,0 +1,100 @@
+import { findStep, routeAfter, type StepOutcome } from '../../workflow/routing';
+import { isWaitStep } from '../../workflow/steps';
+import type { GraphStep } from '../../workflow/types';
+import type { RunState } from './load';
+import type { RunMove } from './record';
+
+/** Exit reason of a run whose pinned graph names a step it does not contain. */
+export const MISSING_STEP_REASON = 'step_missing';
+
+/**
+ * Seconds after entering `step` that it becomes due: a wait's length, zero for everything
+ * else. Starting a workflow and routing a run both use it, so a wait is timed the same way
+ * wherever the run enters it.
+ */
+export function entryDelaySeconds(step: GraphStep): number {
+  return isWaitStep(step) ? Math.max(0, step.config.seconds) : 0;
+}
+
+/**
+ * The move that follows `step` ending with `outcome` (workflow/routing.ts decides where): into
+ * the next step or the failure branch as a new visit, timed by `entryDelaySeconds`; or out of
+ * the workflow, completed or exited with the reason.
+ */
+export function moveAfter(
+  run: RunState,
+  step: GraphStep,
+  outcome: StepOutcome,
+  afterDeliveryId: string | null,
+): RunMove {
+  const base = { runId: run.id, fromVisit: run.stepVisit, afterDeliveryId, alreadyEnqueued: false };
+  const route = routeAfter(step, outcome);
+  switch (route.kind) {
+    case 'step': {
+      const next = findStep(run.graph, route.stepId);
+      if (!next) return exitMove(run, step.id, MISSING_STEP_REASON, afterDeliveryId);
+      return {
+        ...base,
+        status: 'active',
+        stepId: next.id,
+        visit: run.stepVisit + 1,
+        dueInSeconds: entryDelaySeconds(next),
+        exitReason: null,
+      };
+    }
+    case 'complete':
+      return {
+        ...base,
+        status: 'completed',
+        stepId: step.id,
+        visit: run.stepVisit,
+        dueInSeconds: 0,
+        exitReason: null,
+      };
+    case 'exit':
+      return exitMove(run, step.id, route.reason, afterDeliveryId);
+  }
+}
+
+/** Takes a run out of the workflow at `stepId` with `reason`. */
+export function exitMove(
+  run: RunState,
+  stepId: string | null,
+  reason: string,
+  afterDeliveryId: string | null,
+): RunMove {
+  return {
+    runId: run.id,
+    fromVisit: run.stepVisit,
+    afterDeliveryId,
+    status: 'exited',
+    stepId,
+    visit: run.stepVisit,
+    dueInSeconds: 0,
+    exitReason: reason,
+    alreadyEnqueued: false,
+  };
+}
+
+/**
+ * Keeps a run on its step until a delivery's retry: the step becomes due after the backoff, and
+ * `enqueued_at` says a message (the queue's retry) is on its way for then.
+ */
+export function retryMove(
+  run: RunState,
+  stepId: string,
+  deliveryId: string,
+  delaySeconds: number,
+): RunMove {
+  return {
+    runId: run.id,
+    fromVisit: run.stepVisit,
+    afterDeliveryId: deliveryId,
+    status: 'active',
+    stepId,
+    visit: run.stepVisit,
+    dueInSeconds: delaySeconds,
+    exitReason: null,
+    alreadyEnqueued: true,
+  };
+}

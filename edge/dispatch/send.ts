@@ -1,0 +1,103 @@
+import type { CredentialCipher } from '../../api/credentials';
+import { CHANNEL_LABELS } from '../../workflow/channel-capabilities';
+import type { ChannelType } from '../../workflow/channel-types';
+import type { ChannelAdapter, SendOutcome } from '../channels/types';
+import type { DispatchChannel } from './library';
+import type { DispatchContact } from './load';
+import type { ReadySend } from './prepare';
+
+/** Finds the adapter for a channel type (edge/channels/registry.ts in the Worker). */
+export type AdapterLookup = (type: ChannelType) => ChannelAdapter | undefined;
+
+/** What sending needs beyond the message: the adapters and the outbound policy. */
+export interface SendSettings {
+  adapterFor: AdapterLookup;
+  allowPrivateUrls: boolean;
+  timeoutMs: number;
+}
+
+/**
+ * Decrypts each channel's credentials at most once per batch (a batch often sends many
+ * messages on one channel). A failed decryption is cached too: it will not succeed on retry.
+ */
+export function credentialsLoader(cipher: CredentialCipher) {
+  const cache = new Map<string, Promise<Record<string, unknown>>>();
+  return function credentialsFor(channel: DispatchChannel): Promise<Record<string, unknown>> {
+    let credentials = cache.get(channel.id);
+    if (!credentials) {
+      credentials = channel.credentialsCiphertext
+        ? cipher.decrypt<Record<string, unknown>>(channel.credentialsCiphertext)
+        : Promise.resolve({});
+      cache.set(channel.id, credentials);
+    }
+    return credentials;
+  };
+}
+
+/**
+ * Hands one prepared send to its channel's adapter (DESIGN.md, "How a send resolves", step 4)
+ * with the delivery id as idempotency key. Adapters classify provider answers themselves; what
+ * they throw is by contract something a retry can fix, so it becomes a retryable network
+ * failure here. No database work happens in here: no transaction is open across the call.
+ */
+export async function deliver(
+  ready: ReadySend,
+  delivery: { deliveryId: string; workspaceId: string; contact: DispatchContact },
+  credentialsFor: (channel: DispatchChannel) => Promise<Record<string, unknown>>,
+  settings: SendSettings,
+): Promise<SendOutcome> {
+  const { channel } = ready;
+  const adapter = settings.adapterFor(channel.type);
+  if (!adapter) {
+    return {
+      status: 'failed',
+      reason: 'channel_not_connected',
+      detail: `sending on ${CHANNEL_LABELS[channel.type]} is not available in this deployment`,
+      retryable: false,
+    };
+  }
+  let credentials: Record<string, unknown>;
+  try {
+    credentials = await credentialsFor(channel);
+  } catch {
+    return {
+      status: 'failed',
+      reason: 'credentials_rejected',
+      detail: "the channel's stored credentials cannot be decrypted; enter them again",
+      retryable: false,
+    };
+  }
+  try {
+    return await adapter.send(
+      {
+        deliveryId: delivery.deliveryId,
+        workspaceId: delivery.workspaceId,
+        channel: {
+          id: channel.id,
+          type: channel.type,
+          name: channel.name,
+          settings: channel.settings,
+          credentials,
+        },
+        recipient: ready.recipient,
+        // Only the fields the adapters' contract names: partners' endpoints receive this.
+        contact: {
+          id: delivery.contact.id,
+          firstName: delivery.contact.firstName,
+          lastName: delivery.contact.lastName,
+          email: delivery.contact.email,
+          phone: delivery.contact.phone,
+        },
+        rendered: ready.rendered,
+      },
+      { allowPrivateUrls: settings.allowPrivateUrls, timeoutMs: settings.timeoutMs },
+    );
+  } catch (error) {
+    return {
+      status: 'failed',
+      reason: 'network',
+      detail: error instanceof Error ? error.message : String(error),
+      retryable: true,
+    };
+  }
+}
