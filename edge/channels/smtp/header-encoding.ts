@@ -1,0 +1,89 @@
+import { assertHeaderValue } from '../../security/header-value';
+
+/**
+ * Header encoding for email (RFC 5322, RFC 2047): non-ASCII text becomes UTF-8 encoded-words,
+ * display names become atoms, quoted strings or encoded-words, and long headers are folded so
+ * that lines stay near 78 characters.
+ */
+
+/** Recommended longest header line (RFC 5322 §2.1.1). */
+const FOLD_AT = 78;
+
+/** An encoded-word is at most 75 characters (RFC 2047 §2): `=?UTF-8?B?` + 60 base64 + `?=`. */
+const MAX_BYTES_PER_WORD = 45;
+
+const encoder = new TextEncoder();
+
+// atext plus space (RFC 5322 §3.2.3): such a display name needs no quoting.
+const PLAIN_PHRASE = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]*$/;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+function base64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/** True when `text` cannot be written into a header as it is. */
+export function needsEncodedWords(text: string): boolean {
+  // `=?` in plain text would be misread as the start of an encoded-word.
+  return !PRINTABLE_ASCII.test(text) || text.includes('=?');
+}
+
+/** `text` as UTF-8 B encoded-words, split on character boundaries. */
+export function encodedWords(text: string): string[] {
+  const words: string[] = [];
+  let chunk: number[] = [];
+  for (const char of text) {
+    const bytes = encoder.encode(char);
+    if (chunk.length + bytes.length > MAX_BYTES_PER_WORD) {
+      words.push(`=?UTF-8?B?${base64(Uint8Array.from(chunk))}?=`);
+      chunk = [];
+    }
+    chunk.push(...bytes);
+  }
+  if (chunk.length > 0 || words.length === 0) {
+    words.push(`=?UTF-8?B?${base64(Uint8Array.from(chunk))}?=`);
+  }
+  return words;
+}
+
+/** Unstructured header text (a subject): as is when plain ASCII, else encoded-words. */
+export function encodeUnstructured(text: string): string {
+  return needsEncodedWords(text) ? encodedWords(text).join(' ') : text;
+}
+
+/** A display name as a phrase: an atom run, a quoted string, or encoded-words. */
+export function encodePhrase(name: string): string {
+  if (PLAIN_PHRASE.test(name)) return name;
+  if (!needsEncodedWords(name)) return `"${name.replace(/["\\]/g, '\\$&')}"`;
+  return encodedWords(name).join(' ');
+}
+
+/** A mailbox (`Name <address>` or `address`); the name is encoded as needed. */
+export function formatMailbox(address: string, name?: string | null): string {
+  const display = name?.trim();
+  return display ? `${encodePhrase(display)} <${address}>` : address;
+}
+
+/**
+ * One header line, folded at spaces so that lines stay within 78 characters where the value
+ * allows it. Refuses values with CR/LF: nothing may start a header of its own.
+ */
+export function formatHeader(name: string, value: string): string {
+  assertHeaderValue(name, value);
+  const lines: string[] = [];
+  let line = `${name}:`;
+  let wordsOnLine = 0;
+  for (const word of value.split(' ')) {
+    if (wordsOnLine > 0 && line.length + 1 + word.length > FOLD_AT) {
+      lines.push(line);
+      line = '';
+      wordsOnLine = 0;
+    }
+    line += ` ${word}`;
+    wordsOnLine++;
+  }
+  lines.push(line);
+  return lines.join('\r\n');
+}

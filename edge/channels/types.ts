@@ -1,0 +1,83 @@
+import type { ChannelType } from '../../workflow/channel-types';
+import type { FailureReason } from '../../workflow/types';
+import type { RenderedMessage } from '../render/types';
+
+export type { ChannelType, FailureReason, RenderedMessage };
+
+/** A connected channel as an adapter sees it; `credentials` are already decrypted. */
+export interface ChannelRecord {
+  id: string;
+  type: ChannelType;
+  name: string;
+  settings: Record<string, unknown>;
+  credentials: Record<string, unknown>;
+}
+
+/** One message to send to one contact. */
+export interface OutboundMessage {
+  /** The idempotency key for providers; the email Message-ID is derived from it. */
+  deliveryId: string;
+  workspaceId: string;
+  channel: ChannelRecord;
+  /** Email address, E.164 phone, PSID, chat id, or contact id, by channel. */
+  recipient: string;
+  contact: {
+    id: string;
+    firstName?: string | null;
+    lastName?: string | null;
+    email?: string | null;
+    phone?: string | null;
+  };
+  rendered: RenderedMessage;
+}
+
+/**
+ * What a send came to. Adapters never throw for provider failures: they classify them.
+ * `retryable` failures (timeouts, connection errors, 5xx, 429) are retried with backoff by
+ * dispatch; the others fail the delivery at once.
+ */
+export type SendOutcome =
+  | { status: 'sent'; providerMessageId: string; providerDetail?: string }
+  | {
+      status: 'failed';
+      reason: FailureReason;
+      detail: string;
+      retryable: boolean;
+      /** The provider's Retry-After, when it gave one. */
+      retryAfterSeconds?: number;
+    };
+
+/** Deployment settings that every adapter honours. */
+export interface AdapterOptions {
+  /** Local development allows loopback/private targets; production refuses them. */
+  allowPrivateUrls: boolean;
+  /** Upper bound for one provider call (connect to final reply). */
+  timeoutMs?: number;
+  /** The clock (webhook timestamps, email Date header); tests pin it. */
+  now?: () => Date;
+}
+
+/** A channel type's provider integration: one send, one classified outcome. */
+export interface ChannelAdapter {
+  readonly type: ChannelType;
+  send(message: OutboundMessage, options: AdapterOptions): Promise<SendOutcome>;
+}
+
+/** The timeout adapters use when AdapterOptions gives none. */
+export const DEFAULT_SEND_TIMEOUT_MS = 15_000;
+
+/** A permanent failure outcome. */
+export function permanentFailure(reason: FailureReason, detail: string): SendOutcome {
+  return { status: 'failed', reason, detail, retryable: false };
+}
+
+/** A transient failure outcome, retried by dispatch. */
+export function transientFailure(
+  reason: FailureReason,
+  detail: string,
+  retryAfterSeconds?: number,
+): SendOutcome {
+  return retryAfterSeconds === undefined
+    ? { status: 'failed', reason, detail, retryable: true }
+    : { status: 'failed', reason, detail, retryable: true, retryAfterSeconds };
+}
