@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Miniflare, type WorkerOptions } from 'miniflare';
 import { startWsProxy } from '../db/ws-proxy';
-import { bundleWorker, COMPATIBILITY_DATE, COMPATIBILITY_FLAGS } from '../scripts/worker-bundle';
+import { bundleWorker, COMPATIBILITY_DATE, COMPATIBILITY_FLAGS } from './worker-bundle';
 
 export interface StartWorkerOptions {
   /** The Worker entry, a TypeScript file exporting the handler object (e.g. `edge/worker.ts`). */
@@ -47,12 +47,15 @@ export interface RunningWorker {
   url: string;
   /** Sends a request to the Worker without going through the network. */
   dispatchFetch: Miniflare['dispatchFetch'];
-  /** Runs the Worker's `scheduled` handler once, as a cron trigger would. */
-  triggerScheduled(cron?: string): Promise<void>;
+  /**
+   * Runs the Worker's `scheduled` handler once, as a cron trigger would; rejects when the
+   * handler throws (or the entry has none).
+   */
+  triggerScheduled(cron?: string, scheduledTime?: Date): Promise<void>;
   dispose(): Promise<void>;
 }
 
-/** Bundles per entry, shared by every Worker a test process starts: esbuild runs once. */
+/** Bundles per entry, shared by every Worker a process starts: esbuild runs once per entry. */
 const bundles = new Map<string, Promise<string>>();
 
 function bundleOnce(entry: string): Promise<string> {
@@ -103,9 +106,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     mf,
     url: ready.origin,
     dispatchFetch: mf.dispatchFetch.bind(mf),
-    async triggerScheduled(cron = '* * * * *') {
+    async triggerScheduled(cron = '* * * * *', scheduledTime = new Date()) {
       const worker = await mf.getWorker();
-      await worker.scheduled({ cron });
+      const { outcome } = await worker.scheduled({ cron, scheduledTime });
+      if (outcome !== 'ok') throw new Error(`The scheduled handler ended with "${outcome}"`);
     },
     dispose: () => mf.dispose(),
   };

@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkerOptions } from 'miniflare';
 
@@ -15,6 +16,16 @@ export interface WranglerSettings {
   vars: Record<string, unknown>;
 }
 
+/** wrangler resolves relative alias targets from the config's folder; so do we. */
+function resolveAliases(alias: Record<string, string>, base: string): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(alias).map(([name, target]) => [
+      name,
+      target.startsWith('.') ? resolve(base, target) : target,
+    ]),
+  );
+}
+
 /**
  * Reads wrangler.toml with wrangler's own reader, and maps queues to Miniflare options the way
  * `wrangler dev` does, so that local queues match the deployed ones. Importing wrangler takes
@@ -27,7 +38,7 @@ export async function readWranglerSettings(path = WRANGLER_CONFIG): Promise<Wran
   return {
     compatibilityDate: config.compatibility_date ?? '',
     compatibilityFlags: config.compatibility_flags,
-    alias: config.alias ?? {},
+    alias: resolveAliases(config.alias ?? {}, dirname(path)),
     queueProducers: (workerOptions.queueProducers ?? {}) as WranglerSettings['queueProducers'],
     queueConsumers: (workerOptions.queueConsumers ?? {}) as WranglerSettings['queueConsumers'],
     crons: config.triggers.crons ?? [],

@@ -1,0 +1,167 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { authenticate } from '../api/auth';
+import { createWorkspaceWithKey } from '../api/bootstrap';
+import { generateCredentialsKey } from '../api/credentials';
+import { createNodePostgres } from '../db/drivers/node-postgres';
+import { migrateDatabase } from '../db/migrate';
+import { DataDirLockedError, lockDataDir } from './data-dir-lock';
+import { startEmbeddedPostgres } from './embedded-postgres';
+import { type RunningWorker, startDbProxy, startWorker } from './local-worker';
+import { readWranglerSettings } from './wrangler-config';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DEFAULT_PORT = 8787;
+const CRON_CHECK_MS = 1_000;
+const WORKER_ENTRY = resolve(ROOT, 'edge/worker.ts');
+
+/** Work to undo on shutdown, latest first. */
+const cleanups: Array<() => Promise<void> | void> = [];
+
+async function shutdown(code: number): Promise<never> {
+  for (const cleanup of cleanups.reverse()) {
+    try {
+      await cleanup();
+    } catch (error) {
+      console.error('While stopping:', error);
+    }
+  }
+  process.exit(code);
+}
+
+/** Reads a one-line secret file, creating it with `create()` (owner-only) the first time. */
+async function readOrCreate(file: string, create: () => Promise<string> | string): Promise<string> {
+  const existing = await readFile(file, 'utf8').catch(() => '');
+  if (existing.trim()) return existing.trim();
+  const value = await create();
+  await writeFile(file, `${value}\n`, { mode: 0o600 });
+  return value;
+}
+
+/**
+ * The key kept in `.data/local-api-key`, or a new workspace and key when there is none or it no
+ * longer opens this database (DATABASE_URL pointed elsewhere, the database was reset).
+ */
+async function localApiKey(databaseUrl: string, file: string): Promise<string> {
+  const postgres = createNodePostgres(databaseUrl, { max: 1 });
+  try {
+    const stored = (await readFile(file, 'utf8').catch(() => '')).trim();
+    if (stored && (await authenticate(postgres.db, stored))) return stored;
+    const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+    const { apiKey } = await createWorkspaceWithKey(postgres.db, {
+      name: 'Local workspace',
+      timezone,
+    });
+    await writeFile(file, `${apiKey}\n`, { mode: 0o600 });
+    return apiKey;
+  } finally {
+    await postgres.close();
+  }
+}
+
+/** Neon speaks WebSocket itself; any other Postgres needs our local proxy (db/ws-proxy.ts). */
+function needsWsProxy(databaseUrl: string): boolean {
+  return !new URL(databaseUrl).hostname.endsWith('.neon.tech');
+}
+
+/**
+ * Runs the cron triggers of wrangler.toml against the local Worker, as Cloudflare would: each
+ * matching minute, once. Only `* * * * *` style minute schedules are needed today; other
+ * expressions run every minute too, which is what a sweep wants locally.
+ */
+function runCrons(worker: RunningWorker, crons: string[]): () => void {
+  let lastMinute = Math.floor(Date.now() / 60_000);
+  const timer = setInterval(async function cronTick() {
+    const minute = Math.floor(Date.now() / 60_000);
+    if (minute === lastMinute) return;
+    lastMinute = minute;
+    for (const cron of crons) {
+      await worker
+        .triggerScheduled(cron, new Date(minute * 60_000))
+        .catch((error: Error) => console.error(`Cron ${cron}: ${error.message}`));
+    }
+  }, CRON_CHECK_MS);
+  return () => clearInterval(timer);
+}
+
+/**
+ * `npm start`: the whole backend on this machine with no setup. The Worker runs in workerd
+ * (Miniflare) from the same bundle as production, on embedded PGlite persisted in the data
+ * folder (or the Postgres in DATABASE_URL), with local queues and crons from wrangler.toml.
+ */
+async function main(): Promise<void> {
+  const dataDir = resolve(process.env.SENDFLOW_DATA_DIR ?? resolve(ROOT, '.data'));
+  const port = process.env.PORT ? Number(process.env.PORT) : DEFAULT_PORT;
+  await mkdir(dataDir, { recursive: true });
+  cleanups.push(await lockDataDir(dataDir));
+
+  const credentialsKey = await readOrCreate(
+    resolve(dataDir, 'credentials.key'),
+    generateCredentialsKey,
+  );
+  const settingsLoading = readWranglerSettings();
+
+  let databaseUrl = process.env.DATABASE_URL;
+  let databaseLabel = databaseUrl ? `Postgres at ${new URL(databaseUrl).host}` : '';
+  if (!databaseUrl) {
+    const pgliteDir = resolve(dataDir, 'pglite');
+    const embedded = await startEmbeddedPostgres({ dataDir: pgliteDir });
+    cleanups.push(() => embedded.stop());
+    databaseUrl = embedded.url;
+    databaseLabel = `embedded PGlite in ${pgliteDir}`;
+  }
+  await migrateDatabase(databaseUrl);
+  const apiKey = await localApiKey(databaseUrl, resolve(dataDir, 'local-api-key'));
+
+  const bindings: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    CREDENTIALS_KEY: credentialsKey,
+    ENVIRONMENT: 'development',
+    ALLOW_PRIVATE_URLS: 'true',
+  };
+  if (needsWsProxy(databaseUrl)) {
+    const proxy = await startDbProxy(databaseUrl);
+    cleanups.push(() => proxy.close());
+    bindings.DB_WS_PROXY = proxy.wsProxy;
+  }
+  // PGlite has one session: one connection per invocation keeps connections from piling up.
+  if (!process.env.DATABASE_URL) bindings.DB_POOL_MAX = '1';
+
+  const settings = await settingsLoading;
+  const worker = await startWorker({
+    entry: WORKER_ENTRY,
+    bindings: { ...settings.vars, ...bindings },
+    queueProducers: settings.queueProducers,
+    queueConsumers: settings.queueConsumers,
+    scheduled: true,
+    port,
+  });
+  cleanups.push(() => worker.dispose());
+  cleanups.push(runCrons(worker, settings.crons));
+
+  console.log(`
+Sendflow is running on ${databaseLabel}.
+  GraphQL   ${worker.url}/graphql   (open it in a browser for GraphiQL)
+  Health    ${worker.url}/health
+  API key   ${apiKey}   (send it as Authorization: Bearer <key>)
+  Data      ${dataDir}
+Press Ctrl+C to stop.
+`);
+}
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log('Stopping…');
+    void shutdown(0);
+  });
+}
+
+main().catch(async (error: unknown) => {
+  if (error instanceof DataDirLockedError) console.error(error.message);
+  else console.error('Sendflow failed to start:', error);
+  await shutdown(1);
+});
