@@ -178,7 +178,26 @@ describe("workspace A's key and workspace B's data", () => {
         },
       })
       .where(eq(steps.id, aStepId));
-    const [step] = (await a.workflow(aWorkflowId)).steps;
+    const response = await api.gql(
+      aReadKey,
+      /* GraphQL */ `
+        query ($id: ID!) {
+          workflow(id: $id) {
+            steps {
+              ... on SendMessageStep {
+                config {
+                  channel { kind channelId channel { id name } }
+                  defaultMessage { ... on MediaMessage { fileId file { id name } } }
+                }
+              }
+            }
+          }
+        }
+      `,
+      { id: aWorkflowId },
+    );
+    expect(response.errors).toBeUndefined();
+    const [step] = response.data.workflow.steps;
     expect(step.config.channel).toEqual({
       kind: 'SPECIFIC',
       channelId: bLibrary.sms.id,
