@@ -9,8 +9,11 @@ import { assertHeaderValue } from '../../security/header-value';
 /** Recommended longest header line (RFC 5322 §2.1.1). */
 const FOLD_AT = 78;
 
-/** An encoded-word is at most 75 characters (RFC 2047 §2): `=?UTF-8?B?` + 60 base64 + `?=`. */
-const MAX_BYTES_PER_WORD = 45;
+/**
+ * Bytes per encoded-word. RFC 2047 §2 allows words of 75 characters; 36 bytes (48 base64
+ * characters, 60 in all) leave room for `Subject: ` so that folded lines stay within 78.
+ */
+const MAX_BYTES_PER_WORD = 36;
 
 const encoder = new TextEncoder();
 

@@ -91,7 +91,10 @@ export function buildMimeMessage(input: MimeMessageInput): string {
   if (input.references.length > 0) {
     headers.push(formatHeader('References', input.references.join(' ')));
   }
-  headers.push('MIME-Version: 1.0', `Content-Type: multipart/alternative; boundary="${boundary}"`);
+  headers.push(
+    'MIME-Version: 1.0',
+    formatHeader('Content-Type', `multipart/alternative; boundary="${boundary}"`),
+  );
   return [
     ...headers,
     '',

@@ -1,0 +1,77 @@
+import { simpleParser } from 'mailparser';
+import { expect, test } from 'vitest';
+import { HeaderInjectionError } from '../../security/header-value';
+import { buildMimeMessage, formatEmailDate, type MimeMessageInput } from './mime';
+
+const longSubject = `Ünïcödé subject with emoji 🎉 that is long enough to need several encoded-words ${'é'.repeat(40)}`;
+const references = Array.from(
+  { length: 12 },
+  (_, index) => `<0b7f3c8e-2f55-4d8e-9d0a-${String(index).padStart(12, '0')}@mail.example.com>`,
+);
+
+const input: MimeMessageInput = {
+  from: { address: 'team@example.com', name: 'Team "Ops" \\ Support' },
+  to: { address: 'zoe@example.net', name: 'Zoë Ørsted' },
+  subject: longSubject,
+  date: new Date('2030-01-02T03:04:05Z'),
+  messageId: '<m13@mail.example.com>',
+  inReplyTo: references.at(-1),
+  references,
+  text: `Line with trailing spaces   \n= sign and a very long line ${'x'.repeat(200)}\n.starts with a dot\nZoë 👋`,
+  html: `<p style="margin:0">${'<b>bold</b> '.repeat(40)}Zoë 👋</p>`,
+};
+
+test('a real MIME parser reads back every header and both parts', async () => {
+  const parsed = await simpleParser(buildMimeMessage(input));
+  expect(parsed.subject).toBe(longSubject);
+  expect(parsed.messageId).toBe('<m13@mail.example.com>');
+  expect(parsed.inReplyTo).toBe(references.at(-1));
+  expect(parsed.references).toEqual(references);
+  expect(parsed.date?.toISOString()).toBe('2030-01-02T03:04:05.000Z');
+  expect(parsed.from?.value).toEqual([
+    { address: 'team@example.com', name: 'Team "Ops" \\ Support' },
+  ]);
+  const to = Array.isArray(parsed.to) ? parsed.to[0] : parsed.to;
+  expect(to?.value).toEqual([{ address: 'zoe@example.net', name: 'Zoë Ørsted' }]);
+  expect(parsed.text).toBe(input.text);
+  expect(parsed.html).toBe(input.html);
+});
+
+test('keeps every line within SMTP limits and headers folded near 78 characters', () => {
+  const raw = buildMimeMessage(input);
+  const lines = raw.split('\r\n');
+  expect(raw.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+  for (const line of lines) expect(line.length).toBeLessThanOrEqual(78);
+  const words = raw.match(/=\?UTF-8\?B\?[^?]*\?=/g) ?? [];
+  expect(words.length).toBeGreaterThan(2);
+  for (const word of words) expect(word.length).toBeLessThanOrEqual(75);
+});
+
+test('orders the alternatives plain text first, HTML last', () => {
+  const raw = buildMimeMessage(input);
+  expect(raw).toMatch(
+    /^Content-Type: multipart\/alternative;\r\n boundary="=_sendflow_[0-9a-f]{24}"$/m,
+  );
+  expect(raw.indexOf('Content-Type: text/plain')).toBeLessThan(
+    raw.indexOf('Content-Type: text/html'),
+  );
+});
+
+test('leaves out In-Reply-To and References for the first message of a thread', () => {
+  const raw = buildMimeMessage({ ...input, inReplyTo: undefined, references: [] });
+  expect(raw).not.toMatch(/^In-Reply-To:/m);
+  expect(raw).not.toMatch(/^References:/m);
+});
+
+test('refuses a subject or name that would start a new header', () => {
+  expect(() => buildMimeMessage({ ...input, subject: 'Hi\r\nBcc: all@example.com' })).toThrow(
+    HeaderInjectionError,
+  );
+  expect(() =>
+    buildMimeMessage({ ...input, to: { address: 'a@b.c', name: 'Eve\nBcc: x@y.z' } }),
+  ).toThrow(HeaderInjectionError);
+});
+
+test('formats dates as RFC 5322 date-time in UTC', () => {
+  expect(formatEmailDate(new Date('2030-01-02T03:04:05Z'))).toBe('Wed, 02 Jan 2030 03:04:05 +0000');
+});
