@@ -6,7 +6,7 @@ import { NotFoundError, ValidationError } from '../errors';
 import { IssueList, requiredName } from '../validation';
 import { DRAFT_STEP_ORDER, draftGraph, sameGraph } from '../workflows/draft-graph';
 import { isUuid } from './ids';
-import { creationOrder } from './pagination';
+import { creationOrder, likePattern } from './pagination';
 import { StepRef } from './step';
 
 /** Workflows: their draft steps, published versions, and the queries and mutations for them. */
@@ -74,18 +74,13 @@ const WorkflowFilter = builder.inputType('WorkflowFilter', {
   }),
 });
 
-/** `text` as a literal inside an ILIKE pattern. */
-function likeLiteral(text: string): string {
-  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
-}
-
 builder.queryFields((t) => ({
   workflows: t.drizzleConnection({
     type: 'workflows',
     description: "The workspace's workflows, oldest first.",
     args: { filter: t.arg({ type: WorkflowFilter }) },
     resolve: (query, _root, { filter }, ctx) => {
-      const pattern = filter?.search ? `%${likeLiteral(filter.search)}%` : null;
+      const pattern = filter?.search ? likePattern(filter.search) : null;
       return ctx.db.query.workflows.findMany(
         query({
           ...creationOrder(),
