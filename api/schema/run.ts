@@ -31,6 +31,7 @@ export const RunRef = builder.drizzleObject('runs', {
       description: 'The published version the run is pinned to.',
     }),
     contactId: t.exposeID('contactId'),
+    contact: t.relation('contact'),
     status: t.field({ type: RunStatusEnum, resolve: (run) => run.status }),
     currentStepId: t.exposeID('currentStepId', {
       nullable: true,
