@@ -6,6 +6,7 @@ import type { Principal } from './auth';
 import { builder } from './builder';
 import type { ApiContext } from './context';
 import { CredentialCipher } from './credentials';
+import { hardeningPlugins, MAX_BATCH_SIZE } from './hardening';
 import './schema';
 import { useApiKeyAuth } from './use-api-key-auth';
 
@@ -41,7 +42,14 @@ export function createApi(deps: ApiDeps): ApiServer {
     graphqlEndpoint: deps.graphqlEndpoint ?? DEFAULT_ENDPOINT,
     graphiql: !deps.production,
     landingPage: false,
-    plugins: [useApiKeyAuth(deps.db, principals)],
+    batching: { limit: MAX_BATCH_SIZE },
+    // Anything thrown that is not a GraphQLError we raised on purpose reaches clients only as
+    // "Unexpected error." (the original is logged); isDev stays off so details never leak.
+    maskedErrors: { isDev: false },
+    plugins: [
+      useApiKeyAuth(deps.db, principals),
+      ...hardeningPlugins({ production: !!deps.production }),
+    ],
     context: function apiContext({ request }): ApiContext {
       const principal = principals.get(request);
       // onRequestParse always runs first; reaching here without a principal is a bug.

@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { createNodePostgres } from '../db/drivers/node-postgres';
+import { generateCredentialsKey } from './credentials';
+import { MAX_BATCH_SIZE, QUERY_LIMITS } from './hardening';
+import { createApi } from './server';
+import { useTestApi } from './test-support';
+
+const dev = useTestApi();
+const production = useTestApi({ production: true });
+
+/** A valid query exactly `depth` fields deep: contacts > nodes > identities > contact > ... > id. */
+function nested(depth: number): string {
+  const path = ['contacts', 'nodes'];
+  while (path.length < depth - 1) path.push(path.length % 2 === 0 ? 'identities' : 'contact');
+  return `{ ${path.map((field) => `${field} {`).join(' ')} id ${'}'.repeat(path.length)} }`;
+}
+
+describe('query limits', () => {
+  it(`rejects queries deeper than ${QUERY_LIMITS.maxDepth} fields before running them`, async () => {
+    const { apiKey } = await dev.createWorkspace();
+    const ok = await dev.gql(
+      apiKey,
+      '{ contacts { nodes { identities { contact { identities { channel { id } } } } } } }',
+    );
+    expect(ok.errors).toBeUndefined();
+    const deep = await dev.gql(apiKey, nested(QUERY_LIMITS.maxDepth + 1));
+    expect(deep.data).toBeUndefined();
+    expect(deep.errors?.[0]?.message).toMatch(/depth/i);
+  });
+
+  it(`rejects more than ${QUERY_LIMITS.maxAliases} aliases`, async () => {
+    const { apiKey } = await dev.createWorkspace();
+    const aliases = (count: number) =>
+      `{ ${Array.from({ length: count }, (_, i) => `a${i}: workspace { id }`).join(' ')} }`;
+    expect((await dev.gql(apiKey, aliases(QUERY_LIMITS.maxAliases))).errors).toBeUndefined();
+    const tooMany = await dev.gql(apiKey, aliases(QUERY_LIMITS.maxAliases + 1));
+    expect(tooMany.errors?.[0]?.message).toMatch(/aliases/i);
+  });
+
+  it(`rejects more than ${QUERY_LIMITS.maxDirectives} directives`, async () => {
+    const { apiKey } = await dev.createWorkspace();
+    const directives = Array.from(
+      { length: QUERY_LIMITS.maxDirectives + 1 },
+      () => '@include(if: true)',
+    ).join(' ');
+    const result = await dev.gql(apiKey, `{ workspace { id ${directives} } }`);
+    expect(result.errors?.[0]?.message).toMatch(/directives/i);
+  });
+
+  it(`rejects documents of more than ${QUERY_LIMITS.maxTokens} tokens`, async () => {
+    const { apiKey } = await dev.createWorkspace();
+    const fields = Array.from({ length: QUERY_LIMITS.maxTokens }, () => 'id').join(' ');
+    const result = await dev.gql(apiKey, `{ workspace { ${fields} } }`);
+    expect(result.errors?.[0]?.message).toMatch(/token/i);
+  });
+
+  it('rejects queries whose estimated cost exceeds the limit, counting page sizes', async () => {
+    const { apiKey } = await dev.createWorkspace();
+    const fields = 'id firstName lastName email phone country language customFields createdAt';
+    const query = (first: number) =>
+      `{ contacts(first: ${first}) { nodes { ${fields} identities { address channel { id name type } } } } }`;
+    expect((await dev.gql(apiKey, query(10))).errors).toBeUndefined();
+    const result = await dev.gql(apiKey, query(100));
+    expect(result.data).toBeUndefined();
+    expect(result.errors?.[0]?.message).toMatch(/cost/i);
+  });
+});
+
+describe('batching', () => {
+  const batch = (key: string, count: number) =>
+    dev.yoga.fetch('http://api.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify(
+        Array.from({ length: count }, () => ({ query: '{ workspace { name } }' })),
+      ),
+    });
+
+  it(`answers up to ${MAX_BATCH_SIZE} operations in one request`, async () => {
+    const { apiKey } = await dev.createWorkspace('Batch');
+    const response = await batch(apiKey, MAX_BATCH_SIZE);
+    const body = (await response.json()) as unknown[];
+    expect(body).toHaveLength(MAX_BATCH_SIZE);
+    expect(body[0]).toEqual({ data: { workspace: { name: 'Batch' } } });
+  });
+
+  it('refuses a larger batch', async () => {
+    const { apiKey } = await dev.createWorkspace();
+    const response = await batch(apiKey, MAX_BATCH_SIZE + 1);
+    expect(response.status).toBe(413);
+    expect(JSON.stringify(await response.json())).toMatch(/[Bb]atch/);
+  });
+});
+
+describe('error masking', () => {
+  it('answers an unexpected failure with a generic error that reveals nothing', async () => {
+    // A database that does not exist makes the API key lookup itself fail.
+    const url = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://localhost/x');
+    url.pathname = '/sendflow_no_such_database';
+    const broken = createNodePostgres(url.toString(), { max: 1 });
+    try {
+      const yoga = createApi({ db: broken.db, credentialsKey: generateCredentialsKey() });
+      const response = await yoga.fetch('http://api.test/graphql', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer sf_0123456789ab_${'a'.repeat(43)}`,
+        },
+        body: JSON.stringify({ query: '{ workspace { id } }' }),
+      });
+      const text = await response.text();
+      expect(response.status).toBe(500);
+      expect(JSON.parse(text).errors[0].message).toBe('Unexpected error.');
+      expect(text).not.toMatch(/sendflow_no_such_database|does not exist|select|api_keys/i);
+    } finally {
+      await broken.close();
+    }
+  });
+});
+
+describe('production configuration', () => {
+  it('refuses introspection but still answers __typename', async () => {
+    const { apiKey } = await production.createWorkspace();
+    const schema = await production.gql(apiKey, '{ __schema { types { name } } }');
+    expect(schema.data).toBeUndefined();
+    expect(schema.errors?.[0]?.message).toMatch(/introspection/i);
+    const type = await production.gql(apiKey, '{ __type(name: "Channel") { name } }');
+    expect(type.errors?.[0]?.message).toMatch(/introspection/i);
+    const typename = await production.gql(apiKey, '{ __typename workspace { __typename } }');
+    expect(typename.data).toEqual({ __typename: 'Query', workspace: { __typename: 'Workspace' } });
+  });
+
+  it('does not suggest field names', async () => {
+    const { apiKey } = await production.createWorkspace();
+    const result = await production.gql(apiKey, '{ workspac { id } }');
+    expect(result.errors?.[0]?.message).not.toMatch(/Did you mean/);
+    const inDev = await dev.gql((await dev.createWorkspace()).apiKey, '{ workspac { id } }');
+    expect(inDev.errors?.[0]?.message).toMatch(/Did you mean "workspace"/);
+  });
+
+  it('serves GraphiQL in development only', async () => {
+    const page = (yoga: typeof dev.yoga) =>
+      yoga.fetch('http://api.test/graphql', { headers: { accept: 'text/html' } });
+    const devPage = await page(dev.yoga);
+    expect(devPage.status).toBe(200);
+    expect(await devPage.text()).toMatch(/graphiql/i);
+    const prodPage = await page(production.yoga);
+    expect(prodPage.headers.get('content-type') ?? '').not.toMatch(/text\/html/);
+    expect(await prodPage.text()).not.toMatch(/graphiql/i);
+  });
+
+  it('allows introspection in development', async () => {
+    const { apiKey } = await dev.createWorkspace();
+    const result = await dev.gql(apiKey, '{ __type(name: "Channel") { name } }');
+    expect(result.data).toEqual({ __type: { name: 'Channel' } });
+  });
+});

@@ -1,0 +1,52 @@
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+/**
+ * Limits every operation must stay within, checked during validation (before any resolver
+ * runs) by GraphQL Armor. Depth counts fields only (fragments flattened), so a union member
+ * selection does not cost a level.
+ */
+export const QUERY_LIMITS = {
+  maxDepth: 10,
+  maxAliases: 15,
+  maxDirectives: 20,
+  maxTokens: 2000,
+  /** Armor's cost model: 2 per object, 1 per scalar, ×1.5 per level of depth. */
+  maxCost: 5000,
+} as const;
+
+/** Most operations one HTTP request may batch (an array body). */
+export const MAX_BATCH_SIZE = 10;
+
+/**
+ * Query limits (depth, cost, aliases, directives, tokens), plus in production no
+ * introspection and no "did you mean" field suggestions, which would leak the schema
+ * that disabling introspection hides.
+ */
+export function hardeningPlugins({ production }: { production: boolean }): Plugin[] {
+  const plugins: Plugin[] = [
+    EnvelopArmorPlugin({
+      maxDepth: { n: QUERY_LIMITS.maxDepth, flattenFragments: true },
+      maxAliases: { n: QUERY_LIMITS.maxAliases },
+      maxDirectives: { n: QUERY_LIMITS.maxDirectives },
+      maxTokens: { n: QUERY_LIMITS.maxTokens },
+      costLimit: { maxCost: QUERY_LIMITS.maxCost, flattenFragments: true },
+      blockFieldSuggestion: { enabled: production },
+    }) as Plugin,
+  ];
+  if (production) plugins.push(useNoIntrospection());
+  return plugins;
+}
+
+/**
+ * Rejects `__schema` and `__type` with graphql-js's own validation rule; `__typename` stays
+ * available because clients need it to read union results.
+ */
+export function useNoIntrospection(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
+}
