@@ -7,7 +7,7 @@ import {
   isObjectType,
   isScalarType,
 } from 'graphql';
-import { afterAll, inject } from 'vitest';
+import { afterAll, expect, inject } from 'vitest';
 import type { Database } from '../db/client';
 import { createNodePostgres } from '../db/drivers/node-postgres';
 import { issueApiKey } from './api-keys';
@@ -102,26 +102,28 @@ export function useTestApi(options: Partial<Omit<ApiDeps, 'db' | 'credentialsKey
   const yoga = createApi({ db: postgres.db, credentialsKey, ...options });
   let workspaceCount = 0;
 
+  const gql: TestApi['gql'] = async (key, query, variables) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (key) headers.authorization = `Bearer ${key}`;
+    const response = await yoga.fetch('http://api.test/graphql', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { data?: Json; errors?: Json[] };
+    return { status: response.status, data: body.data, errors: body.errors };
+  };
+
   return {
     db: postgres.db,
     yoga,
     credentialsKey,
-    async gql(key, query, variables) {
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (key) headers.authorization = `Bearer ${key}`;
-      const response = await yoga.fetch('http://api.test/graphql', {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await response.json()) as { data?: Json; errors?: Json[] };
-      return { status: response.status, data: body.data, errors: body.errors };
-    },
+    gql,
     async createWorkspace(name = `Workspace ${++workspaceCount}`) {
       return createWorkspaceWithKey(postgres.db, { name, timezone: 'UTC' });
     },
     async createChannel(key, type = 'EMAIL', name = `${type} channel`) {
-      const result = await this.gql(key, CREATE_CHANNEL, {
+      const result = await gql(key, CREATE_CHANNEL, {
         input: { type, name, ...TEST_CHANNEL_INPUTS[type] },
       });
       const created = result.data?.createChannel;
@@ -167,4 +169,69 @@ function selectionFor(type: GraphQLNamedType, depth: number): string {
     return nested && nested !== '{  }' ? [`${field.name} ${nested}`] : [];
   });
   return `{ __typename ${parts.join(' ')} }`;
+}
+
+/** The row under test: its id, plus related ids (e.g. the contact of an identity). */
+export type TenancyRow = { id: string } & Record<string, string>;
+
+/** One attempt by another workspace to change a row, and the typed refusal it must get. */
+export interface TenancyAttempt {
+  query: string;
+  variables(row: TenancyRow): Record<string, unknown>;
+  /** The root field's expected result: NotFoundError, or a ValidationError with this code. */
+  refusal?: 'NotFoundError' | { issue: string };
+}
+
+/**
+ * How to prove one type is confined to its workspace: make a row as the owner, then check that
+ * an intruder's `read` (by id) returns null, `lists` never mention it, and every `attempts`
+ * mutation is refused; finally the owner's `read` must be exactly as before.
+ */
+export interface TenancyCase {
+  /** Creates the row as `owner`; returns its id and any related ids the queries need. */
+  create(api: TestApi, owner: TestWorkspace): Promise<TenancyRow>;
+  /** A query (given the row as variables) whose root field is null when the row is not visible. */
+  read: string;
+  /** Queries (no variables) that list rows of this type. */
+  lists: string[];
+  attempts: TenancyAttempt[];
+}
+
+/** Runs a TenancyCase between two fresh workspaces (see TenancyCase). */
+export async function expectConfinedToWorkspace(api: TestApi, spec: TenancyCase): Promise<void> {
+  const owner = await api.createWorkspace('Owner');
+  const intruder = await api.createWorkspace('Intruder');
+  const row = await spec.create(api, owner);
+  const before = await api.gql(owner.apiKey, spec.read, row);
+  expect(before.errors).toBeUndefined();
+  expect(Object.values(before.data)[0], 'the owner can read the row').not.toBeNull();
+
+  const read = await api.gql(intruder.apiKey, spec.read, row);
+  expect(read.errors).toBeUndefined();
+  expect(Object.values(read.data)[0], 'read by id from another workspace').toBeNull();
+
+  for (const list of spec.lists) {
+    const result = await api.gql(intruder.apiKey, list);
+    expect(result.errors, list).toBeUndefined();
+    expect(JSON.stringify(result.data), list).not.toContain(row.id);
+  }
+
+  for (const attempt of spec.attempts) {
+    const result = await api.gql(intruder.apiKey, attempt.query, attempt.variables(row));
+    expect(result.errors, attempt.query).toBeUndefined();
+    const outcome = Object.values(result.data)[0] as Json;
+    const refusal = attempt.refusal ?? 'NotFoundError';
+    if (refusal === 'NotFoundError') {
+      expect(outcome?.__typename, attempt.query).toBe('NotFoundError');
+    } else {
+      expect(outcome?.__typename, attempt.query).toBe('ValidationError');
+      expect(
+        outcome.issues?.map((issue: Json) => issue.code),
+        attempt.query,
+      ).toContain(refusal.issue);
+    }
+  }
+
+  const after = await api.gql(owner.apiKey, spec.read, row);
+  expect(after, 'the owner sees the row unchanged').toEqual(before);
 }
