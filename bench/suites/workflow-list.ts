@@ -82,7 +82,7 @@ function emailBody(step: number) {
 }
 
 /** Seeds the workspace through the real mutations: workflows, steps, and the edges between. */
-export async function seedWorkflows(fetcher: FetchLike, apiKey: string, channelId: string) {
+async function seedWorkflows(fetcher: FetchLike, apiKey: string, channelId: string) {
   const url = 'http://bench/graphql';
   for (let w = 1; w <= WORKFLOWS; w++) {
     const workflow = await mutate(fetcher, url, apiKey, CREATE_WORKFLOW, {
@@ -113,7 +113,7 @@ export async function seedWorkflows(fetcher: FetchLike, apiKey: string, channelI
   }
 }
 
-export async function insertEmailChannel(db: Database, workspaceId: string): Promise<string> {
+async function insertEmailChannel(db: Database, workspaceId: string): Promise<string> {
   const [channel] = await db
     .insert(channels)
     .values({

@@ -12,6 +12,8 @@ export interface ReceiptCounter {
   url: string;
   /** performance.now() of each distinct delivery's first arrival, in arrival order. */
   arrivals: number[];
+  /** Wall-clock (epoch ms) first arrival of each delivery, by its idempotency key. */
+  arrivedAt: Map<string, number>;
   /** Requests for a delivery that had already arrived. */
   duplicates: number;
   /** Requests whose signature did not verify, or that carried no idempotency key. */
@@ -28,7 +30,7 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 
 /** Starts a counter on 127.0.0.1 that verifies signatures with `secret`. */
 export async function startReceiptCounter(secret: string): Promise<ReceiptCounter> {
-  const seen = new Set<string>();
+  const arrivedAt = new Map<string, number>();
   const arrivals: number[] = [];
   const waiters: { count: number; resolve(): void }[] = [];
   const counter = { duplicates: 0, rejected: 0 };
@@ -46,11 +48,11 @@ export async function startReceiptCounter(secret: string): Promise<ReceiptCounte
         counter.rejected++;
         return;
       }
-      if (seen.has(key)) {
+      if (arrivedAt.has(key)) {
         counter.duplicates++;
         return;
       }
-      seen.add(key);
+      arrivedAt.set(key, performance.timeOrigin + at);
       arrivals.push(at);
       for (const waiter of [...waiters]) {
         if (arrivals.length >= waiter.count) {
@@ -64,6 +66,7 @@ export async function startReceiptCounter(secret: string): Promise<ReceiptCounte
   return {
     url: `${server.url}/sendflow`,
     arrivals,
+    arrivedAt,
     get duplicates() {
       return counter.duplicates;
     },
@@ -75,7 +78,9 @@ export async function startReceiptCounter(secret: string): Promise<ReceiptCounte
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.splice(waiters.indexOf(waiter), 1);
-          reject(new Error(`only ${arrivals.length} of ${count} deliveries arrived in ${timeoutMs} ms`));
+          reject(
+            new Error(`only ${arrivals.length} of ${count} deliveries arrived in ${timeoutMs} ms`),
+          );
         }, timeoutMs);
         const waiter = {
           count,

@@ -4,10 +4,9 @@
  * its field to `result` and selects the success data and the typed errors (see graphql.ts).
  */
 
-// Every typed error implements the `Error` interface; validation errors also list their issues.
+// Every typed error implements the `Error` interface: enough to say why seeding failed.
 const ERRORS = /* GraphQL */ `
   ... on Error { __typename message }
-  ... on ValidationError { issues { code path message } }
 `;
 
 export const CREATE_WORKFLOW = /* GraphQL */ `
@@ -56,6 +55,16 @@ export const START_WORKFLOW = /* GraphQL */ `
     result: startWorkflow(input: $input) {
       __typename
       ... on MutationStartWorkflowSuccess { data { runCount } }
+      ${ERRORS}
+    }
+  }
+`;
+
+export const CREATE_CHANNEL = /* GraphQL */ `
+  mutation ($input: CreateChannelInput!) {
+    result: createChannel(input: $input) {
+      __typename
+      ... on MutationCreateChannelSuccess { data { id } }
       ${ERRORS}
     }
   }

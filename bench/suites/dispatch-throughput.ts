@@ -1,0 +1,405 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'drizzle-orm';
+import { createWorkspaceWithKey } from '../../api/bootstrap';
+import { generateCredentialsKey } from '../../api/credentials';
+import type { Database } from '../../db/client';
+import { createNodePostgres } from '../../db/drivers/node-postgres';
+import { contacts } from '../../db/schema';
+import { DEAD_LETTER_QUEUE_NAME, DISPATCH_QUEUE_NAME } from '../../edge/dispatch/queues';
+import { type RunningWorker, startDbProxy, startWorker } from '../../test/workerd';
+import type { Suite, SuiteOutcome } from '../suite';
+import { createBenchDatabase } from '../support/database';
+import { type FetchLike, mutate } from '../support/graphql';
+import { startReceiptCounter } from '../support/receipt-counter';
+import { figure, formatTable, ratio } from '../support/table';
+import { filterWorkerLogs, type WorkerLogFilter } from '../support/worker-logs';
+import {
+  ADD_SEND_MESSAGE_STEP,
+  CREATE_CHANNEL,
+  CREATE_WORKFLOW,
+  PUBLISH_WORKFLOW,
+  START_WORKFLOW,
+} from '../support/workflow-documents';
+
+/**
+ * Issue 3: sends per second end to end — 5,000 contacts through a one-step workflow on a custom
+ * channel, started with `startWorkflow` through the Worker's GraphQL, consumed by the real Worker
+ * bundle in workerd (Miniflare's queue, batches of 100), posted to a local endpoint, recorded in
+ * Postgres — next to Miniflare's raw queue throughput with a consumer that only acknowledges.
+ */
+
+const CONTACTS = 5_000;
+/** Contacts per `startWorkflow` call (the API takes up to 10,000; smaller calls start sooner). */
+const START_CHUNK = 1_000;
+/** As wrangler.toml configures the dispatch consumer. */
+const CONSUMER = { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 5 } as const;
+/** Messages per `sendBatch` (Cloudflare Queues accept at most 100 per call). */
+const SEND_BATCH = 100;
+/** Each measurement gives up after this long: the suite always ends by itself. */
+const DEADLINE_MS = 180_000;
+const POLL_MS = 20;
+/** The throughput issue 3 aims for. */
+const TARGET_SENDS_PER_SECOND = 1_000;
+const NOOP_QUEUE = 'bench-noop';
+
+/** A Standard Webhooks secret: `whsec_` and base64 of random bytes. */
+function signingSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
+interface DatabaseStats {
+  transactions: number;
+  sessions: number;
+}
+
+/** Commits and sessions so far in this database (Postgres flushes them about once a second). */
+async function databaseStats(db: Database): Promise<DatabaseStats> {
+  const result = await db.execute(
+    sql`select xact_commit::int as transactions, sessions::int as sessions
+        from pg_stat_database where datname = current_database()`,
+  );
+  const [row] = (result as unknown as { rows: DatabaseStats[] }).rows;
+  return row ?? { transactions: 0, sessions: 0 };
+}
+
+async function countRows(db: Database, query: ReturnType<typeof sql>): Promise<number> {
+  const result = await db.execute(query);
+  const [row] = (result as unknown as { rows: { n: number }[] }).rows;
+  return Number(row?.n ?? 0);
+}
+
+const sentDeliveries = sql`select count(*)::int as n from deliveries where status = 'sent'`;
+const completedRuns = sql`select count(*)::int as n from runs where status = 'completed'`;
+
+/** Polls until `count()` reaches `target`; returns performance.now() when it did. */
+async function pollUntil(count: () => Promise<number>, target: number, deadline: number) {
+  for (;;) {
+    const n = await count();
+    if (n >= target) return performance.now();
+    if (performance.now() > deadline) throw new Error(`only ${n} of ${target} after the deadline`);
+    await sleep(POLL_MS);
+  }
+}
+
+async function insertContacts(db: Database, workspaceId: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let start = 0; start < CONTACTS; start += START_CHUNK) {
+    const rows = Array.from({ length: Math.min(START_CHUNK, CONTACTS - start) }, (_, i) => ({
+      workspaceId,
+      firstName: `Contact${start + i}`,
+      lastName: 'Bench',
+      email: `contact${start + i}@example.com`,
+      customFields: { plan: 'Pro' },
+    }));
+    const inserted = await db.insert(contacts).values(rows).returning({ id: contacts.id });
+    ids.push(...inserted.map((row) => row.id));
+  }
+  return ids;
+}
+
+/** The published one-step workflow, created through the Worker's GraphQL as a client would. */
+async function publishOneStepWorkflow(
+  fetcher: FetchLike,
+  apiKey: string,
+  endpoint: string,
+  secret: string,
+): Promise<string> {
+  const url = 'http://worker/graphql';
+  const channel = await mutate(fetcher, url, apiKey, CREATE_CHANNEL, {
+    input: {
+      type: 'CUSTOM',
+      name: 'Bench endpoint',
+      settings: { custom: { url: endpoint } },
+      credentials: { custom: { signingSecret: secret } },
+    },
+  });
+  const workflow = await mutate(fetcher, url, apiKey, CREATE_WORKFLOW, {
+    input: { name: 'Throughput' },
+  });
+  await mutate(fetcher, url, apiKey, ADD_SEND_MESSAGE_STEP, {
+    input: {
+      workflowId: workflow.id,
+      name: 'Notify',
+      config: {
+        channel: { kind: 'SPECIFIC', channelId: channel.id },
+        defaultMessage: { text: 'Hi $contact.firstname, your $contact.plan plan is ready.' },
+        failureBranchEnabled: false,
+      },
+    },
+  });
+  await mutate(fetcher, url, apiKey, PUBLISH_WORKFLOW, { workflowId: workflow.id });
+  return workflow.id;
+}
+
+/** Where one consumer batch spent its time, from Postgres timestamps and receipt times (ms). */
+interface BatchPhases {
+  size: number;
+  /** Previous batch recorded → this batch's claim: invocation turnover, connection, run load. */
+  beforeClaim: number | null;
+  /** Claim → first receipt: library load, render, sign, first request. */
+  claimToFirstSend: number;
+  /** First → last receipt of the batch: the sends (SEND_CONCURRENCY at a time). */
+  sending: number;
+  /** Last receipt → record statement. */
+  lastSendToRecord: number;
+}
+
+/**
+ * Rebuilds the batches from the deliveries: one claim statement inserts a batch's rows (one
+ * `created_at`, its transaction time) and one record statement marks them sent (`updated_at`);
+ * the endpoint's receipt times fall in between. Postgres and this process share one clock.
+ */
+async function batchPhases(db: Database, arrivedAt: Map<string, number>): Promise<BatchPhases[]> {
+  const result = await db.execute(
+    sql`select id, extract(epoch from created_at) * 1000 as claimed_ms,
+               extract(epoch from updated_at) * 1000 as recorded_ms
+        from deliveries order by created_at`,
+  );
+  const rows = (
+    result as unknown as { rows: { id: string; claimed_ms: string; recorded_ms: string }[] }
+  ).rows;
+  const batches = new Map<number, { claimed: number; recorded: number; arrivals: number[] }>();
+  for (const row of rows) {
+    const claimed = Number(row.claimed_ms);
+    const batch = batches.get(claimed) ?? { claimed, recorded: 0, arrivals: [] };
+    batch.recorded = Math.max(batch.recorded, Number(row.recorded_ms));
+    const arrival = arrivedAt.get(row.id);
+    if (arrival !== undefined) batch.arrivals.push(arrival);
+    batches.set(claimed, batch);
+  }
+  const ordered = [...batches.values()].sort((a, b) => a.claimed - b.claimed);
+  return ordered.map((batch, index) => {
+    const first = Math.min(...batch.arrivals);
+    const last = Math.max(...batch.arrivals);
+    const previous = ordered[index - 1];
+    return {
+      size: batch.arrivals.length,
+      beforeClaim: previous ? batch.claimed - previous.recorded : null,
+      claimToFirstSend: first - batch.claimed,
+      sending: last - first,
+      lastSendToRecord: batch.recorded - last,
+    };
+  });
+}
+
+function printPhases(phases: BatchPhases[]): void {
+  const columns: [string, (phase: BatchPhases) => number | null][] = [
+    ['previous record → claim (turnover, connect, load runs)', (p) => p.beforeClaim],
+    ['claim → first receipt (load library, render, sign)', (p) => p.claimToFirstSend],
+    ['first → last receipt (the sends)', (p) => p.sending],
+    ['last receipt → recorded', (p) => p.lastSendToRecord],
+  ];
+  const rows = columns.map(([label, pick]) => {
+    const values = phases.map(pick).filter((value): value is number => value !== null);
+    return [label, figure(median(values), 1), figure(Math.max(...values), 1)];
+  });
+  const total = phases
+    .slice(1)
+    .map((p) => (p.beforeClaim ?? 0) + p.claimToFirstSend + p.sending + p.lastSendToRecord);
+  rows.push(['one batch, end to end', figure(median(total), 1), figure(Math.max(...total), 1)]);
+  console.log(formatTable(['phase of a consumer batch', 'median ms', 'max ms'], rows));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+interface Measurement {
+  label: string;
+  messages: number;
+  seconds: number;
+  notes: string;
+}
+
+const rate = (m: Measurement) => m.messages / m.seconds;
+
+interface PipelineResult {
+  measurement: Measurement;
+  ok: boolean;
+}
+
+async function measurePipeline(databaseUrl: string): Promise<PipelineResult> {
+  const postgres = createNodePostgres(databaseUrl, { max: 2 });
+  const proxy = await startDbProxy(databaseUrl);
+  const secret = signingSecret();
+  const counter = await startReceiptCounter(secret);
+  let worker: RunningWorker | undefined;
+  let logs: WorkerLogFilter | undefined;
+  try {
+    worker = await startWorker({
+      entry: 'edge/worker.ts',
+      bindings: {
+        DATABASE_URL: databaseUrl,
+        DB_WS_PROXY: proxy.wsProxy,
+        CREDENTIALS_KEY: generateCredentialsKey(),
+        ENVIRONMENT: 'development',
+        ALLOW_PRIVATE_URLS: 'true',
+      },
+      queueProducers: { DISPATCH_QUEUE: DISPATCH_QUEUE_NAME },
+      queueConsumers: {
+        [DISPATCH_QUEUE_NAME]: { ...CONSUMER, deadLetterQueue: DEAD_LETTER_QUEUE_NAME },
+        [DEAD_LETTER_QUEUE_NAME]: { maxBatchSize: 100, maxBatchTimeout: 5, maxRetries: 3 },
+      },
+    });
+    logs = filterWorkerLogs();
+    const running = worker;
+    const fetcher: FetchLike = (url, init) =>
+      running.dispatchFetch(url, init as never) as unknown as Promise<Response>;
+    const { workspaceId, apiKey } = await createWorkspaceWithKey(postgres.db, { name: 'Bench' });
+    const contactIds = await insertContacts(postgres.db, workspaceId);
+    const workflowId = await publishOneStepWorkflow(fetcher, apiKey, counter.url, secret);
+    console.log(
+      `  seeded ${figure(CONTACTS)} contacts and a published one-step workflow; starting it…`,
+    );
+
+    const statsBefore = await databaseStats(postgres.db);
+    const started = performance.now();
+    const deadline = started + DEADLINE_MS;
+    for (let start = 0; start < contactIds.length; start += START_CHUNK) {
+      const result = await mutate(fetcher, 'http://worker/graphql', apiKey, START_WORKFLOW, {
+        input: { workflowId, contactIds: contactIds.slice(start, start + START_CHUNK) },
+      });
+      if (result.runCount !== Math.min(START_CHUNK, contactIds.length - start)) {
+        throw new Error(`startWorkflow started ${result.runCount} runs`);
+      }
+    }
+    const startCallsDone = performance.now();
+    await counter.waitFor(CONTACTS, deadline - performance.now());
+    const received = performance.now();
+    const recorded = await pollUntil(
+      () => countRows(postgres.db, sentDeliveries),
+      CONTACTS,
+      deadline,
+    );
+    const finished = Math.max(received, recorded);
+    const seconds = (finished - started) / 1000;
+
+    // Postgres publishes its counters about once a second: give it time before reading them.
+    await sleep(1_500);
+    const statsAfter = await databaseStats(postgres.db);
+    const completed = await countRows(postgres.db, completedRuns);
+    const phases = await batchPhases(postgres.db, counter.arrivedAt);
+    const sizes = phases.map((phase) => phase.size);
+
+    const since = (at: number) => `${figure((at - started) / 1000, 2)} s`;
+    console.log(
+      `  timeline from the first startWorkflow call: last call answered ${since(startCallsDone)}, ` +
+        `5,000th receipt ${since(received)}, all recorded sent ${since(recorded)}`,
+    );
+    console.log(
+      `  receipts: ${figure(counter.arrivals.length)} distinct, ${counter.duplicates} duplicates, ` +
+        `${counter.rejected} unsigned/invalid; runs completed: ${figure(completed)}`,
+    );
+    console.log(
+      `  consumer batches: ${phases.length} (sizes ${Math.min(...sizes)}–${Math.max(...sizes)})\n`,
+    );
+    printPhases(phases);
+    console.log('');
+    const transactions = statsAfter.transactions - statsBefore.transactions;
+    const sessions = statsAfter.sessions - statsBefore.sessions;
+    console.log(
+      `  Postgres during the run (incl. this process's polling): ${figure(transactions)} transactions ` +
+        `(${figure(transactions / Math.max(1, phases.length), 1)} per batch), ${figure(sessions)} new sessions ` +
+        `(${figure(sessions / Math.max(1, phases.length), 1)} per batch)`,
+    );
+    const lines = [...logs.dropped.entries()].map(([msg, n]) => `${msg} ×${figure(n)}`).join(', ');
+    console.log(
+      `  Worker log lines (not shown): ${lines || 'none'}; warnings/errors: ${logs.problems}`,
+    );
+
+    const ok =
+      counter.arrivals.length === CONTACTS &&
+      counter.duplicates === 0 &&
+      counter.rejected === 0 &&
+      completed === CONTACTS;
+    return {
+      ok,
+      measurement: {
+        label: 'end to end: startWorkflow → Worker consumer → endpoint → recorded sent',
+        messages: CONTACTS,
+        seconds,
+        notes: `${phases.length} batches`,
+      },
+    };
+  } finally {
+    logs?.restore();
+    await worker?.dispose();
+    await counter.close();
+    await proxy.close();
+    await postgres.close();
+  }
+}
+
+/** Miniflare's queue alone: the same number of messages through a consumer that only acks. */
+async function measureRawQueue(): Promise<Measurement> {
+  const worker = await startWorker({
+    entry: 'bench/fixtures/noop-consumer.ts',
+    queueProducers: { QUEUE: NOOP_QUEUE },
+    queueConsumers: { [NOOP_QUEUE]: { ...CONSUMER } },
+  });
+  try {
+    const consumed = async () => {
+      const response = await worker.dispatchFetch('http://noop/');
+      return (await response.json()) as { consumed: number; batches: number };
+    };
+    const producer = await worker.mf.getQueueProducer<{ runId: string; visit: number }>('QUEUE');
+    const started = performance.now();
+    for (let sent = 0; sent < CONTACTS; sent += SEND_BATCH) {
+      const count = Math.min(SEND_BATCH, CONTACTS - sent);
+      await producer.sendBatch(
+        Array.from({ length: count }, () => ({ body: { runId: randomUUID(), visit: 1 } })),
+      );
+    }
+    const finished = await pollUntil(
+      async () => (await consumed()).consumed,
+      CONTACTS,
+      started + DEADLINE_MS,
+    );
+    const { batches } = await consumed();
+    return {
+      label: 'raw Miniflare queue: sendBatch from Node → no-op consumer acks',
+      messages: CONTACTS,
+      seconds: (finished - started) / 1000,
+      notes: `${batches} batches`,
+    };
+  } finally {
+    await worker.dispose();
+  }
+}
+
+export const dispatchThroughputSuite: Suite = {
+  name: 'dispatch-throughput',
+  title: `${figure(CONTACTS)} contacts through a one-step workflow to a local custom-channel endpoint vs Miniflare's raw queue (issue 3)`,
+  async run(): Promise<SuiteOutcome> {
+    const database = await createBenchDatabase('dispatch');
+    try {
+      const pipeline = await measurePipeline(database.url);
+      console.log('  measuring the raw queue with a no-op consumer…');
+      const raw = await measureRawQueue();
+      const rows = [pipeline.measurement, raw].map((m) => [
+        m.label,
+        figure(m.messages),
+        figure(m.seconds, 2),
+        figure(rate(m)),
+        m.notes,
+      ]);
+      console.log('');
+      console.log(formatTable(['measurement', 'messages', 'seconds', 'messages/s', 'notes'], rows));
+      const sendsPerSecond = rate(pipeline.measurement);
+      const rawRatio = ratio(rate(raw), sendsPerSecond);
+      console.log(
+        `\n  raw queue / end to end = ${rawRatio}; end to end ${figure(sendsPerSecond)} sends/s (target ≥ ${figure(TARGET_SENDS_PER_SECOND)})`,
+      );
+      return {
+        ok: pipeline.ok,
+        headlines: [
+          `end to end: ${figure(sendsPerSecond)} sends/s (target ≥ ${figure(TARGET_SENDS_PER_SECOND)}); raw queue: ${figure(rate(raw))} msgs/s; raw/e2e ${rawRatio}`,
+        ],
+      };
+    } finally {
+      await database.drop();
+    }
+  },
+};
