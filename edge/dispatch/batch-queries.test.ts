@@ -1,0 +1,131 @@
+import type { Message } from '@cloudflare/workers-types/latest';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { CredentialCipher, generateCredentialsKey } from '../../api/credentials';
+import type { Database } from '../../db/client';
+import { relations } from '../../db/relations';
+import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
+import { customAdapter } from '../channels/custom';
+import { dispatchBatch, type Settlement } from './consumer';
+import type { DispatchRequest } from './message';
+import {
+  publishWorkflow,
+  seedContact,
+  seedCustomChannel,
+  seedWorkspace,
+  sendConfig,
+  WEBHOOK_SECRET,
+} from './test-seed';
+
+/**
+ * How many statements one batch costs. The consumer runs in Node here (the custom channel's
+ * adapter is plain fetch) so that a Drizzle logger can count every statement it sends; the
+ * workerd tests prove the same code against the real queue.
+ */
+
+let pool: pg.Pool;
+let db: Database;
+let statements = 0;
+let endpoint: WebhookReceiver;
+const enqueued: DispatchRequest[] = [];
+const cipher = new CredentialCipher(generateCredentialsKey());
+
+beforeAll(async () => {
+  pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 4 });
+  db = drizzle({
+    client: pool,
+    relations,
+    logger: { logQuery: () => void statements++ },
+  }) as unknown as Database;
+  endpoint = await startWebhookReceiver(WEBHOOK_SECRET);
+});
+
+afterAll(async () => {
+  await endpoint?.close();
+  await pool?.end();
+});
+
+/** A queue message as the runtime hands it to the consumer (settling happens in handlers.ts). */
+function message(body: unknown, index: number): Message<unknown> {
+  return { id: `m${index}`, timestamp: new Date(), body, attempts: 1, ack() {}, retry() {} };
+}
+
+/** `count` contacts started on send → wait(60 s), as startWorkflow leaves them. */
+async function startedRuns(count: number): Promise<string[]> {
+  const { workspaceId } = await seedWorkspace(db);
+  const channelId = await seedCustomChannel({ db, cipher }, workspaceId, endpoint.url);
+  const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
+    {
+      key: 'hello',
+      type: 'send_message',
+      config: sendConfig({ channel: { kind: 'specific', channelId } }),
+      next: 'pause',
+    },
+    { key: 'pause', type: 'wait', config: { seconds: 60 } },
+  ]);
+  const runIds: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const contactId = await seedContact(db, workspaceId, { firstName: `C${index}` }, [
+      { channelId, address: `c${index}` },
+    ]);
+    const result = await pool.query<{ id: string }>(
+      `insert into runs (workspace_id, workflow_id, version_id, contact_id, current_step_id, step_visit)
+       values ($1, $2, $3, $4, $5, 1) returning id`,
+      [workspaceId, workflowId, versionId, contactId, stepIds.hello],
+    );
+    runIds.push(result.rows[0]!.id);
+  }
+  return runIds;
+}
+
+async function consume(bodies: unknown[]) {
+  const messages = bodies.map(message);
+  statements = 0;
+  const settlements = await dispatchBatch(messages, {
+    db,
+    sender: { send: async (requests) => void enqueued.push(...requests) },
+    cipher,
+    adapterFor: (type) => (type === 'custom' ? customAdapter : undefined),
+    allowPrivateUrls: true,
+  });
+  return { statements, settlements: [...settlements.values()] as Settlement[] };
+}
+
+describe('statements per batch', () => {
+  it('is five for a batch of sends, whatever its size', async () => {
+    for (const size of [5, 50]) {
+      const runIds = await startedRuns(size);
+      const before = endpoint.requests.length;
+      const { statements: count, settlements } = await consume(
+        runIds.map((runId) => ({ runId, visit: 1 })),
+      );
+      // load runs, claim deliveries, load library, record + move, stamp enqueued
+      expect(count).toBe(5);
+      expect(endpoint.requests.length - before).toBe(size);
+      expect(settlements.every((s) => s.kind === 'ack')).toBe(true);
+      const next = enqueued.filter((request) => runIds.includes(request.runId));
+      expect(next).toHaveLength(size);
+      expect(next.every((r) => r.visit === 2 && r.delaySeconds === 60)).toBe(true);
+    }
+  });
+
+  it('is one for a redelivered batch, which sends nothing', async () => {
+    const runIds = await startedRuns(10);
+    await consume(runIds.map((runId) => ({ runId, visit: 1 })));
+    const before = endpoint.requests.length;
+    const { statements: count } = await consume(runIds.map((runId) => ({ runId, visit: 1 })));
+    expect(count).toBe(1);
+    expect(endpoint.requests.length).toBe(before);
+  });
+
+  it('is two for a batch of waits that are not yet due (load, then stamp the chained messages)', async () => {
+    const runIds = await startedRuns(10);
+    await consume(runIds.map((runId) => ({ runId, visit: 1 })));
+    enqueued.length = 0;
+    const { statements: count } = await consume(runIds.map((runId) => ({ runId, visit: 2 })));
+    expect(count).toBe(2);
+    expect(enqueued).toHaveLength(10);
+    expect(enqueued.every((r) => r.visit === 2 && r.delaySeconds! > 55)).toBe(true);
+  });
+});
