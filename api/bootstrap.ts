@@ -1,21 +1,25 @@
 import type { Database } from '../db/client';
 import { workspaces } from '../db/schema';
+import { isValidTimezone } from '../workflow/system-time';
 import { issueApiKey } from './api-keys';
 
 /**
  * Creates a workspace and an admin API key for it: how the start script gives a developer a
  * working key, and how tests get tenants. Returns the key's plaintext (it is not stored).
+ * Throws a RangeError for a timezone that is not an IANA zone.
  */
 export async function createWorkspaceWithKey(
   db: Database,
   input: { name: string; timezone?: string },
 ): Promise<{ workspaceId: string; apiKey: string }> {
+  const timezone = input.timezone ?? 'UTC';
+  if (!isValidTimezone(timezone)) throw new RangeError(`Unknown IANA timezone "${timezone}"`);
   return db.transaction(async (tx) => {
     const [workspace] = await tx
       .insert(workspaces)
-      .values({ name: input.name, timezone: input.timezone ?? 'UTC' })
+      .values({ name: input.name, timezone })
       .returning({ id: workspaces.id });
-    const key = await issueApiKey(tx as unknown as Database, {
+    const key = await issueApiKey(tx, {
       workspaceId: workspace!.id,
       name: 'Admin key',
       scopes: ['admin'],
