@@ -43,6 +43,15 @@ const POLL_MS = 20;
 const TARGET_SENDS_PER_SECOND = 1_000;
 const NOOP_QUEUE = 'bench-noop';
 
+/** The step's text as every contact must receive it: both variables filled in. */
+const RENDERED_TEXT = /^Hi Contact\d+, your Pro plan is ready\.$/;
+
+/** The custom channel's JSON (edge/channels/custom.ts) carries the rendered text message. */
+function isRenderedMessage(json: unknown): boolean {
+  const message = (json as { message?: { kind?: string; text?: string } }).message;
+  return message?.kind === 'text' && RENDERED_TEXT.test(message.text ?? '');
+}
+
 /** A Standard Webhooks secret: `whsec_` and base64 of random bytes. */
 function signingSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
@@ -224,7 +233,7 @@ async function measurePipeline(databaseUrl: string): Promise<PipelineResult> {
   const postgres = createNodePostgres(databaseUrl, { max: 2 });
   const proxy = await startDbProxy(databaseUrl);
   const secret = signingSecret();
-  const counter = await startReceiptCounter(secret);
+  const counter = await startReceiptCounter(secret, isRenderedMessage);
   let worker: RunningWorker | undefined;
   let logs: WorkerLogFilter | undefined;
   try {
@@ -290,7 +299,8 @@ async function measurePipeline(databaseUrl: string): Promise<PipelineResult> {
     );
     console.log(
       `  receipts: ${figure(counter.arrivals.length)} distinct, ${counter.duplicates} duplicates, ` +
-        `${counter.rejected} unsigned/invalid; runs completed: ${figure(completed)}`,
+        `${counter.rejected} unsigned/invalid, ${counter.wrongContent} with wrong content; ` +
+        `runs completed: ${figure(completed)}`,
     );
     console.log(
       `  consumer batches: ${phases.length} (sizes ${Math.min(...sizes)}–${Math.max(...sizes)})\n`,
@@ -313,6 +323,7 @@ async function measurePipeline(databaseUrl: string): Promise<PipelineResult> {
       counter.arrivals.length === CONTACTS &&
       counter.duplicates === 0 &&
       counter.rejected === 0 &&
+      counter.wrongContent === 0 &&
       completed === CONTACTS;
     return {
       ok,

@@ -18,6 +18,8 @@ export interface ReceiptCounter {
   duplicates: number;
   /** Requests whose signature did not verify, or that carried no idempotency key. */
   rejected: number;
+  /** Signed requests whose JSON body `expectBody` refused. */
+  wrongContent: number;
   /** Resolves when `count` distinct deliveries have arrived. */
   waitFor(count: number, timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -28,12 +30,26 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Starts a counter on 127.0.0.1 that verifies signatures with `secret`. */
-export async function startReceiptCounter(secret: string): Promise<ReceiptCounter> {
+function bodyMatches(body: string, expectBody: (json: unknown) => boolean): boolean {
+  try {
+    return expectBody(JSON.parse(body));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts a counter on 127.0.0.1 that verifies signatures with `secret` and each body with
+ * `expectBody` (a delivery with the wrong content still counts as arrived, and as wrong).
+ */
+export async function startReceiptCounter(
+  secret: string,
+  expectBody: (json: unknown) => boolean,
+): Promise<ReceiptCounter> {
   const arrivedAt = new Map<string, number>();
   const arrivals: number[] = [];
   const waiters: { count: number; resolve(): void }[] = [];
-  const counter = { duplicates: 0, rejected: 0 };
+  const counter = { duplicates: 0, rejected: 0, wrongContent: 0 };
 
   const server: LocalServer = await listenLocal(function receive(request, response) {
     const chunks: Buffer[] = [];
@@ -48,6 +64,7 @@ export async function startReceiptCounter(secret: string): Promise<ReceiptCounte
         counter.rejected++;
         return;
       }
+      if (!bodyMatches(body, expectBody)) counter.wrongContent++;
       if (arrivedAt.has(key)) {
         counter.duplicates++;
         return;
@@ -72,6 +89,9 @@ export async function startReceiptCounter(secret: string): Promise<ReceiptCounte
     },
     get rejected() {
       return counter.rejected;
+    },
+    get wrongContent() {
+      return counter.wrongContent;
     },
     waitFor(count, timeoutMs) {
       if (arrivals.length >= count) return Promise.resolve();
