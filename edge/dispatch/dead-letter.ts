@@ -20,6 +20,7 @@ export const DEAD_LETTER_DETAIL = 'dead-lettered';
 const DEAD_LETTER_REASON: FailureReason = 'network';
 
 interface FailedRow {
+  id: string;
   run_id: string;
   status: 'queued' | 'sending' | 'sent' | 'failed';
   reason_code: string | null;
@@ -56,9 +57,9 @@ async function failDeliveries(db: Database, keys: readonly DeliveryKey[]): Promi
         where d.status in ('queued', 'sending')
         returning d.id, d.run_id, d.status, d.reason_code
       )
-      select run_id, status, reason_code from failed
+      select id, run_id, status, reason_code from failed
       union all
-      select d.run_id, d.status, d.reason_code from deliveries d
+      select d.id, d.run_id, d.status, d.reason_code from deliveries d
       join keys k on d.run_id = k.run_id and d.step_id = k.step_id and d.visit = k.visit
       where d.id not in (select id from failed)`,
   );
@@ -119,6 +120,7 @@ export async function deadLetterBatch(
     log('warn', 'dispatch: message dead-lettered', {
       workspaceId: run.workspaceId,
       runId: run.id,
+      deliveryId: row.id,
       outcome: row.status === 'sent' ? 'sent' : 'failed',
       reason: row.reason_code ?? DEAD_LETTER_REASON,
     });

@@ -21,8 +21,9 @@ export const SEND_TIMEOUT_MS = 15_000;
 
 /**
  * Attempts at one delivery before a transient failure (timeout, 5xx, 429) becomes final and the
- * run is routed as failed. Must stay below the consumer's `max_retries` in wrangler.toml, so the
- * queue does not dead-letter a message that still has attempts left.
+ * run is routed as failed. Each attempt but the last is one queue retry of the same message, so
+ * the consumer's `max_retries` in wrangler.toml must allow at least this many minus one (a test
+ * checks it); otherwise the queue dead-letters a message that still has attempts left.
  */
 export const MAX_SEND_ATTEMPTS = 5;
 

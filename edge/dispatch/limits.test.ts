@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { readWranglerSettings } from '../../scripts/wrangler-config';
+import { queueDelay } from './enqueue';
+import {
+  backoffSeconds,
+  MAX_QUEUE_DELAY_SECONDS,
+  MAX_SEND_ATTEMPTS,
+  RETRY_MAX_SECONDS,
+} from './limits';
+import { DEAD_LETTER_QUEUE_NAME, DISPATCH_QUEUE_NAME } from './queues';
+
+describe('retry backoff', () => {
+  it('doubles from ten seconds and stops growing at fifteen minutes', () => {
+    expect([1, 2, 3, 4].map((attempts) => backoffSeconds(attempts))).toEqual([10, 20, 40, 80]);
+    expect(backoffSeconds(30)).toBe(RETRY_MAX_SECONDS);
+  });
+});
+
+describe('queue delays', () => {
+  it('are whole seconds within what one message may carry', () => {
+    expect(queueDelay(-3)).toBe(0);
+    expect(queueDelay(1.2)).toBe(2);
+    expect(queueDelay(3 * 24 * 60 * 60)).toBe(MAX_QUEUE_DELAY_SECONDS);
+  });
+});
+
+describe('wrangler.toml', () => {
+  it('consumes the dispatch queue with retries for every send attempt and a dead letter queue', async () => {
+    const { queueConsumers, queueProducers, crons } = await readWranglerSettings();
+    const consumers = queueConsumers as Record<
+      string,
+      { maxRetries?: number; deadLetterQueue?: string }
+    >;
+    const dispatch = consumers[DISPATCH_QUEUE_NAME];
+    // Each transient failure before the last attempt is one queue retry of the same message.
+    expect(dispatch?.maxRetries).toBeGreaterThanOrEqual(MAX_SEND_ATTEMPTS - 1);
+    expect(dispatch?.deadLetterQueue).toBe(DEAD_LETTER_QUEUE_NAME);
+    expect(consumers[DEAD_LETTER_QUEUE_NAME]).toBeDefined();
+    expect(JSON.stringify(queueProducers)).toContain(DISPATCH_QUEUE_NAME);
+    expect(crons.length).toBeGreaterThan(0);
+  });
+});
