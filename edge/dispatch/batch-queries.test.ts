@@ -7,7 +7,8 @@ import type { Database } from '../../db/client';
 import { relations } from '../../db/relations';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
 import { customAdapter } from '../channels/custom';
-import { dispatchBatch, type Settlement } from './consumer';
+import type { Settlement } from './attempt';
+import { dispatchBatch } from './consumer';
 import type { DispatchRequest } from './message';
 import {
   publishWorkflow,

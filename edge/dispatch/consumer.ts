@@ -2,60 +2,28 @@ import type { Message } from '@cloudflare/workers-types/latest';
 import type { CredentialCipher } from '../../api/credentials';
 import type { Database } from '../../db/client';
 import { findStep } from '../../workflow/routing';
-import { isSendMessageStep, isWaitStep, type SendMessageStep } from '../../workflow/steps';
+import { isSendMessageStep, isWaitStep } from '../../workflow/steps';
 import type { FailureReason } from '../../workflow/types';
-import type { SendOutcome } from '../channels/types';
 import { log } from '../log';
+import { type AttemptDeps, attemptDelivery, type SendWork, type Settlement } from './attempt';
 import { type ClaimedDelivery, claimDeliveries, type DeliveryKey } from './claim';
 import { type DispatchSender, enqueueRuns, queueDelay } from './enqueue';
-import { addStepNeeds, type DispatchLibrary, emptyNeeds, loadLibrary } from './library';
-import {
-  backoffSeconds,
-  DUE_TOLERANCE_SECONDS,
-  MAX_SEND_ATTEMPTS,
-  RETRY_BASE_SECONDS,
-  SEND_CONCURRENCY,
-  SEND_TIMEOUT_MS,
-} from './limits';
-import { isCurrentRun, loadRuns, type RunState } from './load';
+import { addStepNeeds, emptyNeeds, loadLibrary } from './library';
+import { DUE_TOLERANCE_SECONDS, SEND_CONCURRENCY } from './limits';
+import { isCurrentRun, loadRuns } from './load';
 import { type DispatchMessage, type DispatchRequest, parseDispatchMessage } from './message';
 import { mapWithConcurrency } from './pool';
-import { prepareSend } from './prepare';
 import type { DeliveryOutcome, RunMove } from './record';
 import { recordAndMove } from './record';
-import { exitMove, MISSING_STEP_REASON, moveAfter, retryMove } from './route';
-import { type AdapterLookup, credentialsLoader, deliver } from './send';
-import { summarizeMessage } from './summary';
+import { exitMove, MISSING_STEP_REASON, moveAfter } from './route';
+import { credentialsLoader } from './send';
 
 /** What the consumer needs from its host: the invocation's database, queue and settings. */
-export interface DispatchDeps {
+export interface DispatchDeps extends AttemptDeps {
   db: Database;
   sender: DispatchSender;
   cipher: CredentialCipher;
-  adapterFor: AdapterLookup;
-  allowPrivateUrls: boolean;
   now?: () => Date;
-  /** First retry delay for transient failures (RETRY_BASE_SECONDS unless configured). */
-  retryBaseSeconds?: number;
-  sendTimeoutMs?: number;
-}
-
-/** What became of one message: acknowledged, or handed back to the queue for later. */
-export type Settlement = { kind: 'ack' } | { kind: 'retry'; delaySeconds: number };
-
-/** A message whose run is at a Send a Message step and owes a delivery. */
-interface SendWork {
-  message: Message<unknown>;
-  run: RunState;
-  step: SendMessageStep;
-}
-
-/** One claimed delivery's result, ready for the record statement. */
-interface SendResult {
-  work: SendWork;
-  outcome: DeliveryOutcome;
-  move: RunMove;
-  settlement: Settlement;
 }
 
 /** A concurrent consumer is inserting this delivery right now: look again shortly. */
@@ -148,7 +116,7 @@ export async function dispatchBatch(
     const library = await loadLibrary(deps.db, needsOf(claimed.map((c) => c.work)));
     const credentialsFor = credentialsLoader(deps.cipher);
     const results = await mapWithConcurrency(claimed, SEND_CONCURRENCY, ({ work, claim }) =>
-      sendOne(work, claim, library, credentialsFor, deps, now),
+      attemptDelivery(work, claim, library, credentialsFor, deps, now),
     );
     for (const result of results) {
       outcomes.push(result.outcome);
@@ -228,153 +196,6 @@ function settleUnclaimed(
       });
     }
   }
-}
-
-/** Prepares, sends and classifies one claimed delivery. */
-async function sendOne(
-  work: SendWork,
-  claim: ClaimedDelivery,
-  library: DispatchLibrary,
-  credentialsFor: ReturnType<typeof credentialsLoader>,
-  deps: DispatchDeps,
-  now: Date,
-): Promise<SendResult> {
-  const { run, step } = work;
-  const fields = { workspaceId: run.workspaceId, runId: run.id, deliveryId: claim.id };
-  let channelId: string | null = null;
-  let outcome: SendOutcome;
-  let summary: string | null = null;
-  let messageIdHeader: string | null = null;
-  let isEmail = false;
-  try {
-    const prepared = await prepareSend({
-      config: step.config,
-      workspaceId: run.workspaceId,
-      workflowId: run.workflowId,
-      contact: run.contact,
-      identities: run.identities,
-      library,
-      ctx: { contact: run.contact, trigger: run.triggerVariables, now, timezone: run.timezone },
-      deliveryId: claim.id,
-      templateKey: `${run.versionId}:${step.id}`,
-    });
-    channelId = prepared.channel?.id ?? null;
-    if (!prepared.ok) {
-      outcome = {
-        status: 'failed',
-        reason: prepared.reason,
-        detail: prepared.detail,
-        retryable: false,
-      };
-    } else {
-      summary = summarizeMessage(prepared.rendered);
-      if (prepared.rendered.kind === 'email') {
-        isEmail = true;
-        messageIdHeader = prepared.rendered.headers.messageId;
-      }
-      outcome = await deliver(
-        prepared,
-        { deliveryId: claim.id, workspaceId: run.workspaceId, contact: run.contact },
-        credentialsFor,
-        {
-          adapterFor: deps.adapterFor,
-          allowPrivateUrls: deps.allowPrivateUrls,
-          timeoutMs: deps.sendTimeoutMs ?? SEND_TIMEOUT_MS,
-        },
-      );
-    }
-  } catch (error) {
-    // A bug or an outage in our own code, not the provider's answer: retry like a transient.
-    log('error', 'dispatch: preparing a send failed', { ...fields, error });
-    outcome = {
-      status: 'failed',
-      reason: 'network',
-      detail: `internal error: ${error instanceof Error ? error.message : String(error)}`,
-      retryable: true,
-    };
-  }
-
-  const recorded = {
-    deliveryId: claim.id,
-    attempts: claim.attempts,
-    channelId,
-    contentSummary: summary,
-    messageIdHeader,
-  };
-  if (outcome.status === 'sent') {
-    log('info', 'delivery sent', {
-      ...fields,
-      outcome: 'sent',
-      attempts: claim.attempts,
-      providerMessageId: outcome.providerMessageId,
-    });
-    return {
-      work,
-      outcome: {
-        ...recorded,
-        status: 'sent',
-        reasonCode: null,
-        reasonDetail: null,
-        providerMessageId: outcome.providerMessageId,
-        thread:
-          isEmail && channelId
-            ? {
-                workspaceId: run.workspaceId,
-                workflowId: run.workflowId,
-                contactId: run.contact.id,
-              }
-            : null,
-      },
-      move: moveAfter(run, step, { ok: true }, claim.id),
-      settlement: { kind: 'ack' },
-    };
-  }
-
-  const failure = {
-    reasonCode: outcome.reason,
-    reasonDetail: outcome.detail,
-    providerMessageId: null,
-    thread: null,
-  };
-  if (outcome.retryable && claim.attempts < MAX_SEND_ATTEMPTS) {
-    // A provider's Retry-After (429, 503) says when it will take the message; else back off.
-    const delaySeconds = queueDelay(
-      outcome.retryAfterSeconds ??
-        backoffSeconds(claim.attempts, deps.retryBaseSeconds ?? RETRY_BASE_SECONDS),
-    );
-    log('warn', 'delivery failed transiently; will retry', {
-      ...fields,
-      outcome: 'retry',
-      reason: outcome.reason,
-      detail: outcome.detail,
-      attempts: claim.attempts,
-      delaySeconds,
-    });
-    return {
-      work,
-      outcome: { ...recorded, ...failure, status: 'queued' },
-      move: retryMove(run, step.id, claim.id, delaySeconds),
-      settlement: { kind: 'retry', delaySeconds },
-    };
-  }
-  log('warn', 'delivery failed', {
-    ...fields,
-    outcome: 'failed',
-    reason: outcome.reason,
-    detail: outcome.detail,
-    attempts: claim.attempts,
-  });
-  return {
-    work,
-    outcome: { ...recorded, ...failure, status: 'failed' },
-    move: moveAfter(
-      run,
-      step,
-      { ok: false, reason: outcome.reason, detail: outcome.detail },
-      claim.id,
-    ),
-    settlement: { kind: 'ack' },
-  };
 }
 
 /** Applies settlements to the batch's messages (ack, or retry with a delay). */

@@ -1,0 +1,194 @@
+import type { Message } from '@cloudflare/workers-types/latest';
+import type { SendMessageStep } from '../../workflow/steps';
+import type { SendOutcome } from '../channels/types';
+import { log } from '../log';
+import type { ClaimedDelivery } from './claim';
+import { queueDelay } from './enqueue';
+import type { DispatchLibrary } from './library';
+import { backoffSeconds, MAX_SEND_ATTEMPTS, RETRY_BASE_SECONDS, SEND_TIMEOUT_MS } from './limits';
+import type { RunState } from './load';
+import { prepareSend } from './prepare';
+import type { DeliveryOutcome, RunMove } from './record';
+import { moveAfter, retryMove } from './route';
+import { type AdapterLookup, type credentialsLoader, deliver } from './send';
+import { summarizeMessage } from './summary';
+
+/** What became of one message: acknowledged, or handed back to the queue for later. */
+export type Settlement = { kind: 'ack' } | { kind: 'retry'; delaySeconds: number };
+
+/** A message whose run is at a Send a Message step and owes a delivery. */
+export interface SendWork {
+  message: Message<unknown>;
+  run: RunState;
+  step: SendMessageStep;
+}
+
+/** One claimed delivery's result, ready for the record statement. */
+export interface SendResult {
+  work: SendWork;
+  outcome: DeliveryOutcome;
+  move: RunMove;
+  settlement: Settlement;
+}
+
+/** What an attempt needs from the consumer's host. */
+export interface AttemptDeps {
+  adapterFor: AdapterLookup;
+  allowPrivateUrls: boolean;
+  /** First retry delay for transient failures (RETRY_BASE_SECONDS unless configured). */
+  retryBaseSeconds?: number;
+  sendTimeoutMs?: number;
+}
+
+/**
+ * One attempt at one claimed delivery: prepare it (resolve, render), hand it to the channel's
+ * adapter, and turn the outcome into the delivery's new state, the run's move and what to do
+ * with the queue message: sent → next step; transient failure with attempts left → wait for a
+ * retry (the provider's Retry-After, else exponential backoff); anything else → failed and
+ * routed (failure branch or exit). Nothing here touches the database.
+ */
+export async function attemptDelivery(
+  work: SendWork,
+  claim: ClaimedDelivery,
+  library: DispatchLibrary,
+  credentialsFor: ReturnType<typeof credentialsLoader>,
+  deps: AttemptDeps,
+  now: Date,
+): Promise<SendResult> {
+  const { run, step } = work;
+  const fields = { workspaceId: run.workspaceId, runId: run.id, deliveryId: claim.id };
+  let channelId: string | null = null;
+  let outcome: SendOutcome;
+  let summary: string | null = null;
+  let messageIdHeader: string | null = null;
+  let isEmail = false;
+  try {
+    const prepared = await prepareSend({
+      config: step.config,
+      workspaceId: run.workspaceId,
+      workflowId: run.workflowId,
+      contact: run.contact,
+      identities: run.identities,
+      library,
+      ctx: { contact: run.contact, trigger: run.triggerVariables, now, timezone: run.timezone },
+      deliveryId: claim.id,
+      templateKey: `${run.versionId}:${step.id}`,
+    });
+    channelId = prepared.channel?.id ?? null;
+    if (!prepared.ok) {
+      outcome = {
+        status: 'failed',
+        reason: prepared.reason,
+        detail: prepared.detail,
+        retryable: false,
+      };
+    } else {
+      summary = summarizeMessage(prepared.rendered);
+      if (prepared.rendered.kind === 'email') {
+        isEmail = true;
+        messageIdHeader = prepared.rendered.headers.messageId;
+      }
+      outcome = await deliver(
+        prepared,
+        { deliveryId: claim.id, workspaceId: run.workspaceId, contact: run.contact },
+        credentialsFor,
+        {
+          adapterFor: deps.adapterFor,
+          allowPrivateUrls: deps.allowPrivateUrls,
+          timeoutMs: deps.sendTimeoutMs ?? SEND_TIMEOUT_MS,
+        },
+      );
+    }
+  } catch (error) {
+    // A bug or an outage in our own code, not the provider's answer: retry like a transient.
+    log('error', 'dispatch: preparing a send failed', { ...fields, error });
+    outcome = {
+      status: 'failed',
+      reason: 'network',
+      detail: `internal error: ${error instanceof Error ? error.message : String(error)}`,
+      retryable: true,
+    };
+  }
+
+  const recorded = {
+    deliveryId: claim.id,
+    attempts: claim.attempts,
+    channelId,
+    contentSummary: summary,
+    messageIdHeader,
+  };
+  if (outcome.status === 'sent') {
+    log('info', 'delivery sent', {
+      ...fields,
+      outcome: 'sent',
+      attempts: claim.attempts,
+      providerMessageId: outcome.providerMessageId,
+    });
+    return {
+      work,
+      outcome: {
+        ...recorded,
+        status: 'sent',
+        reasonCode: null,
+        reasonDetail: null,
+        providerMessageId: outcome.providerMessageId,
+        thread:
+          isEmail && channelId
+            ? {
+                workspaceId: run.workspaceId,
+                workflowId: run.workflowId,
+                contactId: run.contact.id,
+              }
+            : null,
+      },
+      move: moveAfter(run, step, { ok: true }, claim.id),
+      settlement: { kind: 'ack' },
+    };
+  }
+
+  const failure = {
+    reasonCode: outcome.reason,
+    reasonDetail: outcome.detail,
+    providerMessageId: null,
+    thread: null,
+  };
+  if (outcome.retryable && claim.attempts < MAX_SEND_ATTEMPTS) {
+    // A provider's Retry-After (429, 503) says when it will take the message; else back off.
+    const delaySeconds = queueDelay(
+      outcome.retryAfterSeconds ??
+        backoffSeconds(claim.attempts, deps.retryBaseSeconds ?? RETRY_BASE_SECONDS),
+    );
+    log('warn', 'delivery failed transiently; will retry', {
+      ...fields,
+      outcome: 'retry',
+      reason: outcome.reason,
+      detail: outcome.detail,
+      attempts: claim.attempts,
+      delaySeconds,
+    });
+    return {
+      work,
+      outcome: { ...recorded, ...failure, status: 'queued' },
+      move: retryMove(run, step.id, claim.id, delaySeconds),
+      settlement: { kind: 'retry', delaySeconds },
+    };
+  }
+  log('warn', 'delivery failed', {
+    ...fields,
+    outcome: 'failed',
+    reason: outcome.reason,
+    detail: outcome.detail,
+    attempts: claim.attempts,
+  });
+  return {
+    work,
+    outcome: { ...recorded, ...failure, status: 'failed' },
+    move: moveAfter(
+      run,
+      step,
+      { ok: false, reason: outcome.reason, detail: outcome.detail },
+      claim.id,
+    ),
+    settlement: { kind: 'ack' },
+  };
+}
