@@ -184,6 +184,8 @@ interface Row {
   label: string;
   run: LoadRun;
   bytes: number;
+  /** False when the server runs in another process (workerd): its CPU is not ours to count. */
+  inProcess: boolean;
 }
 
 function failures(run: LoadRun): number {
@@ -202,10 +204,11 @@ function printRows(rows: Row[]): void {
     'errors',
     'wrong body',
     'body bytes',
+    'server CPU ms/req',
     'bench proc CPU',
     'machine CPU',
   ];
-  const cells = rows.map(({ label, run, bytes }) => [
+  const cells = rows.map(({ label, run, bytes, inProcess }) => [
     label,
     figure(run.requestsPerSecond, 1),
     figure(run.latencyMs.p50),
@@ -216,6 +219,7 @@ function printRows(rows: Row[]): void {
     figure(run.errors + run.timeouts),
     figure(run.mismatches),
     figure(bytes),
+    inProcess ? figure(run.cpuMsPerRequest, 2) : 'n/a',
     `${figure(run.cpu.processPercent)}%`,
     run.cpu.machinePercent === null ? 'n/a' : `${figure(run.cpu.machinePercent)}%`,
   ]);
@@ -242,7 +246,12 @@ async function measureNodeApi(databaseUrl: string): Promise<{ row: Row; apiKey: 
       );
       const run = await runLoad(plan(url, apiKey, LIST_WORKFLOWS, body));
       return {
-        row: { label: `API (Node, pg pool ${POOL_SIZE})`, run, bytes: body.length },
+        row: {
+          label: `API (Node, pg pool ${POOL_SIZE})`,
+          run,
+          bytes: body.length,
+          inProcess: true,
+        },
         apiKey,
       };
     } finally {
@@ -270,7 +279,7 @@ async function measureHello(): Promise<Row> {
     });
     console.log('  measuring hello-world Yoga…');
     const run = await runLoad(plan(url, null, HELLO_QUERY, body));
-    return { label: 'hello-world Yoga (Node)', run, bytes: body.length };
+    return { label: 'hello-world Yoga (Node)', run, bytes: body.length, inProcess: true };
   } finally {
     await server.close();
   }
@@ -299,7 +308,12 @@ async function measureWorker(databaseUrl: string, apiKey: string): Promise<Row> 
       console.log(
         `  the Worker logged ${figure(logs.dropped.get('request') ?? 0)} request lines (not shown) and ${logs.problems} warnings/errors`,
       );
-      return { label: 'API (Worker in workerd, Neon over ws proxy)', run, bytes: body.length };
+      return {
+        label: 'API (Worker in workerd, Neon over ws proxy)',
+        run,
+        bytes: body.length,
+        inProcess: false,
+      };
     } finally {
       logs.restore();
       await worker.dispose();
@@ -325,17 +339,21 @@ export const workflowListSuite: Suite = {
       printRows(rows);
       const rpsRatio = ratio(hello.run.requestsPerSecond, api.run.requestsPerSecond);
       const p99Ratio = ratio(api.run.latencyMs.p99, hello.run.latencyMs.p99);
-      console.log(`\n  hello rps / API rps = ${rpsRatio}; API p99 / hello p99 = ${p99Ratio}`);
+      const cpuRatio = ratio(api.run.cpuMsPerRequest, hello.run.cpuMsPerRequest);
+      console.log(
+        `\n  hello rps / API rps = ${rpsRatio}; API p99 / hello p99 = ${p99Ratio}; API CPU/req ÷ hello CPU/req = ${cpuRatio}`,
+      );
       console.log(
         `  Worker rps / Node API rps = ${ratio(worker.run.requestsPerSecond, api.run.requestsPerSecond)}`,
       );
       const headline = (row: Row) =>
-        `${row.label}: ${figure(row.run.requestsPerSecond, 1)} req/s, p99 ${figure(row.run.latencyMs.p99)} ms`;
+        `${row.label}: ${figure(row.run.requestsPerSecond, 1)} req/s, p99 ${figure(row.run.latencyMs.p99)} ms` +
+        (row.inProcess ? `, ${figure(row.run.cpuMsPerRequest, 2)} ms CPU/request` : '');
       return {
         ok: rows.every((row) => failures(row.run) === 0),
         headlines: [
           ...rows.map(headline),
-          `hello/API: ${rpsRatio} req/s, API/hello p99 ${p99Ratio}`,
+          `hello/API: ${rpsRatio} req/s, API/hello p99 ${p99Ratio}, API/hello CPU per request ${cpuRatio}`,
         ],
       };
     } finally {

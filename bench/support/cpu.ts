@@ -5,6 +5,8 @@ import { cpus, loadavg } from 'node:os';
 export interface CpuUse {
   /** This process's user+system time as a share of one core (100 = one core busy). */
   processPercent: number;
+  /** This process's user+system time, ms. */
+  processMs: number;
   /** Busy share of all cores together (100 = every core busy), from /proc/stat when present. */
   machinePercent: number | null;
 }
@@ -40,10 +42,8 @@ export function startCpuMeter(): CpuMeter {
         machineStart && machineEnd && machineEnd.total > machineStart.total
           ? (100 * (machineEnd.busy - machineStart.busy)) / (machineEnd.total - machineStart.total)
           : null;
-      return {
-        processPercent: ((used.user + used.system) / 1000 / elapsedMs) * 100,
-        machinePercent,
-      };
+      const processMs = (used.user + used.system) / 1000;
+      return { processPercent: (processMs / elapsedMs) * 100, processMs, machinePercent };
     },
   };
 }

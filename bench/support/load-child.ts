@@ -17,11 +17,12 @@ async function measure(plan: LoadPlan): Promise<LoadResult> {
     expectBody: plan.expectBody,
   };
   // Warm-up: JIT, connection pools and caches settle; its figures are discarded.
-  await autocannon({ ...options, duration: plan.warmupSeconds });
+  const warmup = await autocannon({ ...options, duration: plan.warmupSeconds });
   const result = await autocannon({ ...options, duration: plan.seconds });
   return {
     requestsPerSecond: result.requests.average,
     requests: result['2xx'] + result.non2xx,
+    warmupRequests: warmup['2xx'] + warmup.non2xx,
     latencyMs: {
       p50: result.latency.p50,
       p90: result.latency.p90,

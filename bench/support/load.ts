@@ -20,6 +20,8 @@ export interface LoadPlan {
 export interface LoadResult {
   requestsPerSecond: number;
   requests: number;
+  /** Requests answered during the warm-up (not in the figures, but in the CPU used). */
+  warmupRequests: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   non2xx: number;
   errors: number;
@@ -29,9 +31,15 @@ export interface LoadResult {
   seconds: number;
 }
 
-/** Where the CPU went during the measured window (warm-up included): see cpu.ts. */
+/** A load result with the CPU used meanwhile (warm-up included): see cpu.ts. */
 export interface LoadRun extends LoadResult {
   cpu: ReturnType<CpuMeter['stop']>;
+  /**
+   * This process's CPU per request answered (warm-up included). For a server running in this
+   * process it is the server's cost per request, which competing load on the machine changes
+   * far less than it changes requests/s.
+   */
+  cpuMsPerRequest: number;
 }
 
 const CHILD = fileURLToPath(new URL('./load-child.ts', import.meta.url));
@@ -50,8 +58,10 @@ export function runLoad(plan: LoadPlan): Promise<LoadRun> {
   return new Promise((resolve, reject) => {
     child.once('message', (message: { ok: boolean; result?: LoadResult; error?: string }) => {
       const cpu = meter.stop();
-      if (message.ok && message.result) resolve({ ...message.result, cpu });
-      else reject(new Error(`load generator failed: ${message.error}`));
+      if (message.ok && message.result) {
+        const answered = message.result.requests + message.result.warmupRequests;
+        resolve({ ...message.result, cpu, cpuMsPerRequest: cpu.processMs / Math.max(1, answered) });
+      } else reject(new Error(`load generator failed: ${message.error}`));
     });
     child.once('exit', (code) => {
       if (code !== 0) reject(new Error(`load generator exited with code ${code}`));
