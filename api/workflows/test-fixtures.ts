@@ -116,21 +116,15 @@ export const STEP_FIELDS = /* GraphQL */ `
   }
 `;
 
-// Steps in a workflow are read in summary: the full config (StepFields) one level deeper would
-// exceed the API's query cost limit (api/hardening.ts) in one document with the workflow.
+// The editor's document: a workflow with every step's full config in one request.
 const WORKFLOW_FIELDS = /* GraphQL */ `
   fragment WorkflowFields on Workflow {
     id name description status hasUnpublishedChanges stepCount
     entryStep { id }
-    steps {
-      __typename id type name position nextStepId failureStepId
-      ... on SendMessageStep {
-        config { channel { kind channelId } defaultMessage { ... on TextMessage { text } } }
-      }
-      ... on WaitStep { seconds }
-    }
+    steps { ...StepFields }
     publishedVersion { id version }
   }
+  ${STEP_FIELDS}
 `;
 
 const ERROR_SELECTIONS: Record<string, string> = {
