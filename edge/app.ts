@@ -86,7 +86,7 @@ export function createApp(): Hono<AppEnv> {
       credentialsKey: config.credentialsKey,
       production: config.production,
       graphqlEndpoint: GRAPHQL_PATH,
-      dispatch: queueSender(c.env.DISPATCH_QUEUE),
+      dispatch: c.env.DISPATCH_QUEUE ? queueSender(c.env.DISPATCH_QUEUE) : undefined,
     });
     return yoga.fetch(c.req.raw, { env: c.env, ctx: c.executionCtx });
   });

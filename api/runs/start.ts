@@ -3,6 +3,7 @@ import { contacts } from '../../db/schema';
 import { enqueueRuns } from '../../edge/dispatch/enqueue';
 import { entryDelaySeconds } from '../../edge/dispatch/route';
 import { queryRows } from '../../edge/dispatch/rows';
+import { log } from '../../edge/log';
 import { findStep } from '../../workflow/routing';
 import type { ApiContext } from '../context';
 import { NotFoundError } from '../errors';
@@ -92,10 +93,19 @@ export async function startWorkflow(
         returning id`,
   );
   const runIds = created.map((row) => row.id);
-  await enqueueRuns(
+  const enqueued = await enqueueRuns(
     ctx.db,
     ctx.dispatch,
     runIds.map((runId) => ({ runId, visit: 1, delaySeconds: dueInSeconds })),
   );
+  if (enqueued.error) {
+    // The runs are committed either way: the sweep enqueues them within a few minutes.
+    log('error', 'startWorkflow: enqueueing failed; the sweep will enqueue the runs', {
+      workspaceId: ctx.workspaceId,
+      workflowId: workflow.id,
+      runs: runIds.length,
+      error: enqueued.error,
+    });
+  }
   return { runIds };
 }
