@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -49,6 +50,32 @@ describe('embedded Postgres (PGlite over the wire protocol)', () => {
     await writer.query('commit');
     expect((await read).rows).toEqual([{ count: '1' }]);
     await Promise.all([writer.end(), reader.end()]);
+  });
+
+  it('closes a connection when its client sends Terminate, as Postgres does', async () => {
+    // The Neon driver waits for the server to close after Terminate; pg closes by itself, so
+    // speak the protocol directly: StartupMessage, wait for ReadyForQuery, then Terminate.
+    const [host, port] = embedded.address.split(':');
+    const socket = connect(Number(port), host);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const params = Buffer.from('user\0postgres\0database\0postgres\0\0');
+    const startup = Buffer.alloc(8);
+    startup.writeInt32BE(8 + params.length, 0);
+    startup.writeInt32BE(196_608, 4);
+    socket.write(Buffer.concat([startup, params]));
+    await new Promise<void>((resolve) => {
+      let received = Buffer.alloc(0);
+      socket.on('data', function untilReady(chunk: Buffer) {
+        received = Buffer.concat([received, chunk]);
+        // ReadyForQuery: 'Z', length 5, status byte.
+        if (received.includes(Buffer.from([0x5a, 0, 0, 0, 5]))) {
+          socket.off('data', untilReady);
+          resolve();
+        }
+      });
+    });
+    socket.write(Buffer.from([0x58, 0, 0, 0, 4]));
+    await closed;
   });
 
   it('rolls back the transaction of a connection that goes away in the middle of it', async () => {

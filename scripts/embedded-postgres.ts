@@ -29,7 +29,10 @@ export async function startEmbeddedPostgres({
   port?: number;
 }): Promise<EmbeddedPostgres> {
   const db = await PGlite.create(dataDir);
-  const queue = new PGliteSessionQueue(db);
+  const sockets = new Map<number, Socket>();
+  const queue = new PGliteSessionQueue(db, {
+    closeConnection: (handlerId) => sockets.get(handlerId)?.end(),
+  });
   const handlers = new Set<PGLiteSocketHandler>();
   const server = createServer(function serveConnection(socket: Socket) {
     const handler = new PGLiteSocketHandler({
@@ -40,8 +43,13 @@ export async function startEmbeddedPostgres({
       closeOnDetach: true,
     });
     handlers.add(handler);
-    handler.addEventListener('close', () => handlers.delete(handler));
-    handler.addEventListener('error', () => handlers.delete(handler));
+    sockets.set(handler.handlerId, socket);
+    const forget = () => {
+      handlers.delete(handler);
+      sockets.delete(handler.handlerId);
+    };
+    handler.addEventListener('close', forget);
+    handler.addEventListener('error', forget);
     handler.attach(socket).catch(() => socket.destroy());
   });
   await new Promise<void>((resolve, reject) => {

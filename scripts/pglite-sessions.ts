@@ -4,8 +4,9 @@ import type { PGlite } from '@electric-sql/pglite';
 const DEFAULT_WAIT_TIMEOUT_MS = 60_000;
 /** The protocol version field of a StartupMessage, which has no type byte (protocol 3.0). */
 const STARTUP_PROTOCOL_VERSION = 196_608;
-/** Message types after which a client waits for ReadyForQuery: Query, Sync, Terminate. */
-const UNIT_ENDS = new Set(['Q'.charCodeAt(0), 'S'.charCodeAt(0), 'X'.charCodeAt(0)]);
+/** Message types after which a client waits for ReadyForQuery: Query, Sync. */
+const UNIT_ENDS = new Set(['Q'.charCodeAt(0), 'S'.charCodeAt(0)]);
+const TERMINATE = 'X'.charCodeAt(0);
 
 function endsUnit(message: Uint8Array): boolean {
   if (message.length >= 8) {
@@ -34,6 +35,10 @@ interface Waiter {
  * one WebSocket frame per message) another client's Parse could land between its Parse and Bind
  * on the shared unnamed statement.
  *
+ * It also closes a connection on Terminate, as Postgres does; pglite-socket leaves the socket
+ * open, so a Neon driver `pool.end()` never finished and a Worker invocation that ends its pool
+ * in `waitUntil` never completed (Miniflare then held back the queue's next batch).
+ *
  * This object has the shape pglite-socket's PGLiteSocketHandler expects of its `queryQueue`.
  */
 export class PGliteSessionQueue {
@@ -42,7 +47,14 @@ export class PGliteSessionQueue {
 
   constructor(
     private readonly db: PGlite,
-    private readonly waitTimeoutMs = DEFAULT_WAIT_TIMEOUT_MS,
+    private readonly options: {
+      /**
+       * Closes a connection's socket. Called on Terminate: a Postgres server closes the
+       * connection then, and clients such as the Neon driver wait for that close.
+       */
+      closeConnection(handlerId: number): void;
+      waitTimeoutMs?: number;
+    },
   ) {}
 
   /** Runs one protocol message for a connection once the session is (or stays) its own. */
@@ -51,6 +63,12 @@ export class PGliteSessionQueue {
     message: Uint8Array,
     onData: (data: Uint8Array) => void,
   ): Promise<number> {
+    if (message[0] === TERMINATE) {
+      // Not passed to PGlite: its one session outlives every connection.
+      await this.clearTransactionIfNeeded(handlerId);
+      this.options.closeConnection(handlerId);
+      return 0;
+    }
     await this.#acquire(handlerId);
     let bytes = 0;
     await this.db.execProtocolRawStream(message, {
@@ -83,6 +101,7 @@ export class PGliteSessionQueue {
   }
 
   #acquire(handlerId: number): Promise<void> {
+    const { waitTimeoutMs = DEFAULT_WAIT_TIMEOUT_MS } = this.options;
     if (this.#owner === null || this.#owner === handlerId) {
       this.#owner = handlerId;
       return Promise.resolve();
@@ -90,8 +109,8 @@ export class PGliteSessionQueue {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((waiter) => waiter !== entry);
-        reject(new Error(`Waited ${this.waitTimeoutMs} ms for the embedded database session`));
-      }, this.waitTimeoutMs);
+        reject(new Error(`Waited ${waitTimeoutMs} ms for the embedded database session`));
+      }, waitTimeoutMs);
       const entry: Waiter = {
         handlerId,
         grant() {
