@@ -201,13 +201,25 @@ function printPhases(phases: BatchPhases[]): void {
   ];
   const rows = columns.map(([label, pick]) => {
     const values = phases.map(pick).filter((value): value is number => value !== null);
-    return [label, figure(median(values), 1), figure(Math.max(...values), 1)];
+    return [
+      label,
+      figure(Math.min(...values), 1),
+      figure(median(values), 1),
+      figure(Math.max(...values), 1),
+    ];
   });
   const total = phases
     .slice(1)
     .map((p) => (p.beforeClaim ?? 0) + p.claimToFirstSend + p.sending + p.lastSendToRecord);
-  rows.push(['one batch, end to end', figure(median(total), 1), figure(Math.max(...total), 1)]);
-  console.log(formatTable(['phase of a consumer batch', 'median ms', 'max ms'], rows));
+  rows.push([
+    'one batch, end to end',
+    figure(Math.min(...total), 1),
+    figure(median(total), 1),
+    figure(Math.max(...total), 1),
+  ]);
+  // A positive minimum before the claim shows the batches never overlapped: Miniflare hands
+  // the consumer one batch at a time, whatever max_concurrency says.
+  console.log(formatTable(['phase of a consumer batch', 'min ms', 'median ms', 'max ms'], rows));
 }
 
 function median(values: number[]): number {
