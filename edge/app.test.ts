@@ -55,6 +55,23 @@ describe('the Worker in workerd', () => {
     expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
   });
 
+  it('streams a GraphQL result as server-sent events when the client asks for them', async () => {
+    const { apiKey } = await createWorkspaceWithKey(postgres.db, { name: 'Edge SSE test' });
+    const response = await fetch(`${worker.url}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        authorization: `Bearer ${apiKey}`,
+      },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const body = await response.text();
+    expect(body).toContain('data: {"data":{"__typename":"Query"}}');
+    expect(body).toContain('event: complete');
+  });
+
   it('refuses a GraphQL request without an API key with 401', async () => {
     const response = await graphql('{ __typename }', null);
     expect(response.status).toBe(401);

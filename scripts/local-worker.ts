@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Miniflare, type WorkerOptions } from 'miniflare';
@@ -66,9 +67,8 @@ function bundleOnce(entry: string): Promise<string> {
       const dir = await mkdtemp(join(tmpdir(), 'sendflow-worker-'));
       const outfile = join(dir, `${basename(absolute).replace(/\.[cm]?tsx?$/, '')}.js`);
       await bundleWorker(absolute, outfile);
-      process.once('exit', () => {
-        rm(dir, { recursive: true, force: true }).catch(() => undefined);
-      });
+      // 'exit' listeners must be synchronous: nothing asynchronous runs after them.
+      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
       return outfile;
     })();
     bundles.set(absolute, bundle);
