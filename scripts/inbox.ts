@@ -26,7 +26,7 @@ const smtp = new SMTPServer({
     simpleParser(stream)
       .then((mail) => {
         print('email', {
-          from: session.envelope.mailFrom && session.envelope.mailFrom.address,
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
           to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
           subject: mail.subject,
           messageId: mail.messageId,
