@@ -78,6 +78,16 @@ describe('embedded Postgres (PGlite over the wire protocol)', () => {
     await closed;
   });
 
+  it('refuses a connection to a database it does not hold, as Postgres does', async () => {
+    const url = new URL(embedded.url);
+    url.pathname = '/no_such_database';
+    const client = new pg.Client(url.toString());
+    await expect(client.connect()).rejects.toMatchObject({
+      code: '3D000',
+      message: 'database "no_such_database" does not exist',
+    });
+  });
+
   it('rolls back the transaction of a connection that goes away in the middle of it', async () => {
     const quitter = new pg.Client(embedded.url);
     await quitter.connect();

@@ -3,6 +3,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
 import { PGliteSessionQueue } from './pglite-sessions';
 
+/** PGlite holds exactly one database. */
+const DATABASE = 'postgres';
+
 export interface EmbeddedPostgres {
   /** A Postgres URL any client (pg, the Neon driver through db/ws-proxy) can use. */
   url: string;
@@ -28,10 +31,11 @@ export async function startEmbeddedPostgres({
   dataDir: string;
   port?: number;
 }): Promise<EmbeddedPostgres> {
-  const db = await PGlite.create(dataDir);
+  const db = await PGlite.create(dataDir, { database: DATABASE });
   const sockets = new Map<number, Socket>();
   const queue = new PGliteSessionQueue(db, {
     closeConnection: (handlerId) => sockets.get(handlerId)?.end(),
+    database: DATABASE,
   });
   const handlers = new Set<PGLiteSocketHandler>();
   const server = createServer(function serveConnection(socket: Socket) {
@@ -58,7 +62,7 @@ export async function startEmbeddedPostgres({
   });
   const address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url: `postgres://postgres@${address}/postgres`,
+    url: `postgres://postgres@${address}/${DATABASE}`,
     address,
     db,
     async stop() {

@@ -8,12 +8,32 @@ const STARTUP_PROTOCOL_VERSION = 196_608;
 const UNIT_ENDS = new Set(['Q'.charCodeAt(0), 'S'.charCodeAt(0)]);
 const TERMINATE = 'X'.charCodeAt(0);
 
+function isStartup(message: Uint8Array): boolean {
+  if (message.length < 8) return false;
+  const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
+  return view.getInt32(4) === STARTUP_PROTOCOL_VERSION;
+}
+
 function endsUnit(message: Uint8Array): boolean {
-  if (message.length >= 8) {
-    const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
-    if (view.getInt32(4) === STARTUP_PROTOCOL_VERSION) return true;
-  }
-  return UNIT_ENDS.has(message[0] ?? 0);
+  return isStartup(message) || UNIT_ENDS.has(message[0] ?? 0);
+}
+
+/** The database a StartupMessage asks for: its `database` parameter, else the user name. */
+function requestedDatabase(startup: Uint8Array): string | undefined {
+  const fields = new TextDecoder().decode(startup.subarray(8)).split('\0');
+  const params = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) params.set(fields[i] ?? '', fields[i + 1] ?? '');
+  return params.get('database') || params.get('user');
+}
+
+/** A FATAL ErrorResponse message (severity, SQLSTATE, text), as a server sends before closing. */
+function fatalError(code: string, text: string): Uint8Array {
+  const body = new TextEncoder().encode(`SFATAL\0VFATAL\0C${code}\0M${text}\0\0`);
+  const message = new Uint8Array(5 + body.length);
+  message[0] = 'E'.charCodeAt(0);
+  new DataView(message.buffer).setInt32(1, 4 + body.length);
+  message.set(body, 5);
+  return message;
 }
 
 interface Waiter {
@@ -39,6 +59,9 @@ interface Waiter {
  * open, so a Neon driver `pool.end()` never finished and a Worker invocation that ends its pool
  * in `waitUntil` never completed (Miniflare then held back the queue's next batch).
  *
+ * A connection to any database but PGlite's own is refused, as Postgres refuses an unknown
+ * database, rather than silently served from the one database there is.
+ *
  * This object has the shape pglite-socket's PGLiteSocketHandler expects of its `queryQueue`.
  */
 export class PGliteSessionQueue {
@@ -53,6 +76,8 @@ export class PGliteSessionQueue {
        * connection then, and clients such as the Neon driver wait for that close.
        */
       closeConnection(handlerId: number): void;
+      /** The one database PGlite holds; connecting to another fails as on Postgres. */
+      database: string;
       waitTimeoutMs?: number;
     },
   ) {}
@@ -68,6 +93,15 @@ export class PGliteSessionQueue {
       await this.clearTransactionIfNeeded(handlerId);
       this.options.closeConnection(handlerId);
       return 0;
+    }
+    if (isStartup(message)) {
+      const database = requestedDatabase(message);
+      if (database !== this.options.database) {
+        // SQLSTATE 3D000 invalid_catalog_name, what Postgres answers for an unknown database.
+        onData(fatalError('3D000', `database "${database}" does not exist`));
+        this.options.closeConnection(handlerId);
+        return 0;
+      }
     }
     await this.#acquire(handlerId);
     let bytes = 0;
