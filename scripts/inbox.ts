@@ -5,7 +5,7 @@ import { verifyStandardWebhook } from '../test/fakes/webhook-receiver';
 
 /**
  * `npm run inbox`: a local place to watch messages arrive while `npm start` runs.
- * - SMTP on 127.0.0.1:2525 (plain, no auth) for email channels: prints subject, addresses
+ * - SMTP on 127.0.0.1:2525 (plain; any AUTH accepted) for email channels: prints subject, addresses
  *   and the thread headers of every message.
  * - HTTP on 127.0.0.1:4000 for custom channels: prints every webhook and whether its
  *   Standard Webhooks signature verifies with INBOX_WEBHOOK_SECRET (when set).
@@ -21,7 +21,13 @@ function print(kind: string, fields: Record<string, unknown>) {
 
 const smtp = new SMTPServer({
   authOptional: true,
+  // Plain connection on loopback: accept AUTH without TLS, and any username/password, so a
+  // channel configured with credentials works against the inbox as it would against a provider.
+  allowInsecureAuth: true,
   disabledCommands: ['STARTTLS'],
+  onAuth(auth, _session, callback) {
+    callback(null, { user: auth.username });
+  },
   onData(stream, session, callback) {
     simpleParser(stream)
       .then((mail) => {
@@ -60,7 +66,9 @@ const webhooks = createServer((request, response) => {
 });
 
 smtp.listen(SMTP_PORT, '127.0.0.1', () => {
-  console.log(`SMTP inbox:    smtp://127.0.0.1:${SMTP_PORT} (security NONE, no auth)`);
+  console.log(
+    `SMTP inbox:    smtp://127.0.0.1:${SMTP_PORT} (security NONE; any username/password)`,
+  );
 });
 webhooks.listen(WEBHOOK_PORT, '127.0.0.1', () => {
   console.log(`Webhook inbox: http://127.0.0.1:${WEBHOOK_PORT}/`);
