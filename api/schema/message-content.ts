@@ -33,7 +33,8 @@ export const MediaMessageRef = builder.objectRef<MediaContent>('MediaMessage').i
       type: 'files',
       nullable: true,
       description: 'Null when the file has since been deleted from the library.',
-      resolve: (_query, media, _args, ctx) => loadWorkspaceFile(ctx, media.fileId),
+      resolve: (query, media, _args, ctx, info) =>
+        loadWorkspaceFile(ctx, info, query, media.fileId),
     }),
     caption: t.string({ nullable: true, resolve: (media) => media.caption ?? null }),
   }),

@@ -37,8 +37,10 @@ const ChannelSelectionRef = builder.objectRef<ChannelSelector>('ChannelSelection
       type: 'channels',
       nullable: true,
       description: 'The specific channel; null for LAST_INTERACTED or once it is deleted.',
-      resolve: (_query, selector, _args, ctx) =>
-        selector.kind === 'specific' ? loadWorkspaceChannel(ctx, selector.channelId) : null,
+      resolve: (query, selector, _args, ctx, info) =>
+        selector.kind === 'specific'
+          ? loadWorkspaceChannel(ctx, info, query, selector.channelId)
+          : null,
     }),
   }),
 });
@@ -51,7 +53,8 @@ const ChannelResponseRef = builder.objectRef<ChannelResponse>('ChannelResponse')
       type: 'channels',
       nullable: true,
       description: 'Null once the channel is deleted.',
-      resolve: (_query, response, _args, ctx) => loadWorkspaceChannel(ctx, response.channelId),
+      resolve: (query, response, _args, ctx, info) =>
+        loadWorkspaceChannel(ctx, info, query, response.channelId),
     }),
     content: t.field({ type: MessageContentRef, resolve: (response) => response.content }),
   }),

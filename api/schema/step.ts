@@ -19,15 +19,21 @@ const STEP_TYPE_NAMES = { send_message: 'SendMessageStep', wait: 'WaitStep' } as
 export const StepRef = builder.drizzleInterface('steps', {
   name: 'Step',
   resolveType: (step) => STEP_TYPE_NAMES[step.type],
+  // Column fields read the row directly. The type has no `select`, so every query that loads a
+  // step loads all its columns; an `expose` would declare its column again and make the drizzle
+  // plugin look up, for every field of every step, whether the row was loaded with it.
   fields: (t) => ({
-    id: t.exposeID('id'),
+    id: t.id({ resolve: (step) => step.id }),
     type: t.field({ type: StepTypeEnum, resolve: (step) => step.type }),
-    name: t.exposeString('name', { nullable: true }),
-    position: t.exposeInt('position', { description: 'Display order in the editor.' }),
-    nextStepId: t.exposeID('nextStepId', { nullable: true }),
-    failureStepId: t.exposeID('failureStepId', { nullable: true }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    name: t.string({ nullable: true, resolve: (step) => step.name }),
+    position: t.int({
+      description: 'Display order in the editor.',
+      resolve: (step) => step.position,
+    }),
+    nextStepId: t.id({ nullable: true, resolve: (step) => step.nextStepId }),
+    failureStepId: t.id({ nullable: true, resolve: (step) => step.failureStepId }),
+    createdAt: t.field({ type: 'DateTime', resolve: (step) => step.createdAt }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (step) => step.updatedAt }),
   }),
 });
 

@@ -22,12 +22,14 @@ export const WorkflowStatusEnum = builder.enumType('WorkflowStatus', {
 
 export const WorkflowRef = builder.drizzleObject('workflows', {
   name: 'Workflow',
+  // Column fields read the row directly: with no type `select`, a loaded workflow has every
+  // column, and an `expose` or a field `select` would only add a per-row plan lookup.
   fields: (t) => ({
-    id: t.exposeID('id'),
-    name: t.exposeString('name'),
-    description: t.exposeString('description', { nullable: true }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    id: t.id({ resolve: (workflow) => workflow.id }),
+    name: t.string({ resolve: (workflow) => workflow.name }),
+    description: t.string({ nullable: true, resolve: (workflow) => workflow.description }),
+    createdAt: t.field({ type: 'DateTime', resolve: (workflow) => workflow.createdAt }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (workflow) => workflow.updatedAt }),
     steps: t.relation('steps', {
       type: StepRef,
       description: 'The draft steps in editor order.',
@@ -41,7 +43,6 @@ export const WorkflowRef = builder.drizzleObject('workflows', {
     }),
     status: t.field({
       type: WorkflowStatusEnum,
-      select: { columns: { publishedVersionId: true } },
       resolve: (workflow) => (workflow.publishedVersionId ? 'published' : 'draft'),
     }),
     hasUnpublishedChanges: t.boolean({
