@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { fromBase64 } from '../db/encoding';
 import { generateApiKey, hashSecret, parseApiKey, secretMatches } from './api-keys';
-import { fromBase64 } from './encoding';
 
 describe('API key format', () => {
   it('is sf_<12 hex>_<43 base64url> with 32 random bytes of secret', async () => {

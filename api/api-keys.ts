@@ -1,7 +1,7 @@
 import type { Database } from '../db/client';
+import { constantTimeEqual, randomBytes, toBase64Url, toHex } from '../db/encoding';
 import { apiKeys } from '../db/schema';
 import type { Scope } from './context';
-import { constantTimeEqual, randomBytes, toBase64Url, toHex } from './encoding';
 
 /**
  * API key format: `sf_<prefix>_<secret>`. The prefix (12 hex characters) is public and finds the

@@ -1,6 +1,6 @@
 import type { Database } from '../db/client';
+import type { CredentialCipher } from '../db/credentials';
 import type { DispatchSender } from '../edge/dispatch/enqueue';
-import type { CredentialCipher } from './credentials';
 
 /** What an API key may do: `admin` reads and writes; `read` (partners) only reads. */
 export type Scope = 'admin' | 'read';

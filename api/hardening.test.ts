@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { generateCredentialsKey } from '../db/credentials';
 import { createNodePostgres } from '../db/drivers/node-postgres';
-import { generateCredentialsKey } from './credentials';
 import { MAX_BATCH_SIZE, QUERY_LIMITS } from './hardening';
 import { createApi } from './server';
 import { useTestApi } from './test-support';

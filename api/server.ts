@@ -1,11 +1,11 @@
 import type { GraphQLSchema } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Database } from '../db/client';
+import { CredentialCipher } from '../db/credentials';
 import type { DispatchSender } from '../edge/dispatch/enqueue';
 import type { Principal } from './auth';
 import { builder } from './builder';
 import type { ApiContext } from './context';
-import { CredentialCipher } from './credentials';
 import { hardeningPlugins, MAX_BATCH_SIZE } from './hardening';
 import './schema';
 import { useApiKeyAuth } from './use-api-key-auth';

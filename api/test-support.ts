@@ -9,11 +9,11 @@ import {
 } from 'graphql';
 import { afterAll, expect, inject } from 'vitest';
 import type { Database } from '../db/client';
+import { generateCredentialsKey } from '../db/credentials';
 import { createNodePostgres } from '../db/drivers/node-postgres';
 import { issueApiKey } from './api-keys';
 import { createWorkspaceWithKey } from './bootstrap';
 import type { Scope } from './context';
-import { generateCredentialsKey } from './credentials';
 import { type ApiDeps, type ApiServer, apiSchema, createApi } from './server';
 
 /** Loosely typed JSON as tests read it back: any path may be walked without casts. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createWorkspaceWithKey } from '../api/bootstrap';
-import { generateCredentialsKey } from '../api/credentials';
+import { generateCredentialsKey } from '../db/credentials';
 import { createNodePostgres, type NodePostgres } from '../db/drivers/node-postgres';
 import { type DbProxy, type RunningWorker, startDbProxy, startWorker } from '../test/workerd';
 

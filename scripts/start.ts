@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authenticate } from '../api/auth';
 import { createWorkspaceWithKey } from '../api/bootstrap';
-import { generateCredentialsKey } from '../api/credentials';
+import { generateCredentialsKey } from '../db/credentials';
 import { createNodePostgres } from '../db/drivers/node-postgres';
 import { migrateDatabase } from '../db/migrate';
 import { DataDirLockedError, lockDataDir } from './data-dir-lock';

@@ -1,8 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { runs } from '../../db/schema';
+import { isUuid } from '../../workflow/ids';
 import type { ApiContext } from '../context';
 import { NotFoundError } from '../errors';
-import { isUuid } from '../schema/ids';
 
 /** The exit reason of a run stopped through the API. */
 export const CANCELLED_REASON = 'cancelled';

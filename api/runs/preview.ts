@@ -3,11 +3,11 @@ import { workspaces } from '../../db/schema';
 import { addStepNeeds, emptyNeeds, loadLibrary } from '../../edge/dispatch/library';
 import { prepareSend } from '../../edge/dispatch/prepare';
 import type { RenderedMessage } from '../../edge/render/types';
+import { isUuid } from '../../workflow/ids';
 import { isSendMessageStep } from '../../workflow/steps';
 import type { FailureReason, GraphStep, MessageContent } from '../../workflow/types';
 import type { ApiContext } from '../context';
 import { NotFoundError } from '../errors';
-import { isUuid } from '../schema/ids';
 import { IssueList } from '../validation';
 import { parseTriggerVariables } from './trigger-variables';
 

@@ -4,10 +4,10 @@ import { enqueueRuns } from '../../edge/dispatch/enqueue';
 import { entryDelaySeconds } from '../../edge/dispatch/route';
 import { queryRows } from '../../edge/dispatch/rows';
 import { log } from '../../edge/log';
+import { isUuid } from '../../workflow/ids';
 import { findStep } from '../../workflow/routing';
 import type { ApiContext } from '../context';
 import { NotFoundError } from '../errors';
-import { isUuid } from '../schema/ids';
 import { IssueList } from '../validation';
 import { parseTriggerVariables } from './trigger-variables';
 

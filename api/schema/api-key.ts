@@ -1,11 +1,11 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { apiKeys } from '../../db/schema';
+import { isUuid } from '../../workflow/ids';
 import { issueApiKey } from '../api-keys';
 import { builder } from '../builder';
 import type { Scope } from '../context';
 import { NotFoundError, ValidationError } from '../errors';
 import { IssueList, requiredName } from '../validation';
-import { isUuid } from './ids';
 
 const ApiKeyScopeEnum = builder.enumType('ApiKeyScope', {
   description: 'ADMIN reads and writes; READ (partners) only queries.',

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { CredentialCipher } from '../../db/credentials';
 import { channels } from '../../db/schema';
-import { CredentialCipher } from '../credentials';
 import { selectAll, type TestWorkspace, useTestApi } from '../test-support';
 
 const api = useTestApi();

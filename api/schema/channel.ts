@@ -1,10 +1,11 @@
 import { and, eq, type SQL } from 'drizzle-orm';
+import { maskHint } from '../../db/credentials';
 import { channels } from '../../db/schema';
 import { CHANNEL_TYPES, type ChannelType } from '../../workflow/channel-types';
+import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
 import { parseChannelCredentials, parseChannelSettings } from '../channel-config';
 import type { ApiContext } from '../context';
-import { maskHint } from '../credentials';
 import { NotFoundError, ValidationError } from '../errors';
 import { IssueList, requiredName } from '../validation';
 import {
@@ -14,7 +15,6 @@ import {
   memberFor,
   type TaggedSettings,
 } from './channel-settings';
-import { isUuid } from './ids';
 import { creationOrder } from './pagination';
 
 export const ChannelTypeEnum = builder.enumType('ChannelType', {

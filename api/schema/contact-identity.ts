@@ -2,12 +2,12 @@ import { and, eq } from 'drizzle-orm';
 import { channels, contactIdentities, contacts } from '../../db/schema';
 import type { ChannelType } from '../../workflow/channel-types';
 import { isE164, isEmailAddress } from '../../workflow/contact-fields';
+import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
 import type { ApiContext } from '../context';
 import { isUniqueViolation } from '../db-errors';
 import { NotFoundError, ValidationError } from '../errors';
 import { IssueList } from '../validation';
-import { isUuid } from './ids';
 
 const MAX_ADDRESS_LENGTH = 320;
 const UNIQUE_ADDRESS = 'contact_identities_channel_address_uq';

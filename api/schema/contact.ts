@@ -1,10 +1,10 @@
 import { and, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
 import { contacts } from '../../db/schema';
+import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
 import { parseContactFields } from '../contact-input';
 import { NotFoundError, ValidationError } from '../errors';
 import { IssueList } from '../validation';
-import { isUuid } from './ids';
 import { creationOrder, likePattern } from './pagination';
 
 /** A person messages are sent to. */

@@ -1,10 +1,10 @@
 import { and, eq, ilike, type SQL } from 'drizzle-orm';
 import { files } from '../../db/schema';
+import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
 import type { ApiContext } from '../context';
 import { NotFoundError, ValidationError } from '../errors';
 import { IssueList, requiredName } from '../validation';
-import { isUuid } from './ids';
 import { creationOrder, likePattern } from './pagination';
 
 // RFC 6838 §4.2 type/subtype names (parameters such as `; charset=` are not stored).

@@ -1,10 +1,10 @@
+import { isUuid } from '../../workflow/ids';
 import type { GraphStep, PublishIssue, PublishReport } from '../../workflow/types';
 import { VALIDATION_CODES, type ValidationCode } from '../../workflow/validation-issue';
 import { builder } from '../builder';
 import { NotFoundError } from '../errors';
 import { type Published, PublishRejectedError, publishWorkflow } from '../workflows/publish';
 import { ErrorInterface, ValidationCodeEnum } from './error';
-import { isUuid } from './ids';
 import { StepConfigRef } from './send-message-config';
 import { StepTypeEnum } from './step';
 

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CredentialCipher } from '../../db/credentials';
 import { deliveries, runs, workflows } from '../../db/schema';
 import type { DispatchRequest } from '../../edge/dispatch/message';
 import {
@@ -8,7 +9,6 @@ import {
   seedCustomChannel,
   sendConfig,
 } from '../../edge/dispatch/test-seed';
-import { CredentialCipher } from '../credentials';
 import { type TestWorkspace, useTestApi } from '../test-support';
 
 /** Runs over GraphQL: starting, cancelling, listing, and what other workspaces can see. */

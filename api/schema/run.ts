@@ -1,13 +1,13 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { runs } from '../../db/schema';
+import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
 import type { ApiContext } from '../context';
 import { NotFoundError, ValidationError } from '../errors';
 import { cancelRun } from '../runs/cancel';
 import { startWorkflow } from '../runs/start';
 import { DeliveryRef } from './delivery';
-import { isUuid } from './ids';
 
 const RUN_STATUSES = ['active', 'completed', 'exited'] as const;
 type RunStatus = (typeof RUN_STATUSES)[number];

@@ -1,12 +1,12 @@
 import { and, eq, ilike, type SQL } from 'drizzle-orm';
 import { snippets } from '../../db/schema';
+import { isUuid } from '../../workflow/ids';
 import { MAX_TEXT_LENGTH } from '../../workflow/types';
 import { builder } from '../builder';
 import type { ApiContext } from '../context';
 import { isUniqueViolation } from '../db-errors';
 import { NotFoundError, ValidationError } from '../errors';
 import { IssueList } from '../validation';
-import { isUuid } from './ids';
 import { creationOrder, likePattern } from './pagination';
 
 /** Snippet names are used in text as `$snippet.<name>`, so they keep to a token's alphabet. */

@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { generateCredentialsKey } from '../../db/credentials';
 import { createNodePostgres } from '../../db/drivers/node-postgres';
 import { steps, workflows } from '../../db/schema';
 import { createWorkspaceWithKey } from '../bootstrap';
-import { generateCredentialsKey } from '../credentials';
 import { createApi } from '../server';
 import { seedLibrary } from '../workflows/test-fixtures';
 

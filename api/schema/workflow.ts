@@ -1,11 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import { workflows } from '../../db/schema';
+import { isUuid } from '../../workflow/ids';
 import type { WorkflowGraph } from '../../workflow/types';
 import { builder } from '../builder';
 import { NotFoundError, ValidationError } from '../errors';
 import { IssueList, requiredName } from '../validation';
 import { DRAFT_STEP_ORDER, draftGraph, sameGraph } from '../workflows/draft-graph';
-import { isUuid } from './ids';
 import { creationOrder, likePattern } from './pagination';
 import { StepRef } from './step';
 

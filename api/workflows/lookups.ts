@@ -1,11 +1,11 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { channels, contacts, files, snippets } from '../../db/schema';
+import { isUuid } from '../../workflow/ids';
 import { messageTexts } from '../../workflow/message-texts';
 import { findSnippetNames } from '../../workflow/snippets';
 import type { SendMessageConfig } from '../../workflow/types';
 import type { StepLookups } from '../../workflow/validate-step';
-import { isUuid } from '../schema/ids';
 
 /** A database handle or an open transaction on one. */
 export type Queryable = Pick<Database, 'select' | 'selectDistinct'>;

@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import type { channels, files } from '../../db/schema';
+import { isUuid } from '../../workflow/ids';
 import type { ApiContext } from '../context';
-import { isUuid } from '../schema/ids';
 
 /**
  * Step configs name channels and files by id inside JSON, where no foreign key or Drizzle

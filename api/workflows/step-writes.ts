@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { steps, workflows } from '../../db/schema';
+import { isUuid } from '../../workflow/ids';
 import type { SendMessageConfig, StepConfig, StepType, WaitConfig } from '../../workflow/types';
 import {
   validateFailureBranch,
@@ -9,7 +10,6 @@ import {
 } from '../../workflow/validate-step';
 import type { ValidationIssue } from '../../workflow/validation-issue';
 import { NotFoundError, ValidationError } from '../errors';
-import { isUuid } from '../schema/ids';
 import { loadStepLookups } from './lookups';
 
 /**

@@ -1,9 +1,9 @@
 import type { RequestListener } from 'node:http';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { createWorkspaceWithKey } from '../../api/bootstrap';
-import { generateCredentialsKey } from '../../api/credentials';
 import { createApi } from '../../api/server';
 import type { Database } from '../../db/client';
+import { generateCredentialsKey } from '../../db/credentials';
 import { createNodePostgres } from '../../db/drivers/node-postgres';
 import { channels } from '../../db/schema';
 import { startDbProxy, startWorker } from '../../test/workerd';

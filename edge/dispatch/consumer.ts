@@ -1,6 +1,6 @@
 import type { Message } from '@cloudflare/workers-types/latest';
-import type { CredentialCipher } from '../../api/credentials';
 import type { Database } from '../../db/client';
+import type { CredentialCipher } from '../../db/credentials';
 import { findStep } from '../../workflow/routing';
 import { isSendMessageStep, isWaitStep } from '../../workflow/steps';
 import type { FailureReason } from '../../workflow/types';

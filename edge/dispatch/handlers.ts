@@ -3,7 +3,7 @@ import type {
   MessageBatch,
   ScheduledController,
 } from '@cloudflare/workers-types/latest';
-import { CredentialCipher } from '../../api/credentials';
+import { CredentialCipher } from '../../db/credentials';
 import { adapterFor } from '../channels/registry';
 import { openDatabase } from '../database';
 import { type Env, parseConfig } from '../env';

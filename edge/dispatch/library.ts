@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { isUuid } from '../../api/schema/ids';
 import type { Database } from '../../db/client';
 import type { ChannelType } from '../../workflow/channel-types';
+import { isUuid } from '../../workflow/ids';
 import { messageTexts } from '../../workflow/message-texts';
 import { findSnippetNames } from '../../workflow/snippets';
 import type { SendMessageConfig } from '../../workflow/types';

@@ -1,4 +1,4 @@
-import { isUuid } from '../../api/schema/ids';
+import { isUuid } from '../../workflow/ids';
 
 /**
  * What travels on the dispatch queue: ids only (DESIGN.md, "Postgres is the source of truth").

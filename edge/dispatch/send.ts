@@ -1,4 +1,4 @@
-import type { CredentialCipher } from '../../api/credentials';
+import type { CredentialCipher } from '../../db/credentials';
 import { CHANNEL_LABELS } from '../../workflow/channel-capabilities';
 import type { ChannelType } from '../../workflow/channel-types';
 import type { ChannelAdapter, SendOutcome } from '../channels/types';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { createWorkspaceWithKey } from '../../api/bootstrap';
-import type { CredentialCipher } from '../../api/credentials';
 import type { Database } from '../../db/client';
+import type { CredentialCipher } from '../../db/credentials';
 import {
   channels,
   contactIdentities,

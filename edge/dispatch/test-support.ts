@@ -1,6 +1,6 @@
 import { inject } from 'vitest';
-import { CredentialCipher, generateCredentialsKey } from '../../api/credentials';
 import type { Database } from '../../db/client';
+import { CredentialCipher, generateCredentialsKey } from '../../db/credentials';
 import { createNodePostgres } from '../../db/drivers/node-postgres';
 import { type DbProxy, type RunningWorker, startDbProxy, startWorker } from '../../test/workerd';
 import { DEAD_LETTER_QUEUE_NAME, DISPATCH_QUEUE_NAME } from './queues';
