@@ -1,3 +1,4 @@
+import { privateServerHostReason } from '../edge/security/outbound-url';
 import type { ChannelType } from '../workflow/channel-types';
 import { isE164, isEmailAddress } from '../workflow/contact-fields';
 import type { IssueList } from './validation';
@@ -63,7 +64,14 @@ export function parseChannelSettings(
   input: Input,
   issues: IssueList,
   path = 'settings',
+  { allowPrivateUrls = false }: { allowPrivateUrls?: boolean } = {},
 ): Record<string, unknown> {
+  // Refused here with a typed error rather than only at send time, where the adapters apply
+  // the same rule (edge/security/outbound-url.ts).
+  const publicHost = (key: string, host: string): void => {
+    const reason = allowPrivateUrls ? undefined : privateServerHostReason(host);
+    if (reason) issues.add('INVALID_URL', `${path}.${key}`, `${key} ${reason}`);
+  };
   const required = (key: string): string => {
     const value = text(input, key);
     if (!value) issues.add('INVALID_VALUE', `${path}.${key}`, `${key} is required`);
@@ -84,6 +92,7 @@ export function parseChannelSettings(
     case 'email': {
       const host = required('host');
       if (host && !HOST.test(host)) issues.add('INVALID_VALUE', `${path}.host`, 'Not a host name');
+      else if (host) publicHost('host', host);
       const port = input?.port;
       if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
         issues.add('INVALID_VALUE', `${path}.port`, 'port must be an integer from 1 to 65535');
@@ -134,6 +143,8 @@ export function parseChannelSettings(
       const url = required('url');
       if (url && !isWebhookUrl(url)) {
         issues.add('INVALID_URL', `${path}.url`, 'url must be an absolute http(s) URL');
+      } else if (url) {
+        publicHost('url', new URL(url).hostname);
       }
       return { url };
     }

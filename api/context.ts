@@ -12,6 +12,11 @@ export interface ApiContext {
   apiKeyId: string;
   scopes: ReadonlySet<Scope>;
   credentials: CredentialCipher;
+  /**
+   * Whether channels may point at loopback and private addresses (local development only);
+   * the same rule the adapters apply at send time (edge/security/outbound-url.ts).
+   */
+  allowPrivateUrls: boolean;
   /** The dispatch queue; absent where nothing consumes it (the sweep enqueues later). */
   dispatch?: DispatchSender;
 }

@@ -18,6 +18,8 @@ export interface ApiDeps {
   /** Turns introspection and GraphiQL off. */
   production?: boolean;
   graphqlEndpoint?: string;
+  /** Let channels point at loopback/private addresses (local development). Default: refused. */
+  allowPrivateUrls?: boolean;
   /** Where started runs are enqueued (the Worker's queue binding); see edge/dispatch. */
   dispatch?: DispatchSender;
 }
@@ -54,7 +56,13 @@ export function createApi(deps: ApiDeps): ApiServer {
       const principal = principals.get(request);
       // onRequestParse always runs first; reaching here without a principal is a bug.
       if (!principal) throw new Error('Request reached execution without authentication');
-      return { db: deps.db, credentials, dispatch: deps.dispatch, ...principal };
+      return {
+        db: deps.db,
+        credentials,
+        dispatch: deps.dispatch,
+        allowPrivateUrls: deps.allowPrivateUrls ?? false,
+        ...principal,
+      };
     },
   });
 }

@@ -85,6 +85,7 @@ export function createApp(): Hono<AppEnv> {
       db: c.var.db,
       credentialsKey: config.credentialsKey,
       production: config.production,
+      allowPrivateUrls: config.allowPrivateUrls,
       graphqlEndpoint: GRAPHQL_PATH,
       dispatch: c.env.DISPATCH_QUEUE ? queueSender(c.env.DISPATCH_QUEUE) : undefined,
     });

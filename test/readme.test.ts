@@ -40,7 +40,9 @@ const PRODUCES: Record<string, [string, (data: Json) => string]> = {
   AddFollowUp: ['FOLLOW_UP_STEP_ID', (data) => data.addSendMessageStep.data.id],
 };
 
-const api = useTestApi();
+// The example runs against `npm start`, where ALLOW_PRIVATE_URLS=true lets channels reach the
+// local inbox on 127.0.0.1.
+const api = useTestApi({ allowPrivateUrls: true });
 
 describe('README example', () => {
   it('runs every documented operation successfully, in order', async () => {

@@ -5,6 +5,7 @@ import { channels } from '../../db/schema';
 import { selectAll, type TestWorkspace, useTestApi } from '../test-support';
 
 const api = useTestApi();
+const localApi = useTestApi({ allowPrivateUrls: true });
 
 const CREATE = /* GraphQL */ `
   mutation ($input: CreateChannelInput!) {
@@ -181,13 +182,44 @@ describe('channels', () => {
     const ok = await createChannel(ws, {
       type: 'CUSTOM',
       name: 'Hook',
-      settings: { custom: { url: 'http://localhost:8787/hook' } },
+      settings: { custom: { url: 'https://hooks.example.com/hook' } },
       credentials: { custom: { signingSecret: 'whsec_abcdefghijklmnop' } },
     });
     expect(ok.settings).toEqual({
       __typename: 'CustomChannelSettings',
-      url: 'http://localhost:8787/hook',
+      url: 'https://hooks.example.com/hook',
     });
+  });
+
+  it('refuses endpoints on loopback and private addresses unless the deployment allows them', async () => {
+    const ws = await api.createWorkspace();
+    const before = await channelCount(ws.workspaceId);
+    const hook = (url: string) => ({
+      type: 'CUSTOM',
+      name: 'Hook',
+      settings: { custom: { url } },
+      credentials: { custom: { signingSecret: 'whsec_abcdefghijklmnop' } },
+    });
+    for (const url of ['http://localhost:8787/hook', 'http://10.1.2.3/hook', 'http://[::1]/hook']) {
+      const refused = await api.gql(ws.apiKey, CREATE, { input: hook(url) });
+      expect(refused.data.createChannel.issues, url).toEqual([
+        { code: 'INVALID_URL', path: 'settings.custom.url' },
+      ]);
+    }
+    const smtp = await api.gql(ws.apiKey, CREATE, {
+      input: {
+        ...emailInput,
+        settings: { email: { ...emailInput.settings.email, host: '127.0.0.1' } },
+      },
+    });
+    expect(smtp.data.createChannel.issues).toEqual([
+      { code: 'INVALID_URL', path: 'settings.email.host' },
+    ]);
+    expect(await channelCount(ws.workspaceId)).toBe(before);
+
+    // Local development (ALLOW_PRIVATE_URLS=true) may point channels at loopback receivers.
+    const local = await localApi.gql(ws.apiKey, CREATE, { input: hook('http://localhost:4000/') });
+    expect(local.data.createChannel.__typename).toBe('MutationCreateChannelSuccess');
   });
 
   it('creates a Telegram channel, which has no settings', async () => {

@@ -172,6 +172,7 @@ builder.mutationFields((t) => ({
         memberFor(input.type, input.settings, 'settings', issues),
         issues,
         `settings.${input.type}`,
+        { allowPrivateUrls: ctx.allowPrivateUrls },
       );
       const credentials = parseChannelCredentials(
         input.type,
@@ -213,6 +214,7 @@ builder.mutationFields((t) => ({
           memberFor(existing.type, input.settings, 'settings', issues),
           issues,
           `settings.${existing.type}`,
+          { allowPrivateUrls: ctx.allowPrivateUrls },
         );
       }
       const credentials =

@@ -1,6 +1,6 @@
 import { connect } from 'cloudflare:sockets';
 import { HeaderInjectionError, stripLineBreaks } from '../security/header-value';
-import { privateHostReason } from '../security/outbound-url';
+import { privateServerHostReason } from '../security/outbound-url';
 import { classifySmtpFailure } from './email-failures';
 import { isEmailAddress, parseSmtpSettings } from './email-settings';
 import { sendMail } from './smtp/client';
@@ -13,16 +13,7 @@ import {
   permanentFailure,
 } from './types';
 
-/** The host as the URL parser normalises it, so the private-range check sees one form. */
-function normalisedHost(host: string): string {
-  const bracketed = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  try {
-    return new URL(`http://${bracketed}`).hostname;
-  } catch {
-    return bracketed;
-  }
-}
-
+/** The contact's display name for the To header, without line breaks. */
 function contactName(contact: OutboundMessage['contact']): string | undefined {
   const name = [contact.firstName, contact.lastName].filter(Boolean).join(' ');
   return name ? stripLineBreaks(name) : undefined;
@@ -41,7 +32,7 @@ export const emailAdapter: ChannelAdapter = {
     if (!parsed.ok) return permanentFailure('channel_not_connected', parsed.detail);
     const { settings } = parsed;
     if (!options.allowPrivateUrls) {
-      const reason = privateHostReason(normalisedHost(settings.host));
+      const reason = privateServerHostReason(settings.host);
       if (reason) {
         return permanentFailure(
           'channel_not_connected',

@@ -162,3 +162,19 @@ function privateIpv6Reason(text: string): string | undefined {
   if ((g0 & 0xff00) === 0xff00) return 'multicast';
   return undefined;
 }
+
+/**
+ * `privateHostReason` for a bare server host as a channel's settings hold it (an SMTP host: a
+ * name, an IPv4 literal, or an IPv6 literal with or without brackets), normalised the way the
+ * URL parser normalises a URL's host.
+ */
+export function privateServerHostReason(host: string): string | undefined {
+  const bracketed = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  let hostname = bracketed;
+  try {
+    hostname = new URL(`http://${bracketed}`).hostname;
+  } catch {
+    // Not a parseable host: judge it as written.
+  }
+  return privateHostReason(hostname);
+}
