@@ -7,18 +7,14 @@ import {
   isLanguageTag,
   MAX_CUSTOM_FIELD_KEY_LENGTH,
 } from '../workflow/contact-fields';
+import type { ContactFields } from '../workflow/variables';
 import type { IssueList } from './validation';
 
 /** What a client may set on a contact; `null` clears a field, `undefined` leaves it alone. */
-export interface ContactFieldsInput {
-  firstName?: string | null;
-  lastName?: string | null;
-  email?: string | null;
-  phone?: string | null;
-  country?: string | null;
-  language?: string | null;
+export type ContactFieldsInput = Omit<ContactFields, 'customFields'> & {
+  /** Validated here: arbitrary JSON from the client until it is a string → string map. */
   customFields?: unknown;
-}
+};
 
 const MAX_NAME_LENGTH = 200;
 const MAX_CUSTOM_FIELDS = 100;
