@@ -27,6 +27,13 @@ export interface ApiDeps {
 export type ApiServer = YogaServerInstance<Record<string, unknown>, ApiContext>;
 
 const DEFAULT_ENDPOINT = '/graphql';
+/** What GraphiQL shows first: a query that works in a new workspace. */
+const DEFAULT_GRAPHIQL_QUERY = `# Put your API key in the Authorization header below, then run this.
+query Workspace {
+  workspace { name timezone }
+  workflows(first: 10) { nodes { id name status stepCount } }
+}
+`;
 let schema: GraphQLSchema | undefined;
 
 /** The GraphQL schema, built once per module instance (building walks every type). */
@@ -42,7 +49,16 @@ export function createApi(deps: ApiDeps): ApiServer {
   return createYoga<Record<string, unknown>, ApiContext>({
     schema: apiSchema(),
     graphqlEndpoint: deps.graphqlEndpoint ?? DEFAULT_ENDPOINT,
-    graphiql: !deps.production,
+    // GraphiQL in development only; every request needs an API key, so the header editor starts
+    // with the Authorization header to fill in (npm start prints the local key) and keeps it.
+    graphiql: deps.production
+      ? false
+      : {
+          title: 'Sendflow GraphQL',
+          headers: JSON.stringify({ Authorization: 'Bearer <API key>' }, null, 2),
+          shouldPersistHeaders: true,
+          defaultQuery: DEFAULT_GRAPHIQL_QUERY,
+        },
     landingPage: false,
     batching: { limit: MAX_BATCH_SIZE },
     // Anything thrown that is not a GraphQLError we raised on purpose reaches clients only as
