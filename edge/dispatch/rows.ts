@@ -12,7 +12,19 @@ export async function queryRows<T>(db: Database, query: SQL): Promise<T[]> {
   return result.rows;
 }
 
-/** A JSON parameter for `jsonb_to_recordset`: one parameter carries a whole batch of rows. */
+// A UTF-16 half without its partner (a text cut in the middle of an emoji).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * A JSON parameter for `jsonb_to_recordset`: one parameter carries a whole batch of rows.
+ * Postgres's jsonb refuses `\u0000` and lone surrogates, and one refused string would fail the
+ * whole batch's statement (its sends then stay unrecorded and are sent again): text from
+ * providers and cut summaries is made storable instead, as text columns would hold it.
+ */
 export function jsonParam(rows: readonly object[]): string {
-  return JSON.stringify(rows);
+  return JSON.stringify(rows, (_key, value: unknown) =>
+    typeof value === 'string'
+      ? value.replaceAll('\u0000', '').replace(LONE_SURROGATE, '\uFFFD')
+      : value,
+  );
 }

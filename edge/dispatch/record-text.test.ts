@@ -1,0 +1,133 @@
+import type { Message } from '@cloudflare/workers-types/latest';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Database } from '../../db/client';
+import { CredentialCipher, generateCredentialsKey } from '../../db/credentials';
+import { relations } from '../../db/relations';
+import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
+import { customAdapter } from '../channels/custom';
+import { dispatchBatch } from './consumer';
+import {
+  publishWorkflow,
+  readDeliveries,
+  readRun,
+  seedContact,
+  seedCustomChannel,
+  seedWorkspace,
+  sendConfig,
+  WEBHOOK_SECRET,
+} from './test-seed';
+
+/**
+ * Texts the batch's record statement carries as JSON: the content summary (cut from the
+ * message) and what the provider answered (detail, message id). Postgres's jsonb refuses a lone
+ * UTF-16 surrogate and `\u0000`; if one of them reached the statement, the whole batch's sends
+ * would stay unrecorded and be sent again when their leases expire. Runs in Node (the custom
+ * adapter is plain fetch) against the test Postgres.
+ */
+
+let pool: pg.Pool;
+let db: Database;
+let endpoint: WebhookReceiver;
+const cipher = new CredentialCipher(generateCredentialsKey());
+
+beforeAll(async () => {
+  pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 4 });
+  db = drizzle({ client: pool, relations }) as unknown as Database;
+  endpoint = await startWebhookReceiver(WEBHOOK_SECRET);
+});
+
+afterAll(async () => {
+  await endpoint?.close();
+  await pool?.end();
+});
+
+function message(body: unknown, index: number): Message<unknown> {
+  return { id: `m${index}`, timestamp: new Date(), body, attempts: 1, ack() {}, retry() {} };
+}
+
+/** Two runs at a one-step workflow sending `text`, in one workspace. */
+async function twoRuns(text: string): Promise<string[]> {
+  const { workspaceId } = await seedWorkspace(db);
+  const channelId = await seedCustomChannel({ db, cipher }, workspaceId, endpoint.url);
+  const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
+    {
+      key: 'hello',
+      type: 'send_message',
+      config: sendConfig({
+        channel: { kind: 'specific', channelId },
+        defaultMessage: { type: 'text', text },
+      }),
+    },
+  ]);
+  const runIds: string[] = [];
+  for (const name of ['One', 'Two']) {
+    const contactId = await seedContact(db, workspaceId, { firstName: name }, [
+      { channelId, address: name },
+    ]);
+    const result = await pool.query<{ id: string }>(
+      `insert into runs (workspace_id, workflow_id, version_id, contact_id, current_step_id, step_visit)
+       values ($1, $2, $3, $4, $5, 1) returning id`,
+      [workspaceId, workflowId, versionId, contactId, stepIds.hello],
+    );
+    runIds.push(result.rows[0]!.id);
+  }
+  return runIds;
+}
+
+function consume(runIds: string[]) {
+  return dispatchBatch(
+    runIds.map((runId, index) => message({ runId, visit: 1 }, index)),
+    {
+      db,
+      sender: { send: async () => {} },
+      cipher,
+      adapterFor: (type) => (type === 'custom' ? customAdapter : undefined),
+      allowPrivateUrls: true,
+    },
+  );
+}
+
+describe('recording texts Postgres JSON cannot hold as written', () => {
+  it('a summary cut in the middle of an emoji is recorded, and so is the rest of the batch', async () => {
+    // The summary keeps 159 characters: the cut falls between the emoji's two UTF-16 halves.
+    const runIds = await twoRuns(`${'a'.repeat(158)}😀 and more text after the cut`);
+    await consume(runIds);
+    for (const runId of runIds) {
+      expect((await readRun(db, runId)).status).toBe('completed');
+      const [delivery] = await readDeliveries(db, runId);
+      expect(delivery).toMatchObject({ status: 'sent', attempts: 1 });
+      expect(delivery!.contentSummary!.startsWith('a'.repeat(158))).toBe(true);
+      const summary = delivery!.contentSummary!;
+      expect(Buffer.from(summary, 'utf8').toString('utf8')).toBe(summary);
+    }
+  });
+
+  it('a provider answer with a NUL character is recorded, and so is the rest of the batch', async () => {
+    const runIds = await twoRuns('Hello $contact.firstname');
+    endpoint.respondWith((request) =>
+      (request.json as { contact: { firstName: string } }).contact.firstName === 'One'
+        ? { status: 200, body: JSON.stringify({ id: 'msg\u0000one' }) }
+        : { status: 400, body: 'bad\u0000request' },
+    );
+    try {
+      await consume(runIds);
+    } finally {
+      endpoint.respondWith((_request, index) => ({
+        status: 200,
+        body: JSON.stringify({ id: `msg_${index + 1}` }),
+      }));
+    }
+    const [sent] = await readDeliveries(db, runIds[0]!);
+    expect(sent).toMatchObject({ status: 'sent', providerMessageId: 'msgone' });
+    expect((await readRun(db, runIds[0]!)).status).toBe('completed');
+    const [failed] = await readDeliveries(db, runIds[1]!);
+    expect(failed).toMatchObject({
+      status: 'failed',
+      reasonCode: 'rejected_by_provider',
+      reasonDetail: 'endpoint answered HTTP 400: badrequest',
+    });
+    expect((await readRun(db, runIds[1]!)).status).toBe('exited');
+  });
+});
