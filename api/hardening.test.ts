@@ -66,6 +66,49 @@ describe('query limits', () => {
   });
 });
 
+describe('NUL characters', () => {
+  it('refuses text holding U+0000 with BAD_USER_INPUT before anything runs or is written', async () => {
+    const { apiKey } = await dev.createWorkspace();
+    const nul = 'a\u0000b';
+    const attempts: [string, Record<string, unknown>][] = [
+      [
+        'mutation ($v: String) { createContact(input: { firstName: $v }) { __typename } }',
+        { v: nul },
+      ],
+      [
+        'mutation ($v: JSON) { createContact(input: { customFields: $v }) { __typename } }',
+        { v: { k: nul } },
+      ],
+      [
+        'mutation ($v: JSON) { createContact(input: { customFields: $v }) { __typename } }',
+        { v: { [nul]: 'x' } },
+      ],
+      ['mutation { createWorkflow(input: { name: "a\\u0000b" }) { __typename } }', {}],
+      [
+        'mutation ($v: String!) { createSnippet(input: { name: "x", body: $v }) { __typename } }',
+        { v: nul },
+      ],
+      ['query ($v: String) { contacts(filter: { search: $v }) { totalCount } }', { v: nul }],
+      ['query ($v: String) { workflows(filter: { search: $v }) { nodes { id } } }', { v: nul }],
+    ];
+    for (const [query, variables] of attempts) {
+      const result = await dev.gql(apiKey, query, variables);
+      expect(result.status, query).toBe(400);
+      expect(result.errors?.[0]?.extensions?.code, query).toBe('BAD_USER_INPUT');
+      expect(result.data ?? null, query).toBeNull();
+    }
+    const after = await dev.gql(
+      apiKey,
+      '{ contacts { totalCount } workflows { nodes { id } } snippets { totalCount } }',
+    );
+    expect(after.data).toEqual({
+      contacts: { totalCount: 0 },
+      workflows: { nodes: [] },
+      snippets: { totalCount: 0 },
+    });
+  });
+});
+
 describe('batching', () => {
   const batch = (key: string, count: number) =>
     dev.yoga.fetch('http://api.test/graphql', {

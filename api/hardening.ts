@@ -1,6 +1,6 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { NoSchemaIntrospectionCustomRule } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { type DocumentNode, Kind, NoSchemaIntrospectionCustomRule, visit } from 'graphql';
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
 
 /**
  * Limits every operation must stay within, checked during validation (before any resolver
@@ -35,6 +35,7 @@ export function hardeningPlugins({ production }: { production: boolean }): Plugi
       blockFieldSuggestion: { enabled: production },
     }) as Plugin,
   ];
+  plugins.push(useNoNulCharacters());
   if (production) plugins.push(useNoIntrospection());
   return plugins;
 }
@@ -47,6 +48,44 @@ export function useNoIntrospection(): Plugin {
   return {
     onValidate({ addValidationRule }) {
       addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
+}
+
+/** Whether any string in a JSON value (keys included) holds a NUL character. */
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (Array.isArray(value)) return value.some(holdsNul);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).some(([key, entry]) => key.includes('\0') || holdsNul(entry));
+  }
+  return false;
+}
+
+/** Whether a string literal of the document (`"\u0000"`) holds a NUL character. */
+function documentHoldsNul(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    [Kind.STRING](node) {
+      if (node.value.includes('\0')) found = true;
+    },
+  });
+  return found;
+}
+
+/**
+ * Refuses any operation whose variables or string literals contain U+0000 before it runs, with a
+ * BAD_USER_INPUT error. Postgres stores no NUL in `text` or `jsonb`, so such a value would
+ * otherwise reach the database and come back as an unexpected (masked) error.
+ */
+export function useNoNulCharacters(): Plugin {
+  return {
+    onExecute({ args }) {
+      if (holdsNul(args.variableValues) || documentHoldsNul(args.document)) {
+        throw createGraphQLError('Text must not contain the NUL character (U+0000)', {
+          extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+        });
+      }
     },
   };
 }
