@@ -75,7 +75,7 @@ export async function recordAndMove(
     delivery_id: outcome.deliveryId,
     attempts: outcome.attempts,
     status: outcome.status,
-    channel_id: outcome.channelId,
+    sent_channel_id: outcome.channelId,
     reason_code: outcome.reasonCode,
     reason_detail: outcome.reasonDetail,
     provider_message_id: outcome.providerMessageId,
@@ -98,12 +98,21 @@ export async function recordAndMove(
   }));
   const rows = await queryRows<MovedRow>(
     db,
-    sql`with outcome as (
+    sql`with given as (
         select * from jsonb_to_recordset(${jsonParam(outcomeRows)}::jsonb) as o(
-          seq int, delivery_id uuid, attempts int, status text, channel_id uuid,
+          seq int, delivery_id uuid, attempts int, status text, sent_channel_id uuid,
           reason_code text, reason_detail text, provider_message_id text, content_summary text,
           message_id_header text, thread_workspace_id uuid, thread_workflow_id uuid,
           thread_contact_id uuid)
+      ),
+      -- A channel deleted while a send on it was in flight is recorded as none, as deleting it
+      -- would have set it (a foreign key error would fail the whole batch); the key-share lock
+      -- keeps a channel that is still there until this statement ends.
+      outcome as (
+        select g.*, c.id as channel_id from given g
+        left join lateral (
+          select id from channels where id = g.sent_channel_id for key share
+        ) c on true
       ),
       recorded as (
         update deliveries d
@@ -127,6 +136,7 @@ export async function recordAndMove(
                array_agg(o.message_id_header order by o.seq)
         from outcome o
         where o.status = 'sent' and o.thread_workflow_id is not null
+          and o.channel_id is not null
           and o.message_id_header is not null and o.delivery_id in (select id from recorded)
         group by o.thread_workspace_id, o.thread_workflow_id, o.thread_contact_id, o.channel_id
         on conflict (workflow_id, contact_id, channel_id) do update

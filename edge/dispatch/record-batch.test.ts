@@ -1,10 +1,12 @@
 import type { Message } from '@cloudflare/workers-types/latest';
+import { eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Database } from '../../db/client';
 import { CredentialCipher, generateCredentialsKey } from '../../db/credentials';
 import { relations } from '../../db/relations';
+import { channels, runs } from '../../db/schema';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
 import { customAdapter } from '../channels/custom';
 import { dispatchBatch } from './consumer';
@@ -20,11 +22,12 @@ import {
 } from './test-seed';
 
 /**
- * Texts the batch's record statement carries as JSON: the content summary (cut from the
- * message) and what the provider answered (detail, message id). Postgres's jsonb refuses a lone
- * UTF-16 surrogate and `\u0000`; if one of them reached the statement, the whole batch's sends
- * would stay unrecorded and be sent again when their leases expire. Runs in Node (the custom
- * adapter is plain fetch) against the test Postgres.
+ * One statement records a whole batch's outcomes, so nothing about one send may make it fail:
+ * the batch's sends would stay unrecorded and be sent again when their leases expire. Texts
+ * travel as JSON (the content summary cut from the message, what the provider answered), and
+ * Postgres's jsonb refuses a lone UTF-16 surrogate and `\u0000`; a channel may be deleted
+ * while a send on it is in flight. Runs in Node (the custom adapter is plain fetch) against
+ * the test Postgres.
  */
 
 let pool: pg.Pool;
@@ -88,6 +91,41 @@ function consume(runIds: string[]) {
     },
   );
 }
+
+describe('a channel deleted during the send', () => {
+  it('records the send without the channel, and the rest of the batch (another workspace) as sent', async () => {
+    const [doomed] = await twoRuns('Hello $contact.firstname');
+    const [bystander] = await twoRuns('Hello $contact.firstname');
+    const [doomedRun] = await db.select().from(runs).where(eq(runs.id, doomed!));
+    const [channel] = await db
+      .select({ id: channels.id })
+      .from(channels)
+      .where(eq(channels.workspaceId, doomedRun!.workspaceId));
+    let deleted: Promise<unknown> | undefined;
+    endpoint.respondWith((request, index) => {
+      const body = request.json as { channel: { id: string } };
+      if (body.channel.id === channel!.id) {
+        deleted = pool.query('delete from channels where id = $1', [channel!.id]);
+      }
+      return { status: 200, body: JSON.stringify({ id: `msg_${index + 1}` }), delayMs: 300 };
+    });
+    try {
+      await consume([doomed!, bystander!]);
+    } finally {
+      endpoint.respondWith((_request, index) => ({
+        status: 200,
+        body: JSON.stringify({ id: `msg_${index + 1}` }),
+      }));
+    }
+    await deleted;
+    expect(await readDeliveries(db, doomed!)).toMatchObject([
+      { status: 'sent', attempts: 1, channelId: null },
+    ]);
+    expect((await readRun(db, doomed!)).status).toBe('completed');
+    expect(await readDeliveries(db, bystander!)).toMatchObject([{ status: 'sent', attempts: 1 }]);
+    expect((await readRun(db, bystander!)).status).toBe('completed');
+  });
+});
 
 describe('recording texts Postgres JSON cannot hold as written', () => {
   it('a summary cut in the middle of an emoji is recorded, and so is the rest of the batch', async () => {
