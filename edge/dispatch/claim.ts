@@ -44,7 +44,8 @@ interface ClaimRow {
  * after the provider accepted: the send is repeated with the same delivery id as idempotency
  * key and Message-ID). Every other existing row is returned unclaimed with its status, so a
  * redelivered message for a delivery already sent sends nothing. A key whose row a concurrent
- * consumer is inserting at this instant is absent from the result.
+ * consumer is inserting at this instant is absent from the result, and so is a key whose run is
+ * no longer active at that step visit (cancelled after the batch loaded it).
  */
 export async function claimDeliveries(
   db: Database,
@@ -63,8 +64,12 @@ export async function claimDeliveries(
   const result = await queryRows<ClaimRow>(
     db,
     sql`with keys as (
-        select * from jsonb_to_recordset(${jsonParam(rows)}::jsonb)
+        -- Only runs still active at this very step visit: a run cancelled (or moved on by
+        -- another consumer) after the batch loaded it is neither inserted nor claimed.
+        select k.* from jsonb_to_recordset(${jsonParam(rows)}::jsonb)
           as k(workspace_id uuid, run_id uuid, step_id uuid, visit int)
+        join runs r on r.id = k.run_id and r.status = 'active'
+          and r.current_step_id = k.step_id and r.step_visit = k.visit
       ),
       inserted as (
         insert into deliveries (workspace_id, run_id, step_id, visit, status, attempts, lease_until)

@@ -9,6 +9,7 @@ import { relations } from '../../db/relations';
 import { channels, runs } from '../../db/schema';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
 import { customAdapter } from '../channels/custom';
+import { claimDeliveries } from './claim';
 import { dispatchBatch } from './consumer';
 import {
   publishWorkflow,
@@ -167,5 +168,25 @@ describe('recording texts Postgres JSON cannot hold as written', () => {
       reasonDetail: 'endpoint answered HTTP 400: badrequest',
     });
     expect((await readRun(db, runIds[1]!)).status).toBe('exited');
+  });
+});
+
+describe('a run cancelled after its batch was loaded', () => {
+  it('is neither claimed nor given a delivery, so nothing is sent for it', async () => {
+    const [cancelled, active] = await twoRuns('Hello');
+    const keys = await Promise.all(
+      [cancelled!, active!].map(async (runId) => {
+        const run = await readRun(db, runId);
+        return { workspaceId: run.workspaceId, runId, stepId: run.currentStepId!, visit: 1 };
+      }),
+    );
+    // cancelRun commits between the consumer's load and its claim.
+    await db
+      .update(runs)
+      .set({ status: 'exited', exitReason: 'cancelled' })
+      .where(eq(runs.id, cancelled!));
+    const claims = await claimDeliveries(db, keys);
+    expect(claims.map((claim) => [claim.runId, claim.claimed])).toEqual([[active!, true]]);
+    expect(await readDeliveries(db, cancelled!)).toEqual([]);
   });
 });
