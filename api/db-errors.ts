@@ -18,3 +18,22 @@ export function isUniqueViolation(error: unknown, constraint: string): boolean {
   }
   return false;
 }
+
+/** The first SQLSTATE code on `error`'s cause chain (Drizzle wraps the driver's error). */
+export function sqlState(error: unknown): string | undefined {
+  for (let current = error; current && typeof current === 'object'; ) {
+    const { code, cause } = current as { code?: unknown; cause?: unknown };
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    current = cause;
+  }
+  return undefined;
+}
+
+/**
+ * Whether Postgres refused a value the client sent as malformed for its type (SQLSTATE class
+ * 22, "data exception": an id that is not a UUID inside an edited page cursor, a timestamp
+ * out of range). That is bad input, not a server fault.
+ */
+export function isMalformedValue(error: unknown): boolean {
+  return sqlState(error)?.startsWith('22') ?? false;
+}

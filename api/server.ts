@@ -1,11 +1,18 @@
 import type { GraphQLSchema } from 'graphql';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import {
+  createGraphQLError,
+  createYoga,
+  type MaskError,
+  maskError,
+  type YogaServerInstance,
+} from 'graphql-yoga';
 import type { Database } from '../db/client';
 import { CredentialCipher } from '../db/credentials';
 import type { DispatchSender } from '../edge/dispatch/enqueue';
 import type { Principal } from './auth';
 import { builder } from './builder';
 import type { ApiContext } from './context';
+import { isMalformedValue } from './db-errors';
 import { hardeningPlugins, MAX_BATCH_SIZE } from './hardening';
 import './schema';
 import { useApiKeyAuth } from './use-api-key-auth';
@@ -27,6 +34,21 @@ export interface ApiDeps {
 export type ApiServer = YogaServerInstance<Record<string, unknown>, ApiContext>;
 
 const DEFAULT_ENDPOINT = '/graphql';
+
+/**
+ * Yoga's masking, except that a value Postgres refused as malformed (e.g. an edited page
+ * cursor) is reported as the client's bad input (BAD_USER_INPUT), not as an internal error.
+ */
+const maskUnexpectedError: MaskError = (error, message, isDev) => {
+  // Resolver errors arrive wrapped in a GraphQLError; look at what was thrown.
+  const original = (error as { originalError?: unknown } | null)?.originalError ?? error;
+  if (isMalformedValue(original)) {
+    return createGraphQLError('A value in the request is malformed (a page cursor or an id)', {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  }
+  return maskError(error, message, isDev);
+};
 /** What GraphiQL shows first: a query that works in a new workspace. */
 const DEFAULT_GRAPHIQL_QUERY = `# Put your API key in the Authorization header below, then run this.
 query Workspace {
@@ -63,7 +85,7 @@ export function createApi(deps: ApiDeps): ApiServer {
     batching: { limit: MAX_BATCH_SIZE },
     // Anything thrown that is not a GraphQLError we raised on purpose reaches clients only as
     // "Unexpected error." (the original is logged); isDev stays off so details never leak.
-    maskedErrors: { isDev: false },
+    maskedErrors: { isDev: false, maskError: maskUnexpectedError },
     plugins: [
       useApiKeyAuth(deps.db, principals),
       ...hardeningPlugins({ production: !!deps.production }),

@@ -93,4 +93,22 @@ describe('likePattern', () => {
   it('escapes LIKE wildcards and the escape character', () => {
     expect(likePattern('50%_off\\')).toBe('%50\\%\\_off\\\\%');
   });
+
+  it('answers an edited cursor with BAD_USER_INPUT, not an internal error', async () => {
+    const ws = await api.createWorkspace();
+    await api.db.insert(snippets).values([
+      { workspaceId: ws.workspaceId, name: 'one', body: 'x' },
+      { workspaceId: ws.workspaceId, name: 'two', body: 'x' },
+    ]);
+    const query =
+      'query ($after: String) { snippets(first: 1, after: $after) { nodes { name } pageInfo { endCursor } } }';
+    const first = await api.gql(ws.apiKey, query, { after: null });
+    const cursor: string = first.data.snippets.pageInfo.endCursor;
+    const decoded = Buffer.from(cursor, 'base64').toString('utf8');
+    const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+    expect(decoded).toMatch(uuid);
+    const edited = Buffer.from(decoded.replace(uuid, 'not-a-uuid')).toString('base64');
+    const result = await api.gql(ws.apiKey, query, { after: edited });
+    expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
 });
