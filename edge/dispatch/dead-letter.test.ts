@@ -135,4 +135,26 @@ describe('dead letters', () => {
     const [delivery] = await readDeliveries(harness.db, runId);
     expect(delivery!.status).toBe('sent');
   });
+
+  it('leave a run at a wait step where it is: a wait cannot fail, the sweep re-enqueues it', async () => {
+    endpoint.respondWith(() => ({ status: 400, body: '{"error":"rejected"}' }));
+    const { runId, stepIds } = await heldRun(true);
+    // The first send is rejected; the failure branch then waits an hour at `pause`.
+    const waiting = await waitForRun(
+      harness.db,
+      runId,
+      (r) => r.currentStepId === stepIds.pause && r.enqueuedAt !== null,
+    );
+    await harness.enqueue({ runId, visit: waiting.stepVisit }, 'dead-letter');
+    // A barrier: a second dead letter that does change something, consumed after the first.
+    const barrier = await runAtUnsentStep();
+    await harness.enqueue({ runId: barrier.runId, visit: 2 }, 'dead-letter');
+    await waitForRun(harness.db, barrier.runId, (r) => r.status === 'exited');
+    expect(await readRun(harness.db, runId)).toMatchObject({
+      status: 'active',
+      currentStepId: stepIds.pause,
+      stepVisit: waiting.stepVisit,
+      exitReason: null,
+    });
+  });
 });

@@ -67,9 +67,10 @@ async function failDeliveries(db: Database, keys: readonly DeliveryKey[]): Promi
 
 /**
  * Consumes the dead letter queue: a message lands there when the dispatch queue gave up on it
- * (every retry threw). Its step counts as failed: the delivery is marked failed and the run is
- * routed like any other failure (failure branch when the toggle is on, else exit). Messages for
- * runs that have moved on are dropped.
+ * (every retry threw). A send step counts as failed: the delivery is marked failed and the run
+ * is routed like any other failure (failure branch when the toggle is on, else exit). A wait
+ * step cannot fail, so its run is left for the sweep to re-enqueue. Messages for runs that have
+ * moved on are dropped.
  */
 export async function deadLetterBatch(
   messages: readonly Message<unknown>[],
@@ -98,12 +99,12 @@ export async function deadLetterBatch(
         visit: run.stepVisit,
       });
     } else {
-      const outcome = {
-        ok: false,
-        reason: DEAD_LETTER_REASON,
-        detail: DEAD_LETTER_DETAIL,
-      } as const;
-      moves.push(moveAfter(run, step, outcome, null));
+      // A wait cannot fail: its run stays where it is, and the sweep re-enqueues it (it is
+      // active, and its message is stale) once it is due.
+      log('warn', 'dispatch: wait message dead-lettered; left to the sweep', {
+        workspaceId: run.workspaceId,
+        runId: run.id,
+      });
     }
   }
   for (const row of await failDeliveries(deps.db, keys)) {
