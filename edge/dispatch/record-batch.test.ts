@@ -130,7 +130,7 @@ describe('a channel deleted during the send', () => {
 
 describe('recording texts Postgres JSON cannot hold as written', () => {
   it('a summary cut in the middle of an emoji is recorded, and so is the rest of the batch', async () => {
-    // The summary keeps 159 characters: the cut falls between the emoji's two UTF-16 halves.
+    // The summary keeps 159 characters: a cut by UTF-16 units would split the emoji.
     const runIds = await twoRuns(`${'a'.repeat(158)}😀 and more text after the cut`);
     await consume(runIds);
     for (const runId of runIds) {

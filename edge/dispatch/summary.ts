@@ -1,9 +1,11 @@
 import type { RenderedMessage } from '../render/types';
 import { CONTENT_SUMMARY_LENGTH } from './limits';
 
+/** One line of at most `max` characters, cut between code points (never inside an emoji). */
 function shorten(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+  const codePoints = Array.from(flat);
+  return codePoints.length <= max ? flat : `${codePoints.slice(0, max - 1).join('')}…`;
 }
 
 /**
