@@ -1,4 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authenticate } from '../api/auth';
@@ -60,6 +61,43 @@ async function localApiKey(databaseUrl: string, file: string): Promise<string> {
   }
 }
 
+/** A clear message, before anything is created, when the port is taken (workerd's is not). */
+async function assertPortFree(port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new PortInUseError(
+              `Port ${port} is in use. Stop what uses it, or start on another: PORT=8788 npm start`,
+            )
+          : error,
+      ),
+    );
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+}
+
+class PortInUseError extends Error {}
+
+/**
+ * The local queue lives in Miniflare's memory and starts empty, so runs enqueued by an earlier
+ * `npm start` (a wait's delayed message, say) are enqueued no longer. Marking them unenqueued
+ * lets the next sweep (every minute) pick them up when due, instead of after the sweep's
+ * ten-minute staleness limit. A message that does survive is harmless: claims are idempotent.
+ */
+async function forgetLocalQueue(databaseUrl: string): Promise<void> {
+  const postgres = createNodePostgres(databaseUrl, { max: 1 });
+  try {
+    await postgres.pool.query(
+      "update runs set enqueued_at = null where status = 'active' and enqueued_at is not null",
+    );
+  } finally {
+    await postgres.close();
+  }
+}
+
 /** Neon speaks WebSocket itself; any other Postgres needs our local proxy (db/ws-proxy.ts). */
 function needsWsProxy(databaseUrl: string): boolean {
   return !new URL(databaseUrl).hostname.endsWith('.neon.tech');
@@ -93,6 +131,7 @@ function runCrons(worker: RunningWorker, crons: string[]): () => void {
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.SENDFLOW_DATA_DIR ?? resolve(ROOT, '.data'));
   const port = process.env.PORT ? Number(process.env.PORT) : DEFAULT_PORT;
+  await assertPortFree(port);
   await mkdir(dataDir, { recursive: true });
   cleanups.push(await lockDataDir(dataDir));
 
@@ -112,6 +151,7 @@ async function main(): Promise<void> {
     databaseLabel = `embedded PGlite in ${pgliteDir}`;
   }
   await migrateDatabase(databaseUrl);
+  await forgetLocalQueue(databaseUrl);
   const apiKey = await localApiKey(databaseUrl, resolve(dataDir, 'local-api-key'));
 
   const bindings: Record<string, string> = {
@@ -161,7 +201,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 main().catch(async (error: unknown) => {
-  if (error instanceof DataDirLockedError) console.error(error.message);
-  else console.error('Sendflow failed to start:', error);
+  if (error instanceof DataDirLockedError || error instanceof PortInUseError) {
+    console.error(error.message);
+  } else console.error('Sendflow failed to start:', error);
   await shutdown(1);
 });
