@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createWorkspaceWithKey } from '../api/bootstrap';
 import { generateCredentialsKey } from '../db/credentials';
 import { createNodePostgres, type NodePostgres } from '../db/drivers/node-postgres';
-import { type DbProxy, type RunningWorker, startDbProxy, startWorker } from '../test/workerd';
+import {
+  type DbProxy,
+  type RunningWorker,
+  startDbProxy,
+  startWorker,
+  testDatabaseBindings,
+} from '../test/workerd';
 
 let proxy: DbProxy;
 let worker: RunningWorker;
@@ -25,8 +31,7 @@ beforeAll(async () => {
   worker = await startWorker({
     entry: 'edge/worker.ts',
     bindings: {
-      DATABASE_URL: databaseUrl,
-      DB_WS_PROXY: proxy.wsProxy,
+      ...testDatabaseBindings(proxy),
       CREDENTIALS_KEY: generateCredentialsKey(),
       ENVIRONMENT: 'development',
     },

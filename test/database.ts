@@ -7,6 +7,8 @@ const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {
   url: string;
+  /** True when this is the embedded PGlite fallback rather than a real server. */
+  embedded: boolean;
   stop(): Promise<void>;
 }
 
@@ -35,7 +37,7 @@ export async function startTestDatabase(): Promise<TestDatabase> {
     const { startEmbeddedPostgres } = await import('../scripts/embedded-postgres');
     const embedded = await startEmbeddedPostgres({ dataDir: 'memory://' });
     await migrateDatabase(embedded.url);
-    return { url: embedded.url, stop: embedded.stop };
+    return { url: embedded.url, embedded: true, stop: embedded.stop };
   }
   const name = `sendflow_test_${Date.now()}_${process.pid}`;
   const admin = new pg.Client({ connectionString: serverUrl });
@@ -47,6 +49,7 @@ export async function startTestDatabase(): Promise<TestDatabase> {
   await migrateDatabase(url.toString());
   return {
     url: url.toString(),
+    embedded: false,
     async stop() {
       const client = new pg.Client({ connectionString: serverUrl });
       await client.connect();

@@ -10,6 +10,7 @@ import { startTestDatabase } from './database';
 export default async function setup(project: TestProject) {
   const database = await startTestDatabase();
   project.provide('databaseUrl', database.url);
+  project.provide('databaseEmbedded', database.embedded);
   process.env.TEST_DATABASE_URL = database.url;
   return async function teardown() {
     await database.stop();
@@ -19,5 +20,7 @@ export default async function setup(project: TestProject) {
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
+    /** True on the embedded PGlite fallback (one session shared by every connection). */
+    databaseEmbedded: boolean;
   }
 }

@@ -2,7 +2,13 @@ import { inject } from 'vitest';
 import type { Database } from '../../db/client';
 import { CredentialCipher, generateCredentialsKey } from '../../db/credentials';
 import { createNodePostgres } from '../../db/drivers/node-postgres';
-import { type DbProxy, type RunningWorker, startDbProxy, startWorker } from '../../test/workerd';
+import {
+  type DbProxy,
+  type RunningWorker,
+  startDbProxy,
+  startWorker,
+  testDatabaseBindings,
+} from '../../test/workerd';
 import { DEAD_LETTER_QUEUE_NAME, DISPATCH_QUEUE_NAME } from './queues';
 
 /**
@@ -44,8 +50,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
   const worker = await startWorker({
     entry: 'edge/worker.ts',
     bindings: {
-      DATABASE_URL: databaseUrl,
-      DB_WS_PROXY: proxy.wsProxy,
+      ...testDatabaseBindings(proxy),
       CREDENTIALS_KEY: credentialsKey,
       ENVIRONMENT: 'development',
       ALLOW_PRIVATE_URLS: 'true',
