@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import { log } from '../log';
 import { ENQUEUE_CHUNK_SIZE, MAX_QUEUE_DELAY_SECONDS } from './limits';
 import type { DispatchMessage, DispatchRequest } from './message';
 import { jsonParam, queryRows } from './rows';
@@ -41,7 +42,8 @@ export function queueSender(queue: DispatchQueue): DispatchSender {
  * Sends the messages for rows that are already committed, then stamps `enqueued_at` with the
  * moment each message becomes visible (now + its delay), guarded by the visit so a run that has
  * moved on is not touched. When sending fails nothing is stamped and the sweep re-enqueues the
- * runs later; the error is returned, not thrown, because the rows are safe either way.
+ * runs later; the error is returned, not thrown, because the rows are safe either way. A
+ * failed stamp is only logged: the messages are already on their way.
  */
 export async function enqueueRuns(
   db: Database,
@@ -59,11 +61,20 @@ export async function enqueueRuns(
     visit: request.visit,
     delay: queueDelay(request.delaySeconds ?? 0),
   }));
-  await queryRows(
-    db,
-    sql`update runs set enqueued_at = now() + r.delay * interval '1 second'
-        from jsonb_to_recordset(${jsonParam(stamps)}::jsonb) as r(run_id uuid, visit int, delay int)
-        where runs.id = r.run_id and runs.step_visit = r.visit and runs.status = 'active'`,
-  );
+  try {
+    await queryRows(
+      db,
+      sql`update runs set enqueued_at = now() + r.delay * interval '1 second'
+          from jsonb_to_recordset(${jsonParam(stamps)}::jsonb) as r(run_id uuid, visit int, delay int)
+          where runs.id = r.run_id and runs.step_visit = r.visit and runs.status = 'active'`,
+    );
+  } catch (error) {
+    // The messages are on the queue; only the bookkeeping is missing. The sweep may enqueue
+    // these runs once more, which the claim makes harmless: failing the caller would not be.
+    log('warn', 'dispatch: enqueued, but stamping enqueued_at failed', {
+      runs: requests.length,
+      error,
+    });
+  }
   return { enqueued: requests.length };
 }
