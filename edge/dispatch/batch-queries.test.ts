@@ -1,4 +1,3 @@
-import type { Message } from '@cloudflare/workers-types/latest';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -12,6 +11,7 @@ import { dispatchBatch } from './consumer';
 import type { DispatchRequest } from './message';
 import {
   publishWorkflow,
+  queueMessage,
   seedContact,
   seedCustomChannel,
   seedWorkspace,
@@ -47,11 +47,6 @@ afterAll(async () => {
   await pool?.end();
 });
 
-/** A queue message as the runtime hands it to the consumer (settling happens in handlers.ts). */
-function message(body: unknown, index: number): Message<unknown> {
-  return { id: `m${index}`, timestamp: new Date(), body, attempts: 1, ack() {}, retry() {} };
-}
-
 /** `count` contacts started on send → wait(60 s), as startWorkflow leaves them. */
 async function startedRuns(count: number): Promise<string[]> {
   const { workspaceId } = await seedWorkspace(db);
@@ -81,7 +76,7 @@ async function startedRuns(count: number): Promise<string[]> {
 }
 
 async function consume(bodies: unknown[]) {
-  const messages = bodies.map(message);
+  const messages = bodies.map(queueMessage);
   statements = 0;
   const settlements = await dispatchBatch(messages, {
     db,

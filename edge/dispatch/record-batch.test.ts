@@ -1,4 +1,3 @@
-import type { Message } from '@cloudflare/workers-types/latest';
 import { eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
@@ -13,6 +12,7 @@ import { claimDeliveries } from './claim';
 import { dispatchBatch } from './consumer';
 import {
   publishWorkflow,
+  queueMessage,
   readDeliveries,
   readRun,
   seedContact,
@@ -47,10 +47,6 @@ afterAll(async () => {
   await pool?.end();
 });
 
-function message(body: unknown, index: number): Message<unknown> {
-  return { id: `m${index}`, timestamp: new Date(), body, attempts: 1, ack() {}, retry() {} };
-}
-
 /** Two runs at a one-step workflow sending `text`, in one workspace. */
 async function twoRuns(text: string): Promise<string[]> {
   const { workspaceId } = await seedWorkspace(db);
@@ -82,7 +78,7 @@ async function twoRuns(text: string): Promise<string[]> {
 
 function consume(runIds: string[]) {
   return dispatchBatch(
-    runIds.map((runId, index) => message({ runId, visit: 1 }, index)),
+    runIds.map((runId, index) => queueMessage({ runId, visit: 1 }, index)),
     {
       db,
       sender: { send: async () => {} },

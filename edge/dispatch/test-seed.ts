@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Message } from '@cloudflare/workers-types/latest';
 import { eq } from 'drizzle-orm';
 import { createWorkspaceWithKey } from '../../api/bootstrap';
 import type { Database } from '../../db/client';
@@ -216,4 +217,9 @@ export function waitForRun(
     },
     { timeoutMs, what: `run ${runId}` },
   );
+}
+
+/** A queue message as the runtime hands it to the consumer (settling happens in handlers.ts). */
+export function queueMessage(body: unknown, index: number): Message<unknown> {
+  return { id: `m${index}`, timestamp: new Date(), body, attempts: 1, ack() {}, retry() {} };
 }
