@@ -14,6 +14,7 @@ import {
   queueMessage,
   seedContact,
   seedCustomChannel,
+  seedRunAt,
   seedWorkspace,
   sendConfig,
   WEBHOOK_SECRET,
@@ -65,12 +66,15 @@ async function startedRuns(count: number): Promise<string[]> {
     const contactId = await seedContact(db, workspaceId, { firstName: `C${index}` }, [
       { channelId, address: `c${index}` },
     ]);
-    const result = await pool.query<{ id: string }>(
-      `insert into runs (workspace_id, workflow_id, version_id, contact_id, current_step_id, step_visit)
-       values ($1, $2, $3, $4, $5, 1) returning id`,
-      [workspaceId, workflowId, versionId, contactId, stepIds.hello],
+    runIds.push(
+      await seedRunAt(db, {
+        workspaceId,
+        workflowId,
+        versionId,
+        contactId,
+        stepId: stepIds.hello!,
+      }),
     );
-    runIds.push(result.rows[0]!.id);
   }
   return runIds;
 }

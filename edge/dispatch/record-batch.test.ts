@@ -17,6 +17,7 @@ import {
   readRun,
   seedContact,
   seedCustomChannel,
+  seedRunAt,
   seedWorkspace,
   sendConfig,
   WEBHOOK_SECRET,
@@ -66,12 +67,15 @@ async function twoRuns(text: string): Promise<string[]> {
     const contactId = await seedContact(db, workspaceId, { firstName: name }, [
       { channelId, address: name },
     ]);
-    const result = await pool.query<{ id: string }>(
-      `insert into runs (workspace_id, workflow_id, version_id, contact_id, current_step_id, step_visit)
-       values ($1, $2, $3, $4, $5, 1) returning id`,
-      [workspaceId, workflowId, versionId, contactId, stepIds.hello],
+    runIds.push(
+      await seedRunAt(db, {
+        workspaceId,
+        workflowId,
+        versionId,
+        contactId,
+        stepId: stepIds.hello!,
+      }),
     );
-    runIds.push(result.rows[0]!.id);
   }
   return runIds;
 }

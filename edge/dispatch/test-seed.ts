@@ -223,3 +223,22 @@ export function waitForRun(
 export function queueMessage(body: unknown, index: number): Message<unknown> {
   return { id: `m${index}`, timestamp: new Date(), body, attempts: 1, ack() {}, retry() {} };
 }
+
+/** A run at `stepId`, first visit, due now and never enqueued: as startWorkflow commits one. */
+export async function seedRunAt(
+  db: Database,
+  run: {
+    workspaceId: string;
+    workflowId: string;
+    versionId: string;
+    contactId: string;
+    stepId: string;
+  },
+): Promise<string> {
+  const { stepId, ...ids } = run;
+  const [row] = await db
+    .insert(runs)
+    .values({ ...ids, currentStepId: stepId, stepVisit: 1 })
+    .returning({ id: runs.id });
+  return row!.id;
+}
