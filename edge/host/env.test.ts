@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateCredentialsKey } from '../db/credentials';
+import { generateCredentialsKey } from '../../db/credentials';
 import { ConfigError, parseConfig } from './env';
 
 const valid = {

@@ -1,5 +1,5 @@
-import type { Database } from '../db/client';
-import { createNeonDatabase } from '../db/drivers/neon';
+import type { Database } from '../../db/client';
+import { createNeonDatabase } from '../../db/drivers/neon';
 import type { Config } from './env';
 
 export interface InvocationDatabase {

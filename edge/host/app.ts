@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { Hono, type MiddlewareHandler } from 'hono';
-import { createApi } from '../api/server';
-import type { Database } from '../db/client';
+import { createApi } from '../../api/server';
+import type { Database } from '../../db/client';
+import { queueSender } from '../dispatch/enqueue';
+import { log } from '../log';
 import { openDatabase } from './database';
-import { queueSender } from './dispatch/enqueue';
 import { type Config, ConfigError, type Env, parseConfig } from './env';
-import { log } from './log';
 import { requestLog } from './request-log';
 
 /** Hono's type parameters for this Worker: bindings plus what middleware puts on the context. */
@@ -29,7 +29,7 @@ function withConfig(): MiddlewareHandler<AppEnv> {
 }
 
 /**
- * Opens the invocation's database (edge/database.ts) and ends its pool when the response is
+ * Opens the invocation's database (edge/host/database.ts) and ends its pool when the response is
  * done: at once for ordinary responses, after the last chunk for streaming ones, and always
  * through `waitUntil` so that closing never delays the client.
  */

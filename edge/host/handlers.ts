@@ -5,14 +5,14 @@ import type {
 } from '@cloudflare/workers-types/latest';
 import { CredentialCipher } from '../../db/credentials';
 import { adapterFor } from '../channels/registry';
-import { openDatabase } from '../database';
-import { type Env, parseConfig } from '../env';
+import { dispatchBatch, settle } from '../dispatch/consumer';
+import { deadLetterBatch } from '../dispatch/dead-letter';
+import { queueSender } from '../dispatch/enqueue';
+import { DEAD_LETTER_QUEUE_NAME } from '../dispatch/queues';
+import { sweep } from '../dispatch/sweep';
 import { log } from '../log';
-import { dispatchBatch, settle } from './consumer';
-import { deadLetterBatch } from './dead-letter';
-import { queueSender } from './enqueue';
-import { DEAD_LETTER_QUEUE_NAME } from './queues';
-import { sweep } from './sweep';
+import { openDatabase } from './database';
+import { type Env, parseConfig } from './env';
 
 /**
  * The Worker's `queue` handler: batches from the dispatch queue are dispatched, batches from

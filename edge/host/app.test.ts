@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createWorkspaceWithKey } from '../api/bootstrap';
-import { generateCredentialsKey } from '../db/credentials';
-import { createNodePostgres, type NodePostgres } from '../db/drivers/node-postgres';
+import { createWorkspaceWithKey } from '../../api/bootstrap';
+import { generateCredentialsKey } from '../../db/credentials';
+import { createNodePostgres, type NodePostgres } from '../../db/drivers/node-postgres';
 import {
   type DbProxy,
   type RunningWorker,
   startDbProxy,
   startWorker,
   testDatabaseBindings,
-} from '../test/workerd';
+} from '../../test/workerd';
 
 let proxy: DbProxy;
 let worker: RunningWorker;

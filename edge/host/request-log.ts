@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { log } from './log';
+import { log } from '../log';
 
 /**
  * Logs one JSON line per request (method, path, status, duration) under a request id: Cloudflare's
