@@ -1,23 +1,27 @@
 import { and, eq, type SQL } from 'drizzle-orm';
 import { maskHint } from '../../db/credentials';
 import { channels } from '../../db/schema';
+import type { ChannelIntegration } from '../../edge/channels/integration';
+import { CHANNEL_PROVIDERS, integrationFor, providerOf } from '../../edge/channels/registry';
 import { CHANNEL_TYPES, type ChannelType } from '../../workflow/channel-types';
 import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
-import { parseChannelCredentials, parseChannelSettings } from '../channel-config';
+import { channelIntegration, credentialsFromInput, settingsFromInput } from '../channel-config';
+import { checkConnection, newCallbackToken } from '../channel-connection';
 import type { ApiContext } from '../context';
 import { NotFoundError, ValidationError } from '../errors';
 import { IssueList, requiredName } from '../validation';
+import { ChannelCallbackRef, ChannelTemplateRef, callbackOf } from './channel-callback';
 import {
   ChannelCredentialsInput,
   ChannelSettingsInput,
   ChannelSettingsUnion,
-  memberFor,
-  type TaggedSettings,
+  taggedSettings,
 } from './channel-settings';
 import { creationOrder } from './pagination';
 
 export const ChannelTypeEnum = builder.enumType('ChannelType', {
+  description: 'The contact-facing network. Steps, windows and addressing depend on it.',
   values: Object.fromEntries(
     CHANNEL_TYPES.map((type) => [type.toUpperCase(), { value: type }]),
   ) as {
@@ -25,15 +29,30 @@ export const ChannelTypeEnum = builder.enumType('ChannelType', {
   },
 });
 
+export const ChannelProviderEnum = builder.enumType('ChannelProvider', {
+  description: 'The provider API a channel reaches its network through.',
+  values: Object.fromEntries(
+    CHANNEL_PROVIDERS.map((provider) => [provider.toUpperCase(), { value: provider }]),
+  ),
+});
+
 const CHANNEL_STATUSES = ['connected', 'disconnected', 'error'] as const;
 export const ChannelStatusEnum = builder.enumType('ChannelStatus', {
-  description: 'ERROR is set by the dispatcher when the provider rejects the credentials.',
+  description:
+    'ERROR is set when the provider refuses the credentials (on save or verifyChannel); statusDetail says why.',
   values: {
     CONNECTED: { value: 'connected' },
     DISCONNECTED: { value: 'disconnected' },
     ERROR: { value: 'error' },
   } as const,
 });
+
+type ChannelRow = typeof channels.$inferSelect;
+
+/** The integration of a stored channel (its provider, or the type's default). */
+function integrationOf(channel: Pick<ChannelRow, 'type' | 'provider'>) {
+  return integrationFor(channel.type, providerOf(channel));
+}
 
 /** A connected messaging channel. Credentials are write-only: only a masked hint is readable. */
 export const ChannelRef = builder.drizzleObject('channels', {
@@ -43,10 +62,16 @@ export const ChannelRef = builder.drizzleObject('channels', {
     columns: {
       id: true,
       type: true,
+      provider: true,
       name: true,
       status: true,
+      statusDetail: true,
+      verifiedAt: true,
       settings: true,
       credentialsHint: true,
+      callbackToken: true,
+      templates: true,
+      templatesSyncedAt: true,
       createdAt: true,
       updatedAt: true,
     },
@@ -54,21 +79,47 @@ export const ChannelRef = builder.drizzleObject('channels', {
   fields: (t) => ({
     id: t.exposeID('id'),
     type: t.field({ type: ChannelTypeEnum, resolve: (channel) => channel.type }),
+    provider: t.field({
+      type: ChannelProviderEnum,
+      nullable: true,
+      resolve: (channel) => providerOf(channel),
+    }),
     name: t.exposeString('name'),
     status: t.field({ type: ChannelStatusEnum, resolve: (channel) => channel.status }),
+    statusDetail: t.exposeString('statusDetail', {
+      nullable: true,
+      description: 'What the last check with the provider said; the problem when in ERROR.',
+    }),
+    verifiedAt: t.expose('verifiedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the provider last confirmed the credentials.',
+    }),
     settings: t.field({
       type: ChannelSettingsUnion,
       nullable: true,
-      resolve: (channel) =>
-        channel.type === 'telegram'
-          ? null
-          : ({ ...channel.settings, channelType: channel.type } as TaggedSettings),
+      resolve: (channel) => taggedSettings(integrationOf(channel), channel.settings),
     }),
     credentialsHint: t.exposeString('credentialsHint', {
       nullable: true,
       description: 'A masked hint of the stored credentials, e.g. `••••abcd`; null when none.',
     }),
     hasCredentials: t.boolean({ resolve: (channel) => channel.credentialsHint != null }),
+    callback: t.field({
+      type: ChannelCallbackRef,
+      nullable: true,
+      description:
+        "Where to point the provider's webhooks, and the verify token its handshake presents; null when the provider sends none.",
+      resolve: (channel, _args, ctx) => callbackOf(ctx, integrationOf(channel), channel),
+    }),
+    templates: t.field({
+      type: [ChannelTemplateRef],
+      nullable: true,
+      description:
+        "The provider account's message templates as last listed (WhatsApp); null when never listed or not applicable.",
+      resolve: (channel) => channel.templates ?? null,
+    }),
+    templatesSyncedAt: t.expose('templatesSyncedAt', { type: 'DateTime', nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -84,6 +135,10 @@ const ChannelFilter = builder.inputType('ChannelFilter', {
 const CreateChannelInput = builder.inputType('CreateChannelInput', {
   fields: (t) => ({
     type: t.field({ type: ChannelTypeEnum, required: true }),
+    provider: t.field({
+      type: ChannelProviderEnum,
+      description: "The provider API; the type's default (the first listed) when omitted.",
+    }),
     name: t.string({ required: true }),
     settings: t.field({ type: ChannelSettingsInput }),
     credentials: t.field({ type: ChannelCredentialsInput }),
@@ -91,7 +146,8 @@ const CreateChannelInput = builder.inputType('CreateChannelInput', {
 });
 
 const UpdateChannelInput = builder.inputType('UpdateChannelInput', {
-  description: 'Omitted fields stay as they are; settings and credentials are replaced whole.',
+  description:
+    'Omitted fields stay as they are; settings and credentials are replaced whole (and checked with the provider again).',
   fields: (t) => ({
     name: t.string(),
     status: t.field({ type: ChannelStatusEnum }),
@@ -122,6 +178,41 @@ async function sealCredentials(ctx: ApiContext, credentials: Record<string, stri
     credentialsCiphertext: await ctx.credentials.encrypt(credentials),
     credentialsHint: maskHint(credentials),
   };
+}
+
+/** The channel's stored credentials, decrypted ({} when none or unreadable). */
+async function storedCredentials(
+  ctx: ApiContext,
+  row: ChannelRow,
+): Promise<Record<string, unknown>> {
+  if (!row.credentialsCiphertext) return {};
+  try {
+    return await ctx.credentials.decrypt<Record<string, unknown>>(row.credentialsCiphertext);
+  } catch {
+    return {};
+  }
+}
+
+/** Asks the provider about a channel about to be stored (see checkConnection). */
+function checkWith(
+  ctx: ApiContext,
+  integration: ChannelIntegration,
+  channel: { id: string; type: ChannelType; name: string; settings: Record<string, unknown> },
+  credentials: Record<string, unknown>,
+) {
+  return checkConnection(ctx, integration, {
+    ...channel,
+    provider: integration.definition.provider,
+    credentials,
+  });
+}
+
+async function findChannelRow(ctx: ApiContext, id: string | number): Promise<ChannelRow> {
+  const row = isUuid(id)
+    ? await ctx.db.query.channels.findFirst({ where: { id, workspaceId: ctx.workspaceId } })
+    : undefined;
+  if (!row) throw new NotFoundError('Channel', String(id));
+  return row;
 }
 
 builder.queryFields((t) => ({
@@ -162,29 +253,44 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createChannel: t.drizzleField({
     type: 'channels',
+    description:
+      'Saves a channel after checking its settings; where the provider has a cheap check, the credentials are verified too (status and statusDetail say how it went).',
     errors: { types: [ValidationError] },
     args: { input: t.arg({ type: CreateChannelInput, required: true }) },
     resolve: async (_query, _root, { input }, ctx) => {
       const issues = new IssueList();
       const name = requiredName(issues, 'name', input.name);
-      const settings = parseChannelSettings(
-        input.type,
-        memberFor(input.type, input.settings, 'settings', issues),
+      const integration = channelIntegration(input.type, input.provider, issues);
+      if (!integration) issues.throwIfAny();
+      const settings = settingsFromInput(
+        integration!,
+        input.settings,
         issues,
-        `settings.${input.type}`,
-        { allowPrivateUrls: ctx.allowPrivateUrls },
+        ctx.allowPrivateUrls,
       );
-      const credentials = parseChannelCredentials(
-        input.type,
-        memberFor(input.type, input.credentials, 'credentials', issues),
-        issues,
-        `credentials.${input.type}`,
-      );
+      const credentials = credentialsFromInput(integration!, input.credentials, issues);
       issues.throwIfAny();
+      const id = crypto.randomUUID();
+      const connection = await checkWith(
+        ctx,
+        integration!,
+        { id, type: input.type, name, settings },
+        credentials ?? {},
+      );
       const sealed = credentials ? await sealCredentials(ctx, credentials) : {};
       const [channel] = await ctx.db
         .insert(channels)
-        .values({ workspaceId: ctx.workspaceId, type: input.type, name, settings, ...sealed })
+        .values({
+          id,
+          workspaceId: ctx.workspaceId,
+          type: input.type,
+          provider: integration!.definition.provider,
+          name,
+          settings,
+          callbackToken: newCallbackToken(integration!),
+          ...sealed,
+          ...connection,
+        })
         .returning();
       return channel!;
     },
@@ -197,40 +303,72 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: UpdateChannelInput, required: true }),
     },
     resolve: async (_query, _root, { id, input }, ctx) => {
-      const existing = isUuid(id)
-        ? await ctx.db.query.channels.findFirst({
-            columns: { id: true, type: true },
-            where: { id, workspaceId: ctx.workspaceId },
-          })
-        : undefined;
-      if (!existing) throw new NotFoundError('Channel', String(id));
+      const existing = await findChannelRow(ctx, id);
+      const integration = integrationOf(existing);
       const issues = new IssueList();
+      if (!integration) {
+        issues.add(
+          'INVALID_VALUE',
+          'provider',
+          'This channel has no integration in this deployment',
+        );
+        issues.throwIfAny();
+      }
       const changes: Partial<typeof channels.$inferInsert> = { updatedAt: new Date() };
       if (input.name != null) changes.name = requiredName(issues, 'name', input.name);
-      if (input.status != null) changes.status = input.status;
       if (input.settings != null) {
-        changes.settings = parseChannelSettings(
-          existing.type,
-          memberFor(existing.type, input.settings, 'settings', issues),
+        changes.settings = settingsFromInput(
+          integration!,
+          input.settings,
           issues,
-          `settings.${existing.type}`,
-          { allowPrivateUrls: ctx.allowPrivateUrls },
+          ctx.allowPrivateUrls,
         );
       }
       const credentials =
         input.credentials != null
-          ? parseChannelCredentials(
-              existing.type,
-              memberFor(existing.type, input.credentials, 'credentials', issues),
-              issues,
-              `credentials.${existing.type}`,
-            )
+          ? credentialsFromInput(integration!, input.credentials, issues)
           : null;
       issues.throwIfAny();
       if (credentials) Object.assign(changes, await sealCredentials(ctx, credentials));
+      if (input.settings != null || credentials) {
+        Object.assign(
+          changes,
+          await checkWith(
+            ctx,
+            integration!,
+            { ...existing, settings: changes.settings ?? existing.settings },
+            credentials ?? (await storedCredentials(ctx, existing)),
+          ),
+        );
+      }
+      // A status the caller sets wins over what the check concluded.
+      if (input.status != null) changes.status = input.status;
       const [channel] = await ctx.db
         .update(channels)
         .set(changes)
+        .where(and(eq(channels.id, existing.id), eq(channels.workspaceId, ctx.workspaceId)))
+        .returning();
+      if (!channel) throw new NotFoundError('Channel', existing.id);
+      return channel;
+    },
+  }),
+  verifyChannel: t.drizzleField({
+    type: 'channels',
+    description:
+      "Checks the channel's credentials with its provider again and lists its templates (WhatsApp); status and statusDetail show the result.",
+    errors: { types: [NotFoundError] },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_query, _root, { id }, ctx) => {
+      const existing = await findChannelRow(ctx, id);
+      const integration = integrationOf(existing);
+      const connection = integration
+        ? await checkWith(ctx, integration, existing, await storedCredentials(ctx, existing))
+        : { statusDetail: 'This channel has no integration in this deployment' };
+      // A channel switched off stays off; only a check's verdict moves connected and error.
+      if (existing.status === 'disconnected') delete connection.status;
+      const [channel] = await ctx.db
+        .update(channels)
+        .set({ ...connection, updatedAt: new Date() })
         .where(and(eq(channels.id, existing.id), eq(channels.workspaceId, ctx.workspaceId)))
         .returning();
       if (!channel) throw new NotFoundError('Channel', existing.id);

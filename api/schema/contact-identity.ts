@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { channels, contactIdentities, contacts } from '../../db/schema';
+import { addressProblem } from '../../workflow/channel-addresses';
 import type { ChannelType } from '../../workflow/channel-types';
-import { isE164, isEmailAddress } from '../../workflow/contact-fields';
 import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
 import type { ApiContext } from '../context';
@@ -9,11 +9,7 @@ import { isUniqueViolation } from '../db-errors';
 import { NotFoundError, ValidationError } from '../errors';
 import { IssueList } from '../validation';
 
-const MAX_ADDRESS_LENGTH = 320;
 const UNIQUE_ADDRESS = 'contact_identities_channel_address_uq';
-const NUMERIC_ID = /^\d{1,32}$/;
-// Telegram chat ids are integers; groups and channels are negative.
-const TELEGRAM_CHAT_ID = /^-?\d{1,32}$/;
 
 /** A contact's address on one channel: email address, phone, Messenger PSID, Telegram chat id... */
 export const ContactIdentityRef = builder.drizzleObject('contactIdentities', {
@@ -48,34 +44,8 @@ const UpsertContactIdentityInput = builder.inputType('UpsertContactIdentityInput
 
 /** Checks that `address` has the shape `channelType` sends to; records an issue if not. */
 function checkAddress(issues: IssueList, channelType: ChannelType, address: string): void {
-  if (!address) {
-    issues.add('INVALID_VALUE', 'address', 'An address is required');
-    return;
-  }
-  if (address.length > MAX_ADDRESS_LENGTH) {
-    issues.add('INVALID_VALUE', 'address', `At most ${MAX_ADDRESS_LENGTH} characters`);
-    return;
-  }
-  switch (channelType) {
-    case 'email':
-      if (!isEmailAddress(address)) issues.add('INVALID_EMAIL', 'address', 'Not an email address');
-      return;
-    case 'whatsapp':
-    case 'sms':
-      if (!isE164(address))
-        issues.add('INVALID_PHONE', 'address', 'Must be E.164, e.g. +14155550100');
-      return;
-    case 'messenger':
-      if (!NUMERIC_ID.test(address))
-        issues.add('INVALID_VALUE', 'address', 'Must be a page-scoped id');
-      return;
-    case 'telegram':
-      if (!TELEGRAM_CHAT_ID.test(address))
-        issues.add('INVALID_VALUE', 'address', 'Must be a chat id');
-      return;
-    case 'custom':
-      return;
-  }
+  const problem = addressProblem(channelType, address);
+  if (problem) issues.add(problem.code, 'address', problem.message);
 }
 
 /** The contact, if it exists in the caller's workspace. */

@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { channels, contacts, files, snippets } from '../../db/schema';
+import { integrationFor } from '../../edge/channels/registry';
 import { isUuid } from '../../workflow/ids';
 import { messageTexts } from '../../workflow/message-texts';
 import { findSnippetNames } from '../../workflow/snippets';
@@ -46,7 +47,13 @@ export async function loadStepLookups(
   const [channelRows, fileRows, snippetRows] = await Promise.all([
     wanted.channelIds.length
       ? db
-          .select({ id: channels.id, type: channels.type, status: channels.status })
+          .select({
+            id: channels.id,
+            type: channels.type,
+            provider: channels.provider,
+            status: channels.status,
+            templates: channels.templates,
+          })
           .from(channels)
           .where(
             and(eq(channels.workspaceId, workspaceId), inArray(channels.id, wanted.channelIds)),
@@ -68,7 +75,19 @@ export async function loadStepLookups(
       : [],
   ]);
   return {
-    channels: new Map(channelRows.map((row) => [row.id, { type: row.type, status: row.status }])),
+    channels: new Map(
+      channelRows.map((row) => [
+        row.id,
+        {
+          type: row.type,
+          status: row.status,
+          // Only integrations that list templates have them checked; null: never listed.
+          ...(integrationFor(row.type, row.provider)?.connection?.listTemplates
+            ? { templates: row.templates ?? null }
+            : {}),
+        },
+      ]),
+    ),
     fileIds: new Set(fileRows.map((row) => row.id)),
     snippets: new Map(snippetRows.map((row) => [row.name, row.body])),
   };

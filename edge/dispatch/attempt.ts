@@ -10,7 +10,7 @@ import type { RunState } from './load';
 import { prepareSend } from './prepare';
 import type { DeliveryOutcome, RunMove } from './record';
 import { moveAfter, retryMove } from './route';
-import { type AdapterLookup, type credentialsLoader, deliver } from './send';
+import { type AdapterLookup, type credentialsLoader, deliver, type SendRuntime } from './send';
 import { summarizeMessage } from './summary';
 
 /** What became of one message: acknowledged, or handed back to the queue for later. */
@@ -32,9 +32,8 @@ export interface SendResult {
 }
 
 /** What an attempt needs from the consumer's host. */
-export interface AttemptDeps {
+export interface AttemptDeps extends SendRuntime {
   adapterFor: AdapterLookup;
-  allowPrivateUrls: boolean;
   /** First retry delay for transient failures (RETRY_BASE_SECONDS unless configured). */
   retryBaseSeconds?: number;
   sendTimeoutMs?: number;
@@ -95,6 +94,8 @@ export async function attemptDelivery(
         {
           adapterFor: deps.adapterFor,
           allowPrivateUrls: deps.allowPrivateUrls,
+          connectTcp: deps.connectTcp,
+          endpoints: deps.endpoints,
           timeoutMs: deps.sendTimeoutMs ?? SEND_TIMEOUT_MS,
         },
       );

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import { jsonParam, queryRows } from '../../db/rows';
 import { log } from '../log';
 import { ENQUEUE_CHUNK_SIZE, MAX_QUEUE_DELAY_SECONDS } from './limits';
 import type { DispatchMessage, DispatchRequest } from './message';
-import { jsonParam, queryRows } from './rows';
 
 /** Where dispatch messages go: the Worker's queue binding, or anything with the same shape. */
 export interface DispatchSender {

@@ -1,17 +1,19 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import { queryRows } from '../../db/rows';
 import type { ChannelType } from '../../workflow/channel-types';
 import { isUuid } from '../../workflow/ids';
 import { messageTexts } from '../../workflow/message-texts';
 import { findSnippetNames } from '../../workflow/snippets';
 import type { SendMessageConfig } from '../../workflow/types';
-import { queryRows } from './rows';
 
 /** A channel with what sending on it needs (credentials still encrypted). */
 export interface DispatchChannel {
   id: string;
   workspaceId: string;
   type: ChannelType;
+  /** Null on rows saved before providers existed (the type's default then). */
+  provider: string | null;
   name: string;
   settings: Record<string, unknown>;
   credentialsCiphertext: string | null;
@@ -120,7 +122,8 @@ export async function loadLibrary(db: Database, needs: LibraryNeeds): Promise<Di
     db,
     sql`select
       (select coalesce(json_agg(json_build_object(
-          'id', c.id, 'workspaceId', c.workspace_id, 'type', c.type, 'name', c.name,
+          'id', c.id, 'workspaceId', c.workspace_id, 'type', c.type, 'provider', c.provider,
+          'name', c.name,
           'settings', c.settings, 'credentialsCiphertext', c.credentials_ciphertext,
           'status', c.status)), '[]'::json)
         from channels c

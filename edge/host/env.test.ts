@@ -27,7 +27,34 @@ describe('Worker configuration', () => {
       credentialsKey: valid.CREDENTIALS_KEY,
       production: true,
       allowPrivateUrls: false,
+      providerEndpoints: {},
+      publicUrl: undefined,
     });
+  });
+
+  it('passes provider endpoints on, over https in production and http only locally', () => {
+    expect(
+      parseConfig({
+        ...valid,
+        GRAPH_API_URL: 'https://graph.example.com',
+        GRAPH_API_VERSION: 'v99.0',
+        PUBLIC_URL: 'https://sendflow.example.com/ignored/path',
+      }),
+    ).toMatchObject({
+      providerEndpoints: { GRAPH_API_URL: 'https://graph.example.com', GRAPH_API_VERSION: 'v99.0' },
+      publicUrl: 'https://sendflow.example.com',
+    });
+    expect(problemsOf({ ...valid, GRAPH_API_URL: 'http://127.0.0.1:9000' })).toEqual([
+      'GRAPH_API_URL must be an https:// URL in production',
+    ]);
+    expect(
+      parseConfig({ ...valid, ENVIRONMENT: 'development', TELEGRAM_API_URL: 'http://127.0.0.1:9' })
+        .providerEndpoints,
+    ).toEqual({ TELEGRAM_API_URL: 'http://127.0.0.1:9' });
+    expect(problemsOf({ ...valid, GRAPH_API_URL: 'not a url', PUBLIC_URL: '/relative' })).toEqual([
+      'GRAPH_API_URL is not a valid URL',
+      'PUBLIC_URL must be an absolute URL such as https://sendflow.example.com',
+    ]);
   });
 
   it('reads the local development settings', () => {

@@ -3,6 +3,8 @@
 // `worker-configuration.d.ts`: both of those declare globals (Request, Response, fetch, …) that
 // clash with @types/node and the DOM lib in our single tsconfig, which Node scripts also use.
 import type { Queue } from '@cloudflare/workers-types/latest';
+import type { ProviderEndpoints } from '../channels/types';
+import { readProviderEndpoints } from './provider-endpoints';
 
 /**
  * The Worker's bindings, as configured in wrangler.toml (vars, secrets, queues) or, locally, by
@@ -22,6 +24,14 @@ export interface Env {
   ALLOW_PRIVATE_URLS?: string;
   /** Producer binding for the `sendflow-dispatch` queue (edge/dispatch consumes it). */
   DISPATCH_QUEUE: Queue;
+  /** Producer binding for the `sendflow-callbacks` queue (edge/callbacks consumes it). */
+  CALLBACK_QUEUE: Queue;
+  /** Meta's Graph API base URL (default https://graph.facebook.com): a stand-in locally. */
+  GRAPH_API_URL?: string;
+  /** The Graph API version called (default in edge/channels/meta/graph.ts). */
+  GRAPH_API_VERSION?: string;
+  /** The public origin of callback URLs when it differs from the one requests arrive at. */
+  PUBLIC_URL?: string;
 }
 
 /** The validated, typed view of `Env` that the rest of the Worker reads. */
@@ -32,6 +42,9 @@ export interface Config {
   credentialsKey: string;
   production: boolean;
   allowPrivateUrls: boolean;
+  /** `<NAME>_API_URL` / `<NAME>_API_VERSION` variables (see provider-endpoints.ts). */
+  providerEndpoints: ProviderEndpoints;
+  publicUrl: string | undefined;
 }
 
 /** Thrown when bindings are missing or malformed; the message lists every problem at once. */
@@ -96,11 +109,23 @@ function checkPoolMax(value: string | undefined, problems: string[]): number {
   return max;
 }
 
+function checkPublicUrl(value: string | undefined, problems: string[]): string | undefined {
+  if (!value) return undefined;
+  try {
+    return new URL(value).origin;
+  } catch {
+    problems.push('PUBLIC_URL must be an absolute URL such as https://sendflow.example.com');
+    return undefined;
+  }
+}
+
 /**
  * Validates the bindings and returns the typed config, or throws a ConfigError naming every
  * missing or malformed binding (so that one deploy fixes them all).
  */
-export function parseConfig(env: Partial<Record<keyof Env, unknown>>): Config {
+export function parseConfig(bindings: object): Config {
+  // Read as plain variables: the provider endpoint names are open-ended (provider-endpoints.ts).
+  const env = bindings as Readonly<Record<string, unknown>>;
   const problems: string[] = [];
   const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
   const databaseUrl = checkDatabaseUrl(text(env.DATABASE_URL), problems);
@@ -120,6 +145,21 @@ export function parseConfig(env: Partial<Record<keyof Env, unknown>>): Config {
     // User-supplied URLs reaching private ranges is an SSRF hole; only local dev may allow it.
     problems.push('ALLOW_PRIVATE_URLS=true is refused in production');
   }
+  const { endpoints: providerEndpoints, problems: endpointProblems } = readProviderEndpoints(
+    env,
+    production,
+  );
+  problems.push(...endpointProblems);
+  const publicUrl = checkPublicUrl(text(env.PUBLIC_URL), problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { databaseUrl, dbWsProxy, dbPoolMax, credentialsKey, production, allowPrivateUrls };
+  return {
+    databaseUrl,
+    dbWsProxy,
+    dbPoolMax,
+    credentialsKey,
+    production,
+    allowPrivateUrls,
+    providerEndpoints,
+    publicUrl,
+  };
 }

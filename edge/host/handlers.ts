@@ -1,3 +1,4 @@
+import { connect } from 'cloudflare:sockets';
 import type {
   ExecutionContext,
   MessageBatch,
@@ -38,6 +39,8 @@ export async function queue(
       cipher: new CredentialCipher(config.credentialsKey),
       adapterFor,
       allowPrivateUrls: config.allowPrivateUrls,
+      connectTcp: connect,
+      endpoints: config.providerEndpoints,
     });
     settle(settlements);
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { SQL } from 'drizzle-orm';
-import type { Database } from '../../db/client';
+import type { Database } from './client';
 
 /**
  * Runs a raw statement and returns its rows. The batch statements of the pipeline (claim,

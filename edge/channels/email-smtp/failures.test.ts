@@ -1,5 +1,4 @@
 import { expect, test } from 'vitest';
-import { classifySmtpFailure } from './email-failures';
 import {
   SmtpCapabilityError,
   SmtpConnectionError,
@@ -7,7 +6,8 @@ import {
   SmtpReplyError,
   type SmtpStage,
   SmtpTimeoutError,
-} from './smtp/errors';
+} from '../smtp/errors';
+import { classifySmtpFailure } from './failures';
 
 function reply(stage: SmtpStage, code: number): SmtpReplyError {
   const answer: SmtpReply = { code, lines: ['text'] };

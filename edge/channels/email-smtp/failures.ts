@@ -4,8 +4,8 @@ import {
   SmtpConnectionError,
   SmtpReplyError,
   SmtpTimeoutError,
-} from './smtp/errors';
-import { permanentFailure, type SendOutcome, transientFailure } from './types';
+} from '../smtp/errors';
+import { permanentFailure, type SendOutcome, transientFailure } from '../types';
 
 /** SMTP replies that mean the server refused our login (RFC 4954 §6). */
 const CREDENTIAL_CODES: ReadonlySet<number> = new Set([530, 534, 535, 538]);

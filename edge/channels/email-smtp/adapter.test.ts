@@ -2,13 +2,13 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressObject } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { selfSignedCertificate, type TestCertificate } from '../../test/fakes/self-signed-cert';
-import { type SmtpReceiver, startSmtpReceiver } from '../../test/fakes/smtp-receiver';
-import type { RenderContext } from '../../workflow/variables';
-import { type RenderMessageInput, renderMessage } from '../render/message';
-import type { RenderedMessage } from '../render/types';
-import { type AdapterWorker, startAdapterWorker } from './adapter-harness';
-import type { ChannelRecord, OutboundMessage } from './types';
+import { selfSignedCertificate, type TestCertificate } from '../../../test/fakes/self-signed-cert';
+import { type SmtpReceiver, startSmtpReceiver } from '../../../test/fakes/smtp-receiver';
+import type { RenderContext } from '../../../workflow/variables';
+import { type RenderMessageInput, renderMessage } from '../../render/message';
+import type { RenderedMessage } from '../../render/types';
+import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
+import type { ChannelRecord, OutboundMessage } from '../types';
 
 const USERNAME = 'team@example.com';
 const PASSWORD = 'right-password';
@@ -53,6 +53,7 @@ function emailChannel(
   return {
     id: 'channel-email',
     type: 'email',
+    provider: 'smtp',
     name: 'Support mail',
     settings: {
       host: '127.0.0.1',

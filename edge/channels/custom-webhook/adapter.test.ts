@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
-import type { RenderedMessage } from '../render/types';
-import { generateSigningSecret } from '../security/standard-webhooks';
-import { type AdapterWorker, startAdapterWorker } from './adapter-harness';
-import type { ChannelRecord, OutboundMessage } from './types';
+import { startWebhookReceiver, type WebhookReceiver } from '../../../test/fakes/webhook-receiver';
+import type { RenderedMessage } from '../../render/types';
+import { generateSigningSecret } from '../../security/standard-webhooks';
+import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
+import type { ChannelRecord, OutboundMessage } from '../types';
 
 let secret: string;
 let receiver: WebhookReceiver;
@@ -41,6 +41,7 @@ function customChannel(overrides: Partial<ChannelRecord> = {}): ChannelRecord {
   return {
     id: 'channel-custom',
     type: 'custom',
+    provider: 'webhook',
     name: 'Our app',
     settings: { url: receiver.url },
     credentials: { signingSecret: secret },
