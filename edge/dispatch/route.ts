@@ -1,6 +1,7 @@
 import { findStep, routeAfter, type StepOutcome } from '../../workflow/routing';
 import { isWaitStep } from '../../workflow/steps';
-import type { GraphStep } from '../../workflow/types';
+import type { FailureReason, GraphStep } from '../../workflow/types';
+import type { ClaimedDelivery } from './claim';
 import type { RunState } from './load';
 import type { RunMove } from './record';
 
@@ -74,6 +75,58 @@ export function exitMove(
     exitReason: reason,
     alreadyEnqueued: false,
   };
+}
+
+/** Seconds in a minute, for confirm-delivery waits given in minutes. */
+const MINUTE_SECONDS = 60;
+
+/**
+ * Keeps a run on its step after its message was accepted, for "confirm delivery": the step
+ * becomes due when the wait ends (a message for then is enqueued after the record), or earlier
+ * when the provider's delivered/read/failed status arrives (edge/callbacks/status-updates.ts
+ * makes it due). Either way dispatch then routes it with `routeFinishedDelivery`.
+ */
+export function awaitDeliveryMove(
+  run: RunState,
+  stepId: string,
+  deliveryId: string,
+  timeoutMinutes: number,
+): RunMove {
+  return {
+    runId: run.id,
+    fromVisit: run.stepVisit,
+    afterDeliveryId: deliveryId,
+    status: 'active',
+    stepId,
+    visit: run.stepVisit,
+    dueInSeconds: timeoutMinutes * MINUTE_SECONDS,
+    exitReason: null,
+    alreadyEnqueued: false,
+  };
+}
+
+/**
+ * The move for a run whose step's delivery is already finished when the step comes due: the
+ * one place "confirm delivery" routes. `sent` (delivered, read, or no status before the wait
+ * ended: that counts as sent) goes on as a success; `failed` (also when the provider reported
+ * it after accepting the message) takes the failure branch or exits, with the reason recorded.
+ */
+export function routeFinishedDelivery(
+  run: RunState,
+  step: GraphStep,
+  delivery: Pick<ClaimedDelivery, 'status' | 'reasonCode' | 'reasonDetail'>,
+): RunMove {
+  if (delivery.status === 'sent') return moveAfter(run, step, { ok: true }, null);
+  return moveAfter(
+    run,
+    step,
+    {
+      ok: false,
+      reason: (delivery.reasonCode ?? 'network') as FailureReason,
+      detail: delivery.reasonDetail ?? '',
+    },
+    null,
+  );
 }
 
 /**

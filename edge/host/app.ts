@@ -4,7 +4,8 @@ import { createApi } from '../../api/server';
 import type { Database } from '../../db/client';
 import { queueSender } from '../dispatch/enqueue';
 import { log } from '../log';
-import { openDatabase } from './database';
+import { callbackRoutes } from './callback-routes';
+import { withDatabase } from './database-middleware';
 import { type Config, ConfigError, type Env, parseConfig } from './env';
 import { requestLog } from './request-log';
 
@@ -17,9 +18,6 @@ export interface AppEnv {
 /** Where GraphQL is served (and GraphiQL, outside production). */
 export const GRAPHQL_PATH = '/graphql';
 
-/** Response types that stream for as long as the client listens (SSE subscriptions, @defer). */
-const STREAMING_TYPES = ['text/event-stream', 'multipart/mixed'];
-
 /** Parses and checks the bindings once per request; a misconfigured Worker fails loudly. */
 function withConfig(): MiddlewareHandler<AppEnv> {
   return async function configMiddleware(c, next) {
@@ -29,40 +27,10 @@ function withConfig(): MiddlewareHandler<AppEnv> {
 }
 
 /**
- * Opens the invocation's database (edge/host/database.ts) and ends its pool when the response is
- * done: at once for ordinary responses, after the last chunk for streaming ones, and always
- * through `waitUntil` so that closing never delays the client.
- */
-export function withDatabase(): MiddlewareHandler<AppEnv> {
-  return async function databaseMiddleware(c, next) {
-    const { db, close } = openDatabase(c.var.config);
-    c.set('db', db);
-    let closeNow = true;
-    try {
-      await next();
-      const type = c.res.headers.get('content-type') ?? '';
-      const body = c.res.body;
-      if (body && STREAMING_TYPES.some((streaming) => type.startsWith(streaming))) {
-        const { readable, writable } = new TransformStream();
-        c.executionCtx.waitUntil(
-          body
-            .pipeTo(writable)
-            .catch(() => undefined)
-            .finally(close),
-        );
-        c.res = new Response(readable, c.res);
-        closeNow = false;
-      }
-    } finally {
-      if (closeNow) c.executionCtx.waitUntil(close());
-    }
-  };
-}
-
-/**
- * The Worker's HTTP app: `/health` for load balancers and uptime checks, and `/graphql` for
- * the API (api/server.ts), whose Yoga server is built per request from the bindings, as Yoga's
- * Cloudflare Workers example does (nothing outlives the request that created it).
+ * The Worker's HTTP app: `/health` for load balancers and uptime checks, `/graphql` for the API
+ * (api/server.ts), whose Yoga server is built per request from the bindings, as Yoga's
+ * Cloudflare Workers example does (nothing outlives the request that created it), and the
+ * providers' callback routes (callback-routes.ts).
  */
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -88,9 +56,13 @@ export function createApp(): Hono<AppEnv> {
       allowPrivateUrls: config.allowPrivateUrls,
       graphqlEndpoint: GRAPHQL_PATH,
       dispatch: c.env.DISPATCH_QUEUE ? queueSender(c.env.DISPATCH_QUEUE) : undefined,
+      providerEndpoints: config.providerEndpoints,
+      publicUrl: config.publicUrl,
     });
     return yoga.fetch(c.req.raw, { env: c.env, ctx: c.executionCtx });
   });
+
+  callbackRoutes(app);
 
   app.notFound((c) => c.json({ error: 'Not found' }, 404));
 

@@ -5,6 +5,8 @@ import type {
   ScheduledController,
 } from '@cloudflare/workers-types/latest';
 import { CredentialCipher } from '../../db/credentials';
+import { consumeChannelEvents } from '../callbacks/consumer';
+import { CALLBACK_QUEUE_NAME } from '../callbacks/queues';
 import { adapterFor } from '../channels/registry';
 import { dispatchBatch, settle } from '../dispatch/consumer';
 import { deadLetterBatch } from '../dispatch/dead-letter';
@@ -17,7 +19,8 @@ import { type Env, parseConfig } from './env';
 
 /**
  * The Worker's `queue` handler: batches from the dispatch queue are dispatched, batches from
- * its dead letter queue fail their steps. The database pool lives for this invocation only.
+ * its dead letter queue fail their steps, and batches from the callbacks queue record provider
+ * statuses and inbound messages. The database pool lives for this invocation only.
  * An exception (the database is down) leaves every unsettled message to the queue's retry.
  */
 export async function queue(
@@ -31,6 +34,10 @@ export async function queue(
   try {
     if (batch.queue === DEAD_LETTER_QUEUE_NAME) {
       await deadLetterBatch(batch.messages, { db, sender });
+      return;
+    }
+    if (batch.queue === CALLBACK_QUEUE_NAME) {
+      settle(await consumeChannelEvents(batch.messages, { db, sender }));
       return;
     }
     const settlements = await dispatchBatch(batch.messages, {

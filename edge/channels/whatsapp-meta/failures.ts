@@ -174,6 +174,13 @@ export const WHATSAPP_FAILURES: GraphFailureTable = [
   },
   // The business number or account.
   {
+    code: 100,
+    subcode: 33,
+    reason: 'channel_not_connected',
+    transient: false,
+    doc: 'Graph API, Handling Errors: 100 with subcode 33, the object (phone number id) does not exist or the token cannot see it',
+  },
+  {
     code: 33,
     reason: 'channel_not_connected',
     transient: false,
