@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { isMoreRecentInteraction } from '../../db/interactions';
 import { channels, contactIdentities, contacts } from '../../db/schema';
 import { addressProblem } from '../../workflow/channel-addresses';
 import type { ChannelType } from '../../workflow/channel-types';
@@ -109,6 +110,18 @@ builder.mutationFields((t) => ({
             set: { address, ...(lastInboundAt ? { lastInboundAt } : {}) },
           })
           .returning();
+        if (lastInboundAt) {
+          // Writing in is an interaction: the channel may become the last interacted one.
+          await ctx.db
+            .update(contacts)
+            .set({ lastInteractedChannelId: channel.id, lastInteractedAt: lastInboundAt })
+            .where(
+              and(
+                eq(contacts.id, contact.id),
+                isMoreRecentInteraction(contacts.lastInteractedAt, lastInboundAt),
+              ),
+            );
+        }
         return identity!;
       } catch (error) {
         if (!isUniqueViolation(error, UNIQUE_ADDRESS)) throw error;
@@ -142,7 +155,7 @@ builder.mutationFields((t) => ({
   setLastInteractedChannel: t.drizzleField({
     type: 'contacts',
     description:
-      'Sets (or, with a null channelId, clears) the channel the contact last interacted on.',
+      'Sets (or, with a null channelId, clears) the channel the contact last interacted on, as an interaction happening now; a later inbound message or identity lastInboundAt replaces it.',
     errors: { types: [ValidationError, NotFoundError] },
     args: { contactId: t.arg.id({ required: true }), channelId: t.arg.id() },
     resolve: async (_query, _root, args, ctx) => {
@@ -154,9 +167,15 @@ builder.mutationFields((t) => ({
         if (!channel) throw channelNotFound(args.channelId);
         channelId = channel.id;
       }
+      const now = new Date();
       const [updated] = await ctx.db
         .update(contacts)
-        .set({ lastInteractedChannelId: channelId, updatedAt: new Date() })
+        .set({
+          lastInteractedChannelId: channelId,
+          // Setting it is an interaction now; clearing it forgets the last one.
+          lastInteractedAt: channelId ? now : null,
+          updatedAt: now,
+        })
         .where(and(eq(contacts.id, contact.id), eq(contacts.workspaceId, ctx.workspaceId)))
         .returning();
       if (!updated) throw new NotFoundError('Contact', contact.id);

@@ -13,6 +13,7 @@ import './snippet';
 import './file';
 import './contact';
 import './contact-identity';
+import './conversation';
 import './workflow';
 import './step';
 import './step-mutations';

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import { isMoreRecentInteraction } from '../../db/interactions';
 import { jsonParam, queryRows } from '../../db/rows';
 import { CHANNEL_CAPABILITIES } from '../../workflow/channel-capabilities';
 import type { ChannelType } from '../../workflow/channel-types';
@@ -211,7 +212,7 @@ export async function recordInboundMessages(
               updated_at = now()
           from contact_latest l
           where c.id = l.contact_id
-            and (c.last_interacted_at is null or c.last_interacted_at <= l.received_at)
+            and ${isMoreRecentInteraction(sql`c.last_interacted_at`, sql`l.received_at`)}
           returning c.id
         )
         select (select count(*) from inserted)::int as recorded,

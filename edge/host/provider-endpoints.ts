@@ -9,6 +9,24 @@ import type { ProviderEndpoints } from '../channels/types';
  */
 export const PROVIDER_ENDPOINT_VARIABLE = /^[A-Z][A-Z0-9_]*_API_(URL|VERSION)$/;
 
+/**
+ * What `npm start` hands the Worker from its own environment: the provider endpoint variables
+ * and `PUBLIC_URL` (the origin of callback URLs, e.g. a tunnel's address), so that a local run
+ * can be pointed at stand-ins and reached by providers.
+ */
+export function passThroughVariables(
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] =>
+        typeof entry[1] === 'string' &&
+        entry[1] !== '' &&
+        (entry[0] === 'PUBLIC_URL' || PROVIDER_ENDPOINT_VARIABLE.test(entry[0])),
+    ),
+  );
+}
+
 /** The provider endpoint settings in `env`, and what is wrong with them. */
 export function readProviderEndpoints(
   env: Readonly<Record<string, unknown>>,
