@@ -133,6 +133,11 @@ function phone(): { waId: string; e164: string } {
   return { waId, e164: `+${waId}` };
 }
 
+async function readDelivery(id: string) {
+  const [row] = await harness.db.select().from(deliveries).where(eq(deliveries.id, id));
+  return row;
+}
+
 function sendsTo(e164: string) {
   return graph.sends().filter((request) => request.json?.to === e164);
 }
@@ -423,10 +428,7 @@ describe('statuses after acceptance', () => {
     expect((await postWebhook(channel.callback.url, failed)).status).toBe(200);
     const run = await waitForRun(harness.db, runId, (r) => r.status !== 'active');
     expect(run).toMatchObject({ status: 'completed', currentStepId: stepIds.fallback });
-    const [recorded] = await harness.db
-      .select()
-      .from(deliveries)
-      .where(eq(deliveries.id, delivery.id));
+    const recorded = await readDelivery(delivery.id);
     expect(recorded).toMatchObject({
       status: 'failed',
       providerStatus: 'failed',
@@ -446,23 +448,14 @@ describe('statuses after acceptance', () => {
     expect(run.status).toBe('active');
     await postWebhook(channel.callback.url, messageStatus('read', message));
     await waitFor(async () => {
-      const [row] = await harness.db
-        .select()
-        .from(deliveries)
-        .where(eq(deliveries.id, delivery.id));
+      const row = await readDelivery(delivery.id);
       return row?.providerStatus === 'read' ? row : undefined;
     });
-    const [before] = await harness.db
-      .select()
-      .from(deliveries)
-      .where(eq(deliveries.id, delivery.id));
+    const before = await readDelivery(delivery.id);
     await postWebhook(channel.callback.url, messageStatus('delivered', message));
     await postWebhook(channel.callback.url, messageStatus('read', message));
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    const [after] = await harness.db
-      .select()
-      .from(deliveries)
-      .where(eq(deliveries.id, delivery.id));
+    const after = await readDelivery(delivery.id);
     expect(after).toEqual(before);
     expect(after).toMatchObject({ status: 'sent', providerStatus: 'read' });
     expect(after?.deliveredAt).toBeInstanceOf(Date);
@@ -482,10 +475,7 @@ describe('statuses after acceptance', () => {
       }),
     );
     const recorded = await waitFor(async () => {
-      const [row] = await harness.db
-        .select()
-        .from(deliveries)
-        .where(eq(deliveries.id, delivery.id));
+      const row = await readDelivery(delivery.id);
       return row?.status === 'failed' ? row : undefined;
     });
     expect(recorded).toMatchObject({

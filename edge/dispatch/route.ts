@@ -92,17 +92,8 @@ export function awaitDeliveryMove(
   deliveryId: string,
   timeoutMinutes: number,
 ): RunMove {
-  return {
-    runId: run.id,
-    fromVisit: run.stepVisit,
-    afterDeliveryId: deliveryId,
-    status: 'active',
-    stepId,
-    visit: run.stepVisit,
-    dueInSeconds: timeoutMinutes * MINUTE_SECONDS,
-    exitReason: null,
-    alreadyEnqueued: false,
-  };
+  // The queue message for the end of the wait is enqueued after the record.
+  return stayMove(run, stepId, deliveryId, timeoutMinutes * MINUTE_SECONDS, false);
 }
 
 /**
@@ -139,6 +130,20 @@ export function retryMove(
   deliveryId: string,
   delaySeconds: number,
 ): RunMove {
+  return stayMove(run, stepId, deliveryId, delaySeconds, true);
+}
+
+/**
+ * Keeps a run on its step, at the same visit, after a delivery (the move applies only if that
+ * delivery's outcome was recorded by the same statement), due in `dueInSeconds`.
+ */
+function stayMove(
+  run: RunState,
+  stepId: string,
+  deliveryId: string,
+  dueInSeconds: number,
+  alreadyEnqueued: boolean,
+): RunMove {
   return {
     runId: run.id,
     fromVisit: run.stepVisit,
@@ -146,8 +151,8 @@ export function retryMove(
     status: 'active',
     stepId,
     visit: run.stepVisit,
-    dueInSeconds: delaySeconds,
+    dueInSeconds,
     exitReason: null,
-    alreadyEnqueued: true,
+    alreadyEnqueued,
   };
 }
