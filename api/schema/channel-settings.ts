@@ -70,8 +70,7 @@ function settingsOutput(integration: ChannelIntegration) {
             // Built from data, so the field's TypeScript type cannot be inferred; the GraphQL
             // type, nullability and resolver are exactly those declared by the definition.
             type: graphqlType(field) as 'String',
-            nullable: true as false,
-            ...(field.required && !field.nullableOutput ? { nullable: false } : {}),
+            nullable: (!field.required || !!field.nullableOutput) as false,
             ...(field.description ? { description: field.description } : {}),
             resolve: (stored: Stored) => (stored[key] ?? null) as string,
           }),
