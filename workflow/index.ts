@@ -11,6 +11,7 @@ export * from './resolve';
 export * from './rich-text';
 export * from './routing';
 export * from './snippets';
+export * from './step-references';
 export * from './steps';
 export * from './system-time';
 export * from './text-length';

@@ -61,7 +61,7 @@ function missingRecipientDetail(channel: ResolvableChannel): string {
 }
 
 /**
- * Picks the channel and recipient for a send (DESIGN.md, "How a send resolves", step 1):
+ * Picks the channel and recipient for a send (a send's first step):
  * the specific channel, or the contact's last interacted channel. Fails with
  * `no_associated_channel` when the contact has no last interacted channel or no address on the
  * channel, and with `channel_not_connected` when the channel is disconnected, in error, or was
@@ -114,7 +114,7 @@ export function resolveChannel(
 }
 
 /**
- * Picks the content for a send (DESIGN.md step 2): the channel response for the resolved
+ * Picks the content for a send (a send's second step): the channel response for the resolved
  * channel when there is one, else the default message.
  */
 export function resolveContent(

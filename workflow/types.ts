@@ -140,7 +140,7 @@ export interface PublishReport {
   warnings: PublishIssue[];
 }
 
-/** Reason codes recorded on failed deliveries (see DESIGN.md, "Failures the step must recognise"). */
+/** Reason codes recorded on failed deliveries (the README lists what each means). */
 export const FAILURE_REASONS = [
   'no_associated_channel',
   'channel_not_connected',

@@ -2,9 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { channels, contacts, files, snippets } from '../../db/schema';
 import { integrationFor } from '../../edge/channels/registry';
-import { isUuid } from '../../workflow/ids';
-import { messageTexts } from '../../workflow/message-texts';
-import { findSnippetNames } from '../../workflow/snippets';
+import { stepReferences } from '../../workflow/step-references';
 import type { SendMessageConfig } from '../../workflow/types';
 import type { StepLookups } from '../../workflow/validate-step';
 
@@ -17,20 +15,13 @@ function references(configs: SendMessageConfig[]) {
   const fileIds = new Set<string>();
   const snippetNames = new Set<string>();
   for (const config of configs) {
-    if (config.channel.kind === 'specific') channelIds.add(config.channel.channelId);
-    const contents = [config.defaultMessage, ...config.channelResponses.map((r) => r.content)];
-    for (const response of config.channelResponses) channelIds.add(response.channelId);
-    for (const content of contents) if (content.type === 'media') fileIds.add(content.fileId);
-    for (const { text } of messageTexts(config)) {
-      for (const name of findSnippetNames(text)) snippetNames.add(name);
-    }
+    const refs = stepReferences(config);
+    if (refs.specificChannelId) channelIds.add(refs.specificChannelId);
+    for (const id of refs.responseChannelIds) channelIds.add(id);
+    for (const id of refs.fileIds) fileIds.add(id);
+    for (const name of refs.snippetNames) snippetNames.add(name);
   }
-  // Ids that are not UUIDs cannot name a row (and would make Postgres reject the query).
-  return {
-    channelIds: [...channelIds].filter(isUuid),
-    fileIds: [...fileIds].filter(isUuid),
-    snippetNames: [...snippetNames],
-  };
+  return { channelIds: [...channelIds], fileIds: [...fileIds], snippetNames: [...snippetNames] };
 }
 
 /**

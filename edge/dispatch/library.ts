@@ -3,8 +3,7 @@ import type { Database } from '../../db/client';
 import { queryRows } from '../../db/rows';
 import type { ChannelType } from '../../workflow/channel-types';
 import { isUuid } from '../../workflow/ids';
-import { messageTexts } from '../../workflow/message-texts';
-import { findSnippetNames } from '../../workflow/snippets';
+import { stepReferences } from '../../workflow/step-references';
 import type { SendMessageConfig } from '../../workflow/types';
 
 /** A channel with what sending on it needs (credentials still encrypted). */
@@ -61,7 +60,7 @@ export function emptyNeeds(): LibraryNeeds {
   };
 }
 
-/** The key of one email thread: one workflow, one contact, one channel (DESIGN.md). */
+/** The key of one email thread: one workflow, one contact, one channel. */
 export function threadKey(workflowId: string, contactId: string, channelId: string): string {
   return `${workflowId}:${contactId}:${channelId}`;
 }
@@ -82,17 +81,13 @@ export function addStepNeeds(
   },
 ): void {
   needs.workspaceIds.add(owner.workspaceId);
+  const refs = stepReferences(config);
   const channelId =
-    config.channel.kind === 'specific' ? config.channel.channelId : owner.lastInteractedChannelId;
+    config.channel.kind === 'specific' ? refs.specificChannelId : owner.lastInteractedChannelId;
   // Ids that are not UUIDs name nothing, and would make the batch's query fail its cast.
   if (isUuid(channelId)) needs.channelIds.add(channelId);
-  for (const { text } of messageTexts(config)) {
-    for (const name of findSnippetNames(text)) needs.snippetNames.add(name);
-  }
-  const contents = [config.defaultMessage, ...config.channelResponses.map((r) => r.content)];
-  for (const content of contents) {
-    if (content.type === 'media' && isUuid(content.fileId)) needs.fileIds.add(content.fileId);
-  }
+  for (const name of refs.snippetNames) needs.snippetNames.add(name);
+  for (const id of refs.fileIds) needs.fileIds.add(id);
   needs.threadOwners.set(`${owner.workflowId}:${owner.contactId}`, {
     workflowId: owner.workflowId,
     contactId: owner.contactId,

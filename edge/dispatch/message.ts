@@ -1,7 +1,7 @@
 import { isUuid } from '../../workflow/ids';
 
 /**
- * What travels on the dispatch queue: ids only (DESIGN.md, "Postgres is the source of truth").
+ * What travels on the dispatch queue: ids only: Postgres is the source of truth.
  * `visit` is the run's `stepVisit` when the message was sent, so that a message for a step the
  * run has already left is recognised as stale and dropped.
  */

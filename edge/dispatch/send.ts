@@ -45,7 +45,7 @@ export function credentialsLoader(cipher: CredentialCipher) {
 }
 
 /**
- * Hands one prepared send to its channel's adapter (DESIGN.md, "How a send resolves", step 4)
+ * Hands one prepared send to its channel's adapter (a send's last step)
  * with the delivery id as idempotency key. Adapters classify provider answers themselves; what
  * they throw is by contract something a retry can fix, so it becomes a retryable network
  * failure here. No database work happens in here: no transaction is open across the call.
