@@ -55,7 +55,8 @@ function confirmationWait(step: SendMessageStep, channel: DispatchChannel): numb
 /**
  * One attempt at one claimed delivery: prepare it (resolve, render), hand it to the channel's
  * adapter, and turn the outcome into the delivery's new state, the run's move and what to do
- * with the queue message: sent → next step; transient failure with attempts left → wait for a
+ * with the queue message: sent → next step (or, with confirm delivery, wait there for the
+ * provider's status); transient failure with attempts left → wait for a
  * retry (the provider's Retry-After, else exponential backoff); anything else → failed and
  * routed (failure branch or exit). Nothing here touches the database.
  */

@@ -10,6 +10,19 @@ export interface DispatchMessage {
   visit: number;
 }
 
+/**
+ * The queue body as sent: the message with its format version. Bodies without `v` (sent before
+ * it existed) are version 1; another version is not ours to read and is dropped.
+ */
+export interface DispatchQueueBody extends DispatchMessage {
+  v: 1;
+}
+
+/** The body that carries `message` on the queue. */
+export function dispatchQueueBody({ runId, visit }: DispatchMessage): DispatchQueueBody {
+  return { v: 1, runId, visit };
+}
+
 /** A message to enqueue, optionally delayed (waits, chained waits). */
 export interface DispatchRequest extends DispatchMessage {
   delaySeconds?: number;
@@ -18,7 +31,8 @@ export interface DispatchRequest extends DispatchMessage {
 /** The message in `body`, or null when it is not one (malformed messages are dropped). */
 export function parseDispatchMessage(body: unknown): DispatchMessage | null {
   if (typeof body !== 'object' || body === null) return null;
-  const { runId, visit } = body as Record<string, unknown>;
+  const { v, runId, visit } = body as Record<string, unknown>;
+  if (v !== undefined && v !== 1) return null;
   if (!isUuid(runId)) return null;
   if (typeof visit !== 'number' || !Number.isInteger(visit) || visit < 0) return null;
   return { runId, visit };
