@@ -58,6 +58,7 @@ function integrationOf(channel: Pick<ChannelRow, 'type' | 'provider'>) {
 export const ChannelRef = builder.drizzleObject('channels', {
   name: 'Channel',
   // The ciphertext column is deliberately not selected, so no resolver can ever return it.
+  // Templates (up to a thousand) and the callback token are loaded only by their own fields.
   select: {
     columns: {
       id: true,
@@ -65,13 +66,8 @@ export const ChannelRef = builder.drizzleObject('channels', {
       provider: true,
       name: true,
       status: true,
-      statusDetail: true,
-      verifiedAt: true,
       settings: true,
       credentialsHint: true,
-      callbackToken: true,
-      templates: true,
-      templatesSyncedAt: true,
       createdAt: true,
       updatedAt: true,
     },
@@ -110,6 +106,7 @@ export const ChannelRef = builder.drizzleObject('channels', {
       nullable: true,
       description:
         "Where to point the provider's webhooks, and the verify token its handshake presents; null when the provider sends none.",
+      select: { columns: { callbackToken: true } },
       resolve: (channel, _args, ctx) => callbackOf(ctx, integrationOf(channel), channel),
     }),
     templates: t.field({
@@ -117,6 +114,7 @@ export const ChannelRef = builder.drizzleObject('channels', {
       nullable: true,
       description:
         "The provider account's message templates as last listed (WhatsApp); null when never listed or not applicable.",
+      select: { columns: { templates: true } },
       resolve: (channel) => channel.templates ?? null,
     }),
     templatesSyncedAt: t.expose('templatesSyncedAt', { type: 'DateTime', nullable: true }),
