@@ -9,6 +9,7 @@ import './error';
 import './workspace';
 import './api-key';
 import './channel';
+import './channel-mutations';
 import './snippet';
 import './file';
 import './contact';

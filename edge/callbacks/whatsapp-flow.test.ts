@@ -1,16 +1,14 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactIdentities, contacts, deliveries, inboundMessages } from '../../db/schema';
+import { type GraphTemplate, type MetaGraph, startMetaGraph } from '../../test/fakes/meta-graph';
 import {
-  type GraphTemplate,
   inboundText,
-  type MetaGraph,
   messageStatus,
   postMetaWebhook,
-  startMetaGraph,
   type WebhookSigning,
   whatsappWebhook,
-} from '../../test/fakes/meta-graph';
+} from '../../test/fakes/meta-webhooks';
 import type { SendMessageConfig } from '../../workflow/types';
 import { TEST_GRAPH_VERSION, WHATSAPP_TEST_IDS } from '../channels/whatsapp-meta/test-fixtures';
 import {

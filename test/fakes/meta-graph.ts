@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -17,9 +17,7 @@ import type { AddressInfo } from 'node:net';
  *   error_subcode, error_data: { messaging_product, details }, fbtrace_id } }`; an unknown or
  *   missing token is 401 with code 190, an unknown object 400 with code 100, subcode 33.
  *
- * It also plays Meta's side of webhooks: payloads shaped as the "messages webhook reference"
- * and signed with `X-Hub-Signature-256` (HMAC-SHA256 of the raw body with the app secret,
- * computed here with node:crypto) — validly, forged, or not at all.
+ * Meta's side of webhooks (signed payloads) is in meta-webhooks.ts.
  */
 
 export interface GraphRequest {
@@ -252,104 +250,5 @@ export async function startMetaGraph(options: MetaGraphOptions): Promise<MetaGra
         server.closeAllConnections();
         server.close(() => resolve());
       }),
-  };
-}
-
-/** `X-Hub-Signature-256` as Meta computes it: `sha256=` + hex HMAC-SHA256(app secret, body). */
-export function metaSignature(appSecret: string, body: string): string {
-  return `sha256=${createHmac('sha256', appSecret).update(body).digest('hex')}`;
-}
-
-/** How a webhook is signed: correctly, with the wrong secret, or not at all. */
-export type WebhookSigning = 'valid' | 'forged' | 'missing';
-
-/** POSTs a webhook payload to our callback URL the way Meta does. */
-export async function postMetaWebhook(
-  url: string,
-  payload: unknown,
-  appSecret: string,
-  signing: WebhookSigning = 'valid',
-  send: (url: string, init: RequestInit) => Promise<Response> = fetch,
-): Promise<Response> {
-  const body = JSON.stringify(payload);
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (signing === 'valid') headers['x-hub-signature-256'] = metaSignature(appSecret, body);
-  if (signing === 'forged')
-    headers['x-hub-signature-256'] = metaSignature(`${appSecret}-not`, body);
-  return send(url, { method: 'POST', headers, body });
-}
-
-/** Unix seconds as webhooks write timestamps. */
-function seconds(at: Date): string {
-  return String(Math.floor(at.getTime() / 1000));
-}
-
-/** One `changes[].value` wrapped in a `whatsapp_business_account` webhook. */
-export function whatsappWebhook(
-  ids: { businessAccountId: string; phoneNumberId: string },
-  value: Record<string, unknown>,
-): Record<string, unknown> {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: ids.businessAccountId,
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550100000', phone_number_id: ids.phoneNumberId },
-              ...value,
-            },
-          },
-        ],
-      },
-    ],
-  };
-}
-
-/** A text message from a WhatsApp user (`messages[]` with `contacts[]`). */
-export function inboundText(
-  from: { waId: string; name: string },
-  id: string,
-  text: string,
-  at = new Date(),
-) {
-  return {
-    contacts: [{ profile: { name: from.name }, wa_id: from.waId }],
-    messages: [{ from: from.waId, id, timestamp: seconds(at), type: 'text', text: { body: text } }],
-  };
-}
-
-/** A status of a message we sent (`statuses[]`), optionally failed with a WhatsApp error. */
-export function messageStatus(
-  status: 'sent' | 'delivered' | 'read' | 'failed',
-  message: { id: string; recipient: string; deliveryId?: string },
-  at = new Date(),
-  error?: { code: number; title: string; details: string },
-) {
-  return {
-    statuses: [
-      {
-        id: message.id,
-        status,
-        timestamp: seconds(at),
-        recipient_id: message.recipient.replace(/^\+/, ''),
-        ...(message.deliveryId ? { biz_opaque_callback_data: message.deliveryId } : {}),
-        ...(error
-          ? {
-              errors: [
-                {
-                  code: error.code,
-                  title: error.title,
-                  message: error.title,
-                  error_data: { details: error.details },
-                },
-              ],
-            }
-          : {}),
-      },
-    ],
   };
 }

@@ -4,7 +4,7 @@ import {
   messageStatus,
   metaSignature,
   whatsappWebhook,
-} from '../../../test/fakes/meta-graph';
+} from '../../../test/fakes/meta-webhooks';
 import type { CallbackChannel } from '../callbacks';
 import { whatsappMetaCallbacks } from './callbacks';
 import { WHATSAPP_TEST_IDS, whatsappChannel } from './test-fixtures';
