@@ -1,6 +1,7 @@
 import type { Database } from '../db/client';
 import type { CredentialCipher } from '../db/credentials';
-import type { DispatchSender } from '../edge/dispatch/enqueue';
+import type { ProviderEndpoints } from '../edge/channels/types';
+import type { DispatchSender } from '../edge/pipeline';
 
 /** What an API key may do: `admin` reads and writes; `read` (partners) only reads. */
 export type Scope = 'admin' | 'read';
@@ -19,4 +20,8 @@ export interface ApiContext {
   allowPrivateUrls: boolean;
   /** The dispatch queue; absent where nothing consumes it (the sweep enqueues later). */
   dispatch?: DispatchSender;
+  /** Provider API base URLs from the env (`GRAPH_API_URL`…); absent ones are the real hosts. */
+  providerEndpoints: ProviderEndpoints;
+  /** Where providers reach this deployment: the origin of callback URLs. */
+  publicOrigin: string;
 }

@@ -8,7 +8,8 @@ import {
 } from 'graphql-yoga';
 import type { Database } from '../db/client';
 import { CredentialCipher } from '../db/credentials';
-import type { DispatchSender } from '../edge/dispatch/enqueue';
+import type { ProviderEndpoints } from '../edge/channels/types';
+import type { DispatchSender } from '../edge/pipeline';
 import type { Principal } from './auth';
 import { builder } from './builder';
 import type { ApiContext } from './context';
@@ -29,6 +30,10 @@ export interface ApiDeps {
   allowPrivateUrls?: boolean;
   /** Where started runs are enqueued (the Worker's queue binding); see edge/dispatch. */
   dispatch?: DispatchSender;
+  /** Provider API base URLs (`GRAPH_API_URL`…) for connection checks; default: real hosts. */
+  providerEndpoints?: ProviderEndpoints;
+  /** The public origin of callback URLs; default: the origin the request came to. */
+  publicUrl?: string;
 }
 
 export type ApiServer = YogaServerInstance<Record<string, unknown>, ApiContext>;
@@ -99,6 +104,8 @@ export function createApi(deps: ApiDeps): ApiServer {
         credentials,
         dispatch: deps.dispatch,
         allowPrivateUrls: deps.allowPrivateUrls ?? false,
+        providerEndpoints: deps.providerEndpoints ?? {},
+        publicOrigin: deps.publicUrl ?? new URL(request.url).origin,
         ...principal,
       };
     },

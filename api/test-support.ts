@@ -50,6 +50,9 @@ export interface TestApi {
 
 export type TestChannelType = keyof typeof TEST_CHANNEL_INPUTS;
 
+/** A provider base URL nothing listens on (port 1 refuses connections at once). */
+export const UNREACHABLE_PROVIDER = 'http://127.0.0.1:1';
+
 /** A valid CreateChannelInput per channel type, for tests that just need a channel. */
 export const TEST_CHANNEL_INPUTS = {
   EMAIL: {
@@ -65,8 +68,12 @@ export const TEST_CHANNEL_INPUTS = {
     credentials: { email: { username: 'support', password: 'test-smtp-password' } },
   },
   WHATSAPP: {
-    settings: { whatsapp: { phoneNumberId: '106540352242922' } },
-    credentials: { whatsapp: { accessToken: 'EAAtest-whatsapp-access-token' } },
+    settings: {
+      whatsapp: { phoneNumberId: '106540352242922', businessAccountId: '102290129340398' },
+    },
+    credentials: {
+      whatsapp: { accessToken: 'EAAtest-whatsapp-access-token', appSecret: 'test-app-secret' },
+    },
   },
   MESSENGER: {
     settings: { messenger: { pageId: '1234567890' } },
@@ -99,7 +106,14 @@ export function useTestApi(options: Partial<Omit<ApiDeps, 'db' | 'credentialsKey
   const postgres = createNodePostgres(inject('databaseUrl'), { max: 4 });
   afterAll(() => postgres.close());
   const credentialsKey = generateCredentialsKey();
-  const yoga = createApi({ db: postgres.db, credentialsKey, ...options });
+  const yoga = createApi({
+    db: postgres.db,
+    credentialsKey,
+    // No test reaches real providers: checks made on save fail fast against a closed port
+    // unless a test points them at its stand-in.
+    providerEndpoints: { GRAPH_API_URL: UNREACHABLE_PROVIDER },
+    ...options,
+  });
   let workspaceCount = 0;
 
   const gql: TestApi['gql'] = async (key, query, variables) => {

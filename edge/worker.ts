@@ -3,9 +3,9 @@ import type {
   ExportedHandlerFetchHandler,
   Response as WorkerResponse,
 } from '@cloudflare/workers-types/latest';
-import { createApp } from './app';
-import { queue, scheduled } from './dispatch/handlers';
-import type { Env } from './env';
+import { createApp } from './host/app';
+import type { Env } from './host/env';
+import { queue, scheduled } from './host/handlers';
 
 const app = createApp();
 
@@ -19,7 +19,7 @@ const fetch: ExportedHandlerFetchHandler<Env> = (request, env, ctx) =>
 /**
  * The Worker entry (wrangler.toml `main`). One object holding every handler the platform calls:
  * `fetch` for HTTP, `queue` for the dispatch queue and its dead letter queue, and `scheduled`
- * for the cron sweep (edge/dispatch/handlers.ts).
+ * for the cron sweep (edge/host/handlers.ts).
  */
 export default {
   fetch,

@@ -7,6 +7,7 @@ import { createWorkspaceWithKey } from '../api/bootstrap';
 import { generateCredentialsKey } from '../db/credentials';
 import { createNodePostgres } from '../db/drivers/node-postgres';
 import { migrateDatabase } from '../db/migrate';
+import { passThroughVariables } from '../edge/host/provider-endpoints';
 import { DataDirLockedError, lockDataDir } from './data-dir-lock';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { type RunningWorker, startDbProxy, startWorker } from './local-worker';
@@ -159,6 +160,8 @@ async function main(): Promise<void> {
     CREDENTIALS_KEY: credentialsKey,
     ENVIRONMENT: 'development',
     ALLOW_PRIVATE_URLS: 'true',
+    // Provider endpoints (GRAPH_API_URL…) and PUBLIC_URL pass through, to point at stand-ins.
+    ...passThroughVariables(process.env),
   };
   if (needsWsProxy(databaseUrl)) {
     const proxy = await startDbProxy(databaseUrl);

@@ -10,12 +10,16 @@ describe('the local Worker bundle', () => {
     expect(WORKER_ALIASES).toEqual(settings.alias);
   });
 
-  it('sees the dispatch queue, its dead letter queue and the sweep cron in wrangler.toml', async () => {
+  it('sees the dispatch and callbacks queues, their dead letter queues and the sweep cron in wrangler.toml', async () => {
     const settings = await readWranglerSettings();
-    expect(settings.queueProducers).toEqual({ DISPATCH_QUEUE: { queueName: 'sendflow-dispatch' } });
+    expect(settings.queueProducers).toEqual({
+      DISPATCH_QUEUE: { queueName: 'sendflow-dispatch' },
+      CALLBACK_QUEUE: { queueName: 'sendflow-callbacks' },
+    });
     expect(settings.queueConsumers).toMatchObject({
       'sendflow-dispatch': { maxBatchSize: 100, deadLetterQueue: 'sendflow-dispatch-dlq' },
       'sendflow-dispatch-dlq': {},
+      'sendflow-callbacks': { maxBatchSize: 100, deadLetterQueue: 'sendflow-callbacks-dlq' },
     });
     expect(settings.crons).toEqual(['* * * * *']);
   });

@@ -28,18 +28,27 @@ describe('canSend', () => {
 });
 
 describe('CHANNEL_CAPABILITIES', () => {
-  it('gives WhatsApp and Messenger a 24-hour messaging window and no other channel one', () => {
+  it('gives WhatsApp, Messenger and Instagram a 24-hour messaging window and no other channel one', () => {
     const windows = Object.fromEntries(
-      CHANNEL_TYPES.map((type) => [type, CHANNEL_CAPABILITIES[type].messagingWindowHours]),
+      CHANNEL_TYPES.map((type) => [type, CHANNEL_CAPABILITIES[type].window?.hours ?? null]),
     );
     expect(windows).toEqual({
       email: null,
       whatsapp: 24,
       messenger: 24,
+      instagram: 24,
       telegram: null,
       sms: null,
+      line: null,
+      viber: null,
       custom: null,
     });
+  });
+
+  it('lets templates and tagged messages out of the window, and nothing else', () => {
+    expect(CHANNEL_CAPABILITIES.whatsapp.window?.exemptTypes).toEqual(['whatsapp_template']);
+    expect(CHANNEL_CAPABILITIES.messenger.window?.exemptTypes).toEqual(['messenger_tagged']);
+    expect(CHANNEL_CAPABILITIES.instagram.window?.exemptTypes).toEqual([]);
   });
 
   it('addresses contacts by e-mail, phone or channel identity', () => {
@@ -50,8 +59,11 @@ describe('CHANNEL_CAPABILITIES', () => {
       email: 'email',
       whatsapp: 'phone',
       messenger: 'identity',
+      instagram: 'identity',
       telegram: 'identity',
       sms: 'phone',
+      line: 'identity',
+      viber: 'identity',
       custom: 'identity',
     });
   });

@@ -7,7 +7,11 @@ export const MAX_CUSTOM_FIELD_KEY_LENGTH = 64;
 
 // E.164: a country code starting 1–9, at most 15 digits in all.
 const E164 = /^\+[1-9]\d{1,14}$/;
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
+// A deliberately plain addr-spec (RFC 5321 §4.1.2 dot-string @ domain): atext and dots on the
+// left, letters, digits and hyphens in dot-separated labels on the right. No spaces, brackets,
+// quotes or line breaks, so an address can go into an SMTP command and a header as it is.
+const EMAIL =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 const COUNTRY_CODE = /^[A-Za-z]{2}$/;
 // BCP 47 shape: language, optional script, optional region, variants, extensions, private use.
 const LANGUAGE_TAG =
@@ -20,16 +24,12 @@ export function isE164(phone: string): boolean {
 }
 
 /**
- * A practical e-mail address check (not full RFC 5322): one `@`, no whitespace (so no CR/LF
- * can reach a header), a dot inside the domain, at most 254 characters.
+ * The one e-mail address check, for contacts, identities, from-addresses and SMTP recipients:
+ * a plain addr-spec (no quoted local parts, no address literals) whose domain has at least two
+ * labels, at most 254 characters. Nothing it accepts can break an SMTP command or a header.
  */
 export function isEmailAddress(value: string): boolean {
-  if (typeof value !== 'string' || value.length > MAX_EMAIL_LENGTH || !EMAIL.test(value)) {
-    return false;
-  }
-  const domain = value.slice(value.indexOf('@') + 1);
-  const labels = domain.split('.');
-  return labels.length >= 2 && labels.every((label) => label.length > 0);
+  return typeof value === 'string' && value.length <= MAX_EMAIL_LENGTH && EMAIL.test(value);
 }
 
 /** True for an ISO 3166-1 alpha-2 shaped code (two letters, any case, e.g. `FR`). */

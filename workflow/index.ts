@@ -1,5 +1,7 @@
 /** The pure workflow logic shared by api/ (validation, previews) and edge/ (sending). */
+export * from './channel-addresses';
 export * from './channel-capabilities';
+export * from './channel-templates';
 export * from './channel-types';
 export * from './contact-fields';
 export * from './graph';
@@ -9,6 +11,7 @@ export * from './resolve';
 export * from './rich-text';
 export * from './routing';
 export * from './snippets';
+export * from './step-references';
 export * from './steps';
 export * from './system-time';
 export * from './text-length';

@@ -42,14 +42,14 @@ function recipientFor(
   identity: IdentityRef | undefined,
 ): string | undefined {
   if (identity && present(identity.address)) return identity.address;
-  switch (CHANNEL_CAPABILITIES[channel.type].recipient) {
+  const capability = CHANNEL_CAPABILITIES[channel.type];
+  switch (capability.recipient) {
     case 'email':
       return present(contact.email) ? contact.email : undefined;
     case 'phone':
       return present(contact.phone) ? contact.phone : undefined;
     case 'identity':
-      // A custom channel addresses contacts by our own contact id unless told otherwise.
-      return channel.type === 'custom' ? contact.id : undefined;
+      return capability.fallsBackToContactId ? contact.id : undefined;
   }
 }
 
@@ -61,7 +61,7 @@ function missingRecipientDetail(channel: ResolvableChannel): string {
 }
 
 /**
- * Picks the channel and recipient for a send (DESIGN.md, "How a send resolves", step 1):
+ * Picks the channel and recipient for a send (a send's first step):
  * the specific channel, or the contact's last interacted channel. Fails with
  * `no_associated_channel` when the contact has no last interacted channel or no address on the
  * channel, and with `channel_not_connected` when the channel is disconnected, in error, or was
@@ -114,7 +114,7 @@ export function resolveChannel(
 }
 
 /**
- * Picks the content for a send (DESIGN.md step 2): the channel response for the resolved
+ * Picks the content for a send (a send's second step): the channel response for the resolved
  * channel when there is one, else the default message.
  */
 export function resolveContent(
@@ -129,14 +129,11 @@ export function resolveContent(
 
 const HOUR_MS = 60 * 60 * 1000;
 
-// Message types the providers accept outside the customer-service window.
-const WINDOW_EXEMPT = new Set<MessageContent['type']>(['whatsapp_template', 'messenger_tagged']);
-
 /**
- * Whether `content` may be sent now on a channel with a messaging window (WhatsApp, Messenger:
- * free-form messages only within 24 hours of the contact's last inbound message; templates
- * and tagged messages at any time). Checked before sending so that the provider is not called
- * for a send it must refuse.
+ * Whether `content` may be sent now on a channel with a messaging window (WhatsApp, Messenger,
+ * Instagram: free-form messages only within 24 hours of the contact's last inbound message;
+ * templates and tagged messages at any time). Checked before sending so that the provider is
+ * not called for a send it must refuse.
  */
 export function checkMessagingWindow(
   channelType: ChannelType,
@@ -144,20 +141,22 @@ export function checkMessagingWindow(
   lastInboundAt: Date | null,
   now: Date,
 ): { open: true } | { open: false; detail: string } {
-  const hours = CHANNEL_CAPABILITIES[channelType].messagingWindowHours;
-  if (hours === null || WINDOW_EXEMPT.has(content.type)) return { open: true };
-  const label = CHANNEL_LABELS[channelType];
-  const exempt = channelType === 'whatsapp' ? 'a template' : 'a tagged message';
+  const { window, label } = CHANNEL_CAPABILITIES[channelType];
+  if (window === null || window.exemptTypes.includes(content.type)) return { open: true };
+  const { hours, exemptLabel } = window;
+  const outside = exemptLabel
+    ? `only ${exemptLabel} can be sent`
+    : 'nothing can be sent until they write in again';
   if (!lastInboundAt) {
     return {
       open: false,
-      detail: `contact has never written in on ${label}; outside the ${hours}-hour window only ${exempt} can be sent`,
+      detail: `contact has never written in on ${label}; outside the ${hours}-hour window ${outside}`,
     };
   }
   const elapsed = now.getTime() - lastInboundAt.getTime();
   if (elapsed < hours * HOUR_MS) return { open: true };
   return {
     open: false,
-    detail: `contact last wrote in on ${label} at ${lastInboundAt.toISOString()}, more than ${hours} hours ago; only ${exempt} can be sent`,
+    detail: `contact last wrote in on ${label} at ${lastInboundAt.toISOString()}, more than ${hours} hours ago; ${outside}`,
   };
 }

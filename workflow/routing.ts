@@ -13,7 +13,7 @@ export type Route =
   | { kind: 'exit'; reason: string };
 
 /**
- * Routes a run after a step (DESIGN.md, "Add Message Failure Branch"): success goes to the
+ * Routes a run after a step ("Add Message Failure Branch"): success goes to the
  * next step, or completes the run at the end; a failure goes to the failure branch when the
  * step's toggle is on and has a target, and otherwise makes the contact exit with the reason.
  */

@@ -81,6 +81,17 @@ export interface EmailContent {
   body?: RichTextBlock[] | null;
 }
 
+/**
+ * "Confirm delivery": route on the provider's delivered/failed status instead of its acceptance,
+ * waiting at most `timeoutMinutes`; no status in time counts as sent.
+ */
+export interface ConfirmDelivery {
+  timeoutMinutes: number;
+}
+
+/** Longest confirm-delivery wait: one queue delay (12 hours), so one message ends the wait. */
+export const MAX_CONFIRM_DELIVERY_MINUTES = 12 * 60;
+
 export interface SendMessageConfig {
   channel: ChannelSelector;
   defaultMessage: DefaultMessage;
@@ -88,6 +99,8 @@ export interface SendMessageConfig {
   email?: EmailContent | null;
   /** "Add Message Failure Branch": on → failures go to the step's failure branch; off → exit. */
   failureBranchEnabled: boolean;
+  /** Off (absent or null) by default: the step routes as soon as the provider accepts. */
+  confirmDelivery?: ConfirmDelivery | null;
 }
 
 export interface WaitConfig {
@@ -127,12 +140,14 @@ export interface PublishReport {
   warnings: PublishIssue[];
 }
 
-/** Reason codes recorded on failed deliveries (see DESIGN.md, "Failures the step must recognise"). */
+/** Reason codes recorded on failed deliveries (the README lists what each means). */
 export const FAILURE_REASONS = [
   'no_associated_channel',
   'channel_not_connected',
   'credentials_rejected',
   'messaging_window_closed',
+  'recipient_unavailable',
+  'template_invalid',
   'rate_limited',
   'network',
   'rejected_by_provider',

@@ -1,5 +1,6 @@
+import { type ChannelTemplate, templateIssues } from './channel-templates';
 import type { ChannelType } from './channel-types';
-import type { SendMessageConfig, WaitConfig } from './types';
+import { MAX_CONFIRM_DELIVERY_MINUTES, type SendMessageConfig, type WaitConfig } from './types';
 import { validateContentFields, validateMessageType } from './validate-content';
 import { validateMessageTexts } from './validate-texts';
 import { type ValidationIssue, validationIssue } from './validation-issue';
@@ -10,7 +11,15 @@ export { MAX_EMAIL_SUBJECT_LENGTH } from './validate-texts';
 export interface StepLookups {
   channels: ReadonlyMap<
     string,
-    { type: ChannelType; status: 'connected' | 'disconnected' | 'error' }
+    {
+      type: ChannelType;
+      status: 'connected' | 'disconnected' | 'error';
+      /**
+       * The provider account's templates, for channels whose provider lists them (null: they
+       * could not be loaded); absent for providers without a template catalog.
+       */
+      templates?: readonly ChannelTemplate[] | null;
+    }
   >;
   fileIds: ReadonlySet<string>;
   snippets: ReadonlyMap<string, string>;
@@ -87,20 +96,44 @@ function channelResponseIssues(config: SendMessageConfig, lookups: StepLookups):
     }
     seen.add(channelId);
     issues.push(...channelIssues(channelId, `${path}.channelId`, lookups));
-    const channelType = lookups.channels.get(channelId)?.type;
-    const typeIssues = validateMessageType(content?.type, channelType, `${path}.content.type`);
+    const channel = lookups.channels.get(channelId);
+    const typeIssues = validateMessageType(content?.type, channel?.type, `${path}.content.type`);
     issues.push(...typeIssues);
-    if (typeIssues.length === 0) {
-      issues.push(...validateContentFields(content, `${path}.content`, lookups.fileIds));
+    if (typeIssues.length > 0) return;
+    const fieldIssues = validateContentFields(content, `${path}.content`, lookups.fileIds);
+    issues.push(...fieldIssues);
+    if (
+      fieldIssues.length === 0 &&
+      content.type === 'whatsapp_template' &&
+      channel?.templates !== undefined
+    ) {
+      issues.push(...templateIssues(content, channel.templates, `${path}.content`));
     }
   });
   return issues;
 }
 
+/** A confirm-delivery wait is a whole number of minutes within one queue delay. */
+function confirmDeliveryIssues(config: SendMessageConfig): ValidationIssue[] {
+  const minutes = config.confirmDelivery?.timeoutMinutes;
+  if (config.confirmDelivery == null) return [];
+  if (Number.isInteger(minutes) && minutes! >= 1 && minutes! <= MAX_CONFIRM_DELIVERY_MINUTES) {
+    return [];
+  }
+  return [
+    validationIssue(
+      'INVALID_VALUE',
+      'confirmDelivery.timeoutMinutes',
+      `Wait a whole number of minutes from 1 to ${MAX_CONFIRM_DELIVERY_MINUTES} for the delivery status`,
+    ),
+  ];
+}
+
 /**
  * Everything wrong with a Send a Message config, given the workspace's channels, files and
- * snippets: the channel, the default message, each channel response, and every text (see
- * `validateMessageTexts`). An empty list means the config can be saved.
+ * snippets: the channel, the default message, each channel response (templates against the
+ * channel's own), the confirm-delivery wait, and every text (see `validateMessageTexts`). An
+ * empty list means the config can be saved.
  */
 export function validateSendMessageConfig(
   config: SendMessageConfig,
@@ -110,6 +143,7 @@ export function validateSendMessageConfig(
     ...channelSelectorIssues(config, lookups),
     ...defaultMessageIssues(config, lookups),
     ...channelResponseIssues(config, lookups),
+    ...confirmDeliveryIssues(config),
     ...validateMessageTexts(config, lookups.snippets),
   ];
 }

@@ -1,8 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { workspaces } from '../../db/schema';
-import { addStepNeeds, emptyNeeds, loadLibrary } from '../../edge/dispatch/library';
-import { prepareSend } from '../../edge/dispatch/prepare';
-import type { RenderedMessage } from '../../edge/render/types';
+import { previewSend, type RenderedMessage } from '../../edge/pipeline';
 import { isUuid } from '../../workflow/ids';
 import { isSendMessageStep } from '../../workflow/steps';
 import type { FailureReason, GraphStep, MessageContent } from '../../workflow/types';
@@ -63,28 +61,17 @@ export async function previewStep(ctx: ApiContext, input: PreviewStepInput): Pro
   issues.throwIfAny();
   const { config } = sendStep!;
 
-  const needs = emptyNeeds();
-  addStepNeeds(needs, config, {
-    workspaceId: ctx.workspaceId,
-    workflowId: step.workflowId,
-    contactId: contact.id,
-    lastInteractedChannelId: contact.lastInteractedChannelId,
-  });
-  const [library, [workspace]] = await Promise.all([
-    loadLibrary(ctx.db, needs),
-    ctx.db
-      .select({ timezone: workspaces.timezone })
-      .from(workspaces)
-      .where(eq(workspaces.id, ctx.workspaceId)),
-  ]);
+  const [workspace] = await ctx.db
+    .select({ timezone: workspaces.timezone })
+    .from(workspaces)
+    .where(eq(workspaces.id, ctx.workspaceId));
   const { identities, ...fields } = contact;
-  const prepared = await prepareSend({
+  const prepared = await previewSend(ctx.db, {
     config,
     workspaceId: ctx.workspaceId,
     workflowId: step.workflowId,
     contact: fields,
     identities,
-    library,
     ctx: { contact: fields, trigger, now: new Date(), timezone: workspace?.timezone ?? 'UTC' },
     deliveryId: PREVIEW_DELIVERY_ID,
   });

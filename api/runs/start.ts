@@ -1,9 +1,8 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { queryRows } from '../../db/rows';
 import { contacts } from '../../db/schema';
-import { enqueueRuns } from '../../edge/dispatch/enqueue';
-import { entryDelaySeconds } from '../../edge/dispatch/route';
-import { queryRows } from '../../edge/dispatch/rows';
 import { log } from '../../edge/log';
+import { enqueueRuns, entryDelaySeconds } from '../../edge/pipeline';
 import { isUuid } from '../../workflow/ids';
 import { findStep } from '../../workflow/routing';
 import type { ApiContext } from '../context';

@@ -1,167 +1,165 @@
-import type { ChannelType } from '../../workflow/channel-types';
+import type { Field, FieldEnum } from '../../edge/channels/definition';
+import type { ChannelIntegration } from '../../edge/channels/integration';
+import { CHANNEL_INTEGRATIONS } from '../../edge/channels/registry';
 import { builder } from '../builder';
-import type { ChannelSettingsByType } from '../channel-config';
 import type { IssueList } from '../validation';
 
 /**
- * GraphQL shapes of each channel type's settings (readable) and credentials (write-only).
- * Inputs have one member per channel type; the member matching the channel's type applies.
+ * GraphQL shapes of each integration's settings (readable) and credentials (write-only), built
+ * from the field declarations in its definition (edge/channels/<integration>/definition.ts), so
+ * a new integration appears here without touching the API. Inputs have one member per
+ * integration; the member of the channel's integration applies.
  */
 
-export const SmtpSecurityEnum = builder.enumType('SmtpSecurity', {
-  description:
-    'NONE: plain SMTP; STARTTLS: upgrade after connecting (587); TLS: implicit TLS (465).',
-  values: {
-    NONE: { value: 'none' },
-    STARTTLS: { value: 'starttls' },
-    TLS: { value: 'tls' },
-  } as const,
-});
+type FieldsBuilder = Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0];
 
-type Tagged<T extends ChannelType> = ChannelSettingsByType[T] & { channelType: T };
-/** Settings as stored, tagged with the channel type so that the union can tell them apart. */
-export type TaggedSettings = { [T in Exclude<ChannelType, 'telegram'>]: Tagged<T> }[Exclude<
-  ChannelType,
-  'telegram'
->];
+/** Settings as stored, tagged with the integration that reads them. */
+export type TaggedSettings = Record<string, unknown> & { integration: ChannelIntegration };
+type Stored = TaggedSettings;
 
-const EmailSettings = builder.objectRef<Tagged<'email'>>('EmailChannelSettings').implement({
-  fields: (t) => ({
-    host: t.exposeString('host'),
-    port: t.exposeInt('port'),
-    security: t.field({ type: SmtpSecurityEnum, resolve: (s) => s.security }),
-    fromAddress: t.exposeString('fromAddress'),
-    fromName: t.exposeString('fromName', { nullable: true }),
+const enums = new Map<string, ReturnType<typeof builder.enumType>>();
+
+/** The GraphQL enum of a field's values, created once per name (SmtpSecurity…). */
+function enumFor(values: FieldEnum) {
+  let created = enums.get(values.name);
+  if (!created) {
+    created = builder.enumType(values.name, {
+      description: values.description,
+      values: Object.fromEntries(
+        Object.entries(values.values).map(([value, description]) => [
+          value.toUpperCase(),
+          { value, description },
+        ]),
+      ),
+    });
+    enums.set(values.name, created);
+  }
+  return created;
+}
+
+function graphqlType(field: Field) {
+  if (field.type === 'string') return 'String' as const;
+  if (field.type === 'int') return 'Int' as const;
+  return enumFor(field.type);
+}
+
+function inputFields(fields: Readonly<Record<string, Field>>) {
+  return (t: FieldsBuilder) =>
+    Object.fromEntries(
+      Object.entries(fields).map(([key, field]) => [
+        key,
+        t.field({
+          type: graphqlType(field) as 'String',
+          required: field.required,
+          ...(field.description ? { description: field.description } : {}),
+        }),
+      ]),
+    );
+}
+
+/** The output object of an integration's settings; null when it has none (Telegram). */
+function settingsOutput(integration: ChannelIntegration) {
+  const { settings, api } = integration.definition;
+  if (Object.keys(settings).length === 0) return null;
+  return builder.objectRef<Stored>(api.settingsType).implement({
+    fields: (t) =>
+      Object.fromEntries(
+        Object.entries(settings).map(([key, field]) => [
+          key,
+          t.field({
+            // Built from data, so the field's TypeScript type cannot be inferred; the GraphQL
+            // type, nullability and resolver are exactly those declared by the definition.
+            type: graphqlType(field) as 'String',
+            nullable: (!field.required || !!field.nullableOutput) as false,
+            ...(field.description ? { description: field.description } : {}),
+            resolve: (stored: Stored) => (stored[key] ?? null) as string,
+          }),
+        ]),
+      ),
+  });
+}
+
+const OUTPUTS = new Map(
+  CHANNEL_INTEGRATIONS.flatMap((integration) => {
+    const output = settingsOutput(integration);
+    return output ? [[integration, output] as const] : [];
   }),
-});
-const WhatsAppSettings = builder
-  .objectRef<Tagged<'whatsapp'>>('WhatsAppChannelSettings')
-  .implement({ fields: (t) => ({ phoneNumberId: t.exposeString('phoneNumberId') }) });
-const MessengerSettings = builder
-  .objectRef<Tagged<'messenger'>>('MessengerChannelSettings')
-  .implement({ fields: (t) => ({ pageId: t.exposeString('pageId') }) });
-const SmsSettings = builder
-  .objectRef<Tagged<'sms'>>('SmsChannelSettings')
-  .implement({ fields: (t) => ({ fromNumber: t.exposeString('fromNumber') }) });
-const CustomSettings = builder
-  .objectRef<Tagged<'custom'>>('CustomChannelSettings')
-  .implement({ fields: (t) => ({ url: t.exposeString('url') }) });
-
-const SETTINGS_TYPES = {
-  email: EmailSettings,
-  whatsapp: WhatsAppSettings,
-  messenger: MessengerSettings,
-  sms: SmsSettings,
-  custom: CustomSettings,
-} as const;
+);
 
 export const ChannelSettingsUnion = builder.unionType('ChannelSettings', {
-  description: "A channel's non-secret settings; Telegram channels have none (null).",
-  types: Object.values(SETTINGS_TYPES),
-  resolveType: (settings: TaggedSettings) => SETTINGS_TYPES[settings.channelType],
+  description: "A channel's non-secret settings; null for integrations without any (Telegram).",
+  types: [...OUTPUTS.values()],
+  resolveType: (settings: TaggedSettings) => settings.integration.definition.api.settingsType,
 });
 
-const EmailSettingsInput = builder.inputType('EmailChannelSettingsInput', {
-  fields: (t) => ({
-    host: t.string({ required: true }),
-    port: t.int({ required: true }),
-    security: t.field({ type: SmtpSecurityEnum, required: true }),
-    fromAddress: t.string({ required: true }),
-    fromName: t.string(),
-  }),
-});
+/** A stored settings object ready for the union, or null when the integration has none. */
+export function taggedSettings(
+  integration: ChannelIntegration | undefined,
+  settings: Record<string, unknown>,
+): TaggedSettings | null {
+  return integration && OUTPUTS.has(integration) ? { ...settings, integration } : null;
+}
 
 export const ChannelSettingsInput = builder.inputType('ChannelSettingsInput', {
-  description: "Give the member for the channel's type only.",
-  fields: (t) => ({
-    email: t.field({ type: EmailSettingsInput }),
-    whatsapp: t.field({
-      type: builder.inputType('WhatsAppChannelSettingsInput', {
-        fields: (f) => ({ phoneNumberId: f.string({ required: true }) }),
-      }),
-    }),
-    messenger: t.field({
-      type: builder.inputType('MessengerChannelSettingsInput', {
-        fields: (f) => ({ pageId: f.string({ required: true }) }),
-      }),
-    }),
-    sms: t.field({
-      type: builder.inputType('SmsChannelSettingsInput', {
-        fields: (f) => ({ fromNumber: f.string({ required: true, description: 'E.164' }) }),
-      }),
-    }),
-    custom: t.field({
-      type: builder.inputType('CustomChannelSettingsInput', {
-        fields: (f) => ({ url: f.string({ required: true, description: 'http(s) endpoint' }) }),
-      }),
-    }),
-  }),
+  description: "Give the member for the channel's integration only.",
+  fields: (t) =>
+    Object.fromEntries(
+      CHANNEL_INTEGRATIONS.filter((integration) => OUTPUTS.has(integration)).map(
+        ({ definition }) => [
+          definition.api.key,
+          t.field({
+            type: builder.inputType(`${definition.api.settingsType}Input`, {
+              fields: inputFields(definition.settings),
+            }),
+          }),
+        ],
+      ),
+    ),
 });
 
 export const ChannelCredentialsInput = builder.inputType('ChannelCredentialsInput', {
   description:
-    "Secrets for the channel's type (give that member only). Stored encrypted; never returned.",
-  fields: (t) => ({
-    email: t.field({
-      type: builder.inputType('SmtpCredentialsInput', {
-        fields: (f) => ({
-          username: f.string({ required: true }),
-          password: f.string({ required: true }),
-        }),
-      }),
-    }),
-    whatsapp: t.field({
-      type: builder.inputType('WhatsAppCredentialsInput', {
-        fields: (f) => ({ accessToken: f.string({ required: true }) }),
-      }),
-    }),
-    messenger: t.field({
-      type: builder.inputType('MessengerCredentialsInput', {
-        fields: (f) => ({ pageAccessToken: f.string({ required: true }) }),
-      }),
-    }),
-    telegram: t.field({
-      type: builder.inputType('TelegramCredentialsInput', {
-        fields: (f) => ({ botToken: f.string({ required: true }) }),
-      }),
-    }),
-    sms: t.field({
-      type: builder.inputType('SmsCredentialsInput', {
-        fields: (f) => ({
-          accountSid: f.string({ required: true }),
-          authToken: f.string({ required: true }),
-        }),
-      }),
-    }),
-    custom: t.field({
-      type: builder.inputType('CustomChannelCredentialsInput', {
-        fields: (f) => ({
-          signingSecret: f.string({
-            required: true,
-            description: 'Secret for Standard Webhooks signatures on outgoing requests.',
+    "Secrets for the channel's integration (give that member only). Stored encrypted; never returned.",
+  fields: (t) =>
+    Object.fromEntries(
+      CHANNEL_INTEGRATIONS.map(({ definition }) => [
+        definition.api.key,
+        t.field({
+          type: builder.inputType(definition.api.credentialsInput, {
+            fields: inputFields(definition.credentials),
           }),
         }),
-      }),
-    }),
-  }),
+      ]),
+    ),
 });
 
 /**
- * Picks the member of a per-type input that applies to `type`, recording an issue for members
- * given for other types (a likely client mistake that would otherwise be silently dropped).
+ * Picks the member of a per-integration input that applies to `integration`, recording an
+ * issue for members given for other integrations (a likely client mistake that would otherwise
+ * be silently dropped).
  */
 export function memberFor(
-  type: ChannelType,
+  integration: ChannelIntegration,
   input: Record<string, unknown> | null | undefined,
   path: string,
   issues: IssueList,
 ): Record<string, unknown> | null {
   if (!input) return null;
-  for (const [key, value] of Object.entries(input)) {
-    if (key !== type && value != null) {
-      issues.add('INVALID_VALUE', `${path}.${key}`, `Does not apply to a ${type} channel`);
+  const { key } = integration.definition.api;
+  const { label } = integration.definition;
+  for (const [member, value] of Object.entries(input)) {
+    if (member !== key && value != null) {
+      issues.add('INVALID_VALUE', `${path}.${member}`, `Does not apply to a ${label} channel`);
     }
   }
-  const member = input[type];
+  const member = input[key];
   return member && typeof member === 'object' ? (member as Record<string, unknown>) : null;
+}
+
+/** The path of an integration's member in the settings or credentials input. */
+export function memberPath(
+  integration: ChannelIntegration,
+  root: 'settings' | 'credentials',
+): string {
+  return `${root}.${integration.definition.api.key}`;
 }

@@ -117,7 +117,11 @@ describe('channels', () => {
   it('requires credentials for providers that cannot work without them', async () => {
     const ws = await api.createWorkspace();
     const result = await api.gql(ws.apiKey, CREATE, {
-      input: { type: 'WHATSAPP', name: 'WA', settings: { whatsapp: { phoneNumberId: '1234567' } } },
+      input: {
+        type: 'WHATSAPP',
+        name: 'WA',
+        settings: { whatsapp: { phoneNumberId: '1234567', businessAccountId: '7654321' } },
+      },
     });
     expect(result.data.createChannel.issues).toEqual([
       { code: 'INVALID_VALUE', path: 'credentials.whatsapp' },

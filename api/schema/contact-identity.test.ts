@@ -179,6 +179,43 @@ describe('contact identities', () => {
     expect(after.data.contact.lastInteractedChannel).toBeNull();
   });
 
+  it("follows the contact's most recent interaction, whether an identity's lastInboundAt or setLastInteractedChannel", async () => {
+    const ws = await api.createWorkspace();
+    const contactId = await createContact(ws);
+    const whatsapp = await api.createChannel(ws.apiKey, 'WHATSAPP');
+    const sms = await api.createChannel(ws.apiKey, 'SMS');
+    const lastInteracted = async () =>
+      (await api.gql(ws.apiKey, CONTACT, { id: contactId })).data.contact.lastInteractedChannel?.id;
+    const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
+
+    await api.gql(ws.apiKey, UPSERT, {
+      input: {
+        contactId,
+        channelId: whatsapp,
+        address: '+14155550101',
+        lastInboundAt: hoursAgo(2),
+      },
+    });
+    expect(await lastInteracted()).toBe(whatsapp);
+    // An older inbound message on SMS does not take over…
+    await api.gql(ws.apiKey, UPSERT, {
+      input: { contactId, channelId: sms, address: '+14155550101', lastInboundAt: hoursAgo(3) },
+    });
+    expect(await lastInteracted()).toBe(whatsapp);
+    // …a newer one does.
+    await api.gql(ws.apiKey, UPSERT, {
+      input: { contactId, channelId: sms, address: '+14155550101', lastInboundAt: hoursAgo(1) },
+    });
+    expect(await lastInteracted()).toBe(sms);
+    // Setting it outright is an interaction now, newer than both.
+    await api.gql(ws.apiKey, SET_LAST, { contactId, channelId: whatsapp });
+    expect(await lastInteracted()).toBe(whatsapp);
+    await api.gql(ws.apiKey, UPSERT, {
+      input: { contactId, channelId: sms, address: '+14155550101', lastInboundAt: hoursAgo(0.5) },
+    });
+    expect(await lastInteracted()).toBe(whatsapp);
+  });
+
   it('rejects an unknown channel as the last interacted one', async () => {
     const ws = await api.createWorkspace();
     const contactId = await createContact(ws);

@@ -1,7 +1,8 @@
 import { and, eq } from 'drizzle-orm';
+import { isMoreRecentInteraction } from '../../db/interactions';
 import { channels, contactIdentities, contacts } from '../../db/schema';
+import { addressProblem } from '../../workflow/channel-addresses';
 import type { ChannelType } from '../../workflow/channel-types';
-import { isE164, isEmailAddress } from '../../workflow/contact-fields';
 import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
 import type { ApiContext } from '../context';
@@ -9,11 +10,7 @@ import { isUniqueViolation } from '../db-errors';
 import { NotFoundError, ValidationError } from '../errors';
 import { IssueList } from '../validation';
 
-const MAX_ADDRESS_LENGTH = 320;
 const UNIQUE_ADDRESS = 'contact_identities_channel_address_uq';
-const NUMERIC_ID = /^\d{1,32}$/;
-// Telegram chat ids are integers; groups and channels are negative.
-const TELEGRAM_CHAT_ID = /^-?\d{1,32}$/;
 
 /** A contact's address on one channel: email address, phone, Messenger PSID, Telegram chat id... */
 export const ContactIdentityRef = builder.drizzleObject('contactIdentities', {
@@ -48,34 +45,8 @@ const UpsertContactIdentityInput = builder.inputType('UpsertContactIdentityInput
 
 /** Checks that `address` has the shape `channelType` sends to; records an issue if not. */
 function checkAddress(issues: IssueList, channelType: ChannelType, address: string): void {
-  if (!address) {
-    issues.add('INVALID_VALUE', 'address', 'An address is required');
-    return;
-  }
-  if (address.length > MAX_ADDRESS_LENGTH) {
-    issues.add('INVALID_VALUE', 'address', `At most ${MAX_ADDRESS_LENGTH} characters`);
-    return;
-  }
-  switch (channelType) {
-    case 'email':
-      if (!isEmailAddress(address)) issues.add('INVALID_EMAIL', 'address', 'Not an email address');
-      return;
-    case 'whatsapp':
-    case 'sms':
-      if (!isE164(address))
-        issues.add('INVALID_PHONE', 'address', 'Must be E.164, e.g. +14155550100');
-      return;
-    case 'messenger':
-      if (!NUMERIC_ID.test(address))
-        issues.add('INVALID_VALUE', 'address', 'Must be a page-scoped id');
-      return;
-    case 'telegram':
-      if (!TELEGRAM_CHAT_ID.test(address))
-        issues.add('INVALID_VALUE', 'address', 'Must be a chat id');
-      return;
-    case 'custom':
-      return;
-  }
+  const problem = addressProblem(channelType, address);
+  if (problem) issues.add(problem.code, 'address', problem.message);
 }
 
 /** The contact, if it exists in the caller's workspace. */
@@ -139,6 +110,18 @@ builder.mutationFields((t) => ({
             set: { address, ...(lastInboundAt ? { lastInboundAt } : {}) },
           })
           .returning();
+        if (lastInboundAt) {
+          // Writing in is an interaction: the channel may become the last interacted one.
+          await ctx.db
+            .update(contacts)
+            .set({ lastInteractedChannelId: channel.id, lastInteractedAt: lastInboundAt })
+            .where(
+              and(
+                eq(contacts.id, contact.id),
+                isMoreRecentInteraction(contacts.lastInteractedAt, lastInboundAt),
+              ),
+            );
+        }
         return identity!;
       } catch (error) {
         if (!isUniqueViolation(error, UNIQUE_ADDRESS)) throw error;
@@ -172,7 +155,7 @@ builder.mutationFields((t) => ({
   setLastInteractedChannel: t.drizzleField({
     type: 'contacts',
     description:
-      'Sets (or, with a null channelId, clears) the channel the contact last interacted on.',
+      'Sets (or, with a null channelId, clears) the channel the contact last interacted on, as an interaction happening now; a later inbound message or identity lastInboundAt replaces it.',
     errors: { types: [ValidationError, NotFoundError] },
     args: { contactId: t.arg.id({ required: true }), channelId: t.arg.id() },
     resolve: async (_query, _root, args, ctx) => {
@@ -184,9 +167,15 @@ builder.mutationFields((t) => ({
         if (!channel) throw channelNotFound(args.channelId);
         channelId = channel.id;
       }
+      const now = new Date();
       const [updated] = await ctx.db
         .update(contacts)
-        .set({ lastInteractedChannelId: channelId, updatedAt: new Date() })
+        .set({
+          lastInteractedChannelId: channelId,
+          // Setting it is an interaction now; clearing it forgets the last one.
+          lastInteractedAt: channelId ? now : null,
+          updatedAt: now,
+        })
         .where(and(eq(contacts.id, contact.id), eq(contacts.workspaceId, ctx.workspaceId)))
         .returning();
       if (!updated) throw new NotFoundError('Contact', contact.id);

@@ -13,11 +13,25 @@ export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', {
       description: 'Claimed by the dispatcher; the provider is being called.',
     },
     SENT: { value: 'sent', description: 'The provider accepted the message.' },
-    FAILED: { value: 'failed', description: 'Could not be sent; `reasonCode` says why.' },
+    FAILED: {
+      value: 'failed',
+      description:
+        'Could not be sent, or the provider failed it after accepting it; `reasonCode` says why.',
+    },
   } as const,
 });
 
-/** Why a send failed (DESIGN.md, "Failures the step must recognise"). */
+/** What a provider reported about a message after accepting it. */
+export const ProviderStatusEnum = builder.enumType('ProviderStatus', {
+  values: {
+    SENT: { value: 'sent', description: 'On its way (WhatsApp: sent to WhatsApp servers).' },
+    DELIVERED: { value: 'delivered', description: "Delivered to the contact's device." },
+    READ: { value: 'read', description: 'Read (implies delivered).' },
+    FAILED: { value: 'failed', description: 'Failed after acceptance; reasonCode says why.' },
+  } as const,
+});
+
+/** Why a send failed (the README lists every reason). */
 export const FailureReasonEnum = builder.enumType('FailureReason', {
   values: Object.fromEntries(
     FAILURE_REASONS.map((reason) => [reason.toUpperCase(), { value: reason }]),
@@ -62,8 +76,26 @@ export const DeliveryRef = builder.drizzleObject('deliveries', {
       description: 'The email `Message-ID` (the same on every attempt).',
     }),
     attempts: t.exposeInt('attempts'),
+    providerStatus: t.field({
+      type: ProviderStatusEnum,
+      nullable: true,
+      description:
+        "The provider's latest news after accepting the message (status callbacks); null until the first, and for providers that send none.",
+      resolve: (delivery) => delivery.providerStatus,
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    sentAt: t.expose('sentAt', { type: 'DateTime', nullable: true }),
+    sentAt: t.expose('sentAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the provider accepted the message.',
+    }),
+    deliveredAt: t.expose('deliveredAt', { type: 'DateTime', nullable: true }),
+    readAt: t.expose('readAt', { type: 'DateTime', nullable: true }),
+    failedAt: t.expose('failedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the provider reported a failure after accepting the message.',
+    }),
   }),
 });

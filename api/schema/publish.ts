@@ -2,6 +2,7 @@ import { isUuid } from '../../workflow/ids';
 import type { GraphStep, PublishIssue, PublishReport } from '../../workflow/types';
 import { VALIDATION_CODES, type ValidationCode } from '../../workflow/validation-issue';
 import { builder } from '../builder';
+import { refreshWorkflowTemplates } from '../channel-connection';
 import { NotFoundError } from '../errors';
 import { type Published, PublishRejectedError, publishWorkflow } from '../workflows/publish';
 import { ErrorInterface, ValidationCodeEnum } from './error';
@@ -117,7 +118,9 @@ builder.mutationFields((t) => ({
       'Validates the whole draft graph and freezes it into a new immutable version that becomes the published one.',
     errors: { types: [PublishRejectedError, NotFoundError] },
     args: { workflowId: t.arg.id({ required: true }) },
-    resolve: (_root, args, ctx) =>
-      publishWorkflow(ctx.db, ctx.workspaceId, String(args.workflowId)),
+    resolve: async (_root, args, ctx) => {
+      await refreshWorkflowTemplates(ctx, String(args.workflowId));
+      return publishWorkflow(ctx.db, ctx.workspaceId, String(args.workflowId));
+    },
   }),
 }));

@@ -65,6 +65,15 @@ const EmailContentInput = builder.inputType('EmailContentInput', {
   }),
 });
 
+const ConfirmDeliveryInput = builder.inputType('ConfirmDeliveryInput', {
+  fields: (t) => ({
+    timeoutMinutes: t.int({
+      required: true,
+      description: 'How long to wait for the delivered/failed status: 1 to 720 minutes.',
+    }),
+  }),
+});
+
 export const SendMessageConfigInput = builder.inputType('SendMessageConfigInput', {
   fields: (t) => ({
     channel: t.field({ type: ChannelSelectionInput, required: true }),
@@ -73,6 +82,11 @@ export const SendMessageConfigInput = builder.inputType('SendMessageConfigInput'
     email: t.field({ type: EmailContentInput }),
     failureBranchEnabled: t.boolean({
       description: 'Add Message Failure Branch: needs the step to have a failureStepId.',
+    }),
+    confirmDelivery: t.field({
+      type: ConfirmDeliveryInput,
+      description:
+        "Route on the provider's delivered/failed status instead of its acceptance (off when omitted). Channels without delivery receipts route on acceptance.",
     }),
   }),
 });

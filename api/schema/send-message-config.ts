@@ -1,6 +1,7 @@
 import type {
   ChannelResponse,
   ChannelSelector,
+  ConfirmDelivery,
   EmailContent,
   SendMessageConfig,
   StepConfig,
@@ -77,6 +78,12 @@ const EmailContentRef = builder.objectRef<EmailContent>('EmailContent').implemen
   }),
 });
 
+const ConfirmDeliveryRef = builder.objectRef<ConfirmDelivery>('ConfirmDelivery').implement({
+  description:
+    "The step waits for the provider's delivered or failed status, at most timeoutMinutes; no status in time counts as sent.",
+  fields: (t) => ({ timeoutMinutes: t.exposeInt('timeoutMinutes') }),
+});
+
 export const SendMessageConfigRef = builder
   .objectRef<SendMessageConfig>('SendMessageConfig')
   .implement({
@@ -99,6 +106,12 @@ export const SendMessageConfigRef = builder
         description:
           'On: a failed send routes the contact to the failure step. Off: the contact exits.',
         resolve: (config) => config.failureBranchEnabled,
+      }),
+      confirmDelivery: t.field({
+        type: ConfirmDeliveryRef,
+        nullable: true,
+        description: 'Null when the step routes as soon as the provider accepts the message.',
+        resolve: (config) => config.confirmDelivery ?? null,
       }),
     }),
   });

@@ -1,4 +1,5 @@
 import { builder } from '../builder';
+import { refreshStaleTemplates } from '../channel-connection';
 import { NotFoundError, ValidationError } from '../errors';
 import { toSendMessageConfig } from '../workflows/config-input';
 import { addStep, deleteStep, setEntryStep, updateStep } from '../workflows/step-writes';
@@ -66,29 +67,35 @@ builder.mutationFields((t) => ({
     type: StepRef,
     errors: stepErrors,
     args: { input: t.arg({ type: AddSendMessageStepInput, required: true }) },
-    resolve: (_query, _root, { input }, ctx) =>
-      addStep(ctx.db, ctx.workspaceId, {
+    resolve: async (_query, _root, { input }, ctx) => {
+      const config = toSendMessageConfig(input.config, 'config.');
+      await refreshStaleTemplates(ctx, [config]);
+      return addStep(ctx.db, ctx.workspaceId, {
         workflowId: String(input.workflowId),
         type: 'send_message',
         name: input.name,
-        config: toSendMessageConfig(input.config, 'config.'),
+        config,
         nextStepId: optionalId(input.nextStepId),
         failureStepId: optionalId(input.failureStepId),
         position: input.position,
-      }),
+      });
+    },
   }),
   updateSendMessageStep: t.drizzleField({
     type: StepRef,
     errors: stepErrors,
     args: { input: t.arg({ type: UpdateSendMessageStepInput, required: true }) },
-    resolve: (_query, _root, { input }, ctx) =>
-      updateStep(ctx.db, ctx.workspaceId, String(input.stepId), 'send_message', {
+    resolve: async (_query, _root, { input }, ctx) => {
+      const config = input.config ? toSendMessageConfig(input.config, 'config.') : undefined;
+      if (config) await refreshStaleTemplates(ctx, [config]);
+      return updateStep(ctx.db, ctx.workspaceId, String(input.stepId), 'send_message', {
         name: input.name,
-        config: input.config ? toSendMessageConfig(input.config, 'config.') : undefined,
+        config,
         nextStepId: optionalId(input.nextStepId),
         failureStepId: optionalId(input.failureStepId),
         position: input.position,
-      }),
+      });
+    },
   }),
   addWaitStep: t.drizzleField({
     type: StepRef,

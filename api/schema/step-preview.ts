@@ -1,4 +1,4 @@
-import type { RenderedMessage } from '../../edge/render/types';
+import type { RenderedMessage } from '../../edge/pipeline';
 import { builder } from '../builder';
 import { NotFoundError, ValidationError } from '../errors';
 import { previewStep, type StepPreview } from '../runs/preview';

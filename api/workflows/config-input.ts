@@ -67,6 +67,7 @@ export interface SendMessageConfigInput {
   channelResponses?: Maybe<ChannelResponseInput[]>;
   email?: Maybe<{ subject?: Maybe<string>; body?: Maybe<RichTextBlockInput[]> }>;
   failureBranchEnabled?: Maybe<boolean>;
+  confirmDelivery?: Maybe<{ timeoutMinutes: number }>;
 }
 
 const HEADING_LEVELS = [1, 2, 3] as const;
@@ -188,5 +189,8 @@ export function toSendMessageConfig(
     channelResponses,
     email,
     failureBranchEnabled: input.failureBranchEnabled ?? false,
+    ...(isSet(input.confirmDelivery)
+      ? { confirmDelivery: { timeoutMinutes: input.confirmDelivery.timeoutMinutes } }
+      : {}),
   };
 }

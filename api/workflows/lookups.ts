@@ -1,9 +1,8 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { channels, contacts, files, snippets } from '../../db/schema';
-import { isUuid } from '../../workflow/ids';
-import { messageTexts } from '../../workflow/message-texts';
-import { findSnippetNames } from '../../workflow/snippets';
+import { integrationFor } from '../../edge/channels/registry';
+import { stepReferences } from '../../workflow/step-references';
 import type { SendMessageConfig } from '../../workflow/types';
 import type { StepLookups } from '../../workflow/validate-step';
 
@@ -16,20 +15,13 @@ function references(configs: SendMessageConfig[]) {
   const fileIds = new Set<string>();
   const snippetNames = new Set<string>();
   for (const config of configs) {
-    if (config.channel.kind === 'specific') channelIds.add(config.channel.channelId);
-    const contents = [config.defaultMessage, ...config.channelResponses.map((r) => r.content)];
-    for (const response of config.channelResponses) channelIds.add(response.channelId);
-    for (const content of contents) if (content.type === 'media') fileIds.add(content.fileId);
-    for (const { text } of messageTexts(config)) {
-      for (const name of findSnippetNames(text)) snippetNames.add(name);
-    }
+    const refs = stepReferences(config);
+    if (refs.specificChannelId) channelIds.add(refs.specificChannelId);
+    for (const id of refs.responseChannelIds) channelIds.add(id);
+    for (const id of refs.fileIds) fileIds.add(id);
+    for (const name of refs.snippetNames) snippetNames.add(name);
   }
-  // Ids that are not UUIDs cannot name a row (and would make Postgres reject the query).
-  return {
-    channelIds: [...channelIds].filter(isUuid),
-    fileIds: [...fileIds].filter(isUuid),
-    snippetNames: [...snippetNames],
-  };
+  return { channelIds: [...channelIds], fileIds: [...fileIds], snippetNames: [...snippetNames] };
 }
 
 /**
@@ -46,7 +38,13 @@ export async function loadStepLookups(
   const [channelRows, fileRows, snippetRows] = await Promise.all([
     wanted.channelIds.length
       ? db
-          .select({ id: channels.id, type: channels.type, status: channels.status })
+          .select({
+            id: channels.id,
+            type: channels.type,
+            provider: channels.provider,
+            status: channels.status,
+            templates: channels.templates,
+          })
           .from(channels)
           .where(
             and(eq(channels.workspaceId, workspaceId), inArray(channels.id, wanted.channelIds)),
@@ -68,7 +66,19 @@ export async function loadStepLookups(
       : [],
   ]);
   return {
-    channels: new Map(channelRows.map((row) => [row.id, { type: row.type, status: row.status }])),
+    channels: new Map(
+      channelRows.map((row) => [
+        row.id,
+        {
+          type: row.type,
+          status: row.status,
+          // Only integrations that list templates have them checked; null: never listed.
+          ...(integrationFor(row.type, row.provider)?.connection?.listTemplates
+            ? { templates: row.templates ?? null }
+            : {}),
+        },
+      ]),
+    ),
     fileIds: new Set(fileRows.map((row) => row.id)),
     snippets: new Map(snippetRows.map((row) => [row.name, row.body])),
   };

@@ -3,6 +3,7 @@ import { isUnionType } from 'graphql';
 import { expect } from 'vitest';
 import type { Database } from '../../db/client';
 import { channels, files, snippets, steps, workflows, workflowVersions } from '../../db/schema';
+import type { ChannelTemplate } from '../../workflow/channel-templates';
 import { apiSchema } from '../server';
 import type { Json, TestApi } from '../test-support';
 
@@ -10,6 +11,26 @@ import type { Json, TestApi } from '../test-support';
  * Shared by the workflow, step and publish tests: a workspace's library rows, the GraphQL
  * documents for workflow mutations, and row counts for "nothing was written" assertions.
  */
+
+/** The templates the seeded WhatsApp channel's account has (as if listed from Graph). */
+export const TEST_WHATSAPP_TEMPLATES: ChannelTemplate[] = [
+  {
+    name: 'spring_offer',
+    language: 'en_US',
+    status: 'APPROVED',
+    category: 'MARKETING',
+    bodyParameters: 1,
+    otherParameters: 0,
+  },
+  {
+    name: 'order_update',
+    language: 'en',
+    status: 'APPROVED',
+    category: 'UTILITY',
+    bodyParameters: 2,
+    otherParameters: 0,
+  },
+];
 
 /** Channels of several types (and one disconnected), a file and a snippet in one workspace. */
 export async function seedLibrary(db: Database, workspaceId: string) {
@@ -26,7 +47,7 @@ export async function seedLibrary(db: Database, workspaceId: string) {
     .insert(channels)
     .values([
       channel('email'),
-      channel('whatsapp'),
+      { ...channel('whatsapp'), templates: TEST_WHATSAPP_TEMPLATES, templatesSyncedAt: new Date() },
       channel('telegram'),
       channel('messenger'),
       channel('sms'),

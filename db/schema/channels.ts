@@ -1,4 +1,5 @@
 import { index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { ChannelTemplate } from '../../workflow/channel-templates';
 import type { ChannelType } from '../../workflow/channel-types';
 import { workspaces } from './tenancy';
 
@@ -10,7 +11,13 @@ export const channels = pgTable(
     workspaceId: uuid('workspace_id')
       .notNull()
       .references(() => workspaces.id, { onDelete: 'cascade' }),
+    /** The contact-facing network: email, whatsapp, messenger… */
     type: text('type').$type<ChannelType>().notNull(),
+    /**
+     * The provider API that reaches it (`smtp`, `meta`, `twilio`…; edge/channels/registry.ts).
+     * Null only on rows saved before providers existed: read it through `providerOf`.
+     */
+    provider: text('provider'),
     name: text('name').notNull(),
     /** Non-secret settings (SMTP host, from address, webhook URL, phone number id...). */
     settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
@@ -23,6 +30,19 @@ export const channels = pgTable(
       .$type<'connected' | 'disconnected' | 'error'>()
       .notNull()
       .default('connected'),
+    /** What the last check with the provider said, in words (the problem when in error). */
+    statusDetail: text('status_detail'),
+    /** When the provider last confirmed the credentials. */
+    verifiedAt: timestamp('verified_at', { withTimezone: true }),
+    /**
+     * The token a provider's callback handshake must present (Meta's `hub.verify_token`),
+     * generated when the channel is created and shown by the API; null for providers that
+     * send no callbacks.
+     */
+    callbackToken: text('callback_token'),
+    /** The provider account's message templates (WhatsApp), as last listed; null: never. */
+    templates: jsonb('templates').$type<ChannelTemplate[]>(),
+    templatesSyncedAt: timestamp('templates_synced_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -29,11 +29,17 @@ export const contacts = pgTable(
     /** BCP 47 */
     language: text('language'),
     customFields: jsonb('custom_fields').$type<Record<string, string>>().notNull().default({}),
-    /** The channel the contact last wrote in on; used by "Last Interacted Channel". */
+    /**
+     * The channel of the contact's most recent interaction (an inbound message, or one set
+     * through the API); used by "Last Interacted Channel". Only a more recent interaction
+     * replaces it (see `lastInteractedAt`).
+     */
     lastInteractedChannelId: uuid('last_interacted_channel_id').references(
       (): AnyPgColumn => channels.id,
       { onDelete: 'set null' },
     ),
+    /** When that interaction happened. */
+    lastInteractedAt: timestamp('last_interacted_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -1,6 +1,7 @@
 export * from './channels';
 export * from './contacts';
 export * from './library';
+export * from './messages';
 export * from './runs';
 export * from './tenancy';
 export * from './workflows';

@@ -90,6 +90,16 @@ export const deliveries = pgTable(
     messageIdHeader: text('message_id_header'),
     /** A claim: while in the future, another consumer leaves this delivery alone. */
     leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    /**
+     * The provider's latest news after accepting the message: 'sent' | 'delivered' | 'read' |
+     * 'failed' (status callbacks); null until the first one.
+     */
+    providerStatus: text('provider_status').$type<'sent' | 'delivered' | 'read' | 'failed'>(),
+    providerStatusAt: timestamp('provider_status_at', { withTimezone: true }),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    readAt: timestamp('read_at', { withTimezone: true }),
+    /** When the provider reported a failure after accepting the message. */
+    failedAt: timestamp('failed_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     sentAt: timestamp('sent_at', { withTimezone: true }),
@@ -99,6 +109,8 @@ export const deliveries = pgTable(
     index('deliveries_workspace_idx').on(t.workspaceId, t.createdAt),
     // The sweep looks for claims whose lease expired; only `sending` rows hold one.
     index('deliveries_sending_lease_idx').on(t.leaseUntil).where(sql`${t.status} = 'sending'`),
+    // Status callbacks find a delivery by the provider's message id on its channel.
+    index('deliveries_provider_message_idx').on(t.channelId, t.providerMessageId),
   ],
 );
 

@@ -1,7 +1,7 @@
 import { type RunningWorker, startWorker } from '../../test/workerd';
 import type { RenderMessageInput } from '../render/message';
 import type { RenderedMessage } from '../render/types';
-import type { OutboundMessage, SendOutcome } from './types';
+import type { OutboundMessage, ProviderEndpoints, SendOutcome } from './types';
 
 /**
  * Test support: runs edge/channels/test-entry.ts in workerd and calls the adapters and the
@@ -12,7 +12,12 @@ import type { OutboundMessage, SendOutcome } from './types';
 export interface AdapterWorker {
   send(
     message: OutboundMessage,
-    options: { allowPrivateUrls: boolean; timeoutMs?: number; now?: Date },
+    options: {
+      allowPrivateUrls: boolean;
+      timeoutMs?: number;
+      now?: Date;
+      endpoints?: ProviderEndpoints;
+    },
   ): Promise<SendOutcome>;
   render(input: RenderMessageInput, options?: { cache?: boolean }): Promise<RenderedMessage>;
   dispose(): Promise<void>;

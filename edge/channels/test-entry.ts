@@ -1,8 +1,9 @@
+import { connect } from 'cloudflare:sockets';
 import { renderMessage } from '../render/message';
 import { RenderError } from '../render/render-error';
 import type { MediaFile } from '../render/types';
 import { adapterFor } from './registry';
-import type { OutboundMessage } from './types';
+import type { OutboundMessage, ProviderEndpoints } from './types';
 
 /**
  * A Worker entry for tests only: exposes the channel adapters and the renderer over HTTP so
@@ -12,7 +13,12 @@ import type { OutboundMessage } from './types';
 
 interface SendRequest {
   message: OutboundMessage;
-  options: { allowPrivateUrls: boolean; timeoutMs?: number; now?: string };
+  options: {
+    allowPrivateUrls: boolean;
+    timeoutMs?: number;
+    now?: string;
+    endpoints?: ProviderEndpoints;
+  };
 }
 
 interface RenderRequest {
@@ -26,12 +32,14 @@ interface RenderRequest {
 
 async function send(request: Request): Promise<Response> {
   const { message, options } = (await request.json()) as SendRequest;
-  const adapter = adapterFor(message.channel.type);
+  const adapter = adapterFor(message.channel);
   if (!adapter)
     return Response.json({ error: `no adapter for ${message.channel.type}` }, { status: 400 });
   const now = options.now ? new Date(options.now) : undefined;
   const outcome = await adapter.send(message, {
     allowPrivateUrls: options.allowPrivateUrls,
+    connectTcp: connect,
+    ...(options.endpoints ? { endpoints: options.endpoints } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     ...(now ? { now: () => now } : {}),
   });

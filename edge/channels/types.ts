@@ -1,6 +1,7 @@
 import type { ChannelType } from '../../workflow/channel-types';
 import type { FailureReason } from '../../workflow/types';
 import type { RenderedMessage } from '../render/types';
+import type { SmtpConnect } from './smtp/client';
 
 export type { ChannelType, FailureReason, RenderedMessage };
 
@@ -8,6 +9,8 @@ export type { ChannelType, FailureReason, RenderedMessage };
 export interface ChannelRecord {
   id: string;
   type: ChannelType;
+  /** The provider API the channel goes through (see edge/channels/registry.ts). */
+  provider: string;
   name: string;
   settings: Record<string, unknown>;
   credentials: Record<string, unknown>;
@@ -47,6 +50,12 @@ export type SendOutcome =
       retryAfterSeconds?: number;
     };
 
+/**
+ * Provider API base URLs and versions from the Worker's env (`GRAPH_API_URL`,
+ * `GRAPH_API_VERSION`, …), each integration reading its own with the real host as default.
+ */
+export type ProviderEndpoints = Readonly<Record<string, string>>;
+
 /** Deployment settings that every adapter honours. */
 export interface AdapterOptions {
   /** Local development allows loopback/private targets; production refuses them. */
@@ -55,11 +64,14 @@ export interface AdapterOptions {
   timeoutMs?: number;
   /** The clock (webhook timestamps, email Date header); tests pin it. */
   now?: () => Date;
+  /** Opens TCP connections (the Worker's `cloudflare:sockets`); absent where none can be. */
+  connectTcp?: SmtpConnect;
+  /** Provider base URLs from the env; an absent one means the real host. */
+  endpoints?: ProviderEndpoints;
 }
 
-/** A channel type's provider integration: one send, one classified outcome. */
+/** A provider integration's send: one message, one classified outcome. */
 export interface ChannelAdapter {
-  readonly type: ChannelType;
   send(message: OutboundMessage, options: AdapterOptions): Promise<SendOutcome>;
 }
 

@@ -1,16 +1,17 @@
 import type { Message } from '@cloudflare/workers-types/latest';
 import type { SendMessageStep } from '../../workflow/steps';
+import { integrationFor, providerOf } from '../channels/registry';
 import type { SendOutcome } from '../channels/types';
 import { log } from '../log';
 import type { ClaimedDelivery } from './claim';
 import { queueDelay } from './enqueue';
-import type { DispatchLibrary } from './library';
+import type { DispatchChannel, DispatchLibrary } from './library';
 import { backoffSeconds, MAX_SEND_ATTEMPTS, RETRY_BASE_SECONDS, SEND_TIMEOUT_MS } from './limits';
 import type { RunState } from './load';
 import { prepareSend } from './prepare';
 import type { DeliveryOutcome, RunMove } from './record';
-import { moveAfter, retryMove } from './route';
-import { type AdapterLookup, type credentialsLoader, deliver } from './send';
+import { awaitDeliveryMove, moveAfter, retryMove } from './route';
+import { type AdapterLookup, type credentialsLoader, deliver, type SendRuntime } from './send';
 import { summarizeMessage } from './summary';
 
 /** What became of one message: acknowledged, or handed back to the queue for later. */
@@ -32,18 +33,30 @@ export interface SendResult {
 }
 
 /** What an attempt needs from the consumer's host. */
-export interface AttemptDeps {
+export interface AttemptDeps extends SendRuntime {
   adapterFor: AdapterLookup;
-  allowPrivateUrls: boolean;
   /** First retry delay for transient failures (RETRY_BASE_SECONDS unless configured). */
   retryBaseSeconds?: number;
   sendTimeoutMs?: number;
 }
 
 /**
+ * Minutes a sent message waits for the provider's delivered/failed status ("confirm delivery"),
+ * or null to route on acceptance: the step does not ask for it, or the channel's provider sends
+ * no delivery receipts (email, custom webhooks, Telegram), so there is nothing to wait for.
+ */
+function confirmationWait(step: SendMessageStep, channel: DispatchChannel): number | null {
+  const timeoutMinutes = step.config.confirmDelivery?.timeoutMinutes;
+  if (!timeoutMinutes) return null;
+  const integration = integrationFor(channel.type, providerOf(channel));
+  return integration?.definition.deliveryReceipts ? timeoutMinutes : null;
+}
+
+/**
  * One attempt at one claimed delivery: prepare it (resolve, render), hand it to the channel's
  * adapter, and turn the outcome into the delivery's new state, the run's move and what to do
- * with the queue message: sent → next step; transient failure with attempts left → wait for a
+ * with the queue message: sent → next step (or, with confirm delivery, wait there for the
+ * provider's status); transient failure with attempts left → wait for a
  * retry (the provider's Retry-After, else exponential backoff); anything else → failed and
  * routed (failure branch or exit). Nothing here touches the database.
  */
@@ -58,6 +71,7 @@ export async function attemptDelivery(
   const { run, step } = work;
   const fields = { workspaceId: run.workspaceId, runId: run.id, deliveryId: claim.id };
   let channelId: string | null = null;
+  let confirmMinutes: number | null = null;
   let outcome: SendOutcome;
   let summary: string | null = null;
   let messageIdHeader: string | null = null;
@@ -75,6 +89,7 @@ export async function attemptDelivery(
       templateKey: `${run.versionId}:${step.id}`,
     });
     channelId = prepared.channel?.id ?? null;
+    if (prepared.channel) confirmMinutes = confirmationWait(step, prepared.channel);
     if (!prepared.ok) {
       outcome = {
         status: 'failed',
@@ -95,6 +110,8 @@ export async function attemptDelivery(
         {
           adapterFor: deps.adapterFor,
           allowPrivateUrls: deps.allowPrivateUrls,
+          connectTcp: deps.connectTcp,
+          endpoints: deps.endpoints,
           timeoutMs: deps.sendTimeoutMs ?? SEND_TIMEOUT_MS,
         },
       );
@@ -141,7 +158,10 @@ export async function attemptDelivery(
               }
             : null,
       },
-      move: moveAfter(run, step, { ok: true }, claim.id),
+      move:
+        confirmMinutes === null
+          ? moveAfter(run, step, { ok: true }, claim.id)
+          : awaitDeliveryMove(run, step.id, claim.id, confirmMinutes),
       settlement: { kind: 'ack' },
     };
   }

@@ -5,7 +5,7 @@ import type { Database } from '../../db/client';
 import { CredentialCipher, generateCredentialsKey } from '../../db/credentials';
 import { relations } from '../../db/relations';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
-import { customAdapter } from '../channels/custom';
+import { customWebhookAdapter } from '../channels/custom-webhook/adapter';
 import type { Settlement } from './attempt';
 import { dispatchBatch } from './consumer';
 import type { DispatchRequest } from './message';
@@ -86,7 +86,7 @@ async function consume(bodies: unknown[]) {
     db,
     sender: { send: async (requests) => void enqueued.push(...requests) },
     cipher,
-    adapterFor: (type) => (type === 'custom' ? customAdapter : undefined),
+    adapterFor: ({ type }) => (type === 'custom' ? customWebhookAdapter : undefined),
     allowPrivateUrls: true,
   });
   return { statements, settlements: [...settlements.values()] as Settlement[] };

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import { jsonParam, queryRows } from '../../db/rows';
 import { CLAIM_LEASE_SECONDS } from './limits';
-import { jsonParam, queryRows } from './rows';
 
 /** The delivery a send step owes one run at one visit. */
 export interface DeliveryKey {

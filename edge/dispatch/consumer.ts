@@ -3,7 +3,6 @@ import type { Database } from '../../db/client';
 import type { CredentialCipher } from '../../db/credentials';
 import { findStep } from '../../workflow/routing';
 import { isSendMessageStep, isWaitStep } from '../../workflow/steps';
-import type { FailureReason } from '../../workflow/types';
 import { log } from '../log';
 import { type AttemptDeps, attemptDelivery, type SendWork, type Settlement } from './attempt';
 import { type ClaimedDelivery, claimDeliveries, type DeliveryKey } from './claim';
@@ -15,7 +14,7 @@ import { type DispatchMessage, type DispatchRequest, parseDispatchMessage } from
 import { mapWithConcurrency } from './pool';
 import type { DeliveryOutcome, RunMove } from './record';
 import { recordAndMove } from './record';
-import { exitMove, MISSING_STEP_REASON, moveAfter } from './route';
+import { exitMove, MISSING_STEP_REASON, moveAfter, routeFinishedDelivery } from './route';
 import { credentialsLoader } from './send';
 
 /** What the consumer needs from its host: the invocation's database, queue and settings. */
@@ -157,10 +156,10 @@ function needsOf(work: readonly SendWork[]) {
 }
 
 /**
- * A delivery someone else holds or has finished. Finished but with the run still on this visit
- * means the run was never moved (it always is in the record statement, so this only repairs
- * rows written by hand or by an older version): move it now, sending nothing. Held by a live
- * claim: come back when the lease ends, in case its holder died.
+ * A delivery someone else holds or has finished. Finished with the run still on this visit
+ * means the step waited for the provider to confirm delivery (or, for rows written by hand or
+ * by an older version, that the run was never moved): route it now, sending nothing. Held by a
+ * live claim: come back when the lease ends, in case its holder died.
  */
 function settleUnclaimed(
   work: SendWork,
@@ -172,21 +171,8 @@ function settleUnclaimed(
   const { run, step, message } = work;
   switch (claim.status) {
     case 'sent':
-      moves.push(moveAfter(run, step, { ok: true }, null));
-      break;
     case 'failed':
-      moves.push(
-        moveAfter(
-          run,
-          step,
-          {
-            ok: false,
-            reason: (claim.reasonCode ?? 'network') as FailureReason,
-            detail: claim.reasonDetail ?? '',
-          },
-          null,
-        ),
-      );
+      moves.push(routeFinishedDelivery(run, step, claim));
       break;
     default: {
       const leaseLeft = ((claim.leaseUntilMs ?? now.getTime()) - now.getTime()) / 1000;

@@ -1,6 +1,7 @@
 import type { Message } from '@cloudflare/workers-types/latest';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import { jsonParam, queryRows } from '../../db/rows';
 import { findStep } from '../../workflow/routing';
 import { isSendMessageStep } from '../../workflow/steps';
 import type { FailureReason } from '../../workflow/types';
@@ -11,7 +12,6 @@ import { isCurrentRun, loadRuns } from './load';
 import { type DispatchRequest, parseDispatchMessage } from './message';
 import { type RunMove, recordAndMove } from './record';
 import { exitMove, MISSING_STEP_REASON, moveAfter } from './route';
-import { jsonParam, queryRows } from './rows';
 
 /** The detail recorded on a delivery whose message exhausted the queue's retries. */
 export const DEAD_LETTER_DETAIL = 'dead-lettered';

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import { jsonParam, queryRows } from '../../db/rows';
 import { log } from '../log';
 import { ENQUEUE_CHUNK_SIZE, MAX_QUEUE_DELAY_SECONDS } from './limits';
-import type { DispatchMessage, DispatchRequest } from './message';
-import { jsonParam, queryRows } from './rows';
+import { type DispatchQueueBody, type DispatchRequest, dispatchQueueBody } from './message';
 
 /** Where dispatch messages go: the Worker's queue binding, or anything with the same shape. */
 export interface DispatchSender {
@@ -12,7 +12,9 @@ export interface DispatchSender {
 
 /** The part of a Cloudflare Queue binding the sender uses. */
 export interface DispatchQueue {
-  sendBatch(messages: Iterable<{ body: DispatchMessage; delaySeconds?: number }>): Promise<unknown>;
+  sendBatch(
+    messages: Iterable<{ body: DispatchQueueBody; delaySeconds?: number }>,
+  ): Promise<unknown>;
 }
 
 /** Clamps a delay to what one queue message may carry; longer waits are chained. */
@@ -29,7 +31,7 @@ export function queueSender(queue: DispatchQueue): DispatchSender {
         await queue.sendBatch(
           chunk.map(function toQueueMessage({ runId, visit, delaySeconds }) {
             const delay = queueDelay(delaySeconds ?? 0);
-            const body: DispatchMessage = { runId, visit };
+            const body = dispatchQueueBody({ runId, visit });
             return delay > 0 ? { body, delaySeconds: delay } : { body };
           }),
         );

@@ -1,17 +1,18 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import { queryRows } from '../../db/rows';
 import type { ChannelType } from '../../workflow/channel-types';
 import { isUuid } from '../../workflow/ids';
-import { messageTexts } from '../../workflow/message-texts';
-import { findSnippetNames } from '../../workflow/snippets';
+import { stepReferences } from '../../workflow/step-references';
 import type { SendMessageConfig } from '../../workflow/types';
-import { queryRows } from './rows';
 
 /** A channel with what sending on it needs (credentials still encrypted). */
 export interface DispatchChannel {
   id: string;
   workspaceId: string;
   type: ChannelType;
+  /** Null on rows saved before providers existed (the type's default then). */
+  provider: string | null;
   name: string;
   settings: Record<string, unknown>;
   credentialsCiphertext: string | null;
@@ -59,7 +60,7 @@ export function emptyNeeds(): LibraryNeeds {
   };
 }
 
-/** The key of one email thread: one workflow, one contact, one channel (DESIGN.md). */
+/** The key of one email thread: one workflow, one contact, one channel. */
 export function threadKey(workflowId: string, contactId: string, channelId: string): string {
   return `${workflowId}:${contactId}:${channelId}`;
 }
@@ -80,17 +81,13 @@ export function addStepNeeds(
   },
 ): void {
   needs.workspaceIds.add(owner.workspaceId);
+  const refs = stepReferences(config);
   const channelId =
-    config.channel.kind === 'specific' ? config.channel.channelId : owner.lastInteractedChannelId;
+    config.channel.kind === 'specific' ? refs.specificChannelId : owner.lastInteractedChannelId;
   // Ids that are not UUIDs name nothing, and would make the batch's query fail its cast.
   if (isUuid(channelId)) needs.channelIds.add(channelId);
-  for (const { text } of messageTexts(config)) {
-    for (const name of findSnippetNames(text)) needs.snippetNames.add(name);
-  }
-  const contents = [config.defaultMessage, ...config.channelResponses.map((r) => r.content)];
-  for (const content of contents) {
-    if (content.type === 'media' && isUuid(content.fileId)) needs.fileIds.add(content.fileId);
-  }
+  for (const name of refs.snippetNames) needs.snippetNames.add(name);
+  for (const id of refs.fileIds) needs.fileIds.add(id);
   needs.threadOwners.set(`${owner.workflowId}:${owner.contactId}`, {
     workflowId: owner.workflowId,
     contactId: owner.contactId,
@@ -120,7 +117,8 @@ export async function loadLibrary(db: Database, needs: LibraryNeeds): Promise<Di
     db,
     sql`select
       (select coalesce(json_agg(json_build_object(
-          'id', c.id, 'workspaceId', c.workspace_id, 'type', c.type, 'name', c.name,
+          'id', c.id, 'workspaceId', c.workspace_id, 'type', c.type, 'provider', c.provider,
+          'name', c.name,
           'settings', c.settings, 'credentialsCiphertext', c.credentials_ciphertext,
           'status', c.status)), '[]'::json)
         from channels c

@@ -1,13 +1,26 @@
 import { isUuid } from '../../workflow/ids';
 
 /**
- * What travels on the dispatch queue: ids only (DESIGN.md, "Postgres is the source of truth").
+ * What travels on the dispatch queue: ids only: Postgres is the source of truth.
  * `visit` is the run's `stepVisit` when the message was sent, so that a message for a step the
  * run has already left is recognised as stale and dropped.
  */
 export interface DispatchMessage {
   runId: string;
   visit: number;
+}
+
+/**
+ * The queue body as sent: the message with its format version. Bodies without `v` (sent before
+ * it existed) are version 1; another version is not ours to read and is dropped.
+ */
+export interface DispatchQueueBody extends DispatchMessage {
+  v: 1;
+}
+
+/** The body that carries `message` on the queue. */
+export function dispatchQueueBody({ runId, visit }: DispatchMessage): DispatchQueueBody {
+  return { v: 1, runId, visit };
 }
 
 /** A message to enqueue, optionally delayed (waits, chained waits). */
@@ -18,7 +31,8 @@ export interface DispatchRequest extends DispatchMessage {
 /** The message in `body`, or null when it is not one (malformed messages are dropped). */
 export function parseDispatchMessage(body: unknown): DispatchMessage | null {
   if (typeof body !== 'object' || body === null) return null;
-  const { runId, visit } = body as Record<string, unknown>;
+  const { v, runId, visit } = body as Record<string, unknown>;
+  if (v !== undefined && v !== 1) return null;
   if (!isUuid(runId)) return null;
   if (typeof visit !== 'number' || !Number.isInteger(visit) || visit < 0) return null;
   return { runId, visit };

@@ -81,7 +81,7 @@ function workspaceFiles(library: DispatchLibrary, workspaceId: string): Map<stri
 }
 
 /**
- * Resolves and renders one send (DESIGN.md, "How a send resolves", steps 1–3) without sending
+ * Resolves and renders one send (the channel, the content, the rendering) without sending
  * it: the channel (specific or last interacted) and the contact's address on it, the content
  * (the channel response for that channel, else the default message), the messaging window, then
  * the rendered message. Failures that make a send impossible are returned, not thrown, so that

@@ -7,7 +7,7 @@ import { CredentialCipher, generateCredentialsKey } from '../../db/credentials';
 import { relations } from '../../db/relations';
 import { channels, runs } from '../../db/schema';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
-import { customAdapter } from '../channels/custom';
+import { customWebhookAdapter } from '../channels/custom-webhook/adapter';
 import { claimDeliveries } from './claim';
 import { dispatchBatch } from './consumer';
 import {
@@ -87,7 +87,7 @@ function consume(runIds: string[]) {
       db,
       sender: { send: async () => {} },
       cipher,
-      adapterFor: (type) => (type === 'custom' ? customAdapter : undefined),
+      adapterFor: ({ type }) => (type === 'custom' ? customWebhookAdapter : undefined),
       allowPrivateUrls: true,
     },
   );

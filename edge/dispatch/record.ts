@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
-import { jsonParam, queryRows } from './rows';
+import { jsonParam, queryRows } from '../../db/rows';
 
 /** What one send came to, as the delivery row records it. */
 export interface DeliveryOutcome {

@@ -1,6 +1,7 @@
 import { findStep, routeAfter, type StepOutcome } from '../../workflow/routing';
 import { isWaitStep } from '../../workflow/steps';
-import type { GraphStep } from '../../workflow/types';
+import type { FailureReason, GraphStep } from '../../workflow/types';
+import type { ClaimedDelivery } from './claim';
 import type { RunState } from './load';
 import type { RunMove } from './record';
 
@@ -76,6 +77,49 @@ export function exitMove(
   };
 }
 
+/** Seconds in a minute, for confirm-delivery waits given in minutes. */
+const MINUTE_SECONDS = 60;
+
+/**
+ * Keeps a run on its step after its message was accepted, for "confirm delivery": the step
+ * becomes due when the wait ends (a message for then is enqueued after the record), or earlier
+ * when the provider's delivered/read/failed status arrives (edge/callbacks/status-updates.ts
+ * makes it due). Either way dispatch then routes it with `routeFinishedDelivery`.
+ */
+export function awaitDeliveryMove(
+  run: RunState,
+  stepId: string,
+  deliveryId: string,
+  timeoutMinutes: number,
+): RunMove {
+  // The queue message for the end of the wait is enqueued after the record.
+  return stayMove(run, stepId, deliveryId, timeoutMinutes * MINUTE_SECONDS, false);
+}
+
+/**
+ * The move for a run whose step's delivery is already finished when the step comes due: the
+ * one place "confirm delivery" routes. `sent` (delivered, read, or no status before the wait
+ * ended: that counts as sent) goes on as a success; `failed` (also when the provider reported
+ * it after accepting the message) takes the failure branch or exits, with the reason recorded.
+ */
+export function routeFinishedDelivery(
+  run: RunState,
+  step: GraphStep,
+  delivery: Pick<ClaimedDelivery, 'status' | 'reasonCode' | 'reasonDetail'>,
+): RunMove {
+  if (delivery.status === 'sent') return moveAfter(run, step, { ok: true }, null);
+  return moveAfter(
+    run,
+    step,
+    {
+      ok: false,
+      reason: (delivery.reasonCode ?? 'network') as FailureReason,
+      detail: delivery.reasonDetail ?? '',
+    },
+    null,
+  );
+}
+
 /**
  * Keeps a run on its step until a delivery's retry: the step becomes due after the backoff, and
  * `enqueued_at` says a message (the queue's retry) is on its way for then.
@@ -86,6 +130,20 @@ export function retryMove(
   deliveryId: string,
   delaySeconds: number,
 ): RunMove {
+  return stayMove(run, stepId, deliveryId, delaySeconds, true);
+}
+
+/**
+ * Keeps a run on its step, at the same visit, after a delivery (the move applies only if that
+ * delivery's outcome was recorded by the same statement), due in `dueInSeconds`.
+ */
+function stayMove(
+  run: RunState,
+  stepId: string,
+  deliveryId: string,
+  dueInSeconds: number,
+  alreadyEnqueued: boolean,
+): RunMove {
   return {
     runId: run.id,
     fromVisit: run.stepVisit,
@@ -93,8 +151,8 @@ export function retryMove(
     status: 'active',
     stepId,
     visit: run.stepVisit,
-    dueInSeconds: delaySeconds,
+    dueInSeconds,
     exitReason: null,
-    alreadyEnqueued: true,
+    alreadyEnqueued,
   };
 }

@@ -1,18 +1,28 @@
 import type { CredentialCipher } from '../../db/credentials';
 import { CHANNEL_LABELS } from '../../workflow/channel-capabilities';
-import type { ChannelType } from '../../workflow/channel-types';
-import type { ChannelAdapter, SendOutcome } from '../channels/types';
+import type { SmtpConnect } from '../channels/smtp/client';
+import type { ChannelAdapter, ProviderEndpoints, SendOutcome } from '../channels/types';
 import type { DispatchChannel } from './library';
 import type { DispatchContact } from './load';
 import type { ReadySend } from './prepare';
 
-/** Finds the adapter for a channel type (edge/channels/registry.ts in the Worker). */
-export type AdapterLookup = (type: ChannelType) => ChannelAdapter | undefined;
+/** Finds the adapter of a channel's integration (edge/channels/registry.ts). */
+export type AdapterLookup = (
+  channel: Pick<DispatchChannel, 'type' | 'provider'>,
+) => ChannelAdapter | undefined;
 
-/** What sending needs beyond the message: the adapters and the outbound policy. */
-export interface SendSettings {
-  adapterFor: AdapterLookup;
+/** What the host gives every send: the outbound policy and the runtime's capabilities. */
+export interface SendRuntime {
   allowPrivateUrls: boolean;
+  /** TCP for SMTP (the Worker's `cloudflare:sockets`). */
+  connectTcp?: SmtpConnect;
+  /** Provider base URLs from the env. */
+  endpoints?: ProviderEndpoints;
+}
+
+/** What sending needs beyond the message: the adapters, the runtime and the time budget. */
+export interface SendSettings extends SendRuntime {
+  adapterFor: AdapterLookup;
   timeoutMs: number;
 }
 
@@ -35,7 +45,7 @@ export function credentialsLoader(cipher: CredentialCipher) {
 }
 
 /**
- * Hands one prepared send to its channel's adapter (DESIGN.md, "How a send resolves", step 4)
+ * Hands one prepared send to its channel's adapter (a send's last step)
  * with the delivery id as idempotency key. Adapters classify provider answers themselves; what
  * they throw is by contract something a retry can fix, so it becomes a retryable network
  * failure here. No database work happens in here: no transaction is open across the call.
@@ -47,7 +57,7 @@ export async function deliver(
   settings: SendSettings,
 ): Promise<SendOutcome> {
   const { channel } = ready;
-  const adapter = settings.adapterFor(channel.type);
+  const adapter = settings.adapterFor(channel);
   if (!adapter) {
     return {
       status: 'failed',
@@ -75,6 +85,7 @@ export async function deliver(
         channel: {
           id: channel.id,
           type: channel.type,
+          provider: channel.provider ?? '',
           name: channel.name,
           settings: channel.settings,
           credentials,
@@ -90,7 +101,12 @@ export async function deliver(
         },
         rendered: ready.rendered,
       },
-      { allowPrivateUrls: settings.allowPrivateUrls, timeoutMs: settings.timeoutMs },
+      {
+        allowPrivateUrls: settings.allowPrivateUrls,
+        timeoutMs: settings.timeoutMs,
+        ...(settings.connectTcp ? { connectTcp: settings.connectTcp } : {}),
+        ...(settings.endpoints ? { endpoints: settings.endpoints } : {}),
+      },
     );
   } catch (error) {
     return {

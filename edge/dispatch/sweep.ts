@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import { queryRows } from '../../db/rows';
 import { log } from '../log';
 import { type DispatchSender, enqueueRuns } from './enqueue';
 import { STALE_ENQUEUE_SECONDS, SWEEP_LIMIT, UNENQUEUED_GRACE_SECONDS } from './limits';
 import type { DispatchRequest } from './message';
-import { queryRows } from './rows';
 
 export interface SweepLimits {
   limit?: number;

@@ -9,6 +9,7 @@ import {
   startWorker,
   testDatabaseBindings,
 } from '../../test/workerd';
+import { CALLBACK_QUEUE_NAME } from '../callbacks/queues';
 import { DEAD_LETTER_QUEUE_NAME, DISPATCH_QUEUE_NAME } from './queues';
 
 /**
@@ -39,6 +40,8 @@ export interface HarnessOptions {
   maxBatchSize?: number;
   maxRetries?: number;
   trustedCertificates?: string[];
+  /** More Worker bindings, e.g. `GRAPH_API_URL` pointing at a provider stand-in. */
+  bindings?: Record<string, string>;
 }
 
 /** Starts the Worker with its queues and a Node-side pool onto the same database. */
@@ -54,9 +57,11 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
       CREDENTIALS_KEY: credentialsKey,
       ENVIRONMENT: 'development',
       ALLOW_PRIVATE_URLS: 'true',
+      ...options.bindings,
     },
     queueProducers: {
       DISPATCH_QUEUE: DISPATCH_QUEUE_NAME,
+      CALLBACK_QUEUE: CALLBACK_QUEUE_NAME,
       // Only tests produce into the dead letter queue directly.
       DEAD_LETTER_QUEUE: DEAD_LETTER_QUEUE_NAME,
     },
@@ -68,6 +73,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
         deadLetterQueue: DEAD_LETTER_QUEUE_NAME,
       },
       [DEAD_LETTER_QUEUE_NAME]: { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 3 },
+      [CALLBACK_QUEUE_NAME]: { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 },
     },
     scheduled: true,
     ...(options.trustedCertificates ? { trustedCertificates: options.trustedCertificates } : {}),

@@ -86,7 +86,7 @@ async function renderEmailMessage(
 }
 
 /**
- * Renders a message for one contact on one channel (DESIGN.md, "How a send resolves", step 3):
+ * Renders a message for one contact on one channel (a send's third step, after the channel and the content are picked):
  * snippets expanded, then variables interpolated (a variable with no value stays as written).
  * Email gets a subject, MJML-rendered HTML, a text part and its thread headers; other channels
  * get text, media (the file's URL), a WhatsApp template or a Messenger tagged message.

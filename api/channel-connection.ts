@@ -1,0 +1,167 @@
+import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { randomBytes, toBase64Url } from '../db/encoding';
+import { channels, steps } from '../db/schema';
+import type { ChannelIntegration } from '../edge/channels/integration';
+import { integrationFor } from '../edge/channels/registry';
+import type { ChannelRecord } from '../edge/channels/types';
+import { isUuid } from '../workflow/ids';
+import type { SendMessageConfig } from '../workflow/types';
+import type { ApiContext } from './context';
+
+/**
+ * Connecting a channel beyond its settings: a cheap provider call that proves the credentials
+ * (the channel's status and a human-readable detail show the result), the provider account's
+ * templates (listed and cached so steps are checked when saved), and the verify token a
+ * provider's callback handshake must present. Provider calls happen outside transactions.
+ */
+
+/** How long one provider check may take while a channel is saved. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Cached templates older than this are listed again before a step that uses them is checked. */
+export const TEMPLATE_CACHE_SECONDS = 15 * 60;
+
+/** Random bytes in a callback verify token (base64url: 32 characters). */
+const CALLBACK_TOKEN_BYTES = 24;
+
+/** A new verify token for an integration whose provider calls back; null otherwise. */
+export function newCallbackToken(integration: ChannelIntegration): string | null {
+  return integration.callbacks ? toBase64Url(randomBytes(CALLBACK_TOKEN_BYTES)) : null;
+}
+
+/** The channel columns a provider check sets. */
+export type ConnectionColumns = Pick<
+  typeof channels.$inferInsert,
+  'status' | 'statusDetail' | 'verifiedAt' | 'templates' | 'templatesSyncedAt'
+>;
+
+function connectionContext(ctx: ApiContext) {
+  return {
+    endpoints: ctx.providerEndpoints,
+    allowPrivateUrls: ctx.allowPrivateUrls,
+    timeoutMs: CONNECT_TIMEOUT_MS,
+  };
+}
+
+/**
+ * Asks the provider whether the channel works: verified → connected; credentials or ids
+ * refused → error, with the provider's words; provider unreachable → status unchanged and the
+ * detail says it could not be verified. A verified channel's templates are listed too.
+ */
+export async function checkConnection(
+  ctx: ApiContext,
+  integration: ChannelIntegration,
+  channel: ChannelRecord,
+): Promise<ConnectionColumns> {
+  const connection = integration.connection;
+  if (!connection) return { statusDetail: null };
+  const context = connectionContext(ctx);
+  const result = await connection.verify(channel, context);
+  if (result.verdict !== 'verified') {
+    return result.verdict === 'rejected'
+      ? { status: 'error', statusDetail: result.problem }
+      : { statusDetail: `Not verified: ${result.problem}` };
+  }
+  const now = new Date();
+  const columns: ConnectionColumns = {
+    status: 'connected',
+    statusDetail: `Verified: ${result.detail}`,
+    verifiedAt: now,
+  };
+  if (connection.listTemplates) {
+    const listed = await connection.listTemplates(channel, context);
+    if (listed.ok) Object.assign(columns, { templates: listed.templates, templatesSyncedAt: now });
+    else
+      columns.statusDetail = `${columns.statusDetail}; templates could not be listed: ${listed.problem}`;
+  }
+  return columns;
+}
+
+/** Channel ids whose templates a set of step configs relies on. */
+function templateChannelIds(configs: readonly SendMessageConfig[]): string[] {
+  const ids = new Set<string>();
+  for (const config of configs) {
+    for (const response of config.channelResponses ?? []) {
+      if (response.content?.type === 'whatsapp_template' && isUuid(response.channelId)) {
+        ids.add(response.channelId);
+      }
+    }
+  }
+  return [...ids];
+}
+
+/**
+ * Lists again the templates of the channels `configs` send templates on, when the cached list
+ * is missing or older than TEMPLATE_CACHE_SECONDS, so that saving or publishing a step checks
+ * it against what the provider holds now. A provider that cannot be reached leaves the cache
+ * as it was (validation then uses it, or refuses when there is none).
+ */
+export async function refreshStaleTemplates(
+  ctx: ApiContext,
+  configs: readonly SendMessageConfig[],
+): Promise<void> {
+  const ids = templateChannelIds(configs);
+  if (ids.length === 0) return;
+  const stale = await ctx.db
+    .select()
+    .from(channels)
+    .where(
+      and(
+        eq(channels.workspaceId, ctx.workspaceId),
+        inArray(channels.id, ids),
+        or(
+          isNull(channels.templatesSyncedAt),
+          lt(
+            channels.templatesSyncedAt,
+            sql`now() - ${TEMPLATE_CACHE_SECONDS} * interval '1 second'`,
+          ),
+        ),
+      ),
+    );
+  await Promise.all(
+    stale.map(async function refreshTemplates(row) {
+      const integration = integrationFor(row.type, row.provider);
+      const listTemplates = integration?.connection?.listTemplates;
+      if (!listTemplates || !row.credentialsCiphertext) return;
+      const credentials = await ctx.credentials
+        .decrypt<Record<string, unknown>>(row.credentialsCiphertext)
+        .catch(() => null);
+      if (!credentials) return;
+      const listed = await listTemplates(
+        {
+          id: row.id,
+          type: row.type,
+          provider: row.provider ?? '',
+          name: row.name,
+          settings: row.settings,
+          credentials,
+        },
+        connectionContext(ctx),
+      );
+      if (!listed.ok) return;
+      await ctx.db
+        .update(channels)
+        .set({ templates: listed.templates, templatesSyncedAt: new Date() })
+        .where(and(eq(channels.id, row.id), eq(channels.workspaceId, ctx.workspaceId)));
+    }),
+  );
+}
+
+/** `refreshStaleTemplates` for every Send a Message step of a workflow's draft (before publish). */
+export async function refreshWorkflowTemplates(ctx: ApiContext, workflowId: string): Promise<void> {
+  if (!isUuid(workflowId)) return;
+  const rows = await ctx.db
+    .select({ config: steps.config })
+    .from(steps)
+    .where(
+      and(
+        eq(steps.workflowId, workflowId),
+        eq(steps.workspaceId, ctx.workspaceId),
+        eq(steps.type, 'send_message'),
+      ),
+    );
+  await refreshStaleTemplates(
+    ctx,
+    rows.map((row) => row.config as unknown as SendMessageConfig),
+  );
+}

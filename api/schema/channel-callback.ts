@@ -1,0 +1,53 @@
+import type { channels } from '../../db/schema';
+import type { ChannelIntegration } from '../../edge/channels/integration';
+import type { ChannelTemplate } from '../../workflow/channel-templates';
+import { builder } from '../builder';
+import type { ApiContext } from '../context';
+
+/** Where a provider sends a channel's webhooks, as the API shows it. */
+export interface ChannelCallback {
+  url: string;
+  verifyToken: string | null;
+}
+
+/** The path of callback routes (edge/host/callback-routes.ts): `/callbacks/<provider>/<id>`. */
+export const CALLBACK_PATH = '/callbacks';
+
+/** The callback of a channel whose provider sends webhooks; null otherwise. */
+export function callbackOf(
+  ctx: ApiContext,
+  integration: ChannelIntegration | undefined,
+  channel: Pick<typeof channels.$inferSelect, 'id' | 'callbackToken'>,
+): ChannelCallback | null {
+  if (!integration?.callbacks) return null;
+  const { provider } = integration.definition;
+  return {
+    url: `${ctx.publicOrigin}${CALLBACK_PATH}/${provider}/${channel.id}`,
+    verifyToken: channel.callbackToken,
+  };
+}
+
+export const ChannelCallbackRef = builder.objectRef<ChannelCallback>('ChannelCallback').implement({
+  description:
+    'Configure these at the provider (Meta: App Dashboard → WhatsApp → Configuration → Webhook).',
+  fields: (t) => ({
+    url: t.exposeString('url', { description: 'The callback URL.' }),
+    verifyToken: t.exposeString('verifyToken', {
+      nullable: true,
+      description: 'What the provider must present in its subscription handshake.',
+    }),
+  }),
+});
+
+export const ChannelTemplateRef = builder.objectRef<ChannelTemplate>('ChannelTemplate').implement({
+  description: 'A message template of the provider account, as last listed.',
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    language: t.exposeString('language'),
+    status: t.exposeString('status', { description: 'APPROVED templates can be sent.' }),
+    category: t.exposeString('category', { nullable: true }),
+    bodyParameters: t.exposeInt('bodyParameters', {
+      description: 'How many parameters a step must give ({{1}}, {{2}}…).',
+    }),
+  }),
+});

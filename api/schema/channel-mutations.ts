@@ -1,0 +1,236 @@
+import { and, eq } from 'drizzle-orm';
+import { maskHint } from '../../db/credentials';
+import { channels } from '../../db/schema';
+import type { ChannelIntegration } from '../../edge/channels/integration';
+import type { ChannelType } from '../../workflow/channel-types';
+import { isUuid } from '../../workflow/ids';
+import { builder } from '../builder';
+import { channelIntegration, credentialsFromInput, settingsFromInput } from '../channel-config';
+import { checkConnection, newCallbackToken } from '../channel-connection';
+import type { ApiContext } from '../context';
+import { NotFoundError, ValidationError } from '../errors';
+import { IssueList, requiredName } from '../validation';
+import {
+  ChannelProviderEnum,
+  type ChannelRow,
+  ChannelStatusEnum,
+  ChannelTypeEnum,
+  integrationOf,
+} from './channel';
+import { ChannelCredentialsInput, ChannelSettingsInput } from './channel-settings';
+
+/**
+ * Mutations on channels: saving one (its settings and credentials parsed by its integration,
+ * then checked with the provider), verifying it again, and deleting it.
+ */
+
+const CreateChannelInput = builder.inputType('CreateChannelInput', {
+  fields: (t) => ({
+    type: t.field({ type: ChannelTypeEnum, required: true }),
+    provider: t.field({
+      type: ChannelProviderEnum,
+      description: "The provider API; the type's default (the first listed) when omitted.",
+    }),
+    name: t.string({ required: true }),
+    settings: t.field({ type: ChannelSettingsInput }),
+    credentials: t.field({ type: ChannelCredentialsInput }),
+  }),
+});
+
+const UpdateChannelInput = builder.inputType('UpdateChannelInput', {
+  description:
+    'Omitted fields stay as they are; settings and credentials are replaced whole (and checked with the provider again).',
+  fields: (t) => ({
+    name: t.string(),
+    status: t.field({ type: ChannelStatusEnum }),
+    settings: t.field({ type: ChannelSettingsInput }),
+    credentials: t.field({ type: ChannelCredentialsInput }),
+  }),
+});
+
+/** Encrypts validated credentials and derives the hint stored beside them. */
+async function sealCredentials(ctx: ApiContext, credentials: Record<string, string>) {
+  return {
+    credentialsCiphertext: await ctx.credentials.encrypt(credentials),
+    credentialsHint: maskHint(credentials),
+  };
+}
+
+/** The channel's stored credentials, decrypted ({} when none or unreadable). */
+async function storedCredentials(
+  ctx: ApiContext,
+  row: ChannelRow,
+): Promise<Record<string, unknown>> {
+  if (!row.credentialsCiphertext) return {};
+  try {
+    return await ctx.credentials.decrypt<Record<string, unknown>>(row.credentialsCiphertext);
+  } catch {
+    return {};
+  }
+}
+
+/** Asks the provider about a channel about to be stored (see checkConnection). */
+function checkWith(
+  ctx: ApiContext,
+  integration: ChannelIntegration,
+  channel: { id: string; type: ChannelType; name: string; settings: Record<string, unknown> },
+  credentials: Record<string, unknown>,
+) {
+  return checkConnection(ctx, integration, {
+    ...channel,
+    provider: integration.definition.provider,
+    credentials,
+  });
+}
+
+async function findChannelRow(ctx: ApiContext, id: string | number): Promise<ChannelRow> {
+  const row = isUuid(id)
+    ? await ctx.db.query.channels.findFirst({ where: { id, workspaceId: ctx.workspaceId } })
+    : undefined;
+  if (!row) throw new NotFoundError('Channel', String(id));
+  return row;
+}
+
+builder.mutationFields((t) => ({
+  createChannel: t.drizzleField({
+    type: 'channels',
+    description:
+      'Saves a channel after checking its settings; where the provider has a cheap check, the credentials are verified too (status and statusDetail say how it went).',
+    errors: { types: [ValidationError] },
+    args: { input: t.arg({ type: CreateChannelInput, required: true }) },
+    resolve: async (_query, _root, { input }, ctx) => {
+      const issues = new IssueList();
+      const name = requiredName(issues, 'name', input.name);
+      const integration = channelIntegration(input.type, input.provider, issues);
+      if (!integration) issues.throwIfAny();
+      const settings = settingsFromInput(
+        integration!,
+        input.settings,
+        issues,
+        ctx.allowPrivateUrls,
+      );
+      const credentials = credentialsFromInput(integration!, input.credentials, issues);
+      issues.throwIfAny();
+      const id = crypto.randomUUID();
+      const connection = await checkWith(
+        ctx,
+        integration!,
+        { id, type: input.type, name, settings },
+        credentials ?? {},
+      );
+      const sealed = credentials ? await sealCredentials(ctx, credentials) : {};
+      const [channel] = await ctx.db
+        .insert(channels)
+        .values({
+          id,
+          workspaceId: ctx.workspaceId,
+          type: input.type,
+          provider: integration!.definition.provider,
+          name,
+          settings,
+          callbackToken: newCallbackToken(integration!),
+          ...sealed,
+          ...connection,
+        })
+        .returning();
+      return channel!;
+    },
+  }),
+  updateChannel: t.drizzleField({
+    type: 'channels',
+    errors: { types: [ValidationError, NotFoundError] },
+    args: {
+      id: t.arg.id({ required: true }),
+      input: t.arg({ type: UpdateChannelInput, required: true }),
+    },
+    resolve: async (_query, _root, { id, input }, ctx) => {
+      const existing = await findChannelRow(ctx, id);
+      const integration = integrationOf(existing);
+      const issues = new IssueList();
+      if (!integration) {
+        issues.add(
+          'INVALID_VALUE',
+          'provider',
+          'This channel has no integration in this deployment',
+        );
+        issues.throwIfAny();
+      }
+      const changes: Partial<typeof channels.$inferInsert> = { updatedAt: new Date() };
+      if (input.name != null) changes.name = requiredName(issues, 'name', input.name);
+      if (input.settings != null) {
+        changes.settings = settingsFromInput(
+          integration!,
+          input.settings,
+          issues,
+          ctx.allowPrivateUrls,
+        );
+      }
+      const credentials =
+        input.credentials != null
+          ? credentialsFromInput(integration!, input.credentials, issues)
+          : null;
+      issues.throwIfAny();
+      if (credentials) Object.assign(changes, await sealCredentials(ctx, credentials));
+      if (input.settings != null || credentials) {
+        Object.assign(
+          changes,
+          await checkWith(
+            ctx,
+            integration!,
+            { ...existing, settings: changes.settings ?? existing.settings },
+            credentials ?? (await storedCredentials(ctx, existing)),
+          ),
+        );
+      }
+      // A status the caller sets wins over what the check concluded.
+      if (input.status != null) changes.status = input.status;
+      const [channel] = await ctx.db
+        .update(channels)
+        .set(changes)
+        .where(and(eq(channels.id, existing.id), eq(channels.workspaceId, ctx.workspaceId)))
+        .returning();
+      if (!channel) throw new NotFoundError('Channel', existing.id);
+      return channel;
+    },
+  }),
+  verifyChannel: t.drizzleField({
+    type: 'channels',
+    description:
+      "Checks the channel's credentials with its provider again and lists its templates (WhatsApp); status and statusDetail show the result.",
+    errors: { types: [NotFoundError] },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_query, _root, { id }, ctx) => {
+      const existing = await findChannelRow(ctx, id);
+      const integration = integrationOf(existing);
+      const connection = integration
+        ? await checkWith(ctx, integration, existing, await storedCredentials(ctx, existing))
+        : { statusDetail: 'This channel has no integration in this deployment' };
+      // A channel switched off stays off; only a check's verdict moves connected and error.
+      if (existing.status === 'disconnected') delete connection.status;
+      const [channel] = await ctx.db
+        .update(channels)
+        .set({ ...connection, updatedAt: new Date() })
+        .where(and(eq(channels.id, existing.id), eq(channels.workspaceId, ctx.workspaceId)))
+        .returning();
+      if (!channel) throw new NotFoundError('Channel', existing.id);
+      return channel;
+    },
+  }),
+  deleteChannel: t.id({
+    description:
+      "Deletes the channel and its contacts' identities on it; returns the deleted id. Steps that " +
+      'still name it fail validation on the next publish.',
+    errors: { types: [NotFoundError] },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      const [deleted] = isUuid(id)
+        ? await ctx.db
+            .delete(channels)
+            .where(and(eq(channels.id, id), eq(channels.workspaceId, ctx.workspaceId)))
+            .returning({ id: channels.id })
+        : [];
+      if (!deleted) throw new NotFoundError('Channel', String(id));
+      return deleted.id;
+    },
+  }),
+}));

@@ -1,0 +1,30 @@
+import type { SQL } from 'drizzle-orm';
+import type { Database } from './client';
+
+/**
+ * Runs a raw statement and returns its rows. The batch statements of the pipeline (claim,
+ * record, route, sweep) are raw SQL with CTEs; both drivers we use (node-postgres, Neon's
+ * pg-compatible Pool) answer with a `{ rows }` result. Raw rows are not mapped by Drizzle, so
+ * timestamps are selected as epoch milliseconds (see `epochMs`).
+ */
+export async function queryRows<T>(db: Database, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+// A UTF-16 half without its partner (a text cut in the middle of an emoji).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * A JSON parameter for `jsonb_to_recordset`: one parameter carries a whole batch of rows.
+ * Postgres's jsonb refuses `\u0000` and lone surrogates, and one refused string would fail the
+ * whole batch's statement (its sends then stay unrecorded and are sent again): text from
+ * providers and cut summaries is made storable instead, as text columns would hold it.
+ */
+export function jsonParam(rows: readonly object[]): string {
+  return JSON.stringify(rows, (_key, value: unknown) =>
+    typeof value === 'string'
+      ? value.replaceAll('\u0000', '').replace(LONE_SURROGATE, '\uFFFD')
+      : value,
+  );
+}

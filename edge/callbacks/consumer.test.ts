@@ -1,0 +1,273 @@
+import { eq } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Database } from '../../db/client';
+import { CredentialCipher, generateCredentialsKey } from '../../db/credentials';
+import { relations } from '../../db/relations';
+import {
+  channels,
+  contactIdentities,
+  contacts,
+  deliveries,
+  inboundMessages,
+} from '../../db/schema';
+import type { ChannelEvent, InboundEvent, StatusEvent } from '../channels/events';
+import type { Settlement } from '../dispatch/attempt';
+import type { DispatchRequest } from '../dispatch/message';
+import {
+  publishWorkflow,
+  queueMessage,
+  seedContact,
+  seedRunAt,
+  seedWorkspace,
+  sendConfig,
+} from '../dispatch/test-seed';
+import { consumeChannelEvents, MAX_STATUS_ATTEMPTS, STATUS_RETRY_SECONDS } from './consumer';
+import { channelEventMessage } from './message';
+
+/**
+ * The callbacks consumer in Node against this run's Postgres, with a statement counter: what
+ * inbound messages and statuses do to contacts, identities and deliveries, and at what cost.
+ * The workerd test (whatsapp-flow.test.ts) runs the same code behind the real route and queue.
+ */
+
+let pool: pg.Pool;
+let db: Database;
+let statements = 0;
+const enqueued: DispatchRequest[] = [];
+const cipher = new CredentialCipher(generateCredentialsKey());
+
+beforeAll(() => {
+  pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 4 });
+  db = drizzle({
+    client: pool,
+    relations,
+    logger: { logQuery: () => void statements++ },
+  }) as unknown as Database;
+});
+
+afterAll(async () => {
+  await pool?.end();
+});
+
+async function whatsappChannel(workspaceId: string): Promise<string> {
+  const [row] = await db
+    .insert(channels)
+    .values({
+      workspaceId,
+      type: 'whatsapp',
+      provider: 'meta',
+      name: 'WhatsApp',
+      settings: { phoneNumberId: '1', businessAccountId: '2' },
+      credentialsCiphertext: await cipher.encrypt({ accessToken: 't', appSecret: 's' }),
+    })
+    .returning({ id: channels.id });
+  return row!.id;
+}
+
+async function consume(events: ChannelEvent[], attempts = 1) {
+  const messages = events.map((event, index) => ({
+    ...queueMessage(channelEventMessage(event), index),
+    attempts,
+  }));
+  statements = 0;
+  const settlements = await consumeChannelEvents(messages, {
+    db,
+    sender: { send: async (requests) => void enqueued.push(...requests) },
+  });
+  return { statements, settlements: [...settlements.values()] as Settlement[] };
+}
+
+let sequence = 0;
+function inbound(
+  channelId: string,
+  address: string,
+  at: Date,
+  name: string | null = 'Ada Byron',
+): InboundEvent {
+  sequence += 1;
+  const id = `wamid.in.${sequence}`;
+  return {
+    kind: 'inbound',
+    eventKey: id,
+    channelId,
+    providerMessageId: id,
+    from: { address, name },
+    at: at.toISOString(),
+    content: { type: 'text', text: `message ${sequence}` },
+  };
+}
+
+function status(
+  channelId: string,
+  providerMessageId: string,
+  state: StatusEvent['status'],
+  deliveryId: string | null = null,
+): StatusEvent {
+  return {
+    kind: 'status',
+    eventKey: `${providerMessageId}:${state}`,
+    channelId,
+    providerMessageId,
+    deliveryId,
+    status: state,
+    at: new Date().toISOString(),
+    failure:
+      state === 'failed' ? { reason: 'recipient_unavailable', detail: 'error 131026' } : null,
+  };
+}
+
+const hour = 3_600_000;
+
+describe('inbound messages', () => {
+  it('fifty messages from twenty new senders cost the same few statements as one', async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await whatsappChannel(workspaceId);
+    const one = await consume([inbound(channelId, '+15550000001', new Date())]);
+    const events = Array.from({ length: 50 }, (_, index) =>
+      inbound(channelId, `+155500001${String(index % 20).padStart(2, '0')}`, new Date()),
+    );
+    const many = await consume(events);
+    expect(many.statements).toBe(one.statements);
+    expect(many.statements).toBeLessThanOrEqual(7);
+    expect(await db.$count(contacts, eq(contacts.workspaceId, workspaceId))).toBe(21);
+    expect(await db.$count(inboundMessages, eq(inboundMessages.channelId, channelId))).toBe(51);
+  });
+
+  it('a contact known by phone gets the identity instead of a twin, and keeps their name', async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await whatsappChannel(workspaceId);
+    const known = await seedContact(db, workspaceId, { firstName: 'Grace', phone: '+15550001000' });
+    await consume([inbound(channelId, '+15550001000', new Date(), 'Someone Else')]);
+    const rows = await db.select().from(contacts).where(eq(contacts.workspaceId, workspaceId));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      id: known,
+      firstName: 'Grace',
+      lastInteractedChannelId: channelId,
+    });
+    const [identity] = await db
+      .select()
+      .from(contactIdentities)
+      .where(eq(contactIdentities.contactId, known));
+    expect(identity).toMatchObject({ channelId, address: '+15550001000' });
+  });
+
+  it('the last interacted channel follows the most recent interaction, not the order of arrival', async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const first = await whatsappChannel(workspaceId);
+    const second = await whatsappChannel(workspaceId);
+    const now = Date.now();
+    await consume([inbound(second, '+15550002000', new Date(now - hour))]);
+    // An older message on the first channel, delivered late, does not take over.
+    await consume([inbound(first, '+15550002000', new Date(now - 2 * hour))]);
+    const [contact] = await db.select().from(contacts).where(eq(contacts.workspaceId, workspaceId));
+    expect(contact?.lastInteractedChannelId).toBe(second);
+    // The window of each identity is its own latest inbound message.
+    const windows = await db
+      .select({ channelId: contactIdentities.channelId, at: contactIdentities.lastInboundAt })
+      .from(contactIdentities)
+      .where(eq(contactIdentities.contactId, contact!.id));
+    expect(new Map(windows.map((w) => [w.channelId, w.at?.getTime()]))).toEqual(
+      new Map([
+        [first, now - 2 * hour],
+        [second, now - hour],
+      ]),
+    );
+  });
+
+  it('a replayed message is recorded once and moves nothing back', async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await whatsappChannel(workspaceId);
+    const event = inbound(channelId, '+15550003000', new Date());
+    await consume([event, event]);
+    await consume([event]);
+    expect(await db.$count(inboundMessages, eq(inboundMessages.channelId, channelId))).toBe(1);
+    expect(await db.$count(contacts, eq(contacts.workspaceId, workspaceId))).toBe(1);
+  });
+});
+
+describe('statuses', () => {
+  /** A delivery of a run at a WhatsApp step, as dispatch leaves it while it sends or once sent. */
+  async function delivery(state: 'sending' | 'sent') {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await whatsappChannel(workspaceId);
+    const contactId = await seedContact(db, workspaceId, { phone: '+15550004000' });
+    const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
+      {
+        key: 'send',
+        type: 'send_message',
+        config: sendConfig({ channel: { kind: 'specific', channelId } }),
+      },
+    ]);
+    const runId = await seedRunAt(db, {
+      workspaceId,
+      workflowId,
+      versionId,
+      contactId,
+      stepId: stepIds.send!,
+    });
+    const wamid = `wamid.out.${crypto.randomUUID()}`;
+    const [row] = await db
+      .insert(deliveries)
+      .values({
+        workspaceId,
+        runId,
+        stepId: stepIds.send!,
+        visit: 1,
+        status: state,
+        attempts: 1,
+        ...(state === 'sent' ? { channelId, providerMessageId: wamid, sentAt: new Date() } : {}),
+      })
+      .returning();
+    return { channelId, wamid, delivery: row! };
+  }
+
+  it('a status for a send not yet recorded is retried later, then applied once it is', async () => {
+    const { channelId, wamid, delivery: row } = await delivery('sending');
+    const early = await consume([status(channelId, wamid, 'delivered', row.id)]);
+    expect(early.settlements).toEqual([{ kind: 'retry', delaySeconds: STATUS_RETRY_SECONDS }]);
+    await db
+      .update(deliveries)
+      .set({ status: 'sent', channelId, providerMessageId: wamid, sentAt: new Date() })
+      .where(eq(deliveries.id, row.id));
+    const later = await consume([status(channelId, wamid, 'delivered', row.id)], 2);
+    expect(later.settlements).toEqual([{ kind: 'ack' }]);
+    const [after] = await db.select().from(deliveries).where(eq(deliveries.id, row.id));
+    expect(after).toMatchObject({ status: 'sent', providerStatus: 'delivered' });
+  });
+
+  it('a status that never finds its delivery is dropped after the last attempt', async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await whatsappChannel(workspaceId);
+    const result = await consume([status(channelId, 'wamid.unknown', 'sent')], MAX_STATUS_ATTEMPTS);
+    expect(result.settlements).toEqual([{ kind: 'ack' }]);
+  });
+
+  it("a status on another channel's delivery finds nothing", async () => {
+    const { wamid, delivery: row } = await delivery('sent');
+    const { workspaceId } = await seedWorkspace(db);
+    const otherChannel = await whatsappChannel(workspaceId);
+    await consume([status(otherChannel, wamid, 'failed', row.id)]);
+    const [after] = await db.select().from(deliveries).where(eq(deliveries.id, row.id));
+    expect(after).toMatchObject({ status: 'sent', providerStatus: null });
+  });
+
+  it('statuses arriving together or out of order end at the highest; failed does not undo delivered', async () => {
+    const { channelId, wamid, delivery: row } = await delivery('sent');
+    await consume([status(channelId, wamid, 'read'), status(channelId, wamid, 'sent')]);
+    await consume([status(channelId, wamid, 'delivered'), status(channelId, wamid, 'failed')]);
+    const [after] = await db.select().from(deliveries).where(eq(deliveries.id, row.id));
+    expect(after).toMatchObject({ status: 'sent', providerStatus: 'read', reasonCode: null });
+    expect(after?.readAt).toBeInstanceOf(Date);
+    expect(after?.deliveredAt?.getTime()).toBe(after?.readAt?.getTime());
+  });
+
+  it('a batch of statuses is one statement, whatever its size', async () => {
+    const sent = await Promise.all([delivery('sent'), delivery('sent'), delivery('sent')]);
+    const one = await consume([status(sent[0]!.channelId, sent[0]!.wamid, 'delivered')]);
+    const three = await consume(sent.map((s) => status(s.channelId, s.wamid, 'read')));
+    expect(three.statements).toBe(one.statements);
+  });
+});

@@ -1,0 +1,79 @@
+import type { Message } from '@cloudflare/workers-types/latest';
+import type { Database } from '../../db/client';
+import type { InboundEvent, StatusEvent } from '../channels/events';
+import type { Settlement } from '../dispatch/attempt';
+import { type DispatchSender, enqueueRuns } from '../dispatch/enqueue';
+import { log } from '../log';
+import { recordInboundMessages } from './inbound';
+import { parseChannelEventMessage } from './message';
+import { applyStatusUpdates } from './status-updates';
+
+/**
+ * A status can arrive before the send that caused it is recorded (Meta answers fast, a batch
+ * records after all its sends): such an event is retried after this many seconds times its
+ * attempt number.
+ */
+export const STATUS_RETRY_SECONDS = 30;
+
+/** Attempts before a status that never finds its delivery is dropped (not ours, or lost). */
+export const MAX_STATUS_ATTEMPTS = 6;
+
+/**
+ * Consumes a batch of the callbacks queue (edge/callbacks/queues.ts) with a few statements:
+ * inbound messages are recorded in one transaction, status events applied in one statement,
+ * and runs that a final status woke (confirm delivery) are enqueued for dispatch to route.
+ * Repeated events have one effect. An event whose delivery is not recorded yet is retried a
+ * few times. Throws (the queue retries the batch) only when the database fails.
+ */
+export async function consumeChannelEvents(
+  messages: readonly Message<unknown>[],
+  deps: { db: Database; sender: DispatchSender },
+): Promise<Map<Message<unknown>, Settlement>> {
+  const settlements = new Map<Message<unknown>, Settlement>();
+  const inbound = new Map<string, InboundEvent>();
+  const statuses: { message: Message<unknown>; event: StatusEvent }[] = [];
+  for (const message of messages) {
+    settlements.set(message, { kind: 'ack' });
+    const event = parseChannelEventMessage(message.body);
+    if (!event) {
+      log('warn', 'callbacks: dropping a malformed event', { messageId: message.id });
+    } else if (event.kind === 'inbound') {
+      inbound.set(`${event.channelId}:${event.eventKey}`, event);
+    } else {
+      statuses.push({ message, event });
+    }
+  }
+
+  const recorded = await recordInboundMessages(deps.db, [...inbound.values()]);
+  const updates = await applyStatusUpdates(
+    deps.db,
+    statuses.map(({ event }) => event),
+  );
+  for (const { message, event } of statuses) {
+    if (updates.matched.has(event.eventKey)) continue;
+    if (message.attempts < MAX_STATUS_ATTEMPTS) {
+      settlements.set(message, {
+        kind: 'retry',
+        delaySeconds: STATUS_RETRY_SECONDS * message.attempts,
+      });
+    } else {
+      log('warn', 'callbacks: a status found no delivery; dropped', {
+        channelId: event.channelId,
+        providerMessageId: event.providerMessageId,
+        status: event.status,
+      });
+    }
+  }
+  const enqueued = await enqueueRuns(deps.db, deps.sender, updates.woken);
+  if (enqueued.error) {
+    // The runs are due and committed: the sweep enqueues them.
+    log('error', 'callbacks: enqueueing confirmed runs failed', { error: enqueued.error });
+  }
+  log('info', 'callbacks: batch processed', {
+    events: messages.length,
+    inboundRecorded: recorded,
+    statusesMatched: updates.matched.size,
+    runsWoken: updates.woken.length,
+  });
+  return settlements;
+}

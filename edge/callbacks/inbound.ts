@@ -1,0 +1,224 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import { isMoreRecentInteraction } from '../../db/interactions';
+import { jsonParam, queryRows } from '../../db/rows';
+import { CHANNEL_CAPABILITIES } from '../../workflow/channel-capabilities';
+import type { ChannelType } from '../../workflow/channel-types';
+import type { InboundContent, InboundEvent } from '../channels/events';
+
+/** Longest inbound summary stored beside the content (for conversation lists). */
+const SUMMARY_LENGTH = 500;
+
+type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+interface Sender {
+  channel_id: string;
+  address: string;
+  workspace_id: string;
+  type: ChannelType;
+  contact_id: string | null;
+}
+
+/** The text a list shows for an inbound message. */
+export function inboundSummary(content: InboundContent): string | null {
+  const text =
+    content.type === 'text'
+      ? content.text
+      : content.type === 'media'
+        ? (content.caption ?? content.fileName ?? `[${content.mediaType}]`)
+        : (content.text ?? `[${content.providerType}]`);
+  return text ? Array.from(text).slice(0, SUMMARY_LENGTH).join('') : null;
+}
+
+/** A display name split for the contact: the first word, then the rest. */
+function nameParts(name: string | null): { first: string | null; last: string | null } {
+  const words = name?.trim().split(/\s+/).filter(Boolean) ?? [];
+  return { first: words[0] ?? null, last: words.slice(1).join(' ') || null };
+}
+
+/** One sender on one channel: the key of its advisory lock and of the maps below. */
+function keyOf(channelId: string, address: string): string {
+  return `inbound:${channelId}:${address}`;
+}
+
+function senderKey(event: Pick<InboundEvent, 'channelId' | 'from'>): string {
+  return keyOf(event.channelId, event.from.address);
+}
+
+/** Channel types whose identities are phone numbers, and those whose are e-mail addresses. */
+function typesAddressedBy(recipient: 'phone' | 'email'): string[] {
+  return Object.entries(CHANNEL_CAPABILITIES)
+    .filter(([, capability]) => capability.recipient === recipient)
+    .map(([type]) => type);
+}
+
+/**
+ * Finds each sender's contact: their identity on the channel, else (for channels addressed by
+ * phone or e-mail) the workspace's oldest contact with that phone or e-mail. Senders on a
+ * channel that no longer exists are absent.
+ */
+async function findSenders(tx: Transaction, events: readonly InboundEvent[]): Promise<Sender[]> {
+  const wanted = [...new Map(events.map((e) => [senderKey(e), e])).values()].map((event) => ({
+    channel_id: event.channelId,
+    address: event.from.address,
+  }));
+  return queryRows<Sender>(
+    tx as unknown as Database,
+    sql`with wanted as (
+        select * from jsonb_to_recordset(${jsonParam(wanted)}::jsonb) as w(channel_id uuid, address text)
+      )
+      select w.channel_id, w.address, c.workspace_id, c.type,
+        coalesce(i.contact_id, (
+          -- A contact known by this phone or e-mail, with no other identity on the channel.
+          select ct.id from contacts ct
+          where ct.workspace_id = c.workspace_id
+            and ((c.type = any(${sql.param(typesAddressedBy('phone'))}::text[])
+                  and ct.phone = w.address)
+              or (c.type = any(${sql.param(typesAddressedBy('email'))}::text[])
+                  and lower(ct.email) = lower(w.address)))
+            and not exists (
+              select 1 from contact_identities x where x.contact_id = ct.id and x.channel_id = c.id)
+          order by ct.created_at limit 1)) as contact_id
+      from wanted w
+      join channels c on c.id = w.channel_id
+      left join contact_identities i on i.channel_id = w.channel_id and i.address = w.address`,
+  );
+}
+
+/** Creates the contacts and identities senders lack, returning each sender's contact id. */
+async function addSenders(
+  tx: Transaction,
+  senders: readonly Sender[],
+  names: ReadonlyMap<string, string | null>,
+): Promise<Map<string, string>> {
+  const contactIds = new Map<string, string>();
+  const newContacts: Record<string, unknown>[] = [];
+  for (const sender of senders) {
+    const key = keyOf(sender.channel_id, sender.address);
+    let contactId = sender.contact_id;
+    if (!contactId) {
+      contactId = crypto.randomUUID();
+      const { first, last } = nameParts(names.get(key) ?? null);
+      const recipient = CHANNEL_CAPABILITIES[sender.type].recipient;
+      newContacts.push({
+        id: contactId,
+        workspace_id: sender.workspace_id,
+        first_name: first,
+        last_name: last,
+        phone: recipient === 'phone' ? sender.address : null,
+        email: recipient === 'email' ? sender.address : null,
+      });
+    }
+    contactIds.set(key, contactId);
+  }
+  const identities = senders.map((sender) => ({
+    workspace_id: sender.workspace_id,
+    contact_id: contactIds.get(keyOf(sender.channel_id, sender.address)),
+    channel_id: sender.channel_id,
+    address: sender.address,
+  }));
+  await tx.execute(
+    sql`with new_contacts as (
+        insert into contacts (id, workspace_id, first_name, last_name, phone, email)
+        select id, workspace_id, first_name, last_name, phone, email
+        from jsonb_to_recordset(${jsonParam(newContacts)}::jsonb)
+          as n(id uuid, workspace_id uuid, first_name text, last_name text, phone text, email text)
+        returning id
+      )
+      insert into contact_identities (workspace_id, contact_id, channel_id, address)
+      select workspace_id, contact_id, channel_id, address
+      from jsonb_to_recordset(${jsonParam(identities)}::jsonb)
+        as i(workspace_id uuid, contact_id uuid, channel_id uuid, address text)
+      -- Only an identity written meanwhile through the API can conflict: it wins.
+      on conflict do nothing`,
+  );
+  return contactIds;
+}
+
+/**
+ * Records inbound messages in one transaction of four statements, whatever the batch size:
+ * lock the senders (so two consumers never create one person twice), find their contacts,
+ * create the missing contacts and identities, then record the messages — each once per channel
+ * and provider message id, so a provider's retry has no second effect — and, for the messages
+ * recorded now, move the identity's last inbound time (the messaging window) and make the
+ * channel the contact's last interacted one when this is their most recent interaction.
+ * Returns how many messages were new.
+ */
+export async function recordInboundMessages(
+  db: Database,
+  events: readonly InboundEvent[],
+): Promise<number> {
+  if (events.length === 0) return 0;
+  return db.transaction(async function recordInbound(tx) {
+    const keys = [...new Set(events.map(senderKey))].sort();
+    // Sorted, so two transactions locking overlapping senders cannot deadlock.
+    await tx.execute(
+      sql`select pg_advisory_xact_lock(hashtextextended(k, 0))
+          from unnest(${sql.param(keys)}::text[]) as k order by k`,
+    );
+    const senders = await findSenders(tx, events);
+    const names = new Map(events.map((event) => [senderKey(event), event.from.name]));
+    const contactIds = await addSenders(tx, senders, names);
+    const workspaces = new Map(senders.map((s) => [s.channel_id, s.workspace_id]));
+    const messages = events.flatMap((event) => {
+      const contactId = contactIds.get(senderKey(event));
+      const workspaceId = workspaces.get(event.channelId);
+      if (!contactId || !workspaceId) return [];
+      return [
+        {
+          workspace_id: workspaceId,
+          contact_id: contactId,
+          channel_id: event.channelId,
+          provider_message_id: event.providerMessageId,
+          content: event.content,
+          summary: inboundSummary(event.content),
+          received_at: event.at,
+        },
+      ];
+    });
+    const [row] = await queryRows<{ recorded: number }>(
+      tx as unknown as Database,
+      sql`with given as (
+          select * from jsonb_to_recordset(${jsonParam(messages)}::jsonb) as m(
+            workspace_id uuid, contact_id uuid, channel_id uuid, provider_message_id text,
+            content jsonb, summary text, received_at timestamptz)
+        ),
+        inserted as (
+          insert into inbound_messages
+            (workspace_id, contact_id, channel_id, provider_message_id, content, summary, received_at)
+          select workspace_id, contact_id, channel_id, provider_message_id, content, summary,
+                 received_at
+          from given
+          on conflict (channel_id, provider_message_id) do nothing
+          returning contact_id, channel_id, received_at
+        ),
+        identity_latest as (
+          select contact_id, channel_id, max(received_at) as at from inserted group by 1, 2
+        ),
+        windows as (
+          update contact_identities i
+          set last_inbound_at = greatest(coalesce(i.last_inbound_at, l.at), l.at)
+          from identity_latest l
+          where i.contact_id = l.contact_id and i.channel_id = l.channel_id
+          returning i.id
+        ),
+        contact_latest as (
+          select distinct on (contact_id) contact_id, channel_id, received_at from inserted
+          order by contact_id, received_at desc
+        ),
+        interacted as (
+          update contacts c
+          set last_interacted_channel_id = l.channel_id, last_interacted_at = l.received_at,
+              updated_at = now()
+          from contact_latest l
+          where c.id = l.contact_id
+            and ${isMoreRecentInteraction(sql`c.last_interacted_at`, sql`l.received_at`)}
+          returning c.id
+        )
+        select (select count(*) from inserted)::int as recorded,
+               (select count(*) from windows)::int as windows,
+               (select count(*) from interacted)::int as interacted`,
+    );
+    return row?.recorded ?? 0;
+  });
+}

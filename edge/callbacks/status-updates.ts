@@ -1,0 +1,117 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import { jsonParam, queryRows } from '../../db/rows';
+import { STATUS_RANK, type StatusEvent } from '../channels/events';
+
+/** What applying a batch of status events found. */
+export interface StatusUpdates {
+  /** Events whose delivery was found (applied, or already applied before: one effect). */
+  matched: Set<string>;
+  /** Runs waiting on "confirm delivery" that a final status woke: enqueue them now. */
+  woken: { runId: string; visit: number }[];
+}
+
+interface Row {
+  kind: 'matched' | 'woken';
+  event_key: string | null;
+  run_id: string | null;
+  visit: number | null;
+}
+
+const RANK_SQL = sql.raw(
+  `case d.provider_status ${Object.entries(STATUS_RANK)
+    .map(([status, rank]) => `when '${status}' then ${rank}`)
+    .join(' ')} else 0 end`,
+);
+
+/**
+ * Applies provider status events to their deliveries in ONE statement (the place to add an
+ * event-log CTE for delivery sent/delivered/read/failed). An event finds its delivery on its own
+ * channel by our delivery id when the provider echoed it, else by the provider's message id,
+ * and only once the delivery is recorded as accepted (`sent`, or `failed` after acceptance).
+ * Per delivery, the batch's highest status is applied only over a lower one (STATUS_RANK), so a
+ * repeated or late notification changes nothing; `read` implies delivered. A `failed` status
+ * over an accepted message fails the delivery with the provider's reason. A run waiting at that
+ * delivery's step for confirmation is made due now, to be routed by dispatch.
+ */
+export async function applyStatusUpdates(
+  db: Database,
+  events: readonly StatusEvent[],
+): Promise<StatusUpdates> {
+  if (events.length === 0) return { matched: new Set(), woken: [] };
+  const rows = events.map((event) => ({
+    event_key: event.eventKey,
+    channel_id: event.channelId,
+    provider_message_id: event.providerMessageId,
+    delivery_id: event.deliveryId,
+    status: event.status,
+    rank: STATUS_RANK[event.status],
+    at: event.at,
+    reason_code: event.failure?.reason ?? null,
+    reason_detail: event.failure?.detail ?? null,
+  }));
+  const result = await queryRows<Row>(
+    db,
+    sql`with given as (
+        select * from jsonb_to_recordset(${jsonParam(rows)}::jsonb) as e(
+          event_key text, channel_id uuid, provider_message_id text, delivery_id uuid,
+          status text, rank int, at timestamptz, reason_code text, reason_detail text)
+      ),
+      matched as (
+        select g.*, d.id as found_id from given g
+        join lateral (
+          select d.id from deliveries d
+          where d.channel_id = g.channel_id and d.status in ('sent', 'failed')
+            and (d.id = g.delivery_id or d.provider_message_id = g.provider_message_id)
+          limit 1
+        ) d on true
+      ),
+      best as (
+        select distinct on (found_id) found_id, status, rank, at, reason_code, reason_detail
+        from matched order by found_id, rank desc, at desc
+      ),
+      per_delivery as (
+        select b.*,
+          (select min(m.at) from matched m
+            where m.found_id = b.found_id and m.status in ('delivered', 'read')) as delivered_at,
+          (select min(m.at) from matched m
+            where m.found_id = b.found_id and m.status = 'read') as read_at
+        from best b
+      ),
+      updated as (
+        update deliveries d
+        set provider_status = p.status,
+            provider_status_at = p.at,
+            delivered_at = coalesce(d.delivered_at, p.delivered_at),
+            read_at = coalesce(d.read_at, p.read_at),
+            status = case when p.status = 'failed' then 'failed' else d.status end,
+            failed_at = case when p.status = 'failed' then p.at else d.failed_at end,
+            reason_code = case when p.status = 'failed' then p.reason_code else d.reason_code end,
+            reason_detail = case when p.status = 'failed' then p.reason_detail else d.reason_detail end,
+            updated_at = now()
+        from per_delivery p
+        where d.id = p.found_id and p.rank > ${RANK_SQL}
+        returning d.id, d.run_id, d.step_id, d.visit, d.provider_status
+      ),
+      woken as (
+        update runs r
+        set due_at = now(), enqueued_at = null, updated_at = now()
+        from updated u
+        where r.id = u.run_id and r.status = 'active' and r.current_step_id = u.step_id
+          and r.step_visit = u.visit and r.due_at > now()
+          and u.provider_status in ('delivered', 'read', 'failed')
+        returning r.id, r.step_visit
+      )
+      select 'matched' as kind, event_key, null::uuid as run_id, null::int as visit from matched
+      union all
+      select 'woken', null, id, step_visit from woken`,
+  );
+  const updates: StatusUpdates = { matched: new Set(), woken: [] };
+  for (const row of result) {
+    if (row.kind === 'matched' && row.event_key) updates.matched.add(row.event_key);
+    if (row.kind === 'woken' && row.run_id && row.visit !== null) {
+      updates.woken.push({ runId: row.run_id, visit: row.visit });
+    }
+  }
+  return updates;
+}

@@ -1,0 +1,489 @@
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contactIdentities, contacts, deliveries, inboundMessages } from '../../db/schema';
+import { type GraphTemplate, type MetaGraph, startMetaGraph } from '../../test/fakes/meta-graph';
+import {
+  inboundText,
+  messageStatus,
+  postMetaWebhook,
+  type WebhookSigning,
+  whatsappWebhook,
+} from '../../test/fakes/meta-webhooks';
+import type { SendMessageConfig } from '../../workflow/types';
+import { TEST_GRAPH_VERSION, WHATSAPP_TEST_IDS } from '../channels/whatsapp-meta/test-fixtures';
+import {
+  publishWorkflow,
+  readDeliveries,
+  readRun,
+  seedContact,
+  seedWorkspace,
+  sendConfig,
+  waitFor,
+  waitForRun,
+} from '../dispatch/test-seed';
+import {
+  type DispatchHarness,
+  startDispatchHarness,
+  startThroughApi,
+} from '../dispatch/test-support';
+
+/**
+ * WhatsApp end to end in workerd: channels connected through GraphQL against the Graph
+ * stand-in, webhooks signed as Meta signs them posted to the Worker's callback route, the
+ * callbacks queue recording them, and dispatch sending and routing runs.
+ */
+
+const TEMPLATES: GraphTemplate[] = [
+  {
+    name: 'order_update',
+    language: 'en_US',
+    status: 'APPROVED',
+    category: 'UTILITY',
+    components: [{ type: 'BODY', text: 'Hi {{1}}, your order {{2}} shipped.' }],
+  },
+  {
+    name: 'welcome_back',
+    language: 'en',
+    status: 'APPROVED',
+    category: 'MARKETING',
+    components: [{ type: 'BODY', text: 'Welcome back!' }],
+  },
+];
+
+let harness: DispatchHarness;
+let graph: MetaGraph;
+
+beforeAll(async () => {
+  graph = await startMetaGraph({
+    ...WHATSAPP_TEST_IDS,
+    version: TEST_GRAPH_VERSION,
+    templates: TEMPLATES,
+  });
+  harness = await startDispatchHarness({
+    bindings: { GRAPH_API_URL: graph.url, GRAPH_API_VERSION: TEST_GRAPH_VERSION },
+  });
+});
+
+afterAll(async () => {
+  await harness?.close();
+  await graph?.close();
+});
+
+const CREATE_CHANNEL = /* GraphQL */ `
+  mutation ($input: CreateChannelInput!) {
+    createChannel(input: $input) {
+      __typename
+      ... on MutationCreateChannelSuccess {
+        data { id type provider status statusDetail callback { url verifyToken }
+          templates { name language status bodyParameters } }
+      }
+      ... on ValidationError { issues { code path message } }
+    }
+  }
+`;
+
+/** A workspace with a WhatsApp channel connected through GraphQL (verified by the stand-in). */
+async function connectWhatsApp() {
+  const { workspaceId, apiKey } = await seedWorkspace(harness.db);
+  const result = await harness.gql(apiKey, CREATE_CHANNEL, {
+    input: {
+      type: 'WHATSAPP',
+      name: 'Support WhatsApp',
+      settings: {
+        whatsapp: {
+          phoneNumberId: WHATSAPP_TEST_IDS.phoneNumberId,
+          businessAccountId: WHATSAPP_TEST_IDS.businessAccountId,
+        },
+      },
+      credentials: {
+        whatsapp: {
+          accessToken: WHATSAPP_TEST_IDS.accessToken,
+          appSecret: WHATSAPP_TEST_IDS.appSecret,
+        },
+      },
+    },
+  });
+  const channel = result.data?.createChannel?.data;
+  if (!channel) throw new Error(`createChannel failed: ${JSON.stringify(result)}`);
+  return { workspaceId, apiKey, channel };
+}
+
+/** Posts a webhook to the channel's callback URL through the Worker, signed as asked. */
+function postWebhook(
+  callbackUrl: string,
+  value: Record<string, unknown>,
+  signing: WebhookSigning = 'valid',
+) {
+  return postMetaWebhook(
+    callbackUrl,
+    whatsappWebhook(WHATSAPP_TEST_IDS, value),
+    WHATSAPP_TEST_IDS.appSecret,
+    signing,
+    (url, init) => harness.worker.dispatchFetch(url, init as never) as unknown as Promise<Response>,
+  );
+}
+
+/** Distinct phone numbers per test, so that contacts never collide across tests. */
+let nextPhone = 0;
+function phone(): { waId: string; e164: string } {
+  nextPhone += 1;
+  const waId = `1650555${String(1000 + nextPhone).padStart(4, '0')}`;
+  return { waId, e164: `+${waId}` };
+}
+
+async function readDelivery(id: string) {
+  const [row] = await harness.db.select().from(deliveries).where(eq(deliveries.id, id));
+  return row;
+}
+
+function sendsTo(e164: string) {
+  return graph.sends().filter((request) => request.json?.to === e164);
+}
+
+describe('connecting', () => {
+  it('verifies the credentials, lists the templates and shows the callback URL and verify token', async () => {
+    const { channel } = await connectWhatsApp();
+    expect(channel).toMatchObject({
+      type: 'WHATSAPP',
+      provider: 'META',
+      status: 'CONNECTED',
+      statusDetail: 'Verified: Sendflow Test (+1 555-010-0000)',
+      callback: {
+        url: `http://worker.test/callbacks/meta/${channel.id}`,
+        verifyToken: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/),
+      },
+      templates: [
+        { name: 'order_update', language: 'en_US', status: 'APPROVED', bodyParameters: 2 },
+        { name: 'welcome_back', language: 'en', status: 'APPROVED', bodyParameters: 0 },
+      ],
+    });
+  });
+
+  it("answers Meta's handshake with the channel's verify token only", async () => {
+    const { channel } = await connectWhatsApp();
+    const handshake = (token: string) =>
+      harness.worker.dispatchFetch(
+        `${channel.callback.url}?hub.mode=subscribe&hub.verify_token=${token}&hub.challenge=8675309`,
+      );
+    const ok = await handshake(channel.callback.verifyToken);
+    expect([ok.status, await ok.text()]).toEqual([200, '8675309']);
+    expect((await handshake('wrong-token')).status).toBe(403);
+  });
+});
+
+describe('inbound messages', () => {
+  it('a contact writing in is created with that identity, the channel becomes their last interacted, and a Last Interacted step answers there', async () => {
+    const { workspaceId, apiKey, channel } = await connectWhatsApp();
+    const sender = phone();
+    const response = await postWebhook(
+      channel.callback.url,
+      inboundText(
+        { waId: sender.waId, name: 'Sheena Nelson' },
+        `wamid.in.${sender.waId}`,
+        'Hi there',
+      ),
+    );
+    expect(response.status).toBe(200);
+    const contact = await waitFor(
+      async () => {
+        const [row] = await harness.db
+          .select()
+          .from(contacts)
+          .where(and(eq(contacts.workspaceId, workspaceId), eq(contacts.phone, sender.e164)));
+        return row?.lastInteractedChannelId ? row : undefined;
+      },
+      { what: 'the contact from the inbound message' },
+    );
+    expect(contact).toMatchObject({
+      firstName: 'Sheena',
+      lastName: 'Nelson',
+      lastInteractedChannelId: channel.id,
+    });
+    const [identity] = await harness.db
+      .select()
+      .from(contactIdentities)
+      .where(eq(contactIdentities.contactId, contact.id));
+    expect(identity).toMatchObject({ channelId: channel.id, address: sender.e164 });
+    expect(identity?.lastInboundAt).toBeInstanceOf(Date);
+
+    const { workflowId } = await publishWorkflow(harness.db, workspaceId, [
+      {
+        key: 'answer',
+        type: 'send_message',
+        config: sendConfig({
+          channel: { kind: 'last_interacted' },
+          defaultMessage: { type: 'text', text: 'Default for $contact.firstname' },
+          channelResponses: [
+            {
+              channelId: channel.id,
+              content: { type: 'text', text: 'On WhatsApp, $contact.firstname!' },
+            },
+          ],
+        }),
+      },
+    ]);
+    const [runId] = await startThroughApi(harness, apiKey, workflowId, [contact.id]);
+    const run = await waitForRun(harness.db, runId!, (r) => r.status !== 'active');
+    expect(run.status).toBe('completed');
+    const [sent] = sendsTo(sender.e164);
+    expect(sent?.json?.text).toEqual({ preview_url: false, body: 'On WhatsApp, Sheena!' });
+    const [delivery] = await readDeliveries(harness.db, runId!);
+    expect(delivery).toMatchObject({ status: 'sent', channelId: channel.id });
+    expect(delivery?.providerMessageId).toMatch(/^wamid\./);
+  });
+
+  it('a callback Meta delivers twice has one effect', async () => {
+    const { workspaceId, channel } = await connectWhatsApp();
+    const sender = phone();
+    const value = inboundText(
+      { waId: sender.waId, name: 'Ada' },
+      `wamid.dup.${sender.waId}`,
+      'Hello?',
+    );
+    expect((await postWebhook(channel.callback.url, value)).status).toBe(200);
+    expect((await postWebhook(channel.callback.url, value)).status).toBe(200);
+    // A later, different message proves both copies were processed before we count.
+    await postWebhook(
+      channel.callback.url,
+      inboundText({ waId: sender.waId, name: 'Ada' }, `wamid.after.${sender.waId}`, 'Anyone?'),
+    );
+    await waitFor(
+      async () =>
+        (await harness.db.$count(inboundMessages, eq(inboundMessages.channelId, channel.id))) >= 2,
+      { what: 'both messages' },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(
+      await harness.db.$count(inboundMessages, eq(inboundMessages.channelId, channel.id)),
+    ).toBe(2);
+    expect(
+      await harness.db.$count(
+        contacts,
+        and(eq(contacts.workspaceId, workspaceId), eq(contacts.phone, sender.e164)),
+      ),
+    ).toBe(1);
+  });
+
+  it('a forged or unsigned callback is refused and changes nothing', async () => {
+    const { channel } = await connectWhatsApp();
+    const sender = phone();
+    const value = inboundText(
+      { waId: sender.waId, name: 'Mallory' },
+      `wamid.forged.${sender.waId}`,
+      'hi',
+    );
+    expect((await postWebhook(channel.callback.url, value, 'forged')).status).toBe(403);
+    expect((await postWebhook(channel.callback.url, value, 'missing')).status).toBe(401);
+    const unknown = channel.callback.url.replace(channel.id, crypto.randomUUID());
+    expect((await postWebhook(unknown, value)).status).toBe(404);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(
+      await harness.db.$count(inboundMessages, eq(inboundMessages.channelId, channel.id)),
+    ).toBe(0);
+    expect(await harness.db.$count(contacts, eq(contacts.phone, sender.e164))).toBe(0);
+  });
+});
+
+/** A contact with a WhatsApp identity whose last inbound message is `hoursAgo` old. */
+async function contactWrittenIn(workspaceId: string, channelId: string, hoursAgo: number) {
+  const sender = phone();
+  const contactId = await seedContact(
+    harness.db,
+    workspaceId,
+    { firstName: 'Ada', phone: sender.e164, lastInteractedChannelId: channelId },
+    [
+      {
+        channelId,
+        address: sender.e164,
+        lastInboundAt: new Date(Date.now() - hoursAgo * 3_600_000),
+      },
+    ],
+  );
+  return { contactId, e164: sender.e164 };
+}
+
+describe('the 24-hour window', () => {
+  it('a free-form message 25 h after the last inbound fails messaging_window_closed without calling Meta and takes the failure branch, where a template is sent', async () => {
+    const { workspaceId, apiKey, channel } = await connectWhatsApp();
+    const { contactId, e164 } = await contactWrittenIn(workspaceId, channel.id, 25);
+    const template: SendMessageConfig = sendConfig({
+      channel: { kind: 'specific', channelId: channel.id },
+      defaultMessage: { type: 'text', text: 'unused' },
+      channelResponses: [
+        {
+          channelId: channel.id,
+          content: {
+            type: 'whatsapp_template',
+            templateName: 'order_update',
+            languageCode: 'en_US',
+            parameters: ['$contact.firstname', '#1042'],
+          },
+        },
+      ],
+    });
+    const { workflowId, stepIds } = await publishWorkflow(harness.db, workspaceId, [
+      {
+        key: 'freeform',
+        type: 'send_message',
+        config: sendConfig({
+          channel: { kind: 'specific', channelId: channel.id },
+          defaultMessage: { type: 'text', text: 'Still there, $contact.firstname?' },
+          failureBranchEnabled: true,
+        }),
+        failure: 'template',
+      },
+      { key: 'template', type: 'send_message', config: template },
+    ]);
+    const [runId] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
+    const run = await waitForRun(harness.db, runId!, (r) => r.status !== 'active');
+    expect(run).toMatchObject({ status: 'completed', currentStepId: stepIds.template });
+    const byStep = new Map((await readDeliveries(harness.db, runId!)).map((d) => [d.stepId, d]));
+    expect(byStep.get(stepIds.freeform!)).toMatchObject({
+      status: 'failed',
+      reasonCode: 'messaging_window_closed',
+      providerMessageId: null,
+    });
+    expect(byStep.get(stepIds.template!)).toMatchObject({ status: 'sent' });
+    const sends = sendsTo(e164);
+    expect(sends.map((request) => request.json?.type)).toEqual(['template']);
+    expect(sends[0]?.json?.template).toMatchObject({
+      name: 'order_update',
+      components: [
+        {
+          type: 'body',
+          parameters: [
+            { type: 'text', text: 'Ada' },
+            { type: 'text', text: '#1042' },
+          ],
+        },
+      ],
+    });
+  });
+});
+
+describe('statuses after acceptance', () => {
+  /** A run at a WhatsApp step (optionally confirming delivery) that Meta has accepted. */
+  async function acceptedSend(confirmMinutes: number | null) {
+    const { workspaceId, apiKey, channel } = await connectWhatsApp();
+    const { contactId, e164 } = await contactWrittenIn(workspaceId, channel.id, 1);
+    const { workflowId, stepIds } = await publishWorkflow(harness.db, workspaceId, [
+      {
+        key: 'notify',
+        type: 'send_message',
+        config: sendConfig({
+          channel: { kind: 'specific', channelId: channel.id },
+          defaultMessage: { type: 'text', text: 'Your order shipped' },
+          failureBranchEnabled: true,
+          ...(confirmMinutes ? { confirmDelivery: { timeoutMinutes: confirmMinutes } } : {}),
+        }),
+        next: 'thanks',
+        failure: 'fallback',
+      },
+      { key: 'thanks', type: 'wait', config: { seconds: 3600 } },
+      {
+        key: 'fallback',
+        type: 'send_message',
+        config: sendConfig({
+          channel: { kind: 'specific', channelId: channel.id },
+          defaultMessage: { type: 'text', text: 'fallback' },
+          channelResponses: [
+            {
+              channelId: channel.id,
+              content: {
+                type: 'whatsapp_template',
+                templateName: 'welcome_back',
+                languageCode: 'en',
+                parameters: [],
+              },
+            },
+          ],
+        }),
+      },
+    ]);
+    const [runId] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
+    const delivery = await waitFor(
+      async () => {
+        const [row] = await readDeliveries(harness.db, runId!);
+        return row?.status === 'sent' ? row : undefined;
+      },
+      { what: 'the accepted send' },
+    );
+    return { channel, runId: runId!, stepIds, e164, delivery };
+  }
+
+  it('with confirm delivery, the run waits at the step, and a failed status takes the failure branch with the reason recorded', async () => {
+    const { channel, runId, stepIds, e164, delivery } = await acceptedSend(10);
+    const waiting = await readRun(harness.db, runId);
+    expect(waiting).toMatchObject({ status: 'active', currentStepId: stepIds.notify });
+    expect(waiting.dueAt.getTime()).toBeGreaterThan(Date.now() + 8 * 60_000);
+
+    const failed = messageStatus(
+      'failed',
+      { id: delivery.providerMessageId!, recipient: e164, deliveryId: delivery.id },
+      new Date(),
+      { code: 131026, title: 'Message undeliverable', details: 'Not a WhatsApp user' },
+    );
+    expect((await postWebhook(channel.callback.url, failed)).status).toBe(200);
+    const run = await waitForRun(harness.db, runId, (r) => r.status !== 'active');
+    expect(run).toMatchObject({ status: 'completed', currentStepId: stepIds.fallback });
+    const recorded = await readDelivery(delivery.id);
+    expect(recorded).toMatchObject({
+      status: 'failed',
+      providerStatus: 'failed',
+      reasonCode: 'recipient_unavailable',
+      reasonDetail: expect.stringContaining('131026'),
+    });
+    expect(recorded?.sentAt).toBeInstanceOf(Date);
+    expect(recorded?.failedAt).toBeInstanceOf(Date);
+    expect(sendsTo(e164).map((request) => request.json?.type)).toEqual(['text', 'template']);
+  });
+
+  it('with confirm delivery, delivered moves the run on; read and replays afterwards change nothing', async () => {
+    const { channel, runId, stepIds, e164, delivery } = await acceptedSend(10);
+    const message = { id: delivery.providerMessageId!, recipient: e164 };
+    await postWebhook(channel.callback.url, messageStatus('delivered', message));
+    const run = await waitForRun(harness.db, runId, (r) => r.currentStepId === stepIds.thanks);
+    expect(run.status).toBe('active');
+    await postWebhook(channel.callback.url, messageStatus('read', message));
+    await waitFor(async () => {
+      const row = await readDelivery(delivery.id);
+      return row?.providerStatus === 'read' ? row : undefined;
+    });
+    const before = await readDelivery(delivery.id);
+    await postWebhook(channel.callback.url, messageStatus('delivered', message));
+    await postWebhook(channel.callback.url, messageStatus('read', message));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const after = await readDelivery(delivery.id);
+    expect(after).toEqual(before);
+    expect(after).toMatchObject({ status: 'sent', providerStatus: 'read' });
+    expect(after?.deliveredAt).toBeInstanceOf(Date);
+    expect(after?.readAt).toBeInstanceOf(Date);
+    expect((await readRun(harness.db, runId)).currentStepId).toBe(stepIds.thanks);
+  });
+
+  it('without confirm delivery, a later failure is recorded on the delivery and the run is not routed again', async () => {
+    const { channel, runId, stepIds, e164, delivery } = await acceptedSend(null);
+    expect((await readRun(harness.db, runId)).currentStepId).toBe(stepIds.thanks);
+    await postWebhook(
+      channel.callback.url,
+      messageStatus('failed', { id: delivery.providerMessageId!, recipient: e164 }, new Date(), {
+        code: 131047,
+        title: 'Re-engagement message',
+        details: 'More than 24 hours have passed',
+      }),
+    );
+    const recorded = await waitFor(async () => {
+      const row = await readDelivery(delivery.id);
+      return row?.status === 'failed' ? row : undefined;
+    });
+    expect(recorded).toMatchObject({
+      reasonCode: 'messaging_window_closed',
+      providerStatus: 'failed',
+    });
+    expect(await readRun(harness.db, runId)).toMatchObject({
+      status: 'active',
+      currentStepId: stepIds.thanks,
+    });
+    expect(sendsTo(e164)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,30 @@
+import type { ChannelEvent } from './events';
+import type { ChannelRecord } from './types';
+
+/**
+ * What a provider integration knows about the callbacks its provider sends us (status updates,
+ * inbound messages): the subscription handshake, the signature check on the raw body, and the
+ * parse into provider-neutral events. The host's callback routes (edge/host/callback-routes.ts)
+ * run them in that order: nothing is parsed before the signature holds.
+ */
+
+/** The channel a callback URL names, with decrypted credentials and its verify token. */
+export interface CallbackChannel extends ChannelRecord {
+  /** The token the provider's handshake must present (shown by the API). */
+  callbackToken: string | null;
+}
+
+/** Whether a callback's signature holds. */
+export type SignatureVerdict = 'ok' | 'missing' | 'invalid';
+
+export interface ChannelCallbacks {
+  /** Answers the provider's subscription handshake (a GET to the callback URL). */
+  handshake?(query: URLSearchParams, channel: CallbackChannel): { status: number; body: string };
+  /** Checks the provider's signature over the raw body as received. */
+  verify(
+    request: { headers: Headers; body: Uint8Array<ArrayBuffer> },
+    channel: CallbackChannel,
+  ): Promise<SignatureVerdict>;
+  /** The events in a verified payload, for this channel; what is not understood is skipped. */
+  parse(body: string, channel: CallbackChannel): ChannelEvent[];
+}

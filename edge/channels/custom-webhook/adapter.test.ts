@@ -1,0 +1,223 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { startWebhookReceiver, type WebhookReceiver } from '../../../test/fakes/webhook-receiver';
+import type { RenderedMessage } from '../../render/types';
+import { generateSigningSecret } from '../../security/standard-webhooks';
+import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
+import type { ChannelRecord, OutboundMessage } from '../types';
+
+let secret: string;
+let receiver: WebhookReceiver;
+let worker: AdapterWorker;
+
+beforeAll(async () => {
+  secret = generateSigningSecret();
+  receiver = await startWebhookReceiver(secret);
+  worker = await startAdapterWorker();
+});
+
+afterAll(async () => {
+  await worker?.dispose();
+  await receiver?.close();
+});
+
+beforeEach(() => {
+  receiver.requests.length = 0;
+  receiver.respondWith((_request, index) => ({
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ id: `msg_${index + 1}` }),
+  }));
+});
+
+const contact = {
+  id: 'contact-1',
+  firstName: 'Ada',
+  lastName: 'Lovelace',
+  email: null,
+  phone: '+15550100',
+};
+
+function customChannel(overrides: Partial<ChannelRecord> = {}): ChannelRecord {
+  return {
+    id: 'channel-custom',
+    type: 'custom',
+    provider: 'webhook',
+    name: 'Our app',
+    settings: { url: receiver.url },
+    credentials: { signingSecret: secret },
+    ...overrides,
+  };
+}
+
+function outbound(
+  rendered: RenderedMessage = { kind: 'text', text: 'Hi Ada' },
+  channel = customChannel(),
+  deliveryId: string = crypto.randomUUID(),
+): OutboundMessage {
+  return {
+    deliveryId,
+    workspaceId: 'workspace-1',
+    channel,
+    recipient: contact.id,
+    contact,
+    rendered,
+  };
+}
+
+const local = { allowPrivateUrls: true };
+
+test('posts the rendered message as JSON, signed per Standard Webhooks, with the idempotency key', async () => {
+  const message = outbound();
+  const outcome = await worker.send(message, local);
+  expect(outcome).toEqual({ status: 'sent', providerMessageId: 'msg_1' });
+
+  expect(receiver.requests).toHaveLength(1);
+  const [request] = receiver.requests;
+  expect(request?.method).toBe('POST');
+  expect(request?.signatureError).toBeUndefined();
+  expect(request?.idempotencyKey).toBe(message.deliveryId);
+  expect(request?.headers['webhook-id']).toBe(message.deliveryId);
+  expect(request?.headers['content-type']).toBe('application/json');
+  expect(request?.json).toEqual({
+    id: message.deliveryId,
+    type: 'message',
+    timestamp: expect.any(String),
+    workspaceId: 'workspace-1',
+    channel: { id: 'channel-custom', name: 'Our app' },
+    recipient: contact.id,
+    contact,
+    message: { kind: 'text', text: 'Hi Ada' },
+  });
+});
+
+test('a retried delivery carries the same idempotency key and webhook-id', async () => {
+  const message = outbound();
+  await worker.send(message, local);
+  await worker.send(message, local);
+  const keys = receiver.requests.map((request) => [
+    request.idempotencyKey,
+    request.headers['webhook-id'],
+  ]);
+  expect(keys).toEqual([
+    [message.deliveryId, message.deliveryId],
+    [message.deliveryId, message.deliveryId],
+  ]);
+});
+
+test('a media message carries the file URL', async () => {
+  const media: RenderedMessage = {
+    kind: 'media',
+    url: 'https://files.example.com/menu.pdf',
+    fileName: 'menu.pdf',
+    contentType: 'application/pdf',
+    caption: 'Our menu',
+  };
+  await worker.send(outbound(media), local);
+  expect(receiver.requests[0]?.json).toMatchObject({ message: media });
+});
+
+test('a 2xx without a JSON id records the delivery id as the provider id', async () => {
+  receiver.respondWith(() => ({ status: 202 }));
+  const message = outbound();
+  expect(await worker.send(message, local)).toEqual({
+    status: 'sent',
+    providerMessageId: message.deliveryId,
+  });
+});
+
+describe('status codes become outcomes', () => {
+  const cases: Array<[number, Record<string, unknown>]> = [
+    [401, { reason: 'credentials_rejected', retryable: false }],
+    [403, { reason: 'credentials_rejected', retryable: false }],
+    [400, { reason: 'rejected_by_provider', retryable: false }],
+    [404, { reason: 'rejected_by_provider', retryable: false }],
+    [422, { reason: 'rejected_by_provider', retryable: false }],
+    [500, { reason: 'network', retryable: true }],
+    [502, { reason: 'network', retryable: true }],
+    [503, { reason: 'network', retryable: true }],
+  ];
+  for (const [status, expected] of cases) {
+    test(`HTTP ${status}`, async () => {
+      receiver.respondWith(() => ({ status, body: 'nope' }));
+      expect(await worker.send(outbound(), local)).toMatchObject({
+        status: 'failed',
+        detail: expect.stringContaining(`HTTP ${status}`),
+        ...expected,
+      });
+    });
+  }
+
+  test('HTTP 429 is rate_limited and retried after Retry-After', async () => {
+    receiver.respondWith(() => ({ status: 429, headers: { 'retry-after': '30' } }));
+    expect(await worker.send(outbound(), local)).toMatchObject({
+      status: 'failed',
+      reason: 'rate_limited',
+      retryable: true,
+      retryAfterSeconds: 30,
+    });
+  });
+
+  test('a redirect is not followed and fails permanently', async () => {
+    receiver.respondWith(() => ({ status: 302, headers: { location: 'http://169.254.169.254/' } }));
+    expect(await worker.send(outbound(), local)).toMatchObject({
+      status: 'failed',
+      reason: 'rejected_by_provider',
+      retryable: false,
+    });
+    expect(receiver.requests).toHaveLength(1);
+  });
+});
+
+test('an endpoint that does not answer in time is a retryable network failure', async () => {
+  receiver.respondWith(() => ({ status: 200, delayMs: 2_000 }));
+  const outcome = await worker.send(outbound(), { ...local, timeoutMs: 300 });
+  expect(outcome).toMatchObject({
+    status: 'failed',
+    reason: 'network',
+    retryable: true,
+    detail: expect.stringContaining('300 ms'),
+  });
+});
+
+test('an endpoint that is down is a retryable network failure', async () => {
+  const down = await startWebhookReceiver(secret);
+  await down.close();
+  expect(
+    await worker.send(outbound(undefined, customChannel({ settings: { url: down.url } })), local),
+  ).toMatchObject({
+    status: 'failed',
+    reason: 'network',
+    retryable: true,
+  });
+});
+
+test('a private endpoint is refused without a request when private targets are not allowed', async () => {
+  const outcome = await worker.send(outbound(), { allowPrivateUrls: false });
+  expect(outcome).toMatchObject({
+    status: 'failed',
+    reason: 'channel_not_connected',
+    retryable: false,
+    detail: expect.stringContaining('loopback'),
+  });
+  expect(receiver.requests).toHaveLength(0);
+});
+
+test('a malformed signing secret is credentials_rejected without a request', async () => {
+  const channel = customChannel({ credentials: { signingSecret: 'whsec_***not base64***' } });
+  expect(await worker.send(outbound(undefined, channel), local)).toMatchObject({
+    status: 'failed',
+    reason: 'credentials_rejected',
+    retryable: false,
+  });
+  expect(receiver.requests).toHaveLength(0);
+});
+
+test('a channel without an endpoint or a secret is not connected', async () => {
+  for (const channel of [customChannel({ settings: {} }), customChannel({ credentials: {} })]) {
+    expect(await worker.send(outbound(undefined, channel), local)).toMatchObject({
+      status: 'failed',
+      reason: 'channel_not_connected',
+      retryable: false,
+    });
+  }
+});

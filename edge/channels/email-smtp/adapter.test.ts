@@ -1,0 +1,315 @@
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressObject } from 'mailparser';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { selfSignedCertificate, type TestCertificate } from '../../../test/fakes/self-signed-cert';
+import { type SmtpReceiver, startSmtpReceiver } from '../../../test/fakes/smtp-receiver';
+import type { RenderContext } from '../../../workflow/variables';
+import { type RenderMessageInput, renderMessage } from '../../render/message';
+import type { RenderedMessage } from '../../render/types';
+import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
+import type { ChannelRecord, OutboundMessage } from '../types';
+
+const USERNAME = 'team@example.com';
+const PASSWORD = 'right-password';
+const REJECTED = 'nobody@example.com';
+
+let certificate: TestCertificate;
+let starttls: SmtpReceiver;
+let worker: AdapterWorker;
+
+beforeAll(async () => {
+  certificate = await selfSignedCertificate();
+  starttls = await startSmtpReceiver({
+    security: 'starttls',
+    certificate,
+    users: { [USERNAME]: PASSWORD },
+    rejectRecipients: [REJECTED],
+  });
+  worker = await startAdapterWorker({ trustedCertificates: [certificate.cert] });
+});
+
+afterAll(async () => {
+  await worker?.dispose();
+  await starttls?.close();
+});
+
+const contact = {
+  id: 'contact-1',
+  firstName: '<script>alert(1)</script> Zoë',
+  lastName: 'Lovelace',
+  email: 'zoe@example.net',
+};
+const ctx: RenderContext = {
+  contact: { firstName: contact.firstName, lastName: contact.lastName, email: contact.email },
+  now: new Date('2030-01-02T10:00:00Z'),
+  timezone: 'UTC',
+};
+
+function emailChannel(
+  receiver: { port: number },
+  settings: Record<string, unknown> = {},
+): ChannelRecord {
+  return {
+    id: 'channel-email',
+    type: 'email',
+    provider: 'smtp',
+    name: 'Support mail',
+    settings: {
+      host: '127.0.0.1',
+      port: receiver.port,
+      security: 'starttls',
+      fromAddress: 'team@example.com',
+      fromName: 'Sendflow Team',
+      ...settings,
+    },
+    credentials: { username: USERNAME, password: PASSWORD },
+  };
+}
+
+function renderInput(deliveryId: string, step: number, previous: string[]): RenderMessageInput {
+  return {
+    content: { type: 'text', text: 'unused: the step has a body' },
+    email: {
+      subject: 'Step $trigger.step for $contact.firstname',
+      body: [
+        { type: 'heading', level: 2, spans: [{ text: 'Hello $contact.firstname' }] },
+        { type: 'paragraph', spans: [{ text: `This is message ${step} of the thread.` }] },
+        { type: 'paragraph', spans: [{ text: '.a line that starts with a dot' }] },
+      ],
+    },
+    channelType: 'email',
+    ctx: { ...ctx, trigger: { step: String(step) } },
+    snippets: new Map(),
+    files: new Map(),
+    thread: { messageIds: previous },
+    deliveryId,
+    domain: 'example.com',
+    templateKey: 'version-1:step-1',
+  };
+}
+
+function outbound(
+  deliveryId: string,
+  rendered: RenderedMessage,
+  channel: ChannelRecord,
+  recipient = contact.email,
+): OutboundMessage {
+  return { deliveryId, workspaceId: 'workspace-1', channel, recipient, contact, rendered };
+}
+
+function addresses(field: AddressObject | AddressObject[] | undefined) {
+  return (Array.isArray(field) ? field : field ? [field] : []).flatMap((entry) => entry.value);
+}
+
+function asList(value: string | string[] | undefined): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+describe('three sends in one thread over STARTTLS with AUTH', () => {
+  test('each has its own Message-ID and the later ones chain In-Reply-To and References', async () => {
+    const messageIds: string[] = [];
+    for (const step of [1, 2, 3]) {
+      const deliveryId = `00000000-0000-4000-8000-00000000000${step}`;
+      const rendered = await worker.render(renderInput(deliveryId, step, [...messageIds]));
+      const outcome = await worker.send(outbound(deliveryId, rendered, emailChannel(starttls)), {
+        allowPrivateUrls: true,
+      });
+      expect(outcome).toMatchObject({
+        status: 'sent',
+        providerMessageId: `<${deliveryId}@example.com>`,
+      });
+      messageIds.push(`<${deliveryId}@example.com>`);
+    }
+
+    const [first, second, third] = await starttls.waitForMessages(3);
+    expect(first?.parsed.messageId).toBe(messageIds[0]);
+    expect(second?.parsed.messageId).toBe(messageIds[1]);
+    expect(third?.parsed.messageId).toBe(messageIds[2]);
+    expect(new Set(messageIds).size).toBe(3);
+
+    expect(first?.parsed.inReplyTo).toBeUndefined();
+    expect(asList(first?.parsed.references)).toEqual([]);
+    expect(second?.parsed.inReplyTo).toBe(messageIds[0]);
+    expect(asList(second?.parsed.references)).toEqual([messageIds[0]]);
+    expect(third?.parsed.inReplyTo).toBe(messageIds[1]);
+    expect(asList(third?.parsed.references)).toEqual([messageIds[0], messageIds[1]]);
+
+    for (const [index, mail] of [first, second, third].entries()) {
+      if (!mail) throw new Error('message missing');
+      expect(mail.secure).toBe(true);
+      expect(mail.user).toBe(USERNAME);
+      expect(mail.envelope).toEqual({ from: 'team@example.com', to: [contact.email] });
+      expect(mail.parsed.subject).toBe(`Step ${index + 1} for <script>alert(1)</script> Zoë`);
+      expect(addresses(mail.parsed.from)).toEqual([
+        { address: 'team@example.com', name: 'Sendflow Team' },
+      ]);
+      expect(addresses(mail.parsed.to)).toEqual([
+        { address: contact.email, name: '<script>alert(1)</script> Zoë Lovelace' },
+      ]);
+      const html = mail.parsed.html || '';
+      expect(html).toContain('Hello &lt;script&gt;alert(1)&lt;/script&gt; Zoë');
+      expect(html).not.toContain('<script>');
+      expect(html).toContain('max-width:600px');
+      expect(mail.parsed.text).toContain(`This is message ${index + 1} of the thread.`);
+      expect(mail.parsed.text).toContain('\n.a line that starts with a dot');
+      expect(mail.raw).toMatch(/^Content-Type: multipart\/alternative;/m);
+    }
+  });
+});
+
+test('implicit TLS, AUTH LOGIN and a blank subject', async () => {
+  const tls = await startSmtpReceiver({
+    security: 'tls',
+    certificate,
+    users: { [USERNAME]: PASSWORD },
+  });
+  try {
+    const rendered = await worker.render({
+      ...renderInput('11111111-0000-4000-8000-000000000001', 1, []),
+      email: null,
+      content: { type: 'text', text: 'Plain body for $contact.lastname' },
+    });
+    const outcome = await worker.send(
+      outbound(
+        '11111111-0000-4000-8000-000000000001',
+        rendered,
+        emailChannel(tls, { security: 'tls', authMethod: 'login' }),
+      ),
+      { allowPrivateUrls: true },
+    );
+    expect(outcome.status).toBe('sent');
+    const [mail] = await tls.waitForMessages(1);
+    expect(mail?.secure).toBe(true);
+    expect(mail?.parsed.subject ?? '').toBe('');
+    expect(mail?.parsed.text?.trim()).toBe('Plain body for Lovelace');
+  } finally {
+    await tls.close();
+  }
+});
+
+describe('failures are classified', () => {
+  async function sendTo(channel: ChannelRecord, recipient = contact.email, timeoutMs?: number) {
+    const deliveryId = crypto.randomUUID();
+    const rendered = await worker.render(renderInput(deliveryId, 1, []));
+    return worker.send(outbound(deliveryId, rendered, channel, recipient), {
+      allowPrivateUrls: true,
+      ...(timeoutMs ? { timeoutMs } : {}),
+    });
+  }
+
+  test('a wrong password is credentials_rejected, not retried', async () => {
+    const channel = {
+      ...emailChannel(starttls),
+      credentials: { username: USERNAME, password: 'wrong' },
+    };
+    expect(await sendTo(channel)).toMatchObject({
+      status: 'failed',
+      reason: 'credentials_rejected',
+      retryable: false,
+      detail: expect.stringContaining('535'),
+    });
+  });
+
+  test('a recipient the server refuses is rejected_by_provider, not retried', async () => {
+    expect(await sendTo(emailChannel(starttls), REJECTED)).toMatchObject({
+      status: 'failed',
+      reason: 'rejected_by_provider',
+      retryable: false,
+      detail: expect.stringContaining('550'),
+    });
+  });
+
+  test('a server that is down is a retryable network failure', async () => {
+    const gone = await startSmtpReceiver({ security: 'none' });
+    await gone.close();
+    expect(await sendTo(emailChannel(gone))).toMatchObject({
+      status: 'failed',
+      reason: 'network',
+      retryable: true,
+    });
+  });
+
+  test('a server that never answers times out as a retryable network failure', async () => {
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const started = Date.now();
+      const outcome = await sendTo(
+        emailChannel(silent.address() as AddressInfo),
+        contact.email,
+        500,
+      );
+      expect(outcome).toMatchObject({ status: 'failed', reason: 'network', retryable: true });
+      expect(outcome.status === 'failed' && outcome.detail).toContain('greeting');
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  test('STARTTLS configured but not offered fails instead of sending in plain text', async () => {
+    const plain = await startSmtpReceiver({ security: 'none', users: { [USERNAME]: PASSWORD } });
+    try {
+      expect(await sendTo(emailChannel(plain))).toMatchObject({
+        status: 'failed',
+        reason: 'channel_not_connected',
+        retryable: false,
+        detail: expect.stringContaining('STARTTLS'),
+      });
+      expect(plain.messages).toHaveLength(0);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  test('a loopback SMTP host is refused when the deployment does not allow private targets', async () => {
+    const before = starttls.messages.length;
+    const deliveryId = crypto.randomUUID();
+    const rendered = await worker.render(renderInput(deliveryId, 1, []));
+    const outcome = await worker.send(outbound(deliveryId, rendered, emailChannel(starttls)), {
+      allowPrivateUrls: false,
+    });
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      reason: 'channel_not_connected',
+      retryable: false,
+    });
+    expect(starttls.messages).toHaveLength(before);
+  });
+
+  test('a subject carrying CR/LF never reaches the wire', async () => {
+    const deliveryId = crypto.randomUUID();
+    const rendered = await worker.render(renderInput(deliveryId, 1, []));
+    if (rendered.kind !== 'email') throw new Error('expected an email');
+    const hostile = { ...rendered, subject: 'Hi\r\nBcc: everyone@example.com' };
+    const outcome = await worker.send(outbound(deliveryId, hostile, emailChannel(starttls)), {
+      allowPrivateUrls: true,
+    });
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      reason: 'content_invalid',
+      retryable: false,
+    });
+  });
+
+  test('a malformed recipient address is refused before connecting', async () => {
+    expect(
+      await sendTo(emailChannel(starttls), 'zoe@example.net>\r\nRCPT TO:<x@y.z'),
+    ).toMatchObject({
+      status: 'failed',
+      reason: 'no_associated_channel',
+      retryable: false,
+    });
+  });
+});
+
+test('MJML renders in workerd exactly as in Node, cached or compiled per send', async () => {
+  const input = renderInput('22222222-0000-4000-8000-000000000001', 2, ['<earlier@example.com>']);
+  const inNode = await renderMessage(input, { cache: false });
+  expect(await worker.render(input, { cache: false })).toEqual(inNode);
+  expect(await worker.render(input)).toEqual(inNode);
+  expect(await worker.render(input)).toEqual(inNode);
+});

@@ -1,0 +1,54 @@
+import type { InboundContent } from '../../db/schema/messages';
+import type { FailureReason } from '../../workflow/types';
+
+export type { InboundContent };
+
+/**
+ * What a provider's callbacks tell us, in one provider-neutral shape: each integration's
+ * callbacks parse their payloads (after checking the signature) into these, and the rest of
+ * the Worker never looks at a provider's payload again.
+ */
+
+/** A provider's news about a message we sent. */
+export interface StatusEvent {
+  kind: 'status';
+  /** Stable across the provider's retries of the same notification (deduplication). */
+  eventKey: string;
+  channelId: string;
+  /** The provider's id of our message (`wamid.…`, a Twilio SID). */
+  providerMessageId: string;
+  /** Our delivery id when the provider echoes it back (WhatsApp `biz_opaque_callback_data`). */
+  deliveryId: string | null;
+  status: 'sent' | 'delivered' | 'read' | 'failed';
+  /** When the provider says it happened (ISO 8601). */
+  at: string;
+  /** Why, for `failed`. */
+  failure: { reason: FailureReason; detail: string } | null;
+}
+
+/** A message a contact sent to one of our channels. */
+export interface InboundEvent {
+  kind: 'inbound';
+  eventKey: string;
+  channelId: string;
+  providerMessageId: string;
+  /** The contact's address on the channel (E.164 phone, PSID, chat id), and their name. */
+  from: { address: string; name: string | null };
+  at: string;
+  content: InboundContent;
+}
+
+export type ChannelEvent = StatusEvent | InboundEvent;
+
+/**
+ * How provider statuses rank: a status is applied only over a lower one, so notifications that
+ * arrive late or twice never move a delivery back. `failed` outranks only `sent` (a delivered
+ * message did not fail); `read` implies delivered (WhatsApp sends no `delivered` when a message
+ * is read at once: Status messages webhook reference).
+ */
+export const STATUS_RANK: Record<StatusEvent['status'], number> = {
+  sent: 1,
+  delivered: 2,
+  failed: 2,
+  read: 3,
+};

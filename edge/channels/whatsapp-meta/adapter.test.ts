@@ -1,0 +1,226 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { graphError, type MetaGraph, startMetaGraph } from '../../../test/fakes/meta-graph';
+import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
+import type { ProviderEndpoints, RenderedMessage } from '../types';
+import {
+  TEST_GRAPH_VERSION,
+  WHATSAPP_TEST_IDS,
+  whatsappChannel,
+  whatsappMessage,
+} from './test-fixtures';
+
+let graph: MetaGraph;
+let worker: AdapterWorker;
+let endpoints: ProviderEndpoints;
+
+beforeAll(async () => {
+  graph = await startMetaGraph({ ...WHATSAPP_TEST_IDS, version: TEST_GRAPH_VERSION });
+  worker = await startAdapterWorker();
+  endpoints = { GRAPH_API_URL: graph.url, GRAPH_API_VERSION: TEST_GRAPH_VERSION };
+});
+
+afterAll(async () => {
+  await worker?.dispose();
+  await graph?.close();
+});
+
+beforeEach(() => {
+  graph.requests.length = 0;
+});
+
+function send(rendered: RenderedMessage, overrides: Parameters<typeof whatsappMessage>[1] = {}) {
+  return worker.send(whatsappMessage(rendered, overrides), { allowPrivateUrls: false, endpoints });
+}
+
+describe('sending through the WhatsApp Cloud API', () => {
+  test('a text goes to <phone-number-id>/messages with the bearer token, link previews off and the delivery id echoed', async () => {
+    const message = whatsappMessage({ kind: 'text', text: 'Hi Ada, see https://example.com' });
+    const outcome = await worker.send(message, { allowPrivateUrls: false, endpoints });
+    expect(outcome).toEqual({
+      status: 'sent',
+      providerMessageId: expect.stringMatching(/^wamid\./),
+    });
+    const [request] = graph.sends();
+    expect(request?.path).toBe(
+      `/${TEST_GRAPH_VERSION}/${WHATSAPP_TEST_IDS.phoneNumberId}/messages`,
+    );
+    expect(request?.headers.authorization).toBe(`Bearer ${WHATSAPP_TEST_IDS.accessToken}`);
+    expect(request?.json).toEqual({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: '+16505551234',
+      type: 'text',
+      text: { preview_url: false, body: 'Hi Ada, see https://example.com' },
+      biz_opaque_callback_data: message.deliveryId,
+    });
+  });
+
+  test('media goes by link: images and video with a caption, documents with their file name, audio bare', async () => {
+    const media = (contentType: string, fileName: string): RenderedMessage => ({
+      kind: 'media',
+      url: `https://files.example.com/${fileName}`,
+      fileName,
+      contentType,
+      caption: 'Our menu',
+    });
+    for (const rendered of [
+      media('image/png', 'menu.png'),
+      media('video/mp4', 'tour.mp4'),
+      media('application/pdf', 'menu.pdf'),
+      media('audio/ogg', 'hello.ogg'),
+    ]) {
+      expect(await send(rendered)).toMatchObject({ status: 'sent' });
+    }
+    expect(
+      graph
+        .sends()
+        .map((request) => [request.json?.type, request.json?.[String(request.json?.type)]]),
+    ).toEqual([
+      ['image', { link: 'https://files.example.com/menu.png', caption: 'Our menu' }],
+      ['video', { link: 'https://files.example.com/tour.mp4', caption: 'Our menu' }],
+      [
+        'document',
+        { link: 'https://files.example.com/menu.pdf', caption: 'Our menu', filename: 'menu.pdf' },
+      ],
+      ['audio', { link: 'https://files.example.com/hello.ogg' }],
+    ]);
+  });
+
+  test('a template goes with its language and body parameters, and without components when it has none', async () => {
+    await send({
+      kind: 'whatsapp_template',
+      templateName: 'order_update',
+      languageCode: 'en_US',
+      parameters: ['Ada', '#1042'],
+    });
+    await send({
+      kind: 'whatsapp_template',
+      templateName: 'hello_world',
+      languageCode: 'en',
+      parameters: [],
+    });
+    expect(graph.sends().map((request) => request.json?.template)).toEqual([
+      {
+        name: 'order_update',
+        language: { code: 'en_US' },
+        components: [
+          {
+            type: 'body',
+            parameters: [
+              { type: 'text', text: 'Ada' },
+              { type: 'text', text: '#1042' },
+            ],
+          },
+        ],
+      },
+      { name: 'hello_world', language: { code: 'en' } },
+    ]);
+  });
+
+  test('a caption over 1,024 characters is invalid content, without calling Meta', async () => {
+    const outcome = await send({
+      kind: 'media',
+      url: 'https://files.example.com/a.png',
+      fileName: 'a.png',
+      contentType: 'image/png',
+      caption: 'x'.repeat(1025),
+    });
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      reason: 'content_invalid',
+      retryable: false,
+    });
+    expect(graph.requests).toHaveLength(0);
+  });
+
+  test('a message type WhatsApp has not (a Messenger tag) is invalid content, without a call', async () => {
+    expect(await send({ kind: 'messenger_tagged', tag: 'HUMAN_AGENT', text: 'Hi' })).toMatchObject({
+      status: 'failed',
+      reason: 'content_invalid',
+    });
+    expect(graph.requests).toHaveLength(0);
+  });
+
+  test('a contact without an E.164 number has no associated channel, without a call', async () => {
+    expect(await send({ kind: 'text', text: 'Hi' }, { recipient: '0612345678' })).toMatchObject({
+      status: 'failed',
+      reason: 'no_associated_channel',
+    });
+    expect(graph.requests).toHaveLength(0);
+  });
+
+  test('a channel missing its token or phone number id is not connected, without a call', async () => {
+    for (const channel of [
+      whatsappChannel({ credentials: { appSecret: WHATSAPP_TEST_IDS.appSecret } }),
+      whatsappChannel({ settings: { businessAccountId: WHATSAPP_TEST_IDS.businessAccountId } }),
+    ]) {
+      expect(await send({ kind: 'text', text: 'Hi' }, { channel })).toMatchObject({
+        status: 'failed',
+        reason: 'channel_not_connected',
+        retryable: false,
+      });
+    }
+    expect(graph.requests).toHaveLength(0);
+  });
+});
+
+describe('what Meta answers becomes an outcome', () => {
+  test('a token Meta does not accept (190) is credentials_rejected', async () => {
+    const channel = whatsappChannel({
+      credentials: { accessToken: 'EAA-revoked', appSecret: WHATSAPP_TEST_IDS.appSecret },
+    });
+    expect(await send({ kind: 'text', text: 'Hi' }, { channel })).toMatchObject({
+      status: 'failed',
+      reason: 'credentials_rejected',
+      retryable: false,
+      detail: expect.stringContaining('error 190/460'),
+    });
+  });
+
+  test('a phone number id the token cannot see (100/33) is channel_not_connected', async () => {
+    const channel = whatsappChannel({
+      settings: { phoneNumberId: '999', businessAccountId: WHATSAPP_TEST_IDS.businessAccountId },
+    });
+    expect(await send({ kind: 'text', text: 'Hi' }, { channel })).toMatchObject({
+      status: 'failed',
+      reason: 'channel_not_connected',
+    });
+  });
+
+  test('a throughput limit is retried after the time Meta says it will take', async () => {
+    graph.replyNext({
+      ...graphError(429, 130429, '(#130429) Rate limit hit'),
+      headers: {
+        'x-business-use-case-usage': JSON.stringify({
+          [WHATSAPP_TEST_IDS.businessAccountId]: [
+            { type: 'whatsapp', call_count: 100, estimated_time_to_regain_access: 2 },
+          ],
+        }),
+      },
+    });
+    expect(await send({ kind: 'text', text: 'Hi' })).toMatchObject({
+      status: 'failed',
+      reason: 'rate_limited',
+      retryable: true,
+      retryAfterSeconds: 120,
+    });
+  });
+
+  test('a 503 page without a Graph error is a transient network failure, after its Retry-After', async () => {
+    graph.replyNext({ status: 503, body: 'upstream unavailable', headers: { 'retry-after': '7' } });
+    expect(await send({ kind: 'text', text: 'Hi' })).toMatchObject({
+      status: 'failed',
+      reason: 'network',
+      retryable: true,
+      retryAfterSeconds: 7,
+    });
+  });
+
+  test('a Graph that cannot be reached is a transient network failure', async () => {
+    const outcome = await worker.send(whatsappMessage({ kind: 'text', text: 'Hi' }), {
+      allowPrivateUrls: false,
+      endpoints: { GRAPH_API_URL: 'http://127.0.0.1:1', GRAPH_API_VERSION: TEST_GRAPH_VERSION },
+    });
+    expect(outcome).toMatchObject({ status: 'failed', reason: 'network', retryable: true });
+  });
+});

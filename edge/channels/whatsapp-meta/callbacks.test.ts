@@ -1,0 +1,192 @@
+import { describe, expect, test } from 'vitest';
+import {
+  inboundText,
+  messageStatus,
+  metaSignature,
+  whatsappWebhook,
+} from '../../../test/fakes/meta-webhooks';
+import type { CallbackChannel } from '../callbacks';
+import { whatsappMetaCallbacks } from './callbacks';
+import { WHATSAPP_TEST_IDS, whatsappChannel } from './test-fixtures';
+
+const channel: CallbackChannel = { ...whatsappChannel(), callbackToken: 'verify-me-please' };
+const at = new Date('2030-01-02T10:00:00Z');
+const encoder = new TextEncoder();
+
+function verify(body: string, signature?: string) {
+  const headers = new Headers(signature ? { 'x-hub-signature-256': signature } : {});
+  return whatsappMetaCallbacks.verify({ headers, body: encoder.encode(body) }, channel);
+}
+
+describe('the subscription handshake', () => {
+  const query = (token: string, mode = 'subscribe') =>
+    new URLSearchParams({
+      'hub.mode': mode,
+      'hub.verify_token': token,
+      'hub.challenge': '1158201444',
+    });
+
+  test('answers the challenge when the verify token matches', () => {
+    expect(whatsappMetaCallbacks.handshake?.(query('verify-me-please'), channel)).toEqual({
+      status: 200,
+      body: '1158201444',
+    });
+  });
+
+  test('refuses a wrong token, another mode, or a channel without a token', () => {
+    expect(whatsappMetaCallbacks.handshake?.(query('guess'), channel)?.status).toBe(403);
+    expect(
+      whatsappMetaCallbacks.handshake?.(query('verify-me-please', 'unsubscribe'), channel)?.status,
+    ).toBe(403);
+    expect(
+      whatsappMetaCallbacks.handshake?.(query('verify-me-please'), {
+        ...channel,
+        callbackToken: null,
+      })?.status,
+    ).toBe(403);
+  });
+});
+
+describe('X-Hub-Signature-256 on the raw body', () => {
+  const body = JSON.stringify(
+    whatsappWebhook(
+      WHATSAPP_TEST_IDS,
+      inboundText({ waId: '16505551234', name: 'Ada' }, 'wamid.in1', 'hi'),
+    ),
+  );
+
+  test('holds for Meta’s HMAC-SHA256 of the exact bytes with the app secret', async () => {
+    expect(await verify(body, metaSignature(WHATSAPP_TEST_IDS.appSecret, body))).toBe('ok');
+  });
+
+  test('is missing without the header, invalid when forged, malformed or over other bytes', async () => {
+    expect(await verify(body)).toBe('missing');
+    expect(await verify(body, metaSignature('another-secret', body))).toBe('invalid');
+    expect(await verify(body, 'sha1=abc')).toBe('invalid');
+    expect(await verify(`${body} `, metaSignature(WHATSAPP_TEST_IDS.appSecret, body))).toBe(
+      'invalid',
+    );
+  });
+
+  test('nothing verifies for a channel without an app secret', async () => {
+    const headers = new Headers({ 'x-hub-signature-256': metaSignature('', body) });
+    expect(
+      await whatsappMetaCallbacks.verify(
+        { headers, body: encoder.encode(body) },
+        { ...channel, credentials: { accessToken: 'x' } },
+      ),
+    ).toBe('invalid');
+  });
+});
+
+describe('payloads become provider-neutral events', () => {
+  test('an inbound text names its sender in E.164 with their profile name', () => {
+    const payload = whatsappWebhook(
+      WHATSAPP_TEST_IDS,
+      inboundText(
+        { waId: '16505551234', name: 'Sheena Nelson' },
+        'wamid.in1',
+        'Another color?',
+        at,
+      ),
+    );
+    expect(whatsappMetaCallbacks.parse(JSON.stringify(payload), channel)).toEqual([
+      {
+        kind: 'inbound',
+        eventKey: 'wamid.in1',
+        channelId: channel.id,
+        providerMessageId: 'wamid.in1',
+        from: { address: '+16505551234', name: 'Sheena Nelson' },
+        at: at.toISOString(),
+        content: { type: 'text', text: 'Another color?' },
+      },
+    ]);
+  });
+
+  test('statuses carry our delivery id and, when failed, the reason from the failure table', () => {
+    const deliveryId = '11111111-2222-4333-8444-555555555555';
+    const failed = whatsappWebhook(
+      WHATSAPP_TEST_IDS,
+      messageStatus('failed', { id: 'wamid.out1', recipient: '+16505551234', deliveryId }, at, {
+        code: 131026,
+        title: 'Message undeliverable',
+        details: 'The recipient is not on WhatsApp',
+      }),
+    );
+    expect(whatsappMetaCallbacks.parse(JSON.stringify(failed), channel)).toEqual([
+      {
+        kind: 'status',
+        eventKey: 'wamid.out1:failed',
+        channelId: channel.id,
+        providerMessageId: 'wamid.out1',
+        deliveryId,
+        status: 'failed',
+        at: at.toISOString(),
+        failure: {
+          reason: 'recipient_unavailable',
+          detail: expect.stringContaining('131026'),
+        },
+      },
+    ]);
+    const delivered = whatsappWebhook(
+      WHATSAPP_TEST_IDS,
+      messageStatus('delivered', { id: 'wamid.out1', recipient: '+16505551234' }, at),
+    );
+    expect(whatsappMetaCallbacks.parse(JSON.stringify(delivered), channel)).toMatchObject([
+      { kind: 'status', status: 'delivered', deliveryId: null, failure: null },
+    ]);
+  });
+
+  test('media and other message types keep what a conversation needs', () => {
+    const payload = whatsappWebhook(WHATSAPP_TEST_IDS, {
+      contacts: [{ profile: { name: 'Ada' }, wa_id: '16505551234' }],
+      messages: [
+        {
+          from: '16505551234',
+          id: 'wamid.img',
+          timestamp: '1893578400',
+          type: 'image',
+          image: { id: 'media-1', mime_type: 'image/jpeg', sha256: 'x', caption: 'Look' },
+        },
+        {
+          from: '16505551234',
+          id: 'wamid.loc',
+          timestamp: '1893578400',
+          type: 'location',
+          location: {},
+        },
+      ],
+    });
+    expect(
+      whatsappMetaCallbacks
+        .parse(JSON.stringify(payload), channel)
+        .map((e) => e.kind === 'inbound' && e.content),
+    ).toEqual([
+      {
+        type: 'media',
+        mediaType: 'image',
+        caption: 'Look',
+        fileName: null,
+        mimeType: 'image/jpeg',
+        providerMediaId: 'media-1',
+      },
+      { type: 'other', providerType: 'location', text: null },
+    ]);
+  });
+
+  test('events for another business number, other objects and unknown statuses are skipped', () => {
+    const other = whatsappWebhook(
+      { ...WHATSAPP_TEST_IDS, phoneNumberId: '999' },
+      inboundText({ waId: '16505551234', name: 'Ada' }, 'wamid.x', 'hi'),
+    );
+    expect(whatsappMetaCallbacks.parse(JSON.stringify(other), channel)).toEqual([]);
+    expect(
+      whatsappMetaCallbacks.parse(JSON.stringify({ object: 'page', entry: [] }), channel),
+    ).toEqual([]);
+    expect(whatsappMetaCallbacks.parse('not json', channel)).toEqual([]);
+    const played = whatsappWebhook(WHATSAPP_TEST_IDS, {
+      statuses: [{ id: 'wamid.v', status: 'played', timestamp: '1893578400', recipient_id: '1' }],
+    });
+    expect(whatsappMetaCallbacks.parse(JSON.stringify(played), channel)).toEqual([]);
+  });
+});

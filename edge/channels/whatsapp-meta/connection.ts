@@ -1,0 +1,152 @@
+import type { ChannelTemplate } from '../../../workflow/channel-templates';
+import { readChannel } from '../channel-config';
+import type { ChannelConnection, ConnectionContext, TemplatesResult } from '../connection';
+import { callProvider, isSuccess } from '../http/classify';
+import { graphHeaders, graphUrl } from '../meta/graph';
+import { classifyGraphAnswer } from '../meta/graph-errors';
+import type { ChannelRecord } from '../types';
+import { WHATSAPP_API } from './adapter';
+import { whatsappMetaDefinition } from './definition';
+import { WHATSAPP_FAILURES } from './failures';
+
+/** Templates asked for per page ("Get message templates": `limit`). */
+const TEMPLATES_PER_PAGE = 100;
+/** Pages read at most: 1,000 templates, well above an account's usual count. */
+const MAX_TEMPLATE_PAGES = 10;
+
+type Json = Record<string, unknown>;
+
+/** `{{1}}` or `{{customer_name}}` placeholders in a template text. */
+function placeholders(text: unknown): number {
+  if (typeof text !== 'string') return 0;
+  return new Set(text.match(/\{\{\s*[A-Za-z0-9_]+\s*\}\}/g) ?? []).size;
+}
+
+/**
+ * A template as the Graph lists it (WhatsApp Cloud API, Templates, "Get message templates":
+ * `name`, `language`, `status`, `category`, `components[]` with `type` BODY/HEADER/BUTTONS).
+ */
+export function templateSummary(raw: Json): ChannelTemplate | null {
+  if (typeof raw.name !== 'string' || typeof raw.language !== 'string') return null;
+  let bodyParameters = 0;
+  let otherParameters = 0;
+  for (const component of Array.isArray(raw.components) ? (raw.components as Json[]) : []) {
+    const type = String(component?.type ?? '').toUpperCase();
+    if (type === 'BODY') bodyParameters += placeholders(component.text);
+    if (type === 'HEADER') {
+      const format = String(component.format ?? 'TEXT').toUpperCase();
+      // A media header needs its media as a parameter at send time.
+      otherParameters += format === 'TEXT' ? placeholders(component.text) : 1;
+    }
+    if (type === 'BUTTONS' && Array.isArray(component.buttons)) {
+      for (const button of component.buttons as Json[])
+        otherParameters += placeholders(button?.url);
+    }
+  }
+  return {
+    name: raw.name,
+    language: raw.language,
+    status: typeof raw.status === 'string' ? raw.status.toUpperCase() : 'UNKNOWN',
+    category: typeof raw.category === 'string' ? raw.category : null,
+    bodyParameters,
+    otherParameters,
+  };
+}
+
+function problemOf(answer: Parameters<typeof classifyGraphAnswer>[0], context: ConnectionContext) {
+  const outcome = classifyGraphAnswer(
+    answer,
+    WHATSAPP_FAILURES,
+    WHATSAPP_API,
+    context.now?.() ?? new Date(),
+  );
+  return outcome.status === 'failed'
+    ? { transient: outcome.retryable, problem: outcome.detail }
+    : { transient: false, problem: 'unexpected answer' };
+}
+
+async function listTemplates(
+  channel: ChannelRecord,
+  context: ConnectionContext,
+): Promise<TemplatesResult> {
+  const read = readChannel(whatsappMetaDefinition, channel, {
+    allowPrivateUrls: context.allowPrivateUrls,
+  });
+  if (!read.ok) return { ok: false, problem: read.detail };
+  const templates: ChannelTemplate[] = [];
+  let after: string | null = null;
+  for (let page = 0; page < MAX_TEMPLATE_PAGES; page++) {
+    const query = new URLSearchParams({
+      fields: 'name,language,status,category,components',
+      limit: String(TEMPLATES_PER_PAGE),
+      ...(after ? { after } : {}),
+    });
+    const call = await callProvider(
+      `${graphUrl(context.endpoints, `${read.settings.businessAccountId}/message_templates`)}?${query}`,
+      { method: 'GET', headers: graphHeaders(read.credentials?.accessToken ?? '') },
+      { who: WHATSAPP_API, timeoutMs: context.timeoutMs },
+    );
+    if (!call.ok) {
+      return { ok: false, problem: call.outcome.status === 'failed' ? call.outcome.detail : '' };
+    }
+    if (!isSuccess(call.answer))
+      return { ok: false, problem: problemOf(call.answer, context).problem };
+    let body: Json;
+    try {
+      body = JSON.parse(call.answer.body) as Json;
+    } catch {
+      return { ok: false, problem: `${WHATSAPP_API} answered with something that is not JSON` };
+    }
+    for (const raw of Array.isArray(body.data) ? (body.data as Json[]) : []) {
+      const template = templateSummary(raw ?? {});
+      if (template) templates.push(template);
+    }
+    // Follow the cursor, not `paging.next`: that is a full URL we would not want to trust.
+    const paging = (body.paging ?? {}) as { next?: unknown; cursors?: { after?: unknown } };
+    after = paging.next && typeof paging.cursors?.after === 'string' ? paging.cursors.after : null;
+    if (!after) break;
+  }
+  return { ok: true, templates };
+}
+
+/**
+ * Verifying reads the business phone number (`GET /<phone-number-id>?fields=display_phone_number,
+ * verified_name`, WhatsApp Cloud API, "Phone numbers"): it proves the token can see the number
+ * without sending anything.
+ */
+export const whatsappMetaConnection: ChannelConnection = {
+  async verify(channel, context) {
+    const read = readChannel(whatsappMetaDefinition, channel, {
+      allowPrivateUrls: context.allowPrivateUrls,
+    });
+    if (!read.ok) return { verdict: 'rejected', problem: read.detail };
+    const query = new URLSearchParams({ fields: 'display_phone_number,verified_name' });
+    const call = await callProvider(
+      `${graphUrl(context.endpoints, read.settings.phoneNumberId)}?${query}`,
+      { method: 'GET', headers: graphHeaders(read.credentials?.accessToken ?? '') },
+      { who: WHATSAPP_API, timeoutMs: context.timeoutMs },
+    );
+    if (!call.ok) {
+      return {
+        verdict: 'unreachable',
+        problem: call.outcome.status === 'failed' ? call.outcome.detail : '',
+      };
+    }
+    if (!isSuccess(call.answer)) {
+      const { transient, problem } = problemOf(call.answer, context);
+      return { verdict: transient ? 'unreachable' : 'rejected', problem };
+    }
+    let number: Json = {};
+    try {
+      number = JSON.parse(call.answer.body) as Json;
+    } catch {
+      // A 2xx proves the token works even if the body is odd.
+    }
+    const name =
+      typeof number.verified_name === 'string' ? number.verified_name : 'WhatsApp number';
+    const phone =
+      typeof number.display_phone_number === 'string' ? ` (${number.display_phone_number})` : '';
+    return { verdict: 'verified', detail: `${name}${phone}` };
+  },
+  listTemplates,
+};

@@ -1,0 +1,95 @@
+import type { RenderedMessage } from '../../render/types';
+
+/**
+ * The JSON body of `POST /<phone-number-id>/messages` for one rendered message (WhatsApp Cloud
+ * API, Messages: "Text messages", "Image/Video/Audio/Document messages", "Template messages").
+ * Our delivery id rides along as `biz_opaque_callback_data`, which Meta echoes in every status
+ * webhook of the message, so statuses find their delivery even before we stored the wamid.
+ */
+
+/** Longest media caption the Cloud API accepts ("Media messages": caption, 1024 characters). */
+export const MAX_CAPTION_LENGTH = 1024;
+
+type MediaKind = 'image' | 'video' | 'audio' | 'document';
+
+/**
+ * The message type a file goes out as: images and video that WhatsApp plays inline, audio, and
+ * everything else as a document (which keeps the file name).
+ */
+export function mediaKind(contentType: string): MediaKind {
+  const type = contentType.toLowerCase();
+  if (type === 'image/jpeg' || type === 'image/png') return 'image';
+  if (type === 'video/mp4' || type === 'video/3gpp') return 'video';
+  if (type.startsWith('audio/')) return 'audio';
+  return 'document';
+}
+
+/** A message body, or why this message cannot be a WhatsApp message. */
+export type WhatsAppBody =
+  | { ok: true; body: Record<string, unknown> }
+  | { ok: false; detail: string };
+
+function mediaBody(rendered: Extract<RenderedMessage, { kind: 'media' }>): WhatsAppBody {
+  const kind = mediaKind(rendered.contentType);
+  if (rendered.caption && Array.from(rendered.caption).length > MAX_CAPTION_LENGTH) {
+    return { ok: false, detail: `a WhatsApp caption has at most ${MAX_CAPTION_LENGTH} characters` };
+  }
+  const media: Record<string, unknown> = { link: rendered.url };
+  // Audio has no caption; only documents carry a file name.
+  if (rendered.caption && kind !== 'audio') media.caption = rendered.caption;
+  if (kind === 'document') media.filename = rendered.fileName;
+  return { ok: true, body: { type: kind, [kind]: media } };
+}
+
+function templateBody(rendered: Extract<RenderedMessage, { kind: 'whatsapp_template' }>) {
+  const template: Record<string, unknown> = {
+    name: rendered.templateName,
+    language: { code: rendered.languageCode },
+  };
+  if (rendered.parameters.length > 0) {
+    template.components = [
+      {
+        type: 'body',
+        parameters: rendered.parameters.map((text) => ({ type: 'text', text })),
+      },
+    ];
+  }
+  return { type: 'template', template };
+}
+
+/** The request body sending `rendered` to `to` (E.164), tagged with our delivery id. */
+export function whatsappMessageBody(
+  rendered: RenderedMessage,
+  to: string,
+  deliveryId: string,
+): WhatsAppBody {
+  let content: WhatsAppBody;
+  switch (rendered.kind) {
+    case 'text':
+      // Link previews stay off unless asked for: a preview fetches the link from Meta's side.
+      content = {
+        ok: true,
+        body: { type: 'text', text: { preview_url: false, body: rendered.text } },
+      };
+      break;
+    case 'media':
+      content = mediaBody(rendered);
+      break;
+    case 'whatsapp_template':
+      content = { ok: true, body: templateBody(rendered) };
+      break;
+    default:
+      return { ok: false, detail: `WhatsApp cannot send a ${rendered.kind} message` };
+  }
+  if (!content.ok) return content;
+  return {
+    ok: true,
+    body: {
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to,
+      ...content.body,
+      biz_opaque_callback_data: deliveryId,
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import type { ChannelRecord, OutboundMessage, RenderedMessage } from '../types';
+
+/**
+ * A WhatsApp channel and messages for the adapter and callback tests, pointing at the Graph
+ * stand-in (test/fakes/meta-graph.ts) with the ids and secrets below.
+ */
+export const WHATSAPP_TEST_IDS = {
+  phoneNumberId: '106540352242922',
+  businessAccountId: '102290129340398',
+  accessToken: 'EAAtest-whatsapp-access-token',
+  appSecret: 'test-app-secret-0123456789',
+} as const;
+
+/** The Graph API version the tests pin (the stand-in refuses others). */
+export const TEST_GRAPH_VERSION = 'v26.0';
+
+export function whatsappChannel(overrides: Partial<ChannelRecord> = {}): ChannelRecord {
+  return {
+    id: 'channel-whatsapp',
+    type: 'whatsapp',
+    provider: 'meta',
+    name: 'WhatsApp',
+    settings: {
+      phoneNumberId: WHATSAPP_TEST_IDS.phoneNumberId,
+      businessAccountId: WHATSAPP_TEST_IDS.businessAccountId,
+    },
+    credentials: {
+      accessToken: WHATSAPP_TEST_IDS.accessToken,
+      appSecret: WHATSAPP_TEST_IDS.appSecret,
+    },
+    ...overrides,
+  };
+}
+
+export function whatsappMessage(
+  rendered: RenderedMessage,
+  overrides: Partial<OutboundMessage> = {},
+): OutboundMessage {
+  return {
+    deliveryId: crypto.randomUUID(),
+    workspaceId: 'workspace-1',
+    channel: whatsappChannel(),
+    recipient: '+16505551234',
+    contact: { id: 'contact-1', firstName: 'Ada', phone: '+16505551234' },
+    rendered,
+    ...overrides,
+  };
+}

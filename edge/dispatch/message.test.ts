@@ -1,0 +1,17 @@
+import { expect, test } from 'vitest';
+import { dispatchQueueBody, parseDispatchMessage } from './message';
+
+const runId = '11111111-1111-4111-8111-111111111111';
+
+test('a dispatch message travels with its format version and reads back', () => {
+  const body = dispatchQueueBody({ runId, visit: 2 });
+  expect(body).toEqual({ v: 1, runId, visit: 2 });
+  expect(parseDispatchMessage(body)).toEqual({ runId, visit: 2 });
+});
+
+test('a body from before versions is version 1; another version or shape is dropped', () => {
+  expect(parseDispatchMessage({ runId, visit: 1 })).toEqual({ runId, visit: 1 });
+  expect(parseDispatchMessage({ v: 2, runId, visit: 1 })).toBeNull();
+  expect(parseDispatchMessage({ runId: 'x', visit: 1 })).toBeNull();
+  expect(parseDispatchMessage({ runId, visit: -1 })).toBeNull();
+});

@@ -1,0 +1,129 @@
+import { and, eq } from 'drizzle-orm';
+import type { Hono } from 'hono';
+import { CredentialCipher } from '../../db/credentials';
+import { channels } from '../../db/schema';
+import { isUuid } from '../../workflow/ids';
+import { channelEventMessage } from '../callbacks/message';
+import type { CallbackChannel } from '../channels/callbacks';
+import type { ChannelIntegration } from '../channels/integration';
+import { integrationFor, providerOf } from '../channels/registry';
+import { ENQUEUE_CHUNK_SIZE } from '../dispatch/limits';
+import { log } from '../log';
+import type { AppEnv } from './app';
+import { withDatabase } from './database-middleware';
+
+/** Where providers send callbacks: `/callbacks/<provider>/<channel id>`. */
+export const CALLBACK_ROUTE = '/callbacks/:provider/:channelId';
+
+/**
+ * Largest callback body accepted. Meta batches up to 1,000 updates in one webhook of up to
+ * 3 MB (Graph API, Webhooks, "Event Notifications"); anything larger is refused unread.
+ */
+export const MAX_CALLBACK_BYTES = 4 * 1024 * 1024;
+
+type Found = { integration: ChannelIntegration; channel: CallbackChannel } | null;
+
+/**
+ * The channel a callback URL names, if it exists, goes through that provider, and its
+ * integration takes callbacks; its credentials decrypted (the signing secret is among them).
+ */
+async function findChannel(
+  db: AppEnv['Variables']['db'],
+  cipher: CredentialCipher,
+  provider: string,
+  channelId: string,
+): Promise<Found> {
+  if (!isUuid(channelId)) return null;
+  const [row] = await db
+    .select()
+    .from(channels)
+    .where(and(eq(channels.id, channelId)));
+  if (!row || providerOf(row) !== provider) return null;
+  const integration = integrationFor(row.type, provider);
+  if (!integration?.callbacks) return null;
+  const credentials = row.credentialsCiphertext
+    ? await cipher.decrypt<Record<string, unknown>>(row.credentialsCiphertext).catch(() => ({}))
+    : {};
+  return {
+    integration,
+    channel: {
+      id: row.id,
+      type: row.type,
+      provider,
+      name: row.name,
+      settings: row.settings,
+      credentials,
+      callbackToken: row.callbackToken,
+    },
+  };
+}
+
+/**
+ * Provider callback routes, one per channel. GET answers the provider's subscription
+ * handshake. POST checks the signature on the raw body first (missing: 401, wrong: 403, and
+ * nothing changes), then parses the payload into provider-neutral events and puts them on the
+ * callbacks queue, answering 200 at once: the database work happens in the queue consumer
+ * (edge/callbacks/consumer.ts), where provider retries of one event have one effect.
+ */
+export function callbackRoutes(app: Hono<AppEnv>): void {
+  app.get(CALLBACK_ROUTE, withDatabase(), async function callbackHandshake(c) {
+    const { provider, channelId } = c.req.param();
+    const found = await findChannel(
+      c.var.db,
+      new CredentialCipher(c.var.config.credentialsKey),
+      provider,
+      channelId,
+    );
+    if (!found?.integration.callbacks?.handshake) return c.json({ error: 'Not found' }, 404);
+    const answer = found.integration.callbacks.handshake(
+      new URL(c.req.url).searchParams,
+      found.channel,
+    );
+    if (answer.status !== 200) {
+      log('warn', 'callback handshake refused', { requestId: c.var.requestId, channelId });
+    }
+    return c.text(answer.body, answer.status as 200 | 403);
+  });
+
+  app.post(CALLBACK_ROUTE, withDatabase(), async function callbackEvents(c) {
+    const { provider, channelId } = c.req.param();
+    const length = Number(c.req.header('content-length') ?? 0);
+    if (length > MAX_CALLBACK_BYTES) return c.json({ error: 'Payload too large' }, 413);
+    const found = await findChannel(
+      c.var.db,
+      new CredentialCipher(c.var.config.credentialsKey),
+      provider,
+      channelId,
+    );
+    if (!found?.integration.callbacks) return c.json({ error: 'Not found' }, 404);
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    if (body.byteLength > MAX_CALLBACK_BYTES) return c.json({ error: 'Payload too large' }, 413);
+    const { callbacks } = found.integration;
+    const verdict = await callbacks.verify({ headers: c.req.raw.headers, body }, found.channel);
+    if (verdict !== 'ok') {
+      log('warn', 'callback refused: signature', {
+        requestId: c.var.requestId,
+        channelId,
+        verdict,
+      });
+      return verdict === 'missing'
+        ? c.json({ error: 'Signature required' }, 401)
+        : c.json({ error: 'Invalid signature' }, 403);
+    }
+    const events = callbacks.parse(new TextDecoder().decode(body), found.channel);
+    for (let start = 0; start < events.length; start += ENQUEUE_CHUNK_SIZE) {
+      // A queue that refuses fails the request, so the provider retries the whole callback.
+      await c.env.CALLBACK_QUEUE.sendBatch(
+        events
+          .slice(start, start + ENQUEUE_CHUNK_SIZE)
+          .map((event) => ({ body: channelEventMessage(event) })),
+      );
+    }
+    log('info', 'callback accepted', {
+      requestId: c.var.requestId,
+      channelId,
+      events: events.length,
+    });
+    return c.text('ok', 200);
+  });
+}

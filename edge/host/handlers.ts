@@ -1,0 +1,78 @@
+import { connect } from 'cloudflare:sockets';
+import type {
+  ExecutionContext,
+  MessageBatch,
+  ScheduledController,
+} from '@cloudflare/workers-types/latest';
+import { CredentialCipher } from '../../db/credentials';
+import { consumeChannelEvents } from '../callbacks/consumer';
+import { CALLBACK_QUEUE_NAME } from '../callbacks/queues';
+import { adapterFor } from '../channels/registry';
+import { dispatchBatch, settle } from '../dispatch/consumer';
+import { deadLetterBatch } from '../dispatch/dead-letter';
+import { queueSender } from '../dispatch/enqueue';
+import { DEAD_LETTER_QUEUE_NAME } from '../dispatch/queues';
+import { sweep } from '../dispatch/sweep';
+import { log } from '../log';
+import { openDatabase } from './database';
+import { type Env, parseConfig } from './env';
+
+/**
+ * The Worker's `queue` handler: batches from the dispatch queue are dispatched, batches from
+ * its dead letter queue fail their steps, and batches from the callbacks queue record provider
+ * statuses and inbound messages. The database pool lives for this invocation only.
+ * An exception (the database is down) leaves every unsettled message to the queue's retry.
+ */
+export async function queue(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  ctx: ExecutionContext,
+): Promise<void> {
+  const config = parseConfig(env);
+  const { db, close } = openDatabase(config);
+  const sender = queueSender(env.DISPATCH_QUEUE);
+  try {
+    if (batch.queue === DEAD_LETTER_QUEUE_NAME) {
+      await deadLetterBatch(batch.messages, { db, sender });
+      return;
+    }
+    if (batch.queue === CALLBACK_QUEUE_NAME) {
+      settle(await consumeChannelEvents(batch.messages, { db, sender }));
+      return;
+    }
+    const settlements = await dispatchBatch(batch.messages, {
+      db,
+      sender,
+      cipher: new CredentialCipher(config.credentialsKey),
+      adapterFor,
+      allowPrivateUrls: config.allowPrivateUrls,
+      connectTcp: connect,
+      endpoints: config.providerEndpoints,
+    });
+    settle(settlements);
+  } catch (error) {
+    log('error', 'dispatch: batch failed; the queue will retry it', {
+      queue: batch.queue,
+      messages: batch.messages.length,
+      error,
+    });
+    throw error;
+  } finally {
+    ctx.waitUntil(close());
+  }
+}
+
+/** The Worker's `scheduled` handler: the cron sweep (edge/dispatch/sweep.ts). */
+export async function scheduled(
+  _controller: ScheduledController,
+  env: Env,
+  ctx: ExecutionContext,
+): Promise<void> {
+  const config = parseConfig(env);
+  const { db, close } = openDatabase(config);
+  try {
+    await sweep(db, queueSender(env.DISPATCH_QUEUE));
+  } finally {
+    ctx.waitUntil(close());
+  }
+}

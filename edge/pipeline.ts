@@ -1,0 +1,9 @@
+/**
+ * What the API (api/) may use of the send pipeline, in one place: enqueueing runs it has
+ * committed, the timing of a run's entry step, and a dry run of one send for previews. The
+ * pipeline's internals (claims, records, routing, the batch library) stay behind it.
+ */
+export { type DispatchSender, enqueueRuns } from './dispatch/enqueue';
+export { type PreviewInput, previewSend } from './dispatch/preview';
+export { entryDelaySeconds } from './dispatch/route';
+export type { RenderedMessage } from './render/types';

@@ -1,0 +1,107 @@
+import { createHmac } from 'node:crypto';
+
+/**
+ * Meta's side of WhatsApp webhooks, for tests: payloads shaped as the Cloud API's "messages
+ * webhook reference" (statuses, inbound messages with their contacts), signed with
+ * `X-Hub-Signature-256` (HMAC-SHA256 of the raw body with the app secret, computed here with
+ * node:crypto, independently of the verifier under test) — validly, forged, or not at all.
+ */
+
+/** `X-Hub-Signature-256` as Meta computes it: `sha256=` + hex HMAC-SHA256(app secret, body). */
+export function metaSignature(appSecret: string, body: string): string {
+  return `sha256=${createHmac('sha256', appSecret).update(body).digest('hex')}`;
+}
+
+/** How a webhook is signed: correctly, with the wrong secret, or not at all. */
+export type WebhookSigning = 'valid' | 'forged' | 'missing';
+
+/** POSTs a webhook payload to our callback URL the way Meta does. */
+export async function postMetaWebhook(
+  url: string,
+  payload: unknown,
+  appSecret: string,
+  signing: WebhookSigning = 'valid',
+  send: (url: string, init: RequestInit) => Promise<Response> = fetch,
+): Promise<Response> {
+  const body = JSON.stringify(payload);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (signing === 'valid') headers['x-hub-signature-256'] = metaSignature(appSecret, body);
+  if (signing === 'forged')
+    headers['x-hub-signature-256'] = metaSignature(`${appSecret}-not`, body);
+  return send(url, { method: 'POST', headers, body });
+}
+
+/** Unix seconds as webhooks write timestamps. */
+function seconds(at: Date): string {
+  return String(Math.floor(at.getTime() / 1000));
+}
+
+/** One `changes[].value` wrapped in a `whatsapp_business_account` webhook. */
+export function whatsappWebhook(
+  ids: { businessAccountId: string; phoneNumberId: string },
+  value: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: ids.businessAccountId,
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550100000', phone_number_id: ids.phoneNumberId },
+              ...value,
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** A text message from a WhatsApp user (`messages[]` with `contacts[]`). */
+export function inboundText(
+  from: { waId: string; name: string },
+  id: string,
+  text: string,
+  at = new Date(),
+) {
+  return {
+    contacts: [{ profile: { name: from.name }, wa_id: from.waId }],
+    messages: [{ from: from.waId, id, timestamp: seconds(at), type: 'text', text: { body: text } }],
+  };
+}
+
+/** A status of a message we sent (`statuses[]`), optionally failed with a WhatsApp error. */
+export function messageStatus(
+  status: 'sent' | 'delivered' | 'read' | 'failed',
+  message: { id: string; recipient: string; deliveryId?: string },
+  at = new Date(),
+  error?: { code: number; title: string; details: string },
+) {
+  return {
+    statuses: [
+      {
+        id: message.id,
+        status,
+        timestamp: seconds(at),
+        recipient_id: message.recipient.replace(/^\+/, ''),
+        ...(message.deliveryId ? { biz_opaque_callback_data: message.deliveryId } : {}),
+        ...(error
+          ? {
+              errors: [
+                {
+                  code: error.code,
+                  title: error.title,
+                  message: error.title,
+                  error_data: { details: error.details },
+                },
+              ],
+            }
+          : {}),
+      },
+    ],
+  };
+}

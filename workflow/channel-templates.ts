@@ -1,0 +1,102 @@
+import type { WhatsAppTemplateContent } from './types';
+import { type ValidationIssue, validationIssue } from './validation-issue';
+
+/**
+ * A message template of a channel's provider account (WhatsApp Business Account templates), as
+ * the channel's cache holds it, so that a step's template is checked when it is saved and
+ * published instead of failing at send time.
+ */
+export interface ChannelTemplate {
+  name: string;
+  /** As the provider writes it: `en`, `en_US`, `pt_BR`. */
+  language: string;
+  /** `APPROVED` templates can be sent; `PENDING`, `REJECTED`, `PAUSED`, `DISABLED` cannot. */
+  status: string;
+  category: string | null;
+  /** Placeholders in the body (`{{1}}`, `{{2}}`… or named ones), filled by the step's parameters. */
+  bodyParameters: number;
+  /** Header media or header/button placeholders, which a step has no way to fill. */
+  otherParameters: number;
+}
+
+/** The status of a template that may be sent. */
+export const SENDABLE_TEMPLATE_STATUS = 'APPROVED';
+
+/** BCP 47 writes `en-US` where WhatsApp writes `en_US`; compare them as one. */
+function sameLanguage(a: string, b: string): boolean {
+  return a.replace('-', '_').toLowerCase() === b.replace('-', '_').toLowerCase();
+}
+
+/**
+ * Checks a template message against the channel's templates: the template exists, in that
+ * language, is approved, needs only body parameters, and gets exactly as many as it has.
+ * `templates` null means the channel's templates could not be loaded (then nothing can be
+ * promised, so the step is refused).
+ */
+export function templateIssues(
+  content: WhatsAppTemplateContent,
+  templates: readonly ChannelTemplate[] | null,
+  path: string,
+): ValidationIssue[] {
+  if (templates === null) {
+    return [
+      validationIssue(
+        'TEMPLATES_UNAVAILABLE',
+        `${path}.templateName`,
+        "The channel's templates could not be loaded; check its connection, then try again",
+      ),
+    ];
+  }
+  const named = templates.filter((template) => template.name === content.templateName);
+  if (named.length === 0) {
+    return [
+      validationIssue(
+        'TEMPLATE_NOT_FOUND',
+        `${path}.templateName`,
+        `The account has no template named ${content.templateName}`,
+      ),
+    ];
+  }
+  const template = named.find((candidate) =>
+    sameLanguage(candidate.language, content.languageCode),
+  );
+  if (!template) {
+    const languages = named.map((candidate) => candidate.language).join(', ');
+    return [
+      validationIssue(
+        'TEMPLATE_NOT_FOUND',
+        `${path}.languageCode`,
+        `Template ${content.templateName} has no ${content.languageCode} version (it has ${languages})`,
+      ),
+    ];
+  }
+  if (template.status !== SENDABLE_TEMPLATE_STATUS) {
+    return [
+      validationIssue(
+        'TEMPLATE_NOT_APPROVED',
+        `${path}.templateName`,
+        `Template ${template.name} (${template.language}) is ${template.status}, not approved`,
+      ),
+    ];
+  }
+  if (template.otherParameters > 0) {
+    return [
+      validationIssue(
+        'TEMPLATE_PARAMETER_MISMATCH',
+        `${path}.templateName`,
+        `Template ${template.name} needs header or button parameters, which a step cannot fill`,
+      ),
+    ];
+  }
+  const given = content.parameters?.length ?? 0;
+  if (given !== template.bodyParameters) {
+    return [
+      validationIssue(
+        'TEMPLATE_PARAMETER_MISMATCH',
+        `${path}.parameters`,
+        `Template ${template.name} takes ${template.bodyParameters} parameter(s); ${given} given`,
+      ),
+    ];
+  }
+  return [];
+}
