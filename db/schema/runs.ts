@@ -117,6 +117,8 @@ export const deliveries = pgTable(
 /**
  * Email threading: every email one workflow sends one contact on one channel joins one thread,
  * across runs. `messageIds` lists the thread's Message-IDs in send order (for `References`).
+ * Providers with threads of their own (Gmail's `threadId`) keep theirs next to it, with the
+ * subject the thread started with (Gmail joins a thread only when the Subject matches).
  */
 export const emailThreads = pgTable(
   'email_threads',
@@ -135,6 +137,10 @@ export const emailThreads = pgTable(
       .notNull()
       .references(() => channels.id, { onDelete: 'cascade' }),
     messageIds: text('message_ids').array().notNull().default([]),
+    /** The provider's id of the thread (Gmail `threadId`); null for SMTP. */
+    providerThreadId: text('provider_thread_id'),
+    /** The subject the provider's thread started with; later messages carry it. */
+    providerThreadSubject: text('provider_thread_subject'),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('email_threads_key_uq').on(t.workflowId, t.contactId, t.channelId)],

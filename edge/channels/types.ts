@@ -32,6 +32,17 @@ export interface OutboundMessage {
     phone?: string | null;
   };
   rendered: RenderedMessage;
+  /**
+   * The provider's own thread this email continues (Gmail's `threadId`), when an earlier email
+   * of the same workflow to the same contact on this channel started one.
+   */
+  providerThread?: ProviderThread | null;
+}
+
+/** A provider's email thread: its id and the subject it started with. */
+export interface ProviderThread {
+  id: string;
+  subject: string;
 }
 
 /**
@@ -40,7 +51,13 @@ export interface OutboundMessage {
  * dispatch; the others fail the delivery at once.
  */
 export type SendOutcome =
-  | { status: 'sent'; providerMessageId: string; providerDetail?: string }
+  | {
+      status: 'sent';
+      providerMessageId: string;
+      providerDetail?: string;
+      /** The provider's thread the email joined (or started), to continue it next time. */
+      providerThread?: ProviderThread;
+    }
   | {
       status: 'failed';
       reason: FailureReason;

@@ -155,6 +155,7 @@ export async function attemptDelivery(
                 workspaceId: run.workspaceId,
                 workflowId: run.workflowId,
                 contactId: run.contact.id,
+                providerThread: outcome.providerThread ?? null,
               }
             : null,
       },

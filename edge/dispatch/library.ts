@@ -5,6 +5,7 @@ import type { ChannelType } from '../../workflow/channel-types';
 import { isUuid } from '../../workflow/ids';
 import { stepReferences } from '../../workflow/step-references';
 import type { SendMessageConfig } from '../../workflow/types';
+import type { ProviderThread } from '../channels/types';
 
 /** A channel with what sending on it needs (credentials still encrypted). */
 export interface DispatchChannel {
@@ -35,8 +36,14 @@ export interface DispatchLibrary {
   /** workspaceId → snippet name → body. */
   snippets: Map<string, Map<string, string>>;
   files: Map<string, LibraryFile>;
-  /** `threadKey(workflowId, contactId, channelId)` → the thread's Message-IDs, oldest first. */
-  threads: Map<string, string[]>;
+  /** `threadKey(workflowId, contactId, channelId)` → the thread so far. */
+  threads: Map<string, EmailThread>;
+}
+
+/** One email thread so far: its Message-IDs, oldest first, and the provider's thread if any. */
+export interface EmailThread {
+  messageIds: string[];
+  providerThread: ProviderThread | null;
 }
 
 /** What a set of sends refers to; `loadLibrary` fetches exactly that. */
@@ -98,7 +105,14 @@ interface LibraryRow {
   channels: DispatchChannel[];
   snippets: { workspaceId: string; name: string; body: string }[];
   files: LibraryFile[];
-  threads: { workflowId: string; contactId: string; channelId: string; messageIds: string[] }[];
+  threads: {
+    workflowId: string;
+    contactId: string;
+    channelId: string;
+    messageIds: string[];
+    providerThreadId: string | null;
+    providerThreadSubject: string | null;
+  }[];
 }
 
 // `sql.param` keeps an array one parameter; interpolated bare, Drizzle would spread it into a list.
@@ -137,7 +151,8 @@ export async function loadLibrary(db: Database, needs: LibraryNeeds): Promise<Di
       ) as files,
       (select coalesce(json_agg(json_build_object(
           'workflowId', t.workflow_id, 'contactId', t.contact_id, 'channelId', t.channel_id,
-          'messageIds', t.message_ids)), '[]'::json)
+          'messageIds', t.message_ids, 'providerThreadId', t.provider_thread_id,
+          'providerThreadSubject', t.provider_thread_subject)), '[]'::json)
         from email_threads t
         join unnest(${uuidArray(owners.map((o) => o.workflowId))},
                     ${uuidArray(owners.map((o) => o.contactId))}) as o(workflow_id, contact_id)
@@ -159,10 +174,13 @@ export async function loadLibrary(db: Database, needs: LibraryNeeds): Promise<Di
   }
   for (const file of row.files) library.files.set(file.id, file);
   for (const thread of row.threads) {
-    library.threads.set(
-      threadKey(thread.workflowId, thread.contactId, thread.channelId),
-      thread.messageIds,
-    );
+    library.threads.set(threadKey(thread.workflowId, thread.contactId, thread.channelId), {
+      messageIds: thread.messageIds,
+      providerThread:
+        thread.providerThreadId === null
+          ? null
+          : { id: thread.providerThreadId, subject: thread.providerThreadSubject ?? '' },
+    });
   }
   return library;
 }

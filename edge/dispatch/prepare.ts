@@ -9,6 +9,7 @@ import type { FailureReason, MessageContent, SendMessageConfig } from '../../wor
 import type { RenderContext } from '../../workflow/variables';
 import { renderMessage } from '../render/message';
 import { RenderError } from '../render/render-error';
+import type { ProviderThread } from '../channels/types';
 import type { MediaFile, RenderedMessage } from '../render/types';
 import type { DispatchChannel, DispatchLibrary } from './library';
 import { threadKey } from './library';
@@ -37,6 +38,8 @@ export interface ReadySend {
   source: 'channel_response' | 'default';
   content: MessageContent;
   rendered: RenderedMessage;
+  /** The provider's thread an email continues (Gmail), from the workflow's earlier sends. */
+  providerThread: ProviderThread | null;
 }
 
 /** A send that must fail before any provider is called, with what was resolved so far. */
@@ -114,7 +117,7 @@ export async function prepareSend(input: PrepareInput): Promise<PreparedSend> {
       content,
     };
   }
-  const messageIds =
+  const thread =
     channel.type === 'email'
       ? library.threads.get(threadKey(input.workflowId, contact.id, channel.id))
       : undefined;
@@ -126,14 +129,22 @@ export async function prepareSend(input: PrepareInput): Promise<PreparedSend> {
       ctx: input.ctx,
       snippets: library.snippets.get(workspaceId) ?? new Map(),
       files: workspaceFiles(library, workspaceId),
-      thread: { messageIds: messageIds ?? [] },
+      thread: { messageIds: thread?.messageIds ?? [] },
       deliveryId: input.deliveryId,
       domain: messageIdDomain(channel),
       templateKey:
         input.templateKey &&
         (source === 'channel_response' ? `${input.templateKey}:${channel.id}` : input.templateKey),
     });
-    return { ok: true, channel, recipient: resolution.recipient, source, content, rendered };
+    return {
+      ok: true,
+      channel,
+      recipient: resolution.recipient,
+      source,
+      content,
+      rendered,
+      providerThread: thread?.providerThread ?? null,
+    };
   } catch (error) {
     if (!(error instanceof RenderError)) throw error;
     return { ok: false, reason: error.reason, detail: error.message, channel, source, content };

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { jsonParam, queryRows } from '../../db/rows';
+import type { ProviderThread } from '../channels/types';
 
 /** What one send came to, as the delivery row records it. */
 export interface DeliveryOutcome {
@@ -16,7 +17,13 @@ export interface DeliveryOutcome {
   contentSummary: string | null;
   messageIdHeader: string | null;
   /** Set for a sent email: its Message-ID joins this workflow's thread with the contact. */
-  thread: { workspaceId: string; workflowId: string; contactId: string } | null;
+  thread: {
+    workspaceId: string;
+    workflowId: string;
+    contactId: string;
+    /** The provider's thread it joined (Gmail), kept for the thread's next email. */
+    providerThread: ProviderThread | null;
+  } | null;
 }
 
 /** How a run moves: to a step (a new visit), out of the workflow, or to a later retry. */
@@ -84,6 +91,8 @@ export async function recordAndMove(
     thread_workspace_id: outcome.thread?.workspaceId ?? null,
     thread_workflow_id: outcome.thread?.workflowId ?? null,
     thread_contact_id: outcome.thread?.contactId ?? null,
+    provider_thread_id: outcome.thread?.providerThread?.id ?? null,
+    provider_thread_subject: outcome.thread?.providerThread?.subject ?? null,
   }));
   const moveRows = moves.map((move) => ({
     run_id: move.runId,
@@ -103,7 +112,7 @@ export async function recordAndMove(
           seq int, delivery_id uuid, attempts int, status text, sent_channel_id uuid,
           reason_code text, reason_detail text, provider_message_id text, content_summary text,
           message_id_header text, thread_workspace_id uuid, thread_workflow_id uuid,
-          thread_contact_id uuid)
+          thread_contact_id uuid, provider_thread_id text, provider_thread_subject text)
       ),
       -- A channel deleted while a send on it was in flight is recorded as none, as deleting it
       -- would have set it (a foreign key error would fail the whole batch); the key-share lock
@@ -131,9 +140,15 @@ export async function recordAndMove(
         returning d.id
       ),
       threaded as (
-        insert into email_threads as t (workspace_id, workflow_id, contact_id, channel_id, message_ids)
+        insert into email_threads as t (workspace_id, workflow_id, contact_id, channel_id,
+                                        message_ids, provider_thread_id, provider_thread_subject)
         select o.thread_workspace_id, o.thread_workflow_id, o.thread_contact_id, o.channel_id,
-               array_agg(o.message_id_header order by o.seq)
+               array_agg(o.message_id_header order by o.seq),
+               -- The batch's latest provider thread: the one the provider named last.
+               (array_agg(o.provider_thread_id order by o.seq desc)
+                  filter (where o.provider_thread_id is not null))[1],
+               (array_agg(o.provider_thread_subject order by o.seq desc)
+                  filter (where o.provider_thread_id is not null))[1]
         from outcome o
         where o.status = 'sent' and o.thread_workflow_id is not null
           and o.channel_id is not null
@@ -142,6 +157,9 @@ export async function recordAndMove(
         on conflict (workflow_id, contact_id, channel_id) do update
         set message_ids = t.message_ids || array(
               select m from unnest(excluded.message_ids) as m where not m = any(t.message_ids)),
+            provider_thread_id = coalesce(excluded.provider_thread_id, t.provider_thread_id),
+            provider_thread_subject = case when excluded.provider_thread_id is null
+              then t.provider_thread_subject else excluded.provider_thread_subject end,
             updated_at = now()
         returning t.id
       ),

@@ -100,6 +100,7 @@ export async function deliver(
           phone: delivery.contact.phone,
         },
         rendered: ready.rendered,
+        ...(ready.providerThread ? { providerThread: ready.providerThread } : {}),
       },
       {
         allowPrivateUrls: settings.allowPrivateUrls,

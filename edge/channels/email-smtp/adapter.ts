@@ -1,23 +1,10 @@
-import { isEmailAddress } from '../../../workflow/contact-fields';
-import { HeaderInjectionError, stripLineBreaks } from '../../security/header-value';
 import { readChannel } from '../channel-config';
 import { sendMail } from '../smtp/client';
 import { replyText } from '../smtp/errors';
-import { buildMimeMessage } from '../smtp/mime';
-import {
-  type ChannelAdapter,
-  DEFAULT_SEND_TIMEOUT_MS,
-  type OutboundMessage,
-  permanentFailure,
-} from '../types';
+import { outboundMime } from '../smtp/outbound-mime';
+import { type ChannelAdapter, DEFAULT_SEND_TIMEOUT_MS, permanentFailure } from '../types';
 import { emailSmtpDefinition } from './definition';
 import { classifySmtpFailure } from './failures';
-
-/** The contact's display name for the To header, without line breaks. */
-function contactName(contact: OutboundMessage['contact']): string | undefined {
-  const name = [contact.firstName, contact.lastName].filter(Boolean).join(' ');
-  return name ? stripLineBreaks(name) : undefined;
-}
 
 /** The EHLO name: the configured one, else the from-address domain (RFC 5321 §4.1.1.1). */
 function clientName(settings: { heloName: string | null; fromAddress: string }): string {
@@ -39,35 +26,12 @@ export const emailSmtpAdapter: ChannelAdapter = {
     if (!options.connectTcp) {
       return permanentFailure('channel_not_connected', 'this runtime cannot open SMTP connections');
     }
-    const { rendered, recipient } = message;
-    if (rendered.kind !== 'email') {
-      return permanentFailure(
-        'content_invalid',
-        `an email channel cannot send a ${rendered.kind} message`,
-      );
-    }
-    if (!isEmailAddress(recipient)) {
-      return permanentFailure('no_associated_channel', 'the contact has no valid e-mail address');
-    }
-
-    let mime: string;
-    try {
-      mime = buildMimeMessage({
-        from: { address: settings.fromAddress, name: settings.fromName ?? undefined },
-        to: { address: recipient, name: contactName(message.contact) },
-        subject: rendered.subject,
-        date: options.now?.() ?? new Date(),
-        messageId: rendered.headers.messageId,
-        inReplyTo: rendered.headers.inReplyTo,
-        references: rendered.headers.references,
-        text: rendered.text,
-        html: rendered.html,
-      });
-    } catch (error) {
-      if (error instanceof HeaderInjectionError)
-        return permanentFailure('content_invalid', error.message);
-      throw error;
-    }
+    const built = outboundMime(
+      message,
+      { address: settings.fromAddress, name: settings.fromName ?? undefined },
+      options.now?.() ?? new Date(),
+    );
+    if (!built.ok) return built.outcome;
 
     try {
       const accepted = await sendMail(
@@ -88,12 +52,12 @@ export const emailSmtpAdapter: ChannelAdapter = {
             : {}),
           timeoutMs: options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS,
         },
-        { from: settings.fromAddress, to: recipient },
-        mime,
+        { from: settings.fromAddress, to: message.recipient },
+        built.mime,
       );
       return {
         status: 'sent',
-        providerMessageId: rendered.headers.messageId,
+        providerMessageId: built.messageId,
         providerDetail: replyText(accepted),
       };
     } catch (error) {
