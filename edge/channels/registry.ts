@@ -1,5 +1,6 @@
 import type { ChannelType } from '../../workflow/channel-types';
 import { customWebhookIntegration } from './custom-webhook';
+import { emailGmailIntegration } from './email-gmail';
 import { emailSmtpIntegration } from './email-smtp';
 import type { ChannelIntegration } from './integration';
 import { messengerMetaIntegration } from './messenger-meta';
@@ -21,6 +22,7 @@ export const CHANNEL_INTEGRATIONS: readonly ChannelIntegration[] = [
   messengerMetaIntegration,
   telegramBotIntegration,
   smsTwilioIntegration,
+  emailGmailIntegration,
 ];
 
 /** The provider names in use, in registry order. */

@@ -7,9 +7,9 @@ import {
 } from '../../workflow/resolve';
 import type { FailureReason, MessageContent, SendMessageConfig } from '../../workflow/types';
 import type { RenderContext } from '../../workflow/variables';
+import type { ProviderThread } from '../channels/types';
 import { renderMessage } from '../render/message';
 import { RenderError } from '../render/render-error';
-import type { ProviderThread } from '../channels/types';
 import type { MediaFile, RenderedMessage } from '../render/types';
 import type { DispatchChannel, DispatchLibrary } from './library';
 import { threadKey } from './library';

@@ -39,7 +39,8 @@ export const emailGmailDefinition = {
     clientSecret: secret({ required: true, description: "The OAuth client's secret." }),
     refreshToken: secret({
       required: true,
-      description: 'A refresh token the mailbox granted with the gmail.send scope (offline access).',
+      description:
+        'A refresh token the mailbox granted with the gmail.send scope (offline access).',
     }),
   },
 } satisfies ChannelDefinition;

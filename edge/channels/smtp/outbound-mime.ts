@@ -15,9 +15,9 @@ function contactName(contact: OutboundMessage['contact']): string | undefined {
   return name ? stripLineBreaks(name) : undefined;
 }
 
-/** The MIME text and its Message-ID, or the failure that keeps the message from being sent. */
+/** The MIME text, its Message-ID and Subject, or the failure that keeps the message from being sent. */
 export type OutboundMime =
-  | { ok: true; mime: string; messageId: string }
+  | { ok: true; mime: string; messageId: string; subject: string }
   | { ok: false; outcome: SendOutcome };
 
 /**
@@ -47,14 +47,16 @@ export function outboundMime(
       outcome: permanentFailure('no_associated_channel', 'the contact has no valid e-mail address'),
     };
   }
+  const sentSubject = subject ?? rendered.subject;
   try {
     return {
       ok: true,
       messageId: rendered.headers.messageId,
+      subject: sentSubject,
       mime: buildMimeMessage({
         from,
         to: { address: recipient, name: contactName(message.contact) },
-        subject: subject ?? rendered.subject,
+        subject: sentSubject,
         date,
         messageId: rendered.headers.messageId,
         inReplyTo: rendered.headers.inReplyTo,

@@ -1,0 +1,96 @@
+import type { GoogleFailureTable } from '../google/errors';
+
+/** The section every row cites. */
+const RESOLVE_ERRORS = 'Gmail API, "Resolve errors"';
+
+/**
+ * Gmail API answers → our reasons (Gmail API, "Resolve errors"). A 401 reaches this table only
+ * after the adapter refreshed the access token once and Gmail refused the new one too. Answers
+ * no row names fall back to the shared HTTP classification. One test per row in
+ * failures.test.ts.
+ */
+export const GMAIL_FAILURES: GoogleFailureTable = [
+  {
+    status: 400,
+    error: 'failedPrecondition',
+    reason: 'channel_not_connected',
+    transient: false,
+    doc: `${RESOLVE_ERRORS}: 400 failedPrecondition (Gmail is not enabled for the mailbox)`,
+  },
+  {
+    status: 400,
+    reason: 'content_invalid',
+    transient: false,
+    doc: `${RESOLVE_ERRORS}: 400 badRequest / invalidArgument (a field or the message is invalid)`,
+  },
+  {
+    status: 401,
+    reason: 'credentials_rejected',
+    transient: false,
+    doc: `${RESOLVE_ERRORS}: 401 Invalid credentials (authError, after one refresh)`,
+  },
+  {
+    status: 403,
+    error: 'dailyLimitExceeded',
+    reason: 'rate_limited',
+    transient: true,
+    doc: `${RESOLVE_ERRORS}: 403 Daily limit exceeded`,
+  },
+  {
+    status: 403,
+    error: 'userRateLimitExceeded',
+    reason: 'rate_limited',
+    transient: true,
+    doc: `${RESOLVE_ERRORS}: 403 User rate limit exceeded`,
+  },
+  {
+    status: 403,
+    error: 'rateLimitExceeded',
+    reason: 'rate_limited',
+    transient: true,
+    doc: `${RESOLVE_ERRORS}: 403 Rate limit exceeded`,
+  },
+  {
+    status: 403,
+    error: 'domainPolicy',
+    reason: 'channel_not_connected',
+    transient: false,
+    doc: `${RESOLVE_ERRORS}: 403 The domain administrators have disabled Gmail apps`,
+  },
+  {
+    status: 403,
+    reason: 'credentials_rejected',
+    transient: false,
+    doc: `${RESOLVE_ERRORS}: 403 Forbidden (insufficientPermissions: the grant lacks gmail.send)`,
+  },
+  {
+    status: 429,
+    reason: 'rate_limited',
+    transient: true,
+    doc: `${RESOLVE_ERRORS}: 429 Too many requests (rateLimitExceeded, mail sending limits)`,
+  },
+  {
+    status: 500,
+    reason: 'network',
+    transient: true,
+    doc: `${RESOLVE_ERRORS}: 500 Backend error (retry with exponential backoff)`,
+  },
+  {
+    status: 502,
+    reason: 'network',
+    transient: true,
+    doc: `${RESOLVE_ERRORS}: 502 Bad gateway (server errors, retry with exponential backoff)`,
+  },
+  {
+    status: 503,
+    reason: 'network',
+    transient: true,
+    doc: `${RESOLVE_ERRORS}: 503 Service unavailable (server errors, retry with exponential backoff)`,
+  },
+  {
+    status: 504,
+    reason: 'network',
+    transient: true,
+    doc: `${RESOLVE_ERRORS}: 504 Gateway timeout (server errors, retry with exponential backoff)`,
+  },
+];

@@ -1,0 +1,304 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type ParsedMail, simpleParser } from 'mailparser';
+
+/**
+ * A local stand-in for Google's OAuth 2.0 token endpoint and the Gmail API, built from Google's
+ * references, not from our code. One server answers both (point GOOGLE_OAUTH_API_URL and
+ * GMAIL_API_URL at it):
+ *
+ * - `POST /token` (Using OAuth 2.0 for Web Server Applications, "Refreshing an access token"):
+ *   form-encoded `client_id`, `client_secret`, `refresh_token`, `grant_type=refresh_token`;
+ *   answers `{ access_token, expires_in, scope, token_type: 'Bearer' }`. A wrong client is 401
+ *   `invalid_client`; an unknown or revoked refresh token is 400 `invalid_grant` (RFC 6749 §5.2).
+ * - `POST /gmail/v1/users/me/messages/send` (users.messages.send): bearer token with a send
+ *   scope; JSON `{ raw, threadId? }`, `raw` the RFC 2822 message in base64url, parsed with a
+ *   real MIME parser and refused (400 invalidArgument) without From, To or a Message-ID.
+ *   Answers `{ id, threadId, labelIds: ['SENT'] }`. The message joins the named thread only
+ *   when `threadId` is given, its In-Reply-To or References name a message of that thread and
+ *   its Subject matches the thread's (Message resource, `threadId`); otherwise it starts one.
+ * - `GET /gmail/v1/users/me/profile` (users.getProfile): needs a read scope (gmail.metadata,
+ *   gmail.readonly, gmail.compose, gmail.modify or mail.google.com); answers `{ emailAddress,
+ *   messagesTotal, threadsTotal, historyId }`.
+ * - Errors in Google's format ("Resolve errors"): `{ error: { code, message, errors: [{ domain,
+ *   reason, message }], status } }`: a missing, unknown or revoked token is 401 `authError`, a
+ *   token without the scope 403 `insufficientPermissions`.
+ */
+
+export const SCOPE = {
+  send: 'https://www.googleapis.com/auth/gmail.send',
+  metadata: 'https://www.googleapis.com/auth/gmail.metadata',
+} as const;
+
+const SEND_SCOPES = [
+  'https://mail.google.com/',
+  'https://www.googleapis.com/auth/gmail.modify',
+  'https://www.googleapis.com/auth/gmail.compose',
+  'https://www.googleapis.com/auth/gmail.addons.current.action.compose',
+  SCOPE.send,
+];
+const PROFILE_SCOPES = [
+  'https://mail.google.com/',
+  'https://www.googleapis.com/auth/gmail.modify',
+  'https://www.googleapis.com/auth/gmail.compose',
+  'https://www.googleapis.com/auth/gmail.readonly',
+  SCOPE.metadata,
+];
+
+/** Seconds Google's access tokens live (it answers 3599). */
+const TOKEN_LIFETIME_SECONDS = 3599;
+
+export interface GoogleRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface GoogleReply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** A message Gmail accepted. */
+export interface GmailMessage {
+  id: string;
+  threadId: string;
+  /** The `threadId` the request named, if any. */
+  requestedThreadId: string | null;
+  raw: string;
+  parsed: ParsedMail;
+}
+
+export interface GoogleOptions {
+  clientId: string;
+  clientSecret: string;
+  refreshToken: string;
+  mailbox: string;
+  scopes?: string[];
+}
+
+export interface GoogleStandIn {
+  url: string;
+  requests: GoogleRequest[];
+  messages: GmailMessage[];
+  /** Token requests received. */
+  tokenRequests(): GoogleRequest[];
+  /** Send requests received (accepted or not). */
+  sendRequests(): GoogleRequest[];
+  /** Answers the next send requests with these replies, before any checks. */
+  replyNextSend(...replies: GoogleReply[]): void;
+  /** Answers the next token requests with these replies, before any checks. */
+  replyNextToken(...replies: GoogleReply[]): void;
+  /** The user revokes the grant: the refresh token and its access tokens stop working. */
+  revokeGrant(): void;
+  /** Access tokens issued so far stop working before they expire (the refresh token still works). */
+  invalidateAccessTokens(): void;
+  close(): Promise<void>;
+}
+
+/** A Google API error answer ("Resolve errors"). */
+export function googleError(
+  status: number,
+  reason: string,
+  message: string,
+  statusText = 'INVALID_ARGUMENT',
+): GoogleReply {
+  return {
+    status,
+    body: {
+      error: {
+        code: status,
+        message,
+        errors: [{ message, domain: 'global', reason }],
+        status: statusText,
+      },
+    },
+  };
+}
+
+/** An OAuth 2.0 token endpoint error (RFC 6749 §5.2). */
+export function oauthError(status: number, error: string, description: string): GoogleReply {
+  return { status, body: { error, error_description: description } };
+}
+
+const unauthenticated = () =>
+  googleError(
+    401,
+    'authError',
+    'Request had invalid authentication credentials. Expected OAuth 2 access token.',
+    'UNAUTHENTICATED',
+  );
+const insufficientScope = () =>
+  googleError(
+    403,
+    'insufficientPermissions',
+    'Request had insufficient authentication scopes.',
+    'PERMISSION_DENIED',
+  );
+
+/** Gmail's message and thread ids: 16 hex digits. */
+const gmailId = () => randomBytes(8).toString('hex');
+
+function headerIds(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : value.split(/\s+/)).filter(Boolean);
+}
+
+/** Starts the stand-in on 127.0.0.1 and a free port. */
+export async function startGoogle(options: GoogleOptions): Promise<GoogleStandIn> {
+  const scopes = options.scopes ?? [SCOPE.send];
+  const requests: GoogleRequest[] = [];
+  const messages: GmailMessage[] = [];
+  const sendReplies: GoogleReply[] = [];
+  const tokenReplies: GoogleReply[] = [];
+  const tokens = new Map<string, { expiresAt: number; scopes: string[] }>();
+  const threads = new Map<string, { subject: string; messageIds: string[] }>();
+  let grantRevoked = false;
+
+  function token(request: GoogleRequest): GoogleReply {
+    if (tokenReplies.length > 0) return tokenReplies.shift()!;
+    if (!String(request.headers['content-type']).startsWith('application/x-www-form-urlencoded')) {
+      return oauthError(400, 'invalid_request', 'Bad Request');
+    }
+    const form = new URLSearchParams(request.body);
+    if (form.get('grant_type') !== 'refresh_token') {
+      return oauthError(400, 'unsupported_grant_type', 'Invalid grant_type');
+    }
+    if (
+      form.get('client_id') !== options.clientId ||
+      form.get('client_secret') !== options.clientSecret
+    ) {
+      return oauthError(401, 'invalid_client', 'Unauthorized');
+    }
+    if (grantRevoked || form.get('refresh_token') !== options.refreshToken) {
+      return oauthError(400, 'invalid_grant', 'Token has been expired or revoked.');
+    }
+    const accessToken = `ya29.${randomBytes(24).toString('base64url')}`;
+    tokens.set(accessToken, { expiresAt: Date.now() + TOKEN_LIFETIME_SECONDS * 1000, scopes });
+    return {
+      status: 200,
+      body: {
+        access_token: accessToken,
+        expires_in: TOKEN_LIFETIME_SECONDS,
+        scope: scopes.join(' '),
+        token_type: 'Bearer',
+      },
+    };
+  }
+
+  function grantedScopes(request: GoogleRequest): string[] | null {
+    const match = /^Bearer (\S+)$/.exec(String(request.headers.authorization ?? ''));
+    const granted = match ? tokens.get(match[1]!) : undefined;
+    if (!granted || granted.expiresAt < Date.now()) return null;
+    return granted.scopes;
+  }
+
+  async function send(request: GoogleRequest): Promise<GoogleReply> {
+    if (sendReplies.length > 0) return sendReplies.shift()!;
+    const granted = grantedScopes(request);
+    if (!granted) return unauthenticated();
+    if (!granted.some((scope) => SEND_SCOPES.includes(scope))) return insufficientScope();
+    let body: { raw?: unknown; threadId?: unknown };
+    try {
+      body = JSON.parse(request.body) as typeof body;
+    } catch {
+      return googleError(400, 'badRequest', 'Invalid JSON payload received.');
+    }
+    if (typeof body.raw !== 'string' || !/^[A-Za-z0-9_-]+={0,2}$/.test(body.raw)) {
+      return googleError(400, 'invalidArgument', 'Invalid value for ByteString: raw');
+    }
+    const raw = Buffer.from(body.raw, 'base64url').toString('utf8');
+    const parsed = await simpleParser(raw);
+    if (!parsed.from) return googleError(400, 'invalidArgument', 'Invalid From header');
+    if (!parsed.to) return googleError(400, 'invalidArgument', 'Recipient address required');
+    if (!parsed.messageId) return googleError(400, 'invalidArgument', 'Missing Message-ID');
+    const requestedThreadId = typeof body.threadId === 'string' ? body.threadId : null;
+    const subject = parsed.subject ?? '';
+    const named = [...headerIds(parsed.inReplyTo), ...headerIds(parsed.references)];
+    const existing = requestedThreadId ? threads.get(requestedThreadId) : undefined;
+    const joins =
+      existing !== undefined &&
+      existing.subject === subject &&
+      named.some((id) => existing.messageIds.includes(id));
+    const threadId = joins ? requestedThreadId! : gmailId();
+    const thread = threads.get(threadId) ?? { subject, messageIds: [] };
+    thread.messageIds.push(parsed.messageId);
+    threads.set(threadId, thread);
+    const id = gmailId();
+    messages.push({ id, threadId, requestedThreadId, raw, parsed });
+    return { status: 200, body: { id, threadId, labelIds: ['SENT'] } };
+  }
+
+  function profile(request: GoogleRequest): GoogleReply {
+    const granted = grantedScopes(request);
+    if (!granted) return unauthenticated();
+    if (!granted.some((scope) => PROFILE_SCOPES.includes(scope))) return insufficientScope();
+    return {
+      status: 200,
+      body: {
+        emailAddress: options.mailbox,
+        messagesTotal: messages.length,
+        threadsTotal: threads.size,
+        historyId: String(1000 + messages.length),
+      },
+    };
+  }
+
+  async function answer(request: GoogleRequest): Promise<GoogleReply> {
+    if (request.method === 'POST' && request.path === '/token') return token(request);
+    if (request.method === 'POST' && request.path === '/gmail/v1/users/me/messages/send') {
+      return send(request);
+    }
+    if (request.method === 'GET' && request.path === '/gmail/v1/users/me/profile') {
+      return profile(request);
+    }
+    return googleError(404, 'notFound', 'Requested entity was not found.', 'NOT_FOUND');
+  }
+
+  const server = createServer((incoming, outgoing) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      const request: GoogleRequest = {
+        method: incoming.method ?? '',
+        path: new URL(incoming.url ?? '/', 'http://google.local').pathname,
+        headers: incoming.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      requests.push(request);
+      answer(request)
+        .catch(() => googleError(500, 'backendError', 'Backend Error', 'INTERNAL'))
+        .then((reply) => {
+          outgoing.writeHead(reply.status, {
+            'content-type': 'application/json; charset=UTF-8',
+            ...reply.headers,
+          });
+          outgoing.end(JSON.stringify(reply.body));
+        });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    requests,
+    messages,
+    tokenRequests: () => requests.filter((request) => request.path === '/token'),
+    sendRequests: () => requests.filter((request) => request.path.endsWith('/messages/send')),
+    replyNextSend: (...replies) => sendReplies.push(...replies),
+    replyNextToken: (...replies) => tokenReplies.push(...replies),
+    revokeGrant() {
+      grantRevoked = true;
+      tokens.clear();
+    },
+    invalidateAccessTokens: () => tokens.clear(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
