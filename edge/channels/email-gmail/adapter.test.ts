@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type GoogleStandIn, googleError, startGoogle } from '../../../test/fakes/google';
+import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
+import type { ProviderThread } from '../types';
+import {
+  contact,
+  GMAIL_TEST_ACCOUNT,
+  gmailOutbound,
+  gmailRenderInput,
+  googleEndpoints,
+} from './test-fixtures';
+
+let worker: AdapterWorker;
+const standIns: GoogleStandIn[] = [];
+
+beforeAll(async () => {
+  worker = await startAdapterWorker();
+});
+
+afterAll(async () => {
+  await worker?.dispose();
+  await Promise.all(standIns.map((google) => google.close()));
+});
+
+/**
+ * A stand-in of its own per test: access tokens are cached per token endpoint and credentials
+ * inside the Worker, so a fresh endpoint starts with an empty cache.
+ */
+async function google(): Promise<GoogleStandIn> {
+  const standIn = await startGoogle(GMAIL_TEST_ACCOUNT);
+  standIns.push(standIn);
+  return standIn;
+}
+
+async function sendOne(standIn: GoogleStandIn, subject = 'Welcome, $contact.firstname') {
+  const deliveryId = crypto.randomUUID();
+  const rendered = await worker.render(gmailRenderInput(deliveryId, subject, []));
+  return worker.send(gmailOutbound(deliveryId, rendered), {
+    allowPrivateUrls: false,
+    endpoints: googleEndpoints(standIn.url),
+  });
+}
+
+describe('three sends from one workflow to one contact', () => {
+  test('share one Gmail threadId, chain the RFC 5322 headers and keep the subject', async () => {
+    const standIn = await google();
+    const subjects = ['Welcome, $contact.firstname', 'Welcome, $contact.firstname', 'Tips'];
+    const messageIds: string[] = [];
+    let thread: ProviderThread | undefined;
+    for (const [index, subject] of subjects.entries()) {
+      const deliveryId = `00000000-0000-4000-8000-00000000000${index + 1}`;
+      const rendered = await worker.render(gmailRenderInput(deliveryId, subject, [...messageIds]));
+      const outcome = await worker.send(
+        gmailOutbound(deliveryId, rendered, thread ? { thread } : {}),
+        { allowPrivateUrls: false, endpoints: googleEndpoints(standIn.url) },
+      );
+      if (outcome.status !== 'sent') throw new Error(JSON.stringify(outcome));
+      expect(outcome.providerMessageId).toBe(standIn.messages[index]?.id);
+      expect(outcome.providerThread).toEqual({
+        id: standIn.messages[0]?.threadId,
+        subject: 'Welcome, <b>Zoë</b>',
+      });
+      thread = outcome.providerThread;
+      messageIds.push(`<${deliveryId}@example.com>`);
+    }
+
+    const [first, second, third] = standIn.messages;
+    if (!first || !second || !third) throw new Error('Gmail received fewer than three messages');
+    expect(new Set(standIn.messages.map((message) => message.threadId)).size).toBe(1);
+    expect(first.requestedThreadId).toBeNull();
+    expect(second.requestedThreadId).toBe(first.threadId);
+    expect(third.requestedThreadId).toBe(first.threadId);
+
+    expect(first.parsed.messageId).toBe(messageIds[0]);
+    expect(first.parsed.inReplyTo).toBeUndefined();
+    expect(second.parsed.inReplyTo).toBe(messageIds[0]);
+    expect(third.parsed.inReplyTo).toBe(messageIds[1]);
+    expect(third.parsed.references).toEqual([messageIds[0], messageIds[1]]);
+    // Gmail joins a thread only on a matching Subject: the third step's own ("Tips") gives way.
+    for (const message of standIn.messages)
+      expect(message.parsed.subject).toBe('Welcome, <b>Zoë</b>');
+
+    for (const message of standIn.messages) {
+      expect(message.parsed.from?.value).toEqual([
+        { address: GMAIL_TEST_ACCOUNT.mailbox, name: 'Sendflow Team' },
+      ]);
+      expect(message.parsed.to && 'value' in message.parsed.to && message.parsed.to.value).toEqual([
+        { address: contact.email, name: '<b>Zoë</b> Lovelace' },
+      ]);
+      expect(message.parsed.html).toContain('Hello &lt;b&gt;Zoë&lt;/b&gt;');
+      expect(message.parsed.text).toContain('Thanks for joining.');
+      expect(message.raw).toMatch(/^Content-Type: multipart\/alternative;/m);
+    }
+
+    // One access token, asked for with the refresh-token grant, served all three sends.
+    const tokenRequests = standIn.tokenRequests();
+    expect(tokenRequests).toHaveLength(1);
+    expect(Object.fromEntries(new URLSearchParams(tokenRequests[0]!.body))).toEqual({
+      client_id: GMAIL_TEST_ACCOUNT.clientId,
+      client_secret: GMAIL_TEST_ACCOUNT.clientSecret,
+      refresh_token: GMAIL_TEST_ACCOUNT.refreshToken,
+      grant_type: 'refresh_token',
+    });
+    const authorizations = new Set(standIn.sendRequests().map((r) => r.headers.authorization));
+    expect(authorizations.size).toBe(1);
+    expect([...authorizations][0]).toMatch(/^Bearer ya29\./);
+  });
+});
+
+describe('access tokens', () => {
+  test('a token Gmail refuses (401) is refreshed once and the send tried again', async () => {
+    const standIn = await google();
+    expect(await sendOne(standIn)).toMatchObject({ status: 'sent' });
+    standIn.invalidateAccessTokens();
+    expect(await sendOne(standIn)).toMatchObject({ status: 'sent' });
+    expect(standIn.tokenRequests()).toHaveLength(2);
+    expect(standIn.sendRequests()).toHaveLength(3);
+    expect(standIn.messages).toHaveLength(2);
+  });
+
+  test('a second 401 after the refresh is credentials_rejected, without a third try', async () => {
+    const standIn = await google();
+    const unauthenticated = googleError(401, 'authError', 'Invalid Credentials', 'UNAUTHENTICATED');
+    standIn.replyNextSend(unauthenticated, unauthenticated);
+    expect(await sendOne(standIn)).toMatchObject({
+      status: 'failed',
+      reason: 'credentials_rejected',
+      retryable: false,
+      detail: expect.stringContaining('authError'),
+    });
+    expect(standIn.tokenRequests()).toHaveLength(2);
+    expect(standIn.sendRequests()).toHaveLength(2);
+  });
+
+  test('a revoked grant fails as credentials_rejected and never calls Gmail', async () => {
+    const standIn = await google();
+    standIn.revokeGrant();
+    expect(await sendOne(standIn)).toMatchObject({
+      status: 'failed',
+      reason: 'credentials_rejected',
+      retryable: false,
+      detail: expect.stringContaining('invalid_grant'),
+    });
+    expect(standIn.sendRequests()).toHaveLength(0);
+  });
+});
+
+describe('nothing reaches Gmail', () => {
+  test('for a subject carrying CR/LF (content_invalid)', async () => {
+    const standIn = await google();
+    const deliveryId = crypto.randomUUID();
+    const rendered = await worker.render(gmailRenderInput(deliveryId, 'Hi', []));
+    if (rendered.kind !== 'email') throw new Error('expected an email');
+    const outcome = await worker.send(
+      gmailOutbound(deliveryId, { ...rendered, subject: 'Hi\r\nBcc: everyone@example.com' }),
+      { allowPrivateUrls: false, endpoints: googleEndpoints(standIn.url) },
+    );
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      reason: 'content_invalid',
+      retryable: false,
+    });
+    expect(standIn.requests).toHaveLength(0);
+  });
+
+  test('for a malformed recipient address (no_associated_channel)', async () => {
+    const standIn = await google();
+    const deliveryId = crypto.randomUUID();
+    const rendered = await worker.render(gmailRenderInput(deliveryId, 'Hi', []));
+    const outcome = await worker.send(
+      gmailOutbound(deliveryId, rendered, { recipient: 'zoe@example.net>\r\nBcc: x@y.z' }),
+      { allowPrivateUrls: false, endpoints: googleEndpoints(standIn.url) },
+    );
+    expect(outcome).toMatchObject({ status: 'failed', reason: 'no_associated_channel' });
+    expect(standIn.requests).toHaveLength(0);
+  });
+
+  test('for a text message on the channel (content_invalid)', async () => {
+    const standIn = await google();
+    const outcome = await worker.send(
+      gmailOutbound(crypto.randomUUID(), { kind: 'text', text: 'Hi' }),
+      { allowPrivateUrls: false, endpoints: googleEndpoints(standIn.url) },
+    );
+    expect(outcome).toMatchObject({ status: 'failed', reason: 'content_invalid' });
+    expect(standIn.requests).toHaveLength(0);
+  });
+});
+
+test('a Gmail that cannot be reached is a retryable network failure', async () => {
+  const standIn = await google();
+  await sendOne(standIn);
+  const url = standIn.url;
+  await standIn.close();
+  standIns.splice(standIns.indexOf(standIn), 1);
+  expect(
+    await worker.send(
+      gmailOutbound(
+        crypto.randomUUID(),
+        await worker.render(gmailRenderInput(crypto.randomUUID(), 'Hi', [])),
+      ),
+      { allowPrivateUrls: false, endpoints: googleEndpoints(url) },
+    ),
+  ).toMatchObject({ status: 'failed', reason: 'network', retryable: true });
+});
