@@ -108,6 +108,35 @@ describe('three sends from one workflow to one contact', () => {
 });
 
 describe('access tokens', () => {
+  test('sends at the same time share one token request', async () => {
+    const standIn = await google();
+    const outcomes = await Promise.all([sendOne(standIn), sendOne(standIn), sendOne(standIn)]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['sent', 'sent', 'sent']);
+    expect(standIn.tokenRequests()).toHaveLength(1);
+  });
+
+  test('a token near its expiry is replaced before it is used', async () => {
+    const standIn = await google();
+    const endpoints = googleEndpoints(standIn.url);
+    const at = async (now: Date) => {
+      const deliveryId = crypto.randomUUID();
+      const rendered = await worker.render(gmailRenderInput(deliveryId, 'Hi', []));
+      return worker.send(gmailOutbound(deliveryId, rendered), {
+        allowPrivateUrls: false,
+        endpoints,
+        now,
+      });
+    };
+    const start = Date.now();
+    expect(await at(new Date(start))).toMatchObject({ status: 'sent' });
+    // Google's tokens live 3599 s: 58 minutes later the cached one is still used…
+    expect(await at(new Date(start + 58 * 60_000))).toMatchObject({ status: 'sent' });
+    expect(standIn.tokenRequests()).toHaveLength(1);
+    // …59 minutes later, within the last minute of its life, it is not.
+    expect(await at(new Date(start + 59 * 60_000))).toMatchObject({ status: 'sent' });
+    expect(standIn.tokenRequests()).toHaveLength(2);
+  });
+
   test('a token Gmail refuses (401) is refreshed once and the send tried again', async () => {
     const standIn = await google();
     expect(await sendOne(standIn)).toMatchObject({ status: 'sent' });
