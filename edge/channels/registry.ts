@@ -1,6 +1,7 @@
 import type { ChannelType } from '../../workflow/channel-types';
 import { customWebhookIntegration } from './custom-webhook';
 import { emailSmtpIntegration } from './email-smtp';
+import { instagramMetaIntegration } from './instagram-meta';
 import type { ChannelIntegration } from './integration';
 import { messengerMetaIntegration } from './messenger-meta';
 import { smsTwilioIntegration } from './sms-twilio';
@@ -19,6 +20,7 @@ export const CHANNEL_INTEGRATIONS: readonly ChannelIntegration[] = [
   customWebhookIntegration,
   whatsappMetaIntegration,
   messengerMetaIntegration,
+  instagramMetaIntegration,
   telegramBotIntegration,
   smsTwilioIntegration,
 ];

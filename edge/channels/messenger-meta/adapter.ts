@@ -14,4 +14,6 @@ export const messengerMetaAdapter = sendApiAdapter(messengerMetaDefinition, {
   attachmentTypes: ['image', 'video', 'audio', 'file'],
   messagingType: true,
   tags: true,
+  // Send API reference, `message.text`: "must be UTF-8 and has a 2000 character limit".
+  maxText: { count: 2000, unit: 'characters' },
 });

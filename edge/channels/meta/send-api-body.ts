@@ -6,9 +6,6 @@ import type { RenderedMessage } from '../../render/types';
  * `messaging_type`, `tag`, `message` with `text` or `attachment`).
  */
 
-/** Longest text the Send API takes (Send API reference, `message.text`: 2000 characters). */
-export const MAX_SEND_API_TEXT = 2000;
-
 /** What one integration may send through the Send API. */
 export interface SendApiRules {
   /** The network's name, for failure details. */
@@ -19,6 +16,8 @@ export interface SendApiRules {
   messagingType: boolean;
   /** Tagged messages (Messenger only). */
   tags: boolean;
+  /** The longest text: Messenger 2000 characters, Instagram 1000 bytes of UTF-8. */
+  maxText: { count: number; unit: 'characters' | 'bytes' };
 }
 
 export type AttachmentType = 'image' | 'video' | 'audio' | 'file';
@@ -37,8 +36,13 @@ export function attachmentType(contentType: string): AttachmentType {
   return 'file';
 }
 
-function tooLong(text: string): boolean {
-  return Array.from(text).length > MAX_SEND_API_TEXT;
+const encoder = new TextEncoder();
+
+/** Why a text is too long for the integration, or null. */
+function tooLong(text: string, rules: SendApiRules, what: string): string | null {
+  const { count, unit } = rules.maxText;
+  const length = unit === 'bytes' ? encoder.encode(text).length : Array.from(text).length;
+  return length > count ? `a ${rules.label} ${what} has at most ${count} ${unit}` : null;
 }
 
 /**
@@ -59,39 +63,29 @@ export function sendApiBodies(
     message,
   });
   switch (rendered.kind) {
-    case 'text':
-      if (tooLong(rendered.text)) {
-        return {
-          ok: false,
-          detail: `a ${rules.label} text has at most ${MAX_SEND_API_TEXT} characters`,
-        };
-      }
+    case 'text': {
+      const problem = tooLong(rendered.text, rules, 'text');
+      if (problem) return { ok: false, detail: problem };
       return { ok: true, bodies: [envelope({}, { text: rendered.text })] };
-    case 'messenger_tagged':
+    }
+    case 'messenger_tagged': {
       if (!rules.tags) return { ok: false, detail: `${rules.label} cannot send tagged messages` };
-      if (tooLong(rendered.text)) {
-        return {
-          ok: false,
-          detail: `a ${rules.label} text has at most ${MAX_SEND_API_TEXT} characters`,
-        };
-      }
+      const problem = tooLong(rendered.text, rules, 'text');
+      if (problem) return { ok: false, detail: problem };
       return {
         ok: true,
         bodies: [
           envelope({ messaging_type: 'MESSAGE_TAG', tag: rendered.tag }, { text: rendered.text }),
         ],
       };
+    }
     case 'media': {
       const type = attachmentType(rendered.contentType);
       if (!rules.attachmentTypes.includes(type)) {
         return { ok: false, detail: `${rules.label} cannot send ${rendered.contentType} files` };
       }
-      if (rendered.caption && tooLong(rendered.caption)) {
-        return {
-          ok: false,
-          detail: `a ${rules.label} caption has at most ${MAX_SEND_API_TEXT} characters`,
-        };
-      }
+      const problem = rendered.caption ? tooLong(rendered.caption, rules, 'caption') : null;
+      if (problem) return { ok: false, detail: problem };
       const attachment = envelope({}, { attachment: { type, payload: { url: rendered.url } } });
       return {
         ok: true,
