@@ -77,7 +77,15 @@ export const TEST_CHANNEL_INPUTS = {
   },
   MESSENGER: {
     settings: { messenger: { pageId: '1234567890' } },
-    credentials: { messenger: { pageAccessToken: 'EAAtest-page-access-token' } },
+    credentials: {
+      messenger: { pageAccessToken: 'EAAtest-page-access-token', appSecret: 'test-app-secret' },
+    },
+  },
+  INSTAGRAM: {
+    settings: { instagram: { instagramAccountId: '17841400000000001', pageId: '1234567890' } },
+    credentials: {
+      instagram: { pageAccessToken: 'EAAtest-page-access-token', appSecret: 'test-app-secret' },
+    },
   },
   TELEGRAM: { credentials: { telegram: { botToken: '123456:test-telegram-bot-token' } } },
   SMS: {

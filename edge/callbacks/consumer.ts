@@ -1,6 +1,6 @@
 import type { Message } from '@cloudflare/workers-types/latest';
 import type { Database } from '../../db/client';
-import type { InboundEvent, StatusEvent } from '../channels/events';
+import type { InboundEvent, StatusEvent, WatermarkEvent } from '../channels/events';
 import type { Settlement } from '../dispatch/attempt';
 import { type DispatchSender, enqueueRuns } from '../dispatch/enqueue';
 import { log } from '../log';
@@ -32,6 +32,9 @@ export async function consumeChannelEvents(
   const settlements = new Map<Message<unknown>, Settlement>();
   const inbound = new Map<string, InboundEvent>();
   const statuses: { message: Message<unknown>; event: StatusEvent }[] = [];
+  // Watermarks cover whatever is recorded by now; a message recorded later is left to the
+  // next watermark, so they are never retried.
+  const watermarks: WatermarkEvent[] = [];
   for (const message of messages) {
     settlements.set(message, { kind: 'ack' });
     const event = parseChannelEventMessage(message.body);
@@ -39,16 +42,18 @@ export async function consumeChannelEvents(
       log('warn', 'callbacks: dropping a malformed event', { messageId: message.id });
     } else if (event.kind === 'inbound') {
       inbound.set(`${event.channelId}:${event.eventKey}`, event);
+    } else if (event.kind === 'watermark') {
+      watermarks.push(event);
     } else {
       statuses.push({ message, event });
     }
   }
 
   const recorded = await recordInboundMessages(deps.db, [...inbound.values()]);
-  const updates = await applyStatusUpdates(
-    deps.db,
-    statuses.map(({ event }) => event),
-  );
+  const updates = await applyStatusUpdates(deps.db, [
+    ...statuses.map(({ event }) => event),
+    ...watermarks,
+  ]);
   for (const { message, event } of statuses) {
     if (updates.matched.has(event.eventKey)) continue;
     if (message.attempts < MAX_STATUS_ATTEMPTS) {

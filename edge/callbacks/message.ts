@@ -49,10 +49,20 @@ export function parseChannelEventMessage(body: unknown): ChannelEvent | null {
     return null;
   }
   const event = message.event as Json;
-  if (!text(event.eventKey) || !isUuid(event.channelId) || !text(event.providerMessageId)) {
-    return null;
+  if (!text(event.eventKey) || !isUuid(event.channelId) || !isTime(event.at)) return null;
+  if (event.kind === 'watermark') {
+    if (!text(event.recipient) || event.recipient === '') return null;
+    if (event.status !== 'delivered' && event.status !== 'read') return null;
+    return {
+      kind: 'watermark',
+      eventKey: event.eventKey,
+      channelId: event.channelId,
+      recipient: event.recipient,
+      status: event.status,
+      at: event.at,
+    };
   }
-  if (!isTime(event.at)) return null;
+  if (!text(event.providerMessageId)) return null;
   if (event.kind === 'status') {
     const parsedFailure = failure(event.failure);
     if (

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { jsonParam, queryRows } from '../../db/rows';
-import { STATUS_RANK, type StatusEvent } from '../channels/events';
+import { STATUS_RANK, type StatusEvent, type WatermarkEvent } from '../channels/events';
 
 /** What applying a batch of status events found. */
 export interface StatusUpdates {
@@ -29,6 +29,10 @@ const RANK_SQL = sql.raw(
  * event-log CTE for delivery sent/delivered/read/failed). An event finds its delivery on its own
  * channel by our delivery id when the provider echoed it, else by the provider's message id,
  * and only once the delivery is recorded as accepted (`sent`, or `failed` after acceptance).
+ * A watermark (Messenger: "all messages sent before this time were delivered/read") applies to
+ * every accepted delivery to that identity on its channel recorded as sent by then; as our
+ * `sent_at` is taken after Meta's own timestamp, a message sent just before a watermark may be
+ * left to the next one (or to its per-message status), never marked too early.
  * Per delivery, the batch's highest status is applied only over a lower one (STATUS_RANK), so a
  * repeated or late notification changes nothing; `read` implies delivered. A `failed` status
  * over an accepted message fails the delivery with the provider's reason. A run waiting at that
@@ -36,35 +40,44 @@ const RANK_SQL = sql.raw(
  */
 export async function applyStatusUpdates(
   db: Database,
-  events: readonly StatusEvent[],
+  events: readonly (StatusEvent | WatermarkEvent)[],
 ): Promise<StatusUpdates> {
   if (events.length === 0) return { matched: new Set(), woken: [] };
   const rows = events.map((event) => ({
     event_key: event.eventKey,
     channel_id: event.channelId,
-    provider_message_id: event.providerMessageId,
-    delivery_id: event.deliveryId,
+    provider_message_id: event.kind === 'status' ? event.providerMessageId : null,
+    delivery_id: event.kind === 'status' ? event.deliveryId : null,
+    recipient: event.kind === 'watermark' ? event.recipient : null,
     status: event.status,
     rank: STATUS_RANK[event.status],
     at: event.at,
-    reason_code: event.failure?.reason ?? null,
-    reason_detail: event.failure?.detail ?? null,
+    reason_code: (event.kind === 'status' && event.failure?.reason) || null,
+    reason_detail: (event.kind === 'status' && event.failure?.detail) || null,
   }));
   const result = await queryRows<Row>(
     db,
     sql`with given as (
         select * from jsonb_to_recordset(${jsonParam(rows)}::jsonb) as e(
           event_key text, channel_id uuid, provider_message_id text, delivery_id uuid,
-          status text, rank int, at timestamptz, reason_code text, reason_detail text)
+          recipient text, status text, rank int, at timestamptz, reason_code text,
+          reason_detail text)
       ),
       matched as (
         select g.*, d.id as found_id from given g
         join lateral (
           select d.id from deliveries d
-          where d.channel_id = g.channel_id and d.status in ('sent', 'failed')
+          where g.recipient is null and d.channel_id = g.channel_id
+            and d.status in ('sent', 'failed')
             and (d.id = g.delivery_id or d.provider_message_id = g.provider_message_id)
           limit 1
         ) d on true
+        union all
+        select g.*, d.id as found_id from given g
+        join contact_identities i on i.channel_id = g.channel_id and i.address = g.recipient
+        join runs r on r.contact_id = i.contact_id
+        join deliveries d on d.run_id = r.id and d.channel_id = g.channel_id
+          and d.status = 'sent' and d.sent_at <= g.at
       ),
       best as (
         select distinct on (found_id) found_id, status, rank, at, reason_code, reason_detail

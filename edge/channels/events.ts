@@ -38,7 +38,24 @@ export interface InboundEvent {
   content: InboundContent;
 }
 
-export type ChannelEvent = StatusEvent | InboundEvent;
+/**
+ * A provider's news about every message sent to one contact up to a time (Messenger's delivery
+ * and read watermarks: "all messages sent before this timestamp were delivered/read"), rather
+ * than about one message.
+ */
+export interface WatermarkEvent {
+  kind: 'watermark';
+  /** Stable across the provider's retries of the same notification. */
+  eventKey: string;
+  channelId: string;
+  /** The contact's address on the channel (PSID) whose messages it covers. */
+  recipient: string;
+  status: 'delivered' | 'read';
+  /** Messages sent up to this time (ISO 8601) have that status. */
+  at: string;
+}
+
+export type ChannelEvent = StatusEvent | InboundEvent | WatermarkEvent;
 
 /**
  * How provider statuses rank: a status is applied only over a lower one, so notifications that

@@ -2,6 +2,7 @@ import type { ChannelType } from '../../workflow/channel-types';
 import { customWebhookIntegration } from './custom-webhook';
 import { emailGmailIntegration } from './email-gmail';
 import { emailSmtpIntegration } from './email-smtp';
+import { instagramMetaIntegration } from './instagram-meta';
 import type { ChannelIntegration } from './integration';
 import { messengerMetaIntegration } from './messenger-meta';
 import { smsTwilioIntegration } from './sms-twilio';
@@ -20,6 +21,7 @@ export const CHANNEL_INTEGRATIONS: readonly ChannelIntegration[] = [
   customWebhookIntegration,
   whatsappMetaIntegration,
   messengerMetaIntegration,
+  instagramMetaIntegration,
   telegramBotIntegration,
   smsTwilioIntegration,
   emailGmailIntegration,

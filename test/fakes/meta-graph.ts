@@ -3,8 +3,8 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A local stand-in for Meta's Graph API as the WhatsApp Cloud API uses it, built from Meta's
- * reference, not from our code:
+ * A local stand-in for Meta's Graph API as the WhatsApp Cloud API, Messenger and Instagram
+ * messaging use it, built from Meta's reference, not from our code:
  *
  * - `POST /<version>/<phone-number-id>/messages` ("Messages"): bearer token required; the body
  *   checked for `messaging_product`, `recipient_type`, `to` and the object of its `type`
@@ -13,6 +13,15 @@ import type { AddressInfo } from 'node:net';
  * - `GET /<version>/<phone-number-id>?fields=…` ("Phone numbers"): the number's details.
  * - `GET /<version>/<waba-id>/message_templates` ("Get message templates"): `data[]` paged with
  *   `paging.cursors.after` (and `paging.next` while more remain).
+ * - `POST /<version>/me/messages` (Messenger Platform, Send API reference), `me` being the Page
+ *   whose access token is presented (bearer header or `access_token` query, as Graph accepts
+ *   both): `recipient.id` required; `messaging_type` RESPONSE, UPDATE or MESSAGE_TAG, `tag` only
+ *   (and always) with MESSAGE_TAG; `message` with either `text` (up to 2000 characters) or an
+ *   `attachment` `{ type: image|video|audio|file, payload: { url } }`; answers `{ recipient_id,
+ *   message_id }`. Instagram messaging goes through the same endpoint with the Page linked to
+ *   the Instagram account (Instagram Platform, "Messenger API for Instagram", Send API).
+ * - `GET /<version>/<page-id>` and `GET /<version>/<instagram-account-id>` with that Page's
+ *   token: the Page's `name`, the account's `username`.
  * - Errors in the Graph format ("Handling Errors"): `{ error: { message, type, code,
  *   error_subcode, error_data: { messaging_product, details }, fbtrace_id } }`; an unknown or
  *   missing token is 401 with code 190, an unknown object 400 with code 100, subcode 33.
@@ -43,12 +52,22 @@ export interface GraphTemplate {
   components: Record<string, unknown>[];
 }
 
+/** A Facebook Page (and the Instagram account linked to it) the stand-in knows. */
+export interface GraphPage {
+  pageId: string;
+  pageAccessToken: string;
+  name: string;
+  instagramAccountId?: string;
+  instagramUsername?: string;
+}
+
 export interface MetaGraphOptions {
   accessToken: string;
   phoneNumberId: string;
   businessAccountId: string;
   version: string;
   templates?: GraphTemplate[];
+  pages?: GraphPage[];
 }
 
 export interface MetaGraph {
@@ -63,6 +82,14 @@ export interface MetaGraph {
 }
 
 const MESSAGE_TYPES = ['text', 'image', 'video', 'audio', 'document', 'template'] as const;
+const MESSAGING_TYPES = ['RESPONSE', 'UPDATE', 'MESSAGE_TAG'];
+const MESSAGE_TAGS = [
+  'CONFIRMED_EVENT_UPDATE',
+  'POST_PURCHASE_UPDATE',
+  'ACCOUNT_UPDATE',
+  'HUMAN_AGENT',
+];
+const ATTACHMENT_TYPES = ['image', 'video', 'audio', 'file'];
 
 /** A Graph error answer ("Handling Errors"). */
 export function graphError(
@@ -131,6 +158,39 @@ function sendBodyProblem(body: Record<string, unknown> | null): string | null {
   return null;
 }
 
+/** Why a Send API body breaks the Send API reference, or null when it is well formed. */
+function sendApiBodyProblem(body: Record<string, unknown> | null): string | null {
+  if (!body) return 'the body is not JSON';
+  const recipient = body.recipient as Record<string, unknown> | undefined;
+  if (typeof recipient?.id !== 'string' || recipient.id === '') return 'recipient.id is required';
+  const type = body.messaging_type;
+  if (type !== undefined && !MESSAGING_TYPES.includes(String(type))) {
+    return `messaging_type ${String(type)} is not supported`;
+  }
+  if (type === 'MESSAGE_TAG' && !MESSAGE_TAGS.includes(String(body.tag))) {
+    return 'a MESSAGE_TAG message needs a supported tag';
+  }
+  if (type !== 'MESSAGE_TAG' && body.tag !== undefined)
+    return 'tag needs messaging_type MESSAGE_TAG';
+  const message = body.message as Record<string, unknown> | undefined;
+  if (!message || typeof message !== 'object') return 'message is required';
+  if ((message.text === undefined) === (message.attachment === undefined)) {
+    return 'message must have either text or attachment';
+  }
+  if (message.text !== undefined) {
+    if (typeof message.text !== 'string' || message.text.length === 0) return 'text is empty';
+    if (message.text.length > 2000) return 'text has more than 2000 characters';
+    return null;
+  }
+  const attachment = message.attachment as Record<string, unknown>;
+  const payload = attachment?.payload as Record<string, unknown> | undefined;
+  if (!ATTACHMENT_TYPES.includes(String(attachment?.type))) return 'attachment.type is invalid';
+  if (typeof payload?.url !== 'string' || !/^https?:\/\//.test(payload.url)) {
+    return 'attachment.payload.url must be an http(s) URL';
+  }
+  return null;
+}
+
 function templatePage(
   templates: GraphTemplate[],
   query: URLSearchParams,
@@ -160,8 +220,35 @@ export async function startMetaGraph(options: MetaGraphOptions): Promise<MetaGra
   const requests: GraphRequest[] = [];
   const queued: GraphReply[] = [];
   const templates = options.templates ?? [];
+  const pages = options.pages ?? [];
   let messageCount = 0;
   let baseUrl = '';
+
+  /** What a Page's token may do: send as the Page, read the Page and its Instagram account. */
+  function answerForPage(request: GraphRequest, parts: string[], page: GraphPage): GraphReply {
+    if (request.method === 'POST' && parts.join('/') === 'me/messages') {
+      const problem = sendApiBodyProblem(request.json);
+      if (problem) return invalidParameter(problem);
+      messageCount += 1;
+      return {
+        status: 200,
+        body: {
+          recipient_id: (request.json?.recipient as { id?: string } | undefined)?.id,
+          message_id: `m_${messageCount}${randomBytes(9).toString('base64url')}`,
+        },
+      };
+    }
+    if (request.method === 'GET' && parts.length === 1 && parts[0] === page.pageId) {
+      return { status: 200, body: { name: page.name, id: page.pageId } };
+    }
+    if (request.method === 'GET' && parts.length === 1 && parts[0] === page.instagramAccountId) {
+      return {
+        status: 200,
+        body: { username: page.instagramUsername, id: page.instagramAccountId },
+      };
+    }
+    return objectMissing(parts.join('/'));
+  }
 
   function answer(request: GraphRequest): GraphReply {
     const prefix = `/${options.version}/`;
@@ -171,11 +258,15 @@ export async function startMetaGraph(options: MetaGraphOptions): Promise<MetaGra
     const parts = request.path.slice(prefix.length).split('/');
     const isSend = request.method === 'POST' && parts.length === 2 && parts[1] === 'messages';
     if (isSend && queued.length > 0) return queued.shift()!;
-    if (request.headers.authorization !== `Bearer ${options.accessToken}`) {
+    const token =
+      request.headers.authorization?.replace(/^Bearer /, '') ?? request.query.get('access_token');
+    const page = pages.find((candidate) => candidate.pageAccessToken === token);
+    if (token !== options.accessToken && !page) {
       return graphError(401, 190, 'Error validating access token: the session is invalid.', {
         subcode: 460,
       });
     }
+    if (page) return answerForPage(request, parts, page);
     if (isSend) {
       if (parts[0] !== options.phoneNumberId) return objectMissing(parts[0] ?? '');
       const problem = sendBodyProblem(request.json);

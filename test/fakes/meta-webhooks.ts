@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
 
 /**
- * Meta's side of WhatsApp webhooks, for tests: payloads shaped as the Cloud API's "messages
- * webhook reference" (statuses, inbound messages with their contacts), signed with
+ * Meta's side of webhooks, for tests: payloads shaped as the Cloud API's "messages webhook
+ * reference" (statuses, inbound messages with their contacts) and as the Messenger Platform's
+ * webhook events (Messenger `object: "page"`, Instagram `object: "instagram"`), signed with
  * `X-Hub-Signature-256` (HMAC-SHA256 of the raw body with the app secret, computed here with
  * node:crypto, independently of the verifier under test) — validly, forged, or not at all.
  */
@@ -103,5 +104,66 @@ export function messageStatus(
           : {}),
       },
     ],
+  };
+}
+
+/**
+ * A Messenger Platform webhook (Messenger Platform, Webhooks, "Webhook events"): one entry for
+ * the Page (`page`) or Instagram account (`instagram`) with its `messaging[]` events.
+ */
+export function messagingWebhook(
+  object: 'page' | 'instagram',
+  accountId: string,
+  events: Record<string, unknown>[],
+  at = new Date(),
+): Record<string, unknown> {
+  return { object, entry: [{ id: accountId, time: at.getTime(), messaging: events }] };
+}
+
+/** A `messages` event: a person (PSID or IGSID) writing to the Page or account. */
+export function messagingText(
+  personId: string,
+  accountId: string,
+  mid: string,
+  text: string,
+  at = new Date(),
+): Record<string, unknown> {
+  return {
+    sender: { id: personId },
+    recipient: { id: accountId },
+    timestamp: at.getTime(),
+    message: { mid, text },
+  };
+}
+
+/** A `message_deliveries` event: `mids` (sometimes absent) and the `watermark`. */
+export function messagingDelivery(
+  personId: string,
+  accountId: string,
+  watermark: Date,
+  mids?: string[],
+): Record<string, unknown> {
+  return {
+    sender: { id: personId },
+    recipient: { id: accountId },
+    delivery: { ...(mids ? { mids } : {}), watermark: watermark.getTime() },
+  };
+}
+
+/**
+ * A read: Messenger's `message_reads` with a `watermark`, or Instagram's `messaging_seen` naming
+ * the `mid` it saw.
+ */
+export function messagingRead(
+  personId: string,
+  accountId: string,
+  read: { watermark: Date } | { mid: string },
+  at = new Date(),
+): Record<string, unknown> {
+  return {
+    sender: { id: personId },
+    recipient: { id: accountId },
+    timestamp: at.getTime(),
+    read: 'watermark' in read ? { watermark: read.watermark.getTime() } : { mid: read.mid },
   };
 }

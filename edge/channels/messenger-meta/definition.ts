@@ -1,14 +1,14 @@
 import { CHANNEL_CAPABILITIES } from '../../../workflow/channel-capabilities';
-import type { ChannelDefinition } from '../definition';
+import type { ChannelDefinition, Parsed } from '../definition';
 import { numericId, secret } from '../fields';
 
 const MEGABYTE = 1024 * 1024;
 
 /**
- * Messenger through Meta's Messenger Platform (Send API, `POST /<version>/me/messages` with the
- * Page access token). Attachments up to 25 MB by URL (Messenger Platform, Send API, "Sending
- * attachments"). The adapter and callbacks come with the Messenger integration; until then
- * this channel can be connected and used in steps, and sends report it as not available.
+ * Messenger through Meta's Messenger Platform: the Send API (`POST /<version>/me/messages` with
+ * the Page access token) sends as the Page; the app secret verifies the webhooks Meta sends
+ * (messages, message_deliveries, message_reads). Attachments go by URL, up to 25 MB
+ * (Messenger Platform, Send API, "Sending attachments").
  */
 export const messengerMetaDefinition = {
   type: 'messenger',
@@ -28,6 +28,22 @@ export const messengerMetaDefinition = {
     settingsType: 'MessengerChannelSettings',
     credentialsInput: 'MessengerCredentialsInput',
   },
-  settings: { pageId: numericId({ required: true }) },
-  credentials: { pageAccessToken: secret({ required: true }) },
+  settings: {
+    pageId: numericId({
+      required: true,
+      description: 'The Facebook Page id the channel sends as (Page settings, About).',
+    }),
+  },
+  credentials: {
+    pageAccessToken: secret({
+      required: true,
+      description: 'A Page access token with pages_messaging.',
+    }),
+    appSecret: secret({
+      required: true,
+      description: "The Meta app's secret: verifies the X-Hub-Signature-256 of webhooks.",
+    }),
+  },
 } satisfies ChannelDefinition;
+
+export type MessengerSettings = Parsed<typeof messengerMetaDefinition.settings>;

@@ -52,3 +52,16 @@ export async function verifyHubSignature(
   );
   return valid ? 'ok' : 'invalid';
 }
+
+/**
+ * The signature check of a Meta channel's callbacks: the channel's `appSecret` credential over
+ * the raw body. Without an app secret nothing can be verified, so nothing is accepted.
+ */
+export function verifyChannelWebhook(
+  request: { headers: Headers; body: Uint8Array<ArrayBuffer> },
+  channel: { credentials: Record<string, unknown> },
+): Promise<'ok' | 'missing' | 'invalid'> {
+  const appSecret = channel.credentials.appSecret;
+  if (typeof appSecret !== 'string' || appSecret === '') return Promise.resolve('invalid');
+  return verifyHubSignature(appSecret, request.body, request.headers.get(HUB_SIGNATURE_HEADER));
+}

@@ -3,7 +3,8 @@ import type { CallbackChannel, ChannelCallbacks } from '../callbacks';
 import type { ChannelEvent, InboundContent, InboundEvent, StatusEvent } from '../events';
 import { findGraphFailure, graphErrorDetail, parseGraphError } from '../meta/graph-errors';
 import { answerSubscribeHandshake } from '../meta/handshake';
-import { HUB_SIGNATURE_HEADER, verifyHubSignature } from '../meta/signature';
+import { verifyChannelWebhook } from '../meta/signature';
+import { type Json, list, object, text, webhookOf } from '../meta/webhook-json';
 import { WHATSAPP_API } from './adapter';
 import { WHATSAPP_FAILURES } from './failures';
 
@@ -15,22 +16,8 @@ import { WHATSAPP_FAILURES } from './failures';
  * saying which business number it is about.
  */
 
-type Json = Record<string, unknown>;
-
 const STATUSES: ReadonlySet<string> = new Set(['sent', 'delivered', 'read', 'failed']);
 const MEDIA_TYPES = ['image', 'video', 'audio', 'document', 'sticker'] as const;
-
-function object(value: unknown): Json | null {
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : null;
-}
-
-function list(value: unknown): Json[] {
-  return Array.isArray(value) ? value.flatMap((item) => (object(item) ? [item as Json] : [])) : [];
-}
-
-function text(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
-}
 
 /** Webhook timestamps are Unix seconds as strings. */
 function isoTime(value: unknown): string | null {
@@ -132,27 +119,17 @@ function valueEvents(value: Json, channel: CallbackChannel): ChannelEvent[] {
   return [
     ...list(value.statuses).map((status) => statusEvent(status, channel.id)),
     ...list(value.messages).map((message) => inboundEvent(message, names, channel.id)),
-  ].filter((event): event is ChannelEvent => event !== null);
+  ].filter((event): event is StatusEvent | InboundEvent => event !== null);
 }
 
 export const whatsappMetaCallbacks: ChannelCallbacks = {
   handshake: (query, channel) => answerSubscribeHandshake(query, channel.callbackToken),
 
-  async verify(request, channel) {
-    const appSecret = channel.credentials.appSecret;
-    // Without the app secret nothing can be verified, so nothing is accepted.
-    if (typeof appSecret !== 'string' || appSecret === '') return 'invalid';
-    return verifyHubSignature(appSecret, request.body, request.headers.get(HUB_SIGNATURE_HEADER));
-  },
+  verify: verifyChannelWebhook,
 
   parse(body, channel) {
-    let payload: Json | null;
-    try {
-      payload = object(JSON.parse(body));
-    } catch {
-      return [];
-    }
-    if (payload?.object !== 'whatsapp_business_account') return [];
+    const payload = webhookOf(body, 'whatsapp_business_account');
+    if (!payload) return [];
     return list(payload.entry)
       .flatMap((entry) => list(entry.changes))
       .filter((change) => change.field === 'messages')

@@ -4,6 +4,7 @@ import type { ChannelConnection, ConnectionContext, TemplatesResult } from '../c
 import { callProvider, isSuccess } from '../http/classify';
 import { graphHeaders, graphUrl } from '../meta/graph';
 import { classifyGraphAnswer } from '../meta/graph-errors';
+import { verifyGraphObject } from '../meta/verify-object';
 import type { ChannelRecord } from '../types';
 import { WHATSAPP_API } from './adapter';
 import { whatsappMetaDefinition } from './definition';
@@ -120,33 +121,24 @@ export const whatsappMetaConnection: ChannelConnection = {
       allowPrivateUrls: context.allowPrivateUrls,
     });
     if (!read.ok) return { verdict: 'rejected', problem: read.detail };
-    const query = new URLSearchParams({ fields: 'display_phone_number,verified_name' });
-    const call = await callProvider(
-      `${graphUrl(context.endpoints, read.settings.phoneNumberId)}?${query}`,
-      { method: 'GET', headers: graphHeaders(read.credentials?.accessToken ?? '') },
-      { who: WHATSAPP_API, timeoutMs: context.timeoutMs },
+    return verifyGraphObject(
+      {
+        objectId: read.settings.phoneNumberId,
+        accessToken: read.credentials?.accessToken ?? '',
+        fields: ['display_phone_number', 'verified_name'],
+      },
+      context,
+      { table: WHATSAPP_FAILURES, who: WHATSAPP_API },
+      (number) => {
+        const name =
+          typeof number.verified_name === 'string' ? number.verified_name : 'WhatsApp number';
+        const phone =
+          typeof number.display_phone_number === 'string'
+            ? ` (${number.display_phone_number})`
+            : '';
+        return `${name}${phone}`;
+      },
     );
-    if (!call.ok) {
-      return {
-        verdict: 'unreachable',
-        problem: call.outcome.status === 'failed' ? call.outcome.detail : '',
-      };
-    }
-    if (!isSuccess(call.answer)) {
-      const { transient, problem } = problemOf(call.answer, context);
-      return { verdict: transient ? 'unreachable' : 'rejected', problem };
-    }
-    let number: Json = {};
-    try {
-      number = JSON.parse(call.answer.body) as Json;
-    } catch {
-      // A 2xx proves the token works even if the body is odd.
-    }
-    const name =
-      typeof number.verified_name === 'string' ? number.verified_name : 'WhatsApp number';
-    const phone =
-      typeof number.display_phone_number === 'string' ? ` (${number.display_phone_number})` : '';
-    return { verdict: 'verified', detail: `${name}${phone}` };
   },
   listTemplates,
 };

@@ -1,0 +1,33 @@
+import { readChannel } from '../channel-config';
+import type { ChannelConnection } from '../connection';
+import { SEND_API_FAILURES } from '../meta/send-api-failures';
+import { verifyGraphObject } from '../meta/verify-object';
+import { INSTAGRAM_API } from './adapter';
+import { instagramMetaDefinition } from './definition';
+
+/**
+ * Verifying reads the Instagram account with the Page's token (`GET /<instagram-account-id>
+ * ?fields=username`, Instagram Graph API, "IG User"): a token whose Page is not linked to the
+ * account cannot see it.
+ */
+export const instagramMetaConnection: ChannelConnection = {
+  async verify(channel, context) {
+    const read = readChannel(instagramMetaDefinition, channel, {
+      allowPrivateUrls: context.allowPrivateUrls,
+    });
+    if (!read.ok) return { verdict: 'rejected', problem: read.detail };
+    return verifyGraphObject(
+      {
+        objectId: read.settings.instagramAccountId,
+        accessToken: read.credentials?.pageAccessToken ?? '',
+        fields: ['username'],
+      },
+      context,
+      { table: SEND_API_FAILURES, who: INSTAGRAM_API },
+      (account) =>
+        typeof account.username === 'string'
+          ? `@${account.username}`
+          : `Instagram account ${read.settings.instagramAccountId}`,
+    );
+  },
+};

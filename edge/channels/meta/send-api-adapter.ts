@@ -1,0 +1,93 @@
+import { readChannel } from '../channel-config';
+import type { ChannelDefinition, Field, Fields } from '../definition';
+import { callProvider, isSuccess } from '../http/classify';
+import {
+  type ChannelAdapter,
+  DEFAULT_SEND_TIMEOUT_MS,
+  permanentFailure,
+  type SendOutcome,
+} from '../types';
+import { graphHeaders, graphUrl } from './graph';
+import { classifyGraphAnswer } from './graph-errors';
+import { type SendApiRules, sendApiBodies } from './send-api-body';
+import { SEND_API_FAILURES } from './send-api-failures';
+
+/** PSIDs and IGSIDs are numeric strings (Messenger Platform, "Page-scoped ID"). */
+const SCOPED_ID = /^\d{1,32}$/;
+
+/** The `message_id` of a Send API answer: `{ recipient_id, message_id }` (Send API, response). */
+function messageId(body: string): string | undefined {
+  try {
+    const id = (JSON.parse(body) as { message_id?: unknown }).message_id;
+    return typeof id === 'string' && id !== '' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An integration that sends through the Send API with a Page access token. */
+type SendApiDefinition = ChannelDefinition<
+  Fields,
+  { pageAccessToken: Field<string | null> } & Fields
+>;
+
+/**
+ * A Send API adapter (Messenger, Instagram): `POST <GRAPH_API_URL>/<version>/me/messages` with
+ * the channel's Page access token, where `me` is the Page the token belongs to. Answers are
+ * classified by the Send API failure table, then by the shared HTTP rules.
+ *
+ * The Send API takes no idempotency key, so the adapter never repeats a call itself; a media
+ * caption goes as a second message only after the attachment was accepted, and the send counts
+ * as sent once the attachment is (a failed caption is reported in the detail, never retried:
+ * a retry would send the attachment twice).
+ */
+export function sendApiAdapter(
+  definition: SendApiDefinition,
+  rules: SendApiRules & { who: string },
+): ChannelAdapter {
+  return {
+    async send(message, options): Promise<SendOutcome> {
+      const read = readChannel(definition, message.channel, options);
+      if (!read.ok) return permanentFailure('channel_not_connected', read.detail);
+      if (!SCOPED_ID.test(message.recipient)) {
+        return permanentFailure(
+          'no_associated_channel',
+          `the contact has no ${rules.label} id (they must write to the channel first)`,
+        );
+      }
+      const built = sendApiBodies(message.rendered, message.recipient, rules);
+      if (!built.ok) return permanentFailure('content_invalid', built.detail);
+      const timeoutMs = options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
+      const now = () => options.now?.() ?? new Date();
+
+      let sent: { status: 'sent'; providerMessageId: string; providerDetail?: string } | null =
+        null;
+      for (const body of built.bodies) {
+        const call = await callProvider(
+          graphUrl(options.endpoints, 'me/messages'),
+          {
+            method: 'POST',
+            headers: graphHeaders(read.credentials?.pageAccessToken ?? ''),
+            body: JSON.stringify(body),
+          },
+          { who: rules.who, timeoutMs },
+        );
+        const outcome: SendOutcome = !call.ok
+          ? call.outcome
+          : isSuccess(call.answer)
+            ? {
+                status: 'sent',
+                providerMessageId: messageId(call.answer.body) ?? message.deliveryId,
+              }
+            : classifyGraphAnswer(call.answer, SEND_API_FAILURES, rules.who, now());
+        if (!sent) {
+          if (outcome.status !== 'sent') return outcome;
+          sent = outcome;
+        } else if (outcome.status === 'failed') {
+          return { ...sent, providerDetail: `the caption was not sent: ${outcome.detail}` };
+        }
+      }
+      return sent ?? permanentFailure('content_invalid', 'nothing to send');
+    },
+  };
+}
