@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Miniflare, type WorkerOptions } from 'miniflare';
-import { startWsProxy } from '../db/ws-proxy';
+import { startWsProxy, type WsProxyOptions } from '../db/ws-proxy';
 import { bundleWorker, COMPATIBILITY_DATE, COMPATIBILITY_FLAGS } from './worker-bundle';
 
 export interface StartWorkerOptions {
@@ -118,15 +118,24 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
 export interface DbProxy {
   /** `host:port` for the Worker's `DB_WS_PROXY` binding. */
   wsProxy: string;
+  /** Upstream connections open and WebSockets waiting for one (see db/ws-proxy.ts). */
+  stats(): { open: number; waiting: number };
   close(): Promise<void>;
 }
 
 /**
  * Starts the WebSocket-to-TCP proxy (db/ws-proxy.ts) for one Postgres URL, so a Worker can reach
  * it with the Neon driver: bindings `{ DATABASE_URL: databaseUrl, DB_WS_PROXY: wsProxy }`.
+ * `limits.maxConnections` bounds the upstream connections (requests beyond it wait).
  */
-export async function startDbProxy(databaseUrl: string): Promise<DbProxy> {
+export async function startDbProxy(
+  databaseUrl: string,
+  limits: Pick<WsProxyOptions, 'maxConnections' | 'maxWaitMs'> = {},
+): Promise<DbProxy> {
   const { hostname, port } = new URL(databaseUrl);
-  const proxy = await startWsProxy({ allowedTargets: [`${hostname}:${port || '5432'}`] });
-  return { wsProxy: proxy.address, close: () => proxy.close() };
+  const proxy = await startWsProxy({
+    allowedTargets: [`${hostname}:${port || '5432'}`],
+    ...limits,
+  });
+  return { wsProxy: proxy.address, stats: proxy.stats, close: () => proxy.close() };
 }

@@ -4,7 +4,7 @@ import { startTestDatabase } from './database';
 
 /**
  * Creates one fresh, migrated database for this test run (real Postgres when reachable,
- * otherwise an embedded PGlite served over the Postgres protocol), exposes its URL to the test
+ * otherwise the same embedded Postgres `npm start` uses), exposes its URL to the test
  * files as `TEST_DATABASE_URL`, and drops it afterwards.
  */
 export default async function setup(project: TestProject) {
@@ -20,7 +20,7 @@ export default async function setup(project: TestProject) {
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
-    /** True on the embedded PGlite fallback (one session shared by every connection). */
+    /** True on the embedded Postgres fallback (no server on 127.0.0.1:5432). */
     databaseEmbedded: boolean;
   }
 }
