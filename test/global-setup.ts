@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
+import { BUILD_CACHE_ENV } from '../scripts/build-cache';
 import { startTestDatabase } from './database';
 
 /**
@@ -9,11 +13,15 @@ import { startTestDatabase } from './database';
  */
 export default async function setup(project: TestProject) {
   const database = await startTestDatabase();
+  // Test files share Worker bundles (scripts/build-cache.ts): wrangler bundles each entry once.
+  const buildCache = await mkdtemp(join(tmpdir(), 'sendflow-builds-'));
+  process.env[BUILD_CACHE_ENV] = buildCache;
   project.provide('databaseUrl', database.url);
   project.provide('databaseEmbedded', database.embedded);
   process.env.TEST_DATABASE_URL = database.url;
   return async function teardown() {
     await database.stop();
+    await rm(buildCache, { recursive: true, force: true });
   };
 }
 

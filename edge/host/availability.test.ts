@@ -59,7 +59,7 @@ describe('a database that cannot take the request', () => {
     expect(response.headers.get('retry-after')).toBe('5');
     const body = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
     expect(body.errors.map((error) => error.extensions.code)).toEqual(['SERVICE_UNAVAILABLE']);
-  }, 60_000);
+  }, 180_000);
 
   it('answers 503 with Retry-After when no connection frees up in time', async () => {
     const worker = await workerOn('postgres://postgres@127.0.0.1:5432/postgres', {
@@ -71,5 +71,5 @@ describe('a database that cannot take the request', () => {
     expect(response.headers.get('retry-after')).toBe('5');
     const health = await fetch(`${worker.url}/health`);
     expect(health.status).toBe(503);
-  }, 60_000);
+  }, 180_000);
 });
