@@ -12,7 +12,9 @@ export default defineConfig({
     include: ['{api,edge,db,workflow,scripts,test}/**/*.test.ts'],
     globalSetup: ['./test/global-setup.ts'],
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // The first Worker a test run starts waits for wrangler to bundle it (scripts/build-cache.ts):
+    // seconds on an idle machine, over a minute on a loaded one.
+    hookTimeout: 180_000,
     // Two cores: keep file-level parallelism modest so workerd and Postgres are not starved.
     maxWorkers: 2,
   },

@@ -13,6 +13,7 @@ import type { DispatchSender } from '../edge/pipeline';
 import type { Principal } from './auth';
 import { builder } from './builder';
 import type { ApiContext } from './context';
+import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from './db-availability';
 import { isMalformedValue } from './db-errors';
 import { hardeningPlugins, MAX_BATCH_SIZE } from './hardening';
 import './schema';
@@ -41,12 +42,23 @@ export type ApiServer = YogaServerInstance<Record<string, unknown>, ApiContext>;
 const DEFAULT_ENDPOINT = '/graphql';
 
 /**
- * Yoga's masking, except that a value Postgres refused as malformed (e.g. an edited page
- * cursor) is reported as the client's bad input (BAD_USER_INPUT), not as an internal error.
+ * Yoga's masking, except that a database that cannot take the request now (too many clients,
+ * refused, the local proxy's wait ran out) is a 503 to retry, and a value Postgres refused as
+ * malformed (e.g. an edited page cursor) is the client's bad input (BAD_USER_INPUT); neither
+ * is an internal error.
  */
 const maskUnexpectedError: MaskError = (error, message, isDev) => {
   // Resolver errors arrive wrapped in a GraphQLError; look at what was thrown.
   const original = (error as { originalError?: unknown } | null)?.originalError ?? error;
+  if (isDatabaseUnavailable(original)) {
+    // The request may be retried as is: 503 with Retry-After (RFC 9110 §15.6.4, §10.2.3).
+    return createGraphQLError('The database is busy or unavailable; retry shortly', {
+      extensions: {
+        code: 'SERVICE_UNAVAILABLE',
+        http: { status: 503, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } },
+      },
+    });
+  }
   if (isMalformedValue(original)) {
     return createGraphQLError('A value in the request is malformed (a page cursor or an id)', {
       extensions: { code: 'BAD_USER_INPUT' },

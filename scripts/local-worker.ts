@@ -1,10 +1,12 @@
 import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Miniflare, type WorkerOptions } from 'miniflare';
-import { startWsProxy } from '../db/ws-proxy';
-import { bundleWorker, COMPATIBILITY_DATE, COMPATIBILITY_FLAGS } from './worker-bundle';
+import { startWsProxy, type WsProxyOptions } from '../db/ws-proxy';
+import { buildOnce } from './build-cache';
+import { bundleWorker } from './worker-bundle';
+import { readWranglerSettings } from './wrangler-config';
 
 export interface StartWorkerOptions {
   /** The Worker entry, a TypeScript file exporting the handler object (e.g. `edge/worker.ts`). */
@@ -56,32 +58,51 @@ export interface RunningWorker {
   dispose(): Promise<void>;
 }
 
-/** Bundles per entry, shared by every Worker a process starts: esbuild runs once per entry. */
-const bundles = new Map<string, Promise<string>>();
+interface WorkerBuild {
+  scriptPath: string;
+  compatibilityDate: string;
+  compatibilityFlags: string[];
+}
 
-function bundleOnce(entry: string): Promise<string> {
+/** Builds per entry, shared by every Worker a process (or a test run) starts. */
+const builds = new Map<string, Promise<WorkerBuild>>();
+
+async function temporaryDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'sendflow-worker-'));
+  // 'exit' listeners must be synchronous: nothing asynchronous runs after them.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The entry bundled by wrangler, with wrangler.toml's compatibility date and flags. */
+function buildWorker(entry: string): Promise<WorkerBuild> {
   const absolute = resolve(entry);
-  let bundle = bundles.get(absolute);
-  if (!bundle) {
-    bundle = (async function bundleEntry() {
-      const dir = await mkdtemp(join(tmpdir(), 'sendflow-worker-'));
-      const outfile = join(dir, `${basename(absolute).replace(/\.[cm]?tsx?$/, '')}.js`);
-      await bundleWorker(absolute, outfile);
-      // 'exit' listeners must be synchronous: nothing asynchronous runs after them.
-      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-      return outfile;
-    })();
-    bundles.set(absolute, bundle);
+  let build = builds.get(absolute);
+  if (!build) {
+    build = buildOnce(
+      absolute,
+      async function bundleEntry(dir) {
+        const [{ scriptPath }, settings] = await Promise.all([
+          bundleWorker(absolute, dir),
+          readWranglerSettings(),
+        ]);
+        const { compatibilityDate, compatibilityFlags } = settings;
+        return { scriptPath, compatibilityDate, compatibilityFlags };
+      },
+      temporaryDir,
+    );
+    builds.set(absolute, build);
   }
-  return bundle;
+  return build;
 }
 
 /**
- * Runs a Worker entry in real workerd (Miniflare), bundled with the production esbuild settings
- * (scripts/worker-bundle.ts). Tests and `npm start` both use it.
+ * Runs a Worker entry in real workerd (Miniflare), bundled by wrangler as for deploy
+ * (scripts/worker-bundle.ts), with wrangler.toml's compatibility date and flags. Tests and
+ * `npm start` both use it.
  */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
-  const scriptPath = await bundleOnce(options.entry);
+  const { scriptPath, compatibilityDate, compatibilityFlags } = await buildWorker(options.entry);
   const mf = new Miniflare({
     modules: true,
     scriptPath,
@@ -89,8 +110,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     modulesRoot: dirname(scriptPath),
     // The default `cf` object is fetched from the internet; tests run offline.
     cf: false,
-    compatibilityDate: COMPATIBILITY_DATE,
-    compatibilityFlags: COMPATIBILITY_FLAGS,
+    compatibilityDate,
+    compatibilityFlags,
     bindings: (options.bindings ?? {}) as WorkerOptions['bindings'],
     queueProducers: options.queueProducers,
     queueConsumers: options.queueConsumers,
@@ -118,15 +139,24 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
 export interface DbProxy {
   /** `host:port` for the Worker's `DB_WS_PROXY` binding. */
   wsProxy: string;
+  /** Upstream connections open and WebSockets waiting for one (see db/ws-proxy.ts). */
+  stats(): { open: number; waiting: number };
   close(): Promise<void>;
 }
 
 /**
  * Starts the WebSocket-to-TCP proxy (db/ws-proxy.ts) for one Postgres URL, so a Worker can reach
  * it with the Neon driver: bindings `{ DATABASE_URL: databaseUrl, DB_WS_PROXY: wsProxy }`.
+ * `limits.maxConnections` bounds the upstream connections (requests beyond it wait).
  */
-export async function startDbProxy(databaseUrl: string): Promise<DbProxy> {
+export async function startDbProxy(
+  databaseUrl: string,
+  limits: Pick<WsProxyOptions, 'maxConnections' | 'maxWaitMs'> = {},
+): Promise<DbProxy> {
   const { hostname, port } = new URL(databaseUrl);
-  const proxy = await startWsProxy({ allowedTargets: [`${hostname}:${port || '5432'}`] });
-  return { wsProxy: proxy.address, close: () => proxy.close() };
+  const proxy = await startWsProxy({
+    allowedTargets: [`${hostname}:${port || '5432'}`],
+    ...limits,
+  });
+  return { wsProxy: proxy.address, stats: proxy.stats, close: () => proxy.close() };
 }

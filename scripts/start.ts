@@ -15,6 +15,7 @@ import { readWranglerSettings } from './wrangler-config';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DEFAULT_PORT = 8787;
+const DEFAULT_DB_CONNECTIONS = 20;
 const CRON_CHECK_MS = 1_000;
 const WORKER_ENTRY = resolve(ROOT, 'edge/worker.ts');
 
@@ -80,7 +81,10 @@ async function assertPortFree(port: number): Promise<void> {
   });
 }
 
-class PortInUseError extends Error {}
+/** A startup problem the user can fix: printed alone, without a stack. */
+class StartupError extends Error {}
+
+class PortInUseError extends StartupError {}
 
 /**
  * The local queue lives in Miniflare's memory and starts empty, so runs enqueued by an earlier
@@ -97,6 +101,19 @@ async function forgetLocalQueue(databaseUrl: string): Promise<void> {
   } finally {
     await postgres.close();
   }
+}
+
+/**
+ * Most connections `npm start` opens to Postgres at once (`SENDFLOW_DB_CONNECTIONS`, default
+ * 20): well below a stock server's max_connections of 100, so that a burst of requests waits
+ * in the local proxy (db/ws-proxy.ts) instead of meeting "too many clients".
+ */
+function databaseConnections(): number {
+  const value = Number(process.env.SENDFLOW_DB_CONNECTIONS ?? DEFAULT_DB_CONNECTIONS);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new StartupError('SENDFLOW_DB_CONNECTIONS must be a positive integer');
+  }
+  return value;
 }
 
 /** Neon speaks WebSocket itself; any other Postgres needs our local proxy (db/ws-proxy.ts). */
@@ -126,8 +143,8 @@ function runCrons(worker: RunningWorker, crons: string[]): () => void {
 
 /**
  * `npm start`: the whole backend on this machine with no setup. The Worker runs in workerd
- * (Miniflare) from the same bundle as production, on embedded PGlite persisted in the data
- * folder (or the Postgres in DATABASE_URL), with local queues and crons from wrangler.toml.
+ * (Miniflare), on an embedded Postgres kept in the data folder (or the Postgres in
+ * DATABASE_URL), with local queues and crons from wrangler.toml.
  */
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.SENDFLOW_DATA_DIR ?? resolve(ROOT, '.data'));
@@ -145,11 +162,11 @@ async function main(): Promise<void> {
   let databaseUrl = process.env.DATABASE_URL;
   let databaseLabel = databaseUrl ? `Postgres at ${new URL(databaseUrl).host}` : '';
   if (!databaseUrl) {
-    const pgliteDir = resolve(dataDir, 'pglite');
-    const embedded = await startEmbeddedPostgres({ dataDir: pgliteDir });
+    const clusterDir = resolve(dataDir, 'postgres');
+    const embedded = await startEmbeddedPostgres({ dataDir: clusterDir });
     cleanups.push(() => embedded.stop());
     databaseUrl = embedded.url;
-    databaseLabel = `embedded PGlite in ${pgliteDir}`;
+    databaseLabel = `embedded Postgres in ${clusterDir}`;
   }
   await migrateDatabase(databaseUrl);
   await forgetLocalQueue(databaseUrl);
@@ -164,12 +181,13 @@ async function main(): Promise<void> {
     ...passThroughVariables(process.env),
   };
   if (needsWsProxy(databaseUrl)) {
-    const proxy = await startDbProxy(databaseUrl);
+    const proxy = await startDbProxy(databaseUrl, { maxConnections: databaseConnections() });
     cleanups.push(() => proxy.close());
     bindings.DB_WS_PROXY = proxy.wsProxy;
+    // One connection per invocation: with a bounded number of connections, invocations that
+    // each held one and waited for a second could wait on each other until the proxy gives up.
+    bindings.DB_POOL_MAX = '1';
   }
-  // PGlite has one session: one connection per invocation keeps connections from piling up.
-  if (!process.env.DATABASE_URL) bindings.DB_POOL_MAX = '1';
 
   const settings = await settingsLoading;
   const worker = await startWorker({
@@ -204,7 +222,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 main().catch(async (error: unknown) => {
-  if (error instanceof DataDirLockedError || error instanceof PortInUseError) {
+  if (error instanceof DataDirLockedError || error instanceof StartupError) {
     console.error(error.message);
   } else console.error('Sendflow failed to start:', error);
   await shutdown(1);

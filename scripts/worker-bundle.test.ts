@@ -1,14 +1,30 @@
-import { describe, expect, it } from 'vitest';
-import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS, WORKER_ALIASES } from './worker-bundle';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bundleWorker } from './worker-bundle';
 import { readWranglerSettings } from './wrangler-config';
 
-describe('the local Worker bundle', () => {
-  it('uses the compatibility date, flags and aliases that wrangler.toml deploys with', async () => {
-    const settings = await readWranglerSettings();
-    expect(COMPATIBILITY_DATE).toBe(settings.compatibilityDate);
-    expect(COMPATIBILITY_FLAGS).toEqual(settings.compatibilityFlags);
-    expect(WORKER_ALIASES).toEqual(settings.alias);
-  });
+/** Workers' limit for a compressed script on the free plan (paid plans allow 10 MiB). */
+const FREE_PLAN_SCRIPT_LIMIT = 3 * 1024 * 1024;
+let outdir: string | undefined;
+
+afterAll(async () => {
+  if (outdir) await rm(outdir, { recursive: true, force: true });
+});
+
+describe('the Worker bundle (wrangler deploy --dry-run)', () => {
+  it('fits the free plan script limit and holds one copy of graphql', async () => {
+    outdir = await mkdtemp(join(tmpdir(), 'sendflow-deploy-'));
+    const { scriptPath } = await bundleWorker('edge/worker.ts', outdir);
+    const bundle = await readFile(scriptPath, 'utf8');
+    expect(gzipSync(bundle).length).toBeLessThan(FREE_PLAN_SCRIPT_LIMIT);
+    // esbuild heads each bundled file with its path: a second GraphQLError module (the CommonJS
+    // .js beside the .mjs) would break graphql's instanceof checks.
+    const copies = bundle.match(/^\/\/ node_modules\/graphql\/error\/GraphQLError\.m?js$/gm);
+    expect(copies).toEqual(['// node_modules/graphql/error/GraphQLError.mjs']);
+  }, 180_000);
 
   it('sees the dispatch and callbacks queues, their dead letter queues and the sweep cron in wrangler.toml', async () => {
     const settings = await readWranglerSettings();

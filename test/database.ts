@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { migrateDatabase } from '../db/migrate';
 
@@ -7,7 +10,7 @@ const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {
   url: string;
-  /** True when this is the embedded PGlite fallback rather than a real server. */
+  /** True when this is the embedded fallback rather than the machine's server. */
   embedded: boolean;
   stop(): Promise<void>;
 }
@@ -33,11 +36,22 @@ function reachable(url: string): Promise<boolean> {
 export async function startTestDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env.TEST_POSTGRES_URL ?? DEFAULT_SERVER_URL;
   if (!(await reachable(serverUrl))) {
-    console.warn(`No Postgres at ${new URL(serverUrl).host}: testing against embedded PGlite`);
+    console.warn(`No Postgres at ${new URL(serverUrl).host}: testing against embedded Postgres`);
     const { startEmbeddedPostgres } = await import('../scripts/embedded-postgres');
-    const embedded = await startEmbeddedPostgres({ dataDir: 'memory://' });
+    const dataDir = await mkdtemp(join(tmpdir(), 'sendflow-test-pg-'));
+    const embedded = await startEmbeddedPostgres({
+      dataDir: join(dataDir, 'pg'),
+      persistent: false,
+    });
     await migrateDatabase(embedded.url);
-    return { url: embedded.url, embedded: true, stop: embedded.stop };
+    return {
+      url: embedded.url,
+      embedded: true,
+      async stop() {
+        await embedded.stop();
+        await rm(dataDir, { recursive: true, force: true });
+      },
+    };
   }
   const name = `sendflow_test_${Date.now()}_${process.pid}`;
   const admin = new pg.Client({ connectionString: serverUrl });

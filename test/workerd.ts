@@ -24,16 +24,7 @@ export {
 import { inject } from 'vitest';
 import type { DbProxy } from '../scripts/local-worker';
 
-/**
- * The Worker bindings that reach the per-run test database through `proxy`. On the embedded
- * PGlite fallback (one session for every connection) each invocation keeps to one connection,
- * as `npm start` does: an invocation holding a transaction on one connection while another of
- * its connections waits for the session would otherwise stall until the session timeout.
- */
+/** The Worker bindings that reach the per-run test database through `proxy`. */
 export function testDatabaseBindings(proxy: DbProxy): Record<string, string> {
-  return {
-    DATABASE_URL: inject('databaseUrl'),
-    DB_WS_PROXY: proxy.wsProxy,
-    ...(inject('databaseEmbedded') ? { DB_POOL_MAX: '1' } : {}),
-  };
+  return { DATABASE_URL: inject('databaseUrl'), DB_WS_PROXY: proxy.wsProxy };
 }

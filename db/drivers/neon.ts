@@ -8,7 +8,7 @@ export interface NeonOptions {
   url: string;
   /**
    * `host:port` of a WebSocket-to-TCP proxy (db/ws-proxy.ts) for a Postgres that does not
-   * speak WebSocket itself: local Postgres or the embedded PGlite. Unset for Neon.
+   * speak WebSocket itself (a local or embedded Postgres). Unset for Neon.
    */
   wsProxy?: string | undefined;
   /** Needed in Node only; workerd has a global WebSocket. */

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { Hono, type MiddlewareHandler } from 'hono';
+import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../../api/db-availability';
 import { createApi } from '../../api/server';
 import type { Database } from '../../db/client';
 import { queueSender } from '../dispatch/enqueue';
@@ -43,6 +44,7 @@ export function createApp(): Hono<AppEnv> {
       return c.json({ ok: true, db: 'ok' });
     } catch (error) {
       log('error', 'health check: database unreachable', { requestId: c.var.requestId, error });
+      c.header('Retry-After', String(RETRY_AFTER_SECONDS));
       return c.json({ ok: false, db: 'unreachable' }, 503);
     }
   });
@@ -72,6 +74,14 @@ export function createApp(): Hono<AppEnv> {
       // The problems name bindings, never their values; clients only learn that it is our fault.
       log('error', error.message, { requestId, problems: error.problems });
       return c.json({ error: 'The server is misconfigured', requestId }, 500);
+    }
+    if (isDatabaseUnavailable(error)) {
+      log('warn', 'database unavailable', { requestId, error });
+      c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+      return c.json(
+        { error: 'The database is busy or unavailable; retry shortly', requestId },
+        503,
+      );
     }
     log('error', 'unhandled error', { requestId, error });
     return c.json({ error: 'Internal server error', requestId }, 500);
