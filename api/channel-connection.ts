@@ -1,12 +1,14 @@
 import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import { randomBytes, toBase64Url } from '../db/encoding';
 import { channels, steps } from '../db/schema';
+import type { ConnectionContext } from '../edge/channels/connection';
 import type { ChannelIntegration } from '../edge/channels/integration';
 import { integrationFor } from '../edge/channels/registry';
 import type { ChannelRecord } from '../edge/channels/types';
 import { isUuid } from '../workflow/ids';
 import type { SendMessageConfig } from '../workflow/types';
 import type { ApiContext } from './context';
+import { callbackOf } from './schema/channel-callback';
 
 /**
  * Connecting a channel beyond its settings: a cheap provider call that proves the credentials
@@ -35,7 +37,7 @@ export type ConnectionColumns = Pick<
   'status' | 'statusDetail' | 'verifiedAt' | 'templates' | 'templatesSyncedAt'
 >;
 
-function connectionContext(ctx: ApiContext) {
+function connectionContext(ctx: ApiContext): ConnectionContext {
   return {
     endpoints: ctx.providerEndpoints,
     allowPrivateUrls: ctx.allowPrivateUrls,
@@ -51,11 +53,14 @@ function connectionContext(ctx: ApiContext) {
 export async function checkConnection(
   ctx: ApiContext,
   integration: ChannelIntegration,
-  channel: ChannelRecord,
+  channel: ChannelRecord & { callbackToken: string | null },
 ): Promise<ConnectionColumns> {
   const connection = integration.connection;
   if (!connection) return { statusDetail: null };
   const context = connectionContext(ctx);
+  // Providers whose webhook is registered through their API (Telegram, Viber) need its URL.
+  const callback = callbackOf(ctx, integration, channel);
+  if (callback) context.callback = { url: callback.url, token: callback.verifyToken };
   const result = await connection.verify(channel, context);
   if (result.verdict !== 'verified') {
     return result.verdict === 'rejected'

@@ -119,7 +119,12 @@ export function useTestApi(options: Partial<Omit<ApiDeps, 'db' | 'credentialsKey
     credentialsKey,
     // No test reaches real providers: checks made on save fail fast against a closed port
     // unless a test points them at its stand-in.
-    providerEndpoints: { GRAPH_API_URL: UNREACHABLE_PROVIDER },
+    providerEndpoints: {
+      GRAPH_API_URL: UNREACHABLE_PROVIDER,
+      TELEGRAM_API_URL: UNREACHABLE_PROVIDER,
+      LINE_API_URL: UNREACHABLE_PROVIDER,
+      VIBER_API_URL: UNREACHABLE_PROVIDER,
+    },
     ...options,
   });
   let workspaceCount = 0;

@@ -73,7 +73,13 @@ async function storedCredentials(
 function checkWith(
   ctx: ApiContext,
   integration: ChannelIntegration,
-  channel: { id: string; type: ChannelType; name: string; settings: Record<string, unknown> },
+  channel: {
+    id: string;
+    type: ChannelType;
+    name: string;
+    settings: Record<string, unknown>;
+    callbackToken: string | null;
+  },
   credentials: Record<string, unknown>,
 ) {
   return checkConnection(ctx, integration, {
@@ -112,28 +118,33 @@ builder.mutationFields((t) => ({
       const credentials = credentialsFromInput(integration!, input.credentials, issues);
       issues.throwIfAny();
       const id = crypto.randomUUID();
+      const callbackToken = newCallbackToken(integration!);
+      const sealed = credentials ? await sealCredentials(ctx, credentials) : {};
+      // Stored before the provider check: a provider registering our webhook may call the
+      // callback URL at once (Viber's set_webhook does), and it must find the channel.
+      await ctx.db.insert(channels).values({
+        id,
+        workspaceId: ctx.workspaceId,
+        type: input.type,
+        provider: integration!.definition.provider,
+        name,
+        settings,
+        callbackToken,
+        ...sealed,
+      });
       const connection = await checkWith(
         ctx,
         integration!,
-        { id, type: input.type, name, settings },
+        { id, type: input.type, name, settings, callbackToken },
         credentials ?? {},
       );
-      const sealed = credentials ? await sealCredentials(ctx, credentials) : {};
       const [channel] = await ctx.db
-        .insert(channels)
-        .values({
-          id,
-          workspaceId: ctx.workspaceId,
-          type: input.type,
-          provider: integration!.definition.provider,
-          name,
-          settings,
-          callbackToken: newCallbackToken(integration!),
-          ...sealed,
-          ...connection,
-        })
+        .update(channels)
+        .set(connection)
+        .where(and(eq(channels.id, id), eq(channels.workspaceId, ctx.workspaceId)))
         .returning();
-      return channel!;
+      if (!channel) throw new NotFoundError('Channel', id);
+      return channel;
     },
   }),
   updateChannel: t.drizzleField({

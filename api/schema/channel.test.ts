@@ -318,7 +318,7 @@ describe('channels', () => {
     await createChannel(ws, {
       type: 'TELEGRAM',
       name: 'bot',
-      credentials: { telegram: { botToken: 'token-token-token' } },
+      credentials: { telegram: { botToken: '123456:token-token-token-token' } },
     });
 
     const seen: string[] = [];

@@ -13,6 +13,12 @@ export interface ConnectionContext {
   allowPrivateUrls: boolean;
   timeoutMs: number;
   now?: () => Date;
+  /**
+   * The channel's callback URL and token, for providers whose webhook is registered through
+   * their API when connecting (Telegram `setWebhook` with the token as `secret_token`, Viber
+   * `set_webhook`). The channel is stored before the check runs: Viber calls the URL at once.
+   */
+  callback?: { url: string; token: string | null };
 }
 
 /**

@@ -195,11 +195,17 @@ export function oneOf<E extends FieldEnum>(
   };
 }
 
-/** A secret, kept byte for byte (never trimmed); empty or absent when not required. */
-export function secret(options: TextOptions): Field<string | null> {
+/**
+ * A secret, kept byte for byte (never trimmed); empty or absent when not required. `format`
+ * checks the shape a provider documents (a secret that lands in a URL path must be one).
+ */
+export function secret(
+  options: TextOptions & { format?: { pattern: RegExp; message: string } },
+): Field<string | null> {
+  const { format, ...rest } = options;
   return {
     type: 'string',
-    ...options,
+    ...rest,
     parse(value, at) {
       if (typeof value !== 'string' || value.length === 0) {
         if (options.required) at.issues.add('INVALID_VALUE', at.path, `${at.key} is required`);
@@ -207,6 +213,8 @@ export function secret(options: TextOptions): Field<string | null> {
       }
       if (value.length > MAX_SECRET_LENGTH) {
         at.issues.add('INVALID_VALUE', at.path, `${at.key} is too long`);
+      } else if (format && !format.pattern.test(value)) {
+        at.issues.add('INVALID_VALUE', at.path, `${at.key} ${format.message}`);
       }
       return value;
     },

@@ -1,4 +1,5 @@
 import { fromHex, toHex } from '../../../db/encoding';
+import { hmacSha256, type MacVerdict, verifyHmacSha256 } from '../../security/hmac-sha256';
 
 /**
  * Meta signs every webhook POST with `X-Hub-Signature-256: sha256=<hex>`, the HMAC-SHA256 of
@@ -10,47 +11,28 @@ import { fromHex, toHex } from '../../../db/encoding';
 export const HUB_SIGNATURE_HEADER = 'x-hub-signature-256';
 
 const SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;
-const encoder = new TextEncoder();
-
-function hmacKey(appSecret: string, usage: KeyUsage): Promise<CryptoKey> {
-  return crypto.subtle.importKey(
-    'raw',
-    encoder.encode(appSecret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    [usage],
-  );
-}
 
 /** The header value Meta would send for `body` (tests and the local stand-in sign with it). */
 export async function hubSignature(
   appSecret: string,
   body: Uint8Array<ArrayBuffer> | string,
 ): Promise<string> {
-  const bytes = typeof body === 'string' ? encoder.encode(body) : body;
-  const mac = await crypto.subtle.sign('HMAC', await hmacKey(appSecret, 'sign'), bytes);
-  return `sha256=${toHex(new Uint8Array(mac))}`;
+  return `sha256=${toHex(await hmacSha256(appSecret, body))}`;
 }
 
 /**
  * Checks `header` against the raw `body`: `missing` when there is no signature, `invalid` when
- * it is malformed or does not match. `crypto.subtle.verify` compares in constant time.
+ * it is malformed or does not match (the shared HMAC check compares in constant time).
  */
-export async function verifyHubSignature(
+export function verifyHubSignature(
   appSecret: string,
   body: Uint8Array<ArrayBuffer>,
   header: string | null,
-): Promise<'ok' | 'missing' | 'invalid'> {
-  if (!header) return 'missing';
-  const match = SIGNATURE.exec(header.trim());
-  if (!match) return 'invalid';
-  const valid = await crypto.subtle.verify(
-    'HMAC',
-    await hmacKey(appSecret, 'verify'),
-    fromHex(match[1]!),
-    body,
-  );
-  return valid ? 'ok' : 'invalid';
+): Promise<MacVerdict> {
+  return verifyHmacSha256(appSecret, body, header, (value) => {
+    const match = SIGNATURE.exec(value);
+    return match ? fromHex(match[1]!) : null;
+  });
 }
 
 /**

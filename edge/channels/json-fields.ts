@@ -1,0 +1,44 @@
+/**
+ * Lenient readers for provider callback payloads: a field of the wrong type reads as absent,
+ * so a payload we do not understand is skipped rather than thrown on.
+ */
+
+export type Json = Record<string, unknown>;
+
+export function object(value: unknown): Json | null {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : null;
+}
+
+export function list(value: unknown): Json[] {
+  return Array.isArray(value) ? value.flatMap((item) => (object(item) ? [item as Json] : [])) : [];
+}
+
+export function text(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+/** The JSON object in `body`, or null. */
+export function parseObject(body: string): Json | null {
+  try {
+    return object(JSON.parse(body));
+  } catch {
+    return null;
+  }
+}
+
+/** An ISO time from epoch milliseconds (LINE, Viber) or seconds (`unit: 's'`, Telegram). */
+export function isoFromEpoch(value: unknown, unit: 's' | 'ms'): string | null {
+  const number = typeof value === 'string' ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isFinite(number) || number <= 0) return null;
+  return new Date(unit === 's' ? number * 1000 : number).toISOString();
+}
+
+/** A contact's display name from its parts, or null when it has none. */
+export function displayName(...parts: unknown[]): string | null {
+  const name = parts
+    .map((part) => text(part))
+    .filter(Boolean)
+    .join(' ')
+    .trim();
+  return name || null;
+}

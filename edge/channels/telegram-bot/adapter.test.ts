@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import {
+  startTelegramBotApi,
+  type TelegramBotApi,
+  telegramError,
+} from '../../../test/fakes/telegram-bot-api';
+import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
+import type { ProviderEndpoints, RenderedMessage } from '../types';
+import { TELEGRAM_TEST, telegramChannel, telegramMessage } from './test-fixtures';
+
+let telegram: TelegramBotApi;
+let worker: AdapterWorker;
+let endpoints: ProviderEndpoints;
+
+beforeAll(async () => {
+  telegram = await startTelegramBotApi({
+    token: TELEGRAM_TEST.token,
+    chats: { [TELEGRAM_TEST.chatId]: 'active', '600000001': 'blocked' },
+  });
+  worker = await startAdapterWorker();
+  endpoints = { TELEGRAM_API_URL: telegram.url };
+}, 60_000);
+
+afterAll(async () => {
+  await worker?.dispose();
+  await telegram?.close();
+});
+
+beforeEach(() => {
+  telegram.requests.length = 0;
+  telegram.delivered.length = 0;
+});
+
+function send(rendered: RenderedMessage, overrides: Parameters<typeof telegramMessage>[1] = {}) {
+  return worker.send(telegramMessage(rendered, overrides), { allowPrivateUrls: false, endpoints });
+}
+
+describe('sending through the Telegram Bot API', () => {
+  test('a text goes to sendMessage as MarkdownV2, and a name with _ and . arrives exactly as written', async () => {
+    const text = 'Hi Ada_Lovelace. Your code is A-1 (50% off)!';
+    const outcome = await send({ kind: 'text', text });
+    expect(outcome).toEqual({
+      status: 'sent',
+      providerMessageId: expect.stringMatching(new RegExp(`^${TELEGRAM_TEST.chatId}:\\d+$`)),
+    });
+    const [request] = telegram.sends();
+    expect(request?.path).toBe(`/bot${TELEGRAM_TEST.token}/sendMessage`);
+    expect(request?.json).toEqual({
+      chat_id: TELEGRAM_TEST.chatId,
+      text: 'Hi Ada\\_Lovelace\\. Your code is A\\-1 \\(50% off\\)\\!',
+      parse_mode: 'MarkdownV2',
+      link_preview_options: { is_disabled: true },
+    });
+    expect(telegram.delivered.map((message) => message.text)).toEqual([text]);
+  });
+
+  test('an image goes to sendPhoto and other files to sendDocument, by URL with the caption', async () => {
+    const media = (contentType: string, fileName: string): RenderedMessage => ({
+      kind: 'media',
+      url: `https://files.example.com/${fileName}`,
+      fileName,
+      contentType,
+      caption: 'Menu v2.1',
+    });
+    expect(await send(media('image/png', 'menu.png'))).toMatchObject({ status: 'sent' });
+    expect(await send(media('application/pdf', 'menu.pdf'))).toMatchObject({ status: 'sent' });
+    expect(telegram.sends().map((request) => [request.path.split('/')[2], request.json])).toEqual([
+      [
+        'sendPhoto',
+        {
+          chat_id: TELEGRAM_TEST.chatId,
+          photo: 'https://files.example.com/menu.png',
+          caption: 'Menu v2\\.1',
+          parse_mode: 'MarkdownV2',
+        },
+      ],
+      [
+        'sendDocument',
+        {
+          chat_id: TELEGRAM_TEST.chatId,
+          document: 'https://files.example.com/menu.pdf',
+          caption: 'Menu v2\\.1',
+          parse_mode: 'MarkdownV2',
+        },
+      ],
+    ]);
+    expect(telegram.delivered.map((message) => message.text)).toEqual(['Menu v2.1', 'Menu v2.1']);
+  });
+
+  test('a text over 4,096 characters or a caption over 1,024 is invalid content, without a call', async () => {
+    expect(await send({ kind: 'text', text: 'x'.repeat(4097) })).toMatchObject({
+      status: 'failed',
+      reason: 'content_invalid',
+      retryable: false,
+    });
+    expect(
+      await send({
+        kind: 'media',
+        url: 'https://files.example.com/a.png',
+        fileName: 'a.png',
+        contentType: 'image/png',
+        caption: 'x'.repeat(1025),
+      }),
+    ).toMatchObject({ status: 'failed', reason: 'content_invalid' });
+    expect(telegram.requests).toHaveLength(0);
+  });
+
+  test('a WhatsApp template is invalid content, and a contact without a chat id has no associated channel, without a call', async () => {
+    expect(
+      await send({
+        kind: 'whatsapp_template',
+        templateName: 'x',
+        languageCode: 'en',
+        parameters: [],
+      }),
+    ).toMatchObject({ status: 'failed', reason: 'content_invalid' });
+    expect(await send({ kind: 'text', text: 'Hi' }, { recipient: '@ada' })).toMatchObject({
+      status: 'failed',
+      reason: 'no_associated_channel',
+    });
+    expect(telegram.requests).toHaveLength(0);
+  });
+
+  test('a channel without a bot token, or with one not shaped like a token, is not connected', async () => {
+    for (const credentials of [{}, { botToken: 'x/../getMe' }]) {
+      expect(
+        await send({ kind: 'text', text: 'Hi' }, { channel: telegramChannel({ credentials }) }),
+      ).toMatchObject({ status: 'failed', reason: 'channel_not_connected', retryable: false });
+    }
+    expect(telegram.requests).toHaveLength(0);
+  });
+});
+
+describe('what Telegram answers becomes an outcome', () => {
+  test('a token Telegram does not know is credentials_rejected', async () => {
+    const channel = telegramChannel({
+      credentials: { botToken: '7012345678:AAH-revoked-token-000000000000' },
+    });
+    expect(await send({ kind: 'text', text: 'Hi' }, { channel })).toMatchObject({
+      status: 'failed',
+      reason: 'credentials_rejected',
+      retryable: false,
+      detail: 'Telegram Bot API error 401: Unauthorized',
+    });
+  });
+
+  test('a contact who blocked the bot is recipient_unavailable; an unknown chat too', async () => {
+    expect(await send({ kind: 'text', text: 'Hi' }, { recipient: '600000001' })).toMatchObject({
+      status: 'failed',
+      reason: 'recipient_unavailable',
+      detail: 'Telegram Bot API error 403: Forbidden: bot was blocked by the user',
+    });
+    expect(await send({ kind: 'text', text: 'Hi' }, { recipient: '999' })).toMatchObject({
+      status: 'failed',
+      reason: 'recipient_unavailable',
+      detail: 'Telegram Bot API error 400: Bad Request: chat not found',
+    });
+  });
+
+  test('a flood limit is retried after parameters.retry_after', async () => {
+    telegram.replyNext(
+      telegramError(429, 'Too Many Requests: retry after 17', { retry_after: 17 }),
+    );
+    expect(await send({ kind: 'text', text: 'Hi' })).toMatchObject({
+      status: 'failed',
+      reason: 'rate_limited',
+      retryable: true,
+      retryAfterSeconds: 17,
+    });
+  });
+
+  test('a Bot API that cannot be reached is a transient network failure', async () => {
+    const outcome = await worker.send(telegramMessage({ kind: 'text', text: 'Hi' }), {
+      allowPrivateUrls: false,
+      endpoints: { TELEGRAM_API_URL: 'http://127.0.0.1:1' },
+    });
+    expect(outcome).toMatchObject({ status: 'failed', reason: 'network', retryable: true });
+  });
+});

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { startTelegramBotApi, type TelegramBotApi } from '../../../test/fakes/telegram-bot-api';
+import type { ConnectionContext } from '../connection';
+import { telegramBotConnection } from './connection';
+import { TELEGRAM_TEST, telegramChannel } from './test-fixtures';
+
+let telegram: TelegramBotApi;
+let context: ConnectionContext;
+
+beforeAll(async () => {
+  telegram = await startTelegramBotApi({ token: TELEGRAM_TEST.token, username: 'acme_bot' });
+  context = {
+    endpoints: { TELEGRAM_API_URL: telegram.url },
+    allowPrivateUrls: false,
+    timeoutMs: 5_000,
+    callback: {
+      url: 'https://sendflow.example.com/callbacks/telegram/0d9f1f6e-1111-4222-8333-444444444444',
+      token: 'tok_ABCdef-123456789012345678901',
+    },
+  };
+});
+
+afterAll(() => telegram?.close());
+beforeEach(() => {
+  telegram.requests.length = 0;
+});
+
+describe('connecting a Telegram bot', () => {
+  test('getMe proves the token, then setWebhook points the bot at our callback URL with the secret token', async () => {
+    expect(await telegramBotConnection.verify(telegramChannel(), context)).toEqual({
+      verdict: 'verified',
+      detail: '@acme_bot, webhook set',
+    });
+    expect(telegram.requests.map((request) => request.path.split('/')[2])).toEqual([
+      'getMe',
+      'setWebhook',
+    ]);
+    expect(telegram.webhook).toEqual({
+      url: context.callback?.url,
+      secret_token: context.callback?.token,
+      allowed_updates: ['message'],
+    });
+  });
+
+  test('a token Telegram refuses rejects the channel, without setting a webhook', async () => {
+    const channel = telegramChannel({
+      credentials: { botToken: '7012345678:AAH-revoked-token-000000000000' },
+    });
+    expect(await telegramBotConnection.verify(channel, context)).toEqual({
+      verdict: 'rejected',
+      problem: 'Telegram Bot API error 401: Unauthorized',
+    });
+    expect(telegram.requests.map((request) => request.path.split('/')[2])).toEqual(['getMe']);
+  });
+
+  test('a webhook URL Telegram refuses (not HTTPS) leaves the bot verified, saying so', async () => {
+    const result = await telegramBotConnection.verify(telegramChannel(), {
+      ...context,
+      callback: { url: 'http://127.0.0.1:8787/callbacks/telegram/x', token: 'tok' },
+    });
+    expect(result).toEqual({
+      verdict: 'verified',
+      detail:
+        '@acme_bot; the webhook was not set: Telegram Bot API error 400: Bad Request: bad webhook: HTTPS url must be provided for webhook',
+    });
+  });
+
+  test('an unreachable Bot API concludes nothing', async () => {
+    const result = await telegramBotConnection.verify(telegramChannel(), {
+      ...context,
+      endpoints: { TELEGRAM_API_URL: 'http://127.0.0.1:1' },
+    });
+    expect(result.verdict).toBe('unreachable');
+  });
+});

@@ -1,0 +1,75 @@
+import { readChannel } from '../channel-config';
+import type { ChannelConnection, ConnectionContext, VerifyResult } from '../connection';
+import { callProvider, type HttpAnswer, isSuccess } from '../http/classify';
+import { readTelegramAnswer, TELEGRAM_API, telegramMethodUrl } from './bot-api';
+import { telegramBotDefinition } from './definition';
+import { classifyTelegramAnswer } from './failures';
+
+/** The updates we ask for ("setWebhook", `allowed_updates`; "Update"): messages only. */
+export const TELEGRAM_ALLOWED_UPDATES = ['message'] as const;
+
+type Called = { ok: true; result: unknown } | { ok: false; transient: boolean; problem: string };
+
+async function callMethod(
+  token: string,
+  method: string,
+  body: Record<string, unknown>,
+  context: ConnectionContext,
+): Promise<Called> {
+  const call = await callProvider(
+    telegramMethodUrl(context.endpoints, token, method),
+    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    { who: TELEGRAM_API, timeoutMs: context.timeoutMs },
+  );
+  if (!call.ok) {
+    const detail = call.outcome.status === 'failed' ? call.outcome.detail : '';
+    return { ok: false, transient: true, problem: detail };
+  }
+  const answer = readTelegramAnswer(call.answer.body);
+  if (isSuccess(call.answer) && answer?.ok) return { ok: true, result: answer.result };
+  return failed(call.answer, context);
+}
+
+function failed(answer: HttpAnswer, context: ConnectionContext): Called {
+  const outcome = classifyTelegramAnswer(answer, context.now?.() ?? new Date());
+  return outcome.status === 'failed'
+    ? { ok: false, transient: outcome.retryable, problem: outcome.detail }
+    : { ok: false, transient: false, problem: 'unexpected answer' };
+}
+
+/**
+ * Connecting asks `getMe` (Bot API, "getMe": proves the token, names the bot) and then points
+ * the bot's webhook at the channel's callback URL with `setWebhook` ("setWebhook": `url`,
+ * `secret_token` of 1-256 characters A-Z a-z 0-9 _ -, which our base64url callback token is,
+ * and `allowed_updates`). A webhook Telegram refuses (it wants HTTPS on port 443, 80, 88 or
+ * 8443) leaves the channel able to send, and the detail says inbound messages will not arrive.
+ */
+export const telegramBotConnection: ChannelConnection = {
+  async verify(channel, context): Promise<VerifyResult> {
+    const read = readChannel(telegramBotDefinition, channel, {
+      allowPrivateUrls: context.allowPrivateUrls,
+    });
+    if (!read.ok) return { verdict: 'rejected', problem: read.detail };
+    const token = read.credentials?.botToken ?? '';
+    const me = await callMethod(token, 'getMe', {}, context);
+    if (!me.ok) {
+      return { verdict: me.transient ? 'unreachable' : 'rejected', problem: me.problem };
+    }
+    const username = (me.result as { username?: unknown } | null)?.username;
+    const bot = typeof username === 'string' ? `@${username}` : 'Telegram bot';
+    if (!context.callback?.token) return { verdict: 'verified', detail: bot };
+    const webhook = await callMethod(
+      token,
+      'setWebhook',
+      {
+        url: context.callback.url,
+        secret_token: context.callback.token,
+        allowed_updates: TELEGRAM_ALLOWED_UPDATES,
+      },
+      context,
+    );
+    return webhook.ok
+      ? { verdict: 'verified', detail: `${bot}, webhook set` }
+      : { verdict: 'verified', detail: `${bot}; the webhook was not set: ${webhook.problem}` };
+  },
+};

@@ -1,0 +1,217 @@
+import { type JsonReply, type JsonRequest, type JsonServer, startJsonServer } from './json-server';
+import { parseMarkdownV2 } from './telegram-markdown';
+
+/**
+ * A local stand-in for the Telegram Bot API, built from its reference, not from our code:
+ *
+ * - `POST /bot<token>/<method>` with a JSON body ("Making requests"); an unknown token is
+ *   401 `Unauthorized`. Answers `{ ok: true, result }` or `{ ok: false, error_code,
+ *   description, parameters? }`.
+ * - `getMe` ("getMe"): the bot `User`.
+ * - `setWebhook` ("setWebhook"): `url` (HTTPS unless the stand-in allows plain HTTP for local
+ *   Workers), `secret_token` of 1-256 characters `A-Za-z0-9_-`, `allowed_updates`; kept in
+ *   `webhook`.
+ * - `sendMessage`, `sendPhoto`, `sendDocument`: the chat must have started the bot (else 400
+ *   `chat not found`; a chat that blocked the bot is 403); text 1-4096 and captions 0-1024
+ *   characters after entity parsing; `parse_mode: MarkdownV2` parsed as Telegram does (see
+ *   telegram-markdown.ts), so an unescaped reserved character is 400 `can't parse entities`;
+ *   files by http(s) URL. Answers the sent `Message` (`message_id`, `chat`, `date`, `text` or
+ *   `caption` as the recipient sees it).
+ */
+
+export type ChatState = 'active' | 'blocked' | 'deactivated';
+
+export interface TelegramBotApiOptions {
+  token: string;
+  username?: string;
+  /** Chats that started the bot, by chat id. */
+  chats?: Record<string, ChatState>;
+  /** Local Workers are reached over plain HTTP; real Telegram requires HTTPS. */
+  allowHttpWebhook?: boolean;
+}
+
+/** A message as the recipient sees it. */
+export interface DeliveredMessage {
+  method: string;
+  chatId: string;
+  messageId: number;
+  text: string | null;
+  file: string | null;
+}
+
+export interface TelegramBotApi extends JsonServer {
+  webhook: { url: string; secret_token?: string; allowed_updates?: unknown } | null;
+  delivered: DeliveredMessage[];
+  chats: Record<string, ChatState>;
+  /** The send requests received (including refused ones), in order. */
+  sends(): JsonRequest[];
+}
+
+/** A Bot API error answer ("Making requests"). */
+export function telegramError(
+  code: number,
+  description: string,
+  parameters?: Record<string, unknown>,
+): JsonReply {
+  return {
+    status: code,
+    body: { ok: false, error_code: code, description, ...(parameters ? { parameters } : {}) },
+  };
+}
+
+const SEND_METHODS = new Set(['sendMessage', 'sendPhoto', 'sendDocument']);
+const SECRET_TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
+
+export async function startTelegramBotApi(options: TelegramBotApiOptions): Promise<TelegramBotApi> {
+  const chats: Record<string, ChatState> = { ...options.chats };
+  const delivered: DeliveredMessage[] = [];
+  let messageId = 100;
+  const state: { webhook: TelegramBotApi['webhook'] } = { webhook: null };
+
+  function sendAnswer(method: string, body: Record<string, unknown>): JsonReply {
+    const chatId = String(body.chat_id ?? '');
+    if (!chatId) return telegramError(400, 'Bad Request: chat_id is empty');
+    const chat = chats[chatId];
+    if (!chat) return telegramError(400, 'Bad Request: chat not found');
+    if (chat === 'blocked') return telegramError(403, 'Forbidden: bot was blocked by the user');
+    if (chat === 'deactivated') return telegramError(403, 'Forbidden: user is deactivated');
+    const field = method === 'sendMessage' ? 'text' : 'caption';
+    const raw = body[field];
+    let shown: string | null = null;
+    if (raw !== undefined) {
+      if (typeof raw !== 'string')
+        return telegramError(400, `Bad Request: ${field} must be a string`);
+      if (body.parse_mode === 'MarkdownV2') {
+        const parsed = parseMarkdownV2(raw);
+        if (!parsed.ok) return telegramError(400, parsed.description);
+        shown = parsed.text;
+      } else if (body.parse_mode !== undefined) {
+        return telegramError(400, `Bad Request: unsupported parse_mode ${String(body.parse_mode)}`);
+      } else {
+        shown = raw;
+      }
+    }
+    let file: string | null = null;
+    if (method === 'sendMessage') {
+      if (!shown) return telegramError(400, 'Bad Request: message text is empty');
+      if (shown.length > 4096) return telegramError(400, 'Bad Request: message is too long');
+    } else {
+      const value = body[method === 'sendPhoto' ? 'photo' : 'document'];
+      if (typeof value !== 'string' || !/^https?:\/\//.test(value)) {
+        return telegramError(400, 'Bad Request: wrong file identifier/HTTP URL specified');
+      }
+      file = value;
+      if (shown && shown.length > 1024) {
+        return telegramError(400, 'Bad Request: message caption is too long');
+      }
+    }
+    messageId += 1;
+    delivered.push({ method, chatId, messageId, text: shown, file });
+    return {
+      status: 200,
+      body: {
+        ok: true,
+        result: {
+          message_id: messageId,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: Number(chatId), type: 'private' },
+          ...(shown !== null ? { [field]: shown } : {}),
+        },
+      },
+    };
+  }
+
+  const server = await startJsonServer({
+    queuedFor: (request) => SEND_METHODS.has(request.path.split('/')[2] ?? ''),
+    answer(request) {
+      const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(request.path);
+      if (!match) return telegramError(404, 'Not Found');
+      if (match[1] !== options.token) return telegramError(401, 'Unauthorized');
+      const method = match[2]!;
+      const body = request.json ?? {};
+      if (method === 'getMe') {
+        return {
+          status: 200,
+          body: {
+            ok: true,
+            result: {
+              id: Number(options.token.split(':')[0]),
+              is_bot: true,
+              first_name: 'Sendflow Test',
+              username: options.username ?? 'sendflow_test_bot',
+            },
+          },
+        };
+      }
+      if (method === 'setWebhook') {
+        const url = typeof body.url === 'string' ? body.url : '';
+        if (!/^https:\/\//.test(url) && !(options.allowHttpWebhook && /^http:\/\//.test(url))) {
+          return telegramError(
+            400,
+            'Bad Request: bad webhook: HTTPS url must be provided for webhook',
+          );
+        }
+        if (body.secret_token !== undefined && !SECRET_TOKEN.test(String(body.secret_token))) {
+          return telegramError(400, 'Bad Request: secret token contains unallowed characters');
+        }
+        state.webhook = body as TelegramBotApi['webhook'];
+        return { status: 200, body: { ok: true, result: true, description: 'Webhook was set' } };
+      }
+      if (SEND_METHODS.has(method)) return sendAnswer(method, body);
+      return telegramError(404, 'Not Found: method not found');
+    },
+  });
+  return {
+    ...server,
+    get webhook() {
+      return state.webhook;
+    },
+    delivered,
+    chats,
+    sends: () => server.requests.filter((r) => SEND_METHODS.has(r.path.split('/')[2] ?? '')),
+  };
+}
+
+/** An `Update` with a private text message from a user ("Update", "Message"). */
+export function telegramTextUpdate(
+  updateId: number,
+  from: { id: number; firstName: string; lastName?: string },
+  text: string,
+  at = new Date(),
+): Record<string, unknown> {
+  const user = {
+    id: from.id,
+    is_bot: false,
+    first_name: from.firstName,
+    ...(from.lastName ? { last_name: from.lastName } : {}),
+  };
+  return {
+    update_id: updateId,
+    message: {
+      message_id: updateId * 10,
+      from: user,
+      chat: {
+        id: from.id,
+        first_name: from.firstName,
+        ...(from.lastName ? { last_name: from.lastName } : {}),
+        type: 'private',
+      },
+      date: Math.floor(at.getTime() / 1000),
+      text,
+    },
+  };
+}
+
+/** POSTs an update to our webhook as Telegram does: with the secret token, a wrong one, or none. */
+export function postTelegramUpdate(
+  url: string,
+  update: unknown,
+  secretToken: string,
+  signing: 'valid' | 'forged' | 'missing' = 'valid',
+  send: (url: string, init: RequestInit) => Promise<Response> = fetch,
+): Promise<Response> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (signing === 'valid') headers['x-telegram-bot-api-secret-token'] = secretToken;
+  if (signing === 'forged') headers['x-telegram-bot-api-secret-token'] = `${secretToken}x`;
+  return send(url, { method: 'POST', headers, body: JSON.stringify(update) });
+}
