@@ -1,7 +1,7 @@
 import type { Database } from '../db/client';
 import type { CredentialCipher } from '../db/credentials';
 import type { ProviderEndpoints } from '../edge/channels/types';
-import type { DispatchSender } from '../edge/pipeline';
+import type { DispatchSender, EventPublisher } from '../edge/pipeline';
 
 /** What an API key may do: `admin` reads and writes; `read` (partners) only reads. */
 export type Scope = 'admin' | 'read';
@@ -20,6 +20,8 @@ export interface ApiContext {
   allowPrivateUrls: boolean;
   /** The dispatch queue; absent where nothing consumes it (the sweep enqueues later). */
   dispatch?: DispatchSender;
+  /** Where partner events the API logs (run.started) are published; absent in plain tests. */
+  events?: EventPublisher;
   /** Provider API base URLs from the env (`GRAPH_API_URL`…); absent ones are the real hosts. */
   providerEndpoints: ProviderEndpoints;
   /** Where providers reach this deployment: the origin of callback URLs. */

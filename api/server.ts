@@ -9,7 +9,7 @@ import {
 import type { Database } from '../db/client';
 import { CredentialCipher } from '../db/credentials';
 import type { ProviderEndpoints } from '../edge/channels/types';
-import type { DispatchSender } from '../edge/pipeline';
+import type { DispatchSender, EventPublisher } from '../edge/pipeline';
 import type { Principal } from './auth';
 import { builder } from './builder';
 import type { ApiContext } from './context';
@@ -31,6 +31,8 @@ export interface ApiDeps {
   allowPrivateUrls?: boolean;
   /** Where started runs are enqueued (the Worker's queue binding); see edge/dispatch. */
   dispatch?: DispatchSender;
+  /** Where logged partner events are published (the workspace's EventHub in the Worker). */
+  events?: EventPublisher;
   /** Provider API base URLs (`GRAPH_API_URL`…) for connection checks; default: real hosts. */
   providerEndpoints?: ProviderEndpoints;
   /** The public origin of callback URLs; default: the origin the request came to. */
@@ -115,6 +117,7 @@ export function createApi(deps: ApiDeps): ApiServer {
         db: deps.db,
         credentials,
         dispatch: deps.dispatch,
+        events: deps.events,
         allowPrivateUrls: deps.allowPrivateUrls ?? false,
         providerEndpoints: deps.providerEndpoints ?? {},
         publicOrigin: deps.publicUrl ?? new URL(request.url).origin,

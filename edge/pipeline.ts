@@ -6,4 +6,6 @@
 export { type DispatchSender, enqueueRuns } from './dispatch/enqueue';
 export { type PreviewInput, previewSend } from './dispatch/preview';
 export { entryDelaySeconds } from './dispatch/route';
+export { publishQuietly } from './events/publish';
+export { type EventPublisher, loggedEventFromRow } from './events/types';
 export type { RenderedMessage } from './render/types';

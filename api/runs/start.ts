@@ -1,8 +1,14 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { appendEventsCte, type EventRow, runEventData } from '../../db/event-log';
 import { queryRows } from '../../db/rows';
 import { contacts } from '../../db/schema';
 import { log } from '../../edge/log';
-import { enqueueRuns, entryDelaySeconds } from '../../edge/pipeline';
+import {
+  enqueueRuns,
+  entryDelaySeconds,
+  loggedEventFromRow,
+  publishQuietly,
+} from '../../edge/pipeline';
 import { isUuid } from '../../workflow/ids';
 import { findStep } from '../../workflow/routing';
 import type { ApiContext } from '../context';
@@ -79,19 +85,37 @@ export async function startWorkflow(
   issues.throwIfAny();
 
   const dueInSeconds = entryDelaySeconds(entry!);
-  // One statement for any number of contacts: the ids travel as one array parameter.
-  const created = await queryRows<{ id: string }>(
+  // One statement for any number of contacts: the ids travel as one array parameter. It also
+  // appends a `run.started` partner event per run (db/event-log.ts).
+  const created = await queryRows<{ id: string | null; event: EventRow | null }>(
     ctx.db,
-    sql`insert into runs (workspace_id, workflow_id, version_id, contact_id, status,
+    sql`with created as (
+        insert into runs (workspace_id, workflow_id, version_id, contact_id, status,
                           current_step_id, step_visit, trigger_variables, due_at)
         select ${ctx.workspaceId}::uuid, ${workflow.id}::uuid, ${version!.id}::uuid, c.id,
                'active', ${entry!.id}::uuid, 1, ${JSON.stringify(variables)}::jsonb,
                now() + ${dueInSeconds} * interval '1 second'
         from unnest(${sql.param(contactIds)}::uuid[]) with ordinality as c(id, position)
         order by c.position
-        returning id`,
+        returning *
+      ),
+      started as (
+        select r.workspace_id, row_number() over () as seq, 'run.started' as type,
+               ${runEventData('r', 'null::uuid')} as data,
+               r.workflow_id, r.id as run_id, r.contact_id, null::uuid as channel_id,
+               null::uuid as delivery_id
+        from created r
+      ),
+      ${appendEventsCte('started', 'logged')}
+      select id, null::jsonb as event from created
+      union all
+      select null, to_jsonb(e) from logged e`,
   );
-  const runIds = created.map((row) => row.id);
+  const runIds = created.flatMap((row) => (row.id ? [row.id] : []));
+  await publishQuietly(
+    ctx.events,
+    created.flatMap((row) => (row.event ? [loggedEventFromRow(row.event)] : [])),
+  );
   const enqueued = await enqueueRuns(
     ctx.db,
     ctx.dispatch,

@@ -1,5 +1,6 @@
 export * from './channels';
 export * from './contacts';
+export * from './events';
 export * from './library';
 export * from './messages';
 export * from './runs';

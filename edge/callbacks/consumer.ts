@@ -3,6 +3,7 @@ import type { Database } from '../../db/client';
 import type { InboundEvent, StatusEvent, WatermarkEvent } from '../channels/events';
 import type { Settlement } from '../dispatch/attempt';
 import { type DispatchSender, enqueueRuns } from '../dispatch/enqueue';
+import type { EventPublisher } from '../events/types';
 import { log } from '../log';
 import { recordInboundMessages } from './inbound';
 import { parseChannelEventMessage } from './message';
@@ -27,7 +28,7 @@ export const MAX_STATUS_ATTEMPTS = 6;
  */
 export async function consumeChannelEvents(
   messages: readonly Message<unknown>[],
-  deps: { db: Database; sender: DispatchSender },
+  deps: { db: Database; sender: DispatchSender; events?: EventPublisher },
 ): Promise<Map<Message<unknown>, Settlement>> {
   const settlements = new Map<Message<unknown>, Settlement>();
   const inbound = new Map<string, InboundEvent>();
@@ -50,10 +51,11 @@ export async function consumeChannelEvents(
   }
 
   const recorded = await recordInboundMessages(deps.db, [...inbound.values()]);
-  const updates = await applyStatusUpdates(deps.db, [
-    ...statuses.map(({ event }) => event),
-    ...watermarks,
-  ]);
+  const updates = await applyStatusUpdates(
+    deps.db,
+    [...statuses.map(({ event }) => event), ...watermarks],
+    deps.events,
+  );
   for (const { message, event } of statuses) {
     if (updates.matched.has(event.eventKey)) continue;
     if (message.attempts < MAX_STATUS_ATTEMPTS) {

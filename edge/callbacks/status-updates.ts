@@ -1,7 +1,10 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import { appendEventsCte, deliveryEventData, type EventRow } from '../../db/event-log';
 import { jsonParam, queryRows } from '../../db/rows';
 import { STATUS_RANK, type StatusEvent, type WatermarkEvent } from '../channels/events';
+import { publishQuietly } from '../events/publish';
+import { type EventPublisher, loggedEventFromRow } from '../events/types';
 
 /** What applying a batch of status events found. */
 export interface StatusUpdates {
@@ -12,7 +15,8 @@ export interface StatusUpdates {
 }
 
 interface Row {
-  kind: 'matched' | 'woken';
+  kind: 'matched' | 'woken' | 'event';
+  event: EventRow | null;
   event_key: string | null;
   run_id: string | null;
   visit: number | null;
@@ -25,8 +29,10 @@ const RANK_SQL = sql.raw(
 );
 
 /**
- * Applies provider status events to their deliveries in ONE statement (the place to add an
- * event-log CTE for delivery sent/delivered/read/failed). An event finds its delivery on its own
+ * Applies provider status events to their deliveries in ONE statement, which also appends the
+ * partner events `delivery.delivered` / `delivery.read` / `delivery.failed` for each status
+ * applied (a batch holding both delivered and read applies, and reports, read); they are
+ * published (`events`) after it. Every channel's callbacks come through here. An event finds its delivery on its own
  * channel by our delivery id when the provider echoed it, else by the provider's message id,
  * and only once the delivery is recorded as accepted (`sent`, or `failed` after acceptance).
  * A watermark (Messenger: "all messages sent before this time were delivered/read") applies to
@@ -41,6 +47,7 @@ const RANK_SQL = sql.raw(
 export async function applyStatusUpdates(
   db: Database,
   events: readonly (StatusEvent | WatermarkEvent)[],
+  publisher?: EventPublisher,
 ): Promise<StatusUpdates> {
   if (events.length === 0) return { matched: new Set(), woken: [] };
   const rows = events.map((event) => ({
@@ -104,8 +111,17 @@ export async function applyStatusUpdates(
             updated_at = now()
         from per_delivery p
         where d.id = p.found_id and p.rank > ${RANK_SQL}
-        returning d.id, d.run_id, d.step_id, d.visit, d.provider_status
+        returning d.*
       ),
+      status_events as (
+        select u.workspace_id, row_number() over (order by u.id) as seq,
+               'delivery.' || u.provider_status as type, ${deliveryEventData('u', 'r')} as data,
+               r.workflow_id, u.run_id, r.contact_id, u.channel_id, u.id as delivery_id
+        from updated u join runs r on r.id = u.run_id
+        -- 'sent' from the provider repeats what dispatch reported as delivery.sent.
+        where u.provider_status in ('delivered', 'read', 'failed')
+      ),
+      ${appendEventsCte('status_events', 'logged')},
       woken as (
         update runs r
         set due_at = now(), enqueued_at = null, updated_at = now()
@@ -115,9 +131,16 @@ export async function applyStatusUpdates(
           and u.provider_status in ('delivered', 'read', 'failed')
         returning r.id, r.step_visit
       )
-      select 'matched' as kind, event_key, null::uuid as run_id, null::int as visit from matched
+      select 'matched' as kind, null::jsonb as event, event_key, null::uuid as run_id,
+             null::int as visit from matched
       union all
-      select 'woken', null, id, step_visit from woken`,
+      select 'woken', null, null, id, step_visit from woken
+      union all
+      select 'event', to_jsonb(e), null, null, null from logged e`,
+  );
+  await publishQuietly(
+    publisher,
+    result.flatMap((row) => (row.event ? [loggedEventFromRow(row.event)] : [])),
   );
   const updates: StatusUpdates = { matched: new Set(), woken: [] };
   for (const row of result) {

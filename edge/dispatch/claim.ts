@@ -1,6 +1,9 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import { appendEventsCte, deliveryEventData, type EventRow } from '../../db/event-log';
 import { jsonParam, queryRows } from '../../db/rows';
+import { publishQuietly } from '../events/publish';
+import { type EventPublisher, loggedEventFromRow } from '../events/types';
 import { CLAIM_LEASE_SECONDS } from './limits';
 
 /** The delivery a send step owes one run at one visit. */
@@ -27,6 +30,7 @@ export interface ClaimedDelivery {
 }
 
 interface ClaimRow {
+  event: EventRow | null;
   id: string;
   run_id: string;
   status: ClaimedDelivery['status'];
@@ -45,12 +49,14 @@ interface ClaimRow {
  * key and Message-ID). Every other existing row is returned unclaimed with its status, so a
  * redelivered message for a delivery already sent sends nothing. A key whose row a concurrent
  * consumer is inserting at this instant is absent from the result, and so is a key whose run is
- * no longer active at that step visit (cancelled after the batch loaded it).
+ * no longer active at that step visit (cancelled after the batch loaded it). Each new row is a
+ * `delivery.queued` partner event, appended by the same statement and published after it.
  */
 export async function claimDeliveries(
   db: Database,
   keys: readonly DeliveryKey[],
   leaseSeconds = CLAIM_LEASE_SECONDS,
+  events?: EventPublisher,
 ): Promise<ClaimedDelivery[]> {
   if (keys.length === 0) return [];
   const rows = keys.map((key) => ({
@@ -93,23 +99,38 @@ export async function claimDeliveries(
         join keys k on d.run_id = k.run_id and d.step_id = k.step_id and d.visit = k.visit
         where d.id not in (select id from claimable)
       ),
+      queued_events as (
+        select i.workspace_id, row_number() over (order by i.id) as seq,
+               'delivery.queued' as type, ${deliveryEventData('i', 'r')} as data,
+               r.workflow_id, i.run_id, r.contact_id, i.channel_id, i.id as delivery_id
+        from inserted i join runs r on r.id = i.run_id
+      ),
+      ${appendEventsCte('queued_events', 'logged')},
       found as (
         select *, true as claimed from inserted
         union all select *, true from claimable
         union all select *, false from unclaimed
       )
-      select id, run_id, status, attempts, reason_code, reason_detail, claimed,
-             (extract(epoch from lease_until) * 1000)::float8 as lease_until_ms
-      from found`,
+      select null::jsonb as event, id, run_id, status, attempts, reason_code, reason_detail,
+             claimed, (extract(epoch from lease_until) * 1000)::float8 as lease_until_ms
+      from found
+      union all
+      select to_jsonb(e), null, null, null, null, null, null, null, null from logged e`,
   );
-  return result.map((row) => ({
-    id: row.id,
-    runId: row.run_id,
-    status: row.status,
-    attempts: row.attempts,
-    reasonCode: row.reason_code,
-    reasonDetail: row.reason_detail,
-    leaseUntilMs: row.lease_until_ms,
-    claimed: row.claimed,
-  }));
+  await publishQuietly(
+    events,
+    result.flatMap((row) => (row.event ? [loggedEventFromRow(row.event)] : [])),
+  );
+  return result
+    .filter((row) => !row.event)
+    .map((row) => ({
+      id: row.id,
+      runId: row.run_id,
+      status: row.status,
+      attempts: row.attempts,
+      reasonCode: row.reason_code,
+      reasonDetail: row.reason_detail,
+      leaseUntilMs: row.lease_until_ms,
+      claimed: row.claimed,
+    }));
 }

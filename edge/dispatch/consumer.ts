@@ -3,6 +3,7 @@ import type { Database } from '../../db/client';
 import type { CredentialCipher } from '../../db/credentials';
 import { findStep } from '../../workflow/routing';
 import { isSendMessageStep, isWaitStep } from '../../workflow/steps';
+import type { EventPublisher } from '../events/types';
 import { log } from '../log';
 import { type AttemptDeps, attemptDelivery, type SendWork, type Settlement } from './attempt';
 import { type ClaimedDelivery, claimDeliveries, type DeliveryKey } from './claim';
@@ -23,6 +24,8 @@ export interface DispatchDeps extends AttemptDeps {
   sender: DispatchSender;
   cipher: CredentialCipher;
   now?: () => Date;
+  /** Where the partner events this batch logs are published (the workspace's EventHub). */
+  events?: EventPublisher;
 }
 
 /** A concurrent consumer is inserting this delivery right now: look again shortly. */
@@ -96,7 +99,8 @@ export async function dispatchBatch(
     visit: run.stepVisit,
   }));
   const claims = new Map<string, ClaimedDelivery>();
-  for (const claim of await claimDeliveries(deps.db, keys)) claims.set(claim.runId, claim);
+  for (const claim of await claimDeliveries(deps.db, keys, undefined, deps.events))
+    claims.set(claim.runId, claim);
 
   const claimed: { work: SendWork; claim: ClaimedDelivery }[] = [];
   for (const work of sends) {
@@ -124,7 +128,7 @@ export async function dispatchBatch(
     }
   }
 
-  const moved = await recordAndMove(deps.db, outcomes, moves);
+  const moved = await recordAndMove(deps.db, outcomes, moves, deps.events);
   for (const run of moved) {
     if (run.status === 'active' && !run.alreadyEnqueued) {
       requests.push({ runId: run.runId, visit: run.visit, delaySeconds: run.dueInSeconds });

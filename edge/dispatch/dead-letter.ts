@@ -1,10 +1,13 @@
 import type { Message } from '@cloudflare/workers-types/latest';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import { appendEventsCte, deliveryEventData, type EventRow } from '../../db/event-log';
 import { jsonParam, queryRows } from '../../db/rows';
 import { findStep } from '../../workflow/routing';
 import { isSendMessageStep } from '../../workflow/steps';
 import type { FailureReason } from '../../workflow/types';
+import { publishQuietly } from '../events/publish';
+import { type EventPublisher, loggedEventFromRow } from '../events/types';
 import { log } from '../log';
 import type { DeliveryKey } from './claim';
 import { type DispatchSender, enqueueRuns } from './enqueue';
@@ -20,6 +23,7 @@ export const DEAD_LETTER_DETAIL = 'dead-lettered';
 const DEAD_LETTER_REASON: FailureReason = 'network';
 
 interface FailedRow {
+  event: EventRow | null;
   id: string;
   run_id: string;
   status: 'queued' | 'sending' | 'sent' | 'failed';
@@ -29,9 +33,14 @@ interface FailedRow {
 /**
  * Marks the deliveries of dead-lettered send steps failed (keeping the last transient reason,
  * else `network`), creating the row when the message died before any claim. A delivery that
- * was sent meanwhile is left alone. Returns each run's delivery status and reason.
+ * was sent meanwhile is left alone; each one failed here is a `delivery.failed` partner event
+ * (same statement). Returns each run's delivery status and reason.
  */
-async function failDeliveries(db: Database, keys: readonly DeliveryKey[]): Promise<FailedRow[]> {
+async function failDeliveries(
+  db: Database,
+  keys: readonly DeliveryKey[],
+  events: EventPublisher | undefined,
+): Promise<FailedRow[]> {
   if (keys.length === 0) return [];
   const rows = keys.map((key) => ({
     workspace_id: key.workspaceId,
@@ -39,7 +48,7 @@ async function failDeliveries(db: Database, keys: readonly DeliveryKey[]): Promi
     step_id: key.stepId,
     visit: key.visit,
   }));
-  return queryRows<FailedRow>(
+  const result = await queryRows<FailedRow>(
     db,
     sql`with keys as (
         select * from jsonb_to_recordset(${jsonParam(rows)}::jsonb)
@@ -55,14 +64,28 @@ async function failDeliveries(db: Database, keys: readonly DeliveryKey[]): Promi
         set status = 'failed', reason_code = coalesce(d.reason_code, ${DEAD_LETTER_REASON}),
             reason_detail = ${DEAD_LETTER_DETAIL}, lease_until = null, updated_at = now()
         where d.status in ('queued', 'sending')
-        returning d.id, d.run_id, d.status, d.reason_code
-      )
-      select id, run_id, status, reason_code from failed
+        returning d.*
+      ),
+      failed_events as (
+        select f.workspace_id, row_number() over (order by f.id) as seq,
+               'delivery.failed' as type, ${deliveryEventData('f', 'r')} as data,
+               r.workflow_id, f.run_id, r.contact_id, f.channel_id, f.id as delivery_id
+        from failed f join runs r on r.id = f.run_id
+      ),
+      ${appendEventsCte('failed_events', 'logged')}
+      select null::jsonb as event, id, run_id, status, reason_code from failed
       union all
-      select d.id, d.run_id, d.status, d.reason_code from deliveries d
+      select null, d.id, d.run_id, d.status, d.reason_code from deliveries d
       join keys k on d.run_id = k.run_id and d.step_id = k.step_id and d.visit = k.visit
-      where d.id not in (select id from failed)`,
+      where d.id not in (select id from failed)
+      union all
+      select to_jsonb(e), null, null, null, null from logged e`,
   );
+  await publishQuietly(
+    events,
+    result.flatMap((row) => (row.event ? [loggedEventFromRow(row.event)] : [])),
+  );
+  return result.filter((row) => !row.event);
 }
 
 /**
@@ -74,7 +97,7 @@ async function failDeliveries(db: Database, keys: readonly DeliveryKey[]): Promi
  */
 export async function deadLetterBatch(
   messages: readonly Message<unknown>[],
-  deps: { db: Database; sender: DispatchSender },
+  deps: { db: Database; sender: DispatchSender; events?: EventPublisher },
 ): Promise<void> {
   const bodies = messages.map((message) => parseDispatchMessage(message.body));
   const runs = await loadRuns(deps.db, [
@@ -107,7 +130,7 @@ export async function deadLetterBatch(
       });
     }
   }
-  for (const row of await failDeliveries(deps.db, keys)) {
+  for (const row of await failDeliveries(deps.db, keys, deps.events)) {
     const run = runs.get(row.run_id)!;
     const step = findStep(run.graph, run.currentStepId!)!;
     const outcome =
@@ -127,7 +150,7 @@ export async function deadLetterBatch(
     });
     moves.push(moveAfter(run, step, outcome, null));
   }
-  const moved = await recordAndMove(deps.db, [], moves);
+  const moved = await recordAndMove(deps.db, [], moves, deps.events);
   const requests: DispatchRequest[] = moved
     .filter((run) => run.status === 'active')
     .map((run) => ({ runId: run.runId, visit: run.visit, delaySeconds: run.dueInSeconds }));

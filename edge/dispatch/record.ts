@@ -1,7 +1,15 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import {
+  appendEventsCte,
+  deliveryEventData,
+  type EventRow,
+  runEventData,
+} from '../../db/event-log';
 import { jsonParam, queryRows } from '../../db/rows';
 import type { ProviderThread } from '../channels/types';
+import { publishQuietly } from '../events/publish';
+import { type EventPublisher, loggedEventFromRow } from '../events/types';
 
 /** What one send came to, as the delivery row records it. */
 export interface DeliveryOutcome {
@@ -56,6 +64,8 @@ export interface MovedRun {
 }
 
 interface MovedRow {
+  kind: 'moved' | 'event';
+  event: EventRow | null;
   run_id: string;
   status: MovedRun['status'];
   visit: number;
@@ -69,12 +79,16 @@ interface MovedRow {
  * the reverse). Outcomes are recorded only while the claim is still ours (`sending`, same
  * attempt count); a move that follows a send applies only if its outcome was recorded here.
  * Runs are moved only from the visit they were at, so a duplicate consumer cannot move one
- * twice. Returns the runs that moved.
+ * twice. The same statement appends the partner events (db/event-log.ts): `delivery.sent` /
+ * `delivery.failed` for each outcome recorded, `run.routed` / `run.completed` / `run.exited`
+ * for each run that left its visit; they are published after it (`events`). Returns the runs
+ * that moved.
  */
 export async function recordAndMove(
   db: Database,
   outcomes: readonly DeliveryOutcome[],
   moves: readonly RunMove[],
+  events?: EventPublisher,
 ): Promise<MovedRun[]> {
   if (outcomes.length === 0 && moves.length === 0) return [];
   const outcomeRows = outcomes.map((outcome, seq) => ({
@@ -94,7 +108,9 @@ export async function recordAndMove(
     provider_thread_id: outcome.thread?.providerThread?.id ?? null,
     provider_thread_subject: outcome.thread?.providerThread?.subject ?? null,
   }));
-  const moveRows = moves.map((move) => ({
+  const moveRows = moves.map((move, index) => ({
+    // After every outcome: a run's delivery event comes before its move's.
+    seq: outcomeRows.length + index,
     run_id: move.runId,
     from_visit: move.fromVisit,
     after_delivery_id: move.afterDeliveryId,
@@ -137,7 +153,7 @@ export async function recordAndMove(
             updated_at = now()
         from outcome o
         where d.id = o.delivery_id and d.status = 'sending' and d.attempts = o.attempts
-        returning d.id
+        returning d.*, o.seq
       ),
       threaded as (
         insert into email_threads as t (workspace_id, workflow_id, contact_id, channel_id,
@@ -165,7 +181,7 @@ export async function recordAndMove(
       ),
       move as (
         select * from jsonb_to_recordset(${jsonParam(moveRows)}::jsonb) as m(
-          run_id uuid, from_visit int, after_delivery_id uuid, status text, step_id uuid,
+          seq int, run_id uuid, from_visit int, after_delivery_id uuid, status text, step_id uuid,
           visit int, due_in_seconds float8, exit_reason text, already_enqueued boolean)
       ),
       moved as (
@@ -179,19 +195,45 @@ export async function recordAndMove(
             exit_reason = m.exit_reason,
             ended_at = case when m.status = 'active' then null else now() end,
             updated_at = now()
-        from move m
+        from move m, runs prev
         where r.id = m.run_id and r.status = 'active' and r.step_visit = m.from_visit
           and (m.after_delivery_id is null or m.after_delivery_id in (select id from recorded))
-        returning r.id, r.status, r.step_visit, m.due_in_seconds, m.already_enqueued
-      )
-      select id as run_id, status, step_visit as visit, due_in_seconds, already_enqueued
-      from moved`,
+          and prev.id = r.id
+        returning r.*, m.seq, m.due_in_seconds, m.already_enqueued, m.from_visit,
+          prev.current_step_id as from_step_id
+      ),
+      event_source as (
+        select d.workspace_id, d.seq, 'delivery.' || d.status as type,
+               ${deliveryEventData('d', 'r')} as data,
+               r.workflow_id, d.run_id, r.contact_id, d.channel_id, d.id as delivery_id
+        from recorded d join runs r on r.id = d.run_id
+        where d.status in ('sent', 'failed')
+        union all
+        select r.workspace_id, r.seq,
+               case r.status when 'completed' then 'run.completed' when 'exited' then 'run.exited'
+                 else 'run.routed' end,
+               ${runEventData('r', 'r.from_step_id')},
+               r.workflow_id, r.id, r.contact_id, null, null
+        from moved r
+        -- A retry or a confirm-delivery wait keeps the run on its visit: not a move partners see.
+        where r.status <> 'active' or r.step_visit <> r.from_visit
+      ),
+      ${appendEventsCte('event_source', 'logged')}
+      select 'moved' as kind, null::jsonb as event, id as run_id, status, step_visit as visit,
+             due_in_seconds, already_enqueued
+      from moved
+      union all
+      select 'event', to_jsonb(e), null, null, null, null, null from logged e`,
   );
-  return rows.map((row) => ({
-    runId: row.run_id,
-    status: row.status,
-    visit: row.visit,
-    dueInSeconds: row.due_in_seconds,
-    alreadyEnqueued: row.already_enqueued,
-  }));
+  const logged = rows.flatMap((row) => (row.event ? [loggedEventFromRow(row.event)] : []));
+  await publishQuietly(events, logged);
+  return rows
+    .filter((row) => row.kind === 'moved')
+    .map((row) => ({
+      runId: row.run_id,
+      status: row.status,
+      visit: row.visit,
+      dueInSeconds: row.due_in_seconds,
+      alreadyEnqueued: row.already_enqueued,
+    }));
 }

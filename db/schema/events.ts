@@ -1,0 +1,49 @@
+import {
+  bigint,
+  index,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { workspaces } from './tenancy';
+
+/**
+ * The partner event log (docs/architecture.md, "Event log"): one row per state change partners
+ * watch, appended by the statement that makes the change (edge/events/append.ts). `cursor` is
+ * per workspace, dense and strictly increasing, and commit order equals cursor order (the
+ * counter row below stays locked until the appending transaction ends). `data` is the event's
+ * versioned JSON (edge/events/types.ts); the id columns serve filters and replay.
+ */
+export const events = pgTable(
+  'events',
+  {
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    cursor: bigint('cursor', { mode: 'number' }).notNull(),
+    type: text('type').notNull(),
+    data: jsonb('data').notNull(),
+    workflowId: uuid('workflow_id'),
+    runId: uuid('run_id'),
+    contactId: uuid('contact_id'),
+    channelId: uuid('channel_id'),
+    deliveryId: uuid('delivery_id'),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.cursor] }),
+    // Webhook replay "since a time" reads by time.
+    index('events_workspace_time_idx').on(t.workspaceId, t.occurredAt),
+  ],
+);
+
+/** The last cursor handed out per workspace; bumped in the same statement that appends. */
+export const eventCounters = pgTable('event_counters', {
+  workspaceId: uuid('workspace_id')
+    .primaryKey()
+    .references(() => workspaces.id, { onDelete: 'cascade' }),
+  lastCursor: bigint('last_cursor', { mode: 'number' }).notNull().default(0),
+});

@@ -1,0 +1,181 @@
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Database } from '../../db/client';
+import { CredentialCipher, generateCredentialsKey } from '../../db/credentials';
+import { readEventsAfter } from '../../db/event-log';
+import { relations } from '../../db/relations';
+import { queryRows } from '../../db/rows';
+import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
+import { applyStatusUpdates } from '../callbacks/status-updates';
+import { customWebhookAdapter } from '../channels/custom-webhook/adapter';
+import { dispatchBatch } from '../dispatch/consumer';
+import {
+  publishWorkflow,
+  queueMessage,
+  readDeliveries,
+  seedContact,
+  seedCustomChannel,
+  seedRunAt,
+  seedWorkspace,
+  sendConfig,
+  WEBHOOK_SECRET,
+} from '../dispatch/test-seed';
+import { type LoggedEvent, loggedEventFromRow } from './types';
+
+/**
+ * The event log is written by the statements that make the changes (claim, record, status
+ * updates), with a dense per-workspace cursor, and what is published equals what is logged.
+ * Runs the real dispatch consumer in Node against the test Postgres and a real HTTP endpoint.
+ */
+
+let pool: pg.Pool;
+let db: Database;
+let endpoint: WebhookReceiver;
+const cipher = new CredentialCipher(generateCredentialsKey());
+
+beforeAll(async () => {
+  pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 6 });
+  db = drizzle({ client: pool, relations }) as unknown as Database;
+  endpoint = await startWebhookReceiver(WEBHOOK_SECRET);
+});
+
+afterAll(async () => {
+  await endpoint?.close();
+  await pool?.end();
+});
+
+async function workspaceWithRuns(count: number) {
+  const { workspaceId } = await seedWorkspace(db);
+  const channelId = await seedCustomChannel({ db, cipher }, workspaceId, endpoint.url);
+  const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
+    {
+      key: 'hello',
+      type: 'send_message',
+      config: sendConfig({
+        channel: { kind: 'specific', channelId },
+        defaultMessage: { type: 'text', text: 'Hello' },
+      }),
+    },
+  ]);
+  const runIds: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const contactId = await seedContact(db, workspaceId, { firstName: `C${index}` }, [
+      { channelId, address: `c${index}` },
+    ]);
+    runIds.push(
+      await seedRunAt(db, {
+        workspaceId,
+        workflowId,
+        versionId,
+        contactId,
+        stepId: stepIds.hello!,
+      }),
+    );
+  }
+  return { workspaceId, channelId, workflowId, runIds };
+}
+
+function collector() {
+  const published: LoggedEvent[] = [];
+  return {
+    published,
+    publisher: {
+      publish: async (events: readonly LoggedEvent[]) => void published.push(...events),
+    },
+  };
+}
+
+function consume(
+  runIds: string[],
+  publisher: { publish(events: readonly LoggedEvent[]): Promise<void> },
+) {
+  return dispatchBatch(
+    runIds.map((runId, index) => queueMessage({ runId, visit: 1 }, index)),
+    {
+      db,
+      sender: { send: async () => {} },
+      cipher,
+      adapterFor: ({ type }) => (type === 'custom' ? customWebhookAdapter : undefined),
+      allowPrivateUrls: true,
+      events: publisher,
+    },
+  );
+}
+
+describe('the event log', () => {
+  it('logs queued, sent and completed for each send in cursor order, and publishes exactly what it logged', async () => {
+    const { workspaceId, runIds, workflowId } = await workspaceWithRuns(2);
+    const { published, publisher } = collector();
+    await consume(runIds, publisher);
+
+    const logged = (await readEventsAfter(db, workspaceId, 0, 100)).map(loggedEventFromRow);
+    expect(logged.map((event) => event.cursor)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(published).toEqual(logged);
+    for (const runId of runIds) {
+      const mine = logged.filter((event) => event.refs.runId === runId);
+      expect(mine.map((event) => event.event.type)).toEqual([
+        'delivery.queued',
+        'delivery.sent',
+        'run.completed',
+      ]);
+      const [delivery] = await readDeliveries(db, runId);
+      expect(mine[1]!.event.data).toEqual({
+        delivery: expect.objectContaining({
+          id: delivery!.id,
+          runId,
+          workflowId,
+          status: 'sent',
+          providerMessageId: delivery!.providerMessageId,
+          reason: null,
+        }),
+      });
+      expect(mine[2]!.event).toMatchObject({
+        v: 1,
+        type: 'run.completed',
+        data: { run: { id: runId, status: 'completed', workflowId } },
+      });
+    }
+  });
+
+  it('logs a provider status once, however often it is reported', async () => {
+    const { workspaceId, channelId, runIds } = await workspaceWithRuns(1);
+    await consume(runIds, collector().publisher);
+    const [delivery] = await readDeliveries(db, runIds[0]!);
+    const status = {
+      kind: 'status' as const,
+      eventKey: 'k1',
+      channelId,
+      providerMessageId: delivery!.providerMessageId!,
+      deliveryId: null,
+      status: 'delivered' as const,
+      at: new Date().toISOString(),
+      failure: null,
+    };
+    const { published, publisher } = collector();
+    await applyStatusUpdates(db, [status], publisher);
+    await applyStatusUpdates(db, [{ ...status, eventKey: 'k2' }], publisher);
+    expect(published.map((event) => [event.cursor, event.event.type])).toEqual([
+      [4, 'delivery.delivered'],
+    ]);
+    const logged = await readEventsAfter(db, workspaceId, 3, 10, { types: ['delivery.delivered'] });
+    expect(logged).toHaveLength(1);
+  });
+
+  it('gives concurrent statements in one workspace distinct, dense cursors committed in order', async () => {
+    const { workspaceId, runIds } = await workspaceWithRuns(12);
+    const { publisher } = collector();
+    // Six batches of two at once, each its own statements on its own connection.
+    await Promise.all(
+      [0, 2, 4, 6, 8, 10].map((start) => consume(runIds.slice(start, start + 2), publisher)),
+    );
+    const rows = await queryRows<{ cursor: string }>(
+      db,
+      sql`select cursor from events where workspace_id = ${workspaceId}::uuid order by cursor`,
+    );
+    expect(rows.map((row) => Number(row.cursor))).toEqual(
+      Array.from({ length: 36 }, (_, index) => index + 1),
+    );
+  });
+});

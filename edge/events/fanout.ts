@@ -1,0 +1,178 @@
+import type { EventLogFilter } from '../../db/event-log';
+import { type LoggedEvent, matchesFilter } from './types';
+
+/**
+ * One workspace's live fan-out (held by its EventHub Durable Object, edge/events/hub.ts): the
+ * pipeline publishes events after committing them; every subscriber gets the log from its
+ * cursor (replay) and then the live events, in cursor order, each once.
+ *
+ * Cursors are dense per workspace (db/event-log.ts), so the fan-out knows what it is missing:
+ * events published out of order (two invocations committing close together) are held until the
+ * gap closes, and a gap still open after `gapWaitMs` (a publisher that died after its commit) is
+ * filled from the log: one read for the whole workspace, never one per subscriber.
+ */
+
+/** Reads up to `limit` events after a cursor (the log, db/event-log.ts). */
+export type LogReader = (
+  after: number,
+  limit: number,
+  filter?: EventLogFilter,
+) => Promise<LoggedEvent[]>;
+
+export interface FanoutOptions {
+  readLog: LogReader;
+  /** The workspace's last committed cursor when the fan-out starts. */
+  initialCursor: number;
+  /** How long a gap in published cursors may stay open before it is read from the log. */
+  gapWaitMs?: number;
+  /** Events a subscriber may have waiting before it is dropped as too slow. */
+  bufferLimit?: number;
+  /** Events read per replay query. */
+  replayPage?: number;
+}
+
+export const DEFAULT_GAP_WAIT_MS = 500;
+export const DEFAULT_BUFFER_LIMIT = 10_000;
+const DEFAULT_REPLAY_PAGE = 500;
+
+/** Ends a subscription whose consumer fell `bufferLimit` events behind; resume from its cursor. */
+export class SlowSubscriberError extends Error {
+  override name = 'SlowSubscriberError';
+  constructor(readonly lastCursor: number) {
+    super(`The subscriber fell too far behind; resume after cursor ${lastCursor}`);
+  }
+}
+
+interface Subscriber {
+  filter: EventLogFilter;
+  queue: LoggedEvent[];
+  /** While replaying, live events wait in `queue` unfiltered by position. */
+  wake: (() => void) | null;
+  failure: Error | null;
+}
+
+export class EventFanout {
+  private delivered: number;
+  private readonly held = new Map<number, LoggedEvent>();
+  private readonly subscribers = new Set<Subscriber>();
+  private gapTimer: ReturnType<typeof setTimeout> | null = null;
+  private filling: Promise<void> | null = null;
+  private readonly gapWaitMs: number;
+  private readonly bufferLimit: number;
+  private readonly replayPage: number;
+
+  constructor(private readonly options: FanoutOptions) {
+    this.delivered = options.initialCursor;
+    this.gapWaitMs = options.gapWaitMs ?? DEFAULT_GAP_WAIT_MS;
+    this.bufferLimit = options.bufferLimit ?? DEFAULT_BUFFER_LIMIT;
+    this.replayPage = options.replayPage ?? DEFAULT_REPLAY_PAGE;
+  }
+
+  /** Open subscriptions. */
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  /** The highest cursor handed to subscribers (every lower one was handed out too). */
+  get lastDelivered(): number {
+    return this.delivered;
+  }
+
+  /** Takes events the pipeline committed, in any order, any number of times. */
+  publish(events: readonly LoggedEvent[]): void {
+    for (const event of events) {
+      if (event.cursor > this.delivered) this.held.set(event.cursor, event);
+    }
+    this.flush();
+  }
+
+  private flush(): void {
+    for (;;) {
+      const next = this.held.get(this.delivered + 1);
+      if (!next) break;
+      this.held.delete(next.cursor);
+      this.delivered = next.cursor;
+      this.fanOut(next);
+    }
+    if (this.held.size === 0) {
+      if (this.gapTimer) clearTimeout(this.gapTimer);
+      this.gapTimer = null;
+    } else if (!this.gapTimer) {
+      this.gapTimer = setTimeout(() => {
+        this.gapTimer = null;
+        void this.fillGap();
+      }, this.gapWaitMs);
+    }
+  }
+
+  private fillGap(): Promise<void> {
+    this.filling ??= (async () => {
+      try {
+        const highest = Math.max(...this.held.keys());
+        while (this.delivered < highest) {
+          const page = await this.options.readLog(this.delivered, this.replayPage);
+          if (page.length === 0) break;
+          this.publish(page);
+        }
+      } catch {
+        // The next publish (or its own gap timer) tries again.
+      } finally {
+        this.filling = null;
+        if (this.held.size > 0) this.flush();
+      }
+    })();
+    return this.filling;
+  }
+
+  private fanOut(event: LoggedEvent): void {
+    for (const subscriber of this.subscribers) {
+      if (subscriber.failure || !matchesFilter(event, subscriber.filter)) continue;
+      if (subscriber.queue.length >= this.bufferLimit) {
+        // What is queued is still handed out before the error: resume after its last event.
+        subscriber.failure = new SlowSubscriberError(subscriber.queue.at(-1)!.cursor);
+      } else {
+        subscriber.queue.push(event);
+      }
+      subscriber.wake?.();
+    }
+  }
+
+  /**
+   * The events matching `filter` after cursor `after`: first from the log, then live. The
+   * subscriber is registered before the log is read, so an event committed while it replays is
+   * either in what the read returns or in its live queue (kept only past the last replayed
+   * cursor): none missed, none twice. Ends with SlowSubscriberError when it falls too far
+   * behind. Returning (or breaking out of) the iterator unsubscribes.
+   */
+  async *subscribe(filter: EventLogFilter, after: number): AsyncGenerator<LoggedEvent> {
+    const subscriber: Subscriber = { filter, queue: [], wake: null, failure: null };
+    this.subscribers.add(subscriber);
+    try {
+      let position = after;
+      for (;;) {
+        const page = await this.options.readLog(position, this.replayPage, filter);
+        for (const event of page) {
+          position = event.cursor;
+          yield event;
+        }
+        // A short page is the end of the log at the time of the read.
+        if (page.length < this.replayPage) break;
+      }
+      for (;;) {
+        while (subscriber.queue.length > 0) {
+          const event = subscriber.queue.shift()!;
+          if (event.cursor <= position) continue;
+          position = event.cursor;
+          yield event;
+        }
+        if (subscriber.failure) throw subscriber.failure;
+        await new Promise<void>((resolve) => {
+          subscriber.wake = resolve;
+        });
+        subscriber.wake = null;
+      }
+    } finally {
+      this.subscribers.delete(subscriber);
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import type { EventLogFilter, EventRow } from '../../db/event-log';
+
+/**
+ * The partner events (docs/architecture.md, "Event log"), version 1. The same JSON goes out on
+ * the GraphQL subscription (as the `DeliveryEvent` type) and in webhook bodies.
+ */
+export const EVENT_TYPES = [
+  'run.started',
+  'delivery.queued',
+  'delivery.sent',
+  'delivery.delivered',
+  'delivery.read',
+  'delivery.failed',
+  'run.routed',
+  'run.completed',
+  'run.exited',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** The version of every shape below; a breaking change adds a version, never edits this one. */
+export const EVENT_VERSION = 1;
+
+/** `data` of `delivery.*` events: the delivery as it is after the change. */
+export interface DeliveryEventData {
+  delivery: {
+    id: string;
+    runId: string;
+    stepId: string;
+    visit: number;
+    workflowId: string;
+    contactId: string;
+    channelId: string | null;
+    /** Our status: queued | sending | sent | failed. */
+    status: string;
+    /** The provider's news after accepting it: sent | delivered | read | failed, or null. */
+    providerStatus: string | null;
+    providerMessageId: string | null;
+    reason: { code: string; detail: string | null } | null;
+  };
+}
+
+/** `data` of `run.*` events: the run as it is after the change. */
+export interface RunEventData {
+  run: {
+    id: string;
+    workflowId: string;
+    contactId: string;
+    /** active | completed | exited */
+    status: string;
+    stepId: string | null;
+    visit: number;
+    /** From which step a `run.routed` came. */
+    fromStepId: string | null;
+    exitReason: string | null;
+  };
+}
+
+/** One event as partners receive it. */
+export interface PartnerEvent {
+  v: typeof EVENT_VERSION;
+  /** Per-workspace position, a decimal string (a bigint): resume after it. */
+  cursor: string;
+  type: EventType;
+  occurredAt: string;
+  data: DeliveryEventData | RunEventData;
+}
+
+/** An event with what the fan-out needs to route it: its workspace and its filter keys. */
+export interface LoggedEvent {
+  workspaceId: string;
+  cursor: number;
+  refs: {
+    workflowId: string | null;
+    runId: string | null;
+    contactId: string | null;
+    channelId: string | null;
+  };
+  event: PartnerEvent;
+}
+
+/** A log row (db/event-log.ts) as the event partners receive. */
+export function loggedEventFromRow(row: EventRow): LoggedEvent {
+  const cursor = Number(row.cursor);
+  return {
+    workspaceId: row.workspace_id,
+    cursor,
+    refs: {
+      workflowId: row.workflow_id,
+      runId: row.run_id,
+      contactId: row.contact_id,
+      channelId: row.channel_id,
+    },
+    event: {
+      v: EVENT_VERSION,
+      cursor: String(cursor),
+      type: row.type as EventType,
+      occurredAt: new Date(row.occurred_at).toISOString(),
+      data: row.data as unknown as PartnerEvent['data'],
+    },
+  };
+}
+
+/** Whether an event passes a subscription's or an endpoint's filter. */
+export function matchesFilter(event: LoggedEvent, filter: EventLogFilter): boolean {
+  if (filter.types && filter.types.length > 0 && !filter.types.includes(event.event.type)) {
+    return false;
+  }
+  const { refs } = event;
+  return (
+    (!filter.workflowId || refs.workflowId === filter.workflowId) &&
+    (!filter.runId || refs.runId === filter.runId) &&
+    (!filter.contactId || refs.contactId === filter.contactId) &&
+    (!filter.channelId || refs.channelId === filter.channelId)
+  );
+}
+
+/** Where appended events go after their statement commits (the workspace's EventHub). */
+export interface EventPublisher {
+  publish(events: readonly LoggedEvent[]): Promise<void>;
+}
