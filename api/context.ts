@@ -1,6 +1,7 @@
 import type { Database } from '../db/client';
 import type { CredentialCipher } from '../db/credentials';
 import type { ProviderEndpoints } from '../edge/channels/types';
+import type { MediaBucket, MediaLinkSigner } from '../edge/media';
 import type { DispatchSender, EventPublisher } from '../edge/pipeline';
 
 /** What an API key may do: `admin` reads and writes; `read` (partners) only reads. */
@@ -26,4 +27,8 @@ export interface ApiContext {
   providerEndpoints: ProviderEndpoints;
   /** Where providers reach this deployment: the origin of callback URLs. */
   publicOrigin: string;
+  /** The bucket uploaded files go to (the Worker's R2 binding); absent, uploads are refused. */
+  mediaBucket?: MediaBucket;
+  /** Signs links to uploaded files (at `publicOrigin`). */
+  mediaLinks: MediaLinkSigner;
 }

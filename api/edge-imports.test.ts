@@ -15,11 +15,12 @@ function sources(dir: string): string[] {
 }
 
 /**
- * The API reaches the send pipeline through edge/pipeline.ts only, and channels through the
- * channel catalogue at the top of edge/channels/ (the registry and the shared definition
- * types), never through dispatch, rendering, the Worker host or an integration's files.
+ * The API reaches the send pipeline through edge/pipeline.ts only, media through edge/media.ts,
+ * and channels through the channel catalogue at the top of edge/channels/ (the registry and the
+ * shared definition types), never through dispatch, rendering, the Worker host or an
+ * integration's files.
  */
-const ALLOWED = [/^pipeline$/, /^log$/, /^channels\/[a-z-]+$/];
+const ALLOWED = [/^pipeline$/, /^media$/, /^log$/, /^channels\/[a-z-]+$/];
 
 test('api/ imports the pipeline through edge/pipeline.ts and channels through their catalogue', () => {
   const reaches = sources(apiRoot).flatMap((file) => {

@@ -9,6 +9,7 @@ import {
 import type { Database } from '../db/client';
 import { CredentialCipher } from '../db/credentials';
 import type { ProviderEndpoints } from '../edge/channels/types';
+import { type MediaBucket, MediaLinkSigner } from '../edge/media';
 import type { DispatchSender, EventPublisher } from '../edge/pipeline';
 import type { Principal } from './auth';
 import { builder } from './builder';
@@ -35,8 +36,10 @@ export interface ApiDeps {
   events?: EventPublisher;
   /** Provider API base URLs (`GRAPH_API_URL`…) for connection checks; default: real hosts. */
   providerEndpoints?: ProviderEndpoints;
-  /** The public origin of callback URLs; default: the origin the request came to. */
+  /** The public origin of callback URLs and media links; default: the request's origin. */
   publicUrl?: string;
+  /** Where uploaded files are stored (the Worker's `MEDIA_BUCKET`); absent, uploads are refused. */
+  mediaBucket?: MediaBucket;
 }
 
 export type ApiServer = YogaServerInstance<Record<string, unknown>, ApiContext>;
@@ -113,6 +116,7 @@ export function createApi(deps: ApiDeps): ApiServer {
       const principal = principals.get(request);
       // onRequestParse always runs first; reaching here without a principal is a bug.
       if (!principal) throw new Error('Request reached execution without authentication');
+      const publicOrigin = deps.publicUrl ?? new URL(request.url).origin;
       return {
         db: deps.db,
         credentials,
@@ -120,7 +124,9 @@ export function createApi(deps: ApiDeps): ApiServer {
         events: deps.events,
         allowPrivateUrls: deps.allowPrivateUrls ?? false,
         providerEndpoints: deps.providerEndpoints ?? {},
-        publicOrigin: deps.publicUrl ?? new URL(request.url).origin,
+        publicOrigin,
+        ...(deps.mediaBucket ? { mediaBucket: deps.mediaBucket } : {}),
+        mediaLinks: new MediaLinkSigner(deps.credentialsKey, publicOrigin),
         ...principal,
       };
     },

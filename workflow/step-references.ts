@@ -9,7 +9,7 @@ export interface StepReferences {
   specificChannelId: string | null;
   /** The channels its channel responses are for. */
   responseChannelIds: string[];
-  /** Files its default message and channel responses send. */
+  /** Files its default message, channel responses and email attachments send. */
   fileIds: string[];
   /** Snippets its texts reference (`$snippet.<name>`). */
   snippetNames: string[];
@@ -24,6 +24,7 @@ export function stepReferences(config: SendMessageConfig): StepReferences {
   const specific = config.channel?.kind === 'specific' ? config.channel.channelId : null;
   const responses = config.channelResponses ?? [];
   const contents = [config.defaultMessage, ...responses.map((response) => response.content)];
+  const attachments = (config.email?.attachments ?? []).filter(isUuid);
   const snippetNames = new Set<string>();
   for (const { text } of messageTexts(config)) {
     for (const name of findSnippetNames(text)) snippetNames.add(name);
@@ -33,9 +34,11 @@ export function stepReferences(config: SendMessageConfig): StepReferences {
     responseChannelIds: [...new Set(responses.map((r) => r.channelId).filter(isUuid))],
     fileIds: [
       ...new Set(
-        contents.flatMap((content) =>
-          content?.type === 'media' && isUuid(content.fileId) ? [content.fileId] : [],
-        ),
+        contents
+          .flatMap((content) =>
+            content?.type === 'media' && isUuid(content.fileId) ? [content.fileId] : [],
+          )
+          .concat(attachments),
       ),
     ],
     snippetNames: [...snippetNames],

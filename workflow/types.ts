@@ -79,7 +79,12 @@ export interface EmailContent {
   subject?: string | null;
   /** Rich-text body; when absent the chosen message content is used as the body. */
   body?: RichTextBlock[] | null;
+  /** Library files attached to the email (ids), after the message's own media. */
+  attachments?: string[] | null;
 }
+
+/** Most files one email step attaches. */
+export const MAX_EMAIL_ATTACHMENTS = 10;
 
 /**
  * "Confirm delivery": route on the provider's delivered/failed status instead of its acceptance,

@@ -1,7 +1,9 @@
 import { type ChannelTemplate, templateIssues } from './channel-templates';
 import type { ChannelType } from './channel-types';
+import type { MediaFacts, MediaLimits } from './media-limits';
 import { MAX_CONFIRM_DELIVERY_MINUTES, type SendMessageConfig, type WaitConfig } from './types';
 import { validateContentFields, validateMessageType } from './validate-content';
+import { validateMedia } from './validate-media';
 import { validateMessageTexts } from './validate-texts';
 import { type ValidationIssue, validationIssue } from './validation-issue';
 
@@ -19,9 +21,15 @@ export interface StepLookups {
        * could not be loaded); absent for providers without a template catalog.
        */
       templates?: readonly ChannelTemplate[] | null;
+      /** The integration's media limits, when known (edge/channels/<integration>/definition.ts). */
+      mediaLimits?: MediaLimits;
+      /** The integration's label, for messages. */
+      label?: string;
     }
   >;
   fileIds: ReadonlySet<string>;
+  /** The type and size of the files in `fileIds`, for the channels' media limits. */
+  files?: ReadonlyMap<string, MediaFacts>;
   snippets: ReadonlyMap<string, string>;
 }
 
@@ -144,6 +152,7 @@ export function validateSendMessageConfig(
     ...defaultMessageIssues(config, lookups),
     ...channelResponseIssues(config, lookups),
     ...confirmDeliveryIssues(config),
+    ...validateMedia(config, lookups),
     ...validateMessageTexts(config, lookups.snippets),
   ];
 }

@@ -27,6 +27,12 @@ export const VALIDATION_CODES = [
   'GRAPH_DANGLING_EDGE',
   'GRAPH_CYCLE',
   'UNKNOWN_VARIABLE',
+  'FILE_EMPTY',
+  'FILE_TOO_LARGE',
+  'FILE_TYPE_NOT_ALLOWED',
+  'FILE_TYPE_MISMATCH',
+  'INVALID_FILE_NAME',
+  'MEDIA_NOT_ACCEPTED',
 ] as const;
 export type ValidationCode = (typeof VALIDATION_CODES)[number];
 

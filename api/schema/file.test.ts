@@ -1,5 +1,8 @@
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { files } from '../../db/schema';
 import { useTestApi } from '../test-support';
+import { workflowClient } from '../workflows/test-fixtures';
 
 const api = useTestApi();
 
@@ -56,7 +59,7 @@ describe('files', () => {
       input: { name: ' ', contentType: 'png', sizeBytes: -1, url: 'http://cdn.example.com/a.png' },
     });
     expect(result.data.createFile.issues).toEqual([
-      { code: 'INVALID_VALUE', path: 'name' },
+      { code: 'INVALID_FILE_NAME', path: 'name' },
       { code: 'INVALID_VALUE', path: 'contentType' },
       { code: 'INVALID_VALUE', path: 'sizeBytes' },
       { code: 'INVALID_URL', path: 'url' },
@@ -89,5 +92,98 @@ describe('files', () => {
     expect(await names(null)).toEqual(['welcome.png', 'terms.pdf', 'banner.jpg']);
     expect(await names({ contentTypePrefix: 'image/' })).toEqual(['welcome.png', 'banner.jpg']);
     expect(await names({ search: 'TERMS' })).toEqual(['terms.pdf']);
+  });
+});
+
+const DELETE = /* GraphQL */ `
+  mutation ($id: ID!) {
+    deleteFile(id: $id) {
+      __typename
+      ... on FileInUseError { message fileId steps { workflowId workflowName stepId stepName } }
+      ... on NotFoundError { entity }
+    }
+  }
+`;
+
+describe('the file library', () => {
+  it('refuses names with path separators or control characters, and changes nothing', async () => {
+    const ws = await api.createWorkspace();
+    const file = (await api.gql(ws.apiKey, CREATE, { input: image })).data.createFile.data;
+    for (const name of ['../etc/passwd', 'a\\b.png', 'cat\n.png', 'cat\u202Egnp.exe', '..']) {
+      const result = await api.gql(ws.apiKey, UPDATE, { id: file.id, input: { name } });
+      expect(result.data.updateFile.issues, name).toEqual([
+        { code: 'INVALID_FILE_NAME', path: 'name' },
+      ]);
+    }
+    const [row] = await api.db.select().from(files).where(eq(files.id, file.id));
+    expect(row!.name).toBe('welcome.png');
+  });
+
+  it('refuses to delete a file that a published step sends, naming the step', async () => {
+    const ws = await api.createWorkspace();
+    const channelId = await api.createChannel(ws.apiKey, 'EMAIL');
+    const file = (await api.gql(ws.apiKey, CREATE, { input: image })).data.createFile.data;
+    const attachment = (
+      await api.gql(ws.apiKey, CREATE, {
+        input: { ...image, name: 'terms.pdf', contentType: 'application/pdf' },
+      })
+    ).data.createFile.data;
+    const client = workflowClient(api, ws.apiKey);
+    const workflow = await client.createWorkflow('Media');
+    const step = await client.ok('addSendMessageStep', {
+      input: {
+        workflowId: workflow.id,
+        name: 'Welcome picture',
+        config: {
+          channel: { kind: 'SPECIFIC', channelId },
+          defaultMessage: { media: { fileId: file.id } },
+          email: { attachments: [attachment.id] },
+        },
+      },
+    });
+    await client.ok('publishWorkflow', { workflowId: workflow.id });
+
+    for (const id of [file.id, attachment.id]) {
+      const refused = (await api.gql(ws.apiKey, DELETE, { id })).data.deleteFile;
+      expect(refused).toMatchObject({
+        __typename: 'FileInUseError',
+        fileId: id,
+        steps: [
+          {
+            workflowId: workflow.id,
+            workflowName: 'Media',
+            stepId: step.id,
+            stepName: 'Welcome picture',
+          },
+        ],
+      });
+      expect(refused.message).toContain('"Welcome picture" in "Media"');
+      expect(await api.db.select().from(files).where(eq(files.id, id))).toHaveLength(1);
+    }
+    // Another workspace's published steps never hold a file back.
+    const unused = (await api.gql(ws.apiKey, CREATE, { input: image })).data.createFile.data;
+    expect((await api.gql(ws.apiKey, DELETE, { id: unused.id })).data.deleteFile.__typename).toBe(
+      'MutationDeleteFileSuccess',
+    );
+  });
+
+  it('answers UploadsUnavailableError where no media bucket is bound', async () => {
+    const ws = await api.createWorkspace();
+    const UPLOAD = /* GraphQL */ `
+      mutation ($file: Upload!) {
+        uploadFile(file: $file) { __typename ... on Error { message } }
+      }
+    `;
+    const form = new FormData();
+    form.set('operations', JSON.stringify({ query: UPLOAD, variables: { file: null } }));
+    form.set('map', JSON.stringify({ 0: ['variables.file'] }));
+    form.set('0', new File(['hello'], 'hello.txt', { type: 'text/plain' }));
+    const response = await api.yoga.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ws.apiKey}` },
+      body: form,
+    });
+    const body = (await response.json()) as { data: { uploadFile: { __typename: string } } };
+    expect(body.data.uploadFile.__typename).toBe('UploadsUnavailableError');
   });
 });

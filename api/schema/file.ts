@@ -1,26 +1,43 @@
 import { and, eq, ilike, type SQL } from 'drizzle-orm';
 import { files } from '../../db/schema';
+import { checkFileName } from '../../edge/media';
 import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
 import type { ApiContext } from '../context';
 import { NotFoundError, ValidationError } from '../errors';
-import { IssueList, requiredName } from '../validation';
+import { FileInUseError } from '../files/errors';
+import { publishedStepsUsing } from '../files/usage';
+import { IssueList } from '../validation';
 import { creationOrder, likePattern } from './pagination';
 
 // RFC 6838 §4.2 type/subtype names (parameters such as `; charset=` are not stored).
 const CONTENT_TYPE =
   /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
 const MAX_URL_LENGTH = 2048;
+/** How long the link `File.url` gives for an uploaded file lives (for previews in the editor). */
+const PREVIEW_LINK_SECONDS = 60 * 60;
 
 /** A file in the workspace library; media messages point at it and channels send its URL. */
 export const FileRef = builder.drizzleObject('files', {
   name: 'File',
+  select: { columns: { id: true, workspaceId: true, url: true, storageKey: true } },
   fields: (t) => ({
     id: t.exposeID('id'),
     name: t.exposeString('name'),
-    contentType: t.exposeString('contentType', { description: 'MIME type, e.g. `image/png`.' }),
+    contentType: t.exposeString('contentType', {
+      description: 'MIME type, e.g. `image/png`; for uploads, what the bytes are.',
+    }),
     sizeBytes: t.exposeInt('sizeBytes'),
-    url: t.exposeString('url', { description: 'Where the bytes live (https).' }),
+    uploaded: t.boolean({
+      description: 'Stored by `uploadFile` (else registered by URL with `createFile`).',
+      resolve: (file) => file.storageKey !== null,
+    }),
+    url: t.string({
+      description:
+        'The URL registered with `createFile`; for an uploaded file, a signed link to its bytes valid for an hour.',
+      resolve: (file, _args, ctx) =>
+        file.url ?? ctx.mediaLinks.link(file, new Date(Date.now() + PREVIEW_LINK_SECONDS * 1000)),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
@@ -67,7 +84,11 @@ interface FileFields {
 /** Validates the given fields and returns the normalised values to write. */
 function parseFileFields(input: FileFields, issues: IssueList): Partial<typeof files.$inferInsert> {
   const values: Partial<typeof files.$inferInsert> = {};
-  if (input.name != null) values.name = requiredName(issues, 'name', input.name, 255);
+  if (input.name != null) {
+    const name = checkFileName(input.name);
+    if (name.ok) values.name = name.name;
+    else issues.add('INVALID_FILE_NAME', 'name', name.problem);
+  }
   if (input.contentType != null) {
     values.contentType = input.contentType.trim().toLowerCase();
     if (!CONTENT_TYPE.test(values.contentType)) {
@@ -182,6 +203,20 @@ builder.mutationFields((t) => ({
       const values = parseFileFields(input, issues);
       issues.throwIfAny();
       const where = and(eq(files.id, id), eq(files.workspaceId, ctx.workspaceId));
+      const [current] = await ctx.db
+        .select({ storageKey: files.storageKey })
+        .from(files)
+        .where(where);
+      if (!current) throw new NotFoundError('File', id);
+      if (current.storageKey !== null) {
+        // An upload's type and size are what its bytes are, and it has no URL of its own.
+        for (const field of ['contentType', 'sizeBytes', 'url'] as const) {
+          if (field in values) {
+            issues.add('INVALID_VALUE', field, 'Set by the upload; only the name can change');
+          }
+        }
+        issues.throwIfAny();
+      }
       const [file] = Object.keys(values).length
         ? await ctx.db.update(files).set(values).where(where).returning()
         : await ctx.db.select().from(files).where(where);
@@ -191,18 +226,26 @@ builder.mutationFields((t) => ({
   }),
   deleteFile: t.id({
     description:
-      'Removes the file from the library and returns its id. Steps that still use it fail ' +
-      'validation (UNKNOWN_FILE) on the next publish.',
-    errors: { types: [NotFoundError] },
+      'Removes the file from the library (and its bytes, for an upload) and returns its id. ' +
+      'A file that published steps send is refused with FileInUseError naming them; draft ' +
+      'steps that still use it fail validation (UNKNOWN_FILE) on the next publish.',
+    errors: { types: [NotFoundError, FileInUseError] },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
-      const [deleted] = isUuid(id)
-        ? await ctx.db
-            .delete(files)
-            .where(and(eq(files.id, id), eq(files.workspaceId, ctx.workspaceId)))
-            .returning({ id: files.id })
-        : [];
-      if (!deleted) throw new NotFoundError('File', String(id));
+      if (!isUuid(id)) throw new NotFoundError('File', String(id));
+      const deleted = await ctx.db.transaction(async (tx) => {
+        const where = and(eq(files.id, id), eq(files.workspaceId, ctx.workspaceId));
+        // Locked against a concurrent delete or rename; a publish racing this delete is not
+        // held back (its steps then fail UNKNOWN_FILE validation on the next publish).
+        const [file] = await tx.select().from(files).where(where).for('update');
+        if (!file) throw new NotFoundError('File', id);
+        const uses = await publishedStepsUsing(tx, ctx.workspaceId, id);
+        if (uses.length > 0) throw new FileInUseError(id, uses);
+        await tx.delete(files).where(where);
+        return file;
+      });
+      // After the commit: a failure here leaves unreachable bytes, never a row without them.
+      if (deleted.storageKey && ctx.mediaBucket) await ctx.mediaBucket.delete(deleted.storageKey);
       return deleted.id;
     },
   }),

@@ -6,12 +6,14 @@
  * mutations in the other modules list them in their `errors` option.
  */
 import './error';
+import './file-errors';
 import './workspace';
 import './api-key';
 import './channel';
 import './channel-mutations';
 import './snippet';
 import './file';
+import './file-upload';
 import './contact';
 import './contact-identity';
 import './conversation';

@@ -62,6 +62,10 @@ const EmailContentInput = builder.inputType('EmailContentInput', {
   fields: (t) => ({
     subject: t.string({ description: 'A blank subject is sent when absent.' }),
     body: t.field({ type: [RichTextBlockInput] }),
+    attachments: t.idList({
+      description:
+        'Library files attached to the email (at most 10); images show inline. Past the size cap, they are sent as links.',
+    }),
   }),
 });
 

@@ -75,6 +75,10 @@ const EmailContentRef = builder.objectRef<EmailContent>('EmailContent').implemen
       description: 'When absent, the chosen message content is the body.',
       resolve: (email) => email.body ?? null,
     }),
+    attachments: t.idList({
+      description: 'Library files attached to the email.',
+      resolve: (email) => email.attachments ?? [],
+    }),
   }),
 });
 

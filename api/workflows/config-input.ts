@@ -65,7 +65,11 @@ export interface SendMessageConfigInput {
   channel: ChannelSelectionInput;
   defaultMessage: DefaultMessageInput;
   channelResponses?: Maybe<ChannelResponseInput[]>;
-  email?: Maybe<{ subject?: Maybe<string>; body?: Maybe<RichTextBlockInput[]> }>;
+  email?: Maybe<{
+    subject?: Maybe<string>;
+    body?: Maybe<RichTextBlockInput[]>;
+    attachments?: Maybe<(string | number)[]>;
+  }>;
   failureBranchEnabled?: Maybe<boolean>;
   confirmDelivery?: Maybe<{ timeoutMinutes: number }>;
 }
@@ -154,6 +158,9 @@ function toEmail(input: NonNullable<SendMessageConfigInput['email']>, issues: Is
   const email: EmailContent = { subject: input.subject ?? null, body: null };
   if (isSet(input.body)) {
     email.body = input.body.map((block, index) => toBlock(block, `email.body[${index}]`, issues));
+  }
+  if (isSet(input.attachments) && input.attachments.length > 0) {
+    email.attachments = [...new Set(input.attachments.map(String))];
   }
   return email;
 }

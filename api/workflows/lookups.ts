@@ -24,6 +24,13 @@ function references(configs: SendMessageConfig[]) {
   return { channelIds: [...channelIds], fileIds: [...fileIds], snippetNames: [...snippetNames] };
 }
 
+/** An integration's media limits and label, for the media checks (none when it is unknown). */
+function mediaOf(integration: ReturnType<typeof integrationFor>) {
+  return integration
+    ? { mediaLimits: integration.definition.mediaLimits, label: integration.definition.label }
+    : {};
+}
+
 /**
  * The rows of the caller's workspace that `configs` refer to, for validation: one query each
  * for channels, files and snippets, all filtered by workspace so that another workspace's ids
@@ -52,7 +59,12 @@ export async function loadStepLookups(
       : [],
     wanted.fileIds.length
       ? db
-          .select({ id: files.id })
+          .select({
+            id: files.id,
+            name: files.name,
+            contentType: files.contentType,
+            sizeBytes: files.sizeBytes,
+          })
           .from(files)
           .where(and(eq(files.workspaceId, workspaceId), inArray(files.id, wanted.fileIds)))
       : [],
@@ -72,6 +84,7 @@ export async function loadStepLookups(
         {
           type: row.type,
           status: row.status,
+          ...mediaOf(integrationFor(row.type, row.provider)),
           // Only integrations that list templates have them checked; null: never listed.
           ...(integrationFor(row.type, row.provider)?.connection?.listTemplates
             ? { templates: row.templates ?? null }
@@ -80,6 +93,7 @@ export async function loadStepLookups(
       ]),
     ),
     fileIds: new Set(fileRows.map((row) => row.id)),
+    files: new Map(fileRows.map((row) => [row.id, row])),
     snippets: new Map(snippetRows.map((row) => [row.name, row.body])),
   };
 }

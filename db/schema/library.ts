@@ -1,4 +1,14 @@
-import { bigint, index, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  check,
+  index,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { workspaces } from './tenancy';
 
 /** A reusable saved text, referenced from messages as `$snippet.<name>`. */
@@ -28,9 +38,19 @@ export const files = pgTable(
     name: text('name').notNull(),
     contentType: text('content_type').notNull(),
     sizeBytes: bigint('size_bytes', { mode: 'number' }).notNull(),
-    /** Where the bytes live (object storage URL); channels send this URL. */
-    url: text('url').notNull(),
+    /**
+     * A file registered by URL (`createFile`): where its bytes live, and what channels send.
+     * Null for uploaded files, whose bytes are in the media bucket under `storageKey` and which
+     * channels send as a signed link to the Worker (edge/media/signed-link.ts).
+     */
+    url: text('url'),
+    /** The object key in the media bucket (R2) of an uploaded file; null for a URL file. */
+    storageKey: text('storage_key'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('files_workspace_idx').on(t.workspaceId, t.createdAt)],
+  (t) => [
+    index('files_workspace_idx').on(t.workspaceId, t.createdAt),
+    // Exactly one home for the bytes: a URL, or an object in the media bucket.
+    check('files_url_or_storage_key', sql`(${t.url} is null) <> (${t.storageKey} is null)`),
+  ],
 );

@@ -1,6 +1,9 @@
 import type { ChannelCapability } from '../../workflow/channel-capabilities';
 import type { ChannelType } from '../../workflow/channel-types';
+import type { MediaLimits } from '../../workflow/media-limits';
 import type { ValidationCode } from '../../workflow/validation-issue';
+
+export type { MediaLimit, MediaLimits } from '../../workflow/media-limits';
 
 /**
  * What a channel integration is, as data: the network it reaches (`type`), the provider API it
@@ -57,18 +60,6 @@ export type Fields = Readonly<Record<string, Field>>;
 
 /** The object a set of fields parses into. */
 export type Parsed<F extends Fields> = { -readonly [K in keyof F]: ReturnType<F[K]['parse']> };
-
-/** Media a provider accepts for one kind of media message, from its documentation. */
-export interface MediaLimit {
-  /** The MIME types it takes; empty means any. */
-  contentTypes: readonly string[];
-  maxBytes: number;
-}
-
-/** Media limits per kind of media message; null when media goes out as a link (email, SMS). */
-export type MediaLimits = Readonly<
-  Partial<Record<'image' | 'video' | 'audio' | 'document', MediaLimit>>
-> | null;
 
 /** How the API names an integration's inputs and outputs. */
 export interface ApiNames {

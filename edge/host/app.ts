@@ -5,9 +5,11 @@ import { createApi } from '../../api/server';
 import type { Database } from '../../db/client';
 import { queueSender } from '../dispatch/enqueue';
 import { log } from '../log';
+import type { MediaBucket } from '../media/bucket';
 import { callbackRoutes } from './callback-routes';
 import { withDatabase } from './database-middleware';
 import { type Config, ConfigError, type Env, parseConfig } from './env';
+import { mediaRoutes } from './media-routes';
 import { requestLog } from './request-log';
 
 /** Hono's type parameters for this Worker: bindings plus what middleware puts on the context. */
@@ -31,7 +33,7 @@ function withConfig(): MiddlewareHandler<AppEnv> {
  * The Worker's HTTP app: `/health` for load balancers and uptime checks, `/graphql` for the API
  * (api/server.ts), whose Yoga server is built per request from the bindings, as Yoga's
  * Cloudflare Workers example does (nothing outlives the request that created it), and the
- * providers' callback routes (callback-routes.ts).
+ * providers' callback routes (callback-routes.ts), and signed media links (media-routes.ts).
  */
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -60,11 +62,13 @@ export function createApp(): Hono<AppEnv> {
       dispatch: c.env.DISPATCH_QUEUE ? queueSender(c.env.DISPATCH_QUEUE) : undefined,
       providerEndpoints: config.providerEndpoints,
       publicUrl: config.publicUrl,
+      mediaBucket: c.env.MEDIA_BUCKET as MediaBucket | undefined,
     });
     return yoga.fetch(c.req.raw, { env: c.env, ctx: c.executionCtx });
   });
 
   callbackRoutes(app);
+  mediaRoutes(app);
 
   app.notFound((c) => c.json({ error: 'Not found' }, 404));
 

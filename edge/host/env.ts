@@ -2,7 +2,7 @@
 // latest/index.ts, which exports its types) rather than from its ambient entry or a generated
 // `worker-configuration.d.ts`: both of those declare globals (Request, Response, fetch, …) that
 // clash with @types/node and the DOM lib in our single tsconfig, which Node scripts also use.
-import type { Queue } from '@cloudflare/workers-types/latest';
+import type { Queue, R2Bucket } from '@cloudflare/workers-types/latest';
 import type { ProviderEndpoints } from '../channels/types';
 import { readProviderEndpoints } from './provider-endpoints';
 
@@ -30,8 +30,13 @@ export interface Env {
   GRAPH_API_URL?: string;
   /** The Graph API version called (default in edge/channels/meta/graph.ts). */
   GRAPH_API_VERSION?: string;
-  /** The public origin of callback URLs when it differs from the one requests arrive at. */
+  /**
+   * The public origin of callback URLs when it differs from the one requests arrive at, and of
+   * the signed media links sends carry (those have no request to take an origin from).
+   */
   PUBLIC_URL?: string;
+  /** R2 bucket of uploaded library files (`sendflow-media`); absent, uploads are refused. */
+  MEDIA_BUCKET?: R2Bucket;
 }
 
 /** The validated, typed view of `Env` that the rest of the Worker reads. */

@@ -75,3 +75,76 @@ test('refuses a subject or name that would start a new header', () => {
 test('formats dates as RFC 5322 date-time in UTC', () => {
   expect(formatEmailDate(new Date('2030-01-02T03:04:05Z'))).toBe('Wed, 02 Jan 2030 03:04:05 +0000');
 });
+
+const pixel = new Uint8Array(3000).map((_, index) => (index * 7) % 256);
+const pdf = new TextEncoder().encode(`%PDF-1.4\n${'binary '.repeat(500)}\n%%EOF`);
+const longName = `Conditions générales de vente — édition ${'très '.repeat(20)}longue.pdf`;
+
+test('carries an inline image (multipart/related) and an attachment (multipart/mixed)', async () => {
+  const raw = buildMimeMessage({
+    ...input,
+    html: '<p>Look</p><img src="cid:f00d@sendflow.test" alt="cat.png">',
+    attachments: [
+      {
+        fileName: 'cat.png',
+        contentType: 'image/png',
+        content: pixel,
+        contentId: 'f00d@sendflow.test',
+      },
+      { fileName: longName, contentType: 'application/pdf', content: pdf },
+    ],
+  });
+  expect(raw).toMatch(/^Content-Type: multipart\/mixed;/m);
+  expect(raw).toMatch(/^Content-Type: multipart\/related;/m);
+  expect(raw.indexOf('multipart/mixed')).toBeLessThan(raw.indexOf('multipart/related'));
+  expect(raw.indexOf('multipart/related')).toBeLessThan(
+    raw.indexOf('Content-Type: multipart/alternative'),
+  );
+  for (const line of raw.split('\r\n')) expect(line.length).toBeLessThanOrEqual(78);
+
+  const parsed = await simpleParser(raw);
+  expect(parsed.text).toBe(input.text);
+  expect(parsed.attachments).toHaveLength(2);
+  const [image, document] = parsed.attachments;
+  expect(image).toMatchObject({
+    filename: 'cat.png',
+    contentType: 'image/png',
+    contentDisposition: 'inline',
+    cid: 'f00d@sendflow.test',
+    related: true,
+  });
+  expect(new Uint8Array(image!.content)).toEqual(pixel);
+  expect(document).toMatchObject({
+    filename: longName,
+    contentType: 'application/pdf',
+    contentDisposition: 'attachment',
+  });
+  expect(new Uint8Array(document!.content)).toEqual(pdf);
+});
+
+test('sends attachments without inline images as multipart/mixed around the alternative', async () => {
+  const raw = buildMimeMessage({
+    ...input,
+    attachments: [{ fileName: 'terms.pdf', contentType: 'application/pdf', content: pdf }],
+  });
+  expect(raw).not.toMatch(/multipart\/related/);
+  const parsed = await simpleParser(raw);
+  expect(parsed.html).toBe(input.html);
+  expect(parsed.attachments.map((file) => file.filename)).toEqual(['terms.pdf']);
+});
+
+test('refuses a Content-ID that would break out of its header', () => {
+  expect(() =>
+    buildMimeMessage({
+      ...input,
+      attachments: [
+        {
+          fileName: 'a.png',
+          contentType: 'image/png',
+          content: pixel,
+          contentId: 'x>\r\nBcc: y@z',
+        },
+      ],
+    }),
+  ).toThrow(/Content-ID/);
+});

@@ -1,11 +1,20 @@
 import { assertHeaderValue } from '../../security/header-value';
 import { encodeUnstructured, formatHeader, formatMailbox } from './header-encoding';
+import { attachmentPart, type MimeAttachment } from './mime-attachments';
 import { encodeQuotedPrintable } from './quoted-printable';
+
+export type { MimeAttachment } from './mime-attachments';
 
 /**
  * Builds the RFC 5322 message that goes after SMTP DATA: headers (with threading and MIME
  * headers) and a multipart/alternative body holding the plain-text part first and the HTML
- * part last, as RFC 2046 §5.1.4 orders alternatives (least to most preferred).
+ * part last, as RFC 2046 §5.1.4 orders alternatives (least to most preferred). With files:
+ *
+ *   multipart/mixed                      (RFC 2046 §5.1.3; only when there are attachments)
+ *   ├─ multipart/related                 (RFC 2387; only when there are inline images)
+ *   │  ├─ multipart/alternative          text/plain, then text/html
+ *   │  └─ image/…                        inline, Content-ID, shown by the HTML as cid:
+ *   └─ application/pdf …                 attachments
  */
 
 export interface Mailbox {
@@ -24,6 +33,8 @@ export interface MimeMessageInput {
   references: readonly string[];
   text: string;
   html: string;
+  /** Files: inline images (with `contentId`) and attachments; none when absent. */
+  attachments?: readonly MimeAttachment[];
 }
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
@@ -61,7 +72,7 @@ function newBoundary(): string {
   return `=_sendflow_${Array.from(random, (byte) => byte.toString(16).padStart(2, '0')).join('')}`;
 }
 
-function part(contentType: string, body: string): string {
+function textPart(contentType: string, body: string): string {
   return [
     `Content-Type: ${contentType}; charset=utf-8`,
     'Content-Transfer-Encoding: quoted-printable',
@@ -79,7 +90,6 @@ export function buildMimeMessage(input: MimeMessageInput): string {
   assertHeaderValue('Subject', input.subject);
   assertHeaderValue('From', `${input.from.name ?? ''} ${input.from.address}`);
   assertHeaderValue('To', `${input.to.name ?? ''} ${input.to.address}`);
-  const boundary = newBoundary();
   const headers = [
     formatHeader('From', formatMailbox(input.from.address, input.from.name)),
     formatHeader('To', formatMailbox(input.to.address, input.to.name)),
@@ -91,18 +101,33 @@ export function buildMimeMessage(input: MimeMessageInput): string {
   if (input.references.length > 0) {
     headers.push(formatHeader('References', input.references.join(' ')));
   }
-  headers.push(
-    'MIME-Version: 1.0',
-    formatHeader('Content-Type', `multipart/alternative; boundary="${boundary}"`),
-  );
+  const inline = (input.attachments ?? []).filter((file) => file.contentId);
+  const attached = (input.attachments ?? []).filter((file) => !file.contentId);
+  let body = multipart('alternative', [
+    textPart('text/plain', input.text),
+    textPart('text/html', input.html),
+  ]);
+  if (inline.length > 0) {
+    body = multipart('related', [body, ...inline.map(attachmentPart)], 'multipart/alternative');
+  }
+  if (attached.length > 0) body = multipart('mixed', [body, ...attached.map(attachmentPart)]);
+  return [...headers, 'MIME-Version: 1.0', body, ''].join('\r\n');
+}
+
+/**
+ * A multipart entity: its Content-Type header (with a fresh boundary), a blank line, then each
+ * part after a delimiter, and the close delimiter. `start` is the type of a multipart/related
+ * root part (RFC 2387 §3.1 `type` parameter).
+ */
+function multipart(subtype: string, parts: string[], rootType?: string): string {
+  const boundary = newBoundary();
+  const type = rootType
+    ? `multipart/${subtype}; type="${rootType}"; boundary="${boundary}"`
+    : `multipart/${subtype}; boundary="${boundary}"`;
   return [
-    ...headers,
+    formatHeader('Content-Type', type),
     '',
-    `--${boundary}`,
-    part('text/plain', input.text),
-    `--${boundary}`,
-    part('text/html', input.html),
+    ...parts.flatMap((part) => [`--${boundary}`, part]),
     `--${boundary}--`,
-    '',
   ].join('\r\n');
 }

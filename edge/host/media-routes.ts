@@ -1,0 +1,86 @@
+import { eq } from 'drizzle-orm';
+import type { Context, Hono } from 'hono';
+import { files } from '../../db/schema';
+import { isUuid } from '../../workflow/ids';
+import type { MediaBucket } from '../media/bucket';
+import { parseRange } from '../media/byte-range';
+import { contentDisposition } from '../media/content-disposition';
+import { MEDIA_PATH, MediaLinkSigner } from '../media/signed-link';
+import type { AppEnv } from './app';
+import { withDatabase } from './database-middleware';
+
+/** Kinds a browser shows in place; everything else downloads. */
+const INLINE_TYPES = /^(image|video|audio)\//;
+
+/**
+ * Headers on every media answer: the bytes are never sniffed into another type, never run as a
+ * page (a sandboxed, resource-less CSP), and not cached by shared caches (the link is private).
+ */
+const SAFE_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; sandbox",
+  'cache-control': 'private, max-age=3600',
+  'referrer-policy': 'no-referrer',
+};
+
+function forbidden(c: Context<AppEnv>, reason: string): Response {
+  return c.text(reason, 403, SAFE_HEADERS);
+}
+
+/**
+ * `GET` and `HEAD /media/<file id>?expires=…&signature=…`: the bytes of an uploaded library
+ * file, for whoever holds a valid, unexpired link (edge/media/signed-link.ts). Anything else
+ * answers 403 alike (a file that does not exist, a URL-registered file, a tampered or expired
+ * link), so links reveal nothing about other files; `/media` itself lists nothing (404).
+ * A single `Range` is answered 206 with `Content-Range` (players seek in video this way).
+ */
+export function mediaRoutes(app: Hono<AppEnv>): void {
+  app.on(['GET', 'HEAD'], `${MEDIA_PATH}/:fileId`, withDatabase(), async function media(c) {
+    const bucket = c.env.MEDIA_BUCKET as MediaBucket | undefined;
+    const fileId = c.req.param('fileId');
+    if (!bucket || !isUuid(fileId)) return forbidden(c, 'Forbidden');
+    const [file] = await c.var.db.select().from(files).where(eq(files.id, fileId));
+    if (!file?.storageKey) return forbidden(c, 'Forbidden');
+    const signer = new MediaLinkSigner(c.var.config.credentialsKey, new URL(c.req.url).origin);
+    const check = await signer.check(
+      file,
+      c.req.query('expires') ?? null,
+      c.req.query('signature') ?? null,
+      new Date(),
+    );
+    if (check === 'expired') return forbidden(c, 'This link has expired');
+    if (check !== 'ok') return forbidden(c, 'Forbidden');
+
+    const headers: Record<string, string> = {
+      ...SAFE_HEADERS,
+      'content-type': file.contentType,
+      'content-disposition': contentDisposition(
+        INLINE_TYPES.test(file.contentType) ? 'inline' : 'attachment',
+        file.name,
+      ),
+      'accept-ranges': 'bytes',
+    };
+    const head = await bucket.head(file.storageKey);
+    if (!head) return forbidden(c, 'Forbidden');
+    headers.etag = head.httpEtag;
+    const range = parseRange(c.req.header('range') ?? null, head.size);
+    if (range.kind === 'unsatisfiable') {
+      return c.body(null, 416, { ...headers, 'content-range': `bytes */${head.size}` });
+    }
+    const isHead = c.req.method === 'HEAD';
+    if (range.kind === 'partial') {
+      const { offset, length } = range.range;
+      headers['content-range'] = `bytes ${offset}-${offset + length - 1}/${head.size}`;
+      headers['content-length'] = String(length);
+      if (isHead) return c.body(null, 206, headers);
+      const object = await bucket.get(file.storageKey, { range: { offset, length } });
+      if (!object?.body) return forbidden(c, 'Forbidden');
+      return c.body(object.body, 206, headers);
+    }
+    headers['content-length'] = String(head.size);
+    if (isHead) return c.body(null, 200, headers);
+    const object = await bucket.get(file.storageKey);
+    if (!object?.body) return forbidden(c, 'Forbidden');
+    return c.body(object.body, 200, headers);
+  });
+}

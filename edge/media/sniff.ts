@@ -1,0 +1,33 @@
+import { fileTypeFromBuffer } from 'file-type/core';
+
+/**
+ * The MIME type of some bytes, from their magic numbers (file-type's signature table, which
+ * runs unchanged in workerd through its `core` entry), or `text/plain` for bytes that are
+ * valid UTF-8 text without control characters; null when it is neither.
+ */
+export async function sniffContentType(bytes: Uint8Array): Promise<string | null> {
+  const detected = await fileTypeFromBuffer(bytes);
+  if (detected) return detected.mime;
+  return isPlainText(bytes) ? 'text/plain' : null;
+}
+
+// Tab, line feed, form feed and carriage return are text; other C0 controls and DEL are not.
+const TEXT_CONTROLS = new Set([0x09, 0x0a, 0x0c, 0x0d]);
+
+function isControl(code: number): boolean {
+  return (code < 0x20 && !TEXT_CONTROLS.has(code)) || code === 0x7f;
+}
+
+/** Valid UTF-8 (a BOM allowed) with no control characters beyond whitespace. */
+function isPlainText(bytes: Uint8Array): boolean {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return false;
+  }
+  for (let index = 0; index < text.length; index++) {
+    if (isControl(text.charCodeAt(index))) return false;
+  }
+  return true;
+}

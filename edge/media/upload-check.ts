@@ -1,0 +1,72 @@
+import { formatBytes, type MediaKind } from '../../workflow/media-limits';
+import type { ValidationCode } from '../../workflow/validation-issue';
+import { checkFileName, fileExtension } from './file-name';
+import { sniffContentType } from './sniff';
+import { UPLOAD_MAX_BYTES, UPLOAD_TYPES } from './upload-types';
+
+/** An upload the library can store, with what its bytes are. */
+export interface AcceptedUpload {
+  ok: true;
+  name: string;
+  contentType: string;
+  kind: MediaKind;
+  sizeBytes: number;
+}
+
+/** An upload refused, with the issue to report at `file` or `name`. */
+export interface RefusedUpload {
+  ok: false;
+  code: ValidationCode;
+  path: 'file' | 'name';
+  message: string;
+}
+
+/** Every extension the library knows, to catch a name that claims another type. */
+const KNOWN_EXTENSIONS = new Set(Object.values(UPLOAD_TYPES).flatMap((type) => type.extensions));
+
+/**
+ * Decides whether `bytes` named `rawName` may enter the library: the name is a plain file name
+ * (edge/media/file-name.ts), the file is not empty, its type from the bytes is one the library
+ * stores (UPLOAD_TYPES), a known extension in the name matches that type (an executable named
+ * `cat.png` is refused, not relabelled), and it is within its kind's size cap.
+ */
+export async function checkUpload(
+  rawName: string,
+  bytes: Uint8Array,
+): Promise<AcceptedUpload | RefusedUpload> {
+  const name = checkFileName(rawName);
+  if (!name.ok)
+    return { ok: false, code: 'INVALID_FILE_NAME', path: 'name', message: name.problem };
+  if (bytes.byteLength === 0) {
+    return { ok: false, code: 'FILE_EMPTY', path: 'file', message: `${name.name} is empty` };
+  }
+  const contentType = await sniffContentType(bytes);
+  const type = contentType ? UPLOAD_TYPES[contentType] : undefined;
+  if (!contentType || !type) {
+    return {
+      ok: false,
+      code: 'FILE_TYPE_NOT_ALLOWED',
+      path: 'file',
+      message: `${name.name} is ${contentType ?? 'of an unknown type'}; the library takes images, video, audio, PDF, Office documents and plain text`,
+    };
+  }
+  const extension = fileExtension(name.name);
+  if (extension && KNOWN_EXTENSIONS.has(extension) && !type.extensions.includes(extension)) {
+    return {
+      ok: false,
+      code: 'FILE_TYPE_MISMATCH',
+      path: 'name',
+      message: `${name.name} is named .${extension} but its content is ${contentType}`,
+    };
+  }
+  const maxBytes = UPLOAD_MAX_BYTES[type.kind];
+  if (bytes.byteLength > maxBytes) {
+    return {
+      ok: false,
+      code: 'FILE_TOO_LARGE',
+      path: 'file',
+      message: `${name.name} is ${formatBytes(bytes.byteLength)}; ${type.kind} files may be up to ${formatBytes(maxBytes)}`,
+    };
+  }
+  return { ok: true, name: name.name, contentType, kind: type.kind, sizeBytes: bytes.byteLength };
+}

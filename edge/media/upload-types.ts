@@ -1,0 +1,54 @@
+import type { MediaKind } from '../../workflow/media-limits';
+
+const MEGABYTE = 1024 * 1024;
+
+/**
+ * The file types the library stores, with the kind of media each is and the name extensions it
+ * may carry. A type is what the bytes are (edge/media/sniff.ts), never what the client says.
+ * Anything else (executables, archives, scripts, HTML, SVG) is refused: the library holds what
+ * channels can send, and nothing a browser would run when a link is opened.
+ */
+export const UPLOAD_TYPES: Readonly<Record<string, { kind: MediaKind; extensions: string[] }>> = {
+  'image/jpeg': { kind: 'image', extensions: ['jpg', 'jpeg', 'jpe', 'jfif'] },
+  'image/png': { kind: 'image', extensions: ['png'] },
+  'image/gif': { kind: 'image', extensions: ['gif'] },
+  'image/webp': { kind: 'image', extensions: ['webp'] },
+  'video/mp4': { kind: 'video', extensions: ['mp4', 'm4v'] },
+  'video/3gpp': { kind: 'video', extensions: ['3gp', '3gpp'] },
+  'video/quicktime': { kind: 'video', extensions: ['mov', 'qt'] },
+  'audio/mpeg': { kind: 'audio', extensions: ['mp3'] },
+  'audio/ogg': { kind: 'audio', extensions: ['ogg', 'oga', 'opus'] },
+  'audio/opus': { kind: 'audio', extensions: ['ogg', 'oga', 'opus'] },
+  'audio/aac': { kind: 'audio', extensions: ['aac'] },
+  'audio/amr': { kind: 'audio', extensions: ['amr'] },
+  'audio/x-m4a': { kind: 'audio', extensions: ['m4a'] },
+  'application/pdf': { kind: 'document', extensions: ['pdf'] },
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': {
+    kind: 'document',
+    extensions: ['docx'],
+  },
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': {
+    kind: 'document',
+    extensions: ['xlsx'],
+  },
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': {
+    kind: 'document',
+    extensions: ['pptx'],
+  },
+  'text/plain': { kind: 'document', extensions: ['txt', 'text', 'csv', 'log', 'md'] },
+};
+
+/**
+ * Largest upload per kind. Every channel's own limit is lower or equal except WhatsApp
+ * documents (100 MB): the Worker holds an upload in memory (128 MB per isolate), so uploads
+ * stay well under that.
+ */
+export const UPLOAD_MAX_BYTES: Readonly<Record<MediaKind, number>> = {
+  image: 10 * MEGABYTE,
+  video: 25 * MEGABYTE,
+  audio: 16 * MEGABYTE,
+  document: 25 * MEGABYTE,
+};
+
+/** The largest upload of any kind: requests beyond it are refused before they are read. */
+export const UPLOAD_MAX_BYTES_ANY = Math.max(...Object.values(UPLOAD_MAX_BYTES));
