@@ -15,13 +15,18 @@ const MAX_URL_LENGTH = 2048;
 /** A file in the workspace library; media messages point at it and channels send its URL. */
 export const FileRef = builder.drizzleObject('files', {
   name: 'File',
+  // Column fields read the row directly (the type has no `select`: a loaded file has every
+  // column); an `expose` would add a per-row plan lookup to every field.
   fields: (t) => ({
-    id: t.exposeID('id'),
-    name: t.exposeString('name'),
-    contentType: t.exposeString('contentType', { description: 'MIME type, e.g. `image/png`.' }),
-    sizeBytes: t.exposeInt('sizeBytes'),
-    url: t.exposeString('url', { description: 'Where the bytes live (https).' }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    id: t.id({ resolve: (file) => file.id }),
+    name: t.string({ resolve: (file) => file.name }),
+    contentType: t.string({
+      description: 'MIME type, e.g. `image/png`.',
+      resolve: (file) => file.contentType,
+    }),
+    sizeBytes: t.int({ resolve: (file) => file.sizeBytes }),
+    url: t.string({ description: 'Where the bytes live (https).', resolve: (file) => file.url }),
+    createdAt: t.field({ type: 'DateTime', resolve: (file) => file.createdAt }),
   }),
 });
 
