@@ -8,6 +8,7 @@ import { GraphQLError } from 'graphql';
 import type { Relations } from '../db/relations';
 import { relations } from '../db/relations';
 import type { ApiContext } from './context';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './query-cost';
 
 /**
  * The one Pothos builder: context type, scalars, auth scopes and plugins. Schema files under
@@ -42,8 +43,8 @@ export const builder = new SchemaBuilder<{
     client: (context) => context.db as never,
     getTableConfig,
     relations,
-    defaultConnectionSize: 20,
-    maxConnectionSize: 100,
+    defaultConnectionSize: DEFAULT_PAGE_SIZE,
+    maxConnectionSize: MAX_PAGE_SIZE,
   },
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateCredentialsKey } from '../db/credentials';
 import { createNodePostgres } from '../db/drivers/node-postgres';
+import { FULL_WORKFLOW_LISTING } from './full-listing-document';
 import { MAX_BATCH_SIZE, QUERY_LIMITS } from './hardening';
 import { createApi } from './server';
 import { useTestApi } from './test-support';
@@ -14,6 +15,12 @@ function nested(depth: number): string {
   while (path.length < depth - 1) path.push(path.length % 2 === 0 ? 'identities' : 'contact');
   return `{ ${path.map((field) => `${field} {`).join(' ')} id ${'}'.repeat(path.length)} }`;
 }
+
+/** Every step with its config's channels, responses and rich text, for the cost test. */
+const STEPS = `steps { id ... on SendMessageStep { config {
+  channel { channel { id name } }
+  channelResponses { channel { id name } content { __typename } }
+  email { body { spans { text } items { text } } } } } }`;
 
 describe('query limits', () => {
   it(`rejects queries deeper than ${QUERY_LIMITS.maxDepth} fields before running them`, async () => {
@@ -54,15 +61,19 @@ describe('query limits', () => {
     expect(result.errors?.[0]?.message).toMatch(/token/i);
   });
 
-  it('rejects queries whose estimated cost exceeds the limit, counting page sizes', async () => {
+  it('accepts a page of 100 workflows with full configs, and refuses it aliased twice', async () => {
     const { apiKey } = await dev.createWorkspace();
-    const fields = 'id firstName lastName email phone country language customFields createdAt';
-    const query = (first: number) =>
-      `{ contacts(first: ${first}) { nodes { ${fields} identities { address channel { id name type } } } } }`;
-    expect((await dev.gql(apiKey, query(10))).errors).toBeUndefined();
-    const result = await dev.gql(apiKey, query(100));
-    expect(result.data).toBeUndefined();
-    expect(result.errors?.[0]?.message).toMatch(/cost/i);
+    const page = await dev.gql(apiKey, FULL_WORKFLOW_LISTING, { first: 100 });
+    expect(page.errors).toBeUndefined();
+    expect(page.data.workflows.nodes).toEqual([]);
+    // The page size counts when it is a variable, as a client sends it.
+    const twice = `query ($first: Int!) { a: workflows(first: $first) { nodes { ${STEPS} } }
+      b: workflows(first: $first) { nodes { ${STEPS} } } }`;
+    expect((await dev.gql(apiKey, twice, { first: 10 })).errors).toBeUndefined();
+    const result = await dev.gql(apiKey, twice, { first: 100 });
+    expect(result.status).toBe(400);
+    expect(result.data ?? null).toBeNull();
+    expect(result.errors?.[0]?.message).toMatch(/cost \d+ exceeds the limit of 100000/i);
   });
 });
 

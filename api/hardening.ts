@@ -1,19 +1,21 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { type DocumentNode, Kind, NoSchemaIntrospectionCustomRule, visit } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import { MAX_QUERY_COST, useQueryCost } from './query-cost';
 
 /**
- * Limits every operation must stay within, checked during validation (before any resolver
- * runs) by GraphQL Armor. Depth counts fields only (fragments flattened), so a union member
- * selection does not cost a level.
+ * Limits every operation must stay within, checked before any resolver runs: depth, aliases,
+ * directives and tokens by GraphQL Armor during validation (depth counts fields only, fragments
+ * flattened, so a union member selection does not cost a level), cost by api/query-cost.ts
+ * once the variables are known.
  */
 export const QUERY_LIMITS = {
   maxDepth: 10,
   maxAliases: 15,
   maxDirectives: 20,
   maxTokens: 2000,
-  /** Armor's cost model: 2 per object, 1 per scalar, ×1.5 per level of depth. */
-  maxCost: 5000,
+  /** Objects an operation may make the server build (api/query-cost.ts). */
+  maxCost: MAX_QUERY_COST,
 } as const;
 
 /** Most operations one HTTP request may batch (an array body). */
@@ -31,11 +33,12 @@ export function hardeningPlugins({ production }: { production: boolean }): Plugi
       maxAliases: { n: QUERY_LIMITS.maxAliases },
       maxDirectives: { n: QUERY_LIMITS.maxDirectives },
       maxTokens: { n: QUERY_LIMITS.maxTokens },
-      costLimit: { maxCost: QUERY_LIMITS.maxCost, flattenFragments: true },
+      // Cost is counted with the variables by useQueryCost instead (see api/query-cost.ts).
+      costLimit: { enabled: false },
       blockFieldSuggestion: { enabled: production },
     }) as Plugin,
   ];
-  plugins.push(useNoNulCharacters());
+  plugins.push(useQueryCost(QUERY_LIMITS.maxCost), useNoNulCharacters());
   if (production) plugins.push(useNoIntrospection());
   return plugins;
 }

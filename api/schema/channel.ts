@@ -5,6 +5,7 @@ import { CHANNEL_TYPES, type ChannelType } from '../../workflow/channel-types';
 import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
 import type { ApiContext } from '../context';
+import { CHANNEL_COLUMNS } from '../workflows/record-loader';
 import { ChannelCallbackRef, ChannelTemplateRef, callbackOf } from './channel-callback';
 import { ChannelSettingsUnion, taggedSettings } from './channel-settings';
 import { creationOrder } from './pagination';
@@ -46,48 +47,40 @@ export function integrationOf(channel: Pick<ChannelRow, 'type' | 'provider'>) {
 /** A connected messaging channel. Credentials are write-only: only a masked hint is readable. */
 export const ChannelRef = builder.drizzleObject('channels', {
   name: 'Channel',
-  // The ciphertext column is deliberately not selected, so no resolver can ever return it.
-  // Templates (up to a thousand) and the callback token are loaded only by their own fields.
-  select: {
-    columns: {
-      id: true,
-      type: true,
-      provider: true,
-      name: true,
-      status: true,
-      settings: true,
-      credentialsHint: true,
-      createdAt: true,
-      updatedAt: true,
-    },
-  },
+  // CHANNEL_COLUMNS leaves out the credentials ciphertext, so no resolver can ever return it.
+  // Column fields read the row directly: an `expose` would make plugin-drizzle look up, for
+  // every field of every channel, whether the row was loaded with it.
+  select: { columns: CHANNEL_COLUMNS },
   fields: (t) => ({
-    id: t.exposeID('id'),
+    id: t.id({ resolve: (channel) => channel.id }),
     type: t.field({ type: ChannelTypeEnum, resolve: (channel) => channel.type }),
     provider: t.field({
       type: ChannelProviderEnum,
       nullable: true,
       resolve: (channel) => providerOf(channel),
     }),
-    name: t.exposeString('name'),
+    name: t.string({ resolve: (channel) => channel.name }),
     status: t.field({ type: ChannelStatusEnum, resolve: (channel) => channel.status }),
-    statusDetail: t.exposeString('statusDetail', {
+    statusDetail: t.string({
       nullable: true,
       description: 'What the last check with the provider said; the problem when in ERROR.',
+      resolve: (channel) => channel.statusDetail,
     }),
-    verifiedAt: t.expose('verifiedAt', {
+    verifiedAt: t.field({
       type: 'DateTime',
       nullable: true,
       description: 'When the provider last confirmed the credentials.',
+      resolve: (channel) => channel.verifiedAt,
     }),
     settings: t.field({
       type: ChannelSettingsUnion,
       nullable: true,
       resolve: (channel) => taggedSettings(integrationOf(channel), channel.settings),
     }),
-    credentialsHint: t.exposeString('credentialsHint', {
+    credentialsHint: t.string({
       nullable: true,
       description: 'A masked hint of the stored credentials, e.g. `••••abcd`; null when none.',
+      resolve: (channel) => channel.credentialsHint,
     }),
     hasCredentials: t.boolean({ resolve: (channel) => channel.credentialsHint != null }),
     callback: t.field({
@@ -106,9 +99,13 @@ export const ChannelRef = builder.drizzleObject('channels', {
       select: { columns: { templates: true } },
       resolve: (channel) => channel.templates ?? null,
     }),
-    templatesSyncedAt: t.expose('templatesSyncedAt', { type: 'DateTime', nullable: true }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    templatesSyncedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      resolve: (channel) => channel.templatesSyncedAt,
+    }),
+    createdAt: t.field({ type: 'DateTime', resolve: (channel) => channel.createdAt }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (channel) => channel.updatedAt }),
   }),
 });
 

@@ -5,6 +5,7 @@ import {
   conversationPage,
 } from '../contacts/conversation';
 import { loadWorkspaceChannel } from '../workflows/record-loader';
+import { ChannelRef } from './channel';
 import { DeliveryStatusEnum, FailureReasonEnum, failureReason } from './delivery';
 
 const DirectionEnum = builder.enumType('MessageDirection', {
@@ -33,11 +34,10 @@ const ConversationMessageRef = builder
         type: 'DateTime',
         description: 'When the contact sent it, or when the provider accepted ours.',
       }),
-      channel: t.drizzleField({
-        type: 'channels',
+      channel: t.field({
+        type: ChannelRef,
         nullable: true,
-        resolve: (query, message, _args, ctx, info) =>
-          loadWorkspaceChannel(ctx, info, query, message.channelId),
+        resolve: (message, _args, ctx) => loadWorkspaceChannel(ctx, message.channelId),
       }),
       text: t.exposeString('text', {
         nullable: true,

@@ -20,14 +20,16 @@ const PREVIEW_LINK_SECONDS = 60 * 60;
 /** A file in the workspace library; media messages point at it and channels send its URL. */
 export const FileRef = builder.drizzleObject('files', {
   name: 'File',
-  select: { columns: { id: true, workspaceId: true, url: true, storageKey: true } },
+  // Column fields read the row directly (the type has no `select`: a loaded file has every
+  // column); an `expose` would add a per-row plan lookup to every field.
   fields: (t) => ({
-    id: t.exposeID('id'),
-    name: t.exposeString('name'),
-    contentType: t.exposeString('contentType', {
+    id: t.id({ resolve: (file) => file.id }),
+    name: t.string({ resolve: (file) => file.name }),
+    contentType: t.string({
       description: 'MIME type, e.g. `image/png`; for uploads, what the bytes are.',
+      resolve: (file) => file.contentType,
     }),
-    sizeBytes: t.exposeInt('sizeBytes'),
+    sizeBytes: t.int({ resolve: (file) => file.sizeBytes }),
     uploaded: t.boolean({
       description: 'Stored by `uploadFile` (else registered by URL with `createFile`).',
       resolve: (file) => file.storageKey !== null,
@@ -38,7 +40,7 @@ export const FileRef = builder.drizzleObject('files', {
       resolve: (file, _args, ctx) =>
         file.url ?? ctx.mediaLinks.link(file, new Date(Date.now() + PREVIEW_LINK_SECONDS * 1000)),
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdAt: t.field({ type: 'DateTime', resolve: (file) => file.createdAt }),
   }),
 });
 

@@ -9,6 +9,7 @@ import {
 } from '../../workflow/types';
 import { builder } from '../builder';
 import { loadWorkspaceFile } from '../workflows/record-loader';
+import { FileRef } from './file';
 
 /**
  * Message contents as stored in a Send a Message config (workflow/types.ts), one GraphQL type
@@ -29,12 +30,11 @@ export const MediaMessageRef = builder.objectRef<MediaContent>('MediaMessage').i
   description: 'A file from the workspace library, with an optional caption.',
   fields: (t) => ({
     fileId: t.exposeID('fileId'),
-    file: t.drizzleField({
-      type: 'files',
+    file: t.field({
+      type: FileRef,
       nullable: true,
       description: 'Null when the file has since been deleted from the library.',
-      resolve: (query, media, _args, ctx, info) =>
-        loadWorkspaceFile(ctx, info, query, media.fileId),
+      resolve: (media, _args, ctx) => loadWorkspaceFile(ctx, media.fileId),
     }),
     caption: t.string({ nullable: true, resolve: (media) => media.caption ?? null }),
   }),

@@ -78,7 +78,6 @@ describe('cursor pagination', () => {
         body: 'x',
       })),
     );
-    // Passed as a variable: a literal this large is already refused by the query cost limit.
     const result = await api.gql(
       ws.apiKey,
       'query ($first: Int) { snippets(first: $first) { nodes { name } pageInfo { hasNextPage } } }',

@@ -9,6 +9,7 @@ import type {
 } from '../../workflow/types';
 import { builder } from '../builder';
 import { loadWorkspaceChannel } from '../workflows/record-loader';
+import { ChannelRef } from './channel';
 import { DefaultMessageContentRef, MessageContentRef } from './message-content';
 import { RichTextBlockRef } from './rich-text';
 
@@ -34,14 +35,12 @@ const ChannelSelectionRef = builder.objectRef<ChannelSelector>('ChannelSelection
       nullable: true,
       resolve: (selector) => (selector.kind === 'specific' ? selector.channelId : null),
     }),
-    channel: t.drizzleField({
-      type: 'channels',
+    channel: t.field({
+      type: ChannelRef,
       nullable: true,
       description: 'The specific channel; null for LAST_INTERACTED or once it is deleted.',
-      resolve: (query, selector, _args, ctx, info) =>
-        selector.kind === 'specific'
-          ? loadWorkspaceChannel(ctx, info, query, selector.channelId)
-          : null,
+      resolve: (selector, _args, ctx) =>
+        selector.kind === 'specific' ? loadWorkspaceChannel(ctx, selector.channelId) : null,
     }),
   }),
 });
@@ -50,12 +49,11 @@ const ChannelResponseRef = builder.objectRef<ChannelResponse>('ChannelResponse')
   description: 'Content sent instead of the default message when the send goes out on `channel`.',
   fields: (t) => ({
     channelId: t.exposeID('channelId'),
-    channel: t.drizzleField({
-      type: 'channels',
+    channel: t.field({
+      type: ChannelRef,
       nullable: true,
       description: 'Null once the channel is deleted.',
-      resolve: (query, response, _args, ctx, info) =>
-        loadWorkspaceChannel(ctx, info, query, response.channelId),
+      resolve: (response, _args, ctx) => loadWorkspaceChannel(ctx, response.channelId),
     }),
     content: t.field({ type: MessageContentRef, resolve: (response) => response.content }),
   }),
