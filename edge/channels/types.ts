@@ -65,6 +65,11 @@ export type SendOutcome =
       retryable: boolean;
       /** The provider's Retry-After, when it gave one. */
       retryAfterSeconds?: number;
+      /**
+       * The channel cannot send again until someone fixes it (a revoked OAuth grant): dispatch
+       * puts it in ERROR, so later sends fail at once instead of asking the provider again.
+       */
+      channelError?: boolean;
     };
 
 /**

@@ -167,7 +167,10 @@ export async function attemptDelivery(
     };
   }
 
-  const failure = {
+  const failure: Pick<
+    DeliveryOutcome,
+    'reasonCode' | 'reasonDetail' | 'providerMessageId' | 'thread' | 'channelError'
+  > = {
     reasonCode: outcome.reason,
     reasonDetail: outcome.detail,
     providerMessageId: null,
@@ -194,6 +197,7 @@ export async function attemptDelivery(
       settlement: { kind: 'retry', delaySeconds },
     };
   }
+  if (outcome.channelError) failure.channelError = true;
   log('warn', 'delivery failed', {
     ...fields,
     outcome: 'failed',

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emailThreads } from '../../../db/schema';
+import { channels, emailThreads } from '../../../db/schema';
 import { type GoogleStandIn, SCOPE, startGoogle } from '../../../test/fakes/google';
 import {
   publishWorkflow,
@@ -156,7 +156,7 @@ describe('a workflow of three Gmail sends to one contact', () => {
     expect(google.tokenRequests().length).toBeLessThanOrEqual(2);
   }, 90_000);
 
-  it('a revoked grant fails the send as credentials_rejected and the contact exits', async () => {
+  it('a revoked grant fails the send, puts the channel in ERROR, and later sends stop asking Google', async () => {
     google.revokeGrant();
     const contactId = await seedContact(harness.db, setup.workspaceId, {
       firstName: 'Bo',
@@ -170,5 +170,24 @@ describe('a workflow of three Gmail sends to one contact', () => {
     expect(delivery).toMatchObject({ status: 'failed', reasonCode: 'credentials_rejected' });
     expect(delivery!.reasonDetail).toContain('invalid_grant');
     expect(google.messages).toHaveLength(before);
+
+    const [channel] = await harness.db
+      .select()
+      .from(channels)
+      .where(eq(channels.id, setup.channelId));
+    expect(channel).toMatchObject({ status: 'error' });
+    expect(channel!.statusDetail).toContain('invalid_grant');
+
+    // The next contact's send fails at once on the channel's status: Google is not asked again.
+    const tokenRequests = google.tokenRequests().length;
+    const cyId = await seedContact(harness.db, setup.workspaceId, {
+      firstName: 'Cy',
+      email: 'cy@example.com',
+    });
+    const [next] = await startThroughApi(harness, setup.apiKey, setup.workflowId, [cyId]);
+    await waitForRun(harness.db, next!, (r) => r.status !== 'active', 30_000);
+    const [refused] = await readDeliveries(harness.db, next!);
+    expect(refused).toMatchObject({ status: 'failed', reasonCode: 'channel_not_connected' });
+    expect(google.tokenRequests()).toHaveLength(tokenRequests);
   }, 60_000);
 });
