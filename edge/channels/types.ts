@@ -57,6 +57,11 @@ export type SendOutcome =
       providerDetail?: string;
       /** The provider's thread the email joined (or started), to continue it next time. */
       providerThread?: ProviderThread;
+      /**
+       * The Message-ID the provider gave the email when it replaced ours (Gmail's API may):
+       * the thread's later emails must name this one in In-Reply-To/References.
+       */
+      messageIdHeader?: string;
     }
   | {
       status: 'failed';

@@ -145,6 +145,7 @@ export async function attemptDelivery(
       work,
       outcome: {
         ...recorded,
+        messageIdHeader: outcome.messageIdHeader ?? recorded.messageIdHeader,
         status: 'sent',
         reasonCode: null,
         reasonDetail: null,
