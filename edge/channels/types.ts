@@ -57,6 +57,11 @@ export type SendOutcome =
       providerDetail?: string;
       /** The provider's thread the email joined (or started), to continue it next time. */
       providerThread?: ProviderThread;
+      /**
+       * The Message-ID the provider gave the email when it replaced ours (Gmail's API may):
+       * the thread's later emails must name this one in In-Reply-To/References.
+       */
+      messageIdHeader?: string;
     }
   | {
       status: 'failed';
@@ -65,6 +70,11 @@ export type SendOutcome =
       retryable: boolean;
       /** The provider's Retry-After, when it gave one. */
       retryAfterSeconds?: number;
+      /**
+       * The channel cannot send again until someone fixes it (a revoked OAuth grant): dispatch
+       * puts it in ERROR, so later sends fail at once instead of asking the provider again.
+       */
+      channelError?: boolean;
     };
 
 /**

@@ -145,6 +145,7 @@ export async function attemptDelivery(
       work,
       outcome: {
         ...recorded,
+        messageIdHeader: outcome.messageIdHeader ?? recorded.messageIdHeader,
         status: 'sent',
         reasonCode: null,
         reasonDetail: null,
@@ -167,7 +168,10 @@ export async function attemptDelivery(
     };
   }
 
-  const failure = {
+  const failure: Pick<
+    DeliveryOutcome,
+    'reasonCode' | 'reasonDetail' | 'providerMessageId' | 'thread' | 'channelError'
+  > = {
     reasonCode: outcome.reason,
     reasonDetail: outcome.detail,
     providerMessageId: null,
@@ -194,6 +198,7 @@ export async function attemptDelivery(
       settlement: { kind: 'retry', delaySeconds },
     };
   }
+  if (outcome.channelError) failure.channelError = true;
   log('warn', 'delivery failed', {
     ...fields,
     outcome: 'failed',

@@ -24,6 +24,8 @@ export interface DeliveryOutcome {
   providerMessageId: string | null;
   contentSummary: string | null;
   messageIdHeader: string | null;
+  /** The failure leaves the channel unable to send: put it in ERROR with the failure's detail. */
+  channelError?: boolean;
   /** Set for a sent email: its Message-ID joins this workflow's thread with the contact. */
   thread: {
     workspaceId: string;
@@ -107,6 +109,7 @@ export async function recordAndMove(
     thread_contact_id: outcome.thread?.contactId ?? null,
     provider_thread_id: outcome.thread?.providerThread?.id ?? null,
     provider_thread_subject: outcome.thread?.providerThread?.subject ?? null,
+    channel_error: outcome.channelError ?? false,
   }));
   const moveRows = moves.map((move, index) => ({
     // After every outcome: a run's delivery event comes before its move's.
@@ -128,7 +131,8 @@ export async function recordAndMove(
           seq int, delivery_id uuid, attempts int, status text, sent_channel_id uuid,
           reason_code text, reason_detail text, provider_message_id text, content_summary text,
           message_id_header text, thread_workspace_id uuid, thread_workflow_id uuid,
-          thread_contact_id uuid, provider_thread_id text, provider_thread_subject text)
+          thread_contact_id uuid, provider_thread_id text, provider_thread_subject text,
+          channel_error boolean)
       ),
       -- A channel deleted while a send on it was in flight is recorded as none, as deleting it
       -- would have set it (a foreign key error would fail the whole batch); the key-share lock
@@ -178,6 +182,17 @@ export async function recordAndMove(
               then t.provider_thread_subject else excluded.provider_thread_subject end,
             updated_at = now()
         returning t.id
+      ),
+      broken as (
+        update channels c
+        set status = 'error',
+            status_detail = 'Sending failed: ' || o.reason_detail ||
+              '. Enter the credentials again, or verify the channel.',
+            updated_at = now()
+        from outcome o
+        where o.channel_error and o.status = 'failed' and c.id = o.channel_id
+          and o.delivery_id in (select id from recorded)
+        returning c.id
       ),
       move as (
         select * from jsonb_to_recordset(${jsonParam(moveRows)}::jsonb) as m(

@@ -18,6 +18,10 @@ import { type ParsedMail, simpleParser } from 'mailparser';
  *   Answers `{ id, threadId, labelIds: ['SENT'] }`. The message joins the named thread only
  *   when `threadId` is given, its In-Reply-To or References name a message of that thread and
  *   its Subject matches the thread's (Message resource, `threadId`); otherwise it starts one.
+ * - `GET /gmail/v1/users/me/messages/<id>?format=metadata&metadataHeaders=…` (users.messages.get):
+ *   needs a read scope (not gmail.send); answers `{ id, threadId, labelIds, payload: { headers } }`.
+ *   With `assignsMessageIds`, the stand-in behaves as Gmail's API is reported to (Gmail's own
+ *   Message-ID replaces the one in `raw`); threads then know messages by Gmail's ids.
  * - `GET /gmail/v1/users/me/profile` (users.getProfile): needs a read scope (gmail.metadata,
  *   gmail.readonly, gmail.compose, gmail.modify or mail.google.com); answers `{ emailAddress,
  *   messagesTotal, threadsTotal, historyId }`.
@@ -38,7 +42,8 @@ const SEND_SCOPES = [
   'https://www.googleapis.com/auth/gmail.addons.current.action.compose',
   SCOPE.send,
 ];
-const PROFILE_SCOPES = [
+/** Scopes of users.getProfile and users.messages.get (their references list the same). */
+const READ_SCOPES = [
   'https://mail.google.com/',
   'https://www.googleapis.com/auth/gmail.modify',
   'https://www.googleapis.com/auth/gmail.compose',
@@ -52,6 +57,7 @@ const TOKEN_LIFETIME_SECONDS = 3599;
 export interface GoogleRequest {
   method: string;
   path: string;
+  query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: string;
 }
@@ -70,6 +76,8 @@ export interface GmailMessage {
   requestedThreadId: string | null;
   raw: string;
   parsed: ParsedMail;
+  /** The Message-ID the message has in the mailbox (Gmail's own with `assignsMessageIds`). */
+  messageId: string;
 }
 
 export interface GoogleOptions {
@@ -78,6 +86,8 @@ export interface GoogleOptions {
   refreshToken: string;
   mailbox: string;
   scopes?: string[];
+  /** Give sent messages Gmail's own Message-ID instead of the one in `raw`. */
+  assignsMessageIds?: boolean;
 }
 
 export interface GoogleStandIn {
@@ -217,6 +227,9 @@ export async function startGoogle(options: GoogleOptions): Promise<GoogleStandIn
     if (!parsed.messageId) return googleError(400, 'invalidArgument', 'Missing Message-ID');
     const requestedThreadId = typeof body.threadId === 'string' ? body.threadId : null;
     const subject = parsed.subject ?? '';
+    const messageId = options.assignsMessageIds
+      ? `<CA+${randomBytes(18).toString('base64url')}@mail.gmail.com>`
+      : parsed.messageId;
     const named = [...headerIds(parsed.inReplyTo), ...headerIds(parsed.references)];
     const existing = requestedThreadId ? threads.get(requestedThreadId) : undefined;
     const joins =
@@ -225,17 +238,39 @@ export async function startGoogle(options: GoogleOptions): Promise<GoogleStandIn
       named.some((id) => existing.messageIds.includes(id));
     const threadId = joins ? requestedThreadId! : gmailId();
     const thread = threads.get(threadId) ?? { subject, messageIds: [] };
-    thread.messageIds.push(parsed.messageId);
+    thread.messageIds.push(messageId);
     threads.set(threadId, thread);
     const id = gmailId();
-    messages.push({ id, threadId, requestedThreadId, raw, parsed });
+    messages.push({ id, threadId, requestedThreadId, raw, parsed, messageId });
     return { status: 200, body: { id, threadId, labelIds: ['SENT'] } };
+  }
+
+  function message(request: GoogleRequest, id: string): GoogleReply {
+    const granted = grantedScopes(request);
+    if (!granted) return unauthenticated();
+    if (!granted.some((scope) => READ_SCOPES.includes(scope))) return insufficientScope();
+    const found = messages.find((candidate) => candidate.id === id);
+    if (!found) return googleError(404, 'notFound', 'Requested entity was not found.', 'NOT_FOUND');
+    const wanted = request.query.getAll('metadataHeaders').map((name) => name.toLowerCase());
+    const headers = [
+      { name: 'Message-ID', value: found.messageId },
+      { name: 'Subject', value: found.parsed.subject ?? '' },
+    ].filter((header) => wanted.length === 0 || wanted.includes(header.name.toLowerCase()));
+    return {
+      status: 200,
+      body: {
+        id: found.id,
+        threadId: found.threadId,
+        labelIds: ['SENT'],
+        payload: { mimeType: 'multipart/alternative', headers },
+      },
+    };
   }
 
   function profile(request: GoogleRequest): GoogleReply {
     const granted = grantedScopes(request);
     if (!granted) return unauthenticated();
-    if (!granted.some((scope) => PROFILE_SCOPES.includes(scope))) return insufficientScope();
+    if (!granted.some((scope) => READ_SCOPES.includes(scope))) return insufficientScope();
     return {
       status: 200,
       body: {
@@ -255,6 +290,8 @@ export async function startGoogle(options: GoogleOptions): Promise<GoogleStandIn
     if (request.method === 'GET' && request.path === '/gmail/v1/users/me/profile') {
       return profile(request);
     }
+    const get = /^\/gmail\/v1\/users\/me\/messages\/([^/]+)$/.exec(request.path);
+    if (request.method === 'GET' && get) return message(request, decodeURIComponent(get[1]!));
     return googleError(404, 'notFound', 'Requested entity was not found.', 'NOT_FOUND');
   }
 
@@ -262,9 +299,11 @@ export async function startGoogle(options: GoogleOptions): Promise<GoogleStandIn
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.on('end', () => {
+      const url = new URL(incoming.url ?? '/', 'http://google.local');
       const request: GoogleRequest = {
         method: incoming.method ?? '',
-        path: new URL(incoming.url ?? '/', 'http://google.local').pathname,
+        path: url.pathname,
+        query: url.searchParams,
         headers: incoming.headers,
         body: Buffer.concat(chunks).toString('utf8'),
       };

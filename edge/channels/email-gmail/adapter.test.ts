@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type GoogleStandIn, googleError, startGoogle } from '../../../test/fakes/google';
+import { type GoogleStandIn, googleError, SCOPE, startGoogle } from '../../../test/fakes/google';
 import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
 import type { ProviderThread } from '../types';
 import {
@@ -104,6 +104,50 @@ describe('three sends from one workflow to one contact', () => {
     const authorizations = new Set(standIn.sendRequests().map((r) => r.headers.authorization));
     expect(authorizations.size).toBe(1);
     expect([...authorizations][0]).toMatch(/^Bearer ya29\./);
+  });
+});
+
+describe("Gmail's own Message-IDs", () => {
+  test('are read back (with a metadata grant) and named by the next email of the thread', async () => {
+    const standIn = await startGoogle({
+      ...GMAIL_TEST_ACCOUNT,
+      scopes: [SCOPE.send, SCOPE.metadata],
+      assignsMessageIds: true,
+    });
+    standIns.push(standIn);
+    const messageIds: string[] = [];
+    let thread: ProviderThread | undefined;
+    for (const index of [0, 1, 2]) {
+      const deliveryId = crypto.randomUUID();
+      const rendered = await worker.render(gmailRenderInput(deliveryId, 'Hello', [...messageIds]));
+      const outcome = await worker.send(
+        gmailOutbound(deliveryId, rendered, thread ? { thread } : {}),
+        { allowPrivateUrls: false, endpoints: googleEndpoints(standIn.url) },
+      );
+      if (outcome.status !== 'sent') throw new Error(JSON.stringify(outcome));
+      expect(outcome.messageIdHeader).toBe(standIn.messages[index]?.messageId);
+      expect(outcome.messageIdHeader).toMatch(/@mail\.gmail\.com>$/);
+      messageIds.push(outcome.messageIdHeader!);
+      thread = outcome.providerThread;
+    }
+    const [first, second, third] = standIn.messages;
+    expect(second?.parsed.inReplyTo).toBe(first?.messageId);
+    expect(third?.parsed.references).toEqual([first?.messageId, second?.messageId]);
+    expect(new Set(standIn.messages.map((message) => message.threadId)).size).toBe(1);
+    const reads = standIn.requests.filter((request) => request.method === 'GET');
+    expect(reads.map((request) => request.query.get('format'))).toEqual([
+      'metadata',
+      'metadata',
+      'metadata',
+    ]);
+  });
+
+  test('are not asked for with a send-only grant, which cannot read them', async () => {
+    const standIn = await google();
+    const outcome = await sendOne(standIn);
+    expect(outcome).toMatchObject({ status: 'sent' });
+    expect(outcome.status === 'sent' && outcome.messageIdHeader).toBeFalsy();
+    expect(standIn.requests.filter((request) => request.method === 'GET')).toHaveLength(0);
   });
 });
 

@@ -1,11 +1,17 @@
 import { toBase64Url } from '../../../db/encoding';
+import { isMessageId } from '../../render/thread-headers';
 import { readChannel } from '../channel-config';
 import { gmailUrl } from '../google/endpoints';
 import { classifyGoogleAnswer } from '../google/errors';
 import { type AccessToken, type GoogleCredentials, googleAccessToken } from '../google/oauth';
 import { callProvider, isSuccess } from '../http/classify';
 import { outboundMime } from '../smtp/outbound-mime';
-import { type ChannelAdapter, DEFAULT_SEND_TIMEOUT_MS, permanentFailure } from '../types';
+import {
+  type AdapterOptions,
+  type ChannelAdapter,
+  DEFAULT_SEND_TIMEOUT_MS,
+  permanentFailure,
+} from '../types';
 import { emailGmailDefinition } from './definition';
 import { GMAIL_FAILURES } from './failures';
 
@@ -27,6 +33,54 @@ function sentMessage(body: string): { id: string | null; threadId: string | null
 }
 
 /**
+ * Scopes that allow users.messages.get with `format=metadata` (Gmail API, users.messages.get,
+ * "Authorization scopes"); gmail.send alone does not.
+ */
+export const GMAIL_READ_SCOPES: readonly string[] = [
+  'https://mail.google.com/',
+  'https://www.googleapis.com/auth/gmail.modify',
+  'https://www.googleapis.com/auth/gmail.readonly',
+  'https://www.googleapis.com/auth/gmail.metadata',
+];
+
+/** The Message-ID header in a users.messages.get answer (`payload.headers[]`), if any. */
+function messageIdHeaderOf(body: string): string | null {
+  try {
+    const parsed = JSON.parse(body) as {
+      payload?: { headers?: { name?: unknown; value?: unknown }[] };
+    };
+    const header = parsed.payload?.headers?.find(
+      (entry) => typeof entry.name === 'string' && entry.name.toLowerCase() === 'message-id',
+    );
+    const value = typeof header?.value === 'string' ? header.value.trim() : '';
+    return isMessageId(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The Message-ID the sent message carries in the mailbox: Gmail's API may replace the one we
+ * wrote, and the thread's next emails must name the real one. Read with users.messages.get
+ * (`format=metadata`, `metadataHeaders=Message-ID`) when the grant allows it; any trouble
+ * leaves ours (the message is sent either way).
+ */
+async function readBackMessageId(
+  token: AccessToken,
+  gmailId: string,
+  context: { endpoints: AdapterOptions['endpoints']; timeoutMs: number },
+): Promise<string | null> {
+  if (!token.scopes.some((scope) => GMAIL_READ_SCOPES.includes(scope))) return null;
+  const query = new URLSearchParams({ format: 'metadata', metadataHeaders: 'Message-ID' });
+  const call = await callProvider(
+    `${gmailUrl(context.endpoints, `messages/${encodeURIComponent(gmailId)}`)}?${query}`,
+    { method: 'GET', headers: { authorization: `Bearer ${token.accessToken}` } },
+    { who: GMAIL_API, timeoutMs: context.timeoutMs },
+  );
+  return call.ok && isSuccess(call.answer) ? messageIdHeaderOf(call.answer.body) : null;
+}
+
+/**
  * Sends through the Gmail API: `POST <GMAIL_API_URL>/gmail/v1/users/me/messages/send` with
  * `{ raw, threadId }`, `raw` being the RFC 2822 message base64url-encoded (Gmail API,
  * users.messages.send; "Sending Email", "Creating messages"), authorised by an access token from
@@ -36,7 +90,9 @@ function sentMessage(body: string): { id: string | null; threadId: string | null
  * Threads: Gmail puts a message into an existing thread only when the request names the
  * `threadId`, `References`/`In-Reply-To` follow RFC 2822 and the Subject matches (Gmail API,
  * Message resource, `threadId`). The first send of a workflow to a contact starts a thread;
- * later ones name it and carry its subject. Gmail takes no idempotency key: a delivery re-sent
+ * later ones name it and carry its subject. Gmail's API may give the message a Message-ID of
+ * its own; when the grant can read metadata, the real one is read back and recorded, so the
+ * next email's In-Reply-To/References name what recipients hold. Gmail takes no idempotency key: a delivery re-sent
  * after a crash between Gmail's answer and our record may arrive twice (the claim's lease
  * makes that rare).
  */
@@ -97,10 +153,14 @@ export const emailGmailAdapter: ChannelAdapter = {
       return classifyGoogleAnswer(call.answer, GMAIL_FAILURES, GMAIL_API, now);
     }
     const sent = sentMessage(call.answer.body);
+    const actualId = sent.id
+      ? await readBackMessageId(token.token, sent.id, { endpoints: options.endpoints, timeoutMs })
+      : null;
     return {
       status: 'sent',
       providerMessageId: sent.id ?? built.messageId,
       ...(sent.threadId ? { providerThread: { id: sent.threadId, subject: built.subject } } : {}),
+      ...(actualId && actualId !== built.messageId ? { messageIdHeader: actualId } : {}),
     };
   },
 };

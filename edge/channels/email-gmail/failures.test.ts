@@ -80,6 +80,7 @@ describe('Gmail answers become reasons (one case per table row)', () => {
       const outcome = await send();
       expect(outcome).toMatchObject({ status: 'failed', reason, retryable: retried });
       expect(outcome.status === 'failed' && outcome.detail).toContain(`HTTP ${status} ${error}`);
+      expect(outcome.status === 'failed' && outcome.channelError).toBeFalsy();
     });
   }
 
@@ -107,7 +108,13 @@ describe('token endpoint answers become reasons (one case per table row)', () =>
       const before = google.sendRequests().length;
       const accepted = google.messages.length;
       const outcome = await send();
-      expect(outcome).toMatchObject({ status: 'failed', reason, retryable: retried });
+      // A dead grant or client puts the channel in ERROR (dispatch records it).
+      expect(outcome).toMatchObject({
+        status: 'failed',
+        reason,
+        retryable: retried,
+        channelError: true,
+      });
       expect(outcome.status === 'failed' && outcome.detail).toContain(
         `Google OAuth answered HTTP ${status} ${error}`,
       );

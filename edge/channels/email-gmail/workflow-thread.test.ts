@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emailThreads } from '../../../db/schema';
+import { channels, emailThreads } from '../../../db/schema';
 import { type GoogleStandIn, SCOPE, startGoogle } from '../../../test/fakes/google';
 import {
   publishWorkflow,
@@ -40,7 +40,13 @@ const CREATE_CHANNEL = /* GraphQL */ `
 `;
 
 beforeAll(async () => {
-  google = await startGoogle({ ...GMAIL_TEST_ACCOUNT, scopes: [SCOPE.send, SCOPE.metadata] });
+  // Gmail's API is reported to replace the Message-ID we write: the stand-in does too, so the
+  // thread only holds if the real ids are read back and named by the next emails.
+  google = await startGoogle({
+    ...GMAIL_TEST_ACCOUNT,
+    scopes: [SCOPE.send, SCOPE.metadata],
+    assignsMessageIds: true,
+  });
   harness = await startDispatchHarness({
     bindings: { [GMAIL_API_URL]: google.url, [GOOGLE_OAUTH_API_URL]: google.url },
   });
@@ -129,8 +135,10 @@ describe('a workflow of three Gmail sends to one contact', () => {
     expect(deliveries.map((delivery) => delivery.providerMessageId)).toEqual(
       sent.map((message) => message.id),
     );
+    // The recorded Message-IDs are the ones the messages carry in the mailbox (Gmail's).
     const ids = deliveries.map((delivery) => delivery.messageIdHeader);
-    expect(sent.map((message) => message.parsed.messageId)).toEqual(ids);
+    expect(sent.map((message) => message.messageId)).toEqual(ids);
+    expect(ids[0]).toMatch(/@mail\.gmail\.com>$/);
     expect(sent[1]!.parsed.inReplyTo).toBe(ids[0]);
     expect(sent[2]!.parsed.references).toEqual([ids[0], ids[1]]);
 
@@ -156,7 +164,7 @@ describe('a workflow of three Gmail sends to one contact', () => {
     expect(google.tokenRequests().length).toBeLessThanOrEqual(2);
   }, 90_000);
 
-  it('a revoked grant fails the send as credentials_rejected and the contact exits', async () => {
+  it('a revoked grant fails the send, puts the channel in ERROR, and later sends stop asking Google', async () => {
     google.revokeGrant();
     const contactId = await seedContact(harness.db, setup.workspaceId, {
       firstName: 'Bo',
@@ -170,5 +178,24 @@ describe('a workflow of three Gmail sends to one contact', () => {
     expect(delivery).toMatchObject({ status: 'failed', reasonCode: 'credentials_rejected' });
     expect(delivery!.reasonDetail).toContain('invalid_grant');
     expect(google.messages).toHaveLength(before);
+
+    const [channel] = await harness.db
+      .select()
+      .from(channels)
+      .where(eq(channels.id, setup.channelId));
+    expect(channel).toMatchObject({ status: 'error' });
+    expect(channel!.statusDetail).toContain('invalid_grant');
+
+    // The next contact's send fails at once on the channel's status: Google is not asked again.
+    const tokenRequests = google.tokenRequests().length;
+    const cyId = await seedContact(harness.db, setup.workspaceId, {
+      firstName: 'Cy',
+      email: 'cy@example.com',
+    });
+    const [next] = await startThroughApi(harness, setup.apiKey, setup.workflowId, [cyId]);
+    await waitForRun(harness.db, next!, (r) => r.status !== 'active', 30_000);
+    const [refused] = await readDeliveries(harness.db, next!);
+    expect(refused).toMatchObject({ status: 'failed', reasonCode: 'channel_not_connected' });
+    expect(google.tokenRequests()).toHaveLength(tokenRequests);
   }, 60_000);
 });

@@ -29,6 +29,8 @@ export interface GoogleFailureRow {
   transient: boolean;
   /** The documentation section the row relies on. */
   doc: string;
+  /** The credentials are dead until entered again: the channel goes to ERROR. */
+  channelError?: boolean;
 }
 
 export type GoogleFailureTable = readonly GoogleFailureRow[];
@@ -92,7 +94,14 @@ export function classifyGoogleAnswer(
       0,
       DETAIL_BODY_CHARS * 2,
     );
-  return row.transient
-    ? transientFailure(row.reason, detail, parseRetryAfter(answer.headers.get('retry-after'), now))
+  if (row.transient) {
+    return transientFailure(
+      row.reason,
+      detail,
+      parseRetryAfter(answer.headers.get('retry-after'), now),
+    );
+  }
+  return row.channelError
+    ? { status: 'failed', reason: row.reason, detail, retryable: false, channelError: true }
     : permanentFailure(row.reason, detail);
 }

@@ -40,25 +40,29 @@ export interface TokenContext {
 
 /**
  * Token endpoint errors (RFC 6749 §5.2 as Google answers them). A revoked or expired refresh
- * token is `invalid_grant`, which no retry fixes: the channel needs a new grant.
+ * token is `invalid_grant`, which no retry fixes: the channel needs a new grant, and is put in
+ * ERROR (as a wrong or unauthorised client is) until its credentials are entered again.
  */
 export const GOOGLE_OAUTH_FAILURES: GoogleFailureTable = [
   {
     error: 'invalid_grant',
     reason: 'credentials_rejected',
     transient: false,
+    channelError: true,
     doc: 'Using OAuth 2.0 to Access Google APIs, "Refresh token expiration": invalid_grant (revoked, expired or password changed)',
   },
   {
     error: 'invalid_client',
     reason: 'credentials_rejected',
     transient: false,
+    channelError: true,
     doc: 'RFC 6749 §5.2 invalid_client (unknown client id or wrong client secret)',
   },
   {
     error: 'unauthorized_client',
     reason: 'credentials_rejected',
     transient: false,
+    channelError: true,
     doc: 'RFC 6749 §5.2 unauthorized_client (the client may not use this grant)',
   },
 ];
