@@ -57,8 +57,8 @@ interface MovedRow {
 }
 
 /**
- * Records a batch's send outcomes, extends the email threads of the emails sent, and moves the
- * runs, all in ONE statement, so that a delivery is never recorded without its run moving (and
+ * Records a batch's send outcomes, extends the email threads of the emails sent, puts channels
+ * whose credentials the provider refused into error, and moves the runs, all in ONE statement, so that a delivery is never recorded without its run moving (and
  * the reverse). Outcomes are recorded only while the claim is still ours (`sending`, same
  * attempt count); a move that follows a send applies only if its outcome was recorded here.
  * Runs are moved only from the visit they were at, so a duplicate consumer cannot move one
@@ -144,6 +144,23 @@ export async function recordAndMove(
               select m from unnest(excluded.message_ids) as m where not m = any(t.message_ids)),
             updated_at = now()
         returning t.id
+      ),
+      -- A provider that refused the channel's credentials will refuse every send: the channel
+      -- goes into error with the provider's words, so that people see what to fix (saving new
+      -- credentials or verifyChannel checks it again), and later sends stop at once.
+      refused as (
+        update channels c
+        set status = 'error',
+            status_detail = 'Sending failed, the provider refused the credentials: ' || e.reason_detail,
+            updated_at = now()
+        from (
+          select distinct on (o.channel_id) o.channel_id, o.reason_detail from outcome o
+          where o.status = 'failed' and o.reason_code = 'credentials_rejected'
+            and o.channel_id is not null and o.delivery_id in (select id from recorded)
+          order by o.channel_id, o.seq desc
+        ) e
+        where c.id = e.channel_id
+        returning c.id
       ),
       move as (
         select * from jsonb_to_recordset(${jsonParam(moveRows)}::jsonb) as m(
