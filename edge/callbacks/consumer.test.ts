@@ -12,7 +12,7 @@ import {
   deliveries,
   inboundMessages,
 } from '../../db/schema';
-import type { ChannelEvent, InboundEvent, StatusEvent } from '../channels/events';
+import type { ChannelEvent, InboundEvent, StatusEvent, WatermarkEvent } from '../channels/events';
 import type { Settlement } from '../dispatch/attempt';
 import type { DispatchRequest } from '../dispatch/message';
 import {
@@ -66,7 +66,7 @@ async function whatsappChannel(workspaceId: string): Promise<string> {
   return row!.id;
 }
 
-async function consume(events: ChannelEvent[], attempts = 1) {
+async function consume(events: ChannelEvent[], attempts = 1, deadLettered = false) {
   const messages = events.map((event, index) => ({
     ...queueMessage(channelEventMessage(event), index),
     attempts,
@@ -75,6 +75,7 @@ async function consume(events: ChannelEvent[], attempts = 1) {
   const settlements = await consumeChannelEvents(messages, {
     db,
     sender: { send: async (requests) => void enqueued.push(...requests) },
+    deadLettered,
   });
   return { statements, settlements: [...settlements.values()] as Settlement[] };
 }
@@ -269,5 +270,80 @@ describe('statuses', () => {
     const one = await consume([status(sent[0]!.channelId, sent[0]!.wamid, 'delivered')]);
     const three = await consume(sent.map((s) => status(s.channelId, s.wamid, 'read')));
     expect(three.statements).toBe(one.statements);
+  });
+});
+
+describe('Messenger watermarks', () => {
+  it('mark what was sent to that person by the watermark, not what was sent after nor to others', async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await whatsappChannel(workspaceId);
+    const contactId = await seedContact(db, workspaceId, {}, [{ channelId, address: '111222' }]);
+    const otherId = await seedContact(db, workspaceId, {}, [{ channelId, address: '333444' }]);
+    const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
+      {
+        key: 'send',
+        type: 'send_message',
+        config: sendConfig({ channel: { kind: 'specific', channelId } }),
+      },
+    ]);
+    const watermark = new Date();
+    const sentAt = (ms: number) => new Date(watermark.getTime() + ms);
+    const rows = [];
+    for (const [contact, at] of [
+      [contactId, sentAt(-60_000)],
+      [contactId, sentAt(60_000)],
+      [otherId, sentAt(-60_000)],
+    ] as const) {
+      const runId = await seedRunAt(db, {
+        workspaceId,
+        workflowId,
+        versionId,
+        contactId: contact,
+        stepId: stepIds.send!,
+      });
+      const [row] = await db
+        .insert(deliveries)
+        .values({
+          workspaceId,
+          runId,
+          stepId: stepIds.send!,
+          visit: 1,
+          status: 'sent',
+          attempts: 1,
+          channelId,
+          providerMessageId: `m_${crypto.randomUUID()}`,
+          sentAt: at,
+        })
+        .returning();
+      rows.push(row!);
+    }
+    const event: WatermarkEvent = {
+      kind: 'watermark',
+      eventKey: `111222:delivered:${watermark.toISOString()}`,
+      channelId,
+      recipient: '111222',
+      status: 'delivered',
+      at: watermark.toISOString(),
+    };
+    const result = await consume([event]);
+    // Never retried: a send recorded after it is left to the next watermark.
+    expect(result.settlements).toEqual([{ kind: 'ack' }]);
+    const after = await Promise.all(
+      rows.map(
+        async (row) => (await db.select().from(deliveries).where(eq(deliveries.id, row.id)))[0],
+      ),
+    );
+    expect(after.map((row) => row?.providerStatus ?? null)).toEqual(['delivered', null, null]);
+  });
+});
+
+describe('the dead letter queue', () => {
+  it('records dead-lettered inbound messages and drops a status that still finds no delivery, without a retry', async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await whatsappChannel(workspaceId);
+    const message = inbound(channelId, '+15550009000', new Date());
+    const result = await consume([message, status(channelId, 'wamid.lost', 'delivered')], 1, true);
+    expect(result.settlements).toEqual([{ kind: 'ack' }, { kind: 'ack' }]);
+    expect(await db.$count(inboundMessages, eq(inboundMessages.channelId, channelId))).toBe(1);
   });
 });
