@@ -239,6 +239,36 @@ describe('statuses', () => {
     expect(after).toMatchObject({ status: 'sent', providerStatus: 'delivered' });
   });
 
+  it('a status naming a delivery that waits for its retry after an unknown outcome records it as sent, so the retry sends nothing', async () => {
+    const { channelId, wamid, delivery: row } = await delivery('sending');
+    // The send timed out: dispatch put the delivery back to wait for its retry.
+    await db
+      .update(deliveries)
+      .set({ status: 'queued', channelId, reasonCode: 'network', reasonDetail: 'did not answer' })
+      .where(eq(deliveries.id, row.id));
+    const result = await consume([status(channelId, wamid, 'sent', row.id)]);
+    expect(result.settlements).toEqual([{ kind: 'ack' }]);
+    const [after] = await db.select().from(deliveries).where(eq(deliveries.id, row.id));
+    expect(after).toMatchObject({
+      status: 'sent',
+      providerMessageId: wamid,
+      providerStatus: 'sent',
+      reasonCode: null,
+    });
+    expect(after?.sentAt).toBeInstanceOf(Date);
+  });
+
+  it('a failed status does not settle a delivery waiting for its retry, nor does a status without our delivery id', async () => {
+    const { channelId, wamid, delivery: row } = await delivery('sending');
+    await db
+      .update(deliveries)
+      .set({ status: 'queued', channelId })
+      .where(eq(deliveries.id, row.id));
+    await consume([status(channelId, wamid, 'failed', row.id), status(channelId, wamid, 'sent')]);
+    const [after] = await db.select().from(deliveries).where(eq(deliveries.id, row.id));
+    expect(after).toMatchObject({ status: 'queued', providerStatus: null });
+  });
+
   it('a status that never finds its delivery is dropped after the last attempt', async () => {
     const { workspaceId } = await seedWorkspace(db);
     const channelId = await whatsappChannel(workspaceId);
