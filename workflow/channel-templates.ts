@@ -15,7 +15,14 @@ export interface ChannelTemplate {
   category: string | null;
   /** Placeholders in the body (`{{1}}`, `{{2}}`… or named ones), filled by the step's parameters. */
   bodyParameters: number;
-  /** Header media or header/button placeholders, which a step has no way to fill. */
+  /** Placeholders in a text header, filled by the step's header parameters. */
+  headerParameters?: number;
+  /** Positions (0-based) of the URL buttons whose URL ends in a placeholder. */
+  urlButtons?: number[];
+  /**
+   * Parameters a step has no way to fill (a media header); on templates listed before header
+   * and button parameters were read, every header or button placeholder.
+   */
   otherParameters: number;
 }
 
@@ -84,19 +91,46 @@ export function templateIssues(
       validationIssue(
         'TEMPLATE_PARAMETER_MISMATCH',
         `${path}.templateName`,
-        `Template ${template.name} needs header or button parameters, which a step cannot fill`,
+        `Template ${template.name} needs a media header, which a step cannot fill`,
       ),
     ];
   }
+  const issues: ValidationIssue[] = [];
   const given = content.parameters?.length ?? 0;
   if (given !== template.bodyParameters) {
-    return [
+    issues.push(
       validationIssue(
         'TEMPLATE_PARAMETER_MISMATCH',
         `${path}.parameters`,
         `Template ${template.name} takes ${template.bodyParameters} parameter(s); ${given} given`,
       ),
-    ];
+    );
   }
-  return [];
+  const header = template.headerParameters ?? 0;
+  const givenHeader = content.headerParameters?.length ?? 0;
+  if (givenHeader !== header) {
+    issues.push(
+      validationIssue(
+        'TEMPLATE_PARAMETER_MISMATCH',
+        `${path}.headerParameters`,
+        `Template ${template.name} takes ${header} header parameter(s); ${givenHeader} given`,
+      ),
+    );
+  }
+  const buttons = [...(template.urlButtons ?? [])].sort((a, b) => a - b);
+  const givenButtons = (content.buttonParameters ?? []).map((button) => button.index);
+  if (
+    givenButtons.length !== buttons.length ||
+    [...givenButtons].sort((a, b) => a - b).some((index, at) => index !== buttons[at])
+  ) {
+    const wanted = buttons.length > 0 ? `buttons ${buttons.join(', ')}` : 'none';
+    issues.push(
+      validationIssue(
+        'TEMPLATE_PARAMETER_MISMATCH',
+        `${path}.buttonParameters`,
+        `Template ${template.name} takes URL button parameters for ${wanted}; ${givenButtons.length > 0 ? `buttons ${givenButtons.join(', ')}` : 'none'} given`,
+      ),
+    );
+  }
+  return issues;
 }

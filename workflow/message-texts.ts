@@ -24,12 +24,26 @@ function contentTexts(content: MessageContent, path: string): MessageText[] {
         ? [{ ...base, path: `${path}.caption`, text: content.caption, required: false }]
         : [];
     case 'whatsapp_template':
-      return (content.parameters ?? []).map((text, index) => ({
-        ...base,
-        path: `${path}.parameters[${index}]`,
-        text,
-        required: true,
-      }));
+      return [
+        ...(content.parameters ?? []).map((text, index) => ({
+          ...base,
+          path: `${path}.parameters[${index}]`,
+          text,
+          required: true,
+        })),
+        ...(content.headerParameters ?? []).map((text, index) => ({
+          ...base,
+          path: `${path}.headerParameters[${index}]`,
+          text,
+          required: true,
+        })),
+        ...(content.buttonParameters ?? []).map((button, index) => ({
+          ...base,
+          path: `${path}.buttonParameters[${index}].text`,
+          text: button.text,
+          required: true,
+        })),
+      ];
     case 'messenger_tagged':
       return [{ ...base, path: `${path}.text`, text: content.text ?? '', required: true }];
     default:

@@ -31,6 +31,16 @@ export interface WhatsAppTemplateContent {
   languageCode: string;
   /** Body parameters in order ({{1}}, {{2}}...); each may contain variables. */
   parameters: string[];
+  /** Text header parameters in order (the header's {{1}}); each may contain variables. */
+  headerParameters?: string[];
+  /** The variable part of each dynamic URL button, by the button's position in the template. */
+  buttonParameters?: TemplateButtonParameter[];
+}
+
+/** The text a dynamic URL button's `{{1}}` takes, for the button at `index` (0-based). */
+export interface TemplateButtonParameter {
+  index: number;
+  text: string;
 }
 
 /** Messenger message tags allow sending outside the 24 h window for a few purposes. */

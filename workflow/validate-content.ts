@@ -38,6 +38,9 @@ export function validateMessageType(
   return [];
 }
 
+/** The last button position of a template (WhatsApp templates have up to 10 buttons). */
+const MAX_TEMPLATE_BUTTON_INDEX = 9;
+
 function templateIssues(
   content: Extract<MessageContent, { type: 'whatsapp_template' }>,
   path: string,
@@ -61,6 +64,27 @@ function templateIssues(
       ),
     );
   }
+  const indexes = (content.buttonParameters ?? []).map((button) => button.index);
+  indexes.forEach((index, at) => {
+    // A template has at most 10 buttons ("Templates": buttons), numbered from 0.
+    if (!Number.isInteger(index) || index < 0 || index > MAX_TEMPLATE_BUTTON_INDEX) {
+      issues.push(
+        validationIssue(
+          'INVALID_VALUE',
+          `${path}.buttonParameters[${at}].index`,
+          `A button index is from 0 to ${MAX_TEMPLATE_BUTTON_INDEX}`,
+        ),
+      );
+    } else if (indexes.indexOf(index) !== at) {
+      issues.push(
+        validationIssue(
+          'INVALID_VALUE',
+          `${path}.buttonParameters[${at}].index`,
+          `Button ${index} is given twice`,
+        ),
+      );
+    }
+  });
   return issues;
 }
 

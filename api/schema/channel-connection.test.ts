@@ -45,6 +45,23 @@ const TEMPLATES: GraphTemplate[] = [
     category: 'MARKETING',
     components: [{ type: 'HEADER', format: 'IMAGE' }, ...body('Look {{1}}')],
   },
+  {
+    name: 'shipping_link',
+    language: 'en',
+    status: 'APPROVED',
+    category: 'UTILITY',
+    components: [
+      { type: 'HEADER', format: 'TEXT', text: 'Order {{1}}' },
+      ...body('Hi {{1}}, track it below'),
+      {
+        type: 'BUTTONS',
+        buttons: [
+          { type: 'QUICK_REPLY', text: 'Thanks' },
+          { type: 'URL', text: 'Track', url: 'https://track.example.com/{{1}}' },
+        ],
+      },
+    ],
+  },
   // Enough templates that listing them takes two pages.
   ...Array.from({ length: 120 }, (_, index) => ({
     name: `filler_${index}`,
@@ -203,6 +220,8 @@ describe("a step's template is checked against the account's templates", () => {
     templateName: string;
     languageCode: string;
     parameters?: string[];
+    headerParameters?: string[];
+    buttonParameters?: { index: number; text: string }[];
   }) {
     const ws = await api.createWorkspace();
     const channel = await connect(ws);
@@ -228,6 +247,36 @@ describe("a step's template is checked against the account's templates", () => {
       parameters: ['$contact.firstname', '#1'],
     });
     expect(result.__typename).toBe('MutationAddSendMessageStepSuccess');
+  });
+
+  it('a text header and a dynamic URL button are filled by header and button parameters, checked by count and position', async () => {
+    const base = {
+      templateName: 'shipping_link',
+      languageCode: 'en',
+      parameters: ['$contact.firstname'],
+    };
+    const { result } = await stepWith({
+      ...base,
+      headerParameters: ['#1042'],
+      buttonParameters: [{ index: 1, text: 'ord-1042' }],
+    });
+    expect(result.__typename).toBe('MutationAddSendMessageStepSuccess');
+    const missing = await stepWith(base);
+    expect(missing.result.issues?.map((issue: { path: string }) => issue.path)).toEqual([
+      'config.channelResponses[0].content.headerParameters',
+      'config.channelResponses[0].content.buttonParameters',
+    ]);
+    const wrongButton = await stepWith({
+      ...base,
+      headerParameters: ['#1042'],
+      buttonParameters: [{ index: 0, text: 'ord-1042' }],
+    });
+    expect(wrongButton.result.issues).toEqual([
+      expect.objectContaining({
+        code: 'TEMPLATE_PARAMETER_MISMATCH',
+        path: 'config.channelResponses[0].content.buttonParameters',
+      }),
+    ]);
   });
 
   it('an unknown template, a missing language, a wrong parameter count, a pending template or one needing a header are typed errors', async () => {

@@ -4,6 +4,7 @@ import {
   type MediaContent,
   type MessageContent,
   type MessengerTaggedContent,
+  type TemplateButtonParameter,
   type TextContent,
   type WhatsAppTemplateContent,
 } from '../../workflow/types';
@@ -40,6 +41,13 @@ export const MediaMessageRef = builder.objectRef<MediaContent>('MediaMessage').i
   }),
 });
 
+const TemplateButtonParameterRef = builder
+  .objectRef<TemplateButtonParameter>('TemplateButtonParameter')
+  .implement({
+    description: 'The text that completes a dynamic URL button of a template.',
+    fields: (t) => ({ index: t.exposeInt('index'), text: t.exposeString('text') }),
+  });
+
 export const WhatsAppTemplateMessageRef = builder
   .objectRef<WhatsAppTemplateContent>('WhatsAppTemplateMessage')
   .implement({
@@ -48,6 +56,13 @@ export const WhatsAppTemplateMessageRef = builder
       templateName: t.exposeString('templateName'),
       languageCode: t.exposeString('languageCode'),
       parameters: t.exposeStringList('parameters'),
+      headerParameters: t.stringList({
+        resolve: (content) => content.headerParameters ?? [],
+      }),
+      buttonParameters: t.field({
+        type: [TemplateButtonParameterRef],
+        resolve: (content) => content.buttonParameters ?? [],
+      }),
     }),
   });
 

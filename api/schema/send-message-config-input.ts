@@ -31,11 +31,25 @@ const DefaultMessageInput = builder.inputType('DefaultMessageInput', {
   }),
 });
 
+const TemplateButtonParameterInput = builder.inputType('TemplateButtonParameterInput', {
+  fields: (t) => ({
+    index: t.int({ required: true, description: "The button's position in the template, from 0." }),
+    text: t.string({ required: true, description: 'Completes the URL; may use variables.' }),
+  }),
+});
+
 const WhatsAppTemplateInput = builder.inputType('WhatsAppTemplateInput', {
   fields: (t) => ({
     templateName: t.string({ required: true }),
     languageCode: t.string({ required: true, description: 'e.g. `en` or `en_US`.' }),
     parameters: t.stringList({ description: 'Body parameters in order: {{1}}, {{2}}…' }),
+    headerParameters: t.stringList({
+      description: "Text header parameters in order (the header's {{1}}), when it has any.",
+    }),
+    buttonParameters: t.field({
+      type: [TemplateButtonParameterInput],
+      description: 'The variable end of each dynamic URL button, by its position (0-based).',
+    }),
   }),
 });
 

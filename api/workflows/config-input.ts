@@ -41,6 +41,8 @@ export interface ChannelResponseInput extends DefaultMessageInput {
     templateName: string;
     languageCode: string;
     parameters?: Maybe<string[]>;
+    headerParameters?: Maybe<string[]>;
+    buttonParameters?: Maybe<{ index: number; text: string }[]>;
   }>;
   messengerTagged?: Maybe<{ tag: MessengerTag; text: string }>;
 }
@@ -108,6 +110,17 @@ function toContent(
         templateName: response.whatsappTemplate.templateName,
         languageCode: response.whatsappTemplate.languageCode,
         parameters: response.whatsappTemplate.parameters ?? [],
+        ...(response.whatsappTemplate.headerParameters?.length
+          ? { headerParameters: response.whatsappTemplate.headerParameters }
+          : {}),
+        ...(response.whatsappTemplate.buttonParameters?.length
+          ? {
+              buttonParameters: response.whatsappTemplate.buttonParameters.map((button) => ({
+                index: button.index,
+                text: button.text,
+              })),
+            }
+          : {}),
       } as const),
     isSet(response.messengerTagged) &&
       ({

@@ -12,7 +12,7 @@ import {
   deliveries,
   inboundMessages,
 } from '../../db/schema';
-import type { ChannelEvent, InboundEvent, StatusEvent } from '../channels/events';
+import type { ChannelEvent, InboundEvent, StatusEvent, WatermarkEvent } from '../channels/events';
 import type { Settlement } from '../dispatch/attempt';
 import type { DispatchRequest } from '../dispatch/message';
 import {
@@ -66,7 +66,7 @@ async function whatsappChannel(workspaceId: string): Promise<string> {
   return row!.id;
 }
 
-async function consume(events: ChannelEvent[], attempts = 1) {
+async function consume(events: ChannelEvent[], attempts = 1, deadLettered = false) {
   const messages = events.map((event, index) => ({
     ...queueMessage(channelEventMessage(event), index),
     attempts,
@@ -75,6 +75,7 @@ async function consume(events: ChannelEvent[], attempts = 1) {
   const settlements = await consumeChannelEvents(messages, {
     db,
     sender: { send: async (requests) => void enqueued.push(...requests) },
+    deadLettered,
   });
   return { statements, settlements: [...settlements.values()] as Settlement[] };
 }
@@ -238,6 +239,36 @@ describe('statuses', () => {
     expect(after).toMatchObject({ status: 'sent', providerStatus: 'delivered' });
   });
 
+  it('a status naming a delivery that waits for its retry after an unknown outcome records it as sent, so the retry sends nothing', async () => {
+    const { channelId, wamid, delivery: row } = await delivery('sending');
+    // The send timed out: dispatch put the delivery back to wait for its retry.
+    await db
+      .update(deliveries)
+      .set({ status: 'queued', channelId, reasonCode: 'network', reasonDetail: 'did not answer' })
+      .where(eq(deliveries.id, row.id));
+    const result = await consume([status(channelId, wamid, 'sent', row.id)]);
+    expect(result.settlements).toEqual([{ kind: 'ack' }]);
+    const [after] = await db.select().from(deliveries).where(eq(deliveries.id, row.id));
+    expect(after).toMatchObject({
+      status: 'sent',
+      providerMessageId: wamid,
+      providerStatus: 'sent',
+      reasonCode: null,
+    });
+    expect(after?.sentAt).toBeInstanceOf(Date);
+  });
+
+  it('a failed status does not settle a delivery waiting for its retry, nor does a status without our delivery id', async () => {
+    const { channelId, wamid, delivery: row } = await delivery('sending');
+    await db
+      .update(deliveries)
+      .set({ status: 'queued', channelId })
+      .where(eq(deliveries.id, row.id));
+    await consume([status(channelId, wamid, 'failed', row.id), status(channelId, wamid, 'sent')]);
+    const [after] = await db.select().from(deliveries).where(eq(deliveries.id, row.id));
+    expect(after).toMatchObject({ status: 'queued', providerStatus: null });
+  });
+
   it('a status that never finds its delivery is dropped after the last attempt', async () => {
     const { workspaceId } = await seedWorkspace(db);
     const channelId = await whatsappChannel(workspaceId);
@@ -269,5 +300,80 @@ describe('statuses', () => {
     const one = await consume([status(sent[0]!.channelId, sent[0]!.wamid, 'delivered')]);
     const three = await consume(sent.map((s) => status(s.channelId, s.wamid, 'read')));
     expect(three.statements).toBe(one.statements);
+  });
+});
+
+describe('Messenger watermarks', () => {
+  it('mark what was sent to that person by the watermark, not what was sent after nor to others', async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await whatsappChannel(workspaceId);
+    const contactId = await seedContact(db, workspaceId, {}, [{ channelId, address: '111222' }]);
+    const otherId = await seedContact(db, workspaceId, {}, [{ channelId, address: '333444' }]);
+    const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
+      {
+        key: 'send',
+        type: 'send_message',
+        config: sendConfig({ channel: { kind: 'specific', channelId } }),
+      },
+    ]);
+    const watermark = new Date();
+    const sentAt = (ms: number) => new Date(watermark.getTime() + ms);
+    const rows = [];
+    for (const [contact, at] of [
+      [contactId, sentAt(-60_000)],
+      [contactId, sentAt(60_000)],
+      [otherId, sentAt(-60_000)],
+    ] as const) {
+      const runId = await seedRunAt(db, {
+        workspaceId,
+        workflowId,
+        versionId,
+        contactId: contact,
+        stepId: stepIds.send!,
+      });
+      const [row] = await db
+        .insert(deliveries)
+        .values({
+          workspaceId,
+          runId,
+          stepId: stepIds.send!,
+          visit: 1,
+          status: 'sent',
+          attempts: 1,
+          channelId,
+          providerMessageId: `m_${crypto.randomUUID()}`,
+          sentAt: at,
+        })
+        .returning();
+      rows.push(row!);
+    }
+    const event: WatermarkEvent = {
+      kind: 'watermark',
+      eventKey: `111222:delivered:${watermark.toISOString()}`,
+      channelId,
+      recipient: '111222',
+      status: 'delivered',
+      at: watermark.toISOString(),
+    };
+    const result = await consume([event]);
+    // Never retried: a send recorded after it is left to the next watermark.
+    expect(result.settlements).toEqual([{ kind: 'ack' }]);
+    const after = await Promise.all(
+      rows.map(
+        async (row) => (await db.select().from(deliveries).where(eq(deliveries.id, row.id)))[0],
+      ),
+    );
+    expect(after.map((row) => row?.providerStatus ?? null)).toEqual(['delivered', null, null]);
+  });
+});
+
+describe('the dead letter queue', () => {
+  it('records dead-lettered inbound messages and drops a status that still finds no delivery, without a retry', async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await whatsappChannel(workspaceId);
+    const message = inbound(channelId, '+15550009000', new Date());
+    const result = await consume([message, status(channelId, 'wamid.lost', 'delivered')], 1, true);
+    expect(result.settlements).toEqual([{ kind: 'ack' }, { kind: 'ack' }]);
+    expect(await db.$count(inboundMessages, eq(inboundMessages.channelId, channelId))).toBe(1);
   });
 });

@@ -25,10 +25,20 @@ export const MAX_STATUS_ATTEMPTS = 6;
  * and runs that a final status woke (confirm delivery) are enqueued for dispatch to route.
  * Repeated events have one effect. An event whose delivery is not recorded yet is retried a
  * few times. Throws (the queue retries the batch) only when the database fails.
+ *
+ * The callbacks' dead letter queue (`sendflow-callbacks-dlq`) holds events whose batches kept
+ * failing (the database was down for all their retries); it is consumed the same way with
+ * `deadLettered`, once the database is back: inbound messages are recorded (once, as always),
+ * statuses applied, and a status that still finds no delivery is dropped at once with a log line.
  */
 export async function consumeChannelEvents(
   messages: readonly Message<unknown>[],
-  deps: { db: Database; sender: DispatchSender; events?: EventPublisher },
+  deps: {
+    db: Database;
+    sender: DispatchSender;
+    events?: EventPublisher;
+    deadLettered?: boolean;
+  },
 ): Promise<Map<Message<unknown>, Settlement>> {
   const settlements = new Map<Message<unknown>, Settlement>();
   const inbound = new Map<string, InboundEvent>();
@@ -58,7 +68,7 @@ export async function consumeChannelEvents(
   );
   for (const { message, event } of statuses) {
     if (updates.matched.has(event.eventKey)) continue;
-    if (message.attempts < MAX_STATUS_ATTEMPTS) {
+    if (!deps.deadLettered && message.attempts < MAX_STATUS_ATTEMPTS) {
       settlements.set(message, {
         kind: 'retry',
         delaySeconds: STATUS_RETRY_SECONDS * message.attempts,

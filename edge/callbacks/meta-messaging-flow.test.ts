@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contactIdentities, contacts, deliveries } from '../../db/schema';
-import { type MetaGraph, startMetaGraph } from '../../test/fakes/meta-graph';
+import { channels, contactIdentities, contacts, deliveries } from '../../db/schema';
+import { graphError, type MetaGraph, startMetaGraph } from '../../test/fakes/meta-graph';
 import {
   messagingDelivery,
   messagingText,
@@ -243,6 +243,46 @@ describe('Messenger', () => {
       return row?.providerStatus === 'delivered' ? row : undefined;
     });
     expect(delivered.deliveredAt).toBeInstanceOf(Date);
+  });
+});
+
+describe('credentials refused while sending', () => {
+  it('puts the channel in error with Meta’s words, and the next send stops without a call', async () => {
+    const { workspaceId, apiKey, channel } = await connect('MESSENGER');
+    const psid = scopedId();
+    const contactId = await seedContact(harness.db, workspaceId, { firstName: 'Ada' }, [
+      { channelId: channel.id, address: psid, lastInboundAt: new Date(Date.now() - 3_600_000) },
+    ]);
+    const { workflowId } = await publishWorkflow(harness.db, workspaceId, [
+      {
+        key: 'hello',
+        type: 'send_message',
+        config: sendConfig({
+          channel: { kind: 'specific', channelId: channel.id },
+          defaultMessage: { type: 'text', text: 'Hello' },
+        }),
+      },
+    ]);
+    graph.replyNext(
+      graphError(401, 190, 'Error validating access token: The session has been invalidated', {
+        subcode: 460,
+      }),
+    );
+    const [first] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
+    expect(await waitForRun(harness.db, first!, (r) => r.status !== 'active')).toMatchObject({
+      status: 'exited',
+    });
+    const [row] = await harness.db.select().from(channels).where(eq(channels.id, channel.id));
+    expect(row).toMatchObject({
+      status: 'error',
+      statusDetail: expect.stringMatching(/refused the credentials: .*error 190\/460/),
+    });
+    const calls = graph.sends().length;
+    const [second] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
+    await waitForRun(harness.db, second!, (r) => r.status !== 'active');
+    const [delivery] = await readDeliveries(harness.db, second!);
+    expect(delivery).toMatchObject({ status: 'failed', reasonCode: 'channel_not_connected' });
+    expect(graph.sends()).toHaveLength(calls);
   });
 });
 

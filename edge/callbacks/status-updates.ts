@@ -34,7 +34,10 @@ const RANK_SQL = sql.raw(
  * applied (a batch holding both delivered and read applies, and reports, read); they are
  * published (`events`) after it. Every channel's callbacks come through here. An event finds its delivery on its own
  * channel by our delivery id when the provider echoed it, else by the provider's message id,
- * and only once the delivery is recorded as accepted (`sent`, or `failed` after acceptance).
+ * and only once the delivery is recorded as accepted (`sent`, or `failed` after acceptance) —
+ * or, by our delivery id only, while it waits for a retry after a send whose outcome was
+ * unknown (a timeout): then the status proves Meta accepted it, the delivery is recorded as
+ * sent, and the retry finds it finished and routes the run without sending again.
  * A watermark (Messenger: "all messages sent before this time were delivered/read") applies to
  * every accepted delivery to that identity on its channel recorded as sent by then; as our
  * `sent_at` is taken after Meta's own timestamp, a message sent just before a watermark may be
@@ -75,7 +78,11 @@ export async function applyStatusUpdates(
         join lateral (
           select d.id from deliveries d
           where g.recipient is null and d.channel_id = g.channel_id
-            and d.status in ('sent', 'failed')
+            and (d.status in ('sent', 'failed')
+              -- A send whose outcome we never learnt (a timeout) waits for its retry: Meta's
+              -- news of it, naming our delivery id, proves it went out, so it is not sent again.
+              or (d.status = 'queued' and d.attempts > 0 and d.id = g.delivery_id
+                and g.status <> 'failed'))
             and (d.id = g.delivery_id or d.provider_message_id = g.provider_message_id)
           limit 1
         ) d on true
@@ -87,7 +94,8 @@ export async function applyStatusUpdates(
           and d.status = 'sent' and d.sent_at <= g.at
       ),
       best as (
-        select distinct on (found_id) found_id, status, rank, at, reason_code, reason_detail
+        select distinct on (found_id) found_id, status, rank, at, reason_code, reason_detail,
+          provider_message_id
         from matched order by found_id, rank desc, at desc
       ),
       per_delivery as (
@@ -104,10 +112,15 @@ export async function applyStatusUpdates(
             provider_status_at = p.at,
             delivered_at = coalesce(d.delivered_at, p.delivered_at),
             read_at = coalesce(d.read_at, p.read_at),
-            status = case when p.status = 'failed' then 'failed' else d.status end,
+            status = case when p.status = 'failed' then 'failed'
+              when d.status = 'queued' then 'sent' else d.status end,
+            provider_message_id = coalesce(d.provider_message_id, p.provider_message_id),
+            sent_at = case when d.status = 'queued' then p.at else d.sent_at end,
             failed_at = case when p.status = 'failed' then p.at else d.failed_at end,
-            reason_code = case when p.status = 'failed' then p.reason_code else d.reason_code end,
-            reason_detail = case when p.status = 'failed' then p.reason_detail else d.reason_detail end,
+            reason_code = case when p.status = 'failed' then p.reason_code
+              when d.status = 'queued' then null else d.reason_code end,
+            reason_detail = case when p.status = 'failed' then p.reason_detail
+              when d.status = 'queued' then null else d.reason_detail end,
             updated_at = now()
         from per_delivery p
         where d.id = p.found_id and p.rank > ${RANK_SQL}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readWranglerSettings } from '../../scripts/wrangler-config';
+import { CALLBACK_DEAD_LETTER_QUEUE_NAME, CALLBACK_QUEUE_NAME } from '../callbacks/queues';
 import { queueDelay } from './enqueue';
 import {
   backoffSeconds,
@@ -36,6 +37,9 @@ describe('wrangler.toml', () => {
     expect(dispatch?.maxRetries).toBeGreaterThanOrEqual(MAX_SEND_ATTEMPTS - 1);
     expect(dispatch?.deadLetterQueue).toBe(DEAD_LETTER_QUEUE_NAME);
     expect(consumers[DEAD_LETTER_QUEUE_NAME]).toBeDefined();
+    // Callback events that kept failing are consumed once more from their own dead letters.
+    expect(consumers[CALLBACK_QUEUE_NAME]?.deadLetterQueue).toBe(CALLBACK_DEAD_LETTER_QUEUE_NAME);
+    expect(consumers[CALLBACK_DEAD_LETTER_QUEUE_NAME]).toBeDefined();
     expect(JSON.stringify(queueProducers)).toContain(DISPATCH_QUEUE_NAME);
     expect(crons.length).toBeGreaterThan(0);
   });

@@ -76,8 +76,8 @@ interface MovedRow {
 }
 
 /**
- * Records a batch's send outcomes, extends the email threads of the emails sent, and moves the
- * runs, all in ONE statement, so that a delivery is never recorded without its run moving (and
+ * Records a batch's send outcomes, extends the email threads of the emails sent, puts channels
+ * whose credentials the provider refused into error, and moves the runs, all in ONE statement, so that a delivery is never recorded without its run moving (and
  * the reverse). Outcomes are recorded only while the claim is still ours (`sending`, same
  * attempt count); a move that follows a send applies only if its outcome was recorded here.
  * Runs are moved only from the visit they were at, so a duplicate consumer cannot move one
@@ -183,15 +183,23 @@ export async function recordAndMove(
             updated_at = now()
         returning t.id
       ),
-      broken as (
+      -- A provider that refused the channel's credentials (or an adapter that reports the channel
+      -- itself broken, e.g. a revoked Gmail grant) will refuse every send: the channel
+      -- goes into error with the provider's words, so that people see what to fix (saving new
+      -- credentials or verifyChannel checks it again), and later sends stop at once.
+      refused as (
         update channels c
         set status = 'error',
-            status_detail = 'Sending failed: ' || o.reason_detail ||
-              '. Enter the credentials again, or verify the channel.',
+            status_detail = 'Sending failed, the provider refused the credentials: ' || e.reason_detail,
             updated_at = now()
-        from outcome o
-        where o.channel_error and o.status = 'failed' and c.id = o.channel_id
-          and o.delivery_id in (select id from recorded)
+        from (
+          select distinct on (o.channel_id) o.channel_id, o.reason_detail from outcome o
+          where o.status = 'failed'
+            and (o.reason_code = 'credentials_rejected' or o.channel_error)
+            and o.channel_id is not null and o.delivery_id in (select id from recorded)
+          order by o.channel_id, o.seq desc
+        ) e
+        where c.id = e.channel_id
         returning c.id
       ),
       move as (

@@ -9,7 +9,7 @@ import {
   startWorker,
   testDatabaseBindings,
 } from '../../test/workerd';
-import { CALLBACK_QUEUE_NAME } from '../callbacks/queues';
+import { CALLBACK_DEAD_LETTER_QUEUE_NAME, CALLBACK_QUEUE_NAME } from '../callbacks/queues';
 import { DEAD_LETTER_QUEUE_NAME, DISPATCH_QUEUE_NAME } from './queues';
 
 /**
@@ -73,7 +73,13 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
         deadLetterQueue: DEAD_LETTER_QUEUE_NAME,
       },
       [DEAD_LETTER_QUEUE_NAME]: { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 3 },
-      [CALLBACK_QUEUE_NAME]: { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 },
+      [CALLBACK_QUEUE_NAME]: {
+        maxBatchSize: 10,
+        maxBatchTimeout: 1,
+        maxRetries: 10,
+        deadLetterQueue: CALLBACK_DEAD_LETTER_QUEUE_NAME,
+      },
+      [CALLBACK_DEAD_LETTER_QUEUE_NAME]: { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 3 },
     },
     scheduled: true,
     ...(options.trustedCertificates ? { trustedCertificates: options.trustedCertificates } : {}),

@@ -6,7 +6,7 @@ import type {
 } from '@cloudflare/workers-types/latest';
 import { CredentialCipher } from '../../db/credentials';
 import { consumeChannelEvents } from '../callbacks/consumer';
-import { CALLBACK_QUEUE_NAME } from '../callbacks/queues';
+import { CALLBACK_DEAD_LETTER_QUEUE_NAME, CALLBACK_QUEUE_NAME } from '../callbacks/queues';
 import { adapterFor } from '../channels/registry';
 import { dispatchBatch, settle } from '../dispatch/consumer';
 import { deadLetterBatch } from '../dispatch/dead-letter';
@@ -19,8 +19,9 @@ import { type Env, parseConfig } from './env';
 
 /**
  * The Worker's `queue` handler: batches from the dispatch queue are dispatched, batches from
- * its dead letter queue fail their steps, and batches from the callbacks queue record provider
- * statuses and inbound messages. The database pool lives for this invocation only.
+ * its dead letter queue fail their steps, and batches from the callbacks queue (and, once more
+ * without waiting for late sends, its dead letter queue) record provider statuses and inbound
+ * messages. The database pool lives for this invocation only.
  * An exception (the database is down) leaves every unsettled message to the queue's retry.
  */
 export async function queue(
@@ -36,8 +37,9 @@ export async function queue(
       await deadLetterBatch(batch.messages, { db, sender });
       return;
     }
-    if (batch.queue === CALLBACK_QUEUE_NAME) {
-      settle(await consumeChannelEvents(batch.messages, { db, sender }));
+    if (batch.queue === CALLBACK_QUEUE_NAME || batch.queue === CALLBACK_DEAD_LETTER_QUEUE_NAME) {
+      const deadLettered = batch.queue === CALLBACK_DEAD_LETTER_QUEUE_NAME;
+      settle(await consumeChannelEvents(batch.messages, { db, sender, deadLettered }));
       return;
     }
     const settlements = await dispatchBatch(batch.messages, {

@@ -67,6 +67,23 @@ test('WhatsApp templates and Messenger tagged messages are rendered field by fie
   expect(
     await renderMessage({
       ...base,
+      channelType: 'whatsapp',
+      content: {
+        type: 'whatsapp_template',
+        templateName: 'shipping_link',
+        languageCode: 'en',
+        parameters: [],
+        headerParameters: ['For $contact.firstname'],
+        buttonParameters: [{ index: 1, text: 'u/$contact.firstname' }],
+      },
+    }),
+  ).toMatchObject({
+    headerParameters: ['For Ada'],
+    buttonParameters: [{ index: 1, text: 'u/Ada' }],
+  });
+  expect(
+    await renderMessage({
+      ...base,
       channelType: 'messenger',
       content: { type: 'messenger_tagged', tag: 'ACCOUNT_UPDATE', text: 'Hi $contact.firstname' },
     }),

@@ -123,6 +123,21 @@ export async function renderMessage(
         templateName: content.templateName,
         languageCode: content.languageCode,
         parameters: content.parameters.map((parameter) => renderText(parameter, input)),
+        ...(content.headerParameters?.length
+          ? {
+              headerParameters: content.headerParameters.map((parameter) =>
+                renderText(parameter, input),
+              ),
+            }
+          : {}),
+        ...(content.buttonParameters?.length
+          ? {
+              buttonParameters: content.buttonParameters.map((button) => ({
+                index: button.index,
+                text: renderText(button.text, input),
+              })),
+            }
+          : {}),
       };
     case 'messenger_tagged':
       return { kind: 'messenger_tagged', tag: content.tag, text: renderText(content.text, input) };

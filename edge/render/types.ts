@@ -1,4 +1,4 @@
-import type { MessengerTag } from '../../workflow/types';
+import type { MessengerTag, TemplateButtonParameter } from '../../workflow/types';
 import type { ThreadHeaders } from './thread-headers';
 
 /** A file from the workspace's library, as a message refers to it. */
@@ -23,7 +23,16 @@ export interface EmailMediaLink {
 export type RenderedMessage =
   | { kind: 'text'; text: string }
   | { kind: 'media'; url: string; fileName: string; contentType: string; caption?: string }
-  | { kind: 'whatsapp_template'; templateName: string; languageCode: string; parameters: string[] }
+  | {
+      kind: 'whatsapp_template';
+      templateName: string;
+      languageCode: string;
+      parameters: string[];
+      /** Present only when the template has a text header with placeholders. */
+      headerParameters?: string[];
+      /** Present only when the template has dynamic URL buttons. */
+      buttonParameters?: TemplateButtonParameter[];
+    }
   | { kind: 'messenger_tagged'; tag: MessengerTag; text: string }
   | {
       kind: 'email';

@@ -117,6 +117,31 @@ describe('sending through the WhatsApp Cloud API', () => {
     ]);
   });
 
+  test('a template with a text header and a dynamic URL button sends header, body and button components', async () => {
+    await send({
+      kind: 'whatsapp_template',
+      templateName: 'shipping_link',
+      languageCode: 'en',
+      parameters: ['Ada'],
+      headerParameters: ['#1042'],
+      buttonParameters: [{ index: 1, text: 'ord-1042' }],
+    });
+    expect(graph.sends()[0]?.json?.template).toEqual({
+      name: 'shipping_link',
+      language: { code: 'en' },
+      components: [
+        { type: 'header', parameters: [{ type: 'text', text: '#1042' }] },
+        { type: 'body', parameters: [{ type: 'text', text: 'Ada' }] },
+        {
+          type: 'button',
+          sub_type: 'url',
+          index: '1',
+          parameters: [{ type: 'text', text: 'ord-1042' }],
+        },
+      ],
+    });
+  });
+
   test('a caption over 1,024 characters is invalid content, without calling Meta', async () => {
     const outcome = await send({
       kind: 'media',

@@ -25,9 +25,16 @@ function messageId(body: string): string | undefined {
 /**
  * Sends through the WhatsApp Cloud API: `POST <GRAPH_API_URL>/<version>/<phone-number-id>/
  * messages` with the channel's bearer token (WhatsApp Cloud API, "Messages"). Answers are
- * classified by WhatsApp's failure table, then by the shared HTTP rules. The Cloud API takes
- * no idempotency key: a delivery re-sent after a crash may arrive twice, which the claim's lease
- * makes rare; the delivery id is echoed in status webhooks instead.
+ * classified by WhatsApp's failure table, then by the shared HTTP rules.
+ *
+ * Idempotency: the Cloud API takes no idempotency key (the "Messages" reference has no such
+ * header or field), so a retry after an unknown outcome (a timeout once the request left)
+ * could send twice. What Meta offers instead is `biz_opaque_callback_data`, echoed in every
+ * status webhook: our delivery id rides on each send, and a `sent`/`delivered`/`read` status
+ * naming a delivery that waits for its retry records it as sent (edge/callbacks/status-
+ * updates.ts), so the retry (10 s later at the earliest) finds it finished and sends nothing.
+ * A status slower than the retry, or a Worker dying between Meta's answer and our record (the
+ * claim's lease then expires), can still send twice.
  */
 export const whatsappMetaAdapter: ChannelAdapter = {
   async send(message, options) {

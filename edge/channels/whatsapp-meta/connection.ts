@@ -30,18 +30,25 @@ function placeholders(text: unknown): number {
 export function templateSummary(raw: Json): ChannelTemplate | null {
   if (typeof raw.name !== 'string' || typeof raw.language !== 'string') return null;
   let bodyParameters = 0;
+  let headerParameters = 0;
   let otherParameters = 0;
+  const urlButtons: number[] = [];
   for (const component of Array.isArray(raw.components) ? (raw.components as Json[]) : []) {
     const type = String(component?.type ?? '').toUpperCase();
     if (type === 'BODY') bodyParameters += placeholders(component.text);
     if (type === 'HEADER') {
       const format = String(component.format ?? 'TEXT').toUpperCase();
-      // A media header needs its media as a parameter at send time.
-      otherParameters += format === 'TEXT' ? placeholders(component.text) : 1;
+      // A media header needs its media as a parameter at send time, which steps cannot give.
+      if (format === 'TEXT') headerParameters += placeholders(component.text);
+      else otherParameters += 1;
     }
     if (type === 'BUTTONS' && Array.isArray(component.buttons)) {
-      for (const button of component.buttons as Json[])
-        otherParameters += placeholders(button?.url);
+      // A URL button may end in one placeholder ("Templates": URL buttons, dynamic suffix).
+      (component.buttons as Json[]).forEach((button, index) => {
+        if (String(button?.type ?? '').toUpperCase() === 'URL' && placeholders(button?.url) > 0) {
+          urlButtons.push(index);
+        }
+      });
     }
   }
   return {
@@ -50,6 +57,8 @@ export function templateSummary(raw: Json): ChannelTemplate | null {
     status: typeof raw.status === 'string' ? raw.status.toUpperCase() : 'UNKNOWN',
     category: typeof raw.category === 'string' ? raw.category : null,
     bodyParameters,
+    headerParameters,
+    urlButtons,
     otherParameters,
   };
 }

@@ -41,19 +41,33 @@ function mediaBody(rendered: Extract<RenderedMessage, { kind: 'media' }>): Whats
   return { ok: true, body: { type: kind, [kind]: media } };
 }
 
+/**
+ * A template message's components ("Template messages": `header` and `body` with text
+ * parameters in order; one `button` component per dynamic URL button, with `sub_type: url`,
+ * its `index` as a string and the text that completes its URL). Absent when none are needed.
+ */
 function templateBody(rendered: Extract<RenderedMessage, { kind: 'whatsapp_template' }>) {
   const template: Record<string, unknown> = {
     name: rendered.templateName,
     language: { code: rendered.languageCode },
   };
-  if (rendered.parameters.length > 0) {
-    template.components = [
-      {
-        type: 'body',
-        parameters: rendered.parameters.map((text) => ({ type: 'text', text })),
-      },
-    ];
+  const texts = (values: readonly string[]) => values.map((text) => ({ type: 'text', text }));
+  const components: Record<string, unknown>[] = [];
+  if (rendered.headerParameters?.length) {
+    components.push({ type: 'header', parameters: texts(rendered.headerParameters) });
   }
+  if (rendered.parameters.length > 0) {
+    components.push({ type: 'body', parameters: texts(rendered.parameters) });
+  }
+  for (const button of rendered.buttonParameters ?? []) {
+    components.push({
+      type: 'button',
+      sub_type: 'url',
+      index: String(button.index),
+      parameters: texts([button.text]),
+    });
+  }
+  if (components.length > 0) template.components = components;
   return { type: 'template', template };
 }
 
