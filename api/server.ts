@@ -19,6 +19,7 @@ import { isMalformedValue } from './db-errors';
 import { hardeningPlugins, MAX_BATCH_SIZE } from './hardening';
 import './schema';
 import { useApiKeyAuth } from './use-api-key-auth';
+import { useClientErrors } from './use-client-errors';
 
 /** What the API needs from its host (the Worker, the start script, tests). */
 export interface ApiDeps {
@@ -108,7 +109,10 @@ export function createApi(deps: ApiDeps): ApiServer {
     // Anything thrown that is not a GraphQLError we raised on purpose reaches clients only as
     // "Unexpected error." (the original is logged); isDev stays off so details never leak.
     maskedErrors: { isDev: false, maskError: maskUnexpectedError },
+    // Files reach this API by URL (the file library), never as uploads: no multipart bodies.
+    multipart: false,
     plugins: [
+      useClientErrors(),
       useApiKeyAuth(deps.db, principals),
       ...hardeningPlugins({ production: !!deps.production }),
     ],

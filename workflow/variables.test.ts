@@ -13,6 +13,7 @@ const now = new Date('2025-03-09T23:30:00Z');
 function context(overrides: Partial<RenderContext> = {}): RenderContext {
   return {
     contact: {
+      id: '0b7c1f3e-2a41-4c3e-9d0a-5f2f7e6b8a11',
       firstName: 'Ada',
       lastName: 'Lovelace',
       email: 'ada@example.com',
@@ -64,6 +65,33 @@ describe('interpolate', () => {
     expect(interpolate('$contact.firstname $contact.lastname <$contact.email>', context())).toBe(
       'Ada Lovelace <ada@example.com>',
     );
+  });
+
+  it('substitutes every standard contact field, id and full name included', () => {
+    const ctx = context({
+      contact: { ...context().contact, country: 'GB', language: 'en-GB' },
+    });
+    expect(
+      interpolate(
+        '$contact.id|$contact.name|$contact.phone|$contact.language|$contact.country|$contact.email',
+        ctx,
+      ),
+    ).toBe(
+      '0b7c1f3e-2a41-4c3e-9d0a-5f2f7e6b8a11|Ada Lovelace|+447700900123|en-GB|GB|ada@example.com',
+    );
+  });
+
+  it('makes $contact.name whichever name the contact has, and leaves it as written with none', () => {
+    const base = context().contact;
+    const only = (contact: RenderContext['contact']) =>
+      interpolate('Hi $contact.name', context({ contact }));
+    expect(only({ ...base, lastName: null })).toBe('Hi Ada');
+    expect(only({ ...base, firstName: null })).toBe('Hi Lovelace');
+    expect(only({ ...base, firstName: null, lastName: '' })).toBe('Hi $contact.name');
+  });
+
+  it('publishes $contact.id and $contact.name without an unknown-variable warning', () => {
+    expect(unknownVariables('$contact.id $contact.name $contact.Phone', new Set())).toEqual([]);
   });
 
   it('matches standard contact keys regardless of case', () => {
@@ -165,6 +193,8 @@ describe('unknownVariables', () => {
 describe('variable lists', () => {
   it('lists the standard contact fields and system variables', () => {
     expect(STANDARD_CONTACT_VARIABLES).toEqual([
+      'id',
+      'name',
       'firstname',
       'lastname',
       'email',

@@ -2,8 +2,14 @@ import { formatSystemVariable, SYSTEM_VARIABLES, type SystemVariable } from './s
 
 export { SYSTEM_VARIABLES };
 
-/** Contact fields every contact has; `$contact.<other key>` refers to a custom field. */
+/**
+ * Contact fields every contact has; `$contact.<other key>` refers to a custom field. `name` is
+ * the first and last name joined by a space (either alone when the other is missing); `id` is
+ * the contact's id.
+ */
 export const STANDARD_CONTACT_VARIABLES = [
+  'id',
+  'name',
   'firstname',
   'lastname',
   'email',
@@ -28,6 +34,7 @@ export interface VariableRef {
 
 /** The contact values a message can interpolate. */
 export interface ContactFields {
+  id?: string | null;
   firstName?: string | null;
   lastName?: string | null;
   email?: string | null;
@@ -52,7 +59,8 @@ const VARIABLE = /\$(contact|system|trigger)\.([A-Za-z_][A-Za-z0-9_]*)/g;
 const STANDARD_KEYS: ReadonlySet<string> = new Set(STANDARD_CONTACT_VARIABLES);
 const SYSTEM_KEYS: ReadonlySet<string> = new Set(SYSTEM_VARIABLES);
 
-const CONTACT_FIELD: Record<StandardContactVariable, keyof ContactFields> = {
+const CONTACT_FIELD: Record<Exclude<StandardContactVariable, 'name'>, keyof ContactFields> = {
+  id: 'id',
   firstname: 'firstName',
   lastname: 'lastName',
   email: 'email',
@@ -99,11 +107,18 @@ function asText(value: unknown): string | undefined {
   return undefined;
 }
 
+/** First and last name, space-joined; whichever exists when only one does. */
+function fullName(contact: ContactFields): string | undefined {
+  const parts = [contact.firstName, contact.lastName].filter((part): part is string => !!part);
+  return parts.length > 0 ? parts.join(' ') : undefined;
+}
+
 /** The value a variable stands for in `ctx`, or undefined when it has none. */
 export function variableValue(ref: VariableRef, ctx: RenderContext): string | undefined {
   switch (ref.namespace) {
     case 'contact': {
       const standard = standardContactKey(ref.key);
+      if (standard === 'name') return fullName(ctx.contact);
       if (standard) return asText(ctx.contact[CONTACT_FIELD[standard]]);
       return asText(ownValue(ctx.contact.customFields, ref.key));
     }

@@ -8,6 +8,7 @@ import { log } from '../log';
 import { type AttemptDeps, attemptDelivery, type SendWork, type Settlement } from './attempt';
 import { type ClaimedDelivery, claimDeliveries, type DeliveryKey } from './claim';
 import { type DispatchSender, enqueueRuns, queueDelay } from './enqueue';
+import { whileHoldingLeases } from './lease';
 import { addStepNeeds, emptyNeeds, loadLibrary } from './library';
 import { DUE_TOLERANCE_SECONDS, SEND_CONCURRENCY } from './limits';
 import { isCurrentRun, loadRuns } from './load';
@@ -118,8 +119,14 @@ export async function dispatchBatch(
   if (claimed.length > 0) {
     const library = await loadLibrary(deps.db, needsOf(claimed.map((c) => c.work)));
     const credentialsFor = credentialsLoader(deps.cipher);
-    const results = await mapWithConcurrency(claimed, SEND_CONCURRENCY, ({ work, claim }) =>
-      attemptDelivery(work, claim, library, credentialsFor, deps, now),
+    // Leases are renewed while the sends run, so that only a dead consumer's claims expire.
+    const results = await whileHoldingLeases(
+      deps.db,
+      claimed.map(({ claim }) => claim),
+      () =>
+        mapWithConcurrency(claimed, SEND_CONCURRENCY, ({ work, claim }) =>
+          attemptDelivery(work, claim, library, credentialsFor, deps, now),
+        ),
     );
     for (const result of results) {
       outcomes.push(result.outcome);

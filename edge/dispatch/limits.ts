@@ -34,12 +34,16 @@ export const RETRY_BASE_SECONDS = 10;
 export const RETRY_MAX_SECONDS = 15 * 60;
 
 /**
- * How long a claimed delivery belongs to the consumer that claimed it. It must outlast a whole
- * batch (up to 100 sends, 6 at a time, each up to SEND_TIMEOUT_MS), so that a slow but live
- * consumer is never overtaken; once it expires the delivery is sent again with the same
- * idempotency key (the consumer crashed or lost its connection).
+ * How long a claimed delivery belongs to the consumer that claimed it without renewal. A live
+ * consumer renews the leases of its batch every LEASE_RENEW_SECONDS while its sends run
+ * (edge/dispatch/lease.ts), so a slow batch (up to 100 sends, 6 at a time, each up to
+ * SEND_TIMEOUT_MS) is never overtaken; a consumer that died (a crash, a restart) stops renewing,
+ * and its deliveries are sent again with the same idempotency key about a minute later.
  */
-export const CLAIM_LEASE_SECONDS = 10 * 60;
+export const CLAIM_LEASE_SECONDS = 60;
+
+/** How often a consumer renews its leases: three renewals fit in one lease. */
+export const LEASE_RENEW_SECONDS = 20;
 
 /**
  * A run whose message should have been consumed this long ago and that made no progress is

@@ -7,6 +7,8 @@
  * reach private ranges in production).
  */
 
+import ipaddr from 'ipaddr.js';
+
 export type OutboundUrlCheck = { ok: true; url: URL } | { ok: false; detail: string };
 
 export interface OutboundUrlOptions {
@@ -24,20 +26,36 @@ const ALLOWED_PROTOCOLS: ReadonlySet<string> = new Set(['http:', 'https:']);
 const LOCAL_NAME_SUFFIXES = ['.localhost', '.local', '.internal', '.home.arpa'] as const;
 const LOCAL_NAMES: ReadonlySet<string> = new Set(['localhost', 'metadata', 'instance-data']);
 
-/** IPv4 ranges that are not publicly routable (RFC 6890 special-purpose registry). */
-const PRIVATE_IPV4_RANGES: ReadonlyArray<readonly [string, number, string]> = [
-  ['0.0.0.0', 8, 'this network'],
-  ['10.0.0.0', 8, 'private'],
-  ['100.64.0.0', 10, 'carrier-grade NAT'],
-  ['127.0.0.0', 8, 'loopback'],
-  ['169.254.0.0', 16, 'link-local (cloud metadata)'],
-  ['172.16.0.0', 12, 'private'],
-  ['192.0.0.0', 24, 'IETF protocol assignments'],
-  ['192.168.0.0', 16, 'private'],
-  ['198.18.0.0', 15, 'benchmarking'],
-  ['224.0.0.0', 4, 'multicast'],
-  ['240.0.0.0', 4, 'reserved'],
-];
+/**
+ * What each special-purpose range of ipaddr.js (its `range()` names, kept current with the IANA
+ * IPv4 and IPv6 Special-Purpose Address Registries, RFC 6890) means in a refusal. We rely on a
+ * maintained table rather than a hand-kept prefix list, which is how IPv4-translated and
+ * local-use NAT64 addresses once slipped through. Only `unicast` (global) addresses are public;
+ * every other range is refused, including those that embed or tunnel to an IPv4 address
+ * (IPv4-mapped, IPv4-translated, NAT64, 6to4, Teredo), which could lead to a private one.
+ */
+const RANGE_REASONS: Record<string, string> = {
+  unspecified: 'unspecified',
+  broadcast: 'broadcast',
+  multicast: 'multicast',
+  linkLocal: 'link-local (cloud metadata)',
+  loopback: 'loopback',
+  carrierGradeNat: 'carrier-grade NAT',
+  private: 'private',
+  reserved: 'reserved',
+  uniqueLocal: 'unique-local',
+  ipv4Mapped: 'IPv4-mapped',
+  rfc6145: 'IPv4-translated',
+  rfc6052: 'NAT64',
+  '6to4': '6to4',
+  teredo: 'Teredo',
+  deprecatedSiteLocal: 'site-local',
+};
+
+function rangeReason(range: string): string | undefined {
+  if (range === 'unicast') return undefined;
+  return RANGE_REASONS[range] ?? `special-purpose (${range})`;
+}
 
 /**
  * Refuses URLs that are not http(s), that carry credentials, or whose host is a loopback,
@@ -69,100 +87,25 @@ export function checkOutboundUrl(raw: string, options: OutboundUrlOptions): Outb
  */
 export function privateHostReason(hostname: string): string | undefined {
   const host = hostname.toLowerCase().replace(/\.$/, '');
-  if (host.startsWith('[') && host.endsWith(']')) return privateIpv6Reason(host.slice(1, -1));
-  const ipv4 = parseIpv4(host);
-  if (ipv4 !== undefined) return privateIpv4Reason(ipv4);
+  const literal = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (literal.includes(':')) {
+    if (!ipaddr.IPv6.isValid(literal)) return 'unparseable IPv6';
+    const address = ipaddr.IPv6.parse(literal);
+    const range = address.range();
+    // IPv4-compatible ::a.b.c.d (deprecated, RFC 4291 §2.5.5.1) is in no range of the table.
+    const compatible = address.parts.slice(0, 6).every((part) => part === 0);
+    if (compatible && range !== 'unspecified' && range !== 'loopback') return 'IPv4-compatible';
+    return rangeReason(range);
+  }
+  // The URL parser has already turned every IPv4 spelling (0x7f.1, 2130706433) into a.b.c.d.
+  if (ipaddr.IPv4.isValidFourPartDecimal(literal)) {
+    return rangeReason(ipaddr.IPv4.parse(literal).range());
+  }
   if (LOCAL_NAMES.has(host) || LOCAL_NAME_SUFFIXES.some((suffix) => host.endsWith(suffix))) {
     return 'local-only';
   }
   return undefined;
 }
-
-function parseIpv4(host: string): number | undefined {
-  const parts = host.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part)) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
-    value = value * 256 + octet;
-  }
-  return value;
-}
-
-function ipv4Value(dotted: string): number {
-  return parseIpv4(dotted) ?? 0;
-}
-
-function privateIpv4Reason(address: number): string | undefined {
-  if (address === 0xffffffff) return 'broadcast';
-  for (const [base, prefix, reason] of PRIVATE_IPV4_RANGES) {
-    const size = 2 ** (32 - prefix);
-    const start = ipv4Value(base);
-    if (address >= start && address < start + size) return reason;
-  }
-  return undefined;
-}
-
-/** The eight 16-bit groups of an IPv6 address (a dotted IPv4 tail is accepted). */
-function parseIpv6(text: string): number[] | undefined {
-  let hex = text;
-  const lastColon = hex.lastIndexOf(':');
-  const dotted = parseIpv4(hex.slice(lastColon + 1));
-  if (dotted !== undefined) {
-    const high = Math.floor(dotted / 0x10000).toString(16);
-    const low = (dotted % 0x10000).toString(16);
-    hex = `${hex.slice(0, lastColon + 1)}${high}:${low}`;
-  }
-  const halves = hex.split('::');
-  if (halves.length > 2) return undefined;
-  const groupsOf = (part: string): string[] => (part === '' ? [] : part.split(':'));
-  const left = groupsOf(halves[0] ?? '');
-  const right = groupsOf(halves[1] ?? '');
-  const missing = 8 - left.length - right.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
-  const texts =
-    halves.length === 1 ? left : [...left, ...new Array<string>(missing).fill('0'), ...right];
-  const groups: number[] = [];
-  for (const group of texts) {
-    if (!/^[0-9a-f]{1,4}$/i.test(group)) return undefined;
-    groups.push(Number.parseInt(group, 16));
-  }
-  return groups;
-}
-
-function embeddedIpv4(groups: number[], index: number): number {
-  return (groups[index] ?? 0) * 0x10000 + (groups[index + 1] ?? 0);
-}
-
-function privateIpv6Reason(text: string): string | undefined {
-  const groups = parseIpv6(text);
-  if (!groups) return 'unparseable IPv6';
-  const [g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0, g7 = 0] = groups;
-  const firstSix = [g0, g1, g2, g3, g4, g5];
-  if (firstSix.every((group) => group === 0)) {
-    if (g6 === 0 && g7 === 0) return 'unspecified';
-    if (g6 === 0 && g7 === 1) return 'loopback';
-    // IPv4-compatible (deprecated, RFC 4291 §2.5.5.1): judge the IPv4 inside.
-    return privateIpv4Reason(embeddedIpv4(groups, 6));
-  }
-  // IPv4-mapped ::ffff:a.b.c.d (RFC 4291 §2.5.5.2) and NAT64 64:ff9b::a.b.c.d (RFC 6052).
-  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0xffff) {
-    return privateIpv4Reason(embeddedIpv4(groups, 6));
-  }
-  if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) {
-    return privateIpv4Reason(embeddedIpv4(groups, 6));
-  }
-  // 6to4 2002:a.b.c.d::/48 (RFC 3056) carries an IPv4 address in groups 1–2.
-  if (g0 === 0x2002) return privateIpv4Reason(embeddedIpv4(groups, 1));
-  if ((g0 & 0xfe00) === 0xfc00) return 'unique-local';
-  if ((g0 & 0xffc0) === 0xfe80) return 'link-local';
-  if ((g0 & 0xffc0) === 0xfec0) return 'site-local';
-  if ((g0 & 0xff00) === 0xff00) return 'multicast';
-  return undefined;
-}
-
 /**
  * `privateHostReason` for a bare server host as a channel's settings hold it (an SMTP host: a
  * name, an IPv4 literal, or an IPv6 literal with or without brackets), normalised the way the

@@ -1,0 +1,50 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import { jsonParam } from '../../db/rows';
+import { log } from '../log';
+import type { ClaimedDelivery } from './claim';
+import { CLAIM_LEASE_SECONDS, LEASE_RENEW_SECONDS } from './limits';
+
+/**
+ * Extends the leases of deliveries this consumer still holds. A row is ours while it is
+ * `sending` with the attempt count we claimed it at (the claim token): a delivery whose lease
+ * ran out and that another consumer claimed since has a higher count and is left alone.
+ */
+export async function renewLeases(
+  db: Database,
+  claims: readonly Pick<ClaimedDelivery, 'id' | 'attempts'>[],
+  leaseSeconds = CLAIM_LEASE_SECONDS,
+): Promise<number> {
+  if (claims.length === 0) return 0;
+  const held = claims.map(({ id, attempts }) => ({ id, attempts }));
+  const result = await db.execute(
+    sql`update deliveries d
+        set lease_until = now() + ${leaseSeconds} * interval '1 second'
+        from jsonb_to_recordset(${jsonParam(held)}::jsonb) as held(id uuid, attempts int)
+        where d.id = held.id and d.attempts = held.attempts and d.status = 'sending'`,
+  );
+  return (result as { rowCount?: number | null }).rowCount ?? 0;
+}
+
+/**
+ * Runs `work` while renewing the batch's leases every `everySeconds`; renewal stops when the
+ * work ends, whatever its outcome. A failed renewal is logged and tried again at the next
+ * tick: the lease still has two thirds of its time left.
+ */
+export async function whileHoldingLeases<T>(
+  db: Database,
+  claims: readonly Pick<ClaimedDelivery, 'id' | 'attempts'>[],
+  work: () => Promise<T>,
+  everySeconds = LEASE_RENEW_SECONDS,
+): Promise<T> {
+  const timer = setInterval(function renew() {
+    renewLeases(db, claims).catch((error: unknown) =>
+      log('warn', 'dispatch: renewing leases failed', { deliveries: claims.length, error }),
+    );
+  }, everySeconds * 1000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
