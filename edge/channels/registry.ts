@@ -2,6 +2,7 @@ import type { ChannelType } from '../../workflow/channel-types';
 import { customWebhookIntegration } from './custom-webhook';
 import { emailSmtpIntegration } from './email-smtp';
 import type { ChannelIntegration } from './integration';
+import { lineMessagingIntegration } from './line-messaging';
 import { messengerMetaIntegration } from './messenger-meta';
 import { smsTwilioIntegration } from './sms-twilio';
 import { telegramBotIntegration } from './telegram-bot';
@@ -21,6 +22,7 @@ export const CHANNEL_INTEGRATIONS: readonly ChannelIntegration[] = [
   messengerMetaIntegration,
   telegramBotIntegration,
   smsTwilioIntegration,
+  lineMessagingIntegration,
 ];
 
 /** The provider names in use, in registry order. */
