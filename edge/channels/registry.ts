@@ -7,6 +7,7 @@ import { messengerMetaIntegration } from './messenger-meta';
 import { smsTwilioIntegration } from './sms-twilio';
 import { telegramBotIntegration } from './telegram-bot';
 import type { ChannelAdapter } from './types';
+import { viberBotIntegration } from './viber-bot';
 import { whatsappMetaIntegration } from './whatsapp-meta';
 
 /**
@@ -23,6 +24,7 @@ export const CHANNEL_INTEGRATIONS: readonly ChannelIntegration[] = [
   telegramBotIntegration,
   smsTwilioIntegration,
   lineMessagingIntegration,
+  viberBotIntegration,
 ];
 
 /** The provider names in use, in registry order. */
