@@ -40,7 +40,8 @@ export interface LineMessagingApi extends JsonServer {
   delivered: LinePush[];
   friends: Set<string>;
   webhookEndpoint: string | null;
-  acceptThenFail(count: number): void;
+  /** The next `count` pushes are executed but answered 500 (with `Retry-After` when given). */
+  acceptThenFail(count: number, retryAfterSeconds?: number): void;
   pushes(): JsonRequest[];
 }
 
@@ -78,6 +79,7 @@ export async function startLineMessagingApi(
   const delivered: LinePush[] = [];
   const accepted = new Map<string, LinePush>();
   let failAfterAccepting = 0;
+  let failRetryAfter: number | undefined;
   let nextId = 500_000_000_000_000;
   const state = { webhookEndpoint: null as string | null };
 
@@ -137,7 +139,12 @@ export async function startLineMessagingApi(
     if (retryKey) accepted.set(retryKey, executed);
     if (failAfterAccepting > 0) {
       failAfterAccepting -= 1;
-      return lineError(500, 'Internal server error');
+      return {
+        ...lineError(500, 'Internal server error'),
+        ...(failRetryAfter === undefined
+          ? {}
+          : { headers: { 'retry-after': String(failRetryAfter) } }),
+      };
     }
     return {
       status: 200,
@@ -192,8 +199,9 @@ export async function startLineMessagingApi(
     get webhookEndpoint() {
       return state.webhookEndpoint;
     },
-    acceptThenFail(count) {
+    acceptThenFail(count, retryAfterSeconds) {
       failAfterAccepting = count;
+      failRetryAfter = retryAfterSeconds;
     },
     pushes: () => server.requests.filter(isPush),
   };
