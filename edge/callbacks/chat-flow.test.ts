@@ -1,7 +1,12 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactIdentities, contacts, deliveries, inboundMessages } from '../../db/schema';
-import { type LineMessagingApi, startLineMessagingApi } from '../../test/fakes/line-messaging-api';
+import {
+  type LineMessagingApi,
+  lineTextWebhook,
+  postLineWebhook,
+  startLineMessagingApi,
+} from '../../test/fakes/line-messaging-api';
 import {
   postTelegramUpdate,
   startTelegramBotApi,
@@ -9,9 +14,11 @@ import {
   telegramTextUpdate,
 } from '../../test/fakes/telegram-bot-api';
 import {
+  nextMessageToken,
   postViberCallback,
   startViberBotApi,
   type ViberBotApi,
+  viberMessageCallback,
   viberStatusCallback,
 } from '../../test/fakes/viber-bot-api';
 import { LINE_TEST } from '../channels/line-messaging/test-fixtures';
@@ -89,6 +96,39 @@ const dispatchFetch = (url: string, init: RequestInit) =>
   harness.worker.dispatchFetch(url, init as never) as unknown as Promise<Response>;
 
 let nextChat = 700_000_000;
+
+const inboundCount = (channelId: string) =>
+  harness.db.$count(inboundMessages, eq(inboundMessages.channelId, channelId));
+
+/**
+ * Posts a forged and an unsigned copy (refused, nothing recorded), then the signed one twice:
+ * one inbound message, one identity, whose contact has the channel as last interacted.
+ */
+async function expectSignedOnceOnly(
+  channelId: string,
+  post: (signing: 'valid' | 'forged' | 'missing') => Promise<Response>,
+) {
+  expect((await post('forged')).status).toBe(403);
+  expect((await post('missing')).status).toBe(401);
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  expect(await inboundCount(channelId)).toBe(0);
+  expect((await post('valid')).status).toBe(200);
+  expect((await post('valid')).status).toBe(200);
+  await waitFor(async () => (await inboundCount(channelId)) >= 1, { what: 'the inbound message' });
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  expect(await inboundCount(channelId)).toBe(1);
+  const identities = await harness.db
+    .select()
+    .from(contactIdentities)
+    .where(eq(contactIdentities.channelId, channelId));
+  expect(identities).toHaveLength(1);
+  const [contact] = await harness.db
+    .select()
+    .from(contacts)
+    .where(eq(contacts.id, identities[0]!.contactId));
+  expect(contact?.lastInteractedChannelId).toBe(channelId);
+  return { identity: identities[0]!, contact: contact! };
+}
 
 describe('Telegram', () => {
   const connectTelegram = () =>
@@ -189,39 +229,42 @@ describe('Telegram', () => {
     const { channel } = await connectTelegram();
     const chatId = ++nextChat;
     const update = telegramTextUpdate(chatId, { id: chatId, firstName: 'Mallory' }, 'hi');
-    const post = (signing: 'valid' | 'forged' | 'missing') =>
+    const { identity } = await expectSignedOnceOnly(channel.id, (signing) =>
       postTelegramUpdate(
         channel.callback.url,
         update,
         channel.callback.verifyToken,
         signing,
         dispatchFetch,
-      );
-    expect((await post('forged')).status).toBe(403);
-    expect((await post('missing')).status).toBe(401);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(
-      await harness.db.$count(inboundMessages, eq(inboundMessages.channelId, channel.id)),
-    ).toBe(0);
-
-    expect((await post('valid')).status).toBe(200);
-    expect((await post('valid')).status).toBe(200);
-    await waitFor(
-      async () =>
-        (await harness.db.$count(inboundMessages, eq(inboundMessages.channelId, channel.id))) >= 1,
-      { what: 'the update' },
+      ),
     );
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(
-      await harness.db.$count(inboundMessages, eq(inboundMessages.channelId, channel.id)),
-    ).toBe(1);
-    expect(
-      await harness.db.$count(contactIdentities, eq(contactIdentities.channelId, channel.id)),
-    ).toBe(1);
+    expect(identity.address).toBe(String(chatId));
   });
 });
 
 describe('LINE', () => {
+  it('a signed message event creates the contact with its LINE identity and last interacted channel; forged, unsigned and replayed ones have no further effect', async () => {
+    const { channel } = await connect({
+      type: 'LINE',
+      name: 'LINE inbound',
+      credentials: {
+        line: { channelAccessToken: LINE_TEST.accessToken, channelSecret: LINE_TEST.channelSecret },
+      },
+    });
+    const userId = `U${crypto.randomUUID().replace(/-/g, '')}`;
+    const payload = lineTextWebhook(userId, String(Date.now()), 'Hello from LINE');
+    const { identity } = await expectSignedOnceOnly(channel.id, (signing) =>
+      postLineWebhook(
+        channel.callback.url,
+        payload,
+        LINE_TEST.channelSecret,
+        signing,
+        dispatchFetch,
+      ),
+    );
+    expect(identity.address).toBe(userId);
+  });
+
   it('a push whose answer was lost is re-sent with the same retry key, delivered once, and recorded as sent', async () => {
     const { workspaceId, apiKey, channel } = await connect({
       type: 'LINE',
@@ -269,6 +312,26 @@ describe('LINE', () => {
 });
 
 describe('Viber', () => {
+  it('a signed message creates the contact with its Viber identity, name and last interacted channel; forged, unsigned and replayed ones have no further effect', async () => {
+    const { channel } = await connect({
+      type: 'VIBER',
+      name: 'Viber inbound',
+      settings: { viber: { senderName: VIBER_TEST.senderName } },
+      credentials: { viber: { authToken: VIBER_TEST.authToken } },
+    });
+    const userId = `${crypto.randomUUID().slice(0, 8)}+in==`;
+    const body = viberMessageCallback(
+      { id: userId, name: 'Ada Lovelace' },
+      nextMessageToken(),
+      'Hi',
+    );
+    const { identity, contact } = await expectSignedOnceOnly(channel.id, (signing) =>
+      postViberCallback(channel.callback.url, body, VIBER_TEST.authToken, signing, dispatchFetch),
+    );
+    expect(identity.address).toBe(userId);
+    expect(contact).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace' });
+  });
+
   it('with confirm delivery, a signed delivered callback moves the run on; seen is recorded; a forged one changes nothing', async () => {
     const { workspaceId, apiKey, channel } = await connect({
       type: 'VIBER',
