@@ -19,10 +19,10 @@ describe('the channel registry', () => {
     expect(providerOf({ type: 'whatsapp', provider: 'meta' })).toBe('meta');
     expect(integrationFor('whatsapp')?.definition.label).toBe('WhatsApp (Meta Cloud API)');
     expect(integrationFor('whatsapp', 'twilio')).toBeUndefined();
-    expect(integrationFor('line')).toBeUndefined();
+    expect(integrationFor('telegram', 'meta')).toBeUndefined();
   });
 
-  test('an integration that sends and reports delivery takes callbacks, where its statuses arrive', () => {
+  test('implemented integrations whose providers report delivery take callbacks (others may, for inbound)', () => {
     for (const { definition, adapter, callbacks } of CHANNEL_INTEGRATIONS) {
       if (adapter && definition.deliveryReceipts) expect(callbacks, definition.label).toBeDefined();
     }

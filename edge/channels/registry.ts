@@ -4,10 +4,12 @@ import { emailGmailIntegration } from './email-gmail';
 import { emailSmtpIntegration } from './email-smtp';
 import { instagramMetaIntegration } from './instagram-meta';
 import type { ChannelIntegration } from './integration';
+import { lineMessagingIntegration } from './line-messaging';
 import { messengerMetaIntegration } from './messenger-meta';
 import { smsTwilioIntegration } from './sms-twilio';
 import { telegramBotIntegration } from './telegram-bot';
 import type { ChannelAdapter } from './types';
+import { viberBotIntegration } from './viber-bot';
 import { whatsappMetaIntegration } from './whatsapp-meta';
 
 /**
@@ -25,6 +27,8 @@ export const CHANNEL_INTEGRATIONS: readonly ChannelIntegration[] = [
   telegramBotIntegration,
   smsTwilioIntegration,
   emailGmailIntegration,
+  lineMessagingIntegration,
+  viberBotIntegration,
 ];
 
 /** The provider names in use, in registry order. */

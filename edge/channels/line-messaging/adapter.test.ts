@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import {
+  type LineMessagingApi,
+  lineError,
+  startLineMessagingApi,
+} from '../../../test/fakes/line-messaging-api';
+import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
+import type { ProviderEndpoints, RenderedMessage } from '../types';
+import { LINE_TEST, lineChannel, lineMessage } from './test-fixtures';
+
+let line: LineMessagingApi;
+let worker: AdapterWorker;
+let endpoints: ProviderEndpoints;
+
+beforeAll(async () => {
+  line = await startLineMessagingApi({
+    accessToken: LINE_TEST.accessToken,
+    friends: [LINE_TEST.userId],
+  });
+  worker = await startAdapterWorker();
+  endpoints = { LINE_API_URL: line.url };
+}, 60_000);
+
+afterAll(async () => {
+  await worker?.dispose();
+  await line?.close();
+});
+
+beforeEach(() => {
+  line.requests.length = 0;
+  line.delivered.length = 0;
+});
+
+function send(message: ReturnType<typeof lineMessage>) {
+  return worker.send(message, { allowPrivateUrls: false, endpoints });
+}
+
+describe('pushing through the LINE Messaging API', () => {
+  test('a text is pushed with the bearer token and our delivery id as X-Line-Retry-Key', async () => {
+    const message = lineMessage({ kind: 'text', text: 'Hi Ada' });
+    expect(await send(message)).toEqual({
+      status: 'sent',
+      providerMessageId: line.delivered[0]?.sentMessages[0]?.id,
+    });
+    const [request] = line.pushes();
+    expect(request?.headers.authorization).toBe(`Bearer ${LINE_TEST.accessToken}`);
+    expect(request?.headers['x-line-retry-key']).toBe(message.deliveryId);
+    expect(request?.json).toEqual({
+      to: LINE_TEST.userId,
+      messages: [{ type: 'text', text: 'Hi Ada' }],
+    });
+  });
+
+  test('an image goes by HTTPS URL, its caption as a text after it', async () => {
+    const rendered: RenderedMessage = {
+      kind: 'media',
+      url: 'https://files.example.com/menu.png',
+      fileName: 'menu.png',
+      contentType: 'image/png',
+      caption: 'Our menu',
+    };
+    expect(await send(lineMessage(rendered))).toMatchObject({ status: 'sent' });
+    expect(line.delivered[0]?.messages).toEqual([
+      {
+        type: 'image',
+        originalContentUrl: 'https://files.example.com/menu.png',
+        previewImageUrl: 'https://files.example.com/menu.png',
+      },
+      { type: 'text', text: 'Our menu' },
+    ]);
+  });
+
+  test('a re-send after LINE accepted but its answer was lost carries the same retry key, is not delivered twice, and is sent', async () => {
+    const message = lineMessage({ kind: 'text', text: 'Only once' });
+    line.acceptThenFail(1);
+    expect(await send(message)).toMatchObject({
+      status: 'failed',
+      reason: 'network',
+      retryable: true,
+    });
+    const again = await send(message);
+    expect(again).toEqual({
+      status: 'sent',
+      providerMessageId: line.delivered[0]?.sentMessages[0]?.id,
+      providerDetail: 'accepted on an earlier attempt',
+    });
+    expect(line.pushes().map((request) => request.headers['x-line-retry-key'])).toEqual([
+      message.deliveryId,
+      message.deliveryId,
+    ]);
+    expect(line.delivered).toHaveLength(1);
+  });
+
+  test('files other than JPEG/PNG images, plain-HTTP images and templates are invalid content, without a call', async () => {
+    for (const rendered of [
+      {
+        kind: 'media',
+        url: 'https://files.example.com/a.pdf',
+        fileName: 'a.pdf',
+        contentType: 'application/pdf',
+      },
+      {
+        kind: 'media',
+        url: 'http://files.example.com/a.png',
+        fileName: 'a.png',
+        contentType: 'image/png',
+      },
+      { kind: 'text', text: 'x'.repeat(5001) },
+      { kind: 'whatsapp_template', templateName: 'x', languageCode: 'en', parameters: [] },
+    ] satisfies RenderedMessage[]) {
+      expect(await send(lineMessage(rendered))).toMatchObject({
+        status: 'failed',
+        reason: 'content_invalid',
+        retryable: false,
+      });
+    }
+    expect(line.requests).toHaveLength(0);
+  });
+
+  test('a contact without a LINE user id, or a channel without credentials, sends nothing', async () => {
+    expect(
+      await send(lineMessage({ kind: 'text', text: 'Hi' }, { recipient: '+16505551234' })),
+    ).toMatchObject({
+      reason: 'no_associated_channel',
+    });
+    expect(
+      await send(
+        lineMessage({ kind: 'text', text: 'Hi' }, { channel: lineChannel({ credentials: {} }) }),
+      ),
+    ).toMatchObject({ reason: 'channel_not_connected' });
+    expect(line.requests).toHaveLength(0);
+  });
+
+  test('a 5xx is retried after its Retry-After; an unreachable API is a network failure', async () => {
+    line.replyNext({ ...lineError(503, 'Service unavailable'), headers: { 'retry-after': '9' } });
+    expect(await send(lineMessage({ kind: 'text', text: 'Hi' }))).toMatchObject({
+      reason: 'network',
+      retryable: true,
+      retryAfterSeconds: 9,
+    });
+    expect(
+      await worker.send(lineMessage({ kind: 'text', text: 'Hi' }), {
+        allowPrivateUrls: false,
+        endpoints: { LINE_API_URL: 'http://127.0.0.1:1' },
+      }),
+    ).toMatchObject({ reason: 'network', retryable: true });
+  });
+});

@@ -1,0 +1,44 @@
+import { CHANNEL_CAPABILITIES } from '../../../workflow/channel-capabilities';
+import type { ChannelDefinition } from '../definition';
+import { secret } from '../fields';
+
+const MEGABYTE = 1024 * 1024;
+
+/**
+ * LINE through the Messaging API with a LINE Official Account's channel: the channel access
+ * token (long-lived, from the LINE Developers Console, "Messaging API" tab) sends, and the
+ * channel secret ("Basic settings" tab) verifies the `X-Line-Signature` of webhooks. Images go
+ * by HTTPS URL, JPEG or PNG up to 10 MB (Messaging API reference, "Image message":
+ * `originalContentUrl`). LINE reports no delivery to the sender: a pushed message stays sent.
+ */
+export const lineMessagingDefinition = {
+  type: 'line',
+  provider: 'line',
+  label: 'LINE (Messaging API)',
+  capability: CHANNEL_CAPABILITIES.line,
+  mediaLimits: {
+    image: { contentTypes: ['image/jpeg', 'image/png'], maxBytes: 10 * MEGABYTE },
+  },
+  deliveryReceipts: false,
+  credentialsRequired: true,
+  api: {
+    key: 'line',
+    settingsType: 'LineChannelSettings',
+    credentialsInput: 'LineCredentialsInput',
+  },
+  settings: {},
+  credentials: {
+    channelAccessToken: secret({
+      required: true,
+      description: 'The channel access token (LINE Developers Console, Messaging API tab).',
+    }),
+    channelSecret: secret({
+      required: true,
+      description: 'The channel secret (Basic settings tab): verifies X-Line-Signature.',
+      format: {
+        pattern: /^[0-9a-f]{32}$/,
+        message: 'must be the 32 hex digits of the channel secret',
+      },
+    }),
+  },
+} satisfies ChannelDefinition;

@@ -1,0 +1,38 @@
+import type { ChannelRecord, OutboundMessage, RenderedMessage } from '../types';
+
+/** A LINE channel and messages for the tests, against test/fakes/line-messaging-api.ts. */
+export const LINE_TEST = {
+  accessToken: 'line-test-channel-access-token/0123456789+abc=',
+  channelSecret: '0123456789abcdef0123456789abcdef',
+  userId: 'U4af4980629a0c8e1b2d3f4a5b6c7d8e9',
+} as const;
+
+export function lineChannel(overrides: Partial<ChannelRecord> = {}): ChannelRecord {
+  return {
+    id: 'channel-line',
+    type: 'line',
+    provider: 'line',
+    name: 'LINE',
+    settings: {},
+    credentials: {
+      channelAccessToken: LINE_TEST.accessToken,
+      channelSecret: LINE_TEST.channelSecret,
+    },
+    ...overrides,
+  };
+}
+
+export function lineMessage(
+  rendered: RenderedMessage,
+  overrides: Partial<OutboundMessage> = {},
+): OutboundMessage {
+  return {
+    deliveryId: crypto.randomUUID(),
+    workspaceId: 'workspace-1',
+    channel: lineChannel(),
+    recipient: LINE_TEST.userId,
+    contact: { id: 'contact-1', firstName: 'Ada' },
+    rendered,
+    ...overrides,
+  };
+}

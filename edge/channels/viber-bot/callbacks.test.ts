@@ -1,0 +1,98 @@
+import { describe, expect, test } from 'vitest';
+import {
+  nextMessageToken,
+  viberMessageCallback,
+  viberSignature,
+  viberStatusCallback,
+} from '../../../test/fakes/viber-bot-api';
+import type { CallbackChannel } from '../callbacks';
+import { viberBotCallbacks } from './callbacks';
+import { VIBER_TEST, viberChannel } from './test-fixtures';
+
+const channel: CallbackChannel = { ...viberChannel(), callbackToken: 'unused' };
+const at = new Date('2030-01-02T10:00:00Z');
+const encoder = new TextEncoder();
+
+function verify(body: string, signature?: string) {
+  const headers = new Headers(signature ? { 'x-viber-content-signature': signature } : {});
+  return viberBotCallbacks.verify({ headers, body: encoder.encode(body) }, channel);
+}
+
+describe('X-Viber-Content-Signature on the raw body', () => {
+  const body = viberStatusCallback('delivered', nextMessageToken(), VIBER_TEST.userId, at);
+
+  test('holds for the hex HMAC-SHA256 of the exact bytes with the auth token', async () => {
+    expect(await verify(body, viberSignature(VIBER_TEST.authToken, body))).toBe('ok');
+  });
+
+  test('is missing without the header; invalid when forged, malformed or over other bytes', async () => {
+    expect(await verify(body)).toBe('missing');
+    expect(await verify(body, viberSignature('another-token', body))).toBe('invalid');
+    expect(await verify(body, 'zz')).toBe('invalid');
+    expect(await verify(`${body} `, viberSignature(VIBER_TEST.authToken, body))).toBe('invalid');
+  });
+});
+
+describe('callbacks become provider-neutral events', () => {
+  test('delivered, seen and failed name our message by its exact 64-bit token', () => {
+    const token = nextMessageToken();
+    const events = (['delivered', 'seen', 'failed'] as const).flatMap((event) =>
+      viberBotCallbacks.parse(
+        viberStatusCallback(
+          event,
+          token,
+          VIBER_TEST.userId,
+          at,
+          event === 'failed' ? 'receiver is offline' : undefined,
+        ),
+        channel,
+      ),
+    );
+    expect(events).toEqual([
+      expect.objectContaining({
+        status: 'delivered',
+        providerMessageId: token,
+        eventKey: `${token}:delivered`,
+        failure: null,
+      }),
+      expect.objectContaining({ status: 'read', providerMessageId: token, at: at.toISOString() }),
+      expect.objectContaining({
+        status: 'failed',
+        failure: {
+          reason: 'recipient_unavailable',
+          detail: 'Viber reported the message failed: receiver is offline',
+        },
+      }),
+    ]);
+  });
+
+  test('a message from a user is inbound, with their id and name', () => {
+    const token = nextMessageToken();
+    expect(
+      viberBotCallbacks.parse(
+        viberMessageCallback({ id: VIBER_TEST.userId, name: 'Ada Lovelace' }, token, 'Hello', at),
+        channel,
+      ),
+    ).toEqual([
+      {
+        kind: 'inbound',
+        eventKey: `${token}:message`,
+        channelId: channel.id,
+        providerMessageId: token,
+        from: { address: VIBER_TEST.userId, name: 'Ada Lovelace' },
+        at: at.toISOString(),
+        content: { type: 'text', text: 'Hello' },
+      },
+    ]);
+  });
+
+  test('the webhook check, subscriptions and non-JSON change nothing', () => {
+    for (const body of [
+      `{"event":"webhook","timestamp":1457764197627,"message_token":${nextMessageToken()}}`,
+      `{"event":"subscribed","timestamp":1457764197627,"user":{"id":"x"},"message_token":${nextMessageToken()}}`,
+      'nope',
+    ]) {
+      expect(viberBotCallbacks.parse(body, channel)).toEqual([]);
+    }
+  });
+});

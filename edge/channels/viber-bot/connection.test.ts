@@ -1,0 +1,96 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startViberBotApi, type ViberBotApi } from '../../../test/fakes/viber-bot-api';
+import type { CallbackChannel } from '../callbacks';
+import type { ConnectionContext } from '../connection';
+import { viberBotCallbacks } from './callbacks';
+import { viberBotConnection } from './connection';
+import { VIBER_TEST, viberChannel } from './test-fixtures';
+
+let viber: ViberBotApi;
+let receiver: Server;
+let receiverUrl: string;
+const received: string[] = [];
+
+beforeAll(async () => {
+  viber = await startViberBotApi({ authToken: VIBER_TEST.authToken });
+  // Our side of Viber's webhook check: the callbacks' signature verification answers it.
+  const channel: CallbackChannel = { ...viberChannel(), callbackToken: null };
+  receiver = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', async () => {
+      const body = new Uint8Array(Buffer.concat(chunks));
+      const verdict = await viberBotCallbacks.verify(
+        { headers: new Headers(request.headers as Record<string, string>), body },
+        channel,
+      );
+      received.push(verdict);
+      response.writeHead(verdict === 'ok' ? 200 : 403).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/callbacks/viber/x`;
+});
+
+afterAll(async () => {
+  await viber?.close();
+  await new Promise((resolve) => receiver?.close(resolve));
+});
+
+function context(url: string): ConnectionContext {
+  return {
+    endpoints: { VIBER_API_URL: viber.url },
+    allowPrivateUrls: false,
+    timeoutMs: 5_000,
+    callback: { url, token: null },
+  };
+}
+
+describe('connecting a Viber bot', () => {
+  test('the account info proves the token; set_webhook registers our URL, which answers Viber’s signed check', async () => {
+    expect(await viberBotConnection.verify(viberChannel(), context(receiverUrl))).toEqual({
+      verdict: 'verified',
+      detail: 'Sendflow Test, webhook set',
+    });
+    expect(received).toEqual(['ok']);
+    expect(viber.webhook).toEqual({
+      url: receiverUrl,
+      event_types: [
+        'delivered',
+        'seen',
+        'failed',
+        'subscribed',
+        'unsubscribed',
+        'conversation_started',
+      ],
+      send_name: true,
+      send_photo: false,
+    });
+  });
+
+  test('a URL that does not answer the check leaves the bot verified without a webhook, saying so', async () => {
+    expect(
+      await viberBotConnection.verify(
+        viberChannel(),
+        context('http://127.0.0.1:1/callbacks/viber/x'),
+      ),
+    ).toEqual({
+      verdict: 'verified',
+      detail: 'Sendflow Test; the webhook was not set: Viber REST Bot API status 1 (invalidUrl)',
+    });
+  });
+
+  test('a token Viber refuses rejects the channel', async () => {
+    expect(
+      await viberBotConnection.verify(
+        viberChannel({ credentials: { authToken: 'wrong' } }),
+        context(receiverUrl),
+      ),
+    ).toEqual({
+      verdict: 'rejected',
+      problem: 'Viber REST Bot API status 2 (invalidAuthToken)',
+    });
+  });
+});

@@ -1,0 +1,82 @@
+import { readChannel } from '../channel-config';
+import type { ChannelConnection, ConnectionContext, VerifyResult } from '../connection';
+import { callProvider, classifyHttpStatus, isSuccess } from '../http/classify';
+import { readViberAnswer, VIBER_API, viberHeaders, viberUrl } from './bot-api';
+import { viberBotDefinition } from './definition';
+import { classifyViberStatus } from './failures';
+
+/** The callbacks we subscribe to ("Setting a Webhook", `event_types`). */
+export const VIBER_EVENT_TYPES = [
+  'delivered',
+  'seen',
+  'failed',
+  'subscribed',
+  'unsubscribed',
+  'conversation_started',
+] as const;
+
+type Called =
+  | { ok: true; body: Record<string, unknown> }
+  | { ok: false; transient: boolean; problem: string };
+
+async function call(
+  token: string,
+  method: string,
+  body: Record<string, unknown>,
+  context: ConnectionContext,
+): Promise<Called> {
+  const answered = await callProvider(
+    viberUrl(context.endpoints, method),
+    { method: 'POST', headers: viberHeaders(token), body: JSON.stringify(body) },
+    { who: VIBER_API, timeoutMs: context.timeoutMs },
+  );
+  if (!answered.ok) {
+    const detail = answered.outcome.status === 'failed' ? answered.outcome.detail : '';
+    return { ok: false, transient: true, problem: detail };
+  }
+  const answer = isSuccess(answered.answer) ? readViberAnswer(answered.answer.body) : null;
+  if (answer?.status === 0) return { ok: true, body: answer.body };
+  const outcome = answer
+    ? classifyViberStatus(answer.status, answer.statusMessage)
+    : classifyHttpStatus(answered.answer, VIBER_API, context.now?.() ?? new Date());
+  return outcome.status === 'failed'
+    ? { ok: false, transient: outcome.retryable, problem: outcome.detail }
+    : { ok: false, transient: false, problem: 'unexpected answer' };
+}
+
+/**
+ * Connecting reads the account (`get_account_info`, REST Bot API, "Get Account Info": proves
+ * the token, names the bot), then registers our callback URL with `set_webhook` ("Setting a
+ * Webhook"). Viber checks the URL at once by posting a signed `webhook` event to it, which is
+ * why the API stores a channel before checking it. A webhook Viber refuses leaves the bot
+ * able to send, but without delivery reports; the detail says so.
+ */
+export const viberBotConnection: ChannelConnection = {
+  async verify(channel, context): Promise<VerifyResult> {
+    const read = readChannel(viberBotDefinition, channel, {
+      allowPrivateUrls: context.allowPrivateUrls,
+    });
+    if (!read.ok) return { verdict: 'rejected', problem: read.detail };
+    const token = read.credentials?.authToken ?? '';
+    const account = await call(token, 'get_account_info', {}, context);
+    if (!account.ok) {
+      return { verdict: account.transient ? 'unreachable' : 'rejected', problem: account.problem };
+    }
+    const bot = typeof account.body.name === 'string' ? account.body.name : 'Viber bot';
+    if (!context.callback) return { verdict: 'verified', detail: bot };
+    const webhook = await call(
+      token,
+      'set_webhook',
+      {
+        url: context.callback.url,
+        event_types: VIBER_EVENT_TYPES,
+        send_name: true,
+        send_photo: false,
+      },
+      context,
+    );
+    return webhook.ok
+      ? { verdict: 'verified', detail: `${bot}, webhook set` }
+      : { verdict: 'verified', detail: `${bot}; the webhook was not set: ${webhook.problem}` };
+  },
+};

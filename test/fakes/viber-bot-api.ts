@@ -1,0 +1,189 @@
+import { createHmac } from 'node:crypto';
+import { type JsonReply, type JsonRequest, type JsonServer, startJsonServer } from './json-server';
+
+/**
+ * A local stand-in for the Viber REST Bot API, built from its reference, not from our code:
+ *
+ * - `POST /pa/<method>` with `X-Viber-Auth-Token`; every answer is HTTP 200 with `status`
+ *   and `status_message` ("Errors": 2 invalidAuthToken, 3 badData, 4 missingData,
+ *   5 receiverNotRegistered, 6 receiverNotSubscribed…).
+ * - `send_message` ("Send Message"): `receiver` subscribed to the bot, `sender.name` of at
+ *   most 28 characters, `type` text (`text` up to 7000) or picture (`media` URL, `text` up to
+ *   768). Answers `message_token` as a 64-bit integer in the raw JSON, as Viber does.
+ * - `get_account_info` ("Get Account Info").
+ * - `set_webhook` ("Setting a Webhook"): Viber posts a signed `webhook` event to the URL at once
+ *   and answers status 1 (invalidUrl) unless it gets HTTP 200.
+ */
+
+export type SubscriberState = 'subscribed' | 'unsubscribed';
+
+export interface ViberBotApiOptions {
+  authToken: string;
+  subscribers?: Record<string, SubscriberState>;
+}
+
+export interface ViberSend {
+  messageToken: string;
+  receiver: string;
+  body: Record<string, unknown>;
+}
+
+export interface ViberBotApi extends JsonServer {
+  delivered: ViberSend[];
+  subscribers: Record<string, SubscriberState>;
+  webhook: { url: string; event_types?: unknown; send_name?: unknown } | null;
+  sends(): JsonRequest[];
+}
+
+export function viberStatus(status: number, statusMessage: string): JsonReply {
+  return { status: 200, body: { status, status_message: statusMessage } };
+}
+
+/** `X-Viber-Content-Signature`: hex HMAC-SHA256(auth token, body). */
+export function viberSignature(authToken: string, body: string): string {
+  return createHmac('sha256', authToken).update(body).digest('hex');
+}
+
+/** A 64-bit message token above 2^53, as digits (JSON numbers that size lose precision). */
+let tokenCounter = 5_741_311_803_571_721_000n;
+export function nextMessageToken(): string {
+  tokenCounter += 7n;
+  return tokenCounter.toString();
+}
+
+export async function startViberBotApi(options: ViberBotApiOptions): Promise<ViberBotApi> {
+  const subscribers: Record<string, SubscriberState> = { ...options.subscribers };
+  const delivered: ViberSend[] = [];
+  const state: { webhook: ViberBotApi['webhook'] } = { webhook: null };
+
+  function send(body: Record<string, unknown>): JsonReply {
+    const receiver = typeof body.receiver === 'string' ? body.receiver : '';
+    const sender = (body.sender ?? {}) as Record<string, unknown>;
+    if (!receiver || typeof sender.name !== 'string' || !body.type) {
+      return viberStatus(4, 'missingData');
+    }
+    if (sender.name.length > 28) return viberStatus(3, 'badData');
+    if (body.type === 'text') {
+      if (typeof body.text !== 'string' || body.text.length === 0 || body.text.length > 7000) {
+        return viberStatus(3, 'badData');
+      }
+    } else if (body.type === 'picture') {
+      if (typeof body.media !== 'string' || !/^https?:\/\//.test(body.media)) {
+        return viberStatus(3, 'badData');
+      }
+      if (typeof body.text === 'string' && body.text.length > 768) return viberStatus(3, 'badData');
+    } else {
+      return viberStatus(3, 'badData');
+    }
+    const subscriber = subscribers[receiver];
+    if (!subscriber) return viberStatus(5, 'receiverNotRegistered');
+    if (subscriber === 'unsubscribed') return viberStatus(6, 'receiverNotSubscribed');
+    const messageToken = nextMessageToken();
+    delivered.push({ messageToken, receiver, body });
+    // The token as a bare 64-bit integer, exactly as Viber writes it.
+    return {
+      status: 200,
+      body: `{"status":0,"status_message":"ok","message_token":${messageToken},"chat_hostname":"SN-CHAT-05_"}`,
+    };
+  }
+
+  async function setWebhook(body: Record<string, unknown>): Promise<JsonReply> {
+    const url = typeof body.url === 'string' ? body.url : '';
+    if (!url) return viberStatus(4, 'missingData');
+    const event = `{"event":"webhook","timestamp":${Date.now()},"chat_hostname":"SN-CHAT-05_","message_token":${nextMessageToken()}}`;
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-viber-content-signature': viberSignature(options.authToken, event),
+        },
+        body: event,
+      });
+      if (response.status !== 200) return viberStatus(1, 'invalidUrl');
+    } catch {
+      return viberStatus(1, 'invalidUrl');
+    }
+    state.webhook = body as ViberBotApi['webhook'];
+    return {
+      status: 200,
+      body: { status: 0, status_message: 'ok', event_types: body.event_types ?? [] },
+    };
+  }
+
+  const isSend = (request: JsonRequest) => request.path === '/pa/send_message';
+  const server = await startJsonServer({
+    queuedFor: isSend,
+    answer(request) {
+      if (request.method !== 'POST' || !request.path.startsWith('/pa/')) {
+        return { status: 404, body: 'Not found' };
+      }
+      if (request.headers['x-viber-auth-token'] !== options.authToken) {
+        return viberStatus(2, 'invalidAuthToken');
+      }
+      const body = request.json ?? {};
+      if (isSend(request)) return send(body);
+      if (request.path === '/pa/set_webhook') return setWebhook(body);
+      if (request.path === '/pa/get_account_info') {
+        return {
+          status: 200,
+          body: {
+            status: 0,
+            status_message: 'ok',
+            id: 'pa:75346594275468546724',
+            name: 'Sendflow Test',
+            uri: 'sendflowtest',
+            webhook: state.webhook?.url ?? '',
+            subscribers_count: Object.keys(subscribers).length,
+          },
+        };
+      }
+      return viberStatus(3, 'badData');
+    },
+  });
+  return {
+    ...server,
+    delivered,
+    subscribers,
+    get webhook() {
+      return state.webhook;
+    },
+    sends: () => server.requests.filter(isSend),
+  };
+}
+
+/** A delivered/seen/failed callback for a message token, as raw JSON (64-bit token intact). */
+export function viberStatusCallback(
+  event: 'delivered' | 'seen' | 'failed',
+  messageToken: string,
+  userId: string,
+  at = new Date(),
+  desc?: string,
+): string {
+  return `{"event":"${event}","timestamp":${at.getTime()},"chat_hostname":"SN-CHAT-05_","message_token":${messageToken},"user_id":${JSON.stringify(userId)}${desc ? `,"desc":${JSON.stringify(desc)}` : ''}}`;
+}
+
+/** A user's text message callback ("Receive message from user"). */
+export function viberMessageCallback(
+  sender: { id: string; name: string },
+  messageToken: string,
+  text: string,
+  at = new Date(),
+): string {
+  return `{"event":"message","timestamp":${at.getTime()},"chat_hostname":"SN-CHAT-05_","message_token":${messageToken},"sender":${JSON.stringify({ ...sender, language: 'en', country: 'GB', api_version: 10 })},"message":${JSON.stringify({ type: 'text', text })},"silent":false}`;
+}
+
+/** POSTs a raw callback body as Viber does: signed, forged, or unsigned. */
+export function postViberCallback(
+  url: string,
+  body: string,
+  authToken: string,
+  signing: 'valid' | 'forged' | 'missing' = 'valid',
+  sendRequest: (url: string, init: RequestInit) => Promise<Response> = fetch,
+): Promise<Response> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (signing === 'valid') headers['x-viber-content-signature'] = viberSignature(authToken, body);
+  if (signing === 'forged')
+    headers['x-viber-content-signature'] = viberSignature(`${authToken}x`, body);
+  return sendRequest(url, { method: 'POST', headers, body });
+}
