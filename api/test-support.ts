@@ -111,7 +111,10 @@ export function useTestApi(options: Partial<Omit<ApiDeps, 'db' | 'credentialsKey
     credentialsKey,
     // No test reaches real providers: checks made on save fail fast against a closed port
     // unless a test points them at its stand-in.
-    providerEndpoints: { GRAPH_API_URL: UNREACHABLE_PROVIDER },
+    providerEndpoints: {
+      GRAPH_API_URL: UNREACHABLE_PROVIDER,
+      TWILIO_API_URL: UNREACHABLE_PROVIDER,
+    },
     ...options,
   });
   let workspaceCount = 0;

@@ -7,6 +7,7 @@ import { smsTwilioIntegration } from './sms-twilio';
 import { telegramBotIntegration } from './telegram-bot';
 import type { ChannelAdapter } from './types';
 import { whatsappMetaIntegration } from './whatsapp-meta';
+import { whatsappTwilioIntegration } from './whatsapp-twilio';
 
 /**
  * Every channel integration this deployment knows, one line each: adding a provider is adding
@@ -21,6 +22,7 @@ export const CHANNEL_INTEGRATIONS: readonly ChannelIntegration[] = [
   messengerMetaIntegration,
   telegramBotIntegration,
   smsTwilioIntegration,
+  whatsappTwilioIntegration,
 ];
 
 /** The provider names in use, in registry order. */

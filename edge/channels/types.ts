@@ -40,7 +40,13 @@ export interface OutboundMessage {
  * dispatch; the others fail the delivery at once.
  */
 export type SendOutcome =
-  | { status: 'sent'; providerMessageId: string; providerDetail?: string }
+  | {
+      status: 'sent';
+      providerMessageId: string;
+      providerDetail?: string;
+      /** SMS segments the text was billed as (edge/channels/sms/segments.ts). */
+      segments?: number;
+    }
   | {
       status: 'failed';
       reason: FailureReason;
@@ -68,6 +74,11 @@ export interface AdapterOptions {
   connectTcp?: SmtpConnect;
   /** Provider base URLs from the env; an absent one means the real host. */
   endpoints?: ProviderEndpoints;
+  /**
+   * The deployment's public origin (`PUBLIC_URL`): adapters whose providers take a callback URL
+   * per message (Twilio's `StatusCallback`) build it under this; absent, they send none.
+   */
+  callbackOrigin?: string;
 }
 
 /** A provider integration's send: one message, one classified outcome. */

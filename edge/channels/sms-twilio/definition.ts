@@ -1,24 +1,14 @@
-import { CHANNEL_CAPABILITIES } from '../../../workflow/channel-capabilities';
-import type { ChannelDefinition } from '../definition';
-import { phoneNumber, secret } from '../fields';
+import { twilioDefinition } from '../twilio/definition';
 
 /**
- * SMS through Twilio Programmable Messaging (Account SID and auth token, a sender number).
- * Media goes out as a link in the text; Twilio reports delivery through status callbacks. The
- * adapter and callbacks come with the Twilio integration.
+ * SMS and MMS through Twilio Programmable Messaging: a sender number or a Messaging Service,
+ * the Account SID and auth token. Media goes as `MediaUrl` (MMS where the carrier takes it;
+ * Twilio turns it into a link elsewhere when the Messaging Service's MMS converter is on).
+ * Twilio reports delivery through status callbacks.
  */
-export const smsTwilioDefinition = {
+export const smsTwilioDefinition = twilioDefinition({
   type: 'sms',
-  provider: 'twilio',
   label: 'SMS (Twilio)',
-  capability: CHANNEL_CAPABILITIES.sms,
   mediaLimits: null,
-  deliveryReceipts: true,
-  credentialsRequired: true,
   api: { key: 'sms', settingsType: 'SmsChannelSettings', credentialsInput: 'SmsCredentialsInput' },
-  settings: { fromNumber: phoneNumber({ required: true, description: 'E.164' }) },
-  credentials: {
-    accountSid: secret({ required: true }),
-    authToken: secret({ required: true }),
-  },
-} satisfies ChannelDefinition;
+});
