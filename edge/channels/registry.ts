@@ -6,6 +6,7 @@ import { messengerMetaIntegration } from './messenger-meta';
 import { smsTwilioIntegration } from './sms-twilio';
 import { telegramBotIntegration } from './telegram-bot';
 import type { ChannelAdapter } from './types';
+import { whatsapp360dialogIntegration } from './whatsapp-360dialog';
 import { whatsappMetaIntegration } from './whatsapp-meta';
 import { whatsappTwilioIntegration } from './whatsapp-twilio';
 
@@ -23,6 +24,7 @@ export const CHANNEL_INTEGRATIONS: readonly ChannelIntegration[] = [
   telegramBotIntegration,
   smsTwilioIntegration,
   whatsappTwilioIntegration,
+  whatsapp360dialogIntegration,
 ];
 
 /** The provider names in use, in registry order. */
