@@ -124,6 +124,8 @@ export function useTestApi(options: Partial<Omit<ApiDeps, 'db' | 'credentialsKey
       TELEGRAM_API_URL: UNREACHABLE_PROVIDER,
       LINE_API_URL: UNREACHABLE_PROVIDER,
       VIBER_API_URL: UNREACHABLE_PROVIDER,
+      TWILIO_API_URL: UNREACHABLE_PROVIDER,
+      DIALOG360_API_URL: UNREACHABLE_PROVIDER,
     },
     ...options,
   });

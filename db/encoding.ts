@@ -3,11 +3,16 @@
  * same code runs in Node 20 and workerd without Buffer.
  */
 
-/** Encodes bytes as unpadded base64url (RFC 4648 §5). */
-export function toBase64Url(bytes: Uint8Array): string {
+/** Encodes bytes as padded base64 (RFC 4648 §4). */
+export function toBase64(bytes: Uint8Array): string {
   let binary = '';
   for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(binary);
+}
+
+/** Encodes bytes as unpadded base64url (RFC 4648 §5). */
+export function toBase64Url(bytes: Uint8Array): string {
+  return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 /** Decodes base64 or base64url, padded or not; throws on characters outside both alphabets. */

@@ -1,4 +1,5 @@
 import type { channels } from '../../db/schema';
+import { callbackUrl } from '../../edge/channels/callbacks';
 import type { ChannelIntegration } from '../../edge/channels/integration';
 import type { ChannelTemplate } from '../../workflow/channel-templates';
 import { builder } from '../builder';
@@ -10,9 +11,6 @@ export interface ChannelCallback {
   verifyToken: string | null;
 }
 
-/** The path of callback routes (edge/host/callback-routes.ts): `/callbacks/<provider>/<id>`. */
-export const CALLBACK_PATH = '/callbacks';
-
 /** The callback of a channel whose provider sends webhooks; null otherwise. */
 export function callbackOf(
   ctx: ApiContext,
@@ -22,7 +20,7 @@ export function callbackOf(
   if (!integration?.callbacks) return null;
   const { provider } = integration.definition;
   return {
-    url: `${ctx.publicOrigin}${CALLBACK_PATH}/${provider}/${channel.id}`,
+    url: callbackUrl(ctx.publicOrigin, provider, channel.id),
     verifyToken: channel.callbackToken,
   };
 }

@@ -76,6 +76,11 @@ export const DeliveryRef = builder.drizzleObject('deliveries', {
       description: 'The email `Message-ID` (the same on every attempt).',
     }),
     attempts: t.exposeInt('attempts'),
+    segments: t.exposeInt('segments', {
+      nullable: true,
+      description:
+        'SMS segments the text was sent as (160 GSM-7 or 70 UCS-2 characters in one, 153 or 67 per part when longer); null for other channels.',
+    }),
     providerStatus: t.field({
       type: ProviderStatusEnum,
       nullable: true,

@@ -88,6 +88,8 @@ export const deliveries = pgTable(
     contentSummary: text('content_summary'),
     /** The email Message-ID (equal for every attempt of this delivery). */
     messageIdHeader: text('message_id_header'),
+    /** SMS segments the sent text was billed as (GSM-7: 160/153, UCS-2: 70/67); null: not SMS. */
+    segments: integer('segments'),
     /** A claim: while in the future, another consumer leaves this delivery alone. */
     leaseUntil: timestamp('lease_until', { withTimezone: true }),
     /**

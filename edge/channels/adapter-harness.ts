@@ -17,6 +17,7 @@ export interface AdapterWorker {
       timeoutMs?: number;
       now?: Date;
       endpoints?: ProviderEndpoints;
+      callbackOrigin?: string;
     },
   ): Promise<SendOutcome>;
   render(input: RenderMessageInput, options?: { cache?: boolean }): Promise<RenderedMessage>;

@@ -14,6 +14,14 @@ export interface CallbackChannel extends ChannelRecord {
   callbackToken: string | null;
 }
 
+/** Where providers send a channel's callbacks (edge/host/callback-routes.ts serves it). */
+export const CALLBACK_PATH = '/callbacks';
+
+/** The callback URL of a channel under `origin` (the deployment's public address). */
+export function callbackUrl(origin: string, provider: string, channelId: string): string {
+  return `${origin.replace(/\/+$/, '')}${CALLBACK_PATH}/${provider}/${channelId}`;
+}
+
 /** Whether a callback's signature holds. */
 export type SignatureVerdict = 'ok' | 'missing' | 'invalid';
 
@@ -22,7 +30,12 @@ export interface ChannelCallbacks {
   handshake?(query: URLSearchParams, channel: CallbackChannel): { status: number; body: string };
   /** Checks the provider's signature over the raw body as received. */
   verify(
-    request: { headers: Headers; body: Uint8Array<ArrayBuffer> },
+    request: {
+      headers: Headers;
+      body: Uint8Array<ArrayBuffer>;
+      /** The full URL the provider called, under the public origin (Twilio signs it). */
+      url: string;
+    },
     channel: CallbackChannel,
   ): Promise<SignatureVerdict>;
   /** The events in a verified payload, for this channel; what is not understood is skipped. */

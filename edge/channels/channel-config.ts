@@ -17,7 +17,9 @@ export function parseChannelSettings<S extends Fields>(
   path: string,
   options: ParseOptions,
 ): Parsed<S> {
-  return parseFields(definition.settings, input, issues, path, options);
+  const settings = parseFields(definition.settings, input, issues, path, options);
+  definition.checkSettings?.(settings, issues, path);
+  return settings;
 }
 
 function isEmpty(input: Record<string, unknown>): boolean {

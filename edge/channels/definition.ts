@@ -89,4 +89,9 @@ export interface ChannelDefinition<S extends Fields = Fields, C extends Fields =
   api: ApiNames;
   settings: S;
   credentials: C;
+  /**
+   * Rules across settings fields that no single field can check (Twilio: a sender number or a
+   * Messaging Service), run after the fields by the one parser; report at `path.<field>`.
+   */
+  checkSettings?(settings: Parsed<S>, issues: IssueSink, path: string): void;
 }

@@ -89,6 +89,19 @@ export function numericId(options: TextOptions): Field<string> {
   );
 }
 
+/** Trimmed text of a documented shape (a provider's SID), e.g. `expected` "MG and 32 hex digits". */
+export function matching(
+  options: TextOptions & { pattern: RegExp; expected: string },
+): Field<string> {
+  const { pattern, expected, ...rest } = options;
+  return checkedText(
+    rest,
+    (text) => pattern.test(text),
+    'INVALID_VALUE',
+    (key) => `${key} must be ${expected}`,
+  );
+}
+
 /** An e-mail address (the one check in workflow/contact-fields.ts). */
 export function emailAddress(options: TextOptions): Field<string> {
   return checkedText(

@@ -18,7 +18,8 @@ describe('the channel registry', () => {
     expect(providerOf({ type: 'whatsapp', provider: null })).toBe('meta');
     expect(providerOf({ type: 'whatsapp', provider: 'meta' })).toBe('meta');
     expect(integrationFor('whatsapp')?.definition.label).toBe('WhatsApp (Meta Cloud API)');
-    expect(integrationFor('whatsapp', 'twilio')).toBeUndefined();
+    expect(integrationFor('whatsapp', 'twilio')?.definition.label).toBe('WhatsApp (Twilio)');
+    expect(integrationFor('sms', 'meta')).toBeUndefined();
     expect(integrationFor('telegram', 'meta')).toBeUndefined();
   });
 

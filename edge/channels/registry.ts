@@ -10,7 +10,9 @@ import { smsTwilioIntegration } from './sms-twilio';
 import { telegramBotIntegration } from './telegram-bot';
 import type { ChannelAdapter } from './types';
 import { viberBotIntegration } from './viber-bot';
+import { whatsapp360dialogIntegration } from './whatsapp-360dialog';
 import { whatsappMetaIntegration } from './whatsapp-meta';
+import { whatsappTwilioIntegration } from './whatsapp-twilio';
 
 /**
  * Every channel integration this deployment knows, one line each: adding a provider is adding
@@ -29,6 +31,8 @@ export const CHANNEL_INTEGRATIONS: readonly ChannelIntegration[] = [
   emailGmailIntegration,
   lineMessagingIntegration,
   viberBotIntegration,
+  whatsappTwilioIntegration,
+  whatsapp360dialogIntegration,
 ];
 
 /** The provider names in use, in registry order. */

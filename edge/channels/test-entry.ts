@@ -18,6 +18,7 @@ interface SendRequest {
     timeoutMs?: number;
     now?: string;
     endpoints?: ProviderEndpoints;
+    callbackOrigin?: string;
   };
 }
 
@@ -40,6 +41,7 @@ async function send(request: Request): Promise<Response> {
     allowPrivateUrls: options.allowPrivateUrls,
     connectTcp: connect,
     ...(options.endpoints ? { endpoints: options.endpoints } : {}),
+    ...(options.callbackOrigin ? { callbackOrigin: options.callbackOrigin } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     ...(now ? { now: () => now } : {}),
   });

@@ -62,6 +62,8 @@ export type SendOutcome =
        * the thread's later emails must name this one in In-Reply-To/References.
        */
       messageIdHeader?: string;
+      /** SMS segments the text was billed as (edge/channels/sms/segments.ts). */
+      segments?: number;
     }
   | {
       status: 'failed';
@@ -95,6 +97,11 @@ export interface AdapterOptions {
   connectTcp?: SmtpConnect;
   /** Provider base URLs from the env; an absent one means the real host. */
   endpoints?: ProviderEndpoints;
+  /**
+   * The deployment's public origin (`PUBLIC_URL`): adapters whose providers take a callback URL
+   * per message (Twilio's `StatusCallback`) build it under this; absent, they send none.
+   */
+  callbackOrigin?: string;
 }
 
 /** A provider integration's send: one message, one classified outcome. */

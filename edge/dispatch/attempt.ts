@@ -112,6 +112,7 @@ export async function attemptDelivery(
           allowPrivateUrls: deps.allowPrivateUrls,
           connectTcp: deps.connectTcp,
           endpoints: deps.endpoints,
+          callbackOrigin: deps.callbackOrigin,
           timeoutMs: deps.sendTimeoutMs ?? SEND_TIMEOUT_MS,
         },
       );
@@ -150,6 +151,7 @@ export async function attemptDelivery(
         reasonCode: null,
         reasonDetail: null,
         providerMessageId: outcome.providerMessageId,
+        segments: outcome.segments ?? null,
         thread:
           isEmail && channelId
             ? {
@@ -170,11 +172,12 @@ export async function attemptDelivery(
 
   const failure: Pick<
     DeliveryOutcome,
-    'reasonCode' | 'reasonDetail' | 'providerMessageId' | 'thread' | 'channelError'
+    'reasonCode' | 'reasonDetail' | 'providerMessageId' | 'segments' | 'thread' | 'channelError'
   > = {
     reasonCode: outcome.reason,
     reasonDetail: outcome.detail,
     providerMessageId: null,
+    segments: null,
     thread: null,
   };
   if (outcome.retryable && claim.attempts < MAX_SEND_ATTEMPTS) {

@@ -26,6 +26,8 @@ export interface DeliveryOutcome {
   messageIdHeader: string | null;
   /** The failure leaves the channel unable to send: put it in ERROR with the failure's detail. */
   channelError?: boolean;
+  /** SMS segments of a sent text; null otherwise. */
+  segments: number | null;
   /** Set for a sent email: its Message-ID joins this workflow's thread with the contact. */
   thread: {
     workspaceId: string;
@@ -104,6 +106,7 @@ export async function recordAndMove(
     provider_message_id: outcome.providerMessageId,
     content_summary: outcome.contentSummary,
     message_id_header: outcome.messageIdHeader,
+    segments: outcome.segments,
     thread_workspace_id: outcome.thread?.workspaceId ?? null,
     thread_workflow_id: outcome.thread?.workflowId ?? null,
     thread_contact_id: outcome.thread?.contactId ?? null,
@@ -130,7 +133,7 @@ export async function recordAndMove(
         select * from jsonb_to_recordset(${jsonParam(outcomeRows)}::jsonb) as o(
           seq int, delivery_id uuid, attempts int, status text, sent_channel_id uuid,
           reason_code text, reason_detail text, provider_message_id text, content_summary text,
-          message_id_header text, thread_workspace_id uuid, thread_workflow_id uuid,
+          message_id_header text, segments int, thread_workspace_id uuid, thread_workflow_id uuid,
           thread_contact_id uuid, provider_thread_id text, provider_thread_subject text,
           channel_error boolean)
       ),
@@ -152,6 +155,7 @@ export async function recordAndMove(
             provider_message_id = coalesce(o.provider_message_id, d.provider_message_id),
             content_summary = coalesce(o.content_summary, d.content_summary),
             message_id_header = coalesce(o.message_id_header, d.message_id_header),
+            segments = coalesce(o.segments, d.segments),
             lease_until = null,
             sent_at = case when o.status = 'sent' then now() else d.sent_at end,
             updated_at = now()

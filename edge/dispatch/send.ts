@@ -18,6 +18,8 @@ export interface SendRuntime {
   connectTcp?: SmtpConnect;
   /** Provider base URLs from the env. */
   endpoints?: ProviderEndpoints;
+  /** The public origin callback URLs are built under (`PUBLIC_URL`). */
+  callbackOrigin?: string;
 }
 
 /** What sending needs beyond the message: the adapters, the runtime and the time budget. */
@@ -107,6 +109,7 @@ export async function deliver(
         timeoutMs: settings.timeoutMs,
         ...(settings.connectTcp ? { connectTcp: settings.connectTcp } : {}),
         ...(settings.endpoints ? { endpoints: settings.endpoints } : {}),
+        ...(settings.callbackOrigin ? { callbackOrigin: settings.callbackOrigin } : {}),
       },
     );
   } catch (error) {

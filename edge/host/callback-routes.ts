@@ -21,6 +21,17 @@ export const CALLBACK_ROUTE = '/callbacks/:provider/:channelId';
  */
 export const MAX_CALLBACK_BYTES = 4 * 1024 * 1024;
 
+/**
+ * The URL a provider called, as it knows it: behind a tunnel or proxy the request arrives at
+ * another host, so the path and query are put under `PUBLIC_URL` when one is set (Twilio signs
+ * the URL it called).
+ */
+function publicRequestUrl(requestUrl: string, publicUrl: string | undefined): string {
+  if (!publicUrl) return requestUrl;
+  const { pathname, search } = new URL(requestUrl);
+  return `${publicUrl.replace(/\/+$/, '')}${pathname}${search}`;
+}
+
 type Found = { integration: ChannelIntegration; channel: CallbackChannel } | null;
 
 /**
@@ -99,7 +110,14 @@ export function callbackRoutes(app: Hono<AppEnv>): void {
     const body = new Uint8Array(await c.req.arrayBuffer());
     if (body.byteLength > MAX_CALLBACK_BYTES) return c.json({ error: 'Payload too large' }, 413);
     const { callbacks } = found.integration;
-    const verdict = await callbacks.verify({ headers: c.req.raw.headers, body }, found.channel);
+    const verdict = await callbacks.verify(
+      {
+        headers: c.req.raw.headers,
+        body,
+        url: publicRequestUrl(c.req.url, c.var.config.publicUrl),
+      },
+      found.channel,
+    );
     if (verdict !== 'ok') {
       log('warn', 'callback refused: signature', {
         requestId: c.var.requestId,

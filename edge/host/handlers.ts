@@ -50,6 +50,7 @@ export async function queue(
       allowPrivateUrls: config.allowPrivateUrls,
       connectTcp: connect,
       endpoints: config.providerEndpoints,
+      callbackOrigin: config.publicUrl,
     });
     settle(settlements);
   } catch (error) {

@@ -124,8 +124,8 @@ function objectMissing(id: string): GraphReply {
   });
 }
 
-/** Why a send body breaks the "Messages" reference, or null when it is well formed. */
-function sendBodyProblem(body: Record<string, unknown> | null): string | null {
+/** Why a send body breaks the Cloud API "Messages" reference (also 360dialog's), or null when it is well formed. */
+export function sendBodyProblem(body: Record<string, unknown> | null): string | null {
   if (!body) return 'the body is not JSON';
   if (body.messaging_product !== 'whatsapp') return 'messaging_product must be whatsapp';
   if (body.recipient_type !== undefined && body.recipient_type !== 'individual') {

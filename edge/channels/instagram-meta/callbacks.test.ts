@@ -64,6 +64,7 @@ describe('Instagram webhooks', () => {
         {
           headers: new Headers({ 'x-hub-signature-256': signature }),
           body: new TextEncoder().encode(body),
+          url: 'https://sendflow.test/callbacks',
         },
         channel,
       );

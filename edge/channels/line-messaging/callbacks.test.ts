@@ -11,7 +11,10 @@ const body = JSON.stringify(lineTextWebhook(LINE_TEST.userId, '46878957789826253
 
 function verify(payload: string, signature?: string, on: CallbackChannel = channel) {
   const headers = new Headers(signature ? { 'x-line-signature': signature } : {});
-  return lineMessagingCallbacks.verify({ headers, body: encoder.encode(payload) }, on);
+  return lineMessagingCallbacks.verify(
+    { headers, body: encoder.encode(payload), url: 'https://sendflow.test/callbacks' },
+    on,
+  );
 }
 
 describe('X-Line-Signature on the raw body', () => {

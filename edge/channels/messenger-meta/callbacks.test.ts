@@ -43,6 +43,7 @@ describe('the subscription handshake and the signature', () => {
         {
           headers: new Headers(signature ? { 'x-hub-signature-256': signature } : {}),
           body: encoder.encode(bytes),
+          url: 'https://sendflow.test/callbacks',
         },
         channel,
       );

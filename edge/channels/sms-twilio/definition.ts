@@ -1,31 +1,22 @@
-import { CHANNEL_CAPABILITIES } from '../../../workflow/channel-capabilities';
-import type { ChannelDefinition } from '../definition';
-import { phoneNumber, secret } from '../fields';
+import { twilioDefinition } from '../twilio/definition';
 
 const MEGABYTE = 1024 * 1024;
 
 /**
- * SMS through Twilio Programmable Messaging (Account SID and auth token, a sender number).
- * Media goes out as MMS by `MediaUrl` (the signed link): Twilio takes JPEG, GIF and PNG as
- * images and accepts other types, all within 5 MB per message (Twilio Messaging, "Accepted
- * content types for media", "Media size limits"). Twilio reports delivery through status
- * callbacks. The adapter and callbacks come with the Twilio integration.
+ * SMS and MMS through Twilio Programmable Messaging: a sender number or a Messaging Service,
+ * the Account SID and auth token. Media goes as `MediaUrl` (MMS where the carrier takes it;
+ * Twilio turns it into a link elsewhere when the Messaging Service's MMS converter is on).
+ * Twilio reports delivery through status callbacks.
+ * Media goes as MMS by `MediaUrl` (the signed link): Twilio takes JPEG, GIF and PNG as images
+ * and accepts other types, all within 5 MB per message (Twilio Messaging, "Accepted content
+ * types for media", "Media size limits").
  */
-export const smsTwilioDefinition = {
+export const smsTwilioDefinition = twilioDefinition({
   type: 'sms',
-  provider: 'twilio',
   label: 'SMS (Twilio)',
-  capability: CHANNEL_CAPABILITIES.sms,
   mediaLimits: {
     image: { contentTypes: ['image/jpeg', 'image/gif', 'image/png'], maxBytes: 5 * MEGABYTE },
     document: { contentTypes: [], maxBytes: 5 * MEGABYTE },
   },
-  deliveryReceipts: true,
-  credentialsRequired: true,
   api: { key: 'sms', settingsType: 'SmsChannelSettings', credentialsInput: 'SmsCredentialsInput' },
-  settings: { fromNumber: phoneNumber({ required: true, description: 'E.164' }) },
-  credentials: {
-    accountSid: secret({ required: true }),
-    authToken: secret({ required: true }),
-  },
-} satisfies ChannelDefinition;
+});

@@ -1,5 +1,13 @@
 import type { ChannelIntegration } from '../integration';
+import { twilioAdapter } from '../twilio/adapter';
+import { twilioCallbacks } from '../twilio/callbacks';
+import { twilioConnection } from '../twilio/connection';
 import { smsTwilioDefinition } from './definition';
 
-/** SMS through Twilio (definition only so far). */
-export const smsTwilioIntegration: ChannelIntegration = { definition: smsTwilioDefinition };
+/** SMS and MMS through Twilio: sends, status and inbound callbacks, verification. */
+export const smsTwilioIntegration: ChannelIntegration = {
+  definition: smsTwilioDefinition,
+  adapter: twilioAdapter('sms', smsTwilioDefinition),
+  callbacks: twilioCallbacks('sms'),
+  connection: twilioConnection(smsTwilioDefinition),
+};

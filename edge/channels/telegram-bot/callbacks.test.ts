@@ -10,7 +10,10 @@ const encoder = new TextEncoder();
 
 function verify(token: string | null, on: CallbackChannel = channel) {
   const headers = new Headers(token === null ? {} : { 'x-telegram-bot-api-secret-token': token });
-  return telegramBotCallbacks.verify({ headers, body: encoder.encode('{}') }, on);
+  return telegramBotCallbacks.verify(
+    { headers, body: encoder.encode('{}'), url: 'https://sendflow.test/callbacks' },
+    on,
+  );
 }
 
 describe('X-Telegram-Bot-Api-Secret-Token', () => {

@@ -15,7 +15,10 @@ const encoder = new TextEncoder();
 
 function verify(body: string, signature?: string) {
   const headers = new Headers(signature ? { 'x-viber-content-signature': signature } : {});
-  return viberBotCallbacks.verify({ headers, body: encoder.encode(body) }, channel);
+  return viberBotCallbacks.verify(
+    { headers, body: encoder.encode(body), url: 'https://sendflow.test/callbacks' },
+    channel,
+  );
 }
 
 describe('X-Viber-Content-Signature on the raw body', () => {

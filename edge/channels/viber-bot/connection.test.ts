@@ -23,7 +23,11 @@ beforeAll(async () => {
     request.on('end', async () => {
       const body = new Uint8Array(Buffer.concat(chunks));
       const verdict = await viberBotCallbacks.verify(
-        { headers: new Headers(request.headers as Record<string, string>), body },
+        {
+          headers: new Headers(request.headers as Record<string, string>),
+          body,
+          url: 'https://sendflow.test/callbacks',
+        },
         channel,
       );
       received.push(verdict);

@@ -1,9 +1,15 @@
 import { isE164 } from '../../../workflow/contact-fields';
 import { readChannel } from '../channel-config';
+import type { ChannelDefinition, Fields, Parsed } from '../definition';
 import { callProvider, isSuccess } from '../http/classify';
 import { graphHeaders, graphUrl } from '../meta/graph';
 import { classifyGraphAnswer } from '../meta/graph-errors';
-import { type ChannelAdapter, DEFAULT_SEND_TIMEOUT_MS, permanentFailure } from '../types';
+import {
+  type ChannelAdapter,
+  DEFAULT_SEND_TIMEOUT_MS,
+  type ProviderEndpoints,
+  permanentFailure,
+} from '../types';
 import { whatsappMetaDefinition } from './definition';
 import { WHATSAPP_FAILURES } from './failures';
 import { whatsappMessageBody } from './message-body';
@@ -22,10 +28,18 @@ function messageId(body: string): string | undefined {
   }
 }
 
+/** Where a Cloud API send goes and how it authenticates, for one channel's settings. */
+export type CloudApiRequest<S extends Fields, C extends Fields> = (
+  settings: Parsed<S>,
+  credentials: Parsed<C> | null,
+  endpoints: ProviderEndpoints | undefined,
+) => { url: string; headers: Record<string, string> };
+
 /**
- * Sends through the WhatsApp Cloud API: `POST <GRAPH_API_URL>/<version>/<phone-number-id>/
- * messages` with the channel's bearer token (WhatsApp Cloud API, "Messages"). Answers are
- * classified by WhatsApp's failure table, then by the shared HTTP rules.
+ * Sends a rendered message as a WhatsApp Cloud API message body (WhatsApp Cloud API,
+ * "Messages") to wherever `request` says: Meta's Graph, or a provider that hosts the same API
+ * behind its own host and key (360dialog). Answers are classified by WhatsApp's failure table
+ * (the providers pass the Cloud API's errors through), then by the shared HTTP rules.
  *
  * Idempotency: the Cloud API takes no idempotency key (the "Messages" reference has no such
  * header or field), so a retry after an unknown outcome (a timeout once the request left)
@@ -33,44 +47,65 @@ function messageId(body: string): string | undefined {
  * status webhook: our delivery id rides on each send, and a `sent`/`delivered`/`read` status
  * naming a delivery that waits for its retry records it as sent (edge/callbacks/status-
  * updates.ts), so the retry (10 s later at the earliest) finds it finished and sends nothing.
- * A status slower than the retry, or a Worker dying between Meta's answer and our record (the
+ * A status slower than the retry, or a Worker dying between the answer and our record (the
  * claim's lease then expires), can still send twice.
  */
-export const whatsappMetaAdapter: ChannelAdapter = {
-  async send(message, options) {
-    const read = readChannel(whatsappMetaDefinition, message.channel, options);
-    if (!read.ok) return permanentFailure('channel_not_connected', read.detail);
-    if (!isE164(message.recipient)) {
-      return permanentFailure(
-        'no_associated_channel',
-        'the contact has no E.164 phone number for WhatsApp',
-      );
-    }
-    const body = whatsappMessageBody(message.rendered, message.recipient, message.deliveryId);
-    if (!body.ok) return permanentFailure('content_invalid', body.detail);
+export function cloudApiAdapter<S extends Fields, C extends Fields>(options: {
+  definition: ChannelDefinition<S, C>;
+  who: string;
+  request: CloudApiRequest<S, C>;
+}): ChannelAdapter {
+  const { definition, who } = options;
+  return {
+    async send(message, adapterOptions) {
+      const read = readChannel(definition, message.channel, adapterOptions);
+      if (!read.ok) return permanentFailure('channel_not_connected', read.detail);
+      if (!isE164(message.recipient)) {
+        return permanentFailure(
+          'no_associated_channel',
+          'the contact has no E.164 phone number for WhatsApp',
+        );
+      }
+      const body = whatsappMessageBody(message.rendered, message.recipient, message.deliveryId);
+      if (!body.ok) return permanentFailure('content_invalid', body.detail);
 
-    const call = await callProvider(
-      graphUrl(options.endpoints, `${read.settings.phoneNumberId}/messages`),
-      {
-        method: 'POST',
-        headers: graphHeaders(read.credentials?.accessToken ?? ''),
-        body: JSON.stringify(body.body),
-      },
-      { who: WHATSAPP_API, timeoutMs: options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS },
-    );
-    if (!call.ok) return call.outcome;
-    if (isSuccess(call.answer)) {
-      // A 2xx means Meta accepted the message; statuses still find it by our delivery id.
-      return {
-        status: 'sent',
-        providerMessageId: messageId(call.answer.body) ?? message.deliveryId,
-      };
-    }
-    return classifyGraphAnswer(
-      call.answer,
-      WHATSAPP_FAILURES,
-      WHATSAPP_API,
-      options.now?.() ?? new Date(),
-    );
-  },
-};
+      const { url, headers } = options.request(
+        read.settings,
+        read.credentials,
+        adapterOptions.endpoints,
+      );
+      const call = await callProvider(
+        url,
+        { method: 'POST', headers, body: JSON.stringify(body.body) },
+        { who, timeoutMs: adapterOptions.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS },
+      );
+      if (!call.ok) return call.outcome;
+      if (isSuccess(call.answer)) {
+        // A 2xx means the message was accepted; statuses still find it by our delivery id.
+        return {
+          status: 'sent',
+          providerMessageId: messageId(call.answer.body) ?? message.deliveryId,
+        };
+      }
+      return classifyGraphAnswer(
+        call.answer,
+        WHATSAPP_FAILURES,
+        who,
+        adapterOptions.now?.() ?? new Date(),
+      );
+    },
+  };
+}
+
+/**
+ * Sends through Meta's WhatsApp Cloud API: `POST <GRAPH_API_URL>/<version>/<phone-number-id>/
+ * messages` with the channel's bearer token (WhatsApp Cloud API, "Messages").
+ */
+export const whatsappMetaAdapter = cloudApiAdapter({
+  definition: whatsappMetaDefinition,
+  who: WHATSAPP_API,
+  request: (settings, credentials, endpoints) => ({
+    url: graphUrl(endpoints, `${settings.phoneNumberId}/messages`),
+    headers: graphHeaders(credentials?.accessToken ?? ''),
+  }),
+});

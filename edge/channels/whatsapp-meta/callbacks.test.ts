@@ -12,10 +12,14 @@ import { WHATSAPP_TEST_IDS, whatsappChannel } from './test-fixtures';
 const channel: CallbackChannel = { ...whatsappChannel(), callbackToken: 'verify-me-please' };
 const at = new Date('2030-01-02T10:00:00Z');
 const encoder = new TextEncoder();
+const CALLBACK_URL = `https://sendflow.example.com/callbacks/meta/${channel.id}`;
 
 function verify(body: string, signature?: string) {
   const headers = new Headers(signature ? { 'x-hub-signature-256': signature } : {});
-  return whatsappMetaCallbacks.verify({ headers, body: encoder.encode(body) }, channel);
+  return whatsappMetaCallbacks.verify(
+    { headers, body: encoder.encode(body), url: CALLBACK_URL },
+    channel,
+  );
 }
 
 describe('the subscription handshake', () => {
@@ -72,7 +76,7 @@ describe('X-Hub-Signature-256 on the raw body', () => {
     const headers = new Headers({ 'x-hub-signature-256': metaSignature('', body) });
     expect(
       await whatsappMetaCallbacks.verify(
-        { headers, body: encoder.encode(body) },
+        { headers, body: encoder.encode(body), url: CALLBACK_URL },
         { ...channel, credentials: { accessToken: 'x' } },
       ),
     ).toBe('invalid');

@@ -106,10 +106,18 @@ function inboundEvent(
   };
 }
 
-/** The events of one `changes[].value` for our business number; others are not ours. */
-function valueEvents(value: Json, channel: CallbackChannel): ChannelEvent[] {
-  const phoneNumberId = text(object(value.metadata)?.phone_number_id);
-  if (phoneNumberId !== channel.settings.phoneNumberId) return [];
+/**
+ * The events of one `changes[].value` for our business number (`phoneNumberId`; null when the
+ * callback URL can only hear from one number); others are not ours.
+ */
+function valueEvents(
+  value: Json,
+  channel: CallbackChannel,
+  phoneNumberId: string | null,
+): ChannelEvent[] {
+  if (phoneNumberId !== null && text(object(value.metadata)?.phone_number_id) !== phoneNumberId) {
+    return [];
+  }
   const names = new Map<string, string>();
   for (const contact of list(value.contacts)) {
     const waId = text(contact.wa_id);
@@ -122,17 +130,29 @@ function valueEvents(value: Json, channel: CallbackChannel): ChannelEvent[] {
   ].filter((event): event is StatusEvent | InboundEvent => event !== null);
 }
 
+/**
+ * The events of a Cloud API webhook body for `channel`, from the business number
+ * `phoneNumberId` (any, when null: a provider whose webhook serves one number).
+ */
+export function cloudApiEvents(
+  body: string,
+  channel: CallbackChannel,
+  phoneNumberId: string | null,
+): ChannelEvent[] {
+  const payload = webhookOf(body, 'whatsapp_business_account');
+  if (!payload) return [];
+  return list(payload.entry)
+    .flatMap((entry) => list(entry.changes))
+    .filter((change) => change.field === 'messages')
+    .flatMap((change) => valueEvents(object(change.value) ?? {}, channel, phoneNumberId));
+}
+
 export const whatsappMetaCallbacks: ChannelCallbacks = {
   handshake: (query, channel) => answerSubscribeHandshake(query, channel.callbackToken),
 
   verify: verifyChannelWebhook,
 
-  parse(body, channel) {
-    const payload = webhookOf(body, 'whatsapp_business_account');
-    if (!payload) return [];
-    return list(payload.entry)
-      .flatMap((entry) => list(entry.changes))
-      .filter((change) => change.field === 'messages')
-      .flatMap((change) => valueEvents(object(change.value) ?? {}, channel));
-  },
+  // A channel without its number id ('') hears from no number.
+  parse: (body, channel) =>
+    cloudApiEvents(body, channel, String(channel.settings.phoneNumberId ?? '')),
 };

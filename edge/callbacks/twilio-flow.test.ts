@@ -1,0 +1,282 @@
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contacts, deliveries, inboundMessages } from '../../db/schema';
+import {
+  incomingMessage,
+  postTwilioWebhook,
+  startTwilio,
+  statusCallback,
+  type TwilioSigning,
+  type TwilioStandIn,
+} from '../../test/fakes/twilio';
+import { TWILIO_TEST_IDS } from '../channels/twilio/test-fixtures';
+import {
+  publishWorkflow,
+  readDeliveries,
+  readRun,
+  seedContact,
+  seedWorkspace,
+  sendConfig,
+  waitFor,
+  waitForRun,
+} from '../dispatch/test-seed';
+import {
+  type DispatchHarness,
+  startDispatchHarness,
+  startThroughApi,
+} from '../dispatch/test-support';
+
+/**
+ * Twilio end to end in workerd: an SMS channel connected through GraphQL against the Twilio
+ * stand-in, sends carrying our status callback URL, and Twilio's signed status and incoming
+ * message webhooks posted to the Worker's callback route, recorded by the callbacks queue.
+ */
+
+/** The Worker's public origin: callback URLs (and so Twilio's signatures) are under it. */
+const PUBLIC_URL = 'http://worker.test';
+
+let harness: DispatchHarness;
+let twilio: TwilioStandIn;
+
+beforeAll(async () => {
+  twilio = await startTwilio(TWILIO_TEST_IDS);
+  harness = await startDispatchHarness({
+    bindings: { TWILIO_API_URL: twilio.url, PUBLIC_URL },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await harness?.close();
+  await twilio?.close();
+});
+
+const CREATE_CHANNEL = /* GraphQL */ `
+  mutation ($input: CreateChannelInput!) {
+    createChannel(input: $input) {
+      __typename
+      ... on MutationCreateChannelSuccess {
+        data { id type provider status statusDetail callback { url } }
+      }
+      ... on ValidationError { issues { code path message } }
+    }
+  }
+`;
+
+async function connectSms() {
+  const { workspaceId, apiKey } = await seedWorkspace(harness.db);
+  const result = await harness.gql(apiKey, CREATE_CHANNEL, {
+    input: {
+      type: 'SMS',
+      provider: 'TWILIO',
+      name: 'Support SMS',
+      settings: { sms: { fromNumber: TWILIO_TEST_IDS.fromNumber } },
+      credentials: {
+        sms: { accountSid: TWILIO_TEST_IDS.accountSid, authToken: TWILIO_TEST_IDS.authToken },
+      },
+    },
+  });
+  const channel = result.data?.createChannel?.data;
+  if (!channel) throw new Error(`createChannel failed: ${JSON.stringify(result)}`);
+  return { workspaceId, apiKey, channel };
+}
+
+function postWebhook(url: string, params: Record<string, string>, signing?: TwilioSigning) {
+  return postTwilioWebhook(
+    url,
+    params,
+    TWILIO_TEST_IDS.authToken,
+    signing,
+    (target, init) =>
+      harness.worker.dispatchFetch(target, init as never) as unknown as Promise<Response>,
+  );
+}
+
+let nextPhone = 0;
+function phone(): string {
+  nextPhone += 1;
+  return `+1415555${String(1000 + nextPhone).padStart(4, '0')}`;
+}
+
+async function readDelivery(id: string) {
+  const [row] = await harness.db.select().from(deliveries).where(eq(deliveries.id, id));
+  return row;
+}
+
+function sendsTo(e164: string) {
+  return twilio.sends().filter((request) => request.form.get('To') === e164);
+}
+
+it('connecting verifies the account with Twilio and shows the callback URL', async () => {
+  const { channel } = await connectSms();
+  expect(channel).toMatchObject({
+    type: 'SMS',
+    provider: 'TWILIO',
+    status: 'CONNECTED',
+    statusDetail: 'Verified: Twilio account Sendflow Test',
+    callback: { url: `${PUBLIC_URL}/callbacks/twilio/${channel.id}` },
+  });
+});
+
+describe('statuses after acceptance', () => {
+  /** A run at an SMS step (optionally confirming delivery) that Twilio has accepted. */
+  async function acceptedSend(confirmMinutes: number | null) {
+    const { workspaceId, apiKey, channel } = await connectSms();
+    const e164 = phone();
+    const contactId = await seedContact(harness.db, workspaceId, { firstName: 'Ada', phone: e164 });
+    const { workflowId, stepIds } = await publishWorkflow(harness.db, workspaceId, [
+      {
+        key: 'notify',
+        type: 'send_message',
+        config: sendConfig({
+          channel: { kind: 'specific', channelId: channel.id },
+          defaultMessage: { type: 'text', text: 'Your order shipped, $contact.firstname' },
+          failureBranchEnabled: true,
+          ...(confirmMinutes ? { confirmDelivery: { timeoutMinutes: confirmMinutes } } : {}),
+        }),
+        next: 'thanks',
+        failure: 'fallback',
+      },
+      { key: 'thanks', type: 'wait', config: { seconds: 3600 } },
+      {
+        key: 'fallback',
+        type: 'send_message',
+        config: sendConfig({
+          channel: { kind: 'specific', channelId: channel.id },
+          defaultMessage: { type: 'text', text: 'We could not reach you' },
+        }),
+      },
+    ]);
+    const [runId] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
+    const delivery = await waitFor(
+      async () => {
+        const [row] = await readDeliveries(harness.db, runId!);
+        return row?.status === 'sent' ? row : undefined;
+      },
+      { what: 'the accepted send' },
+    );
+    return { channel, runId: runId!, stepIds, e164, delivery };
+  }
+
+  it('the send carries our status callback URL and records its SMS segments', async () => {
+    const { channel, e164, delivery } = await acceptedSend(null);
+    const [sent] = sendsTo(e164);
+    expect(sent?.form.get('StatusCallback')).toBe(channel.callback.url);
+    expect(sent?.form.get('Body')).toBe('Your order shipped, Ada');
+    expect(delivery).toMatchObject({
+      providerMessageId: expect.stringMatching(/^SM/),
+      segments: 1,
+    });
+  });
+
+  it('with confirm delivery, an undelivered callback (30005) is recorded and takes the failure branch', async () => {
+    const { channel, runId, stepIds, e164, delivery } = await acceptedSend(10);
+    expect(await readRun(harness.db, runId)).toMatchObject({
+      status: 'active',
+      currentStepId: stepIds.notify,
+    });
+    const response = await postWebhook(
+      channel.callback.url,
+      statusCallback(TWILIO_TEST_IDS.accountSid, delivery.providerMessageId!, 'undelivered', {
+        ErrorCode: '30005',
+        To: e164,
+        From: TWILIO_TEST_IDS.fromNumber,
+      }),
+    );
+    expect(response.status).toBe(200);
+    const run = await waitForRun(harness.db, runId, (r) => r.status !== 'active');
+    expect(run).toMatchObject({ status: 'completed', currentStepId: stepIds.fallback });
+    expect(await readDelivery(delivery.id)).toMatchObject({
+      status: 'failed',
+      providerStatus: 'failed',
+      reasonCode: 'recipient_unavailable',
+      reasonDetail: 'Twilio error 30005: Unknown destination handset',
+    });
+    expect(sendsTo(e164).map((request) => request.form.get('Body'))).toEqual([
+      'Your order shipped, Ada',
+      'We could not reach you',
+    ]);
+  });
+
+  it('with confirm delivery, delivered moves the run on; a replay changes nothing', async () => {
+    const { channel, runId, stepIds, delivery } = await acceptedSend(10);
+    const delivered = statusCallback(
+      TWILIO_TEST_IDS.accountSid,
+      delivery.providerMessageId!,
+      'delivered',
+    );
+    expect((await postWebhook(channel.callback.url, delivered)).status).toBe(200);
+    const run = await waitForRun(harness.db, runId, (r) => r.currentStepId === stepIds.thanks);
+    expect(run.status).toBe('active');
+    const before = await readDelivery(delivery.id);
+    expect(before).toMatchObject({ status: 'sent', providerStatus: 'delivered' });
+    expect((await postWebhook(channel.callback.url, delivered)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await readDelivery(delivery.id)).toEqual(before);
+  });
+
+  it('without confirm delivery, undelivered is recorded and the run is not routed again', async () => {
+    const { channel, runId, stepIds, e164, delivery } = await acceptedSend(null);
+    expect((await readRun(harness.db, runId)).currentStepId).toBe(stepIds.thanks);
+    await postWebhook(
+      channel.callback.url,
+      statusCallback(TWILIO_TEST_IDS.accountSid, delivery.providerMessageId!, 'undelivered', {
+        ErrorCode: '30003',
+      }),
+    );
+    const recorded = await waitFor(async () => {
+      const row = await readDelivery(delivery.id);
+      return row?.status === 'failed' ? row : undefined;
+    });
+    expect(recorded).toMatchObject({
+      reasonCode: 'recipient_unavailable',
+      providerStatus: 'failed',
+    });
+    expect(await readRun(harness.db, runId)).toMatchObject({
+      status: 'active',
+      currentStepId: stepIds.thanks,
+    });
+    expect(sendsTo(e164)).toHaveLength(1);
+  });
+
+  it('a forged or unsigned status callback is refused and changes nothing', async () => {
+    const { channel, delivery } = await acceptedSend(10);
+    const failed = statusCallback(
+      TWILIO_TEST_IDS.accountSid,
+      delivery.providerMessageId!,
+      'failed',
+      { ErrorCode: '30006' },
+    );
+    expect((await postWebhook(channel.callback.url, failed, 'forged')).status).toBe(403);
+    expect((await postWebhook(channel.callback.url, failed, 'missing')).status).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await readDelivery(delivery.id)).toMatchObject({ status: 'sent', providerStatus: null });
+  });
+});
+
+it('an incoming SMS creates the contact and makes SMS their last interacted channel, once', async () => {
+  const { workspaceId, channel } = await connectSms();
+  const sender = phone();
+  const params = incomingMessage(
+    TWILIO_TEST_IDS.accountSid,
+    sender,
+    TWILIO_TEST_IDS.fromNumber,
+    'Is my order on its way?',
+  );
+  expect((await postWebhook(channel.callback.url, params)).status).toBe(200);
+  expect((await postWebhook(channel.callback.url, params)).status).toBe(200);
+  const contact = await waitFor(
+    async () => {
+      const [row] = await harness.db
+        .select()
+        .from(contacts)
+        .where(and(eq(contacts.workspaceId, workspaceId), eq(contacts.phone, sender)));
+      return row?.lastInteractedChannelId ? row : undefined;
+    },
+    { what: 'the contact from the inbound SMS' },
+  );
+  expect(contact.lastInteractedChannelId).toBe(channel.id);
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  expect(await harness.db.$count(inboundMessages, eq(inboundMessages.channelId, channel.id))).toBe(
+    1,
+  );
+});

@@ -1,0 +1,132 @@
+import { isE164 } from '../../../workflow/contact-fields';
+import type { CallbackChannel, ChannelCallbacks } from '../callbacks';
+import type { ChannelEvent, InboundContent, InboundEvent, StatusEvent } from '../events';
+import type { TwilioNetwork } from './definition';
+import { statusFailure } from './failures';
+import { TWILIO_SIGNATURE_HEADER, verifyTwilioSignature } from './signature';
+
+/**
+ * Twilio's webhooks to a channel's callback URL, form-encoded and signed with
+ * `X-Twilio-Signature` (Twilio Docs, "Webhooks security"):
+ *
+ * - status callbacks, to the `StatusCallback` of each message ("Message resource": "Twilio's
+ *   request to the StatusCallback URL"): `MessageSid`, `MessageStatus` (queued, sending, sent,
+ *   delivered, undelivered, failed, read…), `ErrorCode` when it failed, `AccountSid`;
+ * - incoming messages, to the number's "A message comes in" webhook ("Messaging webhooks":
+ *   `MessageSid`, `From`, `To`, `Body`, `NumMedia`, `MediaUrl{N}`, `MediaContentType{N}`,
+ *   `SmsStatus=received`; for WhatsApp also `ProfileName` and `WaId`).
+ *
+ * Twilio's callbacks carry no timestamp: events are dated when they arrive.
+ */
+
+/** Twilio statuses → ours; the others (queued, accepted, sending, scheduled…) say nothing new. */
+const STATUSES: Readonly<Record<string, StatusEvent['status']>> = {
+  sent: 'sent',
+  delivered: 'delivered',
+  read: 'read',
+  undelivered: 'failed',
+  failed: 'failed',
+};
+
+function mediaTypeOf(
+  mimeType: string | null,
+): Extract<InboundContent, { type: 'media' }>['mediaType'] {
+  const type = (mimeType ?? '').toLowerCase();
+  if (type.startsWith('image/')) return 'image';
+  if (type.startsWith('video/')) return 'video';
+  if (type.startsWith('audio/')) return 'audio';
+  return 'document';
+}
+
+/** An address without its channel prefix (`whatsapp:+15551234567` → `+15551234567`). */
+function bareAddress(address: string | null): string | null {
+  if (!address) return null;
+  const bare = address.replace(/^whatsapp:/, '');
+  return isE164(bare) ? bare : null;
+}
+
+function statusEvent(params: URLSearchParams, channelId: string, at: string): StatusEvent | null {
+  const sid = params.get('MessageSid');
+  const state = STATUSES[params.get('MessageStatus') ?? ''];
+  if (!sid || !state) return null;
+  const errorCode = Number.parseInt(params.get('ErrorCode') ?? '', 10);
+  return {
+    kind: 'status',
+    eventKey: `${sid}:${state}`,
+    channelId,
+    providerMessageId: sid,
+    deliveryId: null,
+    status: state,
+    at,
+    failure: state === 'failed' ? statusFailure(Number.isNaN(errorCode) ? null : errorCode) : null,
+  };
+}
+
+function inboundContent(params: URLSearchParams): InboundContent {
+  const body = params.get('Body') || null;
+  const media = Number.parseInt(params.get('NumMedia') ?? '0', 10);
+  if (media > 0) {
+    const mimeType = params.get('MediaContentType0');
+    return {
+      type: 'media',
+      mediaType: mediaTypeOf(mimeType),
+      caption: body,
+      fileName: null,
+      mimeType,
+      providerMediaId: params.get('MediaUrl0'),
+    };
+  }
+  return { type: 'text', text: body ?? '' };
+}
+
+function inboundEvent(params: URLSearchParams, channelId: string, at: string): InboundEvent | null {
+  const sid = params.get('MessageSid');
+  const from = bareAddress(params.get('From'));
+  if (!sid || !from) return null;
+  return {
+    kind: 'inbound',
+    eventKey: sid,
+    channelId,
+    providerMessageId: sid,
+    from: { address: from, name: params.get('ProfileName') || null },
+    at,
+    content: inboundContent(params),
+  };
+}
+
+/** Callbacks for a Twilio integration on `network`. */
+export function twilioCallbacks(network: TwilioNetwork): ChannelCallbacks {
+  // An SMS channel takes plain numbers, a WhatsApp one `whatsapp:` addresses only.
+  const onNetwork = (address: string | null) =>
+    address !== null && address.startsWith('whatsapp:') === (network === 'whatsapp');
+  return {
+    async verify(request, channel) {
+      const authToken = channel.credentials.authToken;
+      // Without the auth token nothing can be verified, so nothing is accepted.
+      if (typeof authToken !== 'string' || authToken === '') return 'invalid';
+      const params = new URLSearchParams(new TextDecoder().decode(request.body));
+      return verifyTwilioSignature(
+        authToken,
+        request.url,
+        params,
+        request.headers.get(TWILIO_SIGNATURE_HEADER),
+      );
+    },
+
+    parse(body, channel: CallbackChannel): ChannelEvent[] {
+      const params = new URLSearchParams(body);
+      // A callback about another account is not ours, signed or not.
+      if (params.get('AccountSid') !== channel.credentials.accountSid) return [];
+      const at = new Date().toISOString();
+      const received =
+        params.get('SmsStatus') === 'received' || params.get('MessageStatus') === 'received';
+      if (received) {
+        if (!onNetwork(params.get('From'))) return [];
+        const event = inboundEvent(params, channel.id, at);
+        return event ? [event] : [];
+      }
+      const event = statusEvent(params, channel.id, at);
+      return event ? [event] : [];
+    },
+  };
+}

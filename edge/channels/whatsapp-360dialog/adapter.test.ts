@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { type Dialog360, startDialog360 } from '../../../test/fakes/dialog360';
+import { graphError } from '../../../test/fakes/meta-graph';
+import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
+import type { ChannelRecord, ProviderEndpoints, RenderedMessage } from '../types';
+import { whatsappMessage } from '../whatsapp-meta/test-fixtures';
+
+const API_KEY = 'd360-test-api-key';
+
+let dialog: Dialog360;
+let worker: AdapterWorker;
+let endpoints: ProviderEndpoints;
+
+beforeAll(async () => {
+  dialog = await startDialog360({ apiKey: API_KEY });
+  worker = await startAdapterWorker();
+  endpoints = { DIALOG360_API_URL: dialog.url };
+}, 60_000);
+
+afterAll(async () => {
+  await worker?.dispose();
+  await dialog?.close();
+});
+
+beforeEach(() => {
+  dialog.requests.length = 0;
+});
+
+function channel(apiKey = API_KEY): ChannelRecord {
+  return {
+    id: 'channel-360dialog',
+    type: 'whatsapp',
+    provider: 'dialog360',
+    name: 'WhatsApp (360dialog)',
+    settings: {},
+    credentials: { apiKey },
+  };
+}
+
+function send(rendered: RenderedMessage, apiKey?: string) {
+  return worker.send(whatsappMessage(rendered, { channel: channel(apiKey) }), {
+    allowPrivateUrls: false,
+    endpoints,
+  });
+}
+
+describe('sending WhatsApp through 360dialog', () => {
+  test('the Cloud API body goes to /messages with D360-API-KEY and the delivery id echoed', async () => {
+    const message = whatsappMessage({ kind: 'text', text: 'Hi Ada' }, { channel: channel() });
+    const outcome = await worker.send(message, { allowPrivateUrls: false, endpoints });
+    expect(outcome).toEqual({
+      status: 'sent',
+      providerMessageId: expect.stringMatching(/^wamid\./),
+    });
+    const [request] = dialog.sends();
+    expect(request?.headers['d360-api-key']).toBe(API_KEY);
+    expect(request?.headers.authorization).toBeUndefined();
+    expect(request?.json).toEqual({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: '+16505551234',
+      type: 'text',
+      text: { preview_url: false, body: 'Hi Ada' },
+      biz_opaque_callback_data: message.deliveryId,
+    });
+  });
+
+  test('templates go by name and language as through Meta', async () => {
+    await send({
+      kind: 'whatsapp_template',
+      templateName: 'order_update',
+      languageCode: 'en_US',
+      parameters: ['Ada'],
+    });
+    expect(dialog.sends()[0]?.json?.template).toEqual({
+      name: 'order_update',
+      language: { code: 'en_US' },
+      components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ada' }] }],
+    });
+  });
+
+  test('an API key 360dialog does not know is credentials_rejected', async () => {
+    expect(await send({ kind: 'text', text: 'Hi' }, 'wrong-key')).toMatchObject({
+      status: 'failed',
+      reason: 'credentials_rejected',
+      retryable: false,
+      detail: expect.stringContaining('360dialog answered HTTP 401'),
+    });
+  });
+
+  test("Cloud API errors passed through are classified by WhatsApp's table (131047: window closed)", async () => {
+    dialog.replyNext(graphError(400, 131047, 'Re-engagement message'));
+    expect(await send({ kind: 'text', text: 'Hi' })).toMatchObject({
+      status: 'failed',
+      reason: 'messaging_window_closed',
+      detail: expect.stringContaining('360dialog error 131047'),
+    });
+  });
+
+  test('a channel without its API key is not connected, without a call', async () => {
+    expect(await send({ kind: 'text', text: 'Hi' }, '')).toMatchObject({
+      status: 'failed',
+      reason: 'channel_not_connected',
+    });
+    expect(dialog.requests).toHaveLength(0);
+  });
+});

@@ -1,0 +1,43 @@
+import { readChannel } from '../channel-config';
+import type { ChannelConnection } from '../connection';
+import { callProvider, classifyHttpStatus, isSuccess } from '../http/classify';
+import { DIALOG360_API, dialog360Headers, dialog360Url } from './api';
+import { whatsapp360dialogDefinition } from './definition';
+
+/**
+ * Verifying reads the number's webhook configuration (`GET /v1/configs/webhook`, 360dialog docs,
+ * "Webhook URL" via the API): it proves the API key without sending anything, and says where
+ * the webhooks go now.
+ */
+export const whatsapp360dialogConnection: ChannelConnection = {
+  async verify(channel, context) {
+    const read = readChannel(whatsapp360dialogDefinition, channel, {
+      allowPrivateUrls: context.allowPrivateUrls,
+    });
+    if (!read.ok) return { verdict: 'rejected', problem: read.detail };
+    const call = await callProvider(
+      dialog360Url(context.endpoints, 'v1/configs/webhook'),
+      { method: 'GET', headers: dialog360Headers(read.credentials?.apiKey ?? '') },
+      { who: DIALOG360_API, timeoutMs: context.timeoutMs },
+    );
+    if (!call.ok) {
+      const problem = call.outcome.status === 'failed' ? call.outcome.detail : '';
+      return { verdict: 'unreachable', problem };
+    }
+    if (!isSuccess(call.answer)) {
+      const outcome = classifyHttpStatus(call.answer, DIALOG360_API, context.now?.() ?? new Date());
+      if (outcome.status !== 'failed') return { verdict: 'rejected', problem: 'unexpected answer' };
+      return { verdict: outcome.retryable ? 'unreachable' : 'rejected', problem: outcome.detail };
+    }
+    let url: unknown;
+    try {
+      url = (JSON.parse(call.answer.body) as { url?: unknown }).url;
+    } catch {
+      // A 2xx proves the key even if the body is odd.
+    }
+    return {
+      verdict: 'verified',
+      detail: typeof url === 'string' && url ? `360dialog webhook ${url}` : '360dialog API key',
+    };
+  },
+};

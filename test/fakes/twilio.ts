@@ -1,0 +1,253 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local stand-in for Twilio Programmable Messaging, built from Twilio's reference, not from
+ * our code:
+ *
+ * - `POST /2010-04-01/Accounts/{AccountSid}/Messages.json` ("Message resource", "Create a
+ *   Message resource"): form-encoded; HTTP Basic auth with the Account SID and auth token
+ *   (else 401, error 20003); `To` required (21604); `From` (21603) or `MessagingServiceSid`;
+ *   `Body`, `MediaUrl` or `ContentSid` required (21602); a Body over 1,600 characters is 21617;
+ *   `whatsapp:` on one address and not the other is 21910. Answers 201 with the Message
+ *   (`sid` "SM…", `status` "queued", `num_segments`…).
+ * - `GET /2010-04-01/Accounts/{AccountSid}.json` ("Account resource").
+ * - Errors as the REST API writes them ("Errors"): `{ code, message, more_info, status }`.
+ *
+ * Twilio's side of webhooks (status callbacks and incoming messages signed with
+ * `X-Twilio-Signature`, computed here with node:crypto) is `postTwilioWebhook` below.
+ */
+
+export interface TwilioRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  form: URLSearchParams;
+}
+
+export interface TwilioReply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface TwilioOptions {
+  accountSid: string;
+  authToken: string;
+}
+
+export interface TwilioStandIn {
+  url: string;
+  requests: TwilioRequest[];
+  /** The message create requests received, in order. */
+  sends(): TwilioRequest[];
+  /** Answers the next message creates with `reply` (once per reply queued), before any checks. */
+  replyNext(...replies: TwilioReply[]): void;
+  close(): Promise<void>;
+}
+
+/** A Twilio REST error answer ("Errors"). */
+export function twilioError(status: number, code: number, message: string): TwilioReply {
+  return {
+    status,
+    body: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status },
+  };
+}
+
+function sid(prefix: string): string {
+  return `${prefix}${randomBytes(16).toString('hex')}`;
+}
+
+/** Why a create form breaks the reference, or null when it is well formed. */
+function formProblem(form: URLSearchParams): TwilioReply | null {
+  const to = form.get('To');
+  const from = form.get('From');
+  if (!to) return twilioError(400, 21604, "A 'To' phone number is required.");
+  if (!from && !form.get('MessagingServiceSid')) {
+    return twilioError(400, 21603, "A 'From' phone number is required.");
+  }
+  if (!/^(whatsapp:)?\+[1-9]\d{6,14}$/.test(to)) {
+    return twilioError(400, 21211, `The 'To' number ${to} is not a valid phone number.`);
+  }
+  if (from && to.startsWith('whatsapp:') !== from.startsWith('whatsapp:')) {
+    return twilioError(
+      400,
+      21910,
+      'Invalid From and To pair. From and To should be of the same channel',
+    );
+  }
+  if (!form.get('Body') && !form.get('MediaUrl') && !form.get('ContentSid')) {
+    return twilioError(400, 21602, 'Message body is required.');
+  }
+  if ((form.get('Body') ?? '').length > 1600) {
+    return twilioError(
+      400,
+      21617,
+      'The concatenated message body exceeds the 1600 character limit.',
+    );
+  }
+  const callback = form.get('StatusCallback');
+  if (callback && !/^https?:\/\/[^_]+$/.test(callback)) {
+    return twilioError(400, 21609, 'Invalid StatusCallback URL');
+  }
+  return null;
+}
+
+/** Starts the stand-in on 127.0.0.1 and a free port. */
+export async function startTwilio(options: TwilioOptions): Promise<TwilioStandIn> {
+  const requests: TwilioRequest[] = [];
+  const queued: TwilioReply[] = [];
+  const accountPath = `/2010-04-01/Accounts/${options.accountSid}`;
+  const basic = `Basic ${Buffer.from(`${options.accountSid}:${options.authToken}`).toString('base64')}`;
+
+  function answer(request: TwilioRequest): TwilioReply {
+    const isSend = request.method === 'POST' && request.path.endsWith('/Messages.json');
+    if (isSend && queued.length > 0) return queued.shift()!;
+    if (request.headers.authorization !== basic || !request.path.startsWith(accountPath)) {
+      return twilioError(401, 20003, 'Authenticate');
+    }
+    if (isSend && request.path === `${accountPath}/Messages.json`) {
+      const problem = formProblem(request.form);
+      if (problem) return problem;
+      const form = request.form;
+      return {
+        status: 201,
+        body: {
+          sid: sid(form.get('MediaUrl') ? 'MM' : 'SM'),
+          account_sid: options.accountSid,
+          to: form.get('To'),
+          from: form.get('From'),
+          messaging_service_sid: form.get('MessagingServiceSid'),
+          body: form.get('Body') ?? '',
+          status: form.get('MessagingServiceSid') ? 'accepted' : 'queued',
+          num_media: form.get('MediaUrl') ? '1' : '0',
+          num_segments: '1',
+          api_version: '2010-04-01',
+          date_created: new Date().toUTCString(),
+          error_code: null,
+          error_message: null,
+        },
+      };
+    }
+    if (request.method === 'GET' && request.path === `${accountPath}.json`) {
+      return {
+        status: 200,
+        body: { sid: options.accountSid, friendly_name: 'Sendflow Test', status: 'active' },
+      };
+    }
+    return twilioError(404, 20404, 'The requested resource was not found');
+  }
+
+  const server = createServer((incoming, outgoing) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      const url = new URL(incoming.url ?? '/', 'http://twilio.local');
+      const request: TwilioRequest = {
+        method: incoming.method ?? '',
+        path: url.pathname,
+        headers: incoming.headers,
+        form: new URLSearchParams(Buffer.concat(chunks).toString('utf8')),
+      };
+      requests.push(request);
+      const reply = answer(request);
+      outgoing.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+      outgoing.end(JSON.stringify(reply.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    sends: () => requests.filter((request) => request.path.endsWith('/Messages.json')),
+    replyNext: (...replies) => queued.push(...replies),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * `X-Twilio-Signature` as Twilio computes it ("Webhooks security"): base64 HMAC-SHA1 with the
+ * auth token of the URL followed by each parameter, sorted by name, as name + value.
+ */
+export function twilioWebhookSignature(
+  authToken: string,
+  url: string,
+  params: Record<string, string>,
+): string {
+  const data = Object.keys(params)
+    .sort()
+    .reduce((signed, name) => signed + name + params[name], url);
+  return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
+}
+
+/** How a webhook is signed: correctly, with the wrong token, or not at all. */
+export type TwilioSigning = 'valid' | 'forged' | 'missing';
+
+/** POSTs a form-encoded webhook to our callback URL the way Twilio does. */
+export function postTwilioWebhook(
+  url: string,
+  params: Record<string, string>,
+  authToken: string,
+  signing: TwilioSigning = 'valid',
+  send: (url: string, init: RequestInit) => Promise<Response> = fetch,
+): Promise<Response> {
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    'user-agent': 'TwilioProxy/1.1',
+  };
+  if (signing === 'valid') {
+    headers['x-twilio-signature'] = twilioWebhookSignature(authToken, url, params);
+  }
+  if (signing === 'forged') {
+    headers['x-twilio-signature'] = twilioWebhookSignature(`${authToken}-not`, url, params);
+  }
+  return send(url, { method: 'POST', headers, body: new URLSearchParams(params).toString() });
+}
+
+/** A status callback for message `messageSid` ("Twilio's request to the StatusCallback URL"). */
+export function statusCallback(
+  accountSid: string,
+  messageSid: string,
+  status: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    AccountSid: accountSid,
+    ApiVersion: '2010-04-01',
+    MessageSid: messageSid,
+    SmsSid: messageSid,
+    MessageStatus: status,
+    SmsStatus: status,
+    ...extra,
+  };
+}
+
+/** An incoming message webhook ("Messaging webhooks": incoming message parameters). */
+export function incomingMessage(
+  accountSid: string,
+  from: string,
+  to: string,
+  body: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const messageSid = sid('SM');
+  return {
+    AccountSid: accountSid,
+    ApiVersion: '2010-04-01',
+    MessageSid: messageSid,
+    SmsMessageSid: messageSid,
+    SmsSid: messageSid,
+    SmsStatus: 'received',
+    From: from,
+    To: to,
+    Body: body,
+    NumMedia: '0',
+    NumSegments: '1',
+    ...extra,
+  };
+}
