@@ -75,6 +75,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
       [DEAD_LETTER_QUEUE_NAME]: { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 3 },
       [CALLBACK_QUEUE_NAME]: { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 },
     },
+    durableObjects: { EVENT_HUB: 'EventHub' },
     scheduled: true,
     ...(options.trustedCertificates ? { trustedCertificates: options.trustedCertificates } : {}),
   });

@@ -3,11 +3,13 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { createApi } from '../../api/server';
 import type { Database } from '../../db/client';
 import { queueSender } from '../dispatch/enqueue';
+import { hubPublisher } from '../events/hub-publisher';
 import { log } from '../log';
 import { callbackRoutes } from './callback-routes';
 import { withDatabase } from './database-middleware';
 import { type Config, ConfigError, type Env, parseConfig } from './env';
 import { requestLog } from './request-log';
+import { streamRoute } from './stream-route';
 
 /** Hono's type parameters for this Worker: bindings plus what middleware puts on the context. */
 export interface AppEnv {
@@ -56,6 +58,7 @@ export function createApp(): Hono<AppEnv> {
       allowPrivateUrls: config.allowPrivateUrls,
       graphqlEndpoint: GRAPHQL_PATH,
       dispatch: c.env.DISPATCH_QUEUE ? queueSender(c.env.DISPATCH_QUEUE) : undefined,
+      events: c.env.EVENT_HUB ? hubPublisher(c.env.EVENT_HUB) : undefined,
       providerEndpoints: config.providerEndpoints,
       publicUrl: config.publicUrl,
     });
@@ -63,6 +66,7 @@ export function createApp(): Hono<AppEnv> {
   });
 
   callbackRoutes(app);
+  streamRoute(app);
 
   app.notFound((c) => c.json({ error: 'Not found' }, 404));
 

@@ -13,6 +13,7 @@ import { deadLetterBatch } from '../dispatch/dead-letter';
 import { queueSender } from '../dispatch/enqueue';
 import { DEAD_LETTER_QUEUE_NAME } from '../dispatch/queues';
 import { sweep } from '../dispatch/sweep';
+import { hubPublisher } from '../events/hub-publisher';
 import { log } from '../log';
 import { openDatabase } from './database';
 import { type Env, parseConfig } from './env';
@@ -31,13 +32,14 @@ export async function queue(
   const config = parseConfig(env);
   const { db, close } = openDatabase(config);
   const sender = queueSender(env.DISPATCH_QUEUE);
+  const events = env.EVENT_HUB ? hubPublisher(env.EVENT_HUB) : undefined;
   try {
     if (batch.queue === DEAD_LETTER_QUEUE_NAME) {
-      await deadLetterBatch(batch.messages, { db, sender });
+      await deadLetterBatch(batch.messages, { db, sender, events });
       return;
     }
     if (batch.queue === CALLBACK_QUEUE_NAME) {
-      settle(await consumeChannelEvents(batch.messages, { db, sender }));
+      settle(await consumeChannelEvents(batch.messages, { db, sender, events }));
       return;
     }
     const settlements = await dispatchBatch(batch.messages, {
@@ -48,6 +50,7 @@ export async function queue(
       allowPrivateUrls: config.allowPrivateUrls,
       connectTcp: connect,
       endpoints: config.providerEndpoints,
+      events,
     });
     settle(settlements);
   } catch (error) {
