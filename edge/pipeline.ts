@@ -7,5 +7,12 @@ export { type DispatchSender, enqueueRuns } from './dispatch/enqueue';
 export { type PreviewInput, previewSend } from './dispatch/preview';
 export { entryDelaySeconds } from './dispatch/route';
 export { publishQuietly } from './events/publish';
-export { type EventPublisher, loggedEventFromRow } from './events/types';
+export {
+  EVENT_TYPES,
+  type EventPublisher,
+  type EventType,
+  type LiveEvents,
+  loggedEventFromRow,
+  type PartnerEvent,
+} from './events/types';
 export type { RenderedMessage } from './render/types';

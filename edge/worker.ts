@@ -4,6 +4,10 @@ import type {
   Response as WorkerResponse,
 } from '@cloudflare/workers-types/latest';
 import { createApp } from './host/app';
+
+// The EventHub Durable Object class (wrangler.toml `durable_objects`): exported from the entry.
+export { EventHub } from './events/hub';
+
 import type { Env } from './host/env';
 import { queue, scheduled } from './host/handlers';
 

@@ -20,6 +20,8 @@ export interface StartWorkerOptions {
    * deadLetterQueue } }`. Miniflare then delivers batches to the entry's `queue` handler.
    */
   queueConsumers?: WorkerOptions['queueConsumers'];
+  /** Durable Object bindings: `{ EVENT_HUB: 'EventHub' }` (binding → exported class). */
+  durableObjects?: WorkerOptions['durableObjects'];
   /** Enables `/cdn-cgi/handler/scheduled` (and `triggerScheduled`) for the `scheduled` handler. */
   scheduled?: boolean;
   /** Listen on this port (default: a free one). */
@@ -115,6 +117,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     bindings: (options.bindings ?? {}) as WorkerOptions['bindings'],
     queueProducers: options.queueProducers,
     queueConsumers: options.queueConsumers,
+    durableObjects: options.durableObjects,
     unsafeTriggerHandlers: options.scheduled ?? false,
     ...(options.trustedCertificates
       ? { outboundService: outboundNetwork(options.trustedCertificates) }

@@ -195,6 +195,7 @@ async function main(): Promise<void> {
     bindings: { ...settings.vars, ...bindings },
     queueProducers: settings.queueProducers,
     queueConsumers: settings.queueConsumers,
+    durableObjects: settings.durableObjects,
     scheduled: true,
     port,
   });

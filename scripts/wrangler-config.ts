@@ -12,6 +12,7 @@ export interface WranglerSettings {
   alias: Record<string, string>;
   queueProducers: NonNullable<WorkerOptions['queueProducers']>;
   queueConsumers: NonNullable<WorkerOptions['queueConsumers']>;
+  durableObjects: NonNullable<WorkerOptions['durableObjects']>;
   crons: string[];
   vars: Record<string, unknown>;
 }
@@ -41,6 +42,12 @@ export async function readWranglerSettings(path = WRANGLER_CONFIG): Promise<Wran
     alias: resolveAliases(config.alias ?? {}, dirname(path)),
     queueProducers: (workerOptions.queueProducers ?? {}) as WranglerSettings['queueProducers'],
     queueConsumers: (workerOptions.queueConsumers ?? {}) as WranglerSettings['queueConsumers'],
+    durableObjects: Object.fromEntries(
+      config.durable_objects.bindings.map((binding: { name: string; class_name: string }) => [
+        binding.name,
+        binding.class_name,
+      ]),
+    ),
     crons: config.triggers.crons ?? [],
     vars: config.vars,
   };

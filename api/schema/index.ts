@@ -24,3 +24,4 @@ import './publish';
 import './delivery';
 import './run';
 import './step-preview';
+import './delivery-event';

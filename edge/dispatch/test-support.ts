@@ -81,6 +81,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
       },
       [CALLBACK_DEAD_LETTER_QUEUE_NAME]: { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 3 },
     },
+    durableObjects: { EVENT_HUB: 'EventHub' },
     scheduled: true,
     ...(options.trustedCertificates ? { trustedCertificates: options.trustedCertificates } : {}),
   });

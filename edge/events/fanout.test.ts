@@ -68,6 +68,18 @@ describe('the live fan-out', () => {
     expect(fanout.size).toBe(0);
   });
 
+  it('unsubscribes at once when returned while waiting for an event', async () => {
+    const log = eventLog();
+    const fanout = new EventFanout({ readLog: log.read, initialCursor: 0 });
+    const subscription = fanout.subscribe({}, 0);
+    const waiting = subscription.next();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(fanout.size).toBe(1);
+    await subscription.return(undefined);
+    expect(fanout.size).toBe(0);
+    expect(await waiting).toEqual({ done: true, value: undefined });
+  });
+
   it('hands out events published out of order in cursor order', async () => {
     const log = eventLog();
     const fanout = new EventFanout({ readLog: log.read, initialCursor: 0 });

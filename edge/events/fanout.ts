@@ -45,6 +45,8 @@ export class SlowSubscriberError extends Error {
 
 interface Subscriber {
   filter: EventLogFilter;
+  /** Set by `return()`: the loop ends at its next step, even while waiting. */
+  closed: boolean;
   queue: LoggedEvent[];
   /** While replaying, live events wait in `queue` unfiltered by position. */
   wake: (() => void) | null;
@@ -142,11 +144,36 @@ export class EventFanout {
    * subscriber is registered before the log is read, so an event committed while it replays is
    * either in what the read returns or in its live queue (kept only past the last replayed
    * cursor): none missed, none twice. Ends with SlowSubscriberError when it falls too far
-   * behind. Returning (or breaking out of) the iterator unsubscribes.
+   * behind. `return()` unsubscribes at once, even while the iterator waits for an event (a
+   * generator's own `return()` would wait for that event first).
    */
-  async *subscribe(filter: EventLogFilter, after: number): AsyncGenerator<LoggedEvent> {
-    const subscriber: Subscriber = { filter, queue: [], wake: null, failure: null };
+  subscribe(filter: EventLogFilter, after: number): AsyncGenerator<LoggedEvent> {
+    const subscriber: Subscriber = { filter, closed: false, queue: [], wake: null, failure: null };
     this.subscribers.add(subscriber);
+    const generator = this.run(subscriber, after);
+    const close = () => {
+      subscriber.closed = true;
+      this.subscribers.delete(subscriber);
+      subscriber.wake?.();
+    };
+    return Object.assign(Object.create(generator) as AsyncGenerator<LoggedEvent>, {
+      next: () => generator.next(),
+      return(value: unknown) {
+        close();
+        return generator.return(value as undefined);
+      },
+      throw(error: unknown) {
+        close();
+        return generator.throw(error);
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    });
+  }
+
+  private async *run(subscriber: Subscriber, after: number): AsyncGenerator<LoggedEvent> {
+    const { filter } = subscriber;
     try {
       let position = after;
       for (;;) {
@@ -156,9 +183,9 @@ export class EventFanout {
           yield event;
         }
         // A short page is the end of the log at the time of the read.
-        if (page.length < this.replayPage) break;
+        if (page.length < this.replayPage || subscriber.closed) break;
       }
-      for (;;) {
+      while (!subscriber.closed) {
         while (subscriber.queue.length > 0) {
           const event = subscriber.queue.shift()!;
           if (event.cursor <= position) continue;
@@ -166,6 +193,7 @@ export class EventFanout {
           yield event;
         }
         if (subscriber.failure) throw subscriber.failure;
+        if (subscriber.closed) break;
         await new Promise<void>((resolve) => {
           subscriber.wake = resolve;
         });

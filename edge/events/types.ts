@@ -119,3 +119,12 @@ export function matchesFilter(event: LoggedEvent, filter: EventLogFilter): boole
 export interface EventPublisher {
   publish(events: readonly LoggedEvent[]): Promise<void>;
 }
+
+/**
+ * A workspace's live events for one subscription (the EventHub provides it to the GraphQL
+ * context on the SSE endpoint). `after` null means "from the Last-Event-ID header, else from
+ * now".
+ */
+export interface LiveEvents {
+  subscribe(filter: EventLogFilter, after: number | null): AsyncIterable<PartnerEvent>;
+}

@@ -4,6 +4,7 @@ import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../../api/db-availab
 import { createApi } from '../../api/server';
 import type { Database } from '../../db/client';
 import { queueSender } from '../dispatch/enqueue';
+import { hubPublisher } from '../events/hub-publisher';
 import { log } from '../log';
 import type { MediaBucket } from '../media/bucket';
 import { callbackRoutes } from './callback-routes';
@@ -11,6 +12,7 @@ import { withDatabase } from './database-middleware';
 import { type Config, ConfigError, type Env, parseConfig } from './env';
 import { mediaRoutes } from './media-routes';
 import { requestLog } from './request-log';
+import { streamRoute } from './stream-route';
 
 /** Hono's type parameters for this Worker: bindings plus what middleware puts on the context. */
 export interface AppEnv {
@@ -60,6 +62,7 @@ export function createApp(): Hono<AppEnv> {
       allowPrivateUrls: config.allowPrivateUrls,
       graphqlEndpoint: GRAPHQL_PATH,
       dispatch: c.env.DISPATCH_QUEUE ? queueSender(c.env.DISPATCH_QUEUE) : undefined,
+      events: c.env.EVENT_HUB ? hubPublisher(c.env.EVENT_HUB) : undefined,
       providerEndpoints: config.providerEndpoints,
       publicUrl: config.publicUrl,
       mediaBucket: c.env.MEDIA_BUCKET as MediaBucket | undefined,
@@ -69,6 +72,7 @@ export function createApp(): Hono<AppEnv> {
 
   callbackRoutes(app);
   mediaRoutes(app);
+  streamRoute(app);
 
   app.notFound((c) => c.json({ error: 'Not found' }, 404));
 

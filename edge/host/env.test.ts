@@ -29,7 +29,15 @@ describe('Worker configuration', () => {
       allowPrivateUrls: false,
       providerEndpoints: {},
       publicUrl: undefined,
+      maxStreamsPerKey: 50,
     });
+  });
+
+  it('takes a limit of open streams per key, and refuses one that is not a positive integer', () => {
+    expect(parseConfig({ ...valid, MAX_STREAMS_PER_KEY: '7' }).maxStreamsPerKey).toBe(7);
+    expect(problemsOf({ ...valid, MAX_STREAMS_PER_KEY: '0' })).toEqual([
+      'MAX_STREAMS_PER_KEY must be a positive integer',
+    ]);
   });
 
   it('passes provider endpoints on, over https in production and http only locally', () => {

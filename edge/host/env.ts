@@ -2,7 +2,7 @@
 // latest/index.ts, which exports its types) rather than from its ambient entry or a generated
 // `worker-configuration.d.ts`: both of those declare globals (Request, Response, fetch, …) that
 // clash with @types/node and the DOM lib in our single tsconfig, which Node scripts also use.
-import type { Queue, R2Bucket } from '@cloudflare/workers-types/latest';
+import type { DurableObjectNamespace, Queue, R2Bucket } from '@cloudflare/workers-types/latest';
 import type { ProviderEndpoints } from '../channels/types';
 import { readProviderEndpoints } from './provider-endpoints';
 
@@ -37,6 +37,10 @@ export interface Env {
   PUBLIC_URL?: string;
   /** R2 bucket of uploaded library files (`sendflow-media`); absent, uploads are refused. */
   MEDIA_BUCKET?: R2Bucket;
+  /** The EventHub Durable Object namespace (edge/events/hub.ts): live partner events. */
+  EVENT_HUB?: DurableObjectNamespace;
+  /** Most SSE streams one API key may hold open (default DEFAULT_MAX_STREAMS_PER_KEY). */
+  MAX_STREAMS_PER_KEY?: string;
 }
 
 /** The validated, typed view of `Env` that the rest of the Worker reads. */
@@ -50,6 +54,7 @@ export interface Config {
   /** `<NAME>_API_URL` / `<NAME>_API_VERSION` variables (see provider-endpoints.ts). */
   providerEndpoints: ProviderEndpoints;
   publicUrl: string | undefined;
+  maxStreamsPerKey: number;
 }
 
 /** Thrown when bindings are missing or malformed; the message lists every problem at once. */
@@ -67,6 +72,8 @@ const CREDENTIALS_KEY_BYTES = 32;
  * for provider calls while resolvers query in parallel.
  */
 const DEFAULT_DB_POOL_MAX = 4;
+/** Enough for a partner's dashboards and workers; a runaway client cannot exhaust the hub. */
+const DEFAULT_MAX_STREAMS_PER_KEY = 50;
 
 function decodedLength(base64: string): number | undefined {
   try {
@@ -104,12 +111,17 @@ function checkCredentialsKey(value: string | undefined, problems: string[]): str
   return value;
 }
 
-function checkPoolMax(value: string | undefined, problems: string[]): number {
-  if (value === undefined || value === '') return DEFAULT_DB_POOL_MAX;
+function checkPositiveInteger(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  problems: string[],
+): number {
+  if (value === undefined || value === '') return fallback;
   const max = Number(value);
   if (!Number.isInteger(max) || max < 1) {
-    problems.push('DB_POOL_MAX must be a positive integer');
-    return DEFAULT_DB_POOL_MAX;
+    problems.push(`${name} must be a positive integer`);
+    return fallback;
   }
   return max;
 }
@@ -135,7 +147,18 @@ export function parseConfig(bindings: object): Config {
   const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
   const databaseUrl = checkDatabaseUrl(text(env.DATABASE_URL), problems);
   const credentialsKey = checkCredentialsKey(text(env.CREDENTIALS_KEY), problems);
-  const dbPoolMax = checkPoolMax(text(env.DB_POOL_MAX), problems);
+  const dbPoolMax = checkPositiveInteger(
+    'DB_POOL_MAX',
+    text(env.DB_POOL_MAX),
+    DEFAULT_DB_POOL_MAX,
+    problems,
+  );
+  const maxStreamsPerKey = checkPositiveInteger(
+    'MAX_STREAMS_PER_KEY',
+    text(env.MAX_STREAMS_PER_KEY),
+    DEFAULT_MAX_STREAMS_PER_KEY,
+    problems,
+  );
   const environment = text(env.ENVIRONMENT);
   if (!ENVIRONMENTS.includes(environment as (typeof ENVIRONMENTS)[number])) {
     problems.push(`ENVIRONMENT must be one of ${ENVIRONMENTS.join(', ')}`);
@@ -166,5 +189,6 @@ export function parseConfig(bindings: object): Config {
     allowPrivateUrls,
     providerEndpoints,
     publicUrl,
+    maxStreamsPerKey,
   };
 }

@@ -13,6 +13,7 @@ import { deadLetterBatch } from '../dispatch/dead-letter';
 import { queueSender } from '../dispatch/enqueue';
 import { DEAD_LETTER_QUEUE_NAME } from '../dispatch/queues';
 import { sweep } from '../dispatch/sweep';
+import { hubPublisher } from '../events/hub-publisher';
 import { log } from '../log';
 import { openDatabase } from './database';
 import { type Env, parseConfig } from './env';
@@ -32,14 +33,15 @@ export async function queue(
   const config = parseConfig(env);
   const { db, close } = openDatabase(config);
   const sender = queueSender(env.DISPATCH_QUEUE);
+  const events = env.EVENT_HUB ? hubPublisher(env.EVENT_HUB) : undefined;
   try {
     if (batch.queue === DEAD_LETTER_QUEUE_NAME) {
-      await deadLetterBatch(batch.messages, { db, sender });
+      await deadLetterBatch(batch.messages, { db, sender, events });
       return;
     }
     if (batch.queue === CALLBACK_QUEUE_NAME || batch.queue === CALLBACK_DEAD_LETTER_QUEUE_NAME) {
       const deadLettered = batch.queue === CALLBACK_DEAD_LETTER_QUEUE_NAME;
-      settle(await consumeChannelEvents(batch.messages, { db, sender, deadLettered }));
+      settle(await consumeChannelEvents(batch.messages, { db, sender, events, deadLettered }));
       return;
     }
     const settlements = await dispatchBatch(batch.messages, {
@@ -51,6 +53,7 @@ export async function queue(
       connectTcp: connect,
       endpoints: config.providerEndpoints,
       callbackOrigin: config.publicUrl,
+      events,
     });
     settle(settlements);
   } catch (error) {

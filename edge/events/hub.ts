@@ -1,0 +1,253 @@
+import type { DurableObjectState } from '@cloudflare/workers-types/latest';
+import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
+import { sql } from 'drizzle-orm';
+import {
+  type DocumentNode,
+  GraphQLError,
+  Kind,
+  type OperationDefinitionNode,
+  parse,
+  type ValidationContext,
+} from 'graphql';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import type { Principal } from '../../api/auth';
+import type { ApiContext, Scope } from '../../api/context';
+import { hardeningPlugins } from '../../api/hardening';
+import { apiSchema } from '../../api/server';
+import { CredentialCipher } from '../../db/credentials';
+import { readEventsAfter } from '../../db/event-log';
+import { queryRows } from '../../db/rows';
+import { openDatabase } from '../host/database';
+import { type Config, type Env, parseConfig } from '../host/env';
+import { MediaLinkSigner } from '../media/signed-link';
+import { EventFanout } from './fanout';
+import { HUB_ORIGIN, PRINCIPAL_HEADER, PUBLISH_PATH, STREAM_PATH } from './hub-protocol';
+import { useSharedEventResults } from './shared-results';
+import { guardEventStream } from './stream-guard';
+import { type LiveEvents, type LoggedEvent, loggedEventFromRow } from './types';
+
+/** Connections the hub's pool may hold: replays share them whatever the number of streams. */
+const HUB_POOL_MAX = 2;
+/** SSE messages that may wait for one slow reader before its stream is ended. */
+const MAX_QUEUED_MESSAGES = 5_000;
+
+/**
+ * The EventHub: one Durable Object per workspace (`idFromName(workspaceId)`). The pipeline posts
+ * the events it committed to `/publish`; partners' SSE requests reach `/graphql/stream` here,
+ * forwarded by the Worker after it authenticated the API key (edge/host/stream-route.ts), and
+ * are served by a GraphQL Yoga with the GraphQL-over-SSE plugin (both the distinct-connections
+ * and the single-connection mode of `graphql-sse`; the latter keeps stream reservations in
+ * memory, which works because every request of a workspace reaches this one object). The
+ * subscription reads the log for replay through the hub's own small pool, then follows the
+ * in-memory fan-out (edge/events/fanout.ts): no subscriber ever polls Postgres.
+ */
+export class EventHub {
+  private readonly config: Config;
+  private database?: ReturnType<typeof openDatabase>;
+  private fanout?: Promise<EventFanout>;
+  private yoga?: ReturnType<typeof createYoga<Record<string, unknown>, ApiContext>>;
+  private readonly principals = new WeakMap<Request, Principal>();
+  private readonly streamCursors = new WeakMap<Request, number[]>();
+  private readonly openStreams = new Map<string, number>();
+
+  constructor(_state: DurableObjectState, env: Env) {
+    this.config = parseConfig(env);
+  }
+
+  async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname === PUBLISH_PATH && request.method === 'POST') {
+      const events = (await request.json()) as LoggedEvent[];
+      const workspaceId = events[0]?.workspaceId;
+      if (workspaceId) (await this.fanoutFor(workspaceId)).publish(events);
+      return new Response(null, { status: 204 });
+    }
+    if (url.pathname === STREAM_PATH) return this.stream(request);
+    return new Response('Not found', { status: 404 });
+  }
+
+  private db() {
+    this.database ??= openDatabase({ ...this.config, dbPoolMax: HUB_POOL_MAX });
+    return this.database.db;
+  }
+
+  private fanoutFor(workspaceId: string): Promise<EventFanout> {
+    this.fanout ??= (async () => {
+      const db = this.db();
+      // Every event up to the counter is committed: a subscriber arriving later replays it.
+      const [counter] = await queryRows<{ last_cursor: string }>(
+        db,
+        sql`select last_cursor from event_counters where workspace_id = ${workspaceId}::uuid`,
+      );
+      return new EventFanout({
+        initialCursor: Number(counter?.last_cursor ?? 0),
+        readLog: async (after, limit, filter) =>
+          (await readEventsAfter(db, workspaceId, after, limit, filter)).map(loggedEventFromRow),
+      });
+    })();
+    this.fanout.catch(() => {
+      this.fanout = undefined;
+    });
+    return this.fanout;
+  }
+
+  private async stream(request: Request): Promise<Response> {
+    const principal = parsePrincipal(request.headers.get(PRINCIPAL_HEADER));
+    if (!principal) return new Response('Forbidden', { status: 403 });
+    this.principals.set(request, principal);
+    const refusal = await refuseNonSubscription(request);
+    if (refusal) return refusal;
+    const opensStream = request.headers.get('accept') === 'text/event-stream';
+    const open = this.openStreams.get(principal.apiKeyId) ?? 0;
+    if (opensStream && open >= this.config.maxStreamsPerKey) {
+      return Response.json(
+        {
+          errors: [
+            {
+              message: `This API key has ${open} open streams, the most allowed; close one first`,
+              extensions: { code: 'TOO_MANY_STREAMS' },
+            },
+          ],
+        },
+        { status: 429 },
+      );
+    }
+    // Distinct-connections streams carry one operation: their messages get `id: <cursor>`.
+    const distinct =
+      opensStream &&
+      !new URL(request.url).searchParams.has('token') &&
+      !request.headers.has('x-graphql-event-stream-token');
+    const cursors: number[] | undefined = distinct ? [] : undefined;
+    if (cursors) this.streamCursors.set(request, cursors);
+    await this.fanoutFor(principal.workspaceId);
+    const response = await this.server().fetch(request);
+    if (!response.body || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
+      return response;
+    }
+    this.openStreams.set(principal.apiKeyId, open + 1);
+    const body = guardEventStream(response.body as ReadableStream<Uint8Array>, {
+      cursors,
+      maxQueuedMessages: MAX_QUEUED_MESSAGES,
+      onEnd: () => {
+        const now = (this.openStreams.get(principal.apiKeyId) ?? 1) - 1;
+        if (now > 0) this.openStreams.set(principal.apiKeyId, now);
+        else this.openStreams.delete(principal.apiKeyId);
+      },
+    });
+    return new Response(body, response);
+  }
+
+  private liveEventsFor(request: Request, workspaceId: string): LiveEvents {
+    const cursors = this.streamCursors.get(request);
+    const lastEventId = request.headers.get('last-event-id');
+    const hub = this;
+    return {
+      async *subscribe(filter, after) {
+        const fanout = await hub.fanoutFor(workspaceId);
+        let from = after;
+        if (from === null && lastEventId && /^\d{1,15}$/.test(lastEventId))
+          from = Number(lastEventId);
+        for await (const logged of fanout.subscribe(filter, from ?? fanout.lastDelivered)) {
+          cursors?.push(logged.cursor);
+          yield logged.event;
+        }
+      },
+    };
+  }
+
+  private server() {
+    this.yoga ??= createYoga<Record<string, unknown>, ApiContext>({
+      schema: apiSchema(),
+      graphqlEndpoint: STREAM_PATH,
+      graphiql: false,
+      landingPage: false,
+      maskedErrors: { isDev: false },
+      plugins: [
+        useGraphQLSSE({ endpoint: STREAM_PATH }),
+        useSharedEventResults(),
+        useSubscriptionsOnly(),
+        ...hardeningPlugins({ production: this.config.production }),
+      ],
+      context: ({ request }): ApiContext => {
+        const principal = this.principals.get(request);
+        if (!principal) throw new Error('A stream request reached execution without its principal');
+        return {
+          db: this.db(),
+          credentials: new CredentialCipher(this.config.credentialsKey),
+          allowPrivateUrls: this.config.allowPrivateUrls,
+          providerEndpoints: this.config.providerEndpoints,
+          publicOrigin: this.config.publicUrl ?? HUB_ORIGIN,
+          // Events carry no file fields today; the signer only keeps the context complete.
+          mediaLinks: new MediaLinkSigner(
+            this.config.credentialsKey,
+            this.config.publicUrl ?? HUB_ORIGIN,
+          ),
+          liveEvents: this.liveEventsFor(request, principal.workspaceId),
+          ...principal,
+        };
+      },
+    });
+    return this.yoga;
+  }
+}
+
+/** The principal the Worker forwarded (hub-protocol.ts), or null. */
+function parsePrincipal(header: string | null): Principal | null {
+  if (!header) return null;
+  const parsed = JSON.parse(header) as { workspaceId: string; apiKeyId: string; scopes: Scope[] };
+  return {
+    workspaceId: parsed.workspaceId,
+    apiKeyId: parsed.apiKeyId,
+    scopes: new Set(parsed.scopes),
+  };
+}
+
+const SUBSCRIPTIONS_ONLY =
+  'Only subscriptions are served here; send queries and mutations to /graphql';
+
+/**
+ * A POSTed operation that is not a subscription, answered with a clear error before the SSE
+ * handler (whose own answer to a failed validation is "Unable to detect operation AST").
+ */
+async function refuseNonSubscription(request: Request): Promise<Response | undefined> {
+  if (request.method !== 'POST') return undefined;
+  let document: DocumentNode;
+  try {
+    const { query } = (await request.clone().json()) as { query?: unknown };
+    if (typeof query !== 'string') return undefined;
+    document = parse(query);
+  } catch {
+    return undefined;
+  }
+  const refused = document.definitions.some(
+    (definition) =>
+      definition.kind === Kind.OPERATION_DEFINITION && definition.operation !== 'subscription',
+  );
+  if (!refused) return undefined;
+  return Response.json(
+    { errors: [{ message: SUBSCRIPTIONS_ONLY, extensions: { code: 'BAD_REQUEST' } }] },
+    { status: 400 },
+  );
+}
+
+/** The stream endpoint serves subscriptions; queries and mutations belong to `/graphql`. */
+function useSubscriptionsOnly(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule((context: ValidationContext) => ({
+        OperationDefinition(node: OperationDefinitionNode) {
+          if (node.operation !== 'subscription') {
+            context.reportError(
+              new GraphQLError(
+                'Only subscriptions are served here; send queries and mutations to /graphql',
+                {
+                  nodes: [node],
+                },
+              ),
+            );
+          }
+        },
+      }));
+    },
+  };
+}

@@ -1,0 +1,217 @@
+import { createClient } from 'graphql-sse';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueApiKey } from '../../api/api-keys';
+import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
+import {
+  publishWorkflow,
+  seedContact,
+  seedCustomChannel,
+  seedWorkspace,
+  sendConfig,
+  WEBHOOK_SECRET,
+  waitFor,
+} from '../dispatch/test-seed';
+import {
+  type DispatchHarness,
+  startDispatchHarness,
+  startThroughApi,
+} from '../dispatch/test-support';
+import { DELIVERY_EVENTS, eventOf, openSse } from './test-sse';
+
+/**
+ * Partners' live stream end to end in workerd: the real Worker, its queues and the EventHub
+ * Durable Object, the test Postgres, sends to a real HTTP endpoint, and clients speaking
+ * GraphQL over SSE on the wire (our protocol reader, and the graphql-sse client library).
+ */
+
+const MAX_STREAMS_PER_KEY = 3;
+let harness: DispatchHarness;
+let endpoint: WebhookReceiver;
+
+beforeAll(async () => {
+  endpoint = await startWebhookReceiver(WEBHOOK_SECRET);
+  harness = await startDispatchHarness({
+    bindings: { MAX_STREAMS_PER_KEY: String(MAX_STREAMS_PER_KEY) },
+  });
+});
+
+afterAll(async () => {
+  await harness?.close();
+  await endpoint?.close();
+});
+
+const streamUrl = () => `${harness.worker.url}/graphql/stream`;
+
+/** A workspace with a one-step workflow on a custom channel, `count` contacts, and a read key. */
+async function workspace(count: number) {
+  const { workspaceId, apiKey } = await seedWorkspace(harness.db);
+  const readKey = await issueApiKey(harness.db, { workspaceId, name: 'Partner', scopes: ['read'] });
+  const channelId = await seedCustomChannel(harness, workspaceId, endpoint.url);
+  const { workflowId } = await publishWorkflow(harness.db, workspaceId, [
+    {
+      key: 'hello',
+      type: 'send_message',
+      config: sendConfig({
+        channel: { kind: 'specific', channelId },
+        defaultMessage: { type: 'text', text: 'Hello $contact.firstname' },
+      }),
+    },
+  ]);
+  const contactIds: string[] = [];
+  for (let index = 0; index < count; index++) {
+    contactIds.push(
+      await seedContact(harness.db, workspaceId, { firstName: `P${index}` }, [
+        { channelId, address: `p${index}-${channelId.slice(0, 8)}` },
+      ]),
+    );
+  }
+  return { workspaceId, apiKey, readKey: readKey.plaintext, workflowId, contactIds };
+}
+
+/** run.started, delivery.queued, delivery.sent, run.completed: four events per one-step send. */
+const EVENTS_PER_SEND = 4;
+
+describe('deliveryEvents over SSE', () => {
+  it('streams every event of a run to a read-only key in cursor order, with ids, and nothing to another workspace', async () => {
+    const mine = await workspace(3);
+    const other = await workspace(1);
+    const stream = await openSse(streamUrl(), mine.readKey, { query: DELIVERY_EVENTS });
+    const stranger = await openSse(streamUrl(), other.readKey, { query: DELIVERY_EVENTS });
+    expect(stream.status).toBe(200);
+    await startThroughApi(harness, mine.apiKey, mine.workflowId, mine.contactIds);
+
+    const messages = await stream.nexts(3 * EVENTS_PER_SEND);
+    const events = messages.map(eventOf);
+    expect(events.map((event) => Number(event.cursor))).toEqual(
+      Array.from({ length: 12 }, (_, index) => index + 1),
+    );
+    expect(messages.map((message) => message.id)).toEqual(events.map((event) => event.cursor));
+    expect(events.filter((event) => event.type === 'DELIVERY_SENT')).toHaveLength(3);
+    expect(events.filter((event) => event.type === 'RUN_COMPLETED')).toHaveLength(3);
+    stream.drop();
+    expect(stranger.messages.filter((message) => message.event === 'next')).toEqual([]);
+    stranger.drop();
+  });
+
+  it('resumes after a dropped connection with Last-Event-ID: every event exactly once, in order, while sends continue', async () => {
+    const { readKey, apiKey, workflowId, contactIds } = await workspace(12);
+    const first = await openSse(streamUrl(), readKey, { query: DELIVERY_EVENTS });
+    const sending = (async () => {
+      for (let batch = 0; batch < 4; batch++) {
+        await startThroughApi(
+          harness,
+          apiKey,
+          workflowId,
+          contactIds.slice(batch * 3, batch * 3 + 3),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    })();
+    const before = await first.nexts(7);
+    first.drop();
+    await first.ended;
+    const lastId = before.at(-1)!.id!;
+    // Sends go on while the subscriber is away.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const second = await openSse(
+      streamUrl(),
+      readKey,
+      { query: DELIVERY_EVENTS },
+      { 'last-event-id': lastId },
+    );
+    await sending;
+    const total = contactIds.length * EVENTS_PER_SEND;
+    const after = await second.nexts(total - Number(lastId));
+    second.drop();
+    const cursors = [...before.slice(0, Number(lastId)), ...after].map((message) =>
+      Number(eventOf(message).cursor),
+    );
+    expect(cursors).toEqual(Array.from({ length: total }, (_, index) => index + 1));
+  });
+
+  it('serves the graphql-sse client in single-connection mode, filtered by run, from a cursor', async () => {
+    const { readKey, apiKey, workflowId, contactIds } = await workspace(2);
+    const [firstRun] = await startThroughApi(harness, apiKey, workflowId, contactIds);
+    await waitFor(
+      async () => {
+        const check = await openSse(streamUrl(), readKey, {
+          query: DELIVERY_EVENTS,
+          variables: { after: '0' },
+        });
+        const got = await check.nexts(2 * EVENTS_PER_SEND, 3000).catch(() => []);
+        check.drop();
+        return got.length === 2 * EVENTS_PER_SEND;
+      },
+      { what: 'both runs to finish' },
+    );
+    const client = createClient({
+      url: streamUrl(),
+      singleConnection: true,
+      headers: { authorization: `Bearer ${readKey}` },
+      retryAttempts: 0,
+    });
+    const types: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const unsubscribe = client.subscribe<{ deliveryEvents: { type: string; runId: string } }>(
+        { query: DELIVERY_EVENTS, variables: { after: '0', filter: { runId: firstRun } } },
+        {
+          next(result) {
+            const event = result.data!.deliveryEvents;
+            expect(event.runId).toBe(firstRun);
+            types.push(event.type);
+            if (types.length === EVENTS_PER_SEND) {
+              unsubscribe();
+              resolve();
+            }
+          },
+          error: reject,
+          complete: () => undefined,
+        },
+      );
+    });
+    client.dispose();
+    expect(types).toEqual(['RUN_STARTED', 'DELIVERY_QUEUED', 'DELIVERY_SENT', 'RUN_COMPLETED']);
+  });
+
+  it('refuses a missing key, a stream past the per-key limit, and queries on the stream endpoint', async () => {
+    const { readKey, apiKey } = await workspace(0);
+    const anonymous = await fetch(streamUrl(), {
+      method: 'POST',
+      headers: { accept: 'text/event-stream', 'content-type': 'application/json' },
+      body: JSON.stringify({ query: DELIVERY_EVENTS }),
+    });
+    expect(anonymous.status).toBe(401);
+
+    const open = [];
+    for (let index = 0; index < MAX_STREAMS_PER_KEY; index++) {
+      open.push(await openSse(streamUrl(), readKey, { query: DELIVERY_EVENTS }));
+    }
+    const refused = await openSse(streamUrl(), readKey, { query: DELIVERY_EVENTS });
+    expect(refused.status).toBe(429);
+    // A dropped stream frees its slot when the hub notices, at the latest at its next heartbeat.
+    open[0]!.drop();
+    await open[0]!.ended;
+    const again = await waitFor(
+      async () => {
+        const stream = await openSse(streamUrl(), readKey, { query: DELIVERY_EVENTS });
+        if (stream.status === 200) return stream;
+        return undefined;
+      },
+      { what: 'a freed stream slot', timeoutMs: 40_000, intervalMs: 1000 },
+    );
+    for (const stream of [...open, again]) stream.drop();
+
+    // Another key of the same workspace has its own limit.
+    const query = await fetch(streamUrl(), {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        accept: 'text/event-stream',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ query: '{ workspace { name } }' }),
+    });
+    expect(query.status).toBe(400);
+    expect(await query.text()).toContain('Only subscriptions are served here');
+  }, 60_000);
+});
