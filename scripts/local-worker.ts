@@ -18,6 +18,10 @@ export interface StartWorkerOptions {
    * deadLetterQueue } }`. Miniflare then delivers batches to the entry's `queue` handler.
    */
   queueConsumers?: WorkerOptions['queueConsumers'];
+  /** R2 bucket bindings: `{ MEDIA_BUCKET: 'sendflow-media' }` (binding → bucket). */
+  r2Buckets?: WorkerOptions['r2Buckets'];
+  /** Where local R2 objects are kept (a folder); default: in memory, gone on dispose. */
+  r2Persist?: string;
   /** Enables `/cdn-cgi/handler/scheduled` (and `triggerScheduled`) for the `scheduled` handler. */
   scheduled?: boolean;
   /** Listen on this port (default: a free one). */
@@ -94,6 +98,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     bindings: (options.bindings ?? {}) as WorkerOptions['bindings'],
     queueProducers: options.queueProducers,
     queueConsumers: options.queueConsumers,
+    r2Buckets: options.r2Buckets,
+    ...(options.r2Persist ? { r2Persist: options.r2Persist } : {}),
     unsafeTriggerHandlers: options.scheduled ?? false,
     ...(options.trustedCertificates
       ? { outboundService: outboundNetwork(options.trustedCertificates) }

@@ -12,6 +12,8 @@ export interface WranglerSettings {
   alias: Record<string, string>;
   queueProducers: NonNullable<WorkerOptions['queueProducers']>;
   queueConsumers: NonNullable<WorkerOptions['queueConsumers']>;
+  /** R2 bucket bindings (binding → bucket), e.g. `MEDIA_BUCKET` → `sendflow-media`. */
+  r2Buckets: NonNullable<WorkerOptions['r2Buckets']>;
   crons: string[];
   vars: Record<string, unknown>;
 }
@@ -41,6 +43,7 @@ export async function readWranglerSettings(path = WRANGLER_CONFIG): Promise<Wran
     alias: resolveAliases(config.alias ?? {}, dirname(path)),
     queueProducers: (workerOptions.queueProducers ?? {}) as WranglerSettings['queueProducers'],
     queueConsumers: (workerOptions.queueConsumers ?? {}) as WranglerSettings['queueConsumers'],
+    r2Buckets: (workerOptions.r2Buckets ?? {}) as WranglerSettings['r2Buckets'],
     crons: config.triggers.crons ?? [],
     vars: config.vars,
   };

@@ -56,6 +56,12 @@ export type SendOutcome =
  */
 export type ProviderEndpoints = Readonly<Record<string, string>>;
 
+/** Reads uploaded files' bytes (the Worker's media bucket), for adapters that carry them. */
+export interface MediaReader {
+  /** The bytes stored under `storageKey`, or null when nothing is stored there. */
+  read(storageKey: string): Promise<Uint8Array | null>;
+}
+
 /** Deployment settings that every adapter honours. */
 export interface AdapterOptions {
   /** Local development allows loopback/private targets; production refuses them. */
@@ -68,6 +74,8 @@ export interface AdapterOptions {
   connectTcp?: SmtpConnect;
   /** Provider base URLs from the env; an absent one means the real host. */
   endpoints?: ProviderEndpoints;
+  /** Uploaded files' bytes (email attaches them); absent where no media bucket is bound. */
+  media?: MediaReader;
 }
 
 /** A provider integration's send: one message, one classified outcome. */

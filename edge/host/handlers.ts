@@ -16,6 +16,7 @@ import { sweep } from '../dispatch/sweep';
 import { log } from '../log';
 import { openDatabase } from './database';
 import { type Env, parseConfig } from './env';
+import { mediaRuntime } from './media-runtime';
 
 /**
  * The Worker's `queue` handler: batches from the dispatch queue are dispatched, batches from
@@ -48,6 +49,7 @@ export async function queue(
       allowPrivateUrls: config.allowPrivateUrls,
       connectTcp: connect,
       endpoints: config.providerEndpoints,
+      ...mediaRuntime(env, config),
     });
     settle(settlements);
   } catch (error) {

@@ -3,12 +3,14 @@ import { HeaderInjectionError, stripLineBreaks } from '../../security/header-val
 import { readChannel } from '../channel-config';
 import { sendMail } from '../smtp/client';
 import { replyText } from '../smtp/errors';
-import { buildMimeMessage } from '../smtp/mime';
+import { buildMimeMessage, type MimeAttachment } from '../smtp/mime';
 import {
+  type AdapterOptions,
   type ChannelAdapter,
   DEFAULT_SEND_TIMEOUT_MS,
   type OutboundMessage,
   permanentFailure,
+  type RenderedMessage,
 } from '../types';
 import { emailSmtpDefinition } from './definition';
 import { classifySmtpFailure } from './failures';
@@ -17,6 +19,32 @@ import { classifySmtpFailure } from './failures';
 function contactName(contact: OutboundMessage['contact']): string | undefined {
   const name = [contact.firstName, contact.lastName].filter(Boolean).join(' ');
   return name ? stripLineBreaks(name) : undefined;
+}
+
+/**
+ * The bytes of the files the email carries (inline images and attachments), read from the
+ * media bucket; a string says why they cannot be (a retry will not bring them back).
+ */
+async function readAttachments(
+  rendered: Extract<RenderedMessage, { kind: 'email' }>,
+  options: AdapterOptions,
+): Promise<MimeAttachment[] | string> {
+  const carried = rendered.media.filter((file) => file.disposition !== 'link' && file.storageKey);
+  if (carried.length === 0) return [];
+  const reader = options.media;
+  if (!reader) return 'this deployment has no media bucket to read attachments from';
+  const attachments: MimeAttachment[] = [];
+  for (const file of carried) {
+    const content = await reader.read(file.storageKey!);
+    if (!content) return `${file.fileName} is no longer stored`;
+    attachments.push({
+      fileName: file.fileName,
+      contentType: file.contentType,
+      content,
+      ...(file.contentId ? { contentId: file.contentId } : {}),
+    });
+  }
+  return attachments;
 }
 
 /** The EHLO name: the configured one, else the from-address domain (RFC 5321 §4.1.1.1). */
@@ -50,6 +78,9 @@ export const emailSmtpAdapter: ChannelAdapter = {
       return permanentFailure('no_associated_channel', 'the contact has no valid e-mail address');
     }
 
+    const attachments = await readAttachments(rendered, options);
+    if (typeof attachments === 'string') return permanentFailure('content_invalid', attachments);
+
     let mime: string;
     try {
       mime = buildMimeMessage({
@@ -62,6 +93,7 @@ export const emailSmtpAdapter: ChannelAdapter = {
         references: rendered.headers.references,
         text: rendered.text,
         html: rendered.html,
+        attachments,
       });
     } catch (error) {
       if (error instanceof HeaderInjectionError)
