@@ -365,7 +365,7 @@ describe('media', () => {
     const [delivery] = await readDeliveries(harness.db, runId!);
     expect(delivery).toMatchObject({ status: 'failed', reasonCode: 'content_invalid' });
     expect(delivery!.reasonDetail).toBe(
-      'poster.png is 6 MB; SMS (Twilio) sends image files up to 5 MB',
+      'poster.png is 6 MB, over the 5 MB SMS (Twilio) takes for image files',
     );
     const [contact] = await harness.db
       .select()
