@@ -22,6 +22,10 @@ export interface StartWorkerOptions {
   queueConsumers?: WorkerOptions['queueConsumers'];
   /** Durable Object bindings: `{ EVENT_HUB: 'EventHub' }` (binding → exported class). */
   durableObjects?: WorkerOptions['durableObjects'];
+  /** R2 bucket bindings: `{ MEDIA_BUCKET: 'sendflow-media' }` (binding → bucket). */
+  r2Buckets?: WorkerOptions['r2Buckets'];
+  /** Where local R2 objects are kept (a folder); default: in memory, gone on dispose. */
+  r2Persist?: string;
   /** Enables `/cdn-cgi/handler/scheduled` (and `triggerScheduled`) for the `scheduled` handler. */
   scheduled?: boolean;
   /** Listen on this port (default: a free one). */
@@ -118,6 +122,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     queueProducers: options.queueProducers,
     queueConsumers: options.queueConsumers,
     durableObjects: options.durableObjects,
+    r2Buckets: options.r2Buckets,
+    ...(options.r2Persist ? { r2Persist: options.r2Persist } : {}),
     unsafeTriggerHandlers: options.scheduled ?? false,
     ...(options.trustedCertificates
       ? { outboundService: outboundNetwork(options.trustedCertificates) }

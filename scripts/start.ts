@@ -177,6 +177,9 @@ async function main(): Promise<void> {
     CREDENTIALS_KEY: credentialsKey,
     ENVIRONMENT: 'development',
     ALLOW_PRIVATE_URLS: 'true',
+    // Signed media links need an origin outside a request (the queue consumer sends them):
+    // this Worker's own address unless PUBLIC_URL (passed through below) names another.
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
     // Provider endpoints (GRAPH_API_URL…) and PUBLIC_URL pass through, to point at stand-ins.
     ...passThroughVariables(process.env),
   };
@@ -196,6 +199,9 @@ async function main(): Promise<void> {
     queueProducers: settings.queueProducers,
     queueConsumers: settings.queueConsumers,
     durableObjects: settings.durableObjects,
+    // Uploaded files live in the data folder too, so they survive restarts.
+    r2Buckets: settings.r2Buckets,
+    r2Persist: resolve(dataDir, 'r2'),
     scheduled: true,
     port,
   });

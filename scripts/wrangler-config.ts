@@ -13,6 +13,8 @@ export interface WranglerSettings {
   queueProducers: NonNullable<WorkerOptions['queueProducers']>;
   queueConsumers: NonNullable<WorkerOptions['queueConsumers']>;
   durableObjects: NonNullable<WorkerOptions['durableObjects']>;
+  /** R2 bucket bindings (binding → bucket), e.g. `MEDIA_BUCKET` → `sendflow-media`. */
+  r2Buckets: NonNullable<WorkerOptions['r2Buckets']>;
   crons: string[];
   vars: Record<string, unknown>;
 }
@@ -48,6 +50,7 @@ export async function readWranglerSettings(path = WRANGLER_CONFIG): Promise<Wran
         binding.class_name,
       ]),
     ),
+    r2Buckets: (workerOptions.r2Buckets ?? {}) as WranglerSettings['r2Buckets'],
     crons: config.triggers.crons ?? [],
     vars: config.vars,
   };

@@ -59,7 +59,7 @@ export function mediaLimitProblem(
   if (!kind) return `${channelLabel} cannot send ${file.contentType} files (${file.name})`;
   const { maxBytes } = limits[kind]!;
   if (file.sizeBytes > maxBytes) {
-    return `${file.name} is ${formatBytes(file.sizeBytes)}; ${channelLabel} sends ${kind} files up to ${formatBytes(maxBytes)}`;
+    return `${file.name} is ${formatBytes(file.sizeBytes)}, over the ${formatBytes(maxBytes)} ${channelLabel} takes for ${kind} files`;
   }
   return null;
 }

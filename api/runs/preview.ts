@@ -74,6 +74,7 @@ export async function previewStep(ctx: ApiContext, input: PreviewStepInput): Pro
     identities,
     ctx: { contact: fields, trigger, now: new Date(), timezone: workspace?.timezone ?? 'UTC' },
     deliveryId: PREVIEW_DELIVERY_ID,
+    mediaLinks: ctx.mediaLinks,
   });
   if (!prepared.ok) {
     return {

@@ -85,6 +85,12 @@ export type SendOutcome =
  */
 export type ProviderEndpoints = Readonly<Record<string, string>>;
 
+/** Reads uploaded files' bytes (the Worker's media bucket), for adapters that carry them. */
+export interface MediaReader {
+  /** The bytes stored under `storageKey`, or null when nothing is stored there. */
+  read(storageKey: string): Promise<Uint8Array | null>;
+}
+
 /** Deployment settings that every adapter honours. */
 export interface AdapterOptions {
   /** Local development allows loopback/private targets; production refuses them. */
@@ -102,6 +108,8 @@ export interface AdapterOptions {
    * per message (Twilio's `StatusCallback`) build it under this; absent, they send none.
    */
   callbackOrigin?: string;
+  /** Uploaded files' bytes (email attaches them); absent where no media bucket is bound. */
+  media?: MediaReader;
 }
 
 /** A provider integration's send: one message, one classified outcome. */

@@ -87,6 +87,7 @@ export async function attemptDelivery(
       ctx: { contact: run.contact, trigger: run.triggerVariables, now, timezone: run.timezone },
       deliveryId: claim.id,
       templateKey: `${run.versionId}:${step.id}`,
+      ...(deps.mediaLinks ? { mediaLinks: deps.mediaLinks } : {}),
     });
     channelId = prepared.channel?.id ?? null;
     if (prepared.channel) confirmMinutes = confirmationWait(step, prepared.channel);
@@ -113,6 +114,7 @@ export async function attemptDelivery(
           connectTcp: deps.connectTcp,
           endpoints: deps.endpoints,
           callbackOrigin: deps.callbackOrigin,
+          ...(deps.media ? { media: deps.media } : {}),
           timeoutMs: deps.sendTimeoutMs ?? SEND_TIMEOUT_MS,
         },
       );

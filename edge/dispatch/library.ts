@@ -27,7 +27,10 @@ export interface LibraryFile {
   name: string;
   contentType: string;
   sizeBytes: number;
-  url: string;
+  /** Registered by URL: the URL; null for uploads. */
+  url: string | null;
+  /** Uploads: the key of the bytes in the media bucket. */
+  storageKey: string | null;
 }
 
 /** The workspace data a batch of sends renders with, loaded once for the whole batch. */
@@ -145,7 +148,8 @@ export async function loadLibrary(db: Database, needs: LibraryNeeds): Promise<Di
       ) as snippets,
       (select coalesce(json_agg(json_build_object(
           'id', f.id, 'workspaceId', f.workspace_id, 'name', f.name,
-          'contentType', f.content_type, 'sizeBytes', f.size_bytes, 'url', f.url)), '[]'::json)
+          'contentType', f.content_type, 'sizeBytes', f.size_bytes, 'url', f.url,
+          'storageKey', f.storage_key)), '[]'::json)
         from files f
         where f.id = any(${uuidArray(needs.fileIds)}) and f.workspace_id = any(${workspaceIds})
       ) as files,

@@ -1,3 +1,4 @@
+import { mediaLimitProblem } from '../../workflow/media-limits';
 import {
   checkMessagingWindow,
   type IdentityRef,
@@ -7,7 +8,9 @@ import {
 } from '../../workflow/resolve';
 import type { FailureReason, MessageContent, SendMessageConfig } from '../../workflow/types';
 import type { RenderContext } from '../../workflow/variables';
+import { integrationFor, providerOf } from '../channels/registry';
 import type { ProviderThread } from '../channels/types';
+import { linkExpiry, type MediaLinkSigner } from '../media/signed-link';
 import { renderMessage } from '../render/message';
 import { RenderError } from '../render/render-error';
 import type { MediaFile, RenderedMessage } from '../render/types';
@@ -28,6 +31,8 @@ export interface PrepareInput {
   deliveryId: string;
   /** Names the compiled-MJML cache entry (`versionId:stepId`). */
   templateKey?: string;
+  /** Signs links to uploads (PUBLIC_URL); without it, uploads can be attached but not linked. */
+  mediaLinks?: MediaLinkSigner;
 }
 
 /** A send ready to hand to its channel's adapter. */
@@ -75,12 +80,38 @@ function workspaceChannels(
   return channels;
 }
 
-function workspaceFiles(library: DispatchLibrary, workspaceId: string): Map<string, MediaFile> {
+/**
+ * The workspace's files as messages refer to them: a registered file's URL, or a signed link to
+ * an upload, valid for as long as the channel needs (email links are read weeks later).
+ */
+async function workspaceFiles(
+  library: DispatchLibrary,
+  workspaceId: string,
+  linkFor: { signer?: MediaLinkSigner; channelType: DispatchChannel['type']; now: Date },
+): Promise<Map<string, MediaFile>> {
   const files = new Map<string, MediaFile>();
+  const expiresAt = linkExpiry(linkFor.channelType === 'email' ? 'email' : 'provider', linkFor.now);
   for (const file of library.files.values()) {
-    if (file.workspaceId === workspaceId) files.set(file.id, file);
+    if (file.workspaceId !== workspaceId) continue;
+    const url =
+      file.url ??
+      (linkFor.signer && file.storageKey ? await linkFor.signer.link(file, expiresAt) : '');
+    files.set(file.id, { ...file, url });
   }
   return files;
+}
+
+/** Why the content's file cannot go out on `channel` (its integration's media limits), or null. */
+function mediaProblem(
+  content: MessageContent,
+  channel: DispatchChannel,
+  files: ReadonlyMap<string, MediaFile>,
+): string | null {
+  if (content.type !== 'media') return null;
+  const file = files.get(content.fileId);
+  const integration = integrationFor(channel.type, providerOf(channel));
+  if (!file || !integration) return null;
+  return mediaLimitProblem(integration.definition.mediaLimits, file, integration.definition.label);
 }
 
 /**
@@ -117,6 +148,15 @@ export async function prepareSend(input: PrepareInput): Promise<PreparedSend> {
       content,
     };
   }
+  const files = await workspaceFiles(library, workspaceId, {
+    signer: input.mediaLinks,
+    channelType: channel.type,
+    now: input.ctx.now,
+  });
+  // Saving checks a specific channel; Last Interacted is only known now.
+  const problem = mediaProblem(content, channel, files);
+  if (problem)
+    return { ok: false, reason: 'content_invalid', detail: problem, channel, source, content };
   const thread =
     channel.type === 'email'
       ? library.threads.get(threadKey(input.workflowId, contact.id, channel.id))
@@ -128,7 +168,7 @@ export async function prepareSend(input: PrepareInput): Promise<PreparedSend> {
       channelType: channel.type,
       ctx: input.ctx,
       snippets: library.snippets.get(workspaceId) ?? new Map(),
-      files: workspaceFiles(library, workspaceId),
+      files,
       thread: { messageIds: thread?.messageIds ?? [] },
       deliveryId: input.deliveryId,
       domain: messageIdDomain(channel),

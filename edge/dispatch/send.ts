@@ -1,7 +1,13 @@
 import type { CredentialCipher } from '../../db/credentials';
 import { CHANNEL_LABELS } from '../../workflow/channel-capabilities';
 import type { SmtpConnect } from '../channels/smtp/client';
-import type { ChannelAdapter, ProviderEndpoints, SendOutcome } from '../channels/types';
+import type {
+  ChannelAdapter,
+  MediaReader,
+  ProviderEndpoints,
+  SendOutcome,
+} from '../channels/types';
+import type { MediaLinkSigner } from '../media/signed-link';
 import type { DispatchChannel } from './library';
 import type { DispatchContact } from './load';
 import type { ReadySend } from './prepare';
@@ -20,6 +26,10 @@ export interface SendRuntime {
   endpoints?: ProviderEndpoints;
   /** The public origin callback URLs are built under (`PUBLIC_URL`). */
   callbackOrigin?: string;
+  /** Signs links to uploads (needs PUBLIC_URL). */
+  mediaLinks?: MediaLinkSigner;
+  /** Reads uploads' bytes (the media bucket). */
+  media?: MediaReader;
 }
 
 /** What sending needs beyond the message: the adapters, the runtime and the time budget. */
@@ -110,6 +120,7 @@ export async function deliver(
         ...(settings.connectTcp ? { connectTcp: settings.connectTcp } : {}),
         ...(settings.endpoints ? { endpoints: settings.endpoints } : {}),
         ...(settings.callbackOrigin ? { callbackOrigin: settings.callbackOrigin } : {}),
+        ...(settings.media ? { media: settings.media } : {}),
       },
     );
   } catch (error) {

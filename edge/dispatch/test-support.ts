@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { inject } from 'vitest';
 import type { Database } from '../../db/client';
 import { CredentialCipher, generateCredentialsKey } from '../../db/credentials';
@@ -22,6 +23,18 @@ export interface DispatchHarness {
   worker: RunningWorker;
   db: Database;
   cipher: CredentialCipher;
+  /** The Worker's CREDENTIALS_KEY (media links are signed with a key derived from it). */
+  credentialsKey: string;
+  /**
+   * Sends one GraphQL operation with files through the Worker's fetch handler, as the GraphQL
+   * multipart request spec has it: `operations`, `map`, then one part per file.
+   */
+  upload(
+    apiKey: string,
+    query: string,
+    variables: Record<string, unknown>,
+    files: Record<string, File>,
+  ): Promise<GqlResult>;
   /** Sends one GraphQL operation through the Worker's fetch handler. */
   gql(apiKey: string, query: string, variables?: Record<string, unknown>): Promise<GqlResult>;
   /** Puts a message on the dispatch queue (or its dead letter queue) as a producer would. */
@@ -42,6 +55,23 @@ export interface HarnessOptions {
   trustedCertificates?: string[];
   /** More Worker bindings, e.g. `GRAPH_API_URL` pointing at a provider stand-in. */
   bindings?: Record<string, string>;
+  /**
+   * Binds the media bucket (in memory) and sets PUBLIC_URL to the Worker's own address, so that
+   * signed media links point at it.
+   */
+  media?: boolean;
+}
+
+/** A port nothing listens on right now, so that PUBLIC_URL can be known before the Worker starts. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** Starts the Worker with its queues and a Node-side pool onto the same database. */
@@ -50,6 +80,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
   const credentialsKey = generateCredentialsKey();
   const proxy: DbProxy = await startDbProxy(databaseUrl);
   const postgres = createNodePostgres(databaseUrl, { max: 4 });
+  const port = options.media ? await freePort() : undefined;
   const worker = await startWorker({
     entry: 'edge/worker.ts',
     bindings: {
@@ -57,8 +88,10 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
       CREDENTIALS_KEY: credentialsKey,
       ENVIRONMENT: 'development',
       ALLOW_PRIVATE_URLS: 'true',
+      ...(port ? { PUBLIC_URL: `http://127.0.0.1:${port}` } : {}),
       ...options.bindings,
     },
+    ...(port ? { port, r2Buckets: { MEDIA_BUCKET: 'sendflow-media' } } : {}),
     queueProducers: {
       DISPATCH_QUEUE: DISPATCH_QUEUE_NAME,
       CALLBACK_QUEUE: CALLBACK_QUEUE_NAME,
@@ -89,6 +122,26 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
     worker,
     db: postgres.db,
     cipher: new CredentialCipher(credentialsKey),
+    credentialsKey,
+    async upload(apiKey, query, variables, files) {
+      const form = new FormData();
+      form.set('operations', JSON.stringify({ query, variables }));
+      const names = Object.keys(files);
+      form.set(
+        'map',
+        JSON.stringify(
+          Object.fromEntries(names.map((name, index) => [index, [`variables.${name}`]])),
+        ),
+      );
+      for (const [index, name] of names.entries()) form.set(String(index), files[name]!);
+      // Over HTTP, as a client sends it: the multipart body goes through workerd's parser.
+      const response = await fetch(`${worker.url}/graphql`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}` },
+        body: form,
+      });
+      return (await response.json()) as GqlResult;
+    },
     async gql(apiKey, query, variables) {
       const response = await worker.dispatchFetch('http://worker.test/graphql', {
         method: 'POST',

@@ -17,6 +17,7 @@ import { hubPublisher } from '../events/hub-publisher';
 import { log } from '../log';
 import { openDatabase } from './database';
 import { type Env, parseConfig } from './env';
+import { mediaRuntime } from './media-runtime';
 
 /**
  * The Worker's `queue` handler: batches from the dispatch queue are dispatched, batches from
@@ -54,6 +55,7 @@ export async function queue(
       endpoints: config.providerEndpoints,
       callbackOrigin: config.publicUrl,
       events,
+      ...mediaRuntime(env, config),
     });
     settle(settlements);
   } catch (error) {

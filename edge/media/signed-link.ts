@@ -19,6 +19,19 @@ export const PROVIDER_LINK_SECONDS = 7 * 24 * 60 * 60;
 /** How long a link in an email lives: people open email weeks later. */
 export const EMAIL_LINK_SECONDS = 90 * 24 * 60 * 60;
 
+/**
+ * Expiries are rounded up to this step, so that every send of one file in the same hour
+ * carries the same link (and a compiled email template that holds it stays valid).
+ */
+const EXPIRY_STEP_SECONDS = 60 * 60;
+
+/** When a link given out `now` for a provider or an email expires. */
+export function linkExpiry(use: 'provider' | 'email', now: Date): Date {
+  const seconds = use === 'email' ? EMAIL_LINK_SECONDS : PROVIDER_LINK_SECONDS;
+  const end = now.getTime() / 1000 + seconds;
+  return new Date(Math.ceil(end / EXPIRY_STEP_SECONDS) * EXPIRY_STEP_SECONDS * 1000);
+}
+
 const LINK_VERSION = 'v1';
 const HKDF_INFO = 'sendflow media links v1';
 const encoder = new TextEncoder();

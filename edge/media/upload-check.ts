@@ -65,7 +65,7 @@ export async function checkUpload(
       ok: false,
       code: 'FILE_TOO_LARGE',
       path: 'file',
-      message: `${name.name} is ${formatBytes(bytes.byteLength)}; ${type.kind} files may be up to ${formatBytes(maxBytes)}`,
+      message: `${name.name} is ${formatBytes(bytes.byteLength)}, over the ${formatBytes(maxBytes)} the library takes for ${type.kind} files`,
     };
   }
   return { ok: true, name: name.name, contentType, kind: type.kind, sizeBytes: bytes.byteLength };

@@ -4,13 +4,15 @@ import type { RichTextBlock, RichTextSpan } from '../../workflow/types';
 import { interpolate, type RenderContext } from '../../workflow/variables';
 import { stripLineBreaks } from '../security/header-value';
 import { CompiledEmailCache, compileEmail, interpolateCompiledEmail } from './compiled-email';
-import { richTextToMjml } from './rich-text-mjml';
+import { type EmailImage, richTextToMjml } from './rich-text-mjml';
 
 /** What an email is made from: the subject and body as written in the step. */
 export interface EmailTemplate {
   /** May contain variables and snippets; blank when absent. */
   subject?: string | null;
   body: RichTextBlock[];
+  /** Images shown after the body from inline parts (`cid:`); `alt` is the file name. */
+  images?: readonly EmailImage[];
 }
 
 /** The values one email is rendered with. */
@@ -92,7 +94,8 @@ export async function renderEmail(
   const { ctx, snippets } = input;
   const blocks = template.body.map((block) => expandBlock(block, snippets));
   const title = template.subject ? expandSnippets(template.subject, snippets) : '';
-  const mjml = richTextToMjml(blocks, stripLineBreaks(title));
+  const images = template.images ?? [];
+  const mjml = richTextToMjml(blocks, stripLineBreaks(title), images);
   const compiled =
     options.cache === false
       ? await compileEmail(mjml)
@@ -100,6 +103,12 @@ export async function renderEmail(
   return {
     subject: renderSubject(template.subject, ctx, snippets),
     html: interpolateCompiledEmail(compiled, ctx),
-    text: richTextToPlainText(blocks, (text) => interpolate(text, ctx)),
+    text: [
+      richTextToPlainText(blocks, (text) => interpolate(text, ctx)),
+      // The text part names each image the HTML shows.
+      ...images.map((image) => `[image: ${image.alt}]`),
+    ]
+      .filter((part) => part !== '')
+      .join('\n\n'),
   };
 }

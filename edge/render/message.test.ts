@@ -2,17 +2,37 @@ import { expect, test } from 'vitest';
 import type { RenderContext } from '../../workflow/variables';
 import { type RenderMessageInput, renderMessage } from './message';
 import { RenderError } from './render-error';
+import type { MediaFile } from './types';
 
 const ctx: RenderContext = {
   contact: { firstName: 'Ada', email: 'ada@example.com' },
   now: new Date('2030-01-02T10:00:00Z'),
   timezone: 'UTC',
 };
-const files = new Map([
+const MEGABYTE = 1024 * 1024;
+const upload = (id: string, name: string, contentType: string, sizeBytes: number) => ({
+  id,
+  url: `https://sendflow.example.com/media/${id}?expires=1&signature=s`,
+  name,
+  contentType,
+  sizeBytes,
+  storageKey: `ws/${id}`,
+});
+const files = new Map<string, MediaFile>([
   [
     'file-1',
-    { url: 'https://files.example.com/menu.pdf', name: 'menu.pdf', contentType: 'application/pdf' },
+    {
+      id: 'file-1',
+      url: 'https://files.example.com/menu.pdf',
+      name: 'menu.pdf',
+      contentType: 'application/pdf',
+      sizeBytes: 1000,
+    },
   ],
+  ['cat', upload('cat', 'cat.png', 'image/png', 2 * MEGABYTE)],
+  ['terms', upload('terms', 'terms.pdf', 'application/pdf', 3 * MEGABYTE)],
+  ['video', upload('video', 'tour.mp4', 'video/mp4', 9 * MEGABYTE)],
+  ['unlinked', { ...upload('unlinked', 'x.png', 'image/png', 10), url: '' }],
 ]);
 const base: Omit<RenderMessageInput, 'content' | 'channelType'> = {
   ctx,
@@ -139,8 +159,82 @@ test('a media message by email links to the file', async () => {
       url: 'https://files.example.com/menu.pdf',
       fileName: 'menu.pdf',
       contentType: 'application/pdf',
+      sizeBytes: 1000,
+      disposition: 'link',
     },
   ]);
+});
+
+test('an uploaded image shows inline by cid and an uploaded PDF is attached and named', async () => {
+  const rendered = await renderMessage({
+    ...base,
+    channelType: 'email',
+    content: { type: 'media', fileId: 'cat', caption: 'Our cat' },
+    email: { subject: 'Hi', attachments: ['terms'] },
+  });
+  if (rendered.kind !== 'email') throw new Error(`expected an email, got ${rendered.kind}`);
+  expect(
+    rendered.media.map(({ fileName, disposition, contentId, storageKey }) => ({
+      fileName,
+      disposition,
+      contentId,
+      storageKey,
+    })),
+  ).toEqual([
+    {
+      fileName: 'cat.png',
+      disposition: 'inline',
+      contentId: 'cat@media.sendflow',
+      storageKey: 'ws/cat',
+    },
+    {
+      fileName: 'terms.pdf',
+      disposition: 'attachment',
+      contentId: undefined,
+      storageKey: 'ws/terms',
+    },
+  ]);
+  expect(rendered.html).toContain('src="cid:cat@media.sendflow"');
+  expect(rendered.html).toContain('alt="cat.png"');
+  expect(rendered.html).not.toContain('/media/cat');
+  expect(rendered.text).toBe('Our cat\n\nAttached: terms.pdf\n\n[image: cat.png]');
+});
+
+test('files past the attachment cap go as signed links', async () => {
+  const rendered = await renderMessage({
+    ...base,
+    channelType: 'email',
+    content: { type: 'media', fileId: 'video' },
+    email: { attachments: ['terms', 'cat'] },
+  });
+  if (rendered.kind !== 'email') throw new Error(`expected an email, got ${rendered.kind}`);
+  // 9 MB of video fits the 10 MB cap; the 3 MB PDF would not, the 2 MB image neither.
+  expect(rendered.media.map((file) => file.disposition)).toEqual(['attachment', 'link', 'link']);
+  expect(rendered.text).toContain('terms.pdf (https://sendflow.example.com/media/terms?');
+  expect(rendered.html).toContain(
+    'href="https://sendflow.example.com/media/cat?expires=1&amp;signature=s"',
+  );
+});
+
+test('an upload that must be linked without a link (no PUBLIC_URL) fails with content_invalid', async () => {
+  await expect(
+    renderMessage({
+      ...base,
+      channelType: 'telegram',
+      content: { type: 'media', fileId: 'unlinked' },
+    }),
+  ).rejects.toMatchObject({
+    reason: 'content_invalid',
+    message: expect.stringContaining('PUBLIC_URL'),
+  });
+  await expect(
+    renderMessage({
+      ...base,
+      channelType: 'email',
+      content: { type: 'text', text: 'x' },
+      email: { attachments: ['gone'] },
+    }),
+  ).rejects.toBeInstanceOf(RenderError);
 });
 
 test('content that cannot be sent as configured fails with content_invalid', async () => {

@@ -2,17 +2,13 @@ import { CHANNEL_LABELS, canSend, MESSAGE_TYPE_LABELS } from '../../workflow/cha
 import type { ChannelType } from '../../workflow/channel-types';
 import { textToRichText } from '../../workflow/rich-text';
 import { expandSnippets } from '../../workflow/snippets';
-import type {
-  EmailContent,
-  MediaContent,
-  MessageContent,
-  RichTextBlock,
-} from '../../workflow/types';
+import type { EmailContent, MessageContent, RichTextBlock } from '../../workflow/types';
 import { interpolate, type RenderContext } from '../../workflow/variables';
 import { type EmailRenderOptions, renderEmail } from './email';
+import { planEmailMedia } from './email-media';
 import { RenderError } from './render-error';
 import { messageIdFor, threadHeaders } from './thread-headers';
-import type { MediaFile, RenderedMessage } from './types';
+import type { EmailMedia, MediaFile, RenderedMessage } from './types';
 
 /** Everything needed to render one message for one contact. */
 export interface RenderMessageInput {
@@ -41,31 +37,72 @@ function renderText(text: string, input: RenderMessageInput): string {
   return interpolate(expandSnippets(text, input.snippets), input.ctx);
 }
 
-function mediaFile(content: MediaContent, files: ReadonlyMap<string, MediaFile>): MediaFile {
-  const file = files.get(content.fileId);
-  if (!file) throw new RenderError(`file ${content.fileId} is not in the workspace's library`);
+function libraryFile(fileId: string, files: ReadonlyMap<string, MediaFile>): MediaFile {
+  const file = files.get(fileId);
+  if (!file) throw new RenderError(`file ${fileId} is not in the workspace's library`);
   return file;
 }
 
-/** The email body: the step's rich text, else the message content as paragraphs. */
-function emailBlocks(input: RenderMessageInput, file: MediaFile | undefined): RichTextBlock[] {
+/** Refuses a file that must be linked but has no link (an upload where PUBLIC_URL is unset). */
+function assertLinkable(file: { url: string; name?: string; fileName?: string }): void {
+  if (!file.url) {
+    throw new RenderError(
+      `${file.name ?? file.fileName} cannot be linked: set PUBLIC_URL so that uploads can be fetched`,
+    );
+  }
+}
+
+/** A file a provider fetches by link. */
+function linkedFile(fileId: string, files: ReadonlyMap<string, MediaFile>): MediaFile {
+  const file = libraryFile(fileId, files);
+  assertLinkable(file);
+  return file;
+}
+
+/**
+ * The email body: the step's rich text, else the message content as paragraphs; then a line
+ * naming each attachment and a link for each linked file (inline images are added by
+ * renderEmail, after the text).
+ */
+function emailBlocks(input: RenderMessageInput, media: readonly EmailMedia[]): RichTextBlock[] {
   const { content, email } = input;
   let blocks: RichTextBlock[];
   if (email?.body && email.body.length > 0) blocks = email.body;
   else if (content.type === 'text') blocks = textToRichText(content.text);
   else if (content.type === 'media') blocks = textToRichText(content.caption ?? '');
   else blocks = [];
-  if (!file) return blocks;
-  // Emails link to media rather than attach it: no fetch of the file at send time, and the
-  // link works in every client.
-  return [...blocks, { type: 'paragraph', spans: [{ text: file.name, link: file.url }] }];
+  const attached = media.filter((file) => file.disposition === 'attachment');
+  const linked = media.filter((file) => file.disposition === 'link');
+  if (attached.length > 0) {
+    const names = attached.map((file) => file.fileName).join(', ');
+    blocks = [...blocks, { type: 'paragraph', spans: [{ text: `Attached: ${names}` }] }];
+  }
+  return [
+    ...blocks,
+    ...linked.map(
+      (file): RichTextBlock => ({
+        type: 'paragraph',
+        spans: [{ text: file.fileName, link: file.url }],
+      }),
+    ),
+  ];
+}
+
+/** The files an email carries: the media message's, then the step's attachments. */
+function emailFiles(input: RenderMessageInput): MediaFile[] {
+  const ids = [
+    ...(input.content.type === 'media' ? [input.content.fileId] : []),
+    ...(input.email?.attachments ?? []),
+  ];
+  return [...new Set(ids)].map((id) => libraryFile(id, input.files));
 }
 
 async function renderEmailMessage(
   input: RenderMessageInput,
   options: EmailRenderOptions,
 ): Promise<RenderedMessage> {
-  const file = input.content.type === 'media' ? mediaFile(input.content, input.files) : undefined;
+  const media = planEmailMedia(emailFiles(input));
+  for (const file of media) if (file.disposition === 'link') assertLinkable(file);
   let messageId: string;
   try {
     messageId = messageIdFor(input.deliveryId, input.domain);
@@ -73,7 +110,13 @@ async function renderEmailMessage(
     throw new RenderError((error as Error).message);
   }
   const body = await renderEmail(
-    { subject: input.email?.subject, body: emailBlocks(input, file) },
+    {
+      subject: input.email?.subject,
+      body: emailBlocks(input, media),
+      images: media.flatMap((file) =>
+        file.disposition === 'inline' ? [{ contentId: file.contentId!, alt: file.fileName }] : [],
+      ),
+    },
     { ctx: input.ctx, snippets: input.snippets, templateKey: input.templateKey },
     options,
   );
@@ -81,7 +124,7 @@ async function renderEmailMessage(
     kind: 'email',
     ...body,
     headers: threadHeaders(input.thread?.messageIds ?? [], messageId),
-    media: file ? [{ url: file.url, fileName: file.name, contentType: file.contentType }] : [],
+    media,
   };
 }
 
@@ -107,7 +150,7 @@ export async function renderMessage(
     case 'text':
       return { kind: 'text', text: renderText(content.text, input) };
     case 'media': {
-      const file = mediaFile(content, input.files);
+      const file = linkedFile(content.fileId, input.files);
       const caption = content.caption ? renderText(content.caption, input) : undefined;
       return {
         kind: 'media',

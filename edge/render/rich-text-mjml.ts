@@ -76,12 +76,31 @@ function blockToHtml(block: RichTextBlock): string {
   }
 }
 
+/** An image the email shows from one of its inline parts. */
+export interface EmailImage {
+  /** The part's Content-ID (the `src` is `cid:<contentId>`, RFC 2392). */
+  contentId: string;
+  alt: string;
+}
+
+function imageToMjml(image: EmailImage): string {
+  const src = escapeHtml(`cid:${image.contentId}`);
+  return `<mj-image src="${src}" alt="${escapeHtml(image.alt)}" padding="0 0 16px 0" />`;
+}
+
 /**
- * The MJML document for `blocks` with `title` as the HTML title. Texts must already have
- * their snippets expanded; variables are left in place.
+ * The MJML document for `blocks` with `title` as the HTML title, then `images`. Texts must
+ * already have their snippets expanded; variables are left in place.
  */
-export function richTextToMjml(blocks: readonly RichTextBlock[], title: string): string {
-  const texts = blocks.map((block) => `<mj-text>${blockToHtml(block)}</mj-text>`).join('\n');
+export function richTextToMjml(
+  blocks: readonly RichTextBlock[],
+  title: string,
+  images: readonly EmailImage[] = [],
+): string {
+  const texts = [
+    ...blocks.map((block) => `<mj-text>${blockToHtml(block)}</mj-text>`),
+    ...images.map(imageToMjml),
+  ].join('\n');
   return `<mjml>
 <mj-head>
 <mj-title>${escapeHtml(title)}</mj-title>

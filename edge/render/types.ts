@@ -3,17 +3,37 @@ import type { ThreadHeaders } from './thread-headers';
 
 /** A file from the workspace's library, as a message refers to it. */
 export interface MediaFile {
+  id: string;
+  /**
+   * What providers fetch: the registered URL, or a signed link to an upload
+   * (edge/media/signed-link.ts); empty when an upload cannot be linked (no PUBLIC_URL).
+   */
   url: string;
   name: string;
   contentType: string;
+  sizeBytes: number;
+  /** The upload's key in the media bucket; absent for a file registered by URL. */
+  storageKey?: string | null;
 }
 
-/** A file an email links to (emails carry media as links, not attachments). */
-export interface EmailMediaLink {
+/**
+ * A file an email carries: `inline`, an image shown in the HTML through `cid:<contentId>`;
+ * `attachment`, a MIME attachment; `link`, only linked (a file registered by URL, or one past
+ * the email's attachment cap). Inline and attached bytes are read from `storageKey` by the
+ * adapter.
+ */
+export interface EmailMedia {
   url: string;
   fileName: string;
   contentType: string;
+  sizeBytes: number;
+  disposition: 'inline' | 'attachment' | 'link';
+  storageKey?: string;
+  contentId?: string;
 }
+
+/** The earlier name of EmailMedia (emails used to carry links only). */
+export type EmailMediaLink = EmailMedia;
 
 /**
  * A message rendered for one contact on one channel: snippets expanded, variables
@@ -43,8 +63,8 @@ export type RenderedMessage =
       /** The plain-text alternative of the same body. */
       text: string;
       headers: ThreadHeaders;
-      /** Files the body links to (a media message's file). */
-      media: EmailMediaLink[];
+      /** The message's file, then the step's attachments, as the email carries them. */
+      media: EmailMedia[];
     };
 
 export type RenderedMessageKind = RenderedMessage['kind'];

@@ -111,12 +111,12 @@ export const emailGmailAdapter: ChannelAdapter = {
     };
     const thread = message.providerThread ?? null;
     const now = options.now?.() ?? new Date();
-    const built = outboundMime(
-      message,
-      { address: settings.fromAddress, name: settings.fromName ?? undefined },
-      now,
-      thread?.subject,
-    );
+    const built = await outboundMime(message, {
+      from: { address: settings.fromAddress, name: settings.fromName ?? undefined },
+      date: now,
+      ...(thread ? { subject: thread.subject } : {}),
+      ...(options.media ? { media: options.media } : {}),
+    });
     if (!built.ok) return built.outcome;
 
     const body = JSON.stringify({

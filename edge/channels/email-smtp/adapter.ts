@@ -26,11 +26,11 @@ export const emailSmtpAdapter: ChannelAdapter = {
     if (!options.connectTcp) {
       return permanentFailure('channel_not_connected', 'this runtime cannot open SMTP connections');
     }
-    const built = outboundMime(
-      message,
-      { address: settings.fromAddress, name: settings.fromName ?? undefined },
-      options.now?.() ?? new Date(),
-    );
+    const built = await outboundMime(message, {
+      from: { address: settings.fromAddress, name: settings.fromName ?? undefined },
+      date: options.now?.() ?? new Date(),
+      ...(options.media ? { media: options.media } : {}),
+    });
     if (!built.ok) return built.outcome;
 
     try {

@@ -1,7 +1,13 @@
 import { isEmailAddress } from '../../../workflow/contact-fields';
 import { HeaderInjectionError, stripLineBreaks } from '../../security/header-value';
-import { type OutboundMessage, permanentFailure, type SendOutcome } from '../types';
-import { buildMimeMessage, type Mailbox } from './mime';
+import {
+  type MediaReader,
+  type OutboundMessage,
+  permanentFailure,
+  type RenderedMessage,
+  type SendOutcome,
+} from '../types';
+import { buildMimeMessage, type Mailbox, type MimeAttachment } from './mime';
 
 /**
  * The RFC 5322 message of one outbound email, as every email provider sends it (SMTP after
@@ -15,22 +21,47 @@ function contactName(contact: OutboundMessage['contact']): string | undefined {
   return name ? stripLineBreaks(name) : undefined;
 }
 
+/**
+ * The bytes of the files the email carries (inline images and attachments), read from the
+ * media bucket; a string says why they cannot be (a retry will not bring them back).
+ */
+async function readAttachments(
+  rendered: Extract<RenderedMessage, { kind: 'email' }>,
+  media: MediaReader | undefined,
+): Promise<MimeAttachment[] | string> {
+  const carried = rendered.media.filter((file) => file.disposition !== 'link' && file.storageKey);
+  if (carried.length === 0) return [];
+  if (!media) return 'this deployment has no media bucket to read attachments from';
+  const attachments: MimeAttachment[] = [];
+  for (const file of carried) {
+    const content = await media.read(file.storageKey!);
+    if (!content) return `${file.fileName} is no longer stored`;
+    attachments.push({
+      fileName: file.fileName,
+      contentType: file.contentType,
+      content,
+      ...(file.contentId ? { contentId: file.contentId } : {}),
+    });
+  }
+  return attachments;
+}
+
 /** The MIME text, its Message-ID and Subject, or the failure that keeps the message from being sent. */
 export type OutboundMime =
   | { ok: true; mime: string; messageId: string; subject: string }
   | { ok: false; outcome: SendOutcome };
 
 /**
- * Builds the message; `subject` replaces the rendered one (Gmail keeps a thread's subject).
- * A non-email rendering or a malformed recipient address fails before any provider is called;
+ * Builds the message with its inline images and attachments (read through `media`); `subject`
+ * replaces the rendered one (Gmail keeps a thread's subject). A non-email rendering, a
+ * malformed recipient address or a file no longer stored fails before any provider is called;
  * a header value with CR/LF is invalid content.
  */
-export function outboundMime(
+export async function outboundMime(
   message: OutboundMessage,
-  from: Mailbox,
-  date: Date,
-  subject?: string,
-): OutboundMime {
+  options: { from: Mailbox; date: Date; subject?: string; media?: MediaReader },
+): Promise<OutboundMime> {
+  const { from, date, subject } = options;
   const { rendered, recipient } = message;
   if (rendered.kind !== 'email') {
     return {
@@ -46,6 +77,10 @@ export function outboundMime(
       ok: false,
       outcome: permanentFailure('no_associated_channel', 'the contact has no valid e-mail address'),
     };
+  }
+  const attachments = await readAttachments(rendered, options.media);
+  if (typeof attachments === 'string') {
+    return { ok: false, outcome: permanentFailure('content_invalid', attachments) };
   }
   const sentSubject = subject ?? rendered.subject;
   try {
@@ -63,6 +98,7 @@ export function outboundMime(
         references: rendered.headers.references,
         text: rendered.text,
         html: rendered.html,
+        attachments,
       }),
     };
   } catch (error) {
