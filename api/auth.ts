@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { apiKeys } from '../db/schema';
 import { parseApiKey, secretMatches } from './api-keys';
@@ -9,6 +9,11 @@ export interface Principal {
   workspaceId: string;
   apiKeyId: string;
   scopes: ReadonlySet<Scope>;
+  /**
+   * The workspace's revision when the key was checked (db/schema/tenancy.ts): every row the
+   * request reads afterwards is at least this recent. The response cache keys by it.
+   */
+  revision: number;
 }
 
 /** `last_used_at` is refreshed at most this often, so that reads do not each cost a write. */
@@ -28,15 +33,27 @@ export function bearerToken(header: string | null): string | null {
 export async function authenticate(db: Database, key: string | null): Promise<Principal | null> {
   const parsed = key ? parseApiKey(key) : null;
   if (!parsed) return null;
-  const [row] = await db
-    .select()
+  // The revision comes with the key, in the same statement: no round trip of its own.
+  const [found] = await db
+    .select({
+      key: apiKeys,
+      // Qualified by hand: Drizzle leaves columns in a select unqualified.
+      revision: sql<string | null>`(select r.revision from workspace_revisions r
+        where r.workspace_id = "api_keys"."workspace_id")`,
+    })
     .from(apiKeys)
     .where(and(eq(apiKeys.prefix, parsed.prefix), isNull(apiKeys.revokedAt)))
     .limit(1);
+  const row = found?.key;
   if (!row || !(await secretMatches(parsed.secret, row.secretHash))) return null;
   if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, row.id));
   }
   const scopes = new Set(KNOWN_SCOPES.filter((scope) => row.scopes.includes(scope)));
-  return { workspaceId: row.workspaceId, apiKeyId: row.id, scopes };
+  return {
+    workspaceId: row.workspaceId,
+    apiKeyId: row.id,
+    scopes,
+    revision: Number(found.revision ?? 0),
+  };
 }

@@ -17,13 +17,19 @@ import type { ApiContext } from './context';
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from './db-availability';
 import { isMalformedValue } from './db-errors';
 import { hardeningPlugins, MAX_BATCH_SIZE } from './hardening';
+import { useWorkspaceResponseCache } from './response-cache';
 import './schema';
 import { useApiKeyAuth } from './use-api-key-auth';
 import { useClientErrors } from './use-client-errors';
 
 /** What the API needs from its host (the Worker, the start script, tests). */
 export interface ApiDeps {
-  db: Database;
+  /**
+   * The database of every request, unless the host passes one per request in the server
+   * context (`yoga.fetch(request, { db })`), as the Worker does: its connections live for one
+   * invocation while the server lives as long as the isolate.
+   */
+  db?: Database;
   /** Base64 32-byte AES key for channel credentials (see api/credentials.ts). */
   credentialsKey: string;
   /** Turns introspection and GraphiQL off. */
@@ -43,7 +49,13 @@ export interface ApiDeps {
   mediaBucket?: MediaBucket;
 }
 
-export type ApiServer = YogaServerInstance<Record<string, unknown>, ApiContext>;
+/** What a host may pass per request as Yoga's server context. */
+export interface ApiServerContext {
+  db?: Database;
+  [key: string]: unknown;
+}
+
+export type ApiServer = YogaServerInstance<ApiServerContext, ApiContext>;
 
 const DEFAULT_ENDPOINT = '/graphql';
 
@@ -91,7 +103,12 @@ export function apiSchema(): GraphQLSchema {
 export function createApi(deps: ApiDeps): ApiServer {
   const credentials = new CredentialCipher(deps.credentialsKey);
   const principals = new WeakMap<Request, Principal>();
-  return createYoga<Record<string, unknown>, ApiContext>({
+  const databaseOf = (serverContext: ApiServerContext | undefined): Database => {
+    const db = serverContext?.db ?? deps.db;
+    if (!db) throw new Error('No database: pass ApiDeps.db or a per-request db');
+    return db;
+  };
+  return createYoga<ApiServerContext, ApiContext>({
     schema: apiSchema(),
     graphqlEndpoint: deps.graphqlEndpoint ?? DEFAULT_ENDPOINT,
     // GraphiQL in development only; every request needs an API key, so the header editor starts
@@ -109,20 +126,21 @@ export function createApi(deps: ApiDeps): ApiServer {
     // Anything thrown that is not a GraphQLError we raised on purpose reaches clients only as
     // "Unexpected error." (the original is logged); isDev stays off so details never leak.
     maskedErrors: { isDev: false, maskError: maskUnexpectedError },
-    // Files reach this API by URL (the file library), never as uploads: no multipart bodies.
-    multipart: false,
     plugins: [
       useClientErrors(),
-      useApiKeyAuth(deps.db, principals),
+      useApiKeyAuth(databaseOf, principals),
       ...hardeningPlugins({ production: !!deps.production }),
+      // A hit is served before parsing: only results without errors are cached, and the limits
+      // judge the document and variables, which are the key (with scopes in the session).
+      useWorkspaceResponseCache(apiSchema(), principals),
     ],
-    context: function apiContext({ request }): ApiContext {
+    context: function apiContext({ request, db }): ApiContext {
       const principal = principals.get(request);
       // onRequestParse always runs first; reaching here without a principal is a bug.
       if (!principal) throw new Error('Request reached execution without authentication');
       const publicOrigin = deps.publicUrl ?? new URL(request.url).origin;
       return {
-        db: deps.db,
+        db: databaseOf({ db }),
         credentials,
         dispatch: deps.dispatch,
         events: deps.events,

@@ -8,10 +8,16 @@ import { authenticate, bearerToken, type Principal } from './auth';
  * gets a 401 with a GraphQL error coded `UNAUTHENTICATED`. The principal is kept per Request
  * for the context factory to read.
  */
-export function useApiKeyAuth(db: Database, principals: WeakMap<Request, Principal>): Plugin {
+export function useApiKeyAuth(
+  databaseOf: (serverContext: { db?: Database }) => Database,
+  principals: WeakMap<Request, Principal>,
+): Plugin<Record<string, unknown>, { db?: Database }> {
   return {
-    async onRequestParse({ request }) {
-      const principal = await authenticate(db, bearerToken(request.headers.get('authorization')));
+    async onRequestParse({ request, serverContext }) {
+      const principal = await authenticate(
+        databaseOf(serverContext),
+        bearerToken(request.headers.get('authorization')),
+      );
       if (!principal) {
         throw createGraphQLError('A valid API key is required (Authorization: Bearer <key>)', {
           extensions: {

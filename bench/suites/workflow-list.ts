@@ -12,6 +12,7 @@ import { createBenchDatabase, waitForIdlePool } from '../support/database';
 import { type FetchLike, type graphql, mutate } from '../support/graphql';
 import { listenLocal } from '../support/http-server';
 import { type LoadPlan, type LoadRun, runLoad } from '../support/load';
+import { memoryFloorServer, withTypenames } from '../support/memory-floor';
 import { figure, formatTable, ratio } from '../support/table';
 import { filterWorkerLogs } from '../support/worker-logs';
 import {
@@ -226,7 +227,9 @@ function printRows(rows: Row[]): void {
   console.log(formatTable(header, cells));
 }
 
-async function measureNodeApi(databaseUrl: string): Promise<{ row: Row; apiKey: string }> {
+async function measureNodeApi(
+  databaseUrl: string,
+): Promise<{ row: Row; floor: Row; apiKey: string }> {
   const postgres = createNodePostgres(databaseUrl, { max: POOL_SIZE });
   try {
     const { workspaceId, apiKey } = await createWorkspaceWithKey(postgres.db, { name: 'Bench' });
@@ -245,6 +248,7 @@ async function measureNodeApi(databaseUrl: string): Promise<{ row: Row; apiKey: 
         `  seeded and checked: ${WORKFLOWS} workflows × ${STEPS_PER_WORKFLOW} steps; measuring the API…`,
       );
       const run = await runLoad(plan(url, apiKey, LIST_WORKFLOWS, body));
+      const floor = await measureFloor(url, apiKey, body);
       return {
         row: {
           label: `API (Node, pg pool ${POOL_SIZE})`,
@@ -252,6 +256,7 @@ async function measureNodeApi(databaseUrl: string): Promise<{ row: Row; apiKey: 
           bytes: body.length,
           inProcess: true,
         },
+        floor,
         apiKey,
       };
     } finally {
@@ -280,6 +285,31 @@ async function measureHello(): Promise<Row> {
     console.log('  measuring hello-world Yoga…');
     const run = await runLoad(plan(url, null, HELLO_QUERY, body));
     return { label: 'hello-world Yoga (Node)', run, bytes: body.length, inProcess: true };
+  } finally {
+    await server.close();
+  }
+}
+
+/**
+ * The floor: the API's schema answering the same query from memory (support/memory-floor.ts).
+ * Its response must be byte-identical to the API's.
+ */
+async function measureFloor(apiUrl: string, apiKey: string, apiBody: string): Promise<Row> {
+  const typed = await fetch(apiUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+    body: JSON.stringify({ query: withTypenames(LIST_WORKFLOWS) }),
+  });
+  const { data } = (await typed.json()) as { data: Record<string, unknown> };
+  const yoga = memoryFloorServer(data);
+  const server = await listenLocal(yoga as unknown as RequestListener);
+  try {
+    const url = `${server.url}/graphql`;
+    const body = await expectedBody(url, null, LIST_WORKFLOWS, checkList);
+    if (body !== apiBody) throw new Error('the floor does not answer the bytes the API answers');
+    console.log('  measuring the floor (same schema and result, from memory)…');
+    const run = await runLoad(plan(url, null, LIST_WORKFLOWS, body));
+    return { label: 'floor (API schema, from memory)', run, bytes: body.length, inProcess: true };
   } finally {
     await server.close();
   }
@@ -329,19 +359,24 @@ export const workflowListSuite: Suite = {
   async run(): Promise<SuiteOutcome> {
     const database = await createBenchDatabase('workflow_list');
     try {
-      const { row: api, apiKey } = await measureNodeApi(database.url);
+      const { row: api, floor, apiKey } = await measureNodeApi(database.url);
       const hello = await measureHello();
       const worker = await measureWorker(database.url, apiKey);
-      const rows = [api, hello, worker];
+      const rows = [api, floor, hello, worker];
       console.log(
         `\n  autocannon ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured, in a child process; servers in the bench process (Worker: workerd child process)\n`,
       );
       printRows(rows);
+      const floorCpuRatio = ratio(api.run.cpuMsPerRequest, floor.run.cpuMsPerRequest);
+      const floorRpsRatio = ratio(floor.run.requestsPerSecond, api.run.requestsPerSecond);
+      console.log(
+        `\n  API CPU/req ÷ floor CPU/req = ${floorCpuRatio} (goal ≤ 2); floor rps / API rps = ${floorRpsRatio}`,
+      );
       const rpsRatio = ratio(hello.run.requestsPerSecond, api.run.requestsPerSecond);
       const p99Ratio = ratio(api.run.latencyMs.p99, hello.run.latencyMs.p99);
       const cpuRatio = ratio(api.run.cpuMsPerRequest, hello.run.cpuMsPerRequest);
       console.log(
-        `\n  hello rps / API rps = ${rpsRatio}; API p99 / hello p99 = ${p99Ratio}; API CPU/req ÷ hello CPU/req = ${cpuRatio}`,
+        `  hello rps / API rps = ${rpsRatio}; API p99 / hello p99 = ${p99Ratio}; API CPU/req ÷ hello CPU/req = ${cpuRatio}`,
       );
       console.log(
         `  Worker rps / Node API rps = ${ratio(worker.run.requestsPerSecond, api.run.requestsPerSecond)}`,
@@ -353,6 +388,7 @@ export const workflowListSuite: Suite = {
         ok: rows.every((row) => failures(row.run) === 0),
         headlines: [
           ...rows.map(headline),
+          `API/floor CPU per request ${floorCpuRatio} (goal ≤ 2), floor/API req/s ${floorRpsRatio}`,
           `hello/API: ${rpsRatio} req/s, API/hello p99 ${p99Ratio}, API/hello CPU per request ${cpuRatio}`,
         ],
       };

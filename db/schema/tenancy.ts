@@ -1,4 +1,4 @@
-import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /** A tenant. Every other row belongs to exactly one workspace. */
 export const workspaces = pgTable('workspaces', {
@@ -7,6 +7,18 @@ export const workspaces = pgTable('workspaces', {
   /** IANA zone used for `$system.current_*` variables. */
   timezone: text('timezone').notNull().default('UTC'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * A counter per workspace that every write to a table the API's response cache reads bumps, in
+ * the writing transaction (statement triggers, db/revision-triggers.ts). A cached response is
+ * keyed by the revision read with the API key, so no isolate serves data older than a write
+ * it can see. No foreign key: the triggers also fire while a workspace's rows are deleted with
+ * it, and a leftover counter is harmless.
+ */
+export const workspaceRevisions = pgTable('workspace_revisions', {
+  workspaceId: uuid('workspace_id').primaryKey(),
+  revision: bigint('revision', { mode: 'number' }).notNull().default(0),
 });
 
 /**

@@ -194,11 +194,18 @@ export class EventHub {
 /** The principal the Worker forwarded (hub-protocol.ts), or null. */
 function parsePrincipal(header: string | null): Principal | null {
   if (!header) return null;
-  const parsed = JSON.parse(header) as { workspaceId: string; apiKeyId: string; scopes: Scope[] };
+  const parsed = JSON.parse(header) as {
+    workspaceId: string;
+    apiKeyId: string;
+    scopes: Scope[];
+    revision?: number;
+  };
   return {
     workspaceId: parsed.workspaceId,
     apiKeyId: parsed.apiKeyId,
     scopes: new Set(parsed.scopes),
+    // Streams are never response-cached; the revision only completes the principal.
+    revision: parsed.revision ?? 0,
   };
 }
 

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../../api/db-availability';
-import { createApi } from '../../api/server';
+import { type ApiServer, createApi } from '../../api/server';
 import type { Database } from '../../db/client';
 import { queueSender } from '../dispatch/enqueue';
 import { hubPublisher } from '../events/hub-publisher';
@@ -31,11 +31,37 @@ function withConfig(): MiddlewareHandler<AppEnv> {
   };
 }
 
+/** One API server per bindings object: workerd hands an isolate's requests the same `env`. */
+const apis = new WeakMap<Env, ApiServer>();
+
+function apiFor(env: Env, config: Config): ApiServer {
+  let yoga = apis.get(env);
+  if (!yoga) {
+    yoga = createApi({
+      credentialsKey: config.credentialsKey,
+      production: config.production,
+      allowPrivateUrls: config.allowPrivateUrls,
+      graphqlEndpoint: GRAPHQL_PATH,
+      dispatch: env.DISPATCH_QUEUE ? queueSender(env.DISPATCH_QUEUE) : undefined,
+      events: env.EVENT_HUB ? hubPublisher(env.EVENT_HUB) : undefined,
+      providerEndpoints: config.providerEndpoints,
+      publicUrl: config.publicUrl,
+      mediaBucket: env.MEDIA_BUCKET as MediaBucket | undefined,
+    });
+    apis.set(env, yoga);
+  }
+  return yoga;
+}
+
 /**
  * The Worker's HTTP app: `/health` for load balancers and uptime checks, `/graphql` for the API
- * (api/server.ts), whose Yoga server is built per request from the bindings, as Yoga's
- * Cloudflare Workers example does (nothing outlives the request that created it), and the
- * providers' callback routes (callback-routes.ts), and signed media links (media-routes.ts).
+ * (api/server.ts), the providers' callback routes (callback-routes.ts), signed media links
+ * (media-routes.ts) and the partners' event stream (stream-route.ts).
+ *
+ * The API's Yoga server is built once per isolate and set of bindings (apiFor), not per request:
+ * its parsed-document cache and response cache (api/response-cache.ts) live as long as it does.
+ * Nothing per request outlives the request: the database, whose connections belong to one
+ * invocation, is handed to each request in Yoga's server context.
  */
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -54,20 +80,8 @@ export function createApp(): Hono<AppEnv> {
   });
 
   app.all(GRAPHQL_PATH, withDatabase(), async function graphql(c) {
-    const { config } = c.var;
-    const yoga = createApi({
-      db: c.var.db,
-      credentialsKey: config.credentialsKey,
-      production: config.production,
-      allowPrivateUrls: config.allowPrivateUrls,
-      graphqlEndpoint: GRAPHQL_PATH,
-      dispatch: c.env.DISPATCH_QUEUE ? queueSender(c.env.DISPATCH_QUEUE) : undefined,
-      events: c.env.EVENT_HUB ? hubPublisher(c.env.EVENT_HUB) : undefined,
-      providerEndpoints: config.providerEndpoints,
-      publicUrl: config.publicUrl,
-      mediaBucket: c.env.MEDIA_BUCKET as MediaBucket | undefined,
-    });
-    return yoga.fetch(c.req.raw, { env: c.env, ctx: c.executionCtx });
+    const yoga = apiFor(c.env, c.var.config);
+    return yoga.fetch(c.req.raw, { env: c.env, ctx: c.executionCtx, db: c.var.db });
   });
 
   callbackRoutes(app);
