@@ -10,6 +10,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { REVISION_TABLES } from '../db/revision-triggers';
 import { contacts, workflows } from '../db/schema';
+import { CHANNEL_INTEGRATIONS } from '../edge/channels/registry';
 import { CACHED_QUERY_FIELDS } from './response-cache';
 import { apiSchema } from './server';
 import { useTestApi } from './test-support';
@@ -55,6 +56,10 @@ const EMBEDDED_TYPES = new Set([
   'ChannelSelection',
   'PublishReport',
   'PublishIssue',
+  'TemplateButtonParameter',
+  // Every integration's settings type is built from the channel row's settings column
+  // (api/schema/channel-settings.ts), whatever integration adds it.
+  ...CHANNEL_INTEGRATIONS.map((integration) => integration.definition.api.settingsType),
 ]);
 
 /** Every object, interface and union type the cached root fields can reach. */
