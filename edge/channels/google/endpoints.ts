@@ -1,3 +1,4 @@
+import { providerBaseUrl } from '../http/provider-url';
 import type { ProviderEndpoints } from '../types';
 
 /**
@@ -17,16 +18,12 @@ export const DEFAULT_GOOGLE_OAUTH_API_URL = 'https://oauth2.googleapis.com';
 export const GMAIL_API_URL = 'GMAIL_API_URL';
 export const GOOGLE_OAUTH_API_URL = 'GOOGLE_OAUTH_API_URL';
 
-function base(endpoints: ProviderEndpoints | undefined, name: string, fallback: string): string {
-  return (endpoints?.[name] ?? fallback).replace(/\/+$/, '');
-}
-
 /** The URL of a Gmail API method under `users/me/` (`messages/send`, `profile`). */
 export function gmailUrl(endpoints: ProviderEndpoints | undefined, path: string): string {
-  return `${base(endpoints, GMAIL_API_URL, DEFAULT_GMAIL_API_URL)}/gmail/v1/users/me/${path}`;
+  return `${providerBaseUrl(endpoints, GMAIL_API_URL, DEFAULT_GMAIL_API_URL)}/gmail/v1/users/me/${path}`;
 }
 
 /** Google's OAuth 2.0 token endpoint. */
 export function googleTokenUrl(endpoints: ProviderEndpoints | undefined): string {
-  return `${base(endpoints, GOOGLE_OAUTH_API_URL, DEFAULT_GOOGLE_OAUTH_API_URL)}/token`;
+  return `${providerBaseUrl(endpoints, GOOGLE_OAUTH_API_URL, DEFAULT_GOOGLE_OAUTH_API_URL)}/token`;
 }

@@ -1,7 +1,7 @@
-import type { FailureReason } from '../../../workflow/types';
+import { type FailureRowOutcome, rowOutcome } from '../failure-row';
 import { classifyHttpStatus, DETAIL_BODY_CHARS, type HttpAnswer } from '../http/classify';
 import { parseRetryAfter } from '../http/retry-after';
-import { permanentFailure, type SendOutcome, transientFailure } from '../types';
+import type { SendOutcome } from '../types';
 
 /**
  * Google's two error shapes, read into one: Google APIs answer
@@ -18,17 +18,12 @@ export interface GoogleError {
   message: string;
 }
 
-/** One row of a Google failure table. */
-export interface GoogleFailureRow {
+/** One row of a Google failure table: how it matches, then the shared row outcome. */
+export interface GoogleFailureRow extends FailureRowOutcome {
   /** The HTTP status it applies to; absent means any. */
   status?: number;
   /** The error name it applies to; absent means any error with that status. */
   error?: string;
-  reason: FailureReason;
-  /** Retried with backoff (or Google's Retry-After) before it counts as a failure. */
-  transient: boolean;
-  /** The documentation section the row relies on. */
-  doc: string;
   /** The credentials are dead until entered again: the channel goes to ERROR. */
   channelError?: boolean;
 }
@@ -94,14 +89,8 @@ export function classifyGoogleAnswer(
       0,
       DETAIL_BODY_CHARS * 2,
     );
-  if (row.transient) {
-    return transientFailure(
-      row.reason,
-      detail,
-      parseRetryAfter(answer.headers.get('retry-after'), now),
-    );
-  }
-  return row.channelError
-    ? { status: 'failed', reason: row.reason, detail, retryable: false, channelError: true }
-    : permanentFailure(row.reason, detail);
+  const outcome = rowOutcome(row, detail, parseRetryAfter(answer.headers.get('retry-after'), now));
+  return row.channelError && outcome.status === 'failed'
+    ? { ...outcome, channelError: true }
+    : outcome;
 }
