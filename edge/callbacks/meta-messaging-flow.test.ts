@@ -1,6 +1,12 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { channels, contactIdentities, contacts, deliveries } from '../../db/schema';
+import {
+  channels,
+  contactIdentities,
+  contacts,
+  deliveries,
+  inboundMessages,
+} from '../../db/schema';
 import { graphError, type MetaGraph, startMetaGraph } from '../../test/fakes/meta-graph';
 import {
   messagingDelivery,
@@ -296,13 +302,12 @@ describe('Instagram', () => {
     });
     const igsid = scopedId();
     const account = MESSENGER_TEST_PAGE.instagramAccountId;
-    const response = await postWebhook(
-      channel.callback.url,
-      messagingWebhook('instagram', account, [
-        messagingText(igsid, account, `ig.in.${igsid}`, 'Do you have oat milk?'),
-      ]),
-    );
-    expect(response.status).toBe(200);
+    const inbound = messagingWebhook('instagram', account, [
+      messagingText(igsid, account, `ig.in.${igsid}`, 'Do you have oat milk?'),
+    ]);
+    expect((await postWebhook(channel.callback.url, inbound)).status).toBe(200);
+    // Meta retries a webhook it thinks failed: the replay has no second effect.
+    expect((await postWebhook(channel.callback.url, inbound)).status).toBe(200);
     const identity = await waitFor(async () => {
       const [row] = await harness.db
         .select()
@@ -317,6 +322,11 @@ describe('Instagram', () => {
       .from(contacts)
       .where(eq(contacts.id, identity.contactId));
     expect(contact).toMatchObject({ workspaceId, lastInteractedChannelId: channel.id });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(
+      await harness.db.$count(inboundMessages, eq(inboundMessages.channelId, channel.id)),
+    ).toBe(1);
+    expect(await harness.db.$count(contacts, eq(contacts.workspaceId, workspaceId))).toBe(1);
 
     const { workflowId } = await publishWorkflow(harness.db, workspaceId, [
       {
