@@ -144,6 +144,35 @@ describe('Messenger', () => {
     });
   });
 
+  it("answers Meta's handshake, and a person writing to the Page becomes a contact known by PSID with Messenger as last interacted channel", async () => {
+    const { workspaceId, channel } = await connect('MESSENGER');
+    const handshake = await harness.worker.dispatchFetch(
+      `${channel.callback.url}?hub.mode=subscribe&hub.verify_token=${channel.callback.verifyToken}&hub.challenge=31337`,
+    );
+    expect([handshake.status, await handshake.text()]).toEqual([200, '31337']);
+    const psid = scopedId();
+    const page = MESSENGER_TEST_PAGE.pageId;
+    const response = await postWebhook(
+      channel.callback.url,
+      messagingWebhook('page', page, [messagingText(psid, page, `m_in.${psid}`, 'Open today?')]),
+    );
+    expect(response.status).toBe(200);
+    const identity = await waitFor(async () => {
+      const [row] = await harness.db
+        .select()
+        .from(contactIdentities)
+        .where(
+          and(eq(contactIdentities.channelId, channel.id), eq(contactIdentities.address, psid)),
+        );
+      return row?.lastInboundAt ? row : undefined;
+    });
+    const [contact] = await harness.db
+      .select()
+      .from(contacts)
+      .where(eq(contacts.id, identity.contactId));
+    expect(contact).toMatchObject({ workspaceId, lastInteractedChannelId: channel.id });
+  });
+
   it('outside the window a free-form message fails without calling Meta and the failure branch sends a tagged message with MESSAGE_TAG', async () => {
     const { workspaceId, apiKey, channel } = await connect('MESSENGER');
     const psid = scopedId();
