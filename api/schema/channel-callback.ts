@@ -47,5 +47,17 @@ export const ChannelTemplateRef = builder.objectRef<ChannelTemplate>('ChannelTem
     bodyParameters: t.exposeInt('bodyParameters', {
       description: 'How many parameters a step must give ({{1}}, {{2}}…).',
     }),
+    headerParameters: t.int({
+      description: "How many header parameters a step must give (a text header's {{1}}).",
+      resolve: (template) => template.headerParameters ?? 0,
+    }),
+    urlButtons: t.intList({
+      description: 'Positions of the dynamic URL buttons a step must complete (buttonParameters).',
+      resolve: (template) => template.urlButtons ?? [],
+    }),
+    mediaHeader: t.boolean({
+      description: 'The template has a media header, which steps cannot fill yet.',
+      resolve: (template) => template.otherParameters > 0,
+    }),
   }),
 });

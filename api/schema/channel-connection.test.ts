@@ -255,12 +255,25 @@ describe("a step's template is checked against the account's templates", () => {
       languageCode: 'en',
       parameters: ['$contact.firstname'],
     };
-    const { result } = await stepWith({
+    const { ws, channel, result } = await stepWith({
       ...base,
       headerParameters: ['#1042'],
       buttonParameters: [{ index: 1, text: 'ord-1042' }],
     });
     expect(result.__typename).toBe('MutationAddSendMessageStepSuccess');
+    const listed = await api.gql(
+      ws.apiKey,
+      `query ($id: ID!) { channel(id: $id) { templates { name headerParameters urlButtons mediaHeader } } }`,
+      { id: channel.id },
+    );
+    expect(
+      listed.data?.channel.templates.filter((template: { name: string }) =>
+        ['shipping_link', 'with_header'].includes(template.name),
+      ),
+    ).toEqual([
+      { name: 'with_header', headerParameters: 0, urlButtons: [], mediaHeader: true },
+      { name: 'shipping_link', headerParameters: 1, urlButtons: [1], mediaHeader: false },
+    ]);
     const missing = await stepWith(base);
     expect(missing.result.issues?.map((issue: { path: string }) => issue.path)).toEqual([
       'config.channelResponses[0].content.headerParameters',

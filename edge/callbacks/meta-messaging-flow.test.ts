@@ -1,6 +1,12 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { channels, contactIdentities, contacts, deliveries } from '../../db/schema';
+import {
+  channels,
+  contactIdentities,
+  contacts,
+  deliveries,
+  inboundMessages,
+} from '../../db/schema';
 import { graphError, type MetaGraph, startMetaGraph } from '../../test/fakes/meta-graph';
 import {
   messagingDelivery,
@@ -136,6 +142,35 @@ describe('Messenger', () => {
       statusDetail: 'Verified: Page Sendflow Coffee',
       callback: { url: `http://worker.test/callbacks/meta/${channel.id}` },
     });
+  });
+
+  it("answers Meta's handshake, and a person writing to the Page becomes a contact known by PSID with Messenger as last interacted channel", async () => {
+    const { workspaceId, channel } = await connect('MESSENGER');
+    const handshake = await harness.worker.dispatchFetch(
+      `${channel.callback.url}?hub.mode=subscribe&hub.verify_token=${channel.callback.verifyToken}&hub.challenge=31337`,
+    );
+    expect([handshake.status, await handshake.text()]).toEqual([200, '31337']);
+    const psid = scopedId();
+    const page = MESSENGER_TEST_PAGE.pageId;
+    const response = await postWebhook(
+      channel.callback.url,
+      messagingWebhook('page', page, [messagingText(psid, page, `m_in.${psid}`, 'Open today?')]),
+    );
+    expect(response.status).toBe(200);
+    const identity = await waitFor(async () => {
+      const [row] = await harness.db
+        .select()
+        .from(contactIdentities)
+        .where(
+          and(eq(contactIdentities.channelId, channel.id), eq(contactIdentities.address, psid)),
+        );
+      return row?.lastInboundAt ? row : undefined;
+    });
+    const [contact] = await harness.db
+      .select()
+      .from(contacts)
+      .where(eq(contacts.id, identity.contactId));
+    expect(contact).toMatchObject({ workspaceId, lastInteractedChannelId: channel.id });
   });
 
   it('outside the window a free-form message fails without calling Meta and the failure branch sends a tagged message with MESSAGE_TAG', async () => {
@@ -296,13 +331,12 @@ describe('Instagram', () => {
     });
     const igsid = scopedId();
     const account = MESSENGER_TEST_PAGE.instagramAccountId;
-    const response = await postWebhook(
-      channel.callback.url,
-      messagingWebhook('instagram', account, [
-        messagingText(igsid, account, `ig.in.${igsid}`, 'Do you have oat milk?'),
-      ]),
-    );
-    expect(response.status).toBe(200);
+    const inbound = messagingWebhook('instagram', account, [
+      messagingText(igsid, account, `ig.in.${igsid}`, 'Do you have oat milk?'),
+    ]);
+    expect((await postWebhook(channel.callback.url, inbound)).status).toBe(200);
+    // Meta retries a webhook it thinks failed: the replay has no second effect.
+    expect((await postWebhook(channel.callback.url, inbound)).status).toBe(200);
     const identity = await waitFor(async () => {
       const [row] = await harness.db
         .select()
@@ -317,6 +351,11 @@ describe('Instagram', () => {
       .from(contacts)
       .where(eq(contacts.id, identity.contactId));
     expect(contact).toMatchObject({ workspaceId, lastInteractedChannelId: channel.id });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(
+      await harness.db.$count(inboundMessages, eq(inboundMessages.channelId, channel.id)),
+    ).toBe(1);
+    expect(await harness.db.$count(contacts, eq(contacts.workspaceId, workspaceId))).toBe(1);
 
     const { workflowId } = await publishWorkflow(harness.db, workspaceId, [
       {

@@ -143,6 +143,8 @@ export async function attemptDelivery(
       outcome: 'sent',
       attempts: claim.attempts,
       providerMessageId: outcome.providerMessageId,
+      // What the provider added (an SMTP reply; a Messenger caption that did not go out).
+      ...(outcome.providerDetail ? { providerDetail: outcome.providerDetail } : {}),
     });
     return {
       work,
