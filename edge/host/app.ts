@@ -10,6 +10,7 @@ import { withDatabase } from './database-middleware';
 import { type Config, ConfigError, type Env, parseConfig } from './env';
 import { mediaRoutes } from './media-routes';
 import { requestLog } from './request-log';
+import { refuseOversizeUploads } from './upload-limit';
 
 /** Hono's type parameters for this Worker: bindings plus what middleware puts on the context. */
 export interface AppEnv {
@@ -49,7 +50,7 @@ export function createApp(): Hono<AppEnv> {
     }
   });
 
-  app.all(GRAPHQL_PATH, withDatabase(), async function graphql(c) {
+  app.all(GRAPHQL_PATH, refuseOversizeUploads(), withDatabase(), async function graphql(c) {
     const { config } = c.var;
     const yoga = createApi({
       db: c.var.db,
