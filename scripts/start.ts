@@ -178,8 +178,9 @@ async function main(): Promise<void> {
     ENVIRONMENT: 'development',
     ALLOW_PRIVATE_URLS: 'true',
     // Signed media links need an origin outside a request (the queue consumer sends them):
-    // this Worker's own address unless PUBLIC_URL (passed through below) names another.
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    // this Worker's own address (unknown before it listens on PORT=0) unless PUBLIC_URL,
+    // passed through below, names another.
+    ...(port !== 0 ? { PUBLIC_URL: `http://127.0.0.1:${port}` } : {}),
     // Provider endpoints (GRAPH_API_URL…) and PUBLIC_URL pass through, to point at stand-ins.
     ...passThroughVariables(process.env),
   };

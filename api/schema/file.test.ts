@@ -167,6 +167,41 @@ describe('the file library', () => {
     );
   });
 
+  it("renames an upload, but its type, size and URL stay its bytes'", async () => {
+    const ws = await api.createWorkspace();
+    const [row] = await api.db
+      .insert(files)
+      .values({
+        workspaceId: ws.workspaceId,
+        name: 'cat.png',
+        contentType: 'image/png',
+        sizeBytes: 100,
+        storageKey: `${ws.workspaceId}/cat`,
+      })
+      .returning();
+    const refused = await api.gql(ws.apiKey, UPDATE, {
+      id: row!.id,
+      input: { contentType: 'application/pdf', sizeBytes: 1, url: 'https://cdn.example.com/x' },
+    });
+    expect(refused.data.updateFile.issues).toEqual([
+      { code: 'INVALID_VALUE', path: 'contentType' },
+      { code: 'INVALID_VALUE', path: 'sizeBytes' },
+      { code: 'INVALID_VALUE', path: 'url' },
+    ]);
+    const renamed = await api.gql(ws.apiKey, UPDATE, {
+      id: row!.id,
+      input: { name: 'kitten.png' },
+    });
+    expect(renamed.data.updateFile.data).toMatchObject({
+      name: 'kitten.png',
+      contentType: 'image/png',
+    });
+    // An upload's url is a signed link to the Worker, valid for an hour.
+    const url = new URL(renamed.data.updateFile.data.url);
+    expect(url.pathname).toBe(`/media/${row!.id}`);
+    expect(Number(url.searchParams.get('expires')) * 1000).toBeGreaterThan(Date.now());
+  });
+
   it('answers UploadsUnavailableError where no media bucket is bound', async () => {
     const ws = await api.createWorkspace();
     const UPLOAD = /* GraphQL */ `

@@ -13,6 +13,7 @@ import { type Config, ConfigError, type Env, parseConfig } from './env';
 import { mediaRoutes } from './media-routes';
 import { requestLog } from './request-log';
 import { streamRoute } from './stream-route';
+import { refuseOversizeUploads } from './upload-limit';
 
 /** Hono's type parameters for this Worker: bindings plus what middleware puts on the context. */
 export interface AppEnv {
@@ -79,7 +80,7 @@ export function createApp(): Hono<AppEnv> {
     }
   });
 
-  app.all(GRAPHQL_PATH, withDatabase(), async function graphql(c) {
+  app.all(GRAPHQL_PATH, refuseOversizeUploads(), withDatabase(), async function graphql(c) {
     const yoga = apiFor(c.env, c.var.config);
     return yoga.fetch(c.req.raw, { env: c.env, ctx: c.executionCtx, db: c.var.db });
   });

@@ -14,14 +14,17 @@ const INLINE_TYPES = /^(image|video|audio)\//;
 
 /**
  * Headers on every media answer: the bytes are never sniffed into another type, never run as a
- * page (a sandboxed, resource-less CSP), and not cached by shared caches (the link is private).
+ * page (a sandboxed, resource-less CSP), and not kept by shared caches (the link is private).
  */
 const SAFE_HEADERS = {
   'x-content-type-options': 'nosniff',
   'content-security-policy': "default-src 'none'; sandbox",
-  'cache-control': 'private, max-age=3600',
+  'cache-control': 'private, no-store',
   'referrer-policy': 'no-referrer',
 };
+
+/** Longest a client may reuse an answer: an hour, and never past the link's expiry. */
+const MAX_CACHE_SECONDS = 60 * 60;
 
 function forbidden(c: Context<AppEnv>, reason: string): Response {
   return c.text(reason, 403, SAFE_HEADERS);
@@ -59,6 +62,10 @@ export function mediaRoutes(app: Hono<AppEnv>): void {
         file.name,
       ),
       'accept-ranges': 'bytes',
+      'cache-control': `private, max-age=${Math.max(
+        0,
+        Math.min(MAX_CACHE_SECONDS, Number(c.req.query('expires')) - Math.floor(Date.now() / 1000)),
+      )}`,
     };
     const head = await bucket.head(file.storageKey);
     if (!head) return forbidden(c, 'Forbidden');

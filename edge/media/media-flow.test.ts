@@ -221,6 +221,7 @@ describe('media', () => {
       `inline; filename="link.png"; filename*=UTF-8''link.png`,
     );
     expect(fetched.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(fetched.headers.get('cache-control')).toBe('private, max-age=3600');
     expect(new Uint8Array(await fetched.arrayBuffer())).toEqual(PNG);
 
     const range = await fetch(link, { headers: { range: 'bytes=8-23' } });
@@ -274,6 +275,7 @@ describe('media', () => {
     for (const url of [...refused, expired]) {
       const response = await fetch(url);
       expect(response.status, url.toString()).toBe(403);
+      expect(response.headers.get('cache-control')).toBe('private, no-store');
       expect(await response.text()).toBe(url === expired ? 'This link has expired' : 'Forbidden');
     }
     // A fresh link from the same signer works: the refusals above are the signature's doing.
