@@ -40,6 +40,8 @@ export interface ApiDeps {
   providerEndpoints?: ProviderEndpoints;
   /** The public origin of callback URLs; default: the origin the request came to. */
   publicUrl?: string;
+  /** Keep query results in memory (api/response-cache.ts); default on. Off for benchmarks. */
+  responseCache?: boolean;
 }
 
 /** What a host may pass per request as Yoga's server context. */
@@ -113,7 +115,7 @@ export function createApi(deps: ApiDeps): ApiServer {
       ...hardeningPlugins({ production: !!deps.production }),
       // A hit is served before parsing: only results without errors are cached, and the limits
       // judge the document and variables, which are the key (with scopes in the session).
-      useWorkspaceResponseCache(apiSchema(), principals),
+      ...(deps.responseCache === false ? [] : [useWorkspaceResponseCache(apiSchema(), principals)]),
     ],
     context: function apiContext({ request, db }): ApiContext {
       const principal = principals.get(request);
