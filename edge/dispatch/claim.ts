@@ -69,7 +69,7 @@ export async function claimDeliveries(
         -- another consumer) after the batch loaded it is neither inserted nor claimed.
         select k.* from jsonb_to_recordset(${jsonParam(rows)}::jsonb)
           as k(workspace_id uuid, run_id uuid, step_id uuid, visit int)
-        join runs r on r.id = k.run_id and r.status = 'active'
+        join runs r on r.id = k.run_id and (r.status = 'active') is true
           and r.current_step_id = k.step_id and r.step_visit = k.visit
         where r.id = any(${runIds})
       ),

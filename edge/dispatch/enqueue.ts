@@ -69,7 +69,8 @@ export async function enqueueRuns(
       sql`update runs set enqueued_at = now() + r.delay * interval '1 second'
           from jsonb_to_recordset(${jsonParam(stamps)}::jsonb) as r(run_id uuid, visit int, delay int)
           where runs.id = any(${uuidArrayParam(stamps.map((stamp) => stamp.run_id))})
-            and runs.id = r.run_id and runs.step_visit = r.visit and runs.status = 'active'`,
+            and runs.id = r.run_id and runs.step_visit = r.visit
+            and (runs.status = 'active') is true`,
     );
   } catch (error) {
     // The messages are on the queue; only the bookkeeping is missing. The sweep may enqueue

@@ -167,7 +167,7 @@ export async function recordAndMove(
             updated_at = now()
         from move m
         where r.id = any(${runIds})
-          and r.id = m.run_id and r.status = 'active' and r.step_visit = m.from_visit
+          and r.id = m.run_id and (r.status = 'active') is true and r.step_visit = m.from_visit
           and (m.after_delivery_id is null or m.after_delivery_id in (select id from recorded))
         returning r.id, r.status, r.step_visit, m.due_in_seconds, m.already_enqueued
       )
