@@ -47,6 +47,8 @@ export interface ApiDeps {
   publicUrl?: string;
   /** Where uploaded files are stored (the Worker's `MEDIA_BUCKET`); absent, uploads are refused. */
   mediaBucket?: MediaBucket;
+  /** Keep query results in memory (api/response-cache.ts); default on. Off for benchmarks. */
+  responseCache?: boolean;
 }
 
 /** What a host may pass per request as Yoga's server context. */
@@ -132,7 +134,7 @@ export function createApi(deps: ApiDeps): ApiServer {
       ...hardeningPlugins({ production: !!deps.production }),
       // A hit is served before parsing: only results without errors are cached, and the limits
       // judge the document and variables, which are the key (with scopes in the session).
-      useWorkspaceResponseCache(apiSchema(), principals),
+      ...(deps.responseCache === false ? [] : [useWorkspaceResponseCache(apiSchema(), principals)]),
     ],
     context: function apiContext({ request, db }): ApiContext {
       const principal = principals.get(request);

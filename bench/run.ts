@@ -1,4 +1,5 @@
 import type { Suite } from './suite';
+import { dispatchBacklogSuite } from './suites/dispatch-backlog';
 import { dispatchThroughputSuite } from './suites/dispatch-throughput';
 import { emailRenderSuite } from './suites/email-render';
 import { workflowListSuite } from './suites/workflow-list';
@@ -9,7 +10,12 @@ import { loadSummary, machineSummary } from './support/cpu';
  * one suite's load does not skew another's figures); `npm run bench -- <name>…` runs some.
  */
 
-const SUITES: Suite[] = [workflowListSuite, emailRenderSuite, dispatchThroughputSuite];
+const SUITES: Suite[] = [
+  workflowListSuite,
+  emailRenderSuite,
+  dispatchThroughputSuite,
+  dispatchBacklogSuite,
+];
 
 function selectSuites(names: string[]): Suite[] {
   if (names.length === 0) return SUITES;

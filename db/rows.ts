@@ -1,4 +1,4 @@
-import type { SQL } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Database } from './client';
 
 /**
@@ -27,4 +27,20 @@ export function jsonParam(rows: readonly object[]): string {
       ? value.replaceAll('\u0000', '').replace(LONE_SURROGATE, '\uFFFD')
       : value,
   );
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A `uuid[]` parameter for `<primary key> = any(…)`: the batch statements name the rows they
+ * touch by primary key, so Postgres reaches them through the key's index whatever its
+ * statistics say (a join on a recordset alone let it hash every active run to find a batch's
+ * hundred). One parameter, as an array literal, whatever the batch size. Next to it, a row's
+ * status is tested as `(status = 'active') is true`, which no index can answer, so that the
+ * planner does not also AND in a scan of `runs_active_due_idx` (every active run).
+ */
+export function uuidArrayParam(ids: Iterable<string>): SQL {
+  const list = [...new Set(ids)];
+  for (const id of list) if (!UUID.test(id)) throw new Error(`not a uuid: ${JSON.stringify(id)}`);
+  return sql`${`{${list.join(',')}}`}::uuid[]`;
 }

@@ -1,7 +1,7 @@
 import type { RequestListener } from 'node:http';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { createWorkspaceWithKey } from '../../api/bootstrap';
-import { createApi } from '../../api/server';
+import { type ApiServer, createApi } from '../../api/server';
 import type { Database } from '../../db/client';
 import { generateCredentialsKey } from '../../db/credentials';
 import { createNodePostgres } from '../../db/drivers/node-postgres';
@@ -13,6 +13,7 @@ import { type FetchLike, type graphql, mutate } from '../support/graphql';
 import { listenLocal } from '../support/http-server';
 import { type LoadPlan, type LoadRun, runLoad } from '../support/load';
 import { memoryFloorServer, withTypenames } from '../support/memory-floor';
+import { type SequentialCpu, sequentialCpu } from '../support/sequential-cpu';
 import { figure, formatTable, ratio } from '../support/table';
 import { filterWorkerLogs } from '../support/worker-logs';
 import {
@@ -229,7 +230,7 @@ function printRows(rows: Row[]): void {
 
 async function measureNodeApi(
   databaseUrl: string,
-): Promise<{ row: Row; floor: Row; apiKey: string }> {
+): Promise<{ row: Row; floor: Row; sequential: SequentialCpu; apiKey: string }> {
   const postgres = createNodePostgres(databaseUrl, { max: POOL_SIZE });
   try {
     const { workspaceId, apiKey } = await createWorkspaceWithKey(postgres.db, { name: 'Bench' });
@@ -248,7 +249,14 @@ async function measureNodeApi(
         `  seeded and checked: ${WORKFLOWS} workflows × ${STEPS_PER_WORKFLOW} steps; measuring the API…`,
       );
       const run = await runLoad(plan(url, apiKey, LIST_WORKFLOWS, body));
-      const floor = await measureFloor(url, apiKey, body);
+      // The same API without its response cache: what a request costs when the cache misses.
+      const uncached = createApi({
+        db: postgres.db,
+        credentialsKey: generateCredentialsKey(),
+        production: true,
+        responseCache: false,
+      });
+      const { floor, sequential } = await measureFloor(yoga, uncached, url, apiKey, body);
       return {
         row: {
           label: `API (Node, pg pool ${POOL_SIZE})`,
@@ -257,6 +265,7 @@ async function measureNodeApi(
           inProcess: true,
         },
         floor,
+        sequential,
         apiKey,
       };
     } finally {
@@ -294,7 +303,13 @@ async function measureHello(): Promise<Row> {
  * The floor: the API's schema answering the same query from memory (support/memory-floor.ts).
  * Its response must be byte-identical to the API's.
  */
-async function measureFloor(apiUrl: string, apiKey: string, apiBody: string): Promise<Row> {
+async function measureFloor(
+  api: ApiServer,
+  uncached: ApiServer,
+  apiUrl: string,
+  apiKey: string,
+  apiBody: string,
+): Promise<{ floor: Row; sequential: SequentialCpu }> {
   const typed = await fetch(apiUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
@@ -309,7 +324,22 @@ async function measureFloor(apiUrl: string, apiKey: string, apiBody: string): Pr
     if (body !== apiBody) throw new Error('the floor does not answer the bytes the API answers');
     console.log('  measuring the floor (same schema and result, from memory)…');
     const run = await runLoad(plan(url, null, LIST_WORKFLOWS, body));
-    return { label: 'floor (API schema, from memory)', run, bytes: body.length, inProcess: true };
+    console.log('  measuring CPU per request, API and floor one request at a time, interleaved…');
+    const request = () =>
+      new Request('http://bench/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+        body: JSON.stringify({ query: LIST_WORKFLOWS }),
+      });
+    const sequential = await sequentialCpu(
+      [(r) => api.fetch(r), (r) => yoga.fetch(r), (r) => uncached.fetch(r)],
+      request,
+      body,
+    );
+    return {
+      floor: { label: 'floor (API schema, from memory)', run, bytes: body.length, inProcess: true },
+      sequential,
+    };
   } finally {
     await server.close();
   }
@@ -359,7 +389,7 @@ export const workflowListSuite: Suite = {
   async run(): Promise<SuiteOutcome> {
     const database = await createBenchDatabase('workflow_list');
     try {
-      const { row: api, floor, apiKey } = await measureNodeApi(database.url);
+      const { row: api, floor, sequential, apiKey } = await measureNodeApi(database.url);
       const hello = await measureHello();
       const worker = await measureWorker(database.url, apiKey);
       const rows = [api, floor, hello, worker];
@@ -367,6 +397,10 @@ export const workflowListSuite: Suite = {
         `\n  autocannon ${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up + ${SECONDS} s measured, in a child process; servers in the bench process (Worker: workerd child process)\n`,
       );
       printRows(rows);
+      const [apiSeq, floorSeq, missSeq] = sequential.msPerRequest as [number, number, number];
+      console.log(
+        `\n  one request at a time (${sequential.requests} each, interleaved): API ${figure(apiSeq, 2)} ms CPU/request, floor ${figure(floorSeq, 2)} ms; API ÷ floor = ${ratio(apiSeq, floorSeq)} (goal ≤ 2); API without its response cache ${figure(missSeq, 2)} ms (${ratio(missSeq, floorSeq)} the floor)`,
+      );
       const floorCpuRatio = ratio(api.run.cpuMsPerRequest, floor.run.cpuMsPerRequest);
       const floorRpsRatio = ratio(floor.run.requestsPerSecond, api.run.requestsPerSecond);
       console.log(
@@ -388,7 +422,8 @@ export const workflowListSuite: Suite = {
         ok: rows.every((row) => failures(row.run) === 0),
         headlines: [
           ...rows.map(headline),
-          `API/floor CPU per request ${floorCpuRatio} (goal ≤ 2), floor/API req/s ${floorRpsRatio}`,
+          `listing CPU/request one at a time: API ${figure(apiSeq, 2)} ms, floor ${figure(floorSeq, 2)} ms, ratio ${ratio(apiSeq, floorSeq)} (goal ≤ 2); uncached API ${figure(missSeq, 2)} ms (${ratio(missSeq, floorSeq)})`,
+          `under load (autocannon): API/floor CPU per request ${floorCpuRatio}, floor/API req/s ${floorRpsRatio}`,
           `hello/API: ${rpsRatio} req/s, API/hello p99 ${p99Ratio}, API/hello CPU per request ${cpuRatio}`,
         ],
       };

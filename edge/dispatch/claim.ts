@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { appendEventsCte, deliveryEventData, type EventRow } from '../../db/event-log';
-import { jsonParam, queryRows } from '../../db/rows';
+import { jsonParam, queryRows, uuidArrayParam } from '../../db/rows';
 import { publishQuietly } from '../events/publish';
 import { type EventPublisher, loggedEventFromRow } from '../events/types';
 import { CLAIM_LEASE_SECONDS } from './limits';
@@ -65,6 +65,7 @@ export async function claimDeliveries(
     step_id: key.stepId,
     visit: key.visit,
   }));
+  const runIds = uuidArrayParam(keys.map((key) => key.runId));
   // Data-modifying CTEs share one snapshot: `claimable` cannot see the rows `inserted` adds,
   // so a new row is claimed once (by the insert), and `unclaimed` sees only rows that existed.
   const result = await queryRows<ClaimRow>(
@@ -74,8 +75,9 @@ export async function claimDeliveries(
         -- another consumer) after the batch loaded it is neither inserted nor claimed.
         select k.* from jsonb_to_recordset(${jsonParam(rows)}::jsonb)
           as k(workspace_id uuid, run_id uuid, step_id uuid, visit int)
-        join runs r on r.id = k.run_id and r.status = 'active'
+        join runs r on r.id = k.run_id and (r.status = 'active') is true
           and r.current_step_id = k.step_id and r.step_visit = k.visit
+        where r.id = any(${runIds})
       ),
       inserted as (
         insert into deliveries (workspace_id, run_id, step_id, visit, status, attempts, lease_until)
@@ -90,14 +92,15 @@ export async function claimDeliveries(
         set status = 'sending', attempts = d.attempts + 1,
             lease_until = now() + ${leaseSeconds} * interval '1 second', updated_at = now()
         from keys k
-        where d.run_id = k.run_id and d.step_id = k.step_id and d.visit = k.visit
+        where d.run_id = any(${runIds})
+          and d.run_id = k.run_id and d.step_id = k.step_id and d.visit = k.visit
           and (d.status = 'queued' or (d.status = 'sending' and d.lease_until < now()))
         returning d.*
       ),
       unclaimed as (
         select d.* from deliveries d
         join keys k on d.run_id = k.run_id and d.step_id = k.step_id and d.visit = k.visit
-        where d.id not in (select id from claimable)
+        where d.run_id = any(${runIds}) and d.id not in (select id from claimable)
       ),
       queued_events as (
         select i.workspace_id, row_number() over (order by i.id) as seq,

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
-import { jsonParam, queryRows } from '../../db/rows';
+import { jsonParam, queryRows, uuidArrayParam } from '../../db/rows';
 import { log } from '../log';
 import { ENQUEUE_CHUNK_SIZE, MAX_QUEUE_DELAY_SECONDS } from './limits';
 import { type DispatchQueueBody, type DispatchRequest, dispatchQueueBody } from './message';
@@ -68,7 +68,9 @@ export async function enqueueRuns(
       db,
       sql`update runs set enqueued_at = now() + r.delay * interval '1 second'
           from jsonb_to_recordset(${jsonParam(stamps)}::jsonb) as r(run_id uuid, visit int, delay int)
-          where runs.id = r.run_id and runs.step_visit = r.visit and runs.status = 'active'`,
+          where runs.id = any(${uuidArrayParam(stamps.map((stamp) => stamp.run_id))})
+            and runs.id = r.run_id and runs.step_visit = r.visit
+            and (runs.status = 'active') is true`,
     );
   } catch (error) {
     // The messages are on the queue; only the bookkeeping is missing. The sweep may enqueue

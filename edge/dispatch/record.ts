@@ -6,7 +6,7 @@ import {
   type EventRow,
   runEventData,
 } from '../../db/event-log';
-import { jsonParam, queryRows } from '../../db/rows';
+import { jsonParam, queryRows, uuidArrayParam } from '../../db/rows';
 import type { ProviderThread } from '../channels/types';
 import { publishQuietly } from '../events/publish';
 import { type EventPublisher, loggedEventFromRow } from '../events/types';
@@ -127,6 +127,9 @@ export async function recordAndMove(
     exit_reason: move.exitReason,
     already_enqueued: move.alreadyEnqueued,
   }));
+  // Rows are reached by primary key (see uuidArrayParam), not by their status.
+  const deliveryIds = uuidArrayParam(outcomes.map((outcome) => outcome.deliveryId));
+  const runIds = uuidArrayParam(moves.map((move) => move.runId));
   const rows = await queryRows<MovedRow>(
     db,
     sql`with given as (
@@ -160,7 +163,8 @@ export async function recordAndMove(
             sent_at = case when o.status = 'sent' then now() else d.sent_at end,
             updated_at = now()
         from outcome o
-        where d.id = o.delivery_id and d.status = 'sending' and d.attempts = o.attempts
+        where d.id = any(${deliveryIds})
+          and d.id = o.delivery_id and d.status = 'sending' and d.attempts = o.attempts
         returning d.*, o.seq
       ),
       threaded as (
@@ -223,7 +227,8 @@ export async function recordAndMove(
             ended_at = case when m.status = 'active' then null else now() end,
             updated_at = now()
         from move m, runs prev
-        where r.id = m.run_id and r.status = 'active' and r.step_visit = m.from_visit
+        where r.id = any(${runIds})
+          and r.id = m.run_id and (r.status = 'active') is true and r.step_visit = m.from_visit
           and (m.after_delivery_id is null or m.after_delivery_id in (select id from recorded))
           and prev.id = r.id
         returning r.*, m.seq, m.due_in_seconds, m.already_enqueued, m.from_visit,
