@@ -1,7 +1,6 @@
 import { isUuid } from '../../../workflow/ids';
 import type { CallbackChannel, ChannelCallbacks } from '../callbacks';
 import type { ChannelEvent, InboundContent, InboundEvent, StatusEvent } from '../events';
-import { isoFromEpoch, type Json, list, object, parseObject, text } from '../json-fields';
 import { findGraphFailure, graphErrorDetail, parseGraphError } from '../meta/graph-errors';
 import { answerSubscribeHandshake } from '../meta/handshake';
 import { HUB_SIGNATURE_HEADER, verifyHubSignature } from '../meta/signature';
@@ -16,11 +15,30 @@ import { WHATSAPP_FAILURES } from './failures';
  * saying which business number it is about.
  */
 
+type Json = Record<string, unknown>;
+
 const STATUSES: ReadonlySet<string> = new Set(['sent', 'delivered', 'read', 'failed']);
 const MEDIA_TYPES = ['image', 'video', 'audio', 'document', 'sticker'] as const;
 
+function object(value: unknown): Json | null {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : null;
+}
+
+function list(value: unknown): Json[] {
+  return Array.isArray(value) ? value.flatMap((item) => (object(item) ? [item as Json] : [])) : [];
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
 /** Webhook timestamps are Unix seconds as strings. */
-const isoTime = (value: unknown) => isoFromEpoch(value, 's');
+function isoTime(value: unknown): string | null {
+  const seconds = typeof value === 'string' ? Number(value) : value;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0
+    ? new Date(seconds * 1000).toISOString()
+    : null;
+}
 
 /** A `statuses[]` entry ("Status messages webhook reference"). */
 function statusEvent(status: Json, channelId: string): StatusEvent | null {
@@ -128,7 +146,12 @@ export const whatsappMetaCallbacks: ChannelCallbacks = {
   },
 
   parse(body, channel) {
-    const payload = parseObject(body);
+    let payload: Json | null;
+    try {
+      payload = object(JSON.parse(body));
+    } catch {
+      return [];
+    }
     if (payload?.object !== 'whatsapp_business_account') return [];
     return list(payload.entry)
       .flatMap((entry) => list(entry.changes))
