@@ -213,6 +213,17 @@ builder.mutationFields((t) => ({
     resolve: async (_query, _root, { id }, ctx) => {
       const existing = await findChannelRow(ctx, id);
       const integration = integrationOf(existing);
+      if (integration && !existing.callbackToken) {
+        // Saved before its integration took callbacks (Telegram, LINE, Viber were definitions
+        // only): it gets its token now, stored before the check registers the webhook with it.
+        existing.callbackToken = newCallbackToken(integration);
+        if (existing.callbackToken) {
+          await ctx.db
+            .update(channels)
+            .set({ callbackToken: existing.callbackToken })
+            .where(and(eq(channels.id, existing.id), eq(channels.workspaceId, ctx.workspaceId)));
+        }
+      }
       const connection = integration
         ? await checkWith(ctx, integration, existing, await storedCredentials(ctx, existing))
         : { statusDetail: 'This channel has no integration in this deployment' };

@@ -36,6 +36,7 @@ import {
 } from '../dispatch/test-seed';
 import {
   type DispatchHarness,
+  type GqlResult,
   startDispatchHarness,
   startThroughApi,
 } from '../dispatch/test-support';
@@ -312,6 +313,33 @@ describe('LINE', () => {
 });
 
 describe('Viber', () => {
+  it('connecting over HTTP registers the webhook: Viber’s signed check reaches the stored channel through the callback route', async () => {
+    const { apiKey } = await seedWorkspace(harness.db);
+    // Over the Worker's real address, so the callback URL is one the stand-in can call.
+    const response = await fetch(`${harness.worker.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+      body: JSON.stringify({
+        query: CREATE_CHANNEL,
+        variables: {
+          input: {
+            type: 'VIBER',
+            name: 'Viber webhook',
+            settings: { viber: { senderName: VIBER_TEST.senderName } },
+            credentials: { viber: { authToken: VIBER_TEST.authToken } },
+          },
+        },
+      }),
+    });
+    const channel = ((await response.json()) as GqlResult).data.createChannel.data;
+    expect(channel).toMatchObject({
+      status: 'CONNECTED',
+      statusDetail: 'Verified: Sendflow Test, webhook set',
+      callback: { url: `${harness.worker.url}/callbacks/viber/${channel.id}` },
+    });
+    expect(viber.webhook?.url).toBe(channel.callback.url);
+  });
+
   it('a signed message creates the contact with its Viber identity, name and last interacted channel; forged, unsigned and replayed ones have no further effect', async () => {
     const { channel } = await connect({
       type: 'VIBER',

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type JsonReply, type JsonRequest, startJsonServer } from './json-server';
 
 /**
  * A local stand-in for Meta's Graph API as the WhatsApp Cloud API, Messenger and Instagram
@@ -29,19 +28,9 @@ import type { AddressInfo } from 'node:net';
  * Meta's side of webhooks (signed payloads) is in meta-webhooks.ts.
  */
 
-export interface GraphRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  json: Record<string, unknown> | null;
-}
-
-export interface GraphReply {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
+/** A request as the stand-in received it (test/fakes/json-server.ts records them). */
+export type GraphRequest = JsonRequest;
+export type GraphReply = JsonReply;
 
 /** A template as the Graph lists it. */
 export interface GraphTemplate {
@@ -217,7 +206,6 @@ function templatePage(
 
 /** Starts the stand-in on 127.0.0.1 and a free port. */
 export async function startMetaGraph(options: MetaGraphOptions): Promise<MetaGraph> {
-  const requests: GraphRequest[] = [];
   const queued: GraphReply[] = [];
   const templates = options.templates ?? [];
   const pages = options.pages ?? [];
@@ -301,45 +289,19 @@ export async function startMetaGraph(options: MetaGraphOptions): Promise<MetaGra
     return objectMissing(parts.join('/'));
   }
 
-  const server = createServer((incoming, outgoing) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', () => {
-      const url = new URL(incoming.url ?? '/', 'http://graph.local');
-      let json: Record<string, unknown> | null = null;
-      try {
-        json = chunks.length
-          ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof json)
-          : null;
-      } catch {
-        json = null;
-      }
-      const request: GraphRequest = {
-        method: incoming.method ?? '',
-        path: url.pathname,
-        query: url.searchParams,
-        headers: incoming.headers,
-        json,
-      };
-      requests.push(request);
-      const reply = answer(request);
-      outgoing.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-      outgoing.end(JSON.stringify(reply.body));
-    });
+  const server = await startJsonServer({
+    answer: (request) => answer(request),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = server.url;
   return {
     url: baseUrl,
-    requests,
+    requests: server.requests,
     templates,
     sends: () =>
-      requests.filter((request) => request.method === 'POST' && request.path.endsWith('/messages')),
+      server.requests.filter(
+        (request) => request.method === 'POST' && request.path.endsWith('/messages'),
+      ),
     replyNext: (...replies) => queued.push(...replies),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }
