@@ -1,6 +1,7 @@
 import type { Suite } from './suite';
 import { dispatchThroughputSuite } from './suites/dispatch-throughput';
 import { emailRenderSuite } from './suites/email-render';
+import { eventLatencySuite } from './suites/event-latency';
 import { workflowListSuite } from './suites/workflow-list';
 import { loadSummary, machineSummary } from './support/cpu';
 
@@ -9,7 +10,12 @@ import { loadSummary, machineSummary } from './support/cpu';
  * one suite's load does not skew another's figures); `npm run bench -- <name>…` runs some.
  */
 
-const SUITES: Suite[] = [workflowListSuite, emailRenderSuite, dispatchThroughputSuite];
+const SUITES: Suite[] = [
+  workflowListSuite,
+  emailRenderSuite,
+  dispatchThroughputSuite,
+  eventLatencySuite,
+];
 
 function selectSuites(names: string[]): Suite[] {
   if (names.length === 0) return SUITES;
