@@ -2,6 +2,7 @@ import type { Suite } from './suite';
 import { dispatchBacklogSuite } from './suites/dispatch-backlog';
 import { dispatchThroughputSuite } from './suites/dispatch-throughput';
 import { emailRenderSuite } from './suites/email-render';
+import { eventLatencySuite } from './suites/event-latency';
 import { workflowListSuite } from './suites/workflow-list';
 import { loadSummary, machineSummary } from './support/cpu';
 
@@ -15,6 +16,7 @@ const SUITES: Suite[] = [
   emailRenderSuite,
   dispatchThroughputSuite,
   dispatchBacklogSuite,
+  eventLatencySuite,
 ];
 
 function selectSuites(names: string[]): Suite[] {

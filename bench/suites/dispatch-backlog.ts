@@ -117,6 +117,7 @@ async function batchPhases(db: Database, seeded: Seeded): Promise<Record<string,
         providerMessageId: `m-${randomUUID()}`,
         contentSummary: 'Hello',
         messageIdHeader: null,
+        segments: null,
         thread: null,
       })),
       claimed.map((delivery) => ({

@@ -47,13 +47,13 @@ const NOOP_QUEUE = 'bench-noop';
 const RENDERED_TEXT = /^Hi Contact\d+, your Pro plan is ready\.$/;
 
 /** The custom channel's JSON (edge/channels/custom.ts) carries the rendered text message. */
-function isRenderedMessage(json: unknown): boolean {
+export function isRenderedMessage(json: unknown): boolean {
   const message = (json as { message?: { kind?: string; text?: string } }).message;
   return message?.kind === 'text' && RENDERED_TEXT.test(message.text ?? '');
 }
 
 /** A Standard Webhooks secret: `whsec_` and base64 of random bytes. */
-function signingSecret(): string {
+export function signingSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
@@ -91,10 +91,14 @@ async function pollUntil(count: () => Promise<number>, target: number, deadline:
   }
 }
 
-async function insertContacts(db: Database, workspaceId: string): Promise<string[]> {
+export async function insertContacts(
+  db: Database,
+  workspaceId: string,
+  count = CONTACTS,
+): Promise<string[]> {
   const ids: string[] = [];
-  for (let start = 0; start < CONTACTS; start += START_CHUNK) {
-    const rows = Array.from({ length: Math.min(START_CHUNK, CONTACTS - start) }, (_, i) => ({
+  for (let start = 0; start < count; start += START_CHUNK) {
+    const rows = Array.from({ length: Math.min(START_CHUNK, count - start) }, (_, i) => ({
       workspaceId,
       firstName: `Contact${start + i}`,
       lastName: 'Bench',
@@ -108,7 +112,7 @@ async function insertContacts(db: Database, workspaceId: string): Promise<string
 }
 
 /** The published one-step workflow, created through the Worker's GraphQL as a client would. */
-async function publishOneStepWorkflow(
+export async function publishOneStepWorkflow(
   fetcher: FetchLike,
   apiKey: string,
   endpoint: string,

@@ -8,6 +8,8 @@ export interface SseMessage {
   event: string;
   id: string | undefined;
   data: string;
+  /** Date.now() when the message was read off the wire. */
+  receivedAt: number;
 }
 
 export interface SseStream {
@@ -62,7 +64,12 @@ export async function openSse(
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
           end = buffer.indexOf('\n\n');
-          const message: SseMessage = { event: 'message', id: undefined, data: '' };
+          const message: SseMessage = {
+            event: 'message',
+            id: undefined,
+            data: '',
+            receivedAt: Date.now(),
+          };
           let comment = true;
           for (const line of block.split('\n')) {
             if (line.startsWith(':')) continue;
