@@ -4,11 +4,13 @@ import { emailSmtpIntegration } from './email-smtp';
 import type { ChannelIntegration } from './integration';
 import { messengerMetaIntegration } from './messenger-meta';
 import { smsTwilioIntegration } from './sms-twilio';
+import { smsVonageIntegration } from './sms-vonage';
 import { telegramBotIntegration } from './telegram-bot';
 import type { ChannelAdapter } from './types';
 import { whatsapp360dialogIntegration } from './whatsapp-360dialog';
 import { whatsappMetaIntegration } from './whatsapp-meta';
 import { whatsappTwilioIntegration } from './whatsapp-twilio';
+import { whatsappVonageIntegration } from './whatsapp-vonage';
 
 /**
  * Every channel integration this deployment knows, one line each: adding a provider is adding
@@ -25,6 +27,8 @@ export const CHANNEL_INTEGRATIONS: readonly ChannelIntegration[] = [
   smsTwilioIntegration,
   whatsappTwilioIntegration,
   whatsapp360dialogIntegration,
+  smsVonageIntegration,
+  whatsappVonageIntegration,
 ];
 
 /** The provider names in use, in registry order. */
