@@ -17,6 +17,8 @@ export const VONAGE_SETTINGS = {
   }),
   fromNumber: phoneNumber({
     required: true,
+    // Shown as nullable like Twilio's (optional there): one field name, one type in the union.
+    nullableOutput: true,
     description: 'The Vonage number (E.164) linked to the application.',
   }),
 };
