@@ -125,6 +125,7 @@ export function useTestApi(options: Partial<Omit<ApiDeps, 'db' | 'credentialsKey
       LINE_API_URL: UNREACHABLE_PROVIDER,
       VIBER_API_URL: UNREACHABLE_PROVIDER,
       TWILIO_API_URL: UNREACHABLE_PROVIDER,
+      TWILIO_CONTENT_API_URL: UNREACHABLE_PROVIDER,
       DIALOG360_API_URL: UNREACHABLE_PROVIDER,
     },
     ...options,

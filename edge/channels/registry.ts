@@ -7,12 +7,14 @@ import type { ChannelIntegration } from './integration';
 import { lineMessagingIntegration } from './line-messaging';
 import { messengerMetaIntegration } from './messenger-meta';
 import { smsTwilioIntegration } from './sms-twilio';
+import { smsVonageIntegration } from './sms-vonage';
 import { telegramBotIntegration } from './telegram-bot';
 import type { ChannelAdapter } from './types';
 import { viberBotIntegration } from './viber-bot';
 import { whatsapp360dialogIntegration } from './whatsapp-360dialog';
 import { whatsappMetaIntegration } from './whatsapp-meta';
 import { whatsappTwilioIntegration } from './whatsapp-twilio';
+import { whatsappVonageIntegration } from './whatsapp-vonage';
 
 /**
  * Every channel integration this deployment knows, one line each: adding a provider is adding
@@ -33,6 +35,8 @@ export const CHANNEL_INTEGRATIONS: readonly ChannelIntegration[] = [
   viberBotIntegration,
   whatsappTwilioIntegration,
   whatsapp360dialogIntegration,
+  smsVonageIntegration,
+  whatsappVonageIntegration,
 ];
 
 /** The provider names in use, in registry order. */

@@ -11,7 +11,7 @@ import { type GraphReply, graphError, sendBodyProblem } from './meta-graph';
  *   360dialog's own `{ meta: { success: false, http_code, developer_message } }`; a good
  *   send answers as the Cloud API does (`messages: [{ id: "wamid…" }]`).
  * - `GET /v1/configs/webhook` / `POST /v1/configs/webhook` (`{ url, headers }`): the number's
- *   webhook.
+ *   webhook; `GET /v1/configs/templates`: `{ waba_templates: [...] }` in the Graph's shape.
  * - Cloud API errors pass through in the Graph error format.
  */
 
@@ -38,7 +38,10 @@ function unauthorized(): GraphReply {
   };
 }
 
-export async function startDialog360(options: { apiKey: string }): Promise<Dialog360> {
+export async function startDialog360(options: {
+  apiKey: string;
+  templates?: Record<string, unknown>[];
+}): Promise<Dialog360> {
   const requests: Dialog360Request[] = [];
   const queued: GraphReply[] = [];
   const webhook: Dialog360['webhook'] = { url: null, headers: {} };
@@ -57,6 +60,18 @@ export async function startDialog360(options: { apiKey: string }): Promise<Dialo
           messaging_product: 'whatsapp',
           contacts: [{ input: to, wa_id: to.replace(/^\+/, '') }],
           messages: [{ id: `wamid.${randomBytes(8).toString('hex')}` }],
+        },
+      };
+    }
+    if (request.method === 'GET' && request.path === '/v1/configs/templates') {
+      const templates = options.templates ?? [];
+      return {
+        status: 200,
+        body: {
+          count: templates.length,
+          total: templates.length,
+          offset: 0,
+          waba_templates: templates,
         },
       };
     }

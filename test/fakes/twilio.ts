@@ -13,6 +13,8 @@ import type { AddressInfo } from 'node:net';
  *   `whatsapp:` on one address and not the other is 21910. Answers 201 with the Message
  *   (`sid` "SM…", `status` "queued", `num_segments`…).
  * - `GET /2010-04-01/Accounts/{AccountSid}.json` ("Account resource").
+ * - `GET /v1/ContentAndApprovals` (Content API, on its own host in production): `contents[]`
+ *   paged by `PageSize` and `PageToken`, with `meta.next_page_url` while more remain.
  * - Errors as the REST API writes them ("Errors"): `{ code, message, more_info, status }`.
  *
  * Twilio's side of webhooks (status callbacks and incoming messages signed with
@@ -22,6 +24,7 @@ import type { AddressInfo } from 'node:net';
 export interface TwilioRequest {
   method: string;
   path: string;
+  query: URLSearchParams;
   headers: IncomingHttpHeaders;
   form: URLSearchParams;
 }
@@ -35,6 +38,10 @@ export interface TwilioReply {
 export interface TwilioOptions {
   accountSid: string;
   authToken: string;
+  /** Content API templates (`ContentAndApprovals` items) the account has. */
+  contents?: Record<string, unknown>[];
+  /** Largest Content API page served, whatever `PageSize` asks (to exercise paging). */
+  contentPageSize?: number;
 }
 
 export interface TwilioStandIn {
@@ -101,9 +108,37 @@ export async function startTwilio(options: TwilioOptions): Promise<TwilioStandIn
   const accountPath = `/2010-04-01/Accounts/${options.accountSid}`;
   const basic = `Basic ${Buffer.from(`${options.accountSid}:${options.authToken}`).toString('base64')}`;
 
+  function contentPage(request: TwilioRequest): TwilioReply {
+    if (request.headers.authorization !== basic) return twilioError(401, 20003, 'Authenticate');
+    const contents = options.contents ?? [];
+    const size = Math.min(
+      Number(request.query.get('PageSize') ?? 50),
+      options.contentPageSize ?? 1000,
+    );
+    const start = Number(request.query.get('PageToken')?.replace('PT', '') ?? 0);
+    const end = start + size;
+    return {
+      status: 200,
+      body: {
+        contents: contents.slice(start, end),
+        meta: {
+          page_size: size,
+          key: 'contents',
+          next_page_url:
+            end < contents.length
+              ? `https://content.twilio.com/v1/ContentAndApprovals?PageSize=${size}&PageToken=PT${end}`
+              : null,
+        },
+      },
+    };
+  }
+
   function answer(request: TwilioRequest): TwilioReply {
     const isSend = request.method === 'POST' && request.path.endsWith('/Messages.json');
     if (isSend && queued.length > 0) return queued.shift()!;
+    if (request.method === 'GET' && request.path === '/v1/ContentAndApprovals') {
+      return contentPage(request);
+    }
     if (request.headers.authorization !== basic || !request.path.startsWith(accountPath)) {
       return twilioError(401, 20003, 'Authenticate');
     }
@@ -147,6 +182,7 @@ export async function startTwilio(options: TwilioOptions): Promise<TwilioStandIn
       const request: TwilioRequest = {
         method: incoming.method ?? '',
         path: url.pathname,
+        query: url.searchParams,
         headers: incoming.headers,
         form: new URLSearchParams(Buffer.concat(chunks).toString('utf8')),
       };

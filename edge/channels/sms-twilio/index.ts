@@ -9,5 +9,5 @@ export const smsTwilioIntegration: ChannelIntegration = {
   definition: smsTwilioDefinition,
   adapter: twilioAdapter('sms', smsTwilioDefinition),
   callbacks: twilioCallbacks('sms'),
-  connection: twilioConnection(smsTwilioDefinition),
+  connection: twilioConnection('sms', smsTwilioDefinition),
 };

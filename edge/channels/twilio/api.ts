@@ -14,6 +14,19 @@ export const DEFAULT_TWILIO_API_URL = 'https://api.twilio.com';
 /** Env name of the Twilio endpoint setting. */
 export const TWILIO_API_URL = 'TWILIO_API_URL';
 
+/** Twilio's Content API host (WhatsApp templates), and its env name. */
+export const DEFAULT_TWILIO_CONTENT_API_URL = 'https://content.twilio.com';
+export const TWILIO_CONTENT_API_URL = 'TWILIO_CONTENT_API_URL';
+
+/** A Content API path (`v1/ContentAndApprovals`) for these endpoints. */
+export function twilioContentUrl(endpoints: ProviderEndpoints | undefined, path: string): string {
+  const base = (endpoints?.[TWILIO_CONTENT_API_URL] ?? DEFAULT_TWILIO_CONTENT_API_URL).replace(
+    /\/+$/,
+    '',
+  );
+  return `${base}/${path}`;
+}
+
 /** Who answers, in failure details. */
 export const TWILIO_API = 'Twilio';
 

@@ -9,5 +9,5 @@ export const whatsappTwilioIntegration: ChannelIntegration = {
   definition: whatsappTwilioDefinition,
   adapter: twilioAdapter('whatsapp', whatsappTwilioDefinition),
   callbacks: twilioCallbacks('whatsapp'),
-  connection: twilioConnection(whatsappTwilioDefinition),
+  connection: twilioConnection('whatsapp', whatsappTwilioDefinition),
 };

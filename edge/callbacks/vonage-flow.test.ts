@@ -1,0 +1,148 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { deliveries } from '../../db/schema';
+import {
+  signedWebhook,
+  startVonage,
+  type VonageSigning,
+  type VonageStandIn,
+  vonageKeyPair,
+} from '../../test/fakes/vonage';
+import { VONAGE_TEST_IDS } from '../channels/vonage/test-fixtures';
+import {
+  publishWorkflow,
+  readDeliveries,
+  seedContact,
+  seedWorkspace,
+  sendConfig,
+  waitFor,
+} from '../dispatch/test-seed';
+import {
+  type DispatchHarness,
+  startDispatchHarness,
+  startThroughApi,
+} from '../dispatch/test-support';
+
+/**
+ * Vonage end to end in workerd: an SMS channel connected through GraphQL, a send to the Messages
+ * API stand-in (RS256 JWT checked there), and Vonage's signed status webhooks posted to the
+ * Worker's callback route.
+ */
+
+const keys = vonageKeyPair();
+let harness: DispatchHarness;
+let vonage: VonageStandIn;
+
+beforeAll(async () => {
+  vonage = await startVonage({
+    applicationId: VONAGE_TEST_IDS.applicationId,
+    publicKey: keys.publicKey,
+  });
+  harness = await startDispatchHarness({ bindings: { VONAGE_API_URL: vonage.url } });
+}, 120_000);
+
+afterAll(async () => {
+  await harness?.close();
+  await vonage?.close();
+});
+
+const CREATE_CHANNEL = /* GraphQL */ `
+  mutation ($input: CreateChannelInput!) {
+    createChannel(input: $input) {
+      __typename
+      ... on MutationCreateChannelSuccess { data { id provider callback { url } } }
+      ... on ValidationError { issues { code path message } }
+    }
+  }
+`;
+
+function postWebhook(url: string, payload: unknown, signing: VonageSigning = 'valid') {
+  const { headers, body } = signedWebhook(payload, VONAGE_TEST_IDS.signatureSecret, signing);
+  return harness.worker.dispatchFetch(url, { method: 'POST', headers, body });
+}
+
+it('a send goes out as the application, and a signed rejected status fails the delivery; stale, forged and unsigned ones change nothing', async () => {
+  const { workspaceId, apiKey } = await seedWorkspace(harness.db);
+  const created = await harness.gql(apiKey, CREATE_CHANNEL, {
+    input: {
+      type: 'SMS',
+      provider: 'VONAGE',
+      name: 'SMS via Vonage',
+      settings: {
+        smsVonage: {
+          applicationId: VONAGE_TEST_IDS.applicationId,
+          fromNumber: VONAGE_TEST_IDS.fromNumber,
+        },
+      },
+      credentials: {
+        smsVonage: {
+          privateKey: keys.privateKey,
+          signatureSecret: VONAGE_TEST_IDS.signatureSecret,
+        },
+      },
+    },
+  });
+  const channel = created.data?.createChannel?.data;
+  expect(channel?.provider).toBe('VONAGE');
+  const contactId = await seedContact(harness.db, workspaceId, {
+    firstName: 'Ada',
+    phone: '+447700900555',
+  });
+  const { workflowId } = await publishWorkflow(harness.db, workspaceId, [
+    {
+      key: 'notify',
+      type: 'send_message',
+      config: sendConfig({
+        channel: { kind: 'specific', channelId: channel.id },
+        defaultMessage: { type: 'text', text: 'Hi $contact.firstname' },
+      }),
+    },
+  ]);
+  const [runId] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
+  const delivery = await waitFor(
+    async () => {
+      const [row] = await readDeliveries(harness.db, runId!);
+      return row?.status === 'sent' ? row : undefined;
+    },
+    { what: 'the accepted send' },
+  );
+  expect(delivery.segments).toBe(1);
+  const [sent] = vonage.sends();
+  expect(sent?.claims?.application_id).toBe(VONAGE_TEST_IDS.applicationId);
+  expect(sent?.json).toMatchObject({ to: '447700900555', text: 'Hi Ada', client_ref: delivery.id });
+
+  const rejected = {
+    message_uuid: delivery.providerMessageId,
+    to: '447700900555',
+    from: '447700900001',
+    timestamp: new Date().toISOString(),
+    status: 'rejected',
+    channel: 'sms',
+    client_ref: delivery.id,
+    error: {
+      type: 'https://developer.vonage.com/api-errors/messages#1050',
+      title: 'Number barred',
+      detail: 'The number is blacklisted',
+    },
+  };
+  expect((await postWebhook(channel.callback.url, rejected, 'stale')).status).toBe(403);
+  expect((await postWebhook(channel.callback.url, rejected, 'forged')).status).toBe(403);
+  expect((await postWebhook(channel.callback.url, rejected, 'missing')).status).toBe(401);
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  const [untouched] = await harness.db
+    .select()
+    .from(deliveries)
+    .where(eq(deliveries.id, delivery.id));
+  expect(untouched).toMatchObject({ status: 'sent', providerStatus: null });
+
+  expect((await postWebhook(channel.callback.url, rejected)).status).toBe(200);
+  const failed = await waitFor(async () => {
+    const [row] = await harness.db.select().from(deliveries).where(eq(deliveries.id, delivery.id));
+    return row?.status === 'failed' ? row : undefined;
+  });
+  expect(failed).toMatchObject({
+    providerStatus: 'failed',
+    reasonCode: 'recipient_unavailable',
+    reasonDetail: 'Vonage error 1050: Number barred: The number is blacklisted',
+  });
+});

@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import {
+  startVonage,
+  type VonageStandIn,
+  vonageError,
+  vonageKeyPair,
+} from '../../../test/fakes/vonage';
+import type { FailureReason } from '../../../workflow/types';
+import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
+import type { ProviderEndpoints, RenderedMessage } from '../types';
+import type { VonageNetwork } from './definition';
+import { VONAGE_FAILURES } from './failures';
+import { VONAGE_TEST_IDS, vonageChannel, vonageMessage } from './test-fixtures';
+
+const keys = vonageKeyPair();
+let vonage: VonageStandIn;
+let worker: AdapterWorker;
+let endpoints: ProviderEndpoints;
+
+beforeAll(async () => {
+  vonage = await startVonage({
+    applicationId: VONAGE_TEST_IDS.applicationId,
+    publicKey: keys.publicKey,
+  });
+  worker = await startAdapterWorker();
+  endpoints = { VONAGE_API_URL: vonage.url };
+}, 60_000);
+
+afterAll(async () => {
+  await worker?.dispose();
+  await vonage?.close();
+});
+
+beforeEach(() => {
+  vonage.requests.length = 0;
+});
+
+function send(network: VonageNetwork, rendered: RenderedMessage, privateKey = keys.privateKey) {
+  return worker.send(vonageMessage(vonageChannel(network, privateKey), rendered), {
+    allowPrivateUrls: false,
+    endpoints,
+  });
+}
+
+describe('sending through the Vonage Messages API', () => {
+  test('an SMS goes to /v1/messages with an RS256 JWT of the application, numbers without +, our delivery id as client_ref, and its segments', async () => {
+    const message = vonageMessage(vonageChannel('sms', keys.privateKey), {
+      kind: 'text',
+      text: 'Hi Ada, €5 off today',
+    });
+    const outcome = await worker.send(message, { allowPrivateUrls: false, endpoints });
+    expect(outcome).toEqual({
+      status: 'sent',
+      providerMessageId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      segments: 1,
+    });
+    const [request] = vonage.sends();
+    expect(request?.claims).toMatchObject({
+      application_id: VONAGE_TEST_IDS.applicationId,
+      iat: expect.any(Number),
+      jti: expect.any(String),
+    });
+    expect(request?.json).toEqual({
+      message_type: 'text',
+      text: 'Hi Ada, €5 off today',
+      to: '447700900123',
+      from: '447700900001',
+      channel: 'sms',
+      client_ref: message.deliveryId,
+    });
+  });
+
+  test('SMS media goes as its link after the caption', async () => {
+    await send('sms', {
+      kind: 'media',
+      url: 'https://files.example.com/menu.pdf',
+      fileName: 'menu.pdf',
+      contentType: 'application/pdf',
+      caption: 'Our menu',
+    });
+    expect(vonage.sends()[0]?.json?.text).toBe('Our menu\nhttps://files.example.com/menu.pdf');
+  });
+
+  test('WhatsApp media and templates take the Messages API shapes', async () => {
+    await send('whatsapp', {
+      kind: 'media',
+      url: 'https://files.example.com/menu.pdf',
+      fileName: 'menu.pdf',
+      contentType: 'application/pdf',
+      caption: 'Our menu',
+    });
+    await send('whatsapp', {
+      kind: 'whatsapp_template',
+      templateName: 'order_update',
+      languageCode: 'en_US',
+      parameters: ['Ada', '#1042'],
+    });
+    const [media, template] = vonage.sends().map((request) => request.json);
+    expect(media).toMatchObject({
+      channel: 'whatsapp',
+      message_type: 'file',
+      file: { url: 'https://files.example.com/menu.pdf', caption: 'Our menu', name: 'menu.pdf' },
+    });
+    expect(template).toMatchObject({
+      message_type: 'template',
+      template: { name: 'order_update', parameters: ['Ada', '#1042'] },
+      whatsapp: { policy: 'deterministic', locale: 'en_US' },
+    });
+  });
+
+  test('a private key that is not PKCS#8 PEM is credentials_rejected, without a call', async () => {
+    expect(await send('sms', { kind: 'text', text: 'Hi' }, 'not a key')).toMatchObject({
+      status: 'failed',
+      reason: 'credentials_rejected',
+    });
+    expect(vonage.requests).toHaveLength(0);
+  });
+
+  test("a key that is not the application's is refused by Vonage (401 unauthorized)", async () => {
+    expect(
+      await send('sms', { kind: 'text', text: 'Hi' }, vonageKeyPair().privateKey),
+    ).toMatchObject({
+      status: 'failed',
+      reason: 'credentials_rejected',
+      detail: expect.stringContaining('Vonage error unauthorized'),
+    });
+  });
+
+  test('a contact without an E.164 number has no associated channel', async () => {
+    const outcome = await worker.send(
+      vonageMessage(
+        vonageChannel('sms', keys.privateKey),
+        { kind: 'text', text: 'Hi' },
+        { recipient: '07700' },
+      ),
+      { allowPrivateUrls: false, endpoints },
+    );
+    expect(outcome).toMatchObject({ status: 'failed', reason: 'no_associated_channel' });
+  });
+});
+
+/** Each row of the table, written out independently: code, HTTP status, reason, retried. */
+const EXPECTED: Array<[code: string, status: number, reason: FailureReason, retried: boolean]> = [
+  ['unauthorized', 401, 'credentials_rejected', false],
+  ['jwt-expired', 401, 'credentials_rejected', false],
+  ['jwt-revoked', 401, 'credentials_rejected', false],
+  ['invalid-api-key', 401, 'credentials_rejected', false],
+  ['low-balance', 402, 'channel_not_connected', false],
+  ['account-suspended', 403, 'channel_not_connected', false],
+  ['1000', 429, 'rate_limited', true],
+  ['1020', 422, 'content_invalid', false],
+  ['1022', 422, 'template_invalid', false],
+  ['1030', 500, 'network', true],
+  ['1040', 422, 'recipient_unavailable', false],
+  ['1050', 422, 'recipient_unavailable', false],
+  ['1060', 403, 'channel_not_connected', false],
+  ['1070', 402, 'channel_not_connected', false],
+  ['1100', 500, 'network', true],
+  ['1120', 422, 'channel_not_connected', false],
+  ['1160', 422, 'recipient_unavailable', false],
+];
+
+describe('Vonage error answers', () => {
+  test.each(EXPECTED)('%s (HTTP %i) is %s, retried: %s', async (code, status, reason, retried) => {
+    vonage.replyNext(vonageError(status, code, `documented ${code}`));
+    expect(await send('sms', { kind: 'text', text: 'Hi' })).toMatchObject({
+      status: 'failed',
+      reason,
+      retryable: retried,
+      detail: expect.stringContaining(`Vonage error ${code}: documented ${code}`),
+    });
+  });
+
+  test('every row of the table has its case above', () => {
+    expect(VONAGE_FAILURES.map((row) => row.code).sort()).toEqual(
+      EXPECTED.map(([code]) => code).sort(),
+    );
+  });
+});

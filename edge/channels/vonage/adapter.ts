@@ -1,0 +1,78 @@
+import { isE164 } from '../../../workflow/contact-fields';
+import { readChannel } from '../channel-config';
+import type { ChannelDefinition } from '../definition';
+import { callProvider, isSuccess } from '../http/classify';
+import { smsSegments } from '../sms/segments';
+import { type ChannelAdapter, DEFAULT_SEND_TIMEOUT_MS, permanentFailure } from '../types';
+import { VONAGE_API, vonageJwt, vonageMessagesUrl } from './api';
+import type { VONAGE_CREDENTIALS, VONAGE_SETTINGS, VonageNetwork } from './definition';
+import { classifyVonageAnswer } from './failures';
+import { vonageMessageBody } from './message-body';
+
+function messageUuid(body: string): string | undefined {
+  try {
+    const uuid = (JSON.parse(body) as { message_uuid?: unknown }).message_uuid;
+    return typeof uuid === 'string' && uuid !== '' ? uuid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Sends through Vonage's Messages API on `network`: `POST /v1/messages` with a fresh JWT
+ * (Messages API reference, "Send a message"); a 202 with `message_uuid` means accepted.
+ * Statuses and inbound messages arrive at the application's Status and Inbound URLs. The API
+ * takes no idempotency key; `client_ref` (our delivery id) comes back in statuses.
+ */
+export function vonageAdapter(
+  network: VonageNetwork,
+  definition: ChannelDefinition<typeof VONAGE_SETTINGS, typeof VONAGE_CREDENTIALS>,
+): ChannelAdapter {
+  return {
+    async send(message, options) {
+      const read = readChannel(definition, message.channel, options);
+      if (!read.ok) return permanentFailure('channel_not_connected', read.detail);
+      if (!isE164(message.recipient)) {
+        return permanentFailure(
+          'no_associated_channel',
+          `the contact has no E.164 phone number for ${definition.label}`,
+        );
+      }
+      const built = vonageMessageBody(
+        network,
+        message.rendered,
+        read.settings.fromNumber,
+        message.recipient,
+        message.deliveryId,
+      );
+      if (!built.ok) return permanentFailure('content_invalid', built.detail);
+      const now = options.now?.() ?? new Date();
+      const token = await vonageJwt(
+        read.settings.applicationId,
+        read.credentials?.privateKey ?? '',
+        now,
+      );
+      if (!token.ok) return permanentFailure('credentials_rejected', token.detail);
+      const call = await callProvider(
+        vonageMessagesUrl(options.endpoints),
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token.jwt}`,
+            'content-type': 'application/json',
+            accept: 'application/json',
+          },
+          body: JSON.stringify(built.body),
+        },
+        { who: VONAGE_API, timeoutMs: options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS },
+      );
+      if (!call.ok) return call.outcome;
+      if (!isSuccess(call.answer)) return classifyVonageAnswer(call.answer, now);
+      return {
+        status: 'sent',
+        providerMessageId: messageUuid(call.answer.body) ?? message.deliveryId,
+        ...(built.smsText === null ? {} : { segments: smsSegments(built.smsText).segments }),
+      };
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { describe, expect, test } from 'vitest';
+import { signedWebhook, type VonageSigning } from '../../../test/fakes/vonage';
+import type { CallbackChannel } from '../callbacks';
+import { vonageCallbacks } from './callbacks';
+import { VONAGE_TEST_IDS, vonageChannel } from './test-fixtures';
+
+const sms = vonageCallbacks('sms');
+const channel: CallbackChannel = { ...vonageChannel('sms', 'unused'), callbackToken: null };
+const URL = `https://sendflow.example.com/callbacks/vonage/${channel.id}`;
+const deliveryId = '11111111-2222-4333-8444-555555555555';
+
+const status = (state: string, extra: Record<string, unknown> = {}) => ({
+  message_uuid: 'aaaaaaaa-0000-4000-8000-000000000001',
+  to: '447700900123',
+  from: '447700900001',
+  timestamp: '2030-01-02T10:00:00.000Z',
+  status: state,
+  channel: 'sms',
+  client_ref: deliveryId,
+  ...extra,
+});
+
+function verify(payload: unknown, signing: VonageSigning, options = {}) {
+  const { headers, body } = signedWebhook(
+    payload,
+    VONAGE_TEST_IDS.signatureSecret,
+    signing,
+    options,
+  );
+  return sms.verify(
+    { headers: new Headers(headers), body: new TextEncoder().encode(body), url: URL },
+    channel,
+  );
+}
+
+describe('the signed JWT on Vonage webhooks', () => {
+  test('holds when signed HS256 with the signature secret over this body', async () => {
+    expect(await verify(status('delivered'), 'valid')).toBe('ok');
+  });
+
+  test('is missing without a bearer token; invalid when forged or its payload_hash is of another body', async () => {
+    expect(await verify(status('delivered'), 'missing')).toBe('missing');
+    expect(await verify(status('delivered'), 'forged')).toBe('invalid');
+    expect(
+      await verify(status('delivered'), 'valid', { hashOf: JSON.stringify(status('read')) }),
+    ).toBe('invalid');
+  });
+
+  test('a replay signed an hour ago is refused', async () => {
+    expect(await verify(status('delivered'), 'stale')).toBe('invalid');
+  });
+
+  test('nothing verifies for a channel without a signature secret', async () => {
+    const { headers, body } = signedWebhook(status('delivered'), '');
+    expect(
+      await sms.verify(
+        { headers: new Headers(headers), body: new TextEncoder().encode(body), url: URL },
+        { ...channel, credentials: {} },
+      ),
+    ).toBe('invalid');
+  });
+});
+
+describe('payloads become provider-neutral events', () => {
+  test('a status carries our delivery id from client_ref; undeliverable is failed with its reason', () => {
+    const [event] = sms.parse(
+      JSON.stringify(
+        status('undeliverable', {
+          error: {
+            type: 'https://developer.vonage.com/api-errors/messages#1050',
+            title: 'Number barred',
+            detail: 'The number is blacklisted',
+          },
+        }),
+      ),
+      channel,
+    );
+    expect(event).toEqual({
+      kind: 'status',
+      eventKey: 'aaaaaaaa-0000-4000-8000-000000000001:failed',
+      channelId: channel.id,
+      providerMessageId: 'aaaaaaaa-0000-4000-8000-000000000001',
+      deliveryId,
+      status: 'failed',
+      at: '2030-01-02T10:00:00.000Z',
+      failure: {
+        reason: 'recipient_unavailable',
+        detail: 'Vonage error 1050: Number barred: The number is blacklisted',
+      },
+    });
+  });
+
+  test('submitted, delivered and read map to ours', () => {
+    const events = ['submitted', 'delivered', 'read'].flatMap((state) =>
+      sms.parse(JSON.stringify(status(state)), channel),
+    );
+    expect(events.map((event) => event.kind === 'status' && event.status)).toEqual([
+      'sent',
+      'delivered',
+      'read',
+    ]);
+  });
+
+  test('an inbound message names its sender in E.164; another channel’s payload is not ours', () => {
+    const inbound = {
+      channel: 'sms',
+      message_uuid: 'bbbbbbbb-0000-4000-8000-000000000002',
+      to: '447700900001',
+      from: '447700900456',
+      timestamp: '2030-01-02T10:05:00Z',
+      message_type: 'text',
+      text: 'Hello',
+    };
+    expect(sms.parse(JSON.stringify(inbound), channel)).toEqual([
+      expect.objectContaining({
+        kind: 'inbound',
+        from: { address: '+447700900456', name: null },
+        content: { type: 'text', text: 'Hello' },
+      }),
+    ]);
+    expect(sms.parse(JSON.stringify({ ...inbound, channel: 'whatsapp' }), channel)).toEqual([]);
+  });
+});

@@ -1,0 +1,133 @@
+import { isUuid } from '../../../workflow/ids';
+import type { ChannelCallbacks } from '../callbacks';
+import type { ChannelEvent, InboundContent, StatusEvent } from '../events';
+import type { VonageNetwork } from './definition';
+import { parseVonageError, vonageErrorDetail, vonageFailure } from './failures';
+import { verifyVonageWebhook } from './signature';
+
+/**
+ * The Messages API's webhooks to the application's Status and Inbound URLs (Vonage Messages API
+ * reference, "Webhooks"): a status `{ message_uuid, to, from, timestamp, status: submitted |
+ * delivered | read | rejected | undeliverable, error?, channel, client_ref }`, or an inbound
+ * message `{ message_uuid, from, to, timestamp, channel, message_type, text | image… ,
+ * profile? }`. Both arrive signed (signature.ts).
+ */
+
+type Json = Record<string, unknown>;
+
+const STATUSES: Readonly<Record<string, StatusEvent['status']>> = {
+  submitted: 'sent',
+  delivered: 'delivered',
+  read: 'read',
+  rejected: 'failed',
+  undeliverable: 'failed',
+};
+
+const MEDIA: Readonly<Record<string, Extract<InboundContent, { type: 'media' }>['mediaType']>> = {
+  image: 'image',
+  video: 'video',
+  audio: 'audio',
+  file: 'document',
+  sticker: 'sticker',
+};
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function isoTime(value: unknown): string | null {
+  const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(time) ? null : new Date(time).toISOString();
+}
+
+function statusEvent(payload: Json, channelId: string): StatusEvent | null {
+  const id = text(payload.message_uuid);
+  const status = STATUSES[text(payload.status) ?? ''];
+  const at = isoTime(payload.timestamp);
+  if (!id || !status || !at) return null;
+  const ref = text(payload.client_ref);
+  let failure: StatusEvent['failure'] = null;
+  if (status === 'failed') {
+    const error = parseVonageError(payload.error);
+    failure = {
+      reason:
+        vonageFailure(error?.code ?? null)?.reason ??
+        (payload.status === 'undeliverable' ? 'recipient_unavailable' : 'rejected_by_provider'),
+      detail: error ? vonageErrorDetail(error) : `Vonage reported the message ${payload.status}`,
+    };
+  }
+  return {
+    kind: 'status',
+    eventKey: `${id}:${status}`,
+    channelId,
+    providerMessageId: id,
+    deliveryId: ref && isUuid(ref) ? ref : null,
+    status,
+    at,
+    failure,
+  };
+}
+
+function inboundContent(payload: Json): InboundContent {
+  const type = text(payload.message_type) ?? 'unknown';
+  if (type === 'text') return { type: 'text', text: text(payload.text) ?? '' };
+  const mediaType = MEDIA[type];
+  if (mediaType) {
+    const media = (payload[type] ?? {}) as Json;
+    return {
+      type: 'media',
+      mediaType,
+      caption: text(media.caption),
+      fileName: text(media.name),
+      mimeType: null,
+      providerMediaId: text(media.url),
+    };
+  }
+  return { type: 'other', providerType: type, text: null };
+}
+
+export function vonageCallbacks(network: VonageNetwork): ChannelCallbacks {
+  return {
+    async verify(request, channel) {
+      const secret = channel.credentials.signatureSecret;
+      // Without the signature secret nothing can be verified, so nothing is accepted.
+      if (typeof secret !== 'string' || secret === '') return 'invalid';
+      return verifyVonageWebhook(
+        secret,
+        request.headers.get('authorization'),
+        request.body,
+        new Date(),
+      );
+    },
+
+    parse(body, channel): ChannelEvent[] {
+      let payload: Json;
+      try {
+        payload = JSON.parse(body) as Json;
+      } catch {
+        return [];
+      }
+      if (!payload || typeof payload !== 'object' || payload.channel !== network) return [];
+      if ('status' in payload) {
+        const event = statusEvent(payload, channel.id);
+        return event ? [event] : [];
+      }
+      const id = text(payload.message_uuid);
+      const from = text(payload.from);
+      const at = isoTime(payload.timestamp);
+      if (!id || !from || !/^\d{7,15}$/.test(from) || !at) return [];
+      const profile = (payload.profile ?? {}) as Json;
+      return [
+        {
+          kind: 'inbound',
+          eventKey: id,
+          channelId: channel.id,
+          providerMessageId: id,
+          from: { address: `+${from}`, name: text(profile.name) },
+          at,
+          content: inboundContent(payload),
+        },
+      ];
+    },
+  };
+}

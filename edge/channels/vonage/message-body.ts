@@ -1,0 +1,83 @@
+import type { RenderedMessage } from '../../render/types';
+import { mediaKind } from '../whatsapp-meta/message-body';
+import { vonageNumber } from './api';
+import type { VonageNetwork } from './definition';
+
+/**
+ * The JSON body of `POST /v1/messages` for one rendered message (Vonage Messages API reference,
+ * "Send a message": SMS `text`; WhatsApp `text`, `image`, `video`, `audio`, `file`, and
+ * `template` with `whatsapp.policy`/`locale`). Our delivery id goes as `client_ref`, which
+ * Vonage echoes in every status webhook of the message.
+ */
+
+/** Longest SMS text the SMS channel takes ("Send a message": SMS text, 1,000 characters). */
+export const MAX_SMS_TEXT = 1000;
+
+export type VonageBody =
+  | { ok: true; body: Record<string, unknown>; smsText: string | null }
+  | { ok: false; detail: string };
+
+/** Vonage's WhatsApp media message types for our media kinds. */
+const WHATSAPP_MEDIA = {
+  image: 'image',
+  video: 'video',
+  audio: 'audio',
+  document: 'file',
+} as const;
+
+function whatsappContent(rendered: RenderedMessage): Record<string, unknown> | string {
+  switch (rendered.kind) {
+    case 'text':
+      return { message_type: 'text', text: rendered.text };
+    case 'media': {
+      const type = WHATSAPP_MEDIA[mediaKind(rendered.contentType)];
+      const media: Record<string, unknown> = { url: rendered.url };
+      if (rendered.caption && type !== 'audio') media.caption = rendered.caption;
+      if (type === 'file') media.name = rendered.fileName;
+      return { message_type: type, [type]: media };
+    }
+    case 'whatsapp_template':
+      return {
+        message_type: 'template',
+        template: { name: rendered.templateName, parameters: rendered.parameters },
+        whatsapp: { policy: 'deterministic', locale: rendered.languageCode },
+      };
+    default:
+      return `Vonage cannot send a ${rendered.kind} message on WhatsApp`;
+  }
+}
+
+/** SMS carries text only: media goes as its link after the caption (the channel's rule). */
+function smsText(rendered: RenderedMessage): string | null {
+  if (rendered.kind === 'text') return rendered.text;
+  if (rendered.kind === 'media') {
+    return rendered.caption ? `${rendered.caption}\n${rendered.url}` : rendered.url;
+  }
+  return null;
+}
+
+export function vonageMessageBody(
+  network: VonageNetwork,
+  rendered: RenderedMessage,
+  from: string,
+  to: string,
+  deliveryId: string,
+): VonageBody {
+  const envelope = {
+    to: vonageNumber(to),
+    from: vonageNumber(from),
+    channel: network,
+    client_ref: deliveryId,
+  };
+  if (network === 'sms') {
+    const text = smsText(rendered);
+    if (text === null) return { ok: false, detail: `SMS cannot send a ${rendered.kind} message` };
+    if (Array.from(text).length > MAX_SMS_TEXT) {
+      return { ok: false, detail: `a Vonage SMS has at most ${MAX_SMS_TEXT} characters` };
+    }
+    return { ok: true, body: { message_type: 'text', text, ...envelope }, smsText: text };
+  }
+  const content = whatsappContent(rendered);
+  if (typeof content === 'string') return { ok: false, detail: content };
+  return { ok: true, body: { ...content, ...envelope }, smsText: null };
+}

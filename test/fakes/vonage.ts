@@ -1,0 +1,212 @@
+import {
+  createHash,
+  createHmac,
+  createPublicKey,
+  createVerify,
+  generateKeyPairSync,
+  randomUUID,
+} from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local stand-in for Vonage's Messages API, built from Vonage's reference, not from our code:
+ *
+ * - `POST /v1/messages` ("Send a message"): `Authorization: Bearer <JWT>` signed RS256 with the
+ *   application's private key, with `application_id`, `iat`, `jti` (checked here against the
+ *   public key with node:crypto; else 401 `…/api-errors#unauthorized`); the body's `to`/`from`
+ *   as digits without `+`, `channel` sms or whatsapp, `message_type` and its object (else 422
+ *   `…/api-errors/messages#1020`). Answers 202 `{ message_uuid }`.
+ * - Errors in RFC 7807 form ("API Errors").
+ *
+ * Vonage's side of webhooks (`signedWebhook`): the body with `Authorization: Bearer <JWT>`,
+ * HS256 with the signature secret, `payload_hash` = hex SHA-256 of the body (computed here with
+ * node:crypto, independently of the verifier under test).
+ */
+
+export interface VonageRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  json: Record<string, unknown> | null;
+  /** The verified JWT claims of the call, or null when it did not verify. */
+  claims: Record<string, unknown> | null;
+}
+
+export interface VonageReply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface VonageStandIn {
+  url: string;
+  requests: VonageRequest[];
+  sends(): VonageRequest[];
+  replyNext(...replies: VonageReply[]): void;
+  close(): Promise<void>;
+}
+
+/** An application key pair, as the Vonage dashboard generates one (PKCS#8 private key). */
+export function vonageKeyPair(): { privateKey: string; publicKey: string } {
+  return generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+}
+
+/** A Vonage error answer; numeric codes are Messages API ones, others generic. */
+export function vonageError(status: number, code: string, title: string): VonageReply {
+  const page = /^\d+$/.test(code) ? 'api-errors/messages' : 'api-errors';
+  return {
+    status,
+    headers: { 'content-type': 'application/problem+json' },
+    body: {
+      type: `https://developer.vonage.com/${page}#${code}`,
+      title,
+      detail: `${title} (stand-in)`,
+      instance: randomUUID(),
+    },
+  };
+}
+
+function base64url(data: Buffer | string): string {
+  return Buffer.from(data).toString('base64url');
+}
+
+/** The claims of an RS256 JWT verified against `publicKey`, or null. */
+function verifyRs256(token: string, publicKey: string): Record<string, unknown> | null {
+  const [header, payload, signature] = token.split('.');
+  if (!header || !payload || !signature) return null;
+  try {
+    if (JSON.parse(Buffer.from(header, 'base64url').toString()).alg !== 'RS256') return null;
+    const verifier = createVerify('RSA-SHA256');
+    verifier.update(`${header}.${payload}`);
+    if (!verifier.verify(createPublicKey(publicKey), Buffer.from(signature, 'base64url'))) {
+      return null;
+    }
+    return JSON.parse(Buffer.from(payload, 'base64url').toString());
+  } catch {
+    return null;
+  }
+}
+
+const MESSAGE_TYPES: Record<string, readonly string[]> = {
+  sms: ['text'],
+  whatsapp: ['text', 'image', 'video', 'audio', 'file', 'template'],
+};
+
+function bodyProblem(body: Record<string, unknown> | null): string | null {
+  if (!body) return 'the body is not JSON';
+  if (typeof body.to !== 'string' || !/^\d{7,15}$/.test(body.to)) return 'to must be digits';
+  if (typeof body.from !== 'string' || body.from === '') return 'from is required';
+  const types = MESSAGE_TYPES[String(body.channel)];
+  if (!types) return `channel ${String(body.channel)} is not supported`;
+  const type = String(body.message_type);
+  if (!types.includes(type)) return `message_type ${type} is not valid on ${body.channel}`;
+  if (type === 'text') {
+    if (typeof body.text !== 'string' || body.text === '') return 'text is required';
+  } else if (type === 'template') {
+    const template = body.template as Record<string, unknown> | undefined;
+    const whatsapp = body.whatsapp as Record<string, unknown> | undefined;
+    if (typeof template?.name !== 'string' || typeof whatsapp?.locale !== 'string') {
+      return 'template.name and whatsapp.locale are required';
+    }
+  } else {
+    const media = body[type] as Record<string, unknown> | undefined;
+    if (typeof media?.url !== 'string') return `${type}.url is required`;
+  }
+  if (body.client_ref !== undefined && String(body.client_ref).length > 100) {
+    return 'client_ref has at most 100 characters';
+  }
+  return null;
+}
+
+export async function startVonage(options: {
+  applicationId: string;
+  publicKey: string;
+}): Promise<VonageStandIn> {
+  const requests: VonageRequest[] = [];
+  const queued: VonageReply[] = [];
+
+  function answer(request: VonageRequest): VonageReply {
+    const isSend = request.method === 'POST' && request.path === '/v1/messages';
+    if (isSend && queued.length > 0) return queued.shift()!;
+    if (!request.claims || request.claims.application_id !== options.applicationId) {
+      return vonageError(401, 'unauthorized', 'You did not provide correct credentials.');
+    }
+    if (!isSend) return vonageError(404, 'not-found', 'Not found');
+    const problem = bodyProblem(request.json);
+    if (problem) return vonageError(422, '1020', `Invalid params: ${problem}`);
+    return { status: 202, body: { message_uuid: randomUUID() } };
+  }
+
+  const server = createServer((incoming, outgoing) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      let json: Record<string, unknown> | null = null;
+      try {
+        json = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : null;
+      } catch {
+        json = null;
+      }
+      const token = /^Bearer (.+)$/.exec(incoming.headers.authorization ?? '')?.[1];
+      const request: VonageRequest = {
+        method: incoming.method ?? '',
+        path: new URL(incoming.url ?? '/', 'http://vonage.local').pathname,
+        headers: incoming.headers,
+        json,
+        claims: token ? verifyRs256(token, options.publicKey) : null,
+      };
+      requests.push(request);
+      const reply = answer(request);
+      outgoing.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+      outgoing.end(JSON.stringify(reply.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    sends: () => requests.filter((request) => request.path === '/v1/messages'),
+    replyNext: (...replies) => queued.push(...replies),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** How a webhook is signed: validly, with the wrong secret, not at all, or long ago. */
+export type VonageSigning = 'valid' | 'forged' | 'missing' | 'stale';
+
+/** The headers and body of a webhook as Vonage signs it ("Signed webhooks"). */
+export function signedWebhook(
+  payload: unknown,
+  signatureSecret: string,
+  signing: VonageSigning = 'valid',
+  options: { hashOf?: string; now?: Date } = {},
+): { headers: Record<string, string>; body: string } {
+  const body = JSON.stringify(payload);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (signing === 'missing') return { headers, body };
+  const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  const claims = {
+    iat: signing === 'stale' ? now - 3600 : now,
+    jti: randomUUID(),
+    iss: 'Vonage',
+    payload_hash: createHash('sha256')
+      .update(options.hashOf ?? body)
+      .digest('hex'),
+    api_key: 'abcd1234',
+    application_id: randomUUID(),
+  };
+  const unsigned = `${base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${base64url(JSON.stringify(claims))}`;
+  const key = signing === 'forged' ? `${signatureSecret}-not` : signatureSecret;
+  const signature = createHmac('sha256', key).update(unsigned).digest('base64url');
+  headers.authorization = `Bearer ${unsigned}.${signature}`;
+  return { headers, body };
+}
