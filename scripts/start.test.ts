@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  npmRun,
   npmStart,
   STARTUP_TIMEOUT_MS,
   type StartedProcess,
@@ -29,7 +30,7 @@ describe('npm start', () => {
   });
 
   it(
-    'starts with no setup, prints the GraphQL URL and a working API key, and refuses a second start',
+    'starts with no setup, prints a working API key, runs `npm run example` to delivery, and refuses a second start',
     async () => {
       const { url, apiKey } = await startedApi(first);
       expect(first.output()).toMatch(/Sendflow is running on embedded Postgres in \S+postgres\./);
@@ -41,6 +42,12 @@ describe('npm start', () => {
       });
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
+
+      // The README's one-command example, against this fresh start.
+      const example = npmRun(['run', 'example'], { SENDFLOW_URL: url, SENDFLOW_DATA_DIR: dataDir });
+      const exampleCode = await example.exited;
+      expect(example.output()).toContain('Delivered: two emails in one thread and a signed webhook');
+      expect(exampleCode).toBe(0);
 
       const second = npmStart(dataDir);
       expect(await second.exited).not.toBe(0);
