@@ -51,9 +51,10 @@ async function run(key: string, query: string, variables: object): Promise<Json>
   return result?.data ?? result;
 }
 
-const RESULT_FIELDS = `__typename
-  ... on ValidationError { issues { code path message } }
-  ... on NotFoundError { message }`;
+/** What every mutation result selects: its type, and the validation issues when it has them. */
+const RESULT_FIELDS = `__typename ... on ValidationError { issues { code path message } }`;
+/** The same, for results that may also be a NotFoundError. */
+const STEP_RESULT_FIELDS = `${RESULT_FIELDS} ... on NotFoundError { message }`;
 
 function createChannel(key: string, input: object): Promise<Json> {
   return run(
@@ -68,7 +69,7 @@ function addSend(key: string, input: object): Promise<Json> {
   return run(
     key,
     `mutation AddSend($input: AddSendMessageStepInput!) { addSendMessageStep(input: $input) {
-      ${RESULT_FIELDS} ... on MutationAddSendMessageStepSuccess { data { id } } } }`,
+      ${STEP_RESULT_FIELDS} ... on MutationAddSendMessageStepSuccess { data { id } } } }`,
     { input },
   );
 }
@@ -155,7 +156,7 @@ async function main(): Promise<boolean> {
     const wait = await run(
       key,
       `mutation AddWait($input: AddWaitStepInput!) { addWaitStep(input: $input) {
-        ${RESULT_FIELDS} ... on MutationAddWaitStepSuccess { data { id } } } }`,
+        ${STEP_RESULT_FIELDS} ... on MutationAddWaitStepSuccess { data { id } } } }`,
       { input: { workflowId: workflow.id, name: 'Five seconds', seconds: 5 } },
     );
     const followUp = await addSend(key, {
@@ -183,7 +184,7 @@ async function main(): Promise<boolean> {
       await run(
         key,
         `mutation Link($stepId: ID!, $nextStepId: ID) { connectSteps(stepId: $stepId, nextStepId: $nextStepId) {
-          ${RESULT_FIELDS} } }`,
+          ${STEP_RESULT_FIELDS} } }`,
         { stepId, nextStepId },
       );
     }
@@ -197,7 +198,7 @@ async function main(): Promise<boolean> {
     await run(
       key,
       `mutation Start($input: StartWorkflowInput!) { startWorkflow(input: $input) {
-        ${RESULT_FIELDS} ... on MutationStartWorkflowSuccess { data { runCount } } } }`,
+        ${STEP_RESULT_FIELDS} ... on MutationStartWorkflowSuccess { data { runCount } } } }`,
       { input: { workflowId: workflow.id, contactIds: [contact.id] } },
     );
     console.log('Started the workflow for Ada; waiting for the messages…');

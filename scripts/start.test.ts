@@ -46,7 +46,9 @@ describe('npm start', () => {
       // The README's one-command example, against this fresh start.
       const example = npmRun(['run', 'example'], { SENDFLOW_URL: url, SENDFLOW_DATA_DIR: dataDir });
       const exampleCode = await example.exited;
-      expect(example.output()).toContain('Delivered: two emails in one thread and a signed webhook');
+      expect(example.output()).toContain(
+        'Delivered: two emails in one thread and a signed webhook',
+      );
       expect(exampleCode).toBe(0);
 
       const second = npmStart(dataDir);
