@@ -18,13 +18,13 @@ export interface WsProxyOptions {
    * "too many clients". Default: no limit.
    */
   maxConnections?: number;
-  /** How long a WebSocket may wait for a connection before it is closed (default 30 s). */
+  /** How long a WebSocket may wait for a connection before it is closed (default 60 s). */
   maxWaitMs?: number;
 }
 
 /** WebSocket close code 1013, "Try Again Later" (RFC 6455 §7.4.2, IANA registry). */
 const TRY_AGAIN_LATER = 1013;
-const DEFAULT_MAX_WAIT_MS = 30_000;
+const DEFAULT_MAX_WAIT_MS = 60_000;
 
 /**
  * A WebSocket-to-TCP proxy so the Neon serverless driver (which speaks Postgres over WebSocket)

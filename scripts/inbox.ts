@@ -1,82 +1,35 @@
-import { createServer } from 'node:http';
-import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
-import { verifyStandardWebhook } from '../test/fakes/webhook-receiver';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startInbox } from './inbox-servers';
 
 /**
  * `npm run inbox`: a local place to watch messages arrive while `npm start` runs.
- * - SMTP on 127.0.0.1:2525 (plain; any AUTH accepted) for email channels: prints subject, addresses
- *   and the thread headers of every message.
- * - HTTP on 127.0.0.1:4000 for custom channels: prints every webhook and whether its
- *   Standard Webhooks signature verifies with INBOX_WEBHOOK_SECRET (when set).
- * Development only; both listen on loopback.
+ * - SMTP on 127.0.0.1:2525 for email channels: prints subject, addresses and thread headers,
+ *   and writes each message to `.data/inbox/` as `.eml` (open it in a mail client) and `.html`
+ *   (open it in a browser), printing their paths.
+ * - HTTP on 127.0.0.1:4000 for custom channels: prints every webhook and whether its Standard
+ *   Webhooks signature verifies with INBOX_WEBHOOK_SECRET (the channel's signing secret).
  */
-const SMTP_PORT = Number(process.env.INBOX_SMTP_PORT ?? 2525);
-const WEBHOOK_PORT = Number(process.env.INBOX_WEBHOOK_PORT ?? 4000);
-const WEBHOOK_SECRET = process.env.INBOX_WEBHOOK_SECRET;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const dataDir = resolve(process.env.SENDFLOW_DATA_DIR ?? resolve(ROOT, '.data'));
 
-function print(kind: string, fields: Record<string, unknown>) {
-  console.log(JSON.stringify({ at: new Date().toISOString(), kind, ...fields }));
-}
-
-const smtp = new SMTPServer({
-  authOptional: true,
-  // Plain connection on loopback: accept AUTH without TLS, and any username/password, so a
-  // channel configured with credentials works against the inbox as it would against a provider.
-  allowInsecureAuth: true,
-  disabledCommands: ['STARTTLS'],
-  onAuth(auth, _session, callback) {
-    callback(null, { user: auth.username });
-  },
-  onData(stream, session, callback) {
-    simpleParser(stream)
-      .then((mail) => {
-        print('email', {
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
-          to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
-          subject: mail.subject,
-          messageId: mail.messageId,
-          inReplyTo: mail.inReplyTo,
-          references: mail.references,
-          text: mail.text?.slice(0, 200),
-        });
-        callback();
-      })
-      .catch(callback);
+const inbox = await startInbox({
+  smtpPort: Number(process.env.INBOX_SMTP_PORT ?? 2525),
+  webhookPort: Number(process.env.INBOX_WEBHOOK_PORT ?? 4000),
+  webhookSecret: process.env.INBOX_WEBHOOK_SECRET,
+  saveTo: resolve(dataDir, 'inbox'),
+  onMessage(message) {
+    console.log(JSON.stringify({ at: new Date().toISOString(), ...message }));
   },
 });
-
-const webhooks = createServer((request, response) => {
-  const chunks: Buffer[] = [];
-  request.on('data', (chunk: Buffer) => chunks.push(chunk));
-  request.on('end', () => {
-    const body = Buffer.concat(chunks).toString('utf8');
-    const signature = WEBHOOK_SECRET
-      ? (verifyStandardWebhook(WEBHOOK_SECRET, request.headers, body) ?? 'valid')
-      : 'not checked (set INBOX_WEBHOOK_SECRET)';
-    print('webhook', {
-      path: request.url,
-      webhookId: request.headers['webhook-id'],
-      signature,
-      body: body.slice(0, 500),
-    });
-    response.writeHead(200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ id: `inbox-${Date.now()}` }));
-  });
-});
-
-smtp.listen(SMTP_PORT, '127.0.0.1', () => {
-  console.log(
-    `SMTP inbox:    smtp://127.0.0.1:${SMTP_PORT} (security NONE; any username/password)`,
-  );
-});
-webhooks.listen(WEBHOOK_PORT, '127.0.0.1', () => {
-  console.log(`Webhook inbox: http://127.0.0.1:${WEBHOOK_PORT}/`);
-});
+console.log(
+  `SMTP inbox:    smtp://127.0.0.1:${inbox.smtpPort} (security NONE; any username/password)`,
+);
+console.log(`Webhook inbox: ${inbox.webhookUrl}`);
+console.log(`Emails are saved in ${resolve(dataDir, 'inbox')} (.eml and .html)`);
 
 function stop() {
-  smtp.close(() => undefined);
-  webhooks.close(() => process.exit(0));
+  void inbox.close().then(() => process.exit(0));
 }
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

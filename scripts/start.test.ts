@@ -1,54 +1,20 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const STARTUP_TIMEOUT_MS = 90_000;
-
-interface Started {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-}
-
-/** Runs `npm start` as a user would, with no DATABASE_URL, in its own process group. */
-function npmStart(dataDir: string): Started {
-  const env: NodeJS.ProcessEnv = { ...process.env, SENDFLOW_DATA_DIR: dataDir, PORT: '0' };
-  delete env.DATABASE_URL;
-  const child = spawn('npm', ['start'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { child, output: () => output, exited };
-}
-
-async function waitFor(started: Started, pattern: RegExp): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    const match = started.output().match(pattern);
-    if (match) return match;
-    if (started.child.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`Did not see ${pattern} in:\n${started.output()}`);
-}
-
-/** Signals the whole group (npm, tsx, node) that this test started. */
-function stop(started: Started, signal: NodeJS.Signals = 'SIGTERM'): void {
-  if (started.child.pid && started.child.exitCode === null)
-    process.kill(-started.child.pid, signal);
-}
+import {
+  npmRun,
+  npmStart,
+  STARTUP_TIMEOUT_MS,
+  type StartedProcess,
+  signalGroup,
+  startedApi,
+} from '../test/npm-start';
 
 describe('npm start', () => {
   let dataDir: string;
-  let first: Started;
+  let first: StartedProcess;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'sendflow-start-'));
@@ -57,17 +23,17 @@ describe('npm start', () => {
 
   afterAll(async () => {
     if (first) {
-      stop(first, 'SIGKILL');
+      signalGroup(first, 'SIGKILL');
       await first.exited;
     }
     await rm(dataDir, { recursive: true, force: true });
   });
 
   it(
-    'starts with no setup, prints the GraphQL URL and a working API key, and refuses a second start',
+    'starts with no setup, prints a working API key, runs `npm run example` to delivery, and refuses a second start',
     async () => {
-      const [, url] = await waitFor(first, /GraphQL\s+(http:\/\/\S+)\/graphql/);
-      const [, apiKey] = await waitFor(first, /API key\s+(\S+)/);
+      const { url, apiKey } = await startedApi(first);
+      expect(first.output()).toMatch(/Sendflow is running on embedded Postgres in \S+postgres\./);
 
       const response = await fetch(`${url}/graphql`, {
         method: 'POST',
@@ -77,15 +43,24 @@ describe('npm start', () => {
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
 
+      // The README's one-command example, against this fresh start.
+      const example = npmRun(['run', 'example'], { SENDFLOW_URL: url, SENDFLOW_DATA_DIR: dataDir });
+      const exampleCode = await example.exited;
+      expect(example.output()).toContain(
+        'Delivered: two emails in one thread and a signed webhook',
+      );
+      expect(exampleCode).toBe(0);
+
       const second = npmStart(dataDir);
       expect(await second.exited).not.toBe(0);
       expect(second.output()).toMatch(/is in use by another Sendflow process \(pid \d+\)/);
 
-      stop(first);
+      signalGroup(first);
       await first.exited;
       expect(first.output()).toContain('Stopping');
       expect(existsSync(join(dataDir, 'lock'))).toBe(false);
       expect(existsSync(join(dataDir, 'local-api-key'))).toBe(true);
+      expect(existsSync(join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
     },
     STARTUP_TIMEOUT_MS * 2,
   );

@@ -33,7 +33,7 @@ export function createNeonDatabase(options: NeonOptions): NeonDatabase {
   }
   if (wsProxy) {
     // The local proxy speaks plain ws and plain Postgres: no TLS, and no pipelining tricks that
-    // assume Neon's own proxy (see DESIGN.md, "Neon serverless driver against a local Postgres").
+    // assume Neon's own proxy (docs/architecture.md, "Local database").
     neonConfig.wsProxy = (host, port) => `${wsProxy}/v1?address=${host}:${port}`;
     neonConfig.useSecureWebSocket = false;
     neonConfig.pipelineConnect = false;

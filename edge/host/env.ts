@@ -15,7 +15,7 @@ export interface Env {
   DATABASE_URL: string;
   /** `host:port` of db/ws-proxy.ts: local development and tests only, never in production. */
   DB_WS_PROXY?: string;
-  /** Largest Neon pool per invocation (local PGlite serves one session: start.ts sets 1). */
+  /** Largest Neon pool per invocation (npm start sets 1: its proxy bounds connections). */
   DB_POOL_MAX?: string;
   /** Base64 (or base64url) of 32 random bytes. Secret: `wrangler secret put CREDENTIALS_KEY`. */
   CREDENTIALS_KEY: string;
