@@ -5,6 +5,10 @@ import type { MediaFile } from '../render/types';
 import { adapterFor } from './registry';
 import type { OutboundMessage, ProviderEndpoints } from './types';
 
+// wrangler.toml declares the EventHub Durable Object, and wrangler bundles every entry with it:
+// a test entry exports the class too (it is never bound here).
+export { EventHub } from '../events/hub';
+
 /**
  * A Worker entry for tests only: exposes the channel adapters and the renderer over HTTP so
  * that Node-side tests drive them inside real workerd (edge/channels/*.test.ts start it with
