@@ -76,6 +76,8 @@ describe('connecting a 360dialog number', () => {
           status: 'APPROVED',
           category: 'UTILITY',
           bodyParameters: 2,
+          headerParameters: 0,
+          urlButtons: [],
           otherParameters: 0,
         },
       ],
