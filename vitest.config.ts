@@ -17,5 +17,9 @@ export default defineConfig({
     hookTimeout: 180_000,
     // Two cores: keep file-level parallelism modest so workerd and Postgres are not starved.
     maxWorkers: 2,
+    // The Worker's JSON log lines (and workerd's, which Miniflare forwards to the console) would
+    // print hundreds of blocks per run; a run is quiet unless SENDFLOW_TEST_LOGS=1 asks for them.
+    // Tests that assert on log lines spy on the console, which this does not affect.
+    onConsoleLog: () => (process.env.SENDFLOW_TEST_LOGS === '1' ? undefined : false),
   },
 });
