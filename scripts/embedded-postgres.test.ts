@@ -15,7 +15,13 @@ describe('embedded Postgres', () => {
   }, 60_000);
   afterAll(async () => {
     await embedded?.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(dataDir, {
+      recursive: true,
+      force: true,
+      // Postgres' own processes may still be finishing their last writes after the group exits.
+      maxRetries: 10,
+      retryDelay: 200,
+    });
   });
 
   it('applies the drizzle migrations and then serves a new connection', async () => {

@@ -26,7 +26,13 @@ describe('npm start', () => {
       signalGroup(first, 'SIGKILL');
       await first.exited;
     }
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(dataDir, {
+      recursive: true,
+      force: true,
+      // Postgres' own processes may still be finishing their last writes after the group exits.
+      maxRetries: 10,
+      retryDelay: 200,
+    });
   });
 
   it(
