@@ -1,4 +1,5 @@
 import type { ChannelType } from '../../workflow/channel-types';
+import { isE164 } from '../../workflow/contact-fields';
 import type { FailureReason } from '../../workflow/types';
 import type { RenderedMessage } from '../render/types';
 import type { SmtpConnect } from './smtp/client';
@@ -134,4 +135,17 @@ export function transientFailure(
   return retryAfterSeconds === undefined
     ? { status: 'failed', reason, detail, retryable: true }
     : { status: 'failed', reason, detail, retryable: true, retryAfterSeconds };
+}
+
+/**
+ * The failure for a recipient that is not an E.164 phone number, on networks addressed by phone
+ * (WhatsApp, SMS); null when it is one. Checked before any provider call.
+ */
+export function phoneRecipientFailure(recipient: string, network: string): SendOutcome | null {
+  return isE164(recipient)
+    ? null
+    : permanentFailure(
+        'no_associated_channel',
+        `the contact has no E.164 phone number for ${network}`,
+      );
 }

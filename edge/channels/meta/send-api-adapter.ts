@@ -1,6 +1,7 @@
 import { readChannel } from '../channel-config';
 import type { ChannelDefinition, Field, Fields } from '../definition';
 import { callProvider, isSuccess } from '../http/classify';
+import { parseObject, text } from '../json-fields';
 import {
   type ChannelAdapter,
   DEFAULT_SEND_TIMEOUT_MS,
@@ -14,16 +15,6 @@ import { SEND_API_FAILURES } from './send-api-failures';
 
 /** PSIDs and IGSIDs are numeric strings (Messenger Platform, "Page-scoped ID"). */
 const SCOPED_ID = /^\d{1,32}$/;
-
-/** The `message_id` of a Send API answer: `{ recipient_id, message_id }` (Send API, response). */
-function messageId(body: string): string | undefined {
-  try {
-    const id = (JSON.parse(body) as { message_id?: unknown }).message_id;
-    return typeof id === 'string' && id !== '' ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** An integration that sends through the Send API with a Page access token. */
 type SendApiDefinition = ChannelDefinition<
@@ -77,7 +68,8 @@ export function sendApiAdapter(
           : isSuccess(call.answer)
             ? {
                 status: 'sent',
-                providerMessageId: messageId(call.answer.body) ?? message.deliveryId,
+                providerMessageId:
+                  text(parseObject(call.answer.body)?.message_id) ?? message.deliveryId,
               }
             : classifyGraphAnswer(call.answer, SEND_API_FAILURES, rules.who, now());
         if (!sent) {

@@ -1,24 +1,19 @@
-import { isE164 } from '../../../workflow/contact-fields';
 import { callbackUrl } from '../callbacks';
 import { readChannel } from '../channel-config';
 import type { ChannelDefinition } from '../definition';
 import { callProvider, isSuccess } from '../http/classify';
+import { parseObject, text } from '../json-fields';
 import { smsSegments } from '../sms/segments';
-import { type ChannelAdapter, DEFAULT_SEND_TIMEOUT_MS, permanentFailure } from '../types';
+import {
+  type ChannelAdapter,
+  DEFAULT_SEND_TIMEOUT_MS,
+  permanentFailure,
+  phoneRecipientFailure,
+} from '../types';
 import { TWILIO_API, twilioAccountUrl, twilioAuthorization } from './api';
 import type { TWILIO_CREDENTIALS, TWILIO_SETTINGS, TwilioNetwork } from './definition';
 import { classifyTwilioAnswer } from './failures';
 import { twilioMessageForm } from './message-form';
-
-/** The Message SID of a create answer (`{ sid: "SM…", status: "queued", … }`). */
-function messageSid(body: string): string | undefined {
-  try {
-    const sid = (JSON.parse(body) as { sid?: unknown }).sid;
-    return typeof sid === 'string' && sid !== '' ? sid : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Sends through Twilio Programmable Messaging on `network` (SMS or WhatsApp): `POST …/Accounts/
@@ -36,12 +31,8 @@ export function twilioAdapter(
     async send(message, options) {
       const read = readChannel(definition, message.channel, options);
       if (!read.ok) return permanentFailure('channel_not_connected', read.detail);
-      if (!isE164(message.recipient)) {
-        return permanentFailure(
-          'no_associated_channel',
-          `the contact has no E.164 phone number for ${definition.label}`,
-        );
-      }
+      const notPhone = phoneRecipientFailure(message.recipient, definition.label);
+      if (notPhone) return notPhone;
       const statusCallback = options.callbackOrigin
         ? callbackUrl(options.callbackOrigin, definition.provider, message.channel.id)
         : null;
@@ -74,7 +65,7 @@ export function twilioAdapter(
       return {
         status: 'sent',
         // Statuses find the delivery by this SID; a 2xx without one still means it was queued.
-        providerMessageId: messageSid(call.answer.body) ?? message.deliveryId,
+        providerMessageId: text(parseObject(call.answer.body)?.sid) ?? message.deliveryId,
         ...(built.smsText === null ? {} : { segments: smsSegments(built.smsText).segments }),
       };
     },

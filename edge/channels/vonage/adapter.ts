@@ -1,22 +1,18 @@
-import { isE164 } from '../../../workflow/contact-fields';
 import { readChannel } from '../channel-config';
 import type { ChannelDefinition } from '../definition';
 import { callProvider, isSuccess } from '../http/classify';
+import { parseObject, text } from '../json-fields';
 import { smsSegments } from '../sms/segments';
-import { type ChannelAdapter, DEFAULT_SEND_TIMEOUT_MS, permanentFailure } from '../types';
+import {
+  type ChannelAdapter,
+  DEFAULT_SEND_TIMEOUT_MS,
+  permanentFailure,
+  phoneRecipientFailure,
+} from '../types';
 import { VONAGE_API, vonageJwt, vonageMessagesUrl } from './api';
 import type { VONAGE_CREDENTIALS, VONAGE_SETTINGS, VonageNetwork } from './definition';
 import { classifyVonageAnswer } from './failures';
 import { vonageMessageBody } from './message-body';
-
-function messageUuid(body: string): string | undefined {
-  try {
-    const uuid = (JSON.parse(body) as { message_uuid?: unknown }).message_uuid;
-    return typeof uuid === 'string' && uuid !== '' ? uuid : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Sends through Vonage's Messages API on `network`: `POST /v1/messages` with a fresh JWT
@@ -32,12 +28,8 @@ export function vonageAdapter(
     async send(message, options) {
       const read = readChannel(definition, message.channel, options);
       if (!read.ok) return permanentFailure('channel_not_connected', read.detail);
-      if (!isE164(message.recipient)) {
-        return permanentFailure(
-          'no_associated_channel',
-          `the contact has no E.164 phone number for ${definition.label}`,
-        );
-      }
+      const notPhone = phoneRecipientFailure(message.recipient, definition.label);
+      if (notPhone) return notPhone;
       const built = vonageMessageBody(
         network,
         message.rendered,
@@ -70,7 +62,7 @@ export function vonageAdapter(
       if (!isSuccess(call.answer)) return classifyVonageAnswer(call.answer, now);
       return {
         status: 'sent',
-        providerMessageId: messageUuid(call.answer.body) ?? message.deliveryId,
+        providerMessageId: text(parseObject(call.answer.body)?.message_uuid) ?? message.deliveryId,
         ...(built.smsText === null ? {} : { segments: smsSegments(built.smsText).segments }),
       };
     },

@@ -1,7 +1,7 @@
-import { isE164 } from '../../../workflow/contact-fields';
 import { readChannel } from '../channel-config';
 import type { ChannelDefinition, Fields, Parsed } from '../definition';
 import { callProvider, isSuccess } from '../http/classify';
+import { list, parseObject, text } from '../json-fields';
 import { graphHeaders, graphUrl } from '../meta/graph';
 import { classifyGraphAnswer } from '../meta/graph-errors';
 import {
@@ -9,6 +9,7 @@ import {
   DEFAULT_SEND_TIMEOUT_MS,
   type ProviderEndpoints,
   permanentFailure,
+  phoneRecipientFailure,
 } from '../types';
 import { whatsappMetaDefinition } from './definition';
 import { WHATSAPP_FAILURES } from './failures';
@@ -16,17 +17,6 @@ import { whatsappMessageBody } from './message-body';
 
 /** Who answers, in failure details. */
 export const WHATSAPP_API = 'WhatsApp Cloud API';
-
-/** The wamid of a send answer: `{ messages: [{ id: "wamid…" }] }` ("Send messages", response). */
-function messageId(body: string): string | undefined {
-  try {
-    const parsed = JSON.parse(body) as { messages?: { id?: unknown }[] };
-    const id = parsed.messages?.[0]?.id;
-    return typeof id === 'string' && id !== '' ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Where a Cloud API send goes and how it authenticates, for one channel's settings. */
 export type CloudApiRequest<S extends Fields, C extends Fields> = (
@@ -60,12 +50,8 @@ export function cloudApiAdapter<S extends Fields, C extends Fields>(options: {
     async send(message, adapterOptions) {
       const read = readChannel(definition, message.channel, adapterOptions);
       if (!read.ok) return permanentFailure('channel_not_connected', read.detail);
-      if (!isE164(message.recipient)) {
-        return permanentFailure(
-          'no_associated_channel',
-          'the contact has no E.164 phone number for WhatsApp',
-        );
-      }
+      const notPhone = phoneRecipientFailure(message.recipient, 'WhatsApp');
+      if (notPhone) return notPhone;
       const body = whatsappMessageBody(message.rendered, message.recipient, message.deliveryId);
       if (!body.ok) return permanentFailure('content_invalid', body.detail);
 
@@ -81,11 +67,10 @@ export function cloudApiAdapter<S extends Fields, C extends Fields>(options: {
       );
       if (!call.ok) return call.outcome;
       if (isSuccess(call.answer)) {
-        // A 2xx means the message was accepted; statuses still find it by our delivery id.
-        return {
-          status: 'sent',
-          providerMessageId: messageId(call.answer.body) ?? message.deliveryId,
-        };
+        // A 2xx means the message was accepted; statuses still find it by our delivery id. The
+        // answer names the wamid: `{ messages: [{ id: "wamid…" }] }` ("Send messages", response).
+        const wamid = text(list(parseObject(call.answer.body)?.messages)[0]?.id);
+        return { status: 'sent', providerMessageId: wamid ?? message.deliveryId };
       }
       return classifyGraphAnswer(
         call.answer,
