@@ -16,6 +16,7 @@ import { builder } from './builder';
 import type { ApiContext } from './context';
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from './db-availability';
 import { isMalformedValue } from './db-errors';
+import { renderGraphiQLPage } from './graphiql-page';
 import { hardeningPlugins, MAX_BATCH_SIZE } from './hardening';
 import { useWorkspaceResponseCache } from './response-cache';
 import './schema';
@@ -123,6 +124,8 @@ export function createApi(deps: ApiDeps): ApiServer {
           shouldPersistHeaders: true,
           defaultQuery: DEFAULT_GRAPHIQL_QUERY,
         },
+    // Every file from this origin (Workers Static Assets), none from a CDN: GraphiQL works offline.
+    renderGraphiQL: renderGraphiQLPage,
     landingPage: false,
     batching: { limit: MAX_BATCH_SIZE },
     // Anything thrown that is not a GraphQLError we raised on purpose reaches clients only as
