@@ -1,0 +1,205 @@
+import { Webhook } from 'standardwebhooks';
+import { createWorkspaceWithKey } from '../../api/bootstrap';
+import { generateCredentialsKey } from '../../db/credentials';
+import { createNodePostgres } from '../../db/drivers/node-postgres';
+import { DEAD_LETTER_QUEUE_NAME, DISPATCH_QUEUE_NAME } from '../../edge/dispatch/queues';
+import { WEBHOOK_QUEUE_NAME } from '../../edge/webhooks/queue';
+import { type RunningWorker, startDbProxy, startWorker } from '../../test/workerd';
+import type { Suite, SuiteOutcome } from '../suite';
+import { createBenchDatabase } from '../support/database';
+import { type FetchLike, mutate } from '../support/graphql';
+import { listenLocal } from '../support/http-server';
+import { startReceiptCounter } from '../support/receipt-counter';
+import { figure, formatTable } from '../support/table';
+import { START_WORKFLOW } from '../support/workflow-documents';
+import {
+  insertContacts,
+  isRenderedMessage,
+  publishOneStepWorkflow,
+  signingSecret,
+} from './dispatch-throughput';
+
+/**
+ * Partner webhook delivery throughput: 1,000 real sends through the Worker in workerd (custom
+ * channel to a local endpoint) log 4 events each; one webhook endpoint takes every type, so
+ * 4,000 webhooks are fanned out from the log, delivered from the webhook queue (batches of
+ * 100), signed, and verified on arrival with the `standardwebhooks` library. The figure is
+ * webhooks per second between the first and the last arrival, next to the sends' own rate.
+ */
+
+const SENDS = 1_000;
+const EVENTS_PER_SEND = 4;
+const START_CHUNK = 250;
+const DEADLINE_MS = 240_000;
+
+const CREATE_ENDPOINT = /* GraphQL */ `
+  mutation ($input: CreateWebhookEndpointInput!) {
+    result: createWebhookEndpoint(input: $input) {
+      __typename
+      ... on MutationCreateWebhookEndpointSuccess { data { secret } }
+      ... on ValidationError { issues { message } }
+    }
+  }
+`;
+
+/** A partner receiver: answers 200 at once, verifies each webhook, counts distinct ids. */
+async function startWebhookCounter() {
+  let verifier: Webhook | undefined;
+  const firstArrival = new Map<string, number>();
+  const state = { duplicates: 0, rejected: 0 };
+  const server = await listenLocal(function receive(request, response) {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const at = performance.now();
+      response.writeHead(200).end();
+      const body = Buffer.concat(chunks).toString('utf8');
+      try {
+        verifier?.verify(body, request.headers as Record<string, string>);
+      } catch {
+        state.rejected++;
+        return;
+      }
+      const id = String(request.headers['webhook-id']);
+      if (firstArrival.has(id)) state.duplicates++;
+      else firstArrival.set(id, at);
+    });
+  });
+  return {
+    url: `${server.url}/partner`,
+    useSecret(secret: string) {
+      verifier = new Webhook(secret);
+    },
+    firstArrival,
+    state,
+    close: () => server.close(),
+  };
+}
+
+async function measure(databaseUrl: string): Promise<SuiteOutcome> {
+  const postgres = createNodePostgres(databaseUrl, { max: 2 });
+  const proxy = await startDbProxy(databaseUrl);
+  const secret = signingSecret();
+  const sends = await startReceiptCounter(secret, isRenderedMessage);
+  const partner = await startWebhookCounter();
+  let worker: RunningWorker | undefined;
+  try {
+    worker = await startWorker({
+      entry: 'edge/worker.ts',
+      bindings: {
+        DATABASE_URL: databaseUrl,
+        DB_WS_PROXY: proxy.wsProxy,
+        CREDENTIALS_KEY: generateCredentialsKey(),
+        ENVIRONMENT: 'development',
+        ALLOW_PRIVATE_URLS: 'true',
+      },
+      queueProducers: { DISPATCH_QUEUE: DISPATCH_QUEUE_NAME, WEBHOOK_QUEUE: WEBHOOK_QUEUE_NAME },
+      queueConsumers: {
+        [DISPATCH_QUEUE_NAME]: {
+          maxBatchSize: 100,
+          maxBatchTimeout: 1,
+          maxRetries: 5,
+          deadLetterQueue: DEAD_LETTER_QUEUE_NAME,
+        },
+        [WEBHOOK_QUEUE_NAME]: { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10 },
+      },
+      durableObjects: { EVENT_HUB: 'EventHub' },
+    });
+    const running = worker;
+    const fetcher: FetchLike = (url, init) =>
+      running.dispatchFetch(url, init as never) as unknown as Promise<Response>;
+    const { workspaceId, apiKey } = await createWorkspaceWithKey(postgres.db, { name: 'Hooks' });
+    const contactIds = await insertContacts(postgres.db, workspaceId, SENDS);
+    const workflowId = await publishOneStepWorkflow(fetcher, apiKey, sends.url, secret);
+    const created = await mutate(fetcher, 'http://worker/graphql', apiKey, CREATE_ENDPOINT, {
+      input: { url: partner.url },
+    });
+    partner.useSecret(created.secret);
+
+    const started = performance.now();
+    for (let start = 0; start < SENDS; start += START_CHUNK) {
+      await mutate(fetcher, 'http://worker/graphql', apiKey, START_WORKFLOW, {
+        input: { workflowId, contactIds: contactIds.slice(start, start + START_CHUNK) },
+      });
+    }
+    const expected = SENDS * EVENTS_PER_SEND;
+    let complete = true;
+    try {
+      await sends.waitFor(SENDS, DEADLINE_MS);
+      const deadline = started + DEADLINE_MS;
+      while (partner.firstArrival.size < expected && performance.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } catch {
+      complete = false;
+    }
+    if (partner.firstArrival.size < expected) complete = false;
+    // A moment for duplicates to show.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+
+    const arrivals = [...partner.firstArrival.values()].sort((a, b) => a - b);
+    const first = arrivals[0] ?? started;
+    const last = arrivals.at(-1) ?? started;
+    const webhooksPerSecond = arrivals.length / Math.max(0.001, (last - first) / 1000);
+    const sendSpan = ((sends.arrivals.at(-1) ?? started) - (sends.arrivals[0] ?? started)) / 1000;
+    const sendsPerSecond = sends.arrivals.length / Math.max(0.001, sendSpan);
+    const lagSeconds = (last - (sends.arrivals.at(-1) ?? last)) / 1000;
+    const ok =
+      complete &&
+      partner.state.duplicates === 0 &&
+      partner.state.rejected === 0 &&
+      sends.rejected === 0;
+    console.log(
+      formatTable(
+        ['what', 'count', 'per s', 'first → last s', 'duplicates', 'unverified'],
+        [
+          [
+            'sends (custom channel)',
+            figure(sends.arrivals.length),
+            figure(sendsPerSecond),
+            figure(sendSpan, 1),
+            figure(sends.duplicates),
+            figure(sends.rejected),
+          ],
+          [
+            'webhooks (1 endpoint, all types)',
+            figure(arrivals.length),
+            figure(webhooksPerSecond),
+            figure((last - first) / 1000, 1),
+            figure(partner.state.duplicates),
+            figure(partner.state.rejected),
+          ],
+        ],
+      ),
+    );
+    console.log(`  last webhook ${figure(lagSeconds, 1)} s after the last send`);
+    return {
+      ok,
+      headlines: [
+        `webhook delivery: ${figure(webhooksPerSecond)} webhooks/s (${figure(arrivals.length)} of ` +
+          `${figure(expected)} from ${figure(SENDS)} sends, signed and verified; sends ran at ` +
+          `${figure(sendsPerSecond)}/s; last webhook ${figure(lagSeconds, 1)} s after the last send)` +
+          `${ok ? '' : ' (CHECKS FAILED)'}`,
+      ],
+    };
+  } finally {
+    await worker?.dispose();
+    await partner.close();
+    await sends.close();
+    await proxy.close();
+    await postgres.close();
+  }
+}
+
+export const webhookThroughputSuite: Suite = {
+  name: 'webhook-throughput',
+  title: 'partner webhooks delivered per second from the events of real sends (issue 8)',
+  async run() {
+    const database = await createBenchDatabase('webhook_throughput');
+    try {
+      return await measure(database.url);
+    } finally {
+      await database.drop();
+    }
+  },
+};
