@@ -217,7 +217,15 @@ builder.mutationFields((t) => ({
       const columns = await checkEndpointInput(ctx, input);
       const reenabled =
         columns.enabled === true
-          ? { disabledReason: null, disabledAt: null, failingSince: null }
+          ? {
+              disabledReason: null,
+              disabledAt: null,
+              failingSince: null,
+              // Turned back on, it starts at the log's end: what happened meanwhile is not sent.
+              startCursor: sql`case when ${webhookEndpoints.enabled} then ${webhookEndpoints.startCursor}
+                else coalesce((select last_cursor from event_counters
+                               where workspace_id = ${ctx.workspaceId}::uuid), 0) end`,
+            }
           : columns.enabled === false
             ? { disabledReason: null, disabledAt: new Date() }
             : {};

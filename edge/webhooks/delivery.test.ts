@@ -68,6 +68,13 @@ const REPLAY_SINCE = /* GraphQL */ `
     }
   }
 `;
+const ENABLE = /* GraphQL */ `
+  mutation ($id: ID!) {
+    updateWebhookEndpoint(id: $id, input: { enabled: true }) {
+      ... on MutationUpdateWebhookEndpointSuccess { data { enabled disabledReason } }
+    }
+  }
+`;
 const ENDPOINT = /* GraphQL */ `
   query ($id: ID!) {
     webhookEndpoint(id: $id) {
@@ -225,8 +232,8 @@ describe('webhook delivery', () => {
       request.path.endsWith('/gone') ? { status: 410, body: 'gone' } : { status: 200 },
     );
     await appendRunEvents(api.db, workspaceId, 2);
-    const ids = await fanOut(workspaceId);
-    await deliverWebhookMessages(ids, deps(new Date()));
+    const gone = await fanOut(workspaceId);
+    await deliverWebhookMessages(gone, deps(new Date()));
     expect(queue.take()).toEqual([]);
     const state = await endpointState(apiKey, endpointId);
     expect(state).toMatchObject({ enabled: false, disabledReason: 'gone' });
@@ -241,9 +248,23 @@ describe('webhook delivery', () => {
         data: { endpoint: expect.objectContaining({ id: endpointId, reason: 'gone' }) },
       },
     ]);
-    // A disabled endpoint gets no new messages and its pending ones are not sent.
+    // A disabled endpoint gets no new messages.
     await appendRunEvents(api.db, workspaceId, 1);
     expect(await fanOut(workspaceId)).toEqual([]);
+    // Turned back on, it gets what is logged from then on, not what happened meanwhile.
+    const enabled = await api.gql(apiKey, ENABLE, { id: endpointId });
+    expect(enabled.data.updateWebhookEndpoint.data).toEqual({
+      enabled: true,
+      disabledReason: null,
+    });
+    const [fresh] = await appendRunEvents(api.db, workspaceId, 1);
+    const ids = await fanOut(workspaceId);
+    expect(ids).toHaveLength(1);
+    const [message] = await queryRows<{ event_cursor: string }>(
+      api.db,
+      sql`select event_cursor from webhook_messages where id = ${ids[0]}`,
+    );
+    expect(Number(message!.event_cursor)).toBe(Number(fresh!.cursor));
   });
 
   it('disables an endpoint after it failed continuously for the configured time, not before', async () => {
