@@ -10,7 +10,7 @@ import type { Database } from '../db/client';
 import { CredentialCipher } from '../db/credentials';
 import type { ProviderEndpoints } from '../edge/channels/types';
 import { type MediaBucket, MediaLinkSigner } from '../edge/media';
-import type { DispatchSender, EventPublisher } from '../edge/pipeline';
+import type { DispatchSender, EventPublisher, WebhookQueue } from '../edge/pipeline';
 import type { Principal } from './auth';
 import { builder } from './builder';
 import type { ApiContext } from './context';
@@ -42,6 +42,8 @@ export interface ApiDeps {
   dispatch?: DispatchSender;
   /** Where logged partner events are published (the workspace's EventHub in the Worker). */
   events?: EventPublisher;
+  /** The webhook queue (replays are enqueued there); absent, the sweep enqueues them later. */
+  webhookQueue?: WebhookQueue;
   /** Provider API base URLs (`GRAPH_API_URL`…) for connection checks; default: real hosts. */
   providerEndpoints?: ProviderEndpoints;
   /** The public origin of callback URLs and media links; default: the request's origin. */
@@ -149,6 +151,7 @@ export function createApi(deps: ApiDeps): ApiServer {
         credentials,
         dispatch: deps.dispatch,
         events: deps.events,
+        ...(deps.webhookQueue ? { webhookQueue: deps.webhookQueue } : {}),
         allowPrivateUrls: deps.allowPrivateUrls ?? false,
         providerEndpoints: deps.providerEndpoints ?? {},
         publicOrigin,

@@ -25,3 +25,5 @@ import './delivery';
 import './run';
 import './step-preview';
 import './delivery-event';
+import './webhook-message';
+import './webhook-endpoint';

@@ -5,4 +5,5 @@ export * from './library';
 export * from './messages';
 export * from './runs';
 export * from './tenancy';
+export * from './webhooks';
 export * from './workflows';

@@ -11,6 +11,7 @@ import {
   testDatabaseBindings,
 } from '../../test/workerd';
 import { CALLBACK_DEAD_LETTER_QUEUE_NAME, CALLBACK_QUEUE_NAME } from '../callbacks/queues';
+import { WEBHOOK_QUEUE_NAME } from '../webhooks/queue';
 import { DEAD_LETTER_QUEUE_NAME, DISPATCH_QUEUE_NAME } from './queues';
 
 /**
@@ -60,6 +61,8 @@ export interface HarnessOptions {
    * signed media links point at it.
    */
   media?: boolean;
+  /** Binds the partner webhook queue (producer and consumer, as wrangler.toml declares it). */
+  webhooks?: boolean;
 }
 
 /** A port nothing listens on right now, so that PUBLIC_URL can be known before the Worker starts. */
@@ -97,6 +100,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
       CALLBACK_QUEUE: CALLBACK_QUEUE_NAME,
       // Only tests produce into the dead letter queue directly.
       DEAD_LETTER_QUEUE: DEAD_LETTER_QUEUE_NAME,
+      ...(options.webhooks ? { WEBHOOK_QUEUE: WEBHOOK_QUEUE_NAME } : {}),
     },
     queueConsumers: {
       [DISPATCH_QUEUE_NAME]: {
@@ -113,6 +117,9 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
         deadLetterQueue: CALLBACK_DEAD_LETTER_QUEUE_NAME,
       },
       [CALLBACK_DEAD_LETTER_QUEUE_NAME]: { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 3 },
+      ...(options.webhooks
+        ? { [WEBHOOK_QUEUE_NAME]: { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10 } }
+        : {}),
     },
     durableObjects: { EVENT_HUB: 'EventHub' },
     scheduled: true,
