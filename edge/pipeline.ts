@@ -1,6 +1,6 @@
 /**
  * What the API (api/) may use of the send pipeline, in one place: enqueueing runs it has
- * committed, the timing of a run's entry step, and a dry run of one send for previews. The
+ * committed, sending a segment start's first chunk, the timing of a run's entry step, and a dry run of one send for previews. The
  * pipeline's internals (claims, records, routing, the batch library) stay behind it.
  */
 export { type DispatchSender, enqueueRuns } from './dispatch/enqueue';
@@ -16,3 +16,4 @@ export {
   type PartnerEvent,
 } from './events/types';
 export type { RenderedMessage } from './render/types';
+export { type SegmentChunkSender, segmentQueueSender } from './segments/message';

@@ -25,3 +25,4 @@ import './delivery';
 import './run';
 import './step-preview';
 import './delivery-event';
+import './segment-start';

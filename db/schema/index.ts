@@ -4,5 +4,6 @@ export * from './events';
 export * from './library';
 export * from './messages';
 export * from './runs';
+export * from './segments';
 export * from './tenancy';
 export * from './workflows';
