@@ -10,6 +10,7 @@ import { jsonParam, queryRows, uuidArrayParam } from '../../db/rows';
 import type { ProviderThread } from '../channels/types';
 import { publishQuietly } from '../events/publish';
 import { type EventPublisher, loggedEventFromRow } from '../events/types';
+import { queueDelay } from './enqueue';
 
 /** What one send came to, as the delivery row records it. */
 export interface DeliveryOutcome {
@@ -67,6 +68,18 @@ export interface MovedRun {
   alreadyEnqueued: boolean;
 }
 
+/** How `recordAndMove` treats the runs it moves. */
+export interface RecordOptions {
+  /**
+   * The caller enqueues a message for every run this statement leaves active (and not already
+   * enqueued), right after it: stamp their `enqueued_at` here (now + the message's delay), so
+   * no second statement has to touch the same rows. If enqueueing then fails, the caller clears
+   * the stamp again (`unstampRuns`); had it died in between, the sweep re-enqueues the runs
+   * once the stamp is stale.
+   */
+  stampEnqueued?: boolean;
+}
+
 interface MovedRow {
   kind: 'moved' | 'event';
   event: EventRow | null;
@@ -93,6 +106,7 @@ export async function recordAndMove(
   outcomes: readonly DeliveryOutcome[],
   moves: readonly RunMove[],
   events?: EventPublisher,
+  { stampEnqueued = false }: RecordOptions = {},
 ): Promise<MovedRun[]> {
   if (outcomes.length === 0 && moves.length === 0) return [];
   const outcomeRows = outcomes.map((outcome, seq) => ({
@@ -126,10 +140,64 @@ export async function recordAndMove(
     due_in_seconds: move.dueInSeconds,
     exit_reason: move.exitReason,
     already_enqueued: move.alreadyEnqueued,
+    // Seconds until the message enqueued after this statement becomes visible, as sent.
+    enqueue_delay: stampEnqueued && move.status === 'active' ? queueDelay(move.dueInSeconds) : null,
   }));
+  // Only the parts a batch needs: an UPDATE on channels fires its statement-level revision
+  // trigger even when it changes no row (~15-27 ms in a fresh session, plpgsql compiling it),
+  // and a batch of texts has no email thread to extend.
+  const extendsThreads = outcomes.some((outcome) => outcome.status === 'sent' && outcome.thread);
+  const refusesChannels = outcomes.some(
+    (outcome) =>
+      outcome.status === 'failed' &&
+      (outcome.reasonCode === 'credentials_rejected' || outcome.channelError === true),
+  );
   // Rows are reached by primary key (see uuidArrayParam), not by their status.
   const deliveryIds = uuidArrayParam(outcomes.map((outcome) => outcome.deliveryId));
   const runIds = uuidArrayParam(moves.map((move) => move.runId));
+  const threadedCte = sql`      threaded as (
+        insert into email_threads as t (workspace_id, workflow_id, contact_id, channel_id,
+                                        message_ids, provider_thread_id, provider_thread_subject)
+        select o.thread_workspace_id, o.thread_workflow_id, o.thread_contact_id, o.channel_id,
+               array_agg(o.message_id_header order by o.seq),
+               -- The batch's latest provider thread: the one the provider named last.
+               (array_agg(o.provider_thread_id order by o.seq desc)
+                  filter (where o.provider_thread_id is not null))[1],
+               (array_agg(o.provider_thread_subject order by o.seq desc)
+                  filter (where o.provider_thread_id is not null))[1]
+        from outcome o
+        where o.status = 'sent' and o.thread_workflow_id is not null
+          and o.channel_id is not null
+          and o.message_id_header is not null and o.delivery_id in (select id from recorded)
+        group by o.thread_workspace_id, o.thread_workflow_id, o.thread_contact_id, o.channel_id
+        on conflict (workflow_id, contact_id, channel_id) do update
+        set message_ids = t.message_ids || array(
+              select m from unnest(excluded.message_ids) as m where not m = any(t.message_ids)),
+            provider_thread_id = coalesce(excluded.provider_thread_id, t.provider_thread_id),
+            provider_thread_subject = case when excluded.provider_thread_id is null
+              then t.provider_thread_subject else excluded.provider_thread_subject end,
+            updated_at = now()
+        returning t.id
+      ),`;
+  const refusedCte = sql`      -- A provider that refused the channel's credentials (or an adapter that reports the channel
+      -- itself broken, e.g. a revoked Gmail grant) will refuse every send: the channel
+      -- goes into error with the provider's words, so that people see what to fix (saving new
+      -- credentials or verifyChannel checks it again), and later sends stop at once.
+      refused as (
+        update channels c
+        set status = 'error',
+            status_detail = 'Sending failed, the provider refused the credentials: ' || e.reason_detail,
+            updated_at = now()
+        from (
+          select distinct on (o.channel_id) o.channel_id, o.reason_detail from outcome o
+          where o.status = 'failed'
+            and (o.reason_code = 'credentials_rejected' or o.channel_error)
+            and o.channel_id is not null and o.delivery_id in (select id from recorded)
+          order by o.channel_id, o.seq desc
+        ) e
+        where c.id = e.channel_id
+        returning c.id
+      ),`;
   const rows = await queryRows<MovedRow>(
     db,
     sql`with given as (
@@ -167,53 +235,13 @@ export async function recordAndMove(
           and d.id = o.delivery_id and d.status = 'sending' and d.attempts = o.attempts
         returning d.*, o.seq
       ),
-      threaded as (
-        insert into email_threads as t (workspace_id, workflow_id, contact_id, channel_id,
-                                        message_ids, provider_thread_id, provider_thread_subject)
-        select o.thread_workspace_id, o.thread_workflow_id, o.thread_contact_id, o.channel_id,
-               array_agg(o.message_id_header order by o.seq),
-               -- The batch's latest provider thread: the one the provider named last.
-               (array_agg(o.provider_thread_id order by o.seq desc)
-                  filter (where o.provider_thread_id is not null))[1],
-               (array_agg(o.provider_thread_subject order by o.seq desc)
-                  filter (where o.provider_thread_id is not null))[1]
-        from outcome o
-        where o.status = 'sent' and o.thread_workflow_id is not null
-          and o.channel_id is not null
-          and o.message_id_header is not null and o.delivery_id in (select id from recorded)
-        group by o.thread_workspace_id, o.thread_workflow_id, o.thread_contact_id, o.channel_id
-        on conflict (workflow_id, contact_id, channel_id) do update
-        set message_ids = t.message_ids || array(
-              select m from unnest(excluded.message_ids) as m where not m = any(t.message_ids)),
-            provider_thread_id = coalesce(excluded.provider_thread_id, t.provider_thread_id),
-            provider_thread_subject = case when excluded.provider_thread_id is null
-              then t.provider_thread_subject else excluded.provider_thread_subject end,
-            updated_at = now()
-        returning t.id
-      ),
-      -- A provider that refused the channel's credentials (or an adapter that reports the channel
-      -- itself broken, e.g. a revoked Gmail grant) will refuse every send: the channel
-      -- goes into error with the provider's words, so that people see what to fix (saving new
-      -- credentials or verifyChannel checks it again), and later sends stop at once.
-      refused as (
-        update channels c
-        set status = 'error',
-            status_detail = 'Sending failed, the provider refused the credentials: ' || e.reason_detail,
-            updated_at = now()
-        from (
-          select distinct on (o.channel_id) o.channel_id, o.reason_detail from outcome o
-          where o.status = 'failed'
-            and (o.reason_code = 'credentials_rejected' or o.channel_error)
-            and o.channel_id is not null and o.delivery_id in (select id from recorded)
-          order by o.channel_id, o.seq desc
-        ) e
-        where c.id = e.channel_id
-        returning c.id
-      ),
+${extendsThreads ? threadedCte : sql``}
+${refusesChannels ? refusedCte : sql``}
       move as (
         select * from jsonb_to_recordset(${jsonParam(moveRows)}::jsonb) as m(
           seq int, run_id uuid, from_visit int, after_delivery_id uuid, status text, step_id uuid,
-          visit int, due_in_seconds float8, exit_reason text, already_enqueued boolean)
+          visit int, due_in_seconds float8, exit_reason text, already_enqueued boolean,
+          enqueue_delay int)
       ),
       moved as (
         update runs r
@@ -222,7 +250,8 @@ export async function recordAndMove(
             step_visit = m.visit,
             due_at = now() + m.due_in_seconds * interval '1 second',
             enqueued_at = case when m.already_enqueued
-              then now() + m.due_in_seconds * interval '1 second' end,
+              then now() + m.due_in_seconds * interval '1 second'
+              else now() + m.enqueue_delay * interval '1 second' end,
             exit_reason = m.exit_reason,
             ended_at = case when m.status = 'active' then null else now() end,
             updated_at = now()
