@@ -273,13 +273,28 @@ export const dispatchBacklogSuite: Suite = {
         ],
       ];
       if (backendCpu) rows.push(['server: backend CPU time (schedstat)', ...medians(cpu).cells]);
+      const work = (label: string, pick: (time: ExplainedTime) => number, decimals = 0) => [
+        label,
+        ...PHASES.map((phase) =>
+          figure(median(server.map((batch) => pick(batch[phase]))), decimals),
+        ),
+        figure(
+          median(server.map((batch) => sum(PHASES.map((phase) => pick(batch[phase]))))),
+          decimals,
+        ),
+      ];
+      const workRows = [
+        work('shared buffers touched', (time) => time.buffers),
+        work('WAL kB written', (time) => time.walBytes / 1024, 1),
+        work('WAL full-page images', (time) => time.walFullPages),
+      ];
       const statementCount = server[0]
         ? sum(PHASES.map((phase) => server[0]![phase].statements))
         : 0;
       console.log(
         formatTable(
           [`median ms, batch of ${BATCH} (${BATCHES} batches)`, ...PHASES, 'batch'],
-          rows,
+          [...rows, ...workRows],
         ),
       );
       console.log(

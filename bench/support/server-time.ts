@@ -12,6 +12,11 @@ export interface ExplainedTime {
   planningMs: number;
   /** Includes the time of the triggers the statements fired (foreign keys, revisions). */
   executionMs: number;
+  /** Shared buffers the statements touched (hit or read). */
+  buffers: number;
+  /** WAL the statements wrote: bytes, and full-page images among them. */
+  walBytes: number;
+  walFullPages: number;
   /** Each statement's plan, one line per node (`Index Scan using runs_pkey on runs, 100 rows`). */
   plans: string[][];
 }
@@ -25,6 +30,8 @@ interface PlanNode {
   'Actual Loops'?: number;
   'Shared Hit Blocks'?: number;
   'Shared Read Blocks'?: number;
+  'WAL Bytes'?: number;
+  'WAL FPI'?: number;
   Plans?: PlanNode[];
 }
 
@@ -54,14 +61,14 @@ function planLines(plan: JsonPlan): string[] {
     lines.push(`trigger ${trigger['Trigger Name']}: ${trigger.Calls} calls`);
   }
   lines.push(
-    `planning ${plan['Planning Time'].toFixed(2)} ms, execution ${plan['Execution Time'].toFixed(2)} ms`,
+    `planning ${plan['Planning Time'].toFixed(2)} ms, execution ${plan['Execution Time'].toFixed(2)} ms, WAL ${plan.Plan['WAL Bytes'] ?? 0} bytes (${plan.Plan['WAL FPI'] ?? 0} full pages)`,
   );
   return lines;
 }
 
 /**
  * A Drizzle database on one connection whose every statement first runs under
- * `EXPLAIN (ANALYZE, BUFFERS, TIMING OFF, FORMAT JSON)` in a transaction that is rolled back,
+ * `EXPLAIN (ANALYZE, BUFFERS, WAL, TIMING OFF, FORMAT JSON)` in a transaction that is rolled back,
  * then for real (in its own transaction, as in production). The plan's planning and execution
  * times are the server's own time for the statement, without the round trip and the client's
  * parsing. `TIMING OFF` keeps the per-node clock reads out of the figure.
@@ -69,13 +76,22 @@ function planLines(plan: JsonPlan): string[] {
 export async function explainedDatabase(url: string) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  let time: ExplainedTime = { statements: 0, planningMs: 0, executionMs: 0, plans: [] };
+  const empty = (): ExplainedTime => ({
+    statements: 0,
+    planningMs: 0,
+    executionMs: 0,
+    buffers: 0,
+    walBytes: 0,
+    walFullPages: 0,
+    plans: [],
+  });
+  let time = empty();
   const explained = {
     async query(config: pg.QueryConfig, values?: unknown[]) {
       await client.query('begin');
       try {
         const result = await client.query<{ 'QUERY PLAN': JsonPlan[] }>(
-          `explain (analyze, buffers, timing off, format json) ${config.text}`,
+          `explain (analyze, buffers, wal, timing off, format json) ${config.text}`,
           values,
         );
         const plan = result.rows[0]?.['QUERY PLAN'][0];
@@ -83,6 +99,10 @@ export async function explainedDatabase(url: string) {
           time.statements++;
           time.planningMs += plan['Planning Time'];
           time.executionMs += plan['Execution Time'];
+          time.buffers +=
+            (plan.Plan['Shared Hit Blocks'] ?? 0) + (plan.Plan['Shared Read Blocks'] ?? 0);
+          time.walBytes += plan.Plan['WAL Bytes'] ?? 0;
+          time.walFullPages += plan.Plan['WAL FPI'] ?? 0;
           time.plans.push(planLines(plan));
         }
       } finally {
@@ -97,7 +117,7 @@ export async function explainedDatabase(url: string) {
     /** The time since the last call; counting starts again. */
     take(): ExplainedTime {
       const taken = time;
-      time = { statements: 0, planningMs: 0, executionMs: 0, plans: [] };
+      time = empty();
       return taken;
     },
     close: () => client.end(),
