@@ -133,6 +133,7 @@ export async function dispatchBatch(
       moves.push(result.move);
       settlements.set(result.work.message, result.settlement);
     }
+    log('info', 'dispatch: batch sent', summarizeOutcomes(outcomes));
   }
 
   // The record statement stamps `enqueued_at` of the runs it moves, so their messages need no
@@ -161,6 +162,13 @@ export async function dispatchBatch(
     }
   }
   return settlements;
+}
+
+/** Sends per outcome, for the batch's one log line (failures have lines of their own). */
+function summarizeOutcomes(outcomes: readonly DeliveryOutcome[]) {
+  const count = (status: DeliveryOutcome['status']) =>
+    outcomes.filter((outcome) => outcome.status === status).length;
+  return { sent: count('sent'), failed: count('failed'), retrying: count('queued') };
 }
 
 /** What a batch needs loaded for its sends: channels, snippets, files and email threads. */
