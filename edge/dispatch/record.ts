@@ -210,12 +210,17 @@ export async function recordAndMove(
       ),
       -- A channel deleted while a send on it was in flight is recorded as none, as deleting it
       -- would have set it (a foreign key error would fail the whole batch); the key-share lock
-      -- keeps a channel that is still there until this statement ends.
+      -- keeps a channel that is still there until this statement ends. Each channel is locked
+      -- once, not once per send on it (a batch mostly sends on one or two channels).
+      live_channels as (
+        select id from channels
+        where id = any(array(select distinct sent_channel_id from given
+                             where sent_channel_id is not null))
+        for key share
+      ),
       outcome as (
         select g.*, c.id as channel_id from given g
-        left join lateral (
-          select id from channels where id = g.sent_channel_id for key share
-        ) c on true
+        left join live_channels c on c.id = g.sent_channel_id
       ),
       recorded as (
         update deliveries d
