@@ -2,12 +2,12 @@ import { createWorkspaceWithKey } from '../../api/bootstrap';
 import { generateCredentialsKey } from '../../db/credentials';
 import { createNodePostgres } from '../../db/drivers/node-postgres';
 import { DEAD_LETTER_QUEUE_NAME, DISPATCH_QUEUE_NAME } from '../../edge/dispatch/queues';
-import { openSse, type SseStream } from '../../edge/events/test-sse';
 import { type RunningWorker, startDbProxy, startWorker } from '../../test/workerd';
 import type { Suite, SuiteOutcome } from '../suite';
 import { createBenchDatabase } from '../support/database';
 import { type FetchLike, mutate } from '../support/graphql';
 import { startReceiptCounter } from '../support/receipt-counter';
+import { type SseSubscribers, startSseSubscribers } from '../support/sse-subscribers';
 import { figure, formatTable } from '../support/table';
 import { START_WORKFLOW } from '../support/workflow-documents';
 import {
@@ -46,7 +46,7 @@ async function measure(databaseUrl: string): Promise<SuiteOutcome> {
   const secret = signingSecret();
   const counter = await startReceiptCounter(secret, isRenderedMessage);
   let worker: RunningWorker | undefined;
-  const streams: SseStream[] = [];
+  let subscribers: SseSubscribers | undefined;
   try {
     worker = await startWorker({
       entry: 'edge/worker.ts',
@@ -74,29 +74,25 @@ async function measure(databaseUrl: string): Promise<SuiteOutcome> {
     const { workspaceId, apiKey } = await createWorkspaceWithKey(postgres.db, { name: 'Events' });
     const contactIds = await insertContacts(postgres.db, workspaceId, SENDS);
     const workflowId = await publishOneStepWorkflow(fetcher, apiKey, counter.url, secret);
-    for (let index = 0; index < SUBSCRIBERS; index++) {
-      streams.push(await openSse(`${running.url}/graphql/stream`, apiKey, { query: SENT_EVENTS }));
-    }
+    subscribers = await startSseSubscribers({
+      url: `${running.url}/graphql/stream`,
+      apiKey,
+      query: SENT_EVENTS,
+      subscribers: SUBSCRIBERS,
+      events: SENDS,
+      timeoutMs: DEADLINE_MS,
+    });
     const started = performance.now();
     for (let start = 0; start < SENDS; start += START_CHUNK) {
       await mutate(fetcher, 'http://worker/graphql', apiKey, START_WORKFLOW, {
         input: { workflowId, contactIds: contactIds.slice(start, start + START_CHUNK) },
       });
     }
-    const latencies: number[] = [];
-    let complete = true;
-    for (const stream of streams) {
-      const remaining = Math.max(1_000, DEADLINE_MS - (performance.now() - started));
-      const messages = await stream.nexts(SENDS, remaining).catch(() => stream.messages);
-      const nexts = messages.filter((message) => message.event === 'next');
-      if (nexts.length !== SENDS) complete = false;
-      for (const message of nexts) {
-        const { occurredAt } = (
-          JSON.parse(message.data) as { data: { deliveryEvents: { occurredAt: string } } }
-        ).data.deliveryEvents;
-        latencies.push(message.receivedAt - Date.parse(occurredAt));
-      }
-    }
+    const arrivals = await subscribers.arrivals;
+    const complete = arrivals.every((received) => received.length === SENDS);
+    const latencies = arrivals.flatMap((received) =>
+      received.map(([, receivedAt, occurredAt]) => receivedAt - occurredAt),
+    );
     const seconds = (performance.now() - started) / 1000;
     latencies.sort((a, b) => a - b);
     const [p50, p95, p99] = [50, 95, 99].map((p) => percentile(latencies, p));
@@ -125,7 +121,7 @@ async function measure(databaseUrl: string): Promise<SuiteOutcome> {
       ],
     };
   } finally {
-    for (const stream of streams) stream.drop();
+    subscribers?.kill();
     await worker?.dispose();
     await counter.close();
     await proxy.close();
