@@ -1,14 +1,14 @@
 import { createWorkspaceWithKey } from '../../api/bootstrap';
-import { generateCredentialsKey } from '../../db/credentials';
 import { createNodePostgres } from '../../db/drivers/node-postgres';
-import { DEAD_LETTER_QUEUE_NAME, DISPATCH_QUEUE_NAME } from '../../edge/dispatch/queues';
-import { type RunningWorker, startDbProxy, startWorker } from '../../test/workerd';
+import { type RunningWorker, startDbProxy } from '../../test/workerd';
 import type { Suite, SuiteOutcome } from '../suite';
 import { createBenchDatabase } from '../support/database';
+import { startDispatchWorker } from '../support/dispatch-worker';
 import { type FetchLike, mutate } from '../support/graphql';
 import { startReceiptCounter } from '../support/receipt-counter';
 import { type SseSubscribers, startSseSubscribers } from '../support/sse-subscribers';
 import { figure, formatTable } from '../support/table';
+import { filterWorkerLogs, type WorkerLogFilter } from '../support/worker-logs';
 import { START_WORKFLOW } from '../support/workflow-documents';
 import {
   insertContacts,
@@ -46,28 +46,12 @@ async function measure(databaseUrl: string): Promise<SuiteOutcome> {
   const secret = signingSecret();
   const counter = await startReceiptCounter(secret, isRenderedMessage);
   let worker: RunningWorker | undefined;
+  let logs: WorkerLogFilter | undefined;
   let subscribers: SseSubscribers | undefined;
   try {
-    worker = await startWorker({
-      entry: 'edge/worker.ts',
-      bindings: {
-        DATABASE_URL: databaseUrl,
-        DB_WS_PROXY: proxy.wsProxy,
-        CREDENTIALS_KEY: generateCredentialsKey(),
-        ENVIRONMENT: 'development',
-        ALLOW_PRIVATE_URLS: 'true',
-      },
-      queueProducers: { DISPATCH_QUEUE: DISPATCH_QUEUE_NAME },
-      queueConsumers: {
-        [DISPATCH_QUEUE_NAME]: {
-          maxBatchSize: 100,
-          maxBatchTimeout: 1,
-          maxRetries: 5,
-          deadLetterQueue: DEAD_LETTER_QUEUE_NAME,
-        },
-      },
-      durableObjects: { EVENT_HUB: 'EventHub' },
-    });
+    // The Worker's per-send info lines would bury the table (bench/support/worker-logs.ts).
+    logs = filterWorkerLogs();
+    worker = await startDispatchWorker(databaseUrl, proxy);
     const running = worker;
     const fetcher: FetchLike = (url, init) =>
       running.dispatchFetch(url, init as never) as unknown as Promise<Response>;
@@ -121,6 +105,7 @@ async function measure(databaseUrl: string): Promise<SuiteOutcome> {
       ],
     };
   } finally {
+    logs?.restore();
     subscribers?.kill();
     await worker?.dispose();
     await counter.close();
