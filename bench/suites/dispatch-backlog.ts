@@ -81,10 +81,7 @@ async function seedBacklog(db: Database): Promise<Seeded> {
 }
 
 /** The next `count` active runs no batch has touched yet. */
-async function freshRuns(
-  db: Database,
-  count: number,
-): Promise<{ id: string; step: string }[]> {
+async function freshRuns(db: Database, count: number): Promise<{ id: string; step: string }[]> {
   return queryRows(
     db,
     sql`select id, current_step_id as step from runs
