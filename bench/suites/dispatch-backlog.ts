@@ -48,7 +48,7 @@ interface Seeded {
 }
 
 /** The backlog, inserted with generate_series (one statement per table). */
-export async function seedBacklog(db: Database): Promise<Seeded> {
+async function seedBacklog(db: Database): Promise<Seeded> {
   const { workspaceId } = await seedWorkspace(db);
   const cipher = new CredentialCipher(generateCredentialsKey());
   const channelId = await seedCustomChannel({ db, cipher }, workspaceId, 'http://127.0.0.1:1/');
@@ -81,10 +81,7 @@ export async function seedBacklog(db: Database): Promise<Seeded> {
 }
 
 /** The next `count` active runs no batch has touched yet. */
-export async function freshRuns(
-  db: Database,
-  count: number,
-): Promise<{ id: string; step: string }[]> {
+async function freshRuns(db: Database, count: number): Promise<{ id: string; step: string }[]> {
   return queryRows(
     db,
     sql`select id, current_step_id as step from runs

@@ -228,6 +228,39 @@ function printPhases(phases: BatchPhases[]): void {
   console.log(formatTable(['phase of a consumer batch', 'min ms', 'median ms', 'max ms'], rows));
 }
 
+/** The consumer's log line per batch (edge/dispatch/consumer.ts), with its phases in ms. */
+const BATCH_LOG = 'dispatch: batch sent';
+const CONSUMER_PHASES: [string, string][] = [
+  ['loadMs', 'load runs (incl. opening the connection)'],
+  ['claimMs', 'claim'],
+  ['libraryMs', 'library'],
+  ['sendMs', 'render, sign and send (6 at a time)'],
+  ['recordMs', 'record, move and stamp'],
+  ['enqueueMs', 'enqueue the next steps'],
+];
+
+/**
+ * The same batches from inside the consumer: its log line's phases, timed with the Worker's
+ * clock (which advances across I/O only, so rendering's CPU falls between the phases).
+ */
+function printConsumerPhases(lines: Record<string, unknown>[]): void {
+  const rows = CONSUMER_PHASES.map(([field, label]) => {
+    const values = lines.map((line) => Number(line[field])).filter(Number.isFinite);
+    return [
+      label,
+      figure(Math.min(...values), 1),
+      figure(median(values), 1),
+      figure(Math.max(...values), 1),
+    ];
+  });
+  console.log(
+    formatTable(
+      [`inside the consumer (${lines.length} batches)`, 'min ms', 'median ms', 'max ms'],
+      rows,
+    ),
+  );
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
@@ -270,7 +303,7 @@ async function measurePipeline(databaseUrl: string): Promise<PipelineResult> {
         [DEAD_LETTER_QUEUE_NAME]: { maxBatchSize: 100, maxBatchTimeout: 5, maxRetries: 3 },
       },
     });
-    logs = filterWorkerLogs();
+    logs = filterWorkerLogs([BATCH_LOG]);
     const running = worker;
     const fetcher: FetchLike = (url, init) =>
       running.dispatchFetch(url, init as never) as unknown as Promise<Response>;
@@ -324,6 +357,8 @@ async function measurePipeline(databaseUrl: string): Promise<PipelineResult> {
       `  consumer batches: ${phases.length} (sizes ${Math.min(...sizes)}–${Math.max(...sizes)})\n`,
     );
     printPhases(phases);
+    console.log('');
+    printConsumerPhases(logs.kept);
     console.log('');
     const transactions = statsAfter.transactions - statsBefore.transactions;
     const sessions = statsAfter.sessions - statsBefore.sessions;

@@ -61,7 +61,9 @@ export async function dispatchBatch(
     if (!unique.has(key)) unique.set(key, { message, body });
   }
 
+  const lap = phaseClock();
   const runs = await loadRuns(deps.db, [...new Set([...unique.values()].map((u) => u.body.runId))]);
+  lap('loadMs');
   const moves: RunMove[] = [];
   const requests: DispatchRequest[] = [];
   const sends: SendWork[] = [];
@@ -102,6 +104,7 @@ export async function dispatchBatch(
   const claims = new Map<string, ClaimedDelivery>();
   for (const claim of await claimDeliveries(deps.db, keys, undefined, deps.events))
     claims.set(claim.runId, claim);
+  lap('claimMs');
 
   const claimed: { work: SendWork; claim: ClaimedDelivery }[] = [];
   for (const work of sends) {
@@ -118,6 +121,7 @@ export async function dispatchBatch(
   const outcomes: DeliveryOutcome[] = [];
   if (claimed.length > 0) {
     const library = await loadLibrary(deps.db, needsOf(claimed.map((c) => c.work)));
+    lap('libraryMs');
     const credentialsFor = credentialsLoader(deps.cipher);
     // Leases are renewed while the sends run, so that only a dead consumer's claims expire.
     const results = await whileHoldingLeases(
@@ -133,7 +137,7 @@ export async function dispatchBatch(
       moves.push(result.move);
       settlements.set(result.work.message, result.settlement);
     }
-    log('info', 'dispatch: batch sent', summarizeOutcomes(outcomes));
+    lap('sendMs');
   }
 
   // The record statement stamps `enqueued_at` of the runs it moves, so their messages need no
@@ -141,6 +145,7 @@ export async function dispatchBatch(
   const moved = await recordAndMove(deps.db, outcomes, moves, deps.events, {
     stampEnqueued: true,
   });
+  lap('recordMs');
   const next: DispatchRequest[] = [];
   for (const run of moved) {
     if (run.status === 'active' && !run.alreadyEnqueued) {
@@ -149,6 +154,9 @@ export async function dispatchBatch(
   }
   const stamped = await enqueueStamped(deps.db, deps.sender, next);
   const chained = await enqueueRuns(deps.db, deps.sender, requests);
+  if (claimed.length > 0) {
+    log('info', 'dispatch: batch sent', { ...summarizeOutcomes(outcomes), ...lap('enqueueMs') });
+  }
   for (const [runs, enqueued] of [
     [next, stamped],
     [requests, chained],
@@ -162,6 +170,23 @@ export async function dispatchBatch(
     }
   }
   return settlements;
+}
+
+/**
+ * Milliseconds per phase of a batch, for its log line: each `lap(name)` records the time since
+ * the previous one and returns the phases so far. Workers' clocks advance only across I/O, so
+ * these are the phases' waits for the database, the providers and the queue; the CPU between
+ * them (rendering, JSON) is not in them.
+ */
+function phaseClock() {
+  let last = Date.now();
+  const phases: Record<string, number> = {};
+  return function lap(name: string): Record<string, number> {
+    const now = Date.now();
+    phases[name] = now - last;
+    last = now;
+    return phases;
+  };
 }
 
 /** Sends per outcome, for the batch's one log line (failures have lines of their own). */
