@@ -27,3 +27,4 @@ import './step-preview';
 import './delivery-event';
 import './webhook-message';
 import './webhook-endpoint';
+import './segment-start';

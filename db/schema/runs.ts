@@ -11,6 +11,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { channels } from './channels';
 import { contacts } from './contacts';
+import { segmentStarts } from './segments';
 import { workspaces } from './tenancy';
 import { workflows, workflowVersions } from './workflows';
 
@@ -51,8 +52,16 @@ export const runs = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
+    /** The segment start that started this run, if one did (edge/segments/chunk.ts). */
+    segmentStartId: uuid('segment_start_id').references(() => segmentStarts.id, {
+      onDelete: 'set null',
+    }),
   },
   (t) => [
+    // A redelivered segment chunk inserts nothing twice: one run per contact and segment start.
+    uniqueIndex('runs_segment_start_contact_uq')
+      .on(t.segmentStartId, t.contactId)
+      .where(sql`${t.segmentStartId} is not null`),
     index('runs_workspace_idx').on(t.workspaceId, t.createdAt),
     index('runs_active_due_idx').on(t.status, t.dueAt),
     // The runs query filters by workflow or contact, newest first.

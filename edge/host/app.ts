@@ -7,6 +7,7 @@ import { queueSender } from '../dispatch/enqueue';
 import { hubPublisher } from '../events/hub-publisher';
 import { log } from '../log';
 import type { MediaBucket } from '../media/bucket';
+import { segmentQueueSender } from '../segments/message';
 import { withWebhookFanout } from '../webhooks/publisher';
 import { callbackRoutes } from './callback-routes';
 import { withDatabase } from './database-middleware';
@@ -45,6 +46,7 @@ function apiFor(env: Env, config: Config): ApiServer {
       allowPrivateUrls: config.allowPrivateUrls,
       graphqlEndpoint: GRAPHQL_PATH,
       dispatch: env.DISPATCH_QUEUE ? queueSender(env.DISPATCH_QUEUE) : undefined,
+      segments: env.SEGMENT_QUEUE ? segmentQueueSender(env.SEGMENT_QUEUE) : undefined,
       events: withWebhookFanout(
         env.EVENT_HUB ? hubPublisher(env.EVENT_HUB) : undefined,
         env.WEBHOOK_QUEUE,

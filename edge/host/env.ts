@@ -25,6 +25,8 @@ export interface Env {
   ALLOW_PRIVATE_URLS?: string;
   /** Producer binding for the `sendflow-dispatch` queue (edge/dispatch consumes it). */
   DISPATCH_QUEUE: Queue;
+  /** Producer binding for the `sendflow-segments` queue (edge/segments consumes it). */
+  SEGMENT_QUEUE?: Queue;
   /** Producer binding for the `sendflow-callbacks` queue (edge/callbacks consumes it). */
   CALLBACK_QUEUE: Queue;
   /** Meta's Graph API base URL (default https://graph.facebook.com): a stand-in locally. */

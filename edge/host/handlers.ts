@@ -15,6 +15,13 @@ import { DEAD_LETTER_QUEUE_NAME } from '../dispatch/queues';
 import { sweep } from '../dispatch/sweep';
 import { hubPublisher } from '../events/hub-publisher';
 import { log } from '../log';
+import { consumeSegmentChunks, failSegmentStarts } from '../segments/consumer';
+import {
+  SEGMENT_DEAD_LETTER_QUEUE_NAME,
+  SEGMENT_QUEUE_NAME,
+  segmentQueueSender,
+} from '../segments/message';
+import { sweepSegmentStarts } from '../segments/sweep';
 import { consumeWebhookBatch } from '../webhooks/consumer';
 import { withWebhookFanout } from '../webhooks/publisher';
 import { WEBHOOK_QUEUE_NAME } from '../webhooks/queue';
@@ -27,8 +34,9 @@ import { mediaRuntime } from './media-runtime';
  * The Worker's `queue` handler: batches from the dispatch queue are dispatched, batches from
  * its dead letter queue fail their steps, and batches from the callbacks queue (and, once more
  * without waiting for late sends, its dead letter queue) record provider statuses and inbound
- * messages; batches from the webhook queue fan out events and deliver webhooks. The database
- * pool lives for this invocation only.
+ * messages; batches from the webhook queue fan out events and deliver webhooks, and batches
+ * from the segments queue start chunks of segment starts (its dead letter queue marks them
+ * failed). The database pool lives for this invocation only.
  * An exception (the database is down) leaves every unsettled message to the queue's retry.
  */
 export async function queue(
@@ -57,6 +65,17 @@ export async function queue(
     }
     if (batch.queue === DEAD_LETTER_QUEUE_NAME) {
       await deadLetterBatch(batch.messages, { db, sender, events });
+      return;
+    }
+    if (batch.queue === SEGMENT_QUEUE_NAME) {
+      // Each chunk sends the next one: without the producer the start could not go on.
+      if (!env.SEGMENT_QUEUE) throw new Error('SEGMENT_QUEUE is not bound (wrangler.toml)');
+      const segments = segmentQueueSender(env.SEGMENT_QUEUE);
+      await consumeSegmentChunks(batch.messages, { db, dispatch: sender, segments, events });
+      return;
+    }
+    if (batch.queue === SEGMENT_DEAD_LETTER_QUEUE_NAME) {
+      await failSegmentStarts(batch.messages, db);
       return;
     }
     if (batch.queue === CALLBACK_QUEUE_NAME || batch.queue === CALLBACK_DEAD_LETTER_QUEUE_NAME) {
@@ -90,8 +109,8 @@ export async function queue(
 }
 
 /**
- * The Worker's `scheduled` handler: the cron sweep (edge/dispatch/sweep.ts) and the webhooks'
- * (edge/webhooks/sweep.ts).
+ * The Worker's `scheduled` handler: the cron sweeps of dispatch (edge/dispatch/sweep.ts),
+ * webhooks (edge/webhooks/sweep.ts) and segment starts (edge/segments/sweep.ts).
  */
 export async function scheduled(
   _controller: ScheduledController,
@@ -103,6 +122,7 @@ export async function scheduled(
   try {
     await sweep(db, queueSender(env.DISPATCH_QUEUE));
     if (env.WEBHOOK_QUEUE) await sweepWebhooks(db, env.WEBHOOK_QUEUE);
+    if (env.SEGMENT_QUEUE) await sweepSegmentStarts(db, segmentQueueSender(env.SEGMENT_QUEUE));
   } finally {
     ctx.waitUntil(close());
   }
