@@ -4,6 +4,7 @@ import { dispatchThroughputSuite } from './suites/dispatch-throughput';
 import { emailRenderSuite } from './suites/email-render';
 import { eventLatencySuite } from './suites/event-latency';
 import { webhookThroughputSuite } from './suites/webhook-throughput';
+import { workerHeapSuite } from './suites/worker-heap';
 import { workflowListSuite } from './suites/workflow-list';
 import { loadSummary, machineSummary } from './support/cpu';
 
@@ -19,6 +20,7 @@ const SUITES: Suite[] = [
   dispatchBacklogSuite,
   eventLatencySuite,
   webhookThroughputSuite,
+  workerHeapSuite,
 ];
 
 function selectSuites(names: string[]): Suite[] {

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkerOptions } from 'miniflare';
+import { writeGraphiQLAssets } from './graphiql-assets';
 
 /** The project's wrangler.toml: the one place deploy settings live. */
 export const WRANGLER_CONFIG = fileURLToPath(new URL('../wrangler.toml', import.meta.url));
@@ -39,6 +41,11 @@ function resolveAliases(alias: Record<string, string>, base: string): Record<str
 export async function readWranglerSettings(path = WRANGLER_CONFIG): Promise<WranglerSettings> {
   const { unstable_readConfig, unstable_getMiniflareWorkerOptions } = await import('wrangler');
   const config = unstable_readConfig({ config: path });
+  // wrangler's reader refuses a missing `[assets]` folder before any `[build]` command could
+  // write it, so on a fresh clone (npm start, tests) the GraphiQL files are written first.
+  const assetsDirectory =
+    config.assets?.directory && resolve(dirname(path), config.assets.directory);
+  if (assetsDirectory && !existsSync(assetsDirectory)) await writeGraphiQLAssets(assetsDirectory);
   const { workerOptions } = unstable_getMiniflareWorkerOptions(config);
   return {
     compatibilityDate: config.compatibility_date ?? '',

@@ -16,6 +16,13 @@ import { workspaces } from './tenancy';
 import { workflows, workflowVersions } from './workflows';
 
 /**
+ * Ids that sort by creation time (UUID version 7, the `uuid_v7()` function of the
+ * `time_ordered_ids` migration): the rows a batch creates or moves together, and their index
+ * entries, share pages.
+ */
+const timeOrderedId = sql`uuid_v7()`;
+
+/**
  * One contact's journey through one published workflow version.
  * `stepVisit` counts step executions so that a delivery key (run, step, visit) is unique even
  * when a graph visits a step twice in future designs.
@@ -23,7 +30,7 @@ import { workflows, workflowVersions } from './workflows';
 export const runs = pgTable(
   'runs',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: uuid('id').primaryKey().default(timeOrderedId),
     workspaceId: uuid('workspace_id')
       .notNull()
       .references(() => workspaces.id, { onDelete: 'cascade' }),
@@ -74,7 +81,7 @@ export const runs = pgTable(
 export const deliveries = pgTable(
   'deliveries',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: uuid('id').primaryKey().default(timeOrderedId),
     workspaceId: uuid('workspace_id')
       .notNull()
       .references(() => workspaces.id, { onDelete: 'cascade' }),
