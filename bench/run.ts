@@ -3,6 +3,7 @@ import { dispatchBacklogSuite } from './suites/dispatch-backlog';
 import { dispatchThroughputSuite } from './suites/dispatch-throughput';
 import { emailRenderSuite } from './suites/email-render';
 import { eventLatencySuite } from './suites/event-latency';
+import { segmentStartSuite } from './suites/segment-start';
 import { workflowListSuite } from './suites/workflow-list';
 import { loadSummary, machineSummary } from './support/cpu';
 
@@ -17,6 +18,7 @@ const SUITES: Suite[] = [
   dispatchThroughputSuite,
   dispatchBacklogSuite,
   eventLatencySuite,
+  segmentStartSuite,
 ];
 
 function selectSuites(names: string[]): Suite[] {

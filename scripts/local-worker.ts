@@ -37,6 +37,11 @@ export interface StartWorkerOptions {
    * implicit TLS) trusts in addition to the public CAs: a test server's self-signed certificate.
    */
   trustedCertificates?: string[];
+  /**
+   * Serve the Chrome DevTools protocol for the Worker on this port (`/json` lists its target),
+   * so that a benchmark can read the isolate's heap (`Runtime.getHeapUsage`).
+   */
+  inspectorPort?: number;
 }
 
 /** Miniflare's default outbound network, plus extra trusted certificates. */
@@ -130,6 +135,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       : {}),
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
+    ...(options.inspectorPort
+      ? { inspectorPort: options.inspectorPort, unsafeInspectorProxy: true }
+      : {}),
   });
   const ready = await mf.ready;
   return {
