@@ -7,6 +7,7 @@ import type {
   EventPublisher,
   LiveEvents,
   SegmentChunkSender,
+  WebhookQueue,
 } from '../edge/pipeline';
 
 /** What an API key may do: `admin` reads and writes; `read` (partners) only reads. */
@@ -30,6 +31,8 @@ export interface ApiContext {
   segments?: SegmentChunkSender;
   /** Where partner events the API logs (run.started) are published; absent in plain tests. */
   events?: EventPublisher;
+  /** The webhook queue: replays are enqueued there (absent, the cron sweep enqueues them). */
+  webhookQueue?: WebhookQueue;
   /** The workspace's live events: present only on the SSE endpoint, served by its EventHub. */
   liveEvents?: LiveEvents;
   /** Provider API base URLs from the env (`GRAPH_API_URL`…); absent ones are the real hosts. */

@@ -10,12 +10,18 @@ import type { Database } from '../db/client';
 import { CredentialCipher } from '../db/credentials';
 import type { ProviderEndpoints } from '../edge/channels/types';
 import { type MediaBucket, MediaLinkSigner } from '../edge/media';
-import type { DispatchSender, EventPublisher, SegmentChunkSender } from '../edge/pipeline';
+import type {
+  DispatchSender,
+  EventPublisher,
+  SegmentChunkSender,
+  WebhookQueue,
+} from '../edge/pipeline';
 import type { Principal } from './auth';
 import { builder } from './builder';
 import type { ApiContext } from './context';
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from './db-availability';
 import { isMalformedValue } from './db-errors';
+import { renderGraphiQLPage } from './graphiql-page';
 import { hardeningPlugins, MAX_BATCH_SIZE } from './hardening';
 import { useWorkspaceResponseCache } from './response-cache';
 import './schema';
@@ -43,6 +49,8 @@ export interface ApiDeps {
   segments?: SegmentChunkSender;
   /** Where logged partner events are published (the workspace's EventHub in the Worker). */
   events?: EventPublisher;
+  /** The webhook queue (replays are enqueued there); absent, the sweep enqueues them later. */
+  webhookQueue?: WebhookQueue;
   /** Provider API base URLs (`GRAPH_API_URL`…) for connection checks; default: real hosts. */
   providerEndpoints?: ProviderEndpoints;
   /** The public origin of callback URLs and media links; default: the request's origin. */
@@ -125,6 +133,8 @@ export function createApi(deps: ApiDeps): ApiServer {
           shouldPersistHeaders: true,
           defaultQuery: DEFAULT_GRAPHIQL_QUERY,
         },
+    // Every file from this origin (Workers Static Assets), none from a CDN: GraphiQL works offline.
+    renderGraphiQL: renderGraphiQLPage,
     landingPage: false,
     batching: { limit: MAX_BATCH_SIZE },
     // Anything thrown that is not a GraphQLError we raised on purpose reaches clients only as
@@ -149,6 +159,7 @@ export function createApi(deps: ApiDeps): ApiServer {
         dispatch: deps.dispatch,
         ...(deps.segments ? { segments: deps.segments } : {}),
         events: deps.events,
+        ...(deps.webhookQueue ? { webhookQueue: deps.webhookQueue } : {}),
         allowPrivateUrls: deps.allowPrivateUrls ?? false,
         providerEndpoints: deps.providerEndpoints ?? {},
         publicOrigin,

@@ -4,6 +4,7 @@ import { dispatchThroughputSuite } from './suites/dispatch-throughput';
 import { emailRenderSuite } from './suites/email-render';
 import { eventLatencySuite } from './suites/event-latency';
 import { segmentStartSuite } from './suites/segment-start';
+import { webhookThroughputSuite } from './suites/webhook-throughput';
 import { workflowListSuite } from './suites/workflow-list';
 import { loadSummary, machineSummary } from './support/cpu';
 
@@ -19,6 +20,7 @@ const SUITES: Suite[] = [
   dispatchBacklogSuite,
   eventLatencySuite,
   segmentStartSuite,
+  webhookThroughputSuite,
 ];
 
 function selectSuites(names: string[]): Suite[] {

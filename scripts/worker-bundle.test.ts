@@ -26,12 +26,13 @@ describe('the Worker bundle (wrangler deploy --dry-run)', () => {
     expect(copies).toEqual(['// node_modules/graphql/error/GraphQLError.mjs']);
   }, 180_000);
 
-  it('sees the dispatch, callbacks and segments queues, their dead letter queues and the sweep cron in wrangler.toml', async () => {
+  it('sees the dispatch, callbacks, segments and webhook queues, their dead letter queues and the sweep cron in wrangler.toml', async () => {
     const settings = await readWranglerSettings();
     expect(settings.queueProducers).toEqual({
       DISPATCH_QUEUE: { queueName: 'sendflow-dispatch' },
       CALLBACK_QUEUE: { queueName: 'sendflow-callbacks' },
       SEGMENT_QUEUE: { queueName: 'sendflow-segments' },
+      WEBHOOK_QUEUE: { queueName: 'sendflow-webhooks' },
     });
     expect(settings.queueConsumers).toMatchObject({
       'sendflow-dispatch': { maxBatchSize: 100, deadLetterQueue: 'sendflow-dispatch-dlq' },
@@ -40,6 +41,7 @@ describe('the Worker bundle (wrangler deploy --dry-run)', () => {
       // One chunk of a segment start per invocation (edge/segments/limits.ts).
       'sendflow-segments': { maxBatchSize: 1, deadLetterQueue: 'sendflow-segments-dlq' },
       'sendflow-segments-dlq': {},
+      'sendflow-webhooks': { maxBatchSize: 100 },
     });
     expect(settings.crons).toEqual(['* * * * *']);
   });

@@ -16,6 +16,8 @@ export interface WranglerSettings {
   /** R2 bucket bindings (binding → bucket), e.g. `MEDIA_BUCKET` → `sendflow-media`. */
   r2Buckets: NonNullable<WorkerOptions['r2Buckets']>;
   crons: string[];
+  /** `[assets]`: the folder served before the Worker (GraphiQL's files), as Miniflare takes it. */
+  assets: WorkerOptions['assets'];
   vars: Record<string, unknown>;
 }
 
@@ -52,6 +54,7 @@ export async function readWranglerSettings(path = WRANGLER_CONFIG): Promise<Wran
     ),
     r2Buckets: (workerOptions.r2Buckets ?? {}) as WranglerSettings['r2Buckets'],
     crons: config.triggers.crons ?? [],
+    assets: workerOptions.assets as WranglerSettings['assets'],
     vars: config.vars,
   };
 }

@@ -6,4 +6,5 @@ export * from './messages';
 export * from './runs';
 export * from './segments';
 export * from './tenancy';
+export * from './webhooks';
 export * from './workflows';

@@ -12,6 +12,7 @@ import {
 } from '../../test/workerd';
 import { CALLBACK_DEAD_LETTER_QUEUE_NAME, CALLBACK_QUEUE_NAME } from '../callbacks/queues';
 import { SEGMENT_DEAD_LETTER_QUEUE_NAME, SEGMENT_QUEUE_NAME } from '../segments/message';
+import { WEBHOOK_QUEUE_NAME } from '../webhooks/queue';
 import { DEAD_LETTER_QUEUE_NAME, DISPATCH_QUEUE_NAME } from './queues';
 
 /**
@@ -71,6 +72,8 @@ export interface HarnessOptions {
    * signed media links point at it.
    */
   media?: boolean;
+  /** Binds the partner webhook queue (producer and consumer, as wrangler.toml declares it). */
+  webhooks?: boolean;
 }
 
 /** A port nothing listens on right now, so that PUBLIC_URL can be known before the Worker starts. */
@@ -108,6 +111,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
       CALLBACK_QUEUE: CALLBACK_QUEUE_NAME,
       // Only tests produce into the dead letter queue directly.
       DEAD_LETTER_QUEUE: DEAD_LETTER_QUEUE_NAME,
+      ...(options.webhooks ? { WEBHOOK_QUEUE: WEBHOOK_QUEUE_NAME } : {}),
       SEGMENT_QUEUE: SEGMENT_QUEUE_NAME,
       SEGMENT_DEAD_LETTER_QUEUE: SEGMENT_DEAD_LETTER_QUEUE_NAME,
     },
@@ -126,6 +130,9 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
         deadLetterQueue: CALLBACK_DEAD_LETTER_QUEUE_NAME,
       },
       [CALLBACK_DEAD_LETTER_QUEUE_NAME]: { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 3 },
+      ...(options.webhooks
+        ? { [WEBHOOK_QUEUE_NAME]: { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10 } }
+        : {}),
       // As wrangler.toml: one chunk per invocation.
       [SEGMENT_QUEUE_NAME]: {
         maxBatchSize: 1,

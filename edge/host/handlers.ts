@@ -22,6 +22,10 @@ import {
   segmentQueueSender,
 } from '../segments/message';
 import { sweepSegmentStarts } from '../segments/sweep';
+import { consumeWebhookBatch } from '../webhooks/consumer';
+import { withWebhookFanout } from '../webhooks/publisher';
+import { WEBHOOK_QUEUE_NAME } from '../webhooks/queue';
+import { sweepWebhooks } from '../webhooks/sweep';
 import { openDatabase } from './database';
 import { type Env, parseConfig } from './env';
 import { mediaRuntime } from './media-runtime';
@@ -30,8 +34,9 @@ import { mediaRuntime } from './media-runtime';
  * The Worker's `queue` handler: batches from the dispatch queue are dispatched, batches from
  * its dead letter queue fail their steps, and batches from the callbacks queue (and, once more
  * without waiting for late sends, its dead letter queue) record provider statuses and inbound
- * messages, and batches from the segments queue start chunks of segment starts (its dead letter
- * queue marks them failed). The database pool lives for this invocation only.
+ * messages; batches from the webhook queue fan out events and deliver webhooks, and batches
+ * from the segments queue start chunks of segment starts (its dead letter queue marks them
+ * failed). The database pool lives for this invocation only.
  * An exception (the database is down) leaves every unsettled message to the queue's retry.
  */
 export async function queue(
@@ -42,8 +47,22 @@ export async function queue(
   const config = parseConfig(env);
   const { db, close } = openDatabase(config);
   const sender = queueSender(env.DISPATCH_QUEUE);
-  const events = env.EVENT_HUB ? hubPublisher(env.EVENT_HUB) : undefined;
+  const events = withWebhookFanout(
+    env.EVENT_HUB ? hubPublisher(env.EVENT_HUB) : undefined,
+    env.WEBHOOK_QUEUE,
+  );
   try {
+    if (batch.queue === WEBHOOK_QUEUE_NAME) {
+      await consumeWebhookBatch(batch.messages, {
+        db,
+        cipher: new CredentialCipher(config.credentialsKey),
+        queue: env.WEBHOOK_QUEUE,
+        allowPrivateUrls: config.allowPrivateUrls,
+        events,
+        disableAfterHours: config.webhookDisableAfterHours,
+      });
+      return;
+    }
     if (batch.queue === DEAD_LETTER_QUEUE_NAME) {
       await deadLetterBatch(batch.messages, { db, sender, events });
       return;
@@ -89,7 +108,10 @@ export async function queue(
   }
 }
 
-/** The Worker's `scheduled` handler: the cron sweeps (edge/dispatch/sweep.ts, edge/segments/sweep.ts). */
+/**
+ * The Worker's `scheduled` handler: the cron sweeps of dispatch (edge/dispatch/sweep.ts),
+ * webhooks (edge/webhooks/sweep.ts) and segment starts (edge/segments/sweep.ts).
+ */
 export async function scheduled(
   _controller: ScheduledController,
   env: Env,
@@ -99,6 +121,7 @@ export async function scheduled(
   const { db, close } = openDatabase(config);
   try {
     await sweep(db, queueSender(env.DISPATCH_QUEUE));
+    if (env.WEBHOOK_QUEUE) await sweepWebhooks(db, env.WEBHOOK_QUEUE);
     if (env.SEGMENT_QUEUE) await sweepSegmentStarts(db, segmentQueueSender(env.SEGMENT_QUEUE));
   } finally {
     ctx.waitUntil(close());
