@@ -3,6 +3,7 @@ import { dispatchBacklogSuite } from './suites/dispatch-backlog';
 import { dispatchThroughputSuite } from './suites/dispatch-throughput';
 import { emailRenderSuite } from './suites/email-render';
 import { eventLatencySuite } from './suites/event-latency';
+import { segmentStartSuite } from './suites/segment-start';
 import { webhookThroughputSuite } from './suites/webhook-throughput';
 import { workerHeapSuite } from './suites/worker-heap';
 import { workflowListSuite } from './suites/workflow-list';
@@ -19,6 +20,7 @@ const SUITES: Suite[] = [
   dispatchThroughputSuite,
   dispatchBacklogSuite,
   eventLatencySuite,
+  segmentStartSuite,
   webhookThroughputSuite,
   workerHeapSuite,
 ];

@@ -31,13 +31,16 @@ describe('the Worker bundle (wrangler deploy --dry-run)', () => {
     expect(settings.queueProducers).toEqual({
       DISPATCH_QUEUE: { queueName: 'sendflow-dispatch' },
       CALLBACK_QUEUE: { queueName: 'sendflow-callbacks' },
-      WEBHOOK_QUEUE: { queueName: 'sendflow-webhooks' },
       SEGMENT_QUEUE: { queueName: 'sendflow-segments' },
+      WEBHOOK_QUEUE: { queueName: 'sendflow-webhooks' },
     });
     expect(settings.queueConsumers).toMatchObject({
       'sendflow-dispatch': { maxBatchSize: 100, deadLetterQueue: 'sendflow-dispatch-dlq' },
       'sendflow-dispatch-dlq': {},
       'sendflow-callbacks': { maxBatchSize: 100, deadLetterQueue: 'sendflow-callbacks-dlq' },
+      // One chunk of a segment start per invocation (edge/segments/limits.ts).
+      'sendflow-segments': { maxBatchSize: 1, deadLetterQueue: 'sendflow-segments-dlq' },
+      'sendflow-segments-dlq': {},
       'sendflow-webhooks': { maxBatchSize: 100 },
     });
     expect(settings.crons).toEqual(['* * * * *']);

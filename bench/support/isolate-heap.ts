@@ -27,7 +27,15 @@ export interface IsolateHeap {
 
 const COMMAND_TIMEOUT_MS = 60_000;
 
-export async function connectIsolateHeap(inspectorUrl: string): Promise<IsolateHeap> {
+/** A DevTools-protocol connection: commands answered in order, each with a deadline. */
+interface Inspector {
+  /** Sends a command without waiting for its answer. */
+  send(method: string): number;
+  command<T>(method: string): Promise<T>;
+  close(): void;
+}
+
+async function connectInspector(inspectorUrl: string): Promise<Inspector> {
   const socket = new WebSocket(inspectorUrl);
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
@@ -78,12 +86,66 @@ export async function connectIsolateHeap(inspectorUrl: string): Promise<IsolateH
       });
     });
   }
+  return { send, command, close: () => socket.close() };
+}
+
+type HeapUsageAnswer = { usedSize: number; totalSize: number };
+
+export async function connectIsolateHeap(inspectorUrl: string): Promise<IsolateHeap> {
+  const inspector = await connectInspector(inspectorUrl);
   return {
     async sample() {
-      send('HeapProfiler.takeHeapSnapshot');
-      const usage = await command<{ usedSize: number; totalSize: number }>('Runtime.getHeapUsage');
+      inspector.send('HeapProfiler.takeHeapSnapshot');
+      const usage = await inspector.command<HeapUsageAnswer>('Runtime.getHeapUsage');
       return { usedBytes: usage.usedSize, totalBytes: usage.totalSize };
     },
-    close: () => socket.close(),
+    close: () => inspector.close(),
+  };
+}
+
+/** The Worker isolate's V8 heap, sampled without collecting garbage while a run goes on. */
+export interface HeapSampler {
+  /** Largest `usedSize` seen so far, in bytes (garbage not yet collected included). */
+  peak(): number;
+  /** Samples taken so far. */
+  samples(): number;
+  /** The heap in use now, in bytes. */
+  used(): Promise<number>;
+  close(): void;
+}
+
+/**
+ * Asks `Runtime.getHeapUsage` every `intervalMs`. The isolate runs every invocation of the
+ * Worker, so its peak bounds the memory of any one invocation.
+ */
+export async function sampleIsolateHeap(
+  inspectorUrl: string,
+  intervalMs = 10,
+): Promise<HeapSampler> {
+  const inspector = await connectInspector(inspectorUrl);
+  const used = async () =>
+    (await inspector.command<HeapUsageAnswer>('Runtime.getHeapUsage')).usedSize;
+  let peak = 0;
+  let samples = 0;
+  let closed = false;
+  const loop = async () => {
+    while (!closed) {
+      const size = await used().catch(() => undefined);
+      if (size !== undefined) {
+        peak = Math.max(peak, size);
+        samples++;
+      }
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  };
+  void loop();
+  return {
+    peak: () => peak,
+    samples: () => samples,
+    used,
+    close() {
+      closed = true;
+      inspector.close();
+    },
   };
 }
