@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkerOptions } from 'miniflare';
+import { writeGraphiQLAssets } from './graphiql-assets';
 
 /** The project's wrangler.toml: the one place deploy settings live. */
 export const WRANGLER_CONFIG = fileURLToPath(new URL('../wrangler.toml', import.meta.url));
@@ -37,6 +38,9 @@ function resolveAliases(alias: Record<string, string>, base: string): Record<str
  * about two seconds: call it from long-lived processes, not from every test file.
  */
 export async function readWranglerSettings(path = WRANGLER_CONFIG): Promise<WranglerSettings> {
+  // wrangler refuses a config whose [assets] folder is missing (a fresh clone): write it first,
+  // as wrangler's [build] command does before bundling.
+  await writeGraphiQLAssets();
   const { unstable_readConfig, unstable_getMiniflareWorkerOptions } = await import('wrangler');
   const config = unstable_readConfig({ config: path });
   const { workerOptions } = unstable_getMiniflareWorkerOptions(config);

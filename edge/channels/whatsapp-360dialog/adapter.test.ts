@@ -79,6 +79,40 @@ describe('sending WhatsApp through 360dialog', () => {
     });
   });
 
+  test('a media header goes as in the Cloud API: the document by link with its file name', async () => {
+    const outcome = await send({
+      kind: 'whatsapp_template',
+      templateName: 'boarding_pass',
+      languageCode: 'en',
+      parameters: ['Ada'],
+      headerMedia: {
+        kind: 'document',
+        link: 'https://cdn.example.com/pass-1042.pdf',
+        fileName: 'Boarding pass.pdf',
+      },
+    });
+    expect(outcome.status).toBe('sent');
+    expect(dialog.sends()[0]?.json?.template).toEqual({
+      name: 'boarding_pass',
+      language: { code: 'en' },
+      components: [
+        {
+          type: 'header',
+          parameters: [
+            {
+              type: 'document',
+              document: {
+                link: 'https://cdn.example.com/pass-1042.pdf',
+                filename: 'Boarding pass.pdf',
+              },
+            },
+          ],
+        },
+        { type: 'body', parameters: [{ type: 'text', text: 'Ada' }] },
+      ],
+    });
+  });
+
   test('an API key 360dialog does not know is credentials_rejected', async () => {
     expect(await send({ kind: 'text', text: 'Hi' }, 'wrong-key')).toMatchObject({
       status: 'failed',

@@ -18,6 +18,17 @@ beforeAll(async () => {
         namespace: 'c8ae5f90_307a_ca4c_b8f6_d1e2a2573574',
         components: [{ type: 'BODY', text: 'Hi {{1}}, order {{2}} shipped.' }],
       },
+      {
+        name: 'boarding_pass',
+        language: 'en',
+        status: 'approved',
+        category: 'UTILITY',
+        namespace: 'c8ae5f90_307a_ca4c_b8f6_d1e2a2573574',
+        components: [
+          { type: 'HEADER', format: 'DOCUMENT' },
+          { type: 'BODY', text: 'Your boarding pass, {{1}}.' },
+        ],
+      },
     ],
   });
 });
@@ -66,7 +77,7 @@ describe('connecting a 360dialog number', () => {
     ).toMatchObject({ verdict: 'unreachable' });
   });
 
-  test("the number's templates are listed with their body parameters", async () => {
+  test("the number's templates are listed with their body parameters and media header format", async () => {
     expect(await whatsapp360dialogConnection.listTemplates?.(channel(), context())).toEqual({
       ok: true,
       templates: [
@@ -78,6 +89,17 @@ describe('connecting a 360dialog number', () => {
           bodyParameters: 2,
           headerParameters: 0,
           urlButtons: [],
+          otherParameters: 0,
+        },
+        {
+          name: 'boarding_pass',
+          language: 'en',
+          status: 'APPROVED',
+          category: 'UTILITY',
+          bodyParameters: 1,
+          headerParameters: 0,
+          urlButtons: [],
+          headerFormat: 'DOCUMENT',
           otherParameters: 0,
         },
       ],

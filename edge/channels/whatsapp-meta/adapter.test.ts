@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { graphError, type MetaGraph, startMetaGraph } from '../../../test/fakes/meta-graph';
+import {
+  type GraphTemplate,
+  graphError,
+  type MetaGraph,
+  startMetaGraph,
+} from '../../../test/fakes/meta-graph';
 import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
 import type { ProviderEndpoints, RenderedMessage } from '../types';
 import {
@@ -13,8 +18,36 @@ let graph: MetaGraph;
 let worker: AdapterWorker;
 let endpoints: ProviderEndpoints;
 
+/** Approved templates with media headers: the stand-in checks sends of these against them. */
+const MEDIA_HEADER_TEMPLATES: GraphTemplate[] = [
+  {
+    name: 'boarding_pass',
+    language: 'en',
+    status: 'APPROVED',
+    category: 'UTILITY',
+    components: [
+      { type: 'HEADER', format: 'DOCUMENT' },
+      { type: 'BODY', text: 'Your boarding pass, {{1}}.' },
+    ],
+  },
+  {
+    name: 'flash_sale',
+    language: 'en',
+    status: 'APPROVED',
+    category: 'MARKETING',
+    components: [
+      { type: 'HEADER', format: 'IMAGE' },
+      { type: 'BODY', text: 'Today only.' },
+    ],
+  },
+];
+
 beforeAll(async () => {
-  graph = await startMetaGraph({ ...WHATSAPP_TEST_IDS, version: TEST_GRAPH_VERSION });
+  graph = await startMetaGraph({
+    ...WHATSAPP_TEST_IDS,
+    version: TEST_GRAPH_VERSION,
+    templates: MEDIA_HEADER_TEMPLATES,
+  });
   worker = await startAdapterWorker();
   endpoints = { GRAPH_API_URL: graph.url, GRAPH_API_VERSION: TEST_GRAPH_VERSION };
 });
@@ -140,6 +173,85 @@ describe('sending through the WhatsApp Cloud API', () => {
         },
       ],
     });
+  });
+
+  test("a media header template sends its document with the file name, or its image, as the header's one parameter", async () => {
+    const document = await send({
+      kind: 'whatsapp_template',
+      templateName: 'boarding_pass',
+      languageCode: 'en',
+      parameters: ['Ada'],
+      headerMedia: {
+        kind: 'document',
+        link: 'https://cdn.example.com/pass-1042.pdf',
+        fileName: 'Boarding pass.pdf',
+      },
+    });
+    const image = await send({
+      kind: 'whatsapp_template',
+      templateName: 'flash_sale',
+      languageCode: 'en',
+      parameters: [],
+      headerMedia: { kind: 'image', link: 'https://cdn.example.com/sale.jpg' },
+    });
+    expect([document.status, image.status]).toEqual(['sent', 'sent']);
+    expect(graph.sends().map((request) => request.json?.template)).toEqual([
+      {
+        name: 'boarding_pass',
+        language: { code: 'en' },
+        components: [
+          {
+            type: 'header',
+            parameters: [
+              {
+                type: 'document',
+                document: {
+                  link: 'https://cdn.example.com/pass-1042.pdf',
+                  filename: 'Boarding pass.pdf',
+                },
+              },
+            ],
+          },
+          { type: 'body', parameters: [{ type: 'text', text: 'Ada' }] },
+        ],
+      },
+      {
+        name: 'flash_sale',
+        language: { code: 'en' },
+        components: [
+          {
+            type: 'header',
+            parameters: [{ type: 'image', image: { link: 'https://cdn.example.com/sale.jpg' } }],
+          },
+        ],
+      },
+    ]);
+  });
+
+  test('a media header template sent without its media, or with the wrong kind, is refused by Meta (132012): template_invalid', async () => {
+    const outcomes = [
+      await send({
+        kind: 'whatsapp_template',
+        templateName: 'flash_sale',
+        languageCode: 'en',
+        parameters: [],
+      }),
+      await send({
+        kind: 'whatsapp_template',
+        templateName: 'flash_sale',
+        languageCode: 'en',
+        parameters: [],
+        headerMedia: { kind: 'video', link: 'https://cdn.example.com/sale.mp4' },
+      }),
+    ];
+    for (const outcome of outcomes) {
+      expect(outcome).toMatchObject({
+        status: 'failed',
+        reason: 'template_invalid',
+        retryable: false,
+        detail: expect.stringContaining('132012'),
+      });
+    }
   });
 
   test('a caption over 1,024 characters is invalid content, without calling Meta', async () => {
