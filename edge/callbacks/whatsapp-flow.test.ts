@@ -10,7 +10,12 @@ import {
   whatsappWebhook,
 } from '../../test/fakes/meta-webhooks';
 import type { SendMessageConfig } from '../../workflow/types';
-import { TEST_GRAPH_VERSION, WHATSAPP_TEST_IDS } from '../channels/whatsapp-meta/test-fixtures';
+import {
+  documentHeaderTemplate,
+  documentHeaderTemplateBody,
+  TEST_GRAPH_VERSION,
+  WHATSAPP_TEST_IDS,
+} from '../channels/whatsapp-meta/test-fixtures';
 import {
   publishWorkflow,
   readDeliveries,
@@ -48,16 +53,7 @@ const TEMPLATES: GraphTemplate[] = [
     category: 'MARKETING',
     components: [{ type: 'BODY', text: 'Welcome back!' }],
   },
-  {
-    name: 'ticket_pdf',
-    language: 'en',
-    status: 'APPROVED',
-    category: 'UTILITY',
-    components: [
-      { type: 'HEADER', format: 'DOCUMENT' },
-      { type: 'BODY', text: 'Here is your ticket, {{1}}.' },
-    ],
-  },
+  documentHeaderTemplate('ticket_pdf', 'Here is your ticket, {{1}}.'),
 ];
 
 let harness: DispatchHarness;
@@ -584,24 +580,12 @@ describe('templates with a media header', () => {
     const [delivery] = await readDeliveries(harness.db, runId!);
     expect(delivery).toMatchObject({ status: 'sent', providerMessageId: expect.any(String) });
     const [send] = sendsTo(e164);
-    expect(send?.json?.template).toEqual({
-      name: 'ticket_pdf',
-      language: { code: 'en' },
-      components: [
-        {
-          type: 'header',
-          parameters: [
-            {
-              type: 'document',
-              document: {
-                link: 'https://cdn.example.com/tickets/1042.pdf',
-                filename: 'Ticket 1042.pdf',
-              },
-            },
-          ],
-        },
-        { type: 'body', parameters: [{ type: 'text', text: 'Ada' }] },
-      ],
-    });
+    expect(send?.json?.template).toEqual(
+      documentHeaderTemplateBody(
+        'ticket_pdf',
+        { link: 'https://cdn.example.com/tickets/1042.pdf', filename: 'Ticket 1042.pdf' },
+        'Ada',
+      ),
+    );
   });
 });

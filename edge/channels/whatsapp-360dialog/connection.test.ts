@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Dialog360, startDialog360 } from '../../../test/fakes/dialog360';
 import type { ChannelRecord } from '../types';
+import { documentHeaderTemplate } from '../whatsapp-meta/test-fixtures';
 import { whatsapp360dialogConnection } from './connection';
 
 const API_KEY = 'd360-test-api-key';
@@ -19,15 +20,9 @@ beforeAll(async () => {
         components: [{ type: 'BODY', text: 'Hi {{1}}, order {{2}} shipped.' }],
       },
       {
-        name: 'boarding_pass',
-        language: 'en',
+        ...documentHeaderTemplate('boarding_pass', 'Your boarding pass, {{1}}.'),
         status: 'approved',
-        category: 'UTILITY',
         namespace: 'c8ae5f90_307a_ca4c_b8f6_d1e2a2573574',
-        components: [
-          { type: 'HEADER', format: 'DOCUMENT' },
-          { type: 'BODY', text: 'Your boarding pass, {{1}}.' },
-        ],
       },
     ],
   });

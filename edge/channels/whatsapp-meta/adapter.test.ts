@@ -8,6 +8,8 @@ import {
 import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
 import type { ProviderEndpoints, RenderedMessage } from '../types';
 import {
+  documentHeaderTemplate,
+  documentHeaderTemplateBody,
   TEST_GRAPH_VERSION,
   WHATSAPP_TEST_IDS,
   whatsappChannel,
@@ -18,18 +20,14 @@ let graph: MetaGraph;
 let worker: AdapterWorker;
 let endpoints: ProviderEndpoints;
 
+const BOARDING_PASS = {
+  link: 'https://cdn.example.com/pass-1042.pdf',
+  filename: 'Boarding pass.pdf',
+};
+
 /** Approved templates with media headers: the stand-in checks sends of these against them. */
 const MEDIA_HEADER_TEMPLATES: GraphTemplate[] = [
-  {
-    name: 'boarding_pass',
-    language: 'en',
-    status: 'APPROVED',
-    category: 'UTILITY',
-    components: [
-      { type: 'HEADER', format: 'DOCUMENT' },
-      { type: 'BODY', text: 'Your boarding pass, {{1}}.' },
-    ],
-  },
+  documentHeaderTemplate('boarding_pass', 'Your boarding pass, {{1}}.'),
   {
     name: 'flash_sale',
     language: 'en',
@@ -181,11 +179,7 @@ describe('sending through the WhatsApp Cloud API', () => {
       templateName: 'boarding_pass',
       languageCode: 'en',
       parameters: ['Ada'],
-      headerMedia: {
-        kind: 'document',
-        link: 'https://cdn.example.com/pass-1042.pdf',
-        fileName: 'Boarding pass.pdf',
-      },
+      headerMedia: { kind: 'document', link: BOARDING_PASS.link, fileName: BOARDING_PASS.filename },
     });
     const image = await send({
       kind: 'whatsapp_template',
@@ -196,25 +190,7 @@ describe('sending through the WhatsApp Cloud API', () => {
     });
     expect([document.status, image.status]).toEqual(['sent', 'sent']);
     expect(graph.sends().map((request) => request.json?.template)).toEqual([
-      {
-        name: 'boarding_pass',
-        language: { code: 'en' },
-        components: [
-          {
-            type: 'header',
-            parameters: [
-              {
-                type: 'document',
-                document: {
-                  link: 'https://cdn.example.com/pass-1042.pdf',
-                  filename: 'Boarding pass.pdf',
-                },
-              },
-            ],
-          },
-          { type: 'body', parameters: [{ type: 'text', text: 'Ada' }] },
-        ],
-      },
+      documentHeaderTemplateBody('boarding_pass', BOARDING_PASS, 'Ada'),
       {
         name: 'flash_sale',
         language: { code: 'en' },
