@@ -3,8 +3,8 @@ import { callbackUrl } from '../../edge/channels/callbacks';
 import type { ChannelIntegration } from '../../edge/channels/integration';
 import type { ChannelTemplate } from '../../workflow/channel-templates';
 import { builder } from '../builder';
-import { TemplateMediaFormatEnum } from './message-content';
 import type { ApiContext } from '../context';
+import { TemplateMediaFormatEnum } from './message-content';
 
 /** Where a provider sends a channel's webhooks, as the API shows it. */
 export interface ChannelCallback {
@@ -63,7 +63,7 @@ export const ChannelTemplateRef = builder.objectRef<ChannelTemplate>('ChannelTem
     headerFormat: t.field({
       type: TemplateMediaFormatEnum,
       nullable: true,
-      description: "The format of its media header, which a step fills with `headerMedia`.",
+      description: 'The format of its media header, which a step fills with `headerMedia`.',
       resolve: (template) => template.headerFormat ?? null,
     }),
   }),
