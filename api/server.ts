@@ -10,7 +10,12 @@ import type { Database } from '../db/client';
 import { CredentialCipher } from '../db/credentials';
 import type { ProviderEndpoints } from '../edge/channels/types';
 import { type MediaBucket, MediaLinkSigner } from '../edge/media';
-import type { DispatchSender, EventPublisher } from '../edge/pipeline';
+import type {
+  DispatchSender,
+  EventPublisher,
+  SegmentChunkSender,
+  WebhookQueue,
+} from '../edge/pipeline';
 import type { Principal } from './auth';
 import { builder } from './builder';
 import type { ApiContext } from './context';
@@ -40,8 +45,12 @@ export interface ApiDeps {
   allowPrivateUrls?: boolean;
   /** Where started runs are enqueued (the Worker's queue binding); see edge/dispatch. */
   dispatch?: DispatchSender;
+  /** Where segment starts send their first chunk (the Worker's segments queue binding). */
+  segments?: SegmentChunkSender;
   /** Where logged partner events are published (the workspace's EventHub in the Worker). */
   events?: EventPublisher;
+  /** The webhook queue (replays are enqueued there); absent, the sweep enqueues them later. */
+  webhookQueue?: WebhookQueue;
   /** Provider API base URLs (`GRAPH_API_URL`…) for connection checks; default: real hosts. */
   providerEndpoints?: ProviderEndpoints;
   /** The public origin of callback URLs and media links; default: the request's origin. */
@@ -148,7 +157,9 @@ export function createApi(deps: ApiDeps): ApiServer {
         db: databaseOf({ db }),
         credentials,
         dispatch: deps.dispatch,
+        ...(deps.segments ? { segments: deps.segments } : {}),
         events: deps.events,
+        ...(deps.webhookQueue ? { webhookQueue: deps.webhookQueue } : {}),
         allowPrivateUrls: deps.allowPrivateUrls ?? false,
         providerEndpoints: deps.providerEndpoints ?? {},
         publicOrigin,

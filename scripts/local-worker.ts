@@ -37,6 +37,11 @@ export interface StartWorkerOptions {
    * implicit TLS) trusts in addition to the public CAs: a test server's self-signed certificate.
    */
   trustedCertificates?: string[];
+  /**
+   * Opens the V8 inspector of the Worker's isolate (Miniflare's inspector proxy on a free
+   * port): `inspectorUrl()` then names its DevTools-protocol WebSocket.
+   */
+  inspector?: boolean;
 }
 
 /** Miniflare's default outbound network, plus extra trusted certificates. */
@@ -61,6 +66,8 @@ export interface RunningWorker {
    * handler throws (or the entry has none).
    */
   triggerScheduled(cron?: string, scheduledTime?: Date): Promise<void>;
+  /** The isolate's DevTools-protocol WebSocket URL; only with the `inspector` option. */
+  inspectorUrl(): Promise<string>;
   dispose(): Promise<void>;
 }
 
@@ -138,6 +145,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       : {}),
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
+    ...(options.inspector ? { inspectorPort: 0, unsafeInspectorProxy: true } : {}),
   });
   const ready = await mf.ready;
   return {
@@ -148,6 +156,11 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       const worker = await mf.getWorker();
       const { outcome } = await worker.scheduled({ cron, scheduledTime });
       if (outcome !== 'ok') throw new Error(`The scheduled handler ended with "${outcome}"`);
+    },
+    async inspectorUrl() {
+      if (!options.inspector) throw new Error('Start the Worker with `inspector: true`');
+      // The proxy serves each Worker at /<name>; the one Worker here is unnamed.
+      return new URL('/', await mf.getInspectorURL()).href;
     },
     dispose: () => mf.dispose(),
   };

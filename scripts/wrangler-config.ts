@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkerOptions } from 'miniflare';
@@ -43,6 +44,11 @@ export async function readWranglerSettings(path = WRANGLER_CONFIG): Promise<Wran
   await writeGraphiQLAssets();
   const { unstable_readConfig, unstable_getMiniflareWorkerOptions } = await import('wrangler');
   const config = unstable_readConfig({ config: path });
+  // wrangler's reader refuses a missing `[assets]` folder before any `[build]` command could
+  // write it, so on a fresh clone (npm start, tests) the GraphiQL files are written first.
+  const assetsDirectory =
+    config.assets?.directory && resolve(dirname(path), config.assets.directory);
+  if (assetsDirectory && !existsSync(assetsDirectory)) await writeGraphiQLAssets(assetsDirectory);
   const { workerOptions } = unstable_getMiniflareWorkerOptions(config);
   return {
     compatibilityDate: config.compatibility_date ?? '',

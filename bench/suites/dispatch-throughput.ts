@@ -12,7 +12,7 @@ import type { Suite, SuiteOutcome } from '../suite';
 import { createBenchDatabase } from '../support/database';
 import { type FetchLike, mutate } from '../support/graphql';
 import { startReceiptCounter } from '../support/receipt-counter';
-import { figure, formatTable, ratio } from '../support/table';
+import { figure, formatTable } from '../support/table';
 import { filterWorkerLogs, type WorkerLogFilter } from '../support/worker-logs';
 import {
   ADD_SEND_MESSAGE_STEP,
@@ -42,6 +42,8 @@ const POLL_MS = 20;
 /** The throughput issue 3 aims for. */
 const TARGET_SENDS_PER_SECOND = 1_000;
 const NOOP_QUEUE = 'bench-noop';
+/** End-to-end sends/s as a share of the raw queue's messages/s that the pipeline aims for. */
+const RAW_QUEUE_SHARE_GOAL = 0.25;
 
 /** The step's text as every contact must receive it: both variables filled in. */
 const RENDERED_TEXT = /^Hi Contact\d+, your Pro plan is ready\.$/;
@@ -226,6 +228,39 @@ function printPhases(phases: BatchPhases[]): void {
   console.log(formatTable(['phase of a consumer batch', 'min ms', 'median ms', 'max ms'], rows));
 }
 
+/** The consumer's log line per batch (edge/dispatch/consumer.ts), with its phases in ms. */
+const BATCH_LOG = 'dispatch: batch sent';
+const CONSUMER_PHASES: [string, string][] = [
+  ['loadMs', 'load runs (incl. opening the connection)'],
+  ['claimMs', 'claim'],
+  ['libraryMs', 'library'],
+  ['sendMs', 'render, sign and send (6 at a time)'],
+  ['recordMs', 'record, move and stamp'],
+  ['enqueueMs', 'enqueue the next steps'],
+];
+
+/**
+ * The same batches from inside the consumer: its log line's phases, timed with the Worker's
+ * clock (which advances across I/O only, so rendering's CPU falls between the phases).
+ */
+function printConsumerPhases(lines: Record<string, unknown>[]): void {
+  const rows = CONSUMER_PHASES.map(([field, label]) => {
+    const values = lines.map((line) => Number(line[field])).filter(Number.isFinite);
+    return [
+      label,
+      figure(Math.min(...values), 1),
+      figure(median(values), 1),
+      figure(Math.max(...values), 1),
+    ];
+  });
+  console.log(
+    formatTable(
+      [`inside the consumer (${lines.length} batches)`, 'min ms', 'median ms', 'max ms'],
+      rows,
+    ),
+  );
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
@@ -268,7 +303,7 @@ async function measurePipeline(databaseUrl: string): Promise<PipelineResult> {
         [DEAD_LETTER_QUEUE_NAME]: { maxBatchSize: 100, maxBatchTimeout: 5, maxRetries: 3 },
       },
     });
-    logs = filterWorkerLogs();
+    logs = filterWorkerLogs([BATCH_LOG]);
     const running = worker;
     const fetcher: FetchLike = (url, init) =>
       running.dispatchFetch(url, init as never) as unknown as Promise<Response>;
@@ -322,6 +357,8 @@ async function measurePipeline(databaseUrl: string): Promise<PipelineResult> {
       `  consumer batches: ${phases.length} (sizes ${Math.min(...sizes)}–${Math.max(...sizes)})\n`,
     );
     printPhases(phases);
+    console.log('');
+    printConsumerPhases(logs.kept);
     console.log('');
     const transactions = statsAfter.transactions - statsBefore.transactions;
     const sessions = statsAfter.sessions - statsBefore.sessions;
@@ -415,14 +452,16 @@ export const dispatchThroughputSuite: Suite = {
       console.log('');
       console.log(formatTable(['measurement', 'messages', 'seconds', 'messages/s', 'notes'], rows));
       const sendsPerSecond = rate(pipeline.measurement);
-      const rawRatio = ratio(rate(raw), sendsPerSecond);
+      // Sends/s as a share of what the queue alone delivers, both measured in this run (the
+      // machine's load moves both).
+      const share = figure(sendsPerSecond / rate(raw), 2);
       console.log(
-        `\n  raw queue / end to end = ${rawRatio}; end to end ${figure(sendsPerSecond)} sends/s (target ≥ ${figure(TARGET_SENDS_PER_SECOND)})`,
+        `\n  end to end ${figure(sendsPerSecond)} sends/s = ${share} of the raw queue's ${figure(rate(raw))} msgs/s (goal ≥ ${RAW_QUEUE_SHARE_GOAL}; target ≥ ${figure(TARGET_SENDS_PER_SECOND)} sends/s)`,
       );
       return {
         ok: pipeline.ok,
         headlines: [
-          `end to end: ${figure(sendsPerSecond)} sends/s (target ≥ ${figure(TARGET_SENDS_PER_SECOND)}); raw queue: ${figure(rate(raw))} msgs/s; raw/e2e ${rawRatio}`,
+          `end to end: ${figure(sendsPerSecond)} sends/s (target ≥ ${figure(TARGET_SENDS_PER_SECOND)}); raw queue: ${figure(rate(raw))} msgs/s; sends/s vs raw queue ${share} (goal ≥ ${RAW_QUEUE_SHARE_GOAL})`,
         ],
       };
     } finally {

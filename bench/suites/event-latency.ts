@@ -1,14 +1,14 @@
 import { createWorkspaceWithKey } from '../../api/bootstrap';
-import { generateCredentialsKey } from '../../db/credentials';
 import { createNodePostgres } from '../../db/drivers/node-postgres';
-import { DEAD_LETTER_QUEUE_NAME, DISPATCH_QUEUE_NAME } from '../../edge/dispatch/queues';
-import { openSse, type SseStream } from '../../edge/events/test-sse';
-import { type RunningWorker, startDbProxy, startWorker } from '../../test/workerd';
+import { type RunningWorker, startDbProxy } from '../../test/workerd';
 import type { Suite, SuiteOutcome } from '../suite';
 import { createBenchDatabase } from '../support/database';
+import { startDispatchWorker } from '../support/dispatch-worker';
 import { type FetchLike, mutate } from '../support/graphql';
 import { startReceiptCounter } from '../support/receipt-counter';
+import { type SseSubscribers, startSseSubscribers } from '../support/sse-subscribers';
 import { figure, formatTable } from '../support/table';
+import { filterWorkerLogs, type WorkerLogFilter } from '../support/worker-logs';
 import { START_WORKFLOW } from '../support/workflow-documents';
 import {
   insertContacts,
@@ -46,57 +46,37 @@ async function measure(databaseUrl: string): Promise<SuiteOutcome> {
   const secret = signingSecret();
   const counter = await startReceiptCounter(secret, isRenderedMessage);
   let worker: RunningWorker | undefined;
-  const streams: SseStream[] = [];
+  let logs: WorkerLogFilter | undefined;
+  let subscribers: SseSubscribers | undefined;
   try {
-    worker = await startWorker({
-      entry: 'edge/worker.ts',
-      bindings: {
-        DATABASE_URL: databaseUrl,
-        DB_WS_PROXY: proxy.wsProxy,
-        CREDENTIALS_KEY: generateCredentialsKey(),
-        ENVIRONMENT: 'development',
-        ALLOW_PRIVATE_URLS: 'true',
-      },
-      queueProducers: { DISPATCH_QUEUE: DISPATCH_QUEUE_NAME },
-      queueConsumers: {
-        [DISPATCH_QUEUE_NAME]: {
-          maxBatchSize: 100,
-          maxBatchTimeout: 1,
-          maxRetries: 5,
-          deadLetterQueue: DEAD_LETTER_QUEUE_NAME,
-        },
-      },
-      durableObjects: { EVENT_HUB: 'EventHub' },
-    });
+    // The Worker's per-send info lines would bury the table (bench/support/worker-logs.ts).
+    logs = filterWorkerLogs();
+    worker = await startDispatchWorker(databaseUrl, proxy);
     const running = worker;
     const fetcher: FetchLike = (url, init) =>
       running.dispatchFetch(url, init as never) as unknown as Promise<Response>;
     const { workspaceId, apiKey } = await createWorkspaceWithKey(postgres.db, { name: 'Events' });
     const contactIds = await insertContacts(postgres.db, workspaceId, SENDS);
     const workflowId = await publishOneStepWorkflow(fetcher, apiKey, counter.url, secret);
-    for (let index = 0; index < SUBSCRIBERS; index++) {
-      streams.push(await openSse(`${running.url}/graphql/stream`, apiKey, { query: SENT_EVENTS }));
-    }
+    subscribers = await startSseSubscribers({
+      url: `${running.url}/graphql/stream`,
+      apiKey,
+      query: SENT_EVENTS,
+      subscribers: SUBSCRIBERS,
+      events: SENDS,
+      timeoutMs: DEADLINE_MS,
+    });
     const started = performance.now();
     for (let start = 0; start < SENDS; start += START_CHUNK) {
       await mutate(fetcher, 'http://worker/graphql', apiKey, START_WORKFLOW, {
         input: { workflowId, contactIds: contactIds.slice(start, start + START_CHUNK) },
       });
     }
-    const latencies: number[] = [];
-    let complete = true;
-    for (const stream of streams) {
-      const remaining = Math.max(1_000, DEADLINE_MS - (performance.now() - started));
-      const messages = await stream.nexts(SENDS, remaining).catch(() => stream.messages);
-      const nexts = messages.filter((message) => message.event === 'next');
-      if (nexts.length !== SENDS) complete = false;
-      for (const message of nexts) {
-        const { occurredAt } = (
-          JSON.parse(message.data) as { data: { deliveryEvents: { occurredAt: string } } }
-        ).data.deliveryEvents;
-        latencies.push(message.receivedAt - Date.parse(occurredAt));
-      }
-    }
+    const arrivals = await subscribers.arrivals;
+    const complete = arrivals.every((received) => received.length === SENDS);
+    const latencies = arrivals.flatMap((received) =>
+      received.map(([, receivedAt, occurredAt]) => receivedAt - occurredAt),
+    );
     const seconds = (performance.now() - started) / 1000;
     latencies.sort((a, b) => a - b);
     const [p50, p95, p99] = [50, 95, 99].map((p) => percentile(latencies, p));
@@ -121,11 +101,11 @@ async function measure(databaseUrl: string): Promise<SuiteOutcome> {
         `status event record → subscriber: p50 ${figure(p50 ?? 0, 1)} ms, p95 ${figure(p95 ?? 0, 1)} ms ` +
           `(goal ≤ ${GOAL_P95_MS}), p99 ${figure(p99 ?? 0, 1)} ms; ${SUBSCRIBERS} subscribers × ` +
           `${figure(SENDS)} sends in ${figure(seconds, 1)} s${complete ? '' : ' (EVENTS MISSING)'}`,
-        'webhook delivery throughput: not measured (signed webhooks are not built yet)',
       ],
     };
   } finally {
-    for (const stream of streams) stream.drop();
+    logs?.restore();
+    subscribers?.kill();
     await worker?.dispose();
     await counter.close();
     await proxy.close();

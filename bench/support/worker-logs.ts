@@ -7,18 +7,21 @@
 export interface WorkerLogFilter {
   /** Structured `info` lines dropped so far, by `msg`. */
   dropped: Map<string, number>;
+  /** The dropped lines whose `msg` was asked for in `keep`, parsed, in order. */
+  kept: Record<string, unknown>[];
   /** Warning and error lines seen so far (they were printed). */
   problems: number;
   restore(): void;
 }
 
-/** Starts filtering `console.log` until `restore()`. */
-export function filterWorkerLogs(): WorkerLogFilter {
+/** Starts filtering `console.log` until `restore()`; lines with a `msg` in `keep` are kept. */
+export function filterWorkerLogs(keep: readonly string[] = []): WorkerLogFilter {
   const original = console.log;
   const originalError = console.error;
   const dropped = new Map<string, number>();
   const filter: WorkerLogFilter = {
     dropped,
+    kept: [],
     problems: 0,
     restore() {
       console.log = original;
@@ -32,6 +35,7 @@ export function filterWorkerLogs(): WorkerLogFilter {
         const line = JSON.parse(first) as { level?: string; msg?: string };
         if (line.level === 'info' || line.level === 'debug') {
           const msg = line.msg ?? '';
+          if (keep.includes(msg)) filter.kept.push(line);
           dropped.set(msg, (dropped.get(msg) ?? 0) + 1);
           return;
         }

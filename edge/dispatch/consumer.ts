@@ -7,7 +7,7 @@ import type { EventPublisher } from '../events/types';
 import { log } from '../log';
 import { type AttemptDeps, attemptDelivery, type SendWork, type Settlement } from './attempt';
 import { type ClaimedDelivery, claimDeliveries, type DeliveryKey } from './claim';
-import { type DispatchSender, enqueueRuns, queueDelay } from './enqueue';
+import { type DispatchSender, enqueueRuns, enqueueStamped, queueDelay } from './enqueue';
 import { whileHoldingLeases } from './lease';
 import { addStepNeeds, emptyNeeds, loadLibrary } from './library';
 import { DUE_TOLERANCE_SECONDS, SEND_CONCURRENCY } from './limits';
@@ -36,9 +36,9 @@ const CLAIM_RACE_RETRY_SECONDS = 5;
  * Consumes one batch of dispatch messages with a fixed number of queries, whatever its size:
  * load the runs (1), claim their deliveries (1), load the channels, snippets, files and
  * threads the sends need (1), then — with no transaction open — resolve, render and send with
- * bounded concurrency, record every outcome and move every run (1), and enqueue the next steps
- * and stamp them (sendBatch + 1). Messages for runs that have moved on are acknowledged
- * without effect; a delivery already sent is never sent again.
+ * bounded concurrency, record every outcome and move every run, stamping their `enqueued_at`
+ * (1), and enqueue the next steps (sendBatch). Messages for runs that have moved on are
+ * acknowledged without effect; a delivery already sent is never sent again.
  */
 export async function dispatchBatch(
   messages: readonly Message<unknown>[],
@@ -61,7 +61,9 @@ export async function dispatchBatch(
     if (!unique.has(key)) unique.set(key, { message, body });
   }
 
+  const lap = phaseClock();
   const runs = await loadRuns(deps.db, [...new Set([...unique.values()].map((u) => u.body.runId))]);
+  lap('loadMs');
   const moves: RunMove[] = [];
   const requests: DispatchRequest[] = [];
   const sends: SendWork[] = [];
@@ -102,6 +104,7 @@ export async function dispatchBatch(
   const claims = new Map<string, ClaimedDelivery>();
   for (const claim of await claimDeliveries(deps.db, keys, undefined, deps.events))
     claims.set(claim.runId, claim);
+  lap('claimMs');
 
   const claimed: { work: SendWork; claim: ClaimedDelivery }[] = [];
   for (const work of sends) {
@@ -118,6 +121,7 @@ export async function dispatchBatch(
   const outcomes: DeliveryOutcome[] = [];
   if (claimed.length > 0) {
     const library = await loadLibrary(deps.db, needsOf(claimed.map((c) => c.work)));
+    lap('libraryMs');
     const credentialsFor = credentialsLoader(deps.cipher);
     // Leases are renewed while the sends run, so that only a dead consumer's claims expire.
     const results = await whileHoldingLeases(
@@ -133,23 +137,63 @@ export async function dispatchBatch(
       moves.push(result.move);
       settlements.set(result.work.message, result.settlement);
     }
+    lap('sendMs');
   }
 
-  const moved = await recordAndMove(deps.db, outcomes, moves, deps.events);
+  // The record statement stamps `enqueued_at` of the runs it moves, so their messages need no
+  // statement of their own; only chained waits (rare) are stamped after sending.
+  const moved = await recordAndMove(deps.db, outcomes, moves, deps.events, {
+    stampEnqueued: true,
+  });
+  lap('recordMs');
+  const next: DispatchRequest[] = [];
   for (const run of moved) {
     if (run.status === 'active' && !run.alreadyEnqueued) {
-      requests.push({ runId: run.runId, visit: run.visit, delaySeconds: run.dueInSeconds });
+      next.push({ runId: run.runId, visit: run.visit, delaySeconds: run.dueInSeconds });
     }
   }
-  const enqueued = await enqueueRuns(deps.db, deps.sender, requests);
-  if (enqueued.error) {
-    // The moves are committed; the sweep enqueues these runs once they are stale.
-    log('error', 'dispatch: enqueueing next steps failed', {
-      runs: requests.length,
-      error: enqueued.error,
-    });
+  const stamped = await enqueueStamped(deps.db, deps.sender, next);
+  const chained = await enqueueRuns(deps.db, deps.sender, requests);
+  if (claimed.length > 0) {
+    log('info', 'dispatch: batch sent', { ...summarizeOutcomes(outcomes), ...lap('enqueueMs') });
+  }
+  for (const [runs, enqueued] of [
+    [next, stamped],
+    [requests, chained],
+  ] as const) {
+    if (enqueued.error) {
+      // The moves are committed; the sweep enqueues these runs once they are stale.
+      log('error', 'dispatch: enqueueing next steps failed', {
+        runs: runs.length,
+        error: enqueued.error,
+      });
+    }
   }
   return settlements;
+}
+
+/**
+ * Milliseconds per phase of a batch, for its log line: each `lap(name)` records the time since
+ * the previous one and returns the phases so far. Workers' clocks advance only across I/O, so
+ * these are the phases' waits for the database, the providers and the queue; the CPU between
+ * them (rendering, JSON) is not in them.
+ */
+function phaseClock() {
+  let last = Date.now();
+  const phases: Record<string, number> = {};
+  return function lap(name: string): Record<string, number> {
+    const now = Date.now();
+    phases[name] = now - last;
+    last = now;
+    return phases;
+  };
+}
+
+/** Sends per outcome, for the batch's one log line (failures have lines of their own). */
+function summarizeOutcomes(outcomes: readonly DeliveryOutcome[]) {
+  const count = (status: DeliveryOutcome['status']) =>
+    outcomes.filter((outcome) => outcome.status === status).length;
+  return { sent: count('sent'), failed: count('failed'), retrying: count('queued') };
 }
 
 /** What a batch needs loaded for its sends: channels, snippets, files and email threads. */

@@ -59,7 +59,14 @@ export class EventHub {
     if (url.pathname === PUBLISH_PATH && request.method === 'POST') {
       const events = (await request.json()) as LoggedEvent[];
       const workspaceId = events[0]?.workspaceId;
-      if (workspaceId) (await this.fanoutFor(workspaceId)).publish(events);
+      if (workspaceId) {
+        const fanout = await this.fanoutFor(workspaceId);
+        // Fan out after answering: the SSE work a burst starts (every subscriber's messages)
+        // would otherwise run before the answer leaves, holding the publishing consumer, and
+        // the batch after it, that long. Timers run in order, so publishes keep their order
+        // (and the fan-out orders by cursor anyway).
+        setTimeout(() => fanout.publish(events), 0);
+      }
       return new Response(null, { status: 204 });
     }
     if (url.pathname === STREAM_PATH) return this.stream(request);
