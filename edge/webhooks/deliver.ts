@@ -86,15 +86,18 @@ async function claim(
   );
 }
 
-async function attempt(
+/** An endpoint's secrets, decrypted once per batch however many of its messages it holds. */
+type SecretsCache = Map<string, Promise<string[]>>;
+
+function secretsFor(
   deps: WebhookDeliveryDeps,
+  cache: SecretsCache,
   message: ClaimedMessage,
   now: Date,
-): Promise<AttemptResult> {
-  const body = webhookBody(message.event);
-  let secrets: string[];
-  try {
-    secrets = await signingSecrets(
+): Promise<string[]> {
+  let secrets = cache.get(message.endpoint_id);
+  if (!secrets) {
+    secrets = signingSecrets(
       deps.cipher,
       {
         secretCiphertext: message.secret_ciphertext,
@@ -105,6 +108,21 @@ async function attempt(
       },
       now,
     );
+    cache.set(message.endpoint_id, secrets);
+  }
+  return secrets;
+}
+
+async function attempt(
+  deps: WebhookDeliveryDeps,
+  cache: SecretsCache,
+  message: ClaimedMessage,
+  now: Date,
+): Promise<AttemptResult> {
+  const body = webhookBody(message.event);
+  let secrets: string[];
+  try {
+    secrets = await secretsFor(deps, cache, message, now);
   } catch (error) {
     log('error', 'webhooks: the signing secret does not decrypt (CREDENTIALS_KEY changed?)', {
       endpointId: message.endpoint_id,
@@ -226,14 +244,16 @@ async function updateEndpoints(
   }
   const outcomes = [...byEndpoint].map(([endpoint_id, entry]) => ({ endpoint_id, ...entry }));
   const at = now.toISOString();
+  // Only rows whose streak starts or ends are written: a healthy endpoint costs no write.
   await deps.db.execute(
     sql`update webhook_endpoints ep
-        set failing_since = case when o.succeeded then null
-                                 else coalesce(ep.failing_since, ${at}::timestamptz) end
+        set failing_since = case when o.succeeded then null else ${at}::timestamptz end
         from jsonb_to_recordset(${jsonParam(outcomes)}::jsonb)
           as o(endpoint_id uuid, succeeded boolean, gone boolean)
-        where ep.id = o.endpoint_id`,
+        where ep.id = o.endpoint_id
+          and (ep.failing_since is null) = (not o.succeeded)`,
   );
+  if (outcomes.every((outcome) => outcome.succeeded && !outcome.gone)) return;
   const disableAfterHours = deps.disableAfterHours ?? DEFAULT_DISABLE_AFTER_HOURS;
   const appended = await queryRows<{ event: EventRow }>(
     deps.db,
@@ -291,8 +311,9 @@ export async function deliverWebhookMessages(
   const leaseUntil = new Date(now.getTime() + WEBHOOK_LEASE_SECONDS * 1000);
   const claimed = await claim(deps.db, ids, now, leaseUntil);
   if (claimed.length === 0) return { attempted: 0, succeeded: 0 };
+  const cache: SecretsCache = new Map();
   const results = await inPool(claimed, WEBHOOK_CONCURRENCY, (message) =>
-    attempt(deps, message, now),
+    attempt(deps, cache, message, now),
   );
   const { rows, moved } = await record(deps.db, claimed, results, now, leaseUntil);
   await updateEndpoints(deps, rows, now);

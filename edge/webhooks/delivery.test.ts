@@ -433,6 +433,41 @@ describe('webhook delivery', () => {
     expect(attempt.latencyMs).toBeLessThan(1500);
   });
 
+  it('sends each message once when fan-outs and deliveries race, and resumes a dead consumer’s claim only after its lease', async () => {
+    const { workspaceId } = await endpointFor(`${receiver.url}/race`);
+    receiver.respondWith(() => ({ status: 200 }));
+    await appendRunEvents(api.db, workspaceId, 20);
+    queue.take(); // what earlier tests left
+    const now = new Date();
+    await Promise.all([
+      fanOutAndEnqueue(api.db, queue, [workspaceId], now),
+      fanOutAndEnqueue(api.db, queue, [workspaceId], now),
+      fanOutAndEnqueue(api.db, queue, [workspaceId], now),
+    ]);
+    const ids = [...new Set(queue.take().map((message) => message.id))];
+    expect(ids).toHaveLength(20);
+    const results = await Promise.all([
+      deliverWebhookMessages(ids, deps(now)),
+      deliverWebhookMessages(ids, deps(now)),
+      deliverWebhookMessages([...ids].reverse(), deps(now)),
+    ]);
+    expect(results.reduce((sum, result) => sum + result.attempted, 0)).toBe(20);
+    for (const id of ids) expect(receivedFor([id])).toHaveLength(1);
+
+    // A consumer that claimed a message and died: its lease holds the message until it runs out.
+    await appendRunEvents(api.db, workspaceId, 1);
+    const [orphan] = await fanOut(workspaceId, now);
+    const leaseUntil = new Date(now.getTime() + 60_000);
+    await api.db.execute(
+      sql`update webhook_messages set status = 'delivering', attempts = 1,
+            lease_until = ${leaseUntil.toISOString()}::timestamptz where id = ${orphan}`,
+    );
+    expect((await deliverWebhookMessages([orphan!], deps(now))).attempted).toBe(0);
+    const afterLease = new Date(leaseUntil.getTime() + 1000);
+    expect((await deliverWebhookMessages([orphan!], deps(afterLease))).attempted).toBe(1);
+    expect(receivedFor([orphan!])).toHaveLength(1);
+  });
+
   it('the sweep fans out events whose fan-out request was lost and re-enqueues due messages', async () => {
     const { workspaceId } = await endpointFor();
     receiver.respondWith(() => ({ status: 200 }));

@@ -40,11 +40,12 @@ export async function sweepWebhooks(
   const stale = await queryRows<{ id: string }>(
     db,
     sql`select id from webhook_messages
-        where (status = 'pending' and next_attempt_at <= ${at}::timestamptz
-               and (enqueued_at is null
-                 or enqueued_at < ${at}::timestamptz - ${STALE_WEBHOOK_ENQUEUE_SECONDS} * interval '1 second'))
-           or (status = 'delivering' and lease_until < ${at}::timestamptz
-               and (enqueued_at is null or enqueued_at < lease_until))
+        where status in ('pending', 'delivering')
+          and ((status = 'pending' and next_attempt_at <= ${at}::timestamptz
+                and (enqueued_at is null
+                  or enqueued_at < ${at}::timestamptz - ${STALE_WEBHOOK_ENQUEUE_SECONDS} * interval '1 second'))
+            or (status = 'delivering' and lease_until < ${at}::timestamptz
+                and (enqueued_at is null or enqueued_at < lease_until)))
         order by next_attempt_at
         limit ${WEBHOOK_SWEEP_LIMIT}`,
   );
