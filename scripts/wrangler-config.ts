@@ -39,9 +39,6 @@ function resolveAliases(alias: Record<string, string>, base: string): Record<str
  * about two seconds: call it from long-lived processes, not from every test file.
  */
 export async function readWranglerSettings(path = WRANGLER_CONFIG): Promise<WranglerSettings> {
-  // wrangler refuses a config whose [assets] folder is missing (a fresh clone): write it first,
-  // as wrangler's [build] command does before bundling.
-  await writeGraphiQLAssets();
   const { unstable_readConfig, unstable_getMiniflareWorkerOptions } = await import('wrangler');
   const config = unstable_readConfig({ config: path });
   // wrangler's reader refuses a missing `[assets]` folder before any `[build]` command could
