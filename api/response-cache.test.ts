@@ -57,6 +57,9 @@ const EMBEDDED_TYPES = new Set([
   'PublishReport',
   'PublishIssue',
   'TemplateButtonParameter',
+  // A template's header media, from the step config column (its `file`, like MediaMessage's,
+  // is a File row, which has triggers).
+  'TemplateHeaderMedia',
   // Every integration's settings type is built from the channel row's settings column
   // (api/schema/channel-settings.ts), whatever integration adds it.
   ...CHANNEL_INTEGRATIONS.map((integration) => integration.definition.api.settingsType),

@@ -1,7 +1,9 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as graphiql from '@graphql-yoga/render-graphiql/graphiql';
 import { GRAPHIQL_ASSETS_PATH, GRAPHIQL_FILES } from '../api/graphiql-page';
 
 /** wrangler.toml's `[assets] directory`: built here, never committed. */
@@ -21,6 +23,14 @@ function dataUrlBytes(url: string): Buffer {
  */
 export async function writeGraphiQLAssets(root = ASSETS_DIR): Promise<void> {
   const dir = join(root, GRAPHIQL_ASSETS_PATH);
+  // Every bundle runs this (one per Worker entry in a test run): files already written from
+  // the installed version are kept, without loading the 9 MB module again.
+  const version = await installedVersion();
+  const stamp = join(root, VERSION_STAMP);
+  const written = await readFile(stamp, 'utf8').catch(() => '');
+  const complete = Object.values(GRAPHIQL_FILES).every((file) => existsSync(join(dir, file)));
+  if (written === version && complete) return;
+  const graphiql = await import('@graphql-yoga/render-graphiql/graphiql');
   await mkdir(dir, { recursive: true });
   const files: Record<keyof typeof GRAPHIQL_FILES, string | Buffer> = {
     script: graphiql.js,
@@ -33,11 +43,23 @@ export async function writeGraphiQLAssets(root = ASSETS_DIR): Promise<void> {
   await Promise.all(
     Object.entries(files).map(async ([key, contents]) => {
       const path = join(dir, GRAPHIQL_FILES[key as keyof typeof GRAPHIQL_FILES]);
-      const temporary = `${path}.${process.pid}.tmp`;
+      const temporary = `${path}.${process.pid}.${randomUUID()}.tmp`;
       await writeFile(temporary, contents);
       await rename(temporary, path);
     }),
   );
+  // Wrangler serves every file of the folder but those .assetsignore names.
+  await writeFile(join(root, '.assetsignore'), `.assetsignore\n${VERSION_STAMP}\n`);
+  await writeFile(stamp, version);
+}
+
+/** Where the version the files were written from is kept (not served). */
+const VERSION_STAMP = '.graphiql-version';
+
+async function installedVersion(): Promise<string> {
+  const require = createRequire(import.meta.url);
+  const manifest = require.resolve('@graphql-yoga/render-graphiql/package.json');
+  return (JSON.parse(await readFile(manifest, 'utf8')) as { version: string }).version;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await writeGraphiQLAssets();

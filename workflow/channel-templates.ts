@@ -1,4 +1,10 @@
-import type { WhatsAppTemplateContent } from './types';
+import {
+  type MediaFacts,
+  type MediaKind,
+  type MediaLimits,
+  mediaLimitProblem,
+} from './media-limits';
+import type { TemplateMediaFormat, WhatsAppTemplateContent } from './types';
 import { type ValidationIssue, validationIssue } from './validation-issue';
 
 /**
@@ -19,11 +25,71 @@ export interface ChannelTemplate {
   headerParameters?: number;
   /** Positions (0-based) of the URL buttons whose URL ends in a placeholder. */
   urlButtons?: number[];
+  /** The format of a media header (its media is a parameter at send time); absent otherwise. */
+  headerFormat?: TemplateMediaFormat;
   /**
-   * Parameters a step has no way to fill (a media header); on templates listed before header
-   * and button parameters were read, every header or button placeholder.
+   * Parameters a step has no way to fill (a LOCATION header); on templates listed before
+   * header, button and media header parameters were read, every one of them.
    */
   otherParameters: number;
+}
+
+/** What the header media check reads: the step's library files and the channel's media limits. */
+export interface TemplateMediaLookups {
+  files?: ReadonlyMap<string, MediaFacts>;
+  mediaLimits?: MediaLimits;
+  /** The channel's name for messages, e.g. `WhatsApp (Meta Cloud API)`. */
+  label?: string;
+}
+
+/**
+ * The media message kind of each header format: its media meets that kind's limits and goes out
+ * as that parameter type ("Template messages": header parameters `image`, `video`, `document`).
+ */
+export const TEMPLATE_MEDIA_KINDS = {
+  IMAGE: 'image',
+  VIDEO: 'video',
+  DOCUMENT: 'document',
+} as const satisfies Record<TemplateMediaFormat, MediaKind>;
+
+/**
+ * The header media against the template's header: given exactly when the template has a media
+ * header, in its format, and a library file the channel sends as that kind (type and size).
+ */
+function headerMediaIssues(
+  content: WhatsAppTemplateContent,
+  template: ChannelTemplate,
+  path: string,
+  lookups: TemplateMediaLookups,
+): ValidationIssue[] {
+  const media = content.headerMedia;
+  const wanted = template.headerFormat;
+  if (!media && !wanted) return [];
+  if (!media || !wanted || media.format !== wanted) {
+    const has = wanted ? `has a ${wanted} header` : 'has no media header';
+    const given = media ? `${media.format} media given` : 'no header media given';
+    return [
+      validationIssue(
+        'TEMPLATE_PARAMETER_MISMATCH',
+        `${path}.headerMedia`,
+        `Template ${template.name} ${has}; ${given}`,
+      ),
+    ];
+  }
+  const file = media.fileId ? lookups.files?.get(media.fileId) : undefined;
+  const kind = TEMPLATE_MEDIA_KINDS[wanted];
+  const limit = lookups.mediaLimits?.[kind];
+  if (!file || !limit) return [];
+  const problem = mediaLimitProblem({ [kind]: limit }, file, lookups.label ?? 'WhatsApp');
+  return problem
+    ? [
+        validationIssue(
+          'MEDIA_NOT_ACCEPTED',
+          `${path}.headerMedia.fileId`,
+          `A ${wanted} header: ${problem}`,
+        ),
+      ]
+    : [];
 }
 
 /** The status of a template that may be sent. */
@@ -36,7 +102,8 @@ function sameLanguage(a: string, b: string): boolean {
 
 /**
  * Checks a template message against the channel's templates: the template exists, in that
- * language, is approved, needs only body parameters, and gets exactly as many as it has.
+ * language, is approved, and gets exactly the parameters it has (body, text header, URL
+ * buttons) and the media its IMAGE, VIDEO or DOCUMENT header shows.
  * `templates` null means the channel's templates could not be loaded (then nothing can be
  * promised, so the step is refused).
  */
@@ -44,6 +111,7 @@ export function templateIssues(
   content: WhatsAppTemplateContent,
   templates: readonly ChannelTemplate[] | null,
   path: string,
+  media: TemplateMediaLookups = {},
 ): ValidationIssue[] {
   if (templates === null) {
     return [
@@ -91,11 +159,11 @@ export function templateIssues(
       validationIssue(
         'TEMPLATE_PARAMETER_MISMATCH',
         `${path}.templateName`,
-        `Template ${template.name} needs a media header, which a step cannot fill`,
+        `Template ${template.name} has a header a step cannot fill (a location), or was listed before media headers were read: refresh the channel's templates`,
       ),
     ];
   }
-  const issues: ValidationIssue[] = [];
+  const issues: ValidationIssue[] = headerMediaIssues(content, template, path, media);
   const given = content.parameters?.length ?? 0;
   if (given !== template.bodyParameters) {
     issues.push(

@@ -9,7 +9,7 @@ export interface StepReferences {
   specificChannelId: string | null;
   /** The channels its channel responses are for. */
   responseChannelIds: string[];
-  /** Files its default message, channel responses and email attachments send. */
+  /** Files its default message, channel responses (template headers too) and email attachments send. */
   fileIds: string[];
   /** Snippets its texts reference (`$snippet.<name>`). */
   snippetNames: string[];
@@ -36,7 +36,11 @@ export function stepReferences(config: SendMessageConfig): StepReferences {
       ...new Set(
         contents
           .flatMap((content) =>
-            content?.type === 'media' && isUuid(content.fileId) ? [content.fileId] : [],
+            content?.type === 'media' && isUuid(content.fileId)
+              ? [content.fileId]
+              : content?.type === 'whatsapp_template' && isUuid(content.headerMedia?.fileId)
+                ? [content.headerMedia.fileId]
+                : [],
           )
           .concat(attachments),
       ),

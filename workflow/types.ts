@@ -35,6 +35,24 @@ export interface WhatsAppTemplateContent {
   headerParameters?: string[];
   /** The variable part of each dynamic URL button, by the button's position in the template. */
   buttonParameters?: TemplateButtonParameter[];
+  /** The media of an IMAGE, VIDEO or DOCUMENT header, when the template has one. */
+  headerMedia?: TemplateHeaderMedia;
+}
+
+/** The formats of a template's media header, as WhatsApp names them (HEADER `format`). */
+export const TEMPLATE_MEDIA_FORMATS = ['IMAGE', 'VIDEO', 'DOCUMENT'] as const;
+export type TemplateMediaFormat = (typeof TEMPLATE_MEDIA_FORMATS)[number];
+
+/**
+ * What a template's media header shows: a library file (sent as its signed link, like media
+ * messages) or a public https link the provider fetches, in exactly one of `fileId` and
+ * `link`. `fileName` names a linked document (a library file keeps its own name).
+ */
+export interface TemplateHeaderMedia {
+  format: TemplateMediaFormat;
+  fileId?: string | null;
+  link?: string | null;
+  fileName?: string | null;
 }
 
 /** The text a dynamic URL button's `{{1}}` takes, for the button at `index` (0-based). */

@@ -1,6 +1,11 @@
 import { CHANNEL_LABELS, canSend, MESSAGE_TYPE_LABELS } from './channel-capabilities';
 import { type ChannelType, MESSAGE_TYPES, type MessageType } from './channel-types';
-import { MESSENGER_TAGS, type MessageContent } from './types';
+import {
+  MESSENGER_TAGS,
+  type MessageContent,
+  TEMPLATE_MEDIA_FORMATS,
+  type TemplateHeaderMedia,
+} from './types';
 import { type ValidationIssue, validationIssue } from './validation-issue';
 
 // WhatsApp template names: lower-case letters, digits and underscores, at most 512.
@@ -41,11 +46,64 @@ export function validateMessageType(
 /** The last button position of a template (WhatsApp templates have up to 10 buttons). */
 const MAX_TEMPLATE_BUTTON_INDEX = 9;
 
+/** A link a provider fetches the media from: absolute https ("Template messages": `link`). */
+const MEDIA_LINK = /^https:\/\/[^\s/]+\/\S*$/i;
+
+/**
+ * A template header's media: a known format, exactly one of a library file and an https link,
+ * and a file name only where WhatsApp shows one (documents).
+ */
+function headerMediaIssues(
+  media: TemplateHeaderMedia,
+  path: string,
+  fileIds: ReadonlySet<string>,
+): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  if (!TEMPLATE_MEDIA_FORMATS.includes(media.format)) {
+    issues.push(
+      validationIssue(
+        'INVALID_VALUE',
+        `${path}.format`,
+        `A header's media format is one of ${TEMPLATE_MEDIA_FORMATS.join(', ')}`,
+      ),
+    );
+  }
+  const hasFile = media.fileId != null && media.fileId !== '';
+  const hasLink = media.link != null && media.link !== '';
+  if (hasFile === hasLink) {
+    issues.push(
+      validationIssue('INVALID_VALUE', path, 'Set exactly one of fileId and link for the header'),
+    );
+  } else if (hasFile && !fileIds.has(media.fileId!)) {
+    issues.push(
+      validationIssue('UNKNOWN_FILE', `${path}.fileId`, `File ${media.fileId} was not found`),
+    );
+  } else if (hasLink && !MEDIA_LINK.test(media.link!)) {
+    issues.push(
+      validationIssue('INVALID_VALUE', `${path}.link`, 'A header link is an https:// URL'),
+    );
+  }
+  if (media.fileName != null && (media.format !== 'DOCUMENT' || hasFile)) {
+    issues.push(
+      validationIssue(
+        'INVALID_VALUE',
+        `${path}.fileName`,
+        'Only a linked DOCUMENT header takes a file name (a library file keeps its own)',
+      ),
+    );
+  }
+  return issues;
+}
+
 function templateIssues(
   content: Extract<MessageContent, { type: 'whatsapp_template' }>,
   path: string,
+  fileIds: ReadonlySet<string>,
 ): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
+  if (content.headerMedia) {
+    issues.push(...headerMediaIssues(content.headerMedia, `${path}.headerMedia`, fileIds));
+  }
   if (!WHATSAPP_TEMPLATE_NAME.test(content.templateName ?? '')) {
     issues.push(
       validationIssue(
@@ -110,7 +168,7 @@ export function validateContentFields(
             ),
           ];
     case 'whatsapp_template':
-      return templateIssues(content, path);
+      return templateIssues(content, path, fileIds);
     case 'messenger_tagged':
       return MESSENGER_TAGS.includes(content.tag)
         ? []

@@ -115,7 +115,13 @@ function channelResponseIssues(config: SendMessageConfig, lookups: StepLookups):
       content.type === 'whatsapp_template' &&
       channel?.templates !== undefined
     ) {
-      issues.push(...templateIssues(content, channel.templates, `${path}.content`));
+      issues.push(
+        ...templateIssues(content, channel.templates, `${path}.content`, {
+          files: lookups.files,
+          mediaLimits: channel.mediaLimits,
+          label: channel.label,
+        }),
+      );
     }
   });
   return issues;

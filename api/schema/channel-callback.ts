@@ -4,6 +4,7 @@ import type { ChannelIntegration } from '../../edge/channels/integration';
 import type { ChannelTemplate } from '../../workflow/channel-templates';
 import { builder } from '../builder';
 import type { ApiContext } from '../context';
+import { TemplateMediaFormatEnum } from './message-content';
 
 /** Where a provider sends a channel's webhooks, as the API shows it. */
 export interface ChannelCallback {
@@ -56,8 +57,14 @@ export const ChannelTemplateRef = builder.objectRef<ChannelTemplate>('ChannelTem
       resolve: (template) => template.urlButtons ?? [],
     }),
     mediaHeader: t.boolean({
-      description: 'The template has a media header, which steps cannot fill yet.',
-      resolve: (template) => template.otherParameters > 0,
+      description: 'The template has a media header (IMAGE, VIDEO, DOCUMENT or LOCATION).',
+      resolve: (template) => template.headerFormat !== undefined || template.otherParameters > 0,
+    }),
+    headerFormat: t.field({
+      type: TemplateMediaFormatEnum,
+      nullable: true,
+      description: 'The format of its media header, which a step fills with `headerMedia`.',
+      resolve: (template) => template.headerFormat ?? null,
     }),
   }),
 });

@@ -216,24 +216,52 @@ describe('connecting a WhatsApp channel', () => {
 });
 
 describe("a step's template is checked against the account's templates", () => {
-  async function stepWith(template: {
-    templateName: string;
-    languageCode: string;
-    parameters?: string[];
-    headerParameters?: string[];
-    buttonParameters?: { index: number; text: string }[];
-  }) {
+  /** A library file registered by URL, for a header's `fileId: LIBRARY_FILE`. */
+  interface LibraryFile {
+    name: string;
+    contentType: string;
+    sizeBytes: number;
+    url: string;
+  }
+  const LIBRARY_FILE = 'LIBRARY_FILE';
+
+  async function stepWith(
+    template: {
+      templateName: string;
+      languageCode: string;
+      parameters?: string[];
+      headerParameters?: string[];
+      buttonParameters?: { index: number; text: string }[];
+      headerMedia?: { format: string; fileId?: string; link?: string; fileName?: string };
+    },
+    file?: LibraryFile,
+  ) {
     const ws = await api.createWorkspace();
     const channel = await connect(ws);
     const client = workflowClient(api, ws.apiKey);
     const workflow = await client.createWorkflow();
+    let whatsappTemplate = template;
+    if (file) {
+      const created = await api.gql(
+        ws.apiKey,
+        `mutation ($input: CreateFileInput!) {
+          createFile(input: $input) { ... on MutationCreateFileSuccess { data { id } } }
+        }`,
+        { input: file },
+      );
+      const fileId = created.data.createFile.data.id as string;
+      whatsappTemplate = {
+        ...template,
+        headerMedia: { ...template.headerMedia!, fileId },
+      };
+    }
     const result = await client.run('addSendMessageStep', {
       input: {
         workflowId: workflow.id,
         config: {
           channel: { kind: 'SPECIFIC', channelId: channel.id },
           defaultMessage: { text: 'Hello' },
-          channelResponses: [{ channelId: channel.id, whatsappTemplate: template }],
+          channelResponses: [{ channelId: channel.id, whatsappTemplate }],
         },
       },
     });
@@ -292,7 +320,7 @@ describe("a step's template is checked against the account's templates", () => {
     ]);
   });
 
-  it('an unknown template, a missing language, a wrong parameter count, a pending template or one needing a header are typed errors', async () => {
+  it('an unknown template, a missing language, a wrong parameter count, a pending template or one missing its header media are typed errors', async () => {
     const cases: Array<[Parameters<typeof stepWith>[0], string, string]> = [
       [{ templateName: 'nope', languageCode: 'en' }, 'TEMPLATE_NOT_FOUND', 'templateName'],
       [
@@ -309,12 +337,109 @@ describe("a step's template is checked against the account's templates", () => {
       [
         { templateName: 'with_header', languageCode: 'en', parameters: ['x'] },
         'TEMPLATE_PARAMETER_MISMATCH',
-        'templateName',
+        'headerMedia',
       ],
     ];
     for (const [template, code, field] of cases) {
       const { result } = await stepWith(template);
       expect(result.issues, JSON.stringify(template)).toEqual([
+        expect.objectContaining({ code, path: `config.channelResponses[0].content.${field}` }),
+      ]);
+    }
+  });
+
+  it("an IMAGE header's media is a link or a library image; a wrong format, a file WhatsApp cannot show there, or a header the template lacks are typed errors", async () => {
+    const withHeader = { templateName: 'with_header', languageCode: 'en', parameters: ['x'] };
+    const photo = {
+      name: 'sale.jpg',
+      contentType: 'image/jpeg',
+      sizeBytes: 120_000,
+      url: 'https://cdn.example.com/sale.jpg',
+    };
+    const linked = await stepWith({
+      ...withHeader,
+      headerMedia: { format: 'IMAGE', link: 'https://cdn.example.com/sale.jpg' },
+    });
+    expect(linked.result.__typename).toBe('MutationAddSendMessageStepSuccess');
+    const fromLibrary = await stepWith(
+      { ...withHeader, headerMedia: { format: 'IMAGE', fileId: LIBRARY_FILE } },
+      photo,
+    );
+    expect(fromLibrary.result.__typename).toBe('MutationAddSendMessageStepSuccess');
+    const saved = await api.gql(
+      fromLibrary.ws.apiKey,
+      `query ($id: ID!) { workflow(id: $id) { steps { ... on SendMessageStep { config {
+        channelResponses { content { ... on WhatsAppTemplateMessage {
+          headerMedia { format fileId link fileName file { name } } } } } } } } } }`,
+      { id: fromLibrary.workflow.id },
+    );
+    expect(saved.data.workflow.steps[0].config.channelResponses[0].content.headerMedia).toEqual({
+      format: 'IMAGE',
+      fileId: expect.any(String),
+      link: null,
+      fileName: null,
+      file: { name: 'sale.jpg' },
+    });
+
+    const cases: Array<[Parameters<typeof stepWith>, string, string]> = [
+      [
+        [
+          {
+            ...withHeader,
+            headerMedia: { format: 'VIDEO', link: 'https://cdn.example.com/a.mp4' },
+          },
+        ],
+        'TEMPLATE_PARAMETER_MISMATCH',
+        'headerMedia',
+      ],
+      [
+        [
+          { ...withHeader, headerMedia: { format: 'IMAGE', fileId: LIBRARY_FILE } },
+          { ...photo, name: 'terms.pdf', contentType: 'application/pdf' },
+        ],
+        'MEDIA_NOT_ACCEPTED',
+        'headerMedia.fileId',
+      ],
+      [
+        [
+          { ...withHeader, headerMedia: { format: 'IMAGE', fileId: LIBRARY_FILE } },
+          { ...photo, sizeBytes: 6 * 1024 * 1024 },
+        ],
+        'MEDIA_NOT_ACCEPTED',
+        'headerMedia.fileId',
+      ],
+      [
+        [
+          {
+            templateName: 'order_update',
+            languageCode: 'en_US',
+            parameters: ['a', 'b'],
+            headerMedia: { format: 'IMAGE', link: 'https://cdn.example.com/sale.jpg' },
+          },
+        ],
+        'TEMPLATE_PARAMETER_MISMATCH',
+        'headerMedia',
+      ],
+      [
+        [{ ...withHeader, headerMedia: { format: 'IMAGE', link: 'http://cdn.example.com/a.jpg' } }],
+        'INVALID_VALUE',
+        'headerMedia.link',
+      ],
+      [[{ ...withHeader, headerMedia: { format: 'IMAGE' } }], 'INVALID_VALUE', 'headerMedia'],
+      [
+        [
+          {
+            ...withHeader,
+            headerMedia: { format: 'IMAGE', link: 'https://cdn.example.com/a.jpg', fileName: 'a' },
+          },
+        ],
+        'INVALID_VALUE',
+        'headerMedia.fileName',
+      ],
+    ];
+    for (const [args, code, field] of cases) {
+      const { result } = await stepWith(...args);
+      expect(result.issues, JSON.stringify(args)).toEqual([
         expect.objectContaining({ code, path: `config.channelResponses[0].content.${field}` }),
       ]);
     }

@@ -4,7 +4,9 @@ import {
   type MediaContent,
   type MessageContent,
   type MessengerTaggedContent,
+  TEMPLATE_MEDIA_FORMATS,
   type TemplateButtonParameter,
+  type TemplateHeaderMedia,
   type TextContent,
   type WhatsAppTemplateContent,
 } from '../../workflow/types';
@@ -48,6 +50,31 @@ const TemplateButtonParameterRef = builder
     fields: (t) => ({ index: t.exposeInt('index'), text: t.exposeString('text') }),
   });
 
+export const TemplateMediaFormatEnum = builder.enumType('TemplateMediaFormat', {
+  description: "The format of a WhatsApp template's media header.",
+  values: TEMPLATE_MEDIA_FORMATS,
+});
+
+const TemplateHeaderMediaRef = builder
+  .objectRef<TemplateHeaderMedia>('TemplateHeaderMedia')
+  .implement({
+    description:
+      "The media a template's IMAGE, VIDEO or DOCUMENT header shows: a library file or a link.",
+    fields: (t) => ({
+      format: t.field({ type: TemplateMediaFormatEnum, resolve: (media) => media.format }),
+      fileId: t.id({ nullable: true, resolve: (media) => media.fileId ?? null }),
+      file: t.field({
+        type: FileRef,
+        nullable: true,
+        description: 'Null for a link, or when the file has since been deleted from the library.',
+        resolve: (media, _args, ctx) =>
+          media.fileId ? loadWorkspaceFile(ctx, media.fileId) : null,
+      }),
+      link: t.string({ nullable: true, resolve: (media) => media.link ?? null }),
+      fileName: t.string({ nullable: true, resolve: (media) => media.fileName ?? null }),
+    }),
+  });
+
 export const WhatsAppTemplateMessageRef = builder
   .objectRef<WhatsAppTemplateContent>('WhatsAppTemplateMessage')
   .implement({
@@ -62,6 +89,11 @@ export const WhatsAppTemplateMessageRef = builder
       buttonParameters: t.field({
         type: [TemplateButtonParameterRef],
         resolve: (content) => content.buttonParameters ?? [],
+      }),
+      headerMedia: t.field({
+        type: TemplateHeaderMediaRef,
+        nullable: true,
+        resolve: (content) => content.headerMedia ?? null,
       }),
     }),
   });

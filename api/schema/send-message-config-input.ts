@@ -1,5 +1,5 @@
 import { builder } from '../builder';
-import { MessengerTagEnum } from './message-content';
+import { MessengerTagEnum, TemplateMediaFormatEnum } from './message-content';
 import { RichTextBlockInput } from './rich-text';
 import { ChannelSelectionKindEnum } from './send-message-config';
 
@@ -38,6 +38,21 @@ const TemplateButtonParameterInput = builder.inputType('TemplateButtonParameterI
   }),
 });
 
+const TemplateHeaderMediaInput = builder.inputType('TemplateHeaderMediaInput', {
+  description:
+    "The media of a template's IMAGE, VIDEO or DOCUMENT header: exactly one of `fileId` (a library file) and `link` (an https URL the provider fetches).",
+  fields: (t) => ({
+    format: t.field({
+      type: TemplateMediaFormatEnum,
+      required: true,
+      description: "The template's header format.",
+    }),
+    fileId: t.id(),
+    link: t.string(),
+    fileName: t.string({ description: 'The name a linked DOCUMENT shows.' }),
+  }),
+});
+
 const WhatsAppTemplateInput = builder.inputType('WhatsAppTemplateInput', {
   fields: (t) => ({
     templateName: t.string({ required: true }),
@@ -49,6 +64,10 @@ const WhatsAppTemplateInput = builder.inputType('WhatsAppTemplateInput', {
     buttonParameters: t.field({
       type: [TemplateButtonParameterInput],
       description: 'The variable end of each dynamic URL button, by its position (0-based).',
+    }),
+    headerMedia: t.field({
+      type: TemplateHeaderMediaInput,
+      description: 'The header media, when the template has an IMAGE, VIDEO or DOCUMENT header.',
     }),
   }),
 });

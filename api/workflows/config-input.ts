@@ -8,6 +8,8 @@ import type {
   RichTextBlock,
   RichTextSpan,
   SendMessageConfig,
+  TemplateHeaderMedia,
+  TemplateMediaFormat,
 } from '../../workflow/types';
 import { ValidationError } from '../errors';
 import { IssueList } from '../validation';
@@ -43,6 +45,12 @@ export interface ChannelResponseInput extends DefaultMessageInput {
     parameters?: Maybe<string[]>;
     headerParameters?: Maybe<string[]>;
     buttonParameters?: Maybe<{ index: number; text: string }[]>;
+    headerMedia?: Maybe<{
+      format: TemplateMediaFormat;
+      fileId?: Maybe<string | number>;
+      link?: Maybe<string>;
+      fileName?: Maybe<string>;
+    }>;
   }>;
   messengerTagged?: Maybe<{ tag: MessengerTag; text: string }>;
 }
@@ -94,6 +102,18 @@ function toMedia(media: MediaInput): MessageContent {
   return { type: 'media', fileId: String(media.fileId), caption: media.caption || null };
 }
 
+/** A template's header media as stored: only the fields given (exactly one source is checked later). */
+function toHeaderMedia(
+  media: NonNullable<NonNullable<ChannelResponseInput['whatsappTemplate']>['headerMedia']>,
+): TemplateHeaderMedia {
+  return {
+    format: media.format,
+    ...(isSet(media.fileId) ? { fileId: String(media.fileId) } : {}),
+    ...(isSet(media.link) ? { link: media.link } : {}),
+    ...(isSet(media.fileName) ? { fileName: media.fileName } : {}),
+  };
+}
+
 /** The one content an "exactly one of" input holds, or null after recording why not. */
 function toContent(
   input: ChannelResponseInput | DefaultMessageInput,
@@ -120,6 +140,9 @@ function toContent(
                 text: button.text,
               })),
             }
+          : {}),
+        ...(response.whatsappTemplate.headerMedia
+          ? { headerMedia: toHeaderMedia(response.whatsappTemplate.headerMedia) }
           : {}),
       } as const),
     isSet(response.messengerTagged) &&

@@ -10,7 +10,12 @@ import {
   whatsappWebhook,
 } from '../../test/fakes/meta-webhooks';
 import type { SendMessageConfig } from '../../workflow/types';
-import { TEST_GRAPH_VERSION, WHATSAPP_TEST_IDS } from '../channels/whatsapp-meta/test-fixtures';
+import {
+  documentHeaderTemplate,
+  documentHeaderTemplateBody,
+  TEST_GRAPH_VERSION,
+  WHATSAPP_TEST_IDS,
+} from '../channels/whatsapp-meta/test-fixtures';
 import {
   publishWorkflow,
   readDeliveries,
@@ -48,6 +53,7 @@ const TEMPLATES: GraphTemplate[] = [
     category: 'MARKETING',
     components: [{ type: 'BODY', text: 'Welcome back!' }],
   },
+  documentHeaderTemplate('ticket_pdf', 'Here is your ticket, {{1}}.'),
 ];
 
 let harness: DispatchHarness;
@@ -155,6 +161,7 @@ describe('connecting', () => {
       templates: [
         { name: 'order_update', language: 'en_US', status: 'APPROVED', bodyParameters: 2 },
         { name: 'welcome_back', language: 'en', status: 'APPROVED', bodyParameters: 0 },
+        { name: 'ticket_pdf', language: 'en', status: 'APPROVED', bodyParameters: 1 },
       ],
     });
   });
@@ -485,5 +492,100 @@ describe('statuses after acceptance', () => {
       currentStepId: stepIds.thanks,
     });
     expect(sendsTo(e164)).toHaveLength(1);
+  });
+});
+
+describe('templates with a media header', () => {
+  const STEP_WRITE = /* GraphQL */ `
+    mutation ($input: AddSendMessageStepInput!) {
+      addSendMessageStep(input: $input) {
+        __typename
+        ... on MutationAddSendMessageStepSuccess { data { id } }
+        ... on ValidationError { issues { code path } }
+      }
+    }
+  `;
+
+  /** Saves, through the API, a step answering on WhatsApp with `ticket_pdf` and `headerMedia`. */
+  async function ticketStep(apiKey: string, channelId: string, headerMedia?: object) {
+    const workflow = await harness.gql(
+      apiKey,
+      `mutation { createWorkflow(input: { name: "Tickets" }) {
+        ... on MutationCreateWorkflowSuccess { data { id } } } }`,
+    );
+    const workflowId = workflow.data.createWorkflow.data.id as string;
+    const step = await harness.gql(apiKey, STEP_WRITE, {
+      input: {
+        workflowId,
+        config: {
+          channel: { kind: 'SPECIFIC', channelId },
+          defaultMessage: { text: 'unused' },
+          channelResponses: [
+            {
+              channelId,
+              whatsappTemplate: {
+                templateName: 'ticket_pdf',
+                languageCode: 'en',
+                parameters: ['$contact.firstname'],
+                ...(headerMedia ? { headerMedia } : {}),
+              },
+            },
+          ],
+        },
+      },
+    });
+    return { workflowId, step: step.data.addSendMessageStep };
+  }
+
+  it('a library document saved as the header is checked, published and sent as the header document with its name', async () => {
+    const { workspaceId, apiKey, channel } = await connectWhatsApp();
+    const created = await harness.gql(
+      apiKey,
+      `mutation ($input: CreateFileInput!) { createFile(input: $input) {
+        ... on MutationCreateFileSuccess { data { id } } } }`,
+      {
+        input: {
+          name: 'Ticket 1042.pdf',
+          contentType: 'application/pdf',
+          sizeBytes: 84_000,
+          url: 'https://cdn.example.com/tickets/1042.pdf',
+        },
+      },
+    );
+    const fileId = created.data.createFile.data.id as string;
+
+    const missing = await ticketStep(apiKey, channel.id);
+    expect(missing.step.issues).toEqual([
+      {
+        code: 'TEMPLATE_PARAMETER_MISMATCH',
+        path: 'config.channelResponses[0].content.headerMedia',
+      },
+    ]);
+    const { workflowId, step } = await ticketStep(apiKey, channel.id, {
+      format: 'DOCUMENT',
+      fileId,
+    });
+    expect(step.__typename).toBe('MutationAddSendMessageStepSuccess');
+    const published = await harness.gql(
+      apiKey,
+      `mutation ($id: ID!) { publishWorkflow(workflowId: $id) { __typename } }`,
+      { id: workflowId },
+    );
+    expect(published.data.publishWorkflow.__typename).toBe('MutationPublishWorkflowSuccess');
+
+    const { contactId, e164 } = await contactWrittenIn(workspaceId, channel.id, 1);
+    const [runId] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
+    const run = await waitForRun(harness.db, runId!, (r) => r.status !== 'active');
+    expect(run.status).toBe('completed');
+    const [delivery] = await readDeliveries(harness.db, runId!);
+    expect(delivery).toMatchObject({ status: 'sent', providerMessageId: expect.any(String) });
+    const [send] = sendsTo(e164);
+    expect(send?.json?.template).toEqual(
+      documentHeaderTemplateBody(
+        'ticket_pdf',
+        { link: 'https://cdn.example.com/tickets/1042.pdf', filename: 'Ticket 1042.pdf' },
+        'Ada',
+      ),
+    );
   });
 });

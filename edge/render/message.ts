@@ -1,14 +1,20 @@
 import { CHANNEL_LABELS, canSend, MESSAGE_TYPE_LABELS } from '../../workflow/channel-capabilities';
+import { TEMPLATE_MEDIA_KINDS } from '../../workflow/channel-templates';
 import type { ChannelType } from '../../workflow/channel-types';
 import { textToRichText } from '../../workflow/rich-text';
 import { expandSnippets } from '../../workflow/snippets';
-import type { EmailContent, MessageContent, RichTextBlock } from '../../workflow/types';
+import type {
+  EmailContent,
+  MessageContent,
+  RichTextBlock,
+  TemplateHeaderMedia,
+} from '../../workflow/types';
 import { interpolate, type RenderContext } from '../../workflow/variables';
 import { type EmailRenderOptions, renderEmail } from './email';
 import { planEmailMedia } from './email-media';
 import { RenderError } from './render-error';
 import { messageIdFor, threadHeaders } from './thread-headers';
-import type { EmailMedia, MediaFile, RenderedMessage } from './types';
+import type { EmailMedia, MediaFile, RenderedHeaderMedia, RenderedMessage } from './types';
 
 /** Everything needed to render one message for one contact. */
 export interface RenderMessageInput {
@@ -57,6 +63,21 @@ function linkedFile(fileId: string, files: ReadonlyMap<string, MediaFile>): Medi
   const file = libraryFile(fileId, files);
   assertLinkable(file);
   return file;
+}
+
+/**
+ * A template header's media: a library file goes as its signed link with its own name (as media
+ * messages do), a link as written; only documents carry a file name.
+ */
+function headerMedia(media: TemplateHeaderMedia, input: RenderMessageInput): RenderedHeaderMedia {
+  const kind = TEMPLATE_MEDIA_KINDS[media.format];
+  const file = media.fileId ? linkedFile(media.fileId, input.files) : undefined;
+  const fileName = file?.name ?? media.fileName ?? undefined;
+  return {
+    kind,
+    link: file?.url ?? media.link ?? '',
+    ...(kind === 'document' && fileName ? { fileName } : {}),
+  };
 }
 
 /**
@@ -181,6 +202,7 @@ export async function renderMessage(
               })),
             }
           : {}),
+        ...(content.headerMedia ? { headerMedia: headerMedia(content.headerMedia, input) } : {}),
       };
     case 'messenger_tagged':
       return { kind: 'messenger_tagged', tag: content.tag, text: renderText(content.text, input) };

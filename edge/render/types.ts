@@ -1,4 +1,9 @@
-import type { MessengerTag, TemplateButtonParameter } from '../../workflow/types';
+import type { TEMPLATE_MEDIA_KINDS } from '../../workflow/channel-templates';
+import type {
+  MessengerTag,
+  TemplateButtonParameter,
+  TemplateMediaFormat,
+} from '../../workflow/types';
 import type { ThreadHeaders } from './thread-headers';
 
 /** A file from the workspace's library, as a message refers to it. */
@@ -35,6 +40,13 @@ export interface EmailMedia {
 /** The earlier name of EmailMedia (emails used to carry links only). */
 export type EmailMediaLink = EmailMedia;
 
+/** A template header's media as the provider fetches it: a link, and a document's file name. */
+export interface RenderedHeaderMedia {
+  kind: (typeof TEMPLATE_MEDIA_KINDS)[TemplateMediaFormat];
+  link: string;
+  fileName?: string;
+}
+
 /**
  * A message rendered for one contact on one channel: snippets expanded, variables
  * interpolated, ready for the channel's adapter. Plain data (JSON-serialisable), so the custom
@@ -52,6 +64,8 @@ export type RenderedMessage =
       headerParameters?: string[];
       /** Present only when the template has dynamic URL buttons. */
       buttonParameters?: TemplateButtonParameter[];
+      /** Present only when the template has an IMAGE, VIDEO or DOCUMENT header. */
+      headerMedia?: RenderedHeaderMedia;
     }
   | { kind: 'messenger_tagged'; tag: MessengerTag; text: string }
   | {

@@ -7,7 +7,8 @@ import { type JsonReply, type JsonRequest, startJsonServer } from './json-server
  *
  * - `POST /<version>/<phone-number-id>/messages` ("Messages"): bearer token required; the body
  *   checked for `messaging_product`, `recipient_type`, `to` and the object of its `type`
- *   (text, image, video, audio, document, template); answers `{ messaging_product, contacts:
+ *   (text, image, video, audio, document, template: its components and parameters, and, for a
+ *   template the stand-in lists, its language, parameter counts and media header); answers `{ messaging_product, contacts:
  *   [{ input, wa_id }], messages: [{ id: 'wamid…' }] }`.
  * - `GET /<version>/<phone-number-id>?fields=…` ("Phone numbers"): the number's details.
  * - `GET /<version>/<waba-id>/message_templates` ("Get message templates"): `data[]` paged with
@@ -113,6 +114,116 @@ function objectMissing(id: string): GraphReply {
   });
 }
 
+const COMPONENT_TYPES = ['header', 'body', 'button'];
+const HEADER_MEDIA_TYPES = ['image', 'video', 'document'];
+const PARAMETER_TYPES = ['text', 'currency', 'date_time', 'location', ...HEADER_MEDIA_TYPES];
+
+/**
+ * Why a template's `components` break "Template messages": each component has a known `type`
+ * and a `parameters` array; each parameter a known `type` and the object of that name; a media
+ * parameter (headers only) holds an http(s) `link` or a media `id`, a `filename` only on a
+ * document; a button component has `sub_type` and its `index` as a string.
+ */
+function templateComponentsProblem(components: unknown): string | null {
+  if (components === undefined) return null;
+  if (!Array.isArray(components)) return 'template.components must be an array';
+  for (const component of components as Record<string, unknown>[]) {
+    if (!COMPONENT_TYPES.includes(String(component?.type))) {
+      return `component type ${String(component?.type)} is not supported`;
+    }
+    if (!Array.isArray(component.parameters)) return `${component.type}.parameters is required`;
+    if (component.type === 'button') {
+      if (typeof component.sub_type !== 'string') return 'button.sub_type is required';
+      if (typeof component.index !== 'string') return 'button.index must be a string';
+    }
+    for (const parameter of component.parameters as Record<string, unknown>[]) {
+      const kind = String(parameter?.type);
+      if (!PARAMETER_TYPES.includes(kind)) return `parameter type ${kind} is not supported`;
+      if (kind === 'text') {
+        if (typeof parameter.text !== 'string') return 'a text parameter needs its text';
+        continue;
+      }
+      const media = parameter[kind] as Record<string, unknown> | undefined;
+      if (!media || typeof media !== 'object') return `the ${kind} parameter object is missing`;
+      if (!HEADER_MEDIA_TYPES.includes(kind)) continue;
+      if (component.type !== 'header') return `a ${kind} parameter belongs in the header`;
+      const hasLink = typeof media.link === 'string' && /^https?:\/\//.test(media.link);
+      if (hasLink === (typeof media.id === 'string')) {
+        return `${kind} needs either an http(s) link or a media id`;
+      }
+      if ('filename' in media && kind !== 'document') return `${kind} takes no filename`;
+    }
+  }
+  return null;
+}
+
+/** `{{1}}` or `{{name}}` placeholders in a template text, as the approved template counts them. */
+function placeholderCount(text: unknown): number {
+  return typeof text === 'string' ? new Set(text.match(/\{\{\s*\w+\s*\}\}/g) ?? []).size : 0;
+}
+
+/**
+ * A template send checked against the approved template it names, when the stand-in lists one
+ * (Cloud API error codes: 132001 template does not exist in that language, 132000 parameter
+ * count mismatch, 132012 parameter format mismatch, e.g. an IMAGE header without its image).
+ */
+function templateMismatch(
+  object: Record<string, unknown>,
+  templates: readonly GraphTemplate[],
+): GraphReply | null {
+  const named = templates.filter((template) => template.name === object.name);
+  if (named.length === 0) return null;
+  const code = (object.language as { code?: unknown }).code;
+  const template = named.find((candidate) => candidate.language === code);
+  if (!template) {
+    return graphError(400, 132001, '(#132001) Template name does not exist in the translation', {
+      details: `template name (${String(object.name)}) does not exist in ${String(code)}`,
+    });
+  }
+  const sent = (Array.isArray(object.components) ? object.components : []) as {
+    type?: string;
+    parameters?: { type?: string }[];
+  }[];
+  const parametersOf = (type: string) => sent.find((c) => c.type === type)?.parameters ?? [];
+  const componentOf = (type: string) =>
+    template.components.find((c) => String(c.type).toUpperCase() === type);
+  const header = componentOf('HEADER');
+  const format = String(header?.format ?? 'TEXT').toUpperCase();
+  const headerSent = parametersOf('header');
+  if (header && HEADER_MEDIA_TYPES.includes(format.toLowerCase())) {
+    if (headerSent.length !== 1 || headerSent[0]?.type !== format.toLowerCase()) {
+      return graphError(
+        400,
+        132012,
+        '(#132012) Parameter format does not match format in the created template',
+        {
+          details: `header: Format mismatch, expected ${format}, received ${headerSent[0]?.type ?? 'UNKNOWN'}`,
+        },
+      );
+    }
+  } else if (headerSent.length !== placeholderCount(header?.text)) {
+    return graphError(
+      400,
+      132000,
+      '(#132000) Number of parameters does not match the expected number of params',
+      {
+        details: 'header: number of localizable_params does not match the expected number',
+      },
+    );
+  }
+  if (parametersOf('body').length !== placeholderCount(componentOf('BODY')?.text)) {
+    return graphError(
+      400,
+      132000,
+      '(#132000) Number of parameters does not match the expected number of params',
+      {
+        details: 'body: number of localizable_params does not match the expected number',
+      },
+    );
+  }
+  return null;
+}
+
 /** Why a send body breaks the Cloud API "Messages" reference (also 360dialog's), or null when it is well formed. */
 export function sendBodyProblem(body: Record<string, unknown> | null): string | null {
   if (!body) return 'the body is not JSON';
@@ -135,6 +246,7 @@ export function sendBodyProblem(body: Record<string, unknown> | null): string | 
     if (typeof object.name !== 'string' || typeof language?.code !== 'string') {
       return 'template.name and template.language.code are required';
     }
+    return templateComponentsProblem(object.components);
   } else {
     if (typeof object.link !== 'string' || !/^https?:\/\//.test(object.link)) {
       return `${type}.link must be an http(s) URL`;
@@ -259,6 +371,13 @@ export async function startMetaGraph(options: MetaGraphOptions): Promise<MetaGra
       if (parts[0] !== options.phoneNumberId) return objectMissing(parts[0] ?? '');
       const problem = sendBodyProblem(request.json);
       if (problem) return invalidParameter(problem);
+      if (request.json?.type === 'template') {
+        const mismatch = templateMismatch(
+          request.json.template as Record<string, unknown>,
+          templates,
+        );
+        if (mismatch) return mismatch;
+      }
       const to = String(request.json?.to);
       messageCount += 1;
       return {

@@ -39,6 +39,13 @@ function contentFields(rendered: RenderedMessage): Content {
           : { MediaUrl: rendered.url },
       };
     case 'whatsapp_template': {
+      // A Content template's media is part of the template itself, not a send parameter.
+      if (rendered.headerMedia) {
+        return {
+          ok: false,
+          detail: 'through Twilio, a template media header is set in the Content template',
+        };
+      }
       if (!CONTENT_SID.test(rendered.templateName)) {
         return {
           ok: false,

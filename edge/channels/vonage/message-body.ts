@@ -37,6 +37,8 @@ function whatsappContent(rendered: RenderedMessage): Record<string, unknown> | s
       return { message_type: type, [type]: media };
     }
     case 'whatsapp_template':
+      // Vonage's template message takes body parameters only: a media header would be lost.
+      if (rendered.headerMedia) return 'Vonage cannot send a WhatsApp template with a media header';
       return {
         message_type: 'template',
         template: { name: rendered.templateName, parameters: rendered.parameters },

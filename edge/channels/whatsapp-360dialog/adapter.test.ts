@@ -3,7 +3,7 @@ import { type Dialog360, startDialog360 } from '../../../test/fakes/dialog360';
 import { graphError } from '../../../test/fakes/meta-graph';
 import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
 import type { ChannelRecord, ProviderEndpoints, RenderedMessage } from '../types';
-import { whatsappMessage } from '../whatsapp-meta/test-fixtures';
+import { documentHeaderTemplateBody, whatsappMessage } from '../whatsapp-meta/test-fixtures';
 
 const API_KEY = 'd360-test-api-key';
 
@@ -77,6 +77,21 @@ describe('sending WhatsApp through 360dialog', () => {
       language: { code: 'en_US' },
       components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ada' }] }],
     });
+  });
+
+  test('a media header goes as in the Cloud API: the document by link with its file name', async () => {
+    const pass = { link: 'https://cdn.example.com/pass-1042.pdf', filename: 'Boarding pass.pdf' };
+    const outcome = await send({
+      kind: 'whatsapp_template',
+      templateName: 'boarding_pass',
+      languageCode: 'en',
+      parameters: ['Ada'],
+      headerMedia: { kind: 'document', link: pass.link, fileName: pass.filename },
+    });
+    expect(outcome.status).toBe('sent');
+    expect(dialog.sends()[0]?.json?.template).toEqual(
+      documentHeaderTemplateBody('boarding_pass', pass, 'Ada'),
+    );
   });
 
   test('an API key 360dialog does not know is credentials_rejected', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Dialog360, startDialog360 } from '../../../test/fakes/dialog360';
 import type { ChannelRecord } from '../types';
+import { documentHeaderTemplate } from '../whatsapp-meta/test-fixtures';
 import { whatsapp360dialogConnection } from './connection';
 
 const API_KEY = 'd360-test-api-key';
@@ -17,6 +18,11 @@ beforeAll(async () => {
         category: 'UTILITY',
         namespace: 'c8ae5f90_307a_ca4c_b8f6_d1e2a2573574',
         components: [{ type: 'BODY', text: 'Hi {{1}}, order {{2}} shipped.' }],
+      },
+      {
+        ...documentHeaderTemplate('boarding_pass', 'Your boarding pass, {{1}}.'),
+        status: 'approved',
+        namespace: 'c8ae5f90_307a_ca4c_b8f6_d1e2a2573574',
       },
     ],
   });
@@ -66,7 +72,7 @@ describe('connecting a 360dialog number', () => {
     ).toMatchObject({ verdict: 'unreachable' });
   });
 
-  test("the number's templates are listed with their body parameters", async () => {
+  test("the number's templates are listed with their body parameters and media header format", async () => {
     expect(await whatsapp360dialogConnection.listTemplates?.(channel(), context())).toEqual({
       ok: true,
       templates: [
@@ -78,6 +84,17 @@ describe('connecting a 360dialog number', () => {
           bodyParameters: 2,
           headerParameters: 0,
           urlButtons: [],
+          otherParameters: 0,
+        },
+        {
+          name: 'boarding_pass',
+          language: 'en',
+          status: 'APPROVED',
+          category: 'UTILITY',
+          bodyParameters: 1,
+          headerParameters: 0,
+          urlButtons: [],
+          headerFormat: 'DOCUMENT',
           otherParameters: 0,
         },
       ],

@@ -1,8 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { graphError, type MetaGraph, startMetaGraph } from '../../../test/fakes/meta-graph';
+import {
+  type GraphTemplate,
+  graphError,
+  type MetaGraph,
+  startMetaGraph,
+} from '../../../test/fakes/meta-graph';
 import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
 import type { ProviderEndpoints, RenderedMessage } from '../types';
 import {
+  documentHeaderTemplate,
+  documentHeaderTemplateBody,
   TEST_GRAPH_VERSION,
   WHATSAPP_TEST_IDS,
   whatsappChannel,
@@ -13,8 +20,32 @@ let graph: MetaGraph;
 let worker: AdapterWorker;
 let endpoints: ProviderEndpoints;
 
+const BOARDING_PASS = {
+  link: 'https://cdn.example.com/pass-1042.pdf',
+  filename: 'Boarding pass.pdf',
+};
+
+/** Approved templates with media headers: the stand-in checks sends of these against them. */
+const MEDIA_HEADER_TEMPLATES: GraphTemplate[] = [
+  documentHeaderTemplate('boarding_pass', 'Your boarding pass, {{1}}.'),
+  {
+    name: 'flash_sale',
+    language: 'en',
+    status: 'APPROVED',
+    category: 'MARKETING',
+    components: [
+      { type: 'HEADER', format: 'IMAGE' },
+      { type: 'BODY', text: 'Today only.' },
+    ],
+  },
+];
+
 beforeAll(async () => {
-  graph = await startMetaGraph({ ...WHATSAPP_TEST_IDS, version: TEST_GRAPH_VERSION });
+  graph = await startMetaGraph({
+    ...WHATSAPP_TEST_IDS,
+    version: TEST_GRAPH_VERSION,
+    templates: MEDIA_HEADER_TEMPLATES,
+  });
   worker = await startAdapterWorker();
   endpoints = { GRAPH_API_URL: graph.url, GRAPH_API_VERSION: TEST_GRAPH_VERSION };
 });
@@ -140,6 +171,63 @@ describe('sending through the WhatsApp Cloud API', () => {
         },
       ],
     });
+  });
+
+  test("a media header template sends its document with the file name, or its image, as the header's one parameter", async () => {
+    const document = await send({
+      kind: 'whatsapp_template',
+      templateName: 'boarding_pass',
+      languageCode: 'en',
+      parameters: ['Ada'],
+      headerMedia: { kind: 'document', link: BOARDING_PASS.link, fileName: BOARDING_PASS.filename },
+    });
+    const image = await send({
+      kind: 'whatsapp_template',
+      templateName: 'flash_sale',
+      languageCode: 'en',
+      parameters: [],
+      headerMedia: { kind: 'image', link: 'https://cdn.example.com/sale.jpg' },
+    });
+    expect([document.status, image.status]).toEqual(['sent', 'sent']);
+    expect(graph.sends().map((request) => request.json?.template)).toEqual([
+      documentHeaderTemplateBody('boarding_pass', BOARDING_PASS, 'Ada'),
+      {
+        name: 'flash_sale',
+        language: { code: 'en' },
+        components: [
+          {
+            type: 'header',
+            parameters: [{ type: 'image', image: { link: 'https://cdn.example.com/sale.jpg' } }],
+          },
+        ],
+      },
+    ]);
+  });
+
+  test('a media header template sent without its media, or with the wrong kind, is refused by Meta (132012): template_invalid', async () => {
+    const outcomes = [
+      await send({
+        kind: 'whatsapp_template',
+        templateName: 'flash_sale',
+        languageCode: 'en',
+        parameters: [],
+      }),
+      await send({
+        kind: 'whatsapp_template',
+        templateName: 'flash_sale',
+        languageCode: 'en',
+        parameters: [],
+        headerMedia: { kind: 'video', link: 'https://cdn.example.com/sale.mp4' },
+      }),
+    ];
+    for (const outcome of outcomes) {
+      expect(outcome).toMatchObject({
+        status: 'failed',
+        reason: 'template_invalid',
+        retryable: false,
+        detail: expect.stringContaining('132012'),
+      });
+    }
   });
 
   test('a caption over 1,024 characters is invalid content, without calling Meta', async () => {

@@ -1,4 +1,5 @@
 import type { ChannelTemplate } from '../../../workflow/channel-templates';
+import { TEMPLATE_MEDIA_FORMATS, type TemplateMediaFormat } from '../../../workflow/types';
 import { readChannel } from '../channel-config';
 import type { ChannelConnection, ConnectionContext, TemplatesResult } from '../connection';
 import { callProvider, isSuccess } from '../http/classify';
@@ -32,15 +33,19 @@ export function templateSummary(raw: Json): ChannelTemplate | null {
   let bodyParameters = 0;
   let headerParameters = 0;
   let otherParameters = 0;
+  let headerFormat: TemplateMediaFormat | undefined;
   const urlButtons: number[] = [];
   for (const component of Array.isArray(raw.components) ? (raw.components as Json[]) : []) {
     const type = String(component?.type ?? '').toUpperCase();
     if (type === 'BODY') bodyParameters += placeholders(component.text);
     if (type === 'HEADER') {
       const format = String(component.format ?? 'TEXT').toUpperCase();
-      // A media header needs its media as a parameter at send time, which steps cannot give.
+      // A media header takes its media as a parameter at send time (a step's headerMedia); a
+      // LOCATION header takes coordinates, which steps cannot give.
       if (format === 'TEXT') headerParameters += placeholders(component.text);
-      else otherParameters += 1;
+      else if (TEMPLATE_MEDIA_FORMATS.includes(format as TemplateMediaFormat)) {
+        headerFormat = format as TemplateMediaFormat;
+      } else otherParameters += 1;
     }
     if (type === 'BUTTONS' && Array.isArray(component.buttons)) {
       // A URL button may end in one placeholder ("Templates": URL buttons, dynamic suffix).
@@ -59,6 +64,7 @@ export function templateSummary(raw: Json): ChannelTemplate | null {
     bodyParameters,
     headerParameters,
     urlButtons,
+    ...(headerFormat ? { headerFormat } : {}),
     otherParameters,
   };
 }

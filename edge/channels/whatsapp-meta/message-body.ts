@@ -1,4 +1,4 @@
-import type { RenderedMessage } from '../../render/types';
+import type { RenderedHeaderMedia, RenderedMessage } from '../../render/types';
 
 /**
  * The JSON body of `POST /<phone-number-id>/messages` for one rendered message (WhatsApp Cloud
@@ -42,9 +42,21 @@ function mediaBody(rendered: Extract<RenderedMessage, { kind: 'media' }>): Whats
 }
 
 /**
- * A template message's components ("Template messages": `header` and `body` with text
- * parameters in order; one `button` component per dynamic URL button, with `sub_type: url`,
- * its `index` as a string and the text that completes its URL). Absent when none are needed.
+ * A media header's one parameter ("Template messages", header parameters: `type` image, video
+ * or document with an object of that name holding the `link`; a document's `filename` is the
+ * name WhatsApp shows).
+ */
+function headerMediaParameter(media: RenderedHeaderMedia): Record<string, unknown> {
+  const object: Record<string, unknown> = { link: media.link };
+  if (media.kind === 'document' && media.fileName) object.filename = media.fileName;
+  return { type: media.kind, [media.kind]: object };
+}
+
+/**
+ * A template message's components ("Template messages": `header` with its media or its text
+ * parameters, `body` with text parameters in order; one `button` component per dynamic URL
+ * button, with `sub_type: url`, its `index` as a string and the text that completes its URL).
+ * Absent when none are needed.
  */
 function templateBody(rendered: Extract<RenderedMessage, { kind: 'whatsapp_template' }>) {
   const template: Record<string, unknown> = {
@@ -53,7 +65,9 @@ function templateBody(rendered: Extract<RenderedMessage, { kind: 'whatsapp_templ
   };
   const texts = (values: readonly string[]) => values.map((text) => ({ type: 'text', text }));
   const components: Record<string, unknown>[] = [];
-  if (rendered.headerParameters?.length) {
+  if (rendered.headerMedia) {
+    components.push({ type: 'header', parameters: [headerMediaParameter(rendered.headerMedia)] });
+  } else if (rendered.headerParameters?.length) {
     components.push({ type: 'header', parameters: texts(rendered.headerParameters) });
   }
   if (rendered.parameters.length > 0) {

@@ -1,3 +1,4 @@
+import type { GraphTemplate } from '../../../test/fakes/meta-graph';
 import type { ChannelRecord, OutboundMessage, RenderedMessage } from '../types';
 
 /**
@@ -44,5 +45,38 @@ export function whatsappMessage(
     contact: { id: 'contact-1', firstName: 'Ada', phone: '+16505551234' },
     rendered,
     ...overrides,
+  };
+}
+
+/** An approved template with a DOCUMENT header and `body` (as the Graph and 360dialog list it). */
+export function documentHeaderTemplate(name: string, body: string): GraphTemplate {
+  return {
+    name,
+    language: 'en',
+    status: 'APPROVED',
+    category: 'UTILITY',
+    components: [
+      { type: 'HEADER', format: 'DOCUMENT' },
+      { type: 'BODY', text: body },
+    ],
+  };
+}
+
+/**
+ * The Cloud API `template` object of a send of such a template ("Template messages"): the
+ * document as the header's one parameter, then the body's text parameter.
+ */
+export function documentHeaderTemplateBody(
+  name: string,
+  document: { link: string; filename: string },
+  bodyParameter: string,
+) {
+  return {
+    name,
+    language: { code: 'en' },
+    components: [
+      { type: 'header', parameters: [{ type: 'document', document }] },
+      { type: 'body', parameters: [{ type: 'text', text: bodyParameter }] },
+    ],
   };
 }
