@@ -11,6 +11,8 @@ export default defineConfig({
   test: {
     include: ['{api,edge,db,workflow,scripts,test}/**/*.test.ts'],
     globalSetup: ['./test/global-setup.ts'],
+    // A query issued while another runs on the same pg client fails its test file.
+    setupFiles: ['./test/pg-query-queue-guard.ts'],
     testTimeout: 30_000,
     // The first Worker a test run starts waits for wrangler to bundle it (scripts/build-cache.ts):
     // seconds on an idle machine, over a minute on a loaded one.

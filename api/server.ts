@@ -10,12 +10,18 @@ import type { Database } from '../db/client';
 import { CredentialCipher } from '../db/credentials';
 import type { ProviderEndpoints } from '../edge/channels/types';
 import { type MediaBucket, MediaLinkSigner } from '../edge/media';
-import type { DispatchSender, EventPublisher } from '../edge/pipeline';
+import type {
+  DispatchSender,
+  EventPublisher,
+  SegmentChunkSender,
+  WebhookQueue,
+} from '../edge/pipeline';
 import type { Principal } from './auth';
 import { builder } from './builder';
 import type { ApiContext } from './context';
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from './db-availability';
 import { isMalformedValue } from './db-errors';
+import { renderGraphiQLPage } from './graphiql-page';
 import { hardeningPlugins, MAX_BATCH_SIZE } from './hardening';
 import { useWorkspaceResponseCache } from './response-cache';
 import './schema';
@@ -39,8 +45,12 @@ export interface ApiDeps {
   allowPrivateUrls?: boolean;
   /** Where started runs are enqueued (the Worker's queue binding); see edge/dispatch. */
   dispatch?: DispatchSender;
+  /** Where segment starts send their first chunk (the Worker's segments queue binding). */
+  segments?: SegmentChunkSender;
   /** Where logged partner events are published (the workspace's EventHub in the Worker). */
   events?: EventPublisher;
+  /** The webhook queue (replays are enqueued there); absent, the sweep enqueues them later. */
+  webhookQueue?: WebhookQueue;
   /** Provider API base URLs (`GRAPH_API_URL`…) for connection checks; default: real hosts. */
   providerEndpoints?: ProviderEndpoints;
   /** The public origin of callback URLs and media links; default: the request's origin. */
@@ -123,6 +133,8 @@ export function createApi(deps: ApiDeps): ApiServer {
           shouldPersistHeaders: true,
           defaultQuery: DEFAULT_GRAPHIQL_QUERY,
         },
+    // Every file from this origin (Workers Static Assets), none from a CDN: GraphiQL works offline.
+    renderGraphiQL: renderGraphiQLPage,
     landingPage: false,
     batching: { limit: MAX_BATCH_SIZE },
     // Anything thrown that is not a GraphQLError we raised on purpose reaches clients only as
@@ -145,7 +157,9 @@ export function createApi(deps: ApiDeps): ApiServer {
         db: databaseOf({ db }),
         credentials,
         dispatch: deps.dispatch,
+        ...(deps.segments ? { segments: deps.segments } : {}),
         events: deps.events,
+        ...(deps.webhookQueue ? { webhookQueue: deps.webhookQueue } : {}),
         allowPrivateUrls: deps.allowPrivateUrls ?? false,
         providerEndpoints: deps.providerEndpoints ?? {},
         publicOrigin,

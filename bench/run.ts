@@ -3,6 +3,7 @@ import { dispatchBacklogSuite } from './suites/dispatch-backlog';
 import { dispatchThroughputSuite } from './suites/dispatch-throughput';
 import { emailRenderSuite } from './suites/email-render';
 import { eventLatencySuite } from './suites/event-latency';
+import { webhookThroughputSuite } from './suites/webhook-throughput';
 import { workerHeapSuite } from './suites/worker-heap';
 import { workflowListSuite } from './suites/workflow-list';
 import { loadSummary, machineSummary } from './support/cpu';
@@ -18,6 +19,7 @@ const SUITES: Suite[] = [
   dispatchThroughputSuite,
   dispatchBacklogSuite,
   eventLatencySuite,
+  webhookThroughputSuite,
   workerHeapSuite,
 ];
 

@@ -73,6 +73,23 @@ export const relations = defineRelations(schema, (r) => ({
     run: r.one.runs({ from: r.deliveries.runId, to: r.runs.id, optional: false }),
     channel: r.one.channels({ from: r.deliveries.channelId, to: r.channels.id }),
   },
+  webhookEndpoints: {
+    messages: r.many.webhookMessages({
+      from: r.webhookEndpoints.id,
+      to: r.webhookMessages.endpointId,
+    }),
+  },
+  webhookMessages: {
+    endpoint: r.one.webhookEndpoints({
+      from: r.webhookMessages.endpointId,
+      to: r.webhookEndpoints.id,
+      optional: false,
+    }),
+    attemptLog: r.many.webhookAttempts({
+      from: r.webhookMessages.id,
+      to: r.webhookAttempts.messageId,
+    }),
+  },
 }));
 
 export type Relations = typeof relations;

@@ -1,6 +1,8 @@
 /**
  * What the API (api/) may use of the send pipeline, in one place: enqueueing runs it has
- * committed, the timing of a run's entry step, and a dry run of one send for previews. The
+ * committed, sending a segment start's first chunk, the timing of a run's entry step, a dry
+ * run of one send for previews, and what partner webhooks need (secrets, the URL rules,
+ * replays). The
  * pipeline's internals (claims, records, routing, the batch library) stay behind it.
  */
 export { type DispatchSender, enqueueRuns } from './dispatch/enqueue';
@@ -16,3 +18,10 @@ export {
   type PartnerEvent,
 } from './events/types';
 export type { RenderedMessage } from './render/types';
+export { checkOutboundUrl } from './security/outbound-url';
+export { generateSigningSecret } from './security/standard-webhooks';
+export { type SegmentChunkSender, segmentQueueSender } from './segments/message';
+export { REPLAY_LIMIT } from './webhooks/limits';
+export type { WebhookQueue } from './webhooks/queue';
+export { replayEndpoint, replayMessage } from './webhooks/replay';
+export { encryptSecret } from './webhooks/secrets';

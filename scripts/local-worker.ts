@@ -75,6 +75,7 @@ interface WorkerBuild {
   scriptPath: string;
   compatibilityDate: string;
   compatibilityFlags: string[];
+  assets: WorkerOptions['assets'];
 }
 
 /** Builds per entry, shared by every Worker a process (or a test run) starts. */
@@ -87,7 +88,10 @@ async function temporaryDir(): Promise<string> {
   return dir;
 }
 
-/** The entry bundled by wrangler, with wrangler.toml's compatibility date and flags. */
+/**
+ * The entry bundled by wrangler, with wrangler.toml's compatibility date, flags and static
+ * assets (wrangler's `[build]` command writes them before bundling).
+ */
 function buildWorker(entry: string): Promise<WorkerBuild> {
   const absolute = resolve(entry);
   let build = builds.get(absolute);
@@ -99,8 +103,8 @@ function buildWorker(entry: string): Promise<WorkerBuild> {
           bundleWorker(absolute, dir),
           readWranglerSettings(),
         ]);
-        const { compatibilityDate, compatibilityFlags } = settings;
-        return { scriptPath, compatibilityDate, compatibilityFlags };
+        const { compatibilityDate, compatibilityFlags, assets } = settings;
+        return { scriptPath, compatibilityDate, compatibilityFlags, assets };
       },
       temporaryDir,
     );
@@ -111,11 +115,13 @@ function buildWorker(entry: string): Promise<WorkerBuild> {
 
 /**
  * Runs a Worker entry in real workerd (Miniflare), bundled by wrangler as for deploy
- * (scripts/worker-bundle.ts), with wrangler.toml's compatibility date and flags. Tests and
+ * (scripts/worker-bundle.ts), with wrangler.toml's compatibility date, flags and static assets. Tests and
  * `npm start` both use it.
  */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
-  const { scriptPath, compatibilityDate, compatibilityFlags } = await buildWorker(options.entry);
+  const { scriptPath, compatibilityDate, compatibilityFlags, assets } = await buildWorker(
+    options.entry,
+  );
   const mf = new Miniflare({
     modules: true,
     scriptPath,
@@ -125,6 +131,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     cf: false,
     compatibilityDate,
     compatibilityFlags,
+    // Served before the Worker, as deployed: GraphiQL's files (api/graphiql-page.ts).
+    assets,
     bindings: (options.bindings ?? {}) as WorkerOptions['bindings'],
     queueProducers: options.queueProducers,
     queueConsumers: options.queueConsumers,

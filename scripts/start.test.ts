@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphiqlFileProblem, loadGraphiQL } from '../test/graphiql-page';
 import {
   npmRun,
   npmStart,
@@ -36,7 +37,7 @@ describe('npm start', () => {
   });
 
   it(
-    'starts with no setup, prints a working API key, runs `npm run example` to delivery, and refuses a second start',
+    'starts with no setup, prints a working API key, serves GraphiQL offline, runs `npm run example` to delivery, and refuses a second start',
     async () => {
       const { url, apiKey } = await startedApi(first);
       expect(first.output()).toMatch(/Sendflow is running on embedded Postgres in \S+postgres\./);
@@ -48,6 +49,12 @@ describe('npm start', () => {
       });
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
+
+      // GraphiQL's files come from the local Worker's static assets, none from a CDN.
+      const graphiql = await loadGraphiQL(url);
+      expect(graphiql.html).not.toMatch(/https?:\/\//);
+      expect(graphiql.files.length).toBeGreaterThan(0);
+      expect(graphiql.files.map(graphiqlFileProblem).filter(Boolean)).toEqual([]);
 
       // The README's one-command example, against this fresh start.
       const example = npmRun(['run', 'example'], { SENDFLOW_URL: url, SENDFLOW_DATA_DIR: dataDir });

@@ -26,16 +26,18 @@ describe('the Worker bundle (wrangler deploy --dry-run)', () => {
     expect(copies).toEqual(['// node_modules/graphql/error/GraphQLError.mjs']);
   }, 180_000);
 
-  it('sees the dispatch and callbacks queues, their dead letter queues and the sweep cron in wrangler.toml', async () => {
+  it('sees the dispatch, callbacks and webhook queues, their dead letter queues and the sweep cron in wrangler.toml', async () => {
     const settings = await readWranglerSettings();
     expect(settings.queueProducers).toEqual({
       DISPATCH_QUEUE: { queueName: 'sendflow-dispatch' },
       CALLBACK_QUEUE: { queueName: 'sendflow-callbacks' },
+      WEBHOOK_QUEUE: { queueName: 'sendflow-webhooks' },
     });
     expect(settings.queueConsumers).toMatchObject({
       'sendflow-dispatch': { maxBatchSize: 100, deadLetterQueue: 'sendflow-dispatch-dlq' },
       'sendflow-dispatch-dlq': {},
       'sendflow-callbacks': { maxBatchSize: 100, deadLetterQueue: 'sendflow-callbacks-dlq' },
+      'sendflow-webhooks': { maxBatchSize: 100 },
     });
     expect(settings.crons).toEqual(['* * * * *']);
   });

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkerOptions } from 'miniflare';
+import { writeGraphiQLAssets } from './graphiql-assets';
 
 /** The project's wrangler.toml: the one place deploy settings live. */
 export const WRANGLER_CONFIG = fileURLToPath(new URL('../wrangler.toml', import.meta.url));
@@ -16,6 +18,8 @@ export interface WranglerSettings {
   /** R2 bucket bindings (binding → bucket), e.g. `MEDIA_BUCKET` → `sendflow-media`. */
   r2Buckets: NonNullable<WorkerOptions['r2Buckets']>;
   crons: string[];
+  /** `[assets]`: the folder served before the Worker (GraphiQL's files), as Miniflare takes it. */
+  assets: WorkerOptions['assets'];
   vars: Record<string, unknown>;
 }
 
@@ -37,6 +41,11 @@ function resolveAliases(alias: Record<string, string>, base: string): Record<str
 export async function readWranglerSettings(path = WRANGLER_CONFIG): Promise<WranglerSettings> {
   const { unstable_readConfig, unstable_getMiniflareWorkerOptions } = await import('wrangler');
   const config = unstable_readConfig({ config: path });
+  // wrangler's reader refuses a missing `[assets]` folder before any `[build]` command could
+  // write it, so on a fresh clone (npm start, tests) the GraphiQL files are written first.
+  const assetsDirectory =
+    config.assets?.directory && resolve(dirname(path), config.assets.directory);
+  if (assetsDirectory && !existsSync(assetsDirectory)) await writeGraphiQLAssets(assetsDirectory);
   const { workerOptions } = unstable_getMiniflareWorkerOptions(config);
   return {
     compatibilityDate: config.compatibility_date ?? '',
@@ -52,6 +61,7 @@ export async function readWranglerSettings(path = WRANGLER_CONFIG): Promise<Wran
     ),
     r2Buckets: (workerOptions.r2Buckets ?? {}) as WranglerSettings['r2Buckets'],
     crons: config.triggers.crons ?? [],
+    assets: workerOptions.assets as WranglerSettings['assets'],
     vars: config.vars,
   };
 }

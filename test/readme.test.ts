@@ -44,6 +44,23 @@ const PRODUCES: Record<string, [string, (data: Json) => string]> = {
 // local inbox on 127.0.0.1.
 const api = useTestApi({ allowPrivateUrls: true });
 
+describe('README one-command example', () => {
+  // `npm run example` needs a running `npm start`, which takes the better part of a minute to
+  // boot: scripts/start.test.ts runs it there, against a fresh start, to delivery. This keeps
+  // the README's promise and that test from drifting apart.
+  it('is the script the README names, and the npm start test runs it to delivery', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    expect(pkg.scripts.example).toBe('tsx scripts/example.ts');
+    expect(README).toContain('`npm run example`');
+    expect(README).toContain('`scripts/start.test.ts` runs it');
+    const startTest = readFileSync(new URL('../scripts/start.test.ts', import.meta.url), 'utf8');
+    expect(startTest).toContain("npmRun(['run', 'example']");
+    expect(startTest).toContain('Delivered: two emails in one thread and a signed webhook');
+    const example = readFileSync(new URL('../scripts/example.ts', import.meta.url), 'utf8');
+    expect(example).toContain('Delivered: two emails in one thread and a signed webhook');
+  });
+});
+
 describe('README example', () => {
   it('runs every documented operation successfully, in order', async () => {
     const operations = exampleOperations(README);

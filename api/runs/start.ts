@@ -1,7 +1,8 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { appendEventsCte, type EventRow, runEventData } from '../../db/event-log';
+import type { EventRow } from '../../db/event-log';
 import { queryRows } from '../../db/rows';
 import { contacts } from '../../db/schema';
+import { startRunsCtes } from '../../db/start-runs';
 import { log } from '../../edge/log';
 import {
   enqueueRuns,
@@ -11,6 +12,7 @@ import {
 } from '../../edge/pipeline';
 import { isUuid } from '../../workflow/ids';
 import { findStep } from '../../workflow/routing';
+import type { GraphStep, WorkflowGraph } from '../../workflow/types';
 import type { ApiContext } from '../context';
 import { NotFoundError } from '../errors';
 import { IssueList } from '../validation';
@@ -25,6 +27,40 @@ export interface StartWorkflowInput {
   variables?: unknown;
 }
 
+/** A workflow's published version and its entry step: what every start pins its runs to. */
+export interface StartableVersion {
+  workflowId: string;
+  version: { id: string; graph: WorkflowGraph } | undefined;
+  entry: GraphStep | undefined;
+}
+
+/**
+ * Finds the caller's workflow (NotFoundError otherwise) and records an issue in `issues` when it
+ * has no published version or that version has no entry step.
+ */
+export async function startableVersion(
+  ctx: ApiContext,
+  workflowId: string,
+  issues: IssueList,
+): Promise<StartableVersion> {
+  const workflow = isUuid(workflowId)
+    ? await ctx.db.query.workflows.findFirst({
+        columns: { id: true },
+        where: { id: workflowId, workspaceId: ctx.workspaceId },
+        with: { publishedVersion: { columns: { id: true, graph: true } } },
+      })
+    : undefined;
+  if (!workflow) throw new NotFoundError('Workflow', String(workflowId));
+  const version = workflow.publishedVersion ?? undefined;
+  const entry = version ? findStep(version.graph, version.graph.entryStepId) : undefined;
+  if (!version) {
+    issues.add('INVALID_VALUE', 'workflowId', 'The workflow has not been published yet');
+  } else if (!entry) {
+    issues.add('INVALID_VALUE', 'workflowId', 'The published version has no entry step');
+  }
+  return { workflowId: workflow.id, version, entry };
+}
+
 /**
  * Starts a published workflow for contacts of the caller's workspace: one run per contact,
  * pinned to the published version, at its entry step (visit 1), due now (or after the wait
@@ -36,23 +72,8 @@ export async function startWorkflow(
   ctx: ApiContext,
   input: StartWorkflowInput,
 ): Promise<{ runIds: string[] }> {
-  const workflow = isUuid(input.workflowId)
-    ? await ctx.db.query.workflows.findFirst({
-        columns: { id: true },
-        where: { id: input.workflowId, workspaceId: ctx.workspaceId },
-        with: { publishedVersion: { columns: { id: true, graph: true } } },
-      })
-    : undefined;
-  if (!workflow) throw new NotFoundError('Workflow', String(input.workflowId));
-
   const issues = new IssueList();
-  const version = workflow.publishedVersion;
-  const entry = version ? findStep(version.graph, version.graph.entryStepId) : undefined;
-  if (!version) {
-    issues.add('INVALID_VALUE', 'workflowId', 'The workflow has not been published yet');
-  } else if (!entry) {
-    issues.add('INVALID_VALUE', 'workflowId', 'The published version has no entry step');
-  }
+  const { workflowId, version, entry } = await startableVersion(ctx, input.workflowId, issues);
   const contactIds = [...new Set(input.contactIds)];
   if (contactIds.length === 0) {
     issues.add('INVALID_VALUE', 'contactIds', 'At least one contact is required');
@@ -89,24 +110,17 @@ export async function startWorkflow(
   // appends a `run.started` partner event per run (db/event-log.ts).
   const created = await queryRows<{ id: string | null; event: EventRow | null }>(
     ctx.db,
-    sql`with created as (
-        insert into runs (workspace_id, workflow_id, version_id, contact_id, status,
-                          current_step_id, step_visit, trigger_variables, due_at)
-        select ${ctx.workspaceId}::uuid, ${workflow.id}::uuid, ${version!.id}::uuid, c.id,
-               'active', ${entry!.id}::uuid, 1, ${JSON.stringify(variables)}::jsonb,
-               now() + ${dueInSeconds} * interval '1 second'
-        from unnest(${sql.param(contactIds)}::uuid[]) with ordinality as c(id, position)
-        order by c.position
-        returning *
-      ),
-      started as (
-        select r.workspace_id, row_number() over () as seq, 'run.started' as type,
-               ${runEventData('r', 'null::uuid')} as data,
-               r.workflow_id, r.id as run_id, r.contact_id, null::uuid as channel_id,
-               null::uuid as delivery_id
-        from created r
-      ),
-      ${appendEventsCte('started', 'logged')}
+    sql`with ${startRunsCtes(
+      {
+        workspaceId: ctx.workspaceId,
+        workflowId,
+        versionId: version!.id,
+        entryStepId: entry!.id,
+        variables,
+        dueInSeconds,
+      },
+      sql`unnest(${sql.param(contactIds)}::uuid[]) with ordinality as c(id, position)`,
+    )}
       select id, null::jsonb as event from created
       union all
       select null, to_jsonb(e) from logged e`,
@@ -125,7 +139,7 @@ export async function startWorkflow(
     // The runs are committed either way: the sweep enqueues them within a few minutes.
     log('error', 'startWorkflow: enqueueing failed; the sweep will enqueue the runs', {
       workspaceId: ctx.workspaceId,
-      workflowId: workflow.id,
+      workflowId,
       runs: runIds.length,
       error: enqueued.error,
     });

@@ -22,6 +22,7 @@ export const DeliveryEventTypeEnum = builder.enumType('DeliveryEventType', {
 
 function refsOf(event: PartnerEvent) {
   const { data } = event;
+  if ('endpoint' in data) return {};
   if ('run' in data) {
     return { runId: data.run.id, workflowId: data.run.workflowId, contactId: data.run.contactId };
   }
@@ -37,7 +38,7 @@ function refsOf(event: PartnerEvent) {
 
 export const DeliveryEventRef = builder.objectRef<PartnerEvent>('DeliveryEvent').implement({
   description:
-    'One change partners watch: a delivery queued, sent, delivered, read or failed, or a run started, routed, completed or exited.',
+    'One change partners watch: a delivery queued, sent, delivered, read or failed, a run started, routed, completed or exited, or a webhook endpoint disabled (no run: its ids are null).',
   fields: (t) => ({
     cursor: t.exposeString('cursor', {
       description:
@@ -46,15 +47,15 @@ export const DeliveryEventRef = builder.objectRef<PartnerEvent>('DeliveryEvent')
     type: t.field({ type: DeliveryEventTypeEnum, resolve: (event) => event.type }),
     version: t.int({ description: 'The version of `data` (1).', resolve: (event) => event.v }),
     occurredAt: t.field({ type: 'DateTime', resolve: (event) => event.occurredAt }),
-    runId: t.id({ resolve: (event) => refsOf(event).runId }),
-    workflowId: t.id({ resolve: (event) => refsOf(event).workflowId }),
-    contactId: t.id({ resolve: (event) => refsOf(event).contactId }),
+    runId: t.id({ nullable: true, resolve: (event) => refsOf(event).runId ?? null }),
+    workflowId: t.id({ nullable: true, resolve: (event) => refsOf(event).workflowId ?? null }),
+    contactId: t.id({ nullable: true, resolve: (event) => refsOf(event).contactId ?? null }),
     deliveryId: t.id({ nullable: true, resolve: (event) => refsOf(event).deliveryId ?? null }),
     channelId: t.id({ nullable: true, resolve: (event) => refsOf(event).channelId ?? null }),
     data: t.field({
       type: 'JSON',
       description:
-        'The event body: `{ delivery: {…} }` or `{ run: {…} }`, as documented in the README (the same JSON webhooks carry).',
+        'The event body: `{ delivery: {…} }`, `{ run: {…} }` or `{ endpoint: {…} }`, as documented in the README (the same JSON webhooks carry).',
       resolve: (event) => event.data,
     }),
   }),

@@ -25,3 +25,6 @@ import './delivery';
 import './run';
 import './step-preview';
 import './delivery-event';
+import './webhook-message';
+import './webhook-endpoint';
+import './segment-start';

@@ -42,41 +42,39 @@ export async function loadStepLookups(
   configs: SendMessageConfig[],
 ): Promise<StepLookups> {
   const wanted = references(configs);
-  const [channelRows, fileRows, snippetRows] = await Promise.all([
-    wanted.channelIds.length
-      ? db
-          .select({
-            id: channels.id,
-            type: channels.type,
-            provider: channels.provider,
-            status: channels.status,
-            templates: channels.templates,
-          })
-          .from(channels)
-          .where(
-            and(eq(channels.workspaceId, workspaceId), inArray(channels.id, wanted.channelIds)),
-          )
-      : [],
-    wanted.fileIds.length
-      ? db
-          .select({
-            id: files.id,
-            name: files.name,
-            contentType: files.contentType,
-            sizeBytes: files.sizeBytes,
-          })
-          .from(files)
-          .where(and(eq(files.workspaceId, workspaceId), inArray(files.id, wanted.fileIds)))
-      : [],
-    wanted.snippetNames.length
-      ? db
-          .select({ name: snippets.name, body: snippets.body })
-          .from(snippets)
-          .where(
-            and(eq(snippets.workspaceId, workspaceId), inArray(snippets.name, wanted.snippetNames)),
-          )
-      : [],
-  ]);
+  // One after another: callers pass their transaction, one connection on which statements
+  // issued together would only queue in the driver (pg deprecates that queue).
+  const channelRows = wanted.channelIds.length
+    ? await db
+        .select({
+          id: channels.id,
+          type: channels.type,
+          provider: channels.provider,
+          status: channels.status,
+          templates: channels.templates,
+        })
+        .from(channels)
+        .where(and(eq(channels.workspaceId, workspaceId), inArray(channels.id, wanted.channelIds)))
+    : [];
+  const fileRows = wanted.fileIds.length
+    ? await db
+        .select({
+          id: files.id,
+          name: files.name,
+          contentType: files.contentType,
+          sizeBytes: files.sizeBytes,
+        })
+        .from(files)
+        .where(and(eq(files.workspaceId, workspaceId), inArray(files.id, wanted.fileIds)))
+    : [];
+  const snippetRows = wanted.snippetNames.length
+    ? await db
+        .select({ name: snippets.name, body: snippets.body })
+        .from(snippets)
+        .where(
+          and(eq(snippets.workspaceId, workspaceId), inArray(snippets.name, wanted.snippetNames)),
+        )
+    : [];
   return {
     channels: new Map(
       channelRows.map((row) => [

@@ -47,10 +47,9 @@ export function publishWorkflow(
       .orderBy(asc(steps.position), asc(steps.createdAt), asc(steps.id));
     const graph = draftGraph(workflow.entryStepId, rows);
     const configs = graph.steps.filter(isSendMessageStep).map((step) => step.config);
-    const [lookups, knownCustomFields] = await Promise.all([
-      loadStepLookups(tx, workspaceId, configs),
-      loadKnownCustomFields(tx, workspaceId),
-    ]);
+    // In turn: a transaction is one connection, where concurrent statements only queue.
+    const lookups = await loadStepLookups(tx, workspaceId, configs);
+    const knownCustomFields = await loadKnownCustomFields(tx, workspaceId);
     const report = buildPublishReport(graph, lookups, knownCustomFields);
     if (report.errors.length > 0) throw new PublishRejectedError(report);
 

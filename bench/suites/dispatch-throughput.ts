@@ -12,7 +12,7 @@ import type { Suite, SuiteOutcome } from '../suite';
 import { createBenchDatabase } from '../support/database';
 import { type FetchLike, mutate } from '../support/graphql';
 import { startReceiptCounter } from '../support/receipt-counter';
-import { figure, formatTable, ratio } from '../support/table';
+import { figure, formatTable } from '../support/table';
 import { filterWorkerLogs, type WorkerLogFilter } from '../support/worker-logs';
 import {
   ADD_SEND_MESSAGE_STEP,
@@ -42,6 +42,8 @@ const POLL_MS = 20;
 /** The throughput issue 3 aims for. */
 const TARGET_SENDS_PER_SECOND = 1_000;
 const NOOP_QUEUE = 'bench-noop';
+/** End-to-end sends/s as a share of the raw queue's messages/s that the pipeline aims for. */
+const RAW_QUEUE_SHARE_GOAL = 0.25;
 
 /** The step's text as every contact must receive it: both variables filled in. */
 const RENDERED_TEXT = /^Hi Contact\d+, your Pro plan is ready\.$/;
@@ -415,14 +417,16 @@ export const dispatchThroughputSuite: Suite = {
       console.log('');
       console.log(formatTable(['measurement', 'messages', 'seconds', 'messages/s', 'notes'], rows));
       const sendsPerSecond = rate(pipeline.measurement);
-      const rawRatio = ratio(rate(raw), sendsPerSecond);
+      // Sends/s as a share of what the queue alone delivers, both measured in this run (the
+      // machine's load moves both).
+      const share = figure(sendsPerSecond / rate(raw), 2);
       console.log(
-        `\n  raw queue / end to end = ${rawRatio}; end to end ${figure(sendsPerSecond)} sends/s (target ≥ ${figure(TARGET_SENDS_PER_SECOND)})`,
+        `\n  end to end ${figure(sendsPerSecond)} sends/s = ${share} of the raw queue's ${figure(rate(raw))} msgs/s (goal ≥ ${RAW_QUEUE_SHARE_GOAL}; target ≥ ${figure(TARGET_SENDS_PER_SECOND)} sends/s)`,
       );
       return {
         ok: pipeline.ok,
         headlines: [
-          `end to end: ${figure(sendsPerSecond)} sends/s (target ≥ ${figure(TARGET_SENDS_PER_SECOND)}); raw queue: ${figure(rate(raw))} msgs/s; raw/e2e ${rawRatio}`,
+          `end to end: ${figure(sendsPerSecond)} sends/s (target ≥ ${figure(TARGET_SENDS_PER_SECOND)}); raw queue: ${figure(rate(raw))} msgs/s; sends/s vs raw queue ${share} (goal ≥ ${RAW_QUEUE_SHARE_GOAL})`,
         ],
       };
     } finally {

@@ -101,7 +101,6 @@ async function measure(databaseUrl: string): Promise<SuiteOutcome> {
         `status event record → subscriber: p50 ${figure(p50 ?? 0, 1)} ms, p95 ${figure(p95 ?? 0, 1)} ms ` +
           `(goal ≤ ${GOAL_P95_MS}), p99 ${figure(p99 ?? 0, 1)} ms; ${SUBSCRIBERS} subscribers × ` +
           `${figure(SENDS)} sends in ${figure(seconds, 1)} s${complete ? '' : ' (EVENTS MISSING)'}`,
-        'webhook delivery throughput: not measured (signed webhooks are not built yet)',
       ],
     };
   } finally {

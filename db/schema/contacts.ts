@@ -46,6 +46,10 @@ export const contacts = pgTable(
   (t) => [
     index('contacts_workspace_idx').on(t.workspaceId, t.createdAt),
     index('contacts_workspace_email_idx').on(t.workspaceId, t.email),
+    // Segment chunks walk a workspace's contacts in id order (keyset pagination).
+    index('contacts_workspace_id_idx').on(t.workspaceId, t.id),
+    // Segment filters' custom field equality is `custom_fields @> {...}`.
+    index('contacts_custom_fields_idx').using('gin', t.customFields.op('jsonb_path_ops')),
   ],
 );
 

@@ -4,5 +4,7 @@ export * from './events';
 export * from './library';
 export * from './messages';
 export * from './runs';
+export * from './segments';
 export * from './tenancy';
+export * from './webhooks';
 export * from './workflows';

@@ -11,8 +11,16 @@ import {
 } from 'drizzle-orm/pg-core';
 import { channels } from './channels';
 import { contacts } from './contacts';
+import { segmentStarts } from './segments';
 import { workspaces } from './tenancy';
 import { workflows, workflowVersions } from './workflows';
+
+/**
+ * Ids that sort by creation time (UUID version 7, the `uuid_v7()` function of the
+ * `time_ordered_ids` migration): the rows a batch creates or moves together, and their index
+ * entries, share pages.
+ */
+const timeOrderedId = sql`uuid_v7()`;
 
 /**
  * One contact's journey through one published workflow version.
@@ -22,7 +30,7 @@ import { workflows, workflowVersions } from './workflows';
 export const runs = pgTable(
   'runs',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: uuid('id').primaryKey().default(timeOrderedId),
     workspaceId: uuid('workspace_id')
       .notNull()
       .references(() => workspaces.id, { onDelete: 'cascade' }),
@@ -51,8 +59,16 @@ export const runs = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     endedAt: timestamp('ended_at', { withTimezone: true }),
+    /** The segment start that started this run, if one did (edge/segments/chunk.ts). */
+    segmentStartId: uuid('segment_start_id').references(() => segmentStarts.id, {
+      onDelete: 'set null',
+    }),
   },
   (t) => [
+    // A redelivered segment chunk inserts nothing twice: one run per contact and segment start.
+    uniqueIndex('runs_segment_start_contact_uq')
+      .on(t.segmentStartId, t.contactId)
+      .where(sql`${t.segmentStartId} is not null`),
     index('runs_workspace_idx').on(t.workspaceId, t.createdAt),
     index('runs_active_due_idx').on(t.status, t.dueAt),
     // The runs query filters by workflow or contact, newest first.
@@ -65,7 +81,7 @@ export const runs = pgTable(
 export const deliveries = pgTable(
   'deliveries',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: uuid('id').primaryKey().default(timeOrderedId),
     workspaceId: uuid('workspace_id')
       .notNull()
       .references(() => workspaces.id, { onDelete: 'cascade' }),

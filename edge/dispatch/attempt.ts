@@ -138,14 +138,19 @@ export async function attemptDelivery(
     messageIdHeader,
   };
   if (outcome.status === 'sent') {
-    log('info', 'delivery sent', {
-      ...fields,
-      outcome: 'sent',
-      attempts: claim.attempts,
-      providerMessageId: outcome.providerMessageId,
-      // What the provider added (an SMTP reply; a Messenger caption that did not go out).
-      ...(outcome.providerDetail ? { providerDetail: outcome.providerDetail } : {}),
-    });
+    // A plain success is in the delivery row (provider message id, time) and in the batch's
+    // summary line: one line per send would be a hundred lines and JSON serialisations per
+    // batch. What the provider added (an SMTP reply; a Messenger caption that did not go out)
+    // is only here, so it gets its line.
+    if (outcome.providerDetail) {
+      log('info', 'delivery sent', {
+        ...fields,
+        outcome: 'sent',
+        attempts: claim.attempts,
+        providerMessageId: outcome.providerMessageId,
+        providerDetail: outcome.providerDetail,
+      });
+    }
     return {
       work,
       outcome: {

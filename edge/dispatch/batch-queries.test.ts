@@ -8,10 +8,12 @@ import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/web
 import { customWebhookAdapter } from '../channels/custom-webhook/adapter';
 import type { Settlement } from './attempt';
 import { dispatchBatch } from './consumer';
+import type { DispatchSender } from './enqueue';
 import type { DispatchRequest } from './message';
 import {
   publishWorkflow,
   queueMessage,
+  readRun,
   seedContact,
   seedCustomChannel,
   seedRunAt,
@@ -79,12 +81,16 @@ async function startedRuns(count: number): Promise<string[]> {
   return runIds;
 }
 
-async function consume(bodies: unknown[]) {
+const recordingSender: DispatchSender = {
+  send: async (requests) => void enqueued.push(...requests),
+};
+
+async function consume(bodies: unknown[], sender = recordingSender) {
   const messages = bodies.map(queueMessage);
   statements = 0;
   const settlements = await dispatchBatch(messages, {
     db,
-    sender: { send: async (requests) => void enqueued.push(...requests) },
+    sender,
     cipher,
     adapterFor: ({ type }) => (type === 'custom' ? customWebhookAdapter : undefined),
     allowPrivateUrls: true,
@@ -93,20 +99,51 @@ async function consume(bodies: unknown[]) {
 }
 
 describe('statements per batch', () => {
-  it('is five for a batch of sends, whatever its size', async () => {
+  it('is four for a batch of sends, whatever its size', async () => {
     for (const size of [5, 50]) {
       const runIds = await startedRuns(size);
       const before = endpoint.requests.length;
+      const sent = Date.now();
       const { statements: count, settlements } = await consume(
         runIds.map((runId) => ({ runId, visit: 1 })),
       );
-      // load runs, claim deliveries, load library, record + move, stamp enqueued
-      expect(count).toBe(5);
+      // load runs, claim deliveries, load library, record + move + stamp enqueued
+      expect(count).toBe(4);
+      for (const runId of runIds) {
+        // Stamped by the record statement: when the 60 s wait's message becomes visible.
+        const run = await readRun(db, runId);
+        expect(run.stepVisit).toBe(2);
+        expect(run.enqueuedAt!.getTime()).toBeGreaterThanOrEqual(sent + 59_000);
+        expect(run.enqueuedAt!.getTime()).toBeLessThanOrEqual(Date.now() + 61_000);
+      }
       expect(endpoint.requests.length - before).toBe(size);
       expect(settlements.every((s) => s.kind === 'ack')).toBe(true);
       const next = enqueued.filter((request) => runIds.includes(request.runId));
       expect(next).toHaveLength(size);
       expect(next.every((r) => r.visit === 2 && r.delaySeconds === 60)).toBe(true);
+    }
+  });
+
+  it('clears the stamps again when the next messages cannot be enqueued, so the sweep sends them', async () => {
+    const runIds = await startedRuns(5);
+    const refusing: DispatchSender = {
+      send: async () => {
+        throw new Error('queue unavailable');
+      },
+    };
+    const { statements: count, settlements } = await consume(
+      runIds.map((runId) => ({ runId, visit: 1 })),
+      refusing,
+    );
+    // The four batch statements, then the one that clears the stamps.
+    expect(count).toBe(5);
+    expect(settlements.every((s) => s.kind === 'ack')).toBe(true);
+    for (const runId of runIds) {
+      expect(await readRun(db, runId)).toMatchObject({
+        status: 'active',
+        stepVisit: 2,
+        enqueuedAt: null,
+      });
     }
   });
 

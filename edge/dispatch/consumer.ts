@@ -7,7 +7,7 @@ import type { EventPublisher } from '../events/types';
 import { log } from '../log';
 import { type AttemptDeps, attemptDelivery, type SendWork, type Settlement } from './attempt';
 import { type ClaimedDelivery, claimDeliveries, type DeliveryKey } from './claim';
-import { type DispatchSender, enqueueRuns, queueDelay } from './enqueue';
+import { type DispatchSender, enqueueRuns, enqueueStamped, queueDelay } from './enqueue';
 import { whileHoldingLeases } from './lease';
 import { addStepNeeds, emptyNeeds, loadLibrary } from './library';
 import { DUE_TOLERANCE_SECONDS, SEND_CONCURRENCY } from './limits';
@@ -36,9 +36,9 @@ const CLAIM_RACE_RETRY_SECONDS = 5;
  * Consumes one batch of dispatch messages with a fixed number of queries, whatever its size:
  * load the runs (1), claim their deliveries (1), load the channels, snippets, files and
  * threads the sends need (1), then — with no transaction open — resolve, render and send with
- * bounded concurrency, record every outcome and move every run (1), and enqueue the next steps
- * and stamp them (sendBatch + 1). Messages for runs that have moved on are acknowledged
- * without effect; a delivery already sent is never sent again.
+ * bounded concurrency, record every outcome and move every run, stamping their `enqueued_at`
+ * (1), and enqueue the next steps (sendBatch). Messages for runs that have moved on are
+ * acknowledged without effect; a delivery already sent is never sent again.
  */
 export async function dispatchBatch(
   messages: readonly Message<unknown>[],
@@ -133,23 +133,42 @@ export async function dispatchBatch(
       moves.push(result.move);
       settlements.set(result.work.message, result.settlement);
     }
+    log('info', 'dispatch: batch sent', summarizeOutcomes(outcomes));
   }
 
-  const moved = await recordAndMove(deps.db, outcomes, moves, deps.events);
+  // The record statement stamps `enqueued_at` of the runs it moves, so their messages need no
+  // statement of their own; only chained waits (rare) are stamped after sending.
+  const moved = await recordAndMove(deps.db, outcomes, moves, deps.events, {
+    stampEnqueued: true,
+  });
+  const next: DispatchRequest[] = [];
   for (const run of moved) {
     if (run.status === 'active' && !run.alreadyEnqueued) {
-      requests.push({ runId: run.runId, visit: run.visit, delaySeconds: run.dueInSeconds });
+      next.push({ runId: run.runId, visit: run.visit, delaySeconds: run.dueInSeconds });
     }
   }
-  const enqueued = await enqueueRuns(deps.db, deps.sender, requests);
-  if (enqueued.error) {
-    // The moves are committed; the sweep enqueues these runs once they are stale.
-    log('error', 'dispatch: enqueueing next steps failed', {
-      runs: requests.length,
-      error: enqueued.error,
-    });
+  const stamped = await enqueueStamped(deps.db, deps.sender, next);
+  const chained = await enqueueRuns(deps.db, deps.sender, requests);
+  for (const [runs, enqueued] of [
+    [next, stamped],
+    [requests, chained],
+  ] as const) {
+    if (enqueued.error) {
+      // The moves are committed; the sweep enqueues these runs once they are stale.
+      log('error', 'dispatch: enqueueing next steps failed', {
+        runs: runs.length,
+        error: enqueued.error,
+      });
+    }
   }
   return settlements;
+}
+
+/** Sends per outcome, for the batch's one log line (failures have lines of their own). */
+function summarizeOutcomes(outcomes: readonly DeliveryOutcome[]) {
+  const count = (status: DeliveryOutcome['status']) =>
+    outcomes.filter((outcome) => outcome.status === status).length;
+  return { sent: count('sent'), failed: count('failed'), retrying: count('queued') };
 }
 
 /** What a batch needs loaded for its sends: channels, snippets, files and email threads. */

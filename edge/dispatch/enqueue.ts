@@ -82,3 +82,40 @@ export async function enqueueRuns(
   }
   return { enqueued: requests.length };
 }
+
+/**
+ * Sends the messages of runs whose `enqueued_at` the statement that moved them already stamped
+ * (`recordAndMove` with `stampEnqueued`): one statement fewer per batch than `enqueueRuns`, and
+ * one row version fewer per run. When sending fails, the stamps are cleared again (guarded by
+ * the visit), so the sweep re-enqueues the runs after its grace period, as for runs never
+ * enqueued; if clearing fails too, the sweep still finds them once the stamp is stale.
+ */
+export async function enqueueStamped(
+  db: Database,
+  sender: DispatchSender,
+  requests: readonly DispatchRequest[],
+): Promise<{ enqueued: number; error?: unknown }> {
+  if (requests.length === 0) return { enqueued: 0 };
+  try {
+    await sender.send(requests);
+    return { enqueued: requests.length };
+  } catch (error) {
+    const stamped = requests.map(({ runId, visit }) => ({ run_id: runId, visit }));
+    try {
+      await queryRows(
+        db,
+        sql`update runs set enqueued_at = null
+            from jsonb_to_recordset(${jsonParam(stamped)}::jsonb) as r(run_id uuid, visit int)
+            where runs.id = any(${uuidArrayParam(stamped.map((stamp) => stamp.run_id))})
+              and runs.id = r.run_id and runs.step_visit = r.visit
+              and (runs.status = 'active') is true`,
+      );
+    } catch (unstampError) {
+      log('warn', 'dispatch: enqueueing failed, and clearing enqueued_at failed too', {
+        runs: requests.length,
+        error: unstampError,
+      });
+    }
+    return { enqueued: 0, error };
+  }
+}

@@ -10,6 +10,7 @@ import { jsonParam, queryRows, uuidArrayParam } from '../../db/rows';
 import type { ProviderThread } from '../channels/types';
 import { publishQuietly } from '../events/publish';
 import { type EventPublisher, loggedEventFromRow } from '../events/types';
+import { queueDelay } from './enqueue';
 
 /** What one send came to, as the delivery row records it. */
 export interface DeliveryOutcome {
@@ -67,6 +68,18 @@ export interface MovedRun {
   alreadyEnqueued: boolean;
 }
 
+/** How `recordAndMove` treats the runs it moves. */
+export interface RecordOptions {
+  /**
+   * The caller enqueues a message for every run this statement leaves active (and not already
+   * enqueued), right after it: stamp their `enqueued_at` here (now + the message's delay), so
+   * no second statement has to touch the same rows. If enqueueing then fails, the caller clears
+   * the stamp again (`unstampRuns`); had it died in between, the sweep re-enqueues the runs
+   * once the stamp is stale.
+   */
+  stampEnqueued?: boolean;
+}
+
 interface MovedRow {
   kind: 'moved' | 'event';
   event: EventRow | null;
@@ -93,6 +106,7 @@ export async function recordAndMove(
   outcomes: readonly DeliveryOutcome[],
   moves: readonly RunMove[],
   events?: EventPublisher,
+  { stampEnqueued = false }: RecordOptions = {},
 ): Promise<MovedRun[]> {
   if (outcomes.length === 0 && moves.length === 0) return [];
   const outcomeRows = outcomes.map((outcome, seq) => ({
@@ -126,48 +140,22 @@ export async function recordAndMove(
     due_in_seconds: move.dueInSeconds,
     exit_reason: move.exitReason,
     already_enqueued: move.alreadyEnqueued,
+    // Seconds until the message enqueued after this statement becomes visible, as sent.
+    enqueue_delay: stampEnqueued && move.status === 'active' ? queueDelay(move.dueInSeconds) : null,
   }));
+  // Only the parts a batch needs: an UPDATE on channels fires its statement-level revision
+  // trigger even when it changes no row (~15-27 ms in a fresh session, plpgsql compiling it),
+  // and a batch of texts has no email thread to extend.
+  const extendsThreads = outcomes.some((outcome) => outcome.status === 'sent' && outcome.thread);
+  const refusesChannels = outcomes.some(
+    (outcome) =>
+      outcome.status === 'failed' &&
+      (outcome.reasonCode === 'credentials_rejected' || outcome.channelError === true),
+  );
   // Rows are reached by primary key (see uuidArrayParam), not by their status.
   const deliveryIds = uuidArrayParam(outcomes.map((outcome) => outcome.deliveryId));
   const runIds = uuidArrayParam(moves.map((move) => move.runId));
-  const rows = await queryRows<MovedRow>(
-    db,
-    sql`with given as (
-        select * from jsonb_to_recordset(${jsonParam(outcomeRows)}::jsonb) as o(
-          seq int, delivery_id uuid, attempts int, status text, sent_channel_id uuid,
-          reason_code text, reason_detail text, provider_message_id text, content_summary text,
-          message_id_header text, segments int, thread_workspace_id uuid, thread_workflow_id uuid,
-          thread_contact_id uuid, provider_thread_id text, provider_thread_subject text,
-          channel_error boolean)
-      ),
-      -- A channel deleted while a send on it was in flight is recorded as none, as deleting it
-      -- would have set it (a foreign key error would fail the whole batch); the key-share lock
-      -- keeps a channel that is still there until this statement ends.
-      outcome as (
-        select g.*, c.id as channel_id from given g
-        left join lateral (
-          select id from channels where id = g.sent_channel_id for key share
-        ) c on true
-      ),
-      recorded as (
-        update deliveries d
-        set status = o.status,
-            channel_id = coalesce(o.channel_id, d.channel_id),
-            reason_code = o.reason_code,
-            reason_detail = o.reason_detail,
-            provider_message_id = coalesce(o.provider_message_id, d.provider_message_id),
-            content_summary = coalesce(o.content_summary, d.content_summary),
-            message_id_header = coalesce(o.message_id_header, d.message_id_header),
-            segments = coalesce(o.segments, d.segments),
-            lease_until = null,
-            sent_at = case when o.status = 'sent' then now() else d.sent_at end,
-            updated_at = now()
-        from outcome o
-        where d.id = any(${deliveryIds})
-          and d.id = o.delivery_id and d.status = 'sending' and d.attempts = o.attempts
-        returning d.*, o.seq
-      ),
-      threaded as (
+  const threadedCte = sql`      threaded as (
         insert into email_threads as t (workspace_id, workflow_id, contact_id, channel_id,
                                         message_ids, provider_thread_id, provider_thread_subject)
         select o.thread_workspace_id, o.thread_workflow_id, o.thread_contact_id, o.channel_id,
@@ -190,8 +178,8 @@ export async function recordAndMove(
               then t.provider_thread_subject else excluded.provider_thread_subject end,
             updated_at = now()
         returning t.id
-      ),
-      -- A provider that refused the channel's credentials (or an adapter that reports the channel
+      ),`;
+  const refusedCte = sql`      -- A provider that refused the channel's credentials (or an adapter that reports the channel
       -- itself broken, e.g. a revoked Gmail grant) will refuse every send: the channel
       -- goes into error with the provider's words, so that people see what to fix (saving new
       -- credentials or verifyChannel checks it again), and later sends stop at once.
@@ -209,11 +197,56 @@ export async function recordAndMove(
         ) e
         where c.id = e.channel_id
         returning c.id
+      ),`;
+  const rows = await queryRows<MovedRow>(
+    db,
+    sql`with given as (
+        select * from jsonb_to_recordset(${jsonParam(outcomeRows)}::jsonb) as o(
+          seq int, delivery_id uuid, attempts int, status text, sent_channel_id uuid,
+          reason_code text, reason_detail text, provider_message_id text, content_summary text,
+          message_id_header text, segments int, thread_workspace_id uuid, thread_workflow_id uuid,
+          thread_contact_id uuid, provider_thread_id text, provider_thread_subject text,
+          channel_error boolean)
       ),
+      -- A channel deleted while a send on it was in flight is recorded as none, as deleting it
+      -- would have set it (a foreign key error would fail the whole batch); the key-share lock
+      -- keeps a channel that is still there until this statement ends. Each channel is locked
+      -- once, not once per send on it (a batch mostly sends on one or two channels).
+      live_channels as (
+        select id from channels
+        where id = any(array(select distinct sent_channel_id from given
+                             where sent_channel_id is not null))
+        for key share
+      ),
+      outcome as (
+        select g.*, c.id as channel_id from given g
+        left join live_channels c on c.id = g.sent_channel_id
+      ),
+      recorded as (
+        update deliveries d
+        set status = o.status,
+            channel_id = coalesce(o.channel_id, d.channel_id),
+            reason_code = o.reason_code,
+            reason_detail = o.reason_detail,
+            provider_message_id = coalesce(o.provider_message_id, d.provider_message_id),
+            content_summary = coalesce(o.content_summary, d.content_summary),
+            message_id_header = coalesce(o.message_id_header, d.message_id_header),
+            segments = coalesce(o.segments, d.segments),
+            lease_until = null,
+            sent_at = case when o.status = 'sent' then now() else d.sent_at end,
+            updated_at = now()
+        from outcome o
+        where d.id = any(${deliveryIds})
+          and d.id = o.delivery_id and d.status = 'sending' and d.attempts = o.attempts
+        returning d.*, o.seq
+      ),
+${extendsThreads ? threadedCte : sql``}
+${refusesChannels ? refusedCte : sql``}
       move as (
         select * from jsonb_to_recordset(${jsonParam(moveRows)}::jsonb) as m(
           seq int, run_id uuid, from_visit int, after_delivery_id uuid, status text, step_id uuid,
-          visit int, due_in_seconds float8, exit_reason text, already_enqueued boolean)
+          visit int, due_in_seconds float8, exit_reason text, already_enqueued boolean,
+          enqueue_delay int)
       ),
       moved as (
         update runs r
@@ -222,7 +255,8 @@ export async function recordAndMove(
             step_visit = m.visit,
             due_at = now() + m.due_in_seconds * interval '1 second',
             enqueued_at = case when m.already_enqueued
-              then now() + m.due_in_seconds * interval '1 second' end,
+              then now() + m.due_in_seconds * interval '1 second'
+              else now() + m.enqueue_delay * interval '1 second' end,
             exit_reason = m.exit_reason,
             ended_at = case when m.status = 'active' then null else now() end,
             updated_at = now()

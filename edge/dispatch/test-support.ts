@@ -11,6 +11,8 @@ import {
   testDatabaseBindings,
 } from '../../test/workerd';
 import { CALLBACK_DEAD_LETTER_QUEUE_NAME, CALLBACK_QUEUE_NAME } from '../callbacks/queues';
+import { SEGMENT_DEAD_LETTER_QUEUE_NAME, SEGMENT_QUEUE_NAME } from '../segments/message';
+import { WEBHOOK_QUEUE_NAME } from '../webhooks/queue';
 import { DEAD_LETTER_QUEUE_NAME, DISPATCH_QUEUE_NAME } from './queues';
 
 /**
@@ -37,10 +39,20 @@ export interface DispatchHarness {
   ): Promise<GqlResult>;
   /** Sends one GraphQL operation through the Worker's fetch handler. */
   gql(apiKey: string, query: string, variables?: Record<string, unknown>): Promise<GqlResult>;
-  /** Puts a message on the dispatch queue (or its dead letter queue) as a producer would. */
-  enqueue(body: unknown, queue?: 'dispatch' | 'dead-letter'): Promise<void>;
+  /** Puts a message on the dispatch queue (or another of the Worker's queues) as a producer would. */
+  enqueue(body: unknown, queue?: QueueName): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The queues a test may produce into, by the binding the harness gives each. */
+const QUEUE_BINDINGS = {
+  dispatch: 'DISPATCH_QUEUE',
+  'dead-letter': 'DEAD_LETTER_QUEUE',
+  segments: 'SEGMENT_QUEUE',
+  'segments-dead-letter': 'SEGMENT_DEAD_LETTER_QUEUE',
+} as const;
+
+export type QueueName = keyof typeof QUEUE_BINDINGS;
 
 export interface GqlResult {
   // biome-ignore lint/suspicious/noExplicitAny: tests walk arbitrary response shapes
@@ -60,6 +72,8 @@ export interface HarnessOptions {
    * signed media links point at it.
    */
   media?: boolean;
+  /** Binds the partner webhook queue (producer and consumer, as wrangler.toml declares it). */
+  webhooks?: boolean;
 }
 
 /** A port nothing listens on right now, so that PUBLIC_URL can be known before the Worker starts. */
@@ -97,6 +111,9 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
       CALLBACK_QUEUE: CALLBACK_QUEUE_NAME,
       // Only tests produce into the dead letter queue directly.
       DEAD_LETTER_QUEUE: DEAD_LETTER_QUEUE_NAME,
+      ...(options.webhooks ? { WEBHOOK_QUEUE: WEBHOOK_QUEUE_NAME } : {}),
+      SEGMENT_QUEUE: SEGMENT_QUEUE_NAME,
+      SEGMENT_DEAD_LETTER_QUEUE: SEGMENT_DEAD_LETTER_QUEUE_NAME,
     },
     queueConsumers: {
       [DISPATCH_QUEUE_NAME]: {
@@ -113,6 +130,17 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
         deadLetterQueue: CALLBACK_DEAD_LETTER_QUEUE_NAME,
       },
       [CALLBACK_DEAD_LETTER_QUEUE_NAME]: { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 3 },
+      ...(options.webhooks
+        ? { [WEBHOOK_QUEUE_NAME]: { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10 } }
+        : {}),
+      // As wrangler.toml: one chunk per invocation.
+      [SEGMENT_QUEUE_NAME]: {
+        maxBatchSize: 1,
+        maxBatchTimeout: 1,
+        maxRetries: 10,
+        deadLetterQueue: SEGMENT_DEAD_LETTER_QUEUE_NAME,
+      },
+      [SEGMENT_DEAD_LETTER_QUEUE_NAME]: { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 3 },
     },
     durableObjects: { EVENT_HUB: 'EventHub' },
     scheduled: true,
@@ -151,9 +179,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
       return (await response.json()) as GqlResult;
     },
     async enqueue(body, queue = 'dispatch') {
-      const producer = await worker.mf.getQueueProducer(
-        queue === 'dispatch' ? 'DISPATCH_QUEUE' : 'DEAD_LETTER_QUEUE',
-      );
+      const producer = await worker.mf.getQueueProducer(QUEUE_BINDINGS[queue]);
       await producer.send(body);
     },
     async close() {

@@ -14,6 +14,7 @@ export const EVENT_TYPES = [
   'run.routed',
   'run.completed',
   'run.exited',
+  'webhook.endpoint_disabled',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -56,6 +57,17 @@ export interface RunEventData {
   };
 }
 
+/** `data` of `webhook.endpoint_disabled`: the endpoint we stopped calling, and why. */
+export interface WebhookEndpointEventData {
+  endpoint: {
+    id: string;
+    url: string;
+    /** `gone` (it answered 410) or `failing` (every attempt failed for the configured time). */
+    reason: string;
+    disabledAt: string;
+  };
+}
+
 /** One event as partners receive it. */
 export interface PartnerEvent {
   v: typeof EVENT_VERSION;
@@ -63,7 +75,7 @@ export interface PartnerEvent {
   cursor: string;
   type: EventType;
   occurredAt: string;
-  data: DeliveryEventData | RunEventData;
+  data: DeliveryEventData | RunEventData | WebhookEndpointEventData;
 }
 
 /** An event with what the fan-out needs to route it: its workspace and its filter keys. */

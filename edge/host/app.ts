@@ -7,6 +7,8 @@ import { queueSender } from '../dispatch/enqueue';
 import { hubPublisher } from '../events/hub-publisher';
 import { log } from '../log';
 import type { MediaBucket } from '../media/bucket';
+import { segmentQueueSender } from '../segments/message';
+import { withWebhookFanout } from '../webhooks/publisher';
 import { callbackRoutes } from './callback-routes';
 import { withDatabase } from './database-middleware';
 import { type Config, ConfigError, type Env, parseConfig } from './env';
@@ -44,7 +46,12 @@ function apiFor(env: Env, config: Config): ApiServer {
       allowPrivateUrls: config.allowPrivateUrls,
       graphqlEndpoint: GRAPHQL_PATH,
       dispatch: env.DISPATCH_QUEUE ? queueSender(env.DISPATCH_QUEUE) : undefined,
-      events: env.EVENT_HUB ? hubPublisher(env.EVENT_HUB) : undefined,
+      segments: env.SEGMENT_QUEUE ? segmentQueueSender(env.SEGMENT_QUEUE) : undefined,
+      events: withWebhookFanout(
+        env.EVENT_HUB ? hubPublisher(env.EVENT_HUB) : undefined,
+        env.WEBHOOK_QUEUE,
+      ),
+      webhookQueue: env.WEBHOOK_QUEUE,
       providerEndpoints: config.providerEndpoints,
       publicUrl: config.publicUrl,
       mediaBucket: env.MEDIA_BUCKET as MediaBucket | undefined,

@@ -30,7 +30,17 @@ describe('Worker configuration', () => {
       providerEndpoints: {},
       publicUrl: undefined,
       maxStreamsPerKey: 50,
+      webhookDisableAfterHours: 120,
     });
+  });
+
+  it('takes the hours after which a failing webhook endpoint is disabled', () => {
+    expect(
+      parseConfig({ ...valid, WEBHOOK_DISABLE_AFTER_HOURS: '48' }).webhookDisableAfterHours,
+    ).toBe(48);
+    expect(problemsOf({ ...valid, WEBHOOK_DISABLE_AFTER_HOURS: '-1' })).toEqual([
+      'WEBHOOK_DISABLE_AFTER_HOURS must be a positive integer',
+    ]);
   });
 
   it('takes a limit of open streams per key, and refuses one that is not a positive integer', () => {

@@ -4,6 +4,7 @@
 // clash with @types/node and the DOM lib in our single tsconfig, which Node scripts also use.
 import type { DurableObjectNamespace, Queue, R2Bucket } from '@cloudflare/workers-types/latest';
 import type { ProviderEndpoints } from '../channels/types';
+import { DEFAULT_DISABLE_AFTER_HOURS } from '../webhooks/limits';
 import { readProviderEndpoints } from './provider-endpoints';
 
 /**
@@ -24,6 +25,8 @@ export interface Env {
   ALLOW_PRIVATE_URLS?: string;
   /** Producer binding for the `sendflow-dispatch` queue (edge/dispatch consumes it). */
   DISPATCH_QUEUE: Queue;
+  /** Producer binding for the `sendflow-segments` queue (edge/segments consumes it). */
+  SEGMENT_QUEUE?: Queue;
   /** Producer binding for the `sendflow-callbacks` queue (edge/callbacks consumes it). */
   CALLBACK_QUEUE: Queue;
   /** Meta's Graph API base URL (default https://graph.facebook.com): a stand-in locally. */
@@ -41,6 +44,10 @@ export interface Env {
   EVENT_HUB?: DurableObjectNamespace;
   /** Most SSE streams one API key may hold open (default DEFAULT_MAX_STREAMS_PER_KEY). */
   MAX_STREAMS_PER_KEY?: string;
+  /** Producer binding for the `sendflow-webhooks` queue (edge/webhooks consumes it). */
+  WEBHOOK_QUEUE?: Queue;
+  /** Hours of continuous failure after which a webhook endpoint is disabled (default 120). */
+  WEBHOOK_DISABLE_AFTER_HOURS?: string;
 }
 
 /** The validated, typed view of `Env` that the rest of the Worker reads. */
@@ -55,6 +62,7 @@ export interface Config {
   providerEndpoints: ProviderEndpoints;
   publicUrl: string | undefined;
   maxStreamsPerKey: number;
+  webhookDisableAfterHours: number;
 }
 
 /** Thrown when bindings are missing or malformed; the message lists every problem at once. */
@@ -159,6 +167,12 @@ export function parseConfig(bindings: object): Config {
     DEFAULT_MAX_STREAMS_PER_KEY,
     problems,
   );
+  const webhookDisableAfterHours = checkPositiveInteger(
+    'WEBHOOK_DISABLE_AFTER_HOURS',
+    text(env.WEBHOOK_DISABLE_AFTER_HOURS),
+    DEFAULT_DISABLE_AFTER_HOURS,
+    problems,
+  );
   const environment = text(env.ENVIRONMENT);
   if (!ENVIRONMENTS.includes(environment as (typeof ENVIRONMENTS)[number])) {
     problems.push(`ENVIRONMENT must be one of ${ENVIRONMENTS.join(', ')}`);
@@ -190,5 +204,6 @@ export function parseConfig(bindings: object): Config {
     providerEndpoints,
     publicUrl,
     maxStreamsPerKey,
+    webhookDisableAfterHours,
   };
 }

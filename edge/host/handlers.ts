@@ -15,6 +15,17 @@ import { DEAD_LETTER_QUEUE_NAME } from '../dispatch/queues';
 import { sweep } from '../dispatch/sweep';
 import { hubPublisher } from '../events/hub-publisher';
 import { log } from '../log';
+import { consumeSegmentChunks, failSegmentStarts } from '../segments/consumer';
+import {
+  SEGMENT_DEAD_LETTER_QUEUE_NAME,
+  SEGMENT_QUEUE_NAME,
+  segmentQueueSender,
+} from '../segments/message';
+import { sweepSegmentStarts } from '../segments/sweep';
+import { consumeWebhookBatch } from '../webhooks/consumer';
+import { withWebhookFanout } from '../webhooks/publisher';
+import { WEBHOOK_QUEUE_NAME } from '../webhooks/queue';
+import { sweepWebhooks } from '../webhooks/sweep';
 import { openDatabase } from './database';
 import { type Env, parseConfig } from './env';
 import { mediaRuntime } from './media-runtime';
@@ -23,7 +34,9 @@ import { mediaRuntime } from './media-runtime';
  * The Worker's `queue` handler: batches from the dispatch queue are dispatched, batches from
  * its dead letter queue fail their steps, and batches from the callbacks queue (and, once more
  * without waiting for late sends, its dead letter queue) record provider statuses and inbound
- * messages. The database pool lives for this invocation only.
+ * messages; batches from the webhook queue fan out events and deliver webhooks, and batches
+ * from the segments queue start chunks of segment starts (its dead letter queue marks them
+ * failed). The database pool lives for this invocation only.
  * An exception (the database is down) leaves every unsettled message to the queue's retry.
  */
 export async function queue(
@@ -34,10 +47,35 @@ export async function queue(
   const config = parseConfig(env);
   const { db, close } = openDatabase(config);
   const sender = queueSender(env.DISPATCH_QUEUE);
-  const events = env.EVENT_HUB ? hubPublisher(env.EVENT_HUB) : undefined;
+  const events = withWebhookFanout(
+    env.EVENT_HUB ? hubPublisher(env.EVENT_HUB) : undefined,
+    env.WEBHOOK_QUEUE,
+  );
   try {
+    if (batch.queue === WEBHOOK_QUEUE_NAME) {
+      await consumeWebhookBatch(batch.messages, {
+        db,
+        cipher: new CredentialCipher(config.credentialsKey),
+        queue: env.WEBHOOK_QUEUE,
+        allowPrivateUrls: config.allowPrivateUrls,
+        events,
+        disableAfterHours: config.webhookDisableAfterHours,
+      });
+      return;
+    }
     if (batch.queue === DEAD_LETTER_QUEUE_NAME) {
       await deadLetterBatch(batch.messages, { db, sender, events });
+      return;
+    }
+    if (batch.queue === SEGMENT_QUEUE_NAME) {
+      // Each chunk sends the next one: without the producer the start could not go on.
+      if (!env.SEGMENT_QUEUE) throw new Error('SEGMENT_QUEUE is not bound (wrangler.toml)');
+      const segments = segmentQueueSender(env.SEGMENT_QUEUE);
+      await consumeSegmentChunks(batch.messages, { db, dispatch: sender, segments, events });
+      return;
+    }
+    if (batch.queue === SEGMENT_DEAD_LETTER_QUEUE_NAME) {
+      await failSegmentStarts(batch.messages, db);
       return;
     }
     if (batch.queue === CALLBACK_QUEUE_NAME || batch.queue === CALLBACK_DEAD_LETTER_QUEUE_NAME) {
@@ -70,7 +108,10 @@ export async function queue(
   }
 }
 
-/** The Worker's `scheduled` handler: the cron sweep (edge/dispatch/sweep.ts). */
+/**
+ * The Worker's `scheduled` handler: the cron sweeps of dispatch (edge/dispatch/sweep.ts),
+ * webhooks (edge/webhooks/sweep.ts) and segment starts (edge/segments/sweep.ts).
+ */
 export async function scheduled(
   _controller: ScheduledController,
   env: Env,
@@ -80,6 +121,8 @@ export async function scheduled(
   const { db, close } = openDatabase(config);
   try {
     await sweep(db, queueSender(env.DISPATCH_QUEUE));
+    if (env.WEBHOOK_QUEUE) await sweepWebhooks(db, env.WEBHOOK_QUEUE);
+    if (env.SEGMENT_QUEUE) await sweepSegmentStarts(db, segmentQueueSender(env.SEGMENT_QUEUE));
   } finally {
     ctx.waitUntil(close());
   }

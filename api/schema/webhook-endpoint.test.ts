@@ -1,0 +1,276 @@
+import { eq, sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { queryRows } from '../../db/rows';
+import { webhookEndpoints } from '../../db/schema';
+import { fanOutWorkspace } from '../../edge/webhooks/fanout';
+import { appendRunEvents } from '../../edge/webhooks/test-support';
+import { type Json, selectAll, useTestApi } from '../test-support';
+
+/**
+ * Webhook endpoints over GraphQL: the secret shown once and never again, the SSRF rules on
+ * save (production settings: private addresses refused), read-only keys list but do not write,
+ * and one workspace cannot see, change, rotate or replay another's.
+ */
+
+const api = useTestApi();
+
+const CREATE = /* GraphQL */ `
+  mutation ($input: CreateWebhookEndpointInput!) {
+    createWebhookEndpoint(input: $input) {
+      __typename
+      ... on MutationCreateWebhookEndpointSuccess {
+        data { secret endpoint { id url eventTypes enabled filter { workflowId channelId contactId } } }
+      }
+      ... on ValidationError { issues { code path message } }
+    }
+  }
+`;
+const UPDATE = /* GraphQL */ `
+  mutation ($id: ID!, $input: UpdateWebhookEndpointInput!) {
+    updateWebhookEndpoint(id: $id, input: $input) {
+      __typename
+      ... on MutationUpdateWebhookEndpointSuccess { data { id url eventTypes enabled } }
+      ... on ValidationError { issues { code path } }
+      ... on NotFoundError { entity }
+    }
+  }
+`;
+const DELETE = /* GraphQL */ `
+  mutation ($id: ID!) {
+    deleteWebhookEndpoint(id: $id) {
+      __typename
+      ... on MutationDeleteWebhookEndpointSuccess { data }
+      ... on NotFoundError { entity }
+    }
+  }
+`;
+const ROTATE = /* GraphQL */ `
+  mutation ($id: ID!, $graceHours: Int) {
+    rotateWebhookSecret(id: $id, graceHours: $graceHours) {
+      __typename
+      ... on MutationRotateWebhookSecretSuccess { data { secret } }
+      ... on ValidationError { issues { code path } }
+      ... on NotFoundError { entity }
+    }
+  }
+`;
+const REPLAY_ONE = /* GraphQL */ `
+  mutation ($id: ID!) {
+    replayWebhookMessage(id: $id) { __typename ... on NotFoundError { entity } }
+  }
+`;
+const REPLAY_SINCE = /* GraphQL */ `
+  mutation ($id: ID!) {
+    replayWebhookEndpoint(endpointId: $id, since: "2000-01-01T00:00:00Z") {
+      __typename ... on NotFoundError { entity }
+    }
+  }
+`;
+const LIST = /* GraphQL */ `
+  { webhookEndpoints { totalCount nodes { id url } } webhookMessages { totalCount nodes { id } } }
+`;
+
+const PUBLIC_URL = 'https://hooks.partner.example/sendflow';
+
+async function create(key: string, input: Record<string, unknown>) {
+  return (await api.gql(key, CREATE, { input })).data.createWebhookEndpoint;
+}
+
+describe('webhook endpoints over GraphQL', () => {
+  it('shows the whsec_ secret once, stores it encrypted, and never returns it again', async () => {
+    const { apiKey } = await api.createWorkspace();
+    const created = await create(apiKey, {
+      url: PUBLIC_URL,
+      eventTypes: ['DELIVERY_FAILED', 'DELIVERY_SENT', 'DELIVERY_FAILED'],
+    });
+    expect(created.__typename).toBe('MutationCreateWebhookEndpointSuccess');
+    const { secret, endpoint } = created.data;
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
+    expect(endpoint).toMatchObject({
+      url: PUBLIC_URL,
+      eventTypes: ['DELIVERY_FAILED', 'DELIVERY_SENT'],
+      enabled: true,
+      filter: { workflowId: null, channelId: null, contactId: null },
+    });
+    const [row] = await api.db
+      .select()
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.id, endpoint.id));
+    expect(row!.secretCiphertext).toMatch(/^v1\./);
+    expect(row!.secretCiphertext).not.toContain(secret.slice(6));
+
+    const everything = await api.gql(
+      apiKey,
+      `query ($id: ID!) { webhookEndpoints ${selectAll('WebhookEndpointConnection')}
+        webhookEndpoint(id: $id) ${selectAll('WebhookEndpoint')} }`,
+      { id: endpoint.id },
+    );
+    expect(everything.errors).toBeUndefined();
+    const text = JSON.stringify(everything);
+    expect(text).toContain(endpoint.id);
+    expect(text).not.toContain(secret.slice(6));
+    expect(text).not.toContain(row!.secretCiphertext);
+  });
+
+  it('refuses private, loopback, metadata and non-http URLs on save, writing nothing', async () => {
+    const { apiKey, workspaceId } = await api.createWorkspace();
+    for (const url of [
+      'http://127.0.0.1:8080/hook',
+      'http://10.1.2.3/hook',
+      'http://169.254.169.254/latest/meta-data',
+      'http://[::1]/hook',
+      'http://localhost/hook',
+      'https://metadata.google.internal/x',
+      'ftp://hooks.partner.example/x',
+      'https://user:pass@hooks.partner.example/x',
+      'not a url',
+    ]) {
+      const refused = await create(apiKey, { url });
+      expect(refused.__typename, url).toBe('ValidationError');
+      expect(refused.issues[0]).toMatchObject({ code: 'INVALID_URL', path: 'url' });
+    }
+    const rows = await api.db
+      .select()
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.workspaceId, workspaceId));
+    expect(rows).toEqual([]);
+  });
+
+  it('updates URL, types and enabled; a private URL on update is refused and changes nothing', async () => {
+    const { apiKey } = await api.createWorkspace();
+    const { endpoint } = (await create(apiKey, { url: PUBLIC_URL })).data;
+    const updated = await api.gql(apiKey, UPDATE, {
+      id: endpoint.id,
+      input: {
+        url: 'https://other.partner.example/x',
+        eventTypes: ['RUN_COMPLETED'],
+        enabled: false,
+      },
+    });
+    expect(updated.data.updateWebhookEndpoint.data).toEqual({
+      id: endpoint.id,
+      url: 'https://other.partner.example/x',
+      eventTypes: ['RUN_COMPLETED'],
+      enabled: false,
+    });
+    const refused = await api.gql(apiKey, UPDATE, {
+      id: endpoint.id,
+      input: { url: 'http://192.168.1.1/x', enabled: true },
+    });
+    expect(refused.data.updateWebhookEndpoint).toEqual({
+      __typename: 'ValidationError',
+      issues: [{ code: 'INVALID_URL', path: 'url' }],
+    });
+    const [row] = await api.db
+      .select()
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.id, endpoint.id));
+    expect(row).toMatchObject({ url: 'https://other.partner.example/x', enabled: false });
+  });
+
+  it('refuses a filter naming another workspace’s workflow', async () => {
+    const mine = await api.createWorkspace();
+    const theirs = await api.createWorkspace();
+    const channelId = await api.createChannel(theirs.apiKey, 'CUSTOM');
+    const refused = await create(mine.apiKey, { url: PUBLIC_URL, filter: { channelId } });
+    expect(refused).toMatchObject({
+      __typename: 'ValidationError',
+      issues: [{ code: 'INVALID_VALUE', path: 'filter.channelId' }],
+    });
+    const own = await api.createChannel(mine.apiKey, 'CUSTOM');
+    const accepted = await create(mine.apiKey, { url: PUBLIC_URL, filter: { channelId: own } });
+    expect(accepted.data.endpoint.filter.channelId).toBe(own);
+  });
+
+  it('rotates with a grace period of 0 to 168 hours', async () => {
+    const { apiKey } = await api.createWorkspace();
+    const { endpoint, secret } = (await create(apiKey, { url: PUBLIC_URL })).data;
+    const bad = await api.gql(apiKey, ROTATE, { id: endpoint.id, graceHours: 169 });
+    expect(bad.data.rotateWebhookSecret).toMatchObject({
+      __typename: 'ValidationError',
+      issues: [{ code: 'INVALID_VALUE', path: 'graceHours' }],
+    });
+    const rotated = await api.gql(apiKey, ROTATE, { id: endpoint.id });
+    expect(rotated.data.rotateWebhookSecret.data.secret).toMatch(/^whsec_/);
+    expect(rotated.data.rotateWebhookSecret.data.secret).not.toBe(secret);
+    const [row] = await api.db
+      .select()
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.id, endpoint.id));
+    const grace = row!.previousSecretExpiresAt!.getTime() - Date.now();
+    expect(grace).toBeGreaterThan(23.9 * 3_600_000);
+    expect(grace).toBeLessThanOrEqual(24 * 3_600_000);
+    const immediate = await api.gql(apiKey, ROTATE, { id: endpoint.id, graceHours: 0 });
+    expect(immediate.data.rotateWebhookSecret.__typename).toBe(
+      'MutationRotateWebhookSecretSuccess',
+    );
+    const [after] = await api.db
+      .select()
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.id, endpoint.id));
+    expect(after!.previousSecretCiphertext).toBeNull();
+  });
+
+  it('lets a read-only key list endpoints and messages but not write', async () => {
+    const { apiKey, workspaceId } = await api.createWorkspace();
+    const { endpoint } = (await create(apiKey, { url: PUBLIC_URL })).data;
+    const readKey = await api.createKey(workspaceId, ['read']);
+    const listed = await api.gql(readKey, LIST);
+    expect(listed.data.webhookEndpoints.nodes).toEqual([{ id: endpoint.id, url: PUBLIC_URL }]);
+    for (const [query, variables] of [
+      [CREATE, { input: { url: PUBLIC_URL } }],
+      [ROTATE, { id: endpoint.id }],
+      [DELETE, { id: endpoint.id }],
+      [REPLAY_SINCE, { id: endpoint.id }],
+    ] as const) {
+      const refused = await api.gql(readKey, query, variables);
+      expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+    expect((await api.gql(apiKey, LIST)).data.webhookEndpoints.totalCount).toBe(1);
+  });
+
+  it('keeps endpoints and messages to their workspace: another cannot see, change, rotate, replay or delete them', async () => {
+    const owner = await api.createWorkspace();
+    const intruder = await api.createWorkspace();
+    const { endpoint } = (await create(owner.apiKey, { url: PUBLIC_URL })).data;
+    await appendRunEvents(api.db, owner.workspaceId, 2);
+    const { messages } = await fanOutWorkspace(api.db, owner.workspaceId, new Date());
+    expect(messages).toHaveLength(2);
+    const before = await queryRows<Json>(
+      api.db,
+      sql`select to_jsonb(ep) as row from webhook_endpoints ep where id = ${endpoint.id}::uuid`,
+    );
+
+    const seen = await api.gql(
+      intruder.apiKey,
+      `query ($id: ID!, $m: ID!) { webhookEndpoint(id: $id) { id } webhookMessage(id: $m) { id } }`,
+      { id: endpoint.id, m: messages[0] },
+    );
+    expect(seen.data).toEqual({ webhookEndpoint: null, webhookMessage: null });
+    const lists = await api.gql(intruder.apiKey, LIST);
+    expect(lists.data).toEqual({
+      webhookEndpoints: { totalCount: 0, nodes: [] },
+      webhookMessages: { totalCount: 0, nodes: [] },
+    });
+    const attempts: [string, Record<string, unknown>, string][] = [
+      [UPDATE, { id: endpoint.id, input: { enabled: false } }, 'updateWebhookEndpoint'],
+      [ROTATE, { id: endpoint.id }, 'rotateWebhookSecret'],
+      [REPLAY_SINCE, { id: endpoint.id }, 'replayWebhookEndpoint'],
+      [REPLAY_ONE, { id: messages[0] }, 'replayWebhookMessage'],
+      [DELETE, { id: endpoint.id }, 'deleteWebhookEndpoint'],
+    ];
+    for (const [query, variables, field] of attempts) {
+      const refused = await api.gql(intruder.apiKey, query, variables);
+      expect(refused.data[field], field).toMatchObject({ __typename: 'NotFoundError' });
+    }
+    const after = await queryRows<Json>(
+      api.db,
+      sql`select to_jsonb(ep) as row from webhook_endpoints ep where id = ${endpoint.id}::uuid`,
+    );
+    expect(after).toEqual(before);
+    const owned = await api.gql(owner.apiKey, LIST);
+    expect(owned.data.webhookMessages.totalCount).toBe(2);
+    const deleted = await api.gql(owner.apiKey, DELETE, { id: endpoint.id });
+    expect(deleted.data.deleteWebhookEndpoint.data).toBe(endpoint.id);
+  });
+});

@@ -1,0 +1,296 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { webhookEndpoints } from '../../db/schema';
+import { encryptSecret, generateSigningSecret } from '../../edge/pipeline';
+import { isUuid } from '../../workflow/ids';
+import { builder } from '../builder';
+import type { ApiContext } from '../context';
+import { NotFoundError, ValidationError } from '../errors';
+import { checkEndpointInput } from '../webhooks/endpoint-input';
+import { DeliveryEventTypeEnum } from './delivery-event';
+import { creationOrder } from './pagination';
+import { WebhookMessageRef } from './webhook-message';
+
+/**
+ * Partner webhook endpoints (docs/architecture.md, "Partner webhooks"). Admin keys write;
+ * read-only keys list. The `whsec_` secret appears only in the create and rotate payloads.
+ */
+
+const WebhookFilterRef = builder
+  .objectRef<{ workflowId: string | null; channelId: string | null; contactId: string | null }>(
+    'WebhookFilter',
+  )
+  .implement({
+    description: 'Every id set must match an event for it to be sent.',
+    fields: (t) => ({
+      workflowId: t.exposeID('workflowId', { nullable: true }),
+      channelId: t.exposeID('channelId', { nullable: true }),
+      contactId: t.exposeID('contactId', { nullable: true }),
+    }),
+  });
+
+export const WebhookEndpointRef = builder.drizzleObject('webhookEndpoints', {
+  name: 'WebhookEndpoint',
+  select: {
+    columns: {
+      id: true,
+      url: true,
+      description: true,
+      eventTypes: true,
+      workflowId: true,
+      channelId: true,
+      contactId: true,
+      enabled: true,
+      disabledReason: true,
+      disabledAt: true,
+      previousSecretExpiresAt: true,
+      createdAt: true,
+      updatedAt: true,
+    },
+  },
+  description: 'Where partner events are POSTed, signed with Standard Webhooks.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    url: t.exposeString('url'),
+    description: t.exposeString('description', { nullable: true }),
+    eventTypes: t.field({
+      type: [DeliveryEventTypeEnum],
+      description: 'The event types sent; empty means all.',
+      resolve: (endpoint) => endpoint.eventTypes as never,
+    }),
+    filter: t.field({
+      type: WebhookFilterRef,
+      resolve: (endpoint) => ({
+        workflowId: endpoint.workflowId,
+        channelId: endpoint.channelId,
+        contactId: endpoint.contactId,
+      }),
+    }),
+    enabled: t.exposeBoolean('enabled'),
+    disabledReason: t.exposeString('disabledReason', {
+      nullable: true,
+      description:
+        'Why we disabled it: `gone` (it answered 410) or `failing` (every attempt failed for days).',
+    }),
+    disabledAt: t.expose('disabledAt', { type: 'DateTime', nullable: true }),
+    previousSecretExpiresAt: t.expose('previousSecretExpiresAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Until when the secret before the last rotation still signs (both are sent).',
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    messages: t.relatedConnection(
+      'messages',
+      {
+        type: WebhookMessageRef,
+        description: 'Messages for this endpoint, oldest event first.',
+        query: () => creationOrder(),
+      },
+      { name: 'WebhookMessageConnection' },
+      { name: 'WebhookMessageEdge' },
+    ),
+  }),
+});
+
+const WebhookFilterInput = builder.inputType('WebhookFilterInput', {
+  fields: (t) => ({ workflowId: t.id(), channelId: t.id(), contactId: t.id() }),
+});
+
+const CreateWebhookEndpointInput = builder.inputType('CreateWebhookEndpointInput', {
+  fields: (t) => ({
+    url: t.string({ required: true, description: 'An https URL (private addresses refused).' }),
+    description: t.string(),
+    eventTypes: t.field({ type: [DeliveryEventTypeEnum], description: 'Default: all types.' }),
+    filter: t.field({ type: WebhookFilterInput }),
+    enabled: t.boolean({ description: 'Default: true.' }),
+  }),
+});
+
+const UpdateWebhookEndpointInput = builder.inputType('UpdateWebhookEndpointInput', {
+  description: 'Fields left out keep their value. Enabling clears `disabledReason`.',
+  fields: (t) => ({
+    url: t.string(),
+    description: t.string(),
+    eventTypes: t.field({ type: [DeliveryEventTypeEnum] }),
+    filter: t.field({ type: WebhookFilterInput }),
+    enabled: t.boolean(),
+  }),
+});
+
+const WebhookSecretPayload = builder
+  .objectRef<{ endpointId: string; secret: string }>('WebhookEndpointWithSecret')
+  .implement({
+    description: 'The endpoint and its new signing secret. `secret` is shown only here: store it.',
+    fields: (t) => ({
+      secret: t.exposeString('secret', { description: 'A Standard Webhooks `whsec_…` secret.' }),
+      endpoint: t.drizzleField({
+        type: 'webhookEndpoints',
+        resolve: async (query, payload, _args, ctx) => {
+          const row = await ctx.db.query.webhookEndpoints.findFirst(
+            query({ where: { id: payload.endpointId, workspaceId: ctx.workspaceId } }),
+          );
+          if (!row) throw new NotFoundError('WebhookEndpoint', payload.endpointId);
+          return row;
+        },
+      }),
+    }),
+  });
+
+/** The workspace's endpoint `id`, or NotFoundError (another workspace's looks the same). */
+function endpointWhere(ctx: ApiContext, id: string | number) {
+  if (!isUuid(id)) throw new NotFoundError('WebhookEndpoint', String(id));
+  return and(
+    eq(webhookEndpoints.id, String(id)),
+    eq(webhookEndpoints.workspaceId, ctx.workspaceId),
+  );
+}
+
+const MAX_GRACE_HOURS = 24 * 7;
+
+builder.queryFields((t) => ({
+  webhookEndpoints: t.drizzleConnection(
+    {
+      type: 'webhookEndpoints',
+      description: "The workspace's webhook endpoints, oldest first.",
+      totalCount: (_root, _args, ctx) =>
+        ctx.db.$count(webhookEndpoints, eq(webhookEndpoints.workspaceId, ctx.workspaceId)),
+      resolve: (query, _root, _args, ctx) =>
+        ctx.db.query.webhookEndpoints.findMany(
+          query({ where: { workspaceId: ctx.workspaceId }, ...creationOrder() }),
+        ),
+    },
+    { name: 'WebhookEndpointConnection' },
+    { name: 'WebhookEndpointEdge' },
+  ),
+  webhookEndpoint: t.drizzleField({
+    type: 'webhookEndpoints',
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _root, args, ctx) =>
+      isUuid(args.id)
+        ? ctx.db.query.webhookEndpoints.findFirst(
+            query({ where: { id: String(args.id), workspaceId: ctx.workspaceId } }),
+          )
+        : null,
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createWebhookEndpoint: t.field({
+    type: WebhookSecretPayload,
+    description:
+      'Adds an endpoint; events logged from now on that match it are sent. Returns its secret once.',
+    errors: { types: [ValidationError] },
+    args: { input: t.arg({ type: CreateWebhookEndpointInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const columns = await checkEndpointInput(ctx, { ...input, filter: input.filter ?? null });
+      const secret = generateSigningSecret();
+      const [created] = await ctx.db
+        .insert(webhookEndpoints)
+        .values({
+          workspaceId: ctx.workspaceId,
+          url: columns.url ?? '',
+          description: columns.description ?? null,
+          eventTypes: columns.eventTypes ?? [],
+          workflowId: columns.workflowId ?? null,
+          channelId: columns.channelId ?? null,
+          contactId: columns.contactId ?? null,
+          enabled: columns.enabled ?? true,
+          secretCiphertext: await encryptSecret(ctx.credentials, secret),
+          // Events already logged are not sent: the endpoint starts at the log's end.
+          startCursor: sql`coalesce((select last_cursor from event_counters
+                                     where workspace_id = ${ctx.workspaceId}::uuid), 0)`,
+        })
+        .returning({ id: webhookEndpoints.id });
+      return { endpointId: created!.id, secret };
+    },
+  }),
+  updateWebhookEndpoint: t.drizzleField({
+    type: 'webhookEndpoints',
+    errors: { types: [ValidationError, NotFoundError] },
+    args: {
+      id: t.arg.id({ required: true }),
+      input: t.arg({ type: UpdateWebhookEndpointInput, required: true }),
+    },
+    resolve: async (query, _root, { id, input }, ctx) => {
+      const where = endpointWhere(ctx, id);
+      const columns = await checkEndpointInput(ctx, input);
+      const reenabled =
+        columns.enabled === true
+          ? {
+              disabledReason: null,
+              disabledAt: null,
+              failingSince: null,
+              // Turned back on, it starts at the log's end: what happened meanwhile is not sent.
+              startCursor: sql`case when ${webhookEndpoints.enabled} then ${webhookEndpoints.startCursor}
+                else coalesce((select last_cursor from event_counters
+                               where workspace_id = ${ctx.workspaceId}::uuid), 0) end`,
+            }
+          : columns.enabled === false
+            ? { disabledReason: null, disabledAt: new Date() }
+            : {};
+      const [updated] = await ctx.db
+        .update(webhookEndpoints)
+        .set({ ...columns, ...reenabled, updatedAt: new Date() })
+        .where(where)
+        .returning({ id: webhookEndpoints.id });
+      if (!updated) throw new NotFoundError('WebhookEndpoint', String(id));
+      const row = await ctx.db.query.webhookEndpoints.findFirst(
+        query({ where: { id: updated.id, workspaceId: ctx.workspaceId } }),
+      );
+      if (!row) throw new NotFoundError('WebhookEndpoint', String(id));
+      return row;
+    },
+  }),
+  deleteWebhookEndpoint: t.id({
+    description: 'Deletes the endpoint with its messages and attempts; returns the deleted id.',
+    errors: { types: [NotFoundError] },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, { id }, ctx) => {
+      const [deleted] = await ctx.db
+        .delete(webhookEndpoints)
+        .where(endpointWhere(ctx, id))
+        .returning({ id: webhookEndpoints.id });
+      if (!deleted) throw new NotFoundError('WebhookEndpoint', String(id));
+      return deleted.id;
+    },
+  }),
+  rotateWebhookSecret: t.field({
+    type: WebhookSecretPayload,
+    description:
+      'Replaces the signing secret. For `graceHours` (default 24, at most 168) messages carry ' +
+      'signatures with both the new and the old secret; after that only the new one.',
+    errors: { types: [ValidationError, NotFoundError] },
+    args: {
+      id: t.arg.id({ required: true }),
+      graceHours: t.arg.int({ defaultValue: 24 }),
+    },
+    resolve: async (_root, { id, graceHours }, ctx) => {
+      const where = endpointWhere(ctx, id);
+      const hours = graceHours ?? 24;
+      if (hours < 0 || hours > MAX_GRACE_HOURS) {
+        throw new ValidationError([
+          {
+            code: 'INVALID_VALUE',
+            path: 'graceHours',
+            message: `Must be between 0 and ${MAX_GRACE_HOURS}`,
+          },
+        ]);
+      }
+      const secret = generateSigningSecret();
+      const ciphertext = await encryptSecret(ctx.credentials, secret);
+      const [rotated] = await ctx.db
+        .update(webhookEndpoints)
+        .set({
+          previousSecretCiphertext: hours > 0 ? sql`${webhookEndpoints.secretCiphertext}` : null,
+          previousSecretExpiresAt: hours > 0 ? new Date(Date.now() + hours * 3_600_000) : null,
+          secretCiphertext: ciphertext,
+          updatedAt: new Date(),
+        })
+        .where(where)
+        .returning({ id: webhookEndpoints.id });
+      if (!rotated) throw new NotFoundError('WebhookEndpoint', String(id));
+      return { endpointId: rotated.id, secret };
+    },
+  }),
+}));

@@ -1,0 +1,70 @@
+import { sql } from 'drizzle-orm';
+import { type ContactFilter, contactFilterSql } from '../../db/contact-filter';
+import { queryRows } from '../../db/rows';
+import { segmentStarts } from '../../db/schema';
+import { log } from '../../edge/log';
+import type { ApiContext } from '../context';
+import { startableVersion } from '../runs/start';
+import { parseTriggerVariables } from '../runs/trigger-variables';
+import { IssueList } from '../validation';
+import { type ContactFilterInput, parseContactFilter } from './filter-input';
+
+export interface StartSegmentInput {
+  workflowId: string;
+  filter: ContactFilterInput;
+  variables?: unknown;
+}
+
+/** The contacts of the caller's workspace that `filter` matches now. */
+async function countMatches(ctx: ApiContext, filter: ContactFilter): Promise<number> {
+  const [row] = await queryRows<{ total: number }>(
+    ctx.db,
+    sql`select count(*)::int as total from contacts c
+        where c.workspace_id = ${ctx.workspaceId}::uuid and ${contactFilterSql(filter)}`,
+  );
+  return row?.total ?? 0;
+}
+
+/**
+ * Starts a published workflow for every contact of the caller's workspace that `filter`
+ * matches, without holding the request for it: the filter and the version are checked, the
+ * matches counted and a segment start recorded (status `running`), and its first chunk is
+ * sent to the segments queue; the chunks then start the runs (edge/segments/chunk.ts).
+ * Nothing is written when anything is wrong. A start that matches nobody is `completed` at
+ * once. If the first chunk cannot be sent, the segment sweep sends it later.
+ */
+export async function startSegment(ctx: ApiContext, input: StartSegmentInput) {
+  const issues = new IssueList();
+  const { workflowId, version } = await startableVersion(ctx, input.workflowId, issues);
+  const filter = parseContactFilter(input.filter, issues);
+  const variables = parseTriggerVariables(input.variables, issues);
+  issues.throwIfAny();
+
+  const total = await countMatches(ctx, filter);
+  const [start] = await ctx.db
+    .insert(segmentStarts)
+    .values({
+      workspaceId: ctx.workspaceId,
+      workflowId,
+      versionId: version!.id,
+      filter,
+      triggerVariables: variables,
+      total,
+      ...(total === 0 ? { status: 'completed' as const, endedAt: new Date() } : {}),
+    })
+    .returning();
+  if (!start) throw new Error('segment start was not recorded');
+  if (start.status === 'running') {
+    try {
+      if (!ctx.segments) throw new Error('no segments queue is bound');
+      await ctx.segments.send({ segmentStartId: start.id, after: null });
+    } catch (error) {
+      log('error', 'startWorkflowForSegment: sending the first chunk failed; the sweep will', {
+        workspaceId: ctx.workspaceId,
+        segmentStartId: start.id,
+        error,
+      });
+    }
+  }
+  return start;
+}

@@ -1,0 +1,160 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import { type ContactFilter, contactFilterSql } from '../../db/contact-filter';
+import type { EventRow } from '../../db/event-log';
+import { queryRows } from '../../db/rows';
+import type { SegmentStartStatus } from '../../db/schema';
+import { startRunsCtes } from '../../db/start-runs';
+import { findStep } from '../../workflow/routing';
+import type { WorkflowGraph } from '../../workflow/types';
+import { type DispatchSender, enqueueRuns } from '../dispatch/enqueue';
+import { entryDelaySeconds } from '../dispatch/route';
+import { publishQuietly } from '../events/publish';
+import { type EventPublisher, loggedEventFromRow } from '../events/types';
+import { log } from '../log';
+import { SEGMENT_CHUNK_SIZE } from './limits';
+import type { SegmentChunkMessage, SegmentChunkSender } from './message';
+
+export interface ChunkDeps {
+  db: Database;
+  dispatch: DispatchSender;
+  segments: SegmentChunkSender;
+  events?: EventPublisher;
+  /** Contacts per chunk (SEGMENT_CHUNK_SIZE; tests use fewer). */
+  chunkSize?: number;
+}
+
+/** What one chunk did: `stale` when its cursor had already been passed (or the start ended). */
+export type ChunkOutcome =
+  | { kind: 'stale' }
+  | { kind: 'started'; runs: number; status: SegmentStartStatus; cursor: string | null };
+
+interface SegmentRow {
+  workspace_id: string;
+  workflow_id: string;
+  version_id: string;
+  filter: ContactFilter;
+  trigger_variables: Record<string, string>;
+  status: SegmentStartStatus;
+  cursor: string | null;
+  graph: WorkflowGraph;
+}
+
+interface Progress {
+  status: SegmentStartStatus;
+  cursor: string | null;
+}
+
+/** The row a chunk's statement returns: a run id, an appended event, or the new progress. */
+interface ChunkRow {
+  id: string | null;
+  event: EventRow | null;
+  progress: Progress | null;
+}
+
+/** Below any uuid: the first chunk starts after it. */
+const BEFORE_FIRST_CONTACT = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * Starts the runs of one chunk of a segment start: the next `chunkSize` contacts after
+ * `message.after`, in id order, that the filter matches in the start's workspace. One statement
+ * locks the start (only if it is still running at that cursor), inserts the runs (a contact
+ * that already has a run of this start gets none), appends their `run.started` events and moves
+ * the cursor and the count; a redelivered or duplicated message finds the cursor moved and does
+ * nothing. After the commit: publish the events, enqueue the runs as `startWorkflow` does, and
+ * send the next chunk's message. A crash before that send leaves the start idle; the sweep sends
+ * it again (edge/segments/sweep.ts), and runs never enqueued are enqueued by the dispatch sweep.
+ */
+export async function startChunk(
+  message: SegmentChunkMessage,
+  deps: ChunkDeps,
+): Promise<ChunkOutcome> {
+  const chunkSize = deps.chunkSize ?? SEGMENT_CHUNK_SIZE;
+  const [segment] = await queryRows<SegmentRow>(
+    deps.db,
+    sql`select s.workspace_id, s.workflow_id, s.version_id, s.filter, s.trigger_variables,
+               s.status, s.cursor, v.graph
+        from segment_starts s join workflow_versions v on v.id = s.version_id
+        where s.id = ${message.segmentStartId}::uuid`,
+  );
+  if (segment?.status !== 'running' || segment.cursor !== message.after) {
+    return { kind: 'stale' };
+  }
+  const entry = findStep(segment.graph, segment.graph.entryStepId);
+  if (!entry) throw new Error(`segment start ${message.segmentStartId}: version has no entry step`);
+  const dueInSeconds = entryDelaySeconds(entry);
+  const after = message.after ?? BEFORE_FIRST_CONTACT;
+
+  const rows = await queryRows<ChunkRow>(
+    deps.db,
+    sql`with locked as (
+        select id from segment_starts
+        where id = ${message.segmentStartId}::uuid and status = 'running'
+          and cursor is not distinct from ${message.after}::uuid
+        for update
+      ),
+      picked as (
+        select c.id, row_number() over (order by c.id) as position
+        from (
+          select c.id from contacts c
+          where c.workspace_id = ${segment.workspace_id}::uuid and c.id > ${after}::uuid
+            and exists (select 1 from locked) and ${contactFilterSql(segment.filter)}
+          order by c.id
+          limit ${chunkSize}
+        ) c
+      ),
+      ${startRunsCtes(
+        {
+          workspaceId: segment.workspace_id,
+          workflowId: segment.workflow_id,
+          versionId: segment.version_id,
+          entryStepId: entry.id,
+          variables: segment.trigger_variables,
+          dueInSeconds,
+        },
+        sql`picked c`,
+        message.segmentStartId,
+      )},
+      advanced as (
+        update segment_starts s
+        set cursor = coalesce((select id from picked order by id desc limit 1), s.cursor),
+            started = s.started + (select count(*) from created),
+            status = case when (select count(*) from picked) < ${chunkSize} then 'completed'
+                          else s.status end,
+            ended_at = case when (select count(*) from picked) < ${chunkSize} then now()
+                            else s.ended_at end,
+            updated_at = now()
+        from locked where s.id = locked.id
+        returning s.status, s.cursor
+      )
+      select id, null::jsonb as event, null::jsonb as progress from created
+      union all
+      select null, to_jsonb(e), null from logged e
+      union all
+      select null, null, to_jsonb(a) from advanced a`,
+  );
+  const progress = rows.find((row) => row.progress)?.progress;
+  // Another delivery of this message moved the cursor between the read and the lock.
+  if (!progress) return { kind: 'stale' };
+  const runIds = rows.flatMap((row) => (row.id ? [row.id] : []));
+  await publishQuietly(
+    deps.events,
+    rows.flatMap((row) => (row.event ? [loggedEventFromRow(row.event)] : [])),
+  );
+  const enqueued = await enqueueRuns(
+    deps.db,
+    deps.dispatch,
+    runIds.map((runId) => ({ runId, visit: 1, delaySeconds: dueInSeconds })),
+  );
+  if (enqueued.error) {
+    log('error', 'segments: enqueueing a chunk failed; the sweep will enqueue its runs', {
+      segmentStartId: message.segmentStartId,
+      runs: runIds.length,
+      error: enqueued.error,
+    });
+  }
+  if (progress.status === 'running') {
+    await deps.segments.send({ segmentStartId: message.segmentStartId, after: progress.cursor });
+  }
+  return { kind: 'started', runs: runIds.length, status: progress.status, cursor: progress.cursor };
+}

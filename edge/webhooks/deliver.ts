@@ -1,0 +1,307 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import type { CredentialCipher } from '../../db/credentials';
+import { appendEventsCte, type EventRow } from '../../db/event-log';
+import { jsonParam, queryRows } from '../../db/rows';
+import { publishQuietly } from '../events/publish';
+import { type EventPublisher, loggedEventFromRow } from '../events/types';
+import { log } from '../log';
+import {
+  DEFAULT_DISABLE_AFTER_HOURS,
+  MAX_WEBHOOK_ATTEMPTS,
+  RETRY_SCHEDULE_SECONDS,
+  WEBHOOK_CONCURRENCY,
+  WEBHOOK_LEASE_SECONDS,
+  WEBHOOK_TIMEOUT_MS,
+} from './limits';
+import { type AttemptResult, postWebhook } from './post';
+import { enqueueWebhookMessages, type WebhookQueue } from './queue';
+import { signedHeaders, signingSecrets } from './secrets';
+
+/** What delivering needs; `now` is the clock (tests move it to walk the retry schedule). */
+export interface WebhookDeliveryDeps {
+  db: Database;
+  cipher: CredentialCipher;
+  queue: WebhookQueue | undefined;
+  allowPrivateUrls: boolean;
+  /** Where `webhook.endpoint_disabled` events are published after they are logged. */
+  events?: EventPublisher;
+  now?: () => Date;
+  /** Continuous failure after which an endpoint is disabled (default 5 days). */
+  disableAfterHours?: number;
+  timeoutMs?: number;
+}
+
+/** A message claimed for one attempt, with what sending it needs. */
+interface ClaimedMessage {
+  id: string;
+  workspace_id: string;
+  endpoint_id: string;
+  attempts: number;
+  url: string;
+  secret_ciphertext: string;
+  previous_secret_ciphertext: string | null;
+  previous_secret_expires_at: string | null;
+  event: EventRow;
+}
+
+/** The JSON body of a webhook: the partner event, with Standard Webhooks' `type`/`timestamp`. */
+export function webhookBody(row: EventRow): string {
+  const { event } = loggedEventFromRow(row);
+  return JSON.stringify({
+    type: event.type,
+    timestamp: event.occurredAt,
+    v: event.v,
+    cursor: event.cursor,
+    data: event.data,
+  });
+}
+
+/**
+ * Claims messages for one attempt: pending and due, or delivering with an expired lease (its
+ * consumer died), of an enabled endpoint. A message claimed by a live consumer, already
+ * delivered, or not yet due is not claimed, so a redelivered or duplicate queue message sends
+ * nothing twice.
+ */
+async function claim(
+  db: Database,
+  ids: readonly string[],
+  now: Date,
+  leaseUntil: Date,
+): Promise<ClaimedMessage[]> {
+  return queryRows<ClaimedMessage>(
+    db,
+    sql`update webhook_messages m
+        set status = 'delivering', lease_until = ${leaseUntil.toISOString()}::timestamptz,
+            attempts = m.attempts + 1, last_attempt_at = ${now.toISOString()}::timestamptz
+        from webhook_endpoints ep, events e
+        where m.id = any(${sql.param([...ids])}::text[])
+          and ep.id = m.endpoint_id and ep.enabled
+          and e.workspace_id = m.workspace_id and e.cursor = m.event_cursor
+          and ((m.status = 'pending' and m.next_attempt_at <= ${now.toISOString()}::timestamptz)
+            or (m.status = 'delivering' and m.lease_until < ${now.toISOString()}::timestamptz))
+        returning m.id, m.workspace_id, m.endpoint_id, m.attempts, ep.url, ep.secret_ciphertext,
+                  ep.previous_secret_ciphertext, ep.previous_secret_expires_at,
+                  to_jsonb(e) as event`,
+  );
+}
+
+async function attempt(
+  deps: WebhookDeliveryDeps,
+  message: ClaimedMessage,
+  now: Date,
+): Promise<AttemptResult> {
+  const body = webhookBody(message.event);
+  let secrets: string[];
+  try {
+    secrets = await signingSecrets(
+      deps.cipher,
+      {
+        secretCiphertext: message.secret_ciphertext,
+        previousSecretCiphertext: message.previous_secret_ciphertext,
+        previousSecretExpiresAt: message.previous_secret_expires_at
+          ? new Date(message.previous_secret_expires_at)
+          : null,
+      },
+      now,
+    );
+  } catch (error) {
+    log('error', 'webhooks: the signing secret does not decrypt (CREDENTIALS_KEY changed?)', {
+      endpointId: message.endpoint_id,
+      error,
+    });
+    return {
+      statusCode: null,
+      latencyMs: 0,
+      responseExcerpt: null,
+      error: 'the signing secret could not be read',
+      succeeded: false,
+    };
+  }
+  const headers = {
+    'content-type': 'application/json',
+    'user-agent': 'sendflow-webhooks/1',
+    ...(await signedHeaders(secrets, message.id, now, body)),
+  };
+  return postWebhook(message.url, headers, body, {
+    timeoutMs: deps.timeoutMs ?? WEBHOOK_TIMEOUT_MS,
+    allowPrivateUrls: deps.allowPrivateUrls,
+  });
+}
+
+/** Runs `work` over `items`, at most `limit` at a time. */
+async function inPool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>) {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  async function lane() {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
+
+/** What happens to a message after an attempt. */
+function nextState(message: ClaimedMessage, result: AttemptResult) {
+  if (result.succeeded) return { status: 'succeeded', delay: 0 };
+  if (result.statusCode === 410) return { status: 'failed', delay: 0 };
+  if (message.attempts >= MAX_WEBHOOK_ATTEMPTS) return { status: 'failed', delay: 0 };
+  return { status: 'pending', delay: RETRY_SCHEDULE_SECONDS[message.attempts] ?? 0 };
+}
+
+/**
+ * Records a batch's attempts and moves its messages on, in one statement. Only a message still
+ * held by this claim (`lease_until`) moves: one whose lease ran out and that another consumer
+ * claimed is left to it (its attempt is still recorded: it happened).
+ */
+async function record(
+  db: Database,
+  claimed: readonly ClaimedMessage[],
+  results: readonly AttemptResult[],
+  now: Date,
+  leaseUntil: Date,
+) {
+  const rows = claimed.map((message, index) => {
+    const result = results[index]!;
+    const next = nextState(message, result);
+    return {
+      id: message.id,
+      workspace_id: message.workspace_id,
+      endpoint_id: message.endpoint_id,
+      status_code: result.statusCode,
+      latency_ms: result.latencyMs,
+      excerpt: result.responseExcerpt,
+      error: result.error,
+      succeeded: result.succeeded,
+      next_status: next.status,
+      delay: next.delay,
+    };
+  });
+  const at = now.toISOString();
+  const moved = await queryRows<{ id: string; next_status: string; delay: number }>(
+    db,
+    sql`with r as (
+          select * from jsonb_to_recordset(${jsonParam(rows)}::jsonb) as r(
+            id text, workspace_id uuid, endpoint_id uuid, status_code int, latency_ms int,
+            excerpt text, error text, succeeded boolean, next_status text, delay int)
+        ),
+        attempts as (
+          insert into webhook_attempts (workspace_id, message_id, endpoint_id, attempted_at,
+                                        status_code, latency_ms, response_excerpt, error, succeeded)
+          select workspace_id, id, endpoint_id, ${at}::timestamptz, status_code, latency_ms,
+                 excerpt, error, succeeded
+          from r
+        )
+        update webhook_messages m
+        set status = r.next_status, lease_until = null, enqueued_at = null,
+            next_attempt_at = ${at}::timestamptz + r.delay * interval '1 second',
+            delivered_at = case when r.succeeded then ${at}::timestamptz else m.delivered_at end
+        from r
+        where m.id = r.id and m.status = 'delivering'
+          and m.lease_until = ${leaseUntil.toISOString()}::timestamptz
+        returning m.id, r.next_status, r.delay`,
+  );
+  return { rows, moved };
+}
+
+/**
+ * Updates endpoints after a batch: a success ends an endpoint's failing streak, a failure
+ * starts one (or continues it); then endpoints that answered 410 Gone, or whose streak is older
+ * than the limit, are disabled and a `webhook.endpoint_disabled` event is appended to the log in
+ * the same statement.
+ */
+async function updateEndpoints(
+  deps: WebhookDeliveryDeps,
+  rows: Awaited<ReturnType<typeof record>>['rows'],
+  now: Date,
+) {
+  const byEndpoint = new Map<string, { succeeded: boolean; gone: boolean }>();
+  for (const row of rows) {
+    const entry = byEndpoint.get(row.endpoint_id) ?? { succeeded: false, gone: false };
+    entry.succeeded ||= row.succeeded;
+    entry.gone ||= row.status_code === 410;
+    byEndpoint.set(row.endpoint_id, entry);
+  }
+  const outcomes = [...byEndpoint].map(([endpoint_id, entry]) => ({ endpoint_id, ...entry }));
+  const at = now.toISOString();
+  await deps.db.execute(
+    sql`update webhook_endpoints ep
+        set failing_since = case when o.succeeded then null
+                                 else coalesce(ep.failing_since, ${at}::timestamptz) end
+        from jsonb_to_recordset(${jsonParam(outcomes)}::jsonb)
+          as o(endpoint_id uuid, succeeded boolean, gone boolean)
+        where ep.id = o.endpoint_id`,
+  );
+  const disableAfterHours = deps.disableAfterHours ?? DEFAULT_DISABLE_AFTER_HOURS;
+  const appended = await queryRows<{ event: EventRow }>(
+    deps.db,
+    sql`with o as (
+          select * from jsonb_to_recordset(${jsonParam(outcomes)}::jsonb)
+            as o(endpoint_id uuid, succeeded boolean, gone boolean)
+        ),
+        disabled as (
+          update webhook_endpoints ep
+          set enabled = false, disabled_at = ${at}::timestamptz, updated_at = ${at}::timestamptz,
+              disabled_reason = case when o.gone then 'gone' else 'failing' end
+          from o
+          where ep.id = o.endpoint_id and ep.enabled
+            and (o.gone or ep.failing_since
+                 <= ${at}::timestamptz - ${disableAfterHours} * interval '1 hour')
+          returning ep.id, ep.workspace_id, ep.url, ep.disabled_reason, ep.disabled_at
+        ),
+        source as (
+          select d.workspace_id, row_number() over (order by d.id) as seq,
+                 'webhook.endpoint_disabled' as type,
+                 jsonb_build_object('endpoint', jsonb_build_object(
+                   'id', d.id, 'url', d.url, 'reason', d.disabled_reason,
+                   'disabledAt', to_char(d.disabled_at at time zone 'UTC',
+                                         'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))) as data,
+                 null::uuid as workflow_id, null::uuid as run_id, null::uuid as contact_id,
+                 null::uuid as channel_id, null::uuid as delivery_id
+          from disabled d
+        ),
+        ${appendEventsCte('source', 'appended')}
+        select to_jsonb(e) as event from appended e`,
+  );
+  if (appended.length > 0) {
+    log('warn', 'webhooks: endpoints disabled', {
+      endpoints: appended.map((row) => (row.event.data as { endpoint: unknown }).endpoint),
+    });
+    await publishQuietly(
+      deps.events,
+      appended.map((row) => loggedEventFromRow(row.event)),
+    );
+  }
+}
+
+/**
+ * Delivers one batch of queued messages (the webhook queue's consumer): claim, POST each
+ * signed message (WEBHOOK_CONCURRENCY at a time), record every attempt, reschedule failures on
+ * RETRY_SCHEDULE_SECONDS (queue messages with that delay; the rows' `next_attempt_at` is what
+ * counts, so the sweep restores a lost one), and disable endpoints that are gone or failing.
+ */
+export async function deliverWebhookMessages(
+  ids: readonly string[],
+  deps: WebhookDeliveryDeps,
+): Promise<{ attempted: number; succeeded: number }> {
+  if (ids.length === 0) return { attempted: 0, succeeded: 0 };
+  const now = deps.now?.() ?? new Date();
+  const leaseUntil = new Date(now.getTime() + WEBHOOK_LEASE_SECONDS * 1000);
+  const claimed = await claim(deps.db, ids, now, leaseUntil);
+  if (claimed.length === 0) return { attempted: 0, succeeded: 0 };
+  const results = await inPool(claimed, WEBHOOK_CONCURRENCY, (message) =>
+    attempt(deps, message, now),
+  );
+  const { rows, moved } = await record(deps.db, claimed, results, now, leaseUntil);
+  await updateEndpoints(deps, rows, now);
+  const retries = moved
+    .filter((row) => row.next_status === 'pending')
+    .map((row) => ({ id: row.id, delaySeconds: row.delay }));
+  const enqueued = await enqueueWebhookMessages(deps.db, deps.queue, retries, now);
+  if (enqueued.error) {
+    log('warn', 'webhooks: enqueueing retries failed; the sweep will', { error: enqueued.error });
+  }
+  return { attempted: claimed.length, succeeded: results.filter((r) => r.succeeded).length };
+}

@@ -1,0 +1,48 @@
+/**
+ * The numbers partner webhooks are built around, in one place.
+ */
+
+/**
+ * Delay before each attempt of one message: immediately, then 5 s, 5 min, 30 min, 2 h, 5 h,
+ * 10 h and 10 h (the schedule partners are promised; Standard Webhooks' own recommendation).
+ * After the last one fails the message is `failed` until a replay.
+ */
+export const RETRY_SCHEDULE_SECONDS = [0, 5, 300, 1800, 7200, 18_000, 36_000, 36_000] as const;
+
+/** Attempts in one schedule. */
+export const MAX_WEBHOOK_ATTEMPTS = RETRY_SCHEDULE_SECONDS.length;
+
+/** How long one POST may take before it counts as a failure (no answer). */
+export const WEBHOOK_TIMEOUT_MS = 10_000;
+
+/** How much of an answer's body an attempt keeps (and reads: the rest is never downloaded). */
+export const RESPONSE_EXCERPT_BYTES = 1024;
+
+/** POSTs in flight at once per invocation (Workers: 6 simultaneous outgoing connections). */
+export const WEBHOOK_CONCURRENCY = 6;
+
+/**
+ * How long a claimed message belongs to its consumer. A batch holds at most 100 messages, 6 at
+ * a time, each bounded by WEBHOOK_TIMEOUT_MS: 17 rounds of 10 s stay under it, so a live
+ * consumer is never overtaken and no renewal is needed; a crashed one's claims come back to
+ * the sweep after it.
+ */
+export const WEBHOOK_LEASE_SECONDS = 300;
+
+/** An endpoint whose every attempt failed for this long is disabled (WEBHOOK_DISABLE_AFTER_HOURS). */
+export const DEFAULT_DISABLE_AFTER_HOURS = 5 * 24;
+
+/** Events turned into messages per fan-out statement; a longer backlog takes several. */
+export const FANOUT_EVENTS = 1000;
+
+/** Messages one `replayWebhookEndpoint` call re-enqueues; the answer says where to go on. */
+export const REPLAY_LIMIT = 10_000;
+
+/**
+ * A due message whose queue message should have come this long ago is re-enqueued by the
+ * sweep (the queue lost it, or the Worker restarted with an in-memory queue).
+ */
+export const STALE_WEBHOOK_ENQUEUE_SECONDS = 120;
+
+/** Rows the sweep handles per run (it runs every minute). */
+export const WEBHOOK_SWEEP_LIMIT = 1000;
