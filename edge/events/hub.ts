@@ -63,9 +63,9 @@ export class EventHub {
         const fanout = await this.fanoutFor(workspaceId);
         // Fan out after answering: the SSE work a burst starts (every subscriber's messages)
         // would otherwise run before the answer leaves, holding the publishing consumer, and
-        // the batch after it, that long. Timers run in order, so publishes keep their order
-        // (and the fan-out orders by cursor anyway).
-        setTimeout(() => fanout.publish(events), 0);
+        // the batch after it, that long. Slices of two publishes may interleave: the fan-out
+        // hands events out in cursor order whatever order they arrive in.
+        setTimeout(() => publishInSlices(fanout, events), 0);
       }
       return new Response(null, { status: 204 });
     }
@@ -195,6 +195,21 @@ export class EventHub {
       },
     });
     return this.yoga;
+  }
+}
+
+/** Events handed to the fan-out per turn of the event loop. */
+const PUBLISH_SLICE = 20;
+
+/**
+ * Hands a burst to the fan-out a slice per macrotask: the SSE guard writes what a slice
+ * produced at the next turn, so the first events of a burst leave before the last are
+ * produced, instead of every subscriber waiting for the whole burst's CPU.
+ */
+function publishInSlices(fanout: EventFanout, events: readonly LoggedEvent[]): void {
+  fanout.publish(events.slice(0, PUBLISH_SLICE));
+  if (events.length > PUBLISH_SLICE) {
+    setTimeout(() => publishInSlices(fanout, events.slice(PUBLISH_SLICE)), 0);
   }
 }
 

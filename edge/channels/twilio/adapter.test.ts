@@ -12,7 +12,7 @@ beforeAll(async () => {
   twilio = await startTwilio(TWILIO_TEST_IDS);
   worker = await startAdapterWorker();
   endpoints = { TWILIO_API_URL: twilio.url };
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await worker?.dispose();

@@ -15,7 +15,7 @@ beforeAll(async () => {
   dialog = await startDialog360({ apiKey: API_KEY });
   worker = await startAdapterWorker();
   endpoints = { DIALOG360_API_URL: dialog.url };
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await worker?.dispose();
