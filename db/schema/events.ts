@@ -11,8 +11,8 @@ import {
 import { workspaces } from './tenancy';
 
 /**
- * The partner event log (docs/architecture.md, "Event log"): one row per state change partners
- * watch, appended by the statement that makes the change (edge/events/append.ts). `cursor` is
+ * The partner event log (docs/architecture.md, "Partner events"): one row per state change partners
+ * watch, appended by the statement that makes the change (db/event-log.ts, appendEventsCte). `cursor` is
  * per workspace, dense and strictly increasing, and commit order equals cursor order (the
  * counter row below stays locked until the appending transaction ends). `data` is the event's
  * versioned JSON (edge/events/types.ts); the id columns serve filters and replay.
