@@ -3,13 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import { createWorkspaceWithKey } from '../../api/bootstrap';
 import type { Database } from '../../db/client';
-import { generateCredentialsKey } from '../../db/credentials';
 import { createNodePostgres } from '../../db/drivers/node-postgres';
 import { contacts } from '../../db/schema';
 import { DEAD_LETTER_QUEUE_NAME, DISPATCH_QUEUE_NAME } from '../../edge/dispatch/queues';
 import { type RunningWorker, startDbProxy, startWorker } from '../../test/workerd';
 import type { Suite, SuiteOutcome } from '../suite';
 import { createBenchDatabase } from '../support/database';
+import { benchWorkerBindings } from '../support/dispatch-worker';
 import { type FetchLike, mutate } from '../support/graphql';
 import { startReceiptCounter } from '../support/receipt-counter';
 import { figure, formatTable } from '../support/table';
@@ -290,13 +290,7 @@ async function measurePipeline(databaseUrl: string): Promise<PipelineResult> {
   try {
     worker = await startWorker({
       entry: 'edge/worker.ts',
-      bindings: {
-        DATABASE_URL: databaseUrl,
-        DB_WS_PROXY: proxy.wsProxy,
-        CREDENTIALS_KEY: generateCredentialsKey(),
-        ENVIRONMENT: 'development',
-        ALLOW_PRIVATE_URLS: 'true',
-      },
+      bindings: benchWorkerBindings(databaseUrl, proxy),
       queueProducers: { DISPATCH_QUEUE: DISPATCH_QUEUE_NAME },
       queueConsumers: {
         [DISPATCH_QUEUE_NAME]: { ...CONSUMER, deadLetterQueue: DEAD_LETTER_QUEUE_NAME },

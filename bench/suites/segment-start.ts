@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import { createWorkspaceWithKey } from '../../api/bootstrap';
 import type { Database } from '../../db/client';
-import { generateCredentialsKey } from '../../db/credentials';
 import { createNodePostgres } from '../../db/drivers/node-postgres';
 import { queryRows } from '../../db/rows';
 import { DISPATCH_QUEUE_NAME } from '../../edge/dispatch/queues';
@@ -12,6 +11,7 @@ import { SEGMENT_DEAD_LETTER_QUEUE_NAME, SEGMENT_QUEUE_NAME } from '../../edge/s
 import { type RunningWorker, startDbProxy, startWorker } from '../../test/workerd';
 import type { Suite, SuiteOutcome } from '../suite';
 import { createBenchDatabase } from '../support/database';
+import { benchWorkerBindings } from '../support/dispatch-worker';
 import { type FetchLike, mutate } from '../support/graphql';
 import { type HeapSampler, sampleIsolateHeap } from '../support/isolate-heap';
 import { figure, formatTable } from '../support/table';
@@ -101,13 +101,7 @@ async function measure(databaseUrl: string): Promise<SuiteOutcome> {
     );
     worker = await startWorker({
       entry: 'edge/worker.ts',
-      bindings: {
-        DATABASE_URL: databaseUrl,
-        DB_WS_PROXY: proxy.wsProxy,
-        CREDENTIALS_KEY: generateCredentialsKey(),
-        ENVIRONMENT: 'development',
-        ALLOW_PRIVATE_URLS: 'true',
-      },
+      bindings: benchWorkerBindings(databaseUrl, proxy),
       // No dispatch consumer: the messages wait in Miniflare's queue, uncounted here.
       queueProducers: { DISPATCH_QUEUE: DISPATCH_QUEUE_NAME, SEGMENT_QUEUE: SEGMENT_QUEUE_NAME },
       queueConsumers: {

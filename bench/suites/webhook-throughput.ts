@@ -1,12 +1,12 @@
 import { Webhook } from 'standardwebhooks';
 import { createWorkspaceWithKey } from '../../api/bootstrap';
-import { generateCredentialsKey } from '../../db/credentials';
 import { createNodePostgres } from '../../db/drivers/node-postgres';
 import { DEAD_LETTER_QUEUE_NAME, DISPATCH_QUEUE_NAME } from '../../edge/dispatch/queues';
 import { WEBHOOK_QUEUE_NAME } from '../../edge/webhooks/queue';
 import { type RunningWorker, startDbProxy, startWorker } from '../../test/workerd';
 import type { Suite, SuiteOutcome } from '../suite';
 import { createBenchDatabase } from '../support/database';
+import { benchWorkerBindings } from '../support/dispatch-worker';
 import { type FetchLike, mutate } from '../support/graphql';
 import { listenLocal } from '../support/http-server';
 import { startReceiptCounter } from '../support/receipt-counter';
@@ -104,13 +104,7 @@ async function measure(databaseUrl: string): Promise<SuiteOutcome> {
   try {
     worker = await startWorker({
       entry: 'edge/worker.ts',
-      bindings: {
-        DATABASE_URL: databaseUrl,
-        DB_WS_PROXY: proxy.wsProxy,
-        CREDENTIALS_KEY: generateCredentialsKey(),
-        ENVIRONMENT: 'development',
-        ALLOW_PRIVATE_URLS: 'true',
-      },
+      bindings: benchWorkerBindings(databaseUrl, proxy),
       queueProducers: { DISPATCH_QUEUE: DISPATCH_QUEUE_NAME, WEBHOOK_QUEUE: WEBHOOK_QUEUE_NAME },
       queueConsumers: {
         [DISPATCH_QUEUE_NAME]: {
