@@ -2,7 +2,7 @@ import { createWorkspaceWithKey } from '../../api/bootstrap';
 import { createNodePostgres } from '../../db/drivers/node-postgres';
 import { type RunningWorker, startDbProxy } from '../../test/workerd';
 import type { Suite, SuiteOutcome } from '../suite';
-import { createBenchDatabase } from '../support/database';
+import { onBenchDatabase } from '../support/database';
 import { startDispatchWorker } from '../support/dispatch-worker';
 import { type FetchLike, mutate } from '../support/graphql';
 import { startReceiptCounter } from '../support/receipt-counter';
@@ -116,12 +116,5 @@ async function measure(databaseUrl: string): Promise<SuiteOutcome> {
 export const eventLatencySuite: Suite = {
   name: 'event-latency',
   title: 'status events from record to an SSE subscriber, p50/p95/p99 (issue 8)',
-  async run() {
-    const database = await createBenchDatabase('event_latency');
-    try {
-      return await measure(database.url);
-    } finally {
-      await database.drop();
-    }
-  },
+  run: () => onBenchDatabase('event_latency', measure),
 };

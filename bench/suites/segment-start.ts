@@ -10,7 +10,7 @@ import { SEGMENT_CHUNK_SIZE } from '../../edge/segments/limits';
 import { SEGMENT_DEAD_LETTER_QUEUE_NAME, SEGMENT_QUEUE_NAME } from '../../edge/segments/message';
 import { type RunningWorker, startDbProxy, startWorker } from '../../test/workerd';
 import type { Suite, SuiteOutcome } from '../suite';
-import { createBenchDatabase } from '../support/database';
+import { onBenchDatabase } from '../support/database';
 import { benchWorkerBindings } from '../support/dispatch-worker';
 import { type FetchLike, mutate } from '../support/graphql';
 import { type HeapSampler, sampleIsolateHeap } from '../support/isolate-heap';
@@ -215,12 +215,5 @@ async function measure(databaseUrl: string): Promise<SuiteOutcome> {
 export const segmentStartSuite: Suite = {
   name: 'segment-start',
   title: `startWorkflowForSegment for ${figure(MATCHING)} contacts: time until every run is enqueued, isolate heap, statements per 1,000 runs`,
-  async run() {
-    const database = await createBenchDatabase('segment');
-    try {
-      return await measure(database.url);
-    } finally {
-      await database.drop();
-    }
-  },
+  run: () => onBenchDatabase('segment', measure),
 };

@@ -5,7 +5,7 @@ import { DEAD_LETTER_QUEUE_NAME, DISPATCH_QUEUE_NAME } from '../../edge/dispatch
 import { WEBHOOK_QUEUE_NAME } from '../../edge/webhooks/queue';
 import { type RunningWorker, startDbProxy, startWorker } from '../../test/workerd';
 import type { Suite, SuiteOutcome } from '../suite';
-import { createBenchDatabase } from '../support/database';
+import { onBenchDatabase } from '../support/database';
 import { benchWorkerBindings } from '../support/dispatch-worker';
 import { type FetchLike, mutate } from '../support/graphql';
 import { listenLocal } from '../support/http-server';
@@ -236,12 +236,5 @@ async function measure(databaseUrl: string): Promise<SuiteOutcome> {
 export const webhookThroughputSuite: Suite = {
   name: 'webhook-throughput',
   title: 'partner webhooks delivered per second from the events of real sends (issue 8)',
-  async run() {
-    const database = await createBenchDatabase('webhook_throughput');
-    try {
-      return await measure(database.url);
-    } finally {
-      await database.drop();
-    }
-  },
+  run: () => onBenchDatabase('webhook_throughput', measure),
 };

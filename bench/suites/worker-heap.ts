@@ -4,7 +4,7 @@ import { createWorkspaceWithKey } from '../../api/bootstrap';
 import { createNodePostgres } from '../../db/drivers/node-postgres';
 import { type RunningWorker, startDbProxy } from '../../test/workerd';
 import type { Suite, SuiteOutcome } from '../suite';
-import { createBenchDatabase } from '../support/database';
+import { onBenchDatabase } from '../support/database';
 import { startDispatchWorker } from '../support/dispatch-worker';
 import { type FetchLike, mutate } from '../support/graphql';
 import { connectIsolateHeap, type HeapUsage } from '../support/isolate-heap';
@@ -175,12 +175,5 @@ async function measure(databaseUrl: string): Promise<SuiteOutcome> {
 export const workerHeapSuite: Suite = {
   name: 'worker-heap',
   title: "the Worker isolate's V8 heap across 20,000 sends in workerd: flat after warm-up",
-  async run() {
-    const database = await createBenchDatabase('worker_heap');
-    try {
-      return await measure(database.url);
-    } finally {
-      await database.drop();
-    }
-  },
+  run: () => onBenchDatabase('worker_heap', measure),
 };

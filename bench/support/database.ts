@@ -66,3 +66,16 @@ export async function waitForIdlePool(pool: PoolCounts): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
   }
 }
+
+/** Runs `measure` on a fresh bench database, dropped afterwards whatever happens. */
+export async function onBenchDatabase<T>(
+  label: string,
+  measure: (databaseUrl: string) => Promise<T>,
+): Promise<T> {
+  const database = await createBenchDatabase(label);
+  try {
+    return await measure(database.url);
+  } finally {
+    await database.drop();
+  }
+}
