@@ -154,6 +154,7 @@ async function batchPhases<T>(
       claimed.map((delivery) => ({
         runId: delivery.runId,
         fromVisit: 1,
+        fromStepId: seeded.stepId,
         afterDeliveryId: delivery.id,
         status: 'active',
         stepId: seeded.stepId,

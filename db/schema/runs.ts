@@ -95,7 +95,11 @@ export const deliveries = pgTable(
       .references(() => runs.id, { onDelete: 'cascade' }),
     stepId: uuid('step_id').notNull(),
     visit: integer('visit').notNull(),
-    channelId: uuid('channel_id').references(() => channels.id, { onDelete: 'set null' }),
+    // No foreign key (a check per recorded send): the one statement that sets it, the record
+    // (edge/dispatch/record.ts), locks the channel `for key share` itself and records none for
+    // a channel already deleted; deleting a channel sets its deliveries' channel to null
+    // through a trigger (migration `…_delivery_channel_trigger`), as `on delete set null` did.
+    channelId: uuid('channel_id'),
     /** 'queued' | 'sending' | 'sent' | 'failed' */
     status: text('status')
       .$type<'queued' | 'sending' | 'sent' | 'failed'>()
