@@ -72,8 +72,9 @@ export const runs = pgTable(
     index('runs_workspace_idx').on(t.workspaceId, t.createdAt),
     // The sweep's way to the active runs. Keyed by the immutable id, not by `due_at`: a move
     // changes `due_at`, `current_step_id`, `step_visit` and `enqueued_at` but no indexed column,
-    // so it is a HOT update (no new entry in any index; the table keeps free room on each page,
-    // fillfactor in migration `…_dispatch_write_cost_storage`). Only finishing a run changes `status`.
+    // so it is a HOT update (no new entry in any index; half of each page is kept free for it,
+    // fillfactor 50 in migration `…_dispatch_write_cost_storage`). Only finishing a run changes
+    // `status`.
     index('runs_active_idx').on(t.id).where(sql`${t.status} = 'active'`),
     // The runs query filters by workflow or contact, newest first.
     index('runs_workflow_idx').on(t.workflowId, t.createdAt),
