@@ -1,13 +1,17 @@
 import type { WorkflowGraph } from '../../workflow/types';
 
-/** How many published versions' graphs an isolate keeps (a graph is a few kB of JSON). */
-export const MAX_CACHED_GRAPHS = 200;
+/**
+ * How many published versions' graphs an isolate keeps. A graph is a few kB of JSON, a large
+ * one (50 steps of 2,000-character texts with channel responses) a few hundred: at most ~10 MB
+ * of a Worker isolate's 128 MB even then, and a batch rarely spans more than a few versions.
+ */
+export const MAX_CACHED_GRAPHS = 50;
 
 /**
  * Published workflow versions' graphs, kept by the isolate across batches: a version is never
  * changed once published (only inserted), so its graph can be loaded once instead of once per
- * run and batch. Bounded, least recently used first out. The graphs are frozen: every run of a
- * version shares one object, so nothing may change it.
+ * run and batch. Bounded (MAX_CACHED_GRAPHS), least recently used first out. The graphs are
+ * frozen: every run of a version shares one object, so nothing may change it.
  */
 export class GraphCache {
   readonly #graphs = new Map<string, WorkflowGraph>();
