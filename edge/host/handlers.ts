@@ -13,6 +13,7 @@ import { deadLetterBatch } from '../dispatch/dead-letter';
 import { queueSender } from '../dispatch/enqueue';
 import { DEAD_LETTER_QUEUE_NAME } from '../dispatch/queues';
 import { sweep } from '../dispatch/sweep';
+import { publishInBackground } from '../events/background';
 import { hubPublisher } from '../events/hub-publisher';
 import { log } from '../log';
 import { consumeSegmentChunks, failSegmentStarts } from '../segments/consumer';
@@ -47,9 +48,11 @@ export async function queue(
   const config = parseConfig(env);
   const { db, close } = openDatabase(config);
   const sender = queueSender(env.DISPATCH_QUEUE);
-  const events = withWebhookFanout(
-    env.EVENT_HUB ? hubPublisher(env.EVENT_HUB) : undefined,
-    env.WEBHOOK_QUEUE,
+  // Publishing does not hold the batch: its I/O would otherwise sit between the claim and
+  // the sends, and between the record and the next batch.
+  const events = publishInBackground(
+    withWebhookFanout(env.EVENT_HUB ? hubPublisher(env.EVENT_HUB) : undefined, env.WEBHOOK_QUEUE),
+    (promise) => ctx.waitUntil(promise),
   );
   try {
     if (batch.queue === WEBHOOK_QUEUE_NAME) {
