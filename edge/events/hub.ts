@@ -23,6 +23,7 @@ import { MediaLinkSigner } from '../media/signed-link';
 import { EventFanout } from './fanout';
 import { HUB_ORIGIN, PRINCIPAL_HEADER, PUBLISH_PATH, STREAM_PATH } from './hub-protocol';
 import { FrameOutlet, type FrameWritable, frameSink } from './live-frames';
+import { mapEvents } from './map-events';
 import { useSharedEventResults } from './shared-results';
 import { guardEventStream } from './stream-guard';
 import { type LiveEvents, type LoggedEvent, loggedEventFromRow } from './types';
@@ -48,7 +49,8 @@ export class EventHub {
   private fanout?: Promise<EventFanout>;
   private yoga?: ReturnType<typeof createYoga<Record<string, unknown>, ApiContext>>;
   private readonly principals = new WeakMap<Request, Principal>();
-  private readonly outlets = new WeakMap<Request, { outlet: FrameOutlet; fanout: EventFanout }>();
+  /** Per stream request: its workspace's fan-out, and the outlet of a written stream. */
+  private readonly streams = new WeakMap<Request, { fanout: EventFanout; outlet?: FrameOutlet }>();
   private readonly openStreams = new Map<string, number>();
 
   constructor(_state: DurableObjectState, env: Env) {
@@ -125,8 +127,7 @@ export class EventHub {
       !new URL(request.url).searchParams.has('token') &&
       !request.headers.has('x-graphql-event-stream-token');
     const outlet = distinct ? new FrameOutlet() : undefined;
-    const fanout = await this.fanoutFor(principal.workspaceId);
-    if (outlet) this.outlets.set(request, { outlet, fanout });
+    this.streams.set(request, { fanout: await this.fanoutFor(principal.workspaceId), outlet });
     const response = await this.server().fetch(request);
     if (!response.body || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
       return response;
@@ -144,42 +145,34 @@ export class EventHub {
     return new Response(body, response);
   }
 
-  private liveEventsFor(request: Request, workspaceId: string): LiveEvents {
-    const written = this.outlets.get(request);
+  private liveEventsFor(request: Request): LiveEvents {
+    const stream = this.streams.get(request);
+    if (!stream) throw new Error('A stream request reached execution without its fan-out');
+    const { fanout, outlet } = stream;
     const lastEventId = request.headers.get('last-event-id');
-    const hub = this;
-    const start = (after: number | null) => {
+    const from = (after: number | null) => {
       if (after !== null) return after;
       if (lastEventId && /^\d{1,15}$/.test(lastEventId)) return Number(lastEventId);
-      return null;
+      return fanout.lastDelivered;
     };
     return {
       subscribe(filter, after) {
-        if (written) {
-          const { outlet, fanout } = written;
-          const writable: FrameWritable & AsyncIterable<never> = {
-            // The fan-out's own iterator, so that graphql-sse's return() unsubscribes at once.
-            writeFrames: (renderer) =>
-              fanout.subscribe(
-                filter,
-                start(after) ?? fanout.lastDelivered,
-                frameSink(outlet, renderer),
-              ) as AsyncGenerator<never>,
-            [Symbol.asyncIterator]() {
-              throw new Error('A written stream is read through writeFrames');
-            },
-          };
-          return writable;
+        if (!outlet) {
+          return mapEvents(fanout.subscribe(filter, from(after)), (logged) => logged.event);
         }
-        return (async function* events() {
-          const fanout = await hub.fanoutFor(workspaceId);
-          for await (const logged of fanout.subscribe(
-            filter,
-            start(after) ?? fanout.lastDelivered,
-          )) {
-            yield logged.event;
-          }
-        })();
+        const writable: FrameWritable & AsyncIterable<never> = {
+          // The fan-out's own iterator, so that graphql-sse's return() unsubscribes at once.
+          writeFrames: (renderer) =>
+            fanout.subscribe(
+              filter,
+              from(after),
+              frameSink(outlet, renderer),
+            ) as AsyncGenerator<never>,
+          [Symbol.asyncIterator]() {
+            throw new Error('A written stream is read through writeFrames');
+          },
+        };
+        return writable;
       },
     };
   }
@@ -211,7 +204,7 @@ export class EventHub {
             this.config.credentialsKey,
             this.config.publicUrl ?? HUB_ORIGIN,
           ),
-          liveEvents: this.liveEventsFor(request, principal.workspaceId),
+          liveEvents: this.liveEventsFor(request),
           ...principal,
         };
       },

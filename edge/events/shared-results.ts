@@ -7,6 +7,7 @@ import {
 } from 'graphql';
 import { maskError, type Plugin } from 'graphql-yoga';
 import { type FrameRenderer, isFrameWritable, nextFrame } from './live-frames';
+import { mapEvents } from './map-events';
 import type { LoggedEvent, PartnerEvent } from './types';
 
 /** Results kept per document: enough for a burst in flight across every subscriber. */
@@ -56,22 +57,9 @@ export function useSharedEventResults(): Plugin {
         const key = keys(args);
         if (isFrameWritable(source)) return source.writeFrames(frameRenderer(key, args));
         if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
-        const events = source as AsyncGenerator<PartnerEvent>;
-        // Forwards return() at once, so that unsubscribing never waits for the next event.
-        return {
-          async next() {
-            const step = await events.next();
-            return step.done
-              ? step
-              : { done: false, value: await resultFor(key, args, step.value) };
-          },
-          return: (value?: unknown) =>
-            events.return?.(value as undefined) ?? Promise.resolve({ done: true, value }),
-          throw: (error?: unknown) => events.throw?.(error) ?? Promise.reject(error),
-          [Symbol.asyncIterator]() {
-            return this;
-          },
-        } as AsyncGenerator<ExecutionResult>;
+        return mapEvents(source as AsyncGenerator<PartnerEvent>, (event) =>
+          resultFor(key, args, event),
+        );
       });
     },
   };
