@@ -37,7 +37,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * statistics say (a join on a recordset alone let it hash every active run to find a batch's
  * hundred). One parameter, as an array literal, whatever the batch size. Next to it, a row's
  * status is tested as `(status = 'active') is true`, which no index can answer, so that the
- * planner does not also AND in a scan of `runs_active_due_idx` (every active run).
+ * planner does not also AND in a scan of `runs_active_idx` (every active run).
  */
 export function uuidArrayParam(ids: Iterable<string>): SQL {
   const list = [...new Set(ids)];

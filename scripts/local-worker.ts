@@ -170,14 +170,16 @@ export interface DbProxy {
   /** `host:port` for the Worker's `DB_WS_PROXY` binding. */
   wsProxy: string;
   /** Upstream connections open and WebSockets waiting for one (see db/ws-proxy.ts). */
-  stats(): { open: number; waiting: number };
+  stats(): { open: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
 /**
  * Starts the WebSocket-to-TCP proxy (db/ws-proxy.ts) for one Postgres URL, so a Worker can reach
  * it with the Neon driver: bindings `{ DATABASE_URL: databaseUrl, DB_WS_PROXY: wsProxy }`.
- * `limits.maxConnections` bounds the upstream connections (requests beyond it wait).
+ * `limits.maxConnections` bounds the upstream connections (requests beyond it wait). Server
+ * sessions are kept between invocations, as Neon's pooled connection string keeps them in
+ * production (docs/architecture.md, "Local database").
  */
 export async function startDbProxy(
   databaseUrl: string,
@@ -186,6 +188,7 @@ export async function startDbProxy(
   const { hostname, port } = new URL(databaseUrl);
   const proxy = await startWsProxy({
     allowedTargets: [`${hostname}:${port || '5432'}`],
+    reuseSessions: true,
     ...limits,
   });
   return { wsProxy: proxy.address, stats: proxy.stats, close: () => proxy.close() };

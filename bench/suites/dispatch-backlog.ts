@@ -154,6 +154,7 @@ async function batchPhases<T>(
       claimed.map((delivery) => ({
         runId: delivery.runId,
         fromVisit: 1,
+        fromStepId: seeded.stepId,
         afterDeliveryId: delivery.id,
         status: 'active',
         stepId: seeded.stepId,
@@ -194,6 +195,27 @@ function medians(samples: PhaseTimes<number>[]): { cells: string[]; total: numbe
     ],
     total,
   };
+}
+
+/** How long a backend may keep its table counters before the statistics views show them. */
+const STATS_FLUSH_MS = 1_500;
+
+/**
+ * Row updates of runs and deliveries since the database was created, and how many were HOT
+ * (heap-only: the new version on the same page, no new index entry). A run's move should be.
+ */
+async function hotUpdates(
+  db: Database,
+): Promise<Record<'runs' | 'deliveries', { updates: number; hot: number }>> {
+  await new Promise((resolve) => setTimeout(resolve, STATS_FLUSH_MS));
+  const rows = await queryRows<{ relname: 'runs' | 'deliveries'; updates: number; hot: number }>(
+    db,
+    sql`select relname, n_tup_upd::int as updates, n_tup_hot_upd::int as hot
+        from pg_stat_user_tables where relname in ('runs', 'deliveries')`,
+  );
+  const counts = { runs: { updates: 0, hot: 0 }, deliveries: { updates: 0, hot: 0 } };
+  for (const row of rows) counts[row.relname] = { updates: row.updates, hot: row.hot };
+  return counts;
 }
 
 /** A connection of its own, so the backend whose CPU is read is the one running the batch. */
@@ -296,6 +318,10 @@ export const dispatchBacklogSuite: Suite = {
       );
       console.log(
         `  ${statementCount} statements per batch; the backend waited a median ${figure(median(waits), 1)} ms per batch for a CPU (runnable, not running)`,
+      );
+      const hot = await hotUpdates(plain.db);
+      console.log(
+        `  row updates over the run (explained ones included): runs ${figure(hot.runs.updates)}, ${figure(hot.runs.hot)} of them HOT (no index entry); deliveries ${figure(hot.deliveries.updates)}, ${figure(hot.deliveries.hot)} HOT`,
       );
       const last = server.at(-1);
       if (last) {

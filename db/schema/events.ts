@@ -1,13 +1,4 @@
-import {
-  bigint,
-  index,
-  jsonb,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { bigint, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { workspaces } from './tenancy';
 
 /**
@@ -20,9 +11,10 @@ import { workspaces } from './tenancy';
 export const events = pgTable(
   'events',
   {
-    workspaceId: uuid('workspace_id')
-      .notNull()
-      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    // No foreign key (a check per appended row): every row is appended next to its workspace's
+    // `event_counters` row, which references the workspace, and a workspace's deletion removes
+    // its events through a trigger (migration `…_dispatch_write_cost_storage`).
+    workspaceId: uuid('workspace_id').notNull(),
     cursor: bigint('cursor', { mode: 'number' }).notNull(),
     type: text('type').notNull(),
     data: jsonb('data').notNull(),
@@ -33,11 +25,9 @@ export const events = pgTable(
     deliveryId: uuid('delivery_id'),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    primaryKey({ columns: [t.workspaceId, t.cursor] }),
-    // Webhook replay "since a time" reads by time.
-    index('events_workspace_time_idx').on(t.workspaceId, t.occurredAt),
-  ],
+  // Readers go by cursor (replay, fan-out, webhooks); webhook replay "since a time" reads
+  // webhook_messages, which keep the event's time.
+  (t) => [primaryKey({ columns: [t.workspaceId, t.cursor] })],
 );
 
 /** The last cursor handed out per workspace; bumped in the same statement that appends. */

@@ -70,7 +70,12 @@ export const runs = pgTable(
       .on(t.segmentStartId, t.contactId)
       .where(sql`${t.segmentStartId} is not null`),
     index('runs_workspace_idx').on(t.workspaceId, t.createdAt),
-    index('runs_active_due_idx').on(t.status, t.dueAt),
+    // The sweep's way to the active runs. Keyed by the immutable id, not by `due_at`: a move
+    // changes `due_at`, `current_step_id`, `step_visit` and `enqueued_at` but no indexed column,
+    // so it is a HOT update (no new entry in any index; half of each page is kept free for it,
+    // fillfactor 50 in migration `…_dispatch_write_cost_storage`). Only finishing a run changes
+    // `status`.
+    index('runs_active_idx').on(t.id).where(sql`${t.status} = 'active'`),
     // The runs query filters by workflow or contact, newest first.
     index('runs_workflow_idx').on(t.workflowId, t.createdAt),
     index('runs_contact_idx').on(t.contactId, t.createdAt),
@@ -82,15 +87,20 @@ export const deliveries = pgTable(
   'deliveries',
   {
     id: uuid('id').primaryKey().default(timeOrderedId),
-    workspaceId: uuid('workspace_id')
-      .notNull()
-      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    // No foreign key of its own: it is the run's workspace (the claim copies it from the run,
+    // which the run_id key below checks), and deleting a workspace deletes its runs, whose
+    // deletion cascades here. A check per inserted row (and an index for the cascade) saved.
+    workspaceId: uuid('workspace_id').notNull(),
     runId: uuid('run_id')
       .notNull()
       .references(() => runs.id, { onDelete: 'cascade' }),
     stepId: uuid('step_id').notNull(),
     visit: integer('visit').notNull(),
-    channelId: uuid('channel_id').references(() => channels.id, { onDelete: 'set null' }),
+    // No foreign key (a check per recorded send): the one statement that sets it, the record
+    // (edge/dispatch/record.ts), locks the channel `for key share` itself and records none for
+    // a channel already deleted; deleting a channel sets its deliveries' channel to null
+    // through a trigger (migration `…_delivery_channel_trigger`), as `on delete set null` did.
+    channelId: uuid('channel_id'),
     /** 'queued' | 'sending' | 'sent' | 'failed' */
     status: text('status')
       .$type<'queued' | 'sending' | 'sent' | 'failed'>()
@@ -124,11 +134,14 @@ export const deliveries = pgTable(
   },
   (t) => [
     uniqueIndex('deliveries_run_step_visit_uq').on(t.runId, t.stepId, t.visit),
-    index('deliveries_workspace_idx').on(t.workspaceId, t.createdAt),
     // The sweep looks for claims whose lease expired; only `sending` rows hold one.
     index('deliveries_sending_lease_idx').on(t.leaseUntil).where(sql`${t.status} = 'sending'`),
-    // Status callbacks find a delivery by the provider's message id on its channel.
-    index('deliveries_provider_message_idx').on(t.channelId, t.providerMessageId),
+    // Status callbacks find a delivery by the provider's message id on its channel, and deleting
+    // a channel sets its deliveries' channel to null through it (both name a channel, which
+    // implies `channel_id is not null`). A claim inserts rows without a channel: no entry.
+    index('deliveries_provider_message_idx')
+      .on(t.channelId, t.providerMessageId)
+      .where(sql`${t.channelId} is not null`),
   ],
 );
 

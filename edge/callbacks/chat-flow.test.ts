@@ -1,6 +1,6 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contactIdentities, contacts, deliveries, inboundMessages } from '../../db/schema';
+import { contactIdentities, contacts, inboundMessages } from '../../db/schema';
 import {
   type LineMessagingApi,
   lineTextWebhook,
@@ -40,6 +40,15 @@ import {
   startDispatchHarness,
   startThroughApi,
 } from '../dispatch/test-support';
+import {
+  connectChannel,
+  createChannelDocument,
+  quietPeriod,
+  waitForAcceptedSend,
+  waitForDelivery,
+  waitForInboundContact,
+  workerFetch,
+} from './test-flow';
 
 /**
  * Telegram, LINE and Viber end to end in workerd: channels connected through GraphQL against
@@ -73,28 +82,9 @@ afterAll(async () => {
   await Promise.all([telegram?.close(), line?.close(), viber?.close()]);
 });
 
-const CREATE_CHANNEL = /* GraphQL */ `
-  mutation ($input: CreateChannelInput!) {
-    createChannel(input: $input) {
-      __typename
-      ... on MutationCreateChannelSuccess {
-        data { id type provider status statusDetail callback { url verifyToken } }
-      }
-      ... on ValidationError { issues { code path message } }
-    }
-  }
-`;
+const connect = (input: Record<string, unknown>) => connectChannel(harness, input);
 
-async function connect(input: Record<string, unknown>) {
-  const { workspaceId, apiKey } = await seedWorkspace(harness.db);
-  const result = await harness.gql(apiKey, CREATE_CHANNEL, { input });
-  const channel = result.data?.createChannel?.data;
-  if (!channel) throw new Error(`createChannel failed: ${JSON.stringify(result)}`);
-  return { workspaceId, apiKey, channel };
-}
-
-const dispatchFetch = (url: string, init: RequestInit) =>
-  harness.worker.dispatchFetch(url, init as never) as unknown as Promise<Response>;
+const dispatchFetch = (url: string, init: RequestInit) => workerFetch(harness)(url, init);
 
 let nextChat = 700_000_000;
 
@@ -111,12 +101,12 @@ async function expectSignedOnceOnly(
 ) {
   expect((await post('forged')).status).toBe(403);
   expect((await post('missing')).status).toBe(401);
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  await quietPeriod();
   expect(await inboundCount(channelId)).toBe(0);
   expect((await post('valid')).status).toBe(200);
   expect((await post('valid')).status).toBe(200);
   await waitFor(async () => (await inboundCount(channelId)) >= 1, { what: 'the inbound message' });
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  await quietPeriod();
   expect(await inboundCount(channelId)).toBe(1);
   const identities = await harness.db
     .select()
@@ -167,25 +157,7 @@ describe('Telegram', () => {
       dispatchFetch,
     );
     expect(response.status).toBe(200);
-    const identity = await waitFor(
-      async () => {
-        const [row] = await harness.db
-          .select()
-          .from(contactIdentities)
-          .where(
-            and(
-              eq(contactIdentities.channelId, channel.id),
-              eq(contactIdentities.address, String(chatId)),
-            ),
-          );
-        return row;
-      },
-      { what: 'the identity from the update' },
-    );
-    const [contact] = await harness.db
-      .select()
-      .from(contacts)
-      .where(eq(contacts.id, identity.contactId));
+    const { contact } = await waitForInboundContact(harness.db, channel.id, String(chatId));
     expect(contact).toMatchObject({
       workspaceId,
       firstName: 'Ada_Lovelace.',
@@ -208,7 +180,7 @@ describe('Telegram', () => {
         }),
       },
     ]);
-    const [runId] = await startThroughApi(harness, apiKey, workflowId, [contact!.id]);
+    const [runId] = await startThroughApi(harness, apiKey, workflowId, [contact.id]);
     const run = await waitForRun(harness.db, runId!, (r) => r.status !== 'active');
     expect(run.status).toBe('completed');
     const delivered = telegram.delivered.filter((message) => message.chatId === String(chatId));
@@ -320,7 +292,7 @@ describe('Viber', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
       body: JSON.stringify({
-        query: CREATE_CHANNEL,
+        query: createChannelDocument(),
         variables: {
           input: {
             type: 'VIBER',
@@ -391,13 +363,7 @@ describe('Viber', () => {
       { key: 'thanks', type: 'wait', config: { seconds: 3600 } },
     ]);
     const [runId] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
-    const delivery = await waitFor(
-      async () => {
-        const [row] = await readDeliveries(harness.db, runId!);
-        return row?.status === 'sent' ? row : undefined;
-      },
-      { what: 'the accepted send' },
-    );
+    const delivery = await waitForAcceptedSend(harness.db, runId!);
     const token = viber.delivered.find((send) => send.receiver === userId)?.messageToken;
     expect(delivery.providerMessageId).toBe(token);
     expect((await readRun(harness.db, runId!)).currentStepId).toBe(stepIds.notify);
@@ -411,19 +377,17 @@ describe('Viber', () => {
         dispatchFetch,
       );
     expect((await post('delivered', 'forged')).status).toBe(403);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await quietPeriod();
     expect((await readRun(harness.db, runId!)).currentStepId).toBe(stepIds.notify);
 
     expect((await post('delivered')).status).toBe(200);
     await waitForRun(harness.db, runId!, (r) => r.currentStepId === stepIds.thanks);
     expect((await post('seen')).status).toBe(200);
-    const seen = await waitFor(async () => {
-      const [row] = await harness.db
-        .select()
-        .from(deliveries)
-        .where(eq(deliveries.id, delivery.id));
-      return row?.providerStatus === 'read' ? row : undefined;
-    });
+    const seen = await waitForDelivery(
+      harness.db,
+      delivery.id,
+      (row) => row.providerStatus === 'read',
+    );
     expect(seen).toMatchObject({ status: 'sent' });
     expect(seen.deliveredAt).toBeInstanceOf(Date);
     expect(seen.readAt).toBeInstanceOf(Date);

@@ -1,12 +1,6 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  channels,
-  contactIdentities,
-  contacts,
-  deliveries,
-  inboundMessages,
-} from '../../db/schema';
+import { channels, contactIdentities, contacts, inboundMessages } from '../../db/schema';
 import { graphError, type MetaGraph, startMetaGraph } from '../../test/fakes/meta-graph';
 import {
   messagingDelivery,
@@ -24,7 +18,6 @@ import {
   publishWorkflow,
   readDeliveries,
   seedContact,
-  seedWorkspace,
   sendConfig,
   waitFor,
   waitForRun,
@@ -34,6 +27,13 @@ import {
   startDispatchHarness,
   startThroughApi,
 } from '../dispatch/test-support';
+import {
+  connectChannel,
+  quietPeriod,
+  waitForDelivery,
+  waitForInboundContact,
+  workerFetch,
+} from './test-flow';
 
 /**
  * Messenger and Instagram end to end in workerd: channels connected through GraphQL against the
@@ -60,26 +60,13 @@ afterAll(async () => {
   await graph?.close();
 });
 
-const CREATE_CHANNEL = /* GraphQL */ `
-  mutation ($input: CreateChannelInput!) {
-    createChannel(input: $input) {
-      __typename
-      ... on MutationCreateChannelSuccess {
-        data { id type provider status statusDetail callback { url verifyToken } }
-      }
-      ... on ValidationError { issues { code path message } }
-    }
-  }
-`;
-
 const PAGE_CREDENTIALS = {
   pageAccessToken: MESSENGER_TEST_PAGE.pageAccessToken,
   appSecret: MESSENGER_TEST_PAGE.appSecret,
 };
 
 /** A workspace with a Messenger or Instagram channel connected through GraphQL. */
-async function connect(type: 'MESSENGER' | 'INSTAGRAM') {
-  const { workspaceId, apiKey } = await seedWorkspace(harness.db);
+function connect(type: 'MESSENGER' | 'INSTAGRAM') {
   const input =
     type === 'MESSENGER'
       ? {
@@ -99,10 +86,7 @@ async function connect(type: 'MESSENGER' | 'INSTAGRAM') {
           },
           credentials: { instagram: PAGE_CREDENTIALS },
         };
-  const result = await harness.gql(apiKey, CREATE_CHANNEL, { input });
-  const channel = result.data?.createChannel?.data;
-  if (!channel) throw new Error(`createChannel failed: ${JSON.stringify(result)}`);
-  return { workspaceId, apiKey, channel };
+  return connectChannel(harness, input);
 }
 
 function postWebhook(
@@ -115,7 +99,7 @@ function postWebhook(
     payload,
     MESSENGER_TEST_PAGE.appSecret,
     signing,
-    (url, init) => harness.worker.dispatchFetch(url, init as never) as unknown as Promise<Response>,
+    workerFetch(harness),
   );
 }
 
@@ -157,19 +141,7 @@ describe('Messenger', () => {
       messagingWebhook('page', page, [messagingText(psid, page, `m_in.${psid}`, 'Open today?')]),
     );
     expect(response.status).toBe(200);
-    const identity = await waitFor(async () => {
-      const [row] = await harness.db
-        .select()
-        .from(contactIdentities)
-        .where(
-          and(eq(contactIdentities.channelId, channel.id), eq(contactIdentities.address, psid)),
-        );
-      return row?.lastInboundAt ? row : undefined;
-    });
-    const [contact] = await harness.db
-      .select()
-      .from(contacts)
-      .where(eq(contacts.id, identity.contactId));
+    const { contact } = await waitForInboundContact(harness.db, channel.id, psid);
     expect(contact).toMatchObject({ workspaceId, lastInteractedChannelId: channel.id });
   });
 
@@ -273,10 +245,11 @@ describe('Messenger', () => {
       ]),
     );
     expect(response.status).toBe(200);
-    const delivered = await waitFor(async () => {
-      const [row] = await harness.db.select().from(deliveries).where(eq(deliveries.id, sent.id));
-      return row?.providerStatus === 'delivered' ? row : undefined;
-    });
+    const delivered = await waitForDelivery(
+      harness.db,
+      sent.id,
+      (row) => row.providerStatus === 'delivered',
+    );
     expect(delivered.deliveredAt).toBeInstanceOf(Date);
   });
 });
@@ -337,21 +310,9 @@ describe('Instagram', () => {
     expect((await postWebhook(channel.callback.url, inbound)).status).toBe(200);
     // Meta retries a webhook it thinks failed: the replay has no second effect.
     expect((await postWebhook(channel.callback.url, inbound)).status).toBe(200);
-    const identity = await waitFor(async () => {
-      const [row] = await harness.db
-        .select()
-        .from(contactIdentities)
-        .where(
-          and(eq(contactIdentities.channelId, channel.id), eq(contactIdentities.address, igsid)),
-        );
-      return row?.lastInboundAt ? row : undefined;
-    });
-    const [contact] = await harness.db
-      .select()
-      .from(contacts)
-      .where(eq(contacts.id, identity.contactId));
+    const { identity, contact } = await waitForInboundContact(harness.db, channel.id, igsid);
     expect(contact).toMatchObject({ workspaceId, lastInteractedChannelId: channel.id });
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await quietPeriod();
     expect(
       await harness.db.$count(inboundMessages, eq(inboundMessages.channelId, channel.id)),
     ).toBe(1);
@@ -389,7 +350,7 @@ describe('Instagram', () => {
     ]);
     expect((await postWebhook(channel.callback.url, payload, 'forged')).status).toBe(403);
     expect((await postWebhook(channel.callback.url, payload, 'missing')).status).toBe(401);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await quietPeriod();
     expect(await harness.db.$count(contactIdentities, eq(contactIdentities.address, igsid))).toBe(
       0,
     );

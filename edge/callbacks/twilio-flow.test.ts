@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contacts, deliveries, inboundMessages } from '../../db/schema';
+import { contacts, inboundMessages } from '../../db/schema';
 import {
   incomingMessage,
   postTwilioWebhook,
@@ -10,21 +10,21 @@ import {
   type TwilioStandIn,
 } from '../../test/fakes/twilio';
 import { TWILIO_TEST_IDS } from '../channels/twilio/test-fixtures';
-import {
-  publishWorkflow,
-  readDeliveries,
-  readRun,
-  seedContact,
-  seedWorkspace,
-  sendConfig,
-  waitFor,
-  waitForRun,
-} from '../dispatch/test-seed';
+import { publishWorkflow, readRun, seedContact, waitFor, waitForRun } from '../dispatch/test-seed';
 import {
   type DispatchHarness,
   startDispatchHarness,
   startThroughApi,
 } from '../dispatch/test-support';
+import {
+  connectChannel,
+  notifyWithFallback,
+  quietPeriod,
+  readDelivery,
+  waitForAcceptedSend,
+  waitForDelivery,
+  workerFetch,
+} from './test-flow';
 
 /**
  * Twilio end to end in workerd: an SMS channel connected through GraphQL against the Twilio
@@ -50,56 +50,26 @@ afterAll(async () => {
   await twilio?.close();
 });
 
-const CREATE_CHANNEL = /* GraphQL */ `
-  mutation ($input: CreateChannelInput!) {
-    createChannel(input: $input) {
-      __typename
-      ... on MutationCreateChannelSuccess {
-        data { id type provider status statusDetail callback { url } }
-      }
-      ... on ValidationError { issues { code path message } }
-    }
-  }
-`;
-
-async function connectSms() {
-  const { workspaceId, apiKey } = await seedWorkspace(harness.db);
-  const result = await harness.gql(apiKey, CREATE_CHANNEL, {
-    input: {
-      type: 'SMS',
-      provider: 'TWILIO',
-      name: 'Support SMS',
-      settings: { sms: { fromNumber: TWILIO_TEST_IDS.fromNumber } },
-      credentials: {
-        sms: { accountSid: TWILIO_TEST_IDS.accountSid, authToken: TWILIO_TEST_IDS.authToken },
-      },
+function connectSms() {
+  return connectChannel(harness, {
+    type: 'SMS',
+    provider: 'TWILIO',
+    name: 'Support SMS',
+    settings: { sms: { fromNumber: TWILIO_TEST_IDS.fromNumber } },
+    credentials: {
+      sms: { accountSid: TWILIO_TEST_IDS.accountSid, authToken: TWILIO_TEST_IDS.authToken },
     },
   });
-  const channel = result.data?.createChannel?.data;
-  if (!channel) throw new Error(`createChannel failed: ${JSON.stringify(result)}`);
-  return { workspaceId, apiKey, channel };
 }
 
 function postWebhook(url: string, params: Record<string, string>, signing?: TwilioSigning) {
-  return postTwilioWebhook(
-    url,
-    params,
-    TWILIO_TEST_IDS.authToken,
-    signing,
-    (target, init) =>
-      harness.worker.dispatchFetch(target, init as never) as unknown as Promise<Response>,
-  );
+  return postTwilioWebhook(url, params, TWILIO_TEST_IDS.authToken, signing, workerFetch(harness));
 }
 
 let nextPhone = 0;
 function phone(): string {
   nextPhone += 1;
   return `+1415555${String(1000 + nextPhone).padStart(4, '0')}`;
-}
-
-async function readDelivery(id: string) {
-  const [row] = await harness.db.select().from(deliveries).where(eq(deliveries.id, id));
-  return row;
 }
 
 function sendsTo(e164: string) {
@@ -123,37 +93,15 @@ describe('statuses after acceptance', () => {
     const { workspaceId, apiKey, channel } = await connectSms();
     const e164 = phone();
     const contactId = await seedContact(harness.db, workspaceId, { firstName: 'Ada', phone: e164 });
-    const { workflowId, stepIds } = await publishWorkflow(harness.db, workspaceId, [
-      {
-        key: 'notify',
-        type: 'send_message',
-        config: sendConfig({
-          channel: { kind: 'specific', channelId: channel.id },
-          defaultMessage: { type: 'text', text: 'Your order shipped, $contact.firstname' },
-          failureBranchEnabled: true,
-          ...(confirmMinutes ? { confirmDelivery: { timeoutMinutes: confirmMinutes } } : {}),
-        }),
-        next: 'thanks',
-        failure: 'fallback',
-      },
-      { key: 'thanks', type: 'wait', config: { seconds: 3600 } },
-      {
-        key: 'fallback',
-        type: 'send_message',
-        config: sendConfig({
-          channel: { kind: 'specific', channelId: channel.id },
-          defaultMessage: { type: 'text', text: 'We could not reach you' },
-        }),
-      },
-    ]);
-    const [runId] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
-    const delivery = await waitFor(
-      async () => {
-        const [row] = await readDeliveries(harness.db, runId!);
-        return row?.status === 'sent' ? row : undefined;
-      },
-      { what: 'the accepted send' },
+    const { workflowId, stepIds } = await publishWorkflow(
+      harness.db,
+      workspaceId,
+      notifyWithFallback(channel.id, 'Your order shipped, $contact.firstname', confirmMinutes, {
+        defaultMessage: { type: 'text', text: 'We could not reach you' },
+      }),
     );
+    const [runId] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
+    const delivery = await waitForAcceptedSend(harness.db, runId!);
     return { channel, runId: runId!, stepIds, e164, delivery };
   }
 
@@ -185,7 +133,7 @@ describe('statuses after acceptance', () => {
     expect(response.status).toBe(200);
     const run = await waitForRun(harness.db, runId, (r) => r.status !== 'active');
     expect(run).toMatchObject({ status: 'completed', currentStepId: stepIds.fallback });
-    expect(await readDelivery(delivery.id)).toMatchObject({
+    expect(await readDelivery(harness.db, delivery.id)).toMatchObject({
       status: 'failed',
       providerStatus: 'failed',
       reasonCode: 'recipient_unavailable',
@@ -207,11 +155,11 @@ describe('statuses after acceptance', () => {
     expect((await postWebhook(channel.callback.url, delivered)).status).toBe(200);
     const run = await waitForRun(harness.db, runId, (r) => r.currentStepId === stepIds.thanks);
     expect(run.status).toBe('active');
-    const before = await readDelivery(delivery.id);
+    const before = await readDelivery(harness.db, delivery.id);
     expect(before).toMatchObject({ status: 'sent', providerStatus: 'delivered' });
     expect((await postWebhook(channel.callback.url, delivered)).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(await readDelivery(delivery.id)).toEqual(before);
+    await quietPeriod();
+    expect(await readDelivery(harness.db, delivery.id)).toEqual(before);
   });
 
   it('without confirm delivery, undelivered is recorded and the run is not routed again', async () => {
@@ -223,10 +171,11 @@ describe('statuses after acceptance', () => {
         ErrorCode: '30003',
       }),
     );
-    const recorded = await waitFor(async () => {
-      const row = await readDelivery(delivery.id);
-      return row?.status === 'failed' ? row : undefined;
-    });
+    const recorded = await waitForDelivery(
+      harness.db,
+      delivery.id,
+      (row) => row.status === 'failed',
+    );
     expect(recorded).toMatchObject({
       reasonCode: 'recipient_unavailable',
       providerStatus: 'failed',
@@ -248,8 +197,11 @@ describe('statuses after acceptance', () => {
     );
     expect((await postWebhook(channel.callback.url, failed, 'forged')).status).toBe(403);
     expect((await postWebhook(channel.callback.url, failed, 'missing')).status).toBe(401);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(await readDelivery(delivery.id)).toMatchObject({ status: 'sent', providerStatus: null });
+    await quietPeriod();
+    expect(await readDelivery(harness.db, delivery.id)).toMatchObject({
+      status: 'sent',
+      providerStatus: null,
+    });
   });
 });
 
@@ -275,7 +227,7 @@ it('an incoming SMS creates the contact and makes SMS their last interacted chan
     { what: 'the contact from the inbound SMS' },
   );
   expect(contact.lastInteractedChannelId).toBe(channel.id);
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  await quietPeriod();
   expect(await harness.db.$count(inboundMessages, eq(inboundMessages.channelId, channel.id))).toBe(
     1,
   );

@@ -1,6 +1,4 @@
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { deliveries } from '../../db/schema';
 import {
   signedWebhook,
   startVonage,
@@ -9,19 +7,19 @@ import {
   vonageKeyPair,
 } from '../../test/fakes/vonage';
 import { VONAGE_TEST_IDS } from '../channels/vonage/test-fixtures';
-import {
-  publishWorkflow,
-  readDeliveries,
-  seedContact,
-  seedWorkspace,
-  sendConfig,
-  waitFor,
-} from '../dispatch/test-seed';
+import { publishWorkflow, seedContact, sendConfig } from '../dispatch/test-seed';
 import {
   type DispatchHarness,
   startDispatchHarness,
   startThroughApi,
 } from '../dispatch/test-support';
+import {
+  connectChannel,
+  quietPeriod,
+  readDelivery,
+  waitForAcceptedSend,
+  waitForDelivery,
+} from './test-flow';
 
 /**
  * Vonage end to end in workerd: an SMS channel connected through GraphQL, a send to the Messages
@@ -46,44 +44,30 @@ afterAll(async () => {
   await vonage?.close();
 });
 
-const CREATE_CHANNEL = /* GraphQL */ `
-  mutation ($input: CreateChannelInput!) {
-    createChannel(input: $input) {
-      __typename
-      ... on MutationCreateChannelSuccess { data { id provider callback { url } } }
-      ... on ValidationError { issues { code path message } }
-    }
-  }
-`;
-
 function postWebhook(url: string, payload: unknown, signing: VonageSigning = 'valid') {
   const { headers, body } = signedWebhook(payload, VONAGE_TEST_IDS.signatureSecret, signing);
   return harness.worker.dispatchFetch(url, { method: 'POST', headers, body });
 }
 
 it('a send goes out as the application, and a signed rejected status fails the delivery; stale, forged and unsigned ones change nothing', async () => {
-  const { workspaceId, apiKey } = await seedWorkspace(harness.db);
-  const created = await harness.gql(apiKey, CREATE_CHANNEL, {
-    input: {
-      type: 'SMS',
-      provider: 'VONAGE',
-      name: 'SMS via Vonage',
-      settings: {
-        smsVonage: {
-          applicationId: VONAGE_TEST_IDS.applicationId,
-          fromNumber: VONAGE_TEST_IDS.fromNumber,
-        },
+  const { workspaceId, apiKey, channel } = await connectChannel(harness, {
+    type: 'SMS',
+    provider: 'VONAGE',
+    name: 'SMS via Vonage',
+    settings: {
+      smsVonage: {
+        applicationId: VONAGE_TEST_IDS.applicationId,
+        fromNumber: VONAGE_TEST_IDS.fromNumber,
       },
-      credentials: {
-        smsVonage: {
-          privateKey: keys.privateKey,
-          signatureSecret: VONAGE_TEST_IDS.signatureSecret,
-        },
+    },
+    credentials: {
+      smsVonage: {
+        privateKey: keys.privateKey,
+        signatureSecret: VONAGE_TEST_IDS.signatureSecret,
       },
     },
   });
-  const channel = created.data?.createChannel?.data;
-  expect(channel?.provider).toBe('VONAGE');
+  expect(channel.provider).toBe('VONAGE');
   const contactId = await seedContact(harness.db, workspaceId, {
     firstName: 'Ada',
     phone: '+447700900555',
@@ -99,13 +83,7 @@ it('a send goes out as the application, and a signed rejected status fails the d
     },
   ]);
   const [runId] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
-  const delivery = await waitFor(
-    async () => {
-      const [row] = await readDeliveries(harness.db, runId!);
-      return row?.status === 'sent' ? row : undefined;
-    },
-    { what: 'the accepted send' },
-  );
+  const delivery = await waitForAcceptedSend(harness.db, runId!);
   expect(delivery.segments).toBe(1);
   const [sent] = vonage.sends();
   expect(sent?.claims?.application_id).toBe(VONAGE_TEST_IDS.applicationId);
@@ -128,18 +106,14 @@ it('a send goes out as the application, and a signed rejected status fails the d
   expect((await postWebhook(channel.callback.url, rejected, 'stale')).status).toBe(403);
   expect((await postWebhook(channel.callback.url, rejected, 'forged')).status).toBe(403);
   expect((await postWebhook(channel.callback.url, rejected, 'missing')).status).toBe(401);
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
-  const [untouched] = await harness.db
-    .select()
-    .from(deliveries)
-    .where(eq(deliveries.id, delivery.id));
-  expect(untouched).toMatchObject({ status: 'sent', providerStatus: null });
+  await quietPeriod();
+  expect(await readDelivery(harness.db, delivery.id)).toMatchObject({
+    status: 'sent',
+    providerStatus: null,
+  });
 
   expect((await postWebhook(channel.callback.url, rejected)).status).toBe(200);
-  const failed = await waitFor(async () => {
-    const [row] = await harness.db.select().from(deliveries).where(eq(deliveries.id, delivery.id));
-    return row?.status === 'failed' ? row : undefined;
-  });
+  const failed = await waitForDelivery(harness.db, delivery.id, (row) => row.status === 'failed');
   expect(failed).toMatchObject({
     providerStatus: 'failed',
     reasonCode: 'recipient_unavailable',

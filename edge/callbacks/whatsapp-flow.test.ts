@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contactIdentities, contacts, deliveries, inboundMessages } from '../../db/schema';
+import { contactIdentities, contacts, inboundMessages } from '../../db/schema';
 import { type GraphTemplate, type MetaGraph, startMetaGraph } from '../../test/fakes/meta-graph';
 import {
   inboundText,
@@ -21,7 +21,6 @@ import {
   readDeliveries,
   readRun,
   seedContact,
-  seedWorkspace,
   sendConfig,
   waitFor,
   waitForRun,
@@ -31,6 +30,15 @@ import {
   startDispatchHarness,
   startThroughApi,
 } from '../dispatch/test-support';
+import {
+  connectChannel,
+  notifyWithFallback,
+  quietPeriod,
+  readDelivery,
+  waitForAcceptedSend,
+  waitForDelivery,
+  workerFetch,
+} from './test-flow';
 
 /**
  * WhatsApp end to end in workerd: channels connected through GraphQL against the Graph
@@ -75,24 +83,11 @@ afterAll(async () => {
   await graph?.close();
 });
 
-const CREATE_CHANNEL = /* GraphQL */ `
-  mutation ($input: CreateChannelInput!) {
-    createChannel(input: $input) {
-      __typename
-      ... on MutationCreateChannelSuccess {
-        data { id type provider status statusDetail callback { url verifyToken }
-          templates { name language status bodyParameters } }
-      }
-      ... on ValidationError { issues { code path message } }
-    }
-  }
-`;
-
 /** A workspace with a WhatsApp channel connected through GraphQL (verified by the stand-in). */
-async function connectWhatsApp() {
-  const { workspaceId, apiKey } = await seedWorkspace(harness.db);
-  const result = await harness.gql(apiKey, CREATE_CHANNEL, {
-    input: {
+function connectWhatsApp() {
+  return connectChannel(
+    harness,
+    {
       type: 'WHATSAPP',
       name: 'Support WhatsApp',
       settings: {
@@ -108,10 +103,9 @@ async function connectWhatsApp() {
         },
       },
     },
-  });
-  const channel = result.data?.createChannel?.data;
-  if (!channel) throw new Error(`createChannel failed: ${JSON.stringify(result)}`);
-  return { workspaceId, apiKey, channel };
+    `id type provider status statusDetail callback { url verifyToken }
+     templates { name language status bodyParameters }`,
+  );
 }
 
 /** Posts a webhook to the channel's callback URL through the Worker, signed as asked. */
@@ -125,7 +119,7 @@ function postWebhook(
     whatsappWebhook(WHATSAPP_TEST_IDS, value),
     WHATSAPP_TEST_IDS.appSecret,
     signing,
-    (url, init) => harness.worker.dispatchFetch(url, init as never) as unknown as Promise<Response>,
+    workerFetch(harness),
   );
 }
 
@@ -135,11 +129,6 @@ function phone(): { waId: string; e164: string } {
   nextPhone += 1;
   const waId = `1650555${String(1000 + nextPhone).padStart(4, '0')}`;
   return { waId, e164: `+${waId}` };
-}
-
-async function readDelivery(id: string) {
-  const [row] = await harness.db.select().from(deliveries).where(eq(deliveries.id, id));
-  return row;
 }
 
 function sendsTo(e164: string) {
@@ -259,7 +248,7 @@ describe('inbound messages', () => {
         (await harness.db.$count(inboundMessages, eq(inboundMessages.channelId, channel.id))) >= 2,
       { what: 'both messages' },
     );
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await quietPeriod();
     expect(
       await harness.db.$count(inboundMessages, eq(inboundMessages.channelId, channel.id)),
     ).toBe(2);
@@ -283,7 +272,7 @@ describe('inbound messages', () => {
     expect((await postWebhook(channel.callback.url, value, 'missing')).status).toBe(401);
     const unknown = channel.callback.url.replace(channel.id, crypto.randomUUID());
     expect((await postWebhook(unknown, value)).status).toBe(404);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await quietPeriod();
     expect(
       await harness.db.$count(inboundMessages, eq(inboundMessages.channelId, channel.id)),
     ).toBe(0);
@@ -373,48 +362,26 @@ describe('statuses after acceptance', () => {
   async function acceptedSend(confirmMinutes: number | null) {
     const { workspaceId, apiKey, channel } = await connectWhatsApp();
     const { contactId, e164 } = await contactWrittenIn(workspaceId, channel.id, 1);
-    const { workflowId, stepIds } = await publishWorkflow(harness.db, workspaceId, [
-      {
-        key: 'notify',
-        type: 'send_message',
-        config: sendConfig({
-          channel: { kind: 'specific', channelId: channel.id },
-          defaultMessage: { type: 'text', text: 'Your order shipped' },
-          failureBranchEnabled: true,
-          ...(confirmMinutes ? { confirmDelivery: { timeoutMinutes: confirmMinutes } } : {}),
-        }),
-        next: 'thanks',
-        failure: 'fallback',
-      },
-      { key: 'thanks', type: 'wait', config: { seconds: 3600 } },
-      {
-        key: 'fallback',
-        type: 'send_message',
-        config: sendConfig({
-          channel: { kind: 'specific', channelId: channel.id },
-          defaultMessage: { type: 'text', text: 'fallback' },
-          channelResponses: [
-            {
-              channelId: channel.id,
-              content: {
-                type: 'whatsapp_template',
-                templateName: 'welcome_back',
-                languageCode: 'en',
-                parameters: [],
-              },
+    const { workflowId, stepIds } = await publishWorkflow(
+      harness.db,
+      workspaceId,
+      notifyWithFallback(channel.id, 'Your order shipped', confirmMinutes, {
+        defaultMessage: { type: 'text', text: 'fallback' },
+        channelResponses: [
+          {
+            channelId: channel.id,
+            content: {
+              type: 'whatsapp_template',
+              templateName: 'welcome_back',
+              languageCode: 'en',
+              parameters: [],
             },
-          ],
-        }),
-      },
-    ]);
-    const [runId] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
-    const delivery = await waitFor(
-      async () => {
-        const [row] = await readDeliveries(harness.db, runId!);
-        return row?.status === 'sent' ? row : undefined;
-      },
-      { what: 'the accepted send' },
+          },
+        ],
+      }),
     );
+    const [runId] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
+    const delivery = await waitForAcceptedSend(harness.db, runId!);
     return { channel, runId: runId!, stepIds, e164, delivery };
   }
 
@@ -433,7 +400,7 @@ describe('statuses after acceptance', () => {
     expect((await postWebhook(channel.callback.url, failed)).status).toBe(200);
     const run = await waitForRun(harness.db, runId, (r) => r.status !== 'active');
     expect(run).toMatchObject({ status: 'completed', currentStepId: stepIds.fallback });
-    const recorded = await readDelivery(delivery.id);
+    const recorded = await readDelivery(harness.db, delivery.id);
     expect(recorded).toMatchObject({
       status: 'failed',
       providerStatus: 'failed',
@@ -452,15 +419,12 @@ describe('statuses after acceptance', () => {
     const run = await waitForRun(harness.db, runId, (r) => r.currentStepId === stepIds.thanks);
     expect(run.status).toBe('active');
     await postWebhook(channel.callback.url, messageStatus('read', message));
-    await waitFor(async () => {
-      const row = await readDelivery(delivery.id);
-      return row?.providerStatus === 'read' ? row : undefined;
-    });
-    const before = await readDelivery(delivery.id);
+    await waitForDelivery(harness.db, delivery.id, (row) => row.providerStatus === 'read');
+    const before = await readDelivery(harness.db, delivery.id);
     await postWebhook(channel.callback.url, messageStatus('delivered', message));
     await postWebhook(channel.callback.url, messageStatus('read', message));
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    const after = await readDelivery(delivery.id);
+    await quietPeriod();
+    const after = await readDelivery(harness.db, delivery.id);
     expect(after).toEqual(before);
     expect(after).toMatchObject({ status: 'sent', providerStatus: 'read' });
     expect(after?.deliveredAt).toBeInstanceOf(Date);
@@ -479,10 +443,11 @@ describe('statuses after acceptance', () => {
         details: 'More than 24 hours have passed',
       }),
     );
-    const recorded = await waitFor(async () => {
-      const row = await readDelivery(delivery.id);
-      return row?.status === 'failed' ? row : undefined;
-    });
+    const recorded = await waitForDelivery(
+      harness.db,
+      delivery.id,
+      (row) => row.status === 'failed',
+    );
     expect(recorded).toMatchObject({
       reasonCode: 'messaging_window_closed',
       providerStatus: 'failed',

@@ -1,8 +1,10 @@
 import { inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import { uuidArrayParam } from '../../db/rows';
 import { contacts, runs, workflowVersions, workspaces } from '../../db/schema';
 import type { IdentityRef } from '../../workflow/resolve';
 import type { WorkflowGraph } from '../../workflow/types';
+import { deepFreeze, GraphCache } from './graph-cache';
 
 /** A contact as the dispatch pipeline renders and resolves it. */
 export type DispatchContact = typeof contacts.$inferSelect;
@@ -31,20 +33,32 @@ interface IdentityJson {
   lastInboundAt: string | null;
 }
 
+/** The isolate's graphs of published versions (edge/dispatch/graph-cache.ts). */
+const graphCache = new GraphCache();
+
 /**
  * Loads the runs named by a batch with their pinned graph, contact, the contact's identities and
  * the workspace timezone: one query, whatever the batch size. Runs that no longer exist are
- * simply absent from the map.
+ * simply absent from the map. A version's graph comes back at most once per batch (on its first
+ * run) and not at all when the isolate has it already (`graphCache`): a batch's runs usually
+ * share one version, and its graph would otherwise be read and parsed once per run.
  */
 export async function loadRuns(
   db: Database,
   runIds: readonly string[],
+  cache: GraphCache = graphCache,
 ): Promise<Map<string, RunState>> {
   if (runIds.length === 0) return new Map();
+  const known = cache.snapshot();
   const rows = await db
     .select({
       run: runs,
-      graph: workflowVersions.graph,
+      graph: sql<WorkflowGraph | null>`case
+        when ${runs.versionId} = any(${uuidArrayParam(known.keys())}) then null
+        when row_number() over (partition by ${runs.versionId} order by ${runs.id}) = 1 then
+          (select ${workflowVersions.graph} from ${workflowVersions}
+           where ${workflowVersions.id} = ${runs.versionId})
+        end`,
       timezone: workspaces.timezone,
       contact: contacts,
       identities: sql<IdentityJson[]>`coalesce((
@@ -53,12 +67,18 @@ export async function loadRuns(
         from contact_identities i where i.contact_id = ${runs.contactId}), '[]'::json)`,
     })
     .from(runs)
-    .innerJoin(workflowVersions, sql`${workflowVersions.id} = ${runs.versionId}`)
     .innerJoin(workspaces, sql`${workspaces.id} = ${runs.workspaceId}`)
     .innerJoin(contacts, sql`${contacts.id} = ${runs.contactId}`)
     .where(inArray(runs.id, [...runIds]));
+  const graphs = new Map<string, WorkflowGraph>();
+  for (const { run, graph } of rows) {
+    const found = graph ? deepFreeze(graph) : known.get(run.versionId);
+    if (found) graphs.set(run.versionId, cache.keep(run.versionId, found));
+  }
   const states = new Map<string, RunState>();
-  for (const { run, graph, timezone, contact, identities } of rows) {
+  for (const { run, timezone, contact, identities } of rows) {
+    const graph = graphs.get(run.versionId);
+    if (!graph) throw new Error(`run ${run.id}: no graph loaded for version ${run.versionId}`);
     states.set(run.id, {
       id: run.id,
       workspaceId: run.workspaceId,

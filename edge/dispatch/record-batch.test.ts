@@ -128,6 +128,24 @@ describe('a channel deleted during the send', () => {
   });
 });
 
+describe('a channel deleted after its sends', () => {
+  it("leaves their deliveries with no channel, and another channel's deliveries as they were", async () => {
+    const doomed = await twoRuns('Hello');
+    const [bystander] = await twoRuns('Hello');
+    await consume([...doomed, bystander!]);
+    const [delivery] = await readDeliveries(db, doomed[0]!);
+    expect(delivery!.channelId).not.toBeNull();
+    await db.delete(channels).where(eq(channels.id, delivery!.channelId!));
+    for (const runId of doomed) {
+      expect(await readDeliveries(db, runId)).toMatchObject([{ status: 'sent', channelId: null }]);
+      expect((await readRun(db, runId)).status).toBe('completed');
+    }
+    const [kept] = await readDeliveries(db, bystander!);
+    expect(kept!.channelId).not.toBeNull();
+    expect(kept!.channelId).not.toBe(delivery!.channelId);
+  });
+});
+
 describe('recording texts Postgres JSON cannot hold as written', () => {
   it('a summary cut in the middle of an emoji is recorded, and so is the rest of the batch', async () => {
     // The summary keeps 159 characters: a cut by UTF-16 units would split the emoji.

@@ -45,6 +45,11 @@ export interface RunMove {
   /** The visit the move starts from; a run that has left it is not moved again. */
   fromVisit: number;
   /**
+   * The step of that visit (the loaded run's current step; a visit is at one step, so the
+   * statement need not read the run twice to name it in `run.routed`).
+   */
+  fromStepId: string | null;
+  /**
    * Apply only if this statement recorded that delivery's outcome, i.e. this consumer still
    * held its claim. Null for moves that do not follow a send (waits, already recorded sends).
    */
@@ -133,6 +138,7 @@ export async function recordAndMove(
     seq: outcomeRows.length + index,
     run_id: move.runId,
     from_visit: move.fromVisit,
+    from_step_id: move.fromStepId,
     after_delivery_id: move.afterDeliveryId,
     status: move.status,
     step_id: move.stepId,
@@ -244,7 +250,8 @@ ${extendsThreads ? threadedCte : sql``}
 ${refusesChannels ? refusedCte : sql``}
       move as (
         select * from jsonb_to_recordset(${jsonParam(moveRows)}::jsonb) as m(
-          seq int, run_id uuid, from_visit int, after_delivery_id uuid, status text, step_id uuid,
+          seq int, run_id uuid, from_visit int, from_step_id uuid, after_delivery_id uuid,
+          status text, step_id uuid,
           visit int, due_in_seconds float8, exit_reason text, already_enqueued boolean,
           enqueue_delay int)
       ),
@@ -260,13 +267,11 @@ ${refusesChannels ? refusedCte : sql``}
             exit_reason = m.exit_reason,
             ended_at = case when m.status = 'active' then null else now() end,
             updated_at = now()
-        from move m, runs prev
+        from move m
         where r.id = any(${runIds})
           and r.id = m.run_id and (r.status = 'active') is true and r.step_visit = m.from_visit
           and (m.after_delivery_id is null or m.after_delivery_id in (select id from recorded))
-          and prev.id = r.id
-        returning r.*, m.seq, m.due_in_seconds, m.already_enqueued, m.from_visit,
-          prev.current_step_id as from_step_id
+        returning r.*, m.seq, m.due_in_seconds, m.already_enqueued, m.from_visit, m.from_step_id
       ),
       event_source as (
         select d.workspace_id, d.seq, 'delivery.' || d.status as type,

@@ -28,7 +28,13 @@ export function moveAfter(
   outcome: StepOutcome,
   afterDeliveryId: string | null,
 ): RunMove {
-  const base = { runId: run.id, fromVisit: run.stepVisit, afterDeliveryId, alreadyEnqueued: false };
+  const base = {
+    runId: run.id,
+    fromVisit: run.stepVisit,
+    fromStepId: run.currentStepId,
+    afterDeliveryId,
+    alreadyEnqueued: false,
+  };
   const route = routeAfter(step, outcome);
   switch (route.kind) {
     case 'step': {
@@ -67,6 +73,7 @@ export function exitMove(
   return {
     runId: run.id,
     fromVisit: run.stepVisit,
+    fromStepId: run.currentStepId,
     afterDeliveryId,
     status: 'exited',
     stepId,
@@ -147,6 +154,7 @@ function stayMove(
   return {
     runId: run.id,
     fromVisit: run.stepVisit,
+    fromStepId: run.currentStepId,
     afterDeliveryId: deliveryId,
     status: 'active',
     stepId,

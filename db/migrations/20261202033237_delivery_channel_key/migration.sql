@@ -1,0 +1,1 @@
+ALTER TABLE "deliveries" DROP CONSTRAINT "deliveries_channel_id_channels_id_fkey";

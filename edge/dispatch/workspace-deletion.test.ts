@@ -1,0 +1,155 @@
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Database } from '../../db/client';
+import { CredentialCipher, generateCredentialsKey } from '../../db/credentials';
+import { appendEventsCte } from '../../db/event-log';
+import { relations } from '../../db/relations';
+import { queryRows } from '../../db/rows';
+import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
+import { customWebhookAdapter } from '../channels/custom-webhook/adapter';
+import { dispatchBatch } from './consumer';
+import {
+  publishWorkflow,
+  queueMessage,
+  seedContact,
+  seedCustomChannel,
+  seedRunAt,
+  seedWorkspace,
+  sendConfig,
+  WEBHOOK_SECRET,
+} from './test-seed';
+
+/**
+ * Deliveries and events have no foreign key to their workspace (a check per row a dispatch
+ * batch writes): deleting a workspace must still leave none of its rows behind, through the
+ * runs' cascade (deliveries) and the workspaces trigger (events), also while a statement is
+ * appending to the workspace's log. Runs the real dispatch consumer in Node against the test
+ * Postgres and a real HTTP endpoint.
+ */
+
+let pool: pg.Pool;
+let db: Database;
+let endpoint: WebhookReceiver;
+const cipher = new CredentialCipher(generateCredentialsKey());
+
+beforeAll(async () => {
+  pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 4 });
+  db = drizzle({ client: pool, relations }) as unknown as Database;
+  endpoint = await startWebhookReceiver(WEBHOOK_SECRET);
+});
+
+afterAll(async () => {
+  await endpoint?.close();
+  await pool?.end();
+});
+
+/** A workspace with `count` runs at a one-step custom-channel workflow. */
+async function workspaceWithRuns(count: number) {
+  const { workspaceId } = await seedWorkspace(db);
+  const channelId = await seedCustomChannel({ db, cipher }, workspaceId, endpoint.url);
+  const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
+    {
+      key: 'hello',
+      type: 'send_message',
+      config: sendConfig({
+        channel: { kind: 'specific', channelId },
+        defaultMessage: { type: 'text', text: 'Hello' },
+      }),
+    },
+  ]);
+  const runIds: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const contactId = await seedContact(db, workspaceId, { firstName: `C${index}` }, [
+      { channelId, address: `c${index}` },
+    ]);
+    runIds.push(
+      await seedRunAt(db, {
+        workspaceId,
+        workflowId,
+        versionId,
+        contactId,
+        stepId: stepIds.hello!,
+      }),
+    );
+  }
+  return { workspaceId, runIds };
+}
+
+function consume(runIds: string[]) {
+  return dispatchBatch(
+    runIds.map((runId, index) => queueMessage({ runId, visit: 1 }, index)),
+    {
+      db,
+      sender: { send: async () => {} },
+      cipher,
+      adapterFor: ({ type }) => (type === 'custom' ? customWebhookAdapter : undefined),
+      allowPrivateUrls: true,
+    },
+  );
+}
+
+/** Resolves once the backend `pid` waits for a lock (a statement blocked by another's). */
+async function waitUntilBlocked(pid: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const [row] = await queryRows<{ waiting: boolean }>(
+      db,
+      sql`select coalesce(wait_event_type = 'Lock', false) as waiting from pg_stat_activity
+          where pid = ${pid}`,
+    );
+    if (row?.waiting) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`backend ${pid} never waited for a lock`);
+}
+
+describe('deleting a workspace', () => {
+  it("leaves nothing of a deleted workspace: its runs, deliveries and events go with it, another's stay", async () => {
+    const gone = await workspaceWithRuns(2);
+    const kept = await workspaceWithRuns(1);
+    await consume(gone.runIds);
+    await consume(kept.runIds);
+    const left = async (workspaceId: string) => {
+      const [row] = await queryRows<{ runs: number; deliveries: number; events: number }>(
+        db,
+        sql`select (select count(*) from runs where workspace_id = ${workspaceId}::uuid)::int as runs,
+                   (select count(*) from deliveries where workspace_id = ${workspaceId}::uuid)::int as deliveries,
+                   (select count(*) from events where workspace_id = ${workspaceId}::uuid)::int as events`,
+      );
+      return row;
+    };
+    expect(await left(gone.workspaceId)).toEqual({ runs: 2, deliveries: 2, events: 6 });
+
+    // A statement appending to the workspace's log is still open when the workspace is deleted:
+    // the delete waits for it, and its events are deleted too, not left behind.
+    const appender = await pool.connect();
+    const deleter = await pool.connect();
+    try {
+      await appender.query('begin');
+      const append = sql`with source as (
+          select ${gone.workspaceId}::uuid as workspace_id, 1 as seq, 'run.exited' as type,
+                 '{}'::jsonb as data, null::uuid as workflow_id, null::uuid as run_id,
+                 null::uuid as contact_id, null::uuid as channel_id, null::uuid as delivery_id
+        ),
+        ${appendEventsCte('source', 'logged')}
+        select count(*)::int as appended from logged`;
+      const query = drizzle({ client: appender, relations }).execute(append);
+      expect(((await query) as unknown as { rows: { appended: number }[] }).rows).toEqual([
+        { appended: 1 },
+      ]);
+      const { rows } = await deleter.query<{ pid: number }>('select pg_backend_pid() as pid');
+      const deletion = deleter.query('delete from workspaces where id = $1', [gone.workspaceId]);
+      await waitUntilBlocked(rows[0]!.pid);
+      await appender.query('commit');
+      await deletion;
+    } finally {
+      appender.release();
+      deleter.release();
+    }
+
+    expect(await left(gone.workspaceId)).toEqual({ runs: 0, deliveries: 0, events: 0 });
+    expect(await left(kept.workspaceId)).toEqual({ runs: 1, deliveries: 1, events: 3 });
+  });
+});
