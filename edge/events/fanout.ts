@@ -43,6 +43,19 @@ export class SlowSubscriberError extends Error {
   }
 }
 
+/**
+ * Where the fan-out writes a subscriber's events itself instead of handing them out one at a
+ * time through its iterator (the SSE streams, edge/events/live-frames.ts): a burst costs one
+ * rendering per event for every subscriber with the same `key`, and one write per subscriber.
+ */
+export interface FanoutSink<Frame> {
+  /** Sinks with equal keys render every event alike: each event is rendered once for all. */
+  readonly key: string;
+  render(event: LoggedEvent): Frame;
+  /** Takes one publish's frames in cursor order; false once its reader is too far behind. */
+  write(frames: Frame[]): boolean;
+}
+
 interface Subscriber {
   filter: EventLogFilter;
   /** Set by `return()`: the loop ends at its next step, even while waiting. */
@@ -51,12 +64,19 @@ interface Subscriber {
   /** While replaying, live events wait in `queue` unfiltered by position. */
   wake: (() => void) | null;
   failure: Error | null;
+  /** Written to directly once `live` (replay done); null: handed out by the iterator. */
+  sink: FanoutSink<unknown> | null;
+  live: boolean;
+  /** Frames of the publish being fanned out, written when it ends. */
+  batch: unknown[];
 }
 
 export class EventFanout {
   private delivered: number;
   private readonly held = new Map<number, LoggedEvent>();
   private readonly subscribers = new Set<Subscriber>();
+  /** Sink subscribers with frames in their batch during the current publish. */
+  private readonly writing = new Set<Subscriber>();
   private gapTimer: ReturnType<typeof setTimeout> | null = null;
   private filling: Promise<void> | null = null;
   private readonly gapWaitMs: number;
@@ -96,6 +116,7 @@ export class EventFanout {
       this.delivered = next.cursor;
       this.fanOut(next);
     }
+    this.writeBatches();
     if (this.held.size === 0) {
       if (this.gapTimer) clearTimeout(this.gapTimer);
       this.gapTimer = null;
@@ -127,16 +148,56 @@ export class EventFanout {
   }
 
   private fanOut(event: LoggedEvent): void {
+    /** This event's frame per sink key: identical subscribers share one rendering. */
+    let rendered: Map<string, unknown> | undefined;
     for (const subscriber of this.subscribers) {
       if (subscriber.failure || !matchesFilter(event, subscriber.filter)) continue;
-      if (subscriber.queue.length >= this.bufferLimit) {
+      const { sink } = subscriber;
+      if (sink && subscriber.live) {
+        rendered ??= new Map();
+        let frame = rendered.get(sink.key);
+        if (frame === undefined) {
+          try {
+            frame = sink.render(event);
+          } catch (error) {
+            this.fail(subscriber, error as Error);
+            continue;
+          }
+          rendered.set(sink.key, frame);
+        }
+        subscriber.batch.push(frame);
+        this.writing.add(subscriber);
+      } else if (subscriber.queue.length >= this.bufferLimit) {
         // What is queued is still handed out before the error: resume after its last event.
-        subscriber.failure = new SlowSubscriberError(subscriber.queue.at(-1)!.cursor);
+        this.fail(subscriber, new SlowSubscriberError(subscriber.queue.at(-1)!.cursor));
       } else {
         subscriber.queue.push(event);
+        subscriber.wake?.();
       }
-      subscriber.wake?.();
     }
+  }
+
+  private fail(subscriber: Subscriber, failure: Error): void {
+    subscriber.failure = failure;
+    subscriber.wake?.();
+  }
+
+  /** One write per sink subscriber for everything one publish gave it. */
+  private writeBatches(): void {
+    for (const subscriber of this.writing) {
+      const frames = subscriber.batch;
+      subscriber.batch = [];
+      if (subscriber.closed || subscriber.failure) continue;
+      // Too slow: its sink ends the stream (what it holds stays readable); resume from the log.
+      if (!subscriber.sink!.write(frames)) this.close(subscriber);
+    }
+    this.writing.clear();
+  }
+
+  private close(subscriber: Subscriber): void {
+    subscriber.closed = true;
+    this.subscribers.delete(subscriber);
+    subscriber.wake?.();
   }
 
   /**
@@ -146,16 +207,29 @@ export class EventFanout {
    * cursor): none missed, none twice. Ends with SlowSubscriberError when it falls too far
    * behind. `return()` unsubscribes at once, even while the iterator waits for an event (a
    * generator's own `return()` would wait for that event first).
+   *
+   * With a `sink`, the same events in the same order go to the sink instead (the replay a page
+   * per write, then each publish in one write) and the iterator yields nothing: it ends when the
+   * subscription does, so that its consumer (graphql-sse) still completes the operation.
    */
-  subscribe(filter: EventLogFilter, after: number): AsyncGenerator<LoggedEvent> {
-    const subscriber: Subscriber = { filter, closed: false, queue: [], wake: null, failure: null };
-    this.subscribers.add(subscriber);
-    const generator = this.run(subscriber, after);
-    const close = () => {
-      subscriber.closed = true;
-      this.subscribers.delete(subscriber);
-      subscriber.wake?.();
+  subscribe<Frame>(
+    filter: EventLogFilter,
+    after: number,
+    sink?: FanoutSink<Frame>,
+  ): AsyncGenerator<LoggedEvent> {
+    const subscriber: Subscriber = {
+      filter,
+      closed: false,
+      queue: [],
+      wake: null,
+      failure: null,
+      sink: sink ?? null,
+      live: false,
+      batch: [],
     };
+    this.subscribers.add(subscriber);
+    const generator = sink ? this.runWriting(subscriber, sink, after) : this.run(subscriber, after);
+    const close = () => this.close(subscriber);
     return Object.assign(Object.create(generator) as AsyncGenerator<LoggedEvent>, {
       next: () => generator.next(),
       return(value: unknown) {
@@ -194,13 +268,48 @@ export class EventFanout {
         }
         if (subscriber.failure) throw subscriber.failure;
         if (subscriber.closed) break;
-        await new Promise<void>((resolve) => {
-          subscriber.wake = resolve;
-        });
-        subscriber.wake = null;
+        await this.sleep(subscriber);
       }
     } finally {
       this.subscribers.delete(subscriber);
     }
+  }
+
+  private async sleep(subscriber: Subscriber): Promise<void> {
+    await new Promise<void>((resolve) => {
+      subscriber.wake = resolve;
+    });
+    subscriber.wake = null;
+  }
+
+  private async *runWriting<Frame>(
+    subscriber: Subscriber,
+    sink: FanoutSink<Frame>,
+    after: number,
+  ): AsyncGenerator<LoggedEvent> {
+    try {
+      let position = after;
+      for (;;) {
+        const page = await this.options.readLog(position, this.replayPage, subscriber.filter);
+        if (subscriber.closed) return;
+        if (page.length > 0) {
+          position = page.at(-1)!.cursor;
+          if (!sink.write(page.map((event) => sink.render(event)))) return;
+        }
+        if (page.length < this.replayPage) break;
+      }
+      if (subscriber.failure) throw subscriber.failure;
+      // Synchronously from here to `live`: no publish can slip between the two.
+      const waiting = subscriber.queue.filter((event) => event.cursor > position);
+      subscriber.queue = [];
+      subscriber.live = true;
+      if (waiting.length > 0 && !sink.write(waiting.map((event) => sink.render(event)))) return;
+      while (!subscriber.closed && !subscriber.failure) await this.sleep(subscriber);
+      if (subscriber.failure) throw subscriber.failure;
+    } finally {
+      this.subscribers.delete(subscriber);
+    }
+    // Nothing is handed out here: every event went to the sink.
+    yield* [];
   }
 }

@@ -22,6 +22,8 @@ import { type Config, type Env, parseConfig } from '../host/env';
 import { MediaLinkSigner } from '../media/signed-link';
 import { EventFanout } from './fanout';
 import { HUB_ORIGIN, PRINCIPAL_HEADER, PUBLISH_PATH, STREAM_PATH } from './hub-protocol';
+import { FrameOutlet, type FrameWritable, frameSink } from './live-frames';
+import { mapEvents } from './map-events';
 import { useSharedEventResults } from './shared-results';
 import { guardEventStream } from './stream-guard';
 import { type LiveEvents, type LoggedEvent, loggedEventFromRow } from './types';
@@ -47,7 +49,8 @@ export class EventHub {
   private fanout?: Promise<EventFanout>;
   private yoga?: ReturnType<typeof createYoga<Record<string, unknown>, ApiContext>>;
   private readonly principals = new WeakMap<Request, Principal>();
-  private readonly streamCursors = new WeakMap<Request, number[]>();
+  /** Per stream request: its workspace's fan-out, and the outlet of a written stream. */
+  private readonly streams = new WeakMap<Request, { fanout: EventFanout; outlet?: FrameOutlet }>();
   private readonly openStreams = new Map<string, number>();
 
   constructor(_state: DurableObjectState, env: Env) {
@@ -59,14 +62,11 @@ export class EventHub {
     if (url.pathname === PUBLISH_PATH && request.method === 'POST') {
       const events = (await request.json()) as LoggedEvent[];
       const workspaceId = events[0]?.workspaceId;
-      if (workspaceId) {
-        const fanout = await this.fanoutFor(workspaceId);
-        // Fan out after answering: the SSE work a burst starts (every subscriber's messages)
-        // would otherwise run before the answer leaves, holding the publishing consumer, and
-        // the batch after it, that long. Slices of two publishes may interleave: the fan-out
-        // hands events out in cursor order whatever order they arrive in.
-        setTimeout(() => publishInSlices(fanout, events), 0);
-      }
+      // The whole burst at once, before answering: the fan-out writes every subscriber's
+      // messages in this turn (edge/events/live-frames.ts), a few milliseconds for 100 events
+      // to 10 subscribers; yielding first would let the isolate's other work (the next
+      // dispatch batch) run ahead of it.
+      if (workspaceId) (await this.fanoutFor(workspaceId)).publish(events);
       return new Response(null, { status: 204 });
     }
     if (url.pathname === STREAM_PATH) return this.stream(request);
@@ -119,21 +119,22 @@ export class EventHub {
         { status: 429 },
       );
     }
-    // Distinct-connections streams carry one operation: their messages get `id: <cursor>`.
+    // A distinct-connections stream carries one operation: the fan-out writes its messages
+    // (with `id: <cursor>`) straight into the stream. The single-connection mode's operations
+    // arrive on other requests than their stream and keep graphql-sse's own path.
     const distinct =
       opensStream &&
       !new URL(request.url).searchParams.has('token') &&
       !request.headers.has('x-graphql-event-stream-token');
-    const cursors: number[] | undefined = distinct ? [] : undefined;
-    if (cursors) this.streamCursors.set(request, cursors);
-    await this.fanoutFor(principal.workspaceId);
+    const outlet = distinct ? new FrameOutlet() : undefined;
+    this.streams.set(request, { fanout: await this.fanoutFor(principal.workspaceId), outlet });
     const response = await this.server().fetch(request);
     if (!response.body || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
       return response;
     }
     this.openStreams.set(principal.apiKeyId, open + 1);
     const body = guardEventStream(response.body as ReadableStream<Uint8Array>, {
-      cursors,
+      outlet,
       maxQueuedMessages: MAX_QUEUED_MESSAGES,
       onEnd: () => {
         const now = (this.openStreams.get(principal.apiKeyId) ?? 1) - 1;
@@ -144,20 +145,34 @@ export class EventHub {
     return new Response(body, response);
   }
 
-  private liveEventsFor(request: Request, workspaceId: string): LiveEvents {
-    const cursors = this.streamCursors.get(request);
+  private liveEventsFor(request: Request): LiveEvents {
+    const stream = this.streams.get(request);
+    if (!stream) throw new Error('A stream request reached execution without its fan-out');
+    const { fanout, outlet } = stream;
     const lastEventId = request.headers.get('last-event-id');
-    const hub = this;
+    const from = (after: number | null) => {
+      if (after !== null) return after;
+      if (lastEventId && /^\d{1,15}$/.test(lastEventId)) return Number(lastEventId);
+      return fanout.lastDelivered;
+    };
     return {
-      async *subscribe(filter, after) {
-        const fanout = await hub.fanoutFor(workspaceId);
-        let from = after;
-        if (from === null && lastEventId && /^\d{1,15}$/.test(lastEventId))
-          from = Number(lastEventId);
-        for await (const logged of fanout.subscribe(filter, from ?? fanout.lastDelivered)) {
-          cursors?.push(logged.cursor);
-          yield logged.event;
+      subscribe(filter, after) {
+        if (!outlet) {
+          return mapEvents(fanout.subscribe(filter, from(after)), (logged) => logged.event);
         }
+        const writable: FrameWritable & AsyncIterable<never> = {
+          // The fan-out's own iterator, so that graphql-sse's return() unsubscribes at once.
+          writeFrames: (renderer) =>
+            fanout.subscribe(
+              filter,
+              from(after),
+              frameSink(outlet, renderer),
+            ) as AsyncGenerator<never>,
+          [Symbol.asyncIterator]() {
+            throw new Error('A written stream is read through writeFrames');
+          },
+        };
+        return writable;
       },
     };
   }
@@ -189,27 +204,12 @@ export class EventHub {
             this.config.credentialsKey,
             this.config.publicUrl ?? HUB_ORIGIN,
           ),
-          liveEvents: this.liveEventsFor(request, principal.workspaceId),
+          liveEvents: this.liveEventsFor(request),
           ...principal,
         };
       },
     });
     return this.yoga;
-  }
-}
-
-/** Events handed to the fan-out per turn of the event loop. */
-const PUBLISH_SLICE = 20;
-
-/**
- * Hands a burst to the fan-out a slice per macrotask: the SSE guard writes what a slice
- * produced at the next turn, so the first events of a burst leave before the last are
- * produced, instead of every subscriber waiting for the whole burst's CPU.
- */
-function publishInSlices(fanout: EventFanout, events: readonly LoggedEvent[]): void {
-  fanout.publish(events.slice(0, PUBLISH_SLICE));
-  if (events.length > PUBLISH_SLICE) {
-    setTimeout(() => publishInSlices(fanout, events.slice(PUBLISH_SLICE)), 0);
   }
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FrameOutlet, nextFrame } from './live-frames';
 import { guardEventStream } from './stream-guard';
 
 const encoder = new TextEncoder();
@@ -6,6 +7,15 @@ const decoder = new TextDecoder();
 
 function nextMessage(index: number): string {
   return `event: next\ndata: {"n":${index}}\n\n`;
+}
+
+/** A frame as the fan-out writes it (edge/events/live-frames.ts), and its text. */
+function frame(cursor: number): Uint8Array {
+  return nextFrame(cursor, `{"data":{"n":${cursor}}}`);
+}
+
+function text(cursor: number): string {
+  return decoder.decode(frame(cursor));
 }
 
 /** A source that enqueues one whole SSE message per chunk, as graphql-sse's handler does. */
@@ -38,23 +48,68 @@ async function readChunk(reader: ReadableStreamDefaultReader<Uint8Array>): Promi
 }
 
 describe('guardEventStream', () => {
-  it('writes the messages of one burst as one chunk, each next message stamped with its cursor', async () => {
+  it('writes the messages graphql-sse produced together as one chunk, a later burst as a later one', async () => {
     const upstream = source();
-    const cursors = [11, 12, 13];
+    const guarded = guardEventStream(upstream.stream, { maxQueuedMessages: 100, onEnd() {} });
+    const reader = guarded.getReader();
+    upstream.push(':\n\n', nextMessage(1), nextMessage(2), nextMessage(3));
+    expect(await readChunk(reader)).toBe(
+      `:\n\n${nextMessage(1)}${nextMessage(2)}${nextMessage(3)}`,
+    );
+    upstream.push(nextMessage(4));
+    expect(await readChunk(reader)).toBe(nextMessage(4));
+  });
+
+  it("writes the fan-out's frames in one chunk per write, after what graphql-sse produced before them", async () => {
+    const upstream = source();
+    const outlet = new FrameOutlet();
+    // Written while graphql-sse still prepares the response: they wait for the stream.
+    outlet.write([frame(1)]);
     const guarded = guardEventStream(upstream.stream, {
-      cursors,
+      outlet,
       maxQueuedMessages: 100,
       onEnd() {},
     });
     const reader = guarded.getReader();
-    upstream.push(':\n\n', nextMessage(1), nextMessage(2), nextMessage(3));
-    expect(await readChunk(reader)).toBe(
-      `:\n\nid: 11\n${nextMessage(1)}id: 12\n${nextMessage(2)}id: 13\n${nextMessage(3)}`,
-    );
-    // A later burst is a later chunk.
-    cursors.push(14);
-    upstream.push(nextMessage(4));
-    expect(await readChunk(reader)).toBe(`id: 14\n${nextMessage(4)}`);
+    expect(await readChunk(reader)).toBe(text(1));
+    upstream.push(':\n\n');
+    // Let the guard read the comment; it is not written yet (the flush waits for a macrotask).
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(outlet.write([frame(2), frame(3)])).toBe(true);
+    expect(await readChunk(reader)).toBe(':\n\n');
+    expect(await readChunk(reader)).toBe(`${text(2)}${text(3)}`);
+    upstream.push('event: complete\ndata:\n\n');
+    upstream.close();
+    expect(await readChunk(reader)).toBe('event: complete\ndata:\n\n');
+    expect((await reader.read()).done).toBe(true);
+  });
+
+  it('ends a stream the fan-out writes faster than it is read, keeping what waits readable', async () => {
+    const upstream = source();
+    const outlet = new FrameOutlet();
+    let ended = 0;
+    const guarded = guardEventStream(upstream.stream, {
+      outlet,
+      maxQueuedMessages: 5,
+      onEnd() {
+        ended++;
+      },
+    });
+    expect(outlet.write([1, 2, 3, 4].map(frame))).toBe(true);
+    expect(outlet.write([5, 6, 7, 8].map(frame))).toBe(false);
+    expect(ended).toBe(1);
+    expect(upstream.cancelled).toBe(true);
+    // Nothing more is taken once the stream has ended.
+    expect(outlet.write([frame(9)])).toBe(false);
+    const reader = guarded.getReader();
+    let received = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      received += decoder.decode(value);
+    }
+    expect(received).toBe([1, 2, 3, 4, 5, 6, 7, 8].map(text).join(''));
   });
 
   it('ends a stream whose reader lets more than the limit of messages wait, keeping what waits readable', async () => {

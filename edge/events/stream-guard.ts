@@ -1,37 +1,26 @@
+import type { FrameOutlet } from './live-frames';
+
 /**
- * Wraps an SSE response body from the GraphQL-over-SSE handler: stamps each `next` message of
- * a distinct-connection stream with `id: <cursor>` (so that EventSource and `curl` clients can
- * resume with `Last-Event-ID`), coalesces the messages produced together into one write, bounds
- * what may wait for a slow reader, and reports when the stream ends. graphql-sse queues messages
- * for a slow reader without limit; this reads them eagerly and ends the stream once more than
+ * Wraps an SSE response body from the GraphQL-over-SSE handler: merges in the frames the
+ * fan-out writes directly (`outlet`, distinct-connections streams: edge/events/live-frames.ts),
+ * coalesces the messages graphql-sse produced together into one write, bounds what may wait
+ * for a slow reader, and reports when the stream ends. graphql-sse queues messages for a slow
+ * reader without limit; this reads them eagerly and ends the stream once more than
  * `maxQueuedMessages` wait: the reader still gets everything queued, then reconnects after its
  * last id, and replay fills the rest.
  *
  * Why coalesce: graphql-sse enqueues one chunk per message, and workerd writes each chunk of a
  * response body as its own write, through every stream between the hub and the socket (the
- * Durable Object's response, the Worker's pass-through, the client's connection). A publish of
- * 100 events to 10 subscribers was 1,000 writes, each waiting for the one before; the last
- * message of a burst reached the socket long after the first. Messages read before the next
- * macrotask are now joined into one chunk: one write per stream per burst, and a lone event
- * waits for one turn of the event loop at most.
+ * Durable Object's response, the Worker's pass-through, the client's connection). Messages read
+ * before the next macrotask are joined into one chunk; the fan-out's frames arrive one write
+ * per burst already.
  */
 
 export interface StreamGuardOptions {
-  /** Cursors of the events yielded, in order; one per `next` message. Absent: no ids. */
-  cursors?: number[];
+  /** Where the fan-out writes this stream's `next` messages, if it does. */
+  outlet?: FrameOutlet;
   maxQueuedMessages: number;
   onEnd(): void;
-}
-
-const NEXT_PREFIX = new TextEncoder().encode('event: next');
-const encoder = new TextEncoder();
-
-function startsWith(chunk: Uint8Array, prefix: Uint8Array): boolean {
-  if (chunk.length < prefix.length) return false;
-  for (let index = 0; index < prefix.length; index++) {
-    if (chunk[index] !== prefix[index]) return false;
-  }
-  return true;
 }
 
 function concat(chunks: readonly Uint8Array[]): Uint8Array {
@@ -66,40 +55,49 @@ export function guardEventStream(
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        /** Writes what was read since the last flush as one chunk; false once too far behind. */
-        const flush = (): boolean => {
-          if (flushing) clearTimeout(flushing);
-          flushing = null;
-          if (pending.length === 0 || ended) return true;
-          const joined = concat(pending);
-          messagesIn.set(joined, pending.length);
-          pending = [];
+        /** Enqueues messages as one chunk; false once the reader is too far behind. */
+        const enqueue = (messages: readonly Uint8Array[]): boolean => {
+          if (ended) return false;
+          if (messages.length === 0) return true;
+          const joined = concat(messages);
+          messagesIn.set(joined, messages.length);
           controller.enqueue(joined);
           return (controller.desiredSize ?? 0) >= -options.maxQueuedMessages;
         };
+        /** Writes what graphql-sse produced since the last flush. */
+        const flush = (): boolean => {
+          if (flushing) clearTimeout(flushing);
+          flushing = null;
+          const messages = pending;
+          pending = [];
+          return enqueue(messages);
+        };
+        /** Too slow: end the stream; what is queued still reaches the reader. */
+        const tooSlow = () => {
+          if (ended) return;
+          controller.close();
+          end();
+          void reader.cancel();
+        };
+        options.outlet?.connect(function writeFrames(frames) {
+          // graphql-sse's messages read before these frames go first.
+          if (!flush() || !enqueue(frames)) {
+            tooSlow();
+            return false;
+          }
+          return true;
+        });
         void (async function pump() {
           try {
             for (;;) {
               const { done, value } = await reader.read();
               if (done || ended) break;
-              let chunk = value;
-              if (options.cursors && startsWith(chunk, NEXT_PREFIX)) {
-                const cursor = options.cursors.shift();
-                if (cursor !== undefined) {
-                  const id = encoder.encode(`id: ${cursor}\n`);
-                  const stamped = new Uint8Array(id.length + chunk.length);
-                  stamped.set(id);
-                  stamped.set(chunk, id.length);
-                  chunk = stamped;
-                }
-              }
-              pending.push(chunk);
+              pending.push(value);
               flushing ??= setTimeout(() => {
-                if (!flush()) void reader.cancel();
+                if (!flush()) tooSlow();
               }, 0);
               if (pending.length >= options.maxQueuedMessages && !flush()) {
-                // Too slow: stop producing; what is queued still reaches the reader.
-                await reader.cancel();
+                tooSlow();
                 break;
               }
             }

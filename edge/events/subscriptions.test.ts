@@ -1,6 +1,8 @@
+import { eq } from 'drizzle-orm';
 import { createClient } from 'graphql-sse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiKey } from '../../api/api-keys';
+import { runs } from '../../db/schema';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
 import {
   publishWorkflow,
@@ -91,6 +93,39 @@ describe('deliveryEvents over SSE', () => {
     stream.drop();
     expect(stranger.messages.filter((message) => message.event === 'next')).toEqual([]);
     stranger.drop();
+  });
+
+  it("gives identical subscribers every event once in order, and a subscriber filtered by contact only that contact's", async () => {
+    const mine = await workspace(3);
+    const same = await Promise.all(
+      [0, 1, 2].map(() => openSse(streamUrl(), mine.readKey, { query: DELIVERY_EVENTS })),
+    );
+    const contactId = mine.contactIds[1]!;
+    const filtered = await openSse(streamUrl(), mine.readKey, {
+      query: DELIVERY_EVENTS,
+      variables: { filter: { contactId } },
+    });
+    await startThroughApi(harness, mine.apiKey, mine.workflowId, mine.contactIds);
+
+    const received = await Promise.all(same.map((stream) => stream.nexts(3 * EVENTS_PER_SEND)));
+    const all = Array.from({ length: 3 * EVENTS_PER_SEND }, (_, index) => String(index + 1));
+    for (const messages of received) {
+      expect(messages.map((message) => message.id)).toEqual(all);
+      expect(messages.map((message) => eventOf(message).cursor)).toEqual(all);
+    }
+    const [run] = await harness.db
+      .select({ id: runs.id })
+      .from(runs)
+      .where(eq(runs.contactId, contactId));
+    const theirs = received[0]!.map(eventOf).filter((event) => event.runId === run!.id);
+    expect(theirs).toHaveLength(EVENTS_PER_SEND);
+    const own = await filtered.nexts(EVENTS_PER_SEND);
+    expect(own.map(eventOf)).toEqual(theirs);
+    // Everything has been written by now (the unfiltered streams saw the last event): nothing more.
+    expect(filtered.messages.filter((message) => message.event === 'next')).toHaveLength(
+      EVENTS_PER_SEND,
+    );
+    for (const stream of [...same, filtered]) stream.drop();
   });
 
   it('resumes after a dropped connection with Last-Event-ID: every event exactly once, in order, while sends continue', async () => {
