@@ -74,11 +74,15 @@ export async function claimDeliveries(
   // small it chose a sequential scan per key (20 ms a batch at 5,000 deliveries).
   const result = await queryRows<ClaimRow>(
     db,
-    sql`with keys as (
+    sql`with given as materialized (
+        -- Parsed once, not once per run row the join below visits.
+        select * from jsonb_to_recordset(${jsonParam(rows)}::jsonb)
+          as k(workspace_id uuid, run_id uuid, step_id uuid, visit int)
+      ),
+      keys as (
         -- Only runs still active at this very step visit: a run cancelled (or moved on by
         -- another consumer) after the batch loaded it is neither inserted nor claimed.
-        select k.* from jsonb_to_recordset(${jsonParam(rows)}::jsonb)
-          as k(workspace_id uuid, run_id uuid, step_id uuid, visit int)
+        select k.* from given k
         join runs r on r.id = k.run_id and (r.status = 'active') is true
           and r.current_step_id = k.step_id and r.step_visit = k.visit
         where r.id = any(${runIds})

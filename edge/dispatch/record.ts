@@ -248,7 +248,8 @@ export async function recordAndMove(
       ),
 ${extendsThreads ? threadedCte : sql``}
 ${refusesChannels ? refusedCte : sql``}
-      move as (
+      -- Materialized: parsed once, not once per run row the update's join visits.
+      move as materialized (
         select * from jsonb_to_recordset(${jsonParam(moveRows)}::jsonb) as m(
           seq int, run_id uuid, from_visit int, from_step_id uuid, after_delivery_id uuid,
           status text, step_id uuid,
