@@ -32,7 +32,10 @@ export function npmRun(args: string[], env: Record<string, string | undefined>):
   child.stderr?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // 'close', not 'exit': npm may exit on a signal before the script it runs (which inherited
+  // its stdout) has written its last lines and exited; 'close' waits until every process holding
+  // the pipes has let go, so `output()` is complete and the script's shutdown has finished.
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
   return { child, output: () => output, exited };
 }
 
