@@ -50,7 +50,10 @@ export class EventHub {
   private yoga?: ReturnType<typeof createYoga<Record<string, unknown>, ApiContext>>;
   private readonly principals = new WeakMap<Request, Principal>();
   /** Per stream request: its workspace's fan-out, and the outlet of a written stream. */
-  private readonly streams = new WeakMap<Request, { fanout: EventFanout; outlet?: FrameOutlet }>();
+  private readonly streams = new WeakMap<
+    Request,
+    { fanout: EventFanout; outlet?: FrameOutlet; liveFrom: number }
+  >();
   private readonly openStreams = new Map<string, number>();
 
   constructor(_state: DurableObjectState, env: Env) {
@@ -119,6 +122,17 @@ export class EventHub {
         { status: 429 },
       );
     }
+    // The slot is taken before anything is awaited: streams opened at the same moment would
+    // otherwise all see the same count, and together pass the limit.
+    if (opensStream) this.openStreams.set(principal.apiKeyId, open + 1);
+    let held = opensStream;
+    const releaseSlot = () => {
+      if (!held) return;
+      held = false;
+      const now = (this.openStreams.get(principal.apiKeyId) ?? 1) - 1;
+      if (now > 0) this.openStreams.set(principal.apiKeyId, now);
+      else this.openStreams.delete(principal.apiKeyId);
+    };
     // A distinct-connections stream carries one operation: the fan-out writes its messages
     // (with `id: <cursor>`) straight into the stream. The single-connection mode's operations
     // arrive on other requests than their stream and keep graphql-sse's own path.
@@ -127,20 +141,25 @@ export class EventHub {
       !new URL(request.url).searchParams.has('token') &&
       !request.headers.has('x-graphql-event-stream-token');
     const outlet = distinct ? new FrameOutlet() : undefined;
-    this.streams.set(request, { fanout: await this.fanoutFor(principal.workspaceId), outlet });
-    const response = await this.server().fetch(request);
+    let response: Response;
+    try {
+      const fanout = await this.fanoutFor(principal.workspaceId);
+      // "From now" means from this request, not from whenever execution first pulls the
+      // subscription: an event published after the client saw its stream open must reach it.
+      this.streams.set(request, { fanout, outlet, liveFrom: fanout.lastDelivered });
+      response = await this.server().fetch(request);
+    } catch (error) {
+      releaseSlot();
+      throw error;
+    }
     if (!response.body || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
+      releaseSlot();
       return response;
     }
-    this.openStreams.set(principal.apiKeyId, open + 1);
     const body = guardEventStream(response.body as ReadableStream<Uint8Array>, {
       outlet,
       maxQueuedMessages: MAX_QUEUED_MESSAGES,
-      onEnd: () => {
-        const now = (this.openStreams.get(principal.apiKeyId) ?? 1) - 1;
-        if (now > 0) this.openStreams.set(principal.apiKeyId, now);
-        else this.openStreams.delete(principal.apiKeyId);
-      },
+      onEnd: releaseSlot,
     });
     return new Response(body, response);
   }
@@ -148,12 +167,12 @@ export class EventHub {
   private liveEventsFor(request: Request): LiveEvents {
     const stream = this.streams.get(request);
     if (!stream) throw new Error('A stream request reached execution without its fan-out');
-    const { fanout, outlet } = stream;
+    const { fanout, outlet, liveFrom } = stream;
     const lastEventId = request.headers.get('last-event-id');
     const from = (after: number | null) => {
       if (after !== null) return after;
       if (lastEventId && /^\d{1,15}$/.test(lastEventId)) return Number(lastEventId);
-      return fanout.lastDelivered;
+      return liveFrom;
     };
     return {
       subscribe(filter, after) {

@@ -101,7 +101,13 @@ describe('deliveryEvents over SSE', () => {
       [0, 1, 2].map(() => openSse(streamUrl(), mine.readKey, { query: DELIVERY_EVENTS })),
     );
     const contactId = mine.contactIds[1]!;
-    const filtered = await openSse(streamUrl(), mine.readKey, {
+    // A key of its own: the three identical streams use up the first key's streams.
+    const second = await issueApiKey(harness.db, {
+      workspaceId: mine.workspaceId,
+      name: 'Partner 2',
+      scopes: ['read'],
+    });
+    const filtered = await openSse(streamUrl(), second.plaintext, {
       query: DELIVERY_EVENTS,
       variables: { filter: { contactId } },
     });
@@ -223,6 +229,19 @@ describe('deliveryEvents over SSE', () => {
     }
     const refused = await openSse(streamUrl(), readKey, { query: DELIVERY_EVENTS });
     expect(refused.status).toBe(429);
+    // Opened all at once, a key's streams still stop at the limit.
+    const { readKey: otherKey } = await workspace(0);
+    const racing = await Promise.all(
+      Array.from({ length: MAX_STREAMS_PER_KEY + 2 }, () =>
+        openSse(streamUrl(), otherKey, { query: DELIVERY_EVENTS }),
+      ),
+    );
+    expect(racing.map((stream) => stream.status).sort()).toEqual([
+      ...Array.from({ length: MAX_STREAMS_PER_KEY }, () => 200),
+      429,
+      429,
+    ]);
+    for (const stream of racing) stream.drop();
     // A dropped stream frees its slot when the hub notices, at the latest at its next heartbeat.
     open[0]!.drop();
     await open[0]!.ended;
