@@ -242,3 +242,39 @@ export async function seedRunAt(
     .returning({ id: runs.id });
   return row!.id;
 }
+
+/**
+ * A workspace whose `count` contacts each have a run at a one-step workflow's send on a custom
+ * channel posting to `endpointUrl`: the first visit, due now, as startWorkflow leaves them.
+ */
+export async function seedRunsAtCustomSend(target: SeedTarget, endpointUrl: string, count: number) {
+  const { db } = target;
+  const { workspaceId } = await seedWorkspace(db);
+  const channelId = await seedCustomChannel(target, workspaceId, endpointUrl);
+  const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
+    {
+      key: 'hello',
+      type: 'send_message',
+      config: sendConfig({
+        channel: { kind: 'specific', channelId },
+        defaultMessage: { type: 'text', text: 'Hello' },
+      }),
+    },
+  ]);
+  const runIds: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const contactId = await seedContact(db, workspaceId, { firstName: `C${index}` }, [
+      { channelId, address: `c${index}` },
+    ]);
+    runIds.push(
+      await seedRunAt(db, {
+        workspaceId,
+        workflowId,
+        versionId,
+        contactId,
+        stepId: stepIds.hello!,
+      }),
+    );
+  }
+  return { workspaceId, channelId, workflowId, runIds };
+}

@@ -10,16 +10,7 @@ import { queryRows } from '../../db/rows';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
 import { customWebhookAdapter } from '../channels/custom-webhook/adapter';
 import { dispatchBatch } from './consumer';
-import {
-  publishWorkflow,
-  queueMessage,
-  seedContact,
-  seedCustomChannel,
-  seedRunAt,
-  seedWorkspace,
-  sendConfig,
-  WEBHOOK_SECRET,
-} from './test-seed';
+import { queueMessage, seedRunsAtCustomSend, WEBHOOK_SECRET } from './test-seed';
 
 /**
  * Deliveries and events have no foreign key to their workspace (a check per row a dispatch
@@ -45,37 +36,8 @@ afterAll(async () => {
   await pool?.end();
 });
 
-/** A workspace with `count` runs at a one-step custom-channel workflow. */
-async function workspaceWithRuns(count: number) {
-  const { workspaceId } = await seedWorkspace(db);
-  const channelId = await seedCustomChannel({ db, cipher }, workspaceId, endpoint.url);
-  const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
-    {
-      key: 'hello',
-      type: 'send_message',
-      config: sendConfig({
-        channel: { kind: 'specific', channelId },
-        defaultMessage: { type: 'text', text: 'Hello' },
-      }),
-    },
-  ]);
-  const runIds: string[] = [];
-  for (let index = 0; index < count; index++) {
-    const contactId = await seedContact(db, workspaceId, { firstName: `C${index}` }, [
-      { channelId, address: `c${index}` },
-    ]);
-    runIds.push(
-      await seedRunAt(db, {
-        workspaceId,
-        workflowId,
-        versionId,
-        contactId,
-        stepId: stepIds.hello!,
-      }),
-    );
-  }
-  return { workspaceId, runIds };
-}
+const workspaceWithRuns = (count: number) =>
+  seedRunsAtCustomSend({ db, cipher }, endpoint.url, count);
 
 function consume(runIds: string[]) {
   return dispatchBatch(

@@ -12,14 +12,9 @@ import { applyStatusUpdates } from '../callbacks/status-updates';
 import { customWebhookAdapter } from '../channels/custom-webhook/adapter';
 import { dispatchBatch } from '../dispatch/consumer';
 import {
-  publishWorkflow,
   queueMessage,
   readDeliveries,
-  seedContact,
-  seedCustomChannel,
-  seedRunAt,
-  seedWorkspace,
-  sendConfig,
+  seedRunsAtCustomSend,
   WEBHOOK_SECRET,
 } from '../dispatch/test-seed';
 import { type LoggedEvent, loggedEventFromRow } from './types';
@@ -46,36 +41,8 @@ afterAll(async () => {
   await pool?.end();
 });
 
-async function workspaceWithRuns(count: number) {
-  const { workspaceId } = await seedWorkspace(db);
-  const channelId = await seedCustomChannel({ db, cipher }, workspaceId, endpoint.url);
-  const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
-    {
-      key: 'hello',
-      type: 'send_message',
-      config: sendConfig({
-        channel: { kind: 'specific', channelId },
-        defaultMessage: { type: 'text', text: 'Hello' },
-      }),
-    },
-  ]);
-  const runIds: string[] = [];
-  for (let index = 0; index < count; index++) {
-    const contactId = await seedContact(db, workspaceId, { firstName: `C${index}` }, [
-      { channelId, address: `c${index}` },
-    ]);
-    runIds.push(
-      await seedRunAt(db, {
-        workspaceId,
-        workflowId,
-        versionId,
-        contactId,
-        stepId: stepIds.hello!,
-      }),
-    );
-  }
-  return { workspaceId, channelId, workflowId, runIds };
-}
+const workspaceWithRuns = (count: number) =>
+  seedRunsAtCustomSend({ db, cipher }, endpoint.url, count);
 
 function collector() {
   const published: LoggedEvent[] = [];
