@@ -365,7 +365,7 @@ export async function startWsProxy({
 
   /** After its client left: reset and keep the session, or close it when it is mid-exchange. */
   function release(session: Session, owed: number, status: number, rest: Buffer): void {
-    if (!reuseSessions || !session.reusable || owed !== 0 || status !== IDLE || rest.length > 0) {
+    if (!session.reusable || owed !== 0 || status !== IDLE || rest.length > 0) {
       drop(session);
       return;
     }

@@ -10,17 +10,7 @@ import type { Settlement } from './attempt';
 import { dispatchBatch } from './consumer';
 import type { DispatchSender } from './enqueue';
 import type { DispatchRequest } from './message';
-import {
-  publishWorkflow,
-  queueMessage,
-  readRun,
-  seedContact,
-  seedCustomChannel,
-  seedRunAt,
-  seedWorkspace,
-  sendConfig,
-  WEBHOOK_SECRET,
-} from './test-seed';
+import { queueMessage, readRun, seedRunsAtCustomSend, WEBHOOK_SECRET } from './test-seed';
 
 /**
  * How many statements one batch costs. The consumer runs in Node here (the custom channel's
@@ -52,33 +42,10 @@ afterAll(async () => {
 
 /** `count` contacts started on send → wait(60 s), as startWorkflow leaves them. */
 async function startedRuns(count: number): Promise<string[]> {
-  const { workspaceId } = await seedWorkspace(db);
-  const channelId = await seedCustomChannel({ db, cipher }, workspaceId, endpoint.url);
-  const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
-    {
-      key: 'hello',
-      type: 'send_message',
-      config: sendConfig({ channel: { kind: 'specific', channelId } }),
-      next: 'pause',
-    },
-    { key: 'pause', type: 'wait', config: { seconds: 60 } },
-  ]);
-  const runIds: string[] = [];
-  for (let index = 0; index < count; index++) {
-    const contactId = await seedContact(db, workspaceId, { firstName: `C${index}` }, [
-      { channelId, address: `c${index}` },
-    ]);
-    runIds.push(
-      await seedRunAt(db, {
-        workspaceId,
-        workflowId,
-        versionId,
-        contactId,
-        stepId: stepIds.hello!,
-      }),
-    );
-  }
-  return runIds;
+  const seeded = await seedRunsAtCustomSend({ db, cipher }, endpoint.url, count, {
+    waitAfterSeconds: 60,
+  });
+  return seeded.runIds;
 }
 
 const recordingSender: DispatchSender = {

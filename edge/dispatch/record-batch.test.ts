@@ -1,25 +1,17 @@
 import { eq } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Database } from '../../db/client';
 import { CredentialCipher, generateCredentialsKey } from '../../db/credentials';
-import { relations } from '../../db/relations';
+import { createNodePostgres } from '../../db/drivers/node-postgres';
 import { channels, runs } from '../../db/schema';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
 import { customWebhookAdapter } from '../channels/custom-webhook/adapter';
 import { claimDeliveries } from './claim';
 import { dispatchBatch } from './consumer';
 import {
-  publishWorkflow,
   queueMessage,
   readDeliveries,
   readRun,
-  seedContact,
-  seedCustomChannel,
-  seedRunAt,
-  seedWorkspace,
-  sendConfig,
+  seedRunsAtCustomSend,
   WEBHOOK_SECRET,
 } from './test-seed';
 
@@ -32,52 +24,23 @@ import {
  * the test Postgres.
  */
 
-let pool: pg.Pool;
-let db: Database;
+const { db, pool, close } = createNodePostgres(inject('databaseUrl'), { max: 4 });
 let endpoint: WebhookReceiver;
 const cipher = new CredentialCipher(generateCredentialsKey());
 
 beforeAll(async () => {
-  pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 4 });
-  db = drizzle({ client: pool, relations }) as unknown as Database;
   endpoint = await startWebhookReceiver(WEBHOOK_SECRET);
 });
 
 afterAll(async () => {
   await endpoint?.close();
-  await pool?.end();
+  await close();
 });
 
-/** Two runs at a one-step workflow sending `text`, in one workspace. */
+/** Two runs (contacts One and Two) at a one-step workflow sending `text`, in one workspace. */
 async function twoRuns(text: string): Promise<string[]> {
-  const { workspaceId } = await seedWorkspace(db);
-  const channelId = await seedCustomChannel({ db, cipher }, workspaceId, endpoint.url);
-  const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
-    {
-      key: 'hello',
-      type: 'send_message',
-      config: sendConfig({
-        channel: { kind: 'specific', channelId },
-        defaultMessage: { type: 'text', text },
-      }),
-    },
-  ]);
-  const runIds: string[] = [];
-  for (const name of ['One', 'Two']) {
-    const contactId = await seedContact(db, workspaceId, { firstName: name }, [
-      { channelId, address: name },
-    ]);
-    runIds.push(
-      await seedRunAt(db, {
-        workspaceId,
-        workflowId,
-        versionId,
-        contactId,
-        stepId: stepIds.hello!,
-      }),
-    );
-  }
-  return runIds;
+  return (await seedRunsAtCustomSend({ db, cipher }, endpoint.url, ['One', 'Two'], { text }))
+    .runIds;
 }
 
 function consume(runIds: string[]) {

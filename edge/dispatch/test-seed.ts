@@ -244,27 +244,41 @@ export async function seedRunAt(
 }
 
 /**
- * A workspace whose `count` contacts each have a run at a one-step workflow's send on a custom
- * channel posting to `endpointUrl`: the first visit, due now, as startWorkflow leaves them.
+ * A workspace whose contacts (`contacts` of them, or one per first name given) each have a run
+ * at a workflow's send of `text` on a custom channel posting to `endpointUrl`, followed by a
+ * wait of `waitAfterSeconds` when given: the first visit, due now, as startWorkflow leaves them.
  */
-export async function seedRunsAtCustomSend(target: SeedTarget, endpointUrl: string, count: number) {
+export async function seedRunsAtCustomSend(
+  target: SeedTarget,
+  endpointUrl: string,
+  contacts: number | readonly string[],
+  { text = 'Hello', waitAfterSeconds }: { text?: string; waitAfterSeconds?: number } = {},
+) {
   const { db } = target;
   const { workspaceId } = await seedWorkspace(db);
   const channelId = await seedCustomChannel(target, workspaceId, endpointUrl);
-  const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
-    {
-      key: 'hello',
-      type: 'send_message',
-      config: sendConfig({
-        channel: { kind: 'specific', channelId },
-        defaultMessage: { type: 'text', text: 'Hello' },
-      }),
-    },
-  ]);
+  const send: StepSpec = {
+    key: 'hello',
+    type: 'send_message',
+    config: sendConfig({
+      channel: { kind: 'specific', channelId },
+      defaultMessage: { type: 'text', text },
+    }),
+  };
+  const steps: StepSpec[] =
+    waitAfterSeconds === undefined
+      ? [send]
+      : [
+          { ...send, next: 'pause' },
+          { key: 'pause', type: 'wait', config: { seconds: waitAfterSeconds } },
+        ];
+  const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, steps);
+  const names =
+    typeof contacts === 'number' ? Array.from({ length: contacts }, (_, i) => `C${i}`) : contacts;
   const runIds: string[] = [];
-  for (let index = 0; index < count; index++) {
-    const contactId = await seedContact(db, workspaceId, { firstName: `C${index}` }, [
-      { channelId, address: `c${index}` },
+  for (const firstName of names) {
+    const contactId = await seedContact(db, workspaceId, { firstName }, [
+      { channelId, address: firstName },
     ]);
     runIds.push(
       await seedRunAt(db, {

@@ -1,11 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Database } from '../../db/client';
 import { CredentialCipher, generateCredentialsKey } from '../../db/credentials';
+import { createNodePostgres } from '../../db/drivers/node-postgres';
 import { readEventsAfter } from '../../db/event-log';
-import { relations } from '../../db/relations';
 import { queryRows } from '../../db/rows';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
 import { applyStatusUpdates } from '../callbacks/status-updates';
@@ -25,20 +22,17 @@ import { type LoggedEvent, loggedEventFromRow } from './types';
  * Runs the real dispatch consumer in Node against the test Postgres and a real HTTP endpoint.
  */
 
-let pool: pg.Pool;
-let db: Database;
+const { db, close } = createNodePostgres(inject('databaseUrl'), { max: 6 });
 let endpoint: WebhookReceiver;
 const cipher = new CredentialCipher(generateCredentialsKey());
 
 beforeAll(async () => {
-  pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 6 });
-  db = drizzle({ client: pool, relations }) as unknown as Database;
   endpoint = await startWebhookReceiver(WEBHOOK_SECRET);
 });
 
 afterAll(async () => {
   await endpoint?.close();
-  await pool?.end();
+  await close();
 });
 
 const workspaceWithRuns = (count: number) =>
