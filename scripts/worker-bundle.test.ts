@@ -26,16 +26,20 @@ describe('the Worker bundle (wrangler deploy --dry-run)', () => {
     expect(copies).toEqual(['// node_modules/graphql/error/GraphQLError.mjs']);
   }, 180_000);
 
-  it('sees the dispatch, callbacks, segment and webhook queues, their dead letter queues and the sweep cron in wrangler.toml', async () => {
+  it('sees the dispatch shards, callbacks, segment and webhook queues, their dead letter queues and the sweep cron in wrangler.toml', async () => {
     const settings = await readWranglerSettings();
     expect(settings.queueProducers).toEqual({
       DISPATCH_QUEUE: { queueName: 'sendflow-dispatch' },
+      DISPATCH_QUEUE_1: { queueName: 'sendflow-dispatch-1' },
+      DISPATCH_QUEUE_2: { queueName: 'sendflow-dispatch-2' },
+      DISPATCH_QUEUE_3: { queueName: 'sendflow-dispatch-3' },
       CALLBACK_QUEUE: { queueName: 'sendflow-callbacks' },
       SEGMENT_QUEUE: { queueName: 'sendflow-segments' },
       WEBHOOK_QUEUE: { queueName: 'sendflow-webhooks' },
     });
     expect(settings.queueConsumers).toMatchObject({
       'sendflow-dispatch': { maxBatchSize: 100, deadLetterQueue: 'sendflow-dispatch-dlq' },
+      'sendflow-dispatch-3': { maxBatchSize: 100, deadLetterQueue: 'sendflow-dispatch-dlq' },
       'sendflow-dispatch-dlq': {},
       'sendflow-callbacks': { maxBatchSize: 100, deadLetterQueue: 'sendflow-callbacks-dlq' },
       // One chunk of a segment start per invocation (edge/segments/limits.ts).

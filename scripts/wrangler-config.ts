@@ -14,6 +14,8 @@ export interface WranglerSettings {
   alias: Record<string, string>;
   queueProducers: NonNullable<WorkerOptions['queueProducers']>;
   queueConsumers: NonNullable<WorkerOptions['queueConsumers']>;
+  /** `max_concurrency` per consumed queue: deploys use it, Miniflare's options have no place for it. */
+  consumerConcurrency: Record<string, number | undefined>;
   durableObjects: NonNullable<WorkerOptions['durableObjects']>;
   /** R2 bucket bindings (binding → bucket), e.g. `MEDIA_BUCKET` → `sendflow-media`. */
   r2Buckets: NonNullable<WorkerOptions['r2Buckets']>;
@@ -53,6 +55,14 @@ export async function readWranglerSettings(path = WRANGLER_CONFIG): Promise<Wran
     alias: resolveAliases(config.alias ?? {}, dirname(path)),
     queueProducers: (workerOptions.queueProducers ?? {}) as WranglerSettings['queueProducers'],
     queueConsumers: (workerOptions.queueConsumers ?? {}) as WranglerSettings['queueConsumers'],
+    consumerConcurrency: Object.fromEntries(
+      (config.queues.consumers ?? []).map(
+        (consumer: { queue: string; max_concurrency?: number | null }) => [
+          consumer.queue,
+          consumer.max_concurrency ?? undefined,
+        ],
+      ),
+    ),
     durableObjects: Object.fromEntries(
       config.durable_objects.bindings.map((binding: { name: string; class_name: string }) => [
         binding.name,

@@ -8,7 +8,13 @@ import {
   MAX_SEND_ATTEMPTS,
   RETRY_MAX_SECONDS,
 } from './limits';
-import { DEAD_LETTER_QUEUE_NAME, DISPATCH_QUEUE_NAME } from './queues';
+import {
+  DEAD_LETTER_QUEUE_NAME,
+  DISPATCH_QUEUE_NAME,
+  dispatchShardQueueName,
+  isDispatchQueueName,
+  readDispatchShards,
+} from './queues';
 
 describe('retry backoff', () => {
   it('doubles from ten seconds and stops growing at fifteen minutes', () => {
@@ -42,5 +48,24 @@ describe('wrangler.toml', () => {
     expect(consumers[CALLBACK_DEAD_LETTER_QUEUE_NAME]).toBeDefined();
     expect(JSON.stringify(queueProducers)).toContain(DISPATCH_QUEUE_NAME);
     expect(crons.length).toBeGreaterThan(0);
+  });
+
+  it("binds the dispatch shards without gaps, each consumed with the dispatch consumer's settings", async () => {
+    const { queueConsumers, queueProducers, consumerConcurrency } = await readWranglerSettings();
+    const { queues, problems } = readDispatchShards<{ queueName: string }>(queueProducers);
+    expect(problems).toEqual([]);
+    // Production starts with several shards (bench/README.md, "Capacity model").
+    expect(queues.length).toBeGreaterThanOrEqual(4);
+    expect(queues.map((queue) => queue.queueName)).toEqual(
+      queues.map((_, shard) => dispatchShardQueueName(shard)),
+    );
+    const consumers = queueConsumers as Record<string, unknown>;
+    const consumed = Object.keys(consumers).filter(isDispatchQueueName);
+    // Every shard is consumed, and nothing else the handler would take for dispatch.
+    expect(consumed.sort()).toEqual(queues.map((queue) => queue.queueName).sort());
+    for (const queue of queues) {
+      expect(consumers[queue.queueName]).toEqual(consumers[DISPATCH_QUEUE_NAME]);
+      expect(consumerConcurrency[queue.queueName]).toBe(consumerConcurrency[DISPATCH_QUEUE_NAME]);
+    }
   });
 });

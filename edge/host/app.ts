@@ -3,7 +3,6 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../../api/db-availability';
 import { type ApiServer, createApi } from '../../api/server';
 import type { Database } from '../../db/client';
-import { queueSender } from '../dispatch/enqueue';
 import { hubPublisher } from '../events/hub-publisher';
 import { log } from '../log';
 import type { MediaBucket } from '../media/bucket';
@@ -11,6 +10,7 @@ import { segmentQueueSender } from '../segments/message';
 import { withWebhookFanout } from '../webhooks/publisher';
 import { callbackRoutes } from './callback-routes';
 import { withDatabase } from './database-middleware';
+import { dispatchSender } from './dispatch-sender';
 import { type Config, ConfigError, type Env, parseConfig } from './env';
 import { mediaRoutes } from './media-routes';
 import { requestLog } from './request-log';
@@ -45,7 +45,7 @@ function apiFor(env: Env, config: Config): ApiServer {
       production: config.production,
       allowPrivateUrls: config.allowPrivateUrls,
       graphqlEndpoint: GRAPHQL_PATH,
-      dispatch: env.DISPATCH_QUEUE ? queueSender(env.DISPATCH_QUEUE) : undefined,
+      dispatch: env.DISPATCH_QUEUE ? dispatchSender(env) : undefined,
       segments: env.SEGMENT_QUEUE ? segmentQueueSender(env.SEGMENT_QUEUE) : undefined,
       events: withWebhookFanout(
         env.EVENT_HUB ? hubPublisher(env.EVENT_HUB) : undefined,

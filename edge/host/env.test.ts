@@ -114,6 +114,24 @@ describe('Worker configuration', () => {
     ]);
   });
 
+  it('refuses dispatch shards numbered with a gap, which would leave a queue unused', () => {
+    const queue = {};
+    expect(problemsOf({ ...valid, DISPATCH_QUEUE: queue, DISPATCH_QUEUE_1: queue })).toEqual([]);
+    expect(
+      problemsOf({
+        ...valid,
+        DISPATCH_QUEUE: queue,
+        DISPATCH_QUEUE_1: queue,
+        DISPATCH_QUEUE_3: queue,
+      }),
+    ).toEqual([
+      'DISPATCH_QUEUE_3 is bound but DISPATCH_QUEUE_2 is not: dispatch shards are numbered from DISPATCH_QUEUE (shard 0) without gaps',
+    ]);
+    expect(problemsOf({ ...valid, DISPATCH_QUEUE_1: queue })).toEqual([
+      'DISPATCH_QUEUE_1 is bound but DISPATCH_QUEUE is not: dispatch shards are numbered from DISPATCH_QUEUE (shard 0) without gaps',
+    ]);
+  });
+
   it('refuses local-only settings in production', () => {
     expect(
       problemsOf({ ...valid, DB_WS_PROXY: '127.0.0.1:9000', ALLOW_PRIVATE_URLS: 'true' }),

@@ -4,6 +4,7 @@
 // clash with @types/node and the DOM lib in our single tsconfig, which Node scripts also use.
 import type { DurableObjectNamespace, Queue, R2Bucket } from '@cloudflare/workers-types/latest';
 import type { ProviderEndpoints } from '../channels/types';
+import { readDispatchShards } from '../dispatch/queues';
 import { DEFAULT_DISABLE_AFTER_HOURS } from '../webhooks/limits';
 import { readProviderEndpoints } from './provider-endpoints';
 
@@ -23,8 +24,13 @@ export interface Env {
   ENVIRONMENT: 'production' | 'development';
   /** `'true'` lets user-supplied URLs reach private and loopback addresses (local dev only). */
   ALLOW_PRIVATE_URLS?: string;
-  /** Producer binding for the `sendflow-dispatch` queue (edge/dispatch consumes it). */
+  /** Producer binding for the `sendflow-dispatch` queue, dispatch shard 0 (edge/dispatch/queues.ts). */
   DISPATCH_QUEUE: Queue;
+  /**
+   * Producer bindings of further dispatch shards, `sendflow-dispatch-<n>` as `DISPATCH_QUEUE_<n>`
+   * (n = 1, 2, … without gaps): as many shards as are bound.
+   */
+  [shard: `DISPATCH_QUEUE_${number}`]: Queue | undefined;
   /** Producer binding for the `sendflow-segments` queue (edge/segments consumes it). */
   SEGMENT_QUEUE?: Queue;
   /** Producer binding for the `sendflow-callbacks` queue (edge/callbacks consumes it). */
@@ -193,6 +199,7 @@ export function parseConfig(bindings: object): Config {
   );
   problems.push(...endpointProblems);
   const publicUrl = checkPublicUrl(text(env.PUBLIC_URL), problems);
+  problems.push(...readDispatchShards(env).problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     databaseUrl,
