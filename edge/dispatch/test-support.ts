@@ -13,11 +13,12 @@ import {
 import { CALLBACK_DEAD_LETTER_QUEUE_NAME, CALLBACK_QUEUE_NAME } from '../callbacks/queues';
 import { SEGMENT_DEAD_LETTER_QUEUE_NAME, SEGMENT_QUEUE_NAME } from '../segments/message';
 import { WEBHOOK_QUEUE_NAME } from '../webhooks/queue';
-import { DEAD_LETTER_QUEUE_NAME, DISPATCH_QUEUE_NAME } from './queues';
+import { DEAD_LETTER_QUEUE_NAME, dispatchShardBinding, dispatchShardQueueName } from './queues';
 
 /**
  * Test support for the dispatch pipeline: the real Worker bundle (edge/worker.ts) in Miniflare
- * with the real dispatch queue, its dead letter queue and the cron handler, reaching this run's
+ * with the real dispatch queue (one shard, or as many as asked for), its dead letter queue and
+ * the cron handler, reaching this run's
  * test Postgres through the Neon driver (rows are seeded with ./test-seed.ts).
  */
 
@@ -39,8 +40,11 @@ export interface DispatchHarness {
   ): Promise<GqlResult>;
   /** Sends one GraphQL operation through the Worker's fetch handler. */
   gql(apiKey: string, query: string, variables?: Record<string, unknown>): Promise<GqlResult>;
-  /** Puts a message on the dispatch queue (or another of the Worker's queues) as a producer would. */
-  enqueue(body: unknown, queue?: QueueName): Promise<void>;
+  /**
+   * Puts a message on the dispatch queue (or another of the Worker's queues, or dispatch shard
+   * `{ shard }`) as a producer would.
+   */
+  enqueue(body: unknown, queue?: QueueName | { shard: number }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -74,6 +78,12 @@ export interface HarnessOptions {
   media?: boolean;
   /** Binds the partner webhook queue (producer and consumer, as wrangler.toml declares it). */
   webhooks?: boolean;
+  /** Dispatch shards bound (edge/dispatch/queues.ts), default 1: `sendflow-dispatch` alone. */
+  dispatchShards?: number;
+  /** The shards that have a consumer (default: all); the others only collect messages. */
+  consumedShards?: readonly number[];
+  /** The Worker entry (default edge/worker.ts), e.g. a test fixture wrapping it. */
+  entry?: string;
 }
 
 /** A port nothing listens on right now, so that PUBLIC_URL can be known before the Worker starts. */
@@ -95,8 +105,15 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
   const proxy: DbProxy = await startDbProxy(databaseUrl);
   const postgres = createNodePostgres(databaseUrl, { max: 4 });
   const port = options.media ? await freePort() : undefined;
+  const shards = Array.from({ length: options.dispatchShards ?? 1 }, (_, shard) => shard);
+  const dispatchConsumer = {
+    maxBatchSize: options.maxBatchSize ?? 10,
+    maxBatchTimeout: 1,
+    maxRetries: options.maxRetries ?? 10,
+    deadLetterQueue: DEAD_LETTER_QUEUE_NAME,
+  };
   const worker = await startWorker({
-    entry: 'edge/worker.ts',
+    entry: options.entry ?? 'edge/worker.ts',
     bindings: {
       ...testDatabaseBindings(proxy),
       CREDENTIALS_KEY: credentialsKey,
@@ -107,7 +124,9 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
     },
     ...(port ? { port, r2Buckets: { MEDIA_BUCKET: 'sendflow-media' } } : {}),
     queueProducers: {
-      DISPATCH_QUEUE: DISPATCH_QUEUE_NAME,
+      ...Object.fromEntries(
+        shards.map((shard) => [dispatchShardBinding(shard), dispatchShardQueueName(shard)]),
+      ),
       CALLBACK_QUEUE: CALLBACK_QUEUE_NAME,
       // Only tests produce into the dead letter queue directly.
       DEAD_LETTER_QUEUE: DEAD_LETTER_QUEUE_NAME,
@@ -116,12 +135,13 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
       SEGMENT_DEAD_LETTER_QUEUE: SEGMENT_DEAD_LETTER_QUEUE_NAME,
     },
     queueConsumers: {
-      [DISPATCH_QUEUE_NAME]: {
-        maxBatchSize: options.maxBatchSize ?? 10,
-        maxBatchTimeout: 1,
-        maxRetries: options.maxRetries ?? 10,
-        deadLetterQueue: DEAD_LETTER_QUEUE_NAME,
-      },
+      // As wrangler.toml: every shard's consumer alike.
+      ...Object.fromEntries(
+        (options.consumedShards ?? shards).map((shard) => [
+          dispatchShardQueueName(shard),
+          dispatchConsumer,
+        ]),
+      ),
       [DEAD_LETTER_QUEUE_NAME]: { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 3 },
       [CALLBACK_QUEUE_NAME]: {
         maxBatchSize: 10,
@@ -179,7 +199,9 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
       return (await response.json()) as GqlResult;
     },
     async enqueue(body, queue = 'dispatch') {
-      const producer = await worker.mf.getQueueProducer(QUEUE_BINDINGS[queue]);
+      const binding =
+        typeof queue === 'object' ? dispatchShardBinding(queue.shard) : QUEUE_BINDINGS[queue];
+      const producer = await worker.mf.getQueueProducer(binding);
       await producer.send(body);
     },
     async close() {
