@@ -5,7 +5,14 @@ import { createWorkspaceWithKey } from '../../api/bootstrap';
 import type { Database } from '../../db/client';
 import { createNodePostgres } from '../../db/drivers/node-postgres';
 import { contacts } from '../../db/schema';
-import { DEAD_LETTER_QUEUE_NAME, DISPATCH_QUEUE_NAME } from '../../edge/dispatch/queues';
+import { type DispatchQueue, queueSender } from '../../edge/dispatch/enqueue';
+import {
+  DEAD_LETTER_QUEUE_NAME,
+  dispatchShardBinding,
+  dispatchShardQueueName,
+  readDispatchShards,
+} from '../../edge/dispatch/queues';
+import { readWranglerSettings } from '../../scripts/wrangler-config';
 import { type RunningWorker, startDbProxy, startWorker } from '../../test/workerd';
 import type { Suite, SuiteOutcome } from '../suite';
 import { createBenchDatabase } from '../support/database';
@@ -25,8 +32,10 @@ import {
 /**
  * Issue 3: sends per second end to end — 5,000 contacts through a one-step workflow on a custom
  * channel, started with `startWorkflow` through the Worker's GraphQL, consumed by the real Worker
- * bundle in workerd (Miniflare's queue, batches of 100), posted to a local endpoint, recorded in
- * Postgres — next to Miniflare's raw queue throughput with a consumer that only acknowledges.
+ * bundle in workerd (Miniflare's queues, one per dispatch shard, batches of 100), posted to a
+ * local endpoint, recorded in Postgres — next to Miniflare's raw queue throughput with a
+ * consumer that only acknowledges, over the same number of queues with the messages spread the
+ * same way, and over one queue for reference.
  */
 
 const CONTACTS = 5_000;
@@ -42,6 +51,37 @@ const POLL_MS = 20;
 /** The throughput issue 3 aims for. */
 const TARGET_SENDS_PER_SECOND = 1_000;
 const NOOP_QUEUE = 'bench-noop';
+
+/**
+ * Dispatch shards to bind: BENCH_DISPATCH_SHARDS, else as many as wrangler.toml configures.
+ * Miniflare hands each queue one batch at a time, so shards are what lets batches overlap here.
+ */
+async function shardCount(): Promise<number> {
+  const fromEnv = process.env.BENCH_DISPATCH_SHARDS;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    const count = Number(fromEnv);
+    if (!Number.isInteger(count) || count < 1) {
+      throw new Error('BENCH_DISPATCH_SHARDS must be a positive integer');
+    }
+    return count;
+  }
+  const { queueProducers } = await readWranglerSettings();
+  return Math.max(1, readDispatchShards(queueProducers).queues.length);
+}
+
+/** `count` queues' producer bindings and consumers, named by `name(shard)`, all alike. */
+function shardQueues(
+  count: number,
+  name: (shard: number) => string,
+  binding = dispatchShardBinding,
+) {
+  const shards = Array.from({ length: count }, (_, shard) => shard);
+  return {
+    bindings: shards.map(binding),
+    queueProducers: Object.fromEntries(shards.map((shard) => [binding(shard), name(shard)])),
+    queueConsumers: Object.fromEntries(shards.map((shard) => [name(shard), { ...CONSUMER }])),
+  };
+}
 /** End-to-end sends/s as a share of the raw queue's messages/s that the pipeline aims for. */
 const RAW_QUEUE_SHARE_GOAL = 0.25;
 
@@ -150,6 +190,9 @@ export async function publishOneStepWorkflow(
 /** Where one consumer batch spent its time, from Postgres timestamps and receipt times (ms). */
 interface BatchPhases {
   size: number;
+  /** When the claim and the record statements ran (Postgres clock, ms). */
+  claimed: number;
+  recorded: number;
   /** Previous batch recorded → this batch's claim: invocation turnover, connection, run load. */
   beforeClaim: number | null;
   /** Claim → first receipt: library load, render, sign, first request. */
@@ -190,12 +233,30 @@ async function batchPhases(db: Database, arrivedAt: Map<string, number>): Promis
     const previous = ordered[index - 1];
     return {
       size: batch.arrivals.length,
+      claimed: batch.claimed,
+      recorded: batch.recorded,
       beforeClaim: previous ? batch.claimed - previous.recorded : null,
       claimToFirstSend: first - batch.claimed,
       sending: last - first,
       lastSendToRecord: batch.recorded - last,
     };
   });
+}
+
+/** Most batches between their claim and their record at one moment: >1 when shards overlap. */
+function mostInFlight(phases: readonly BatchPhases[]): number {
+  const edges = phases.flatMap((p) => [
+    { at: p.claimed, delta: 1 },
+    { at: p.recorded, delta: -1 },
+  ]);
+  edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
+  let inFlight = 0;
+  let most = 0;
+  for (const edge of edges) {
+    inFlight += edge.delta;
+    most = Math.max(most, inFlight);
+  }
+  return most;
 }
 
 function printPhases(phases: BatchPhases[]): void {
@@ -224,7 +285,8 @@ function printPhases(phases: BatchPhases[]): void {
     figure(Math.max(...total), 1),
   ]);
   // A positive minimum before the claim shows the batches never overlapped: Miniflare hands
-  // the consumer one batch at a time, whatever max_concurrency says.
+  // the consumer one batch at a time per queue, whatever max_concurrency says. With several
+  // shards, batches of different queues overlap and "previous" is the batch claimed before.
   console.log(formatTable(['phase of a consumer batch', 'min ms', 'median ms', 'max ms'], rows));
 }
 
@@ -280,20 +342,26 @@ interface PipelineResult {
   ok: boolean;
 }
 
-async function measurePipeline(databaseUrl: string): Promise<PipelineResult> {
+async function measurePipeline(databaseUrl: string, shards: number): Promise<PipelineResult> {
   const postgres = createNodePostgres(databaseUrl, { max: 2 });
   const proxy = await startDbProxy(databaseUrl);
   const secret = signingSecret();
   const counter = await startReceiptCounter(secret, isRenderedMessage);
   let worker: RunningWorker | undefined;
   let logs: WorkerLogFilter | undefined;
+  const dispatchQueues = shardQueues(shards, dispatchShardQueueName);
   try {
     worker = await startWorker({
       entry: 'edge/worker.ts',
       bindings: benchWorkerBindings(databaseUrl, proxy),
-      queueProducers: { DISPATCH_QUEUE: DISPATCH_QUEUE_NAME },
+      queueProducers: dispatchQueues.queueProducers,
       queueConsumers: {
-        [DISPATCH_QUEUE_NAME]: { ...CONSUMER, deadLetterQueue: DEAD_LETTER_QUEUE_NAME },
+        ...Object.fromEntries(
+          Object.entries(dispatchQueues.queueConsumers).map(([queue, consumer]) => [
+            queue,
+            { ...consumer, deadLetterQueue: DEAD_LETTER_QUEUE_NAME },
+          ]),
+        ),
         [DEAD_LETTER_QUEUE_NAME]: { maxBatchSize: 100, maxBatchTimeout: 5, maxRetries: 3 },
       },
     });
@@ -348,7 +416,8 @@ async function measurePipeline(databaseUrl: string): Promise<PipelineResult> {
         `runs completed: ${figure(completed)}`,
     );
     console.log(
-      `  consumer batches: ${phases.length} (sizes ${Math.min(...sizes)}–${Math.max(...sizes)})\n`,
+      `  consumer batches: ${phases.length} (sizes ${Math.min(...sizes)}–${Math.max(...sizes)}) ` +
+        `over ${shards} dispatch queue(s); at most ${mostInFlight(phases)} batch(es) between claim and record at once\n`,
     );
     printPhases(phases);
     console.log('');
@@ -375,7 +444,7 @@ async function measurePipeline(databaseUrl: string): Promise<PipelineResult> {
     return {
       ok,
       measurement: {
-        label: 'end to end: startWorkflow → Worker consumer → endpoint → recorded sent',
+        label: `end to end over ${shards} dispatch queue(s): startWorkflow → Worker consumer → endpoint → recorded sent`,
         messages: CONTACTS,
         seconds,
         notes: `${phases.length} batches`,
@@ -390,25 +459,34 @@ async function measurePipeline(databaseUrl: string): Promise<PipelineResult> {
   }
 }
 
-/** Miniflare's queue alone: the same number of messages through a consumer that only acks. */
-async function measureRawQueue(): Promise<Measurement> {
+/**
+ * Miniflare's queues alone: the same number of messages through a consumer that only acks, over
+ * `queues` queues, spread by run id as the Worker spreads dispatch messages (its own sender).
+ */
+async function measureRawQueue(queues: number): Promise<Measurement> {
+  const noop = shardQueues(
+    queues,
+    (shard) => (shard === 0 ? NOOP_QUEUE : `${NOOP_QUEUE}-${shard}`),
+    (shard) => (shard === 0 ? 'QUEUE' : `QUEUE_${shard}`),
+  );
   const worker = await startWorker({
     entry: 'bench/fixtures/noop-consumer.ts',
-    queueProducers: { QUEUE: NOOP_QUEUE },
-    queueConsumers: { [NOOP_QUEUE]: { ...CONSUMER } },
+    queueProducers: noop.queueProducers,
+    queueConsumers: noop.queueConsumers,
   });
   try {
     const consumed = async () => {
       const response = await worker.dispatchFetch('http://noop/');
       return (await response.json()) as { consumed: number; batches: number };
     };
-    const producer = await worker.mf.getQueueProducer<{ runId: string; visit: number }>('QUEUE');
+    const producers = await Promise.all(
+      noop.bindings.map((binding) => worker.mf.getQueueProducer(binding)),
+    );
+    const sender = queueSender(producers as unknown as DispatchQueue[]);
     const started = performance.now();
     for (let sent = 0; sent < CONTACTS; sent += SEND_BATCH) {
       const count = Math.min(SEND_BATCH, CONTACTS - sent);
-      await producer.sendBatch(
-        Array.from({ length: count }, () => ({ body: { runId: randomUUID(), visit: 1 } })),
-      );
+      await sender.send(Array.from({ length: count }, () => ({ runId: randomUUID(), visit: 1 })));
     }
     const finished = await pollUntil(
       async () => (await consumed()).consumed,
@@ -417,7 +495,7 @@ async function measureRawQueue(): Promise<Measurement> {
     );
     const { batches } = await consumed();
     return {
-      label: 'raw Miniflare queue: sendBatch from Node → no-op consumer acks',
+      label: `raw Miniflare queue × ${queues}: sendBatch from Node → no-op consumer acks`,
       messages: CONTACTS,
       seconds: (finished - started) / 1000,
       notes: `${batches} batches`,
@@ -431,12 +509,18 @@ export const dispatchThroughputSuite: Suite = {
   name: 'dispatch-throughput',
   title: `${figure(CONTACTS)} contacts through a one-step workflow to a local custom-channel endpoint vs Miniflare's raw queue (issue 3)`,
   async run(): Promise<SuiteOutcome> {
+    const shards = await shardCount();
+    console.log(`  dispatch shards: ${shards} (BENCH_DISPATCH_SHARDS, default wrangler.toml's)`);
     const database = await createBenchDatabase('dispatch');
     try {
-      const pipeline = await measurePipeline(database.url);
-      console.log('  measuring the raw queue with a no-op consumer…');
-      const raw = await measureRawQueue();
-      const rows = [pipeline.measurement, raw].map((m) => [
+      const pipeline = await measurePipeline(database.url, shards);
+      console.log(`  measuring the raw queue with a no-op consumer over ${shards} queue(s)…`);
+      const raw = await measureRawQueue(shards);
+      // For reference: one queue, as before sharding (the same figure when shards = 1).
+      const single = shards === 1 ? raw : await measureRawQueue(1);
+      const measured =
+        shards === 1 ? [pipeline.measurement, raw] : [pipeline.measurement, raw, single];
+      const rows = measured.map((m) => [
         m.label,
         figure(m.messages),
         figure(m.seconds, 2),
@@ -450,12 +534,12 @@ export const dispatchThroughputSuite: Suite = {
       // machine's load moves both).
       const share = figure(sendsPerSecond / rate(raw), 2);
       console.log(
-        `\n  end to end ${figure(sendsPerSecond)} sends/s = ${share} of the raw queue's ${figure(rate(raw))} msgs/s (goal ≥ ${RAW_QUEUE_SHARE_GOAL}; target ≥ ${figure(TARGET_SENDS_PER_SECOND)} sends/s)`,
+        `\n  ${shards} shard(s): end to end ${figure(sendsPerSecond)} sends/s = ${share} of the raw queue's ${figure(rate(raw))} msgs/s over ${shards} queue(s) (goal ≥ ${RAW_QUEUE_SHARE_GOAL}; target ≥ ${figure(TARGET_SENDS_PER_SECOND)} sends/s); one raw queue: ${figure(rate(single))} msgs/s`,
       );
       return {
         ok: pipeline.ok,
         headlines: [
-          `end to end: ${figure(sendsPerSecond)} sends/s (target ≥ ${figure(TARGET_SENDS_PER_SECOND)}); raw queue: ${figure(rate(raw))} msgs/s; sends/s vs raw queue ${share} (goal ≥ ${RAW_QUEUE_SHARE_GOAL})`,
+          `${shards} dispatch shard(s): end to end ${figure(sendsPerSecond)} sends/s (target ≥ ${figure(TARGET_SENDS_PER_SECOND)}); raw queue × ${shards}: ${figure(rate(raw))} msgs/s; sends/s vs raw queue ${share} (goal ≥ ${RAW_QUEUE_SHARE_GOAL}); one raw queue: ${figure(rate(single))} msgs/s`,
         ],
       };
     } finally {
