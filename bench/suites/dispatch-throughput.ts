@@ -12,6 +12,7 @@ import {
   dispatchShardQueueName,
   readDispatchShards,
 } from '../../edge/dispatch/queues';
+import { shardOf } from '../../edge/dispatch/shards';
 import { readWranglerSettings } from '../../scripts/wrangler-config';
 import { type RunningWorker, startDbProxy, startWorker } from '../../test/workerd';
 import type { Suite, SuiteOutcome } from '../suite';
@@ -191,7 +192,10 @@ interface BatchPhases {
   /** When the claim and the record statements ran (Postgres clock, ms). */
   claimed: number;
   recorded: number;
-  /** Previous batch recorded → this batch's claim: invocation turnover, connection, run load. */
+  /**
+   * The previous batch of the same queue recorded → this batch's claim: invocation turnover,
+   * connection, run load (Miniflare hands each queue one batch at a time).
+   */
   beforeClaim: number | null;
   /** Claim → first receipt: library load, render, sign, first request. */
   claimToFirstSend: number;
@@ -204,21 +208,36 @@ interface BatchPhases {
 /**
  * Rebuilds the batches from the deliveries: one claim statement inserts a batch's rows (one
  * `created_at`, its transaction time) and one record statement marks them sent (`updated_at`);
- * the endpoint's receipt times fall in between. Postgres and this process share one clock.
+ * the endpoint's receipt times fall in between. Postgres and this process share one clock. A
+ * batch's queue is its runs' shard (all messages of one batch come from one queue).
  */
-async function batchPhases(db: Database, arrivedAt: Map<string, number>): Promise<BatchPhases[]> {
+async function batchPhases(
+  db: Database,
+  arrivedAt: Map<string, number>,
+  shards: number,
+): Promise<BatchPhases[]> {
   const result = await db.execute(
-    sql`select id, extract(epoch from created_at) * 1000 as claimed_ms,
+    sql`select id, run_id, extract(epoch from created_at) * 1000 as claimed_ms,
                extract(epoch from updated_at) * 1000 as recorded_ms
         from deliveries order by created_at`,
   );
   const rows = (
-    result as unknown as { rows: { id: string; claimed_ms: string; recorded_ms: string }[] }
+    result as unknown as {
+      rows: { id: string; run_id: string; claimed_ms: string; recorded_ms: string }[];
+    }
   ).rows;
-  const batches = new Map<number, { claimed: number; recorded: number; arrivals: number[] }>();
+  const batches = new Map<
+    number,
+    { claimed: number; recorded: number; shard: number; arrivals: number[] }
+  >();
   for (const row of rows) {
     const claimed = Number(row.claimed_ms);
-    const batch = batches.get(claimed) ?? { claimed, recorded: 0, arrivals: [] };
+    const batch = batches.get(claimed) ?? {
+      claimed,
+      recorded: 0,
+      shard: shardOf(row.run_id, shards),
+      arrivals: [],
+    };
     batch.recorded = Math.max(batch.recorded, Number(row.recorded_ms));
     const arrival = arrivedAt.get(row.id);
     if (arrival !== undefined) batch.arrivals.push(arrival);
@@ -228,7 +247,7 @@ async function batchPhases(db: Database, arrivedAt: Map<string, number>): Promis
   return ordered.map((batch, index) => {
     const first = Math.min(...batch.arrivals);
     const last = Math.max(...batch.arrivals);
-    const previous = ordered[index - 1];
+    const previous = ordered.slice(0, index).findLast((other) => other.shard === batch.shard);
     return {
       size: batch.arrivals.length,
       claimed: batch.claimed,
@@ -259,7 +278,7 @@ function mostInFlight(phases: readonly BatchPhases[]): number {
 
 function printPhases(phases: BatchPhases[]): void {
   const columns: [string, (phase: BatchPhases) => number | null][] = [
-    ['previous record → claim (turnover, connect, load runs)', (p) => p.beforeClaim],
+    ['same queue: previous record → claim (turnover, connect, load runs)', (p) => p.beforeClaim],
     ['claim → first receipt (load library, render, sign)', (p) => p.claimToFirstSend],
     ['first → last receipt (the sends)', (p) => p.sending],
     ['last receipt → recorded', (p) => p.lastSendToRecord],
@@ -273,18 +292,20 @@ function printPhases(phases: BatchPhases[]): void {
       figure(Math.max(...values), 1),
     ];
   });
-  const total = phases
-    .slice(1)
-    .map((p) => (p.beforeClaim ?? 0) + p.claimToFirstSend + p.sending + p.lastSendToRecord);
+  const total = phases.flatMap((p) =>
+    p.beforeClaim === null
+      ? []
+      : [p.beforeClaim + p.claimToFirstSend + p.sending + p.lastSendToRecord],
+  );
   rows.push([
     'one batch, end to end',
     figure(Math.min(...total), 1),
     figure(median(total), 1),
     figure(Math.max(...total), 1),
   ]);
-  // A positive minimum before the claim shows the batches never overlapped: Miniflare hands
-  // the consumer one batch at a time per queue, whatever max_concurrency says. With several
-  // shards, batches of different queues overlap and "previous" is the batch claimed before.
+  // A positive minimum before the claim shows a queue's batches never overlapped: Miniflare
+  // hands the consumer one batch at a time per queue, whatever max_concurrency says; batches of
+  // different queues (shards) do overlap.
   console.log(formatTable(['phase of a consumer batch', 'min ms', 'median ms', 'max ms'], rows));
 }
 
@@ -400,7 +421,7 @@ async function measurePipeline(databaseUrl: string, shards: number): Promise<Pip
     await sleep(1_500);
     const statsAfter = await databaseStats(postgres.db);
     const completed = await countRows(postgres.db, completedRuns);
-    const phases = await batchPhases(postgres.db, counter.arrivedAt);
+    const phases = await batchPhases(postgres.db, counter.arrivedAt, shards);
     const sizes = phases.map((phase) => phase.size);
 
     const since = (at: number) => `${figure((at - started) / 1000, 2)} s`;
