@@ -88,7 +88,8 @@ export async function queue(
     }
     if (!isDispatchQueueName(batch.queue)) {
       // A queue wrangler.toml routes here that none of the branches above knows: dispatching
-      // its messages would guess. The queue's retries keep them until the config is fixed.
+      // its messages would be a guess. Failing the batch logs the queue's name (below) and
+      // leaves the messages to that queue's retries and dead letter settings.
       throw new Error(`no consumer for queue ${batch.queue}`);
     }
     const settlements = await dispatchBatch(batch.messages, {
