@@ -24,6 +24,8 @@ import { type DispatchHarness, startDispatchHarness, startThroughApi } from './t
  */
 
 const SHARDS = 3;
+/** Not a dispatch shard's name (edge/dispatch/queues.ts), nor any other queue the Worker knows. */
+const UNKNOWN_QUEUE = 'sendflow-dispatch-x';
 
 let endpoint: WebhookReceiver;
 
@@ -96,14 +98,18 @@ describe('with one shard of three consumed', () => {
   let harness: DispatchHarness;
 
   beforeAll(async () => {
-    harness = await startDispatchHarness({ dispatchShards: SHARDS, consumedShards: [1] });
+    harness = await startDispatchHarness({
+      dispatchShards: SHARDS,
+      consumedShards: [1],
+      unknownQueues: [UNKNOWN_QUEUE],
+    });
   });
 
   afterAll(async () => {
     await harness?.close();
   });
 
-  it("puts each run's messages, first and next steps, on its shard, and dispatches that shard's batches", async () => {
+  it("puts each run's messages, first and next steps, on its shard, and dispatches that shard's batches, not an unknown queue's", async () => {
     const { apiKey, workflowId, contactIds } = await setup(harness, 24, 2);
     const runIds = await startThroughApi(harness, apiKey, workflowId, contactIds);
     const onShard1 = runIds.filter((id) => shardOf(id, SHARDS) === 1);
@@ -112,6 +118,8 @@ describe('with one shard of three consumed', () => {
     expect(elsewhere.length).toBeGreaterThan(0);
     // Both steps' messages: the second is enqueued by the consumer, and would stall on an
     // unconsumed shard if it went anywhere but the run's own.
+    // A queue the Worker does not know is not taken for dispatch, even with a valid message.
+    await harness.enqueue({ v: 1, runId: elsewhere[0], visit: 1 }, { unknown: UNKNOWN_QUEUE });
     await waitForCompleted(harness, onShard1);
     expect(await requestsPerDelivery(harness, onShard1)).toEqual(onShard1.flatMap(() => [1, 1]));
     // Longer than a batch's timeout: the other shards' messages had every chance to be consumed.

@@ -44,7 +44,10 @@ export interface DispatchHarness {
    * Puts a message on the dispatch queue (or another of the Worker's queues, or dispatch shard
    * `{ shard }`) as a producer would.
    */
-  enqueue(body: unknown, queue?: QueueName | { shard: number }): Promise<void>;
+  enqueue(
+    body: unknown,
+    queue?: QueueName | { shard: number } | { unknown: string },
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -84,6 +87,11 @@ export interface HarnessOptions {
   consumedShards?: readonly number[];
   /** The Worker entry (default edge/worker.ts), e.g. a test fixture wrapping it. */
   entry?: string;
+  /**
+   * Queues the Worker has no branch for, consumed as a dispatch shard would be (producer binding
+   * = the queue's name): what a misnamed queue in wrangler.toml would deliver.
+   */
+  unknownQueues?: readonly string[];
 }
 
 /** A port nothing listens on right now, so that PUBLIC_URL can be known before the Worker starts. */
@@ -127,6 +135,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
       ...Object.fromEntries(
         shards.map((shard) => [dispatchShardBinding(shard), dispatchShardQueueName(shard)]),
       ),
+      ...Object.fromEntries((options.unknownQueues ?? []).map((name) => [name, name])),
       CALLBACK_QUEUE: CALLBACK_QUEUE_NAME,
       // Only tests produce into the dead letter queue directly.
       DEAD_LETTER_QUEUE: DEAD_LETTER_QUEUE_NAME,
@@ -140,6 +149,13 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
         (options.consumedShards ?? shards).map((shard) => [
           dispatchShardQueueName(shard),
           dispatchConsumer,
+        ]),
+      ),
+      ...Object.fromEntries(
+        (options.unknownQueues ?? []).map((name) => [
+          name,
+          // No retries and no dead letter queue: a refused batch is simply gone.
+          { maxBatchSize: dispatchConsumer.maxBatchSize, maxBatchTimeout: 1, maxRetries: 0 },
         ]),
       ),
       [DEAD_LETTER_QUEUE_NAME]: { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 3 },
@@ -200,7 +216,11 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
     },
     async enqueue(body, queue = 'dispatch') {
       const binding =
-        typeof queue === 'object' ? dispatchShardBinding(queue.shard) : QUEUE_BINDINGS[queue];
+        typeof queue !== 'object'
+          ? QUEUE_BINDINGS[queue]
+          : 'shard' in queue
+            ? dispatchShardBinding(queue.shard)
+            : queue.unknown;
       const producer = await worker.mf.getQueueProducer(binding);
       await producer.send(body);
     },
