@@ -16,6 +16,7 @@ import { shardOf } from '../../edge/dispatch/shards';
 import { readWranglerSettings } from '../../scripts/wrangler-config';
 import { type RunningWorker, startDbProxy, startWorker } from '../../test/workerd';
 import type { Suite, SuiteOutcome } from '../suite';
+import { startCpuMeter, workerdCpuMs } from '../support/cpu';
 import { createBenchDatabase } from '../support/database';
 import { benchWorkerBindings } from '../support/dispatch-worker';
 import { type FetchLike, mutate } from '../support/graphql';
@@ -396,6 +397,8 @@ async function measurePipeline(databaseUrl: string, shards: number): Promise<Pip
     );
 
     const statsBefore = await databaseStats(postgres.db);
+    const cpu = startCpuMeter();
+    const workerdBefore = workerdCpuMs();
     const started = performance.now();
     const deadline = started + DEADLINE_MS;
     for (let start = 0; start < contactIds.length; start += START_CHUNK) {
@@ -416,6 +419,8 @@ async function measurePipeline(databaseUrl: string, shards: number): Promise<Pip
     );
     const finished = Math.max(received, recorded);
     const seconds = (finished - started) / 1000;
+    const machine = cpu.stop();
+    const workerdAfter = workerdCpuMs();
 
     // Postgres publishes its counters about once a second: give it time before reading them.
     await sleep(1_500);
@@ -436,7 +441,24 @@ async function measurePipeline(databaseUrl: string, shards: number): Promise<Pip
     );
     console.log(
       `  consumer batches: ${phases.length} (sizes ${Math.min(...sizes)}–${Math.max(...sizes)}) ` +
-        `over ${shards} dispatch queue(s); at most ${mostInFlight(phases)} batch(es) between claim and record at once\n`,
+        `over ${shards} dispatch queue(s); at most ${mostInFlight(phases)} batch(es) between claim and record at once`,
+    );
+    // Whether overlapping batches can go faster at all: a workerd isolate runs JavaScript on one
+    // thread, and the database, its proxy and the endpoint share the machine's cores.
+    const workerdSeconds =
+      workerdBefore !== null && workerdAfter !== null
+        ? (workerdAfter - workerdBefore) / 1000
+        : null;
+    console.log(
+      `  CPU during the run: workerd ${
+        workerdSeconds === null
+          ? 'not measured'
+          : `${figure(workerdSeconds, 2)} s (${figure((100 * workerdSeconds) / seconds)} % of one core)`
+      }; the whole machine ${
+        machine.machinePercent === null
+          ? 'not measured'
+          : `${figure(machine.machinePercent)} % busy`
+      } (all cores, every process)\n`,
     );
     printPhases(phases);
     console.log('');

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createWorkspaceWithKey } from '../../api/bootstrap';
 import { createNodePostgres } from '../../db/drivers/node-postgres';
 import { type RunningWorker, startDbProxy } from '../../test/workerd';
 import type { Suite, SuiteOutcome } from '../suite';
+import { workerdPids } from '../support/cpu';
 import { onBenchDatabase } from '../support/database';
 import { startDispatchWorker } from '../support/dispatch-worker';
 import { type FetchLike, mutate } from '../support/graphql';
@@ -57,11 +57,7 @@ const MB = 1024 * 1024;
 /** Resident memory of this process's workerd children (Linux /proc), or null elsewhere. */
 function workerdRss(): number | null {
   try {
-    const pids = execFileSync('pgrep', ['-P', String(process.pid), 'workerd'], {
-      encoding: 'utf8',
-    })
-      .split('\n')
-      .filter(Boolean);
+    const pids = workerdPids();
     let total = 0;
     for (const pid of pids) {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');

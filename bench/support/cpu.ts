@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 
@@ -67,4 +68,36 @@ export function loadSummary(): string {
       ? ` — BUSY: more runnable processes than ${cores} cores, figures are pessimistic`
       : '';
   return `load average ${one.toFixed(2)} (1 min), ${five.toFixed(2)} (5 min)${busy}`;
+}
+
+/** This process's workerd children (Linux: pgrep), none elsewhere. */
+export function workerdPids(): string[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(process.pid), 'workerd'], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * User + system CPU time of this process's workerd children so far, ms (/proc/<pid>/stat, in
+ * clock ticks of 10 ms), or null where there is no /proc.
+ */
+export function workerdCpuMs(): number | null {
+  const pids = workerdPids();
+  if (pids.length === 0) return null;
+  try {
+    let ticks = 0;
+    for (const pid of pids) {
+      // The command name is in parentheses and may hold spaces: count fields after it.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return ticks * 10;
+  } catch {
+    return null;
+  }
 }
