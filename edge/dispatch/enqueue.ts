@@ -105,8 +105,7 @@ export function queueSender(shards: readonly DispatchQueue[]): DispatchSender {
  * moment each message becomes visible (now + its delay), guarded by the visit so a run that has
  * moved on is not touched. Runs whose messages were not sent (all, or a failed shard's) are not
  * stamped, and the sweep re-enqueues them later; the error is returned, not thrown, because the
- * rows are safe either way. A
- * failed stamp is only logged: the messages are already on their way.
+ * rows are safe either way. A failed stamp is only logged: the messages are already on their way.
  */
 export async function enqueueRuns(
   db: Database,
@@ -155,8 +154,8 @@ export async function enqueueRuns(
  * (`recordAndMove` with `stampEnqueued`): one statement fewer per batch than `enqueueRuns`, and
  * one row version fewer per run. When sending fails, the stamps of the runs whose messages were
  * not sent (all, or a failed shard's) are cleared again (guarded by the visit), so the sweep
- * re-enqueues those runs after its grace period, as for runs never
- * enqueued; if clearing fails too, the sweep still finds them once the stamp is stale.
+ * re-enqueues those runs after its grace period, as for runs never enqueued; if clearing fails
+ * too, the sweep still finds them once the stamp is stale.
  */
 export async function enqueueStamped(
   db: Database,
