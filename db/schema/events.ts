@@ -1,33 +1,49 @@
-import { bigint, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, jsonb, pgTable, primaryKey, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { workspaces } from './tenancy';
 
 /**
- * The partner event log (docs/architecture.md, "Partner events"): one row per state change partners
- * watch, appended by the statement that makes the change (db/event-log.ts, appendEventsCte). `cursor` is
- * per workspace, dense and strictly increasing, and commit order equals cursor order (the
- * counter row below stays locked until the appending transaction ends). `data` is the event's
- * versioned JSON (edge/events/types.ts); the id columns serve filters and replay.
+ * One event of the partner event log as `event_batches.events` holds it: the columns an event
+ * row had, without the ones its batch holds once (`workspace_id`, `cursor`, `occurred_at`).
+ * snake_case, so that the batch's columns added to it give the row readers get (EventRow in
+ * db/event-log.ts) as it is.
  */
-export const events = pgTable(
-  'events',
+export interface BatchedEvent {
+  type: string;
+  data: Record<string, unknown>;
+  workflow_id: string | null;
+  run_id: string | null;
+  contact_id: string | null;
+  channel_id: string | null;
+  delivery_id: string | null;
+}
+
+/**
+ * The partner event log (docs/architecture.md, "Partner events"): the state changes partners
+ * watch, appended by the statement that makes the change (db/event-log.ts, appendEventsCte),
+ * stored as one row per workspace and appending statement (at most EVENTS_PER_BATCH events):
+ * a statement that sends 100 messages writes one row, one index entry and one JSON array
+ * instead of 100 of each. The events are `events` in cursor order, `first_cursor` to
+ * `last_cursor`; cursors are per workspace, dense and strictly increasing, and commit order
+ * equals cursor order (the counter row below stays locked until the appending transaction
+ * ends). Readers expand the batches they need (db/event-log.ts, eventLogRows).
+ */
+export const eventBatches = pgTable(
+  'event_batches',
   {
     // No foreign key (a check per appended row): every row is appended next to its workspace's
     // `event_counters` row, which references the workspace, and a workspace's deletion removes
-    // its events through a trigger (migration `…_dispatch_write_cost_storage`).
+    // its events through a trigger (migrations `…_dispatch_write_cost_storage` and
+    // `…_event_batches`).
     workspaceId: uuid('workspace_id').notNull(),
-    cursor: bigint('cursor', { mode: 'number' }).notNull(),
-    type: text('type').notNull(),
-    data: jsonb('data').notNull(),
-    workflowId: uuid('workflow_id'),
-    runId: uuid('run_id'),
-    contactId: uuid('contact_id'),
-    channelId: uuid('channel_id'),
-    deliveryId: uuid('delivery_id'),
+    firstCursor: bigint('first_cursor', { mode: 'number' }).notNull(),
+    lastCursor: bigint('last_cursor', { mode: 'number' }).notNull(),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
+    events: jsonb('events').$type<BatchedEvent[]>().notNull(),
   },
-  // Readers go by cursor (replay, fan-out, webhooks); webhook replay "since a time" reads
-  // webhook_messages, which keep the event's time.
-  (t) => [primaryKey({ columns: [t.workspaceId, t.cursor] })],
+  // "Events after cursor N" are in the batches whose last cursor is past N, in key order
+  // (replay, fan-out, webhooks); webhook replay "since a time" reads webhook_messages, which
+  // keep the event's time.
+  (t) => [primaryKey({ columns: [t.workspaceId, t.lastCursor] })],
 );
 
 /** The last cursor handed out per workspace; bumped in the same statement that appends. */
