@@ -66,10 +66,8 @@ export function appendEventsCte(source: string, name: string): SQL {
     ${batches} as (
       insert into event_batches (workspace_id, first_cursor, last_cursor, occurred_at, events)
       select workspace_id, min(cursor), max(cursor), now(),
-             jsonb_agg(jsonb_build_object('type', type, 'data', data, 'workflow_id', workflow_id,
-                                          'run_id', run_id, 'contact_id', contact_id,
-                                          'channel_id', channel_id, 'delivery_id', delivery_id)
-                       order by cursor)
+             array_agg(row(type, data, workflow_id, run_id, contact_id, channel_id,
+                           delivery_id)::batched_event order by cursor)
       from ${appended}
       group by workspace_id, (cursor - 1) / ${sql.raw(String(EVENTS_PER_BATCH))}
     )`;
@@ -88,28 +86,24 @@ export function eventLogRows(workspaceId: SQL, after: SQL = sql`0`, upto?: SQL):
   const within = upto
     ? sql`and eb.first_cursor <= ${upto} and eb.first_cursor + ev.ord - 1 <= ${upto}`
     : sql``;
-  return sql`(select eb.workspace_id, eb.first_cursor + ev.ord - 1 as cursor,
-                     ev.event->>'type' as type, ev.event->'data' as data,
-                     (ev.event->>'workflow_id')::uuid as workflow_id,
-                     (ev.event->>'run_id')::uuid as run_id,
-                     (ev.event->>'contact_id')::uuid as contact_id,
-                     (ev.event->>'channel_id')::uuid as channel_id,
-                     (ev.event->>'delivery_id')::uuid as delivery_id,
-                     eb.occurred_at, eb.last_cursor as batch_cursor, ev.ord, ev.event as element
+  return sql`(select eb.workspace_id, eb.first_cursor + ev.ord - 1 as cursor, ev.type, ev.data,
+                     ev.workflow_id, ev.run_id, ev.contact_id, ev.channel_id, ev.delivery_id,
+                     eb.occurred_at, eb.last_cursor as batch_cursor, ev.ord
               from event_batches eb
-              cross join lateral jsonb_array_elements(eb.events) with ordinality as ev(event, ord)
+              cross join lateral unnest(eb.events) with ordinality
+                as ev(type, data, workflow_id, run_id, contact_id, channel_id, delivery_id, ord)
               where eb.workspace_id = ${workspaceId} and eb.last_cursor > ${after}
                 and eb.first_cursor + ev.ord - 1 > ${after} ${within})`;
 }
 
-/**
- * An EventRow as JSON from a row of eventLogRows aliased `e`: the stored element with the
- * batch's columns added (the shape `to_jsonb` gives an appended row).
- */
+/** An EventRow as JSON from a row of eventLogRows aliased `e` (the shape `to_jsonb` gives an appended row). */
 export function eventRowJson(e: string): SQL {
   const col = (column: string) => sql.raw(`${e}.${column}`);
-  return sql`${col('element')} || jsonb_build_object('workspace_id', ${col('workspace_id')},
-      'cursor', ${col('cursor')}, 'occurred_at', ${col('occurred_at')})`;
+  return sql`jsonb_build_object('workspace_id', ${col('workspace_id')}, 'cursor', ${col('cursor')},
+      'type', ${col('type')}, 'data', ${col('data')}, 'workflow_id', ${col('workflow_id')},
+      'run_id', ${col('run_id')}, 'contact_id', ${col('contact_id')},
+      'channel_id', ${col('channel_id')}, 'delivery_id', ${col('delivery_id')},
+      'occurred_at', ${col('occurred_at')})`;
 }
 
 /** `select to_jsonb(e) as event from <name> e`: the appended rows, one JSON column each. */

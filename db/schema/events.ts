@@ -1,11 +1,13 @@
-import { bigint, jsonb, pgTable, primaryKey, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, customType, pgTable, primaryKey, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { workspaces } from './tenancy';
 
 /**
- * One event of the partner event log as `event_batches.events` holds it: the columns an event
- * row had, without the ones its batch holds once (`workspace_id`, `cursor`, `occurred_at`).
- * snake_case, so that the batch's columns added to it give the row readers get (EventRow in
- * db/event-log.ts) as it is.
+ * One event of the partner event log as `event_batches.events` holds it: the composite type
+ * `batched_event` (migration `…_event_batches`), the columns an event row had without the ones
+ * its batch holds once (`workspace_id`, `cursor`, `occurred_at`). A composite array rather than
+ * a JSON array: appending copies each event's `data` into the array as it is, where building a
+ * JSON array re-encoded every event (2.5× the backend CPU of the per-row inserts it replaces,
+ * measured on 100 delivery events). Readers get rows (db/event-log.ts, eventLogRows).
  */
 export interface BatchedEvent {
   type: string;
@@ -16,6 +18,11 @@ export interface BatchedEvent {
   channel_id: string | null;
   delivery_id: string | null;
 }
+
+// Only SQL reads and writes the column (appendEventsCte, eventLogRows); the driver never maps it.
+const batchedEvent = customType<{ data: BatchedEvent; driverData: string }>({
+  dataType: () => 'batched_event',
+});
 
 /**
  * The partner event log (docs/architecture.md, "Partner events"): the state changes partners
@@ -38,7 +45,7 @@ export const eventBatches = pgTable(
     firstCursor: bigint('first_cursor', { mode: 'number' }).notNull(),
     lastCursor: bigint('last_cursor', { mode: 'number' }).notNull(),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
-    events: jsonb('events').$type<BatchedEvent[]>().notNull(),
+    events: batchedEvent('events').array().notNull(),
   },
   // "Events after cursor N" are in the batches whose last cursor is past N, in key order
   // (replay, fan-out, webhooks); webhook replay "since a time" reads webhook_messages, which

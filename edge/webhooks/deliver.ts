@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import type { CredentialCipher } from '../../db/credentials';
-import { appendEventsCte, type EventRow } from '../../db/event-log';
+import { appendEventsCte, type EventRow, eventRowJson } from '../../db/event-log';
 import { jsonParam, queryRows } from '../../db/rows';
 import { publishQuietly } from '../events/publish';
 import { type EventPublisher, loggedEventFromRow } from '../events/types';
@@ -98,14 +98,15 @@ async function claim(
         )
         select c.id, c.workspace_id, c.endpoint_id, c.attempts, c.url, c.secret_ciphertext,
                c.previous_secret_ciphertext, c.previous_secret_expires_at,
-               x.event || jsonb_build_object('workspace_id', b.workspace_id,
-                                             'cursor', c.event_cursor,
-                                             'occurred_at', b.occurred_at) as event
+               ${eventRowJson('e')} as event
         from needed k
         join event_batches b on b.workspace_id = k.workspace_id and b.last_cursor = k.last_cursor
-        cross join lateral jsonb_array_elements(b.events) with ordinality as x(event, ord)
-        join claimed c on c.workspace_id = b.workspace_id
-          and c.event_cursor = b.first_cursor + x.ord - 1`,
+        cross join lateral (
+          select b.workspace_id, b.first_cursor + ev.ord - 1 as cursor, ev.*, b.occurred_at
+          from unnest(b.events) with ordinality
+            as ev(type, data, workflow_id, run_id, contact_id, channel_id, delivery_id, ord)
+        ) e
+        join claimed c on c.workspace_id = e.workspace_id and c.event_cursor = e.cursor`,
   );
 }
 
