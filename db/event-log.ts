@@ -83,8 +83,11 @@ export function appendEventsCte(source: string, name: string): SQL {
  * may pass expressions of its own FROM items as the bounds.
  */
 export function eventLogRows(workspaceId: SQL, after: SQL = sql`0`, upto?: SQL): SQL {
+  // A batch spans fewer than EVENTS_PER_BATCH cursors, so one that starts by `upto` ends before
+  // `upto + EVENTS_PER_BATCH`: a bound on the key, which ends the index scan there.
   const within = upto
-    ? sql`and eb.first_cursor <= ${upto} and eb.first_cursor + ev.ord - 1 <= ${upto}`
+    ? sql`and eb.last_cursor < ${upto} + ${sql.raw(String(EVENTS_PER_BATCH))}
+          and eb.first_cursor <= ${upto} and eb.first_cursor + ev.ord - 1 <= ${upto}`
     : sql``;
   return sql`(select eb.workspace_id, eb.first_cursor + ev.ord - 1 as cursor, ev.type, ev.data,
                      ev.workflow_id, ev.run_id, ev.contact_id, ev.channel_id, ev.delivery_id,
