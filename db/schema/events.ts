@@ -28,8 +28,8 @@ const batchedEvent = customType<{ data: BatchedEvent; driverData: string }>({
  * The partner event log (docs/architecture.md, "Partner events"): the state changes partners
  * watch, appended by the statement that makes the change (db/event-log.ts, appendEventsCte),
  * stored as one row per workspace and appending statement (at most EVENTS_PER_BATCH events):
- * a statement that sends 100 messages writes one row, one index entry and one JSON array
- * instead of 100 of each. The events are `events` in cursor order, `first_cursor` to
+ * a statement that sends 100 messages writes one row, one index entry and one (compressed)
+ * array instead of 100 rows and index entries. The events are `events` in cursor order, `first_cursor` to
  * `last_cursor`; cursors are per workspace, dense and strictly increasing, and commit order
  * equals cursor order (the counter row below stays locked until the appending transaction
  * ends). Readers expand the batches they need (db/event-log.ts, eventLogRows).
