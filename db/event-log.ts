@@ -1,38 +1,50 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Database } from './client';
 import { queryRows } from './rows';
+import type { BatchedEvent } from './schema/events';
 
 /**
  * The partner event log's SQL (db/schema/events.ts), shared by every statement that appends to it
  * (dispatch's claim and record, status updates, starting runs) and by replay.
  */
 
-/** A logged event as a row of the log holds it (the `events` table, snake_case, as to_jsonb gives it). */
-export interface EventRow {
+/**
+ * A logged event as readers get it: one row of the log with the columns an `events` table
+ * would have (snake_case), built from an `event_batches` row's columns and one element of its
+ * `events` array (eventLogRows), or by appendEventsCte for the events it appends.
+ */
+export interface EventRow extends BatchedEvent {
   workspace_id: string;
   cursor: number | string;
-  type: string;
-  data: Record<string, unknown>;
-  workflow_id: string | null;
-  run_id: string | null;
-  contact_id: string | null;
-  channel_id: string | null;
-  delivery_id: string | null;
   occurred_at: string;
 }
 
 /**
- * Two CTEs (to put after a comma in a WITH list) that append the rows of CTE `source` to the log
+ * Most events one `event_batches` row holds: an appending statement writes one row per
+ * workspace and per block of this many cursors it appends into (cursors 1–1000, 1001–2000, …),
+ * so a dispatch batch's 100 or 200 events are one row (two when they straddle a block's end)
+ * and a start for 10,000 contacts is ten or eleven. A reader expands a whole row to read any
+ * part of it: this bounds what a read of a few events costs.
+ */
+export const EVENTS_PER_BATCH = 1000;
+
+/**
+ * CTEs (to put after a comma in a WITH list) that append the rows of CTE `source` to the log
  * in the same statement. `source` must have the columns `workspace_id, seq, type, data,
  * workflow_id, run_id, contact_id, channel_id, delivery_id`; `seq` orders events within the
  * statement. `<name>_counters` bumps each workspace's counter by its number of events (an
  * upsert in workspace order, so two statements lock counters in the same order and cannot
  * deadlock); the counter row stays locked until commit, so statements appending to one
  * workspace commit in cursor order and a reader that has seen cursor N never later finds an
- * N-1 committed behind it. `<name>` inserts the events, returning their rows.
+ * N-1 committed behind it. `<name>` yields the appended events, one row per event with
+ * EventRow's columns (cursors numbered from the counters, `occurred_at` the batch's `now()`),
+ * and `<name>_batches` stores them: one `event_batches` row per workspace (and per block of
+ * EVENTS_PER_BATCH cursors), its array in cursor order. A data-modifying CTE runs whether or
+ * not the statement reads it.
  */
 export function appendEventsCte(source: string, name: string): SQL {
   const counters = sql.raw(`${name}_counters`);
+  const batches = sql.raw(`${name}_batches`);
   const from = sql.raw(source);
   const appended = sql.raw(name);
   return sql`${counters} as (
@@ -42,15 +54,59 @@ export function appendEventsCte(source: string, name: string): SQL {
       returning c.workspace_id, c.last_cursor
     ),
     ${appended} as (
-      insert into events (workspace_id, cursor, type, data, workflow_id, run_id, contact_id,
-                          channel_id, delivery_id)
-      select s.workspace_id,
+      select s.workspace_id::uuid as workspace_id,
              k.last_cursor - count(*) over (partition by s.workspace_id)
-               + row_number() over (partition by s.workspace_id order by s.seq),
-             s.type, s.data, s.workflow_id, s.run_id, s.contact_id, s.channel_id, s.delivery_id
+               + row_number() over (partition by s.workspace_id order by s.seq) as cursor,
+             s.type::text as type, s.data::jsonb as data, s.workflow_id::uuid as workflow_id,
+             s.run_id::uuid as run_id, s.contact_id::uuid as contact_id,
+             s.channel_id::uuid as channel_id, s.delivery_id::uuid as delivery_id,
+             now() as occurred_at
       from ${from} s join ${counters} k on k.workspace_id = s.workspace_id
-      returning *
+    ),
+    ${batches} as (
+      insert into event_batches (workspace_id, first_cursor, last_cursor, occurred_at, events)
+      select workspace_id, min(cursor), max(cursor), now(),
+             array_agg(row(type, data, workflow_id, run_id, contact_id, channel_id,
+                           delivery_id)::batched_event order by cursor)
+      from ${appended}
+      group by workspace_id, (cursor - 1) / ${sql.raw(String(EVENTS_PER_BATCH))}
     )`;
+}
+
+/**
+ * The log's events of one workspace after cursor `after` (exclusive; all by default) and up to
+ * `upto` (inclusive, if given), as a FROM item with EventRow's columns plus `batch_cursor` and `ord`:
+ * `order by batch_cursor, ord` is cursor order and lets Postgres read the batches in primary
+ * key order and sort each batch's few rows alone (an incremental sort), so that a `limit` stops
+ * the read early. Only the batches holding such cursors are read (a primary-key range) and
+ * each is expanded once. Its own aliases (`eb`, `ev`) leave the caller's free, since a caller
+ * may pass expressions of its own FROM items as the bounds.
+ */
+export function eventLogRows(workspaceId: SQL, after: SQL = sql`0`, upto?: SQL): SQL {
+  // A batch spans fewer than EVENTS_PER_BATCH cursors, so one that starts by `upto` ends before
+  // `upto + EVENTS_PER_BATCH`: a bound on the key, which ends the index scan there.
+  const within = upto
+    ? sql`and eb.last_cursor < ${upto} + ${sql.raw(String(EVENTS_PER_BATCH))}
+          and eb.first_cursor <= ${upto} and eb.first_cursor + ev.ord - 1 <= ${upto}`
+    : sql``;
+  return sql`(select eb.workspace_id, eb.first_cursor + ev.ord - 1 as cursor, ev.type, ev.data,
+                     ev.workflow_id, ev.run_id, ev.contact_id, ev.channel_id, ev.delivery_id,
+                     eb.occurred_at, eb.last_cursor as batch_cursor, ev.ord
+              from event_batches eb
+              cross join lateral unnest(eb.events) with ordinality
+                as ev(type, data, workflow_id, run_id, contact_id, channel_id, delivery_id, ord)
+              where eb.workspace_id = ${workspaceId} and eb.last_cursor > ${after}
+                and eb.first_cursor + ev.ord - 1 > ${after} ${within})`;
+}
+
+/** An EventRow as JSON from a row of eventLogRows aliased `e` (the shape `to_jsonb` gives an appended row). */
+export function eventRowJson(e: string): SQL {
+  const col = (column: string) => sql.raw(`${e}.${column}`);
+  return sql`jsonb_build_object('workspace_id', ${col('workspace_id')}, 'cursor', ${col('cursor')},
+      'type', ${col('type')}, 'data', ${col('data')}, 'workflow_id', ${col('workflow_id')},
+      'run_id', ${col('run_id')}, 'contact_id', ${col('contact_id')},
+      'channel_id', ${col('channel_id')}, 'delivery_id', ${col('delivery_id')},
+      'occurred_at', ${col('occurred_at')})`;
 }
 
 /** `select to_jsonb(e) as event from <name> e`: the appended rows, one JSON column each. */
@@ -69,7 +125,8 @@ export interface EventLogFilter {
 
 /**
  * Up to `limit` events of one workspace after `after` (exclusive), in cursor order, matching
- * `filter`. The primary key (workspace_id, cursor) serves it.
+ * `filter`. The primary key (workspace_id, last_cursor) finds the first batch; batches are read
+ * in key order until `limit` events matched.
  */
 export async function readEventsAfter(
   db: Database,
@@ -78,18 +135,20 @@ export async function readEventsAfter(
   limit: number,
   filter: EventLogFilter = {},
 ): Promise<EventRow[]> {
-  const conditions: SQL[] = [sql`workspace_id = ${workspaceId}::uuid`, sql`cursor > ${after}`];
-  if (filter.workflowId) conditions.push(sql`workflow_id = ${filter.workflowId}::uuid`);
-  if (filter.runId) conditions.push(sql`run_id = ${filter.runId}::uuid`);
-  if (filter.contactId) conditions.push(sql`contact_id = ${filter.contactId}::uuid`);
-  if (filter.channelId) conditions.push(sql`channel_id = ${filter.channelId}::uuid`);
+  const conditions: SQL[] = [sql`true`];
+  if (filter.workflowId) conditions.push(sql`e.workflow_id = ${filter.workflowId}::uuid`);
+  if (filter.runId) conditions.push(sql`e.run_id = ${filter.runId}::uuid`);
+  if (filter.contactId) conditions.push(sql`e.contact_id = ${filter.contactId}::uuid`);
+  if (filter.channelId) conditions.push(sql`e.channel_id = ${filter.channelId}::uuid`);
   if (filter.types && filter.types.length > 0) {
-    conditions.push(sql`type = any(${sql.param([...filter.types])}::text[])`);
+    conditions.push(sql`e.type = any(${sql.param([...filter.types])}::text[])`);
   }
   const rows = await queryRows<{ event: EventRow }>(
     db,
-    sql`select to_jsonb(e) as event from events e where ${sql.join(conditions, sql` and `)}
-        order by cursor limit ${limit}`,
+    sql`select ${eventRowJson('e')} as event
+        from ${eventLogRows(sql`${workspaceId}::uuid`, sql`${after}::bigint`)} e
+        where ${sql.join(conditions, sql` and `)}
+        order by e.batch_cursor, e.ord limit ${limit}`,
   );
   return rows.map((row) => row.event);
 }

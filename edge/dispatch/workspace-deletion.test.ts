@@ -3,7 +3,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CredentialCipher, generateCredentialsKey } from '../../db/credentials';
 import { createNodePostgres } from '../../db/drivers/node-postgres';
-import { appendEventsCte } from '../../db/event-log';
+import { appendEventsCte, eventLogRows } from '../../db/event-log';
 import { relations } from '../../db/relations';
 import { queryRows } from '../../db/rows';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
@@ -74,7 +74,7 @@ describe('deleting a workspace', () => {
         db,
         sql`select (select count(*) from runs where workspace_id = ${workspaceId}::uuid)::int as runs,
                    (select count(*) from deliveries where workspace_id = ${workspaceId}::uuid)::int as deliveries,
-                   (select count(*) from events where workspace_id = ${workspaceId}::uuid)::int as events`,
+                   (select count(*) from ${eventLogRows(sql`${workspaceId}::uuid`)} e)::int as events`,
       );
       return row;
     };

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CredentialCipher, generateCredentialsKey } from '../../db/credentials';
 import { createNodePostgres } from '../../db/drivers/node-postgres';
-import { readEventsAfter } from '../../db/event-log';
+import { eventLogRows, readEventsAfter } from '../../db/event-log';
 import { queryRows } from '../../db/rows';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
 import { applyStatusUpdates } from '../callbacks/status-updates';
@@ -133,7 +133,7 @@ describe('the event log', () => {
     );
     const rows = await queryRows<{ cursor: string }>(
       db,
-      sql`select cursor from events where workspace_id = ${workspaceId}::uuid order by cursor`,
+      sql`select cursor from ${eventLogRows(sql`${workspaceId}::uuid`)} e order by cursor`,
     );
     expect(rows.map((row) => Number(row.cursor))).toEqual(
       Array.from({ length: 36 }, (_, index) => index + 1),

@@ -1,6 +1,7 @@
 import { and, count, eq, isNotNull, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/client';
+import { eventLogRows } from '../../db/event-log';
 import { contacts, runs, segmentStarts } from '../../db/schema';
 import { publishWorkflow, seedWorkspace, waitFor } from '../dispatch/test-seed';
 import { type DispatchHarness, startDispatchHarness } from '../dispatch/test-support';
@@ -234,7 +235,8 @@ describe('filters', () => {
     // One run.started partner event per run, as startWorkflow logs them.
     const [events] = await harness.db
       .execute<{ n: number }>(
-        sql`select count(*)::int as n from events where type = 'run.started'
+        sql`select count(*)::int as n from ${eventLogRows(sql`${workspaceId}::uuid`)} e
+          where type = 'run.started'
           and run_id in (select id from runs where segment_start_id = ${started.id}::uuid)`,
       )
       .then((result) => (result as unknown as { rows: { n: number }[] }).rows);

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import type { CredentialCipher } from '../../db/credentials';
-import { appendEventsCte, type EventRow } from '../../db/event-log';
+import { appendEventsCte, type EventRow, eventRowJson } from '../../db/event-log';
 import { jsonParam, queryRows } from '../../db/rows';
 import { publishQuietly } from '../events/publish';
 import { type EventPublisher, loggedEventFromRow } from '../events/types';
@@ -69,20 +69,44 @@ async function claim(
   now: Date,
   leaseUntil: Date,
 ): Promise<ClaimedMessage[]> {
+  // A message's event is in the first batch of its workspace whose last cursor is at or past
+  // the event's (one primary-key probe). Each batch the messages need is expanded once (a
+  // batch's messages are mostly consecutive events), not read again for every message.
+  const batchOf = (m: string) =>
+    sql`select b.workspace_id, b.last_cursor from event_batches b
+        where b.workspace_id = ${sql.raw(m)}.workspace_id and b.last_cursor >= ${sql.raw(m)}.event_cursor
+        order by b.last_cursor limit 1`;
   return queryRows<ClaimedMessage>(
     db,
-    sql`update webhook_messages m
-        set status = 'delivering', lease_until = ${leaseUntil.toISOString()}::timestamptz,
-            attempts = m.attempts + 1, last_attempt_at = ${now.toISOString()}::timestamptz
-        from webhook_endpoints ep, events e
-        where m.id = any(${sql.param([...ids])}::text[])
-          and ep.id = m.endpoint_id and ep.enabled
-          and e.workspace_id = m.workspace_id and e.cursor = m.event_cursor
-          and ((m.status = 'pending' and m.next_attempt_at <= ${now.toISOString()}::timestamptz)
-            or (m.status = 'delivering' and m.lease_until < ${now.toISOString()}::timestamptz))
-        returning m.id, m.workspace_id, m.endpoint_id, m.attempts, ep.url, ep.secret_ciphertext,
-                  ep.previous_secret_ciphertext, ep.previous_secret_expires_at,
-                  to_jsonb(e) as event`,
+    sql`with claimed as (
+          update webhook_messages m
+          set status = 'delivering', lease_until = ${leaseUntil.toISOString()}::timestamptz,
+              attempts = m.attempts + 1, last_attempt_at = ${now.toISOString()}::timestamptz
+          from webhook_endpoints ep
+          where m.id = any(${sql.param([...ids])}::text[])
+            and ep.id = m.endpoint_id and ep.enabled
+            and exists (${batchOf('m')})
+            and ((m.status = 'pending' and m.next_attempt_at <= ${now.toISOString()}::timestamptz)
+              or (m.status = 'delivering' and m.lease_until < ${now.toISOString()}::timestamptz))
+          returning m.id, m.workspace_id, m.endpoint_id, m.event_cursor, m.attempts, ep.url,
+                    ep.secret_ciphertext, ep.previous_secret_ciphertext,
+                    ep.previous_secret_expires_at
+        ),
+        needed as (
+          select distinct k.workspace_id, k.last_cursor
+          from claimed c cross join lateral (${batchOf('c')}) k
+        )
+        select c.id, c.workspace_id, c.endpoint_id, c.attempts, c.url, c.secret_ciphertext,
+               c.previous_secret_ciphertext, c.previous_secret_expires_at,
+               ${eventRowJson('e')} as event
+        from needed k
+        join event_batches b on b.workspace_id = k.workspace_id and b.last_cursor = k.last_cursor
+        cross join lateral (
+          select b.workspace_id, b.first_cursor + ev.ord - 1 as cursor, ev.*, b.occurred_at
+          from unnest(b.events) with ordinality
+            as ev(type, data, workflow_id, run_id, contact_id, channel_id, delivery_id, ord)
+        ) e
+        join claimed c on c.workspace_id = e.workspace_id and c.event_cursor = e.cursor`,
   );
 }
 

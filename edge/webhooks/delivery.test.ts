@@ -3,6 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Json, useTestApi } from '../../api/test-support';
 import { CredentialCipher } from '../../db/credentials';
+import { eventLogRows } from '../../db/event-log';
 import { queryRows } from '../../db/rows';
 import {
   type ReceivedWebhook,
@@ -239,8 +240,8 @@ describe('webhook delivery', () => {
     expect(state).toMatchObject({ enabled: false, disabledReason: 'gone' });
     const logged = await queryRows<{ type: string; data: Json }>(
       api.db,
-      sql`select type, data from events where workspace_id = ${workspaceId}::uuid
-          and type = 'webhook.endpoint_disabled'`,
+      sql`select type, data from ${eventLogRows(sql`${workspaceId}::uuid`)} e
+          where type = 'webhook.endpoint_disabled'`,
     );
     expect(logged).toEqual([
       {
@@ -290,8 +291,8 @@ describe('webhook delivery', () => {
     expect(await endpointState(apiKey, endpointId)).toMatchObject({ disabledReason: 'failing' });
     const [logged] = await queryRows<{ count: number }>(
       api.db,
-      sql`select count(*)::int as count from events where workspace_id = ${workspaceId}::uuid
-          and type = 'webhook.endpoint_disabled'`,
+      sql`select count(*)::int as count from ${eventLogRows(sql`${workspaceId}::uuid`)} e
+          where type = 'webhook.endpoint_disabled'`,
     );
     expect(logged!.count).toBe(1);
     // Another workspace's healthy endpoint is untouched.

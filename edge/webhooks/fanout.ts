@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import { eventLogRows } from '../../db/event-log';
 import { queryRows } from '../../db/rows';
 import { FANOUT_EVENTS } from './limits';
 import { type DueMessage, enqueueWebhookMessages, type WebhookQueue } from './queue';
@@ -56,8 +57,7 @@ export async function fanOutWorkspace(
             select 'msg_' || replace(gen_random_uuid()::text, '-', ''), e.workspace_id, ep.id,
                    e.cursor, e.type, ${now.toISOString()}::timestamptz, e.occurred_at
             from bounds b
-            join events e on e.workspace_id = ${workspaceId}::uuid
-              and e.cursor > b.after and e.cursor <= b.upto
+            cross join lateral ${eventLogRows(sql`${workspaceId}::uuid`, sql`b.after`, sql`b.upto`)} e
             join eps ep on e.cursor > ep.start_cursor
               and (cardinality(ep.event_types) = 0 or e.type = any(ep.event_types))
               and (ep.workflow_id is null or ep.workflow_id = e.workflow_id)

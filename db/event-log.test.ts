@@ -1,0 +1,167 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createNodePostgres } from './drivers/node-postgres';
+import {
+  appendEventsCte,
+  EVENTS_PER_BATCH,
+  type EventLogFilter,
+  type EventRow,
+  readEventsAfter,
+} from './event-log';
+import { jsonParam, queryRows } from './rows';
+import { workspaces } from './schema';
+
+/**
+ * The log's storage (one `event_batches` row per workspace and appending statement, in blocks
+ * of EVENTS_PER_BATCH cursors) against what readers are promised: dense cursors per workspace,
+ * replay after any cursor (inside a batch too), filters and limits in cursor order across
+ * batches, and the same rows whether an event is read back or returned by its append.
+ */
+
+const postgres = createNodePostgres(inject('databaseUrl'), { max: 2 });
+afterAll(() => postgres.close());
+const { db } = postgres;
+
+async function newWorkspace(): Promise<string> {
+  const [row] = await db
+    .insert(workspaces)
+    .values({ name: `Log ${crypto.randomUUID().slice(0, 8)}` })
+    .returning({ id: workspaces.id });
+  return row!.id;
+}
+
+interface Appended {
+  workspaceId: string;
+  type: string;
+  runId?: string;
+  channelId?: string;
+}
+
+/** Appends the events in one statement, in the given order; returns the appended rows. */
+async function append(events: readonly Appended[]): Promise<EventRow[]> {
+  const rows = events.map((event, seq) => ({
+    workspace_id: event.workspaceId,
+    seq,
+    type: event.type,
+    data: { seq, nested: { empty: null } },
+    run_id: event.runId ?? null,
+    channel_id: event.channelId ?? null,
+  }));
+  const appended = await queryRows<{ event: EventRow }>(
+    db,
+    sql`with source as (
+          select workspace_id, seq, type, data, null::uuid as workflow_id, run_id,
+                 null::uuid as contact_id, channel_id, null::uuid as delivery_id
+          from jsonb_to_recordset(${jsonParam(rows)}::jsonb) as r(
+            workspace_id uuid, seq int, type text, data jsonb, run_id uuid, channel_id uuid)
+        ),
+        ${appendEventsCte('source', 'appended')}
+        select to_jsonb(e) as event from appended e order by e.workspace_id, e.cursor`,
+  );
+  return appended.map((row) => row.event);
+}
+
+const cursors = (rows: readonly EventRow[]) => rows.map((row) => Number(row.cursor));
+const range = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, index) => from + index);
+
+async function batchesOf(workspaceId: string) {
+  return queryRows<{ first: number; last: number; events: number }>(
+    db,
+    sql`select first_cursor::int as first, last_cursor::int as last,
+               cardinality(events) as events
+        from event_batches where workspace_id = ${workspaceId}::uuid order by last_cursor`,
+  );
+}
+
+const read = (workspaceId: string, after: number, limit: number, filter?: EventLogFilter) =>
+  readEventsAfter(db, workspaceId, after, limit, filter);
+
+describe('the partner event log in batches', () => {
+  it('numbers several workspaces’ events of one statement densely per workspace, one batch per workspace and block of cursors', async () => {
+    const [a, b] = [await newWorkspace(), await newWorkspace()];
+    await append(range(1, 3).map(() => ({ workspaceId: a, type: 'run.started' })));
+    // One statement: 1,200 events of `a` (its cursors 4–1203) interleaved with 5 of `b` (1–5).
+    const mixed: Appended[] = range(1, 1200).flatMap((index) => [
+      { workspaceId: a, type: 'run.started' },
+      ...(index % 240 === 0 ? [{ workspaceId: b, type: 'run.exited' }] : []),
+    ]);
+    const appended = await append(mixed);
+    const ofA = appended.filter((row) => row.workspace_id === a);
+    const ofB = appended.filter((row) => row.workspace_id === b);
+    expect(cursors(ofA)).toEqual(range(4, 1203));
+    expect(cursors(ofB)).toEqual(range(1, 5));
+    // Within a workspace, cursor order is the statement's order (`seq`).
+    const seqs = ofA.map((row) => (row.data as { seq: number }).seq);
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+
+    expect(EVENTS_PER_BATCH).toBe(1000);
+    expect(await batchesOf(a)).toEqual([
+      { first: 1, last: 3, events: 3 },
+      { first: 4, last: 1000, events: 997 },
+      { first: 1001, last: 1203, events: 203 },
+    ]);
+    expect(await batchesOf(b)).toEqual([{ first: 1, last: 5, events: 5 }]);
+
+    // Read back, every event is the row its append returned.
+    const all = await read(a, 0, 5000);
+    expect(cursors(all)).toEqual(range(1, 1203));
+    expect(all.slice(3)).toEqual(ofA);
+    expect(await read(b, 0, 100)).toEqual(ofB);
+  });
+
+  it('replays from a cursor inside a batch, and a limit cuts inside one', async () => {
+    const workspaceId = await newWorkspace();
+    await append(range(1, 10).map(() => ({ workspaceId, type: 'run.started' })));
+    await append(range(1, 10).map(() => ({ workspaceId, type: 'run.completed' })));
+    // After 7 (inside the first batch, 1–10), 5 events: 8–10 of it, then 11–12 of the next.
+    const page = await read(workspaceId, 7, 5);
+    expect(cursors(page)).toEqual([8, 9, 10, 11, 12]);
+    expect(page.map((row) => row.type)).toEqual([
+      'run.started',
+      'run.started',
+      'run.started',
+      'run.completed',
+      'run.completed',
+    ]);
+    // Paging on from the last cursor read gets the rest once each.
+    expect(cursors(await read(workspaceId, 12, 100))).toEqual(range(13, 20));
+    expect(await read(workspaceId, 20, 100)).toEqual([]);
+    // A limit inside the first batch.
+    expect(cursors(await read(workspaceId, 2, 3))).toEqual([3, 4, 5]);
+  });
+
+  it('applies filters across batches, in cursor order, before the limit', async () => {
+    const workspaceId = await newWorkspace();
+    const runId = crypto.randomUUID();
+    const channelId = crypto.randomUUID();
+    // Three statements; the watched run's events are cursors 2, 5 (first batch), 9 (second),
+    // 13 and 15 (third); the channel's are 5, 9 and 14.
+    const statement = (length: number, watched: number[], onChannel: number[], offset: number) =>
+      append(
+        range(1, length).map((index) => ({
+          workspaceId,
+          type: (offset + index) % 2 === 0 ? 'delivery.sent' : 'delivery.queued',
+          runId: watched.includes(offset + index) ? runId : crypto.randomUUID(),
+          channelId: onChannel.includes(offset + index) ? channelId : undefined,
+        })),
+      );
+    await statement(6, [2, 5], [5], 0);
+    await statement(5, [9], [9], 6);
+    await statement(5, [13, 15], [14], 11);
+
+    expect(cursors(await read(workspaceId, 0, 100, { runId }))).toEqual([2, 5, 9, 13, 15]);
+    expect(cursors(await read(workspaceId, 0, 3, { runId }))).toEqual([2, 5, 9]);
+    expect(cursors(await read(workspaceId, 5, 2, { runId }))).toEqual([9, 13]);
+    expect(cursors(await read(workspaceId, 0, 100, { channelId }))).toEqual([5, 9, 14]);
+    expect(cursors(await read(workspaceId, 0, 100, { runId, types: ['delivery.queued'] }))).toEqual(
+      [5, 9, 13, 15],
+    );
+    expect(cursors(await read(workspaceId, 0, 100, { runId, channelId }))).toEqual([5, 9]);
+    expect(
+      cursors(await read(workspaceId, 3, 100, { types: ['delivery.sent'] })).every(
+        (cursor) => cursor > 3,
+      ),
+    ).toBe(true);
+  });
+});
