@@ -64,12 +64,50 @@ export type ReadChannel<S extends Fields, C extends Fields> =
   | { ok: true; settings: Parsed<S>; credentials: Parsed<C> | null }
   | { ok: false; detail: string };
 
+/** Reads of one channel record, per definition (an integration reads its own), and options. */
+type Reads = Map<
+  ChannelDefinition<Fields, Fields>,
+  { allowPrivateUrls: boolean; read: ReadChannel<Fields, Fields> }
+>;
+
+/**
+ * What `readChannel` found for a ChannelRecord object, for as long as that object lives: the
+ * dispatch consumer builds one record per channel per batch (edge/dispatch/send.ts), so a batch
+ * of 100 sends on one channel parses its fields and checks its URLs once, not 100 times, and
+ * the next batch, which loads the channel again, reads what it is then. Records are not changed
+ * after they are built, and adapters do not change what they read.
+ */
+const readsOf = new WeakMap<ChannelRecord, Reads>();
+
 /**
  * Reads a stored channel back through its definition's parser before a send: a channel whose
  * settings or credentials no longer pass (edited by hand, saved by an older version, a host
  * the deployment now refuses) cannot send, and the first problem says why.
  */
 export function readChannel<S extends Fields, C extends Fields>(
+  definition: ChannelDefinition<S, C>,
+  channel: ChannelRecord,
+  options: ParseOptions,
+): ReadChannel<S, C> {
+  const key = definition as unknown as ChannelDefinition<Fields, Fields>;
+  let reads = readsOf.get(channel);
+  const known = reads?.get(key);
+  if (known && known.allowPrivateUrls === options.allowPrivateUrls) {
+    return known.read as ReadChannel<S, C>;
+  }
+  const read = parseChannel(definition, channel, options);
+  if (!reads) {
+    reads = new Map();
+    readsOf.set(channel, reads);
+  }
+  reads.set(key, {
+    allowPrivateUrls: options.allowPrivateUrls,
+    read: read as ReadChannel<Fields, Fields>,
+  });
+  return read;
+}
+
+function parseChannel<S extends Fields, C extends Fields>(
   definition: ChannelDefinition<S, C>,
   channel: ChannelRecord,
   options: ParseOptions,

@@ -11,7 +11,7 @@ import type { RunState } from './load';
 import { prepareSend } from './prepare';
 import type { DeliveryOutcome, RunMove } from './record';
 import { awaitDeliveryMove, moveAfter, retryMove } from './route';
-import { type AdapterLookup, type credentialsLoader, deliver, type SendRuntime } from './send';
+import { type AdapterLookup, type channelRecordsLoader, deliver, type SendRuntime } from './send';
 import { summarizeMessage } from './summary';
 
 /** What became of one message: acknowledged, or handed back to the queue for later. */
@@ -64,7 +64,7 @@ export async function attemptDelivery(
   work: SendWork,
   claim: ClaimedDelivery,
   library: DispatchLibrary,
-  credentialsFor: ReturnType<typeof credentialsLoader>,
+  recordFor: ReturnType<typeof channelRecordsLoader>,
   deps: AttemptDeps,
   now: Date,
 ): Promise<SendResult> {
@@ -107,7 +107,7 @@ export async function attemptDelivery(
       outcome = await deliver(
         prepared,
         { deliveryId: claim.id, workspaceId: run.workspaceId, contact: run.contact },
-        credentialsFor,
+        recordFor,
         {
           adapterFor: deps.adapterFor,
           allowPrivateUrls: deps.allowPrivateUrls,

@@ -17,7 +17,7 @@ import { mapWithConcurrency } from './pool';
 import type { DeliveryOutcome, RunMove } from './record';
 import { recordAndMove } from './record';
 import { exitMove, MISSING_STEP_REASON, moveAfter, routeFinishedDelivery } from './route';
-import { credentialsLoader } from './send';
+import { channelRecordsLoader } from './send';
 
 /** What the consumer needs from its host: the invocation's database, queue and settings. */
 export interface DispatchDeps extends AttemptDeps {
@@ -122,14 +122,14 @@ export async function dispatchBatch(
   if (claimed.length > 0) {
     const library = await loadLibrary(deps.db, needsOf(claimed.map((c) => c.work)));
     lap('libraryMs');
-    const credentialsFor = credentialsLoader(deps.cipher);
+    const recordFor = channelRecordsLoader(deps.cipher);
     // Leases are renewed while the sends run, so that only a dead consumer's claims expire.
     const results = await whileHoldingLeases(
       deps.db,
       claimed.map(({ claim }) => claim),
       () =>
         mapWithConcurrency(claimed, SEND_CONCURRENCY, ({ work, claim }) =>
-          attemptDelivery(work, claim, library, credentialsFor, deps, now),
+          attemptDelivery(work, claim, library, recordFor, deps, now),
         ),
     );
     for (const result of results) {

@@ -3,6 +3,7 @@ import { CHANNEL_LABELS } from '../../workflow/channel-capabilities';
 import type { SmtpConnect } from '../channels/smtp/client';
 import type {
   ChannelAdapter,
+  ChannelRecord,
   MediaReader,
   ProviderEndpoints,
   SendOutcome,
@@ -39,20 +40,31 @@ export interface SendSettings extends SendRuntime {
 }
 
 /**
- * Decrypts each channel's credentials at most once per batch (a batch often sends many
- * messages on one channel). A failed decryption is cached too: it will not succeed on retry.
+ * Builds each channel's record for its adapter at most once per batch (a batch often sends many
+ * messages on one channel): its credentials are decrypted once, and the adapter's read of the
+ * record (`readChannel`: fields parsed, URLs checked) is kept with that one object. A failed
+ * decryption is cached too: it will not succeed on retry. Nothing outlives the batch, so a
+ * channel edited between batches is read afresh.
  */
-export function credentialsLoader(cipher: CredentialCipher) {
-  const cache = new Map<string, Promise<Record<string, unknown>>>();
-  return function credentialsFor(channel: DispatchChannel): Promise<Record<string, unknown>> {
-    let credentials = cache.get(channel.id);
-    if (!credentials) {
-      credentials = channel.credentialsCiphertext
+export function channelRecordsLoader(cipher: CredentialCipher) {
+  const cache = new Map<string, Promise<ChannelRecord>>();
+  return function recordFor(channel: DispatchChannel): Promise<ChannelRecord> {
+    let record = cache.get(channel.id);
+    if (!record) {
+      const credentials = channel.credentialsCiphertext
         ? cipher.decrypt<Record<string, unknown>>(channel.credentialsCiphertext)
         : Promise.resolve({});
-      cache.set(channel.id, credentials);
+      record = credentials.then((decrypted) => ({
+        id: channel.id,
+        type: channel.type,
+        provider: channel.provider ?? '',
+        name: channel.name,
+        settings: channel.settings,
+        credentials: decrypted,
+      }));
+      cache.set(channel.id, record);
     }
-    return credentials;
+    return record;
   };
 }
 
@@ -65,7 +77,7 @@ export function credentialsLoader(cipher: CredentialCipher) {
 export async function deliver(
   ready: ReadySend,
   delivery: { deliveryId: string; workspaceId: string; contact: DispatchContact },
-  credentialsFor: (channel: DispatchChannel) => Promise<Record<string, unknown>>,
+  recordFor: (channel: DispatchChannel) => Promise<ChannelRecord>,
   settings: SendSettings,
 ): Promise<SendOutcome> {
   const { channel } = ready;
@@ -78,9 +90,9 @@ export async function deliver(
       retryable: false,
     };
   }
-  let credentials: Record<string, unknown>;
+  let record: ChannelRecord;
   try {
-    credentials = await credentialsFor(channel);
+    record = await recordFor(channel);
   } catch {
     return {
       status: 'failed',
@@ -94,14 +106,7 @@ export async function deliver(
       {
         deliveryId: delivery.deliveryId,
         workspaceId: delivery.workspaceId,
-        channel: {
-          id: channel.id,
-          type: channel.type,
-          provider: channel.provider ?? '',
-          name: channel.name,
-          settings: channel.settings,
-          credentials,
-        },
+        channel: record,
         recipient: ready.recipient,
         // Only the fields the adapters' contract names: partners' endpoints receive this.
         contact: {

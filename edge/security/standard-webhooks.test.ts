@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { expect, test } from 'vitest';
 import {
   generateSigningSecret,
@@ -43,4 +44,19 @@ test('generates whsec_ secrets that sign', async () => {
   const secret = generateSigningSecret();
   expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
   expect(await signStandardWebhook(secret, 'id', 1, '{}')).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+});
+
+test('signs with each of more secrets than the isolate keeps keys for, every time as the first time', async () => {
+  // Signs twice, in turns, with more secrets than the key cache holds, and checks each signature
+  // with node:crypto (not the signer under test): an evicted or reused key would sign wrongly.
+  const secrets = Array.from({ length: 80 }, () => generateSigningSecret());
+  for (let round = 0; round < 2; round++) {
+    for (const [index, secret] of secrets.entries()) {
+      const body = `{"round":${round},"index":${index}}`;
+      const expected = createHmac('sha256', Buffer.from(secret.slice('whsec_'.length), 'base64'))
+        .update(`id.1.${body}`)
+        .digest('base64');
+      expect(await signStandardWebhook(secret, 'id', 1, body)).toBe(`v1,${expected}`);
+    }
+  }
 });

@@ -56,6 +56,34 @@ export function generateSigningSecret(): string {
   return SECRET_PREFIX + bytesToBase64(crypto.getRandomValues(new Uint8Array(24)));
 }
 
+/**
+ * Imported HMAC keys by secret. Importing costs about as much as signing, and a batch signs
+ * every send (and every partner webhook) with one channel's or endpoint's secret. A key is a
+ * function of its secret alone, so it never goes stale (a new secret is a new entry); the
+ * oldest entries go first past the bound, so the isolate keeps no more than a few keys' worth.
+ */
+const signingKeys = new Map<string, Promise<CryptoKey>>();
+const SIGNING_KEYS_KEPT = 64;
+
+function signingKey(secret: string): Promise<CryptoKey> {
+  let key = signingKeys.get(secret);
+  if (!key) {
+    // Throws InvalidSigningSecretError before anything is cached.
+    const bytes = signingKeyBytes(secret);
+    key = crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    if (signingKeys.size >= SIGNING_KEYS_KEPT) {
+      const oldest = signingKeys.keys().next().value;
+      if (oldest !== undefined) signingKeys.delete(oldest);
+    }
+    signingKeys.set(secret, key);
+    // A key that failed to import is not kept: the next send tries again.
+    key.catch(() => signingKeys.delete(secret));
+  }
+  return key;
+}
+
+const utf8 = new TextEncoder();
+
 /** The `v1,<base64>` signature of `body` for message `id` sent at `timestampSeconds`. */
 export async function signStandardWebhook(
   secret: string,
@@ -63,14 +91,8 @@ export async function signStandardWebhook(
   timestampSeconds: number,
   body: string,
 ): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    'raw',
-    signingKeyBytes(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  );
-  const content = new TextEncoder().encode(`${id}.${timestampSeconds}.${body}`);
+  const key = await signingKey(secret);
+  const content = utf8.encode(`${id}.${timestampSeconds}.${body}`);
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, content));
   return `v1,${bytesToBase64(mac)}`;
 }
