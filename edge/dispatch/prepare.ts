@@ -72,13 +72,30 @@ export function messageIdDomain(channel: DispatchChannel): string {
 function workspaceChannels(
   library: DispatchLibrary,
   workspaceId: string,
-): Map<string, ResolvableChannel> {
+): ReadonlyMap<string, ResolvableChannel> {
+  let byWorkspace = channelsByWorkspace.get(library);
+  if (!byWorkspace) {
+    byWorkspace = new Map();
+    channelsByWorkspace.set(library, byWorkspace);
+  }
+  const known = byWorkspace.get(workspaceId);
+  if (known) return known;
   const channels = new Map<string, ResolvableChannel>();
   for (const channel of library.channels.values()) {
     if (channel.workspaceId === workspaceId) channels.set(channel.id, channel);
   }
+  byWorkspace.set(workspaceId, channels);
   return channels;
 }
+
+/**
+ * A batch's library filtered per workspace once, not once per send (a library is not changed
+ * after it is loaded, and lives as long as its batch).
+ */
+const channelsByWorkspace = new WeakMap<
+  DispatchLibrary,
+  Map<string, ReadonlyMap<string, ResolvableChannel>>
+>();
 
 /**
  * The workspace's files as messages refer to them: a registered file's URL, or a signed link to

@@ -4,6 +4,8 @@ import { CONTENT_SUMMARY_LENGTH } from './limits';
 /** One line of at most `max` characters, cut between code points (never inside an emoji). */
 function shorten(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
+  // No more UTF-16 units than `max` means no more code points either: nothing to cut.
+  if (flat.length <= max) return flat;
   const codePoints = Array.from(flat);
   return codePoints.length <= max ? flat : `${codePoints.slice(0, max - 1).join('')}…`;
 }
