@@ -575,16 +575,20 @@ export const dispatchThroughputSuite: Suite = {
       console.log(formatTable(['measurement', 'messages', 'seconds', 'messages/s', 'notes'], rows));
       const sendsPerSecond = rate(pipeline.measurement);
       // Sends/s as a share of what the queue alone delivers, both measured in this run (the
-      // machine's load moves both).
-      const share = figure(sendsPerSecond / rate(raw), 2);
-      console.log(
-        `\n  ${shards} shard(s): end to end ${figure(sendsPerSecond)} sends/s = ${share} of the raw queue's ${figure(rate(raw))} msgs/s over ${shards} queue(s) (goal ≥ ${RAW_QUEUE_SHARE_GOAL}; target ≥ ${figure(TARGET_SENDS_PER_SECOND)} sends/s); one raw queue: ${figure(rate(single))} msgs/s`,
-      );
+      // machine's load moves both). The goal's figure is against ONE raw queue: a raw run over
+      // n queues ends with each queue's partial last batch waiting max_batch_timeout (1 s),
+      // which is most of its time at 5,000 messages, so its share flatters the pipeline.
+      const share = figure(sendsPerSecond / rate(single), 2);
+      const shardedShare = figure(sendsPerSecond / rate(raw), 2);
+      const sharded =
+        shards === 1
+          ? ''
+          : `; vs the raw queue × ${shards} (${figure(rate(raw))} msgs/s, its partial last batches wait 1 s): ${shardedShare}`;
+      const headline = `${shards} dispatch shard(s): end to end ${figure(sendsPerSecond)} sends/s (target ≥ ${figure(TARGET_SENDS_PER_SECOND)}); one raw queue ${figure(rate(single))} msgs/s; sends/s vs raw queue ${share} (goal ≥ ${RAW_QUEUE_SHARE_GOAL})${sharded}`;
+      console.log(`\n  ${headline}`);
       return {
         ok: pipeline.ok,
-        headlines: [
-          `${shards} dispatch shard(s): end to end ${figure(sendsPerSecond)} sends/s (target ≥ ${figure(TARGET_SENDS_PER_SECOND)}); raw queue × ${shards}: ${figure(rate(raw))} msgs/s; sends/s vs raw queue ${share} (goal ≥ ${RAW_QUEUE_SHARE_GOAL}); one raw queue: ${figure(rate(single))} msgs/s`,
-        ],
+        headlines: [headline],
       };
     } finally {
       await database.drop();
