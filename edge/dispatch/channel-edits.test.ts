@@ -4,10 +4,8 @@ import { CredentialCipher, generateCredentialsKey } from '../../db/credentials';
 import { createNodePostgres } from '../../db/drivers/node-postgres';
 import { channels, runs } from '../../db/schema';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
-import { customWebhookAdapter } from '../channels/custom-webhook/adapter';
 import { generateSigningSecret } from '../security/standard-webhooks';
-import { dispatchBatch } from './consumer';
-import { queueMessage, seedRunsAtCustomSend, WEBHOOK_SECRET } from './test-seed';
+import { consumeRuns, seedRunsAtCustomSend, WEBHOOK_SECRET } from './test-seed';
 
 /**
  * A batch reads each channel once (its record, parsed settings, checked URL and imported signing
@@ -33,22 +31,9 @@ afterAll(async () => {
   await close();
 });
 
-function consume(runIds: readonly string[]) {
-  return dispatchBatch(
-    runIds.map((runId, index) => queueMessage({ runId, visit: 1 }, index)),
-    {
-      db,
-      sender: { send: async () => {} },
-      cipher,
-      adapterFor: ({ type }) => (type === 'custom' ? customWebhookAdapter : undefined),
-      allowPrivateUrls: true,
-    },
-  );
-}
-
 it('sends each batch with the channel as it is when the batch loads it', async () => {
   const { channelId, runIds } = await seedRunsAtCustomSend({ db, cipher }, before.url, 6);
-  await consume(runIds.slice(0, 3));
+  await consumeRuns({ db, cipher }, runIds.slice(0, 3));
   expect(before.requests).toHaveLength(3);
 
   await db
@@ -58,7 +43,7 @@ it('sends each batch with the channel as it is when the batch loads it', async (
       credentialsCiphertext: await cipher.encrypt({ signingSecret: newSecret }),
     })
     .where(eq(channels.id, channelId));
-  await consume(runIds.slice(3));
+  await consumeRuns({ db, cipher }, runIds.slice(3));
 
   expect(before.requests).toHaveLength(3);
   expect(after.requests).toHaveLength(3);

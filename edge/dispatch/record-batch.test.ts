@@ -4,11 +4,9 @@ import { CredentialCipher, generateCredentialsKey } from '../../db/credentials';
 import { createNodePostgres } from '../../db/drivers/node-postgres';
 import { channels, runs } from '../../db/schema';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
-import { customWebhookAdapter } from '../channels/custom-webhook/adapter';
 import { claimDeliveries } from './claim';
-import { dispatchBatch } from './consumer';
 import {
-  queueMessage,
+  consumeRuns,
   readDeliveries,
   readRun,
   seedRunsAtCustomSend,
@@ -43,19 +41,6 @@ async function twoRuns(text: string): Promise<string[]> {
     .runIds;
 }
 
-function consume(runIds: string[]) {
-  return dispatchBatch(
-    runIds.map((runId, index) => queueMessage({ runId, visit: 1 }, index)),
-    {
-      db,
-      sender: { send: async () => {} },
-      cipher,
-      adapterFor: ({ type }) => (type === 'custom' ? customWebhookAdapter : undefined),
-      allowPrivateUrls: true,
-    },
-  );
-}
-
 describe('a channel deleted during the send', () => {
   it('records the send without the channel, and the rest of the batch (another workspace) as sent', async () => {
     const [doomed] = await twoRuns('Hello $contact.firstname');
@@ -74,7 +59,7 @@ describe('a channel deleted during the send', () => {
       return { status: 200, body: JSON.stringify({ id: `msg_${index + 1}` }), delayMs: 300 };
     });
     try {
-      await consume([doomed!, bystander!]);
+      await consumeRuns({ db, cipher }, [doomed!, bystander!]);
     } finally {
       endpoint.respondWith((_request, index) => ({
         status: 200,
@@ -95,7 +80,7 @@ describe('a channel deleted after its sends', () => {
   it("leaves their deliveries with no channel, and another channel's deliveries as they were", async () => {
     const doomed = await twoRuns('Hello');
     const [bystander] = await twoRuns('Hello');
-    await consume([...doomed, bystander!]);
+    await consumeRuns({ db, cipher }, [...doomed, bystander!]);
     const [delivery] = await readDeliveries(db, doomed[0]!);
     expect(delivery!.channelId).not.toBeNull();
     await db.delete(channels).where(eq(channels.id, delivery!.channelId!));
@@ -113,7 +98,7 @@ describe('recording texts Postgres JSON cannot hold as written', () => {
   it('a summary cut in the middle of an emoji is recorded, and so is the rest of the batch', async () => {
     // The summary keeps 159 characters: a cut by UTF-16 units would split the emoji.
     const runIds = await twoRuns(`${'a'.repeat(158)}😀 and more text after the cut`);
-    await consume(runIds);
+    await consumeRuns({ db, cipher }, runIds);
     for (const runId of runIds) {
       expect((await readRun(db, runId)).status).toBe('completed');
       const [delivery] = await readDeliveries(db, runId);
@@ -132,7 +117,7 @@ describe('recording texts Postgres JSON cannot hold as written', () => {
         : { status: 400, body: 'bad\u0000request' },
     );
     try {
-      await consume(runIds);
+      await consumeRuns({ db, cipher }, runIds);
     } finally {
       endpoint.respondWith((_request, index) => ({
         status: 200,

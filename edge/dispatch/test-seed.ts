@@ -15,6 +15,9 @@ import {
   workflowVersions,
 } from '../../db/schema';
 import type { GraphStep, SendMessageConfig, WaitConfig } from '../../workflow/types';
+import { customWebhookAdapter } from '../channels/custom-webhook/adapter';
+import type { EventPublisher } from '../events/types';
+import { dispatchBatch } from './consumer';
 
 /**
  * Rows for dispatch and runs tests, written directly (the API's own tests cover the mutations
@@ -222,6 +225,29 @@ export function waitForRun(
 /** A queue message as the runtime hands it to the consumer (settling happens in handlers.ts). */
 export function queueMessage(body: unknown, index: number): Message<unknown> {
   return { id: `m${index}`, timestamp: new Date(), body, attempts: 1, ack() {}, retry() {} };
+}
+
+/**
+ * Consumes one batch of messages for `runIds` (first visit) in this process, as the Worker's
+ * queue handler would, sending through the custom channel's adapter (to local endpoints) and
+ * enqueueing nothing; events go to `events` when given.
+ */
+export function consumeRuns(
+  { db, cipher }: SeedTarget,
+  runIds: readonly string[],
+  events?: EventPublisher,
+) {
+  return dispatchBatch(
+    runIds.map((runId, index) => queueMessage({ runId, visit: 1 }, index)),
+    {
+      db,
+      sender: { send: async () => {} },
+      cipher,
+      adapterFor: ({ type }) => (type === 'custom' ? customWebhookAdapter : undefined),
+      allowPrivateUrls: true,
+      events,
+    },
+  );
 }
 
 /** A run at `stepId`, first visit, due now and never enqueued: as startWorkflow commits one. */

@@ -7,9 +7,7 @@ import { appendEventsCte, eventLogRows } from '../../db/event-log';
 import { relations } from '../../db/relations';
 import { queryRows } from '../../db/rows';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
-import { customWebhookAdapter } from '../channels/custom-webhook/adapter';
-import { dispatchBatch } from './consumer';
-import { queueMessage, seedRunsAtCustomSend, WEBHOOK_SECRET } from './test-seed';
+import { consumeRuns, seedRunsAtCustomSend, WEBHOOK_SECRET } from './test-seed';
 
 /**
  * Deliveries and events have no foreign key to their workspace (a check per row a dispatch
@@ -35,19 +33,6 @@ afterAll(async () => {
 const workspaceWithRuns = (count: number) =>
   seedRunsAtCustomSend({ db, cipher }, endpoint.url, count);
 
-function consume(runIds: string[]) {
-  return dispatchBatch(
-    runIds.map((runId, index) => queueMessage({ runId, visit: 1 }, index)),
-    {
-      db,
-      sender: { send: async () => {} },
-      cipher,
-      adapterFor: ({ type }) => (type === 'custom' ? customWebhookAdapter : undefined),
-      allowPrivateUrls: true,
-    },
-  );
-}
-
 /** Resolves once the backend `pid` waits for a lock (a statement blocked by another's). */
 async function waitUntilBlocked(pid: number): Promise<void> {
   const deadline = Date.now() + 10_000;
@@ -67,8 +52,8 @@ describe('deleting a workspace', () => {
   it("leaves nothing of a deleted workspace: its runs, deliveries and events go with it, another's stay", async () => {
     const gone = await workspaceWithRuns(2);
     const kept = await workspaceWithRuns(1);
-    await consume(gone.runIds);
-    await consume(kept.runIds);
+    await consumeRuns({ db, cipher }, gone.runIds);
+    await consumeRuns({ db, cipher }, kept.runIds);
     const left = async (workspaceId: string) => {
       const [row] = await queryRows<{ runs: number; deliveries: number; events: number }>(
         db,

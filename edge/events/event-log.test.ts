@@ -6,10 +6,8 @@ import { eventLogRows, readEventsAfter } from '../../db/event-log';
 import { queryRows } from '../../db/rows';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
 import { applyStatusUpdates } from '../callbacks/status-updates';
-import { customWebhookAdapter } from '../channels/custom-webhook/adapter';
-import { dispatchBatch } from '../dispatch/consumer';
 import {
-  queueMessage,
+  consumeRuns,
   readDeliveries,
   seedRunsAtCustomSend,
   WEBHOOK_SECRET,
@@ -48,28 +46,11 @@ function collector() {
   };
 }
 
-function consume(
-  runIds: string[],
-  publisher: { publish(events: readonly LoggedEvent[]): Promise<void> },
-) {
-  return dispatchBatch(
-    runIds.map((runId, index) => queueMessage({ runId, visit: 1 }, index)),
-    {
-      db,
-      sender: { send: async () => {} },
-      cipher,
-      adapterFor: ({ type }) => (type === 'custom' ? customWebhookAdapter : undefined),
-      allowPrivateUrls: true,
-      events: publisher,
-    },
-  );
-}
-
 describe('the event log', () => {
   it('logs queued, sent and completed for each send in cursor order, and publishes exactly what it logged', async () => {
     const { workspaceId, runIds, workflowId } = await workspaceWithRuns(2);
     const { published, publisher } = collector();
-    await consume(runIds, publisher);
+    await consumeRuns({ db, cipher }, runIds, publisher);
 
     const logged = (await readEventsAfter(db, workspaceId, 0, 100)).map(loggedEventFromRow);
     expect(logged.map((event) => event.cursor)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -102,7 +83,7 @@ describe('the event log', () => {
 
   it('logs a provider status once, however often it is reported', async () => {
     const { workspaceId, channelId, runIds } = await workspaceWithRuns(1);
-    await consume(runIds, collector().publisher);
+    await consumeRuns({ db, cipher }, runIds, collector().publisher);
     const [delivery] = await readDeliveries(db, runIds[0]!);
     const status = {
       kind: 'status' as const,
@@ -129,7 +110,9 @@ describe('the event log', () => {
     const { publisher } = collector();
     // Six batches of two at once, each its own statements on its own connection.
     await Promise.all(
-      [0, 2, 4, 6, 8, 10].map((start) => consume(runIds.slice(start, start + 2), publisher)),
+      [0, 2, 4, 6, 8, 10].map((start) =>
+        consumeRuns({ db, cipher }, runIds.slice(start, start + 2), publisher),
+      ),
     );
     const rows = await queryRows<{ cursor: string }>(
       db,
