@@ -109,11 +109,6 @@ export function eventRowJson(e: string): SQL {
       'occurred_at', ${col('occurred_at')})`;
 }
 
-/** `select to_jsonb(e) as event from <name> e`: the appended rows, one JSON column each. */
-export function appendedEventsJson(name: string): SQL {
-  return sql`select to_jsonb(e) as event from ${sql.raw(name)} e`;
-}
-
 /** What replay may narrow to; every field optional, all given must match. */
 export interface EventLogFilter {
   workflowId?: string;
