@@ -1,17 +1,9 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CredentialCipher, generateCredentialsKey } from '../../db/credentials';
-import { createNodePostgres } from '../../db/drivers/node-postgres';
+import { describe, expect, it } from 'vitest';
 import { channels, runs } from '../../db/schema';
-import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
 import { claimDeliveries } from './claim';
-import {
-  consumeRuns,
-  readDeliveries,
-  readRun,
-  seedRunsAtCustomSend,
-  WEBHOOK_SECRET,
-} from './test-seed';
+import { useNodeDispatch } from './test-node-dispatch';
+import { consumeRuns, readDeliveries, readRun, seedRunsAtCustomSend } from './test-seed';
 
 /**
  * One statement records a whole batch's outcomes, so nothing about one send may make it fail:
@@ -22,22 +14,12 @@ import {
  * the test Postgres.
  */
 
-const { db, pool, close } = createNodePostgres(inject('databaseUrl'), { max: 4 });
-let endpoint: WebhookReceiver;
-const cipher = new CredentialCipher(generateCredentialsKey());
-
-beforeAll(async () => {
-  endpoint = await startWebhookReceiver(WEBHOOK_SECRET);
-});
-
-afterAll(async () => {
-  await endpoint?.close();
-  await close();
-});
+const node = useNodeDispatch();
+const { db, pool, cipher } = node;
 
 /** Two runs (contacts One and Two) at a one-step workflow sending `text`, in one workspace. */
 async function twoRuns(text: string): Promise<string[]> {
-  return (await seedRunsAtCustomSend({ db, cipher }, endpoint.url, ['One', 'Two'], { text }))
+  return (await seedRunsAtCustomSend({ db, cipher }, node.endpoint.url, ['One', 'Two'], { text }))
     .runIds;
 }
 
@@ -51,7 +33,7 @@ describe('a channel deleted during the send', () => {
       .from(channels)
       .where(eq(channels.workspaceId, doomedRun!.workspaceId));
     let deleted: Promise<unknown> | undefined;
-    endpoint.respondWith((request, index) => {
+    node.endpoint.respondWith((request, index) => {
       const body = request.json as { channel: { id: string } };
       if (body.channel.id === channel!.id) {
         deleted = pool.query('delete from channels where id = $1', [channel!.id]);
@@ -61,7 +43,7 @@ describe('a channel deleted during the send', () => {
     try {
       await consumeRuns({ db, cipher }, [doomed!, bystander!]);
     } finally {
-      endpoint.respondWith((_request, index) => ({
+      node.endpoint.respondWith((_request, index) => ({
         status: 200,
         body: JSON.stringify({ id: `msg_${index + 1}` }),
       }));
@@ -111,7 +93,7 @@ describe('recording texts Postgres JSON cannot hold as written', () => {
 
   it('a provider answer with a NUL character is recorded, and so is the rest of the batch', async () => {
     const runIds = await twoRuns('Hello $contact.firstname');
-    endpoint.respondWith((request) =>
+    node.endpoint.respondWith((request) =>
       (request.json as { contact: { firstName: string } }).contact.firstName === 'One'
         ? { status: 200, body: JSON.stringify({ id: 'msg\u0000one' }) }
         : { status: 400, body: 'bad\u0000request' },
@@ -119,7 +101,7 @@ describe('recording texts Postgres JSON cannot hold as written', () => {
     try {
       await consumeRuns({ db, cipher }, runIds);
     } finally {
-      endpoint.respondWith((_request, index) => ({
+      node.endpoint.respondWith((_request, index) => ({
         status: 200,
         body: JSON.stringify({ id: `msg_${index + 1}` }),
       }));

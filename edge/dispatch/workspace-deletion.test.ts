@@ -1,13 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CredentialCipher, generateCredentialsKey } from '../../db/credentials';
-import { createNodePostgres } from '../../db/drivers/node-postgres';
+import { describe, expect, it } from 'vitest';
 import { appendEventsCte, eventLogRows } from '../../db/event-log';
 import { relations } from '../../db/relations';
 import { queryRows } from '../../db/rows';
-import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
-import { consumeRuns, seedRunsAtCustomSend, WEBHOOK_SECRET } from './test-seed';
+import { useNodeDispatch } from './test-node-dispatch';
+import { consumeRuns, seedRunsAtCustomSend } from './test-seed';
 
 /**
  * Deliveries and events have no foreign key to their workspace (a check per row a dispatch
@@ -17,21 +15,11 @@ import { consumeRuns, seedRunsAtCustomSend, WEBHOOK_SECRET } from './test-seed';
  * Postgres and a real HTTP endpoint.
  */
 
-const { db, pool, close } = createNodePostgres(inject('databaseUrl'), { max: 4 });
-let endpoint: WebhookReceiver;
-const cipher = new CredentialCipher(generateCredentialsKey());
-
-beforeAll(async () => {
-  endpoint = await startWebhookReceiver(WEBHOOK_SECRET);
-});
-
-afterAll(async () => {
-  await endpoint?.close();
-  await close();
-});
+const node = useNodeDispatch();
+const { db, pool, cipher } = node;
 
 const workspaceWithRuns = (count: number) =>
-  seedRunsAtCustomSend({ db, cipher }, endpoint.url, count);
+  seedRunsAtCustomSend({ db, cipher }, node.endpoint.url, count);
 
 /** Resolves once the backend `pid` waits for a lock (a statement blocked by another's). */
 async function waitUntilBlocked(pid: number): Promise<void> {

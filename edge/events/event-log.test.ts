@@ -1,17 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CredentialCipher, generateCredentialsKey } from '../../db/credentials';
-import { createNodePostgres } from '../../db/drivers/node-postgres';
+import { describe, expect, it } from 'vitest';
 import { eventLogRows, readEventsAfter } from '../../db/event-log';
 import { queryRows } from '../../db/rows';
-import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
 import { applyStatusUpdates } from '../callbacks/status-updates';
-import {
-  consumeRuns,
-  readDeliveries,
-  seedRunsAtCustomSend,
-  WEBHOOK_SECRET,
-} from '../dispatch/test-seed';
+import { useNodeDispatch } from '../dispatch/test-node-dispatch';
+import { consumeRuns, readDeliveries, seedRunsAtCustomSend } from '../dispatch/test-seed';
 import { type LoggedEvent, loggedEventFromRow } from './types';
 
 /**
@@ -20,21 +13,11 @@ import { type LoggedEvent, loggedEventFromRow } from './types';
  * Runs the real dispatch consumer in Node against the test Postgres and a real HTTP endpoint.
  */
 
-const { db, close } = createNodePostgres(inject('databaseUrl'), { max: 6 });
-let endpoint: WebhookReceiver;
-const cipher = new CredentialCipher(generateCredentialsKey());
-
-beforeAll(async () => {
-  endpoint = await startWebhookReceiver(WEBHOOK_SECRET);
-});
-
-afterAll(async () => {
-  await endpoint?.close();
-  await close();
-});
+const node = useNodeDispatch(6);
+const { db, cipher } = node;
 
 const workspaceWithRuns = (count: number) =>
-  seedRunsAtCustomSend({ db, cipher }, endpoint.url, count);
+  seedRunsAtCustomSend({ db, cipher }, node.endpoint.url, count);
 
 function collector() {
   const published: LoggedEvent[] = [];
