@@ -40,9 +40,10 @@ export const EVENTS_PER_BATCH = 1000;
  * EventRow's columns (cursors numbered from the counters, `occurred_at` the batch's `now()`),
  * and `<name>_batches` stores them: one `event_batches` row per workspace (and per block of
  * EVENTS_PER_BATCH cursors), its array in cursor order. A data-modifying CTE runs whether or
- * not the statement reads it.
+ * not the statement reads it. With `keepSeq`, `<name>` also carries `seq`: for a statement whose
+ * caller built the events and needs only to know which were kept, at which cursors.
  */
-export function appendEventsCte(source: string, name: string): SQL {
+export function appendEventsCte(source: string, name: string, keepSeq = false): SQL {
   const counters = sql.raw(`${name}_counters`);
   const batches = sql.raw(`${name}_batches`);
   const from = sql.raw(source);
@@ -60,7 +61,7 @@ export function appendEventsCte(source: string, name: string): SQL {
              s.type::text as type, s.data::jsonb as data, s.workflow_id::uuid as workflow_id,
              s.run_id::uuid as run_id, s.contact_id::uuid as contact_id,
              s.channel_id::uuid as channel_id, s.delivery_id::uuid as delivery_id,
-             now() as occurred_at
+             now() as occurred_at${keepSeq ? sql`, s.seq` : sql``}
       from ${from} s join ${counters} k on k.workspace_id = s.workspace_id
     ),
     ${batches} as (

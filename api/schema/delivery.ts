@@ -6,11 +6,12 @@ export const DeliveryStatusEnum = builder.enumType('DeliveryStatus', {
   values: {
     QUEUED: {
       value: 'queued',
-      description: 'Waiting to be sent, or for a retry after a transient failure.',
+      description: 'Waiting for a retry after a transient failure; `reasonCode` says which.',
     },
     SENDING: {
       value: 'sending',
-      description: 'Claimed by the dispatcher; the provider is being called.',
+      description:
+        "Legacy: a delivery an older version recorded while its attempt was in flight. A delivery is now written with its first attempt's outcome, and an attempt in flight shows on its run (`Run.sendingUntil`).",
     },
     SENT: { value: 'sent', description: 'The provider accepted the message.' },
     FAILED: {

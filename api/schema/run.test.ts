@@ -355,6 +355,27 @@ describe('runs and run', () => {
     ]);
   });
 
+  it('shows when the claim of a send in flight ends, and nothing once no one holds it', async () => {
+    const id = await startOne(aContacts[1]!);
+    const QUERY = /* GraphQL */ `
+      query ($id: ID!) { run(id: $id) { sendingUntil deliveries { id } } }
+    `;
+    expect((await api.gql(a.apiKey, QUERY, { id })).data.run).toEqual({
+      sendingUntil: null,
+      deliveries: [],
+    });
+    // A consumer claimed the run's delivery (edge/dispatch/claim.ts) and is calling the provider.
+    const leaseUntil = new Date(Date.now() + 60_000);
+    await api.db
+      .update(runs)
+      .set({ leaseUntil, deliveryId: crypto.randomUUID(), deliveryAttempts: 1 })
+      .where(eq(runs.id, id));
+    expect((await api.gql(a.apiKey, QUERY, { id })).data.run).toEqual({
+      sendingUntil: leaseUntil.toISOString(),
+      deliveries: [],
+    });
+  });
+
   it("never shows another workspace's runs", async () => {
     const id = await startOne(aContacts[0]!);
     const result = await api.gql(

@@ -153,6 +153,9 @@ async function batchPhases<T>(
       })),
       claimed.map((delivery) => ({
         runId: delivery.runId,
+        workspaceId: seeded.workspaceId,
+        workflowId: runs.get(delivery.runId)!.workflowId,
+        contactId: runs.get(delivery.runId)!.contact.id,
         fromVisit: 1,
         fromStepId: seeded.stepId,
         afterDeliveryId: delivery.id,

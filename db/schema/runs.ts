@@ -54,6 +54,20 @@ export const runs = pgTable(
       .default({}),
     /** When the current step may run (waits set this in the future). */
     dueAt: timestamp('due_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * The current visit's delivery, once a consumer first claimed it: its id is the provider's
+     * idempotency key and the email's Message-ID from the first attempt on, so it is chosen
+     * here, before the delivery row exists (the record writes that row with the outcome).
+     * Reset when the run moves to another visit.
+     */
+    deliveryId: uuid('delivery_id'),
+    /** Claims of the current visit's delivery so far: the claim token the record checks. */
+    deliveryAttempts: integer('delivery_attempts').notNull().default(0),
+    /**
+     * A consumer holds the current visit's delivery until then (it is sending it); the sweep
+     * re-enqueues runs whose holder died. Null when nobody holds it.
+     */
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
     /** Set when a queue message for the current step was sent; the sweep re-enqueues stale ones. */
     enqueuedAt: timestamp('enqueued_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -71,7 +85,8 @@ export const runs = pgTable(
       .where(sql`${t.segmentStartId} is not null`),
     index('runs_workspace_idx').on(t.workspaceId, t.createdAt),
     // The sweep's way to the active runs. Keyed by the immutable id, not by `due_at`: a move
-    // changes `due_at`, `current_step_id`, `step_visit` and `enqueued_at` but no indexed column,
+    // changes `due_at`, `current_step_id`, `step_visit` and `enqueued_at`, and a claim
+    // `lease_until`, `delivery_attempts` and `delivery_id`, but no indexed column,
     // so it is a HOT update (no new entry in any index; half of each page is kept free for it,
     // fillfactor 50 in migration `…_dispatch_write_cost_storage`). Only finishing a run changes
     // `status`.
@@ -82,7 +97,12 @@ export const runs = pgTable(
   ],
 );
 
-/** One attempt-set to send one message: unique per (run, step, visit). */
+/**
+ * One attempt-set to send one message: unique per (run, step, visit). Written by the record
+ * with an attempt's outcome (`queued` for a retry, `sent`, `failed`); while an attempt is in
+ * flight, the claim is on the run (`runs.lease_until`). `sending` is only found on rows written
+ * before claims moved to the run.
+ */
 export const deliveries = pgTable(
   'deliveries',
   {
@@ -116,8 +136,6 @@ export const deliveries = pgTable(
     messageIdHeader: text('message_id_header'),
     /** SMS segments the sent text was billed as (GSM-7: 160/153, UCS-2: 70/67); null: not SMS. */
     segments: integer('segments'),
-    /** A claim: while in the future, another consumer leaves this delivery alone. */
-    leaseUntil: timestamp('lease_until', { withTimezone: true }),
     /**
      * The provider's latest news after accepting the message: 'sent' | 'delivered' | 'read' |
      * 'failed' (status callbacks); null until the first one.
@@ -134,8 +152,6 @@ export const deliveries = pgTable(
   },
   (t) => [
     uniqueIndex('deliveries_run_step_visit_uq').on(t.runId, t.stepId, t.visit),
-    // The sweep looks for claims whose lease expired; only `sending` rows hold one.
-    index('deliveries_sending_lease_idx').on(t.leaseUntil).where(sql`${t.status} = 'sending'`),
     // Status callbacks find a delivery by the provider's message id on its channel, and deleting
     // a channel sets its deliveries' channel to null through it (both name a channel, which
     // implies `channel_id is not null`). A claim inserts rows without a channel: no entry.

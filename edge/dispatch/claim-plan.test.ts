@@ -149,6 +149,9 @@ it('claim and record never scan deliveries or runs once per key, whatever the st
     })),
     claimed.map((delivery) => ({
       runId: delivery.runId,
+      workspaceId,
+      workflowId,
+      contactId,
       fromVisit: 1,
       fromStepId: stepIds.hello!,
       afterDeliveryId: delivery.id,

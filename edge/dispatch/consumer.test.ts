@@ -195,9 +195,11 @@ describe('failures', () => {
       const [row] = await readDeliveries(harness.db, runId!);
       return row?.status === 'queued' ? row : undefined;
     });
-    expect(delivery).toMatchObject({ attempts: 1, reasonCode: 'rate_limited', leaseUntil: null });
+    expect(delivery).toMatchObject({ attempts: 1, reasonCode: 'rate_limited' });
     const run = await readRun(harness.db, runId!);
     expect(run.status).toBe('active');
+    // The claim is released: the retry's message may claim it again.
+    expect(run).toMatchObject({ leaseUntil: null, deliveryId: delivery!.id, deliveryAttempts: 1 });
     // The run is due when the provider said, and its retry message is stamped as on its way.
     expect(run.dueAt.getTime() - Date.now()).toBeGreaterThan(3500 * 1000 - 60_000);
     expect(run.enqueuedAt?.getTime()).toBe(run.dueAt.getTime());

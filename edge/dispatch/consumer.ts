@@ -102,8 +102,7 @@ export async function dispatchBatch(
     visit: run.stepVisit,
   }));
   const claims = new Map<string, ClaimedDelivery>();
-  for (const claim of await claimDeliveries(deps.db, keys, undefined, deps.events))
-    claims.set(claim.runId, claim);
+  for (const claim of await claimDeliveries(deps.db, keys)) claims.set(claim.runId, claim);
   lap('claimMs');
 
   const claimed: { work: SendWork; claim: ClaimedDelivery }[] = [];

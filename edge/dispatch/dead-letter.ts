@@ -55,14 +55,15 @@ async function failDeliveries(
           as k(workspace_id uuid, run_id uuid, step_id uuid, visit int)
       ),
       failed as (
+        -- With the id the run's claims sent it under, if any attempt was made.
         insert into deliveries as d
-          (workspace_id, run_id, step_id, visit, status, reason_code, reason_detail)
-        select workspace_id, run_id, step_id, visit, 'failed', ${DEAD_LETTER_REASON},
-               ${DEAD_LETTER_DETAIL}
-        from keys
+          (id, workspace_id, run_id, step_id, visit, status, attempts, reason_code, reason_detail)
+        select coalesce(r.delivery_id, uuid_v7()), k.workspace_id, k.run_id, k.step_id, k.visit,
+               'failed', r.delivery_attempts, ${DEAD_LETTER_REASON}, ${DEAD_LETTER_DETAIL}
+        from keys k join runs r on r.id = k.run_id
         on conflict (run_id, step_id, visit) do update
         set status = 'failed', reason_code = coalesce(d.reason_code, ${DEAD_LETTER_REASON}),
-            reason_detail = ${DEAD_LETTER_DETAIL}, lease_until = null, updated_at = now()
+            reason_detail = ${DEAD_LETTER_DETAIL}, updated_at = now()
         where d.status in ('queued', 'sending')
         returning d.*
       ),

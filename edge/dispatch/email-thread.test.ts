@@ -125,15 +125,21 @@ describe('email threads', () => {
       (d) => d.stepId === setup.stepIds.tips,
     )!;
 
-    // The server accepted "Tips" but the consumer died before recording it: claim expired, run
-    // still on the step, and the thread does not list the message yet.
-    await harness.db
-      .update(deliveries)
-      .set({ status: 'sending', leaseUntil: new Date(Date.now() - 1000), sentAt: null })
-      .where(eq(deliveries.id, tips.id));
+    // The server accepted "Tips" but the consumer died before recording it: no delivery row,
+    // the run still on the step with its claim for that delivery expired, and the thread does
+    // not list the message yet.
+    await harness.db.delete(deliveries).where(eq(deliveries.id, tips.id));
     await harness.db
       .update(runs)
-      .set({ status: 'active', currentStepId: setup.stepIds.tips, stepVisit: 2, endedAt: null })
+      .set({
+        status: 'active',
+        currentStepId: setup.stepIds.tips,
+        stepVisit: 2,
+        endedAt: null,
+        deliveryId: tips.id,
+        deliveryAttempts: 1,
+        leaseUntil: new Date(Date.now() - 1000),
+      })
       .where(eq(runs.id, runId!));
     const [thread] = await harness.db
       .select()

@@ -1,7 +1,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createNodePostgres, type NodePostgres } from '../../db/drivers/node-postgres';
-import { deliveries } from '../../db/schema';
+import { runs } from '../../db/schema';
 import { type ClaimedDelivery, claimDeliveries } from './claim';
 import { renewLeases, whileHoldingLeases } from './lease';
 import { CLAIM_LEASE_SECONDS, LEASE_RENEW_SECONDS } from './limits';
@@ -34,11 +34,12 @@ async function claim(count: number, leaseSeconds: number): Promise<ClaimedDelive
   return claimDeliveries(postgres.db, keys, leaseSeconds);
 }
 
+/** The leases the runs hold (claims are on the run), by run id; 0 when none. */
 async function leases(ids: string[]): Promise<Map<string, number>> {
   const rows = await postgres.db
-    .select({ id: deliveries.id, leaseUntil: deliveries.leaseUntil })
-    .from(deliveries)
-    .where(inArray(deliveries.id, ids));
+    .select({ id: runs.id, leaseUntil: runs.leaseUntil })
+    .from(runs)
+    .where(inArray(runs.id, ids));
   return new Map(rows.map((row) => [row.id, row.leaseUntil?.getTime() ?? 0]));
 }
 
@@ -50,27 +51,25 @@ describe('claim leases', () => {
 
   it('are renewed only for rows still held at the attempt they were claimed at', async () => {
     const [mine, finished, taken] = await claim(3, 5);
-    await postgres.db
-      .update(deliveries)
-      .set({ status: 'sent', leaseUntil: null })
-      .where(eq(deliveries.id, finished!.id));
+    // Recorded: the record released the claim.
+    await postgres.db.update(runs).set({ leaseUntil: null }).where(eq(runs.id, finished!.runId));
     // Another consumer claimed this one after our lease ran out: its attempt count moved on.
     await postgres.db
-      .update(deliveries)
-      .set({ attempts: taken!.attempts + 1 })
-      .where(eq(deliveries.id, taken!.id));
-    const before = await leases([taken!.id]);
+      .update(runs)
+      .set({ deliveryAttempts: taken!.attempts + 1 })
+      .where(eq(runs.id, taken!.runId));
+    const before = await leases([taken!.runId]);
 
     expect(await renewLeases(postgres.db, [mine!, finished!, taken!], 120)).toBe(1);
-    const after = await leases([mine!.id, finished!.id, taken!.id]);
-    expect(after.get(mine!.id)).toBeGreaterThan(Date.now() + 100_000);
-    expect(after.get(finished!.id)).toBe(0);
-    expect(after.get(taken!.id)).toBe(before.get(taken!.id));
+    const after = await leases([mine!.runId, finished!.runId, taken!.runId]);
+    expect(after.get(mine!.runId)).toBeGreaterThan(Date.now() + 100_000);
+    expect(after.get(finished!.runId)).toBe(0);
+    expect(after.get(taken!.runId)).toBe(before.get(taken!.runId));
   });
 
   it('are kept alive while the work runs, and left to expire once it stops', async () => {
     const claims = await claim(2, 1);
-    const ids = claims.map((c) => c.id);
+    const ids = claims.map((c) => c.runId);
     const leaseAtStart = await leases(ids);
     // Work that outlives the one-second lease; renewal every 200 ms keeps the claims held.
     await whileHoldingLeases(
@@ -91,8 +90,8 @@ describe('claim leases', () => {
     await expect(
       whileHoldingLeases(postgres.db, claims, () => Promise.reject(new Error('boom')), 0.1),
     ).rejects.toThrow('boom');
-    const held = await leases([claims[0]!.id]);
+    const held = await leases([claims[0]!.runId]);
     await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(await leases([claims[0]!.id])).toEqual(held);
+    expect(await leases([claims[0]!.runId])).toEqual(held);
   });
 });

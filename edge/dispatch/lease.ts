@@ -1,27 +1,29 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
-import { jsonParam } from '../../db/rows';
+import { jsonParam, uuidArrayParam } from '../../db/rows';
 import { log } from '../log';
 import type { ClaimedDelivery } from './claim';
 import { CLAIM_LEASE_SECONDS, LEASE_RENEW_SECONDS } from './limits';
 
 /**
- * Extends the leases of deliveries this consumer still holds. A row is ours while it is
- * `sending` with the attempt count we claimed it at (the claim token): a delivery whose lease
- * ran out and that another consumer claimed since has a higher count and is left alone.
+ * Extends the claims this consumer still holds. A run is ours while it holds a lease with the
+ * attempt count we claimed it at (the claim token): a run whose lease ran out and that another
+ * consumer claimed since has a higher count and is left alone.
  */
 export async function renewLeases(
   db: Database,
-  claims: readonly Pick<ClaimedDelivery, 'id' | 'attempts'>[],
+  claims: readonly Pick<ClaimedDelivery, 'runId' | 'attempts'>[],
   leaseSeconds = CLAIM_LEASE_SECONDS,
 ): Promise<number> {
   if (claims.length === 0) return 0;
-  const held = claims.map(({ id, attempts }) => ({ id, attempts }));
+  const held = claims.map(({ runId, attempts }) => ({ run_id: runId, attempts }));
   const result = await db.execute(
-    sql`update deliveries d
+    sql`update runs r
         set lease_until = now() + ${leaseSeconds} * interval '1 second'
-        from jsonb_to_recordset(${jsonParam(held)}::jsonb) as held(id uuid, attempts int)
-        where d.id = held.id and d.attempts = held.attempts and d.status = 'sending'`,
+        from jsonb_to_recordset(${jsonParam(held)}::jsonb) as held(run_id uuid, attempts int)
+        where r.id = any(${uuidArrayParam(held.map((claim) => claim.run_id))})
+          and r.id = held.run_id and r.delivery_attempts = held.attempts
+          and r.lease_until is not null`,
   );
   return (result as { rowCount?: number | null }).rowCount ?? 0;
 }
@@ -33,7 +35,7 @@ export async function renewLeases(
  */
 export async function whileHoldingLeases<T>(
   db: Database,
-  claims: readonly Pick<ClaimedDelivery, 'id' | 'attempts'>[],
+  claims: readonly Pick<ClaimedDelivery, 'runId' | 'attempts'>[],
   work: () => Promise<T>,
   everySeconds = LEASE_RENEW_SECONDS,
 ): Promise<T> {

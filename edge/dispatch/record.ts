@@ -1,16 +1,12 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
-import {
-  appendEventsCte,
-  deliveryEventData,
-  type EventRow,
-  runEventData,
-} from '../../db/event-log';
+import { appendEventsCte } from '../../db/event-log';
 import { jsonParam, queryRows, uuidArrayParam } from '../../db/rows';
 import type { ProviderThread } from '../channels/types';
 import { publishQuietly } from '../events/publish';
-import { type EventPublisher, loggedEventFromRow } from '../events/types';
+import type { EventPublisher } from '../events/types';
 import { queueDelay } from './enqueue';
+import { loggedEvents, planRecordEvents } from './record-events';
 
 /** What one send came to, as the delivery row records it. */
 export interface DeliveryOutcome {
@@ -42,6 +38,10 @@ export interface DeliveryOutcome {
 /** How a run moves: to a step (a new visit), out of the workflow, or to a later retry. */
 export interface RunMove {
   runId: string;
+  /** The run's workspace, workflow and contact: what its events name. */
+  workspaceId: string;
+  workflowId: string;
+  contactId: string;
   /** The visit the move starts from; a run that has left it is not moved again. */
   fromVisit: number;
   /**
@@ -50,8 +50,9 @@ export interface RunMove {
    */
   fromStepId: string | null;
   /**
-   * Apply only if this statement recorded that delivery's outcome, i.e. this consumer still
-   * held its claim. Null for moves that do not follow a send (waits, already recorded sends).
+   * Apply only while this consumer still holds that delivery's claim, recording its outcome
+   * (which must be in the same call). Null for moves that do not follow a send (waits, already
+   * recorded sends).
    */
   afterDeliveryId: string | null;
   status: 'active' | 'completed' | 'exited';
@@ -86,25 +87,31 @@ export interface RecordOptions {
 }
 
 interface MovedRow {
-  kind: 'moved' | 'event';
-  event: EventRow | null;
+  kind: 'moved' | 'events';
   run_id: string;
   status: MovedRun['status'];
   visit: number;
   due_in_seconds: number;
   already_enqueued: boolean;
+  /** For `events`: one row per workspace the statement logged events of. */
+  workspace_id: string | null;
+  seqs: number[] | null;
+  first_cursor: number | string | null;
+  occurred_at: string | null;
 }
 
 /**
  * Records a batch's send outcomes, extends the email threads of the emails sent, puts channels
- * whose credentials the provider refused into error, and moves the runs, all in ONE statement, so that a delivery is never recorded without its run moving (and
- * the reverse). Outcomes are recorded only while the claim is still ours (`sending`, same
- * attempt count); a move that follows a send applies only if its outcome was recorded here.
- * Runs are moved only from the visit they were at, so a duplicate consumer cannot move one
- * twice. The same statement appends the partner events (db/event-log.ts): `delivery.sent` /
- * `delivery.failed` for each outcome recorded, `run.routed` / `run.completed` / `run.exited`
- * for each run that left its visit; they are published after it (`events`). Returns the runs
- * that moved.
+ * whose credentials the provider refused into error, and moves the runs, all in ONE statement,
+ * so that a delivery is never recorded without its run moving (and the reverse). A move that
+ * follows a send applies only while the claim is still ours (the run holds a lease on that
+ * delivery with the same attempt count, edge/dispatch/claim.ts), and its outcome is recorded
+ * only with that move: the delivery row is inserted by its first attempt's outcome and updated
+ * by a retry's. Runs are moved only from the visit they were at, so a duplicate consumer cannot
+ * move one twice. The same statement appends the partner events (db/event-log.ts):
+ * `delivery.queued` for each delivery it creates, `delivery.sent` / `delivery.failed` for each
+ * outcome recorded, `run.routed` / `run.completed` / `run.exited` for each run that left its
+ * visit; they are published after it (`events`). Returns the runs that moved.
  */
 export async function recordAndMove(
   db: Database,
@@ -114,8 +121,11 @@ export async function recordAndMove(
   { stampEnqueued = false }: RecordOptions = {},
 ): Promise<MovedRun[]> {
   if (outcomes.length === 0 && moves.length === 0) return [];
-  const outcomeRows = outcomes.map((outcome, seq) => ({
-    seq,
+  // Two events per outcome at most (`delivery.queued` when the row is new, then `delivery.sent`
+  // or `delivery.failed`): seq 2i and 2i + 1.
+  const planned = planRecordEvents(outcomes, moves);
+  const outcomeRows = outcomes.map((outcome, index) => ({
+    seq: 2 * index,
     delivery_id: outcome.deliveryId,
     attempts: outcome.attempts,
     status: outcome.status,
@@ -133,13 +143,17 @@ export async function recordAndMove(
     provider_thread_subject: outcome.thread?.providerThread?.subject ?? null,
     channel_error: outcome.channelError ?? false,
   }));
+  // A move that follows a send carries that send's claim token, so that the run's update need
+  // not join the outcomes to check it.
+  const claimAttempts = new Map(outcomes.map((outcome) => [outcome.deliveryId, outcome.attempts]));
   const moveRows = moves.map((move, index) => ({
     // After every outcome: a run's delivery event comes before its move's.
-    seq: outcomeRows.length + index,
+    seq: 2 * outcomeRows.length + index,
     run_id: move.runId,
     from_visit: move.fromVisit,
     from_step_id: move.fromStepId,
     after_delivery_id: move.afterDeliveryId,
+    claim_attempts: move.afterDeliveryId ? (claimAttempts.get(move.afterDeliveryId) ?? null) : null,
     status: move.status,
     step_id: move.stepId,
     visit: move.visit,
@@ -159,7 +173,6 @@ export async function recordAndMove(
       (outcome.reasonCode === 'credentials_rejected' || outcome.channelError === true),
   );
   // Rows are reached by primary key (see uuidArrayParam), not by their status.
-  const deliveryIds = uuidArrayParam(outcomes.map((outcome) => outcome.deliveryId));
   const runIds = uuidArrayParam(moves.map((move) => move.runId));
   const threadedCte = sql`      threaded as (
         insert into email_threads as t (workspace_id, workflow_id, contact_id, channel_id,
@@ -228,34 +241,17 @@ export async function recordAndMove(
         select g.*, c.id as channel_id from given g
         left join live_channels c on c.id = g.sent_channel_id
       ),
-      recorded as (
-        update deliveries d
-        set status = o.status,
-            channel_id = coalesce(o.channel_id, d.channel_id),
-            reason_code = o.reason_code,
-            reason_detail = o.reason_detail,
-            provider_message_id = coalesce(o.provider_message_id, d.provider_message_id),
-            content_summary = coalesce(o.content_summary, d.content_summary),
-            message_id_header = coalesce(o.message_id_header, d.message_id_header),
-            segments = coalesce(o.segments, d.segments),
-            lease_until = null,
-            sent_at = case when o.status = 'sent' then now() else d.sent_at end,
-            updated_at = now()
-        from outcome o
-        where d.id = any(${deliveryIds})
-          and d.id = o.delivery_id and d.status = 'sending' and d.attempts = o.attempts
-        returning d.*, o.seq
-      ),
-${extendsThreads ? threadedCte : sql``}
-${refusesChannels ? refusedCte : sql``}
       -- Materialized: parsed once, not once per run row the update's join visits.
       move as materialized (
         select * from jsonb_to_recordset(${jsonParam(moveRows)}::jsonb) as m(
           seq int, run_id uuid, from_visit int, from_step_id uuid, after_delivery_id uuid,
-          status text, step_id uuid,
+          claim_attempts int, status text, step_id uuid,
           visit int, due_in_seconds float8, exit_reason text, already_enqueued boolean,
           enqueue_delay int)
       ),
+      -- A move that follows a send applies only while this consumer still holds that claim: the
+      -- run holds a lease on that delivery with the attempt count it was claimed at. The
+      -- outcome is then recorded from the runs moved, so neither happens without the other.
       moved as (
         update runs r
         set status = m.status,
@@ -267,37 +263,93 @@ ${refusesChannels ? refusedCte : sql``}
               else now() + m.enqueue_delay * interval '1 second' end,
             exit_reason = m.exit_reason,
             ended_at = case when m.status = 'active' then null else now() end,
+            lease_until = null,
+            -- A new visit owes a new delivery; staying (a retry, a confirm-delivery wait) keeps it.
+            delivery_id = case when m.visit = r.step_visit then r.delivery_id end,
+            delivery_attempts = case when m.visit = r.step_visit then r.delivery_attempts else 0 end,
             updated_at = now()
         from move m
         where r.id = any(${runIds})
           and r.id = m.run_id and (r.status = 'active') is true and r.step_visit = m.from_visit
-          and (m.after_delivery_id is null or m.after_delivery_id in (select id from recorded))
-        returning r.*, m.seq, m.due_in_seconds, m.already_enqueued, m.from_visit, m.from_step_id
+          and (m.after_delivery_id is null
+            or (r.delivery_id = m.after_delivery_id and r.delivery_attempts = m.claim_attempts
+                and r.lease_until is not null))
+        returning r.id, r.workspace_id, r.workflow_id, r.contact_id, r.status, r.current_step_id,
+                  r.step_visit, r.exit_reason, m.seq, m.due_in_seconds, m.already_enqueued,
+                  m.from_visit, m.from_step_id, m.after_delivery_id
       ),
+      -- The delivery row, written once per attempt's outcome: inserted by its first attempt,
+      -- updated by a retry's. A row a status callback finished meanwhile (it proved an earlier
+      -- attempt accepted) keeps what the provider said.
+      -- Each outcome whose run moved, with that run's columns the events name.
+      sends as materialized (
+        select o.*, r.id as run_id, r.workspace_id, r.workflow_id, r.contact_id, r.from_step_id,
+               r.from_visit
+        from moved r join outcome o on o.delivery_id = r.after_delivery_id
+      ),
+      recorded as (
+        insert into deliveries as d (id, workspace_id, run_id, step_id, visit, status, attempts,
+                                     channel_id, reason_code, reason_detail, provider_message_id,
+                                     content_summary, message_id_header, segments, sent_at)
+        select delivery_id, workspace_id, run_id, from_step_id, from_visit, status, attempts,
+               channel_id, reason_code, reason_detail, provider_message_id, content_summary,
+               message_id_header, segments, case when status = 'sent' then now() end
+        from sends
+        on conflict (run_id, step_id, visit) do update
+        set status = excluded.status,
+            attempts = excluded.attempts,
+            channel_id = coalesce(excluded.channel_id, d.channel_id),
+            reason_code = excluded.reason_code,
+            reason_detail = excluded.reason_detail,
+            provider_message_id = coalesce(excluded.provider_message_id, d.provider_message_id),
+            content_summary = coalesce(excluded.content_summary, d.content_summary),
+            message_id_header = coalesce(excluded.message_id_header, d.message_id_header),
+            segments = coalesce(excluded.segments, d.segments),
+            sent_at = coalesce(excluded.sent_at, d.sent_at),
+            updated_at = now()
+        where d.status in ('queued', 'sending')
+        returning d.*, d.xmax = 0 as inserted
+      ),
+${extendsThreads ? threadedCte : sql``}
+${refusesChannels ? refusedCte : sql``}
+      planned as (
+        select * from jsonb_to_recordset(${jsonParam(planned)}::jsonb) as e(
+          seq int, workspace_id uuid, type text, data jsonb, workflow_id uuid, run_id uuid,
+          contact_id uuid, channel_id uuid, delivery_id uuid, "when" text)
+      ),
+      -- The planned events of the changes this statement made (edge/dispatch/record-events.ts).
       event_source as (
-        select d.workspace_id, d.seq, 'delivery.' || d.status as type,
-               ${deliveryEventData('d', 'r')} as data,
-               r.workflow_id, d.run_id, r.contact_id, d.channel_id, d.id as delivery_id
-        from recorded d join runs r on r.id = d.run_id
-        where d.status in ('sent', 'failed')
-        union all
-        select r.workspace_id, r.seq,
-               case r.status when 'completed' then 'run.completed' when 'exited' then 'run.exited'
-                 else 'run.routed' end,
-               ${runEventData('r', 'r.from_step_id')},
-               r.workflow_id, r.id, r.contact_id, null, null
-        from moved r
-        -- A retry or a confirm-delivery wait keeps the run on its visit: not a move partners see.
-        where r.status <> 'active' or r.step_visit <> r.from_visit
+        select * from planned p
+        where case p."when"
+          when 'created' then p.delivery_id in (select id from recorded where inserted)
+          when 'recorded' then p.delivery_id in (select id from recorded)
+          else p.run_id in (select id from moved) end
       ),
-      ${appendEventsCte('event_source', 'logged')}
-      select 'moved' as kind, null::jsonb as event, id as run_id, status, step_visit as visit,
-             due_in_seconds, already_enqueued
+      ${appendEventsCte('event_source', 'logged', true)}
+      select 'moved' as kind, id as run_id, status, step_visit as visit, due_in_seconds,
+             already_enqueued, null::uuid as workspace_id, null::int[] as seqs,
+             null::bigint as first_cursor, null::timestamptz as occurred_at
       from moved
       union all
-      select 'event', to_jsonb(e), null, null, null, null, null from logged e`,
+      select 'events', null, null, null, null, null, workspace_id,
+             array_agg(seq order by cursor), min(cursor), min(occurred_at)
+      from logged group by workspace_id`,
   );
-  const logged = rows.flatMap((row) => (row.event ? [loggedEventFromRow(row.event)] : []));
+  const logged = loggedEvents(
+    planned,
+    rows.flatMap((row) =>
+      row.kind === 'events'
+        ? [
+            {
+              workspaceId: row.workspace_id!,
+              seqs: row.seqs!,
+              firstCursor: Number(row.first_cursor),
+              occurredAt: row.occurred_at!,
+            },
+          ]
+        : [],
+    ),
+  );
   await publishQuietly(events, logged);
   return rows
     .filter((row) => row.kind === 'moved')

@@ -5,6 +5,18 @@ import type { ClaimedDelivery } from './claim';
 import type { RunState } from './load';
 import type { RunMove } from './record';
 
+/** What a move names of its run besides its id: the keys of the events it may log. */
+function runRefs(
+  run: RunState,
+): Pick<RunMove, 'runId' | 'workspaceId' | 'workflowId' | 'contactId'> {
+  return {
+    runId: run.id,
+    workspaceId: run.workspaceId,
+    workflowId: run.workflowId,
+    contactId: run.contact.id,
+  };
+}
+
 /** Exit reason of a run whose pinned graph names a step it does not contain. */
 export const MISSING_STEP_REASON = 'step_missing';
 
@@ -29,7 +41,7 @@ export function moveAfter(
   afterDeliveryId: string | null,
 ): RunMove {
   const base = {
-    runId: run.id,
+    ...runRefs(run),
     fromVisit: run.stepVisit,
     fromStepId: run.currentStepId,
     afterDeliveryId,
@@ -71,7 +83,7 @@ export function exitMove(
   afterDeliveryId: string | null,
 ): RunMove {
   return {
-    runId: run.id,
+    ...runRefs(run),
     fromVisit: run.stepVisit,
     fromStepId: run.currentStepId,
     afterDeliveryId,
@@ -152,7 +164,7 @@ function stayMove(
   alreadyEnqueued: boolean,
 ): RunMove {
   return {
-    runId: run.id,
+    ...runRefs(run),
     fromVisit: run.stepVisit,
     fromStepId: run.currentStepId,
     afterDeliveryId: deliveryId,

@@ -95,20 +95,21 @@ describe('the sweep', () => {
     const [delivery] = await readDeliveries(harness.db, runId!);
     expect(requestsFor(delivery!.id)).toHaveLength(1);
 
-    // The provider has its receipt, but the consumer died before recording it: the delivery is
-    // still claimed ('sending') by a lease that has now expired, the run still on the step.
-    await harness.db
-      .update(deliveries)
-      .set({
-        status: 'sending',
-        leaseUntil: new Date(Date.now() - 1000),
-        sentAt: null,
-        providerMessageId: null,
-      })
-      .where(eq(deliveries.id, delivery!.id));
+    // The provider has its receipt, but the consumer died before recording it: no delivery row
+    // yet, the run still on the step and claimed for that delivery by a lease that has now
+    // expired.
+    await harness.db.delete(deliveries).where(eq(deliveries.id, delivery!.id));
     await harness.db
       .update(runs)
-      .set({ status: 'active', stepVisit: 1, currentStepId: setup.stepId, endedAt: null })
+      .set({
+        status: 'active',
+        stepVisit: 1,
+        currentStepId: setup.stepId,
+        endedAt: null,
+        deliveryId: delivery!.id,
+        deliveryAttempts: 1,
+        leaseUntil: new Date(Date.now() - 1000),
+      })
       .where(eq(runs.id, runId!));
 
     await harness.worker.triggerScheduled();
@@ -123,32 +124,31 @@ describe('the sweep', () => {
       id: delivery!.id,
       status: 'sent',
       attempts: 2,
-      leaseUntil: null,
     });
+    expect(await readRun(harness.db, runId!)).toMatchObject({ leaseUntil: null });
   });
 
   it('leaves a claim whose lease has not expired alone', async () => {
     const contactId = await contact('leased');
     const runId = await committedRun(contactId, new Date(Date.now() - 30 * MINUTES), new Date());
-    const [held] = await harness.db
-      .insert(deliveries)
-      .values({
-        workspaceId: setup.workspaceId,
-        runId,
-        stepId: setup.stepId,
-        visit: 1,
-        status: 'sending',
-        attempts: 1,
+    // A live consumer holds the run's delivery (claimed, sending) for ten more minutes.
+    const held = { id: crypto.randomUUID() };
+    await harness.db
+      .update(runs)
+      .set({
+        deliveryId: held.id,
+        deliveryAttempts: 1,
         leaseUntil: new Date(Date.now() + 10 * MINUTES),
       })
-      .returning({ id: deliveries.id });
+      .where(eq(runs.id, runId));
     await harness.worker.triggerScheduled();
     // The stale run's message arrives, finds the claim held, and comes back after the lease.
     await waitFor(
       async () => (await readRun(harness.db, runId)).enqueuedAt! > new Date(Date.now() - MINUTES),
     );
     await new Promise((resolve) => setTimeout(resolve, 2500));
-    expect(requestsFor(held!.id)).toHaveLength(0);
+    expect(requestsFor(held.id)).toHaveLength(0);
+    expect(await readDeliveries(harness.db, runId)).toHaveLength(0);
     expect(await readRun(harness.db, runId)).toMatchObject({ status: 'active', stepVisit: 1 });
   });
 

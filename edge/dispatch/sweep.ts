@@ -32,18 +32,17 @@ async function staleRuns(db: Database, limits: Required<SweepLimits>): Promise<D
 /**
  * Runs whose delivery is claimed by a consumer whose lease ran out (it crashed, possibly after
  * the provider accepted): their message is sent again, and the claim re-sends with the same
- * idempotency key and Message-ID.
+ * idempotency key and Message-ID. The claim is on the run (edge/dispatch/claim.ts), so they are
+ * found among the active runs, the way `staleRuns` finds its own.
  */
 async function expiredLeases(db: Database, limit: number): Promise<DispatchRequest[]> {
   return queryRows<DispatchRequest>(
     db,
-    sql`select r.id as "runId", r.step_visit as "visit"
-        from deliveries d
-        join runs r on r.id = d.run_id and r.step_visit = d.visit and r.status = 'active'
-        where d.status = 'sending' and d.lease_until < now()
+    sql`select id as "runId", step_visit as "visit" from runs
+        where status = 'active' and lease_until < now()
           -- once re-enqueued for this expiry, leave it to that message
-          and (r.enqueued_at is null or r.enqueued_at < d.lease_until)
-        order by d.lease_until
+          and (enqueued_at is null or enqueued_at < lease_until)
+        order by lease_until
         limit ${limit}`,
   );
 }
