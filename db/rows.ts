@@ -23,10 +23,13 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 export function jsonParam(rows: readonly object[]): string {
   return JSON.stringify(rows, (_key, value: unknown) =>
-    typeof value === 'string'
-      ? value.replaceAll('\u0000', '').replace(LONE_SURROGATE, '\uFFFD')
-      : value,
+    typeof value === 'string' ? storableText(value) : value,
   );
+}
+
+/** A string as jsonParam stores it: without `\u0000`, a lone surrogate replaced by U+FFFD. */
+export function storableText(text: string): string {
+  return text.replaceAll('\u0000', '').replace(LONE_SURROGATE, '\uFFFD');
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

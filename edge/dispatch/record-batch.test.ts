@@ -1,6 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { readEventsAfter } from '../../db/event-log';
 import { channels, runs } from '../../db/schema';
+import { type LoggedEvent, loggedEventFromRow } from '../events/types';
 import { claimDeliveries } from './claim';
 import { useNodeDispatch } from './test-node-dispatch';
 import { consumeRuns, readDeliveries, readRun, seedRunsAtCustomSend } from './test-seed';
@@ -136,5 +138,50 @@ describe('a run cancelled after its batch was loaded', () => {
     const claims = await claimDeliveries(db, keys);
     expect(claims.map((claim) => [claim.runId, claim.claimed])).toEqual([[active!, true]]);
     expect(await readDeliveries(db, cancelled!)).toEqual([]);
+  });
+});
+
+describe('the partner events of a delivery across its attempts', () => {
+  it('logs delivery.queued once, with the first attempt, and publishes what the log replays', async () => {
+    const [runId] = await twoRuns('Hello');
+    const published: LoggedEvent[] = [];
+    const events = {
+      publish: async (batch: readonly LoggedEvent[]) => void published.push(...batch),
+    };
+    node.endpoint.respondWith(() => ({ status: 503, body: 'busy' }));
+    try {
+      await consumeRuns({ db, cipher }, [runId!], events);
+    } finally {
+      node.endpoint.respondWith((_request, index) => ({
+        status: 200,
+        body: JSON.stringify({ id: `msg_${index + 1}` }),
+      }));
+    }
+    const [waiting] = await readDeliveries(db, runId!);
+    expect(waiting).toMatchObject({
+      status: 'queued',
+      attempts: 1,
+      reasonCode: 'network',
+    });
+    // The retry comes due; the second attempt updates the same delivery.
+    await db.update(runs).set({ dueAt: new Date() }).where(eq(runs.id, runId!));
+    await consumeRuns({ db, cipher }, [runId!], events);
+    const [sent] = await readDeliveries(db, runId!);
+    expect(sent).toMatchObject({ id: waiting!.id, status: 'sent', attempts: 2 });
+
+    const run = await readRun(db, runId!);
+    const logged = await readEventsAfter(db, run.workspaceId, 0, 100, { runId });
+    expect(logged.map((event) => event.type)).toEqual([
+      'delivery.queued',
+      'delivery.sent',
+      'run.completed',
+    ]);
+    expect(logged[0]!.data).toMatchObject({
+      delivery: { id: waiting!.id, status: 'queued', channelId: null, reason: null },
+    });
+    expect(logged[1]!.data).toMatchObject({
+      delivery: { id: waiting!.id, status: 'sent', providerMessageId: sent!.providerMessageId },
+    });
+    expect(published).toEqual(logged.map(loggedEventFromRow));
   });
 });

@@ -1,3 +1,4 @@
+import { storableText } from '../../db/rows';
 import {
   type DeliveryEventData,
   EVENT_VERSION,
@@ -88,12 +89,14 @@ export function planRecordEvents(
         ...refs,
         seq: 2 * index + 1,
         type: `delivery.${outcome.status}`,
+        // Provider text as the log stores it (jsonParam), so that what is published now is
+        // what a replay reads later.
         data: delivery({
           channelId: outcome.channelId,
           status: outcome.status,
-          providerMessageId: outcome.providerMessageId,
+          providerMessageId: nullableText(outcome.providerMessageId),
           reason: outcome.reasonCode
-            ? { code: outcome.reasonCode, detail: outcome.reasonDetail }
+            ? { code: outcome.reasonCode, detail: nullableText(outcome.reasonDetail) }
             : null,
         }),
         channel_id: outcome.channelId,
@@ -179,4 +182,8 @@ export function loggedEvents(
     });
   }
   return events;
+}
+
+function nullableText(text: string | null): string | null {
+  return text === null ? null : storableText(text);
 }

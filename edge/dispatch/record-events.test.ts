@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import type { DeliveryOutcome, RunMove } from './record';
+import { loggedEvents, planRecordEvents } from './record-events';
+
+/** The events a record statement may log, as the consumer plans and then publishes them. */
+
+const refs = {
+  workspaceId: 'ws-1',
+  workflowId: 'wf-1',
+  fromStepId: 'step-1',
+  fromVisit: 1,
+  alreadyEnqueued: false,
+  dueInSeconds: 0,
+  exitReason: null,
+};
+
+function outcome(deliveryId: string, fields: Partial<DeliveryOutcome> = {}): DeliveryOutcome {
+  return {
+    deliveryId,
+    attempts: 1,
+    status: 'sent',
+    channelId: 'ch-1',
+    reasonCode: null,
+    reasonDetail: null,
+    providerMessageId: `p-${deliveryId}`,
+    contentSummary: null,
+    messageIdHeader: null,
+    segments: null,
+    thread: null,
+    ...fields,
+  };
+}
+
+function move(runId: string, afterDeliveryId: string | null, fields: Partial<RunMove> = {}) {
+  return {
+    ...refs,
+    runId,
+    contactId: `contact-${runId}`,
+    afterDeliveryId,
+    status: 'active',
+    stepId: 'step-2',
+    visit: 2,
+    ...fields,
+  } satisfies RunMove;
+}
+
+describe('planRecordEvents', () => {
+  it("plans each delivery's creation before its outcome, and the runs' moves after every delivery", () => {
+    const planned = planRecordEvents(
+      [
+        outcome('d1'),
+        outcome('d2', { status: 'queued', reasonCode: 'network', reasonDetail: 'timeout' }),
+      ],
+      [
+        move('r1', 'd1'),
+        // A retry keeps its run on the visit: no run event.
+        move('r2', 'd2', { stepId: 'step-1', visit: 1, dueInSeconds: 30 }),
+        move('r3', null, {
+          status: 'exited',
+          stepId: 'step-1',
+          visit: 1,
+          exitReason: 'step_missing',
+        }),
+      ],
+    );
+    expect(planned.map((event) => [event.seq, event.type, event.when])).toEqual([
+      [0, 'delivery.queued', 'created'],
+      [1, 'delivery.sent', 'recorded'],
+      [2, 'delivery.queued', 'created'],
+      [4, 'run.routed', 'moved'],
+      [6, 'run.exited', 'moved'],
+    ]);
+    expect(planned[0]!.data).toEqual({
+      delivery: {
+        id: 'd1',
+        runId: 'r1',
+        stepId: 'step-1',
+        visit: 1,
+        workflowId: 'wf-1',
+        contactId: 'contact-r1',
+        channelId: null,
+        status: 'queued',
+        providerStatus: null,
+        providerMessageId: null,
+        reason: null,
+      },
+    });
+    expect(planned[1]).toMatchObject({
+      channel_id: 'ch-1',
+      data: { delivery: { status: 'sent', channelId: 'ch-1', providerMessageId: 'p-d1' } },
+    });
+    expect(planned[4]!.data).toEqual({
+      run: {
+        id: 'r3',
+        workflowId: 'wf-1',
+        contactId: 'contact-r3',
+        status: 'exited',
+        stepId: 'step-1',
+        visit: 1,
+        fromStepId: 'step-1',
+        exitReason: 'step_missing',
+      },
+    });
+  });
+
+  it('plans nothing for an outcome without its move (it would not be recorded)', () => {
+    expect(planRecordEvents([outcome('d1')], [])).toEqual([]);
+  });
+
+  it('carries provider text as the log stores it', () => {
+    const [, failed] = planRecordEvents(
+      [
+        outcome('d1', {
+          status: 'failed',
+          providerMessageId: 'msg\u0000one',
+          reasonCode: 'rejected_by_provider',
+          reasonDetail: 'bad\u0000request \uD83D',
+        }),
+      ],
+      [move('r1', 'd1', { status: 'exited', exitReason: 'rejected_by_provider' })],
+    );
+    expect(failed!.data).toMatchObject({
+      delivery: {
+        providerMessageId: 'msgone',
+        reason: { code: 'rejected_by_provider', detail: 'badrequest \uFFFD' },
+      },
+    });
+  });
+});
+
+describe('loggedEvents', () => {
+  it('numbers the kept events from their first cursor in seq order, and publishes only those', () => {
+    const planned = planRecordEvents(
+      [outcome('d1'), outcome('d2')],
+      [move('r1', 'd1'), move('r2', 'd2')],
+    );
+    // d2's claim was lost: neither its events nor its run's move were kept.
+    const logged = loggedEvents(planned, [
+      {
+        workspaceId: 'ws-1',
+        seqs: [0, 1, 4],
+        firstCursor: 41,
+        occurredAt: '2026-12-02T10:00:00.123456+00:00',
+      },
+    ]);
+    expect(logged.map((event) => [event.cursor, event.event.cursor, event.event.type])).toEqual([
+      [41, '41', 'delivery.queued'],
+      [42, '42', 'delivery.sent'],
+      [43, '43', 'run.routed'],
+    ]);
+    expect(logged[1]).toMatchObject({
+      workspaceId: 'ws-1',
+      refs: { workflowId: 'wf-1', runId: 'r1', contactId: 'contact-r1', channelId: 'ch-1' },
+      event: { v: 1, occurredAt: '2026-12-02T10:00:00.123Z' },
+    });
+  });
+
+  it('refuses a seq it did not plan', () => {
+    expect(() =>
+      loggedEvents(
+        [],
+        [{ workspaceId: 'ws-1', seqs: [7], firstCursor: 1, occurredAt: '2026-12-02T10:00:00Z' }],
+      ),
+    ).toThrow('seq 7');
+  });
+});
