@@ -49,57 +49,34 @@ export function planRecordEvents(
     moves.flatMap((move) => (move.afterDeliveryId ? [[move.afterDeliveryId, move]] : [])),
   );
   const events: PlannedEvent[] = [];
+  // Object literals rather than spreads: 300 events per batch, built in the Worker.
   outcomes.forEach((outcome, index) => {
     const move = moveAfter.get(outcome.deliveryId);
     // Recorded only with its run's move (recordAndMove); without one it is not recorded at all.
     if (!move) return;
-    const refs = {
+    events.push({
+      seq: 2 * index,
       workspace_id: move.workspaceId,
+      type: 'delivery.queued',
+      data: deliveryData(outcome, move, null),
       workflow_id: move.workflowId,
       run_id: move.runId,
       contact_id: move.contactId,
-      delivery_id: outcome.deliveryId,
-    };
-    const delivery = (fields: Partial<DeliveryEventData['delivery']>): DeliveryEventData => ({
-      delivery: {
-        id: outcome.deliveryId,
-        runId: move.runId,
-        stepId: move.fromStepId ?? '',
-        visit: move.fromVisit,
-        workflowId: move.workflowId,
-        contactId: move.contactId,
-        channelId: null,
-        status: 'queued',
-        providerStatus: null,
-        providerMessageId: null,
-        reason: null,
-        ...fields,
-      },
-    });
-    events.push({
-      ...refs,
-      seq: 2 * index,
-      type: 'delivery.queued',
-      data: delivery({}),
       channel_id: null,
+      delivery_id: outcome.deliveryId,
       when: 'created',
     });
     if (outcome.status === 'sent' || outcome.status === 'failed') {
       events.push({
-        ...refs,
         seq: 2 * index + 1,
-        type: `delivery.${outcome.status}`,
-        // Provider text as the log stores it (jsonParam), so that what is published now is
-        // what a replay reads later.
-        data: delivery({
-          channelId: outcome.channelId,
-          status: outcome.status,
-          providerMessageId: nullableText(outcome.providerMessageId),
-          reason: outcome.reasonCode
-            ? { code: outcome.reasonCode, detail: nullableText(outcome.reasonDetail) }
-            : null,
-        }),
+        workspace_id: move.workspaceId,
+        type: outcome.status === 'sent' ? 'delivery.sent' : 'delivery.failed',
+        data: deliveryData(outcome, move, outcome.status),
+        workflow_id: move.workflowId,
+        run_id: move.runId,
+        contact_id: move.contactId,
         channel_id: outcome.channelId,
+        delivery_id: outcome.deliveryId,
         when: 'recorded',
       });
     }
@@ -182,6 +159,36 @@ export function loggedEvents(
     });
   }
   return events;
+}
+
+/**
+ * A delivery event's data: as the delivery was created (`finished` null: no attempt made yet),
+ * or as its attempt finished it. Provider text as the log stores it (jsonParam), so that what
+ * is published now is what a replay reads later.
+ */
+function deliveryData(
+  outcome: DeliveryOutcome,
+  move: RunMove,
+  finished: 'sent' | 'failed' | null,
+): DeliveryEventData {
+  return {
+    delivery: {
+      id: outcome.deliveryId,
+      runId: move.runId,
+      stepId: move.fromStepId ?? '',
+      visit: move.fromVisit,
+      workflowId: move.workflowId,
+      contactId: move.contactId,
+      channelId: finished ? outcome.channelId : null,
+      status: finished ?? 'queued',
+      providerStatus: null,
+      providerMessageId: finished ? nullableText(outcome.providerMessageId) : null,
+      reason:
+        finished && outcome.reasonCode
+          ? { code: outcome.reasonCode, detail: nullableText(outcome.reasonDetail) }
+          : null,
+    },
+  };
 }
 
 function nullableText(text: string | null): string | null {
