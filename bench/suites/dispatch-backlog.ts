@@ -141,6 +141,7 @@ async function batchPhases<T>(
       claimed.map((delivery) => ({
         deliveryId: delivery.id,
         attempts: delivery.attempts,
+        claimedAtMs: delivery.claimedAtMs,
         status: 'sent',
         channelId: seeded.channelId,
         reasonCode: null,

@@ -133,6 +133,7 @@ export async function attemptDelivery(
   const recorded = {
     deliveryId: claim.id,
     attempts: claim.attempts,
+    claimedAtMs: claim.claimedAtMs,
     channelId,
     contentSummary: summary,
     messageIdHeader,

@@ -137,6 +137,7 @@ it('claim and record never scan deliveries or runs once per key, whatever the st
     claimed.map((delivery) => ({
       deliveryId: delivery.id,
       attempts: delivery.attempts,
+      claimedAtMs: delivery.claimedAtMs,
       status: 'sent' as const,
       channelId,
       reasonCode: null,

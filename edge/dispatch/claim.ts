@@ -22,6 +22,11 @@ export interface ClaimedDelivery {
   reasonDetail: string | null;
   /** Epoch ms; set while a claim is held. */
   leaseUntilMs: number | null;
+  /**
+   * Epoch ms (the database's clock) when this consumer claimed it; null when unclaimed. The
+   * delivery row, written by the record, is created as of its first claim.
+   */
+  claimedAtMs: number | null;
   /** True when this consumer now holds the delivery and must send it. */
   claimed: boolean;
 }
@@ -34,6 +39,7 @@ interface ClaimRow {
   reason_code: string | null;
   reason_detail: string | null;
   lease_until_ms: number | null;
+  claimed_at_ms: number | null;
   claimed: boolean;
 }
 
@@ -101,11 +107,12 @@ export async function claimDeliveries(
       )
       select delivery_id as id, id as run_id, 'sending' as status,
              delivery_attempts as attempts, null as reason_code, null as reason_detail,
-             (extract(epoch from lease_until) * 1000)::float8 as lease_until_ms, true as claimed
+             (extract(epoch from lease_until) * 1000)::float8 as lease_until_ms,
+             (extract(epoch from now()) * 1000)::float8 as claimed_at_ms, true as claimed
       from claimed
       union all
       select id, run_id, status, attempts, reason_code, reason_detail,
-             (extract(epoch from lease_until) * 1000)::float8, false
+             (extract(epoch from lease_until) * 1000)::float8, null, false
       from unclaimed`,
   );
   return result.map((row) => ({
@@ -116,6 +123,7 @@ export async function claimDeliveries(
     reasonCode: row.reason_code,
     reasonDetail: row.reason_detail,
     leaseUntilMs: row.lease_until_ms,
+    claimedAtMs: row.claimed_at_ms,
     claimed: row.claimed,
   }));
 }

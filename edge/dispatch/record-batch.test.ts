@@ -168,6 +168,9 @@ describe('the partner events of a delivery across its attempts', () => {
     await consumeRuns({ db, cipher }, [runId!], events);
     const [sent] = await readDeliveries(db, runId!);
     expect(sent).toMatchObject({ id: waiting!.id, status: 'sent', attempts: 2 });
+    // Created as of its first claim, before the record that wrote it; a retry keeps that.
+    expect(waiting!.createdAt.getTime()).toBeLessThan(waiting!.updatedAt.getTime());
+    expect(sent!.createdAt).toEqual(waiting!.createdAt);
 
     const run = await readRun(db, runId!);
     const logged = await readEventsAfter(db, run.workspaceId, 0, 100, { runId });

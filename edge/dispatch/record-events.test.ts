@@ -18,6 +18,7 @@ function outcome(deliveryId: string, fields: Partial<DeliveryOutcome> = {}): Del
   return {
     deliveryId,
     attempts: 1,
+    claimedAtMs: null,
     status: 'sent',
     channelId: 'ch-1',
     reasonCode: null,

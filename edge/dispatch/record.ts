@@ -13,6 +13,11 @@ export interface DeliveryOutcome {
   deliveryId: string;
   /** The claim token: the row's `attempts` when this consumer claimed it. */
   attempts: number;
+  /**
+   * When this attempt was claimed (epoch ms, the database's clock): a delivery the record
+   * creates is created as of then, when its first attempt began. Null: the record's time.
+   */
+  claimedAtMs: number | null;
   /** `queued` means "failed transiently, waiting for its retry". */
   status: 'sent' | 'failed' | 'queued';
   channelId: string | null;
@@ -128,6 +133,7 @@ export async function recordAndMove(
     seq: 2 * index,
     delivery_id: outcome.deliveryId,
     attempts: outcome.attempts,
+    claimed_at_ms: outcome.claimedAtMs,
     status: outcome.status,
     sent_channel_id: outcome.channelId,
     reason_code: outcome.reasonCode,
@@ -221,7 +227,8 @@ export async function recordAndMove(
     db,
     sql`with given as (
         select * from jsonb_to_recordset(${jsonParam(outcomeRows)}::jsonb) as o(
-          seq int, delivery_id uuid, attempts int, status text, sent_channel_id uuid,
+          seq int, delivery_id uuid, attempts int, claimed_at_ms float8, status text,
+          sent_channel_id uuid,
           reason_code text, reason_detail text, provider_message_id text, content_summary text,
           message_id_header text, segments int, thread_workspace_id uuid, thread_workflow_id uuid,
           thread_contact_id uuid, provider_thread_id text, provider_thread_subject text,
@@ -290,10 +297,12 @@ export async function recordAndMove(
       recorded as (
         insert into deliveries as d (id, workspace_id, run_id, step_id, visit, status, attempts,
                                      channel_id, reason_code, reason_detail, provider_message_id,
-                                     content_summary, message_id_header, segments, sent_at)
+                                     content_summary, message_id_header, segments, sent_at,
+                                     created_at)
         select delivery_id, workspace_id, run_id, from_step_id, from_visit, status, attempts,
                channel_id, reason_code, reason_detail, provider_message_id, content_summary,
-               message_id_header, segments, case when status = 'sent' then now() end
+               message_id_header, segments, case when status = 'sent' then now() end,
+               coalesce(to_timestamp(claimed_at_ms / 1000), now())
         from sends
         on conflict (run_id, step_id, visit) do update
         set status = excluded.status,
