@@ -27,12 +27,13 @@ export function jsonParam(rows: readonly object[]): string {
   );
 }
 
-// What storableText may have to change; most strings (ids, codes, plain text) have neither.
-const UNSTORABLE = /[\u0000\uD800-\uDFFF]/;
+// A UTF-16 half, paired or not: what storableText may have to change besides `\u0000`. Most
+// strings (ids, codes, plain text) have neither, and are returned as they are.
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** A string as jsonParam stores it: without `\u0000`, a lone surrogate replaced by U+FFFD. */
 export function storableText(text: string): string {
-  if (!UNSTORABLE.test(text)) return text;
+  if (!text.includes('\u0000') && !SURROGATE.test(text)) return text;
   return text.replaceAll('\u0000', '').replace(LONE_SURROGATE, '\uFFFD');
 }
 
