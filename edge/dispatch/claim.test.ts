@@ -1,0 +1,186 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createNodePostgres, type NodePostgres } from '../../db/drivers/node-postgres';
+import { deliveries, runs } from '../../db/schema';
+import { type ClaimedDelivery, claimDeliveries, type DeliveryKey } from './claim';
+import { type DeliveryOutcome, type RunMove, recordAndMove } from './record';
+import {
+  publishWorkflow,
+  readDeliveries,
+  readRun,
+  seedContact,
+  seedRunAt,
+  seedWorkspace,
+  sendConfig,
+} from './test-seed';
+
+/**
+ * Claims are on the run row (edge/dispatch/claim.ts): each delivery is claimed by one consumer
+ * at a time, a claim whose holder died is taken over under the same delivery id, and the
+ * holder it was taken from records nothing. Two pools, so that two "consumers" really run at
+ * once.
+ */
+
+let one: NodePostgres;
+let two: NodePostgres;
+let seed: {
+  workspaceId: string;
+  workflowId: string;
+  versionId: string;
+  stepId: string;
+  contactId: string;
+};
+
+beforeAll(async () => {
+  one = createNodePostgres(inject('databaseUrl'), { max: 2 });
+  two = createNodePostgres(inject('databaseUrl'), { max: 2 });
+  const { workspaceId } = await seedWorkspace(one.db);
+  const { workflowId, versionId, stepIds } = await publishWorkflow(one.db, workspaceId, [
+    { key: 'send', type: 'send_message', config: sendConfig() },
+  ]);
+  const contactId = await seedContact(one.db, workspaceId, { firstName: 'Claimed' }, []);
+  seed = { workspaceId, workflowId, versionId, stepId: stepIds.send!, contactId };
+});
+
+afterAll(async () => {
+  await one?.close();
+  await two?.close();
+});
+
+/** `count` new runs at the send step, and the keys a batch of their messages claims. */
+async function runsAtSend(count: number): Promise<DeliveryKey[]> {
+  const keys: DeliveryKey[] = [];
+  for (let i = 0; i < count; i++) {
+    const runId = await seedRunAt(one.db, seed);
+    keys.push({ workspaceId: seed.workspaceId, runId, stepId: seed.stepId, visit: 1 });
+  }
+  return keys;
+}
+
+/** The record of a sent attempt under `claim`, completing its run. */
+function recordSent(db: NodePostgres['db'], claim: ClaimedDelivery) {
+  const outcome: DeliveryOutcome = {
+    deliveryId: claim.id,
+    attempts: claim.attempts,
+    claimedAtMs: claim.claimedAtMs,
+    status: 'sent',
+    channelId: null,
+    reasonCode: null,
+    reasonDetail: null,
+    providerMessageId: `sent-by-attempt-${claim.attempts}`,
+    contentSummary: 'Hello',
+    messageIdHeader: null,
+    segments: null,
+    thread: null,
+  };
+  const move: RunMove = {
+    runId: claim.runId,
+    workspaceId: seed.workspaceId,
+    workflowId: seed.workflowId,
+    contactId: seed.contactId,
+    fromVisit: 1,
+    fromStepId: seed.stepId,
+    afterDeliveryId: claim.id,
+    status: 'completed',
+    stepId: seed.stepId,
+    visit: 1,
+    dueInSeconds: 0,
+    exitReason: null,
+    alreadyEnqueued: false,
+  };
+  return recordAndMove(db, [outcome], [move]);
+}
+
+describe('claiming deliveries on their runs', () => {
+  it('gives each run to one of two consumers claiming the same batch at once', async () => {
+    const keys = await runsAtSend(20);
+    const [first, second] = await Promise.all([
+      claimDeliveries(one.db, keys),
+      claimDeliveries(two.db, keys),
+    ]);
+    for (const { runId } of keys) {
+      const claims = [...first, ...second].filter((c) => c.runId === runId && c.claimed);
+      expect(claims).toHaveLength(1);
+    }
+    // The loser of a race sees the winner's claim with its lease, or nothing (it claimed after
+    // the loser's snapshot): either way it sends nothing and looks again later.
+    for (const claim of [...first, ...second].filter((c) => !c.claimed)) {
+      expect(claim).toMatchObject({ status: 'sending', claimedAtMs: null });
+      expect(claim.leaseUntilMs).toBeGreaterThan(Date.now());
+    }
+    const run = await readRun(one.db, keys[0]!.runId);
+    expect(run).toMatchObject({ deliveryAttempts: 1 });
+    expect(run.leaseUntil).not.toBeNull();
+  });
+
+  it('takes over an expired claim under the same delivery id, and the late holder records nothing', async () => {
+    const [key] = await runsAtSend(1);
+    const [dead] = await claimDeliveries(one.db, [key!], 1);
+    expect(dead).toMatchObject({ claimed: true, attempts: 1 });
+    // Held: a second consumer gets the lease, not the claim.
+    const [held] = await claimDeliveries(two.db, [key!]);
+    expect(held).toMatchObject({ claimed: false, id: dead!.id });
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    const [taken] = await claimDeliveries(two.db, [key!]);
+    expect(taken).toMatchObject({ claimed: true, id: dead!.id, attempts: 2 });
+    // The first holder was only slow: its record comes after the takeover and changes nothing.
+    expect(await recordSent(one.db, dead!)).toEqual([]);
+    expect(await readDeliveries(one.db, key!.runId)).toEqual([]);
+    expect(await recordSent(two.db, taken!)).toMatchObject([{ status: 'completed' }]);
+    expect(await readDeliveries(one.db, key!.runId)).toMatchObject([
+      { id: dead!.id, status: 'sent', attempts: 2, providerMessageId: 'sent-by-attempt-2' },
+    ]);
+    expect(await readRun(one.db, key!.runId)).toMatchObject({ leaseUntil: null });
+  });
+
+  it('returns a delivery finished at the visit unclaimed, with its status and reason', async () => {
+    const [key] = await runsAtSend(1);
+    const [claim] = await claimDeliveries(one.db, [key!]);
+    // The attempt's outcome was recorded and the run kept at the step (a confirm-delivery wait);
+    // then the provider reported a failure after accepting it.
+    await one.db.insert(deliveries).values({
+      id: claim!.id,
+      workspaceId: seed.workspaceId,
+      runId: key!.runId,
+      stepId: seed.stepId,
+      visit: 1,
+      status: 'failed',
+      attempts: 1,
+      reasonCode: 'rejected_by_provider',
+      reasonDetail: 'undeliverable',
+    });
+    await one.db.update(runs).set({ leaseUntil: null }).where(eq(runs.id, key!.runId));
+
+    const [again] = await claimDeliveries(two.db, [key!]);
+    expect(again).toMatchObject({
+      claimed: false,
+      id: claim!.id,
+      status: 'failed',
+      reasonCode: 'rejected_by_provider',
+      reasonDetail: 'undeliverable',
+    });
+    expect(await readRun(one.db, key!.runId)).toMatchObject({
+      deliveryAttempts: 1,
+      leaseUntil: null,
+    });
+  });
+
+  it('claims a delivery waiting for its retry again, with one more attempt', async () => {
+    const [key] = await runsAtSend(1);
+    const [first] = await claimDeliveries(one.db, [key!]);
+    await one.db.insert(deliveries).values({
+      id: first!.id,
+      workspaceId: seed.workspaceId,
+      runId: key!.runId,
+      stepId: seed.stepId,
+      visit: 1,
+      status: 'queued',
+      attempts: 1,
+      reasonCode: 'network',
+    });
+    await one.db.update(runs).set({ leaseUntil: null }).where(eq(runs.id, key!.runId));
+    const [retry] = await claimDeliveries(two.db, [key!]);
+    expect(retry).toMatchObject({ claimed: true, id: first!.id, attempts: 2 });
+  });
+});
