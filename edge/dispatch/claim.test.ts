@@ -134,6 +134,26 @@ describe('claiming deliveries on their runs', () => {
     expect(await readRun(one.db, key!.runId)).toMatchObject({ leaseUntil: null });
   });
 
+  it('records a send whose run was cancelled while it was in flight, and leaves the run cancelled', async () => {
+    const [key] = await runsAtSend(1);
+    const [claim] = await claimDeliveries(one.db, [key!]);
+    // cancelRun commits while the provider is being called.
+    await two.db
+      .update(runs)
+      .set({ status: 'exited', exitReason: 'cancelled', endedAt: new Date() })
+      .where(eq(runs.id, key!.runId));
+    // Nothing moves, but the message went out: its delivery is recorded, the claim released.
+    expect(await recordSent(one.db, claim!)).toEqual([]);
+    expect(await readDeliveries(one.db, key!.runId)).toMatchObject([
+      { id: claim!.id, status: 'sent', attempts: 1, providerMessageId: 'sent-by-attempt-1' },
+    ]);
+    expect(await readRun(one.db, key!.runId)).toMatchObject({
+      status: 'exited',
+      exitReason: 'cancelled',
+      leaseUntil: null,
+    });
+  });
+
   it('returns a delivery finished at the visit unclaimed, with its status and reason', async () => {
     const [key] = await runsAtSend(1);
     const [claim] = await claimDeliveries(one.db, [key!]);

@@ -285,15 +285,29 @@ export async function recordAndMove(
                   r.step_visit, r.exit_reason, m.seq, m.due_in_seconds, m.already_enqueued,
                   m.from_visit, m.from_step_id, m.after_delivery_id
       ),
+      -- A claim still held on a run that was not there to move (cancelled while its send was
+      -- in flight): the send happened, so its outcome is recorded all the same and the claim
+      -- released; only the move is dropped, as the cancellation decided. Usually no run.
+      released as (
+        update runs r
+        set lease_until = null, updated_at = now()
+        from move m
+        where r.id = any(array(select run_id from move where after_delivery_id is not null
+                               except select id from moved))
+          and r.id = m.run_id and r.delivery_id = m.after_delivery_id
+          and r.delivery_attempts = m.claim_attempts and r.lease_until is not null
+        returning r.id, r.workspace_id, m.after_delivery_id, m.from_visit, m.from_step_id
+      ),
+      -- Each outcome whose claim this statement still held, with what its row needs.
+      sends as materialized (
+        select o.*, r.id as run_id, r.workspace_id, r.from_step_id, r.from_visit
+        from (select id, workspace_id, after_delivery_id, from_visit, from_step_id from moved
+              union all select * from released) r
+        join outcome o on o.delivery_id = r.after_delivery_id
+      ),
       -- The delivery row, written once per attempt's outcome: inserted by its first attempt,
       -- updated by a retry's. A row a status callback finished meanwhile (it proved an earlier
       -- attempt accepted) keeps what the provider said.
-      -- Each outcome whose run moved, with that run's columns the events name.
-      sends as materialized (
-        select o.*, r.id as run_id, r.workspace_id, r.workflow_id, r.contact_id, r.from_step_id,
-               r.from_visit
-        from moved r join outcome o on o.delivery_id = r.after_delivery_id
-      ),
       recorded as (
         insert into deliveries as d (id, workspace_id, run_id, step_id, visit, status, attempts,
                                      channel_id, reason_code, reason_detail, provider_message_id,
