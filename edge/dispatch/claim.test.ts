@@ -91,6 +91,26 @@ function recordSent(db: NodePostgres['db'], claim: ClaimedDelivery) {
   return recordAndMove(db, [outcome], [move]);
 }
 
+/**
+ * The state a record leaves when it keeps the run at its visit (a retry, a confirm-delivery
+ * wait): the delivery written with `fields` at the claim's attempt, the claim released.
+ */
+async function recordedByHand(
+  claim: ClaimedDelivery,
+  fields: Pick<typeof deliveries.$inferInsert, 'status' | 'reasonCode' | 'reasonDetail'>,
+) {
+  await one.db.insert(deliveries).values({
+    id: claim.id,
+    workspaceId: seed.workspaceId,
+    runId: claim.runId,
+    stepId: seed.stepId,
+    visit: 1,
+    attempts: claim.attempts,
+    ...fields,
+  });
+  await one.db.update(runs).set({ leaseUntil: null }).where(eq(runs.id, claim.runId));
+}
+
 describe('claiming deliveries on their runs', () => {
   it('gives each run to one of two consumers claiming the same batch at once', async () => {
     const keys = await runsAtSend(20);
@@ -159,18 +179,11 @@ describe('claiming deliveries on their runs', () => {
     const [claim] = await claimDeliveries(one.db, [key!]);
     // The attempt's outcome was recorded and the run kept at the step (a confirm-delivery wait);
     // then the provider reported a failure after accepting it.
-    await one.db.insert(deliveries).values({
-      id: claim!.id,
-      workspaceId: seed.workspaceId,
-      runId: key!.runId,
-      stepId: seed.stepId,
-      visit: 1,
+    await recordedByHand(claim!, {
       status: 'failed',
-      attempts: 1,
       reasonCode: 'rejected_by_provider',
       reasonDetail: 'undeliverable',
     });
-    await one.db.update(runs).set({ leaseUntil: null }).where(eq(runs.id, key!.runId));
 
     const [again] = await claimDeliveries(two.db, [key!]);
     expect(again).toMatchObject({
@@ -189,17 +202,7 @@ describe('claiming deliveries on their runs', () => {
   it('claims a delivery waiting for its retry again, with one more attempt', async () => {
     const [key] = await runsAtSend(1);
     const [first] = await claimDeliveries(one.db, [key!]);
-    await one.db.insert(deliveries).values({
-      id: first!.id,
-      workspaceId: seed.workspaceId,
-      runId: key!.runId,
-      stepId: seed.stepId,
-      visit: 1,
-      status: 'queued',
-      attempts: 1,
-      reasonCode: 'network',
-    });
-    await one.db.update(runs).set({ leaseUntil: null }).where(eq(runs.id, key!.runId));
+    await recordedByHand(first!, { status: 'queued', reasonCode: 'network' });
     const [retry] = await claimDeliveries(two.db, [key!]);
     expect(retry).toMatchObject({ claimed: true, id: first!.id, attempts: 2 });
   });
