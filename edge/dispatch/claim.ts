@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { v7 as uuidV7 } from 'uuid';
 import type { Database } from '../../db/client';
 import { jsonParam, queryRows, uuidArrayParam } from '../../db/rows';
 import { CLAIM_LEASE_SECONDS } from './limits';
@@ -63,7 +64,15 @@ export async function claimDeliveries(
   leaseSeconds = CLAIM_LEASE_SECONDS,
 ): Promise<ClaimedDelivery[]> {
   if (keys.length === 0) return [];
-  const rows = keys.map((key) => ({ run_id: key.runId, step_id: key.stepId, visit: key.visit }));
+  // A visit's first claim gives its delivery an id: a time-ordered one (UUID version 7, as the
+  // tables' `uuid_v7()` default), made here because Postgres's takes ~6 µs of the statement per
+  // row (its random bytes), half of a 100-run claim's execution. Unused when the run has one.
+  const rows = keys.map((key) => ({
+    run_id: key.runId,
+    step_id: key.stepId,
+    visit: key.visit,
+    new_delivery_id: uuidV7(),
+  }));
   const runIds = uuidArrayParam(keys.map((key) => key.runId));
   // Rows are reached by primary key (`= any(runIds)`), whatever the statistics say. The
   // unclaimed runs (usually none) are read again, from this statement's snapshot, by the ids
@@ -72,13 +81,13 @@ export async function claimDeliveries(
     db,
     sql`with given as materialized (
         select * from jsonb_to_recordset(${jsonParam(rows)}::jsonb)
-          as k(run_id uuid, step_id uuid, visit int)
+          as k(run_id uuid, step_id uuid, visit int, new_delivery_id uuid)
       ),
       claimed as (
         update runs r
         set lease_until = now() + ${leaseSeconds} * interval '1 second',
             delivery_attempts = r.delivery_attempts + 1,
-            delivery_id = coalesce(r.delivery_id, uuid_v7())
+            delivery_id = coalesce(r.delivery_id, k.new_delivery_id)
         from given k
         where r.id = any(${runIds}) and r.id = k.run_id and (r.status = 'active') is true
           and r.current_step_id = k.step_id and r.step_visit = k.visit
