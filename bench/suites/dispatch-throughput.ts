@@ -20,6 +20,7 @@ import { startCpuMeter, workerdCpuMs } from '../support/cpu';
 import { createBenchDatabase } from '../support/database';
 import { benchWorkerBindings } from '../support/dispatch-worker';
 import { type FetchLike, mutate } from '../support/graphql';
+import { profileIsolate } from '../support/isolate-profile';
 import { startReceiptCounter } from '../support/receipt-counter';
 import { figure, formatTable } from '../support/table';
 import { filterWorkerLogs, type WorkerLogFilter } from '../support/worker-logs';
@@ -47,6 +48,11 @@ const START_CHUNK = 1_000;
 const CONSUMER = { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 5 } as const;
 /** Each measurement gives up after this long: the suite always ends by itself. */
 const DEADLINE_MS = 180_000;
+/**
+ * `BENCH_WORKER_PROFILE=<file>` records a V8 CPU profile of the Worker's isolate over the
+ * end-to-end run (bench/support/isolate-profile.ts); the sampling costs the run some speed.
+ */
+const PROFILE_FILE = process.env.BENCH_WORKER_PROFILE || undefined;
 const POLL_MS = 20;
 /** The throughput issue 3 aims for. */
 const TARGET_SENDS_PER_SECOND = 1_000;
@@ -384,6 +390,7 @@ async function measurePipeline(databaseUrl: string, shards: number): Promise<Pip
         ),
         [DEAD_LETTER_QUEUE_NAME]: { maxBatchSize: 100, maxBatchTimeout: 5, maxRetries: 3 },
       },
+      inspector: PROFILE_FILE !== undefined,
     });
     logs = filterWorkerLogs([BATCH_LOG]);
     const running = worker;
@@ -397,6 +404,9 @@ async function measurePipeline(databaseUrl: string, shards: number): Promise<Pip
     );
 
     const statsBefore = await databaseStats(postgres.db);
+    const profiler = PROFILE_FILE
+      ? await profileIsolate(await running.inspectorUrl(), PROFILE_FILE)
+      : undefined;
     const cpu = startCpuMeter();
     const workerdBefore = workerdCpuMs();
     const started = performance.now();
@@ -421,6 +431,7 @@ async function measurePipeline(databaseUrl: string, shards: number): Promise<Pip
     const seconds = (finished - started) / 1000;
     const machine = cpu.stop();
     const workerdAfter = workerdCpuMs();
+    await profiler?.stop();
 
     // Postgres publishes its counters about once a second: give it time before reading them.
     await sleep(1_500);

@@ -28,14 +28,14 @@ export interface IsolateHeap {
 const COMMAND_TIMEOUT_MS = 60_000;
 
 /** A DevTools-protocol connection: commands answered in order, each with a deadline. */
-interface Inspector {
+export interface Inspector {
   /** Sends a command without waiting for its answer. */
-  send(method: string): number;
-  command<T>(method: string): Promise<T>;
+  send(method: string, params?: object): number;
+  command<T>(method: string, params?: object): Promise<T>;
   close(): void;
 }
 
-async function connectInspector(inspectorUrl: string): Promise<Inspector> {
+export async function connectInspector(inspectorUrl: string): Promise<Inspector> {
   const socket = new WebSocket(inspectorUrl);
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
@@ -61,14 +61,14 @@ async function connectInspector(inspectorUrl: string): Promise<Inspector> {
     for (const waiter of waiting.values()) waiter.reject(new Error('inspector: connection closed'));
     waiting.clear();
   });
-  function send(method: string): number {
+  function send(method: string, params?: object): number {
     const id = nextId++;
-    socket.send(JSON.stringify({ id, method }));
+    socket.send(JSON.stringify({ id, method, ...(params ? { params } : {}) }));
     return id;
   }
-  function command<T>(method: string): Promise<T> {
+  function command<T>(method: string, params?: object): Promise<T> {
     // The answer arrives in a later event, after the waiter below is registered.
-    const id = send(method);
+    const id = send(method, params);
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         waiting.delete(id);
