@@ -374,6 +374,17 @@ describe('runs and run', () => {
       sendingUntil: leaseUntil.toISOString(),
       deliveries: [],
     });
+    // Its holder died (the lease ran out), or the run was cancelled meanwhile: not in flight.
+    await api.db
+      .update(runs)
+      .set({ leaseUntil: new Date(Date.now() - 1_000) })
+      .where(eq(runs.id, id));
+    expect((await api.gql(a.apiKey, QUERY, { id })).data.run.sendingUntil).toBeNull();
+    await api.db
+      .update(runs)
+      .set({ leaseUntil, status: 'exited', exitReason: 'cancelled' })
+      .where(eq(runs.id, id));
+    expect((await api.gql(a.apiKey, QUERY, { id })).data.run.sendingUntil).toBeNull();
   });
 
   it("never shows another workspace's runs", async () => {

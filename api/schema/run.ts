@@ -51,13 +51,19 @@ export const RunRef = builder.drizzleObject('runs', {
       resolve: (run) => run.triggerVariables,
     }),
     dueAt: t.expose('dueAt', { type: 'DateTime', description: 'When the current step may run.' }),
-    sendingUntil: t.expose('leaseUntil', {
+    sendingUntil: t.field({
       type: 'DateTime',
       nullable: true,
       description:
         "While the dispatcher sends the current step's message: when its claim on it ends (renewed " +
         'while the provider is called; a claim left to expire means the sender died, and the ' +
         "message is sent again under the same delivery id). The delivery appears in `deliveries` once the attempt's outcome is recorded.",
+      // A claim that ran out, or on a run that has ended since (cancelled mid-send), is not a
+      // send in flight.
+      resolve: (run) =>
+        run.status === 'active' && run.leaseUntil && run.leaseUntil.getTime() > Date.now()
+          ? run.leaseUntil
+          : null,
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),

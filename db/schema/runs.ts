@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  boolean,
   index,
   integer,
   jsonb,
@@ -64,6 +65,14 @@ export const runs = pgTable(
     /** Claims of the current visit's delivery so far: the claim token the record checks. */
     deliveryAttempts: integer('delivery_attempts').notNull().default(0),
     /**
+     * The current visit's delivery is finished (`sent` or `failed`) while the run is still at
+     * the visit (a confirm-delivery wait, a status that proved a retried send accepted, a dead
+     * letter): no claim may send it again. On the run row, so that a claim racing the statement
+     * that finished it re-checks it (a claim reads its run rows as they are when it locks
+     * them, but other tables as they were when it began). Reset when the run moves on.
+     */
+    deliveryFinished: boolean('delivery_finished').notNull().default(false),
+    /**
      * A consumer holds the current visit's delivery until then (it is sending it); the sweep
      * re-enqueues runs whose holder died. Null when nobody holds it.
      */
@@ -86,8 +95,8 @@ export const runs = pgTable(
     index('runs_workspace_idx').on(t.workspaceId, t.createdAt),
     // The sweep's way to the active runs. Keyed by the immutable id, not by `due_at`: a move
     // changes `due_at`, `current_step_id`, `step_visit` and `enqueued_at`, and a claim
-    // `lease_until`, `delivery_attempts` and `delivery_id`, but no indexed column,
-    // so it is a HOT update (no new entry in any index; half of each page is kept free for it,
+    // `lease_until`, `delivery_attempts`, `delivery_id` and `delivery_finished`, but no indexed
+    // column, so it is a HOT update (no new entry in any index; half of each page is kept free for it,
     // fillfactor 50 in migration `…_dispatch_write_cost_storage`). Only finishing a run changes
     // `status`.
     index('runs_active_idx').on(t.id).where(sql`${t.status} = 'active'`),

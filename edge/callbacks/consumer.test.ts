@@ -11,6 +11,7 @@ import {
   contacts,
   deliveries,
   inboundMessages,
+  runs,
 } from '../../db/schema';
 import type { ChannelEvent, InboundEvent, StatusEvent, WatermarkEvent } from '../channels/events';
 import type { Settlement } from '../dispatch/attempt';
@@ -18,6 +19,7 @@ import type { DispatchRequest } from '../dispatch/message';
 import {
   publishWorkflow,
   queueMessage,
+  readRun,
   seedContact,
   seedRunAt,
   seedWorkspace,
@@ -256,6 +258,32 @@ describe('statuses', () => {
       reasonCode: null,
     });
     expect(after?.sentAt).toBeInstanceOf(Date);
+  });
+
+  it('a status for a delivery whose retry is in flight waits for that attempt, then settles it and tells its run', async () => {
+    const { channelId, wamid, delivery: row } = await delivery('sending');
+    await db
+      .update(deliveries)
+      .set({ status: 'queued', channelId, reasonCode: 'network', reasonDetail: 'did not answer' })
+      .where(eq(deliveries.id, row.id));
+    // The retry claimed the run (edge/dispatch/claim.ts) and is calling Meta right now.
+    await db
+      .update(runs)
+      .set({ deliveryId: row.id, deliveryAttempts: 2, leaseUntil: new Date(Date.now() + 60_000) })
+      .where(eq(runs.id, row.runId));
+    const early = await consume([status(channelId, wamid, 'sent', row.id)]);
+    expect(early.settlements).toEqual([{ kind: 'retry', delaySeconds: STATUS_RETRY_SECONDS }]);
+    const [waiting] = await db.select().from(deliveries).where(eq(deliveries.id, row.id));
+    expect(waiting).toMatchObject({ status: 'queued', providerStatus: null });
+
+    // That attempt ended with its outcome unknown again (a timeout): its claim is released.
+    await db.update(runs).set({ leaseUntil: null }).where(eq(runs.id, row.runId));
+    const later = await consume([status(channelId, wamid, 'sent', row.id)], 2);
+    expect(later.settlements).toEqual([{ kind: 'ack' }]);
+    const [settled] = await db.select().from(deliveries).where(eq(deliveries.id, row.id));
+    expect(settled).toMatchObject({ status: 'sent', providerStatus: 'sent' });
+    // No claim sends it again: the run itself says its delivery is finished.
+    expect(await readRun(db, row.runId)).toMatchObject({ deliveryFinished: true });
   });
 
   it('a failed status does not settle a delivery waiting for its retry, nor does a status without our delivery id', async () => {

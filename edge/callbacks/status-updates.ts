@@ -37,7 +37,9 @@ const RANK_SQL = sql.raw(
  * and only once the delivery is recorded as accepted (`sent`, or `failed` after acceptance) —
  * or, by our delivery id only, while it waits for a retry after a send whose outcome was
  * unknown (a timeout): then the status proves Meta accepted it, the delivery is recorded as
- * sent, and the retry finds it finished and routes the run without sending again.
+ * sent (its run flagged so, `delivery_finished`), and the retry finds it finished and routes
+ * the run without sending again; while the retry is in flight (its run claimed), the status
+ * waits, unmatched, for that attempt's record.
  * A watermark (Messenger: "all messages sent before this time were delivered/read") applies to
  * every accepted delivery to that identity on its channel recorded as sent by then; as our
  * `sent_at` is taken after Meta's own timestamp, a message sent just before a watermark may be
@@ -106,6 +108,27 @@ export async function applyStatusUpdates(
             where m.found_id = b.found_id and m.status = 'read') as read_at
         from best b
       ),
+      -- A retried send the provider proved accepted (its delivery waits as queued) is settled
+      -- only while no consumer holds its run's claim: an attempt in flight would race it (the
+      -- status is then retried, after that attempt's record). The run is told on its own row,
+      -- so that no claim sends the delivery again: a claim re-checks the run row it locks, not
+      -- the delivery (edge/dispatch/claim.ts).
+      settled as (
+        update runs r
+        set delivery_finished = true
+        from per_delivery p
+        join deliveries d on d.id = p.found_id and d.status = 'queued'
+        where r.id = d.run_id and r.delivery_id = d.id and (r.status = 'active') is true
+          and r.step_visit = d.visit and r.lease_until is null
+        returning d.id
+      ),
+      held as (
+        select d.id from per_delivery p
+        join deliveries d on d.id = p.found_id and d.status = 'queued'
+        join runs r on r.id = d.run_id and r.delivery_id = d.id and (r.status = 'active') is true
+          and r.step_visit = d.visit
+        where d.id not in (select id from settled)
+      ),
       updated as (
         update deliveries d
         set provider_status = p.status,
@@ -123,7 +146,7 @@ export async function applyStatusUpdates(
               when d.status = 'queued' then null else d.reason_detail end,
             updated_at = now()
         from per_delivery p
-        where d.id = p.found_id and p.rank > ${RANK_SQL}
+        where d.id = p.found_id and p.rank > ${RANK_SQL} and d.id not in (select id from held)
         returning d.*
       ),
       status_events as (
@@ -145,7 +168,7 @@ export async function applyStatusUpdates(
         returning r.id, r.step_visit
       )
       select 'matched' as kind, null::jsonb as event, event_key, null::uuid as run_id,
-             null::int as visit from matched
+             null::int as visit from matched where found_id not in (select id from held)
       union all
       select 'woken', null, null, id, step_visit from woken
       union all

@@ -108,7 +108,10 @@ async function recordedByHand(
     attempts: claim.attempts,
     ...fields,
   });
-  await one.db.update(runs).set({ leaseUntil: null }).where(eq(runs.id, claim.runId));
+  await one.db
+    .update(runs)
+    .set({ leaseUntil: null, deliveryFinished: fields.status !== 'queued' })
+    .where(eq(runs.id, claim.runId));
 }
 
 describe('claiming deliveries on their runs', () => {
@@ -194,6 +197,34 @@ describe('claiming deliveries on their runs', () => {
       reasonDetail: 'undeliverable',
     });
     expect(await readRun(one.db, key!.runId)).toMatchObject({
+      deliveryAttempts: 1,
+      leaseUntil: null,
+    });
+  });
+
+  it('does not claim a delivery that a statement it waited for finished', async () => {
+    const [key] = await runsAtSend(1);
+    const [dead] = await claimDeliveries(one.db, [key!], 1);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // The holder was only slow: its record (kept at the step, a confirm-delivery wait) holds the
+    // run's row while a second consumer, which saw the lease run out, tries to claim it.
+    const holder = await one.pool.connect();
+    try {
+      await holder.query('begin');
+      await holder.query(
+        'update runs set lease_until = null, delivery_finished = true where id = $1',
+        [key!.runId],
+      );
+      const claiming = claimDeliveries(two.db, [key!]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await holder.query('commit');
+      // It re-checks the row it waited for: finished, so not claimed (and it looks again later).
+      expect(await claiming).toEqual([]);
+    } finally {
+      holder.release();
+    }
+    expect(await readRun(one.db, key!.runId)).toMatchObject({
+      deliveryId: dead!.id,
       deliveryAttempts: 1,
       leaseUntil: null,
     });

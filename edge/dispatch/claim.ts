@@ -48,15 +48,16 @@ interface ClaimRow {
  * Claims the deliveries of a batch of send steps in one statement: a claim is on the run row
  * (a HOT update: `lease_until`, `delivery_attempts` + 1 and, at a visit's first claim, the
  * delivery's id), and the delivery row itself is written once, by the record, with the
- * attempt's outcome. A run is claimed when it is still active at that step visit and nobody
- * holds it: never claimed at this visit, waiting for a retry, or held by a consumer whose lease
- * expired (it crashed, possibly after the provider accepted: the send is repeated with the same
- * delivery id as idempotency key and Message-ID). A run whose delivery is already finished at
- * this visit (`sent` or `failed`: a confirm-delivery wait, or a status callback that proved a
- * retried send accepted) is returned unclaimed with that status and reason, so a redelivered
- * message sends nothing; so is a run a live claim holds, with its lease. A key whose run is no
- * longer active at that step visit (cancelled after the batch loaded it), or that a concurrent
- * consumer claimed after this statement's snapshot, is absent from the result.
+ * attempt's outcome. A run is claimed when it is still active at that step visit, its
+ * delivery is not finished, and nobody holds it: never claimed at this visit, waiting for a
+ * retry, or held by a consumer whose lease expired (it crashed, possibly after the provider
+ * accepted: the send is repeated with the same delivery id as idempotency key and Message-ID).
+ * A run whose delivery is finished at this visit (`sent` or `failed`: a confirm-delivery wait,
+ * a status callback that proved a retried send accepted, a dead letter) is returned unclaimed
+ * with that status and reason, so a redelivered message sends nothing; so is a run a live claim
+ * holds, with its lease. A key whose run is no longer active at that step visit (cancelled
+ * after the batch loaded it), or that a concurrent statement claimed or finished after this
+ * statement began, is absent from the result.
  */
 export async function claimDeliveries(
   db: Database,
@@ -91,13 +92,12 @@ export async function claimDeliveries(
         from given k
         where r.id = any(${runIds}) and r.id = k.run_id and (r.status = 'active') is true
           and r.current_step_id = k.step_id and r.step_visit = k.visit
-          -- The tests are on the row being updated, so that a concurrent claim that committed
-          -- first is seen (the row is re-checked) and the run claimed once.
+          -- The tests are on the row being updated, so that what a concurrent statement
+          -- committed first is seen (the row is re-checked): another claim, or a record, status
+          -- or dead letter that finished the delivery (delivery_finished; a test on the
+          -- deliveries row would see it as it was when this statement began).
           and (r.lease_until is null or r.lease_until < now())
-          and (r.delivery_attempts = 0 or not exists (
-            select from deliveries d
-            where d.run_id = r.id and d.step_id = k.step_id and d.visit = k.visit
-              and d.status in ('sent', 'failed')))
+          and not r.delivery_finished
         returning r.id, r.delivery_id, r.delivery_attempts, r.lease_until
       ),
       unclaimed as (
@@ -108,8 +108,8 @@ export async function claimDeliveries(
         from runs r
         join given k on k.run_id = r.id and r.current_step_id = k.step_id
           and r.step_visit = k.visit
-        left join deliveries d on d.run_id = r.id and d.step_id = k.step_id
-          and d.visit = k.visit and d.status in ('sent', 'failed')
+        left join deliveries d on r.delivery_finished and d.run_id = r.id
+          and d.step_id = k.step_id and d.visit = k.visit
         where r.id = any(array(select run_id from given except select id from claimed))
           and (r.status = 'active') is true
           and (d.id is not null or r.lease_until >= now())

@@ -120,6 +120,40 @@ describe('dead letters', () => {
     });
   });
 
+  it('leave a run whose send a live claim holds to that send, then fail it once the claim is gone', async () => {
+    const { runId, stepIds } = await runAtUnsentStep();
+    // A consumer claimed the step (its message went to the dead letter queue meanwhile: a
+    // duplicate) and is still calling the provider.
+    const deliveryId = crypto.randomUUID();
+    await harness.db
+      .update(runs)
+      .set({ deliveryId, deliveryAttempts: 1, leaseUntil: new Date(Date.now() + 60_000) })
+      .where(eq(runs.id, runId!));
+    await harness.enqueue({ runId, visit: 2 }, 'dead-letter');
+    // A barrier: a second dead letter that does change something, consumed after the first.
+    const other = await runAtUnsentStep();
+    await harness.enqueue({ runId: other.runId, visit: 2 }, 'dead-letter');
+    await waitForRun(harness.db, other.runId!, (r) => r.status !== 'active');
+    expect(await readDeliveries(harness.db, runId!)).toEqual([]);
+    expect(await readRun(harness.db, runId!)).toMatchObject({
+      status: 'active',
+      currentStepId: stepIds.first,
+      stepVisit: 2,
+      deliveryFinished: false,
+    });
+
+    // The holder died: once its lease ran out, the dead letter fails the step under its id.
+    await harness.db
+      .update(runs)
+      .set({ leaseUntil: new Date(Date.now() - 1_000) })
+      .where(eq(runs.id, runId!));
+    await harness.enqueue({ runId, visit: 2 }, 'dead-letter');
+    await waitForRun(harness.db, runId!, (r) => r.status !== 'active');
+    expect(await readDeliveries(harness.db, runId!)).toMatchObject([
+      { id: deliveryId, status: 'failed', attempts: 1, reasonDetail: 'dead-lettered' },
+    ]);
+  });
+
   it('leave a run alone when the dead letter is for a step it has already left', async () => {
     endpoint.respondWith(() => ({ status: 200, body: '{"id":"ok"}' }));
     const { runId } = await heldRun(false);

@@ -1,5 +1,6 @@
 import type { Message } from '@cloudflare/workers-types/latest';
 import { sql } from 'drizzle-orm';
+import { v7 as uuidV7 } from 'uuid';
 import type { Database } from '../../db/client';
 import { appendEventsCte, deliveryEventData, type EventRow } from '../../db/event-log';
 import { jsonParam, queryRows } from '../../db/rows';
@@ -33,8 +34,9 @@ interface FailedRow {
 /**
  * Marks the deliveries of dead-lettered send steps failed (keeping the last transient reason,
  * else `network`), creating the row when the message died before any claim. A delivery that
- * was sent meanwhile is left alone; each one failed here is a `delivery.failed` partner event
- * (same statement). Returns each run's delivery status and reason.
+ * was sent meanwhile is left alone, and so is a run whose send a live claim holds (that send
+ * records itself); each one failed here is a `delivery.failed` partner event (same
+ * statement). Returns the delivery status and reason of each run it finished.
  */
 async function failDeliveries(
   db: Database,
@@ -47,20 +49,35 @@ async function failDeliveries(
     run_id: key.runId,
     step_id: key.stepId,
     visit: key.visit,
+    // For a step no claim ever reached (the message died before): as the claim would give it.
+    new_delivery_id: uuidV7(),
   }));
   const result = await queryRows<FailedRow>(
     db,
     sql`with keys as (
         select * from jsonb_to_recordset(${jsonParam(rows)}::jsonb)
-          as k(workspace_id uuid, run_id uuid, step_id uuid, visit int)
+          as k(workspace_id uuid, run_id uuid, step_id uuid, visit int, new_delivery_id uuid)
+      ),
+      -- The runs still at that step whose delivery no live claim holds (a send in flight
+      -- records its own outcome and moves its run), told on their row that it is finished,
+      -- so that no claim sends it after this (edge/dispatch/claim.ts).
+      finishing as (
+        update runs r
+        set delivery_finished = true, lease_until = null,
+            delivery_id = coalesce(r.delivery_id, k.new_delivery_id), updated_at = now()
+        from keys k
+        where r.id = k.run_id and (r.status = 'active') is true
+          and r.current_step_id = k.step_id and r.step_visit = k.visit
+          and (r.lease_until is null or r.lease_until < now())
+        returning r.id, r.delivery_id, r.delivery_attempts, k.workspace_id, k.step_id, k.visit
       ),
       failed as (
         -- With the id the run's claims sent it under, if any attempt was made.
         insert into deliveries as d
           (id, workspace_id, run_id, step_id, visit, status, attempts, reason_code, reason_detail)
-        select coalesce(r.delivery_id, uuid_v7()), k.workspace_id, k.run_id, k.step_id, k.visit,
-               'failed', r.delivery_attempts, ${DEAD_LETTER_REASON}, ${DEAD_LETTER_DETAIL}
-        from keys k join runs r on r.id = k.run_id
+        select f.delivery_id, f.workspace_id, f.id, f.step_id, f.visit, 'failed',
+               f.delivery_attempts, ${DEAD_LETTER_REASON}, ${DEAD_LETTER_DETAIL}
+        from finishing f
         on conflict (run_id, step_id, visit) do update
         set status = 'failed', reason_code = coalesce(d.reason_code, ${DEAD_LETTER_REASON}),
             reason_detail = ${DEAD_LETTER_DETAIL}, updated_at = now()
@@ -77,7 +94,7 @@ async function failDeliveries(
       select null::jsonb as event, id, run_id, status, reason_code from failed
       union all
       select null, d.id, d.run_id, d.status, d.reason_code from deliveries d
-      join keys k on d.run_id = k.run_id and d.step_id = k.step_id and d.visit = k.visit
+      join finishing f on d.run_id = f.id and d.step_id = f.step_id and d.visit = f.visit
       where d.id not in (select id from failed)
       union all
       select to_jsonb(e), null, null, null, null from logged e`,

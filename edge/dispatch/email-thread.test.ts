@@ -138,6 +138,7 @@ describe('email threads', () => {
         endedAt: null,
         deliveryId: tips.id,
         deliveryAttempts: 1,
+        deliveryFinished: false,
         leaseUntil: new Date(Date.now() - 1000),
       })
       .where(eq(runs.id, runId!));

@@ -6,24 +6,30 @@ import type { ClaimedDelivery } from './claim';
 import { CLAIM_LEASE_SECONDS, LEASE_RENEW_SECONDS } from './limits';
 
 /**
- * Extends the claims this consumer still holds. A run is ours while it holds a lease with the
- * attempt count we claimed it at (the claim token): a run whose lease ran out and that another
- * consumer claimed since has a higher count and is left alone.
+ * Extends the claims this consumer still holds. A run is ours while it holds a lease on the
+ * delivery we claimed, with the attempt count we claimed it at (the claim token): a run whose
+ * lease ran out and that another consumer claimed since has a higher count, or, moved on to
+ * its next visit, another delivery, and is left alone.
  */
 export async function renewLeases(
   db: Database,
-  claims: readonly Pick<ClaimedDelivery, 'runId' | 'attempts'>[],
+  claims: readonly Pick<ClaimedDelivery, 'id' | 'runId' | 'attempts'>[],
   leaseSeconds = CLAIM_LEASE_SECONDS,
 ): Promise<number> {
   if (claims.length === 0) return 0;
-  const held = claims.map(({ runId, attempts }) => ({ run_id: runId, attempts }));
+  const held = claims.map(({ id, runId, attempts }) => ({
+    run_id: runId,
+    delivery_id: id,
+    attempts,
+  }));
   const result = await db.execute(
     sql`update runs r
         set lease_until = now() + ${leaseSeconds} * interval '1 second'
-        from jsonb_to_recordset(${jsonParam(held)}::jsonb) as held(run_id uuid, attempts int)
+        from jsonb_to_recordset(${jsonParam(held)}::jsonb)
+          as held(run_id uuid, delivery_id uuid, attempts int)
         where r.id = any(${uuidArrayParam(held.map((claim) => claim.run_id))})
-          and r.id = held.run_id and r.delivery_attempts = held.attempts
-          and r.lease_until is not null`,
+          and r.id = held.run_id and r.delivery_id = held.delivery_id
+          and r.delivery_attempts = held.attempts and r.lease_until is not null`,
   );
   return (result as { rowCount?: number | null }).rowCount ?? 0;
 }
@@ -35,7 +41,7 @@ export async function renewLeases(
  */
 export async function whileHoldingLeases<T>(
   db: Database,
-  claims: readonly Pick<ClaimedDelivery, 'runId' | 'attempts'>[],
+  claims: readonly Pick<ClaimedDelivery, 'id' | 'runId' | 'attempts'>[],
   work: () => Promise<T>,
   everySeconds = LEASE_RENEW_SECONDS,
 ): Promise<T> {

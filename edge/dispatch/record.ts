@@ -149,9 +149,9 @@ export async function recordAndMove(
     provider_thread_subject: outcome.thread?.providerThread?.subject ?? null,
     channel_error: outcome.channelError ?? false,
   }));
-  // A move that follows a send carries that send's claim token, so that the run's update need
-  // not join the outcomes to check it.
-  const claimAttempts = new Map(outcomes.map((outcome) => [outcome.deliveryId, outcome.attempts]));
+  // A move that follows a send carries that send's claim token and outcome, so that the run's
+  // update need not join the outcomes to check the one and flag the other.
+  const outcomeOf = new Map(outcomes.map((outcome) => [outcome.deliveryId, outcome]));
   const moveRows = moves.map((move, index) => ({
     // After every outcome: a run's delivery event comes before its move's.
     seq: 2 * outcomeRows.length + index,
@@ -159,7 +159,12 @@ export async function recordAndMove(
     from_visit: move.fromVisit,
     from_step_id: move.fromStepId,
     after_delivery_id: move.afterDeliveryId,
-    claim_attempts: move.afterDeliveryId ? (claimAttempts.get(move.afterDeliveryId) ?? null) : null,
+    claim_attempts: move.afterDeliveryId
+      ? (outcomeOf.get(move.afterDeliveryId)?.attempts ?? null)
+      : null,
+    after_status: move.afterDeliveryId
+      ? (outcomeOf.get(move.afterDeliveryId)?.status ?? null)
+      : null,
     status: move.status,
     step_id: move.stepId,
     visit: move.visit,
@@ -252,7 +257,7 @@ export async function recordAndMove(
       move as materialized (
         select * from jsonb_to_recordset(${jsonParam(moveRows)}::jsonb) as m(
           seq int, run_id uuid, from_visit int, from_step_id uuid, after_delivery_id uuid,
-          claim_attempts int, status text, step_id uuid,
+          claim_attempts int, after_status text, status text, step_id uuid,
           visit int, due_in_seconds float8, exit_reason text, already_enqueued boolean,
           enqueue_delay int)
       ),
@@ -271,9 +276,12 @@ export async function recordAndMove(
             exit_reason = m.exit_reason,
             ended_at = case when m.status = 'active' then null else now() end,
             lease_until = null,
-            -- A new visit owes a new delivery; staying (a retry, a confirm-delivery wait) keeps it.
+            -- A new visit owes a new delivery; staying (a retry, a confirm-delivery wait) keeps
+            -- it, finished when the attempt sent it (or failed it for good).
             delivery_id = case when m.visit = r.step_visit then r.delivery_id end,
             delivery_attempts = case when m.visit = r.step_visit then r.delivery_attempts else 0 end,
+            delivery_finished = m.visit = r.step_visit
+              and (r.delivery_finished or coalesce(m.after_status in ('sent', 'failed'), false)),
             updated_at = now()
         from move m
         where r.id = any(${runIds})

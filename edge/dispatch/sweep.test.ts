@@ -108,6 +108,7 @@ describe('the sweep', () => {
         endedAt: null,
         deliveryId: delivery!.id,
         deliveryAttempts: 1,
+        deliveryFinished: false,
         leaseUntil: new Date(Date.now() - 1000),
       })
       .where(eq(runs.id, runId!));

@@ -3,10 +3,13 @@
 DROP INDEX "deliveries_sending_lease_idx";--> statement-breakpoint
 ALTER TABLE "runs" ADD COLUMN "delivery_id" uuid;--> statement-breakpoint
 ALTER TABLE "runs" ADD COLUMN "delivery_attempts" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "runs" ADD COLUMN "delivery_finished" boolean DEFAULT false NOT NULL;--> statement-breakpoint
 ALTER TABLE "runs" ADD COLUMN "lease_until" timestamp with time zone;--> statement-breakpoint
 -- Active runs keep the delivery they already have at their current visit (same id, same attempt
--- count, and the lease of a send in flight), so an upgrade re-sends nothing and loses no retry.
+-- count, the lease of a send in flight, and whether it is finished), so an upgrade re-sends
+-- nothing and loses no retry.
 UPDATE "runs" r SET "delivery_id" = d."id", "delivery_attempts" = d."attempts",
+  "delivery_finished" = d."status" IN ('sent', 'failed'),
   "lease_until" = CASE WHEN d."status" = 'sending' THEN d."lease_until" END
 FROM "deliveries" d
 WHERE r."status" = 'active' AND d."run_id" = r."id" AND d."step_id" = r."current_step_id"
