@@ -192,8 +192,11 @@ describe('inbound messages', () => {
 });
 
 describe('statuses', () => {
-  /** A delivery of a run at a WhatsApp step, as dispatch leaves it while it sends or once sent. */
-  async function delivery(state: 'sending' | 'sent') {
+  /**
+   * A delivery of a run at a WhatsApp step, as dispatch leaves it while it sends, once sent, or
+   * after a send that timed out (waiting for its retry).
+   */
+  async function delivery(state: 'sending' | 'sent' | 'queued') {
     const { workspaceId } = await seedWorkspace(db);
     const channelId = await whatsappChannel(workspaceId);
     const contactId = await seedContact(db, workspaceId, { phone: '+15550004000' });
@@ -222,6 +225,9 @@ describe('statuses', () => {
         status: state,
         attempts: 1,
         ...(state === 'sent' ? { channelId, providerMessageId: wamid, sentAt: new Date() } : {}),
+        ...(state === 'queued'
+          ? { channelId, reasonCode: 'network', reasonDetail: 'did not answer' }
+          : {}),
       })
       .returning();
     return { channelId, wamid, delivery: row! };
@@ -242,12 +248,8 @@ describe('statuses', () => {
   });
 
   it('a status naming a delivery that waits for its retry after an unknown outcome records it as sent, so the retry sends nothing', async () => {
-    const { channelId, wamid, delivery: row } = await delivery('sending');
     // The send timed out: dispatch put the delivery back to wait for its retry.
-    await db
-      .update(deliveries)
-      .set({ status: 'queued', channelId, reasonCode: 'network', reasonDetail: 'did not answer' })
-      .where(eq(deliveries.id, row.id));
+    const { channelId, wamid, delivery: row } = await delivery('queued');
     const result = await consume([status(channelId, wamid, 'sent', row.id)]);
     expect(result.settlements).toEqual([{ kind: 'ack' }]);
     const [after] = await db.select().from(deliveries).where(eq(deliveries.id, row.id));
@@ -261,11 +263,7 @@ describe('statuses', () => {
   });
 
   it('a status for a delivery whose retry is in flight waits for that attempt, then settles it and tells its run', async () => {
-    const { channelId, wamid, delivery: row } = await delivery('sending');
-    await db
-      .update(deliveries)
-      .set({ status: 'queued', channelId, reasonCode: 'network', reasonDetail: 'did not answer' })
-      .where(eq(deliveries.id, row.id));
+    const { channelId, wamid, delivery: row } = await delivery('queued');
     // The retry claimed the run (edge/dispatch/claim.ts) and is calling Meta right now.
     await db
       .update(runs)
