@@ -126,11 +126,10 @@ export async function recordAndMove(
   { stampEnqueued = false }: RecordOptions = {},
 ): Promise<MovedRun[]> {
   if (outcomes.length === 0 && moves.length === 0) return [];
-  // Two events per outcome at most (`delivery.queued` when the row is new, then `delivery.sent`
-  // or `delivery.failed`): seq 2i and 2i + 1.
   const planned = planRecordEvents(outcomes, moves);
-  const outcomeRows = outcomes.map((outcome, index) => ({
-    seq: 2 * index,
+  const outcomeRows = outcomes.map((outcome, seq) => ({
+    // Orders a batch's emails in their thread.
+    seq,
     delivery_id: outcome.deliveryId,
     attempts: outcome.attempts,
     claimed_at_ms: outcome.claimedAtMs,
@@ -152,9 +151,7 @@ export async function recordAndMove(
   // A move that follows a send carries that send's claim token and outcome, so that the run's
   // update need not join the outcomes to check the one and flag the other.
   const outcomeOf = new Map(outcomes.map((outcome) => [outcome.deliveryId, outcome]));
-  const moveRows = moves.map((move, index) => ({
-    // After every outcome: a run's delivery event comes before its move's.
-    seq: 2 * outcomeRows.length + index,
+  const moveRows = moves.map((move) => ({
     run_id: move.runId,
     from_visit: move.fromVisit,
     from_step_id: move.fromStepId,
@@ -256,7 +253,7 @@ export async function recordAndMove(
       -- Materialized: parsed once, not once per run row the update's join visits.
       move as materialized (
         select * from jsonb_to_recordset(${jsonParam(moveRows)}::jsonb) as m(
-          seq int, run_id uuid, from_visit int, from_step_id uuid, after_delivery_id uuid,
+          run_id uuid, from_visit int, from_step_id uuid, after_delivery_id uuid,
           claim_attempts int, after_status text, status text, step_id uuid,
           visit int, due_in_seconds float8, exit_reason text, already_enqueued boolean,
           enqueue_delay int)
@@ -289,9 +286,8 @@ export async function recordAndMove(
           and (m.after_delivery_id is null
             or (r.delivery_id = m.after_delivery_id and r.delivery_attempts = m.claim_attempts
                 and r.lease_until is not null))
-        returning r.id, r.workspace_id, r.workflow_id, r.contact_id, r.status, r.current_step_id,
-                  r.step_visit, r.exit_reason, m.seq, m.due_in_seconds, m.already_enqueued,
-                  m.from_visit, m.from_step_id, m.after_delivery_id
+        returning r.id, r.workspace_id, r.status, r.step_visit, m.due_in_seconds,
+                  m.already_enqueued, m.from_visit, m.from_step_id, m.after_delivery_id
       ),
       -- A claim still held on a run that was not there to move (cancelled while its send was
       -- in flight): the send happened, so its outcome is recorded all the same and the claim
@@ -314,8 +310,8 @@ export async function recordAndMove(
         join outcome o on o.delivery_id = r.after_delivery_id
       ),
       -- The delivery row, written once per attempt's outcome: inserted by its first attempt,
-      -- updated by a retry's. A row a status callback finished meanwhile (it proved an earlier
-      -- attempt accepted) keeps what the provider said.
+      -- updated by a retry's. A finished row is never overwritten (a status callback finishes
+      -- a retry-waiting row only while no claim holds its run, edge/callbacks/status-updates.ts).
       recorded as (
         insert into deliveries as d (id, workspace_id, run_id, step_id, visit, status, attempts,
                                      channel_id, reason_code, reason_detail, provider_message_id,
