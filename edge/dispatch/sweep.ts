@@ -13,37 +13,40 @@ export interface SweepLimits {
 }
 
 /**
- * Active runs that are due and whose message is missing: committed but never enqueued (the
- * request died between commit and enqueue, or the queue refused), or enqueued long ago without
- * the run moving since (the message was lost). Oldest due first, at most `limit`.
+ * What the sweep re-enqueues, in one read of the active runs (both kinds are found among them,
+ * through `runs_active_idx`), each kind bounded by `limit` on its own so that neither starves
+ * the other:
+ * - `stale`: due, and its message missing: committed but never enqueued (the request died
+ *   between commit and enqueue, or the queue refused), or enqueued long ago without the run
+ *   moving since (the message was lost). Oldest due first.
+ * - `lease`: its delivery claimed by a consumer whose lease ran out (it crashed, possibly after
+ *   the provider accepted): the message is sent again, and the claim re-sends with the same
+ *   idempotency key and Message-ID (edge/dispatch/claim.ts). Oldest expiry first.
  */
-async function staleRuns(db: Database, limits: Required<SweepLimits>): Promise<DispatchRequest[]> {
-  return queryRows<DispatchRequest>(
+async function sweptRuns(
+  db: Database,
+  limits: Required<SweepLimits>,
+): Promise<(DispatchRequest & { kind: 'stale' | 'lease' })[]> {
+  return queryRows(
     db,
-    sql`select id as "runId", step_visit as "visit" from runs
-        where status = 'active' and due_at <= now()
-          and ((enqueued_at is null and updated_at < now() - ${limits.graceSeconds} * interval '1 second')
-            or enqueued_at < now() - ${limits.staleSeconds} * interval '1 second')
-        order by due_at
-        limit ${limits.limit}`,
-  );
-}
-
-/**
- * Runs whose delivery is claimed by a consumer whose lease ran out (it crashed, possibly after
- * the provider accepted): their message is sent again, and the claim re-sends with the same
- * idempotency key and Message-ID. The claim is on the run (edge/dispatch/claim.ts), so they are
- * found among the active runs, the way `staleRuns` finds its own.
- */
-async function expiredLeases(db: Database, limit: number): Promise<DispatchRequest[]> {
-  return queryRows<DispatchRequest>(
-    db,
-    sql`select id as "runId", step_visit as "visit" from runs
-        where status = 'active' and lease_until < now()
-          -- once re-enqueued for this expiry, leave it to that message
-          and (enqueued_at is null or enqueued_at < lease_until)
-        order by lease_until
-        limit ${limit}`,
+    sql`with active as materialized (
+        select id, step_visit, due_at, enqueued_at, updated_at, lease_until from runs
+        where status = 'active'
+      )
+      (select 'stale' as kind, id as "runId", step_visit as "visit" from active
+       where due_at <= now()
+         and ((enqueued_at is null
+               and updated_at < now() - ${limits.graceSeconds} * interval '1 second')
+           or enqueued_at < now() - ${limits.staleSeconds} * interval '1 second')
+       order by due_at
+       limit ${limits.limit})
+      union all
+      (select 'lease', id, step_visit from active
+       where lease_until < now()
+         -- once re-enqueued for this expiry, leave it to that message
+         and (enqueued_at is null or enqueued_at < lease_until)
+       order by lease_until
+       limit ${limits.limit})`,
   );
 }
 
@@ -63,14 +66,11 @@ export async function sweep(
     staleSeconds: options.staleSeconds ?? STALE_ENQUEUE_SECONDS,
     graceSeconds: options.graceSeconds ?? UNENQUEUED_GRACE_SECONDS,
   };
-  const [runs, leases] = await Promise.all([
-    staleRuns(db, limits),
-    expiredLeases(db, limits.limit),
-  ]);
+  const found = await sweptRuns(db, limits);
+  const runs = found.filter((run) => run.kind === 'stale');
+  const leases = found.filter((run) => run.kind === 'lease');
   const requests = new Map<string, DispatchRequest>();
-  for (const request of [...runs, ...leases]) {
-    requests.set(`${request.runId}:${request.visit}`, request);
-  }
+  for (const { runId, visit } of found) requests.set(`${runId}:${visit}`, { runId, visit });
   const enqueued = await enqueueRuns(db, sender, [...requests.values()]);
   if (enqueued.error) log('error', 'sweep: enqueueing failed', { error: enqueued.error });
   if (requests.size > 0) {
