@@ -66,16 +66,21 @@ async function consume(bodies: unknown[], sender = recordingSender) {
 }
 
 describe('statements per batch', () => {
-  it('is four for a batch of sends, whatever its size', async () => {
-    for (const size of [5, 50]) {
-      const runIds = await startedRuns(size);
+  it("is four for a batch of sends of a version new to the isolate, three once it has the version's graph, whatever the size", async () => {
+    const seeded = await startedRuns(55);
+    // The first batch of a version claims in a statement of its own (the load cannot tell
+    // which steps send before it has the graph); later ones claim as they load.
+    for (const [runIds, expected] of [
+      [seeded.slice(0, 5), 4],
+      [seeded.slice(5), 3],
+    ] as const) {
       const before = endpoint.requests.length;
       const sent = Date.now();
       const { statements: count, settlements } = await consume(
         runIds.map((runId) => ({ runId, visit: 1 })),
       );
-      // load runs, claim deliveries, load library, record + move + stamp enqueued
-      expect(count).toBe(4);
+      // load runs (and claim), [claim deliveries], load library, record + move + stamp enqueued
+      expect(count).toBe(expected);
       for (const runId of runIds) {
         // Stamped by the record statement: when the 60 s wait's message becomes visible.
         const run = await readRun(db, runId);
@@ -83,10 +88,10 @@ describe('statements per batch', () => {
         expect(run.enqueuedAt!.getTime()).toBeGreaterThanOrEqual(sent + 59_000);
         expect(run.enqueuedAt!.getTime()).toBeLessThanOrEqual(Date.now() + 61_000);
       }
-      expect(endpoint.requests.length - before).toBe(size);
+      expect(endpoint.requests.length - before).toBe(runIds.length);
       expect(settlements.every((s) => s.kind === 'ack')).toBe(true);
       const next = enqueued.filter((request) => runIds.includes(request.runId));
-      expect(next).toHaveLength(size);
+      expect(next).toHaveLength(runIds.length);
       expect(next.every((r) => r.visit === 2 && r.delaySeconds === 60)).toBe(true);
     }
   });

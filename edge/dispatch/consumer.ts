@@ -11,7 +11,7 @@ import { type DispatchSender, enqueueRuns, enqueueStamped, queueDelay } from './
 import { whileHoldingLeases } from './lease';
 import { addStepNeeds, emptyNeeds, loadLibrary } from './library';
 import { DUE_TOLERANCE_SECONDS, SEND_CONCURRENCY } from './limits';
-import { isCurrentRun, loadRuns } from './load';
+import { isCurrentRun, loadAndClaimRuns } from './load';
 import { type DispatchMessage, type DispatchRequest, parseDispatchMessage } from './message';
 import { mapWithConcurrency } from './pool';
 import type { DeliveryOutcome, RunMove } from './record';
@@ -34,8 +34,9 @@ const CLAIM_RACE_RETRY_SECONDS = 5;
 
 /**
  * Consumes one batch of dispatch messages with a fixed number of queries, whatever its size:
- * load the runs (1), claim their deliveries (1), load the channels, snippets, files and
- * threads the sends need (1), then — with no transaction open — resolve, render and send with
+ * load the runs and claim the deliveries of those due at a send step (1; a version whose graph
+ * the isolate does not have yet, or a delivery held or finished, takes one more claim
+ * statement), load the channels, snippets, files and threads the sends need (1), then — with no transaction open — resolve, render and send with
  * bounded concurrency, record every outcome and move every run, stamping their `enqueued_at`
  * (1), and enqueue the next steps (sendBatch). Messages for runs that have moved on are
  * acknowledged without effect; a delivery already sent is never sent again.
@@ -62,7 +63,10 @@ export async function dispatchBatch(
   }
 
   const lap = phaseClock();
-  const runs = await loadRuns(deps.db, [...new Set([...unique.values()].map((u) => u.body.runId))]);
+  const { runs, claims: claimedOnLoad } = await loadAndClaimRuns(
+    deps.db,
+    [...unique.values()].map(({ body }) => ({ runId: body.runId, visit: body.visit })),
+  );
   lap('loadMs');
   const moves: RunMove[] = [];
   const requests: DispatchRequest[] = [];
@@ -91,17 +95,23 @@ export async function dispatchBatch(
       }
     } else if (isSendMessageStep(step)) {
       // A send step not yet due is waiting for a delivery retry whose message is on its way.
-      if (dueInSeconds <= DUE_TOLERANCE_SECONDS) sends.push({ message, run, step });
+      // One the load claimed was due by the database's clock: it is sent.
+      if (claimedOnLoad.has(run.id) || dueInSeconds <= DUE_TOLERANCE_SECONDS) {
+        sends.push({ message, run, step });
+      }
     }
   }
 
-  const keys: DeliveryKey[] = sends.map(({ run, step }) => ({
-    workspaceId: run.workspaceId,
-    runId: run.id,
-    stepId: step.id,
-    visit: run.stepVisit,
-  }));
-  const claims = new Map<string, ClaimedDelivery>();
+  // The sends the load did not claim (usually none once the isolate has the version's graph).
+  const keys: DeliveryKey[] = sends
+    .filter(({ run }) => !claimedOnLoad.has(run.id))
+    .map(({ run, step }) => ({
+      workspaceId: run.workspaceId,
+      runId: run.id,
+      stepId: step.id,
+      visit: run.stepVisit,
+    }));
+  const claims = new Map<string, ClaimedDelivery>(claimedOnLoad);
   for (const claim of await claimDeliveries(deps.db, keys)) claims.set(claim.runId, claim);
   lap('claimMs');
 
