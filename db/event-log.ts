@@ -90,14 +90,39 @@ export function eventLogRows(workspaceId: SQL, after: SQL = sql`0`, upto?: SQL):
     ? sql`and eb.last_cursor < ${upto} + ${sql.raw(String(EVENTS_PER_BATCH))}
           and eb.first_cursor <= ${upto} and eb.first_cursor + ev.ord - 1 <= ${upto}`
     : sql``;
-  return sql`(select eb.workspace_id, eb.first_cursor + ev.ord - 1 as cursor, ev.type, ev.data,
-                     ev.workflow_id, ev.run_id, ev.contact_id, ev.channel_id, ev.delivery_id,
+  return sql`(select eb.workspace_id, eb.first_cursor + ev.ord - 1 as cursor, ev.type,
+                     ${loggedData('ev')} as data, ev.workflow_id, ev.run_id, ev.contact_id, ev.channel_id, ev.delivery_id,
                      eb.occurred_at, eb.last_cursor as batch_cursor, ev.ord
               from event_batches eb
               cross join lateral unnest(eb.events) with ordinality
                 as ev(type, data, workflow_id, run_id, contact_id, channel_id, delivery_id, ord)
               where eb.workspace_id = ${workspaceId} and eb.last_cursor > ${after}
                 and eb.first_cursor + ev.ord - 1 > ${after} ${within})`;
+}
+
+/**
+ * The `data` of an element of `event_batches.events` (aliased `ev`) as partners get it. The
+ * dispatch record stores a delivery's or run's event without the fields the element's own
+ * columns hold (edge/dispatch/record-events.ts, `storedEvents`: its id, run, workflow, contact
+ * and channel); those are put back here. An object that has its `id` is whole already (every
+ * other writer, and the record before it stored them once), and is returned as stored.
+ * Readers of the array go through this (eventLogRows, and the webhook delivery's claim).
+ */
+export function loggedData(ev: string): SQL {
+  const col = (column: string) => sql.raw(`${ev}.${column}`);
+  return sql`case
+      when ${col('data')} -> 'delivery' is not null and not (${col('data')} -> 'delivery' ? 'id')
+        then ${col('data')} || jsonb_build_object('delivery', (${col('data')} -> 'delivery')
+          || jsonb_build_object('id', ${col('delivery_id')}, 'runId', ${col('run_id')},
+                                'workflowId', ${col('workflow_id')},
+                                'contactId', ${col('contact_id')},
+                                'channelId', ${col('channel_id')}))
+      when ${col('data')} -> 'run' is not null and not (${col('data')} -> 'run' ? 'id')
+        then ${col('data')} || jsonb_build_object('run', (${col('data')} -> 'run')
+          || jsonb_build_object('id', ${col('run_id')}, 'workflowId', ${col('workflow_id')},
+                                'contactId', ${col('contact_id')}))
+      else ${col('data')}
+    end`;
 }
 
 /** An EventRow as JSON from a row of eventLogRows aliased `e` (the shape `to_jsonb` gives an appended row). */

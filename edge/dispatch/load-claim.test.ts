@@ -137,6 +137,20 @@ describe('claiming deliveries as a batch loads its runs', () => {
     expect(after.filter((run) => run.attempts > 0).map((run) => run.id)).toEqual([held]);
   });
 
+  it('claims a run two messages name, at the visit it is at, whichever message comes first', async () => {
+    const cache = await warmCache();
+    const [id] = await runsAt(1);
+    const { claims } = await loadAndClaimRuns(
+      one.db,
+      [
+        { runId: id!, visit: 0 },
+        { runId: id!, visit: 1 },
+      ],
+      cache,
+    );
+    expect(claims.get(id!)).toMatchObject({ attempts: 1, claimed: true });
+  });
+
   it('gives each run to one of two consumers loading the same batch at once', async () => {
     const [first, second] = [await warmCache(), await warmCache()];
     const ids = await runsAt(20);

@@ -3,6 +3,7 @@ import { v7 as uuidV7 } from 'uuid';
 import type { Database } from '../../db/client';
 import { queryRows, uuidArrayParam } from '../../db/rows';
 import type { contacts } from '../../db/schema';
+import { isUuid } from '../../workflow/ids';
 import type { IdentityRef } from '../../workflow/resolve';
 import { isSendMessageStep } from '../../workflow/steps';
 import type { WorkflowGraph } from '../../workflow/types';
@@ -277,7 +278,8 @@ function sendStepsOf(graphs: ReadonlyMap<string, WorkflowGraph>) {
   const stepIds: string[] = [];
   for (const [versionId, graph] of graphs) {
     for (const step of graph.steps) {
-      if (isSendMessageStep(step)) {
+      // Ids go into a uuid[] literal: one that is not a uuid would fail every claiming load.
+      if (isSendMessageStep(step) && isUuid(step.id) && isUuid(versionId)) {
         versionIds.push(versionId);
         stepIds.push(step.id);
       }
@@ -303,7 +305,12 @@ function runColumns(alias: string) {
  */
 function claimKeys(requests: readonly RunRequest[]): string {
   const keys: Record<string, [number, string]> = {};
-  for (const request of requests) keys[request.runId] ??= [request.visit, uuidV7()];
+  for (const { runId, visit } of requests) {
+    // Two messages for one run: the later visit is the one it can be at (visits only grow).
+    const known = keys[runId];
+    if (!known) keys[runId] = [visit, uuidV7()];
+    else if (visit > known[0]) known[0] = visit;
+  }
   return JSON.stringify(keys);
 }
 

@@ -15,3 +15,16 @@ test('a body from before versions is version 1; another version or shape is drop
   expect(parseDispatchMessage({ runId: 'x', visit: 1 })).toBeNull();
   expect(parseDispatchMessage({ runId, visit: -1 })).toBeNull();
 });
+
+test('a visit no run can be at is dropped, and a run id is read in lower case', () => {
+  expect(parseDispatchMessage({ runId, visit: 2_147_483_647 })).toEqual({
+    runId,
+    visit: 2_147_483_647,
+  });
+  expect(parseDispatchMessage({ runId, visit: 2_147_483_648 })).toBeNull();
+  expect(parseDispatchMessage({ runId, visit: 1e21 })).toBeNull();
+  expect(parseDispatchMessage({ runId: runId.toUpperCase(), visit: 1 })).toEqual({
+    runId,
+    visit: 1,
+  });
+});

@@ -28,12 +28,22 @@ export interface DispatchRequest extends DispatchMessage {
   delaySeconds?: number;
 }
 
-/** The message in `body`, or null when it is not one (malformed messages are dropped). */
+/** The largest visit a run can be at: `runs.step_visit` is a Postgres integer. */
+export const MAX_VISIT = 2_147_483_647;
+
+/**
+ * The message in `body`, or null when it is not one (malformed messages are dropped). The run
+ * id comes back in lower case, as Postgres writes uuids: the batch matches messages to the runs
+ * it loads by that text. A visit no run can be at is malformed too: the load compares it with
+ * `step_visit`, and a number Postgres cannot read as an integer would fail the whole batch.
+ */
 export function parseDispatchMessage(body: unknown): DispatchMessage | null {
   if (typeof body !== 'object' || body === null) return null;
   const { v, runId, visit } = body as Record<string, unknown>;
   if (v !== undefined && v !== 1) return null;
   if (!isUuid(runId)) return null;
-  if (typeof visit !== 'number' || !Number.isInteger(visit) || visit < 0) return null;
-  return { runId, visit };
+  if (typeof visit !== 'number' || !Number.isInteger(visit) || visit < 0 || visit > MAX_VISIT) {
+    return null;
+  }
+  return { runId: runId.toLowerCase(), visit };
 }

@@ -117,6 +117,67 @@ export function planRecordEvents(
   return events;
 }
 
+/** A planned event as the record statement receives it: its data as the log stores it. */
+export type StoredEvent = Omit<PlannedEvent, 'data'> & { data: StoredEventData };
+
+/**
+ * The data of a delivery or run event without the fields the event's own columns hold
+ * (`delivery_id`, `run_id`, `workflow_id`, `contact_id`, `channel_id`): the log stores those
+ * once per event, and readers put them back (db/event-log.ts, `loggedData`), so partners get
+ * the whole object. A third less JSON for the statement to parse and store: inserting a batch's
+ * 300 events measured ~3.4 ms with the fields twice, ~1.0 ms without (bench/README.md).
+ */
+export type StoredEventData =
+  | {
+      delivery: Omit<
+        DeliveryEventData['delivery'],
+        'id' | 'runId' | 'workflowId' | 'contactId' | 'channelId'
+      >;
+    }
+  | { run: Omit<RunEventData['run'], 'id' | 'workflowId' | 'contactId'> };
+
+/** The events for the statement's parameter (object literals: 300 per batch). */
+export function storedEvents(planned: readonly PlannedEvent[]): StoredEvent[] {
+  return planned.map((event) => ({
+    seq: event.seq,
+    workspace_id: event.workspace_id,
+    type: event.type,
+    data: storedData(event.data),
+    workflow_id: event.workflow_id,
+    run_id: event.run_id,
+    contact_id: event.contact_id,
+    channel_id: event.channel_id,
+    delivery_id: event.delivery_id,
+    when: event.when,
+  }));
+}
+
+function storedData(data: DeliveryEventData | RunEventData): StoredEventData {
+  if ('delivery' in data) {
+    const { delivery } = data;
+    return {
+      delivery: {
+        stepId: delivery.stepId,
+        visit: delivery.visit,
+        status: delivery.status,
+        providerStatus: delivery.providerStatus,
+        providerMessageId: delivery.providerMessageId,
+        reason: delivery.reason,
+      },
+    };
+  }
+  const { run } = data;
+  return {
+    run: {
+      status: run.status,
+      stepId: run.stepId,
+      visit: run.visit,
+      fromStepId: run.fromStepId,
+      exitReason: run.exitReason,
+    },
+  };
+}
+
 /** What the statement logged of one workspace's planned events. */
 export interface LoggedSeqs {
   workspaceId: string;

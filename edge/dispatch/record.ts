@@ -6,7 +6,7 @@ import type { ProviderThread } from '../channels/types';
 import { publishQuietly } from '../events/publish';
 import type { EventPublisher } from '../events/types';
 import { queueDelay } from './enqueue';
-import { loggedEvents, planRecordEvents } from './record-events';
+import { loggedEvents, planRecordEvents, storedEvents } from './record-events';
 
 /** What one send came to, as the delivery row records it. */
 export interface DeliveryOutcome {
@@ -340,7 +340,7 @@ export async function recordAndMove(
 ${extendsThreads ? threadedCte : sql``}
 ${refusesChannels ? refusedCte : sql``}
       planned as (
-        select * from jsonb_to_recordset(${jsonParam(planned)}::jsonb) as e(
+        select * from jsonb_to_recordset(${jsonParam(storedEvents(planned))}::jsonb) as e(
           seq int, workspace_id uuid, type text, data jsonb, workflow_id uuid, run_id uuid,
           contact_id uuid, channel_id uuid, delivery_id uuid, "when" text)
       ),

@@ -111,8 +111,12 @@ describe('the shard of a run', () => {
         const counts = new Array<number>(shards).fill(0);
         for (const id of ids) counts[shardOf(id, shards)]!++;
         const even = ids.length / shards;
-        // ±8 % of an even share: ~6 standard deviations at these sizes.
-        for (const count of counts) expect(Math.abs(count - even)).toBeLessThan(even * 0.08);
+        // Within 6 standard deviations of an even share (a binomial count: √(n·p·(1−p))), so
+        // that random ids never fail it by chance while a skewed hash (a shard off by a tenth
+        // or more at 2 shards, by a sixth at 6) still does. A fixed ±8 % was ~3 deviations at 6
+        // shards and failed now and then.
+        const deviation = Math.sqrt(ids.length * (1 / shards) * (1 - 1 / shards));
+        for (const count of counts) expect(Math.abs(count - even)).toBeLessThan(6 * deviation);
       }
     }
   });

@@ -137,6 +137,14 @@ describe('partner webhooks in workerd', () => {
           cursor: string;
         },
     );
+    for (const payload of payloads.filter((p) => p.type === 'run.completed')) {
+      expect((payload as unknown as { data: { run: object } }).data.run).toMatchObject({
+        id: expect.any(String),
+        workflowId: mine.workflowId,
+        contactId: expect.toBeOneOf(mine.contactIds),
+        status: 'completed',
+      });
+    }
     expect(payloads.map((payload) => Number(payload.cursor)).sort((a, b) => a - b)).toEqual(
       Array.from({ length: total }, (_, index) => index + 1),
     );
@@ -149,8 +157,19 @@ describe('partner webhooks in workerd', () => {
       const payload = new Webhook(sent.secret).verify(
         request.body,
         request.headers as Record<string, string>,
-      ) as { type: string };
+      ) as { type: string; data: { delivery: Record<string, unknown> } };
       expect(payload.type).toBe('delivery.sent');
+      // Whole, though the log stores the fields its columns hold once (db/event-log.ts,
+      // loggedData): the delivery with its run, workflow, contact and channel.
+      expect(payload.data.delivery).toMatchObject({
+        id: expect.any(String),
+        runId: expect.any(String),
+        workflowId: mine.workflowId,
+        contactId: expect.toBeOneOf(mine.contactIds),
+        channelId: expect.any(String),
+        status: 'sent',
+        visit: 1,
+      });
       expect(() =>
         new Webhook(all.secret).verify(request.body, request.headers as Record<string, string>),
       ).toThrow();
