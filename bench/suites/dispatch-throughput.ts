@@ -6,6 +6,7 @@ import type { Database } from '../../db/client';
 import { createNodePostgres } from '../../db/drivers/node-postgres';
 import { contacts } from '../../db/schema';
 import { type DispatchQueue, queueSender } from '../../edge/dispatch/enqueue';
+import { SEND_CONCURRENCY } from '../../edge/dispatch/limits';
 import {
   DEAD_LETTER_QUEUE_NAME,
   dispatchShardBinding,
@@ -20,6 +21,7 @@ import { startCpuMeter, workerdCpuMs } from '../support/cpu';
 import { createBenchDatabase } from '../support/database';
 import { benchWorkerBindings } from '../support/dispatch-worker';
 import { type FetchLike, mutate } from '../support/graphql';
+import { listenLocal } from '../support/http-server';
 import { profileIsolate } from '../support/isolate-profile';
 import { startReceiptCounter } from '../support/receipt-counter';
 import { figure, formatTable } from '../support/table';
@@ -57,6 +59,7 @@ const POLL_MS = 20;
 /** The throughput issue 3 aims for. */
 const TARGET_SENDS_PER_SECOND = 1_000;
 const NOOP_QUEUE = 'bench-noop';
+const SEND_ONLY_QUEUE = 'bench-send-only';
 
 /**
  * Dispatch shards to bind: BENCH_DISPATCH_SHARDS, else as many as wrangler.toml configures.
@@ -560,6 +563,70 @@ async function measureRawQueue(queues: number): Promise<Measurement> {
   }
 }
 
+/**
+ * The sends alone: the same number of messages over `queues` queues, spread the same way,
+ * through a consumer that only POSTs each message to a local endpoint as the pipeline calls a
+ * provider (SEND_CONCURRENCY at a time) and acknowledges (bench/fixtures/send-only-consumer.ts):
+ * what Miniflare's queues plus the provider calls cost on this machine, without the database,
+ * rendering or signing. The endpoint answers at once, as the pipeline's does.
+ */
+async function measureSendsOnly(queues: number): Promise<Measurement> {
+  const binding = (shard: number) => (shard === 0 ? 'QUEUE' : `QUEUE_${shard}`);
+  const sendOnly = shardQueues(
+    queues,
+    (shard) => (shard === 0 ? SEND_ONLY_QUEUE : `${SEND_ONLY_QUEUE}-${shard}`),
+    binding,
+  );
+  let received = 0;
+  const endpoint = await listenLocal((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      received++;
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ id: `bench_${received}` }));
+    });
+  });
+  const worker = await startWorker({
+    entry: 'bench/fixtures/send-only-consumer.ts',
+    bindings: { ENDPOINT: `${endpoint.url}/` },
+    queueProducers: sendOnly.queueProducers,
+    queueConsumers: sendOnly.queueConsumers,
+  });
+  try {
+    const consumed = async () => {
+      const response = await worker.dispatchFetch('http://send-only/');
+      return (await response.json()) as { consumed: number; batches: number; failed: number };
+    };
+    const producers = await Promise.all(
+      sendOnly.bindings.map((name) => worker.mf.getQueueProducer(name)),
+    );
+    const sender = queueSender(producers as unknown as DispatchQueue[]);
+    const started = performance.now();
+    for (let sent = 0; sent < CONTACTS; sent += START_CHUNK) {
+      const count = Math.min(START_CHUNK, CONTACTS - sent);
+      await sender.send(Array.from({ length: count }, () => ({ runId: randomUUID(), visit: 1 })));
+    }
+    const finished = await pollUntil(
+      async () => (await consumed()).consumed,
+      CONTACTS,
+      started + DEADLINE_MS,
+    );
+    const { batches, failed } = await consumed();
+    if (received < CONTACTS || failed > 0) {
+      throw new Error(`the send-only consumer made ${received} calls, ${failed} failed`);
+    }
+    return {
+      label: `sends alone × ${queues} queue(s): POST per message (${SEND_CONCURRENCY} at a time), no database`,
+      messages: CONTACTS,
+      seconds: (finished - started) / 1000,
+      notes: `${batches} batches`,
+    };
+  } finally {
+    await worker.dispose();
+    await endpoint.close();
+  }
+}
+
 export const dispatchThroughputSuite: Suite = {
   name: 'dispatch-throughput',
   title: `${figure(CONTACTS)} contacts through a one-step workflow to a local custom-channel endpoint vs Miniflare's raw queue (issue 3)`,
@@ -573,8 +640,12 @@ export const dispatchThroughputSuite: Suite = {
       const raw = await measureRawQueue(shards);
       // For reference: one queue, as before sharding (the same figure when shards = 1).
       const single = shards === 1 ? raw : await measureRawQueue(1);
+      console.log(`  measuring the sends alone (no database) over ${shards} queue(s)…`);
+      const sendsOnly = await measureSendsOnly(shards);
       const measured =
-        shards === 1 ? [pipeline.measurement, raw] : [pipeline.measurement, raw, single];
+        shards === 1
+          ? [pipeline.measurement, raw, sendsOnly]
+          : [pipeline.measurement, raw, single, sendsOnly];
       const rows = measured.map((m) => [
         m.label,
         figure(m.messages),
@@ -595,7 +666,7 @@ export const dispatchThroughputSuite: Suite = {
         shards === 1
           ? ''
           : `; vs the raw queue × ${shards} (${figure(rate(raw))} msgs/s, its partial last batches wait 1 s): ${shardedShare}`;
-      const headline = `${shards} dispatch shard(s): end to end ${figure(sendsPerSecond)} sends/s (target ≥ ${figure(TARGET_SENDS_PER_SECOND)}); one raw queue ${figure(rate(single))} msgs/s; sends/s vs raw queue ${share} (goal ≥ ${RAW_QUEUE_SHARE_GOAL})${sharded}`;
+      const headline = `${shards} dispatch shard(s): end to end ${figure(sendsPerSecond)} sends/s (target ≥ ${figure(TARGET_SENDS_PER_SECOND)}); one raw queue ${figure(rate(single))} msgs/s; sends/s vs raw queue ${share} (goal ≥ ${RAW_QUEUE_SHARE_GOAL})${sharded}; the sends alone, no database, over ${shards} queue(s): ${figure(rate(sendsOnly))} msgs/s (end to end ${figure(sendsPerSecond / rate(sendsOnly), 2)} of it)`;
       console.log(`\n  ${headline}`);
       return {
         ok: pipeline.ok,
