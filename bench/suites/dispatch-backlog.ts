@@ -309,56 +309,48 @@ export const dispatchBacklogSuite: Suite = {
       const waits: number[] = [];
       const server: PhaseTimes<ExplainedTime>[] = [];
       const floors: { server: number; cpu: number; statements: number[] }[] = [];
+      // A phase under EXPLAIN ANALYZE: the server's own time and the plans.
+      const explain = async (work: () => Promise<unknown>) => {
+        explained.take();
+        await work();
+        return explained.take();
+      };
+      // A plain phase: the client's wall time and the backend's CPU time (and its wait for a
+      // CPU, added to `waitMs`) when Postgres runs on this machine.
+      let waitMs = 0;
+      const plainTime = async (work: () => Promise<unknown>) => {
+        const before = backendCpu?.();
+        const started = performance.now();
+        await work();
+        const ms = performance.now() - started;
+        const after = backendCpu?.();
+        waitMs += before && after ? after.waitMs - before.waitMs : Number.NaN;
+        return { ms, cpuMs: before && after ? after.cpuMs - before.cpuMs : Number.NaN };
+      };
       for (let i = 0; i < WARMUP_BATCHES + BATCHES; i++) {
         // Alternating: a batch under EXPLAIN ANALYZE (server time, plans), then a plain one
-        // (client wall time, and the backend's CPU time when Postgres runs on this machine).
+        // (client wall time, and the backend's CPU time when Postgres runs on this machine),
+        // then the floor's statements likewise, each on fresh runs.
         const explainedBatch = await batchPhases(
           explained.db,
           seeded,
           await freshRuns(plain.db, BATCH),
-          async (work) => {
-            explained.take();
-            await work();
-            return explained.take();
-          },
+          explain,
         );
-        let waitMs = 0;
+        waitMs = 0;
         const plainBatch = await batchPhases(
           plain.db,
           seeded,
           await freshRuns(plain.db, BATCH),
-          async (work) => {
-            const before = backendCpu?.();
-            const started = performance.now();
-            await work();
-            const ms = performance.now() - started;
-            const after = backendCpu?.();
-            waitMs += before && after ? after.waitMs - before.waitMs : Number.NaN;
-            return { ms, cpuMs: before && after ? after.cpuMs - before.cpuMs : Number.NaN };
-          },
+          plainTime,
         );
-        const floorServer = await floorStatements(
-          explained.db,
-          seeded,
-          await freshRuns(plain.db, BATCH),
-          async (work) => {
-            explained.take();
-            await work();
-            const time = explained.take();
-            return time.planningMs + time.executionMs;
-          },
-        );
-        const floorCpu = await floorStatements(
-          plain.db,
-          seeded,
-          await freshRuns(plain.db, BATCH),
-          async (work) => {
-            const before = backendCpu?.();
-            await work();
-            const after = backendCpu?.();
-            return before && after ? after.cpuMs - before.cpuMs : Number.NaN;
-          },
-        );
+        const batchWaitMs = waitMs;
+        const floorServer = (
+          await floorStatements(explained.db, seeded, await freshRuns(plain.db, BATCH), explain)
+        ).map((time) => time.planningMs + time.executionMs);
+        const floorCpu = (
+          await floorStatements(plain.db, seeded, await freshRuns(plain.db, BATCH), plainTime)
+        ).map((time) => time.cpuMs);
         // The first batches warm the connection's catalog and plan caches, as a pooled
         // production connection (Neon's pooler keeps server sessions) would have them.
         if (i < WARMUP_BATCHES) continue;
@@ -366,7 +358,7 @@ export const dispatchBacklogSuite: Suite = {
         server.push(explainedBatch);
         wall.push(mapPhases(plainBatch, (phase) => phase.ms));
         cpu.push(mapPhases(plainBatch, (phase) => phase.cpuMs));
-        waits.push(waitMs);
+        waits.push(batchWaitMs);
       }
       const serverTime = server.map((batch) =>
         mapPhases(batch, (phase) => phase.planningMs + phase.executionMs),

@@ -514,6 +514,41 @@ async function measurePipeline(databaseUrl: string, shards: number): Promise<Pip
   }
 }
 
+/** What a reference consumer reports at `GET /` (bench/fixtures). */
+interface ConsumedCount {
+  consumed: number;
+  batches: number;
+  failed?: number;
+}
+
+/**
+ * Sends CONTACTS messages over `bindings`' queues as the pipeline enqueues runs (the Worker's
+ * own sender, spread by run id, 1,000 per send as each startWorkflow call) and waits until the
+ * reference consumer in `worker` reports them all consumed: the seconds that took, and its count.
+ */
+async function drainQueues(
+  worker: RunningWorker,
+  bindings: readonly string[],
+): Promise<{ seconds: number; count: ConsumedCount }> {
+  const consumed = async () => {
+    const response = await worker.dispatchFetch('http://reference/');
+    return (await response.json()) as ConsumedCount;
+  };
+  const producers = await Promise.all(bindings.map((name) => worker.mf.getQueueProducer(name)));
+  const sender = queueSender(producers as unknown as DispatchQueue[]);
+  const started = performance.now();
+  for (let sent = 0; sent < CONTACTS; sent += START_CHUNK) {
+    const count = Math.min(START_CHUNK, CONTACTS - sent);
+    await sender.send(Array.from({ length: count }, () => ({ runId: randomUUID(), visit: 1 })));
+  }
+  const finished = await pollUntil(
+    async () => (await consumed()).consumed,
+    CONTACTS,
+    started + DEADLINE_MS,
+  );
+  return { seconds: (finished - started) / 1000, count: await consumed() };
+}
+
 /**
  * Miniflare's queues alone: the same number of messages through a consumer that only acks, over
  * `queues` queues, spread by run id as the Worker spreads dispatch messages (its own sender,
@@ -532,31 +567,12 @@ async function measureRawQueue(queues: number): Promise<Measurement> {
     queueConsumers: noop.queueConsumers,
   });
   try {
-    const consumed = async () => {
-      const response = await worker.dispatchFetch('http://noop/');
-      return (await response.json()) as { consumed: number; batches: number };
-    };
-    const producers = await Promise.all(
-      noop.bindings.map((binding) => worker.mf.getQueueProducer(binding)),
-    );
-    const sender = queueSender(producers as unknown as DispatchQueue[]);
-    const started = performance.now();
-    // In the pipeline's chunks: each startWorkflow call enqueues its 1,000 runs with one send.
-    for (let sent = 0; sent < CONTACTS; sent += START_CHUNK) {
-      const count = Math.min(START_CHUNK, CONTACTS - sent);
-      await sender.send(Array.from({ length: count }, () => ({ runId: randomUUID(), visit: 1 })));
-    }
-    const finished = await pollUntil(
-      async () => (await consumed()).consumed,
-      CONTACTS,
-      started + DEADLINE_MS,
-    );
-    const { batches } = await consumed();
+    const { seconds, count } = await drainQueues(worker, noop.bindings);
     return {
       label: `raw Miniflare queue × ${queues}: sendBatch from Node → no-op consumer acks`,
       messages: CONTACTS,
-      seconds: (finished - started) / 1000,
-      notes: `${batches} batches`,
+      seconds,
+      notes: `${count.batches} batches`,
     };
   } finally {
     await worker.dispose();
@@ -593,33 +609,15 @@ async function measureSendsOnly(queues: number): Promise<Measurement> {
     queueConsumers: sendOnly.queueConsumers,
   });
   try {
-    const consumed = async () => {
-      const response = await worker.dispatchFetch('http://send-only/');
-      return (await response.json()) as { consumed: number; batches: number; failed: number };
-    };
-    const producers = await Promise.all(
-      sendOnly.bindings.map((name) => worker.mf.getQueueProducer(name)),
-    );
-    const sender = queueSender(producers as unknown as DispatchQueue[]);
-    const started = performance.now();
-    for (let sent = 0; sent < CONTACTS; sent += START_CHUNK) {
-      const count = Math.min(START_CHUNK, CONTACTS - sent);
-      await sender.send(Array.from({ length: count }, () => ({ runId: randomUUID(), visit: 1 })));
-    }
-    const finished = await pollUntil(
-      async () => (await consumed()).consumed,
-      CONTACTS,
-      started + DEADLINE_MS,
-    );
-    const { batches, failed } = await consumed();
-    if (received < CONTACTS || failed > 0) {
-      throw new Error(`the send-only consumer made ${received} calls, ${failed} failed`);
+    const { seconds, count } = await drainQueues(worker, sendOnly.bindings);
+    if (received < CONTACTS || (count.failed ?? 0) > 0) {
+      throw new Error(`the send-only consumer made ${received} calls, ${count.failed} failed`);
     }
     return {
       label: `sends alone × ${queues} queue(s): POST per message (${SEND_CONCURRENCY} at a time), no database`,
       messages: CONTACTS,
-      seconds: (finished - started) / 1000,
-      notes: `${batches} batches`,
+      seconds,
+      notes: `${count.batches} batches`,
     };
   } finally {
     await worker.dispose();

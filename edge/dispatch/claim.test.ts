@@ -1,16 +1,15 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createNodePostgres, type NodePostgres } from '../../db/drivers/node-postgres';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../db/client';
 import { deliveries, runs } from '../../db/schema';
 import { type ClaimedDelivery, claimDeliveries, type DeliveryKey } from './claim';
 import { type DeliveryOutcome, type RunMove, recordAndMove } from './record';
+import { twoConsumers } from './test-consumers';
 import {
-  publishWorkflow,
   readDeliveries,
   readRun,
-  seedContact,
   seedRunAt,
-  seedWorkspace,
+  seedWorkflowAndContact,
   sendConfig,
 } from './test-seed';
 
@@ -21,8 +20,7 @@ import {
  * once.
  */
 
-let one: NodePostgres;
-let two: NodePostgres;
+const { one, two } = twoConsumers();
 let seed: {
   workspaceId: string;
   workflowId: string;
@@ -32,19 +30,12 @@ let seed: {
 };
 
 beforeAll(async () => {
-  one = createNodePostgres(inject('databaseUrl'), { max: 2 });
-  two = createNodePostgres(inject('databaseUrl'), { max: 2 });
-  const { workspaceId } = await seedWorkspace(one.db);
-  const { workflowId, versionId, stepIds } = await publishWorkflow(one.db, workspaceId, [
-    { key: 'send', type: 'send_message', config: sendConfig() },
-  ]);
-  const contactId = await seedContact(one.db, workspaceId, { firstName: 'Claimed' }, []);
-  seed = { workspaceId, workflowId, versionId, stepId: stepIds.send!, contactId };
-});
-
-afterAll(async () => {
-  await one?.close();
-  await two?.close();
+  const { stepIds, ...ids } = await seedWorkflowAndContact(
+    one.db,
+    [{ key: 'send', type: 'send_message', config: sendConfig() }],
+    'Claimed',
+  );
+  seed = { ...ids, stepId: stepIds.send! };
 });
 
 /** `count` new runs at the send step, and the keys a batch of their messages claims. */
@@ -58,7 +49,7 @@ async function runsAtSend(count: number): Promise<DeliveryKey[]> {
 }
 
 /** The record of a sent attempt under `claim`, completing its run. */
-function recordSent(db: NodePostgres['db'], claim: ClaimedDelivery) {
+function recordSent(db: Database, claim: ClaimedDelivery) {
   const outcome: DeliveryOutcome = {
     deliveryId: claim.id,
     attempts: claim.attempts,

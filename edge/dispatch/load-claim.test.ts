@@ -1,18 +1,11 @@
 import { eq, inArray } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createNodePostgres, type NodePostgres } from '../../db/drivers/node-postgres';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runs } from '../../db/schema';
 import { claimDeliveries } from './claim';
 import { GraphCache } from './graph-cache';
 import { loadAndClaimRuns, type RunRequest } from './load';
-import {
-  publishWorkflow,
-  readRun,
-  seedContact,
-  seedRunAt,
-  seedWorkspace,
-  sendConfig,
-} from './test-seed';
+import { twoConsumers } from './test-consumers';
+import { readRun, seedRunAt, seedWorkflowAndContact, sendConfig } from './test-seed';
 
 /**
  * The load of a batch claims, in the same statement, the deliveries of the runs due at a send
@@ -21,8 +14,7 @@ import {
  * that two "consumers" really run at once.
  */
 
-let one: NodePostgres;
-let two: NodePostgres;
+const { one, two } = twoConsumers();
 let seed: {
   workspaceId: string;
   workflowId: string;
@@ -33,27 +25,15 @@ let seed: {
 };
 
 beforeAll(async () => {
-  one = createNodePostgres(inject('databaseUrl'), { max: 2 });
-  two = createNodePostgres(inject('databaseUrl'), { max: 2 });
-  const { workspaceId } = await seedWorkspace(one.db);
-  const { workflowId, versionId, stepIds } = await publishWorkflow(one.db, workspaceId, [
-    { key: 'send', type: 'send_message', config: sendConfig(), next: 'pause' },
-    { key: 'pause', type: 'wait', config: { seconds: 60 } },
-  ]);
-  const contactId = await seedContact(one.db, workspaceId, { firstName: 'Loaded' }, []);
-  seed = {
-    workspaceId,
-    workflowId,
-    versionId,
-    sendStepId: stepIds.send!,
-    waitStepId: stepIds.pause!,
-    contactId,
-  };
-});
-
-afterAll(async () => {
-  await one?.close();
-  await two?.close();
+  const { stepIds, ...ids } = await seedWorkflowAndContact(
+    one.db,
+    [
+      { key: 'send', type: 'send_message', config: sendConfig(), next: 'pause' },
+      { key: 'pause', type: 'wait', config: { seconds: 60 } },
+    ],
+    'Loaded',
+  );
+  seed = { ...ids, sendStepId: stepIds.send!, waitStepId: stepIds.pause! };
 });
 
 /** `count` new runs at `stepId` (the send by default), first visit, due now. */

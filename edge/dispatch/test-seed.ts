@@ -270,6 +270,21 @@ export async function seedRunAt(
 }
 
 /**
+ * A workspace with `steps` published as a workflow and one contact (`firstName`, no
+ * identities): what tests of claims and loads put their runs on (seedRunAt).
+ */
+export async function seedWorkflowAndContact(
+  db: Database,
+  steps: StepSpec[],
+  firstName: string,
+) {
+  const { workspaceId } = await seedWorkspace(db);
+  const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, steps);
+  const contactId = await seedContact(db, workspaceId, { firstName }, []);
+  return { workspaceId, workflowId, versionId, stepIds, contactId };
+}
+
+/**
  * A workspace whose contacts (`contacts` of them, or one per first name given) each have a run
  * at a workflow's send of `text` on a custom channel posting to `endpointUrl`, followed by a
  * wait of `waitAfterSeconds` when given: the first visit, due now, as startWorkflow leaves them.
