@@ -273,11 +273,7 @@ export async function seedRunAt(
  * A workspace with `steps` published as a workflow and one contact (`firstName`, no
  * identities): what tests of claims and loads put their runs on (seedRunAt).
  */
-export async function seedWorkflowAndContact(
-  db: Database,
-  steps: StepSpec[],
-  firstName: string,
-) {
+export async function seedWorkflowAndContact(db: Database, steps: StepSpec[], firstName: string) {
   const { workspaceId } = await seedWorkspace(db);
   const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, steps);
   const contactId = await seedContact(db, workspaceId, { firstName }, []);
