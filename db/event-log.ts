@@ -90,26 +90,39 @@ export function eventLogRows(workspaceId: SQL, after: SQL = sql`0`, upto?: SQL):
     ? sql`and eb.last_cursor < ${upto} + ${sql.raw(String(EVENTS_PER_BATCH))}
           and eb.first_cursor <= ${upto} and eb.first_cursor + ev.ord - 1 <= ${upto}`
     : sql``;
-  return sql`(select eb.workspace_id, eb.first_cursor + ev.ord - 1 as cursor, ev.type,
-                     ${loggedData('ev')} as data, ev.workflow_id, ev.run_id, ev.contact_id, ev.channel_id, ev.delivery_id,
-                     eb.occurred_at, eb.last_cursor as batch_cursor, ev.ord
-              from event_batches eb
-              cross join lateral unnest(eb.events) with ordinality
-                as ev(type, data, workflow_id, run_id, contact_id, channel_id, delivery_id, ord)
+  return sql`(select ${eventColumns('eb')}, eb.last_cursor as batch_cursor, ev.ord
+              from event_batches eb cross join lateral ${batchElements('eb')}
               where eb.workspace_id = ${workspaceId} and eb.last_cursor > ${after}
                 and eb.first_cursor + ev.ord - 1 > ${after} ${within})`;
 }
 
 /**
- * The `data` of an element of `event_batches.events` (aliased `ev`) as partners get it. The
+ * The elements of the `events` array of the `event_batches` row aliased `b`, as a FROM item
+ * aliased `ev` with their position (`ord`, from 1). Every reader of the array expands a batch
+ * with this and `eventColumns` (eventLogRows, and the webhook delivery's claim).
+ */
+export function batchElements(b: string): SQL {
+  return sql`unnest(${sql.raw(b)}.events) with ordinality
+    as ev(type, data, workflow_id, run_id, contact_id, channel_id, delivery_id, ord)`;
+}
+
+/** EventRow's columns of the element `ev` (batchElements) of the batch aliased `b`. */
+export function eventColumns(b: string): SQL {
+  const batch = sql.raw(b);
+  return sql`${batch}.workspace_id, ${batch}.first_cursor + ev.ord - 1 as cursor, ev.type,
+    ${loggedData()} as data, ev.workflow_id, ev.run_id, ev.contact_id, ev.channel_id,
+    ev.delivery_id, ${batch}.occurred_at`;
+}
+
+/**
+ * The `data` of an element `ev` of `event_batches.events` as partners get it. The
  * dispatch record stores a delivery's or run's event without the fields the element's own
  * columns hold (edge/dispatch/record-events.ts, `storedEvents`: its id, run, workflow, contact
  * and channel); those are put back here. An object that has its `id` is whole already (every
  * other writer, and the record before it stored them once), and is returned as stored.
- * Readers of the array go through this (eventLogRows, and the webhook delivery's claim).
  */
-export function loggedData(ev: string): SQL {
-  const col = (column: string) => sql.raw(`${ev}.${column}`);
+function loggedData(): SQL {
+  const col = (column: string) => sql.raw(`ev.${column}`);
   return sql`case
       when ${col('data')} -> 'delivery' is not null and not (${col('data')} -> 'delivery' ? 'id')
         then ${col('data')} || jsonb_build_object('delivery', (${col('data')} -> 'delivery')

@@ -36,8 +36,9 @@ const CLAIM_RACE_RETRY_SECONDS = 5;
  * Consumes one batch of dispatch messages with a fixed number of queries, whatever its size:
  * load the runs and claim the deliveries of those due at a send step (1; a version whose graph
  * the isolate does not have yet, or a delivery held or finished, takes one more claim
- * statement), load the channels, snippets, files and threads the sends need (1), then — with no transaction open — resolve, render and send with
- * bounded concurrency, record every outcome and move every run, stamping their `enqueued_at`
+ * statement), load the channels, snippets, files and threads the sends need (1), then — with
+ * no transaction open — resolve, render and send with bounded concurrency, record every
+ * outcome and move every run, stamping their `enqueued_at`
  * (1), and enqueue the next steps (sendBatch). Messages for runs that have moved on are
  * acknowledged without effect; a delivery already sent is never sent again.
  */

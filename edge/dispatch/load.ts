@@ -3,7 +3,6 @@ import { v7 as uuidV7 } from 'uuid';
 import type { Database } from '../../db/client';
 import { queryRows, uuidArrayParam } from '../../db/rows';
 import type { contacts } from '../../db/schema';
-import { isUuid } from '../../workflow/ids';
 import type { IdentityRef } from '../../workflow/resolve';
 import { isSendMessageStep } from '../../workflow/steps';
 import type { WorkflowGraph } from '../../workflow/types';
@@ -144,7 +143,7 @@ async function loadBatch(
   if (runIds.length === 0) return { runs: new Map(), claims };
   const known = cache.snapshot();
   const sendSteps = sendStepsOf(known);
-  const claiming = requests.length > 0 && sendSteps.stepIds.length > 0;
+  const claiming = requests.length > 0 && sendSteps.length > 0;
   const ids = uuidArrayParam(runIds);
   // Each run's row is read once: through the claim's update when it is claimed (its RETURNING
   // is the row as claimed), by primary key otherwise.
@@ -157,7 +156,8 @@ async function loadBatch(
           from (select ${claimKeys(requests)}::jsonb as keys) k
           where r.id = any(${ids}) and (r.status = 'active') is true
             and r.step_visit = (k.keys -> r.id::text ->> 0)::int
-            and (r.version_id, r.current_step_id) in (select version_id, step_id from send_steps)
+            and r.version_id::text || ':' || r.current_step_id::text
+              = any(${sql.param(sendSteps)}::text[])
             and r.due_at <= now() + ${DUE_TOLERANCE_SECONDS} * interval '1 second'
             -- On the row being updated, as claimDeliveries tests them (claim.ts says why).
             and (r.lease_until is null or r.lease_until < now())
@@ -181,19 +181,11 @@ async function loadBatch(
         )`;
   const rows = await queryRows<LoadRow>(
     db,
-    sql`with ${
-      claiming
-        ? sql`send_steps as materialized (
-              select * from unnest(${uuidList(sendSteps.versionIds)}::uuid[],
-                                   ${uuidList(sendSteps.stepIds)}::uuid[]) as s(version_id, step_id)
-            ),`
-        : sql``
-    }
-      ${batch}
+    sql`with ${batch}
       select r.id, r.workspace_id, r.workflow_id, r.version_id, r.status, r.current_step_id,
              r.step_visit, r.due_at_ms, r.trigger_variables,
              case
-               when r.version_id = any(${uuidList(known.keys())}::uuid[]) then null
+               when r.version_id = any(${uuidArrayParam(known.keys())}) then null
                when row_number() over (partition by r.version_id order by r.id) = 1 then
                  (select v.graph from workflow_versions v where v.id = r.version_id)
              end as graph,
@@ -270,22 +262,18 @@ function runState(row: LoadRow, graph: WorkflowGraph): RunState {
 }
 
 /**
- * The send steps of the cached versions, as two parallel lists (version, step): what the
- * load's claim may claim. A batch of any other step claims nothing.
+ * The send steps of the cached versions, as `<version id>:<step id>`: what the load's claim may
+ * claim (a run whose version and step make one of these). A batch of any other step claims
+ * nothing.
  */
-function sendStepsOf(graphs: ReadonlyMap<string, WorkflowGraph>) {
-  const versionIds: string[] = [];
-  const stepIds: string[] = [];
+function sendStepsOf(graphs: ReadonlyMap<string, WorkflowGraph>): string[] {
+  const steps: string[] = [];
   for (const [versionId, graph] of graphs) {
     for (const step of graph.steps) {
-      // Ids go into a uuid[] literal: one that is not a uuid would fail every claiming load.
-      if (isSendMessageStep(step) && isUuid(step.id) && isUuid(versionId)) {
-        versionIds.push(versionId);
-        stepIds.push(step.id);
-      }
+      if (isSendMessageStep(step)) steps.push(`${versionId}:${step.id}`);
     }
   }
-  return { versionIds, stepIds };
+  return steps;
 }
 
 /** The run columns a batch loads, of `runs` aliased `alias`. */
@@ -312,11 +300,6 @@ function claimKeys(requests: readonly RunRequest[]): string {
     else if (visit > known[0]) known[0] = visit;
   }
   return JSON.stringify(keys);
-}
-
-/** A `uuid[]` literal of ids that came from the database (the graph cache's keys and steps). */
-function uuidList(ids: Iterable<string>): string {
-  return `{${[...ids].join(',')}}`;
 }
 
 /**

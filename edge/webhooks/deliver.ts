@@ -1,7 +1,13 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import type { CredentialCipher } from '../../db/credentials';
-import { appendEventsCte, type EventRow, eventRowJson, loggedData } from '../../db/event-log';
+import {
+  appendEventsCte,
+  batchElements,
+  type EventRow,
+  eventColumns,
+  eventRowJson,
+} from '../../db/event-log';
 import { jsonParam, queryRows } from '../../db/rows';
 import { publishQuietly } from '../events/publish';
 import { type EventPublisher, loggedEventFromRow } from '../events/types';
@@ -101,13 +107,7 @@ async function claim(
                ${eventRowJson('e')} as event
         from needed k
         join event_batches b on b.workspace_id = k.workspace_id and b.last_cursor = k.last_cursor
-        cross join lateral (
-          select b.workspace_id, b.first_cursor + ev.ord - 1 as cursor, ev.type,
-                 ${loggedData('ev')} as data, ev.workflow_id, ev.run_id, ev.contact_id,
-                 ev.channel_id, ev.delivery_id, b.occurred_at
-          from unnest(b.events) with ordinality
-            as ev(type, data, workflow_id, run_id, contact_id, channel_id, delivery_id, ord)
-        ) e
+        cross join lateral (select ${eventColumns('b')} from ${batchElements('b')}) e
         join claimed c on c.workspace_id = e.workspace_id and c.event_cursor = e.cursor`,
   );
 }
