@@ -1,4 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
+import type { PgDialect } from 'drizzle-orm/pg-core';
 import type { Database } from './client';
 
 /**
@@ -9,6 +10,26 @@ import type { Database } from './client';
  */
 export async function queryRows<T>(db: Database, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+/**
+ * `queryRows` for a statement that runs over and over with the same text (a dispatch batch's
+ * load, library and record): sent as a named, protocol-level prepared statement, its name the
+ * one Drizzle derives from the text and the parameters' types. A connection that has run it
+ * before skips parsing, analysing and planning it; after five runs Postgres settles on a
+ * generic plan when it costs no more than the custom ones. On a pooled connection (Neon's
+ * PgBouncer keeps protocol-level prepared statements per server connection, reusing one
+ * another client prepared with the same text: neon.com/docs/connect/connection-pooling) the
+ * saving holds across Worker invocations. Only for statements whose text does not grow with
+ * the batch (arrays go in as one parameter, uuidArrayParam), or each batch would prepare a
+ * statement of its own.
+ */
+export async function queryPreparedRows<T>(db: Database, query: SQL): Promise<T[]> {
+  const { session } = db._;
+  // The session's dialect is protected in Drizzle's types; it is the one `db.execute` uses.
+  const built = (session as unknown as { dialect: PgDialect }).dialect.sqlToQuery(query);
+  const result = (await session.prepareQuery(built, 'raw', true).execute()) as { rows: T[] };
   return result.rows;
 }
 

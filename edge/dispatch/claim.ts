@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { v7 as uuidV7 } from 'uuid';
 import type { Database } from '../../db/client';
-import { jsonParam, queryRows, uuidArrayParam } from '../../db/rows';
+import { jsonParam, queryPreparedRows, uuidArrayParam } from '../../db/rows';
 import { CLAIM_LEASE_SECONDS } from './limits';
 
 /** The delivery a send step owes one run at one visit. */
@@ -78,7 +78,7 @@ export async function claimDeliveries(
   // Rows are reached by primary key (`= any(runIds)`), whatever the statistics say. The
   // unclaimed runs (usually none) are read again, from this statement's snapshot, by the ids
   // left over, so the common batch reads its runs once.
-  const result = await queryRows<ClaimRow>(
+  const result = await queryPreparedRows<ClaimRow>(
     db,
     sql`with given as materialized (
         select * from jsonb_to_recordset(${jsonParam(rows)}::jsonb)

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
-import { queryRows } from '../../db/rows';
+import { queryPreparedRows } from '../../db/rows';
 import type { ChannelType } from '../../workflow/channel-types';
 import { isUuid } from '../../workflow/ids';
 import { stepReferences } from '../../workflow/step-references';
@@ -130,7 +130,7 @@ const textArray = (values: Iterable<string>) => sql`${sql.param([...values])}::t
 export async function loadLibrary(db: Database, needs: LibraryNeeds): Promise<DispatchLibrary> {
   const workspaceIds = uuidArray(needs.workspaceIds);
   const owners = [...needs.threadOwners.values()];
-  const [row] = await queryRows<LibraryRow>(
+  const [row] = await queryPreparedRows<LibraryRow>(
     db,
     sql`select
       (select coalesce(json_agg(json_build_object(

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { v7 as uuidV7 } from 'uuid';
 import type { Database } from '../../db/client';
-import { queryRows, uuidArrayParam } from '../../db/rows';
+import { queryPreparedRows, uuidArrayParam } from '../../db/rows';
 import type { contacts } from '../../db/schema';
 import type { IdentityRef } from '../../workflow/resolve';
 import { isSendMessageStep } from '../../workflow/steps';
@@ -179,7 +179,7 @@ async function loadBatch(
                  null::float8 as claim_lease_until_ms, null::float8 as claimed_at_ms
           from runs r where r.id = any(${ids})
         )`;
-  const rows = await queryRows<LoadRow>(
+  const rows = await queryPreparedRows<LoadRow>(
     db,
     sql`with ${batch}
       select r.id, r.workspace_id, r.workflow_id, r.version_id, r.status, r.current_step_id,

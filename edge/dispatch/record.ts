@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { appendEventsCte } from '../../db/event-log';
-import { jsonParam, queryRows, uuidArrayParam } from '../../db/rows';
+import { jsonParam, queryPreparedRows, uuidArrayParam } from '../../db/rows';
 import type { ProviderThread } from '../channels/types';
 import { publishQuietly } from '../events/publish';
 import type { EventPublisher } from '../events/types';
@@ -225,7 +225,7 @@ export async function recordAndMove(
         where c.id = e.channel_id
         returning c.id
       ),`;
-  const rows = await queryRows<MovedRow>(
+  const rows = await queryPreparedRows<MovedRow>(
     db,
     sql`with given as (
         select * from jsonb_to_recordset(${jsonParam(outcomeRows)}::jsonb) as o(
