@@ -117,8 +117,8 @@ export function eventColumns(b: string): SQL {
 /**
  * The `data` of an element `ev` of `event_batches.events` as partners get it. The
  * dispatch record stores a delivery's or run's event without the fields the element's own
- * columns hold (edge/dispatch/record-events.ts, `storedEvents`: its id, run, workflow, contact
- * and channel); those are put back here. An object that has its `id` is whole already (every
+ * columns hold (edge/dispatch/record.ts, `event_source`: its id, run, workflow, contact and
+ * channel); those are put back here. An object that has its `id` is whole already (every
  * other writer, and the record before it stored them once), and is returned as stored.
  */
 function loggedData(): SQL {

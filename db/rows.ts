@@ -15,22 +15,42 @@ export async function queryRows<T>(db: Database, query: SQL): Promise<T[]> {
 
 /**
  * `queryRows` for a statement that runs over and over with the same text (a dispatch batch's
- * load, library and record): sent as a named, protocol-level prepared statement, its name the
- * one Drizzle derives from the text and the parameters' types. A connection that has run it
- * before skips parsing, analysing and planning it; after five runs Postgres settles on a
- * generic plan when it costs no more than the custom ones. On a pooled connection (Neon's
- * PgBouncer keeps protocol-level prepared statements per server connection, reusing one
- * another client prepared with the same text: neon.com/docs/connect/connection-pooling) the
- * saving holds across Worker invocations. Only for statements whose text does not grow with
- * the batch (arrays go in as one parameter, uuidArrayParam), or each batch would prepare a
- * statement of its own.
+ * load, library and record): sent as a named, protocol-level prepared statement, named by its
+ * text (statementName). A connection that has run it before skips parsing, analysing and
+ * planning it; after five runs Postgres settles on a generic plan when it costs no more than
+ * the custom ones. On a pooled connection (Neon's PgBouncer keeps protocol-level prepared
+ * statements per server connection, reusing one another client prepared with the same text:
+ * neon.com/docs/connect/connection-pooling) the saving holds across Worker invocations. Only
+ * for statements whose text does not grow with the batch (arrays go in as one parameter,
+ * uuidArrayParam), or each batch would prepare a statement of its own.
  */
 export async function queryPreparedRows<T>(db: Database, query: SQL): Promise<T[]> {
   const { session } = db._;
   // The session's dialect is protected in Drizzle's types; it is the one `db.execute` uses.
   const built = (session as unknown as { dialect: PgDialect }).dialect.sqlToQuery(query);
-  const result = (await session.prepareQuery(built, 'raw', true).execute()) as { rows: T[] };
+  const name = statementName(built.sql);
+  const result = (await session.prepareQuery(built, 'raw', name).execute()) as { rows: T[] };
   return result.rows;
+}
+
+/**
+ * A prepared statement's name, from its text alone. Drizzle's own (`prepareQuery(…, true)`)
+ * also hashes the parameters' JavaScript types, element by element for an array, so an array
+ * parameter whose nulls fall differently would prepare another statement each batch; here the
+ * text's casts fix every parameter's type. A 53-bit hash (cyrb53): a handful of statements
+ * per connection never meet a collision.
+ */
+function statementName(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ code, 2654435761);
+    h2 = Math.imul(h2 ^ code, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return `sendflow_${(4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)}`;
 }
 
 // A UTF-16 half without its partner (a text cut in the middle of an emoji).

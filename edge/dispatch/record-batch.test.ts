@@ -93,15 +93,19 @@ describe('recording texts Postgres JSON cannot hold as written', () => {
     }
   });
 
-  it('a provider answer with a NUL character is recorded, and so is the rest of the batch', async () => {
+  it('a provider answer with a NUL character is recorded, and so is the rest of the batch, and its events are published as the log replays them', async () => {
     const runIds = await twoRuns('Hello $contact.firstname');
+    const published: LoggedEvent[] = [];
+    const events = {
+      publish: async (batch: readonly LoggedEvent[]) => void published.push(...batch),
+    };
     node.endpoint.respondWith((request) =>
       (request.json as { contact: { firstName: string } }).contact.firstName === 'One'
         ? { status: 200, body: JSON.stringify({ id: 'msg\u0000one' }) }
         : { status: 400, body: 'bad\u0000request' },
     );
     try {
-      await consumeRuns({ db, cipher }, runIds);
+      await consumeRuns({ db, cipher }, runIds, events);
     } finally {
       node.endpoint.respondWith((_request, index) => ({
         status: 200,
@@ -118,6 +122,30 @@ describe('recording texts Postgres JSON cannot hold as written', () => {
       reasonDetail: 'endpoint answered HTTP 400: badrequest',
     });
     expect((await readRun(db, runIds[1]!)).status).toBe('exited');
+    // The record statement builds the stored events from its rows; the consumer publishes the
+    // ones it planned (record-events.ts): the two must be the same events, field for field.
+    const logged = await readEventsAfter(db, (await readRun(db, runIds[0]!)).workspaceId, 0, 100);
+    expect(logged.map((event) => [event.run_id, event.type])).toEqual([
+      [runIds[0], 'delivery.queued'],
+      [runIds[0], 'delivery.sent'],
+      [runIds[1], 'delivery.queued'],
+      [runIds[1], 'delivery.failed'],
+      [runIds[0], 'run.completed'],
+      [runIds[1], 'run.exited'],
+    ]);
+    expect(logged[3]!.data).toMatchObject({
+      delivery: {
+        status: 'failed',
+        reason: {
+          code: 'rejected_by_provider',
+          detail: 'endpoint answered HTTP 400: badrequest',
+        },
+      },
+    });
+    expect(logged[5]!.data).toMatchObject({
+      run: { status: 'exited', exitReason: expect.any(String) },
+    });
+    expect(published).toEqual(logged.map(loggedEventFromRow));
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeliveryOutcome, RunMove } from './record';
-import { loggedEvents, planRecordEvents, storedEvents } from './record-events';
+import { loggedEvents, planRecordEvents } from './record-events';
 
 /** The events a record statement may log, as the consumer plans and then publishes them. */
 
@@ -163,45 +163,5 @@ describe('loggedEvents', () => {
         [{ workspaceId: 'ws-1', seqs: [7], firstCursor: 1, occurredAt: '2026-12-02T10:00:00Z' }],
       ),
     ).toThrow('seq 7');
-  });
-});
-
-describe('storedEvents', () => {
-  it("stores each event's data without the fields its columns hold, and nothing else is lost", () => {
-    const planned = planRecordEvents(
-      [outcome('d1'), outcome('d2', { status: 'failed', reasonCode: 'rejected_by_provider' })],
-      [move('r1', 'd1', { status: 'completed' }), move('r2', 'd2', { status: 'exited' })],
-    );
-    const stored = storedEvents(planned);
-    expect(stored.map((event) => event.seq)).toEqual(planned.map((event) => event.seq));
-    for (const [index, event] of stored.entries()) {
-      const whole = planned[index]!;
-      // Everything but data as planned.
-      expect({ ...event, data: null }).toEqual({ ...whole, data: null });
-      // data plus the columns is the planned data again (as db/event-log.ts, loggedData, reads it).
-      if ('delivery' in event.data) {
-        expect(Object.keys(event.data.delivery)).not.toContain('id');
-        expect({
-          delivery: {
-            ...event.data.delivery,
-            id: event.delivery_id,
-            runId: event.run_id,
-            workflowId: event.workflow_id,
-            contactId: event.contact_id,
-            channelId: event.channel_id,
-          },
-        }).toEqual(whole.data);
-      } else {
-        expect(Object.keys(event.data.run)).not.toContain('id');
-        expect({
-          run: {
-            ...event.data.run,
-            id: event.run_id,
-            workflowId: event.workflow_id,
-            contactId: event.contact_id,
-          },
-        }).toEqual(whole.data);
-      }
-    }
   });
 });

@@ -9,13 +9,15 @@ import {
 import type { DeliveryOutcome, RunMove } from './record';
 
 /**
- * The partner events a record statement may log, built here rather than by the statement: the
- * consumer already holds every field they carry, and a statement that builds 300 JSON objects,
- * sorts them by cursor and sends them back spends most of its time on that (the record of a
- * batch of 100 measured apart: ~11 ms so, ~7 ms given the events, ~5 ms with no events). The
- * statement keeps the events whose change it made (`when`), numbers them and stores them
+ * The partner events a record statement may log, as the consumer publishes them. The statement
+ * builds the same events from its own rows (edge/dispatch/record.ts, `event_source`: same
+ * order, same data) for the events whose change it made (`when`), numbers them and stores them
  * (db/event-log.ts), and returns only which it kept and their first cursor; `loggedEvents`
- * then gives them their cursors for publishing.
+ * then gives the planned ones their cursors for publishing. Planned here rather than returned
+ * by the statement: a statement that sends 300 JSON objects back spent most of its time on
+ * that (a batch of 100 measured apart: ~11 ms so, ~5 ms with no events). Nor are they sent
+ * to it: parsing 300 events' JSON cost the server ~3 ms of CPU per batch (bench/README.md,
+ * "Prepared statements, and events built by the record").
  */
 export interface PlannedEvent {
   /** Orders the statement's events: a delivery's come before its run's move. */
@@ -115,67 +117,6 @@ export function planRecordEvents(
     });
   });
   return events;
-}
-
-/** A planned event as the record statement receives it: its data as the log stores it. */
-export type StoredEvent = Omit<PlannedEvent, 'data'> & { data: StoredEventData };
-
-/**
- * The data of a delivery or run event without the fields the event's own columns hold
- * (`delivery_id`, `run_id`, `workflow_id`, `contact_id`, `channel_id`): the log stores those
- * once per event, and readers put them back (db/event-log.ts, `loggedData`), so partners get
- * the whole object. A third less JSON to build, send, parse and store (bench/README.md, "Load
- * and claim in one statement": the record's backend CPU ~9.2 → ~8.6 ms per batch of 100).
- */
-export type StoredEventData =
-  | {
-      delivery: Omit<
-        DeliveryEventData['delivery'],
-        'id' | 'runId' | 'workflowId' | 'contactId' | 'channelId'
-      >;
-    }
-  | { run: Omit<RunEventData['run'], 'id' | 'workflowId' | 'contactId'> };
-
-/** The events for the statement's parameter (object literals: 300 per batch). */
-export function storedEvents(planned: readonly PlannedEvent[]): StoredEvent[] {
-  return planned.map((event) => ({
-    seq: event.seq,
-    workspace_id: event.workspace_id,
-    type: event.type,
-    data: storedData(event.data),
-    workflow_id: event.workflow_id,
-    run_id: event.run_id,
-    contact_id: event.contact_id,
-    channel_id: event.channel_id,
-    delivery_id: event.delivery_id,
-    when: event.when,
-  }));
-}
-
-function storedData(data: DeliveryEventData | RunEventData): StoredEventData {
-  if ('delivery' in data) {
-    const { delivery } = data;
-    return {
-      delivery: {
-        stepId: delivery.stepId,
-        visit: delivery.visit,
-        status: delivery.status,
-        providerStatus: delivery.providerStatus,
-        providerMessageId: delivery.providerMessageId,
-        reason: delivery.reason,
-      },
-    };
-  }
-  const { run } = data;
-  return {
-    run: {
-      status: run.status,
-      stepId: run.stepId,
-      visit: run.visit,
-      fromStepId: run.fromStepId,
-      exitReason: run.exitReason,
-    },
-  };
 }
 
 /** What the statement logged of one workspace's planned events. */
