@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,4 +41,34 @@ describe('the data folder lock', () => {
     expect((await readFile(join(dataDir, LOCK_FILE), 'utf8')).trim()).toBe(String(process.pid));
     release();
   });
+
+  it.runIf(existsSync('/proc/self/stat'))(
+    'takes over a lock whose process has exited but is not yet reaped (a zombie)',
+    async () => {
+      // `sh` starts a short `sleep` in the background and turns into a long one, which never
+      // collects children: the short one stays a zombie until the long one is killed.
+      const parent = spawn('sh', ['-c', 'sleep 0.05 & echo $!; exec sleep 30'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      try {
+        const zombie = await new Promise<number>((resolve) =>
+          parent.stdout.once('data', (chunk: Buffer) => resolve(Number(String(chunk).trim()))),
+        );
+        const state = () => {
+          const stat = readFileSync(`/proc/${zombie}/stat`, 'utf8');
+          return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        };
+        for (let i = 0; i < 100 && state() !== 'Z'; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        expect(state()).toBe('Z');
+        await writeFile(join(dataDir, LOCK_FILE), `${zombie}\n`);
+        const release = await lockDataDir(dataDir);
+        expect((await readFile(join(dataDir, LOCK_FILE), 'utf8')).trim()).toBe(String(process.pid));
+        release();
+      } finally {
+        parent.kill('SIGKILL');
+      }
+    },
+  );
 });
