@@ -15,22 +15,54 @@ export async function queryRows<T>(db: Database, query: SQL): Promise<T[]> {
 
 /**
  * `queryRows` for a statement that runs over and over with the same text (a dispatch batch's
- * load, library and record): sent as a named, protocol-level prepared statement, named by its
- * text (statementName). A connection that has run it before skips parsing, analysing and
- * planning it; after five runs Postgres settles on a generic plan when it costs no more than
- * the custom ones. On a pooled connection (Neon's PgBouncer keeps protocol-level prepared
- * statements per server connection, reusing one another client prepared with the same text:
- * neon.com/docs/connect/connection-pooling) the saving holds across Worker invocations. Only
- * for statements whose text does not grow with the batch (arrays go in as one parameter,
+ * load, claim, library and record): sent as a named, protocol-level prepared statement, named
+ * by its text (statementName). A connection that has run it before skips parsing and
+ * analysing it, and after five runs Postgres uses a generic plan, with no planning, whenever
+ * that plan's estimated cost is no higher than the custom plans' average. On a pooled
+ * connection (Neon's PgBouncer keeps protocol-level prepared statements per server connection,
+ * reusing one another client prepared with the same text:
+ * neon.com/docs/connect/connection-pooling) the saving holds across Worker invocations; the
+ * local WebSocket proxy discards a session's statements between clients (db/ws-proxy.ts).
+ * Only for statements whose text does not grow with the batch (arrays go in as one parameter,
  * uuidArrayParam), or each batch would prepare a statement of its own.
+ *
+ * A migration that changes the type of a column such a statement returns makes Postgres refuse
+ * the prepared statement for good on every connection that holds it ("cached plan must not
+ * change result type"), and a pooler hands the same one to whoever sends the same text: the
+ * statement is then run again with its text marked (a comment naming the replan), which makes
+ * it a new statement, and this isolate keeps marking it.
  */
 export async function queryPreparedRows<T>(db: Database, query: SQL): Promise<T[]> {
   const { session } = db._;
   // The session's dialect is protected in Drizzle's types; it is the one `db.execute` uses.
   const built = (session as unknown as { dialect: PgDialect }).dialect.sqlToQuery(query);
-  const name = statementName(built.sql);
-  const result = (await session.prepareQuery(built, 'raw', name).execute()) as { rows: T[] };
-  return result.rows;
+  const run = async (text: string) => {
+    const prepared = session.prepareQuery({ ...built, sql: text }, 'raw', statementName(text));
+    return ((await prepared.execute()) as { rows: T[] }).rows;
+  };
+  const marked = () =>
+    replans === 0 ? built.sql : `${built.sql}\n-- replanned after a migration (${replans})`;
+  const tried = marked();
+  try {
+    return await run(tried);
+  } catch (error) {
+    if (!isStalePlan(error)) throw error;
+    // Another call may have marked the text already; otherwise mark it anew.
+    if (marked() === tried) replans++;
+    return run(marked());
+  }
+}
+
+/** How many times this isolate met a prepared statement that a migration made stale. */
+let replans = 0;
+
+/** Postgres's refusal of a prepared statement whose result columns a migration changed. */
+function isStalePlan(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    const { code, message } = cause as Error & { code?: string };
+    if (code === '0A000' && /cached plan must not change result type/.test(message)) return true;
+  }
+  return false;
 }
 
 /**

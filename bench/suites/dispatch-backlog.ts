@@ -421,6 +421,17 @@ export const dispatchBacklogSuite: Suite = {
       console.log(
         `  floor, the same row work alone (bench/suites/dispatch-backlog.ts, floorStatements): server ${figure(floorServerMs, 2)} ms (read runs + contacts ${floorParts[0]}, claim ${floorParts[1]}, insert deliveries ${floorParts[2]}, move ${floorParts[3]}), backend CPU ${figure(median(floors.map((floor) => floor.cpu)), 2)} ms`,
       );
+      // A prepared statement's server time counts no planning (a cached plan): true only of
+      // runs on its generic plan, so say how many there were.
+      const [plans] = await queryRows<{ statements: number; generic: number; custom: number }>(
+        plain.db,
+        sql`select count(*)::int as statements, coalesce(sum(generic_plans), 0)::int as generic,
+                   coalesce(sum(custom_plans), 0)::int as custom
+            from pg_prepared_statements`,
+      );
+      console.log(
+        `  prepared statements on the plain connection: ${plans?.statements ?? 0}, run ${plans?.generic ?? 0} times on their generic plan and ${plans?.custom ?? 0} on custom plans (the first five of each)`,
+      );
       const hot = await hotUpdates(plain.db);
       console.log(
         `  row updates over the run (explained ones included): runs ${figure(hot.runs.updates)}, ${figure(hot.runs.hot)} of them HOT (no index entry); deliveries ${figure(hot.deliveries.updates)}, ${figure(hot.deliveries.hot)} HOT`,

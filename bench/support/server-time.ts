@@ -102,9 +102,24 @@ export async function explainedDatabase(url: string) {
    * EXPLAIN EXECUTE of a prepared copy counts the parameters' parsing as planning. Its plan is
    * the connection's cached one, so its planning time is what looking that up costs: none.
    */
+  let autoExplainRefused = false;
   const explainAsItRuns = async (config: pg.QueryConfig, values?: unknown[]) => {
     if (!autoExplain) {
-      await client.query(`load 'auto_explain'`);
+      try {
+        await client.query(`load 'auto_explain'`);
+      } catch (error) {
+        // Not a superuser on BENCH_POSTGRES_URL's server, or no contrib: EXPLAIN the text,
+        // which plans it afresh (its planning time counted, as for an unprepared statement).
+        if (!autoExplainRefused) {
+          console.warn(
+            `  auto_explain unavailable (${(error as Error).message}): prepared statements are explained as unprepared ones`,
+          );
+        }
+        autoExplainRefused = true;
+        return explainText({ ...config, name: undefined }, values, () =>
+          client.query(config, values),
+        );
+      }
       for (const setting of [
         'log_analyze = on',
         'log_buffers = on',
@@ -137,21 +152,29 @@ export async function explainedDatabase(url: string) {
       }
     }
   };
+  /** EXPLAIN ANALYZE of the statement's text in a rolled-back transaction, then `run` it. */
+  async function explainText<R>(
+    config: pg.QueryConfig,
+    values: unknown[] | undefined,
+    run: () => Promise<R>,
+  ) {
+    await client.query('begin');
+    try {
+      const result = await client.query<{ 'QUERY PLAN': JsonPlan[] }>(
+        `explain (analyze, buffers, wal, timing off, format json) ${config.text}`,
+        values,
+      );
+      const plan = result.rows[0]?.['QUERY PLAN'][0];
+      if (plan) add(plan);
+    } finally {
+      await client.query('rollback');
+    }
+    return run();
+  }
   const explained = {
     async query(config: pg.QueryConfig, values?: unknown[]) {
       if (config.name) return explainAsItRuns(config, values);
-      await client.query('begin');
-      try {
-        const result = await client.query<{ 'QUERY PLAN': JsonPlan[] }>(
-          `explain (analyze, buffers, wal, timing off, format json) ${config.text}`,
-          values,
-        );
-        const plan = result.rows[0]?.['QUERY PLAN'][0];
-        if (plan) add(plan);
-      } finally {
-        await client.query('rollback');
-      }
-      return client.query(config, values);
+      return explainText(config, values, () => client.query(config, values));
     },
   };
   const db = drizzle({ client: explained as unknown as pg.Pool, relations }) as unknown as Database;

@@ -2,12 +2,14 @@ import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/client';
 import { deliveries, runs } from '../../db/schema';
+import type { EventPublisher } from '../events/types';
 import { type ClaimedDelivery, claimDeliveries, type DeliveryKey } from './claim';
 import { type DeliveryOutcome, type RunMove, recordAndMove } from './record';
 import { twoConsumers } from './test-consumers';
 import {
   readDeliveries,
   readRun,
+  recordingPublisher,
   seedRunAt,
   seedWorkflowAndContact,
   sendConfig,
@@ -49,7 +51,7 @@ async function runsAtSend(count: number): Promise<DeliveryKey[]> {
 }
 
 /** The record of a sent attempt under `claim`, completing its run. */
-function recordSent(db: Database, claim: ClaimedDelivery) {
+function recordSent(db: Database, claim: ClaimedDelivery, events?: EventPublisher) {
   const outcome: DeliveryOutcome = {
     deliveryId: claim.id,
     attempts: claim.attempts,
@@ -79,7 +81,7 @@ function recordSent(db: Database, claim: ClaimedDelivery) {
     exitReason: null,
     alreadyEnqueued: false,
   };
-  return recordAndMove(db, [outcome], [move]);
+  return recordAndMove(db, [outcome], [move], events);
 }
 
 /**
@@ -157,7 +159,12 @@ describe('claiming deliveries on their runs', () => {
       .set({ status: 'exited', exitReason: 'cancelled', endedAt: new Date() })
       .where(eq(runs.id, key!.runId));
     // Nothing moves, but the message went out: its delivery is recorded, the claim released.
-    expect(await recordSent(one.db, claim!)).toEqual([]);
+    const recorder = recordingPublisher(one.db);
+    expect(await recordSent(one.db, claim!, recorder.events)).toEqual([]);
+    // Its delivery's events and no run event, published as the log replays them.
+    const { published, replayed } = await recorder.compared(seed.workspaceId, key!.runId);
+    expect(replayed.map((e) => e.event.type)).toEqual(['delivery.queued', 'delivery.sent']);
+    expect(published).toEqual(replayed);
     expect(await readDeliveries(one.db, key!.runId)).toMatchObject([
       { id: claim!.id, status: 'sent', attempts: 1, providerMessageId: 'sent-by-attempt-1' },
     ]);

@@ -9,7 +9,13 @@ import { queryRows } from '../../db/rows';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
 import { customWebhookAdapter } from '../channels/custom-webhook/adapter';
 import { dispatchBatch } from './consumer';
-import { queueMessage, readRun, seedRunsAtCustomSend, WEBHOOK_SECRET } from './test-seed';
+import {
+  queueMessage,
+  readRun,
+  recordingPublisher,
+  seedRunsAtCustomSend,
+  WEBHOOK_SECRET,
+} from './test-seed';
 
 /**
  * A batch's statements are prepared once per connection (db/rows.ts, queryPreparedRows): on
@@ -48,6 +54,8 @@ async function preparedStatements(): Promise<Map<string, Prepared>> {
   return new Map(rows.map((row) => [row.name, row]));
 }
 
+let recorder: ReturnType<typeof recordingPublisher>;
+
 async function consume(runIds: readonly string[]) {
   await dispatchBatch(
     runIds.map((runId, index) => queueMessage({ runId, visit: 1 }, index)),
@@ -57,12 +65,14 @@ async function consume(runIds: readonly string[]) {
       cipher,
       adapterFor: ({ type }) => (type === 'custom' ? customWebhookAdapter : undefined),
       allowPrivateUrls: true,
+      events: recorder.events,
     },
   );
 }
 
 describe('a dispatch batch on one connection', () => {
   it('runs its load, library and record as prepared statements whose text does not grow with the batch', async () => {
+    recorder = recordingPublisher(db);
     const { runIds } = await seedRunsAtCustomSend({ db, cipher }, endpoint.url, 80, {
       waitAfterSeconds: 60,
     });
@@ -94,5 +104,15 @@ describe('a dispatch batch on one connection', () => {
     for (const runId of [runIds[0]!, runIds[79]!]) {
       expect((await readRun(db, runId)).stepVisit).toBe(2);
     }
+    // Routed on to the wait: each run's three events, published as the log replays them.
+    const { published, replayed } = await recorder.compared(
+      (await readRun(db, runIds[0]!)).workspaceId,
+    );
+    expect(replayed).toHaveLength(240);
+    expect(replayed.filter((e) => e.event.type === 'run.routed')).toHaveLength(80);
+    expect(replayed.find((e) => e.event.type === 'run.routed')!.event.data).toMatchObject({
+      run: { status: 'active', visit: 2 },
+    });
+    expect(published).toEqual(replayed);
   });
 });

@@ -1,11 +1,15 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { readEventsAfter } from '../../db/event-log';
 import { channels, runs } from '../../db/schema';
-import { type LoggedEvent, loggedEventFromRow } from '../events/types';
 import { claimDeliveries } from './claim';
 import { useNodeDispatch } from './test-node-dispatch';
-import { consumeRuns, readDeliveries, readRun, seedRunsAtCustomSend } from './test-seed';
+import {
+  consumeRuns,
+  readDeliveries,
+  readRun,
+  recordingPublisher,
+  seedRunsAtCustomSend,
+} from './test-seed';
 
 /**
  * One statement records a whole batch's outcomes, so nothing about one send may make it fail:
@@ -42,8 +46,9 @@ describe('a channel deleted during the send', () => {
       }
       return { status: 200, body: JSON.stringify({ id: `msg_${index + 1}` }), delayMs: 300 };
     });
+    const recorder = recordingPublisher(db);
     try {
-      await consumeRuns({ db, cipher }, [doomed!, bystander!]);
+      await consumeRuns({ db, cipher }, [doomed!, bystander!], recorder.events);
     } finally {
       node.endpoint.respondWith((_request, index) => ({
         status: 200,
@@ -57,6 +62,21 @@ describe('a channel deleted during the send', () => {
     expect((await readRun(db, doomed!)).status).toBe('completed');
     expect(await readDeliveries(db, bystander!)).toMatchObject([{ status: 'sent', attempts: 1 }]);
     expect((await readRun(db, bystander!)).status).toBe('completed');
+    // Each workspace's events as published are what its log replays; the doomed send's event
+    // still names the channel it went out on (the row records none).
+    for (const runId of [doomed!, bystander!]) {
+      const { published, replayed } = await recorder.compared(
+        (await readRun(db, runId)).workspaceId,
+      );
+      expect(replayed.map((e) => e.event.type)).toEqual([
+        'delivery.queued',
+        'delivery.sent',
+        'run.completed',
+      ]);
+      expect(published).toEqual(replayed);
+    }
+    const doomedEvents = await recorder.compared(doomedRun!.workspaceId);
+    expect(doomedEvents.replayed[1]!.refs.channelId).toBe(channel!.id);
   });
 });
 
@@ -95,17 +115,14 @@ describe('recording texts Postgres JSON cannot hold as written', () => {
 
   it('a provider answer with a NUL character is recorded, and so is the rest of the batch, and its events are published as the log replays them', async () => {
     const runIds = await twoRuns('Hello $contact.firstname');
-    const published: LoggedEvent[] = [];
-    const events = {
-      publish: async (batch: readonly LoggedEvent[]) => void published.push(...batch),
-    };
+    const recorder = recordingPublisher(db);
     node.endpoint.respondWith((request) =>
       (request.json as { contact: { firstName: string } }).contact.firstName === 'One'
         ? { status: 200, body: JSON.stringify({ id: 'msg\u0000one' }) }
         : { status: 400, body: 'bad\u0000request' },
     );
     try {
-      await consumeRuns({ db, cipher }, runIds, events);
+      await consumeRuns({ db, cipher }, runIds, recorder.events);
     } finally {
       node.endpoint.respondWith((_request, index) => ({
         status: 200,
@@ -124,8 +141,10 @@ describe('recording texts Postgres JSON cannot hold as written', () => {
     expect((await readRun(db, runIds[1]!)).status).toBe('exited');
     // The record statement builds the stored events from its rows; the consumer publishes the
     // ones it planned (record-events.ts): the two must be the same events, field for field.
-    const logged = await readEventsAfter(db, (await readRun(db, runIds[0]!)).workspaceId, 0, 100);
-    expect(logged.map((event) => [event.run_id, event.type])).toEqual([
+    const { published, replayed } = await recorder.compared(
+      (await readRun(db, runIds[0]!)).workspaceId,
+    );
+    expect(replayed.map((event) => [event.refs.runId, event.event.type])).toEqual([
       [runIds[0], 'delivery.queued'],
       [runIds[0], 'delivery.sent'],
       [runIds[1], 'delivery.queued'],
@@ -133,7 +152,7 @@ describe('recording texts Postgres JSON cannot hold as written', () => {
       [runIds[0], 'run.completed'],
       [runIds[1], 'run.exited'],
     ]);
-    expect(logged[3]!.data).toMatchObject({
+    expect(replayed[3]!.event.data).toMatchObject({
       delivery: {
         status: 'failed',
         reason: {
@@ -142,10 +161,10 @@ describe('recording texts Postgres JSON cannot hold as written', () => {
         },
       },
     });
-    expect(logged[5]!.data).toMatchObject({
+    expect(replayed[5]!.event.data).toMatchObject({
       run: { status: 'exited', exitReason: expect.any(String) },
     });
-    expect(published).toEqual(logged.map(loggedEventFromRow));
+    expect(published).toEqual(replayed);
   });
 });
 
@@ -172,13 +191,10 @@ describe('a run cancelled after its batch was loaded', () => {
 describe('the partner events of a delivery across its attempts', () => {
   it('logs delivery.queued once, with the first attempt, and publishes what the log replays', async () => {
     const [runId] = await twoRuns('Hello');
-    const published: LoggedEvent[] = [];
-    const events = {
-      publish: async (batch: readonly LoggedEvent[]) => void published.push(...batch),
-    };
+    const recorder = recordingPublisher(db);
     node.endpoint.respondWith(() => ({ status: 503, body: 'busy' }));
     try {
-      await consumeRuns({ db, cipher }, [runId!], events);
+      await consumeRuns({ db, cipher }, [runId!], recorder.events);
     } finally {
       node.endpoint.respondWith((_request, index) => ({
         status: 200,
@@ -193,7 +209,7 @@ describe('the partner events of a delivery across its attempts', () => {
     });
     // The retry comes due; the second attempt updates the same delivery.
     await db.update(runs).set({ dueAt: new Date() }).where(eq(runs.id, runId!));
-    await consumeRuns({ db, cipher }, [runId!], events);
+    await consumeRuns({ db, cipher }, [runId!], recorder.events);
     const [sent] = await readDeliveries(db, runId!);
     expect(sent).toMatchObject({ id: waiting!.id, status: 'sent', attempts: 2 });
     // Created as of its first claim, before the record that wrote it; a retry keeps that.
@@ -201,18 +217,18 @@ describe('the partner events of a delivery across its attempts', () => {
     expect(sent!.createdAt).toEqual(waiting!.createdAt);
 
     const run = await readRun(db, runId!);
-    const logged = await readEventsAfter(db, run.workspaceId, 0, 100, { runId });
-    expect(logged.map((event) => event.type)).toEqual([
+    const { published, replayed } = await recorder.compared(run.workspaceId, runId);
+    expect(replayed.map((event) => event.event.type)).toEqual([
       'delivery.queued',
       'delivery.sent',
       'run.completed',
     ]);
-    expect(logged[0]!.data).toMatchObject({
+    expect(replayed[0]!.event.data).toMatchObject({
       delivery: { id: waiting!.id, status: 'queued', channelId: null, reason: null },
     });
-    expect(logged[1]!.data).toMatchObject({
+    expect(replayed[1]!.event.data).toMatchObject({
       delivery: { id: waiting!.id, status: 'sent', providerMessageId: sent!.providerMessageId },
     });
-    expect(published).toEqual(logged.map(loggedEventFromRow));
+    expect(published).toEqual(replayed);
   });
 });

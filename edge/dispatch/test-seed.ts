@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm';
 import { createWorkspaceWithKey } from '../../api/bootstrap';
 import type { Database } from '../../db/client';
 import type { CredentialCipher } from '../../db/credentials';
+import { readEventsAfter } from '../../db/event-log';
 import {
   channels,
   contactIdentities,
@@ -16,7 +17,7 @@ import {
 } from '../../db/schema';
 import type { GraphStep, SendMessageConfig, WaitConfig } from '../../workflow/types';
 import { customWebhookAdapter } from '../channels/custom-webhook/adapter';
-import type { EventPublisher } from '../events/types';
+import { type EventPublisher, type LoggedEvent, loggedEventFromRow } from '../events/types';
 import { dispatchBatch } from './consumer';
 
 /**
@@ -328,4 +329,29 @@ export async function seedRunsAtCustomSend(
     );
   }
   return { workspaceId, channelId, workflowId, runIds };
+}
+
+/**
+ * An EventPublisher that keeps what it is given, and what the log replays of the same events:
+ * the record statement stores the events it builds from its rows, the consumer publishes the
+ * ones it planned (record-events.ts), and the two must be the same, field for field.
+ */
+export function recordingPublisher(db: Database) {
+  const published: LoggedEvent[] = [];
+  return {
+    events: {
+      publish: async (batch: readonly LoggedEvent[]) => void published.push(...batch),
+    } satisfies EventPublisher,
+    published,
+    /** Published and replayed events of one workspace (of one run, if given), in cursor order. */
+    async compared(workspaceId: string, runId?: string) {
+      const logged = await readEventsAfter(db, workspaceId, 0, 10_000, runId ? { runId } : {});
+      return {
+        published: published
+          .filter((e) => e.workspaceId === workspaceId && (!runId || e.refs.runId === runId))
+          .sort((a, b) => a.cursor - b.cursor),
+        replayed: logged.map(loggedEventFromRow),
+      };
+    },
+  };
 }
