@@ -8,7 +8,7 @@ import { log } from '../log';
 import { type AttemptDeps, attemptDelivery, type SendWork, type Settlement } from './attempt';
 import { type ClaimedDelivery, claimDeliveries, type DeliveryKey } from './claim';
 import { type DispatchSender, enqueueRuns, enqueueStamped, queueDelay } from './enqueue';
-import { whileHoldingLeases } from './lease';
+import { releaseClaims, whileHoldingLeases } from './lease';
 import { addStepNeeds, emptyNeeds, loadLibrary } from './library';
 import { DUE_TOLERANCE_SECONDS, SEND_CONCURRENCY } from './limits';
 import { isCurrentRun, loadAndClaimRuns } from './load';
@@ -113,7 +113,10 @@ export async function dispatchBatch(
       visit: run.stepVisit,
     }));
   const claims = new Map<string, ClaimedDelivery>(claimedOnLoad);
-  for (const claim of await claimDeliveries(deps.db, keys)) claims.set(claim.runId, claim);
+  const claimedRest = await beforeSending(deps.db, [...claimedOnLoad.values()], () =>
+    claimDeliveries(deps.db, keys),
+  );
+  for (const claim of claimedRest) claims.set(claim.runId, claim);
   lap('claimMs');
 
   const claimed: { work: SendWork; claim: ClaimedDelivery }[] = [];
@@ -130,7 +133,11 @@ export async function dispatchBatch(
 
   const outcomes: DeliveryOutcome[] = [];
   if (claimed.length > 0) {
-    const library = await loadLibrary(deps.db, needsOf(claimed.map((c) => c.work)));
+    const library = await beforeSending(
+      deps.db,
+      claimed.map(({ claim }) => claim),
+      () => loadLibrary(deps.db, needsOf(claimed.map((c) => c.work))),
+    );
     lap('libraryMs');
     const recordFor = channelRecordsLoader(deps.cipher);
     // Leases are renewed while the sends run, so that only a dead consumer's claims expire.
@@ -180,6 +187,32 @@ export async function dispatchBatch(
     }
   }
   return settlements;
+}
+
+/**
+ * Runs `step`, a statement between claiming the batch's sends and making them; if it fails,
+ * the claims are given back first (releaseClaims: nothing was sent under them), so that the
+ * queue's retry of the batch claims those runs at once rather than after their lease, with
+ * the attempt unspent. Should giving them back fail too (the database is away), the leases
+ * expire as before.
+ */
+async function beforeSending<T>(
+  db: Database,
+  claims: readonly ClaimedDelivery[],
+  step: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    const held = claims.filter((claim) => claim.claimed);
+    await releaseClaims(db, held).catch((releaseError: unknown) =>
+      log('warn', 'dispatch: giving back claims failed; they expire with their lease', {
+        claims: held.length,
+        error: releaseError,
+      }),
+    );
+    throw error;
+  }
 }
 
 /**

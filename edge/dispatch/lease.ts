@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { jsonParam, uuidArrayParam } from '../../db/rows';
 import { log } from '../log';
@@ -11,10 +11,41 @@ import { CLAIM_LEASE_SECONDS, LEASE_RENEW_SECONDS } from './limits';
  * lease ran out and that another consumer claimed since has a higher count, or, moved on to
  * its next visit, another delivery, and is left alone.
  */
-export async function renewLeases(
+export function renewLeases(
   db: Database,
-  claims: readonly Pick<ClaimedDelivery, 'id' | 'runId' | 'attempts'>[],
+  claims: readonly HeldClaim[],
   leaseSeconds = CLAIM_LEASE_SECONDS,
+): Promise<number> {
+  return updateHeldRuns(
+    db,
+    claims,
+    sql`lease_until = now() + ${leaseSeconds} * interval '1 second'`,
+  );
+}
+
+/**
+ * Gives back claims this consumer made no attempt with (its batch failed after claiming and
+ * before sending): the lease is cleared and the attempt count goes back to what it was, so the
+ * queue's retry of the messages claims the runs at once instead of after the lease, and the
+ * failure spends none of the sends' attempts. Only claims still ours, as for renewLeases; a
+ * claim given back cannot be recorded any more (its token is gone with the lease).
+ */
+export function releaseClaims(db: Database, claims: readonly HeldClaim[]): Promise<number> {
+  return updateHeldRuns(
+    db,
+    claims,
+    sql`lease_until = null, delivery_attempts = r.delivery_attempts - 1, updated_at = now()`,
+  );
+}
+
+/** What names a claim: its run, its delivery and its token. */
+type HeldClaim = Pick<ClaimedDelivery, 'id' | 'runId' | 'attempts'>;
+
+/** Updates (`set`) the runs whose claim in `claims` this consumer still holds; their count. */
+async function updateHeldRuns(
+  db: Database,
+  claims: readonly HeldClaim[],
+  set: SQL,
 ): Promise<number> {
   if (claims.length === 0) return 0;
   const held = claims.map(({ id, runId, attempts }) => ({
@@ -24,7 +55,7 @@ export async function renewLeases(
   }));
   const result = await db.execute(
     sql`update runs r
-        set lease_until = now() + ${leaseSeconds} * interval '1 second'
+        set ${set}
         from jsonb_to_recordset(${jsonParam(held)}::jsonb)
           as held(run_id uuid, delivery_id uuid, attempts int)
         where r.id = any(${uuidArrayParam(held.map((claim) => claim.run_id))})
@@ -41,7 +72,7 @@ export async function renewLeases(
  */
 export async function whileHoldingLeases<T>(
   db: Database,
-  claims: readonly Pick<ClaimedDelivery, 'id' | 'runId' | 'attempts'>[],
+  claims: readonly HeldClaim[],
   work: () => Promise<T>,
   everySeconds = LEASE_RENEW_SECONDS,
 ): Promise<T> {
