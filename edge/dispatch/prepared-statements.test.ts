@@ -7,10 +7,8 @@ import { CredentialCipher, generateCredentialsKey } from '../../db/credentials';
 import { relations } from '../../db/relations';
 import { queryRows } from '../../db/rows';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
-import { customWebhookAdapter } from '../channels/custom-webhook/adapter';
-import { dispatchBatch } from './consumer';
 import {
-  queueMessage,
+  consumeRuns,
   readRun,
   recordingPublisher,
   seedRunsAtCustomSend,
@@ -56,19 +54,7 @@ async function preparedStatements(): Promise<Map<string, Prepared>> {
 
 let recorder: ReturnType<typeof recordingPublisher>;
 
-async function consume(runIds: readonly string[]) {
-  await dispatchBatch(
-    runIds.map((runId, index) => queueMessage({ runId, visit: 1 }, index)),
-    {
-      db,
-      sender: { send: async () => {} },
-      cipher,
-      adapterFor: ({ type }) => (type === 'custom' ? customWebhookAdapter : undefined),
-      allowPrivateUrls: true,
-      events: recorder.events,
-    },
-  );
-}
+const consume = (runIds: readonly string[]) => consumeRuns({ db, cipher }, runIds, recorder.events);
 
 describe('a dispatch batch on one connection', () => {
   it('runs its load, library and record as prepared statements whose text does not grow with the batch', async () => {
