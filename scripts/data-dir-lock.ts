@@ -1,6 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isAlive } from './process-state';
 
 /** The lock file's name inside the data folder; it holds the owner's pid. */
 export const LOCK_FILE = 'lock';
@@ -17,33 +18,6 @@ export class DataDirLockedError extends Error {
         'set SENDFLOW_DATA_DIR to another folder.',
     );
   }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  return !isZombie(pid);
-}
-
-/**
- * A process that has exited but whose parent has not collected it yet (a `kill -9`'d
- * `npm start` whose npm parent died with it, until init reaps it) still answers `kill(pid, 0)`,
- * yet holds nothing: Linux shows it as state `Z` in /proc/<pid>/stat. Where there is no /proc
- * (macOS), `kill(pid, 0)` is all there is.
- */
-function isZombie(pid: number): boolean {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return false;
-  }
-  // "<pid> (<command, which may hold spaces and parentheses>) <state> …"
-  return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
 }
 
 async function lockOwner(file: string): Promise<number | undefined> {

