@@ -164,4 +164,80 @@ describe('the partner event log in batches', () => {
       ),
     ).toBe(true);
   });
+
+  it('reads a compact event, one stored without its ids and a whole one with the same data', async () => {
+    const workspaceId = await newWorkspace();
+    const ids = {
+      run: crypto.randomUUID(),
+      workflow: crypto.randomUUID(),
+      contact: crypto.randomUUID(),
+      channel: crypto.randomUUID(),
+      delivery: crypto.randomUUID(),
+      step: crypto.randomUUID(),
+      nextStep: crypto.randomUUID(),
+    };
+    const delivery = {
+      id: ids.delivery,
+      runId: ids.run,
+      stepId: ids.step,
+      visit: 1,
+      workflowId: ids.workflow,
+      contactId: ids.contact,
+      channelId: ids.channel,
+      status: 'failed',
+      providerStatus: null,
+      providerMessageId: 'wamid.1',
+      reason: { code: 'provider_rejected', detail: 'Number <b>blocked</b>' },
+    };
+    const run = {
+      id: ids.run,
+      workflowId: ids.workflow,
+      contactId: ids.contact,
+      status: 'exited',
+      stepId: null,
+      visit: 2,
+      fromStepId: ids.step,
+      exitReason: 'send_failed',
+    };
+    const {
+      id: _d,
+      runId: _r,
+      workflowId: _w,
+      contactId: _c,
+      channelId: _ch,
+      ...storedDelivery
+    } = delivery;
+    const { id: _id, workflowId: _wf, contactId: _ct, ...storedRun } = run;
+    // Elements as each writer stores them: the record's compact form (fields in columns), the
+    // record's form before it (data less the ids its columns hold), and a whole object.
+    await db.execute(sql`insert into event_batches (workspace_id, first_cursor, last_cursor, events)
+      values (${workspaceId}::uuid, 1, 6, array[
+        row('delivery.failed', null, ${ids.workflow}, ${ids.run}, ${ids.contact}, ${ids.channel},
+            ${ids.delivery}, ${ids.step}, 1, 'failed', 'wamid.1', 'provider_rejected',
+            'Number <b>blocked</b>', null, null)::batched_event,
+        row('run.exited', null, ${ids.workflow}, ${ids.run}, ${ids.contact}, null, null, null, 2,
+            'exited', null, null, null, ${ids.step}, 'send_failed')::batched_event,
+        row('delivery.failed', ${JSON.stringify({ delivery: storedDelivery })}::jsonb,
+            ${ids.workflow}, ${ids.run}, ${ids.contact}, ${ids.channel}, ${ids.delivery},
+            null, null, null, null, null, null, null, null)::batched_event,
+        row('run.exited', ${JSON.stringify({ run: storedRun })}::jsonb, ${ids.workflow}, ${ids.run},
+            ${ids.contact}, null, null, null, null, null, null, null, null, null,
+            null)::batched_event,
+        row('delivery.failed', ${JSON.stringify({ delivery })}::jsonb, ${ids.workflow}, ${ids.run},
+            ${ids.contact}, ${ids.channel}, ${ids.delivery}, null, null, null, null, null, null,
+            null, null)::batched_event,
+        row('run.exited', ${JSON.stringify({ run })}::jsonb, ${ids.workflow}, ${ids.run},
+            ${ids.contact}, null, null, null, null, null, null, null, null, null,
+            null)::batched_event])`);
+    const events = await read(workspaceId, 0, 10);
+    expect(cursors(events)).toEqual(range(1, 6));
+    expect(events.map((event) => event.data)).toEqual([
+      { delivery },
+      { run },
+      { delivery },
+      { run },
+      { delivery },
+      { run },
+    ]);
+  });
 });

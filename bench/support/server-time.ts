@@ -58,7 +58,8 @@ function planLines(plan: JsonPlan): string[] {
   };
   visit(plan.Plan, 0);
   for (const trigger of plan.Triggers ?? []) {
-    lines.push(`trigger ${trigger['Trigger Name']}: ${trigger.Calls} calls`);
+    const time = trigger.Time === undefined ? '' : `, ${trigger.Time.toFixed(2)} ms`;
+    lines.push(`trigger ${trigger['Trigger Name']}: ${trigger.Calls} calls${time}`);
   }
   lines.push(
     `planning ${plan['Planning Time'].toFixed(2)} ms, execution ${plan['Execution Time'].toFixed(2)} ms, WAL ${plan.Plan['WAL Bytes'] ?? 0} bytes (${plan.Plan['WAL FPI'] ?? 0} full pages)`,

@@ -346,44 +346,36 @@ export async function recordAndMove(
 ${extendsThreads ? threadedCte : sql``}
 ${refusesChannels ? refusedCte : sql``}
       -- The partner events of the changes this statement made, built from its own rows as
-      -- record-events.ts (planRecordEvents) plans them for publishing, in the same order (seq)
-      -- and with the same data, stored without the ids the event's columns hold
-      -- (db/event-log.ts, loggedData): a delivery.queued for each delivery row it created, a
-      -- delivery.sent / delivery.failed for each outcome it recorded, a run.* for each run that
-      -- left its visit.
-      -- Each object is a row's to_jsonb (~half the server's time of a nested jsonb_build_object).
+      -- record-events.ts (planRecordEvents) plans them for publishing, in the same order (seq):
+      -- a delivery.queued for each delivery row it created, a delivery.sent / delivery.failed
+      -- for each outcome it recorded, a run.* for each run that left its visit. They are
+      -- compact (db/event-log.ts, COMPACT_EVENT_FIELDS): their fields in columns, no JSON,
+      -- which readers build with the same data as published.
       event_source as (
-        select 2 * s.seq as seq, s.workspace_id, 'delivery.queued' as type,
-               jsonb_build_object('delivery', to_jsonb(q)) as data, s.workflow_id, s.run_id,
-               s.contact_id, null::uuid as channel_id, s.delivery_id
-        from sends s cross join lateral (
-          select coalesce(s.from_step_id::text, '') as "stepId", s.from_visit as visit,
-                 'queued'::text as status, null::text as "providerStatus",
-                 null::text as "providerMessageId", null::jsonb as reason) q
+        select 2 * s.seq as seq, s.workspace_id, 'delivery.queued' as type, null::jsonb as data,
+               s.workflow_id, s.run_id, s.contact_id, null::uuid as channel_id, s.delivery_id,
+               s.from_step_id as step_id, s.from_visit as visit, 'queued' as status,
+               null::text as provider_message_id, null::text as reason_code,
+               null::text as reason_detail, null::uuid as from_step_id, null::text as exit_reason
+        from sends s
         where s.delivery_id in (select id from recorded where inserted)
         union all
-        select 2 * s.seq + 1, s.workspace_id, 'delivery.' || s.status,
-               jsonb_build_object('delivery', to_jsonb(q)), s.workflow_id, s.run_id,
-               s.contact_id, s.sent_channel_id, s.delivery_id
-        from sends s cross join lateral (
-          select coalesce(s.from_step_id::text, '') as "stepId", s.from_visit as visit,
-                 s.status, null::text as "providerStatus",
-                 s.provider_message_id as "providerMessageId",
-                 case when s.reason_code <> '' then jsonb_build_object(
-                   'code', s.reason_code, 'detail', s.reason_detail) end as reason) q
+        select 2 * s.seq + 1, s.workspace_id, 'delivery.' || s.status, null, s.workflow_id,
+               s.run_id, s.contact_id, s.sent_channel_id, s.delivery_id, s.from_step_id,
+               s.from_visit, s.status, s.provider_message_id, s.reason_code, s.reason_detail,
+               null, null
+        from sends s
         where s.status in ('sent', 'failed') and s.delivery_id in (select id from recorded)
         union all
         select 2 * ${outcomes.length}::int + m.move_seq, m.workspace_id,
                case m.status when 'completed' then 'run.completed'
                  when 'exited' then 'run.exited' else 'run.routed' end,
-               jsonb_build_object('run', to_jsonb(q)), m.workflow_id, m.id, m.contact_id, null,
-               null
-        from moved m cross join lateral (
-          select m.status, m.step_id as "stepId", m.step_visit as visit,
-                 m.from_step_id as "fromStepId", m.exit_reason as "exitReason") q
+               null, m.workflow_id, m.id, m.contact_id, null, null, m.step_id, m.step_visit,
+               m.status, null, null, null, m.from_step_id, m.exit_reason
+        from moved m
         where not (m.status = 'active' and m.step_visit = m.from_visit)
       ),
-      ${appendEventsCte('event_source', 'logged', true)}
+      ${appendEventsCte('event_source', 'logged', { keepSeq: true, compact: true })}
       select 'moved' as kind, id as run_id, status, step_visit as visit, due_in_seconds,
              already_enqueued, null::uuid as workspace_id, null::int[] as seqs,
              null::bigint as first_cursor, null::timestamptz as occurred_at
