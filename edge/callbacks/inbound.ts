@@ -65,7 +65,7 @@ async function findSenders(tx: Transaction, events: readonly InboundEvent[]): Pr
   return queryRows<Sender>(
     tx as unknown as Database,
     sql`with wanted as (
-        select * from jsonb_to_recordset(${jsonParam(wanted)}::jsonb) as w(channel_id uuid, address text)
+        select * from json_to_recordset(${jsonParam(wanted)}::json) as w(channel_id uuid, address text)
       )
       select w.channel_id, w.address, c.workspace_id, c.type,
         coalesce(i.contact_id, (
@@ -121,13 +121,13 @@ async function addSenders(
     sql`with new_contacts as (
         insert into contacts (id, workspace_id, first_name, last_name, phone, email)
         select id, workspace_id, first_name, last_name, phone, email
-        from jsonb_to_recordset(${jsonParam(newContacts)}::jsonb)
+        from json_to_recordset(${jsonParam(newContacts)}::json)
           as n(id uuid, workspace_id uuid, first_name text, last_name text, phone text, email text)
         returning id
       )
       insert into contact_identities (workspace_id, contact_id, channel_id, address)
       select workspace_id, contact_id, channel_id, address
-      from jsonb_to_recordset(${jsonParam(identities)}::jsonb)
+      from json_to_recordset(${jsonParam(identities)}::json)
         as i(workspace_id uuid, contact_id uuid, channel_id uuid, address text)
       -- Only an identity written meanwhile through the API can conflict: it wins.
       on conflict do nothing`,
@@ -179,7 +179,7 @@ export async function recordInboundMessages(
     const [row] = await queryRows<{ recorded: number }>(
       tx as unknown as Database,
       sql`with given as (
-          select * from jsonb_to_recordset(${jsonParam(messages)}::jsonb) as m(
+          select * from json_to_recordset(${jsonParam(messages)}::json) as m(
             workspace_id uuid, contact_id uuid, channel_id uuid, provider_message_id text,
             content jsonb, summary text, received_at timestamptz)
         ),

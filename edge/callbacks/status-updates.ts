@@ -70,7 +70,7 @@ export async function applyStatusUpdates(
   const result = await queryRows<Row>(
     db,
     sql`with given as (
-        select * from jsonb_to_recordset(${jsonParam(rows)}::jsonb) as e(
+        select * from json_to_recordset(${jsonParam(rows)}::json) as e(
           event_key text, channel_id uuid, provider_message_id text, delivery_id uuid,
           recipient text, status text, rank int, at timestamptz, reason_code text,
           reason_detail text)

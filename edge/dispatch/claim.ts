@@ -81,7 +81,7 @@ export async function claimDeliveries(
   const result = await queryPreparedRows<ClaimRow>(
     db,
     sql`with given as materialized (
-        select * from jsonb_to_recordset(${jsonParam(rows)}::jsonb)
+        select * from json_to_recordset(${jsonParam(rows)}::json)
           as k(run_id uuid, step_id uuid, visit int, new_delivery_id uuid)
       ),
       claimed as (

@@ -55,7 +55,7 @@ async function failDeliveries(
   const result = await queryRows<FailedRow>(
     db,
     sql`with keys as (
-        select * from jsonb_to_recordset(${jsonParam(rows)}::jsonb)
+        select * from json_to_recordset(${jsonParam(rows)}::json)
           as k(workspace_id uuid, run_id uuid, step_id uuid, visit int, new_delivery_id uuid)
       ),
       -- The runs still at that step whose delivery no live claim holds (a send in flight

@@ -133,7 +133,7 @@ export async function enqueueRuns(
     await queryRows(
       db,
       sql`update runs set enqueued_at = now() + r.delay * interval '1 second'
-          from jsonb_to_recordset(${jsonParam(stamps)}::jsonb) as r(run_id uuid, visit int, delay int)
+          from json_to_recordset(${jsonParam(stamps)}::json) as r(run_id uuid, visit int, delay int)
           where runs.id = any(${uuidArrayParam(stamps.map((stamp) => stamp.run_id))})
             and runs.id = r.run_id and runs.step_visit = r.visit
             and (runs.status = 'active') is true`,
@@ -174,7 +174,7 @@ export async function enqueueStamped(
       await queryRows(
         db,
         sql`update runs set enqueued_at = null
-            from jsonb_to_recordset(${jsonParam(stamped)}::jsonb) as r(run_id uuid, visit int)
+            from json_to_recordset(${jsonParam(stamped)}::json) as r(run_id uuid, visit int)
             where runs.id = any(${uuidArrayParam(stamped.map((stamp) => stamp.run_id))})
               and runs.id = r.run_id and runs.step_visit = r.visit
               and (runs.status = 'active') is true`,

@@ -56,7 +56,7 @@ async function updateHeldRuns(
   const result = await db.execute(
     sql`update runs r
         set ${set}
-        from jsonb_to_recordset(${jsonParam(held)}::jsonb)
+        from json_to_recordset(${jsonParam(held)}::json)
           as held(run_id uuid, delivery_id uuid, attempts int)
         where r.id = any(${uuidArrayParam(held.map((claim) => claim.run_id))})
           and r.id = held.run_id and r.delivery_id = held.delivery_id

@@ -230,7 +230,7 @@ export async function recordAndMove(
   const rows = await queryPreparedRows<MovedRow>(
     db,
     sql`with given as (
-        select * from jsonb_to_recordset(${jsonParam(outcomeRows)}::jsonb) as o(
+        select * from json_to_recordset(${jsonParam(outcomeRows)}::json) as o(
           seq int, delivery_id uuid, attempts int, claimed_at_ms float8, status text,
           sent_channel_id uuid,
           reason_code text, reason_detail text, provider_message_id text, content_summary text,
@@ -254,7 +254,7 @@ export async function recordAndMove(
       ),
       -- Materialized: parsed once, not once per run row the update's join visits.
       move as materialized (
-        select * from jsonb_to_recordset(${jsonParam(moveRows)}::jsonb) as m(
+        select * from json_to_recordset(${jsonParam(moveRows)}::json) as m(
           seq int, run_id uuid, from_visit int, from_step_id uuid, after_delivery_id uuid,
           claim_attempts int, after_status text, status text, step_id uuid,
           visit int, due_in_seconds float8, exit_reason text, already_enqueued boolean,

@@ -227,7 +227,7 @@ async function record(
   const moved = await queryRows<{ id: string; next_status: string; delay: number }>(
     db,
     sql`with r as (
-          select * from jsonb_to_recordset(${jsonParam(rows)}::jsonb) as r(
+          select * from json_to_recordset(${jsonParam(rows)}::json) as r(
             id text, workspace_id uuid, endpoint_id uuid, status_code int, latency_ms int,
             excerpt text, error text, succeeded boolean, next_status text, delay int)
         ),
@@ -274,7 +274,7 @@ async function updateEndpoints(
   await deps.db.execute(
     sql`update webhook_endpoints ep
         set failing_since = case when o.succeeded then null else ${at}::timestamptz end
-        from jsonb_to_recordset(${jsonParam(outcomes)}::jsonb)
+        from json_to_recordset(${jsonParam(outcomes)}::json)
           as o(endpoint_id uuid, succeeded boolean, gone boolean)
         where ep.id = o.endpoint_id
           and (ep.failing_since is null) = (not o.succeeded)`,
@@ -284,7 +284,7 @@ async function updateEndpoints(
   const appended = await queryRows<{ event: EventRow }>(
     deps.db,
     sql`with o as (
-          select * from jsonb_to_recordset(${jsonParam(outcomes)}::jsonb)
+          select * from json_to_recordset(${jsonParam(outcomes)}::json)
             as o(endpoint_id uuid, succeeded boolean, gone boolean)
         ),
         disabled as (

@@ -68,7 +68,7 @@ export async function enqueueWebhookMessages(
       db,
       sql`update webhook_messages m
           set enqueued_at = ${now.toISOString()}::timestamptz + s.delay * interval '1 second'
-          from jsonb_to_recordset(${jsonParam(stamps)}::jsonb) as s(id text, delay int)
+          from json_to_recordset(${jsonParam(stamps)}::json) as s(id text, delay int)
           where m.id = s.id and m.status = 'pending'`,
     );
   } catch (error) {

@@ -70,7 +70,7 @@ export async function appendRunEvents(
     sql`with source as (
           select workspace_id, seq, type, data, workflow_id, run_id, contact_id,
                  null::uuid as channel_id, null::uuid as delivery_id
-          from jsonb_to_recordset(${jsonParam(rows)}::jsonb) as r(
+          from json_to_recordset(${jsonParam(rows)}::json) as r(
             workspace_id uuid, seq int, type text, data jsonb, workflow_id uuid, run_id uuid,
             contact_id uuid)
         ),
