@@ -116,13 +116,16 @@ export const deliveries = pgTable(
   'deliveries',
   {
     id: uuid('id').primaryKey().default(timeOrderedId),
-    // No foreign key of its own: it is the run's workspace (the claim copies it from the run,
-    // which the run_id key below checks), and deleting a workspace deletes its runs, whose
-    // deletion cascades here. A check per inserted row (and an index for the cascade) saved.
+    // No foreign key of its own: it is the run's workspace (the statement that inserts the
+    // row copies it from the run), and deleting a workspace deletes its runs, whose deletion
+    // deletes their deliveries. A check per inserted row (and an index for the cascade) saved.
     workspaceId: uuid('workspace_id').notNull(),
-    runId: uuid('run_id')
-      .notNull()
-      .references(() => runs.id, { onDelete: 'cascade' }),
+    // No foreign key (a check per recorded send): both statements that insert deliveries, the
+    // record (edge/dispatch/record.ts) and the dead letter's (dead-letter.ts), insert only for
+    // runs they updated in the same statement, whose row lock keeps the run until they commit;
+    // deleting runs deletes their deliveries through a trigger (migration
+    // `…_delivery_run_trigger`), as `on delete cascade` did.
+    runId: uuid('run_id').notNull(),
     stepId: uuid('step_id').notNull(),
     visit: integer('visit').notNull(),
     // No foreign key (a check per recorded send): the one statement that sets it, the record

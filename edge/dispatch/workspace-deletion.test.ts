@@ -8,10 +8,11 @@ import { useNodeDispatch } from './test-node-dispatch';
 import { consumeRuns, seedRunsAtCustomSend } from './test-seed';
 
 /**
- * Deliveries and events have no foreign key to their workspace (a check per row a dispatch
- * batch writes): deleting a workspace must still leave none of its rows behind, through the
- * runs' cascade (deliveries) and the workspaces trigger (events), also while a statement is
- * appending to the workspace's log. Runs the real dispatch consumer in Node against the test
+ * Deliveries have no foreign key to their workspace or run, and events none to their workspace
+ * (a check per row a dispatch batch writes): deleting a workspace, a workflow or a contact must
+ * still leave none of their rows behind, through the runs' trigger (deliveries) and the
+ * workspaces trigger (events), also while a statement is appending to the workspace's log or
+ * recording a delivery of the run. Runs the real dispatch consumer in Node against the test
  * Postgres and a real HTTP endpoint.
  */
 
@@ -82,5 +83,53 @@ describe('deleting a workspace', () => {
 
     expect(await left(gone.workspaceId)).toEqual({ runs: 0, deliveries: 0, events: 0 });
     expect(await left(kept.workspaceId)).toEqual({ runs: 1, deliveries: 1, events: 3 });
+  });
+
+  it("deleting a contact or a workflow deletes their runs' deliveries, one recorded meanwhile too", async () => {
+    const { workspaceId, workflowId, runIds } = await workspaceWithRuns(3);
+    const other = await workspaceWithRuns(1);
+    await consumeRuns({ db, cipher }, [...runIds, ...other.runIds]);
+    const deliveriesOf = async (ids: readonly string[]) => {
+      const [row] = await queryRows<{ count: number }>(
+        db,
+        sql`select count(*)::int as count from deliveries
+            where run_id = any(${sql.param([...ids])}::uuid[])`,
+      );
+      return row!.count;
+    };
+    expect(await deliveriesOf(runIds)).toBe(3);
+    const [first] = await queryRows<{ contact_id: string; step_id: string }>(
+      db,
+      sql`select r.contact_id, d.step_id from runs r join deliveries d on d.run_id = r.id
+          where r.id = ${runIds[0]}::uuid`,
+    );
+
+    // A statement inserting a delivery of the contact's run holds the run's row lock, as the
+    // record and the dead letter's do: the delete waits for it, then deletes that row too.
+    const recorder = await pool.connect();
+    const deleter = await pool.connect();
+    try {
+      await recorder.query('begin');
+      await recorder.query('update runs set updated_at = now() where id = $1', [runIds[0]]);
+      await recorder.query(
+        `insert into deliveries (workspace_id, run_id, step_id, visit, status)
+         values ($1, $2, $3, 2, 'failed')`,
+        [workspaceId, runIds[0], first!.step_id],
+      );
+      const { rows } = await deleter.query<{ pid: number }>('select pg_backend_pid() as pid');
+      const deletion = deleter.query('delete from contacts where id = $1', [first!.contact_id]);
+      await waitUntilBlocked(rows[0]!.pid);
+      await recorder.query('commit');
+      await deletion;
+    } finally {
+      recorder.release();
+      deleter.release();
+    }
+    expect(await deliveriesOf(runIds.slice(0, 1))).toBe(0);
+    expect(await deliveriesOf(runIds.slice(1))).toBe(2);
+
+    await db.execute(sql`delete from workflows where id = ${workflowId}::uuid`);
+    expect(await deliveriesOf(runIds)).toBe(0);
+    expect(await deliveriesOf(other.runIds)).toBe(1);
   });
 });
