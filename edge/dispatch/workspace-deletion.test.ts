@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
+import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { appendEventsCte, eventLogRows } from '../../db/event-log';
 import { relations } from '../../db/relations';
@@ -37,6 +38,31 @@ async function waitUntilBlocked(pid: number): Promise<void> {
   throw new Error(`backend ${pid} never waited for a lock`);
 }
 
+/**
+ * Runs `hold` in an open transaction, then `deletion` on another connection, which must wait
+ * for that transaction; commits it and waits for the delete to finish.
+ */
+async function deleteWhileHeld(
+  hold: (client: pg.PoolClient) => Promise<void>,
+  deletion: string,
+  params: unknown[],
+): Promise<void> {
+  const holder = await pool.connect();
+  const deleter = await pool.connect();
+  try {
+    await holder.query('begin');
+    await hold(holder);
+    const { rows } = await deleter.query<{ pid: number }>('select pg_backend_pid() as pid');
+    const deleted = deleter.query(deletion, params);
+    await waitUntilBlocked(rows[0]!.pid);
+    await holder.query('commit');
+    await deleted;
+  } finally {
+    holder.release();
+    deleter.release();
+  }
+}
+
 describe('deleting a workspace', () => {
   it("leaves nothing of a deleted workspace: its runs, deliveries and events go with it, another's stay", async () => {
     const gone = await workspaceWithRuns(2);
@@ -56,30 +82,23 @@ describe('deleting a workspace', () => {
 
     // A statement appending to the workspace's log is still open when the workspace is deleted:
     // the delete waits for it, and its events are deleted too, not left behind.
-    const appender = await pool.connect();
-    const deleter = await pool.connect();
-    try {
-      await appender.query('begin');
-      const append = sql`with source as (
-          select ${gone.workspaceId}::uuid as workspace_id, 1 as seq, 'run.exited' as type,
-                 '{}'::jsonb as data, null::uuid as workflow_id, null::uuid as run_id,
-                 null::uuid as contact_id, null::uuid as channel_id, null::uuid as delivery_id
-        ),
-        ${appendEventsCte('source', 'logged')}
-        select count(*)::int as appended from logged`;
-      const query = drizzle({ client: appender, relations }).execute(append);
-      expect(((await query) as unknown as { rows: { appended: number }[] }).rows).toEqual([
-        { appended: 1 },
-      ]);
-      const { rows } = await deleter.query<{ pid: number }>('select pg_backend_pid() as pid');
-      const deletion = deleter.query('delete from workspaces where id = $1', [gone.workspaceId]);
-      await waitUntilBlocked(rows[0]!.pid);
-      await appender.query('commit');
-      await deletion;
-    } finally {
-      appender.release();
-      deleter.release();
-    }
+    await deleteWhileHeld(
+      async (appender) => {
+        const append = sql`with source as (
+            select ${gone.workspaceId}::uuid as workspace_id, 1 as seq, 'run.exited' as type,
+                   '{}'::jsonb as data, null::uuid as workflow_id, null::uuid as run_id,
+                   null::uuid as contact_id, null::uuid as channel_id, null::uuid as delivery_id
+          ),
+          ${appendEventsCte('source', 'logged')}
+          select count(*)::int as appended from logged`;
+        const query = drizzle({ client: appender, relations }).execute(append);
+        expect(((await query) as unknown as { rows: { appended: number }[] }).rows).toEqual([
+          { appended: 1 },
+        ]);
+      },
+      'delete from workspaces where id = $1',
+      [gone.workspaceId],
+    );
 
     expect(await left(gone.workspaceId)).toEqual({ runs: 0, deliveries: 0, events: 0 });
     expect(await left(kept.workspaceId)).toEqual({ runs: 1, deliveries: 1, events: 3 });
@@ -106,25 +125,18 @@ describe('deleting a workspace', () => {
 
     // A statement inserting a delivery of the contact's run holds the run's row lock, as the
     // record and the dead letter's do: the delete waits for it, then deletes that row too.
-    const recorder = await pool.connect();
-    const deleter = await pool.connect();
-    try {
-      await recorder.query('begin');
-      await recorder.query('update runs set updated_at = now() where id = $1', [runIds[0]]);
-      await recorder.query(
-        `insert into deliveries (workspace_id, run_id, step_id, visit, status)
-         values ($1, $2, $3, 2, 'failed')`,
-        [workspaceId, runIds[0], first!.step_id],
-      );
-      const { rows } = await deleter.query<{ pid: number }>('select pg_backend_pid() as pid');
-      const deletion = deleter.query('delete from contacts where id = $1', [first!.contact_id]);
-      await waitUntilBlocked(rows[0]!.pid);
-      await recorder.query('commit');
-      await deletion;
-    } finally {
-      recorder.release();
-      deleter.release();
-    }
+    await deleteWhileHeld(
+      async (recorder) => {
+        await recorder.query('update runs set updated_at = now() where id = $1', [runIds[0]]);
+        await recorder.query(
+          `insert into deliveries (workspace_id, run_id, step_id, visit, status)
+           values ($1, $2, $3, 2, 'failed')`,
+          [workspaceId, runIds[0], first!.step_id],
+        );
+      },
+      'delete from contacts where id = $1',
+      [first!.contact_id],
+    );
     expect(await deliveriesOf(runIds.slice(0, 1))).toBe(0);
     expect(await deliveriesOf(runIds.slice(1))).toBe(2);
 
