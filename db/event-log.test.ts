@@ -52,7 +52,7 @@ async function append(events: readonly Appended[]): Promise<EventRow[]> {
     sql`with source as (
           select workspace_id, seq, type, data, null::uuid as workflow_id, run_id,
                  null::uuid as contact_id, channel_id, null::uuid as delivery_id
-          from jsonb_to_recordset(${jsonParam(rows)}::jsonb) as r(
+          from json_to_recordset(${jsonParam(rows)}::json) as r(
             workspace_id uuid, seq int, type text, data jsonb, run_id uuid, channel_id uuid)
         ),
         ${appendEventsCte('source', 'appended')}

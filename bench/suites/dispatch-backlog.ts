@@ -215,8 +215,8 @@ async function batchPhases<T>(
  * The floor under a batch's SQL: the row reads and writes any batch of 100 sends must make,
  * alone, in four minimal statements (no JSON parameters, no conditions, no events, no
  * returned rows) on another 100 fresh runs: read the runs and their contacts by primary key,
- * claim them (a HOT update of lease and attempt), insert their deliveries (foreign key
- * included) and move them (a HOT update). What the batch spends above this is its checks,
+ * claim them (a HOT update of lease and attempt), insert their deliveries (three index
+ * entries each) and move them (a HOT update). What the batch spends above this is its checks,
  * its planning and the partner events. `measure` wraps each statement.
  */
 async function floorStatements<T>(

@@ -8,6 +8,10 @@ import { workspaces } from './tenancy';
  * a JSON array: appending copies each event's `data` into the array as it is, where building a
  * JSON array re-encoded every event (2.5× the backend CPU of the per-row inserts it replaces,
  * measured on 100 delivery events). Readers get rows (db/event-log.ts, eventLogRows).
+ *
+ * These are the fields readers get. The type has more attributes (db/event-log.ts,
+ * COMPACT_EVENT_FIELDS; migration `…_compact_events`): the dispatch record's compact events fill
+ * them and store a null `data`, which readers get built from them.
  */
 export interface BatchedEvent {
   type: string;
