@@ -2,6 +2,7 @@ import { neonConfig, Pool } from '@neondatabase/serverless';
 import { drizzle } from 'drizzle-orm/neon-serverless';
 import type { Database } from '../client';
 import { relations } from '../relations';
+import { logIdleConnectionErrors } from './idle-errors';
 
 export interface NeonOptions {
   /** Postgres URL (Neon in production). */
@@ -41,6 +42,7 @@ export function createNeonDatabase(options: NeonOptions): NeonDatabase {
     neonConfig.coalesceWrites = false;
   }
   const pool = new Pool({ connectionString: url, max });
+  logIdleConnectionErrors(pool);
   const db = drizzle({ client: pool, relations }) as unknown as Database;
   return {
     db,
