@@ -9,7 +9,7 @@ import type { DispatchChannel, DispatchLibrary } from './library';
 import { backoffSeconds, MAX_SEND_ATTEMPTS, RETRY_BASE_SECONDS, SEND_TIMEOUT_MS } from './limits';
 import type { RunState } from './load';
 import { prepareSend } from './prepare';
-import type { DeliveryOutcome, RunMove } from './record';
+import type { DeliveryOutcome, RunMove } from './record-input';
 import { awaitDeliveryMove, moveAfter, retryMove } from './route';
 import { type AdapterLookup, type channelRecordsLoader, deliver, type SendRuntime } from './send';
 import { summarizeMessage } from './summary';

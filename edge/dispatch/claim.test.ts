@@ -4,7 +4,8 @@ import type { Database } from '../../db/client';
 import { deliveries, runs } from '../../db/schema';
 import type { EventPublisher } from '../events/types';
 import { type ClaimedDelivery, claimDeliveries, type DeliveryKey } from './claim';
-import { type DeliveryOutcome, type RunMove, recordAndMove } from './record';
+import { recordAndMove } from './record';
+import type { DeliveryOutcome, RunMove } from './record-input';
 import { twoConsumers } from './test-consumers';
 import {
   readDeliveries,

@@ -14,8 +14,8 @@ import { DUE_TOLERANCE_SECONDS, SEND_CONCURRENCY } from './limits';
 import { isCurrentRun, loadAndClaimRuns } from './load';
 import { type DispatchMessage, type DispatchRequest, parseDispatchMessage } from './message';
 import { mapWithConcurrency } from './pool';
-import type { DeliveryOutcome, RunMove } from './record';
 import { recordAndMove } from './record';
+import type { DeliveryOutcome, RunMove } from './record-input';
 import { exitMove, MISSING_STEP_REASON, moveAfter, routeFinishedDelivery } from './route';
 import { channelRecordsLoader } from './send';
 

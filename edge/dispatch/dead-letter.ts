@@ -14,7 +14,8 @@ import type { DeliveryKey } from './claim';
 import { type DispatchSender, enqueueRuns } from './enqueue';
 import { isCurrentRun, loadRuns } from './load';
 import { type DispatchRequest, parseDispatchMessage } from './message';
-import { type RunMove, recordAndMove } from './record';
+import { recordAndMove } from './record';
+import type { RunMove } from './record-input';
 import { exitMove, MISSING_STEP_REASON, moveAfter } from './route';
 
 /** The detail recorded on a delivery whose message exhausted the queue's retries. */

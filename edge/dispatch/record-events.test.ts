@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DeliveryOutcome, RunMove } from './record';
 import { loggedEvents, planRecordEvents } from './record-events';
+import type { DeliveryOutcome, RunMove } from './record-input';
 
 /** The events a record statement may log, as the consumer plans and then publishes them. */
 

@@ -7,7 +7,7 @@ import {
   type RunEventData,
 } from '../events/types';
 import { log } from '../log';
-import type { DeliveryOutcome, RunMove } from './record';
+import type { DeliveryOutcome, RunMove } from './record-input';
 
 /**
  * The partner events a record statement may log, as the consumer publishes them. The statement

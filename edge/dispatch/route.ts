@@ -3,7 +3,7 @@ import { isWaitStep } from '../../workflow/steps';
 import type { FailureReason, GraphStep } from '../../workflow/types';
 import type { ClaimedDelivery } from './claim';
 import type { RunState } from './load';
-import type { RunMove } from './record';
+import type { RunMove } from './record-input';
 
 /** What a move names of its run besides its id: the keys of the events it may log. */
 function runRefs(

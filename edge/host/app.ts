@@ -2,7 +2,6 @@ import { sql } from 'drizzle-orm';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../../api/db-availability';
 import { type ApiServer, createApi } from '../../api/server';
-import type { Database } from '../../db/client';
 import { hubPublisher } from '../events/hub-publisher';
 import { log } from '../log';
 import type { MediaBucket } from '../media/bucket';
@@ -11,17 +10,11 @@ import { withWebhookFanout } from '../webhooks/publisher';
 import { callbackRoutes } from './callback-routes';
 import { withDatabase } from './database-middleware';
 import { dispatchSender } from './dispatch-sender';
-import { type Config, ConfigError, type Env, parseConfig } from './env';
+import { type AppEnv, type Config, ConfigError, type Env, parseConfig } from './env';
 import { mediaRoutes } from './media-routes';
 import { requestLog } from './request-log';
 import { streamRoute } from './stream-route';
 import { refuseOversizeUploads } from './upload-limit';
-
-/** Hono's type parameters for this Worker: bindings plus what middleware puts on the context. */
-export interface AppEnv {
-  Bindings: Env;
-  Variables: { requestId: string; config: Config; db: Database };
-}
 
 /** Where GraphQL is served (and GraphiQL, outside production). */
 export const GRAPHQL_PATH = '/graphql';

@@ -9,8 +9,8 @@ import type { ChannelIntegration } from '../channels/integration';
 import { integrationFor, providerOf } from '../channels/registry';
 import { ENQUEUE_CHUNK_SIZE } from '../dispatch/limits';
 import { log } from '../log';
-import type { AppEnv } from './app';
 import { withDatabase } from './database-middleware';
+import type { AppEnv } from './env';
 
 /** Where providers send callbacks: `/callbacks/<provider>/<channel id>`. */
 export const CALLBACK_ROUTE = '/callbacks/:provider/:channelId';

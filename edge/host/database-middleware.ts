@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from './app';
 import { openDatabase } from './database';
+import type { AppEnv } from './env';
 
 /** Response types that stream for as long as the client listens (SSE subscriptions, @defer). */
 const STREAMING_TYPES = ['text/event-stream', 'multipart/mixed'];

@@ -3,10 +3,17 @@
 // `worker-configuration.d.ts`: both of those declare globals (Request, Response, fetch, …) that
 // clash with @types/node and the DOM lib in our single tsconfig, which Node scripts also use.
 import type { DurableObjectNamespace, Queue, R2Bucket } from '@cloudflare/workers-types/latest';
+import type { Database } from '../../db/client';
 import type { ProviderEndpoints } from '../channels/types';
 import { readDispatchShards } from '../dispatch/queues';
 import { DEFAULT_DISABLE_AFTER_HOURS } from '../webhooks/limits';
 import { readProviderEndpoints } from './provider-endpoints';
+
+/** Hono's type parameters for this Worker: bindings plus what middleware puts on the context. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: { requestId: string; config: Config; db: Database };
+}
 
 /**
  * The Worker's bindings, as configured in wrangler.toml (vars, secrets, queues) or, locally, by

@@ -6,8 +6,8 @@ import type { MediaBucket } from '../media/bucket';
 import { parseRange } from '../media/byte-range';
 import { contentDisposition } from '../media/content-disposition';
 import { MEDIA_PATH, MediaLinkSigner } from '../media/signed-link';
-import type { AppEnv } from './app';
 import { withDatabase } from './database-middleware';
+import type { AppEnv } from './env';
 
 /** Kinds a browser shows in place; everything else downloads. */
 const INLINE_TYPES = /^(image|video|audio)\//;

@@ -1,8 +1,8 @@
 import type { Hono } from 'hono';
 import { authenticate, bearerToken } from '../../api/auth';
 import { PRINCIPAL_HEADER, STREAM_PATH } from '../events/hub-protocol';
-import type { AppEnv } from './app';
 import { openDatabase } from './database';
+import type { AppEnv } from './env';
 
 /**
  * `/graphql/stream`: GraphQL subscriptions over SSE (edge/events/hub.ts). The Worker checks the

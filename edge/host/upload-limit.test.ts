@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { expect, test } from 'vitest';
-import type { AppEnv } from './app';
+import type { AppEnv } from './env';
 import { MAX_MULTIPART_BYTES, refuseOversizeUploads } from './upload-limit';
 
 const app = new Hono<AppEnv>();

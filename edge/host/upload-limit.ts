@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { UPLOAD_MAX_BYTES_ANY } from '../media/upload-types';
-import type { AppEnv } from './app';
+import type { AppEnv } from './env';
 
 /** Room for the `operations` and `map` parts and the multipart framing around the file. */
 const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
