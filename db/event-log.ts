@@ -165,20 +165,30 @@ function loggedData(): SQL {
   const col = (column: string) => sql.raw(`ev.${column}`);
   return sql`case
       when ${col('data')} is null and ${col('type')} like 'delivery.%'
-        then jsonb_build_object('delivery', jsonb_build_object(
-          'id', ${col('delivery_id')}, 'runId', ${col('run_id')},
-          'stepId', coalesce(${col('step_id')}::text, ''), 'visit', ${col('visit')},
-          'workflowId', ${col('workflow_id')}, 'contactId', ${col('contact_id')},
-          'channelId', ${col('channel_id')}, 'status', ${col('status')},
-          'providerStatus', null, 'providerMessageId', ${col('provider_message_id')},
-          'reason', case when ${col('reason_code')} <> '' then jsonb_build_object(
-            'code', ${col('reason_code')}, 'detail', ${col('reason_detail')}) end))
+        then ${deliveryJson({
+          id: col('delivery_id'),
+          runId: col('run_id'),
+          stepId: sql`coalesce(${col('step_id')}::text, '')`,
+          visit: col('visit'),
+          workflowId: col('workflow_id'),
+          contactId: col('contact_id'),
+          channelId: col('channel_id'),
+          status: col('status'),
+          providerStatus: sql`null`,
+          providerMessageId: col('provider_message_id'),
+          reason: sql`case when ${col('reason_code')} <> '' then ${reasonJson(col('reason_code'), col('reason_detail'))} end`,
+        })}
       when ${col('data')} is null and ${col('type')} like 'run.%'
-        then jsonb_build_object('run', jsonb_build_object(
-          'id', ${col('run_id')}, 'workflowId', ${col('workflow_id')},
-          'contactId', ${col('contact_id')}, 'status', ${col('status')},
-          'stepId', ${col('step_id')}, 'visit', ${col('visit')},
-          'fromStepId', ${col('from_step_id')}, 'exitReason', ${col('exit_reason')}))
+        then ${runJson({
+          id: col('run_id'),
+          workflowId: col('workflow_id'),
+          contactId: col('contact_id'),
+          status: col('status'),
+          stepId: col('step_id'),
+          visit: col('visit'),
+          fromStepId: col('from_step_id'),
+          exitReason: col('exit_reason'),
+        })}
       when ${col('data')} -> 'delivery' is not null and not (${col('data')} -> 'delivery' ? 'id')
         then ${col('data')} || jsonb_build_object('delivery', (${col('data')} -> 'delivery')
           || jsonb_build_object('id', ${col('delivery_id')}, 'runId', ${col('run_id')},
@@ -243,19 +253,76 @@ export async function readEventsAfter(
 }
 
 /**
+ * SQL for each field of an event's `data` object, keyed as partners get it (edge/events/types.ts
+ * has the objects' types; db/ does not import edge/).
+ */
+type DeliveryField =
+  | 'id'
+  | 'runId'
+  | 'stepId'
+  | 'visit'
+  | 'workflowId'
+  | 'contactId'
+  | 'channelId'
+  | 'status'
+  | 'providerStatus'
+  | 'providerMessageId'
+  | 'reason';
+type RunField =
+  | 'id'
+  | 'workflowId'
+  | 'contactId'
+  | 'status'
+  | 'stepId'
+  | 'visit'
+  | 'fromStepId'
+  | 'exitReason';
+
+/**
+ * The `data` of a `delivery.*` event (edge/events/types.ts, DeliveryEventData) from an SQL
+ * expression per field: the one place its keys are spelled, for every writer and reader.
+ */
+function deliveryJson(f: Record<DeliveryField, SQL>): SQL {
+  return sql`jsonb_build_object('delivery', jsonb_build_object(
+      'id', ${f.id}, 'runId', ${f.runId}, 'stepId', ${f.stepId}, 'visit', ${f.visit},
+      'workflowId', ${f.workflowId}, 'contactId', ${f.contactId}, 'channelId', ${f.channelId},
+      'status', ${f.status}, 'providerStatus', ${f.providerStatus},
+      'providerMessageId', ${f.providerMessageId}, 'reason', ${f.reason}))`;
+}
+
+/** A delivery event's `reason` object. */
+function reasonJson(code: SQL, detail: SQL): SQL {
+  return sql`jsonb_build_object('code', ${code}, 'detail', ${detail})`;
+}
+
+/** The `data` of a `run.*` event (RunEventData) from an SQL expression per field. */
+function runJson(f: Record<RunField, SQL>): SQL {
+  return sql`jsonb_build_object('run', jsonb_build_object(
+      'id', ${f.id}, 'workflowId', ${f.workflowId}, 'contactId', ${f.contactId},
+      'status', ${f.status}, 'stepId', ${f.stepId}, 'visit', ${f.visit},
+      'fromStepId', ${f.fromStepId}, 'exitReason', ${f.exitReason}))`;
+}
+
+/**
  * The `data` of a `delivery.*` event (edge/events/types.ts, DeliveryEventData) from a delivery
  * row alias `d` (deliveries' columns, or a RETURNING of them) and its run alias `r`.
  */
 export function deliveryEventData(d: string, r: string): SQL {
   const col = (alias: string, column: string) => sql.raw(`${alias}.${column}`);
-  return sql`jsonb_build_object('delivery', jsonb_build_object(
-      'id', ${col(d, 'id')}, 'runId', ${col(d, 'run_id')}, 'stepId', ${col(d, 'step_id')},
-      'visit', ${col(d, 'visit')}, 'workflowId', ${col(r, 'workflow_id')},
-      'contactId', ${col(r, 'contact_id')}, 'channelId', ${col(d, 'channel_id')},
-      'status', ${col(d, 'status')}, 'providerStatus', ${col(d, 'provider_status')},
-      'providerMessageId', ${col(d, 'provider_message_id')},
-      'reason', case when ${col(d, 'reason_code')} is null then null
-        else jsonb_build_object('code', ${col(d, 'reason_code')}, 'detail', ${col(d, 'reason_detail')}) end))`;
+  return deliveryJson({
+    id: col(d, 'id'),
+    runId: col(d, 'run_id'),
+    stepId: col(d, 'step_id'),
+    visit: col(d, 'visit'),
+    workflowId: col(r, 'workflow_id'),
+    contactId: col(r, 'contact_id'),
+    channelId: col(d, 'channel_id'),
+    status: col(d, 'status'),
+    providerStatus: col(d, 'provider_status'),
+    providerMessageId: col(d, 'provider_message_id'),
+    reason: sql`case when ${col(d, 'reason_code')} is null then null
+      else ${reasonJson(col(d, 'reason_code'), col(d, 'reason_detail'))} end`,
+  });
 }
 
 /**
@@ -264,8 +331,14 @@ export function deliveryEventData(d: string, r: string): SQL {
  */
 export function runEventData(r: string, fromStep: string): SQL {
   const col = (column: string) => sql.raw(`${r}.${column}`);
-  return sql`jsonb_build_object('run', jsonb_build_object(
-      'id', ${col('id')}, 'workflowId', ${col('workflow_id')}, 'contactId', ${col('contact_id')},
-      'status', ${col('status')}, 'stepId', ${col('current_step_id')}, 'visit', ${col('step_visit')},
-      'fromStepId', ${sql.raw(fromStep)}, 'exitReason', ${col('exit_reason')}))`;
+  return runJson({
+    id: col('id'),
+    workflowId: col('workflow_id'),
+    contactId: col('contact_id'),
+    status: col('status'),
+    stepId: col('current_step_id'),
+    visit: col('step_visit'),
+    fromStepId: sql.raw(fromStep),
+    exitReason: col('exit_reason'),
+  });
 }
