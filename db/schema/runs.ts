@@ -118,7 +118,8 @@ export const deliveries = pgTable(
     id: uuid('id').primaryKey().default(timeOrderedId),
     // No foreign key of its own: it is the run's workspace (the record copies it from the run
     // it moves, the dead letter's from the run's message), and deleting a workspace deletes its
-    // runs, whose deletion deletes their deliveries. A check per inserted row (and an index for the cascade) saved.
+    // runs, whose deletion deletes their deliveries. A check per inserted row (and an index
+    // for the cascade) saved.
     workspaceId: uuid('workspace_id').notNull(),
     // No foreign key (a check per recorded send): both statements that insert deliveries, the
     // record (edge/dispatch/record.ts) and the dead letter's (dead-letter.ts), insert only for
