@@ -93,6 +93,26 @@ describe('the live fan-out writing to sinks', () => {
     expect(resumed.cursors()).toEqual([3, 4, 5, 6, 7, 8]);
   });
 
+  it('does not write again what the replay read before its publish reached the fan-out', async () => {
+    const log = eventLog();
+    const fanout = new EventFanout({ readLog: log.read, initialCursor: 0 });
+    const early = sink('a');
+    fanout.subscribe({}, 0, early).next();
+    await settle();
+    // Committed and published: the fan-out has handed out 1–2.
+    fanout.publish(log.commit(2));
+    // Committed, but their publish is slow to arrive (a loaded pipeline): a subscriber that
+    // connects now replays 3–5 from the log and goes live with the fan-out still at 2.
+    const late = log.commit(3);
+    const resumed = sink('a');
+    fanout.subscribe({}, 0, resumed).next();
+    await settle();
+    fanout.publish(late);
+    fanout.publish(log.commit(1));
+    expect(resumed.cursors()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(early.cursors()).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
   it('drops a subscriber whose reader fell behind without holding back the others', async () => {
     const log = eventLog();
     const fanout = new EventFanout({ readLog: log.read, initialCursor: 0 });

@@ -67,6 +67,12 @@ interface Subscriber {
   /** Written to directly once `live` (replay done); null: handed out by the iterator. */
   sink: FanoutSink<unknown> | null;
   live: boolean;
+  /**
+   * A live sink's last cursor from the replay: the log may hold events whose publish has not
+   * reached the fan-out yet (a slow pipeline), which the replay read and wrote already. The
+   * fan-out hands those out later, in order; a sink skips them, as an iterator does.
+   */
+  replayedUpTo: number;
   /** Frames of the publish being fanned out, written when it ends. */
   batch: unknown[];
 }
@@ -154,6 +160,7 @@ export class EventFanout {
       if (subscriber.failure || !matchesFilter(event, subscriber.filter)) continue;
       const { sink } = subscriber;
       if (sink && subscriber.live) {
+        if (event.cursor <= subscriber.replayedUpTo) continue;
         rendered ??= new Map();
         let frame = rendered.get(sink.key);
         if (frame === undefined) {
@@ -225,6 +232,7 @@ export class EventFanout {
       failure: null,
       sink: sink ?? null,
       live: false,
+      replayedUpTo: after,
       batch: [],
     };
     this.subscribers.add(subscriber);
@@ -302,6 +310,7 @@ export class EventFanout {
       // Synchronously from here to `live`: no publish can slip between the two.
       const waiting = subscriber.queue.filter((event) => event.cursor > position);
       subscriber.queue = [];
+      subscriber.replayedUpTo = waiting.at(-1)?.cursor ?? position;
       subscriber.live = true;
       if (waiting.length > 0 && !sink.write(waiting.map((event) => sink.render(event)))) return;
       while (!subscriber.closed && !subscriber.failure) await this.sleep(subscriber);
