@@ -279,7 +279,9 @@ export async function recordAndMove(
             sent_at = coalesce(excluded.sent_at, d.sent_at),
             updated_at = now()
         where d.status in ('queued', 'sending')
-        returning d.*, d.xmax = 0 as inserted
+        -- Only what its readers use (the events, threads and refused channels): each row returned
+        -- is kept in the CTE's store.
+        returning d.id, d.xmax = 0 as inserted
       ),
 ${extendsThreads ? threadedCte : sql``}
 ${refusesChannels ? refusedCte : sql``}
