@@ -128,6 +128,42 @@ export function storableText(text: string): string {
   return text.replaceAll('\u0000', '').replace(LONE_SURROGATE, '\uFFFD');
 }
 
+/** The Postgres types a column of unnestRows may have. */
+export type BatchColumnType = 'uuid' | 'int' | 'float8' | 'text' | 'boolean';
+
+/** A batch's columns: every key of its rows and its column's type, in the FROM item's order. */
+export type BatchColumns<Row> = { readonly [K in keyof Row]: BatchColumnType };
+
+/**
+ * A batch of rows as a FROM item with one typed array parameter per column, unnested side by
+ * side: `unnest($1::uuid[], $2::int[], …) as <alias>(<column>, …)`. The server reads a dispatch
+ * record's 100 outcomes so for about half what `json_to_recordset` costs (0.27–0.35 ms against
+ * 0.48–0.68 ms, measured in one session: JSON parses every object and hashes its keys), and
+ * the statement's text stays the same whatever the batch's size. Text is made storable as
+ * jsonParam makes it (the driver writes the array literal, quoting every element).
+ *
+ * A generic plan estimates such an unnest at 10 rows, whatever the batch: a statement must reach
+ * a table's rows by key from the batch (a nested loop from it), never let the estimate choose
+ * between scanning and probing.
+ */
+export function unnestRows<Row extends object>(
+  rows: readonly Row[],
+  columns: BatchColumns<Row>,
+  alias: string,
+): SQL {
+  const names = Object.keys(columns) as (keyof Row & string)[];
+  const arrays = names.map((name) => {
+    const type = columns[name];
+    const values = rows.map((row) => {
+      const value = row[name] as unknown;
+      if (value === null || value === undefined) return null;
+      return type === 'text' ? storableText(String(value)) : value;
+    });
+    return sql`${sql.param(values)}::${sql.raw(type)}[]`;
+  });
+  return sql`unnest(${sql.join(arrays, sql`, `)}) as ${sql.raw(alias)}(${sql.raw(names.join(', '))})`;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**

@@ -1,12 +1,52 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { appendEventsCte } from '../../db/event-log';
-import { jsonParam, queryPreparedRows, uuidArrayParam } from '../../db/rows';
+import { queryPreparedRows, unnestRows } from '../../db/rows';
 import { publishQuietly } from '../events/publish';
 import type { EventPublisher } from '../events/types';
 import { queueDelay } from './enqueue';
 import { loggedEvents, planRecordEvents } from './record-events';
 import type { DeliveryOutcome, RunMove } from './record-input';
+
+/** The columns of the record's outcomes, as `given` reads them (unnestRows). */
+const OUTCOME_COLUMNS = {
+  seq: 'int',
+  delivery_id: 'uuid',
+  attempts: 'int',
+  claimed_at_ms: 'float8',
+  status: 'text',
+  sent_channel_id: 'uuid',
+  reason_code: 'text',
+  reason_detail: 'text',
+  provider_message_id: 'text',
+  content_summary: 'text',
+  message_id_header: 'text',
+  segments: 'int',
+  thread_workspace_id: 'uuid',
+  thread_workflow_id: 'uuid',
+  thread_contact_id: 'uuid',
+  provider_thread_id: 'text',
+  provider_thread_subject: 'text',
+  channel_error: 'boolean',
+} as const;
+
+/** The columns of the record's moves, as `move` reads them. */
+const MOVE_COLUMNS = {
+  seq: 'int',
+  run_id: 'uuid',
+  from_visit: 'int',
+  from_step_id: 'uuid',
+  after_delivery_id: 'uuid',
+  claim_attempts: 'int',
+  after_status: 'text',
+  status: 'text',
+  step_id: 'uuid',
+  visit: 'int',
+  due_in_seconds: 'float8',
+  exit_reason: 'text',
+  already_enqueued: 'boolean',
+  enqueue_delay: 'int',
+} as const;
 
 /** A run that moved, and the message it now needs (when still active). */
 export interface MovedRun {
@@ -120,8 +160,6 @@ export async function recordAndMove(
       outcome.status === 'failed' &&
       (outcome.reasonCode === 'credentials_rejected' || outcome.channelError === true),
   );
-  // Rows are reached by primary key (see uuidArrayParam), not by their status.
-  const runIds = uuidArrayParam(moves.map((move) => move.runId));
   const threadedCte = sql`      threaded as (
         insert into email_threads as t (workspace_id, workflow_id, contact_id, channel_id,
                                         message_ids, provider_thread_id, provider_thread_subject)
@@ -168,13 +206,7 @@ export async function recordAndMove(
   const rows = await queryPreparedRows<MovedRow>(
     db,
     sql`with given as (
-        select * from json_to_recordset(${jsonParam(outcomeRows)}::json) as o(
-          seq int, delivery_id uuid, attempts int, claimed_at_ms float8, status text,
-          sent_channel_id uuid,
-          reason_code text, reason_detail text, provider_message_id text, content_summary text,
-          message_id_header text, segments int, thread_workspace_id uuid, thread_workflow_id uuid,
-          thread_contact_id uuid, provider_thread_id text, provider_thread_subject text,
-          channel_error boolean)
+        select * from ${unnestRows(outcomeRows, OUTCOME_COLUMNS, 'o')}
       ),
       -- A channel deleted while a send on it was in flight is recorded as none, as deleting it
       -- would have set it (a foreign key error would fail the whole batch); the key-share lock
@@ -190,13 +222,9 @@ export async function recordAndMove(
         select g.*, c.id as channel_id from given g
         left join live_channels c on c.id = g.sent_channel_id
       ),
-      -- Materialized: parsed once, not once per run row the update's join visits.
+      -- Materialized: read once, not once per run row the update's join visits.
       move as materialized (
-        select * from json_to_recordset(${jsonParam(moveRows)}::json) as m(
-          seq int, run_id uuid, from_visit int, from_step_id uuid, after_delivery_id uuid,
-          claim_attempts int, after_status text, status text, step_id uuid,
-          visit int, due_in_seconds float8, exit_reason text, already_enqueued boolean,
-          enqueue_delay int)
+        select * from ${unnestRows(moveRows, MOVE_COLUMNS, 'm')}
       ),
       -- A move that follows a send applies only while this consumer still holds that claim: the
       -- run holds a lease on that delivery with the attempt count it was claimed at. The
@@ -221,8 +249,10 @@ export async function recordAndMove(
               and (r.delivery_finished or coalesce(m.after_status in ('sent', 'failed'), false)),
             updated_at = now()
         from move m
-        where r.id = any(${runIds})
-          and r.id = m.run_id and (r.status = 'active') is true and r.step_visit = m.from_visit
+        -- Each run by its key from the move (a nested loop from the batch, which a generic plan
+        -- estimates at 10 rows: db/rows.ts, unnestRows); its status tested so that no index
+        -- can answer it (uuidArrayParam says why).
+        where r.id = m.run_id and (r.status = 'active') is true and r.step_visit = m.from_visit
           and (m.after_delivery_id is null
             or (r.delivery_id = m.after_delivery_id and r.delivery_attempts = m.claim_attempts
                 and r.lease_until is not null))
