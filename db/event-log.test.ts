@@ -3,9 +3,11 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createNodePostgres } from './drivers/node-postgres';
 import {
   appendEventsCte,
+  appendWorkspaceBatchesCte,
   EVENTS_PER_BATCH,
   type EventLogFilter,
   type EventRow,
+  eventLogRows,
   readEventsAfter,
 } from './event-log';
 import { jsonParam, queryRows } from './rows';
@@ -13,7 +15,8 @@ import { workspaces } from './schema';
 
 /**
  * The log's storage (one `event_batches` row per workspace and appending statement, in blocks
- * of EVENTS_PER_BATCH cursors) against what readers are promised: dense cursors per workspace,
+ * of EVENTS_PER_BATCH cursors, or whole for the dispatch record's at most EVENTS_PER_BATCH)
+ * against what readers are promised: dense cursors per workspace,
  * replay after any cursor (inside a batch too), filters and limits in cursor order across
  * batches, and the same rows whether an event is read back or returned by its append.
  */
@@ -108,6 +111,80 @@ describe('the partner event log in batches', () => {
     expect(cursors(all)).toEqual(range(1, 1203));
     expect(all.slice(3)).toEqual(ofA);
     expect(await read(b, 0, 100)).toEqual(ofB);
+  });
+
+  it('appends a statement’s compact events as one row per workspace wherever its cursors fall, and says which it kept', async () => {
+    const [a, b] = [await newWorkspace(), await newWorkspace()];
+    await append(range(1, 995).map(() => ({ workspaceId: a, type: 'run.started' })));
+    const runIds = range(1, 13).map(() => crypto.randomUUID());
+    const workflowId = crypto.randomUUID();
+    const contactId = crypto.randomUUID();
+    // One statement: 10 run.completed of `a` (its cursors 996–1005, across the 1,000th) with 3
+    // of `b` (1–3) among them, given out of seq order.
+    const rows = runIds.map((runId, index) => ({
+      workspace_id: index % 4 === 3 ? b : a,
+      seq: 100 - index,
+      run_id: runId,
+      visit: index,
+    }));
+    const kept = await queryRows<{ workspace_id: string; seqs: number[]; first_cursor: string }>(
+      db,
+      sql`with source as (
+            select workspace_id, seq, 'run.completed' as type, null::jsonb as data,
+                   ${workflowId}::uuid as workflow_id, run_id, ${contactId}::uuid as contact_id,
+                   null::uuid as channel_id, null::uuid as delivery_id, null::uuid as step_id,
+                   visit, 'completed' as status, null::text as provider_message_id,
+                   null::text as reason_code, null::text as reason_detail,
+                   null::uuid as from_step_id, null::text as exit_reason
+            from json_to_recordset(${jsonParam(rows)}::json) as r(
+              workspace_id uuid, seq int, run_id uuid, visit int)
+          ),
+          ${appendWorkspaceBatchesCte('source', 'logged')}
+          select workspace_id, seqs, first_cursor from logged`,
+    );
+    const seqsOf = (workspaceId: string) =>
+      rows.filter((row) => row.workspace_id === workspaceId).map((row) => row.seq);
+    expect(
+      kept
+        .map((row) => ({ ...row, seqs: [...row.seqs].sort((x, y) => x - y) }))
+        .sort((x, y) => Number(x.first_cursor) - Number(y.first_cursor)),
+    ).toEqual([
+      { workspace_id: b, seqs: seqsOf(b).sort((x, y) => x - y), first_cursor: '1' },
+      { workspace_id: a, seqs: seqsOf(a).sort((x, y) => x - y), first_cursor: '996' },
+    ]);
+    expect(await batchesOf(a)).toEqual([
+      { first: 1, last: 995, events: 995 },
+      { first: 996, last: 1005, events: 10 },
+    ]);
+    expect(await batchesOf(b)).toEqual([{ first: 1, last: 3, events: 3 }]);
+
+    // Read back in seq order, the data built from the compact columns.
+    const ofA = rows.filter((row) => row.workspace_id === a).sort((x, y) => x.seq - y.seq);
+    const readA = await read(a, 995, 100);
+    expect(cursors(readA)).toEqual(range(996, 1005));
+    expect(readA.map((event) => event.run_id)).toEqual(ofA.map((row) => row.run_id));
+    expect(readA[0]!.data).toEqual({
+      run: {
+        id: ofA[0]!.run_id,
+        workflowId,
+        contactId,
+        status: 'completed',
+        stepId: null,
+        visit: ofA[0]!.visit,
+        fromStepId: null,
+        exitReason: null,
+      },
+    });
+    expect(cursors(await read(a, 990, 3))).toEqual([991, 992, 993]);
+    // A bounded read (the webhook fan-out's) finds cursors of the row that starts before its
+    // upper bound and ends past the 1,000th.
+    const bounded = await queryRows<{ cursor: string }>(
+      db,
+      sql`select e.cursor from ${eventLogRows(sql`${a}::uuid`, sql`997`, sql`1003`)} e
+          order by e.batch_cursor, e.ord`,
+    );
+    expect(bounded.map((row) => Number(row.cursor))).toEqual(range(998, 1003));
+    expect(cursors(await read(b, 0, 100))).toEqual([1, 2, 3]);
   });
 
   it('replays from a cursor inside a batch, and a limit cuts inside one', async () => {

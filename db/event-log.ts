@@ -47,50 +47,54 @@ export const COMPACT_EVENT_FIELDS = [
   'exit_reason',
 ] as const;
 
-/** How appendEventsCte reads its source. */
-export interface AppendOptions {
-  /** `<name>` also carries `seq`: for a statement that needs only which events were kept, at which cursors. */
-  keepSeq?: boolean;
-  /**
-   * The source also has COMPACT_EVENT_FIELDS' columns, stored as they are; a compact event has
-   * a null `data` (also in `<name>`), which readers build from them.
-   */
-  compact?: boolean;
+/**
+ * `<counters>` as a CTE that bumps each workspace's counter by its number of events: `counted`
+ * is a SELECT of `(workspace_id, events)` rows in workspace order (an upsert in that order, so
+ * two statements lock counters in the same order and cannot deadlock). The counter row stays
+ * locked until commit, so statements appending to one workspace commit in cursor order and a
+ * reader that has seen cursor N never later finds an N-1 committed behind it. Yields each
+ * workspace's new last cursor.
+ */
+function bumpCountersCte(counters: SQL, counted: SQL): SQL {
+  return sql`${counters} as (
+      insert into event_counters as c (workspace_id, last_cursor)
+      ${counted}
+      on conflict (workspace_id) do update set last_cursor = c.last_cursor + excluded.last_cursor
+      returning c.workspace_id, c.last_cursor
+    )`;
+}
+
+/** One event of `<alias>` as an element of `event_batches.events`, its compact fields or none. */
+function batchedEvent(alias: string, compact: boolean): SQL {
+  const column = (field: string) => `${alias}.${field}`;
+  const fields = [
+    ...['type', 'data', 'workflow_id', 'run_id', 'contact_id', 'channel_id', 'delivery_id'].map(
+      column,
+    ),
+    ...COMPACT_EVENT_FIELDS.map((field) => (compact ? column(field) : 'null')),
+  ];
+  return sql.raw(`row(${fields.join(', ')})::batched_event`);
 }
 
 /**
  * CTEs (to put after a comma in a WITH list) that append the rows of CTE `source` to the log
  * in the same statement. `source` must have the columns `workspace_id, seq, type, data,
  * workflow_id, run_id, contact_id, channel_id, delivery_id`; `seq` orders events within the
- * statement. `<name>_counters` bumps each workspace's counter by its number of events (an
- * upsert in workspace order, so two statements lock counters in the same order and cannot
- * deadlock); the counter row stays locked until commit, so statements appending to one
- * workspace commit in cursor order and a reader that has seen cursor N never later finds an
- * N-1 committed behind it. `<name>` yields the appended events, one row per event with
- * EventRow's columns (cursors numbered from the counters, `occurred_at` the batch's `now()`),
- * and `<name>_batches` stores them: one `event_batches` row per workspace (and per block of
+ * statement. `<name>_counters` bumps each workspace's counter by its number of events
+ * (bumpCountersCte). `<name>` yields the appended events, one row per event with EventRow's
+ * columns (cursors numbered from the counters, `occurred_at` the batch's `now()`), and
+ * `<name>_batches` stores them: one `event_batches` row per workspace (and per block of
  * EVENTS_PER_BATCH cursors), its array in cursor order. A data-modifying CTE runs whether or
  * not the statement reads it.
  */
-export function appendEventsCte(
-  source: string,
-  name: string,
-  { keepSeq = false, compact = false }: AppendOptions = {},
-): SQL {
+export function appendEventsCte(source: string, name: string): SQL {
   const counters = sql.raw(`${name}_counters`);
-  const batches = sql.raw(`${name}_batches`);
   const from = sql.raw(source);
   const appended = sql.raw(name);
-  const compactColumns = sql.raw(COMPACT_EVENT_FIELDS.map((field) => `s.${field}`).join(', '));
-  const compactValues = sql.raw(
-    COMPACT_EVENT_FIELDS.map((field) => (compact ? field : 'null')).join(', '),
-  );
-  return sql`${counters} as (
-      insert into event_counters as c (workspace_id, last_cursor)
-      select workspace_id, count(*) from ${from} group by workspace_id order by workspace_id
-      on conflict (workspace_id) do update set last_cursor = c.last_cursor + excluded.last_cursor
-      returning c.workspace_id, c.last_cursor
-    ),
+  return sql`${bumpCountersCte(
+    counters,
+    sql`select workspace_id, count(*) from ${from} group by workspace_id order by workspace_id`,
+  )},
     ${appended} as (
       select s.workspace_id::uuid as workspace_id,
              -- Numbered back from the counter's new value, the last event at it: one window
@@ -100,16 +104,56 @@ export function appendEventsCte(
              s.type::text as type, s.data::jsonb as data, s.workflow_id::uuid as workflow_id,
              s.run_id::uuid as run_id, s.contact_id::uuid as contact_id,
              s.channel_id::uuid as channel_id, s.delivery_id::uuid as delivery_id,
-             now() as occurred_at${keepSeq ? sql`, s.seq` : sql``}${compact ? sql`, ${compactColumns}` : sql``}
+             now() as occurred_at
       from ${from} s join ${counters} k on k.workspace_id = s.workspace_id
     ),
-    ${batches} as (
+    ${sql.raw(`${name}_batches`)} as (
       insert into event_batches (workspace_id, first_cursor, last_cursor, occurred_at, events)
-      select workspace_id, min(cursor), max(cursor), now(),
-             array_agg(row(type, data, workflow_id, run_id, contact_id, channel_id,
-                           delivery_id, ${compactValues})::batched_event order by cursor)
-      from ${appended}
-      group by workspace_id, (cursor - 1) / ${sql.raw(String(EVENTS_PER_BATCH))}
+      select a.workspace_id, min(a.cursor), max(a.cursor), now(),
+             array_agg(${batchedEvent('a', false)} order by a.cursor)
+      from ${appended} a
+      group by a.workspace_id, (a.cursor - 1) / ${sql.raw(String(EVENTS_PER_BATCH))}
+    )`;
+}
+
+/**
+ * CTEs (after a comma in a WITH list) that append the compact events of CTE `source` to the
+ * log, for a statement that appends at most EVENTS_PER_BATCH events per workspace (the caller
+ * keeps that bound: recordAndMove, edge/dispatch/record.ts) and needs to know only which it
+ * kept, and at which cursors. `source` has appendEventsCte's columns and COMPACT_EVENT_FIELDS'
+ * (a compact event: a null `data`, which readers build from those). Each workspace's events
+ * become one `event_batches` row, aggregated straight from `source` in `seq` order: no event is
+ * numbered one by one (appendEventsCte's window function, with the sort of the whole wide rows
+ * it needs) and no per-event rows are kept for the statement to read again, which took the
+ * dispatch record's 300 events from about a third of its time to a sixth (bench/README.md,
+ * "One log row per workspace for the record's events"). Its batches are not cut at every
+ * 1,000th cursor, but they hold at most EVENTS_PER_BATCH events, which is all readers rely on
+ * (eventLogRows). `<name>` yields one row per workspace: `workspace_id`, `seqs` (the appended
+ * events' `seq`s in no particular order: cursor order is their numeric order), `first_cursor`
+ * (the lowest seq's) and `occurred_at`.
+ */
+export function appendWorkspaceBatchesCte(source: string, name: string): SQL {
+  const grouped = sql.raw(`${name}_grouped`);
+  const counters = sql.raw(`${name}_counters`);
+  return sql`${grouped} as (
+      select s.workspace_id::uuid as workspace_id, count(*) as events_count,
+             array_agg(${batchedEvent('s', true)} order by s.seq) as events,
+             array_agg(s.seq) as seqs
+      from ${sql.raw(source)} s group by s.workspace_id
+    ),
+    ${bumpCountersCte(
+      counters,
+      sql`select workspace_id, events_count from ${grouped} order by workspace_id`,
+    )},
+    ${sql.raw(name)} as (
+      select g.workspace_id, g.seqs, k.last_cursor - g.events_count + 1 as first_cursor,
+             now() as occurred_at
+      from ${grouped} g join ${counters} k on k.workspace_id = g.workspace_id
+    ),
+    ${sql.raw(`${name}_batches`)} as (
+      insert into event_batches (workspace_id, first_cursor, last_cursor, occurred_at, events)
+      select g.workspace_id, k.last_cursor - g.events_count + 1, k.last_cursor, now(), g.events
+      from ${grouped} g join ${counters} k on k.workspace_id = g.workspace_id
     )`;
 }
 
@@ -156,7 +200,7 @@ export function eventColumns(b: string): SQL {
 
 /**
  * The `data` of an element `ev` of `event_batches.events` as partners get it. A compact event
- * (no `data`, appendEventsCte's `compact`: the dispatch record's) is built from the element's
+ * (no `data`, appendWorkspaceBatchesCte's: the dispatch record's) is built from the element's
  * columns. The record stored its events before that without the fields the element's own
  * columns hold (its id, run, workflow, contact and channel); those are put back. An object that
  * has its `id` is whole already (every other writer, and the record before it stored them

@@ -2,6 +2,8 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { channels, runs } from '../../db/schema';
 import { claimDeliveries } from './claim';
+import { recordAndMove } from './record';
+import type { DeliveryOutcome, RunMove } from './record-input';
 import { useNodeDispatch } from './test-node-dispatch';
 import {
   consumeRuns,
@@ -230,5 +232,51 @@ describe('the partner events of a delivery across its attempts', () => {
       delivery: { id: waiting!.id, status: 'sent', providerMessageId: sent!.providerMessageId },
     });
     expect(published).toEqual(replayed);
+  });
+});
+
+describe('a batch larger than one log row holds', () => {
+  it('is refused with a clear error before anything is recorded or moved', async () => {
+    const [runId] = await twoRuns('Hello');
+    const before = await readRun(db, runId!);
+    const move: RunMove = {
+      runId: runId!,
+      workspaceId: before.workspaceId,
+      workflowId: before.workflowId,
+      contactId: before.contactId,
+      fromVisit: before.stepVisit,
+      fromStepId: before.currentStepId,
+      afterDeliveryId: null,
+      status: 'exited',
+      stepId: null,
+      visit: before.stepVisit + 1,
+      dueInSeconds: 0,
+      exitReason: 'cancelled',
+      alreadyEnqueued: false,
+    };
+    // Up to 2 events per outcome and 1 per move: 500 outcomes and a move could log 1,001.
+    const outcome = (index: number): DeliveryOutcome => ({
+      deliveryId: crypto.randomUUID(),
+      attempts: 1,
+      claimedAtMs: null,
+      status: 'sent',
+      channelId: null,
+      reasonCode: null,
+      reasonDetail: null,
+      providerMessageId: `msg_${index}`,
+      contentSummary: null,
+      messageIdHeader: null,
+      segments: null,
+      thread: null,
+    });
+    const tooMany = Array.from({ length: 500 }, (_, index) => outcome(index));
+    await expect(recordAndMove(db, tooMany, [move])).rejects.toThrow(
+      /at most 1000 events in one statement: got 500 outcomes and 1 moves/,
+    );
+    expect(await readRun(db, runId!)).toEqual(before);
+    // Within the bound (333 outcomes and a move: 667), the same move applies; the outcomes,
+    // whose deliveries no run claimed, are not recorded.
+    await recordAndMove(db, tooMany.slice(0, 333), [move]);
+    expect(await readRun(db, runId!)).toMatchObject({ status: 'exited', exitReason: 'cancelled' });
   });
 });

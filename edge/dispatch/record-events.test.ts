@@ -139,7 +139,8 @@ describe('loggedEvents', () => {
     const logged = loggedEvents(planned, [
       {
         workspaceId: 'ws-1',
-        seqs: [0, 1, 4],
+        // In no particular order, as the statement aggregates them: cursor order is seq order.
+        seqs: [4, 0, 1],
         firstCursor: 41,
         occurredAt: '2026-12-02T10:00:00.123456+00:00',
       },
@@ -158,11 +159,14 @@ describe('loggedEvents', () => {
 
   it('skips a seq it did not plan, and still gives the others their own cursors', () => {
     const planned = planRecordEvents([outcome('d1')], [move('r1', 'd1')]);
-    const logged = loggedEvents(planned, [
-      { workspaceId: 'ws-1', seqs: [7, 0], firstCursor: 1, occurredAt: '2026-12-02T10:00:00Z' },
+    // Planned: 0 delivery.queued, 1 delivery.sent, 2 run.routed; 1 is taken to be unplanned.
+    const withoutSent = planned.filter((event) => event.seq !== 1);
+    const logged = loggedEvents(withoutSent, [
+      { workspaceId: 'ws-1', seqs: [2, 1, 0], firstCursor: 1, occurredAt: '2026-12-02T10:00:00Z' },
     ]);
     expect(logged.map((event) => [event.cursor, event.event.type])).toEqual([
-      [2, 'delivery.queued'],
+      [1, 'delivery.queued'],
+      [3, 'run.routed'],
     ]);
   });
 });

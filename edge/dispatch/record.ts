@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
-import { appendEventsCte } from '../../db/event-log';
+import { appendWorkspaceBatchesCte, EVENTS_PER_BATCH } from '../../db/event-log';
 import { queryPreparedRows, unnestRows } from '../../db/rows';
 import { publishQuietly } from '../events/publish';
 import type { EventPublisher } from '../events/types';
@@ -104,6 +104,14 @@ export async function recordAndMove(
   { stampEnqueued = false }: RecordOptions = {},
 ): Promise<MovedRun[]> {
   if (outcomes.length === 0 && moves.length === 0) return [];
+  // Each outcome logs at most two events and each move one, all into one log row per
+  // workspace (appendWorkspaceBatchesCte), which holds at most EVENTS_PER_BATCH: 333 sends,
+  // where a queue's batch is at most 100.
+  if (2 * outcomes.length + moves.length > EVENTS_PER_BATCH) {
+    throw new RangeError(
+      `recordAndMove records at most ${EVENTS_PER_BATCH} events in one statement: got ${outcomes.length} outcomes and ${moves.length} moves; record them in smaller batches`,
+    );
+  }
   const planned = planRecordEvents(outcomes, moves);
   const outcomeRows = outcomes.map((outcome, seq) => ({
     // Orders a batch's emails in their thread.
@@ -320,7 +328,7 @@ ${refusesChannels ? refusedCte : sql``}
       -- a delivery.queued for each delivery row it created, a delivery.sent / delivery.failed
       -- for each outcome it recorded, a run.* for each run that left its visit. They are
       -- compact (db/event-log.ts, COMPACT_EVENT_FIELDS): their fields in columns, no JSON,
-      -- which readers build with the same data as published.
+      -- which readers build with the same data as published; one log row per workspace.
       event_source as (
         select 2 * s.seq as seq, s.workspace_id, 'delivery.queued' as type, null::jsonb as data,
                s.workflow_id, s.run_id, s.contact_id, null::uuid as channel_id, s.delivery_id,
@@ -345,15 +353,15 @@ ${refusesChannels ? refusedCte : sql``}
         from moved m
         where not (m.status = 'active' and m.step_visit = m.from_visit)
       ),
-      ${appendEventsCte('event_source', 'logged', { keepSeq: true, compact: true })}
+      ${appendWorkspaceBatchesCte('event_source', 'logged')}
       select 'moved' as kind, id as run_id, status, step_visit as visit, due_in_seconds,
              already_enqueued, null::uuid as workspace_id, null::int[] as seqs,
              null::bigint as first_cursor, null::timestamptz as occurred_at
       from moved
       union all
-      select 'events', null, null, null, null, null, workspace_id,
-             array_agg(seq order by cursor), min(cursor), min(occurred_at)
-      from logged group by workspace_id`,
+      select 'events', null, null, null, null, null, workspace_id, seqs, first_cursor,
+             occurred_at
+      from logged`,
   );
   const logged = loggedEvents(
     planned,
