@@ -275,17 +275,19 @@ function medians(samples: PhaseTimes<number>[]): { cells: string[]; total: numbe
   };
 }
 
-/** How long a backend may keep its table counters before the statistics views show them. */
-const STATS_FLUSH_MS = 1_500;
-
 /**
  * Row updates of runs and deliveries since the database was created, and how many were HOT
  * (heap-only: the new version on the same page, no new index entry). A run's move should be.
+ * Each connection that ran the batches (`writers`) flushes its table counters first: a backend
+ * keeps them until a second has passed since its last flush and then only at its next
+ * statement's end, or ten seconds idle, so waiting alone sometimes read none at all.
  */
 async function hotUpdates(
   db: Database,
+  writers: readonly Database[],
 ): Promise<Record<'runs' | 'deliveries', { updates: number; hot: number }>> {
-  await new Promise((resolve) => setTimeout(resolve, STATS_FLUSH_MS));
+  // Postgres 15+: the statement's own end then flushes them, before it answers.
+  for (const writer of writers) await writer.execute(sql`select pg_stat_force_next_flush()`);
   const rows = await queryRows<{ relname: 'runs' | 'deliveries'; updates: number; hot: number }>(
     db,
     sql`select relname, n_tup_upd::int as updates, n_tup_hot_upd::int as hot
@@ -432,7 +434,7 @@ export const dispatchBacklogSuite: Suite = {
       console.log(
         `  prepared statements on the plain connection: ${plans?.statements ?? 0}, run ${plans?.generic ?? 0} times on their generic plan and ${plans?.custom ?? 0} on custom plans (the first five of each)`,
       );
-      const hot = await hotUpdates(plain.db);
+      const hot = await hotUpdates(plain.db, [plain.db, explained.db]);
       console.log(
         `  row updates over the run (explained ones included): runs ${figure(hot.runs.updates)}, ${figure(hot.runs.hot)} of them HOT (no index entry); deliveries ${figure(hot.deliveries.updates)}, ${figure(hot.deliveries.hot)} HOT`,
       );
