@@ -20,11 +20,12 @@ export interface EventRow extends BatchedEvent {
 }
 
 /**
- * Most events one `event_batches` row holds: an appending statement writes one row per
- * workspace and per block of this many cursors it appends into (cursors 1–1000, 1001–2000, …),
- * so a dispatch batch's 100 or 200 events are one row (two when they straddle a block's end)
- * and a start for 10,000 contacts is ten or eleven. A reader expands a whole row to read any
- * part of it: this bounds what a read of a few events costs.
+ * Most events one `event_batches` row holds: appendEventsCte writes one row per workspace and
+ * per block of this many cursors it appends into (cursors 1–1000, 1001–2000, …), so a start for
+ * 10,000 contacts is ten or eleven rows; the dispatch record, which appends at most this many
+ * per statement, writes one row per workspace wherever its cursors fall
+ * (appendWorkspaceBatchesCte). A reader expands a whole row to read any part of it: this
+ * bounds what a read of a few events costs.
  */
 export const EVENTS_PER_BATCH = 1000;
 
@@ -124,9 +125,9 @@ export function appendEventsCte(source: string, name: string): SQL {
  * (a compact event: a null `data`, which readers build from those). Each workspace's events
  * become one `event_batches` row, aggregated straight from `source` in `seq` order: no event is
  * numbered one by one (appendEventsCte's window function, with the sort of the whole wide rows
- * it needs) and no per-event rows are kept for the statement to read again, which took the
- * dispatch record's 300 events from about a third of its time to a sixth (bench/README.md,
- * "One log row per workspace for the record's events"). Its batches are not cut at every
+ * it needs) and no per-event rows are kept for the statement to read again: the dispatch
+ * record's server time fell by a fifth (bench/README.md, "One log row per workspace for the
+ * record's events"). Its batches are not cut at every
  * 1,000th cursor, but they hold at most EVENTS_PER_BATCH events, which is all readers rely on
  * (eventLogRows). `<name>` yields one row per workspace: `workspace_id`, `seqs` (the appended
  * events' `seq`s in no particular order: cursor order is their numeric order), `first_cursor`
