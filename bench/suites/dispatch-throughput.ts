@@ -17,7 +17,7 @@ import { shardOf } from '../../edge/dispatch/shards';
 import { readWranglerSettings } from '../../scripts/wrangler-config';
 import { type RunningWorker, startDbProxy, startWorker } from '../../test/workerd';
 import type { Suite, SuiteOutcome } from '../suite';
-import { startCpuMeter, workerdCpuMs } from '../support/cpu';
+import { type CpuUse, startCpuMeter, workerdCpuMs } from '../support/cpu';
 import { createBenchDatabase } from '../support/database';
 import { benchWorkerBindings } from '../support/dispatch-worker';
 import { type FetchLike, mutate } from '../support/graphql';
@@ -459,21 +459,8 @@ async function measurePipeline(databaseUrl: string, shards: number): Promise<Pip
     );
     // Whether overlapping batches can go faster at all: a workerd isolate runs JavaScript on one
     // thread, and the database, its proxy and the endpoint share the machine's cores.
-    const workerdSeconds =
-      workerdBefore !== null && workerdAfter !== null
-        ? (workerdAfter - workerdBefore) / 1000
-        : null;
-    console.log(
-      `  CPU during the run: workerd ${
-        workerdSeconds === null
-          ? 'not measured'
-          : `${figure(workerdSeconds, 2)} s (${figure((100 * workerdSeconds) / seconds)} % of one core)`
-      }; the whole machine ${
-        machine.machinePercent === null
-          ? 'not measured'
-          : `${figure(machine.machinePercent)} % busy`
-      } (all cores, every process)\n`,
-    );
+    const cpuUse = cpuShares(seconds, machine, workerdBefore, workerdAfter);
+    console.log(`  CPU during the run: ${cpuUse} (all cores, every process)\n`);
     printPhases(phases);
     console.log('');
     printConsumerPhases(logs.kept);
@@ -502,7 +489,7 @@ async function measurePipeline(databaseUrl: string, shards: number): Promise<Pip
         label: `end to end over ${shards} dispatch queue(s): startWorkflow → Worker consumer → endpoint → recorded sent`,
         messages: CONTACTS,
         seconds,
-        notes: `${phases.length} batches`,
+        notes: `${phases.length} batches; ${cpuUse}`,
       },
     };
   } finally {
@@ -529,13 +516,15 @@ interface ConsumedCount {
 async function drainQueues(
   worker: RunningWorker,
   bindings: readonly string[],
-): Promise<{ seconds: number; count: ConsumedCount }> {
+): Promise<{ seconds: number; count: ConsumedCount; cpu: string }> {
   const consumed = async () => {
     const response = await worker.dispatchFetch('http://reference/');
     return (await response.json()) as ConsumedCount;
   };
   const producers = await Promise.all(bindings.map((name) => worker.mf.getQueueProducer(name)));
   const sender = queueSender(producers as unknown as DispatchQueue[]);
+  const meter = startCpuMeter();
+  const workerdBefore = workerdCpuMs();
   const started = performance.now();
   for (let sent = 0; sent < CONTACTS; sent += START_CHUNK) {
     const count = Math.min(START_CHUNK, CONTACTS - sent);
@@ -546,7 +535,31 @@ async function drainQueues(
     CONTACTS,
     started + DEADLINE_MS,
   );
-  return { seconds: (finished - started) / 1000, count: await consumed() };
+  const seconds = (finished - started) / 1000;
+  const cpu = cpuShares(seconds, meter.stop(), workerdBefore, workerdCpuMs());
+  return { seconds, count: await consumed(), cpu };
+}
+
+/**
+ * workerd's CPU over a run as a share of one core, this process's (the stand-in endpoint, the
+ * database's WebSocket proxy, the polling), and the whole machine's busy share: whether a run
+ * is bound by the isolate's one thread, by this process's, or by the machine.
+ */
+function cpuShares(
+  seconds: number,
+  machine: CpuUse,
+  workerdBefore: number | null,
+  workerdAfter: number | null,
+): string {
+  const workerd =
+    workerdBefore === null || workerdAfter === null
+      ? 'workerd not measured'
+      : `workerd ${figure((workerdAfter - workerdBefore) / 1000, 2)} s (${figure((workerdAfter - workerdBefore) / 10 / seconds)} % of one core)`;
+  const busy =
+    machine.machinePercent === null
+      ? ''
+      : `, the whole machine ${figure(machine.machinePercent)} % busy`;
+  return `${workerd}, this process ${figure(machine.processPercent)} %${busy}`;
 }
 
 /**
@@ -567,12 +580,12 @@ async function measureRawQueue(queues: number): Promise<Measurement> {
     queueConsumers: noop.queueConsumers,
   });
   try {
-    const { seconds, count } = await drainQueues(worker, noop.bindings);
+    const { seconds, count, cpu } = await drainQueues(worker, noop.bindings);
     return {
       label: `raw Miniflare queue × ${queues}: sendBatch from Node → no-op consumer acks`,
       messages: CONTACTS,
       seconds,
-      notes: `${count.batches} batches`,
+      notes: `${count.batches} batches; ${cpu}`,
     };
   } finally {
     await worker.dispose();
@@ -609,7 +622,7 @@ async function measureSendsOnly(queues: number): Promise<Measurement> {
     queueConsumers: sendOnly.queueConsumers,
   });
   try {
-    const { seconds, count } = await drainQueues(worker, sendOnly.bindings);
+    const { seconds, count, cpu } = await drainQueues(worker, sendOnly.bindings);
     if (received < CONTACTS || (count.failed ?? 0) > 0) {
       throw new Error(`the send-only consumer made ${received} calls, ${count.failed} failed`);
     }
@@ -617,7 +630,7 @@ async function measureSendsOnly(queues: number): Promise<Measurement> {
       label: `sends alone × ${queues} queue(s): POST per message (${SEND_CONCURRENCY} at a time), no database`,
       messages: CONTACTS,
       seconds,
-      notes: `${count.batches} batches`,
+      notes: `${count.batches} batches; ${cpu}`,
     };
   } finally {
     await worker.dispose();
