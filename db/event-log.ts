@@ -127,9 +127,8 @@ export function appendEventsCte(source: string, name: string): SQL {
  * numbered one by one (appendEventsCte's window function, with the sort of the whole wide rows
  * it needs) and no per-event rows are kept for the statement to read again: the dispatch
  * record's server time fell by a fifth (bench/README.md, "One log row per workspace for the
- * record's events"). Its batches are not cut at every
- * 1,000th cursor, but they hold at most EVENTS_PER_BATCH events, which is all readers rely on
- * (eventLogRows). `<name>` yields one row per workspace: `workspace_id`, `seqs` (the appended
+ * record's events"). Its batches are not cut at every 1,000th cursor, but they hold at most
+ * EVENTS_PER_BATCH events, which is all readers rely on (eventLogRows). `<name>` yields one row per workspace: `workspace_id`, `seqs` (the appended
  * events' `seq`s in no particular order: cursor order is their numeric order), `first_cursor`
  * (the lowest seq's) and `occurred_at`.
  */
