@@ -131,8 +131,8 @@ export function loggedEvents(
   const events: LoggedEvent[] = [];
   for (const { seqs, firstCursor, occurredAt } of logged) {
     const at = new Date(occurredAt).toISOString();
-    // The statement aggregates them unsorted (appendWorkspaceBatchesCte): 300 numbers sort
-    // here for less than a sort in the statement costs.
+    // The statement returns them unsorted (appendWorkspaceBatchesCte: its one sort is the
+    // events' own, into the log row); at most 300 numbers are sorted here.
     const inCursorOrder = [...seqs].sort((a, b) => a - b);
     inCursorOrder.forEach((seq, index) => {
       const event = bySeq.get(seq);
