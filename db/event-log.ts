@@ -128,13 +128,15 @@ export function appendEventsCte(source: string, name: string): SQL {
  * it needs) and no per-event rows are kept for the statement to read again: the dispatch
  * record's server time fell by a fifth (bench/README.md, "One log row per workspace for the
  * record's events"). Its batches are not cut at every 1,000th cursor, but they hold at most
- * EVENTS_PER_BATCH events, which is all readers rely on (eventLogRows). `<name>` yields one row per workspace: `workspace_id`, `seqs` (the appended
- * events' `seq`s in no particular order: cursor order is their numeric order), `first_cursor`
- * (the lowest seq's) and `occurred_at`.
+ * EVENTS_PER_BATCH events, which is all readers rely on (eventLogRows). `<name>` yields one
+ * row per workspace: `workspace_id`, `seqs` (the appended events' `seq`s in no particular
+ * order: cursor order is their numeric order), `first_cursor` (the lowest seq's),
+ * `last_cursor`, `occurred_at` and the `events` array stored.
  */
 export function appendWorkspaceBatchesCte(source: string, name: string): SQL {
   const grouped = sql.raw(`${name}_grouped`);
   const counters = sql.raw(`${name}_counters`);
+  const appended = sql.raw(name);
   return sql`${grouped} as (
       select s.workspace_id::uuid as workspace_id, count(*) as events_count,
              array_agg(${batchedEvent('s', true)} order by s.seq) as events,
@@ -145,15 +147,14 @@ export function appendWorkspaceBatchesCte(source: string, name: string): SQL {
       counters,
       sql`select workspace_id, events_count from ${grouped} order by workspace_id`,
     )},
-    ${sql.raw(name)} as (
+    ${appended} as (
       select g.workspace_id, g.seqs, k.last_cursor - g.events_count + 1 as first_cursor,
-             now() as occurred_at
+             k.last_cursor, now() as occurred_at, g.events
       from ${grouped} g join ${counters} k on k.workspace_id = g.workspace_id
     ),
     ${sql.raw(`${name}_batches`)} as (
       insert into event_batches (workspace_id, first_cursor, last_cursor, occurred_at, events)
-      select g.workspace_id, k.last_cursor - g.events_count + 1, k.last_cursor, now(), g.events
-      from ${grouped} g join ${counters} k on k.workspace_id = g.workspace_id
+      select workspace_id, first_cursor, last_cursor, occurred_at, events from ${appended}
     )`;
 }
 
