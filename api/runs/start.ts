@@ -1,15 +1,10 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { EventRow } from '../../db/event-log';
 import { queryRows } from '../../db/rows';
 import { contacts } from '../../db/schema';
-import { startRunsCtes } from '../../db/start-runs';
+import { STARTED_RUN_COLUMNS, type StartedRunRow, startRunsCtes } from '../../db/start-runs';
+import { runStartedEvents } from '../../edge/events/run-started';
 import { log } from '../../edge/log';
-import {
-  enqueueRuns,
-  entryDelaySeconds,
-  loggedEventFromRow,
-  publishQuietly,
-} from '../../edge/pipeline';
+import { enqueueRuns, entryDelaySeconds, publishQuietly } from '../../edge/pipeline';
 import { isUuid } from '../../workflow/ids';
 import { findStep } from '../../workflow/routing';
 import type { GraphStep, WorkflowGraph } from '../../workflow/types';
@@ -108,28 +103,24 @@ export async function startWorkflow(
   const dueInSeconds = entryDelaySeconds(entry!);
   // One statement for any number of contacts: the ids travel as one array parameter. It also
   // appends a `run.started` partner event per run (db/event-log.ts).
-  const created = await queryRows<{ id: string | null; event: EventRow | null }>(
+  const start = {
+    workspaceId: ctx.workspaceId,
+    workflowId,
+    versionId: version!.id,
+    entryStepId: entry!.id,
+    variables,
+    dueInSeconds,
+  };
+  const created = await queryRows<StartedRunRow>(
     ctx.db,
     sql`with ${startRunsCtes(
-      {
-        workspaceId: ctx.workspaceId,
-        workflowId,
-        versionId: version!.id,
-        entryStepId: entry!.id,
-        variables,
-        dueInSeconds,
-      },
+      start,
       sql`unnest(${sql.param(contactIds)}::uuid[]) with ordinality as c(id, position)`,
     )}
-      select id, null::jsonb as event from created
-      union all
-      select null, to_jsonb(e) from logged e`,
+      select ${STARTED_RUN_COLUMNS} from logged l order by l.cursor`,
   );
-  const runIds = created.flatMap((row) => (row.id ? [row.id] : []));
-  await publishQuietly(
-    ctx.events,
-    created.flatMap((row) => (row.event ? [loggedEventFromRow(row.event)] : [])),
-  );
+  const runIds = created.map((row) => row.id);
+  await publishQuietly(ctx.events, runStartedEvents(start, created));
   const enqueued = await enqueueRuns(
     ctx.db,
     ctx.dispatch,

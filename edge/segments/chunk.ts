@@ -1,16 +1,16 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { type ContactFilter, contactFilterSql } from '../../db/contact-filter';
-import type { EventRow } from '../../db/event-log';
 import { queryRows } from '../../db/rows';
 import type { SegmentStartStatus } from '../../db/schema';
-import { startRunsCtes } from '../../db/start-runs';
+import { STARTED_RUN_COLUMNS, type StartedRunRow, startRunsCtes } from '../../db/start-runs';
 import { findStep } from '../../workflow/routing';
 import type { WorkflowGraph } from '../../workflow/types';
 import { type DispatchSender, enqueueRuns } from '../dispatch/enqueue';
 import { entryDelaySeconds } from '../dispatch/route';
 import { publishQuietly } from '../events/publish';
-import { type EventPublisher, loggedEventFromRow } from '../events/types';
+import { runStartedEvents } from '../events/run-started';
+import type { EventPublisher } from '../events/types';
 import { log } from '../log';
 import { SEGMENT_CHUNK_SIZE } from './limits';
 import type { SegmentChunkMessage, SegmentChunkSender } from './message';
@@ -46,11 +46,10 @@ interface Progress {
 }
 
 /** The row a chunk's statement returns: a run id, an appended event, or the new progress. */
-interface ChunkRow {
-  id: string | null;
-  event: EventRow | null;
-  progress: Progress | null;
-}
+/** A started run (StartedRunRow, `progress` null), or the start's progress (the rest null). */
+type ChunkRow =
+  | (StartedRunRow & { progress: null })
+  | ({ [K in keyof StartedRunRow]: null } & { progress: Progress });
 
 /** Below any uuid: the first chunk starts after it. */
 const BEFORE_FIRST_CONTACT = '00000000-0000-0000-0000-000000000000';
@@ -85,6 +84,14 @@ export async function startChunk(
   const dueInSeconds = entryDelaySeconds(entry);
   const after = message.after ?? BEFORE_FIRST_CONTACT;
 
+  const start = {
+    workspaceId: segment.workspace_id,
+    workflowId: segment.workflow_id,
+    versionId: segment.version_id,
+    entryStepId: entry.id,
+    variables: segment.trigger_variables,
+    dueInSeconds,
+  };
   const rows = await queryRows<ChunkRow>(
     deps.db,
     sql`with locked as (
@@ -103,18 +110,7 @@ export async function startChunk(
           limit ${chunkSize}
         ) c
       ),
-      ${startRunsCtes(
-        {
-          workspaceId: segment.workspace_id,
-          workflowId: segment.workflow_id,
-          versionId: segment.version_id,
-          entryStepId: entry.id,
-          variables: segment.trigger_variables,
-          dueInSeconds,
-        },
-        sql`picked c`,
-        message.segmentStartId,
-      )},
+      ${startRunsCtes(start, sql`picked c`, message.segmentStartId)},
       advanced as (
         update segment_starts s
         set cursor = coalesce((select id from picked order by id desc limit 1), s.cursor),
@@ -127,20 +123,16 @@ export async function startChunk(
         from locked where s.id = locked.id
         returning s.status, s.cursor
       )
-      select id, null::jsonb as event, null::jsonb as progress from created
+      select ${STARTED_RUN_COLUMNS}, null::jsonb as progress from logged l
       union all
-      select null, to_jsonb(e), null from logged e
-      union all
-      select null, null, to_jsonb(a) from advanced a`,
+      select null, null, null, null, to_jsonb(a) from advanced a`,
   );
   const progress = rows.find((row) => row.progress)?.progress;
   // Another delivery of this message moved the cursor between the read and the lock.
   if (!progress) return { kind: 'stale' };
-  const runIds = rows.flatMap((row) => (row.id ? [row.id] : []));
-  await publishQuietly(
-    deps.events,
-    rows.flatMap((row) => (row.event ? [loggedEventFromRow(row.event)] : [])),
-  );
+  const started = rows.flatMap((row) => (row.progress ? [] : [row]));
+  const runIds = started.map((row) => row.id);
+  await publishQuietly(deps.events, runStartedEvents(start, started));
   const enqueued = await enqueueRuns(
     deps.db,
     deps.dispatch,
