@@ -1,5 +1,5 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
-import { queryRows } from '../../db/rows';
+import { and, eq, sql } from 'drizzle-orm';
+import { queryRows, uuidArrayParam } from '../../db/rows';
 import { contacts } from '../../db/schema';
 import { STARTED_RUN_COLUMNS, type StartedRunRow, startRunsCtes } from '../../db/start-runs';
 import { runStartedEvents } from '../../edge/events/run-started';
@@ -89,7 +89,13 @@ export async function startWorkflow(
           await ctx.db
             .select({ id: contacts.id })
             .from(contacts)
-            .where(and(eq(contacts.workspaceId, ctx.workspaceId), inArray(contacts.id, wellFormed)))
+            .where(
+              and(
+                eq(contacts.workspaceId, ctx.workspaceId),
+                // One array parameter, not one per id (up to 10,000 to bind and plan).
+                sql`${contacts.id} = any(${uuidArrayParam(wellFormed)})`,
+              ),
+            )
         ).map((row) => row.id)
       : [],
   );
