@@ -38,9 +38,9 @@ export const STARTED_RUN_COLUMNS = sql`l.run_id as id, l.contact_id, l.cursor,
  * `id` column (the contact id) and a `position` column (the order runs are created in) — and
  * append a `run.started` partner event per run in the same statement: `created` holds the
  * inserted runs, `logged` the appended events, one per created run (STARTED_RUN_COLUMNS reads
- * them). With `segmentStartId`, runs carry it and a
- * contact that already has a run of that segment start gets none (the unique index
- * `runs_segment_start_contact_uq`), so a repeated chunk inserts nothing twice.
+ * them). With `segmentStartId`, runs carry it and a contact that already has a run of that
+ * segment start gets none (the unique index `runs_segment_start_contact_uq`), so a repeated
+ * chunk inserts nothing twice.
  */
 export function startRunsCtes(start: RunStart, contacts: SQL, segmentStartId?: string): SQL {
   const segment = segmentStartId ? sql`${segmentStartId}::uuid` : sql`null::uuid`;

@@ -1,20 +1,20 @@
 /**
  * What the API (api/) may use of the send pipeline, in one place: enqueueing runs it has
  * committed, sending a segment start's first chunk, the timing of a run's entry step, a dry
- * run of one send for previews, and what partner webhooks need (secrets, the URL rules,
- * replays). The
- * pipeline's internals (claims, records, routing, the batch library) stay behind it.
+ * run of one send for previews, the events a start publishes, and what partner webhooks need
+ * (secrets, the URL rules, replays). The pipeline's internals (claims, records, routing, the
+ * batch library) stay behind it.
  */
 export { type DispatchSender, enqueueRuns } from './dispatch/enqueue';
 export { type PreviewInput, previewSend } from './dispatch/preview';
 export { entryDelaySeconds } from './dispatch/route';
 export { publishQuietly } from './events/publish';
+export { runStartedEvents } from './events/run-started';
 export {
   EVENT_TYPES,
   type EventPublisher,
   type EventType,
   type LiveEvents,
-  loggedEventFromRow,
   type PartnerEvent,
 } from './events/types';
 export type { RenderedMessage } from './render/types';

@@ -2,9 +2,13 @@ import { and, eq, sql } from 'drizzle-orm';
 import { queryRows, uuidArrayParam } from '../../db/rows';
 import { contacts } from '../../db/schema';
 import { STARTED_RUN_COLUMNS, type StartedRunRow, startRunsCtes } from '../../db/start-runs';
-import { runStartedEvents } from '../../edge/events/run-started';
 import { log } from '../../edge/log';
-import { enqueueRuns, entryDelaySeconds, publishQuietly } from '../../edge/pipeline';
+import {
+  enqueueRuns,
+  entryDelaySeconds,
+  publishQuietly,
+  runStartedEvents,
+} from '../../edge/pipeline';
 import { isUuid } from '../../workflow/ids';
 import { findStep } from '../../workflow/routing';
 import type { GraphStep, WorkflowGraph } from '../../workflow/types';
@@ -108,7 +112,8 @@ export async function startWorkflow(
 
   const dueInSeconds = entryDelaySeconds(entry!);
   // One statement for any number of contacts: the ids travel as one array parameter. It also
-  // appends a `run.started` partner event per run (db/event-log.ts).
+  // appends a `run.started` partner event per run (db/event-log.ts) and returns each one's
+  // cursor, from which the events published are built.
   const start = {
     workspaceId: ctx.workspaceId,
     workflowId,

@@ -45,7 +45,6 @@ interface Progress {
   cursor: string | null;
 }
 
-/** The row a chunk's statement returns: a run id, an appended event, or the new progress. */
 /** A started run (StartedRunRow, `progress` null), or the start's progress (the rest null). */
 type ChunkRow =
   | (StartedRunRow & { progress: null })
