@@ -1,9 +1,9 @@
 import { storableText } from '../../db/rows';
 import {
   type DeliveryEventData,
-  EVENT_VERSION,
   type EventType,
   type LoggedEvent,
+  loggedEvent,
   type RunEventData,
 } from '../events/types';
 import { log } from '../log';
@@ -142,24 +142,21 @@ export function loggedEvents(
         log('error', 'dispatch: the record logged an event the consumer did not plan', { seq });
         return;
       }
-      const cursor = firstCursor + index;
-      events.push({
-        workspaceId: event.workspace_id,
-        cursor,
-        refs: {
-          workflowId: event.workflow_id,
-          runId: event.run_id,
-          contactId: event.contact_id,
-          channelId: event.channel_id,
-        },
-        event: {
-          v: EVENT_VERSION,
-          cursor: String(cursor),
+      events.push(
+        loggedEvent({
+          workspaceId: event.workspace_id,
+          cursor: firstCursor + index,
+          refs: {
+            workflowId: event.workflow_id,
+            runId: event.run_id,
+            contactId: event.contact_id,
+            channelId: event.channel_id,
+          },
           type: event.type,
           occurredAt: at,
           data: event.data,
-        },
-      });
+        }),
+      );
     });
   }
   return events;

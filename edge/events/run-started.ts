@@ -1,5 +1,5 @@
 import type { StartedRunRow } from '../../db/start-runs';
-import { EVENT_VERSION, type LoggedEvent } from './types';
+import { type LoggedEvent, loggedEvent } from './types';
 
 /** What every run of one start shares, as its `run.started` events show it. */
 export interface StartedRuns {
@@ -17,35 +17,30 @@ export function runStartedEvents(
   start: StartedRuns,
   rows: readonly StartedRunRow[],
 ): LoggedEvent[] {
-  return rows.map((row) => {
-    const cursor = Number(row.cursor);
-    return {
+  return rows.map((row) =>
+    loggedEvent({
       workspaceId: start.workspaceId,
-      cursor,
+      cursor: Number(row.cursor),
       refs: {
         workflowId: start.workflowId,
         runId: row.id,
         contactId: row.contact_id,
         channelId: null,
       },
-      event: {
-        v: EVENT_VERSION,
-        cursor: String(cursor),
-        type: 'run.started',
-        occurredAt: new Date(row.occurred_at_ms).toISOString(),
-        data: {
-          run: {
-            id: row.id,
-            workflowId: start.workflowId,
-            contactId: row.contact_id,
-            status: 'active',
-            stepId: start.entryStepId,
-            visit: 1,
-            fromStepId: null,
-            exitReason: null,
-          },
+      type: 'run.started',
+      occurredAt: new Date(row.occurred_at_ms).toISOString(),
+      data: {
+        run: {
+          id: row.id,
+          workflowId: start.workflowId,
+          contactId: row.contact_id,
+          status: 'active',
+          stepId: start.entryStepId,
+          visit: 1,
+          fromStepId: null,
+          exitReason: null,
         },
       },
-    };
-  });
+    }),
+  );
 }

@@ -91,26 +91,48 @@ export interface LoggedEvent {
   event: PartnerEvent;
 }
 
+/** What one logged event is made of, whoever reads or builds it. */
+export interface LoggedEventParts extends Omit<PartnerEvent, 'v' | 'cursor'> {
+  workspaceId: string;
+  cursor: number;
+  refs: LoggedEvent['refs'];
+}
+
+/**
+ * A logged event as the fan-out and partners get it, from its parts: the one shape of it, its
+ * keys always in this order (the JSON partners receive). Fields one by one rather than spread:
+ * the dispatch record builds ~300 per batch.
+ */
+export function loggedEvent(parts: LoggedEventParts): LoggedEvent {
+  return {
+    workspaceId: parts.workspaceId,
+    cursor: parts.cursor,
+    refs: parts.refs,
+    event: {
+      v: EVENT_VERSION,
+      cursor: String(parts.cursor),
+      type: parts.type,
+      occurredAt: parts.occurredAt,
+      data: parts.data,
+    },
+  };
+}
+
 /** A log row (db/event-log.ts) as the event partners receive. */
 export function loggedEventFromRow(row: EventRow): LoggedEvent {
-  const cursor = Number(row.cursor);
-  return {
+  return loggedEvent({
     workspaceId: row.workspace_id,
-    cursor,
+    cursor: Number(row.cursor),
     refs: {
       workflowId: row.workflow_id,
       runId: row.run_id,
       contactId: row.contact_id,
       channelId: row.channel_id,
     },
-    event: {
-      v: EVENT_VERSION,
-      cursor: String(cursor),
-      type: row.type as EventType,
-      occurredAt: new Date(row.occurred_at).toISOString(),
-      data: row.data as unknown as PartnerEvent['data'],
-    },
-  };
+    type: row.type as EventType,
+    occurredAt: new Date(row.occurred_at).toISOString(),
+    data: row.data as unknown as PartnerEvent['data'],
+  });
 }
 
 /** Whether an event passes a subscription's or an endpoint's filter. */
