@@ -29,9 +29,12 @@ export interface StartedRunRow {
   occurred_at_ms: number;
 }
 
-/** The columns of a StartedRunRow, from `logged` aliased `l`. */
-export const STARTED_RUN_COLUMNS = sql`l.run_id as id, l.contact_id, l.cursor,
-  floor(extract(epoch from l.occurred_at) * 1000)::float8 as occurred_at_ms`;
+/** The columns of a StartedRunRow, selected `from logged`. */
+export const STARTED_RUN_COLUMNS = sql`logged.run_id as id, logged.contact_id, logged.cursor,
+  floor(extract(epoch from logged.occurred_at) * 1000)::float8 as occurred_at_ms`;
+
+/** STARTED_RUN_COLUMNS' place in a row of another kind unioned with them: all null. */
+export const NO_STARTED_RUN = sql`null::uuid, null::uuid, null::bigint, null::float8`;
 
 /**
  * CTEs (to follow `with`) that start one run per contact of `contacts` — a FROM item with an

@@ -128,7 +128,7 @@ export async function startWorkflow(
       start,
       sql`unnest(${sql.param(contactIds)}::uuid[]) with ordinality as c(id, position)`,
     )}
-      select ${STARTED_RUN_COLUMNS} from logged l order by l.cursor`,
+      select ${STARTED_RUN_COLUMNS} from logged order by logged.cursor`,
   );
   const runIds = created.map((row) => row.id);
   await publishQuietly(ctx.events, runStartedEvents(start, created));

@@ -3,7 +3,12 @@ import type { Database } from '../../db/client';
 import { type ContactFilter, contactFilterSql } from '../../db/contact-filter';
 import { queryRows } from '../../db/rows';
 import type { SegmentStartStatus } from '../../db/schema';
-import { STARTED_RUN_COLUMNS, type StartedRunRow, startRunsCtes } from '../../db/start-runs';
+import {
+  NO_STARTED_RUN,
+  STARTED_RUN_COLUMNS,
+  type StartedRunRow,
+  startRunsCtes,
+} from '../../db/start-runs';
 import { findStep } from '../../workflow/routing';
 import type { WorkflowGraph } from '../../workflow/types';
 import { type DispatchSender, enqueueRuns } from '../dispatch/enqueue';
@@ -122,9 +127,9 @@ export async function startChunk(
         from locked where s.id = locked.id
         returning s.status, s.cursor
       )
-      select ${STARTED_RUN_COLUMNS}, null::jsonb as progress from logged l
+      select ${STARTED_RUN_COLUMNS}, null::jsonb as progress from logged
       union all
-      select null, null, null, null, to_jsonb(a) from advanced a`,
+      select ${NO_STARTED_RUN}, to_jsonb(a) from advanced a`,
   );
   const progress = rows.find((row) => row.progress)?.progress;
   // Another delivery of this message moved the cursor between the read and the lock.
