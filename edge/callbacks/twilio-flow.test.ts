@@ -8,6 +8,7 @@ import {
   statusCallback,
   type TwilioSigning,
   type TwilioStandIn,
+  withExplicitPort,
 } from '../../test/fakes/twilio';
 import { TWILIO_TEST_IDS } from '../channels/twilio/test-fixtures';
 import { publishWorkflow, readRun, seedContact, waitFor, waitForRun } from '../dispatch/test-seed';
@@ -185,6 +186,27 @@ describe('statuses after acceptance', () => {
       currentStepId: stepIds.thanks,
     });
     expect(sendsTo(e164)).toHaveLength(1);
+  });
+
+  it('a status callback Twilio signed over the URL with its port written out is accepted', async () => {
+    const { channel, delivery } = await acceptedSend(10);
+    const delivered = statusCallback(
+      TWILIO_TEST_IDS.accountSid,
+      delivery.providerMessageId!,
+      'delivered',
+    );
+    const response = await postTwilioWebhook(
+      channel.callback.url,
+      delivered,
+      TWILIO_TEST_IDS.authToken,
+      'valid',
+      workerFetch(harness),
+      { signedUrl: withExplicitPort(channel.callback.url) },
+    );
+    expect(response.status).toBe(200);
+    expect(
+      await waitForDelivery(harness.db, delivery.id, (row) => row.providerStatus === 'delivered'),
+    ).toMatchObject({ status: 'sent', providerStatus: 'delivered' });
   });
 
   it('a forged or unsigned status callback is refused and changes nothing', async () => {

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -18,7 +18,9 @@ import type { AddressInfo } from 'node:net';
  * - Errors as the REST API writes them ("Errors"): `{ code, message, more_info, status }`.
  *
  * Twilio's side of webhooks (status callbacks and incoming messages signed with
- * `X-Twilio-Signature`, computed here with node:crypto) is `postTwilioWebhook` below.
+ * `X-Twilio-Signature`, computed here with node:crypto) is `postTwilioWebhook` below; it can
+ * sign the URL with its port written out, which Twilio may do, and `twilioJsonWebhook` builds a
+ * JSON webhook signed with `bodySHA256`.
  */
 
 export interface TwilioRequest {
@@ -221,6 +223,18 @@ export function twilioWebhookSignature(
   return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
 }
 
+/**
+ * `url` with its port written out (the scheme's default when it has none): Twilio may sign
+ * either form of the URL it calls, which is why its own validator (twilio-node
+ * `validateRequest`) checks the URL with and without the port.
+ */
+export function withExplicitPort(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.port) return url;
+  const port = parsed.protocol === 'https:' ? '443' : '80';
+  return `${parsed.protocol}//${parsed.host}:${port}${parsed.pathname}${parsed.search}`;
+}
+
 /** How a webhook is signed: correctly, with the wrong token, or not at all. */
 export type TwilioSigning = 'valid' | 'forged' | 'missing';
 
@@ -231,18 +245,44 @@ export function postTwilioWebhook(
   authToken: string,
   signing: TwilioSigning = 'valid',
   send: (url: string, init: RequestInit) => Promise<Response> = fetch,
+  options: { signedUrl?: string } = {},
 ): Promise<Response> {
   const headers: Record<string, string> = {
     'content-type': 'application/x-www-form-urlencoded',
     'user-agent': 'TwilioProxy/1.1',
   };
+  const signedUrl = options.signedUrl ?? url;
   if (signing === 'valid') {
-    headers['x-twilio-signature'] = twilioWebhookSignature(authToken, url, params);
+    headers['x-twilio-signature'] = twilioWebhookSignature(authToken, signedUrl, params);
   }
   if (signing === 'forged') {
-    headers['x-twilio-signature'] = twilioWebhookSignature(`${authToken}-not`, url, params);
+    headers['x-twilio-signature'] = twilioWebhookSignature(`${authToken}-not`, signedUrl, params);
   }
   return send(url, { method: 'POST', headers, body: new URLSearchParams(params).toString() });
+}
+
+/**
+ * A JSON webhook as Twilio sends one ("Webhooks security"; Error 57012): the hex SHA-256 of the
+ * raw body goes in the URL as `bodySHA256`, and `X-Twilio-Signature` signs that URL alone (no
+ * parameters appended). Answers the URL called and the request to make.
+ */
+export function twilioJsonWebhook(
+  url: string,
+  body: string,
+  authToken: string,
+  signing: TwilioSigning = 'valid',
+): { url: string; init: RequestInit } {
+  const hash = createHash('sha256').update(body, 'utf8').digest('hex');
+  const called = `${url}${url.includes('?') ? '&' : '?'}bodySHA256=${hash}`;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': 'TwilioProxy/1.1',
+  };
+  if (signing !== 'missing') {
+    const key = signing === 'forged' ? `${authToken}-not` : authToken;
+    headers['x-twilio-signature'] = createHmac('sha1', key).update(called, 'utf8').digest('base64');
+  }
+  return { url: called, init: { method: 'POST', headers, body } };
 }
 
 /** A status callback for message `messageSid` ("Twilio's request to the StatusCallback URL"). */

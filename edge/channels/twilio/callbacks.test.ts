@@ -2,7 +2,9 @@ import { describe, expect, test } from 'vitest';
 import {
   incomingMessage,
   statusCallback,
+  twilioJsonWebhook,
   twilioWebhookSignature,
+  withExplicitPort,
 } from '../../../test/fakes/twilio';
 import type { CallbackChannel } from '../callbacks';
 import { twilioCallbacks } from './callbacks';
@@ -67,6 +69,94 @@ describe('X-Twilio-Signature', () => {
     const signature = twilioWebhookSignature(TWILIO_TEST_IDS.authToken, URL, params);
     expect(await verify({ ...params, MessageStatus: 'failed' }, signature)).toBe('invalid');
     expect(await verify(params, 'not base64 at all')).toBe('invalid');
+  });
+
+  // Vectors from twilio-node's own validation spec (spec/validation.spec.js), token "12345".
+  const sdkParams = new URLSearchParams({
+    CallSid: 'CA1234567890ABCDE',
+    Caller: '+14158675309',
+    Digits: '1234',
+    From: '+14158675309',
+    To: '+18005551212',
+  });
+  const sdkUrl = 'https://mycompany.com/myapp.php?foo=1&bar=2';
+
+  test('holds whether Twilio signed the URL with or without its port (twilio-node vectors)', async () => {
+    // Signed without a port, called on port 1234.
+    expect(
+      await verifyTwilioSignature(
+        '12345',
+        sdkUrl.replace('.com', '.com:1234'),
+        sdkParams,
+        'RSOYDt4T1cUTdK1PDd93/VVr8B8=',
+      ),
+    ).toBe('ok');
+    // Signed with the default port written out (https :443, http :80), called without it.
+    expect(
+      await verifyTwilioSignature('12345', sdkUrl, sdkParams, 'kvajT1Ptam85bY51eRf/AJRuM3w='),
+    ).toBe('ok');
+    expect(
+      await verifyTwilioSignature(
+        '12345',
+        sdkUrl.replace('https', 'http'),
+        sdkParams,
+        '0ZXoZLH/DfblKGATFgpif+LLRf4=',
+      ),
+    ).toBe('ok');
+  });
+
+  test('a signature over our URL with :443 verifies; another port does not', async () => {
+    expect(
+      await verify(
+        params,
+        twilioWebhookSignature(TWILIO_TEST_IDS.authToken, withExplicitPort(URL), params),
+      ),
+    ).toBe('ok');
+    const otherPort = URL.replace('example.com', 'example.com:8443');
+    expect(
+      await verify(params, twilioWebhookSignature(TWILIO_TEST_IDS.authToken, otherPort, params)),
+    ).toBe('invalid');
+  });
+
+  test('a JSON webhook verifies by its bodySHA256 (twilio-node vector) and not when changed', async () => {
+    const body = '{"property": "value", "boolean": true}';
+    const hashed = `${sdkUrl}&bodySHA256=0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620`;
+    const check = (url: string, text: string, signature?: string) =>
+      sms.verify(
+        {
+          headers: new Headers(signature ? { 'x-twilio-signature': signature } : {}),
+          body: encoder.encode(text),
+          url,
+        },
+        { ...channel, credentials: { ...channel.credentials, authToken: '12345' } },
+      );
+    expect(await check(hashed, body, 'a9nBmqA0ju/hNViExpshrM61xv4=')).toBe('ok');
+    // Another body under the same signed URL: the hash no longer matches.
+    expect(await check(hashed, body.replace('true', 'false'), 'a9nBmqA0ju/hNViExpshrM61xv4=')).toBe(
+      'invalid',
+    );
+    expect(await check(hashed, body)).toBe('missing');
+
+    // The stand-in's JSON webhooks to our URL: valid, forged.
+    const json = JSON.stringify({ MessageSid: 'SM1', MessageStatus: 'delivered' });
+    const valid = twilioJsonWebhook(URL, json, TWILIO_TEST_IDS.authToken);
+    const signature = new Headers(valid.init.headers).get('x-twilio-signature') ?? undefined;
+    expect(await verify({}, undefined, valid.url)).toBe('missing');
+    const headers = new Headers({ 'x-twilio-signature': signature ?? '' });
+    expect(await sms.verify({ headers, body: encoder.encode(json), url: valid.url }, channel)).toBe(
+      'ok',
+    );
+    // The same signature over the URL without its bodySHA256 is not a form webhook's.
+    expect(await sms.verify({ headers, body: encoder.encode(json), url: URL }, channel)).toBe(
+      'invalid',
+    );
+    const forged = twilioJsonWebhook(URL, json, TWILIO_TEST_IDS.authToken, 'forged');
+    expect(
+      await sms.verify(
+        { headers: new Headers(forged.init.headers), body: encoder.encode(json), url: forged.url },
+        channel,
+      ),
+    ).toBe('invalid');
   });
 
   test('nothing verifies for a channel without an auth token', async () => {

@@ -3,7 +3,7 @@ import type { CallbackChannel, ChannelCallbacks } from '../callbacks';
 import type { ChannelEvent, InboundContent, InboundEvent, StatusEvent } from '../events';
 import type { TwilioNetwork } from './definition';
 import { statusFailure } from './failures';
-import { TWILIO_SIGNATURE_HEADER, verifyTwilioSignature } from './signature';
+import { TWILIO_SIGNATURE_HEADER, verifyTwilioRequest } from './signature';
 
 /**
  * Twilio's webhooks to a channel's callback URL, form-encoded and signed with
@@ -16,7 +16,9 @@ import { TWILIO_SIGNATURE_HEADER, verifyTwilioSignature } from './signature';
  *   `MessageSid`, `From`, `To`, `Body`, `NumMedia`, `MediaUrl{N}`, `MediaContentType{N}`,
  *   `SmsStatus=received`; for WhatsApp also `ProfileName` and `WaId`).
  *
- * Twilio's callbacks carry no timestamp: events are dated when they arrive.
+ * Twilio's callbacks carry no timestamp: events are dated when they arrive. A JSON webhook
+ * (signed with `bodySHA256`, signature.ts) verifies, but Messaging documents its parameters
+ * as form fields only, so such a body is not read here.
  */
 
 /** Twilio statuses → ours; the others (queued, accepted, sending, scheduled…) say nothing new. */
@@ -104,11 +106,10 @@ export function twilioCallbacks(network: TwilioNetwork): ChannelCallbacks {
       const authToken = channel.credentials.authToken;
       // Without the auth token nothing can be verified, so nothing is accepted.
       if (typeof authToken !== 'string' || authToken === '') return 'invalid';
-      const params = new URLSearchParams(new TextDecoder().decode(request.body));
-      return verifyTwilioSignature(
+      return verifyTwilioRequest(
         authToken,
         request.url,
-        params,
+        request.body,
         request.headers.get(TWILIO_SIGNATURE_HEADER),
       );
     },
