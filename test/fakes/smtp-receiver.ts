@@ -6,8 +6,9 @@ import type { TestCertificate } from './self-signed-cert';
 /**
  * A real SMTP server on loopback (the `smtp-server` package) standing in for a mail provider:
  * it speaks the protocol, offers STARTTLS or implicit TLS with a test certificate, checks AUTH
- * PLAIN/LOGIN against a user list, refuses chosen recipients with 550, and parses every
- * accepted message with a real MIME parser (`mailparser`).
+ * PLAIN/LOGIN against a user list, refuses chosen recipients with 550, can play a server
+ * without service extensions (EHLO refused, HELO only), and parses every accepted message with
+ * a real MIME parser (`mailparser`).
  */
 
 export interface SmtpReceiverOptions {
@@ -18,6 +19,11 @@ export interface SmtpReceiverOptions {
   users?: Record<string, string>;
   /** Recipients answered with 550 at RCPT TO. */
   rejectRecipients?: readonly string[];
+  /**
+   * false: a server without service extensions (RFC 5321 §2.2.1, §3.2: RFC 821 only), which
+   * answers EHLO with 500 "command not recognized" and greets HELO, offering no STARTTLS or AUTH.
+   */
+  extendedSmtp?: boolean;
 }
 
 /** One accepted message as it arrived. */
@@ -61,7 +67,10 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions): Promise<S
     authOptional: !users,
     // Plain-text AUTH is for the 'none' mode only; a STARTTLS server requires TLS first.
     allowInsecureAuth: options.security === 'none',
-    disabledCommands: users ? [] : ['AUTH'],
+    disabledCommands: [
+      ...(users ? [] : ['AUTH']),
+      ...(options.extendedSmtp === false ? ['EHLO'] : []),
+    ],
     onAuth(auth, _session, callback) {
       if (users && auth.username && users[auth.username] === auth.password) {
         callback(null, { user: auth.username });

@@ -188,6 +188,46 @@ test('implicit TLS, AUTH LOGIN and a blank subject', async () => {
   }
 });
 
+describe('a server without service extensions (EHLO refused with 500)', () => {
+  test('is greeted with HELO and the message is sent (RFC 5321 §2.2.1, §3.2)', async () => {
+    const legacy = await startSmtpReceiver({ security: 'none', extendedSmtp: false });
+    try {
+      const deliveryId = crypto.randomUUID();
+      const rendered = await worker.render(renderInput(deliveryId, 1, []));
+      const channel = { ...emailChannel(legacy, { security: 'none' }), credentials: {} };
+      const outcome = await worker.send(outbound(deliveryId, rendered, channel), {
+        allowPrivateUrls: true,
+      });
+      expect(outcome).toMatchObject({ status: 'sent' });
+      const [mail] = await legacy.waitForMessages(1);
+      expect(mail?.parsed.messageId).toBe(`<${deliveryId}@example.com>`);
+      expect(mail?.envelope).toEqual({ from: 'team@example.com', to: [contact.email] });
+    } finally {
+      await legacy.close();
+    }
+  });
+
+  test('cannot do STARTTLS, so a channel that requires it fails instead of downgrading', async () => {
+    const legacy = await startSmtpReceiver({ security: 'none', extendedSmtp: false });
+    try {
+      const deliveryId = crypto.randomUUID();
+      const rendered = await worker.render(renderInput(deliveryId, 1, []));
+      const outcome = await worker.send(outbound(deliveryId, rendered, emailChannel(legacy)), {
+        allowPrivateUrls: true,
+      });
+      expect(outcome).toMatchObject({
+        status: 'failed',
+        reason: 'channel_not_connected',
+        retryable: false,
+        detail: expect.stringContaining('STARTTLS'),
+      });
+      expect(legacy.messages).toHaveLength(0);
+    } finally {
+      await legacy.close();
+    }
+  });
+});
+
 describe('failures are classified', () => {
   async function sendTo(channel: ChannelRecord, recipient = contact.email, timeoutMs?: number) {
     const deliveryId = crypto.randomUUID();

@@ -11,7 +11,7 @@ import { SmtpReplyReader } from './reply-reader';
 /**
  * A small SMTP client (RFC 5321) for one message per connection, over any socket with the
  * shape of Workers' `cloudflare:sockets` (connect, STARTTLS upgrade via `startTls()`).
- * Session: greeting → EHLO → [STARTTLS → EHLO] → [AUTH PLAIN | LOGIN] → MAIL → RCPT → DATA →
+ * Session: greeting → EHLO (or HELO) → [STARTTLS → EHLO] → [AUTH PLAIN | LOGIN] → MAIL → RCPT → DATA →
  * QUIT. Every wait shares one deadline, so a send never outlives its time budget.
  */
 
@@ -82,6 +82,12 @@ function parseExtensions(reply: SmtpReply): Map<string, string[]> {
   return extensions;
 }
 
+/** True when `reply` has the first digit of one of `expected` (RFC 5321 §4.2.1). */
+function isReplyOfKind(reply: SmtpReply, expected: readonly number[]): boolean {
+  const kind = Math.floor(reply.code / 100);
+  return expected.some((code) => Math.floor(code / 100) === kind);
+}
+
 class SmtpSession {
   #socket: SmtpSocket;
   #replies: SmtpReplyReader;
@@ -135,10 +141,15 @@ class SmtpSession {
     }
   }
 
-  /** Reads a reply and requires one of `expected` codes. */
+  /**
+   * Reads a reply and requires the kind of `expected` code: its first digit (RFC 5321 §4.2.1:
+   * the first digit says whether the command succeeded, 2yz, or awaits more, 3yz; a client that
+   * receives an unexpected code determines its next action by it). A `251` where `250` was
+   * named is still a success, so an accepted message is never recorded as refused.
+   */
   async expect(stage: SmtpStage, ...expected: number[]): Promise<SmtpReply> {
     const reply = await this.read(stage);
-    if (!expected.includes(reply.code)) throw new SmtpReplyError(stage, reply);
+    if (!isReplyOfKind(reply, expected)) throw new SmtpReplyError(stage, reply);
     return reply;
   }
 
@@ -164,6 +175,22 @@ class SmtpSession {
 
 async function ehlo(session: SmtpSession, clientName: string): Promise<Map<string, string[]>> {
   return parseExtensions(await session.command('ehlo', `EHLO ${clientName}`, 250));
+}
+
+/**
+ * Opens the session: EHLO, and HELO when the server refuses EHLO with a permanent error (a
+ * server without service extensions answers 500 "command not recognized", or 502). RFC 5321
+ * §2.2.1: clients MUST support HELO as a fallback; §3.2: on "command not recognized" to EHLO
+ * the client SHOULD fall back to HELO. A HELO session has no extensions, so a configured
+ * STARTTLS or AUTH then fails as not offered (never a silent downgrade).
+ */
+async function greet(session: SmtpSession, clientName: string): Promise<Map<string, string[]>> {
+  await session.write('ehlo', `EHLO ${clientName}\r\n`);
+  const reply = await session.read('ehlo');
+  if (isReplyOfKind(reply, [250])) return parseExtensions(reply);
+  if (reply.code < 500 || reply.code > 599) throw new SmtpReplyError('ehlo', reply);
+  await session.command('ehlo', `HELO ${clientName}`, 250);
+  return new Map();
 }
 
 async function authenticate(
@@ -229,7 +256,7 @@ export async function sendMail(
       throw new SmtpConnectionError('connect', (error as Error).message, { cause: error });
     }
     await session.expect('greeting', 220);
-    let extensions = await ehlo(session, config.clientName);
+    let extensions = await greet(session, config.clientName);
     if (config.security === 'starttls') {
       // Never fall back to plain text when STARTTLS was configured: that is a downgrade.
       if (!extensions.has('STARTTLS')) {

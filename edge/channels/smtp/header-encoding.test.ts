@@ -21,6 +21,16 @@ test('plain ASCII stays readable; non-ASCII and `=?` become encoded-words', () =
   expect(encodeUnstructured('=?not a word?=')).toMatch(/^=\?UTF-8\?B\?/);
 });
 
+test('a word longer than a folded line can hold becomes encoded-words (RFC 5322 §2.1.1)', () => {
+  const url = `https://example.com/${'a'.repeat(100)}`;
+  expect(encodeUnstructured(`Open ${'x'.repeat(77)}`)).toBe(`Open ${'x'.repeat(77)}`);
+  expect(encodeUnstructured(`Open ${url}`)).toMatch(/^=\?UTF-8\?B\?/);
+  expect(encodePhrase(`Team${'b'.repeat(100)}`)).toMatch(/^=\?UTF-8\?B\?/);
+  for (const line of formatHeader('Subject', encodeUnstructured(`Open ${url}`)).split('\r\n')) {
+    expect(line.length).toBeLessThanOrEqual(78);
+  }
+});
+
 test('encoded-words are at most 75 characters and never split a character', () => {
   const text = `${'🎉'.repeat(30)}${'é'.repeat(30)}`;
   const words = encodedWords(text);

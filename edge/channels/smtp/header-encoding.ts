@@ -27,10 +27,22 @@ function base64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
+/**
+ * Longest word written as it is. Folding happens only at whitespace (RFC 5322 §2.2.3), so a
+ * longer word would leave a line over 78 characters, and one near 1000 over the 998 that
+ * lines MUST keep to (RFC 5322 §2.1.1; RFC 5321 §4.5.3.1.6 refuses longer text lines).
+ * Encoded-words split such a word into pieces that fold (RFC 2047 §2, §5(1)).
+ */
+const MAX_PLAIN_WORD = FOLD_AT - 1;
+
 /** True when `text` cannot be written into a header as it is. */
 export function needsEncodedWords(text: string): boolean {
   // `=?` in plain text would be misread as the start of an encoded-word.
-  return !PRINTABLE_ASCII.test(text) || text.includes('=?');
+  return (
+    !PRINTABLE_ASCII.test(text) ||
+    text.includes('=?') ||
+    text.split(' ').some((word) => word.length > MAX_PLAIN_WORD)
+  );
 }
 
 /** `text` as UTF-8 B encoded-words, split on character boundaries. */
@@ -51,16 +63,16 @@ export function encodedWords(text: string): string[] {
   return words;
 }
 
-/** Unstructured header text (a subject): as is when plain ASCII, else encoded-words. */
+/** Unstructured header text (a subject): as is when plain ASCII that folds, else encoded-words. */
 export function encodeUnstructured(text: string): string {
   return needsEncodedWords(text) ? encodedWords(text).join(' ') : text;
 }
 
 /** A display name as a phrase: an atom run, a quoted string, or encoded-words. */
 export function encodePhrase(name: string): string {
+  if (needsEncodedWords(name)) return encodedWords(name).join(' ');
   if (PLAIN_PHRASE.test(name)) return name;
-  if (!needsEncodedWords(name)) return `"${name.replace(/["\\]/g, '\\$&')}"`;
-  return encodedWords(name).join(' ');
+  return `"${name.replace(/["\\]/g, '\\$&')}"`;
 }
 
 /** A mailbox (`Name <address>` or `address`); the name is encoded as needed. */

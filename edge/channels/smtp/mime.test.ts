@@ -47,6 +47,18 @@ test('keeps every line within SMTP limits and headers folded near 78 characters'
   for (const word of words) expect(word.length).toBeLessThanOrEqual(75);
 });
 
+test('a plain ASCII word too long to fold becomes encoded-words, not an over-long line', async () => {
+  // RFC 5322 §2.1.1: lines MUST stay within 998 characters, SHOULD within 78; folding only
+  // happens at whitespace, so such a word can only be split as encoded-words (RFC 2047 §2).
+  const subject = `Your link https://example.com/${'a'.repeat(1200)} and a name`;
+  const name = `Team${'b'.repeat(1100)}`;
+  const raw = buildMimeMessage({ ...input, subject, from: { address: 'team@example.com', name } });
+  for (const line of raw.split('\r\n')) expect(line.length).toBeLessThanOrEqual(78);
+  const parsed = await simpleParser(raw);
+  expect(parsed.subject).toBe(subject);
+  expect(parsed.from?.value).toEqual([{ address: 'team@example.com', name }]);
+});
+
 test('orders the alternatives plain text first, HTML last', () => {
   const raw = buildMimeMessage(input);
   expect(raw).toMatch(
