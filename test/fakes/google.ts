@@ -19,7 +19,7 @@ import { type ParsedMail, simpleParser } from 'mailparser';
  *   when `threadId` is given, its In-Reply-To or References name a message of that thread and
  *   its Subject matches the thread's (Message resource, `threadId`); otherwise it starts one.
  * - `GET /gmail/v1/users/me/messages/<id>?format=metadata&metadataHeaders=…` (users.messages.get):
- *   needs a read scope (not gmail.send); answers `{ id, threadId, labelIds, payload: { headers } }`.
+ *   needs a read scope (not gmail.send, not gmail.compose); answers `{ id, threadId, labelIds, payload: { headers } }`.
  *   With `assignsMessageIds`, the stand-in behaves as Gmail's API is reported to (Gmail's own
  *   Message-ID replaces the one in `raw`); threads then know messages by Gmail's ids.
  * - `GET /gmail/v1/users/me/profile` (users.getProfile): needs a read scope (gmail.metadata,
@@ -42,11 +42,18 @@ const SEND_SCOPES = [
   'https://www.googleapis.com/auth/gmail.addons.current.action.compose',
   SCOPE.send,
 ];
-/** Scopes of users.getProfile and users.messages.get (their references list the same). */
-const READ_SCOPES = [
+/** Scopes of users.getProfile (its reference, "Authorization scopes"). */
+const PROFILE_SCOPES = [
   'https://mail.google.com/',
   'https://www.googleapis.com/auth/gmail.modify',
   'https://www.googleapis.com/auth/gmail.compose',
+  'https://www.googleapis.com/auth/gmail.readonly',
+  SCOPE.metadata,
+];
+/** Scopes of users.messages.get (its reference, "Authorization scopes"): gmail.compose is not one. */
+const MESSAGE_GET_SCOPES = [
+  'https://mail.google.com/',
+  'https://www.googleapis.com/auth/gmail.modify',
   'https://www.googleapis.com/auth/gmail.readonly',
   SCOPE.metadata,
 ];
@@ -248,7 +255,7 @@ export async function startGoogle(options: GoogleOptions): Promise<GoogleStandIn
   function message(request: GoogleRequest, id: string): GoogleReply {
     const granted = grantedScopes(request);
     if (!granted) return unauthenticated();
-    if (!granted.some((scope) => READ_SCOPES.includes(scope))) return insufficientScope();
+    if (!granted.some((scope) => MESSAGE_GET_SCOPES.includes(scope))) return insufficientScope();
     const found = messages.find((candidate) => candidate.id === id);
     if (!found) return googleError(404, 'notFound', 'Requested entity was not found.', 'NOT_FOUND');
     const wanted = request.query.getAll('metadataHeaders').map((name) => name.toLowerCase());
@@ -270,7 +277,7 @@ export async function startGoogle(options: GoogleOptions): Promise<GoogleStandIn
   function profile(request: GoogleRequest): GoogleReply {
     const granted = grantedScopes(request);
     if (!granted) return unauthenticated();
-    if (!granted.some((scope) => READ_SCOPES.includes(scope))) return insufficientScope();
+    if (!granted.some((scope) => PROFILE_SCOPES.includes(scope))) return insufficientScope();
     return {
       status: 200,
       body: {

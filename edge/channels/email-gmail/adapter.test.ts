@@ -149,6 +149,17 @@ describe("Gmail's own Message-IDs", () => {
     expect(outcome.status === 'sent' && outcome.messageIdHeader).toBeFalsy();
     expect(standIn.requests.filter((request) => request.method === 'GET')).toHaveLength(0);
   });
+
+  test('are not asked for with a gmail.compose grant: users.messages.get does not take it', async () => {
+    const standIn = await startGoogle({
+      ...GMAIL_TEST_ACCOUNT,
+      scopes: ['https://www.googleapis.com/auth/gmail.compose'],
+    });
+    standIns.push(standIn);
+    const outcome = await sendOne(standIn);
+    expect(outcome).toMatchObject({ status: 'sent' });
+    expect(standIn.requests.filter((request) => request.method === 'GET')).toHaveLength(0);
+  });
 });
 
 describe('access tokens', () => {
