@@ -15,8 +15,10 @@ import { parseMarkdownV2 } from './telegram-markdown';
  *   `chat not found`; a chat that blocked the bot is 403); text 1-4096 and captions 0-1024
  *   characters after entity parsing; `parse_mode: MarkdownV2` parsed as Telegram does (see
  *   telegram-markdown.ts), so an unescaped reserved character is 400 `can't parse entities`;
- *   files by http(s) URL. Answers the sent `Message` (`message_id`, `chat`, `date`, `text` or
- *   `caption` as the recipient sees it).
+ *   files by http(s) URL, and a document by URL only when it is a GIF, PDF or ZIP file
+ *   ("Sending files"; Telegram judges the fetched content, the stand-in, which fetches nothing,
+ *   the URL's file extension), else 400 `wrong type of the web page content`. Answers the sent
+ *   `Message` (`message_id`, `chat`, `date`, `text` or `caption` as the recipient sees it).
  */
 
 export type ChatState = 'active' | 'blocked' | 'deactivated';
@@ -61,6 +63,8 @@ export function telegramError(
 
 const SEND_METHODS = new Set(['sendMessage', 'sendPhoto', 'sendDocument']);
 const SECRET_TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
+/** "In sendDocument, sending by URL will currently only work for GIF, PDF and ZIP files." */
+const URL_DOCUMENT = /\.(gif|pdf|zip)$/i;
 
 export async function startTelegramBotApi(options: TelegramBotApiOptions): Promise<TelegramBotApi> {
   const chats: Record<string, ChatState> = { ...options.chats };
@@ -99,6 +103,9 @@ export async function startTelegramBotApi(options: TelegramBotApiOptions): Promi
       const value = body[method === 'sendPhoto' ? 'photo' : 'document'];
       if (typeof value !== 'string' || !/^https?:\/\//.test(value)) {
         return telegramError(400, 'Bad Request: wrong file identifier/HTTP URL specified');
+      }
+      if (method === 'sendDocument' && !URL_DOCUMENT.test(URL.parse(value)?.pathname ?? '')) {
+        return telegramError(400, 'Bad Request: wrong type of the web page content');
       }
       file = value;
       if (shown && shown.length > 1024) {

@@ -4,8 +4,10 @@ import {
   type TelegramBotApi,
   telegramError,
 } from '../../../test/fakes/telegram-bot-api';
+import { mediaLimitProblem } from '../../../workflow/media-limits';
 import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
 import type { ProviderEndpoints, RenderedMessage } from '../types';
+import { telegramBotDefinition } from './definition';
 import { TELEGRAM_TEST, telegramChannel, telegramMessage } from './test-fixtures';
 
 let telegram: TelegramBotApi;
@@ -85,6 +87,51 @@ describe('sending through the Telegram Bot API', () => {
       ],
     ]);
     expect(telegram.delivered.map((message) => message.text)).toEqual(['Menu v2.1', 'Menu v2.1']);
+  });
+
+  test('a document Telegram cannot fetch by URL (only GIF, PDF and ZIP) is refused when saved and when sent, without a call', async () => {
+    // Bot API, "Sending files": "In sendDocument, sending by URL will currently only work for
+    // GIF, PDF and ZIP files".
+    const docx = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+    expect(
+      mediaLimitProblem(
+        telegramBotDefinition.mediaLimits,
+        { name: 'cv.docx', contentType: docx, sizeBytes: 1000 },
+        'Telegram',
+      ),
+    ).toBe(`Telegram cannot send ${docx} files (cv.docx)`);
+    for (const [name, contentType] of [
+      ['menu.pdf', 'application/pdf'],
+      ['menu.zip', 'application/zip'],
+      ['wave.gif', 'image/gif'],
+    ] as const) {
+      expect(
+        mediaLimitProblem(
+          telegramBotDefinition.mediaLimits,
+          { name, contentType, sizeBytes: 1000 },
+          'Telegram',
+        ),
+      ).toBeNull();
+    }
+    expect(
+      await send({
+        kind: 'media',
+        url: 'https://files.example.com/cv.docx',
+        fileName: 'cv.docx',
+        contentType: docx,
+        caption: 'My CV',
+      }),
+    ).toMatchObject({ status: 'failed', reason: 'content_invalid', retryable: false });
+    expect(telegram.requests).toHaveLength(0);
+    expect(
+      await send({
+        kind: 'media',
+        url: 'https://files.example.com/wave.gif',
+        fileName: 'wave.gif',
+        contentType: 'image/gif',
+      }),
+    ).toMatchObject({ status: 'sent' });
+    expect(telegram.sends().map((request) => request.path.split('/')[2])).toEqual(['sendDocument']);
   });
 
   test('a text over 4,096 characters or a caption over 1,024 is invalid content, without a call', async () => {

@@ -5,10 +5,23 @@ import { secret } from '../fields';
 const MEGABYTE = 1024 * 1024;
 
 /**
+ * Documents Telegram fetches by URL (Bot API, "Sending files": "In sendDocument, sending by URL
+ * will currently only work for GIF, PDF and ZIP files"); a ZIP may be labelled either way.
+ */
+export const TELEGRAM_URL_DOCUMENT_TYPES: readonly string[] = [
+  'application/pdf',
+  'application/zip',
+  'application/x-zip-compressed',
+  'image/gif',
+];
+
+/**
  * Telegram through the Bot API with the bot's token from @BotFather (Bot API, "Authorizing
  * your bot": `123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11`; it goes into the URL path, so only
- * that shape is accepted). Files sent by URL: photos up to 5 MB, other files up to 20 MB (Bot
- * API, "Sending files"). Telegram has no delivery receipts.
+ * that shape is accepted). Files sent by URL: photos up to 5 MB, other files up to 20 MB, and
+ * "in sendDocument, sending by URL will currently only work for GIF, PDF and ZIP files" (Bot
+ * API, "Sending files"), so those are the only documents taken. Telegram has no delivery
+ * receipts.
  */
 export const telegramBotDefinition = {
   type: 'telegram',
@@ -20,7 +33,7 @@ export const telegramBotDefinition = {
       contentTypes: ['image/jpeg', 'image/png', 'image/webp'],
       maxBytes: 5 * MEGABYTE,
     },
-    document: { contentTypes: [], maxBytes: 20 * MEGABYTE },
+    document: { contentTypes: TELEGRAM_URL_DOCUMENT_TYPES, maxBytes: 20 * MEGABYTE },
   },
   deliveryReceipts: false,
   credentialsRequired: true,

@@ -1,11 +1,13 @@
 import type { RenderedMessage } from '../../render/types';
+import { TELEGRAM_URL_DOCUMENT_TYPES } from './definition';
 import { escapeMarkdownV2 } from './markdown-v2';
 
 /**
  * The Bot API method and JSON body for one rendered message (Bot API, "sendMessage",
  * "sendPhoto", "sendDocument"): text with MarkdownV2 escaping (see markdown-v2.ts) and link
- * previews off; images JPEG/PNG/WebP as photos and any other file as a document, both by URL
- * with the caption escaped the same way.
+ * previews off; images JPEG/PNG/WebP as photos and PDF, ZIP and GIF files as documents (the
+ * only ones Telegram fetches by URL, "Sending files"), both by URL with the caption escaped the
+ * same way.
  */
 
 /** Longest text: "1-4096 characters after entities parsing" (sendMessage, `text`). */
@@ -13,8 +15,9 @@ export const MAX_TEXT_LENGTH = 4096;
 /** Longest caption: "0-1024 characters after entities parsing" (sendPhoto, `caption`). */
 export const MAX_CAPTION_LENGTH = 1024;
 
-/** Images Telegram shows as photos ("sendPhoto"); other files go as documents. */
+/** Images Telegram shows as photos ("sendPhoto"); PDF, ZIP and GIF files go as documents. */
 const PHOTO_TYPES: ReadonlySet<string> = new Set(['image/jpeg', 'image/png', 'image/webp']);
+const DOCUMENT_TYPES: ReadonlySet<string> = new Set(TELEGRAM_URL_DOCUMENT_TYPES);
 
 export type TelegramCall =
   | {
@@ -58,7 +61,15 @@ export function telegramCall(rendered: RenderedMessage, chatId: string): Telegra
           detail: `a Telegram caption has at most ${MAX_CAPTION_LENGTH} characters`,
         };
       }
-      const photo = PHOTO_TYPES.has(rendered.contentType.toLowerCase());
+      const contentType = rendered.contentType.toLowerCase();
+      const photo = PHOTO_TYPES.has(contentType);
+      if (!photo && !DOCUMENT_TYPES.has(contentType)) {
+        // "In sendDocument, sending by URL will currently only work for GIF, PDF and ZIP files."
+        return {
+          ok: false,
+          detail: `Telegram fetches only PDF, ZIP and GIF documents by URL, not ${rendered.contentType}`,
+        };
+      }
       return {
         ok: true,
         method: photo ? 'sendPhoto' : 'sendDocument',
