@@ -4,8 +4,10 @@ import {
   lineError,
   startLineMessagingApi,
 } from '../../../test/fakes/line-messaging-api';
+import { mediaLimitProblem } from '../../../workflow/media-limits';
 import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
 import type { ProviderEndpoints, RenderedMessage } from '../types';
+import { lineMessagingDefinition } from './definition';
 import { LINE_TEST, lineChannel, lineMessage } from './test-fixtures';
 
 let line: LineMessagingApi;
@@ -68,6 +70,22 @@ describe('pushing through the LINE Messaging API', () => {
       },
       { type: 'text', text: 'Our menu' },
     ]);
+  });
+
+  test('an image over 1 MB is refused before sending: it is its own preview, and previewImageUrl takes at most 1 MB', () => {
+    // Messaging API reference, "Image message": originalContentUrl up to 10 MB, previewImageUrl
+    // "Max file size: 1 MB"; both are the same file.
+    const facts = (sizeBytes: number) => ({
+      name: 'menu.png',
+      contentType: 'image/png',
+      sizeBytes,
+    });
+    expect(mediaLimitProblem(lineMessagingDefinition.mediaLimits, facts(1024 * 1024), 'LINE')).toBe(
+      null,
+    );
+    expect(
+      mediaLimitProblem(lineMessagingDefinition.mediaLimits, facts(2 * 1024 * 1024), 'LINE'),
+    ).toBe('menu.png is 2 MB, over the 1 MB LINE takes for image files');
   });
 
   test('a re-send after LINE accepted but its answer was lost carries the same retry key, is not delivered twice, and is sent', async () => {

@@ -8,8 +8,10 @@ const MEGABYTE = 1024 * 1024;
  * LINE through the Messaging API with a LINE Official Account's channel: the channel access
  * token (long-lived, from the LINE Developers Console, "Messaging API" tab) sends, and the
  * channel secret ("Basic settings" tab) verifies the `X-Line-Signature` of webhooks. Images go
- * by HTTPS URL, JPEG or PNG up to 10 MB (Messaging API reference, "Image message":
- * `originalContentUrl`). LINE reports no delivery to the sender: a pushed message stays sent.
+ * by HTTPS URL, JPEG or PNG (Messaging API reference, "Image message"): `originalContentUrl`
+ * takes up to 10 MB but `previewImageUrl` at most 1 MB, and the same file is both (we have no
+ * separate preview), so images are limited to 1 MB. LINE reports no delivery to the sender: a
+ * pushed message stays sent.
  */
 export const lineMessagingDefinition = {
   type: 'line',
@@ -17,7 +19,8 @@ export const lineMessagingDefinition = {
   label: 'LINE (Messaging API)',
   capability: CHANNEL_CAPABILITIES.line,
   mediaLimits: {
-    image: { contentTypes: ['image/jpeg', 'image/png'], maxBytes: 10 * MEGABYTE },
+    // "previewImageUrl … Max file size: 1 MB" ("Image message"); the preview is the image itself.
+    image: { contentTypes: ['image/jpeg', 'image/png'], maxBytes: MEGABYTE },
   },
   deliveryReceipts: false,
   credentialsRequired: true,

@@ -3,8 +3,9 @@ import type { RenderedMessage } from '../../render/types';
 /**
  * The message objects of a push for one rendered message (Messaging API reference, "Message
  * objects"): a text message, or an image message (HTTPS `originalContentUrl` and
- * `previewImageUrl`, JPEG or PNG) followed by its caption as a text message, since image
- * messages have none (a push takes up to 5 messages).
+ * `previewImageUrl`, JPEG or PNG; the image itself is its preview, which is why the definition
+ * keeps images within the preview's 1 MB) followed by its caption as a text message, since
+ * image messages have none (a push takes up to 5 messages).
  */
 
 /** Longest text message: "Max character limit: 5000" ("Text message"). */
