@@ -138,11 +138,18 @@ describe('Messenger', () => {
     const page = MESSENGER_TEST_PAGE.pageId;
     const response = await postWebhook(
       channel.callback.url,
-      messagingWebhook('page', page, [messagingText(psid, page, `m_in.${psid}`, 'Open today?')]),
+      messagingWebhook('page', page, [messagingText(psid, page, `m_in.${psid}`, '¿Abren hoy? ☕')]),
     );
     expect(response.status).toBe(200);
     const { contact } = await waitForInboundContact(harness.db, channel.id, psid);
     expect(contact).toMatchObject({ workspaceId, lastInteractedChannelId: channel.id });
+    // Meta signs (and sends) the body with its non-ASCII text as \u escapes: the signature
+    // holds over those bytes, and the text is recorded as written.
+    const [message] = await harness.db
+      .select({ content: inboundMessages.content })
+      .from(inboundMessages)
+      .where(eq(inboundMessages.providerMessageId, `m_in.${psid}`));
+    expect(message?.content).toEqual({ type: 'text', text: '¿Abren hoy? ☕' });
   });
 
   it('outside the window a free-form message fails without calling Meta and the failure branch sends a tagged message with MESSAGE_TAG', async () => {
@@ -210,6 +217,10 @@ describe('Messenger', () => {
         tag: 'POST_PURCHASE_UPDATE',
         message: { text: 'Your order shipped, Ada' },
       },
+    ]);
+    // Send API reference: the Page's own `/PAGE-ID/messages` endpoint.
+    expect(sendsTo(psid).map((request) => request.path)).toEqual([
+      `/${TEST_GRAPH_VERSION}/${MESSENGER_TEST_PAGE.pageId}/messages`,
     ]);
   });
 

@@ -13,13 +13,16 @@ import { type JsonReply, type JsonRequest, startJsonServer } from './json-server
  * - `GET /<version>/<phone-number-id>?fields=…` ("Phone numbers"): the number's details.
  * - `GET /<version>/<waba-id>/message_templates` ("Get message templates"): `data[]` paged with
  *   `paging.cursors.after` (and `paging.next` while more remain).
- * - `POST /<version>/me/messages` (Messenger Platform, Send API reference), `me` being the Page
- *   whose access token is presented (bearer header or `access_token` query, as Graph accepts
- *   both): `recipient.id` required; `messaging_type` RESPONSE, UPDATE or MESSAGE_TAG, `tag` only
- *   (and always) with MESSAGE_TAG; `message` with either `text` (up to 2000 characters) or an
- *   `attachment` `{ type: image|video|audio|file, payload: { url } }`; answers `{ recipient_id,
- *   message_id }`. Instagram messaging goes through the same endpoint with the Page linked to
- *   the Instagram account (Instagram Platform, "Messenger API for Instagram", Send API).
+ * - `POST /<version>/<page-id>/messages` (Messenger Platform, Send API reference: "send a POST
+ *   request to the /PAGE-ID/messages endpoint"), with that Page's access token (bearer header or
+ *   `access_token` query, as Graph accepts both); `me/messages` too, `me` being Graph's alias for
+ *   the token's Page (the Instagram "Send a Message" examples call it); another Page's id is
+ *   100/33 like any object the token cannot see. `recipient.id` required; `messaging_type`
+ *   RESPONSE, UPDATE or MESSAGE_TAG, `tag` only (and always) with MESSAGE_TAG; `message` with
+ *   either `text` (up to 2000 characters) or an `attachment` `{ type: image|video|audio|file,
+ *   payload: { url } }`; answers `{ recipient_id, message_id }`. Instagram messaging goes
+ *   through the same endpoint with the Page linked to the Instagram account (Instagram
+ *   Platform, "Messenger API for Instagram", Send API).
  * - `GET /<version>/<page-id>` and `GET /<version>/<instagram-account-id>` with that Page's
  *   token: the Page's `name`, the account's `username`.
  * - Errors in the Graph format ("Handling Errors"): `{ error: { message, type, code,
@@ -326,7 +329,9 @@ export async function startMetaGraph(options: MetaGraphOptions): Promise<MetaGra
 
   /** What a Page's token may do: send as the Page, read the Page and its Instagram account. */
   function answerForPage(request: GraphRequest, parts: string[], page: GraphPage): GraphReply {
-    if (request.method === 'POST' && parts.join('/') === 'me/messages') {
+    const sendsAsPage =
+      parts.length === 2 && parts[1] === 'messages' && [page.pageId, 'me'].includes(parts[0]!);
+    if (request.method === 'POST' && sendsAsPage) {
       const problem = sendApiBodyProblem(request.json);
       if (problem) return invalidParameter(problem);
       messageCount += 1;

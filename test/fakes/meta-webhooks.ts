@@ -13,6 +13,19 @@ export function metaSignature(appSecret: string, body: string): string {
   return `sha256=${createHmac('sha256', appSecret).update(body).digest('hex')}`;
 }
 
+/**
+ * A webhook body as Meta sends it: JSON whose non-ASCII characters are `\uXXXX` escapes with
+ * lowercase hex digits (Graph API, Webhooks, "Validating Payloads": "we generate the signature
+ * using an escaped unicode version of the payload, with lowercase hex digits"), so the signature
+ * holds only over the bytes as received, never over a re-encoding of the parsed JSON.
+ */
+export function metaWebhookBody(payload: unknown): string {
+  return JSON.stringify(payload).replace(
+    /[\u0080-\uffff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /** How a webhook is signed: correctly, with the wrong secret, or not at all. */
 export type WebhookSigning = 'valid' | 'forged' | 'missing';
 
@@ -24,7 +37,7 @@ export async function postMetaWebhook(
   signing: WebhookSigning = 'valid',
   send: (url: string, init: RequestInit) => Promise<Response> = fetch,
 ): Promise<Response> {
-  const body = JSON.stringify(payload);
+  const body = metaWebhookBody(payload);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (signing === 'valid') headers['x-hub-signature-256'] = metaSignature(appSecret, body);
   if (signing === 'forged')

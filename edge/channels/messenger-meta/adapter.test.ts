@@ -39,11 +39,12 @@ function send(rendered: RenderedMessage, overrides: Parameters<typeof messengerM
 }
 
 describe('sending through the Messenger Send API', () => {
-  test('a text goes to me/messages with the Page token as a RESPONSE to the PSID', async () => {
+  test("a text goes to the Page's /<page-id>/messages with its token as a RESPONSE to the PSID", async () => {
     const outcome = await send({ kind: 'text', text: 'Hi Ada' });
     expect(outcome).toEqual({ status: 'sent', providerMessageId: expect.stringMatching(/^m_/) });
     const [request] = graph.sends();
-    expect(request?.path).toBe(`/${TEST_GRAPH_VERSION}/me/messages`);
+    // Send API reference: "send a POST request to the /PAGE-ID/messages endpoint".
+    expect(request?.path).toBe(`/${TEST_GRAPH_VERSION}/${MESSENGER_TEST_PAGE.pageId}/messages`);
     expect(request?.headers.authorization).toBe(`Bearer ${MESSENGER_TEST_PAGE.pageAccessToken}`);
     expect(request?.json).toEqual({
       recipient: { id: TEST_PSID },
@@ -135,6 +136,16 @@ describe('sending through the Messenger Send API', () => {
       reason: 'channel_not_connected',
     });
     expect(graph.requests).toHaveLength(0);
+  });
+
+  test("a channel whose Page id is not the token's Page is refused by Graph (100/33) as not connected", async () => {
+    const channel = messengerChannel({ settings: { pageId: '998877665544332' } });
+    expect(await send({ kind: 'text', text: 'Hi' }, { channel })).toMatchObject({
+      status: 'failed',
+      reason: 'channel_not_connected',
+      retryable: false,
+    });
+    expect(graph.sends()[0]?.path).toBe(`/${TEST_GRAPH_VERSION}/998877665544332/messages`);
   });
 
   test('a Page token Meta does not accept is credentials_rejected', async () => {

@@ -5,11 +5,13 @@ import { messengerMetaDefinition } from './definition';
 export const MESSENGER_API = 'Messenger Send API';
 
 /**
- * Sends as the Page through the Send API: text, attachments by URL (image, video, audio,
- * file), and tagged messages (`MESSAGE_TAG` with the step's tag) outside the 24-hour window.
+ * Sends as the Page through the Send API (`POST /<page-id>/messages`, Messenger Platform, Send
+ * API reference, "Sample Request"): text, attachments by URL (image, video, audio, file), and
+ * tagged messages (`MESSAGE_TAG` with the step's tag) outside the 24-hour window.
  */
 export const messengerMetaAdapter = sendApiAdapter(messengerMetaDefinition, {
   who: MESSENGER_API,
+  path: 'page',
   label: 'Messenger',
   attachmentTypes: ['image', 'video', 'audio', 'file'],
   messagingType: true,

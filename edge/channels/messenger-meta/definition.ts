@@ -5,8 +5,8 @@ import { numericId, secret } from '../fields';
 const MEGABYTE = 1024 * 1024;
 
 /**
- * Messenger through Meta's Messenger Platform: the Send API (`POST /<version>/me/messages` with
- * the Page access token) sends as the Page; the app secret verifies the webhooks Meta sends
+ * Messenger through Meta's Messenger Platform: the Send API (`POST /<version>/<page-id>/messages`
+ * with the Page access token) sends as the Page; the app secret verifies the webhooks Meta sends
  * (messages, message_deliveries, message_reads). Attachments go by URL, up to 25 MB
  * (Messenger Platform, Send API, "Sending attachments").
  */

@@ -16,15 +16,23 @@ import { SEND_API_FAILURES } from './send-api-failures';
 /** PSIDs and IGSIDs are numeric strings (Messenger Platform, "Page-scoped ID"). */
 const SCOPED_ID = /^\d{1,32}$/;
 
-/** An integration that sends through the Send API with a Page access token. */
+/** An integration that sends through the Send API as a Page, with that Page's access token. */
 type SendApiDefinition = ChannelDefinition<
-  Fields,
+  { pageId: Field<string> } & Fields,
   { pageAccessToken: Field<string | null> } & Fields
 >;
 
 /**
- * A Send API adapter (Messenger, Instagram): `POST <GRAPH_API_URL>/<version>/me/messages` with
- * the channel's Page access token, where `me` is the Page the token belongs to. Answers are
+ * Where a Send API call goes: `page` is `<page-id>/messages`, the endpoint the Send API
+ * reference names ("To send a message to a person, send a POST request to the /PAGE-ID/messages
+ * endpoint", and its example `POST /v25.0/{PAGE_ID}/messages`); `me` is Graph's alias for the
+ * Page the token belongs to, which the Instagram "Send a Message" examples call.
+ */
+export type SendApiPath = 'page' | 'me';
+
+/**
+ * A Send API adapter (Messenger, Instagram): `POST <GRAPH_API_URL>/<version>/<page-id>/messages`
+ * (or `me/messages`, see SendApiPath) with the channel's Page access token. Answers are
  * classified by the Send API failure table, then by the shared HTTP rules.
  *
  * The Send API takes no idempotency key, so the adapter never repeats a call itself; a media
@@ -34,7 +42,7 @@ type SendApiDefinition = ChannelDefinition<
  */
 export function sendApiAdapter(
   definition: SendApiDefinition,
-  rules: SendApiRules & { who: string },
+  rules: SendApiRules & { who: string; path: SendApiPath },
 ): ChannelAdapter {
   return {
     async send(message, options): Promise<SendOutcome> {
@@ -50,12 +58,16 @@ export function sendApiAdapter(
       if (!built.ok) return permanentFailure('content_invalid', built.detail);
       const timeoutMs = options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
       const now = () => options.now?.() ?? new Date();
+      const url = graphUrl(
+        options.endpoints,
+        `${rules.path === 'page' ? read.settings.pageId : 'me'}/messages`,
+      );
 
       let sent: { status: 'sent'; providerMessageId: string; providerDetail?: string } | null =
         null;
       for (const body of built.bodies) {
         const call = await callProvider(
-          graphUrl(options.endpoints, 'me/messages'),
+          url,
           {
             method: 'POST',
             headers: graphHeaders(read.credentials?.pageAccessToken ?? ''),

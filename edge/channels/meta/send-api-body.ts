@@ -1,7 +1,7 @@
 import type { RenderedMessage } from '../../render/types';
 
 /**
- * Request bodies of the Send API (`POST /<version>/me/messages`), which Messenger and the
+ * Request bodies of the Send API (`POST /<version>/<page-id>/messages`), which Messenger and the
  * Messenger Platform's Instagram API share (Messenger Platform, Send API reference: `recipient`,
  * `messaging_type`, `tag`, `message` with `text` or `attachment`).
  */

@@ -3,6 +3,7 @@ import {
   inboundText,
   messageStatus,
   metaSignature,
+  metaWebhookBody,
   whatsappWebhook,
 } from '../../../test/fakes/meta-webhooks';
 import type { CallbackChannel } from '../callbacks';
@@ -70,6 +71,22 @@ describe('X-Hub-Signature-256 on the raw body', () => {
     expect(await verify(`${body} `, metaSignature(WHATSAPP_TEST_IDS.appSecret, body))).toBe(
       'invalid',
     );
+  });
+
+  test('holds over the escaped-unicode body Meta signs, whose text reads back unescaped', async () => {
+    const payload = whatsappWebhook(
+      WHATSAPP_TEST_IDS,
+      inboundText({ waId: '16505551234', name: 'Zoë' }, 'wamid.in2', '¿Café? 😀', at),
+    );
+    const sent = metaWebhookBody(payload);
+    expect(sent).toContain('\\u00bfCaf\\u00e9? \\ud83d\\ude00');
+    const signature = metaSignature(WHATSAPP_TEST_IDS.appSecret, sent);
+    expect(await verify(sent, signature)).toBe('ok');
+    // The same JSON re-encoded (not the bytes Meta signed) does not verify.
+    expect(await verify(JSON.stringify(JSON.parse(sent)), signature)).toBe('invalid');
+    expect(whatsappMetaCallbacks.parse(sent, channel)).toMatchObject([
+      { from: { name: 'Zoë' }, content: { type: 'text', text: '¿Café? 😀' } },
+    ]);
   });
 
   test('nothing verifies for a channel without an app secret', async () => {
