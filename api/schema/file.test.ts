@@ -198,7 +198,7 @@ describe('the file library', () => {
     });
     // An upload's url is a signed link to the Worker, valid for an hour.
     const url = new URL(renamed.data.updateFile.data.url);
-    expect(url.pathname).toBe(`/media/${row!.id}`);
+    expect(url.pathname).toBe(`/media/${row!.id}.png`);
     expect(Number(url.searchParams.get('expires')) * 1000).toBeGreaterThan(Date.now());
   });
 

@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
 import type { Context, Hono } from 'hono';
 import { files } from '../../db/schema';
-import { isUuid } from '../../workflow/ids';
 import type { MediaBucket } from '../media/bucket';
 import { parseRange } from '../media/byte-range';
 import { contentDisposition } from '../media/content-disposition';
-import { MEDIA_PATH, MediaLinkSigner } from '../media/signed-link';
+import { MEDIA_PATH, MediaLinkSigner, parseLinkedName } from '../media/signed-link';
+import { isExtensionOf } from '../media/upload-types';
 import { withDatabase } from './database-middleware';
 import type { AppEnv } from './env';
 
@@ -31,19 +31,23 @@ function forbidden(c: Context<AppEnv>, reason: string): Response {
 }
 
 /**
- * `GET` and `HEAD /media/<file id>?expires=…&signature=…`: the bytes of an uploaded library
- * file, for whoever holds a valid, unexpired link (edge/media/signed-link.ts). Anything else
- * answers 403 alike (a file that does not exist, a URL-registered file, a tampered or expired
- * link), so links reveal nothing about other files; `/media` itself lists nothing (404).
+ * `GET` and `HEAD /media/<file id>.<ext>?expires=…&signature=…` (or without `.<ext>`, as links
+ * were first given out): the bytes of an uploaded library file, for whoever holds a valid,
+ * unexpired link (edge/media/signed-link.ts). Anything else answers 403 alike (a file that does
+ * not exist, a URL-registered file, an extension that is not the file type's, a tampered or
+ * expired link), so links reveal nothing about other files; `/media` itself lists nothing (404).
  * A single `Range` is answered 206 with `Content-Range` (players seek in video this way).
  */
 export function mediaRoutes(app: Hono<AppEnv>): void {
-  app.on(['GET', 'HEAD'], `${MEDIA_PATH}/:fileId`, withDatabase(), async function media(c) {
+  app.on(['GET', 'HEAD'], `${MEDIA_PATH}/:name`, withDatabase(), async function media(c) {
     const bucket = c.env.MEDIA_BUCKET as MediaBucket | undefined;
-    const fileId = c.req.param('fileId');
-    if (!bucket || !isUuid(fileId)) return forbidden(c, 'Forbidden');
-    const [file] = await c.var.db.select().from(files).where(eq(files.id, fileId));
+    const named = parseLinkedName(c.req.param('name'));
+    if (!bucket || !named) return forbidden(c, 'Forbidden');
+    const [file] = await c.var.db.select().from(files).where(eq(files.id, named.fileId));
     if (!file?.storageKey) return forbidden(c, 'Forbidden');
+    if (named.extension !== null && !isExtensionOf(named.extension, file.contentType)) {
+      return forbidden(c, 'Forbidden');
+    }
     const signer = new MediaLinkSigner(c.var.config.credentialsKey, new URL(c.req.url).origin);
     const check = await signer.check(
       file,

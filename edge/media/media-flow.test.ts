@@ -210,7 +210,8 @@ describe('media', () => {
     });
     const link = new URL(message.url);
     expect(link.origin).toBe(harness.worker.url);
-    expect(link.pathname).toBe(`/media/${image.id}`);
+    // Ends in the type's extension: Viber takes a picture only from such a URL.
+    expect(link.pathname).toBe(`/media/${image.id}.png`);
 
     // The endpoint fetches the link, as a provider does.
     const fetched = await fetch(link);
@@ -255,6 +256,10 @@ describe('media', () => {
       variant((url) => {
         url.pathname = '/media/00000000-0000-4000-8000-000000000000';
       }),
+      // Another type's extension on the same signed link.
+      variant((url) => {
+        url.pathname = `/media/${image.id}.pdf`;
+      }),
     ];
     // Signed with the right key, but for another workspace, or already expired.
     const signer = new MediaLinkSigner(harness.credentialsKey, harness.worker.url);
@@ -287,6 +292,16 @@ describe('media', () => {
     );
     expect(fresh.status).toBe(200);
     await fresh.body?.cancel();
+    // A link given out before links carried an extension (`/media/<id>`) is served alike: the
+    // signature names the file, not its path's ending.
+    const older = await fetch(
+      variant((url) => {
+        url.pathname = `/media/${image.id}`;
+      }),
+    );
+    expect(older.status).toBe(200);
+    expect(older.headers.get('content-type')).toBe('image/png');
+    await older.body?.cancel();
     for (const path of ['/media', '/media/']) {
       const listing = await fetch(`${harness.worker.url}${path}`);
       expect(listing.status).toBe(404);

@@ -5,6 +5,7 @@ import {
   linkExpiry,
   MediaLinkSigner,
   PROVIDER_LINK_SECONDS,
+  parseLinkedName,
 } from './signed-link';
 
 const key = generateCredentialsKey();
@@ -27,12 +28,45 @@ async function parts(signer: MediaLinkSigner, at = later) {
 test('a link names the file at the origin and holds until it expires', async () => {
   const signer = new MediaLinkSigner(key, 'https://sendflow.example.com');
   const { url, expires, signature } = await parts(signer);
+  // No type given: the path is the bare id (links before extensions looked so).
   expect(url.origin + url.pathname).toBe(`https://sendflow.example.com/media/${file.id}`);
   expect(expires).toBe(String(later.getTime() / 1000));
   expect(await signer.check(file, expires, signature, now)).toBe('ok');
   expect(await signer.check(file, expires, signature, new Date(later.getTime() + 1000))).toBe(
     'expired',
   );
+});
+
+test("a link ends in its file type's extension, as Viber requires of a picture's URL", async () => {
+  const signer = new MediaLinkSigner(key, 'https://sendflow.example.com');
+  const path = async (contentType: string) =>
+    new URL(await signer.link({ ...file, contentType }, later)).pathname;
+  // "a .jpeg, .png or .gif file extension as the last path segment" (Picture message).
+  expect(await path('image/jpeg')).toBe(`/media/${file.id}.jpeg`);
+  expect(await path('image/png')).toBe(`/media/${file.id}.png`);
+  expect(await path('image/gif')).toBe(`/media/${file.id}.gif`);
+  expect(await path('application/pdf')).toBe(`/media/${file.id}.pdf`);
+  // A type the library does not store gets no extension rather than a wrong one.
+  expect(await path('application/x-unknown')).toBe(`/media/${file.id}`);
+  // The signature does not cover the extension: the same query holds either way.
+  const withType = new URL(await signer.link({ ...file, contentType: 'image/png' }, later));
+  const without = new URL(await signer.link(file, later));
+  expect(withType.search).toBe(without.search);
+});
+
+test('a link names its file by id, with or without an extension', () => {
+  expect(parseLinkedName(`${file.id}.jpeg`)).toEqual({ fileId: file.id, extension: 'jpeg' });
+  expect(parseLinkedName(file.id)).toEqual({ fileId: file.id, extension: null });
+  for (const bad of [
+    '',
+    'cat.png',
+    `${file.id}.`,
+    `${file.id}.png.exe`,
+    `${file.id}.PNG`,
+    `../${file.id}`,
+  ]) {
+    expect(parseLinkedName(bad), bad).toBeNull();
+  }
 });
 
 test('a changed expiry, file, workspace or key makes the link invalid', async () => {

@@ -1,8 +1,10 @@
 import { fromBase64, toBase64Url } from '../../db/encoding';
+import { isUuid } from '../../workflow/ids';
+import { linkExtension } from './upload-types';
 
 /**
- * Signed, expiring links to library files, served by the Worker at `/media/<file id>`
- * (edge/host/media-routes.ts), so that providers (and email readers, past the attachment cap)
+ * Signed, expiring links to library files, served by the Worker at `/media/<file id>.<ext>`
+ * (edge/host/media-routes.ts; the extension is the file type's, see linkExtension), so that providers (and email readers, past the attachment cap)
  * fetch the bytes without an API key. The signature is HMAC-SHA256 over the link version, the
  * file's workspace, its id and the expiry (seconds since the epoch), keyed with a key derived
  * from CREDENTIALS_KEY by HKDF (RFC 5869), so that deployments need no further secret and a
@@ -10,7 +12,10 @@ import { fromBase64, toBase64Url } from '../../db/encoding';
  * every link given out.
  */
 
-/** The path links are served under; `/media/<file id>` with `expires` and `signature`. */
+/**
+ * The path links are served under: `/media/<file id>.<ext>` with `expires` and `signature`.
+ * Links given out before the extension was added (`/media/<file id>`) are served alike.
+ */
 export const MEDIA_PATH = '/media';
 
 /** How long a link given to a provider lives: it fetches at once, and may retry for a day. */
@@ -36,10 +41,23 @@ const LINK_VERSION = 'v1';
 const HKDF_INFO = 'sendflow media links v1';
 const encoder = new TextEncoder();
 
-/** The file a link names: its id and the workspace it belongs to. */
+/**
+ * The file a link names: its id and the workspace it belongs to (both signed), and its type,
+ * whose extension the link's path ends in (not signed: the route serves the stored type).
+ */
 export interface LinkedFile {
   id: string;
   workspaceId: string;
+  contentType?: string;
+}
+
+/** What a link's last path segment names: the file id, and the extension after it, if any. */
+export function parseLinkedName(
+  segment: string,
+): { fileId: string; extension: string | null } | null {
+  const match = /^([^.]+)(?:\.([a-z0-9]{1,8}))?$/.exec(segment);
+  if (!match?.[1] || !isUuid(match[1])) return null;
+  return { fileId: match[1], extension: match[2] ?? null };
 }
 
 function signedContent(file: LinkedFile, expires: number): Uint8Array<ArrayBuffer> {
@@ -88,7 +106,9 @@ export class MediaLinkSigner {
       await this.#linkKey(),
       signedContent(file, expires),
     );
-    const url = new URL(`${MEDIA_PATH}/${encodeURIComponent(file.id)}`, this.origin);
+    const extension = file.contentType ? linkExtension(file.contentType) : null;
+    const name = extension ? `${file.id}.${extension}` : file.id;
+    const url = new URL(`${MEDIA_PATH}/${encodeURIComponent(name)}`, this.origin);
     url.searchParams.set('expires', String(expires));
     url.searchParams.set('signature', toBase64Url(new Uint8Array(mac)));
     return url.toString();

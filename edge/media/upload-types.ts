@@ -39,6 +39,22 @@ export const UPLOAD_TYPES: Readonly<Record<string, { kind: MediaKind; extensions
 };
 
 /**
+ * The extension a link to a file of `contentType` ends in (edge/media/signed-link.ts), or null
+ * for a type the library does not store. Some providers read a media URL's type from its last
+ * path segment: Viber's picture `media` "must have a resource with a .jpeg, .png or .gif file
+ * extension" (REST Bot API, "Picture message"), hence `jpeg` rather than `jpg`.
+ */
+export function linkExtension(contentType: string): string | null {
+  if (contentType === 'image/jpeg') return 'jpeg';
+  return UPLOAD_TYPES[contentType]?.extensions[0] ?? null;
+}
+
+/** Whether `extension` names files of `contentType` (a link's last segment may carry it). */
+export function isExtensionOf(extension: string, contentType: string): boolean {
+  return UPLOAD_TYPES[contentType]?.extensions.includes(extension) ?? false;
+}
+
+/**
  * Largest upload per kind. Every channel's own limit is lower or equal except WhatsApp
  * documents (100 MB): the Worker holds an upload in memory (128 MB per isolate), so uploads
  * stay well under that.
