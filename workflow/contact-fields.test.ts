@@ -66,8 +66,21 @@ describe('isEmailAddress', () => {
   });
 
   it('rejects addresses over 254 characters', () => {
-    expect(isEmailAddress(`${'a'.repeat(243)}@example.com`)).toBe(false);
-    expect(isEmailAddress(`${'a'.repeat(242)}@example.com`)).toBe(true);
+    const domain = `${'d'.repeat(60)}.${'e'.repeat(60)}.${'f'.repeat(60)}.example.com`;
+    expect(isEmailAddress(`${'a'.repeat(254 - domain.length)}@${domain}`)).toBe(false);
+    expect(isEmailAddress(`${'a'.repeat(253 - domain.length)}@${domain}`)).toBe(true);
+  });
+
+  it('rejects a local part over 64 characters (RFC 5321 §4.5.3.1.1)', () => {
+    expect(isEmailAddress(`${'a'.repeat(64)}@example.com`)).toBe(true);
+    expect(isEmailAddress(`${'a'.repeat(65)}@example.com`)).toBe(false);
+  });
+
+  it('rejects a local part with a leading, trailing or doubled dot (RFC 5321 §4.1.2 Dot-string)', () => {
+    for (const email of ['.ada@example.com', 'ada.@example.com', 'ada..lovelace@example.com']) {
+      expect(isEmailAddress(email), email).toBe(false);
+    }
+    expect(isEmailAddress('ada.king.lovelace@example.com')).toBe(true);
   });
 });
 

@@ -7,11 +7,15 @@ export const MAX_CUSTOM_FIELD_KEY_LENGTH = 64;
 
 // E.164: a country code starting 1–9, at most 15 digits in all.
 const E164 = /^\+[1-9]\d{1,14}$/;
-// A deliberately plain addr-spec (RFC 5321 §4.1.2 dot-string @ domain): atext and dots on the
-// left, letters, digits and hyphens in dot-separated labels on the right. No spaces, brackets,
-// quotes or line breaks, so an address can go into an SMTP command and a header as it is.
+/** Longest local part (RFC 5321 §4.5.3.1.1: 64 octets). */
+const MAX_LOCAL_PART_LENGTH = 64;
+// A deliberately plain addr-spec (RFC 5321 §4.1.2 dot-string @ domain): atoms of atext joined by
+// single dots on the left (no leading, trailing or doubled dot, which a server may refuse in
+// MAIL FROM or RCPT TO), letters, digits and hyphens in dot-separated labels on the right. No
+// spaces, brackets, quotes or line breaks, so an address can go into an SMTP command and a
+// header as it is.
 const EMAIL =
-  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 const COUNTRY_CODE = /^[A-Za-z]{2}$/;
 // BCP 47 shape: language, optional script, optional region, variants, extensions, private use.
 const LANGUAGE_TAG =
@@ -25,11 +29,17 @@ export function isE164(phone: string): boolean {
 
 /**
  * The one e-mail address check, for contacts, identities, from-addresses and SMTP recipients:
- * a plain addr-spec (no quoted local parts, no address literals) whose domain has at least two
- * labels, at most 254 characters. Nothing it accepts can break an SMTP command or a header.
+ * a plain addr-spec (no quoted local parts, no address literals) whose local part is a
+ * dot-string of at most 64 characters and whose domain has at least two labels, at most 254
+ * characters in all. Nothing it accepts can break an SMTP command or a header.
  */
 export function isEmailAddress(value: string): boolean {
-  return typeof value === 'string' && value.length <= MAX_EMAIL_LENGTH && EMAIL.test(value);
+  return (
+    typeof value === 'string' &&
+    value.length <= MAX_EMAIL_LENGTH &&
+    EMAIL.test(value) &&
+    value.indexOf('@') <= MAX_LOCAL_PART_LENGTH
+  );
 }
 
 /** True for an ISO 3166-1 alpha-2 shaped code (two letters, any case, e.g. `FR`). */
