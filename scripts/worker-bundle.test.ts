@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 describe('the Worker bundle (wrangler deploy --dry-run)', () => {
-  it('fits the free plan script limit and holds one copy of graphql', async () => {
+  it('fits the free plan script limit, holds one copy of graphql and evaluates MJML only when first used', async () => {
     outdir = await mkdtemp(join(tmpdir(), 'sendflow-deploy-'));
     const { scriptPath } = await bundleWorker('edge/worker.ts', outdir);
     const bundle = await readFile(scriptPath, 'utf8');
@@ -24,6 +24,18 @@ describe('the Worker bundle (wrangler deploy --dry-run)', () => {
     // .js beside the .mjs) would break graphql's instanceof checks.
     const copies = bundle.match(/^\/\/ node_modules\/graphql\/error\/GraphQLError\.m?js$/gm);
     expect(copies).toEqual(['// node_modules/graphql/error/GraphQLError.mjs']);
+
+    // MJML is evaluated on the first email compiled, not when the script starts
+    // (edge/render/compiled-email.ts): its module's wrapper is called only from the lazy import.
+    const wrapper = /^\/\/ node_modules\/mjml\/lib\/index\.js\nvar (\w+) = __commonJS\(/m.exec(
+      bundle,
+    )?.[1];
+    expect(wrapper).toBeDefined();
+    const calls = [...bundle.matchAll(new RegExp(`.{0,40}\\b${wrapper}\\(\\)`, 'g'))].map(
+      (match) => match[0],
+    );
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toContain('Promise.resolve().then(() => __toESM(');
   }, 180_000);
 
   it('sees the dispatch shards, callbacks, segment and webhook queues, their dead letter queues and the sweep cron in wrangler.toml', async () => {

@@ -1,4 +1,3 @@
-import mjml2html from 'mjml';
 import { findVariables, interpolate, type RenderContext } from '../../workflow/variables';
 import { escapeHtml } from './html-escape';
 import { hasSafeLinkScheme } from './rich-text-mjml';
@@ -48,9 +47,24 @@ function splitSegments(html: string): Segment[] {
   return segments;
 }
 
+/**
+ * MJML, loaded on the first compile rather than when the Worker starts: evaluating it (with
+ * juice, cheerio and lodash) was ~160 of the ~200 ms of CPU the Worker's script took to start
+ * (`wrangler check startup`), paid by every isolate, including those that only answer the API
+ * or send texts; Cloudflare refuses a Worker whose startup exceeds its limit (Workers limits,
+ * "Worker startup time"). The bundler keeps the module in the one script, evaluated lazily.
+ */
+let mjml: Promise<typeof import('mjml')['default']> | undefined;
+
+function loadMjml() {
+  mjml ??= import('mjml').then((module) => module.default);
+  return mjml;
+}
+
 /** Compiles an MJML document (with variables left in place) to reusable HTML. */
-export async function compileEmail(mjml: string): Promise<CompiledEmail> {
-  const { html } = await mjml2html(mjml, MJML_OPTIONS);
+export async function compileEmail(source: string): Promise<CompiledEmail> {
+  const mjml2html = await loadMjml();
+  const { html } = await mjml2html(source, MJML_OPTIONS);
   return { segments: splitSegments(html) };
 }
 
