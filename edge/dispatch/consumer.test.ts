@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveries, runs } from '../../db/schema';
+import { channels, deliveries, runs } from '../../db/schema';
 import {
   startWebhookReceiver,
   type WebhookReceiver,
@@ -286,6 +286,33 @@ describe('failures', () => {
       exitReason: 'rejected_by_provider',
       currentStepId: stepIds.first,
     });
+    expect(endpoint.requests).toHaveLength(1);
+  });
+
+  it('an endpoint that answers 410 Gone puts the channel in error, and the next send stops before any request', async () => {
+    const { endpoint, workspaceId, channelId, contactId, apiKey } = await customSetup();
+    endpoint.respondWith(() => ({ status: 410, body: 'gone' }));
+    const { workflowId } = await publishWorkflow(harness.db, workspaceId, [
+      {
+        key: 'only',
+        type: 'send_message',
+        config: sendConfig({ channel: { kind: 'specific', channelId } }),
+      },
+    ]);
+    const [first] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
+    const run = await waitForRun(harness.db, first!, (r) => r.status !== 'active');
+    expect(run).toMatchObject({ status: 'exited', exitReason: 'rejected_by_provider' });
+    const [channel] = await harness.db
+      .select({ status: channels.status, statusDetail: channels.statusDetail })
+      .from(channels)
+      .where(eq(channels.id, channelId));
+    expect(channel?.status).toBe('error');
+    expect(channel?.statusDetail).toMatch(/^Sending failed, the channel cannot send: .*410/);
+    expect(endpoint.requests).toHaveLength(1);
+
+    // Standard Webhooks: the sender stops. The next run fails at once, with no request made.
+    const [second] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
+    await waitForRun(harness.db, second!, (r) => r.status !== 'active');
     expect(endpoint.requests).toHaveLength(1);
   });
 

@@ -196,13 +196,18 @@ export async function recordAndMove(
       -- itself broken, e.g. a revoked Gmail grant) will refuse every send: the channel
       -- goes into error with the provider's words, so that people see what to fix (saving new
       -- credentials or verifyChannel checks it again), and later sends stop at once.
+      -- (An endpoint that answered 410 Gone is such a channel: Standard Webhooks asks senders
+      -- to stop.)
       refused as (
         update channels c
         set status = 'error',
-            status_detail = 'Sending failed, the provider refused the credentials: ' || e.reason_detail,
+            status_detail = case when e.reason_code = 'credentials_rejected'
+              then 'Sending failed, the provider refused the credentials: '
+              else 'Sending failed, the channel cannot send: ' end || e.reason_detail,
             updated_at = now()
         from (
-          select distinct on (o.channel_id) o.channel_id, o.reason_detail from outcome o
+          select distinct on (o.channel_id) o.channel_id, o.reason_code, o.reason_detail
+          from outcome o
           where o.status = 'failed'
             and (o.reason_code = 'credentials_rejected' or o.channel_error)
             and o.channel_id is not null and o.delivery_id in (select id from recorded)

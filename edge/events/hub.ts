@@ -1,14 +1,7 @@
 import type { DurableObjectState } from '@cloudflare/workers-types/latest';
 import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { sql } from 'drizzle-orm';
-import {
-  type DocumentNode,
-  GraphQLError,
-  Kind,
-  type OperationDefinitionNode,
-  parse,
-  type ValidationContext,
-} from 'graphql';
+import { GraphQLError, type OperationDefinitionNode, type ValidationContext } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { Principal } from '../../api/auth';
 import type { ApiContext, Scope } from '../../api/context';
@@ -105,7 +98,8 @@ export class EventHub {
     const principal = parsePrincipal(request.headers.get(PRINCIPAL_HEADER));
     if (!principal) return new Response('Forbidden', { status: 403 });
     this.principals.set(request, principal);
-    const refusal = await refuseNonSubscription(request);
+    const operation = await operationOf(request);
+    const refusal = operation && refuseInvalidOperation(this.server(), request, operation);
     if (refusal) return refusal;
     const opensStream = request.headers.get('accept') === 'text/event-stream';
     const open = this.openStreams.get(principal.apiKeyId) ?? 0;
@@ -136,10 +130,7 @@ export class EventHub {
     // A distinct-connections stream carries one operation: the fan-out writes its messages
     // (with `id: <cursor>`) straight into the stream. The single-connection mode's operations
     // arrive on other requests than their stream and keep graphql-sse's own path.
-    const distinct =
-      opensStream &&
-      !new URL(request.url).searchParams.has('token') &&
-      !request.headers.has('x-graphql-event-stream-token');
+    const distinct = isDistinctStream(request);
     const outlet = distinct ? new FrameOutlet() : undefined;
     let response: Response;
     try {
@@ -253,29 +244,71 @@ function parsePrincipal(header: string | null): Principal | null {
 const SUBSCRIPTIONS_ONLY =
   'Only subscriptions are served here; send queries and mutations to /graphql';
 
-/**
- * A POSTed operation that is not a subscription, answered with a clear error before the SSE
- * handler (whose own answer to a failed validation is "Unable to detect operation AST").
- */
-async function refuseNonSubscription(request: Request): Promise<Response | undefined> {
-  if (request.method !== 'POST') return undefined;
-  let document: DocumentNode;
+/** A distinct-connections request: it asks for a stream and holds no reservation token. */
+function isDistinctStream(request: Request): boolean {
+  return (
+    request.headers.get('accept') === 'text/event-stream' &&
+    !new URL(request.url).searchParams.has('token') &&
+    !request.headers.has('x-graphql-event-stream-token')
+  );
+}
+
+/** The operation a request carries (a POSTed JSON body, or GET parameters), if any. */
+async function operationOf(
+  request: Request,
+): Promise<{ query: string; variables?: unknown; operationName?: unknown } | undefined> {
   try {
-    const { query } = (await request.clone().json()) as { query?: unknown };
-    if (typeof query !== 'string') return undefined;
-    document = parse(query);
+    if (request.method === 'GET') {
+      const query = new URL(request.url).searchParams.get('query');
+      return query === null ? undefined : { query };
+    }
+    if (request.method !== 'POST') return undefined;
+    const body = (await request.clone().json()) as { query?: unknown };
+    return typeof body?.query === 'string' ? { ...body, query: body.query } : undefined;
   } catch {
     return undefined;
   }
-  const refused = document.definitions.some(
-    (definition) =>
-      definition.kind === Kind.OPERATION_DEFINITION && definition.operation !== 'subscription',
-  );
-  if (!refused) return undefined;
-  return Response.json(
-    { errors: [{ message: SUBSCRIPTIONS_ONLY, extensions: { code: 'BAD_REQUEST' } }] },
-    { status: 400 },
-  );
+}
+
+/**
+ * Parses and validates an operation before the GraphQL-over-SSE handler runs, and answers one
+ * that fails with its errors. graphql-sse PROTOCOL.md, "Distinct connections mode": "Validation
+ * steps that run before execution of the GraphQL operation MUST report errors through an
+ * accepted SSE connection by emitting `next` events that contain the errors in the data
+ * field" (a 400 makes EventSource fail the connection with nothing to show), followed by
+ * `complete` (with an empty `data:` field, for EventSource). The handler itself cannot: Yoga's
+ * plugin hands it `{ errors }`, which graphql-sse does not take for a result (it looks for
+ * `data`) and answers 400 "Unable to detect operation AST". Other requests (single-connection
+ * mode's operation requests, which the protocol answers as GraphQL over HTTP does) get a 400
+ * with the errors.
+ */
+function refuseInvalidOperation(
+  yoga: ReturnType<typeof createYoga<Record<string, unknown>, ApiContext>>,
+  request: Request,
+  params: { query: string; variables?: unknown; operationName?: unknown },
+): Response | undefined {
+  const enveloped = yoga.getEnveloped({ request, params } as never);
+  let errors: readonly GraphQLError[];
+  try {
+    errors = enveloped.validate(enveloped.schema, enveloped.parse(params.query));
+  } catch (error) {
+    if (!(error instanceof GraphQLError)) return undefined;
+    errors = [error];
+  }
+  if (errors.length === 0) return undefined;
+  if (isDistinctStream(request)) {
+    return new Response(
+      `event: next\ndata: ${JSON.stringify({ errors })}\n\nevent: complete\ndata:\n\n`,
+      {
+        status: 200,
+        headers: {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache',
+        },
+      },
+    );
+  }
+  return Response.json({ errors }, { status: 400 });
 }
 
 /** The stream endpoint serves subscriptions; queries and mutations belong to `/graphql`. */
@@ -285,14 +318,7 @@ function useSubscriptionsOnly(): Plugin {
       addValidationRule((context: ValidationContext) => ({
         OperationDefinition(node: OperationDefinitionNode) {
           if (node.operation !== 'subscription') {
-            context.reportError(
-              new GraphQLError(
-                'Only subscriptions are served here; send queries and mutations to /graphql',
-                {
-                  nodes: [node],
-                },
-              ),
-            );
+            context.reportError(new GraphQLError(SUBSCRIPTIONS_ONLY, { nodes: [node] }));
           }
         },
       }));

@@ -255,17 +255,62 @@ describe('deliveryEvents over SSE', () => {
     );
     for (const stream of [...open, again]) stream.drop();
 
-    // Another key of the same workspace has its own limit.
-    const query = await fetch(streamUrl(), {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${apiKey}`,
-        accept: 'text/event-stream',
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ query: '{ workspace { name } }' }),
-    });
-    expect(query.status).toBe(400);
-    expect(await query.text()).toContain('Only subscriptions are served here');
+    // Another key of the same workspace has its own limit. A query is refused inside the
+    // stream, as graphql-sse's distinct-connections mode reports validation errors.
+    const query = await openSse(streamUrl(), apiKey, { query: '{ workspace { name } }' });
+    expect(query.status).toBe(200);
+    await query.ended;
+    expect(query.messages.map((message) => message.event)).toEqual(['next', 'complete']);
+    expect(query.messages[0]!.data).toContain('Only subscriptions are served here');
   }, 60_000);
+
+  it('reports validation errors in the stream (distinct connections) and as a 400 to an operation request', async () => {
+    // graphql-sse PROTOCOL.md, "Distinct connections mode": validation errors MUST come through
+    // an accepted SSE connection as `next` events (then `complete`), not as a 400.
+    const { readKey } = await workspace(0);
+    const invalid = 'subscription { deliveryEvents { cursor nope } }';
+    const stream = await openSse(streamUrl(), readKey, { query: invalid });
+    expect(stream.status).toBe(200);
+    await stream.ended;
+    expect(stream.messages.map((message) => [message.event, message.data])).toEqual([
+      [
+        'next',
+        expect.stringContaining('Cannot query field \\"nope\\" on type \\"DeliveryEvent\\"'),
+      ],
+      ['complete', ''],
+    ]);
+    const { errors } = JSON.parse(stream.messages[0]!.data) as { errors: { message: string }[] };
+    expect(errors).toHaveLength(1);
+    const syntax = await openSse(streamUrl(), readKey, { query: 'subscription {' });
+    await syntax.ended;
+    expect(syntax.messages.map((message) => message.event)).toEqual(['next', 'complete']);
+    expect(syntax.messages[0]!.data).toContain('Syntax Error');
+
+    // The graphql-sse client hears the errors as a result, then completes: no retry loop.
+    const client = createClient({
+      url: streamUrl(),
+      headers: { authorization: `Bearer ${readKey}` },
+      retryAttempts: 0,
+    });
+    const heard = await new Promise<unknown[]>((resolve, reject) => {
+      const results: unknown[] = [];
+      client.subscribe(
+        { query: invalid },
+        { next: (result) => results.push(result), error: reject, complete: () => resolve(results) },
+      );
+    });
+    client.dispose();
+    expect(heard).toEqual([
+      { errors: [expect.objectContaining({ message: expect.stringContaining('nope') })] },
+    ]);
+
+    // Not asking for a stream (as single-connection mode's operation requests do): a 400.
+    const plain = await fetch(streamUrl(), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${readKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: invalid }),
+    });
+    expect(plain.status).toBe(400);
+    expect(await plain.text()).toContain('Cannot query field');
+  });
 });

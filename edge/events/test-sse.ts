@@ -71,6 +71,7 @@ export async function openSse(
             receivedAt: Date.now(),
           };
           let comment = true;
+          let dataLines = 0;
           for (const line of block.split('\n')) {
             if (line.startsWith(':')) continue;
             comment = false;
@@ -79,7 +80,8 @@ export async function openSse(
             const value = line.slice(colon + 1).replace(/^ /, '');
             if (field === 'event') message.event = value;
             else if (field === 'id') message.id = value;
-            else if (field === 'data') message.data += value;
+            // WHATWG HTML, "Interpreting an event stream": each data line is appended with a LF.
+            else if (field === 'data') message.data += (dataLines++ > 0 ? '\n' : '') + value;
           }
           if (!comment) messages.push(message);
         }

@@ -162,10 +162,14 @@ async function attempt(
       succeeded: false,
     };
   }
+  // Standard Webhooks, "Webhook metadata": `webhook-timestamp` is "the timestamp of when the
+  // webhook attempt has been made", read when this POST starts: in a batch of slow endpoints the
+  // last attempts start minutes after the claim, and receivers allow 5 minutes.
+  const sentAt = deps.now?.() ?? new Date();
   const headers = {
     'content-type': 'application/json',
     'user-agent': 'sendflow-webhooks/1',
-    ...(await signedHeaders(secrets, message.id, now, body)),
+    ...(await signedHeaders(secrets, message.id, sentAt, body)),
   };
   return postWebhook(message.url, headers, body, {
     timeoutMs: deps.timeoutMs ?? WEBHOOK_TIMEOUT_MS,

@@ -13,7 +13,12 @@ import {
 } from '../../test/fakes/webhook-receiver';
 import { deliverWebhookMessages, type WebhookDeliveryDeps } from './deliver';
 import { fanOutAndEnqueue } from './fanout';
-import { MAX_WEBHOOK_ATTEMPTS, RESPONSE_EXCERPT_BYTES, RETRY_SCHEDULE_SECONDS } from './limits';
+import {
+  MAX_WEBHOOK_ATTEMPTS,
+  RESPONSE_EXCERPT_BYTES,
+  RETRY_SCHEDULE_SECONDS,
+  WEBHOOK_CONCURRENCY,
+} from './limits';
 import { sweepWebhooks } from './sweep';
 import { appendRunEvents, type RecordingQueue, recordingQueue } from './test-support';
 
@@ -432,6 +437,34 @@ describe('webhook delivery', () => {
     expect(attempt).toMatchObject({ statusCode: null, succeeded: false });
     expect(attempt.error).toBe('no answer within 200 ms');
     expect(attempt.latencyMs).toBeLessThan(1500);
+  });
+
+  it('stamps webhook-timestamp with when each attempt is made, not when its batch was claimed', async () => {
+    // Standard Webhooks, "Webhook metadata": the timestamp of the attempt. One more message than
+    // the POSTs in flight at once, to an endpoint that takes 2 s: the last one starts 2 s after
+    // the claim, and its timestamp must say so (verifiers allow 5 minutes of difference).
+    const { workspaceId, secret } = await endpointFor(`${receiver.url}/attempt-time`);
+    receiver.respondWith(() => ({ status: 200, delayMs: 2_000 }));
+    await appendRunEvents(api.db, workspaceId, WEBHOOK_CONCURRENCY + 1);
+    queue.take(); // what earlier tests left
+    const ids = await fanOut(workspaceId);
+    expect(ids).toHaveLength(WEBHOOK_CONCURRENCY + 1);
+    // The real clock, as in production: no `now` for the test to move.
+    const result = await deliverWebhookMessages(ids, deps(new Date(), { now: undefined }));
+    expect(result).toMatchObject({ attempted: WEBHOOK_CONCURRENCY + 1 });
+    const requests = receivedFor(ids);
+    expect(requests).toHaveLength(WEBHOOK_CONCURRENCY + 1);
+    const late = requests.filter(
+      (request) => request.receivedAt - requests[0]!.receivedAt >= 1_500,
+    );
+    expect(late.length).toBeGreaterThan(0);
+    for (const request of requests) {
+      const stamped = Number(request.headers['webhook-timestamp']) * 1000;
+      // Whole seconds, floored: at most a second (and the request's own transit) before arrival.
+      expect(request.receivedAt - stamped).toBeGreaterThanOrEqual(0);
+      expect(request.receivedAt - stamped).toBeLessThan(1_500);
+      expect(new Webhook(secret).verify(request.body, request.headers as never)).toBeTruthy();
+    }
   });
 
   it('sends each message once when fan-outs and deliveries race, and resumes a dead consumer’s claim only after its lease', async () => {

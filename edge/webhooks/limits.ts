@@ -4,7 +4,9 @@
 
 /**
  * Delay before each attempt of one message: immediately, then 5 s, 5 min, 30 min, 2 h, 5 h,
- * 10 h and 10 h (the schedule partners are promised; Standard Webhooks' own recommendation).
+ * 10 h and 10 h (the schedule partners are promised, about 28 hours). Standard Webhooks
+ * ("Deliverability and reliability") only recommends an exponential backoff spanning days; its
+ * example table starts the same way and goes on with 14 h, 20 h and 24 h.
  * After the last one fails the message is `failed` until a replay.
  */
 export const RETRY_SCHEDULE_SECONDS = [0, 5, 300, 1800, 7200, 18_000, 36_000, 36_000] as const;
@@ -12,8 +14,12 @@ export const RETRY_SCHEDULE_SECONDS = [0, 5, 300, 1800, 7200, 18_000, 36_000, 36
 /** Attempts in one schedule. */
 export const MAX_WEBHOOK_ATTEMPTS = RETRY_SCHEDULE_SECONDS.length;
 
-/** How long one POST may take before it counts as a failure (no answer). */
-export const WEBHOOK_TIMEOUT_MS = 10_000;
+/**
+ * How long one POST may take before it counts as a failure (no answer). Standard Webhooks,
+ * "Request timeouts": "A recommended request timeout value for webhooks is somewhere between 15
+ * and 30s", so that consumers have time to process and acknowledge.
+ */
+export const WEBHOOK_TIMEOUT_MS = 15_000;
 
 /** How much of an answer's body an attempt keeps (and reads: the rest is never downloaded). */
 export const RESPONSE_EXCERPT_BYTES = 1024;
@@ -23,7 +29,7 @@ export const WEBHOOK_CONCURRENCY = 6;
 
 /**
  * How long a claimed message belongs to its consumer. A batch holds at most 100 messages, 6 at
- * a time, each bounded by WEBHOOK_TIMEOUT_MS: 17 rounds of 10 s stay under it, so a live
+ * a time, each bounded by WEBHOOK_TIMEOUT_MS: 17 rounds of 15 s (255 s) stay under it, so a live
  * consumer is never overtaken and no renewal is needed; a crashed one's claims come back to
  * the sweep after it.
  */

@@ -22,6 +22,8 @@ export interface ReceivedWebhook {
   idempotencyKey?: string;
   /** Why the signature did not verify, or undefined when it did. */
   signatureError?: string;
+  /** Date.now() when the request's body had arrived. */
+  receivedAt: number;
 }
 
 export interface WebhookReply {
@@ -98,6 +100,7 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
         json,
         idempotencyKey: header(request.headers, 'idempotency-key'),
         signatureError: verifyStandardWebhook(secret, request.headers, body),
+        receivedAt: Date.now(),
       };
       const index = requests.push(received) - 1;
       const answer = reply(received, index);

@@ -157,6 +157,24 @@ describe('status codes become outcomes', () => {
     });
   });
 
+  test('HTTP 410 Gone fails permanently and puts the channel in error (Standard Webhooks)', async () => {
+    receiver.respondWith(() => ({ status: 410, body: 'gone' }));
+    expect(await worker.send(outbound(), local)).toMatchObject({
+      status: 'failed',
+      reason: 'rejected_by_provider',
+      retryable: false,
+      channelError: true,
+      detail: expect.stringContaining('HTTP 410'),
+    });
+  });
+
+  test('other refusals leave the channel alone', async () => {
+    receiver.respondWith(() => ({ status: 404, body: 'nope' }));
+    const outcome = await worker.send(outbound(), local);
+    expect(outcome).toMatchObject({ status: 'failed', retryable: false });
+    expect(outcome).not.toHaveProperty('channelError');
+  });
+
   test('a redirect is not followed and fails permanently', async () => {
     receiver.respondWith(() => ({ status: 302, headers: { location: 'http://169.254.169.254/' } }));
     expect(await worker.send(outbound(), local)).toMatchObject({

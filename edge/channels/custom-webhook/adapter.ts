@@ -104,6 +104,14 @@ export const customWebhookAdapter: ChannelAdapter = {
         providerMessageId: providerId(call.answer.body) ?? message.deliveryId,
       };
     }
-    return classifyHttpStatus(call.answer, ENDPOINT, options.now?.() ?? new Date());
+    const outcome = classifyHttpStatus(call.answer, ENDPOINT, options.now?.() ?? new Date());
+    // Standard Webhooks, "Delivery success and failure": 410 Gone means the server "is no longer
+    // interested in receiving webhooks from this source. Sender should disable the webhook
+    // endpoint, and stop sending it messages": the channel goes into error (later sends stop at
+    // once) until `updateChannel` sets it back to connected.
+    if (call.answer.status === 410 && outcome.status === 'failed') {
+      return { ...outcome, channelError: true };
+    }
+    return outcome;
   },
 };
