@@ -7,6 +7,7 @@ import { createApi } from './server';
 import { useTestApi } from './test-support';
 
 const dev = useTestApi();
+const GRAPHQL_RESPONSE = 'application/graphql-response+json';
 const production = useTestApi({ production: true });
 
 /** A valid query exactly `depth` fields deep: contacts > nodes > identities > contact > ... > id. */
@@ -70,10 +71,14 @@ describe('query limits', () => {
     const twice = `query ($first: Int!) { a: workflows(first: $first) { nodes { ${STEPS} } }
       b: workflows(first: $first) { nodes { ${STEPS} } } }`;
     expect((await dev.gql(apiKey, twice, { first: 10 })).errors).toBeUndefined();
-    const result = await dev.gql(apiKey, twice, { first: 100 });
+    const result = await dev.gql(apiKey, twice, { first: 100 }, GRAPHQL_RESPONSE);
     expect(result.status).toBe(400);
     expect(result.data ?? null).toBeNull();
     expect(result.errors?.[0]?.message).toMatch(/cost \d+ exceeds the limit of 100000/i);
+    // A request error: 200 under application/json (GraphQL over HTTP, §"Status Codes").
+    const legacy = await dev.gql(apiKey, twice, { first: 100 });
+    expect(legacy.status).toBe(200);
+    expect(legacy.errors).toEqual(result.errors);
   });
 });
 
@@ -103,7 +108,7 @@ describe('NUL characters', () => {
       ['query ($v: String) { workflows(filter: { search: $v }) { nodes { id } } }', { v: nul }],
     ];
     for (const [query, variables] of attempts) {
-      const result = await dev.gql(apiKey, query, variables);
+      const result = await dev.gql(apiKey, query, variables, GRAPHQL_RESPONSE);
       expect(result.status, query).toBe(400);
       expect(result.errors?.[0]?.extensions?.code, query).toBe('BAD_USER_INPUT');
       expect(result.data ?? null, query).toBeNull();

@@ -2,6 +2,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { type DocumentNode, Kind, NoSchemaIntrospectionCustomRule, visit } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { MAX_QUERY_COST, useQueryCost } from './query-cost';
+import { requestErrorHttp } from './use-spec-status';
 
 /**
  * Limits every operation must stay within, checked before any resolver runs: depth, aliases,
@@ -78,15 +79,16 @@ function documentHoldsNul(document: DocumentNode): boolean {
 
 /**
  * Refuses any operation whose variables or string literals contain U+0000 before it runs, with a
- * BAD_USER_INPUT error. Postgres stores no NUL in `text` or `jsonb`, so such a value would
- * otherwise reach the database and come back as an unexpected (masked) error.
+ * BAD_USER_INPUT request error (400, or 200 under `application/json`: requestErrorHttp).
+ * Postgres stores no NUL in `text` or `jsonb`, so such a value would otherwise reach the
+ * database and come back as an unexpected (masked) error.
  */
 export function useNoNulCharacters(): Plugin {
   return {
     onExecute({ args }) {
       if (holdsNul(args.variableValues) || documentHoldsNul(args.document)) {
         throw createGraphQLError('Text must not contain the NUL character (U+0000)', {
-          extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+          extensions: { code: 'BAD_USER_INPUT', http: requestErrorHttp() },
         });
       }
     },

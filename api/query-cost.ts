@@ -8,6 +8,7 @@ import {
 } from 'graphql';
 import { type ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import { requestErrorHttp } from './use-spec-status';
 
 /**
  * The query cost model: roughly the number of rows an operation can make the server read and
@@ -113,7 +114,8 @@ export const objectCountEstimator: ComplexityEstimator = function objectCount({
 
 /**
  * Refuses, before any resolver runs, an operation whose cost exceeds MAX_QUERY_COST, with
- * a BAD_USER_INPUT error that says the cost and the limit.
+ * a BAD_USER_INPUT error that says the cost and the limit: a request error, 400 under
+ * `application/graphql-response+json` and 200 under `application/json` (requestErrorHttp).
  */
 export function useQueryCost(maxCost = MAX_QUERY_COST): Plugin {
   return {
@@ -130,7 +132,7 @@ export function useQueryCost(maxCost = MAX_QUERY_COST): Plugin {
       if (cost > maxCost) {
         throw createGraphQLError(
           `Query cost ${cost} exceeds the limit of ${maxCost}: ask for smaller pages or fewer fields`,
-          { extensions: { code: 'BAD_USER_INPUT', cost, maxCost, http: { status: 400 } } },
+          { extensions: { code: 'BAD_USER_INPUT', cost, maxCost, http: requestErrorHttp() } },
         );
       }
     },

@@ -27,6 +27,7 @@ import { useWorkspaceResponseCache } from './response-cache';
 import './schema';
 import { useApiKeyAuth } from './use-api-key-auth';
 import { useClientErrors } from './use-client-errors';
+import { useSpecStatus } from './use-spec-status';
 
 /** What the API needs from its host (the Worker, the start script, tests). */
 export interface ApiDeps {
@@ -141,6 +142,8 @@ export function createApi(deps: ApiDeps): ApiServer {
     // "Unexpected error." (the original is logged); isDev stays off so details never leak.
     maskedErrors: { isDev: false, maskError: maskUnexpectedError },
     plugins: [
+      // Status codes by the GraphQL over HTTP spec where Yoga departs from it (see the plugin).
+      useSpecStatus(),
       useClientErrors(),
       useApiKeyAuth(databaseOf, principals),
       ...hardeningPlugins({ production: !!deps.production }),

@@ -38,8 +38,16 @@ export interface TestApi {
   yoga: ApiServer;
   /** The key used to encrypt channel credentials in this API instance. */
   credentialsKey: string;
-  /** Sends one GraphQL operation with `Authorization: Bearer <key>` (no header when null). */
-  gql(key: string | null, query: string, variables?: Record<string, unknown>): Promise<GqlResponse>;
+  /**
+   * Sends one GraphQL operation with `Authorization: Bearer <key>` (no header when null), with
+   * no Accept header unless `accept` is given (Yoga then answers `application/json`).
+   */
+  gql(
+    key: string | null,
+    query: string,
+    variables?: Record<string, unknown>,
+    accept?: string,
+  ): Promise<GqlResponse>;
   /** A fresh workspace with an admin key. */
   createWorkspace(name?: string): Promise<TestWorkspace>;
   /** Another key for an existing workspace, e.g. a read-only partner key. */
@@ -132,9 +140,10 @@ export function useTestApi(options: Partial<Omit<ApiDeps, 'db' | 'credentialsKey
   });
   let workspaceCount = 0;
 
-  const gql: TestApi['gql'] = async (key, query, variables) => {
+  const gql: TestApi['gql'] = async (key, query, variables, accept) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (key) headers.authorization = `Bearer ${key}`;
+    if (accept) headers.accept = accept;
     const response = await yoga.fetch('http://api.test/graphql', {
       method: 'POST',
       headers,

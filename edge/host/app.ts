@@ -8,6 +8,7 @@ import type { MediaBucket } from '../media/bucket';
 import { segmentQueueSender } from '../segments/message';
 import { withWebhookFanout } from '../webhooks/publisher';
 import { callbackRoutes } from './callback-routes';
+import { corsOnHostResponses } from './cors';
 import { withDatabase } from './database-middleware';
 import { dispatchSender } from './dispatch-sender';
 import { type AppEnv, type Config, ConfigError, type Env, parseConfig } from './env';
@@ -80,10 +81,16 @@ export function createApp(): Hono<AppEnv> {
     }
   });
 
-  app.all(GRAPHQL_PATH, refuseOversizeUploads(), withDatabase(), async function graphql(c) {
-    const yoga = apiFor(c.env, c.var.config);
-    return yoga.fetch(c.req.raw, { env: c.env, ctx: c.executionCtx, db: c.var.db });
-  });
+  app.all(
+    GRAPHQL_PATH,
+    corsOnHostResponses(),
+    refuseOversizeUploads(),
+    withDatabase(),
+    async function graphql(c) {
+      const yoga = apiFor(c.env, c.var.config);
+      return yoga.fetch(c.req.raw, { env: c.env, ctx: c.executionCtx, db: c.var.db });
+    },
+  );
 
   callbackRoutes(app);
   mediaRoutes(app);

@@ -130,3 +130,39 @@ describe("the client's mistakes", () => {
     expect([...statuses.values()].reduce((a, b) => a + b, 0)).toBe(1200);
   }, 300_000);
 });
+
+describe('browser frontends (CORS)', () => {
+  const origin = 'https://app.example.com';
+
+  it('answers the preflight of a POST with Authorization and Content-Type', async () => {
+    const response = await fetch(`${worker.url}/graphql`, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    });
+    expect(response.status).toBeLessThan(300);
+    expect(response.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(response.headers.get('access-control-allow-methods')).toMatch(/POST/);
+    const allowed = (response.headers.get('access-control-allow-headers') ?? '').toLowerCase();
+    expect(allowed).toContain('authorization');
+    expect(allowed).toContain('content-type');
+  });
+
+  it('lets the page read a 401 (no key) and a 200', async () => {
+    const post = (headers: Record<string, string>) =>
+      fetch(`${worker.url}/graphql`, {
+        method: 'POST',
+        headers: { origin, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+    const refused = await post({});
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('access-control-allow-origin')).toBe(origin);
+    const answered = await post({ authorization: `Bearer ${apiKey}` });
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get('access-control-allow-origin')).toBe(origin);
+  });
+});
