@@ -50,7 +50,16 @@ export function classifyFetchError(error: unknown, who: string, timeoutMs: numbe
     return transientFailure('network', `${who} did not answer within ${timeoutMs} ms`);
   }
   const detail = error instanceof Error ? error.message : String(error);
-  return transientFailure('network', `${who} could not be reached: ${detail}`);
+  return transientFailure('network', `${who} could not be reached: ${withoutUrlPaths(detail)}`);
+}
+
+/**
+ * `text` with every URL cut to its origin. A runtime's network error may name the URL it
+ * called, and some providers put a secret in the path (Telegram's `/bot<token>/…`); the detail
+ * is stored on the delivery and shown by the API.
+ */
+export function withoutUrlPaths(text: string): string {
+  return text.replace(/\b(https?:\/\/[^\s/?#"'<>]+)[/?#][^\s"'<>]*/gi, '$1/…');
 }
 
 /** A provider call's answer, or the outcome of a call that got none. */
