@@ -16,6 +16,30 @@ describe('a read-only (partner) key', () => {
     expect(result.data.channels.nodes).toEqual([{ id: channelId }]);
   });
 
+  it("sees a channel's callback URL but not its verify token, which authenticates provider callbacks", async () => {
+    const admin = await api.createWorkspace();
+    const created = await api.gql(
+      admin.apiKey,
+      `mutation { createChannel(input: { type: TELEGRAM, name: "Bot",
+          credentials: { telegram: { botToken: "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11" } } }) {
+        ... on MutationCreateChannelSuccess { data { id } } } }`,
+    );
+    const channelId = created.data?.createChannel?.data?.id as string | undefined;
+    expect(channelId).toBeDefined();
+    const readKey = await api.createKey(admin.workspaceId, ['read']);
+    const query = '{ channels { nodes { callback { url verifyToken } } } }';
+    const asAdmin = await api.gql(admin.apiKey, query);
+    const asReader = await api.gql(readKey, query);
+    const [adminCallback] = asAdmin.data.channels.nodes.map(
+      (node: { callback: unknown }) => node.callback,
+    );
+    expect(adminCallback.verifyToken).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(asReader.errors).toBeUndefined();
+    expect(asReader.data.channels.nodes).toEqual([
+      { callback: { url: adminCallback.url, verifyToken: null } },
+    ]);
+  });
+
   it('is FORBIDDEN from every kind of mutation, and nothing is written', async () => {
     const admin = await api.createWorkspace();
     const channelId = await api.createChannel(admin.apiKey, 'EMAIL', 'Mail');

@@ -31,9 +31,14 @@ export const ChannelCallbackRef = builder.objectRef<ChannelCallback>('ChannelCal
     'Configure these at the provider (Meta: App Dashboard → WhatsApp → Configuration → Webhook).',
   fields: (t) => ({
     url: t.exposeString('url', { description: 'The callback URL.' }),
-    verifyToken: t.exposeString('verifyToken', {
+    verifyToken: t.string({
       nullable: true,
-      description: 'What the provider must present in its subscription handshake.',
+      description:
+        'What the provider must present in its subscription handshake (null for read-only keys: for some providers it is what authenticates their callbacks).',
+      // Telegram's `secret_token` and 360dialog's header token are the only proof a callback
+      // came from the provider: a key that may only read must not be able to write inbound
+      // messages or statuses into the workspace by presenting them.
+      resolve: (callback, _args, ctx) => (ctx.scopes.has('admin') ? callback.verifyToken : null),
     }),
   }),
 });
