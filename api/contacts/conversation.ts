@@ -77,7 +77,8 @@ export async function conversationPage(
       extensions: { code: 'BAD_USER_INPUT' },
     });
   }
-  const cursor = after ? decodeCursor(after) : null;
+  // `after: ""` is a malformed cursor, not an absent one: it must not restart at the first page.
+  const cursor = after != null ? decodeCursor(after) : null;
   const rows = await queryRows<Row>(
     ctx.db,
     sql`select * from (

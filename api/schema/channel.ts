@@ -8,7 +8,7 @@ import type { ApiContext } from '../context';
 import { CHANNEL_COLUMNS } from '../workflows/record-loader';
 import { ChannelCallbackRef, ChannelTemplateRef, callbackOf } from './channel-callback';
 import { ChannelSettingsUnion, taggedSettings } from './channel-settings';
-import { creationOrder } from './pagination';
+import { CREATION_CURSOR, checkConnectionArgs, creationOrder } from './pagination';
 
 export const ChannelTypeEnum = builder.enumType('ChannelType', {
   description: 'The contact-facing network. Steps, windows and addressing depend on it.',
@@ -139,8 +139,9 @@ builder.queryFields((t) => ({
       description: "The workspace's channels, oldest first.",
       args: { filter: t.arg({ type: ChannelFilter }) },
       totalCount: (_root, args, ctx) => ctx.db.$count(channels, filterSql(ctx, args.filter)),
-      resolve: (query, _root, args, ctx) =>
-        ctx.db.query.channels.findMany(
+      resolve: (query, _root, args, ctx) => {
+        checkConnectionArgs(args, CREATION_CURSOR);
+        return ctx.db.query.channels.findMany(
           query({
             where: {
               workspaceId: ctx.workspaceId,
@@ -149,7 +150,8 @@ builder.queryFields((t) => ({
             },
             ...creationOrder(),
           }),
-        ),
+        );
+      },
     },
     { name: 'ChannelConnection' },
     { name: 'ChannelEdge' },

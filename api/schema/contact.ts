@@ -5,7 +5,7 @@ import { builder } from '../builder';
 import { parseContactFields } from '../contact-input';
 import { NotFoundError, ValidationError } from '../errors';
 import { IssueList } from '../validation';
-import { creationOrder, likePattern } from './pagination';
+import { CREATION_CURSOR, checkConnectionArgs, creationOrder, likePattern } from './pagination';
 
 /** A person messages are sent to. */
 export const ContactRef = builder.drizzleObject('contacts', {
@@ -104,13 +104,15 @@ builder.queryFields((t) => ({
       args: { filter: t.arg({ type: ContactFilter }) },
       totalCount: (_root, args, ctx) =>
         ctx.db.$count(contacts, contactFilter(contacts, ctx.workspaceId, args.filter)),
-      resolve: (query, _root, args, ctx) =>
-        ctx.db.query.contacts.findMany(
+      resolve: (query, _root, args, ctx) => {
+        checkConnectionArgs(args, CREATION_CURSOR);
+        return ctx.db.query.contacts.findMany(
           query({
             where: { RAW: (table) => contactFilter(table, ctx.workspaceId, args.filter) },
             ...creationOrder(),
           }),
-        ),
+        );
+      },
     },
     { name: 'ContactConnection' },
     { name: 'ContactEdge' },

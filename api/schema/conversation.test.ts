@@ -121,7 +121,12 @@ describe("a contact's conversation", () => {
 
   it('refuses a malformed cursor or page size as bad input', async () => {
     const { ws, contactId } = await conversationSetup();
-    for (const variables of [{ after: 'bm90IGEgY3Vyc29y' }, { first: 0 }, { first: 500 }]) {
+    for (const variables of [
+      { after: 'bm90IGEgY3Vyc29y' },
+      { after: '' },
+      { first: 0 },
+      { first: 500 },
+    ]) {
       const result = await api.gql(ws.apiKey, CONVERSATION, { id: contactId, ...variables });
       expect(result.errors?.[0]?.extensions?.code, JSON.stringify(variables)).toBe(
         'BAD_USER_INPUT',

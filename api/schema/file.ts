@@ -8,7 +8,7 @@ import { NotFoundError, ValidationError } from '../errors';
 import { FileInUseError } from '../files/errors';
 import { publishedStepsUsing } from '../files/usage';
 import { IssueList } from '../validation';
-import { creationOrder, likePattern } from './pagination';
+import { CREATION_CURSOR, checkConnectionArgs, creationOrder, likePattern } from './pagination';
 
 // RFC 6838 §4.2 type/subtype names (parameters such as `; charset=` are not stored).
 const CONTENT_TYPE =
@@ -139,8 +139,9 @@ builder.queryFields((t) => ({
       description: "The workspace's file library, oldest first.",
       args: { filter: t.arg({ type: FileFilter }) },
       totalCount: (_root, args, ctx) => ctx.db.$count(files, filterSql(ctx, args.filter)),
-      resolve: (query, _root, args, ctx) =>
-        ctx.db.query.files.findMany(
+      resolve: (query, _root, args, ctx) => {
+        checkConnectionArgs(args, CREATION_CURSOR);
+        return ctx.db.query.files.findMany(
           query({
             where: {
               workspaceId: ctx.workspaceId,
@@ -151,7 +152,8 @@ builder.queryFields((t) => ({
             },
             ...creationOrder(),
           }),
-        ),
+        );
+      },
     },
     { name: 'FileConnection' },
     { name: 'FileEdge' },

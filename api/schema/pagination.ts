@@ -1,5 +1,7 @@
+import { decodeBase64 } from '@pothos/core';
 import { sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { GraphQLError } from 'graphql';
 
 /**
  * Query options that order a connection by (createdAt, id), oldest first.
@@ -17,6 +19,69 @@ export function creationOrder() {
     },
     orderBy: { createdAtCursor: 'asc', id: 'asc' },
   } as const;
+}
+
+/** The chunks of a `creationOrder()` cursor: the UTC microsecond text, then the row's id. */
+const CREATED_AT_CHUNK = /^S:\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/;
+const UUID_CHUNK = /^S:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * What a connection's cursor holds, position by position, as plugin-drizzle writes it
+ * (`DC:T:[chunk, …]`, each chunk tagged with its type): `CREATION_CURSOR` for connections in
+ * `creationOrder()` (or newest first on the same keys) over a uuid id.
+ */
+export type CursorShape = readonly RegExp[];
+export const CREATION_CURSOR: CursorShape = [CREATED_AT_CHUNK, UUID_CHUNK];
+/** `creationOrder()` over a text id (webhook messages' `msg_…`). */
+export const CREATION_TEXT_ID_CURSOR: CursorShape = [CREATED_AT_CHUNK, /^S:[\s\S]+$/];
+/** A millisecond timestamp column (a JS Date: `D:` epoch milliseconds), then a uuid id. */
+export const TIMESTAMP_UUID_CURSOR: CursorShape = [/^D:\d{1,15}$/, UUID_CHUNK];
+
+interface ConnectionArgs {
+  first?: number | null;
+  last?: number | null;
+  after?: string | null;
+  before?: string | null;
+}
+
+function badInput(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+}
+
+function hasShape(cursor: string, shape: CursorShape): boolean {
+  try {
+    const decoded = decodeBase64(cursor);
+    if (!decoded.startsWith('DC:T:')) return false;
+    const chunks: unknown = JSON.parse(decoded.slice(5));
+    return (
+      Array.isArray(chunks) &&
+      chunks.length === shape.length &&
+      chunks.every((chunk, index) => typeof chunk === 'string' && shape[index]!.test(chunk))
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Refuses, as BAD_USER_INPUT, connection arguments plugin-drizzle would refuse untyped (a
+ * negative `first`/`last`, both at once) or would not refuse at all: a cursor this connection
+ * cannot have written. plugin-drizzle reads any decodable cursor as a position, so an empty
+ * `after` would silently give the first page, a tampered one an arbitrary page, and a value of
+ * the wrong type for a timestamp column an internal error. Call it before `query()`.
+ */
+export function checkConnectionArgs(args: ConnectionArgs, shape: CursorShape): void {
+  if (args.first != null && args.first < 0) throw badInput('"first" must not be negative');
+  if (args.last != null && args.last < 0) throw badInput('"last" must not be negative');
+  if (args.first != null && args.last != null) {
+    throw badInput('Pass "first" or "last", not both');
+  }
+  for (const name of ['after', 'before'] as const) {
+    const cursor = args[name];
+    if (cursor != null && !hasShape(cursor, shape)) {
+      throw badInput(`"${name}" is not a cursor of this connection`);
+    }
+  }
 }
 
 /**

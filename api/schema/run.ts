@@ -8,6 +8,7 @@ import { NotFoundError, ValidationError } from '../errors';
 import { cancelRun } from '../runs/cancel';
 import { startWorkflow } from '../runs/start';
 import { DeliveryRef } from './delivery';
+import { CREATION_CURSOR, checkConnectionArgs } from './pagination';
 
 const RUN_STATUSES = ['active', 'completed', 'exited'] as const;
 type RunStatus = (typeof RUN_STATUSES)[number];
@@ -123,8 +124,9 @@ builder.queryFields((t) => ({
     description: "The workspace's runs, newest first.",
     args: { filter: t.arg({ type: RunFilter }) },
     totalCount: (_root, args, ctx) => ctx.db.$count(runs, filterSql(ctx, args.filter)),
-    resolve: (query, _root, args, ctx) =>
-      ctx.db.query.runs.findMany(
+    resolve: (query, _root, args, ctx) => {
+      checkConnectionArgs(args, CREATION_CURSOR);
+      return ctx.db.query.runs.findMany(
         query({
           where: {
             workspaceId: ctx.workspaceId,
@@ -138,7 +140,8 @@ builder.queryFields((t) => ({
           },
           ...newestFirst(),
         }),
-      ),
+      );
+    },
   }),
   run: t.drizzleField({
     type: 'runs',

@@ -7,7 +7,7 @@ import type { ApiContext } from '../context';
 import { isUniqueViolation } from '../db-errors';
 import { NotFoundError, ValidationError } from '../errors';
 import { IssueList } from '../validation';
-import { creationOrder, likePattern } from './pagination';
+import { CREATION_CURSOR, checkConnectionArgs, creationOrder, likePattern } from './pagination';
 
 /** Snippet names are used in text as `$snippet.<name>`, so they keep to a token's alphabet. */
 const SNIPPET_NAME = /^[a-z0-9_]+$/;
@@ -83,8 +83,9 @@ builder.queryFields((t) => ({
       args: { filter: t.arg({ type: SnippetFilter }) },
       totalCount: (_root, args, ctx) =>
         ctx.db.$count(snippets, searchSql(ctx, args.filter?.search)),
-      resolve: (query, _root, args, ctx) =>
-        ctx.db.query.snippets.findMany(
+      resolve: (query, _root, args, ctx) => {
+        checkConnectionArgs(args, CREATION_CURSOR);
+        return ctx.db.query.snippets.findMany(
           query({
             where: {
               workspaceId: ctx.workspaceId,
@@ -92,7 +93,8 @@ builder.queryFields((t) => ({
             },
             ...creationOrder(),
           }),
-        ),
+        );
+      },
     },
     { name: 'SnippetConnection' },
     { name: 'SnippetEdge' },

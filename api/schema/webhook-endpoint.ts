@@ -7,7 +7,12 @@ import type { ApiContext } from '../context';
 import { NotFoundError, ValidationError } from '../errors';
 import { checkEndpointInput } from '../webhooks/endpoint-input';
 import { DeliveryEventTypeEnum } from './delivery-event';
-import { creationOrder } from './pagination';
+import {
+  CREATION_CURSOR,
+  CREATION_TEXT_ID_CURSOR,
+  checkConnectionArgs,
+  creationOrder,
+} from './pagination';
 import { WebhookMessageRef } from './webhook-message';
 
 /**
@@ -84,7 +89,10 @@ export const WebhookEndpointRef = builder.drizzleObject('webhookEndpoints', {
       {
         type: WebhookMessageRef,
         description: 'Messages for this endpoint, oldest event first.',
-        query: () => creationOrder(),
+        query: (args) => {
+          checkConnectionArgs(args, CREATION_TEXT_ID_CURSOR);
+          return creationOrder();
+        },
       },
       { name: 'WebhookMessageConnection' },
       { name: 'WebhookMessageEdge' },
@@ -154,10 +162,12 @@ builder.queryFields((t) => ({
       description: "The workspace's webhook endpoints, oldest first.",
       totalCount: (_root, _args, ctx) =>
         ctx.db.$count(webhookEndpoints, eq(webhookEndpoints.workspaceId, ctx.workspaceId)),
-      resolve: (query, _root, _args, ctx) =>
-        ctx.db.query.webhookEndpoints.findMany(
+      resolve: (query, _root, args, ctx) => {
+        checkConnectionArgs(args, CREATION_CURSOR);
+        return ctx.db.query.webhookEndpoints.findMany(
           query({ where: { workspaceId: ctx.workspaceId }, ...creationOrder() }),
-        ),
+        );
+      },
     },
     { name: 'WebhookEndpointConnection' },
     { name: 'WebhookEndpointEdge' },

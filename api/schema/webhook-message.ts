@@ -6,7 +6,12 @@ import { builder } from '../builder';
 import type { ApiContext } from '../context';
 import { NotFoundError } from '../errors';
 import { DeliveryEventTypeEnum } from './delivery-event';
-import { creationOrder } from './pagination';
+import {
+  CREATION_TEXT_ID_CURSOR,
+  checkConnectionArgs,
+  creationOrder,
+  TIMESTAMP_UUID_CURSOR,
+} from './pagination';
 
 /** Webhook messages (one event for one endpoint) and their attempts; replays. */
 
@@ -75,7 +80,10 @@ export const WebhookMessageRef = builder.drizzleObject('webhookMessages', {
         type: WebhookAttemptRef,
         description: 'Every attempt, oldest first.',
         // attempted_at holds milliseconds (set from the consumer's clock), so the cursor is exact.
-        query: () => ({ orderBy: { attemptedAt: 'asc', id: 'asc' } as const }),
+        query: (args) => {
+          checkConnectionArgs(args, TIMESTAMP_UUID_CURSOR);
+          return { orderBy: { attemptedAt: 'asc', id: 'asc' } as const };
+        },
       },
       { name: 'WebhookAttemptConnection' },
       { name: 'WebhookAttemptEdge' },
@@ -140,10 +148,12 @@ builder.queryFields((t) => ({
       args: { filter: t.arg({ type: WebhookMessageFilter }) },
       totalCount: (_root, args, ctx) =>
         ctx.db.$count(webhookMessages, filterWhere(ctx, args.filter).sql),
-      resolve: (query, _root, args, ctx) =>
-        ctx.db.query.webhookMessages.findMany(
+      resolve: (query, _root, args, ctx) => {
+        checkConnectionArgs(args, CREATION_TEXT_ID_CURSOR);
+        return ctx.db.query.webhookMessages.findMany(
           query({ where: filterWhere(ctx, args.filter).where, ...creationOrder() }),
-        ),
+        );
+      },
     },
     { name: 'WorkspaceWebhookMessageConnection' },
     { name: 'WorkspaceWebhookMessageEdge' },

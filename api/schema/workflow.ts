@@ -6,7 +6,7 @@ import { builder } from '../builder';
 import { NotFoundError, ValidationError } from '../errors';
 import { IssueList, requiredName } from '../validation';
 import { DRAFT_STEP_ORDER, draftGraph, sameGraph } from '../workflows/draft-graph';
-import { creationOrder, likePattern } from './pagination';
+import { CREATION_CURSOR, checkConnectionArgs, creationOrder, likePattern } from './pagination';
 import { StepRef } from './step';
 
 /** Workflows: their draft steps, published versions, and the queries and mutations for them. */
@@ -80,7 +80,9 @@ builder.queryFields((t) => ({
     type: 'workflows',
     description: "The workspace's workflows, oldest first.",
     args: { filter: t.arg({ type: WorkflowFilter }) },
-    resolve: (query, _root, { filter }, ctx) => {
+    resolve: (query, _root, args, ctx) => {
+      checkConnectionArgs(args, CREATION_CURSOR);
+      const { filter } = args;
       const pattern = filter?.search ? likePattern(filter.search) : null;
       return ctx.db.query.workflows.findMany(
         query({
