@@ -25,6 +25,7 @@ import {
   seedWorkspace,
   sendConfig,
 } from '../dispatch/test-seed';
+import type { LoggedEvent } from '../events/types';
 import { consumeChannelEvents, MAX_STATUS_ATTEMPTS, STATUS_RETRY_SECONDS } from './consumer';
 import { channelEventMessage } from './message';
 
@@ -38,6 +39,8 @@ let pool: pg.Pool;
 let db: Database;
 let statements = 0;
 const enqueued: DispatchRequest[] = [];
+/** Partner events the consumer published, in order. */
+const published: LoggedEvent[] = [];
 const cipher = new CredentialCipher(generateCredentialsKey());
 
 beforeAll(() => {
@@ -77,6 +80,7 @@ async function consume(events: ChannelEvent[], attempts = 1, deadLettered = fals
   const settlements = await consumeChannelEvents(messages, {
     db,
     sender: { send: async (requests) => void enqueued.push(...requests) },
+    events: { publish: async (logged) => void published.push(...logged) },
     deadLettered,
   });
   return { statements, settlements: [...settlements.values()] as Settlement[] };
@@ -107,6 +111,7 @@ function status(
   providerMessageId: string,
   state: StatusEvent['status'],
   deliveryId: string | null = null,
+  at: Date = new Date(),
 ): StatusEvent {
   return {
     kind: 'status',
@@ -115,13 +120,23 @@ function status(
     providerMessageId,
     deliveryId,
     status: state,
-    at: new Date().toISOString(),
+    at: at.toISOString(),
     failure:
       state === 'failed' ? { reason: 'recipient_unavailable', detail: 'error 131026' } : null,
   };
 }
 
 const hour = 3_600_000;
+
+/** The partner events published about `deliveryId`, by type, in cursor order. */
+function eventsAbout(deliveryId: string): string[] {
+  return published
+    .filter(
+      (logged) => 'delivery' in logged.event.data && logged.event.data.delivery.id === deliveryId,
+    )
+    .sort((a, b) => a.cursor - b.cursor)
+    .map((logged) => logged.event.type);
+}
 
 describe('inbound messages', () => {
   it('fifty messages from twenty new senders cost the same few statements as one', async () => {
@@ -178,6 +193,21 @@ describe('inbound messages', () => {
         [second, now - hour],
       ]),
     );
+  });
+
+  it('a new person writing on two phone channels at once, to two consumers, becomes one contact', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const { workspaceId } = await seedWorkspace(db);
+      const first = await whatsappChannel(workspaceId);
+      const second = await whatsappChannel(workspaceId);
+      const address = `+1555000${String(6000 + round)}`;
+      await Promise.all([
+        consume([inbound(first, address, new Date())]),
+        consume([inbound(second, address, new Date())]),
+      ]);
+      expect(await db.$count(contacts, eq(contacts.workspaceId, workspaceId))).toBe(1);
+      expect(await db.$count(contactIdentities, eq(contactIdentities.address, address))).toBe(2);
+    }
   });
 
   it('a replayed message is recorded once and moves nothing back', async () => {
@@ -262,6 +292,35 @@ describe('statuses', () => {
     expect(after?.sentAt).toBeInstanceOf(Date);
   });
 
+  it('a status settling a delivery that waited for its retry reports it sent to partners, then its status', async () => {
+    const sentOnly = await delivery('queued');
+    await consume([status(sentOnly.channelId, sentOnly.wamid, 'sent', sentOnly.delivery.id)]);
+    const delivered = await delivery('queued');
+    await consume([
+      status(delivered.channelId, delivered.wamid, 'delivered', delivered.delivery.id),
+    ]);
+    expect(eventsAbout(sentOnly.delivery.id)).toEqual(['delivery.sent']);
+    expect(eventsAbout(delivered.delivery.id)).toEqual(['delivery.sent', 'delivery.delivered']);
+    const sentEvent = published.find(
+      (logged) =>
+        logged.event.type === 'delivery.sent' &&
+        'delivery' in logged.event.data &&
+        logged.event.data.delivery.id === delivered.delivery.id,
+    );
+    // As dispatch reports an accepted send: sent, with the provider's id, before any status.
+    expect(sentEvent?.event.data).toMatchObject({
+      delivery: {
+        status: 'sent',
+        providerStatus: null,
+        providerMessageId: delivered.wamid,
+        reason: null,
+      },
+    });
+    // A later status reports only itself.
+    await consume([status(sentOnly.channelId, sentOnly.wamid, 'read', sentOnly.delivery.id)]);
+    expect(eventsAbout(sentOnly.delivery.id)).toEqual(['delivery.sent', 'delivery.read']);
+  });
+
   it('a status for a delivery whose retry is in flight waits for that attempt, then settles it and tells its run', async () => {
     const { channelId, wamid, delivery: row } = await delivery('queued');
     // The retry claimed the run (edge/dispatch/claim.ts) and is calling Meta right now.
@@ -319,6 +378,110 @@ describe('statuses', () => {
     expect(after).toMatchObject({ status: 'sent', providerStatus: 'read', reasonCode: null });
     expect(after?.readAt).toBeInstanceOf(Date);
     expect(after?.deliveredAt?.getTime()).toBe(after?.readAt?.getTime());
+  });
+
+  it('delivered then a later failed in one batch ends as in two batches: delivered, not failed', async () => {
+    const t0 = Date.now();
+    const together = await delivery('sent');
+    await consume([
+      status(together.channelId, together.wamid, 'delivered', null, new Date(t0)),
+      status(together.channelId, together.wamid, 'failed', null, new Date(t0 + 1_000)),
+    ]);
+    const apart = await delivery('sent');
+    await consume([status(apart.channelId, apart.wamid, 'delivered', null, new Date(t0))]);
+    await consume([status(apart.channelId, apart.wamid, 'failed', null, new Date(t0 + 1_000))]);
+    for (const { delivery: row } of [together, apart]) {
+      const [after] = await db.select().from(deliveries).where(eq(deliveries.id, row.id));
+      expect(after).toMatchObject({
+        status: 'sent',
+        providerStatus: 'delivered',
+        reasonCode: null,
+        failedAt: null,
+      });
+      expect(eventsAbout(row.id)).toEqual(['delivery.delivered']);
+    }
+  });
+
+  it('failed stays failed under a late sent or delivered and its replays, with one event', async () => {
+    const { channelId, wamid, delivery: row } = await delivery('sent');
+    await consume([status(channelId, wamid, 'failed')]);
+    const [failed] = await db.select().from(deliveries).where(eq(deliveries.id, row.id));
+    await consume([status(channelId, wamid, 'sent'), status(channelId, wamid, 'delivered')]);
+    const again = await consume([status(channelId, wamid, 'failed')]);
+    // Found, so acknowledged: a repeated or late status is not retried.
+    expect(again.settlements).toEqual([{ kind: 'ack' }]);
+    const [after] = await db.select().from(deliveries).where(eq(deliveries.id, row.id));
+    expect(after).toEqual(failed);
+    expect(after).toMatchObject({
+      status: 'failed',
+      providerStatus: 'failed',
+      reasonCode: 'recipient_unavailable',
+    });
+    expect(eventsAbout(row.id)).toEqual(['delivery.failed']);
+  });
+
+  it('read, then a late delivered and a replayed read: one read event, and the delivery stays read', async () => {
+    const { channelId, wamid, delivery: row } = await delivery('sent');
+    await consume([status(channelId, wamid, 'read')]);
+    const [read] = await db.select().from(deliveries).where(eq(deliveries.id, row.id));
+    const late = await consume([status(channelId, wamid, 'delivered')]);
+    await consume([status(channelId, wamid, 'read')]);
+    expect(late.settlements).toEqual([{ kind: 'ack' }]);
+    expect((await db.select().from(deliveries).where(eq(deliveries.id, row.id)))[0]).toEqual(read);
+    expect(eventsAbout(row.id)).toEqual(['delivery.read']);
+  });
+
+  it('the same status consumed by two batches at once has one effect and one event', async () => {
+    const { channelId, wamid, delivery: row } = await delivery('sent');
+    await Promise.all([
+      consume([status(channelId, wamid, 'delivered')]),
+      consume([status(channelId, wamid, 'delivered')]),
+      consume([status(channelId, wamid, 'delivered')]),
+    ]);
+    expect(eventsAbout(row.id)).toEqual(['delivery.delivered']);
+  });
+
+  it('statuses for a deleted channel or contact are acknowledged without an error, in the end dropped', async () => {
+    const gone = await delivery('sent');
+    await db.delete(channels).where(eq(channels.id, gone.channelId));
+    const other = await delivery('sent');
+    const [otherRun] = await db.select().from(runs).where(eq(runs.id, other.delivery.runId));
+    await db.delete(contacts).where(eq(contacts.id, otherRun!.contactId));
+    const events = [
+      status(gone.channelId, gone.wamid, 'delivered'),
+      status(other.channelId, other.wamid, 'read', other.delivery.id),
+      inbound(gone.channelId, '+15550005000', new Date()),
+    ];
+    const last = await consume(events, MAX_STATUS_ATTEMPTS);
+    expect(last.settlements).toEqual([{ kind: 'ack' }, { kind: 'ack' }, { kind: 'ack' }]);
+    expect(await db.$count(inboundMessages, eq(inboundMessages.channelId, gone.channelId))).toBe(0);
+  });
+
+  it('statuses move neither the window nor the last interacted channel', async () => {
+    const { channelId, wamid, delivery: row } = await delivery('sent');
+    const [run] = await db.select().from(runs).where(eq(runs.id, row.runId));
+    const { workspaceId } = row;
+    const other = await whatsappChannel(workspaceId);
+    const wroteAt = new Date(Date.now() - 2 * hour);
+    await db.insert(contactIdentities).values({
+      workspaceId,
+      contactId: run!.contactId,
+      channelId,
+      address: '+15550004000',
+      lastInboundAt: wroteAt,
+    });
+    await db
+      .update(contacts)
+      .set({ lastInteractedChannelId: other, lastInteractedAt: wroteAt })
+      .where(eq(contacts.id, run!.contactId));
+    await consume([status(channelId, wamid, 'read')]);
+    const [contact] = await db.select().from(contacts).where(eq(contacts.id, run!.contactId));
+    expect(contact).toMatchObject({ lastInteractedChannelId: other, lastInteractedAt: wroteAt });
+    const [identity] = await db
+      .select()
+      .from(contactIdentities)
+      .where(eq(contactIdentities.contactId, run!.contactId));
+    expect(identity?.lastInboundAt).toEqual(wroteAt);
   });
 
   it('a batch of statuses is one statement, whatever its size', async () => {

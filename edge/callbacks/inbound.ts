@@ -36,9 +36,19 @@ function nameParts(name: string | null): { first: string | null; last: string | 
   return { first: words[0] ?? null, last: words.slice(1).join(' ') || null };
 }
 
-/** One sender on one channel: the key of its advisory lock and of the maps below. */
+/** One sender on one channel: the key of the maps below. */
 function keyOf(channelId: string, address: string): string {
   return `inbound:${channelId}:${address}`;
+}
+
+/**
+ * The key of a sender's advisory lock: their address alone, not the channel, because a new
+ * sender is matched (or created) by phone or e-mail across the workspace's channels; the same
+ * person writing on two phone channels at once must not become two contacts. (Scoped ids such
+ * as PSIDs only ever meet themselves, so the wider lock costs nothing.)
+ */
+function lockKeyOf(event: Pick<InboundEvent, 'from'>): string {
+  return `inbound:${event.from.address.toLowerCase()}`;
 }
 
 function senderKey(event: Pick<InboundEvent, 'channelId' | 'from'>): string {
@@ -137,11 +147,12 @@ async function addSenders(
 
 /**
  * Records inbound messages in one transaction of four statements, whatever the batch size:
- * lock the senders (so two consumers never create one person twice), find their contacts,
- * create the missing contacts and identities, then record the messages — each once per channel
- * and provider message id, so a provider's retry has no second effect — and, for the messages
- * recorded now, move the identity's last inbound time (the messaging window) and make the
- * channel the contact's last interacted one when this is their most recent interaction.
+ * lock the senders by address (so two consumers never create one person twice, even from two
+ * channels), find their contacts, create the missing contacts and identities, then record the
+ * messages — each once per channel and provider message id, so a provider's retry has no
+ * second effect — and, for the messages recorded now, move the identity's last inbound time
+ * (the messaging window) and make the channel the contact's last interacted one when this is
+ * their most recent interaction.
  * Returns how many messages were new.
  */
 export async function recordInboundMessages(
@@ -150,7 +161,7 @@ export async function recordInboundMessages(
 ): Promise<number> {
   if (events.length === 0) return 0;
   return db.transaction(async function recordInbound(tx) {
-    const keys = [...new Set(events.map(senderKey))].sort();
+    const keys = [...new Set(events.map(lockKeyOf))].sort();
     // Sorted, so two transactions locking overlapping senders cannot deadlock.
     await tx.execute(
       sql`select pg_advisory_xact_lock(hashtextextended(k, 0))

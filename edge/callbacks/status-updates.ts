@@ -31,8 +31,9 @@ const RANK_SQL = sql.raw(
 /**
  * Applies provider status events to their deliveries in ONE statement, which also appends the
  * partner events `delivery.delivered` / `delivery.read` / `delivery.failed` for each status
- * applied (a batch holding both delivered and read applies, and reports, read); they are
- * published (`events`) after it. Every channel's callbacks come through here. An event finds its delivery on its own
+ * applied (a batch holding both delivered and read applies, and reports, read), preceded by
+ * `delivery.sent` for a delivery a status settled as sent while it waited for its retry; they
+ * are published (`events`) after it. Every channel's callbacks come through here. An event finds its delivery on its own
  * channel by our delivery id when the provider echoed it, else by the provider's message id,
  * and only once the delivery is recorded as accepted (`sent`, or `failed` after acceptance) —
  * or, by our delivery id only, while it waits for a retry after a send whose outcome was
@@ -45,9 +46,10 @@ const RANK_SQL = sql.raw(
  * `sent_at` is taken after Meta's own timestamp, a message sent just before a watermark may be
  * left to the next one (or to its per-message status), never marked too early.
  * Per delivery, the batch's highest status is applied only over a lower one (STATUS_RANK), so a
- * repeated or late notification changes nothing; `read` implies delivered. A `failed` status
- * over an accepted message fails the delivery with the provider's reason. A run waiting at that
- * delivery's step for confirmation is made due now, to be routed by dispatch.
+ * repeated or late notification changes nothing; `read` implies delivered; a batch holding both
+ * `delivered` and `failed` applies `delivered`, as two batches in that order would. A `failed`
+ * status over an accepted message fails the delivery with the provider's reason. A run waiting
+ * at that delivery's step for confirmation is made due now, to be routed by dispatch.
  */
 export async function applyStatusUpdates(
   db: Database,
@@ -95,10 +97,12 @@ export async function applyStatusUpdates(
         join deliveries d on d.run_id = r.id and d.channel_id = g.channel_id
           and d.status = 'sent' and d.sent_at <= g.at
       ),
+      -- Between equal ranks a delivered beats a failed, whatever their times: a delivered
+      -- message did not fail, as when the failure comes in a later batch (STATUS_RANK).
       best as (
         select distinct on (found_id) found_id, status, rank, at, reason_code, reason_detail,
           provider_message_id
-        from matched order by found_id, rank desc, at desc
+        from matched order by found_id, rank desc, status = 'failed', at desc
       ),
       per_delivery as (
         select b.*,
@@ -149,13 +153,26 @@ export async function applyStatusUpdates(
         where d.id = p.found_id and p.rank > ${RANK_SQL} and d.id not in (select id from held)
         returning d.*
       ),
+      -- Deliveries this statement settled as sent (they waited for their retry): dispatch never
+      -- reported them sent. Reading the table here sees it as it was before the statement.
+      was_queued as (
+        select d.id from per_delivery p
+        join deliveries d on d.id = p.found_id and d.status = 'queued'
+      ),
       status_events as (
-        select u.workspace_id, row_number() over (order by u.id) as seq,
-               'delivery.' || u.provider_status as type, ${deliveryEventData('u', 'r')} as data,
+        select u.workspace_id, row_number() over (order by u.id, x.n) as seq, x.type,
+               case when x.n = 1
+                 -- As dispatch reports an accepted send: before any provider status.
+                 then jsonb_set(${deliveryEventData('u', 'r')}, '{delivery,providerStatus}',
+                   'null'::jsonb)
+                 else ${deliveryEventData('u', 'r')} end as data,
                r.workflow_id, u.run_id, r.contact_id, u.channel_id, u.id as delivery_id
         from updated u join runs r on r.id = u.run_id
-        -- 'sent' from the provider repeats what dispatch reported as delivery.sent.
-        where u.provider_status in ('delivered', 'read', 'failed')
+        cross join lateral (values (1, 'delivery.sent'), (2, 'delivery.' || u.provider_status))
+          as x(n, type)
+        -- Otherwise 'sent' from the provider repeats what dispatch reported as delivery.sent.
+        where (x.n = 1 and u.id in (select id from was_queued))
+          or (x.n = 2 and u.provider_status in ('delivered', 'read', 'failed'))
       ),
       ${appendEventsCte('status_events', 'logged')},
       woken as (
