@@ -4,6 +4,7 @@ import { isMoreRecentInteraction } from '../../db/interactions';
 import { jsonParam, queryRows } from '../../db/rows';
 import { CHANNEL_CAPABILITIES } from '../../workflow/channel-capabilities';
 import type { ChannelType } from '../../workflow/channel-types';
+import { isE164 } from '../../workflow/contact-fields';
 import type { InboundContent, InboundEvent } from '../channels/events';
 
 /** Longest inbound summary stored beside the content (for conversation lists). */
@@ -115,7 +116,9 @@ async function addSenders(
         workspace_id: sender.workspace_id,
         first_name: first,
         last_name: last,
-        phone: recipient === 'phone' ? sender.address : null,
+        // A phone channel's sender may be known by a scoped id instead (a WhatsApp user with a
+        // username: their business-scoped user ID), which is no phone number.
+        phone: recipient === 'phone' && isE164(sender.address) ? sender.address : null,
         email: recipient === 'email' ? sender.address : null,
       });
     }

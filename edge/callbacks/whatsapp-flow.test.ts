@@ -4,6 +4,7 @@ import { contactIdentities, contacts, inboundMessages } from '../../db/schema';
 import { type GraphTemplate, type MetaGraph, startMetaGraph } from '../../test/fakes/meta-graph';
 import {
   inboundText,
+  inboundTextFromUsername,
   messageStatus,
   postMetaWebhook,
   type WebhookSigning,
@@ -226,6 +227,70 @@ describe('inbound messages', () => {
     const [delivery] = await readDeliveries(harness.db, runId!);
     expect(delivery).toMatchObject({ status: 'sent', channelId: channel.id });
     expect(delivery?.providerMessageId).toMatch(/^wamid\./);
+  });
+
+  it('a username user without a phone is created with their business-scoped user ID as identity, their window opens, and a Last Interacted step answers them by `recipient`', async () => {
+    const { workspaceId, apiKey, channel } = await connectWhatsApp();
+    nextPhone += 1;
+    const bsuid = `US.1349120865530274${String(1000 + nextPhone).padStart(4, '0')}`;
+    const response = await postWebhook(
+      channel.callback.url,
+      inboundTextFromUsername(
+        { userId: bsuid, username: 'sheena.n', name: 'Sheena Nelson' },
+        `wamid.in.${bsuid}`,
+        'Hi from my username',
+      ),
+    );
+    expect(response.status).toBe(200);
+    const identity = await waitFor(
+      async () => {
+        const [row] = await harness.db
+          .select()
+          .from(contactIdentities)
+          .where(
+            and(eq(contactIdentities.channelId, channel.id), eq(contactIdentities.address, bsuid)),
+          );
+        return row?.lastInboundAt ? row : undefined;
+      },
+      { what: 'the identity from the BSUID-only message' },
+    );
+    const [contact] = await harness.db
+      .select()
+      .from(contacts)
+      .where(eq(contacts.id, identity.contactId));
+    expect(contact).toMatchObject({
+      workspaceId,
+      firstName: 'Sheena',
+      lastName: 'Nelson',
+      phone: null,
+      lastInteractedChannelId: channel.id,
+    });
+    const [message] = await harness.db
+      .select()
+      .from(inboundMessages)
+      .where(eq(inboundMessages.providerMessageId, `wamid.in.${bsuid}`));
+    expect(message).toMatchObject({ contactId: identity.contactId, channelId: channel.id });
+
+    // Free-form text: only possible because the message opened the 24-hour window.
+    const { workflowId } = await publishWorkflow(harness.db, workspaceId, [
+      {
+        key: 'answer',
+        type: 'send_message',
+        config: sendConfig({
+          channel: { kind: 'last_interacted' },
+          defaultMessage: { type: 'text', text: 'Hello $contact.firstname' },
+        }),
+      },
+    ]);
+    const [runId] = await startThroughApi(harness, apiKey, workflowId, [identity.contactId]);
+    const run = await waitForRun(harness.db, runId!, (r) => r.status !== 'active');
+    expect(run.status).toBe('completed');
+    const sent = graph.sends().filter((request) => request.json?.recipient === bsuid);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.json).not.toHaveProperty('to');
+    expect(sent[0]?.json?.text).toEqual({ preview_url: false, body: 'Hello Sheena' });
+    const [delivery] = await readDeliveries(harness.db, runId!);
+    expect(delivery).toMatchObject({ status: 'sent', channelId: channel.id });
   });
 
   it('a callback Meta delivers twice has one effect', async () => {

@@ -32,7 +32,10 @@ export interface InboundEvent {
   eventKey: string;
   channelId: string;
   providerMessageId: string;
-  /** The contact's address on the channel (E.164 phone, PSID, chat id), and their name. */
+  /**
+   * The contact's address on the channel (E.164 phone, PSID, chat id; a WhatsApp user's
+   * business-scoped user ID when Meta withholds their phone), and their name.
+   */
   from: { address: string; name: string | null };
   at: string;
   content: InboundContent;

@@ -6,10 +6,13 @@ import { type JsonReply, type JsonRequest, startJsonServer } from './json-server
  * messaging use it, built from Meta's reference, not from our code:
  *
  * - `POST /<version>/<phone-number-id>/messages` ("Messages"): bearer token required; the body
- *   checked for `messaging_product`, `recipient_type`, `to` and the object of its `type`
- *   (text, image, video, audio, document, template: its components and parameters, and, for a
- *   template the stand-in lists, its language, parameter counts and media header); answers `{ messaging_product, contacts:
- *   [{ input, wa_id }], messages: [{ id: 'wamid…' }] }`.
+ *   checked for `messaging_product`, `recipient_type`, `to` (a phone) or else `recipient` (a
+ *   business-scoped user ID: "Business-scoped user IDs"; `to` wins when both are present) and
+ *   the object of its `type` (text, image, video, audio, document, template: its components and
+ *   parameters, and, for a template the stand-in lists, its language, parameter counts and media
+ *   header; an AUTHENTICATION template sent to a BSUID is 131062); answers `{ messaging_product,
+ *   contacts: [{ input, wa_id }] (or [{ input, user_id }] for a BSUID), messages: [{ id:
+ *   'wamid…' }] }`.
  * - `GET /<version>/<phone-number-id>?fields=…` ("Phone numbers"): the number's details.
  * - `GET /<version>/<waba-id>/message_templates` ("Get message templates"): `data[]` paged with
  *   `paging.cursors.after` (and `paging.next` while more remain).
@@ -227,6 +230,13 @@ function templateMismatch(
   return null;
 }
 
+/**
+ * A business-scoped user ID ("Business-scoped user IDs"): a two-letter country code, a period,
+ * up to 128 alphanumerics (`US.13491208655302741918`); a parent BSUID has `ENT.` after the
+ * country code (`US.ENT.11815799212886844830`).
+ */
+const BSUID = /^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$/;
+
 /** Why a send body breaks the Cloud API "Messages" reference (also 360dialog's), or null when it is well formed. */
 export function sendBodyProblem(body: Record<string, unknown> | null): string | null {
   if (!body) return 'the body is not JSON';
@@ -234,8 +244,14 @@ export function sendBodyProblem(body: Record<string, unknown> | null): string | 
   if (body.recipient_type !== undefined && body.recipient_type !== 'individual') {
     return 'recipient_type must be individual';
   }
-  if (typeof body.to !== 'string' || !/^\+?\d{7,15}$/.test(body.to))
-    return 'to is not a phone number';
+  // `to` takes a phone number, `recipient` a business-scoped user ID or parent BSUID; with both,
+  // `to` wins ("Business-scoped user IDs", Messages API).
+  if (body.to !== undefined || body.recipient === undefined) {
+    if (typeof body.to !== 'string' || !/^\+?\d{7,15}$/.test(body.to))
+      return 'to is not a phone number';
+  } else if (typeof body.recipient !== 'string' || !BSUID.test(body.recipient)) {
+    return 'recipient is not a business-scoped user ID';
+  }
   const type = body.type as (typeof MESSAGE_TYPES)[number];
   if (!MESSAGE_TYPES.includes(type)) return `type ${String(body.type)} is not supported`;
   const object = body[type] as Record<string, unknown> | undefined;
@@ -376,20 +392,34 @@ export async function startMetaGraph(options: MetaGraphOptions): Promise<MetaGra
       if (parts[0] !== options.phoneNumberId) return objectMissing(parts[0] ?? '');
       const problem = sendBodyProblem(request.json);
       if (problem) return invalidParameter(problem);
+      const to = request.json?.to === undefined ? null : String(request.json.to);
       if (request.json?.type === 'template') {
-        const mismatch = templateMismatch(
-          request.json.template as Record<string, unknown>,
-          templates,
-        );
+        const object = request.json.template as Record<string, unknown>;
+        const mismatch = templateMismatch(object, templates);
         if (mismatch) return mismatch;
+        // Authentication templates still need a phone number ("Business-scoped user IDs").
+        const category = templates.find((t) => t.name === object.name)?.category;
+        if (to === null && category?.toUpperCase() === 'AUTHENTICATION') {
+          return graphError(
+            400,
+            131062,
+            '(#131062) Business-scoped User ID recipients are not supported for this message',
+          );
+        }
       }
-      const to = String(request.json?.to);
       messageCount += 1;
+      // `contacts[].input` echoes what was sent to, with `wa_id` for a phone and `user_id` for a
+      // BSUID (the stand-in's BSUID users share no phone with it).
+      const recipient = String(request.json?.recipient);
       return {
         status: 200,
         body: {
           messaging_product: 'whatsapp',
-          contacts: [{ input: to, wa_id: to.replace(/^\+/, '') }],
+          contacts: [
+            to === null
+              ? { input: recipient, user_id: recipient }
+              : { input: to, wa_id: to.replace(/^\+/, '') },
+          ],
           messages: [{ id: `wamid.${messageCount}.${randomBytes(6).toString('hex')}` }],
         },
       };

@@ -75,16 +75,55 @@ export function whatsappWebhook(
   };
 }
 
-/** A text message from a WhatsApp user (`messages[]` with `contacts[]`). */
+/**
+ * A text message from a WhatsApp user (`messages[]` with `contacts[]`). With `userId`, the
+ * contact also carries their business-scoped user ID (`contacts[].user_id`, in every messages
+ * webhook once BSUIDs roll out: "Business-scoped user IDs").
+ */
 export function inboundText(
-  from: { waId: string; name: string },
+  from: { waId: string; name: string; userId?: string },
+  id: string,
+  text: string,
+  at = new Date(),
+) {
+  const userId = from.userId ? { user_id: from.userId } : {};
+  return {
+    contacts: [{ profile: { name: from.name }, wa_id: from.waId, ...userId }],
+    messages: [
+      {
+        from: from.waId,
+        ...(from.userId ? { from_user_id: from.userId } : {}),
+        id,
+        timestamp: seconds(at),
+        type: 'text',
+        text: { body: text },
+      },
+    ],
+  };
+}
+
+/**
+ * A text message from a WhatsApp user who adopted a username and whose phone Meta withholds
+ * ("Business-scoped user IDs", incoming messages): `contacts[]` with `profile.username` and
+ * `user_id` (their BSUID) but no `wa_id`, and the message with `from_user_id` but no `from`.
+ */
+export function inboundTextFromUsername(
+  from: { userId: string; username: string; name: string },
   id: string,
   text: string,
   at = new Date(),
 ) {
   return {
-    contacts: [{ profile: { name: from.name }, wa_id: from.waId }],
-    messages: [{ from: from.waId, id, timestamp: seconds(at), type: 'text', text: { body: text } }],
+    contacts: [{ profile: { name: from.name, username: from.username }, user_id: from.userId }],
+    messages: [
+      {
+        from_user_id: from.userId,
+        id,
+        timestamp: seconds(at),
+        type: 'text',
+        text: { body: text },
+      },
+    ],
   };
 }
 
@@ -101,7 +140,11 @@ export function messageStatus(
         id: message.id,
         status,
         timestamp: seconds(at),
-        recipient_id: message.recipient.replace(/^\+/, ''),
+        // A message sent to a BSUID is reported with `recipient_user_id`, without the phone's
+        // `recipient_id` ("Business-scoped user IDs", status messages).
+        ...(message.recipient.startsWith('+') || /^\d+$/.test(message.recipient)
+          ? { recipient_id: message.recipient.replace(/^\+/, '') }
+          : { recipient_user_id: message.recipient }),
         ...(message.deliveryId ? { biz_opaque_callback_data: message.deliveryId } : {}),
         ...(error
           ? {

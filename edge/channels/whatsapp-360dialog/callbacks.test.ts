@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { inboundText, messageStatus, whatsappWebhook } from '../../../test/fakes/meta-webhooks';
+import {
+  inboundText,
+  inboundTextFromUsername,
+  messageStatus,
+  whatsappWebhook,
+} from '../../../test/fakes/meta-webhooks';
 import type { CallbackChannel } from '../callbacks';
 import { whatsapp360dialogCallbacks } from './callbacks';
 
@@ -62,6 +67,17 @@ describe('payloads in the Cloud API webhook format', () => {
         providerMessageId: 'wamid.out',
       }),
     ]);
+  });
+
+  test('a message from a user known only by a business-scoped user ID is skipped (360dialog sends to phones only)', () => {
+    const value = inboundTextFromUsername(
+      { userId: 'US.13491208655302741918', username: 'ada', name: 'Ada' },
+      'wamid.bsuid',
+      'hi',
+    );
+    expect(
+      whatsapp360dialogCallbacks.parse(JSON.stringify(whatsappWebhook(ids, value)), channel),
+    ).toEqual([]);
   });
 
   test('a replayed webhook yields the same event keys (one effect downstream)', () => {

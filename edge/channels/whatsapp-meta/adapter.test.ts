@@ -28,6 +28,14 @@ const BOARDING_PASS = {
 /** Approved templates with media headers: the stand-in checks sends of these against them. */
 const MEDIA_HEADER_TEMPLATES: GraphTemplate[] = [
   documentHeaderTemplate('boarding_pass', 'Your boarding pass, {{1}}.'),
+  // An authentication template, which Meta sends to phone numbers only (131062 for a BSUID).
+  {
+    name: 'login_code',
+    language: 'en',
+    status: 'APPROVED',
+    category: 'AUTHENTICATION',
+    components: [{ type: 'BODY', text: 'Your code is ready.' }],
+  },
   {
     name: 'flash_sale',
     language: 'en',
@@ -260,6 +268,46 @@ describe('sending through the WhatsApp Cloud API', () => {
       reason: 'no_associated_channel',
     });
     expect(graph.requests).toHaveLength(0);
+  });
+
+  test('a contact known by a business-scoped user ID is sent to as `recipient`, without `to`', async () => {
+    for (const bsuid of ['US.13491208655302741918', 'US.ENT.11815799212886844830']) {
+      graph.requests.length = 0;
+      const outcome = await send({ kind: 'text', text: 'Hi' }, { recipient: bsuid });
+      expect(outcome).toEqual({
+        status: 'sent',
+        providerMessageId: expect.stringMatching(/^wamid\./),
+      });
+      const [request] = graph.sends();
+      expect(request?.json).toMatchObject({ recipient_type: 'individual', recipient: bsuid });
+      expect(request?.json).not.toHaveProperty('to');
+    }
+  });
+
+  test('an address neither E.164 nor a BSUID has no associated channel, without a call', async () => {
+    for (const recipient of ['us.13491208655302741918', 'US.1234-5678', 'ada@example.com']) {
+      expect(await send({ kind: 'text', text: 'Hi' }, { recipient }), recipient).toMatchObject({
+        status: 'failed',
+        reason: 'no_associated_channel',
+        detail: 'the contact has no E.164 phone number or business-scoped user ID for WhatsApp',
+      });
+    }
+    expect(graph.requests).toHaveLength(0);
+  });
+
+  test('an authentication template to a BSUID is refused by Meta (131062): content_invalid, in its words', async () => {
+    const outcome = await send(
+      { kind: 'whatsapp_template', templateName: 'login_code', languageCode: 'en', parameters: [] },
+      { recipient: 'US.13491208655302741918' },
+    );
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      reason: 'content_invalid',
+      retryable: false,
+    });
+    expect(outcome.status === 'failed' && outcome.detail).toContain(
+      'Business-scoped User ID recipients are not supported for this message',
+    );
   });
 
   test('a channel missing its token or phone number id is not connected, without a call', async () => {

@@ -1,3 +1,4 @@
+import { isE164 } from '../../../workflow/contact-fields';
 import { readChannel } from '../channel-config';
 import type { ChannelDefinition, Fields, Parsed } from '../definition';
 import { callProvider, isSuccess } from '../http/classify';
@@ -13,7 +14,7 @@ import {
 } from '../types';
 import { whatsappMetaDefinition } from './definition';
 import { WHATSAPP_FAILURES } from './failures';
-import { whatsappMessageBody } from './message-body';
+import { isBusinessScopedUserId, whatsappMessageBody } from './message-body';
 
 /** Who answers, in failure details. */
 export const WHATSAPP_API = 'WhatsApp Cloud API';
@@ -44,14 +45,29 @@ export function cloudApiAdapter<S extends Fields, C extends Fields>(options: {
   definition: ChannelDefinition<S, C>;
   who: string;
   request: CloudApiRequest<S, C>;
+  /**
+   * Whether a contact known by a business-scoped user ID (their identity on the channel, from
+   * a username user's webhook) is sent to as `recipient` ("Business-scoped user IDs"); without
+   * it, only E.164 phones are addressable.
+   */
+  businessScopedIds?: boolean;
 }): ChannelAdapter {
   const { definition, who } = options;
   return {
     async send(message, adapterOptions) {
       const read = readChannel(definition, message.channel, adapterOptions);
       if (!read.ok) return permanentFailure('channel_not_connected', read.detail);
-      const notPhone = phoneRecipientFailure(message.recipient, 'WhatsApp');
-      if (notPhone) return notPhone;
+      if (options.businessScopedIds) {
+        if (!isE164(message.recipient) && !isBusinessScopedUserId(message.recipient)) {
+          return permanentFailure(
+            'no_associated_channel',
+            'the contact has no E.164 phone number or business-scoped user ID for WhatsApp',
+          );
+        }
+      } else {
+        const notPhone = phoneRecipientFailure(message.recipient, 'WhatsApp');
+        if (notPhone) return notPhone;
+      }
       const body = whatsappMessageBody(message.rendered, message.recipient, message.deliveryId);
       if (!body.ok) return permanentFailure('content_invalid', body.detail);
 
@@ -84,7 +100,8 @@ export function cloudApiAdapter<S extends Fields, C extends Fields>(options: {
 
 /**
  * Sends through Meta's WhatsApp Cloud API: `POST <GRAPH_API_URL>/<version>/<phone-number-id>/
- * messages` with the channel's bearer token (WhatsApp Cloud API, "Messages").
+ * messages` with the channel's bearer token (WhatsApp Cloud API, "Messages"), to a phone or to
+ * a business-scoped user ID ("Business-scoped user IDs").
  */
 export const whatsappMetaAdapter = cloudApiAdapter({
   definition: whatsappMetaDefinition,
@@ -93,4 +110,5 @@ export const whatsappMetaAdapter = cloudApiAdapter({
     url: graphUrl(endpoints, `${settings.phoneNumberId}/messages`),
     headers: graphHeaders(credentials?.accessToken ?? ''),
   }),
+  businessScopedIds: true,
 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import {
   inboundText,
+  inboundTextFromUsername,
   messageStatus,
   metaSignature,
   metaWebhookBody,
@@ -122,6 +123,69 @@ describe('payloads become provider-neutral events', () => {
         content: { type: 'text', text: 'Another color?' },
       },
     ]);
+  });
+
+  test('a username user without a phone is named by their business-scoped user ID', () => {
+    const payload = whatsappWebhook(
+      WHATSAPP_TEST_IDS,
+      inboundTextFromUsername(
+        { userId: 'US.13491208655302741918', username: 'sheena', name: 'Sheena Nelson' },
+        'wamid.bsuid1',
+        'Hi from a username',
+        at,
+      ),
+    );
+    expect(whatsappMetaCallbacks.parse(JSON.stringify(payload), channel)).toEqual([
+      {
+        kind: 'inbound',
+        eventKey: 'wamid.bsuid1',
+        channelId: channel.id,
+        providerMessageId: 'wamid.bsuid1',
+        from: { address: 'US.13491208655302741918', name: 'Sheena Nelson' },
+        at: at.toISOString(),
+        content: { type: 'text', text: 'Hi from a username' },
+      },
+    ]);
+  });
+
+  test('a parent BSUID names its sender too, and the contact names them when the message does not', () => {
+    const value = inboundTextFromUsername(
+      { userId: 'US.ENT.11815799212886844830', username: 'ada', name: 'Ada' },
+      'wamid.bsuid2',
+      'Hello',
+      at,
+    );
+    delete (value.messages[0] as { from_user_id?: string }).from_user_id;
+    const [event] = whatsappMetaCallbacks.parse(
+      JSON.stringify(whatsappWebhook(WHATSAPP_TEST_IDS, value)),
+      channel,
+    );
+    expect(event).toMatchObject({
+      kind: 'inbound',
+      from: { address: 'US.ENT.11815799212886844830', name: 'Ada' },
+    });
+  });
+
+  test('with both a phone and a BSUID, the sender stays their E.164 phone', () => {
+    const payload = whatsappWebhook(
+      WHATSAPP_TEST_IDS,
+      inboundText(
+        { waId: '16505551234', name: 'Sheena Nelson', userId: 'US.13491208655302741918' },
+        'wamid.both',
+        'Hi',
+        at,
+      ),
+    );
+    const [event] = whatsappMetaCallbacks.parse(JSON.stringify(payload), channel);
+    expect(event).toMatchObject({ from: { address: '+16505551234', name: 'Sheena Nelson' } });
+  });
+
+  test('a message with neither a phone nor a well-formed BSUID is skipped', () => {
+    for (const userId of ['13491208655302741918', 'usa.123', 'US.', `US.${'1'.repeat(129)}`]) {
+      const value = inboundTextFromUsername({ userId, username: 'x', name: 'X' }, 'wamid.x', 'hi');
+      const body = JSON.stringify(whatsappWebhook(WHATSAPP_TEST_IDS, value));
+      expect(whatsappMetaCallbacks.parse(body, channel), userId).toEqual([]);
+    }
   });
 
   test('statuses carry our delivery id and, when failed, the reason from the failure table', () => {

@@ -7,6 +7,7 @@ import { verifyChannelWebhook } from '../meta/signature';
 import { type Json, list, object, text, webhookOf } from '../meta/webhook-json';
 import { WHATSAPP_API } from './adapter';
 import { WHATSAPP_FAILURES } from './failures';
+import { isBusinessScopedUserId } from './message-body';
 
 /**
  * WhatsApp Cloud API webhooks (WhatsApp Cloud API, Webhooks, "messages webhook reference"):
@@ -84,23 +85,50 @@ function inboundContent(message: Json): InboundContent {
   };
 }
 
+/**
+ * Who sent a `messages[]` entry: their phone (`from`, the WhatsApp id: the number's digits with
+ * the country code, no `+`) as E.164 whenever Meta gives it; otherwise, where the channel takes
+ * them, their business-scoped user ID ("Business-scoped user IDs": for a user who adopted a
+ * username, `from` and `contacts[].wa_id` may be omitted, and the BSUID is the message's
+ * `from_user_id` and the contact's `user_id`).
+ */
+function senderOf(
+  message: Json,
+  contacts: readonly Json[],
+  businessScopedIds: boolean,
+): { address: string; name: string | null } | null {
+  const from = text(message.from);
+  if (from) {
+    if (!/^\d{2,15}$/.test(from)) return null;
+    const contact = contacts.find((candidate) => text(candidate.wa_id) === from);
+    return { address: `+${from}`, name: text(object(contact?.profile)?.name) };
+  }
+  if (!businessScopedIds) return null;
+  // One sender per webhook: its only contact names them when the message does not.
+  const userId =
+    text(message.from_user_id) ?? (contacts.length === 1 ? text(contacts[0]?.user_id) : null);
+  if (!userId || !isBusinessScopedUserId(userId)) return null;
+  const contact = contacts.find((candidate) => text(candidate.user_id) === userId);
+  return { address: userId, name: text(object(contact?.profile)?.name) };
+}
+
 /** A `messages[]` entry, named by `contacts[]`. */
 function inboundEvent(
   message: Json,
-  names: Map<string, string>,
+  contacts: readonly Json[],
   channelId: string,
+  businessScopedIds: boolean,
 ): InboundEvent | null {
   const id = text(message.id);
-  const from = text(message.from);
+  const from = senderOf(message, contacts, businessScopedIds);
   const at = isoTime(message.timestamp);
-  // `from` is the WhatsApp id: the phone number's digits with the country code, no `+`.
-  if (!id || !from || !/^\d{2,15}$/.test(from) || !at) return null;
+  if (!id || !from || !at) return null;
   return {
     kind: 'inbound',
     eventKey: id,
     channelId,
     providerMessageId: id,
-    from: { address: `+${from}`, name: names.get(from) ?? null },
+    from,
     at,
     content: inboundContent(message),
   };
@@ -114,37 +142,40 @@ function valueEvents(
   value: Json,
   channel: CallbackChannel,
   phoneNumberId: string | null,
+  businessScopedIds: boolean,
 ): ChannelEvent[] {
   if (phoneNumberId !== null && text(object(value.metadata)?.phone_number_id) !== phoneNumberId) {
     return [];
   }
-  const names = new Map<string, string>();
-  for (const contact of list(value.contacts)) {
-    const waId = text(contact.wa_id);
-    const name = text(object(contact.profile)?.name);
-    if (waId && name) names.set(waId, name);
-  }
+  const contacts = list(value.contacts);
   return [
     ...list(value.statuses).map((status) => statusEvent(status, channel.id)),
-    ...list(value.messages).map((message) => inboundEvent(message, names, channel.id)),
+    ...list(value.messages).map((message) =>
+      inboundEvent(message, contacts, channel.id, businessScopedIds),
+    ),
   ].filter((event): event is StatusEvent | InboundEvent => event !== null);
 }
 
 /**
  * The events of a Cloud API webhook body for `channel`, from the business number
- * `phoneNumberId` (any, when null: a provider whose webhook serves one number).
+ * `phoneNumberId` (any, when null: a provider whose webhook serves one number). With
+ * `businessScopedIds`, a message from a user known only by their business-scoped user ID names
+ * them by it (the channel's adapter sends to it); without, such a message is skipped.
  */
 export function cloudApiEvents(
   body: string,
   channel: CallbackChannel,
   phoneNumberId: string | null,
+  businessScopedIds = false,
 ): ChannelEvent[] {
   const payload = webhookOf(body, 'whatsapp_business_account');
   if (!payload) return [];
   return list(payload.entry)
     .flatMap((entry) => list(entry.changes))
     .filter((change) => change.field === 'messages')
-    .flatMap((change) => valueEvents(object(change.value) ?? {}, channel, phoneNumberId));
+    .flatMap((change) =>
+      valueEvents(object(change.value) ?? {}, channel, phoneNumberId, businessScopedIds),
+    );
 }
 
 export const whatsappMetaCallbacks: ChannelCallbacks = {
@@ -154,5 +185,5 @@ export const whatsappMetaCallbacks: ChannelCallbacks = {
 
   // A channel without its number id ('') hears from no number.
   parse: (body, channel) =>
-    cloudApiEvents(body, channel, String(channel.settings.phoneNumberId ?? '')),
+    cloudApiEvents(body, channel, String(channel.settings.phoneNumberId ?? ''), true),
 };

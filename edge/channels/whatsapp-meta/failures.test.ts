@@ -54,6 +54,7 @@ const EXPECTED: Array<
   [131051, null, 400, 'content_invalid', false],
   [131052, null, 400, 'content_invalid', false],
   [131053, null, 400, 'content_invalid', false],
+  [131062, null, 400, 'content_invalid', false],
   [33, null, 400, 'channel_not_connected', false],
   [133010, null, 400, 'channel_not_connected', false],
   [131031, null, 403, 'channel_not_connected', false],
@@ -114,7 +115,7 @@ describe('WhatsApp error codes become reasons (one case per table row)', () => {
           `${code}/${row.subcode ?? null}`,
         );
       }
-      expect(row.doc).toMatch(/Error codes|Handling Errors/);
+      expect(row.doc).toMatch(/Error codes|Handling Errors|Business-scoped user IDs/);
     }
   });
 });

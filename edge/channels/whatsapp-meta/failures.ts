@@ -172,6 +172,12 @@ export const WHATSAPP_FAILURES: GraphFailureTable = [
     transient: false,
     doc: `${ERROR_CODES}: 131053 Media upload error (unsupported media)`,
   },
+  {
+    code: 131062,
+    reason: 'content_invalid',
+    transient: false,
+    doc: 'WhatsApp Cloud API, "Business-scoped user IDs": 131062 Business-scoped User ID recipients are not supported for this message (one-tap, zero-tap and copy-code authentication templates need a phone number)',
+  },
   // The business number or account.
   {
     code: 100,

@@ -85,10 +85,27 @@ function templateBody(rendered: Extract<RenderedMessage, { kind: 'whatsapp_templ
   return { type: 'template', template };
 }
 
-/** The request body sending `rendered` to `to` (E.164), tagged with our delivery id. */
+/**
+ * A business-scoped user ID (WhatsApp Cloud API, "Business-scoped user IDs"): the user's
+ * two-letter country code, a period, then up to 128 alphanumerics (`US.13491208655302741918`);
+ * a parent BSUID has `ENT` between them (`US.ENT.11815799212886844830`). Meta names a user who
+ * adopted a username by it alone, in webhooks, without their phone number.
+ */
+const BSUID = /^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$/;
+
+export function isBusinessScopedUserId(address: string): boolean {
+  return BSUID.test(address);
+}
+
+/**
+ * The request body sending `rendered` to `address`, tagged with our delivery id: an E.164
+ * phone goes as `to`; a business-scoped user ID as `recipient`, without `to` ("Business-scoped
+ * user IDs", Messages API: `recipient` takes a BSUID or parent BSUID; when both are present,
+ * `to` wins).
+ */
 export function whatsappMessageBody(
   rendered: RenderedMessage,
-  to: string,
+  address: string,
   deliveryId: string,
 ): WhatsAppBody {
   let content: WhatsAppBody;
@@ -115,7 +132,7 @@ export function whatsappMessageBody(
     body: {
       messaging_product: 'whatsapp',
       recipient_type: 'individual',
-      to,
+      ...(isBusinessScopedUserId(address) ? { recipient: address } : { to: address }),
       ...content.body,
       biz_opaque_callback_data: deliveryId,
     },
