@@ -138,14 +138,19 @@ export function transientFailure(
 }
 
 /**
- * The failure for a recipient that is not an E.164 phone number, on networks addressed by phone
- * (WhatsApp, SMS); null when it is one. Checked before any provider call.
+ * The failure for a recipient that is not an E.164 phone number (nor `other`, where the network
+ * takes another address), on networks addressed by phone (WhatsApp, SMS); null when it is one.
+ * Checked before any provider call.
  */
-export function phoneRecipientFailure(recipient: string, network: string): SendOutcome | null {
-  return isE164(recipient)
-    ? null
-    : permanentFailure(
-        'no_associated_channel',
-        `the contact has no E.164 phone number for ${network}`,
-      );
+export function phoneRecipientFailure(
+  recipient: string,
+  network: string,
+  /** Another address the network takes besides a phone (WhatsApp's business-scoped user ID). */
+  other?: { name: string; test: (recipient: string) => boolean },
+): SendOutcome | null {
+  if (isE164(recipient) || other?.test(recipient)) return null;
+  return permanentFailure(
+    'no_associated_channel',
+    `the contact has no E.164 phone number${other ? ` or ${other.name}` : ''} for ${network}`,
+  );
 }

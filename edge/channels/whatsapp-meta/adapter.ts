@@ -1,4 +1,3 @@
-import { isE164 } from '../../../workflow/contact-fields';
 import { readChannel } from '../channel-config';
 import type { ChannelDefinition, Fields, Parsed } from '../definition';
 import { callProvider, isSuccess } from '../http/classify';
@@ -57,17 +56,14 @@ export function cloudApiAdapter<S extends Fields, C extends Fields>(options: {
     async send(message, adapterOptions) {
       const read = readChannel(definition, message.channel, adapterOptions);
       if (!read.ok) return permanentFailure('channel_not_connected', read.detail);
-      if (options.businessScopedIds) {
-        if (!isE164(message.recipient) && !isBusinessScopedUserId(message.recipient)) {
-          return permanentFailure(
-            'no_associated_channel',
-            'the contact has no E.164 phone number or business-scoped user ID for WhatsApp',
-          );
-        }
-      } else {
-        const notPhone = phoneRecipientFailure(message.recipient, 'WhatsApp');
-        if (notPhone) return notPhone;
-      }
+      const notAddressable = phoneRecipientFailure(
+        message.recipient,
+        'WhatsApp',
+        options.businessScopedIds
+          ? { name: 'business-scoped user ID', test: isBusinessScopedUserId }
+          : undefined,
+      );
+      if (notAddressable) return notAddressable;
       const body = whatsappMessageBody(message.rendered, message.recipient, message.deliveryId);
       if (!body.ok) return permanentFailure('content_invalid', body.detail);
 
