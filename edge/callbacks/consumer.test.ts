@@ -343,6 +343,47 @@ describe('statuses', () => {
     expect(await readRun(db, row.runId)).toMatchObject({ deliveryFinished: true });
   });
 
+  it('two batches settling the same waiting delivery at once report it sent once', async () => {
+    const { channelId, wamid, delivery: row } = await delivery('queued');
+    // As the timed-out attempt's record leaves it: the run names the delivery, unclaimed.
+    await db.update(runs).set({ deliveryId: row.id }).where(eq(runs.id, row.runId));
+    // Both batches take their snapshot while the run row is held, so both see the delivery
+    // waiting; the second is let through only after the first has settled it.
+    const holder = await pool.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from runs where id = $1 for update', [row.runId]);
+      const blocked = async (count: number) => {
+        for (let tries = 0; tries < 200; tries++) {
+          // Not on the holder: in its transaction pg_stat_activity would stay one snapshot.
+          const { rows } = await pool.query<{ n: number }>(
+            `select count(*)::int as n from pg_stat_activity
+             where wait_event_type = 'Lock' and query like 'with given as%'`,
+          );
+          if (rows[0]!.n >= count) return;
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        throw new Error(`fewer than ${count} status statements waited for the run row`);
+      };
+      const first = consume([status(channelId, wamid, 'sent', row.id)]);
+      await blocked(1);
+      const second = consume([status(channelId, wamid, 'delivered', row.id)]);
+      await blocked(2);
+      await holder.query('commit');
+      const [a, b] = await Promise.all([first, second]);
+      // The second found the delivery settled under it: it waits for a later attempt.
+      expect(a.settlements).toEqual([{ kind: 'ack' }]);
+      expect(b.settlements).toEqual([{ kind: 'retry', delaySeconds: STATUS_RETRY_SECONDS }]);
+    } finally {
+      holder.release();
+    }
+    const later = await consume([status(channelId, wamid, 'delivered', row.id)], 2);
+    expect(later.settlements).toEqual([{ kind: 'ack' }]);
+    expect(eventsAbout(row.id)).toEqual(['delivery.sent', 'delivery.delivered']);
+    const [after] = await db.select().from(deliveries).where(eq(deliveries.id, row.id));
+    expect(after).toMatchObject({ status: 'sent', providerStatus: 'delivered' });
+  });
+
   it('a failed status does not settle a delivery waiting for its retry, nor does a status without our delivery id', async () => {
     const { channelId, wamid, delivery: row } = await delivery('sending');
     await db

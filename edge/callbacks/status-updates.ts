@@ -116,14 +116,17 @@ export async function applyStatusUpdates(
       -- only while no consumer holds its run's claim: an attempt in flight would race it (the
       -- status is then retried, after that attempt's record). The run is told on its own row,
       -- so that no claim sends the delivery again: a claim re-checks the run row it locks, not
-      -- the delivery (edge/dispatch/claim.ts).
+      -- the delivery (edge/dispatch/claim.ts). A run already told is not settled again: its
+      -- row is re-read once a concurrent batch that settled it commits (this statement saw the
+      -- delivery still waiting), and that batch alone reports it sent; this one's status is
+      -- then held and retried.
       settled as (
         update runs r
         set delivery_finished = true
         from per_delivery p
         join deliveries d on d.id = p.found_id and d.status = 'queued'
         where r.id = d.run_id and r.delivery_id = d.id and (r.status = 'active') is true
-          and r.step_visit = d.visit and r.lease_until is null
+          and r.step_visit = d.visit and r.lease_until is null and not r.delivery_finished
         returning d.id
       ),
       held as (
