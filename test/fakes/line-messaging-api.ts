@@ -11,13 +11,17 @@ import { type JsonReply, type JsonRequest, type JsonServer, startJsonServer } fr
  *   1-5000 characters; image with HTTPS `originalContentUrl` and `previewImageUrl`). With
  *   `X-Line-Retry-Key` (a UUID, else 400) a push is executed once: a later request with the
  *   same key is 409 "The retry key is already accepted" with `x-line-accepted-request-id` and
- *   the `sentMessages` of the accepted one ("Retry failed API requests"). Answers 200
- *   `{ sentMessages: [{ id, quoteToken }] }` with `x-line-request-id`.
+ *   the `sentMessages` of the accepted one ("Retry failed API requests"), but only for 24 hours
+ *   ("The retry key is valid for 24 hours after attempting the first request", counted here
+ *   from the push it executed): afterwards the key is forgotten and the same push is executed
+ *   again, which is what a late retry would cause. Answers 200 `{ sentMessages: [{ id,
+ *   quoteToken }] }` with `x-line-request-id`.
  * - `GET /v2/bot/info` ("Get bot info") and `PUT /v2/bot/channel/webhook/endpoint` ("Set
  *   webhook endpoint URL", HTTPS unless allowed for local Workers).
  *
  * `acceptThenFail(n)` plays the case the retry key exists for: the next n pushes are executed
- * (delivered) but answered 500, as when LINE's answer is lost.
+ * (delivered) but answered 500, as when LINE's answer is lost. `now` is the stand-in's clock
+ * (retry keys' age), so tests can move it on by hours.
  */
 
 export interface LineMessagingApiOptions {
@@ -25,11 +29,18 @@ export interface LineMessagingApiOptions {
   /** User ids that are friends of the account. */
   friends?: string[];
   allowHttpWebhook?: boolean;
+  /** The stand-in's clock; the real one when absent. */
+  now?: () => Date;
 }
+
+/** How long LINE keeps a retry key after its first request ("Retry failed API requests"). */
+export const LINE_RETRY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
 
 export interface LinePush {
   retryKey: string | null;
   requestId: string;
+  /** When it was executed (the stand-in's clock). */
+  at: Date;
   to: string;
   messages: Record<string, unknown>[];
   sentMessages: { id: string; quoteToken: string }[];
@@ -78,6 +89,7 @@ export async function startLineMessagingApi(
   const friends = new Set(options.friends ?? []);
   const delivered: LinePush[] = [];
   const accepted = new Map<string, LinePush>();
+  const now = options.now ?? (() => new Date());
   let failAfterAccepting = 0;
   let failRetryAfter: number | undefined;
   let nextId = 500_000_000_000_000;
@@ -89,7 +101,13 @@ export async function startLineMessagingApi(
       return lineError(400, 'The retry key is invalid');
     }
     const requestId = randomUUID();
-    const earlier = retryKey ? accepted.get(retryKey) : undefined;
+    const at = now();
+    let earlier = retryKey ? accepted.get(retryKey) : undefined;
+    if (retryKey && earlier && at.getTime() - earlier.at.getTime() >= LINE_RETRY_KEY_TTL_MS) {
+      // Past its 24 hours the key is not known any more: the push is executed as a new one.
+      accepted.delete(retryKey);
+      earlier = undefined;
+    }
     if (earlier) {
       return {
         status: 409,
@@ -128,6 +146,7 @@ export async function startLineMessagingApi(
     const executed: LinePush = {
       retryKey,
       requestId,
+      at,
       to,
       messages,
       sentMessages: messages.map(() => {

@@ -13,11 +13,14 @@ import { LINE_TEST, lineChannel, lineMessage } from './test-fixtures';
 let line: LineMessagingApi;
 let worker: AdapterWorker;
 let endpoints: ProviderEndpoints;
+/** The stand-in's clock, when a test moves it; the real one otherwise. */
+let lineNow: Date | null = null;
 
 beforeAll(async () => {
   line = await startLineMessagingApi({
     accessToken: LINE_TEST.accessToken,
     friends: [LINE_TEST.userId],
+    now: () => lineNow ?? new Date(),
   });
   worker = await startAdapterWorker();
   endpoints = { LINE_API_URL: line.url };
@@ -31,10 +34,13 @@ afterAll(async () => {
 beforeEach(() => {
   line.requests.length = 0;
   line.delivered.length = 0;
+  lineNow = null;
 });
 
-function send(message: ReturnType<typeof lineMessage>) {
-  return worker.send(message, { allowPrivateUrls: false, endpoints });
+/** Sends through the adapter in workerd; `now` is the adapter's clock (and, here, LINE's). */
+function send(message: ReturnType<typeof lineMessage>, now?: Date) {
+  if (now) lineNow = now;
+  return worker.send(message, { allowPrivateUrls: false, endpoints, ...(now ? { now } : {}) });
 }
 
 describe('pushing through the LINE Messaging API', () => {
@@ -162,5 +168,102 @@ describe('pushing through the LINE Messaging API', () => {
         endpoints: { LINE_API_URL: 'http://127.0.0.1:1' },
       }),
     ).toMatchObject({ reason: 'network', retryable: true });
+  });
+});
+
+describe('a retry key LINE may have forgotten (24 hours after the first request) is never sent', () => {
+  const HOUR_MS = 60 * 60 * 1000;
+  const firstClaim = new Date('2026-12-01T09:00:00.000Z');
+  const sinceFirstClaim = (ms: number) => new Date(firstClaim.getTime() + ms);
+
+  /** The delivery's first attempt: LINE executes the push, but its answer is lost (a 500). */
+  async function firstAttemptOutcomeUnknown(message: ReturnType<typeof lineMessage>) {
+    line.acceptThenFail(1);
+    expect(await send(message, firstClaim)).toMatchObject({
+      status: 'failed',
+      reason: 'network',
+      retryable: true,
+    });
+  }
+
+  const keysPushed = (message: ReturnType<typeof lineMessage>) =>
+    line
+      .pushes()
+      .filter((request) => request.headers['x-line-retry-key'] === message.deliveryId)
+      .map((request) => request.headers['x-line-retry-key']);
+
+  test('the stand-in, as LINE, answers 409 for a key it executed until 24 hours later, then executes the same push again', async () => {
+    const retryKey = crypto.randomUUID();
+    const push = (at: Date) => {
+      lineNow = at;
+      return fetch(`${line.url}/v2/bot/message/push`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${LINE_TEST.accessToken}`,
+          'content-type': 'application/json',
+          'x-line-retry-key': retryKey,
+        },
+        body: JSON.stringify({ to: LINE_TEST.userId, messages: [{ type: 'text', text: 'Hi' }] }),
+      });
+    };
+    expect((await push(firstClaim)).status).toBe(200);
+    expect((await push(sinceFirstClaim(24 * HOUR_MS - 1))).status).toBe(409);
+    expect((await push(sinceFirstClaim(24 * HOUR_MS))).status).toBe(200);
+    expect(line.delivered.map((executed) => executed.retryKey)).toEqual([retryKey, retryKey]);
+  });
+
+  test('a retry 30 hours after a first attempt whose outcome was unknown calls LINE not at all and fails NETWORK, not retried, saying why', async () => {
+    const message = lineMessage({ kind: 'text', text: 'Only once' }, {}, firstClaim);
+    await firstAttemptOutcomeUnknown(message);
+    const retry = await send(message, sinceFirstClaim(30 * HOUR_MS));
+    expect(retry).toEqual({
+      status: 'failed',
+      reason: 'network',
+      retryable: false,
+      detail:
+        "not sent: this delivery's first attempt was 30 h ago and its outcome is unknown, and LINE's retry key (X-Line-Retry-Key) has expired (LINE keeps it for 24 hours; we stop at 23), so sending again could deliver the message twice",
+    });
+    expect(keysPushed(message)).toHaveLength(1);
+    expect(line.delivered).toHaveLength(1);
+  });
+
+  test('the boundary: 1 ms before 23 hours the retry goes with the same key and LINE’s 409 counts as sent; at 23 hours it is not sent', async () => {
+    const inside = lineMessage({ kind: 'text', text: 'Inside' }, {}, firstClaim);
+    await firstAttemptOutcomeUnknown(inside);
+    expect(await send(inside, sinceFirstClaim(23 * HOUR_MS - 1))).toEqual({
+      status: 'sent',
+      providerMessageId: line.delivered[0]?.sentMessages[0]?.id,
+      providerDetail: 'accepted on an earlier attempt',
+    });
+    expect(keysPushed(inside)).toEqual([inside.deliveryId, inside.deliveryId]);
+
+    const atLimit = lineMessage({ kind: 'text', text: 'At the limit' }, {}, firstClaim);
+    await firstAttemptOutcomeUnknown(atLimit);
+    expect(await send(atLimit, sinceFirstClaim(23 * HOUR_MS))).toMatchObject({
+      status: 'failed',
+      reason: 'network',
+      retryable: false,
+      detail: expect.stringContaining(
+        "first attempt was 23 h ago and its outcome is unknown, and LINE's retry key (X-Line-Retry-Key) has expired",
+      ),
+    });
+    expect(keysPushed(atLimit)).toHaveLength(1);
+    expect(line.delivered.map((executed) => executed.retryKey)).toEqual([
+      inside.deliveryId,
+      atLimit.deliveryId,
+    ]);
+  });
+
+  test('a delivery id that is not a UUID version 7 carries no time, so it is not sent either', async () => {
+    const message = lineMessage({ kind: 'text', text: 'Hi' }, { deliveryId: crypto.randomUUID() });
+    expect(await send(message)).toMatchObject({
+      status: 'failed',
+      reason: 'network',
+      retryable: false,
+      detail: expect.stringContaining(
+        'is not a UUID version 7, so the time of its first use is unknown',
+      ),
+    });
+    expect(line.requests).toHaveLength(0);
   });
 });

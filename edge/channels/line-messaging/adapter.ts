@@ -5,6 +5,7 @@ import { lineMessagingDefinition } from './definition';
 import { classifyLineAnswer } from './failures';
 import { lineMessages } from './message-body';
 import { LINE_API, lineHeaders, lineUrl } from './messaging-api';
+import { expiredRetryKey } from './retry-key';
 
 /** A LINE user id: `U` and 32 hex digits (Messaging API reference, "Source user"). */
 const USER_ID = /^U[0-9a-f]{32}$/;
@@ -26,6 +27,11 @@ function sentMessageId(body: string): string | undefined {
  * delivered twice. A 409 on such a retry means an earlier attempt was accepted ("the retry key
  * is already accepted"): the message is sent, under the id LINE answered then (the 409 body
  * carries `sentMessages` for a push) or, failing that, the accepted request id.
+ *
+ * LINE remembers a retry key for 24 hours after the first request (retry-key.ts): a send whose
+ * key (made at the delivery's first claim) is 23 hours old or more is not made at all, and fails
+ * `network`, not retried, since an earlier attempt may have been executed and LINE would now
+ * execute it again.
  */
 export const lineMessagingAdapter: ChannelAdapter = {
   async send(message, options) {
@@ -36,6 +42,9 @@ export const lineMessagingAdapter: ChannelAdapter = {
     }
     const messages = lineMessages(message.rendered);
     if (!messages.ok) return permanentFailure('content_invalid', messages.detail);
+    const now = options.now?.() ?? new Date();
+    const expired = expiredRetryKey(message.deliveryId, now);
+    if (expired) return expired;
 
     const call = await callProvider(
       lineUrl(options.endpoints, '/v2/bot/message/push'),

@@ -1,3 +1,4 @@
+import { v7 as uuidV7 } from 'uuid';
 import type { ChannelRecord, OutboundMessage, RenderedMessage } from '../types';
 
 /** A LINE channel and messages for the tests, against test/fakes/line-messaging-api.ts. */
@@ -22,12 +23,17 @@ export function lineChannel(overrides: Partial<ChannelRecord> = {}): ChannelReco
   };
 }
 
+/**
+ * A message as dispatch hands it over: its delivery id (the retry key) a UUID version 7 made now,
+ * as at a visit's first claim; `firstClaimAt` dates it earlier (retry-key.ts reads that time).
+ */
 export function lineMessage(
   rendered: RenderedMessage,
   overrides: Partial<OutboundMessage> = {},
+  firstClaimAt?: Date,
 ): OutboundMessage {
   return {
-    deliveryId: crypto.randomUUID(),
+    deliveryId: firstClaimAt ? uuidV7({ msecs: firstClaimAt.getTime() }) : uuidV7(),
     workspaceId: 'workspace-1',
     channel: lineChannel(),
     recipient: LINE_TEST.userId,
