@@ -1,10 +1,11 @@
 import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import { randomBytes, toBase64Url } from '../db/encoding';
 import { channels, steps } from '../db/schema';
-import type { ConnectionContext } from '../edge/channels/connection';
+import type { ConnectionContext, ReleaseResult } from '../edge/channels/connection';
 import type { ChannelIntegration } from '../edge/channels/integration';
 import { integrationFor } from '../edge/channels/registry';
 import type { ChannelRecord } from '../edge/channels/types';
+import { log } from '../edge/log';
 import { isUuid } from '../workflow/ids';
 import type { SendMessageConfig } from '../workflow/types';
 import type { ApiContext } from './context';
@@ -80,6 +81,54 @@ export async function checkConnection(
       columns.statusDetail = `${columns.statusDetail}; templates could not be listed: ${listed.problem}`;
   }
   return columns;
+}
+
+/** Why a channel's webhook is released, in the log line. */
+export type ReleaseCause = 'channel_deleted' | 'credentials_replaced';
+
+/**
+ * Tells the provider to stop calling the channel's callback URL, for integrations whose
+ * connection registered it through the provider's API (Telegram, Viber: `release`), and only
+ * for a channel that has a callback token (connecting registers the webhook with it). Same
+ * timeout and private-URL rule as the checks when saving. Best effort: the outcome is logged,
+ * never thrown, and the caller's own work (a delete, an update) never depends on it. Returns
+ * the outcome, or null when there was nothing to release.
+ */
+export async function releaseConnection(
+  ctx: ApiContext,
+  integration: ChannelIntegration | undefined,
+  channel: ChannelRecord & { callbackToken: string | null },
+  cause: ReleaseCause,
+): Promise<ReleaseResult | null> {
+  const release = integration?.connection?.release;
+  const callback = channel.callbackToken ? callbackOf(ctx, integration, channel) : null;
+  if (!release || !callback) return null;
+  const context = connectionContext(ctx);
+  context.callback = { url: callback.url, token: callback.verifyToken };
+  let result: ReleaseResult;
+  try {
+    result = await release(channel, context);
+  } catch (error) {
+    // A bug in a release must not fail the request that deletes the channel.
+    log('error', 'channel.webhook_release_failed', {
+      workspaceId: ctx.workspaceId,
+      channelId: channel.id,
+      provider: channel.provider,
+      cause,
+      error,
+    });
+    return { verdict: 'unreachable', problem: 'the release failed unexpectedly' };
+  }
+  const failed = result.verdict === 'rejected' || result.verdict === 'unreachable';
+  log(failed ? 'warn' : 'info', 'channel.webhook_release', {
+    workspaceId: ctx.workspaceId,
+    channelId: channel.id,
+    provider: channel.provider,
+    cause,
+    verdict: result.verdict,
+    detail: 'detail' in result ? result.detail : result.problem,
+  });
+  return result;
 }
 
 /** Channel ids whose templates a set of step configs relies on. */

@@ -6,7 +6,12 @@ import type { ChannelType } from '../../workflow/channel-types';
 import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
 import { channelIntegration, credentialsFromInput, settingsFromInput } from '../channel-config';
-import { checkConnection, newCallbackToken } from '../channel-connection';
+import {
+  checkConnection,
+  newCallbackToken,
+  type ReleaseCause,
+  releaseConnection,
+} from '../channel-connection';
 import type { ApiContext } from '../context';
 import { NotFoundError, ValidationError } from '../errors';
 import { IssueList, requiredName } from '../validation';
@@ -87,6 +92,46 @@ function checkWith(
     provider: integration.definition.provider,
     credentials,
   });
+}
+
+/**
+ * Releases the webhook `row`'s provider was told to call (Telegram, Viber; see
+ * releaseConnection), authenticated with `credentials` (the row's own when omitted: they are
+ * decrypted only when its integration has something to release). Logs, never throws.
+ */
+async function releaseWith(
+  ctx: ApiContext,
+  row: ChannelRow,
+  cause: ReleaseCause,
+  credentials?: Record<string, unknown>,
+): Promise<void> {
+  const integration = integrationOf(row);
+  if (!integration?.connection?.release || !row.callbackToken) return;
+  await releaseConnection(
+    ctx,
+    integration,
+    {
+      id: row.id,
+      type: row.type,
+      provider: integration.definition.provider,
+      name: row.name,
+      settings: row.settings,
+      credentials: credentials ?? (await storedCredentials(ctx, row)),
+      callbackToken: row.callbackToken,
+    },
+    cause,
+  );
+}
+
+/**
+ * Whether two credential records are the same (each value compared trimmed: providers read a
+ * token from a header, where surrounding spaces do not count). Replacing credentials with the
+ * same ones must not release the account the channel goes on using.
+ */
+function sameCredentials(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  const text = (value: unknown) => (typeof value === 'string' ? value.trim() : value);
+  return [...keys].every((key) => text(a[key]) === text(b[key]));
 }
 
 async function findChannelRow(ctx: ApiContext, id: string | number): Promise<ChannelRow> {
@@ -182,16 +227,21 @@ builder.mutationFields((t) => ({
           : null;
       issues.throwIfAny();
       if (credentials) Object.assign(changes, await sealCredentials(ctx, credentials));
+      // The credentials being replaced, when their account may have to be released below.
+      const previous =
+        credentials && integration!.connection?.release
+          ? await storedCredentials(ctx, existing)
+          : null;
+      let verified = false;
       if (input.settings != null || credentials) {
-        Object.assign(
-          changes,
-          await checkWith(
-            ctx,
-            integration!,
-            { ...existing, settings: changes.settings ?? existing.settings },
-            credentials ?? (await storedCredentials(ctx, existing)),
-          ),
+        const checked = await checkWith(
+          ctx,
+          integration!,
+          { ...existing, settings: changes.settings ?? existing.settings },
+          credentials ?? (await storedCredentials(ctx, existing)),
         );
+        verified = checked.status === 'connected';
+        Object.assign(changes, checked);
       }
       // A status the caller sets wins over what the check concluded.
       if (input.status != null) changes.status = input.status;
@@ -201,6 +251,22 @@ builder.mutationFields((t) => ({
         .where(and(eq(channels.id, existing.id), eq(channels.workspaceId, ctx.workspaceId)))
         .returning();
       if (!channel) throw new NotFoundError('Channel', existing.id);
+      // Other credentials that verify (the check has just pointed the new account's webhook
+      // here): the old account (another Telegram bot or Viber account) still calls this
+      // channel's URL, and Telegram's calls would even carry the channel's secret token. It is
+      // released with the old credentials, and only while its webhook still points here. A
+      // token that differs names another account or one its provider has since revoked (both
+      // invalidate a bot's old token when they issue a new one), so releasing it never undoes
+      // the new registration; the same token again is left alone.
+      if (
+        verified &&
+        credentials &&
+        previous &&
+        Object.keys(previous).length > 0 &&
+        !sameCredentials(previous, credentials)
+      ) {
+        await releaseWith(ctx, existing, 'credentials_replaced', previous);
+      }
       return channel;
     },
   }),
@@ -241,17 +307,28 @@ builder.mutationFields((t) => ({
   deleteChannel: t.id({
     description:
       "Deletes the channel and its contacts' identities on it; returns the deleted id. Steps that " +
-      'still name it fail validation on the next publish.',
+      'still name it fail validation on the next publish. Where connecting registered our ' +
+      'webhook with the provider (Telegram, Viber) and it still points at this channel, it is ' +
+      'removed afterwards, best effort: the channel is deleted even when the provider cannot ' +
+      'be reached or refuses the credentials.',
     errors: { types: [NotFoundError] },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
+      // The row is deleted first and the provider told after. A user must always be able to
+      // delete a channel, so the delete never waits on, nor depends on, a provider that is
+      // down or refuses the token: the release's outcome is only logged. And the delete is
+      // the tenancy check: only a row this request removed from the caller's workspace comes
+      // back (with the sealed credentials the release needs), so another workspace, or a
+      // second delete racing this one, releases nothing. Updates Telegram sends in between
+      // get a 404 and stay pending for the bot's owner (see the Telegram release).
       const [deleted] = isUuid(id)
         ? await ctx.db
             .delete(channels)
             .where(and(eq(channels.id, id), eq(channels.workspaceId, ctx.workspaceId)))
-            .returning({ id: channels.id })
+            .returning()
         : [];
       if (!deleted) throw new NotFoundError('Channel', String(id));
+      await releaseWith(ctx, deleted, 'channel_deleted');
       return deleted.id;
     },
   }),

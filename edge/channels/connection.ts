@@ -17,6 +17,7 @@ export interface ConnectionContext {
    * The channel's callback URL and token, for providers whose webhook is registered through
    * their API when connecting (Telegram `setWebhook` with the token as `secret_token`, Viber
    * `set_webhook`). The channel is stored before the check runs: Viber calls the URL at once.
+   * `release` compares it with the URL the provider's webhook points at now.
    */
   callback?: { url: string; token: string | null };
 }
@@ -35,7 +36,27 @@ export type TemplatesResult =
   | { ok: true; templates: ChannelTemplate[] }
   | { ok: false; problem: string };
 
+/**
+ * What releasing a channel's webhook came to: `released` (the provider no longer calls us for
+ * this account), `kept` (the account's webhook does not point at this channel, or there is
+ * none: nothing to undo, so nothing was changed), or `rejected` / `unreachable` (the provider
+ * refused the credentials or could not be asked: the webhook may still point at us).
+ */
+export type ReleaseResult =
+  | { verdict: 'released' | 'kept'; detail: string }
+  | { verdict: 'rejected' | 'unreachable'; problem: string };
+
 export interface ChannelConnection {
   verify(channel: ChannelRecord, context: ConnectionContext): Promise<VerifyResult>;
   listTemplates?(channel: ChannelRecord, context: ConnectionContext): Promise<TemplatesResult>;
+  /**
+   * Undoes the webhook `verify` registered through the provider's API (Telegram
+   * `deleteWebhook`, Viber `set_webhook` with an empty URL), for a channel being deleted or an
+   * account its credentials no longer name. `context.callback` is the channel's callback URL:
+   * the webhook is removed only while the provider still points it there, so an account that
+   * has since been connected to another channel (or elsewhere) keeps its webhook. Never throws
+   * for provider trouble. Integrations whose webhook is set in the provider's console, or whose
+   * API cannot remove it (LINE), have none.
+   */
+  release?(channel: ChannelRecord, context: ConnectionContext): Promise<ReleaseResult>;
 }

@@ -9,8 +9,11 @@ import { parseMarkdownV2 } from './telegram-markdown';
  *   description, parameters? }`.
  * - `getMe` ("getMe"): the bot `User`.
  * - `setWebhook` ("setWebhook"): `url` (HTTPS unless the stand-in allows plain HTTP for local
- *   Workers), `secret_token` of 1-256 characters `A-Za-z0-9_-`, `allowed_updates`; kept in
- *   `webhook`.
+ *   Workers; an empty string removes the webhook), `secret_token` of 1-256 characters
+ *   `A-Za-z0-9_-`, `allowed_updates`; kept in `webhook`. One webhook per bot.
+ * - `getWebhookInfo` ("getWebhookInfo"): a `WebhookInfo` whose `url` is empty when none is set.
+ * - `deleteWebhook` ("deleteWebhook"): removes it (optional boolean `drop_pending_updates`,
+ *   recorded in `droppedPendingUpdates`); True, also when there was none.
  * - `sendMessage`, `sendPhoto`, `sendDocument`: the chat must have started the bot (else 400
  *   `chat not found`; a chat that blocked the bot is 403); text 1-4096 and captions 0-1024
  *   characters after entity parsing; `parse_mode: MarkdownV2` parsed as Telegram does (see
@@ -26,6 +29,8 @@ export type ChatState = 'active' | 'blocked' | 'deactivated';
 export interface TelegramBotApiOptions {
   token: string;
   username?: string;
+  /** Further bots the stand-in serves, each with its own token and webhook. */
+  otherBots?: { token: string; username: string }[];
   /** Chats that started the bot, by chat id. */
   chats?: Record<string, ChatState>;
   /** Local Workers are reached over plain HTTP; real Telegram requires HTTPS. */
@@ -41,8 +46,17 @@ export interface DeliveredMessage {
   file: string | null;
 }
 
+export type TelegramWebhook = { url: string; secret_token?: string; allowed_updates?: unknown };
+
 export interface TelegramBotApi extends JsonServer {
-  webhook: { url: string; secret_token?: string; allowed_updates?: unknown } | null;
+  /** The webhook of the bot with `options.token`. */
+  webhook: TelegramWebhook | null;
+  /** The webhook of any bot the stand-in serves. */
+  webhookOf(token: string): TelegramWebhook | null;
+  /** `drop_pending_updates` of each `deleteWebhook` call, in order (undefined when omitted). */
+  droppedPendingUpdates: unknown[];
+  /** The requests (accepted or refused) to a Bot API method, for one bot token or any. */
+  calls(method: string, token?: string): JsonRequest[];
   delivered: DeliveredMessage[];
   chats: Record<string, ChatState>;
   /** The send requests received (including refused ones), in order. */
@@ -70,7 +84,26 @@ export async function startTelegramBotApi(options: TelegramBotApiOptions): Promi
   const chats: Record<string, ChatState> = { ...options.chats };
   const delivered: DeliveredMessage[] = [];
   let messageId = 100;
-  const state: { webhook: TelegramBotApi['webhook'] } = { webhook: null };
+  const usernames = new Map<string, string>([
+    [options.token, options.username ?? 'sendflow_test_bot'],
+    ...(options.otherBots ?? []).map((bot) => [bot.token, bot.username] as const),
+  ]);
+  const webhooks = new Map<string, TelegramWebhook | null>();
+  const droppedPendingUpdates: unknown[] = [];
+
+  /** setWebhook with an empty URL, and deleteWebhook ("Returns True on success"). */
+  function removeWebhook(token: string): JsonReply {
+    const had = Boolean(webhooks.get(token));
+    webhooks.set(token, null);
+    return {
+      status: 200,
+      body: {
+        ok: true,
+        result: true,
+        description: had ? 'Webhook was deleted' : 'Webhook is already deleted',
+      },
+    };
+  }
 
   function sendAnswer(method: string, body: Record<string, unknown>): JsonReply {
     const chatId = String(body.chat_id ?? '');
@@ -133,7 +166,9 @@ export async function startTelegramBotApi(options: TelegramBotApiOptions): Promi
     answer(request) {
       const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(request.path);
       if (!match) return telegramError(404, 'Not Found');
-      if (match[1] !== options.token) return telegramError(401, 'Unauthorized');
+      const token = match[1]!;
+      const username = usernames.get(token);
+      if (username === undefined) return telegramError(401, 'Unauthorized');
       const method = match[2]!;
       const body = request.json ?? {};
       if (method === 'getMe') {
@@ -142,16 +177,18 @@ export async function startTelegramBotApi(options: TelegramBotApiOptions): Promi
           body: {
             ok: true,
             result: {
-              id: Number(options.token.split(':')[0]),
+              id: Number(token.split(':')[0]),
               is_bot: true,
               first_name: 'Sendflow Test',
-              username: options.username ?? 'sendflow_test_bot',
+              username,
             },
           },
         };
       }
       if (method === 'setWebhook') {
         const url = typeof body.url === 'string' ? body.url : '';
+        // "Use an empty string to remove webhook integration."
+        if (body.url === '') return removeWebhook(token);
         if (!/^https:\/\//.test(url) && !(options.allowHttpWebhook && /^http:\/\//.test(url))) {
           return telegramError(
             400,
@@ -161,8 +198,27 @@ export async function startTelegramBotApi(options: TelegramBotApiOptions): Promi
         if (body.secret_token !== undefined && !SECRET_TOKEN.test(String(body.secret_token))) {
           return telegramError(400, 'Bad Request: secret token contains unallowed characters');
         }
-        state.webhook = body as TelegramBotApi['webhook'];
+        webhooks.set(token, body as TelegramWebhook);
         return { status: 200, body: { ok: true, result: true, description: 'Webhook was set' } };
+      }
+      if (method === 'getWebhookInfo') {
+        const webhook = webhooks.get(token) ?? null;
+        return {
+          status: 200,
+          body: {
+            ok: true,
+            result: {
+              url: webhook?.url ?? '',
+              has_custom_certificate: false,
+              pending_update_count: 0,
+              ...(webhook?.allowed_updates ? { allowed_updates: webhook.allowed_updates } : {}),
+            },
+          },
+        };
+      }
+      if (method === 'deleteWebhook') {
+        droppedPendingUpdates.push(body.drop_pending_updates);
+        return removeWebhook(token);
       }
       if (SEND_METHODS.has(method)) return sendAnswer(method, body);
       return telegramError(404, 'Not Found: method not found');
@@ -171,8 +227,15 @@ export async function startTelegramBotApi(options: TelegramBotApiOptions): Promi
   return {
     ...server,
     get webhook() {
-      return state.webhook;
+      return webhooks.get(options.token) ?? null;
     },
+    webhookOf: (token) => webhooks.get(token) ?? null,
+    droppedPendingUpdates,
+    calls: (method, token) =>
+      server.requests.filter((request) => {
+        const [, bot, called] = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(request.path) ?? [];
+        return called === method && (token === undefined || bot === token);
+      }),
     delivered,
     chats,
     sends: () => server.requests.filter((r) => SEND_METHODS.has(r.path.split('/')[2] ?? '')),

@@ -10,15 +10,19 @@ import { type JsonReply, type JsonRequest, type JsonServer, startJsonServer } fr
  * - `send_message` ("Send Message"): `receiver` subscribed to the bot, `sender.name` of at
  *   most 28 characters, `type` text (`text` up to 7000) or picture (`media` URL, `text` up to
  *   768). Answers `message_token` as a 64-bit integer in the raw JSON, as Viber does.
- * - `get_account_info` ("Get Account Info").
+ * - `get_account_info` ("Get Account Info"), with the account's `webhook` URL (empty when none).
  * - `set_webhook` ("Setting a Webhook"): Viber posts a signed `webhook` event to the URL at once
- *   and answers status 1 (invalidUrl) unless it gets HTTP 200.
+ *   and answers status 1 (invalidUrl) unless it gets HTTP 200. An empty `url` removes the
+ *   webhook ("Removing your webhook"), without a check; a missing one is 4 missingData. One
+ *   webhook per account ("Each account can have only one webhook").
  */
 
 export type SubscriberState = 'subscribed' | 'unsubscribed';
 
 export interface ViberBotApiOptions {
   authToken: string;
+  /** Further accounts the stand-in serves, each with its own token and webhook. */
+  otherAccounts?: { authToken: string; name: string }[];
   subscribers?: Record<string, SubscriberState>;
 }
 
@@ -28,10 +32,17 @@ export interface ViberSend {
   body: Record<string, unknown>;
 }
 
+export type ViberWebhook = { url: string; event_types?: unknown; send_name?: unknown };
+
 export interface ViberBotApi extends JsonServer {
   delivered: ViberSend[];
   subscribers: Record<string, SubscriberState>;
-  webhook: { url: string; event_types?: unknown; send_name?: unknown } | null;
+  /** The webhook of the account with `options.authToken`. */
+  webhook: ViberWebhook | null;
+  /** The webhook of any account the stand-in serves. */
+  webhookOf(authToken: string): ViberWebhook | null;
+  /** The requests (accepted or refused) to a method (`set_webhook`…), for one token or any. */
+  calls(method: string, authToken?: string): JsonRequest[];
   sends(): JsonRequest[];
 }
 
@@ -54,7 +65,11 @@ export function nextMessageToken(): string {
 export async function startViberBotApi(options: ViberBotApiOptions): Promise<ViberBotApi> {
   const subscribers: Record<string, SubscriberState> = { ...options.subscribers };
   const delivered: ViberSend[] = [];
-  const state: { webhook: ViberBotApi['webhook'] } = { webhook: null };
+  const names = new Map<string, string>([
+    [options.authToken, 'Sendflow Test'],
+    ...(options.otherAccounts ?? []).map((account) => [account.authToken, account.name] as const),
+  ]);
+  const webhooks = new Map<string, ViberWebhook | null>();
 
   function send(body: Record<string, unknown>): JsonReply {
     const receiver = typeof body.receiver === 'string' ? body.receiver : '';
@@ -87,16 +102,20 @@ export async function startViberBotApi(options: ViberBotApiOptions): Promise<Vib
     };
   }
 
-  async function setWebhook(body: Record<string, unknown>): Promise<JsonReply> {
-    const url = typeof body.url === 'string' ? body.url : '';
-    if (!url) return viberStatus(4, 'missingData');
+  async function setWebhook(authToken: string, body: Record<string, unknown>): Promise<JsonReply> {
+    if (typeof body.url !== 'string') return viberStatus(4, 'missingData');
+    const url = body.url;
+    if (url === '') {
+      webhooks.set(authToken, null);
+      return viberStatus(0, 'ok');
+    }
     const event = `{"event":"webhook","timestamp":${Date.now()},"chat_hostname":"SN-CHAT-05_","message_token":${nextMessageToken()}}`;
     try {
       const response = await fetch(url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          'x-viber-content-signature': viberSignature(options.authToken, event),
+          'x-viber-content-signature': viberSignature(authToken, event),
         },
         body: event,
       });
@@ -104,7 +123,7 @@ export async function startViberBotApi(options: ViberBotApiOptions): Promise<Vib
     } catch {
       return viberStatus(1, 'invalidUrl');
     }
-    state.webhook = body as ViberBotApi['webhook'];
+    webhooks.set(authToken, body as ViberWebhook);
     return {
       status: 200,
       body: { status: 0, status_message: 'ok', event_types: body.event_types ?? [] },
@@ -118,22 +137,24 @@ export async function startViberBotApi(options: ViberBotApiOptions): Promise<Vib
       if (request.method !== 'POST' || !request.path.startsWith('/pa/')) {
         return { status: 404, body: 'Not found' };
       }
-      if (request.headers['x-viber-auth-token'] !== options.authToken) {
+      const authToken = request.headers['x-viber-auth-token'];
+      const name = typeof authToken === 'string' ? names.get(authToken) : undefined;
+      if (typeof authToken !== 'string' || name === undefined) {
         return viberStatus(2, 'invalidAuthToken');
       }
       const body = request.json ?? {};
       if (isSend(request)) return send(body);
-      if (request.path === '/pa/set_webhook') return setWebhook(body);
+      if (request.path === '/pa/set_webhook') return setWebhook(authToken, body);
       if (request.path === '/pa/get_account_info') {
         return {
           status: 200,
           body: {
             status: 0,
             status_message: 'ok',
-            id: 'pa:75346594275468546724',
-            name: 'Sendflow Test',
+            id: authToken === options.authToken ? 'pa:75346594275468546724' : `pa:${name}`,
+            name,
             uri: 'sendflowtest',
-            webhook: state.webhook?.url ?? '',
+            webhook: webhooks.get(authToken)?.url ?? '',
             subscribers_count: Object.keys(subscribers).length,
           },
         };
@@ -146,8 +167,15 @@ export async function startViberBotApi(options: ViberBotApiOptions): Promise<Vib
     delivered,
     subscribers,
     get webhook() {
-      return state.webhook;
+      return webhooks.get(options.authToken) ?? null;
     },
+    webhookOf: (authToken) => webhooks.get(authToken) ?? null,
+    calls: (method, authToken) =>
+      server.requests.filter(
+        (request) =>
+          request.path === `/pa/${method}` &&
+          (authToken === undefined || request.headers['x-viber-auth-token'] === authToken),
+      ),
     sends: () => server.requests.filter(isSend),
   };
 }

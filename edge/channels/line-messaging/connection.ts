@@ -36,6 +36,12 @@ async function call(
  * webhook URL to our callback URL (`PUT /v2/bot/channel/webhook/endpoint`, "Set webhook
  * endpoint URL"; HTTPS only). "Use webhook" must still be switched on in the console. A
  * webhook LINE refuses leaves the channel able to send, and the detail says so.
+ *
+ * There is no `release`: the Messaging API can set the webhook URL but not remove it ("Set
+ * webhook endpoint URL" takes a valid HTTPS URL only) nor switch "Use webhook" off, which is
+ * a console setting ("Stop using the Messaging API"). A deleted LINE channel's webhook keeps
+ * pointing at us until the owner changes it in the console; unlike Telegram's, it blocks
+ * nothing meanwhile (the owner can set another URL at any time).
  */
 export const lineMessagingConnection: ChannelConnection = {
   async verify(channel, context): Promise<VerifyResult> {

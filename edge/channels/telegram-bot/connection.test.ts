@@ -73,3 +73,57 @@ describe('connecting a Telegram bot', () => {
     expect(result.verdict).toBe('unreachable');
   });
 });
+
+describe('releasing a Telegram bot', () => {
+  const methods = () => telegram.requests.map((request) => request.path.split('/')[2]);
+
+  test('deleteWebhook removes the webhook while it is this channel’s, keeping pending updates', async () => {
+    await telegramBotConnection.verify(telegramChannel(), context);
+    telegram.requests.length = 0;
+    expect(await telegramBotConnection.release?.(telegramChannel(), context)).toEqual({
+      verdict: 'released',
+      detail: 'webhook deleted',
+    });
+    expect(methods()).toEqual(['getWebhookInfo', 'deleteWebhook']);
+    expect(telegram.calls('deleteWebhook', TELEGRAM_TEST.token)).toHaveLength(1);
+    expect(telegram.droppedPendingUpdates.at(-1)).toBe(false);
+    expect(telegram.webhook).toBeNull();
+  });
+
+  test('a webhook that points elsewhere (the bot moved to another channel) is kept', async () => {
+    const elsewhere = {
+      url: 'https://sendflow.example.com/callbacks/telegram/9e9f1f6e-1111-4222-8333-555555555555',
+      token: 'tok_other-channel-000000000000000',
+    };
+    await telegramBotConnection.verify(telegramChannel(), { ...context, callback: elsewhere });
+    telegram.requests.length = 0;
+    expect(await telegramBotConnection.release?.(telegramChannel(), context)).toEqual({
+      verdict: 'kept',
+      detail: "the bot's webhook is not this channel's",
+    });
+    expect(methods()).toEqual(['getWebhookInfo']);
+    expect(telegram.webhook?.url).toBe(elsewhere.url);
+  });
+
+  test('a token Telegram refuses is rejected, without deleting anything', async () => {
+    await telegramBotConnection.verify(telegramChannel(), context);
+    telegram.requests.length = 0;
+    const channel = telegramChannel({
+      credentials: { botToken: '7012345678:AAH-revoked-token-000000000000' },
+    });
+    expect(await telegramBotConnection.release?.(channel, context)).toEqual({
+      verdict: 'rejected',
+      problem: 'Telegram Bot API error 401: Unauthorized',
+    });
+    expect(methods()).toEqual(['getWebhookInfo']);
+    expect(telegram.webhook?.url).toBe(context.callback?.url);
+  });
+
+  test('an unreachable Bot API concludes nothing', async () => {
+    const result = await telegramBotConnection.release?.(telegramChannel(), {
+      ...context,
+      endpoints: { TELEGRAM_API_URL: 'http://127.0.0.1:1' },
+    });
+    expect(result?.verdict).toBe('unreachable');
+  });
+});

@@ -1,6 +1,12 @@
 import { readChannel } from '../channel-config';
-import type { ChannelConnection, ConnectionContext, VerifyResult } from '../connection';
+import type {
+  ChannelConnection,
+  ConnectionContext,
+  ReleaseResult,
+  VerifyResult,
+} from '../connection';
 import { callProvider, type HttpAnswer, isSuccess } from '../http/classify';
+import type { ChannelRecord } from '../types';
 import { readTelegramAnswer, TELEGRAM_API, telegramMethodUrl } from './bot-api';
 import { telegramBotDefinition } from './definition';
 import { classifyTelegramAnswer } from './failures';
@@ -38,6 +44,53 @@ function failed(answer: HttpAnswer, context: ConnectionContext): Called {
 }
 
 /**
+ * Releasing a channel reads the bot's webhook (`getWebhookInfo`, "getWebhookInfo": a
+ * WebhookInfo whose `url` is empty when none is set) and, only while it is still this
+ * channel's callback URL, removes it with `deleteWebhook` ("deleteWebhook": returns True). A
+ * bot connected since to another channel, or to another service, keeps its webhook. A token
+ * Telegram no longer knows is refused (401 Unauthorized), as for every method.
+ *
+ * `drop_pending_updates` is false: the updates Telegram still holds for the bot are messages
+ * its users sent, which belong to the bot's owner, not to us. Kept, they reach the owner's
+ * next `getUpdates` or webhook (Telegram keeps them at most 24 hours, "Getting updates");
+ * dropped, they would be lost for good by a delete the owner may not have meant for them.
+ */
+export const TELEGRAM_DROP_PENDING_UPDATES = false;
+
+async function releaseTelegramWebhook(
+  channel: ChannelRecord,
+  context: ConnectionContext,
+): Promise<ReleaseResult> {
+  const read = readChannel(telegramBotDefinition, channel, {
+    allowPrivateUrls: context.allowPrivateUrls,
+  });
+  if (!read.ok) return { verdict: 'rejected', problem: read.detail };
+  if (!context.callback) return { verdict: 'kept', detail: 'no callback URL to release' };
+  const token = read.credentials?.botToken ?? '';
+  const info = await callMethod(token, 'getWebhookInfo', {}, context);
+  if (!info.ok) {
+    return { verdict: info.transient ? 'unreachable' : 'rejected', problem: info.problem };
+  }
+  const url = (info.result as { url?: unknown } | null)?.url;
+  if (url !== context.callback.url) {
+    return {
+      verdict: 'kept',
+      detail: url ? "the bot's webhook is not this channel's" : 'the bot has no webhook',
+    };
+  }
+  const deleted = await callMethod(
+    token,
+    'deleteWebhook',
+    { drop_pending_updates: TELEGRAM_DROP_PENDING_UPDATES },
+    context,
+  );
+  if (!deleted.ok) {
+    return { verdict: deleted.transient ? 'unreachable' : 'rejected', problem: deleted.problem };
+  }
+  return { verdict: 'released', detail: 'webhook deleted' };
+}
+
+/**
  * Connecting asks `getMe` (Bot API, "getMe": proves the token, names the bot) and then points
  * the bot's webhook at the channel's callback URL with `setWebhook` ("setWebhook": `url`,
  * `secret_token` of 1-256 characters A-Z a-z 0-9 _ -, which our base64url callback token is,
@@ -72,4 +125,5 @@ export const telegramBotConnection: ChannelConnection = {
       ? { verdict: 'verified', detail: `${bot}, webhook set` }
       : { verdict: 'verified', detail: `${bot}; the webhook was not set: ${webhook.problem}` };
   },
+  release: releaseTelegramWebhook,
 };

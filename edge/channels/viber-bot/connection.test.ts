@@ -98,3 +98,57 @@ describe('connecting a Viber bot', () => {
     });
   });
 });
+
+describe('releasing a Viber bot', () => {
+  const paths = () => viber.requests.map((request) => request.path);
+
+  test('set_webhook with an empty URL removes the webhook while it is this channel’s', async () => {
+    await viberBotConnection.verify(viberChannel(), context(receiverUrl));
+    viber.requests.length = 0;
+    expect(await viberBotConnection.release?.(viberChannel(), context(receiverUrl))).toEqual({
+      verdict: 'released',
+      detail: 'webhook removed',
+    });
+    expect(paths()).toEqual(['/pa/get_account_info', '/pa/set_webhook']);
+    const [removal] = viber.calls('set_webhook', VIBER_TEST.authToken);
+    expect(removal?.json).toEqual({ url: '' });
+    expect(viber.webhook).toBeNull();
+  });
+
+  test('a webhook that points elsewhere (the account moved to another channel) is kept', async () => {
+    await viberBotConnection.verify(viberChannel(), context(receiverUrl));
+    viber.requests.length = 0;
+    const ours =
+      'https://sendflow.example.com/callbacks/viber/0d9f1f6e-1111-4222-8333-444444444444';
+    expect(await viberBotConnection.release?.(viberChannel(), context(ours))).toEqual({
+      verdict: 'kept',
+      detail: "the account's webhook is not this channel's",
+    });
+    expect(paths()).toEqual(['/pa/get_account_info']);
+    expect(viber.webhook?.url).toBe(receiverUrl);
+  });
+
+  test('a token Viber refuses is rejected, without removing anything', async () => {
+    await viberBotConnection.verify(viberChannel(), context(receiverUrl));
+    viber.requests.length = 0;
+    expect(
+      await viberBotConnection.release?.(
+        viberChannel({ credentials: { authToken: 'wrong' } }),
+        context(receiverUrl),
+      ),
+    ).toEqual({
+      verdict: 'rejected',
+      problem: 'Viber REST Bot API status 2 (invalidAuthToken)',
+    });
+    expect(paths()).toEqual(['/pa/get_account_info']);
+    expect(viber.webhook?.url).toBe(receiverUrl);
+  });
+
+  test('an unreachable API concludes nothing', async () => {
+    const result = await viberBotConnection.release?.(viberChannel(), {
+      ...context(receiverUrl),
+      endpoints: { VIBER_API_URL: 'http://127.0.0.1:1' },
+    });
+    expect(result?.verdict).toBe('unreachable');
+  });
+});

@@ -1,6 +1,12 @@
 import { readChannel } from '../channel-config';
-import type { ChannelConnection, ConnectionContext, VerifyResult } from '../connection';
+import type {
+  ChannelConnection,
+  ConnectionContext,
+  ReleaseResult,
+  VerifyResult,
+} from '../connection';
 import { callProvider, classifyHttpStatus, isSuccess } from '../http/classify';
+import type { ChannelRecord } from '../types';
 import { readViberAnswer, VIBER_API, viberHeaders, viberUrl } from './bot-api';
 import { viberBotDefinition } from './definition';
 import { classifyViberStatus } from './failures';
@@ -45,6 +51,43 @@ async function call(
 }
 
 /**
+ * Releasing a channel reads the account's webhook (`get_account_info`, "Get Account Info":
+ * `webhook`, the URL set for the account) and, only while it is still this channel's callback
+ * URL, removes it ("Removing your webhook": `set_webhook` with `url: ""`, the auth token in
+ * `X-Viber-Auth-Token` as for every call). An account connected since to another channel or
+ * service keeps its webhook. Viber answers HTTP 200 either way: `status` 0 is ok, any other
+ * is a failure named by `status_message` ("Errors": 2 invalidAuthToken for a token it does not
+ * know).
+ */
+async function releaseViberWebhook(
+  channel: ChannelRecord,
+  context: ConnectionContext,
+): Promise<ReleaseResult> {
+  const read = readChannel(viberBotDefinition, channel, {
+    allowPrivateUrls: context.allowPrivateUrls,
+  });
+  if (!read.ok) return { verdict: 'rejected', problem: read.detail };
+  if (!context.callback) return { verdict: 'kept', detail: 'no callback URL to release' };
+  const token = read.credentials?.authToken ?? '';
+  const account = await call(token, 'get_account_info', {}, context);
+  if (!account.ok) {
+    return { verdict: account.transient ? 'unreachable' : 'rejected', problem: account.problem };
+  }
+  const url = account.body.webhook;
+  if (url !== context.callback.url) {
+    return {
+      verdict: 'kept',
+      detail: url ? "the account's webhook is not this channel's" : 'the account has no webhook',
+    };
+  }
+  const removed = await call(token, 'set_webhook', { url: '' }, context);
+  if (!removed.ok) {
+    return { verdict: removed.transient ? 'unreachable' : 'rejected', problem: removed.problem };
+  }
+  return { verdict: 'released', detail: 'webhook removed' };
+}
+
+/**
  * Connecting reads the account (`get_account_info`, REST Bot API, "Get Account Info": proves
  * the token, names the bot), then registers our callback URL with `set_webhook` ("Setting a
  * Webhook"). Viber checks the URL at once by posting a signed `webhook` event to it, which is
@@ -79,4 +122,5 @@ export const viberBotConnection: ChannelConnection = {
       ? { verdict: 'verified', detail: `${bot}, webhook set` }
       : { verdict: 'verified', detail: `${bot}; the webhook was not set: ${webhook.problem}` };
   },
+  release: releaseViberWebhook,
 };

@@ -1,0 +1,338 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { channels } from '../../db/schema';
+import { TELEGRAM_TEST } from '../../edge/channels/telegram-bot/test-fixtures';
+import { VIBER_TEST } from '../../edge/channels/viber-bot/test-fixtures';
+import { startJsonServer } from '../../test/fakes/json-server';
+import { startTelegramBotApi, type TelegramBotApi } from '../../test/fakes/telegram-bot-api';
+import { startViberBotApi, type ViberBotApi } from '../../test/fakes/viber-bot-api';
+import {
+  type Json,
+  TEST_CHANNEL_INPUTS,
+  type TestWorkspace,
+  UNREACHABLE_PROVIDER,
+  useTestApi,
+} from '../test-support';
+
+/**
+ * Deleting a channel releases the webhook connecting registered with its provider (Telegram
+ * `deleteWebhook`, Viber `set_webhook` with an empty URL), best effort, after the row is gone;
+ * replacing a bot's token releases the old bot.
+ */
+
+// Viber checks a webhook URL by posting to it at once, so the channels' callback URLs live on
+// a local stand-in for this deployment that answers 200. Their origin must be known when the
+// API is built.
+const deployment = await startJsonServer({ answer: () => ({ status: 200, body: {} }) });
+afterAll(() => deployment.close());
+
+/** Every provider unreachable unless a test points it at its stand-in (read per request). */
+const endpoints: Record<string, string> = {
+  GRAPH_API_URL: UNREACHABLE_PROVIDER,
+  TELEGRAM_API_URL: UNREACHABLE_PROVIDER,
+  LINE_API_URL: UNREACHABLE_PROVIDER,
+  VIBER_API_URL: UNREACHABLE_PROVIDER,
+  TWILIO_API_URL: UNREACHABLE_PROVIDER,
+  TWILIO_CONTENT_API_URL: UNREACHABLE_PROVIDER,
+  DIALOG360_API_URL: UNREACHABLE_PROVIDER,
+};
+const api = useTestApi({ providerEndpoints: endpoints, publicUrl: deployment.url });
+
+/** A second bot the Telegram stand-in knows, for replacing a channel's token. */
+const OTHER_BOT = { token: '7098765432:AAHother-telegram-bot-token_98765', username: 'other_bot' };
+const REFUSED_TOKEN = '7012345678:AAH-revoked-token-000000000000';
+
+let telegram: TelegramBotApi;
+let viber: ViberBotApi;
+
+beforeAll(async () => {
+  telegram = await startTelegramBotApi({
+    token: TELEGRAM_TEST.token,
+    otherBots: [OTHER_BOT],
+    allowHttpWebhook: true,
+  });
+  viber = await startViberBotApi({ authToken: VIBER_TEST.authToken });
+});
+afterAll(async () => {
+  await telegram?.close();
+  await viber?.close();
+});
+
+beforeEach(() => {
+  endpoints.TELEGRAM_API_URL = telegram.url;
+  endpoints.VIBER_API_URL = viber.url;
+  telegram.requests.length = 0;
+  viber.requests.length = 0;
+});
+
+/** The JSON log lines written while a test runs (the console is silenced, not bypassed). */
+let logLines: Json[];
+beforeEach(() => {
+  logLines = [];
+  for (const level of ['log', 'warn', 'error'] as const) {
+    vi.spyOn(console, level).mockImplementation((line: unknown) => {
+      if (typeof line === 'string' && line.startsWith('{')) logLines.push(JSON.parse(line));
+    });
+  }
+});
+afterEach(() => vi.restoreAllMocks());
+
+const releaseLines = () =>
+  logLines
+    .filter((line) => line.msg === 'channel.webhook_release')
+    .map(({ time, ...line }) => line);
+
+const CREATE = /* GraphQL */ `
+  mutation ($input: CreateChannelInput!) {
+    createChannel(input: $input) {
+      __typename
+      ... on MutationCreateChannelSuccess { data { id status statusDetail callback { url } } }
+    }
+  }
+`;
+const UPDATE = /* GraphQL */ `
+  mutation ($id: ID!, $input: UpdateChannelInput!) {
+    updateChannel(id: $id, input: $input) {
+      ... on MutationUpdateChannelSuccess { data { status statusDetail } }
+    }
+  }
+`;
+const DELETE = /* GraphQL */ `
+  mutation ($id: ID!) {
+    deleteChannel(id: $id) {
+      __typename
+      ... on MutationDeleteChannelSuccess { data }
+      ... on NotFoundError { entity id }
+    }
+  }
+`;
+
+async function createChannel(ws: TestWorkspace, input: Record<string, unknown>) {
+  const result = await api.gql(ws.apiKey, CREATE, { input });
+  expect(result.data.createChannel.__typename).toBe('MutationCreateChannelSuccess');
+  return result.data.createChannel.data as {
+    id: string;
+    status: string;
+    statusDetail: string | null;
+    callback: { url: string } | null;
+  };
+}
+
+const telegramInput = (botToken: string = TELEGRAM_TEST.token) => ({
+  type: 'TELEGRAM',
+  name: 'Bot',
+  credentials: { telegram: { botToken } },
+});
+const viberInput = (authToken: string = VIBER_TEST.authToken) => ({
+  type: 'VIBER',
+  name: 'Viber bot',
+  settings: { viber: { senderName: VIBER_TEST.senderName } },
+  credentials: { viber: { authToken } },
+});
+
+async function deleteChannel(ws: TestWorkspace, id: string) {
+  return (await api.gql(ws.apiKey, DELETE, { id })).data.deleteChannel;
+}
+
+async function rowExists(id: string) {
+  return (await api.db.select().from(channels).where(eq(channels.id, id))).length > 0;
+}
+
+describe('deleting a channel releases the webhook registered with its provider', () => {
+  it('Telegram: deleteWebhook with the channel’s bot token, keeping the bot’s pending updates', async () => {
+    const ws = await api.createWorkspace();
+    const channel = await createChannel(ws, telegramInput());
+    expect(telegram.webhook?.url).toBe(channel.callback?.url);
+    telegram.requests.length = 0;
+
+    expect(await deleteChannel(ws, channel.id)).toEqual({
+      __typename: 'MutationDeleteChannelSuccess',
+      data: channel.id,
+    });
+    expect(await rowExists(channel.id)).toBe(false);
+    expect(telegram.calls('getWebhookInfo', TELEGRAM_TEST.token)).toHaveLength(1);
+    expect(telegram.calls('deleteWebhook', TELEGRAM_TEST.token)).toHaveLength(1);
+    expect(telegram.droppedPendingUpdates.at(-1)).toBe(false);
+    expect(telegram.webhook).toBeNull();
+    expect(releaseLines()).toEqual([
+      {
+        level: 'info',
+        msg: 'channel.webhook_release',
+        workspaceId: ws.workspaceId,
+        channelId: channel.id,
+        provider: 'telegram',
+        cause: 'channel_deleted',
+        verdict: 'released',
+        detail: 'webhook deleted',
+      },
+    ]);
+  });
+
+  it('Viber: set_webhook with an empty URL, authenticated with the channel’s token', async () => {
+    const ws = await api.createWorkspace();
+    const channel = await createChannel(ws, viberInput());
+    expect(channel.statusDetail).toBe('Verified: Sendflow Test, webhook set');
+    expect(viber.webhook?.url).toBe(channel.callback?.url);
+    viber.requests.length = 0;
+
+    expect((await deleteChannel(ws, channel.id)).data).toBe(channel.id);
+    expect(await rowExists(channel.id)).toBe(false);
+    const removals = viber.calls('set_webhook');
+    expect(removals.map((request) => request.json)).toEqual([{ url: '' }]);
+    expect(removals[0]?.headers['x-viber-auth-token']).toBe(VIBER_TEST.authToken);
+    expect(viber.webhook).toBeNull();
+    expect(releaseLines()).toMatchObject([{ provider: 'viber', verdict: 'released' }]);
+  });
+
+  it('a bot connected since to another channel keeps its webhook', async () => {
+    const ws = await api.createWorkspace();
+    const old = await createChannel(ws, telegramInput());
+    const replacement = await createChannel(ws, { ...telegramInput(), name: 'New bot channel' });
+    expect(telegram.webhook?.url).toBe(replacement.callback?.url);
+
+    expect((await deleteChannel(ws, old.id)).data).toBe(old.id);
+    expect(telegram.webhook?.url).toBe(replacement.callback?.url);
+    expect(releaseLines()).toMatchObject([
+      { channelId: old.id, verdict: 'kept', detail: "the bot's webhook is not this channel's" },
+    ]);
+  });
+});
+
+describe('the delete never depends on the provider', () => {
+  it('a token Telegram refuses: the channel is deleted and the refusal logged', async () => {
+    const ws = await api.createWorkspace();
+    const channel = await createChannel(ws, telegramInput(REFUSED_TOKEN));
+    expect(channel.status).toBe('ERROR');
+    telegram.requests.length = 0;
+
+    expect((await deleteChannel(ws, channel.id)).data).toBe(channel.id);
+    expect(await rowExists(channel.id)).toBe(false);
+    expect(telegram.calls('getWebhookInfo', REFUSED_TOKEN)).toHaveLength(1);
+    expect(telegram.calls('deleteWebhook')).toEqual([]);
+    expect(releaseLines()).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        channelId: channel.id,
+        verdict: 'rejected',
+        detail: 'Telegram Bot API error 401: Unauthorized',
+      }),
+    ]);
+  });
+
+  it('a token Viber refuses: the channel is deleted and the refusal logged', async () => {
+    const ws = await api.createWorkspace();
+    const channel = await createChannel(ws, viberInput('not-a-viber-token'));
+    expect(channel.status).toBe('ERROR');
+
+    expect((await deleteChannel(ws, channel.id)).data).toBe(channel.id);
+    expect(await rowExists(channel.id)).toBe(false);
+    expect(releaseLines()).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        verdict: 'rejected',
+        detail: 'Viber REST Bot API status 2 (invalidAuthToken)',
+      }),
+    ]);
+  });
+
+  it('an unreachable provider: the channel is deleted and the failure logged', async () => {
+    const ws = await api.createWorkspace();
+    const channel = await createChannel(ws, telegramInput());
+    endpoints.TELEGRAM_API_URL = UNREACHABLE_PROVIDER;
+
+    expect((await deleteChannel(ws, channel.id)).data).toBe(channel.id);
+    expect(await rowExists(channel.id)).toBe(false);
+    expect(releaseLines()).toEqual([
+      expect.objectContaining({ level: 'warn', channelId: channel.id, verdict: 'unreachable' }),
+    ]);
+    // Telegram still points the bot at us: its owner must call deleteWebhook.
+    expect(telegram.webhook?.url).toBe(channel.callback?.url);
+  });
+});
+
+describe('what is not released', () => {
+  it('another workspace cannot delete the channel, and so releases nothing', async () => {
+    const owner = await api.createWorkspace();
+    const other = await api.createWorkspace();
+    const channel = await createChannel(owner, telegramInput());
+    telegram.requests.length = 0;
+
+    expect(await deleteChannel(other, channel.id)).toEqual({
+      __typename: 'NotFoundError',
+      entity: 'Channel',
+      id: channel.id,
+    });
+    expect(await rowExists(channel.id)).toBe(true);
+    expect(telegram.requests).toEqual([]);
+    expect(telegram.webhook?.url).toBe(channel.callback?.url);
+    expect(releaseLines()).toEqual([]);
+
+    // Its own workspace can, and that releases the bot.
+    expect((await deleteChannel(owner, channel.id)).data).toBe(channel.id);
+    expect(telegram.calls('deleteWebhook', TELEGRAM_TEST.token)).toHaveLength(1);
+  });
+
+  it('channels whose webhook is not registered through the provider’s API make no call', async () => {
+    const ws = await api.createWorkspace();
+    const email = await createChannel(ws, {
+      type: 'EMAIL',
+      name: 'Mail',
+      ...TEST_CHANNEL_INPUTS.EMAIL,
+    });
+    // WhatsApp has callbacks (and a callback token) but its webhook is set in Meta's dashboard.
+    const whatsapp = await createChannel(ws, {
+      type: 'WHATSAPP',
+      name: 'WhatsApp',
+      ...TEST_CHANNEL_INPUTS.WHATSAPP,
+    });
+    // A Telegram channel saved before Telegram took callbacks: no token, no webhook of ours.
+    const legacy = await createChannel(ws, telegramInput());
+    await api.db.update(channels).set({ callbackToken: null }).where(eq(channels.id, legacy.id));
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+
+    for (const channel of [email, whatsapp, legacy]) {
+      expect((await deleteChannel(ws, channel.id)).data).toBe(channel.id);
+    }
+    expect(fetchSpy).not.toHaveBeenCalled();
+    expect(releaseLines()).toEqual([]);
+  });
+});
+
+describe('replacing a Telegram bot’s token releases the old bot', () => {
+  it('once the new bot verifies, the old bot’s webhook is deleted with the old token', async () => {
+    const ws = await api.createWorkspace();
+    const channel = await createChannel(ws, telegramInput());
+    expect(telegram.webhookOf(TELEGRAM_TEST.token)?.url).toBe(channel.callback?.url);
+
+    const updated = await api.gql(ws.apiKey, UPDATE, {
+      id: channel.id,
+      input: { credentials: { telegram: { botToken: OTHER_BOT.token } } },
+    });
+    expect(updated.data.updateChannel.data).toEqual({
+      status: 'CONNECTED',
+      statusDetail: 'Verified: @other_bot, webhook set',
+    });
+    expect(telegram.webhookOf(OTHER_BOT.token)?.url).toBe(channel.callback?.url);
+    expect(telegram.calls('deleteWebhook', TELEGRAM_TEST.token)).toHaveLength(1);
+    expect(telegram.webhookOf(TELEGRAM_TEST.token)).toBeNull();
+    expect(releaseLines()).toMatchObject([
+      { channelId: channel.id, cause: 'credentials_replaced', verdict: 'released' },
+    ]);
+  });
+
+  it('the same token again, or a new one that does not verify, releases nothing', async () => {
+    const ws = await api.createWorkspace();
+    const channel = await createChannel(ws, telegramInput());
+    telegram.requests.length = 0;
+
+    for (const botToken of [TELEGRAM_TEST.token, REFUSED_TOKEN]) {
+      await api.gql(ws.apiKey, UPDATE, {
+        id: channel.id,
+        input: { credentials: { telegram: { botToken } } },
+      });
+    }
+    expect(telegram.calls('getWebhookInfo')).toEqual([]);
+    expect(telegram.calls('deleteWebhook')).toEqual([]);
+    expect(telegram.webhookOf(TELEGRAM_TEST.token)?.url).toBe(channel.callback?.url);
+  });
+});
