@@ -1,6 +1,6 @@
 import { CHANNEL_CAPABILITIES } from './channel-capabilities';
 import type { ChannelType } from './channel-types';
-import { isE164, isEmailAddress } from './contact-fields';
+import { isBusinessScopedUserId, isE164, isEmailAddress } from './contact-fields';
 import type { ValidationCode } from './validation-issue';
 
 /** Longest address an identity may hold. */
@@ -21,13 +21,62 @@ const NETWORK_IDS: Partial<Record<ChannelType, { pattern: RegExp; message: strin
 };
 
 /**
- * Why `address` cannot address a contact on a channel of `type` (the code and message an API
- * error carries), or null when it can: an e-mail address for email, E.164 for phone networks,
- * the network's own id format otherwise. Custom channels take any address.
+ * The providers through which a WhatsApp channel also sends to a user's business-scoped user ID
+ * (or parent BSUID) instead of a phone: Meta's Cloud API, whose Messages API takes it as
+ * `recipient` ("Business-scoped user IDs"; edge/channels/whatsapp-meta). The others this
+ * deployment connects (Twilio, Vonage, 360dialog) are sent to by phone number only.
+ */
+const BUSINESS_SCOPED_ID_PROVIDERS: ReadonlySet<string> = new Set(['meta']);
+
+/** Whether a channel of `type` through `provider` sends to a business-scoped user ID. */
+export function takesBusinessScopedUserIds(type: ChannelType, provider: string | null): boolean {
+  return type === 'whatsapp' && provider !== null && BUSINESS_SCOPED_ID_PROVIDERS.has(provider);
+}
+
+const E164_EXAMPLE = 'E.164, e.g. +14155550100';
+
+/** The provider API a channel goes through: its registry name and its label for messages. */
+export interface AddressProvider {
+  name: string | null;
+  /** e.g. `WhatsApp (Twilio)`. */
+  label: string;
+}
+
+/** Why a phone network's `address` is not one of the addresses `provider` sends to, or null. */
+function phoneAddressProblem(
+  type: ChannelType,
+  address: string,
+  provider: AddressProvider | undefined,
+): { code: ValidationCode; message: string } | null {
+  if (isE164(address)) return null;
+  const takesBsuid = takesBusinessScopedUserIds(type, provider?.name ?? null);
+  if (takesBsuid) {
+    return isBusinessScopedUserId(address)
+      ? null
+      : {
+          code: 'INVALID_PHONE',
+          message: `Must be ${E164_EXAMPLE}, or a business-scoped user ID such as US.13491208655302741918`,
+        };
+  }
+  if (type === 'whatsapp' && isBusinessScopedUserId(address)) {
+    return {
+      code: 'INVALID_PHONE',
+      message: `${provider?.label ?? 'This WhatsApp channel'} sends to phone numbers only: must be ${E164_EXAMPLE} (a business-scoped user ID needs a WhatsApp channel through Meta's Cloud API)`,
+    };
+  }
+  return { code: 'INVALID_PHONE', message: `Must be ${E164_EXAMPLE}` };
+}
+
+/**
+ * Why `address` cannot address a contact on a channel of `type` through `provider` (the code
+ * and message an API error carries), or null when it can: an e-mail address for email, E.164
+ * for phone networks (or, on WhatsApp through a provider that sends to them, a business-scoped
+ * user ID), the network's own id format otherwise. Custom channels take any address.
  */
 export function addressProblem(
   type: ChannelType,
   address: string,
+  provider?: AddressProvider,
 ): { code: ValidationCode; message: string } | null {
   if (!address) return { code: 'INVALID_VALUE', message: 'An address is required' };
   if (address.length > MAX_ADDRESS_LENGTH) {
@@ -39,9 +88,7 @@ export function addressProblem(
         ? null
         : { code: 'INVALID_EMAIL', message: 'Not an email address' };
     case 'phone':
-      return isE164(address)
-        ? null
-        : { code: 'INVALID_PHONE', message: 'Must be E.164, e.g. +14155550100' };
+      return phoneAddressProblem(type, address, provider);
     case 'identity': {
       const format = NETWORK_IDS[type];
       return !format || format.pattern.test(address)

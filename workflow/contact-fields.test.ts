@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  isBusinessScopedUserId,
   isCountryCode,
   isCustomFieldKey,
   isE164,
@@ -26,6 +27,39 @@ describe('isE164', () => {
       '+14155550100\n',
     ]) {
       expect(isE164(phone)).toBe(false);
+    }
+  });
+});
+
+describe('isBusinessScopedUserId', () => {
+  it('accepts a country code, a period and up to 128 alphanumerics, with ENT. for a parent BSUID', () => {
+    for (const id of [
+      'US.13491208655302741918',
+      'US.ENT.11815799212886844830',
+      'BR.1502576394655843',
+      'IN.a1B2c3',
+      `DE.${'9'.repeat(128)}`,
+    ]) {
+      expect(isBusinessScopedUserId(id), id).toBe(true);
+    }
+  });
+
+  it('rejects a lower-case or missing country code, other separators, symbols and too long ids', () => {
+    for (const id of [
+      'us.13491208655302741918',
+      'USA.13491208655302741918',
+      '13491208655302741918',
+      'US13491208655302741918',
+      'US.',
+      'US.ENT.',
+      'US.1349-1208',
+      'US.1349.1208',
+      'US.ENT.ENT.1',
+      `DE.${'9'.repeat(129)}`,
+      '+14155550100',
+      ' US.13491208655302741918',
+    ]) {
+      expect(isBusinessScopedUserId(id), id).toBe(false);
     }
   });
 });

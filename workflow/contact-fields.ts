@@ -7,6 +7,9 @@ export const MAX_CUSTOM_FIELD_KEY_LENGTH = 64;
 
 // E.164: a country code starting 1–9, at most 15 digits in all.
 const E164 = /^\+[1-9]\d{1,14}$/;
+// WhatsApp Cloud API, "Business-scoped user IDs": an ISO 3166 alpha-2 country code, a period,
+// then up to 128 alphanumerics; a parent BSUID has `ENT.` after the country code.
+const BUSINESS_SCOPED_USER_ID = /^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$/;
 /** Longest local part (RFC 5321 §4.5.3.1.1: 64 octets). */
 const MAX_LOCAL_PART_LENGTH = 64;
 // A deliberately plain addr-spec (RFC 5321 §4.1.2 dot-string @ domain): atoms of atext joined by
@@ -25,6 +28,17 @@ const CUSTOM_FIELD_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** True for an E.164 phone number: `+`, then 2–15 digits, the first 1–9 (e.g. `+14155550100`). */
 export function isE164(phone: string): boolean {
   return typeof phone === 'string' && E164.test(phone);
+}
+
+/**
+ * True for a WhatsApp business-scoped user ID (WhatsApp Cloud API, "Business-scoped user IDs"):
+ * the user's two-letter country code in capitals, a period, then up to 128 letters and digits
+ * (`US.13491208655302741918`); a parent BSUID, shared by linked business portfolios, has `ENT.`
+ * after the country code (`US.ENT.11815799212886844830`). Meta names a user who adopted a
+ * username by it, in webhooks, and sends to it as `recipient`.
+ */
+export function isBusinessScopedUserId(value: string): boolean {
+  return typeof value === 'string' && BUSINESS_SCOPED_USER_ID.test(value);
 }
 
 /**

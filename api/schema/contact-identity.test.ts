@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { channels } from '../../db/schema';
+import { CHANNEL_INTEGRATIONS } from '../../edge/channels/registry';
 import { type TestWorkspace, useTestApi } from '../test-support';
 
 const api = useTestApi();
@@ -13,6 +15,8 @@ const UPSERT = /* GraphQL */ `
     }
   }
 `;
+/** UPSERT with each issue's message, for the tests that read it. */
+const UPSERT_MESSAGES = UPSERT.replace('issues { code path }', 'issues { code path message }');
 const SET_LAST = /* GraphQL */ `
   mutation ($contactId: ID!, $channelId: ID) {
     setLastInteractedChannel(contactId: $contactId, channelId: $channelId) {
@@ -102,6 +106,91 @@ describe('contact identities', () => {
     }
     const contact = await api.gql(ws.apiKey, CONTACT, { id: contactId });
     expect(contact.data.contact.identities).toEqual([]);
+  });
+
+  it("takes a business-scoped user ID or parent BSUID on a WhatsApp channel through Meta's Cloud API, and refuses a malformed one as INVALID_PHONE", async () => {
+    const ws = await api.createWorkspace();
+    const [ada, alan] = [await createContact(ws, 'Ada'), await createContact(ws, 'Alan')];
+    const whatsapp = await api.createChannel(ws.apiKey, 'WHATSAPP');
+    const bsuid = await api.gql(ws.apiKey, UPSERT_MESSAGES, {
+      input: { contactId: ada, channelId: whatsapp, address: ' US.13491208655302741918 ' },
+    });
+    expect(bsuid.data.upsertContactIdentity.data).toMatchObject({
+      address: 'US.13491208655302741918',
+      channel: { id: whatsapp, type: 'WHATSAPP' },
+    });
+    const parent = await api.gql(ws.apiKey, UPSERT_MESSAGES, {
+      input: { contactId: alan, channelId: whatsapp, address: 'US.ENT.11815799212886844830' },
+    });
+    expect(parent.data.upsertContactIdentity.data.address).toBe('US.ENT.11815799212886844830');
+    for (const address of ['us.13491208655302741918', 'US.1349-1208', 'US:13491208655302741918']) {
+      const result = await api.gql(ws.apiKey, UPSERT_MESSAGES, {
+        input: { contactId: ada, channelId: whatsapp, address },
+      });
+      expect(result.data.upsertContactIdentity, address).toEqual({
+        __typename: 'ValidationError',
+        issues: [
+          {
+            code: 'INVALID_PHONE',
+            path: 'address',
+            message:
+              'Must be E.164, e.g. +14155550100, or a business-scoped user ID such as US.13491208655302741918',
+          },
+        ],
+      });
+    }
+    const contact = await api.gql(ws.apiKey, CONTACT, { id: ada });
+    expect(contact.data.contact.identities).toEqual([
+      expect.objectContaining({ address: 'US.13491208655302741918' }),
+    ]);
+  });
+
+  it('refuses a business-scoped user ID on WhatsApp through Twilio, Vonage or 360dialog, naming the provider', async () => {
+    const ws = await api.createWorkspace();
+    const contactId = await createContact(ws);
+    const phoneOnly = CHANNEL_INTEGRATIONS.filter(
+      ({ definition }) => definition.type === 'whatsapp' && definition.provider !== 'meta',
+    ).map(({ definition }) => definition);
+    expect(phoneOnly.map((definition) => definition.provider).sort()).toEqual([
+      'dialog360',
+      'twilio',
+      'vonage',
+    ]);
+    for (const definition of phoneOnly) {
+      const [channel] = await api.db
+        .insert(channels)
+        .values({
+          workspaceId: ws.workspaceId,
+          type: 'whatsapp',
+          provider: definition.provider,
+          name: definition.label,
+        })
+        .returning({ id: channels.id });
+      const refused = await api.gql(ws.apiKey, UPSERT_MESSAGES, {
+        input: { contactId, channelId: channel!.id, address: 'US.13491208655302741918' },
+      });
+      expect(refused.data.upsertContactIdentity.issues, definition.provider).toEqual([
+        {
+          code: 'INVALID_PHONE',
+          path: 'address',
+          message: `${definition.label} sends to phone numbers only: must be E.164, e.g. +14155550100 (a business-scoped user ID needs a WhatsApp channel through Meta's Cloud API)`,
+        },
+      ]);
+      const phone = await api.gql(ws.apiKey, UPSERT_MESSAGES, {
+        input: { contactId, channelId: channel!.id, address: '+14155550100' },
+      });
+      expect(phone.data.upsertContactIdentity.data?.address, definition.provider).toBe(
+        '+14155550100',
+      );
+    }
+    // An SMS channel never takes one either.
+    const sms = await api.createChannel(ws.apiKey, 'SMS');
+    const result = await api.gql(ws.apiKey, UPSERT_MESSAGES, {
+      input: { contactId, channelId: sms, address: 'US.13491208655302741918' },
+    });
+    expect(result.data.upsertContactIdentity.issues).toEqual([
+      { code: 'INVALID_PHONE', path: 'address', message: 'Must be E.164, e.g. +14155550100' },
+    ]);
   });
 
   it('refuses an address another contact already has on the same channel', async () => {

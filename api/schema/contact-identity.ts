@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { isMoreRecentInteraction } from '../../db/interactions';
 import { channels, contactIdentities, contacts } from '../../db/schema';
+import { integrationFor, providerOf } from '../../edge/channels/registry';
 import { addressProblem } from '../../workflow/channel-addresses';
 import type { ChannelType } from '../../workflow/channel-types';
 import { isUuid } from '../../workflow/ids';
@@ -12,7 +13,10 @@ import { IssueList } from '../validation';
 
 const UNIQUE_ADDRESS = 'contact_identities_channel_address_uq';
 
-/** A contact's address on one channel: email address, phone, Messenger PSID, Telegram chat id... */
+/**
+ * A contact's address on one channel: email address, phone (or a WhatsApp user's business-scoped
+ * user ID), Messenger PSID, Telegram chat id...
+ */
 export const ContactIdentityRef = builder.drizzleObject('contactIdentities', {
   name: 'ContactIdentity',
   fields: (t) => ({
@@ -37,15 +41,24 @@ const UpsertContactIdentityInput = builder.inputType('UpsertContactIdentityInput
     address: t.string({
       required: true,
       description:
-        'Email for email channels, E.164 for WhatsApp/SMS, PSID for Messenger, chat id for Telegram.',
+        "Email for email channels, E.164 for WhatsApp/SMS (on a WhatsApp channel through Meta's Cloud API, also the user's business-scoped user ID, e.g. US.13491208655302741918, or parent BSUID, e.g. US.ENT.11815799212886844830), PSID for Messenger, chat id for Telegram.",
     }),
     lastInboundAt: t.field({ type: 'DateTime', description: 'Omit to keep the stored value.' }),
   }),
 });
 
-/** Checks that `address` has the shape `channelType` sends to; records an issue if not. */
-function checkAddress(issues: IssueList, channelType: ChannelType, address: string): void {
-  const problem = addressProblem(channelType, address);
+/**
+ * Checks that `address` has the shape the channel sends to, through its provider (a WhatsApp
+ * channel through Meta's Cloud API also takes a business-scoped user ID); records an issue if not.
+ */
+function checkAddress(
+  issues: IssueList,
+  channel: { type: ChannelType; provider: string | null },
+  address: string,
+): void {
+  const provider = providerOf(channel);
+  const label = integrationFor(channel.type, provider)?.definition.label ?? channel.type;
+  const problem = addressProblem(channel.type, address, { name: provider, label });
   if (problem) issues.add(problem.code, 'address', problem.message);
 }
 
@@ -63,7 +76,7 @@ async function findContact(ctx: ApiContext, id: string | number) {
 async function findChannel(ctx: ApiContext, id: string | number) {
   if (!isUuid(id)) return undefined;
   const [channel] = await ctx.db
-    .select({ id: channels.id, type: channels.type })
+    .select({ id: channels.id, type: channels.type, provider: channels.provider })
     .from(channels)
     .where(and(eq(channels.id, id), eq(channels.workspaceId, ctx.workspaceId)));
   return channel;
@@ -92,7 +105,7 @@ builder.mutationFields((t) => ({
       if (!channel) throw channelNotFound(input.channelId);
       const issues = new IssueList();
       const address = input.address.trim();
-      checkAddress(issues, channel.type, address);
+      checkAddress(issues, channel, address);
       issues.throwIfAny();
       const lastInboundAt = input.lastInboundAt ?? undefined;
       try {

@@ -1,11 +1,16 @@
 import type { Message } from '@cloudflare/workers-types/latest';
 import type { Database } from '../../db/client';
-import type { InboundEvent, StatusEvent, WatermarkEvent } from '../channels/events';
+import type {
+  AddressChangeEvent,
+  InboundEvent,
+  StatusEvent,
+  WatermarkEvent,
+} from '../channels/events';
 import type { Settlement } from '../dispatch/attempt';
 import { type DispatchSender, enqueueRuns } from '../dispatch/enqueue';
 import type { EventPublisher } from '../events/types';
 import { log } from '../log';
-import { recordInboundMessages } from './inbound';
+import { applyAddressChanges, recordInboundMessages } from './inbound';
 import { parseChannelEventMessage } from './message';
 import { applyStatusUpdates } from './status-updates';
 
@@ -21,6 +26,7 @@ export const MAX_STATUS_ATTEMPTS = 6;
 
 /**
  * Consumes a batch of the callbacks queue (edge/callbacks/queues.ts) with a few statements:
+ * contacts' changed addresses are applied first (a WhatsApp user's new business-scoped user ID),
  * inbound messages are recorded in one transaction, status events applied in one statement,
  * and runs that a final status woke (confirm delivery) are enqueued for dispatch to route.
  * Repeated events have one effect. An event whose delivery is not recorded yet is retried a
@@ -46,6 +52,7 @@ export async function consumeChannelEvents(
   // Watermarks cover whatever is recorded by now; a message recorded later is left to the
   // next watermark, so they are never retried.
   const watermarks: WatermarkEvent[] = [];
+  const addressChanges: AddressChangeEvent[] = [];
   for (const message of messages) {
     settlements.set(message, { kind: 'ack' });
     const event = parseChannelEventMessage(message.body);
@@ -55,11 +62,15 @@ export async function consumeChannelEvents(
       inbound.set(`${event.channelId}:${event.eventKey}`, event);
     } else if (event.kind === 'watermark') {
       watermarks.push(event);
+    } else if (event.kind === 'address_change') {
+      addressChanges.push(event);
     } else {
       statuses.push({ message, event });
     }
   }
 
+  // Before the messages: one from a contact's new address in the same batch finds them by it.
+  const readdressed = await applyAddressChanges(deps.db, addressChanges);
   const recorded = await recordInboundMessages(deps.db, [...inbound.values()]);
   const updates = await applyStatusUpdates(
     deps.db,
@@ -89,6 +100,7 @@ export async function consumeChannelEvents(
   log('info', 'callbacks: batch processed', {
     events: messages.length,
     inboundRecorded: recorded,
+    identitiesReaddressed: readdressed,
     statusesMatched: updates.matched.size,
     runsWoken: updates.woken.length,
   });

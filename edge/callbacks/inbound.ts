@@ -5,7 +5,7 @@ import { jsonParam, queryRows } from '../../db/rows';
 import { CHANNEL_CAPABILITIES } from '../../workflow/channel-capabilities';
 import type { ChannelType } from '../../workflow/channel-types';
 import { isE164 } from '../../workflow/contact-fields';
-import type { InboundContent, InboundEvent } from '../channels/events';
+import type { AddressChangeEvent, InboundContent, InboundEvent } from '../channels/events';
 
 /** Longest inbound summary stored beside the content (for conversation lists). */
 const SUMMARY_LENGTH = 500;
@@ -49,7 +49,19 @@ function keyOf(channelId: string, address: string): string {
  * as PSIDs only ever meet themselves, so the wider lock costs nothing.)
  */
 function lockKeyOf(event: Pick<InboundEvent, 'from'>): string {
-  return `inbound:${event.from.address.toLowerCase()}`;
+  return addressLockKey(event.from.address);
+}
+
+function addressLockKey(address: string): string {
+  return `inbound:${address.toLowerCase()}`;
+}
+
+/** Takes the advisory locks of `keys` for the transaction, sorted so that none can deadlock. */
+async function lockAddresses(tx: Transaction, keys: readonly string[]): Promise<void> {
+  await tx.execute(
+    sql`select pg_advisory_xact_lock(hashtextextended(k, 0))
+        from unnest(${sql.param([...new Set(keys)].sort())}::text[]) as k order by k`,
+  );
 }
 
 function senderKey(event: Pick<InboundEvent, 'channelId' | 'from'>): string {
@@ -164,12 +176,7 @@ export async function recordInboundMessages(
 ): Promise<number> {
   if (events.length === 0) return 0;
   return db.transaction(async function recordInbound(tx) {
-    const keys = [...new Set(events.map(lockKeyOf))].sort();
-    // Sorted, so two transactions locking overlapping senders cannot deadlock.
-    await tx.execute(
-      sql`select pg_advisory_xact_lock(hashtextextended(k, 0))
-          from unnest(${sql.param(keys)}::text[]) as k order by k`,
-    );
+    await lockAddresses(tx, events.map(lockKeyOf));
     const senders = await findSenders(tx, events);
     const names = new Map(events.map((event) => [senderKey(event), event.from.name]));
     const contactIds = await addSenders(tx, senders, names);
@@ -234,5 +241,50 @@ export async function recordInboundMessages(
                (select count(*) from interacted)::int as interacted`,
     );
     return row?.recorded ?? 0;
+  });
+}
+
+/**
+ * Moves contacts' identities to the addresses their provider now knows them by (a WhatsApp
+ * user's regenerated business-scoped user ID, edge/channels/events.ts `AddressChangeEvent`):
+ * on the event's channel only, and only in that channel's workspace, the identity whose address
+ * is `previous` takes `current`, keeping its contact and its last inbound time. In one
+ * transaction, under the same address locks as inbound messages (both addresses), so a message
+ * from either address recorded meanwhile waits and then finds the contact; in the order the
+ * changes happened, so a chain (A to B, then B to C) ends at its last address. A replayed change
+ * finds no identity at `previous` and changes nothing. When another identity on the channel
+ * already has `current` (the user wrote from their new address before the change arrived, which
+ * made them a new contact), both stay as they are: contacts are not merged here.
+ * Returns how many identities moved.
+ */
+export async function applyAddressChanges(
+  db: Database,
+  events: readonly AddressChangeEvent[],
+): Promise<number> {
+  if (events.length === 0) return 0;
+  return db.transaction(async function applyAddressChanges(tx) {
+    await lockAddresses(
+      tx,
+      events.flatMap((event) => [addressLockKey(event.previous), addressLockKey(event.current)]),
+    );
+    let moved = 0;
+    for (const event of [...events].sort((a, b) => Date.parse(a.at) - Date.parse(b.at))) {
+      const rows = await queryRows<{ id: string }>(
+        tx as unknown as Database,
+        sql`update contact_identities i
+            set address = ${event.current}
+            from channels c
+            where c.id = ${event.channelId}
+              and i.channel_id = c.id
+              and i.workspace_id = c.workspace_id
+              and i.address = ${event.previous}
+              and not exists (
+                select 1 from contact_identities x
+                where x.channel_id = c.id and x.address = ${event.current})
+            returning i.id`,
+      );
+      moved += rows.length;
+    }
+    return moved;
   });
 }

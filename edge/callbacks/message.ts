@@ -62,6 +62,20 @@ export function parseChannelEventMessage(body: unknown): ChannelEvent | null {
       at: event.at,
     };
   }
+  if (event.kind === 'address_change') {
+    if (!text(event.previous) || !text(event.current)) return null;
+    if (event.previous === '' || event.current === '' || event.previous === event.current) {
+      return null;
+    }
+    return {
+      kind: 'address_change',
+      eventKey: event.eventKey,
+      channelId: event.channelId,
+      previous: event.previous,
+      current: event.current,
+      at: event.at,
+    };
+  }
   if (!text(event.providerMessageId)) return null;
   if (event.kind === 'status') {
     const parsedFailure = failure(event.failure);

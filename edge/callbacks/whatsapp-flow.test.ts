@@ -7,6 +7,7 @@ import {
   inboundTextFromUsername,
   messageStatus,
   postMetaWebhook,
+  userChangedUserId,
   type WebhookSigning,
   whatsappWebhook,
 } from '../../test/fakes/meta-webhooks';
@@ -617,5 +618,141 @@ describe('templates with a media header', () => {
         'Ada',
       ),
     );
+  });
+});
+
+/** A BSUID no other test uses (`US.` and 20 digits, like Meta's examples). */
+function businessScopedUserId(): string {
+  nextPhone += 1;
+  return `US.2481730591287364${String(1000 + nextPhone).padStart(4, '0')}`;
+}
+
+/** A one-step workflow sending `text` on the channel. */
+function textOnChannel(workspaceId: string, channelId: string, text: string) {
+  return publishWorkflow(harness.db, workspaceId, [
+    {
+      key: 'send',
+      type: 'send_message',
+      config: sendConfig({
+        channel: { kind: 'specific', channelId },
+        defaultMessage: { type: 'text', text },
+      }),
+    },
+  ]);
+}
+
+function sendsToUserId(userId: string) {
+  return graph.sends().filter((request) => request.json?.recipient === userId);
+}
+
+describe('business-scoped user IDs', () => {
+  it('a contact given a BSUID through the API (createContact, upsertContactIdentity) is sent to as `recipient`, without `to`', async () => {
+    const { workspaceId, apiKey, channel } = await connectWhatsApp();
+    const userId = businessScopedUserId();
+    const created = await harness.gql(
+      apiKey,
+      `mutation ($input: ContactInput!) {
+        createContact(input: $input) { ... on MutationCreateContactSuccess { data { id } } }
+      }`,
+      { input: { firstName: 'Sheena' } },
+    );
+    const contactId = created.data.createContact.data.id as string;
+    const identity = await harness.gql(
+      apiKey,
+      `mutation ($input: UpsertContactIdentityInput!) {
+        upsertContactIdentity(input: $input) {
+          __typename
+          ... on MutationUpsertContactIdentitySuccess { data { address } }
+          ... on ValidationError { issues { code path message } }
+        }
+      }`,
+      {
+        input: {
+          contactId,
+          channelId: channel.id,
+          address: userId,
+          // Known from the integrator's own webhooks: they wrote in an hour ago.
+          lastInboundAt: new Date(Date.now() - 3_600_000).toISOString(),
+        },
+      },
+    );
+    expect(identity.data.upsertContactIdentity).toEqual({
+      __typename: 'MutationUpsertContactIdentitySuccess',
+      data: { address: userId },
+    });
+
+    const { workflowId } = await textOnChannel(workspaceId, channel.id, 'Hi $contact.firstname');
+    const [runId] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
+    const run = await waitForRun(harness.db, runId!, (r) => r.status !== 'active');
+    expect(run.status).toBe('completed');
+    const sent = sendsToUserId(userId);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.json).not.toHaveProperty('to');
+    expect(sent[0]?.json).toMatchObject({
+      recipient_type: 'individual',
+      text: { preview_url: false, body: 'Hi Sheena' },
+    });
+    const [delivery] = await readDeliveries(harness.db, runId!);
+    expect(delivery).toMatchObject({
+      status: 'sent',
+      providerMessageId: expect.stringMatching(/^wamid\./),
+    });
+  });
+
+  it("Meta's user_changed_user_id moves the contact's identity on that channel to the new BSUID, once, records no message and touches no other workspace; the next send goes to the new BSUID", async () => {
+    const { workspaceId, apiKey, channel } = await connectWhatsApp();
+    const other = await connectWhatsApp();
+    const [previousUserId, userId] = [businessScopedUserId(), businessScopedUserId()];
+    const lastInboundAt = new Date(Date.now() - 3_600_000);
+    const contactId = await seedContact(harness.db, workspaceId, { firstName: 'Sheena' }, [
+      { channelId: channel.id, address: previousUserId, lastInboundAt },
+    ]);
+    // Another workspace on the same business number knows someone by the same BSUID.
+    const otherContactId = await seedContact(harness.db, other.workspaceId, {}, [
+      { channelId: other.channel.id, address: previousUserId },
+    ]);
+
+    const notice = userChangedUserId(
+      { name: 'Sheena Nelson', previousUserId, userId },
+      `wamid.sys.${userId}`,
+    );
+    expect((await postWebhook(channel.callback.url, notice)).status).toBe(200);
+    const identity = await waitFor(
+      async () => {
+        const [row] = await harness.db
+          .select()
+          .from(contactIdentities)
+          .where(eq(contactIdentities.contactId, contactId));
+        return row?.address === userId ? row : undefined;
+      },
+      { what: 'the identity at the new BSUID' },
+    );
+    expect(identity).toMatchObject({ channelId: channel.id, lastInboundAt });
+    // Meta delivering it again changes nothing.
+    expect((await postWebhook(channel.callback.url, notice)).status).toBe(200);
+    await quietPeriod();
+    expect(
+      (
+        await harness.db
+          .select()
+          .from(contactIdentities)
+          .where(eq(contactIdentities.channelId, channel.id))
+      ).map((row) => [row.contactId, row.address]),
+    ).toEqual([[contactId, userId]]);
+    expect(
+      await harness.db.$count(inboundMessages, eq(inboundMessages.channelId, channel.id)),
+    ).toBe(0);
+    const [theirs] = await harness.db
+      .select()
+      .from(contactIdentities)
+      .where(eq(contactIdentities.contactId, otherContactId));
+    expect(theirs).toMatchObject({ channelId: other.channel.id, address: previousUserId });
+
+    const { workflowId } = await textOnChannel(workspaceId, channel.id, 'Still here?');
+    const [runId] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
+    const run = await waitForRun(harness.db, runId!, (r) => r.status !== 'active');
+    expect(run.status).toBe('completed');
+    expect(sendsToUserId(userId)).toHaveLength(1);
+    expect(sendsToUserId(previousUserId)).toHaveLength(0);
   });
 });

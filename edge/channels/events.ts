@@ -58,7 +58,24 @@ export interface WatermarkEvent {
   at: string;
 }
 
-export type ChannelEvent = StatusEvent | InboundEvent | WatermarkEvent;
+/**
+ * A provider's news that a contact's address on a channel is now another (a WhatsApp user's
+ * business-scoped user ID regenerated: WhatsApp Cloud API, System messages webhook reference,
+ * `user_changed_user_id` and `user_changed_number`), so that sends keep reaching them.
+ */
+export interface AddressChangeEvent {
+  kind: 'address_change';
+  /** Stable across the provider's retries of the same notification. */
+  eventKey: string;
+  channelId: string;
+  /** The address the contact had on the channel, and the one that replaces it. */
+  previous: string;
+  current: string;
+  /** When the provider says it happened (ISO 8601). */
+  at: string;
+}
+
+export type ChannelEvent = StatusEvent | InboundEvent | WatermarkEvent | AddressChangeEvent;
 
 /**
  * How provider statuses rank: a status is applied only over a lower one, so notifications that

@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 
 /**
  * Meta's side of webhooks, for tests: payloads shaped as the Cloud API's "messages webhook
- * reference" (statuses, inbound messages with their contacts) and as the Messenger Platform's
+ * reference" (statuses, inbound messages with their contacts, system messages reporting a
+ * user's new business-scoped user ID) and as the Messenger Platform's
  * webhook events (Messenger `object: "page"`, Instagram `object: "instagram"`), signed with
  * `X-Hub-Signature-256` (HMAC-SHA256 of the raw body with the app secret, computed here with
  * node:crypto, independently of the verifier under test) — validly, forged, or not at all.
@@ -122,6 +123,83 @@ export function inboundTextFromUsername(
         timestamp: seconds(at),
         type: 'text',
         text: { body: text },
+      },
+    ],
+  };
+}
+
+/** A user's business-scoped user IDs before and after a change, and their profile name. */
+export interface UserIdChange {
+  name: string;
+  previousUserId: string;
+  userId: string;
+  /** Parent BSUIDs, for a business whose linked portfolios share them. */
+  previousParentUserId?: string;
+  parentUserId?: string;
+}
+
+/** The `system` object's BSUID fields of a change. */
+function userIdFields(change: UserIdChange) {
+  return {
+    previous_user_id: change.previousUserId,
+    user_id: change.userId,
+    ...(change.previousParentUserId
+      ? { previous_parent_user_id: change.previousParentUserId }
+      : {}),
+    ...(change.parentUserId ? { parent_user_id: change.parentUserId } : {}),
+  };
+}
+
+/**
+ * A user's business-scoped user ID changed and no phone number can be shared (WhatsApp Cloud
+ * API, "System messages webhook reference", `user_changed_user_id`; Changelog, Aug 11, 2026):
+ * one `messages[]` entry of type `system`, with no `contacts[]` ("system messages webhooks
+ * don't include a contacts array") and no phone (no `from`, no `system.wa_id`), whose `system`
+ * carries `previous_user_id` (and `previous_parent_user_id`) alongside the new values
+ * (`user_id`, `parent_user_id`). Its `body`, text for people, is worded here as
+ * `user_changed_number`'s; nothing reads it.
+ */
+export function userChangedUserId(change: UserIdChange, id: string, at = new Date()) {
+  return {
+    messages: [
+      {
+        id,
+        timestamp: seconds(at),
+        type: 'system',
+        system: {
+          body: `User ${change.name} changed from ${change.previousUserId} to ${change.userId}`,
+          ...userIdFields(change),
+          type: 'user_changed_user_id',
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * A user changed their phone number, which regenerates their business-scoped user ID (System
+ * messages webhook reference, `user_changed_number`; Changelog, Aug 11, 2026): `from` is the
+ * old number, `system.wa_id` the new one, and `system` carries the previous and new BSUIDs as
+ * for `user_changed_user_id`; no `contacts[]`.
+ */
+export function userChangedNumber(
+  change: UserIdChange & { fromWaId: string; waId: string },
+  id: string,
+  at = new Date(),
+) {
+  return {
+    messages: [
+      {
+        from: change.fromWaId,
+        id,
+        timestamp: seconds(at),
+        type: 'system',
+        system: {
+          body: `User ${change.name} changed from ${change.fromWaId} to ${change.waId}`,
+          wa_id: change.waId,
+          ...userIdFields(change),
+          type: 'user_changed_number',
+        },
       },
     ],
   };

@@ -5,8 +5,10 @@ import {
   type MetaGraph,
   startMetaGraph,
 } from '../../../test/fakes/meta-graph';
+import { takesBusinessScopedUserIds } from '../../../workflow/channel-addresses';
 import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
 import type { ProviderEndpoints, RenderedMessage } from '../types';
+import { whatsappMetaDefinition } from './definition';
 import {
   documentHeaderTemplate,
   documentHeaderTemplateBody,
@@ -282,6 +284,11 @@ describe('sending through the WhatsApp Cloud API', () => {
       expect(request?.json).toMatchObject({ recipient_type: 'individual', recipient: bsuid });
       expect(request?.json).not.toHaveProperty('to');
     }
+  });
+
+  test("the API takes a BSUID as an identity address on this provider's channels, as this adapter sends to one", () => {
+    const { type, provider } = whatsappMetaDefinition;
+    expect(takesBusinessScopedUserIds(type, provider)).toBe(true);
   });
 
   test('an address neither E.164 nor a BSUID has no associated channel, without a call', async () => {

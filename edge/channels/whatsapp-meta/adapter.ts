@@ -1,3 +1,4 @@
+import { isBusinessScopedUserId } from '../../../workflow/contact-fields';
 import { readChannel } from '../channel-config';
 import type { ChannelDefinition, Fields, Parsed } from '../definition';
 import { callProvider, isSuccess } from '../http/classify';
@@ -13,7 +14,7 @@ import {
 } from '../types';
 import { whatsappMetaDefinition } from './definition';
 import { WHATSAPP_FAILURES } from './failures';
-import { isBusinessScopedUserId, whatsappMessageBody } from './message-body';
+import { whatsappMessageBody } from './message-body';
 
 /** Who answers, in failure details. */
 export const WHATSAPP_API = 'WhatsApp Cloud API';

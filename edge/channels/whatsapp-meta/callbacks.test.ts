@@ -5,10 +5,12 @@ import {
   messageStatus,
   metaSignature,
   metaWebhookBody,
+  userChangedNumber,
+  userChangedUserId,
   whatsappWebhook,
 } from '../../../test/fakes/meta-webhooks';
 import type { CallbackChannel } from '../callbacks';
-import { whatsappMetaCallbacks } from './callbacks';
+import { cloudApiEvents, whatsappMetaCallbacks } from './callbacks';
 import { WHATSAPP_TEST_IDS, whatsappChannel } from './test-fixtures';
 
 const channel: CallbackChannel = { ...whatsappChannel(), callbackToken: 'verify-me-please' };
@@ -273,5 +275,104 @@ describe('payloads become provider-neutral events', () => {
       statuses: [{ id: 'wamid.v', status: 'played', timestamp: '1893578400', recipient_id: '1' }],
     });
     expect(whatsappMetaCallbacks.parse(JSON.stringify(played), channel)).toEqual([]);
+  });
+});
+
+describe('system messages reporting a new business-scoped user ID', () => {
+  const change = {
+    name: 'Sheena Nelson',
+    previousUserId: 'US.13491208655302741918',
+    userId: 'US.24817305912873645029',
+  };
+  const parse = (value: Record<string, unknown>) =>
+    whatsappMetaCallbacks.parse(JSON.stringify(whatsappWebhook(WHATSAPP_TEST_IDS, value)), channel);
+
+  test('user_changed_user_id moves the address from the previous BSUID to the new one, and is no inbound message', () => {
+    expect(parse(userChangedUserId(change, 'wamid.sys1', at))).toEqual([
+      {
+        kind: 'address_change',
+        eventKey: 'wamid.sys1:user_id',
+        channelId: channel.id,
+        previous: 'US.13491208655302741918',
+        current: 'US.24817305912873645029',
+        at: at.toISOString(),
+      },
+    ]);
+  });
+
+  test('a parent BSUID that changed is a second change, keyed apart', () => {
+    const events = parse(
+      userChangedUserId(
+        {
+          ...change,
+          previousParentUserId: 'US.ENT.11815799212886844830',
+          parentUserId: 'US.ENT.22926800323997955941',
+        },
+        'wamid.sys2',
+        at,
+      ),
+    );
+    expect(events.map((event) => event.eventKey)).toEqual([
+      'wamid.sys2:user_id',
+      'wamid.sys2:parent_user_id',
+    ]);
+    expect(events[1]).toMatchObject({
+      kind: 'address_change',
+      previous: 'US.ENT.11815799212886844830',
+      current: 'US.ENT.22926800323997955941',
+    });
+  });
+
+  test('user_changed_number moves the BSUID it regenerated, and records no message from the old number', () => {
+    const value = userChangedNumber(
+      { ...change, fromWaId: '16505551234', waId: '12195555358' },
+      'wamid.sys3',
+      at,
+    );
+    expect(parse(value)).toEqual([
+      {
+        kind: 'address_change',
+        eventKey: 'wamid.sys3:user_id',
+        channelId: channel.id,
+        previous: 'US.13491208655302741918',
+        current: 'US.24817305912873645029',
+        at: at.toISOString(),
+      },
+    ]);
+  });
+
+  test('nothing moves without both BSUIDs well formed and different, for another system type, or for another number', () => {
+    const system = (fields: Record<string, unknown>) => ({
+      messages: [
+        {
+          id: 'wamid.sys4',
+          timestamp: String(at.getTime() / 1000),
+          type: 'system',
+          system: { body: 'changed', type: 'user_changed_user_id', ...fields },
+        },
+      ],
+    });
+    for (const fields of [
+      { user_id: change.userId },
+      { previous_user_id: change.previousUserId },
+      { previous_user_id: change.previousUserId, user_id: change.previousUserId },
+      { previous_user_id: 'us.1349', user_id: change.userId },
+      { previous_user_id: change.previousUserId, user_id: '12195555358' },
+      { previous_user_id: change.previousUserId, user_id: change.userId, type: 'customer_changed' },
+    ]) {
+      expect(parse(system(fields)), JSON.stringify(fields)).toEqual([]);
+    }
+    const otherNumber = whatsappWebhook(
+      { ...WHATSAPP_TEST_IDS, phoneNumberId: '999' },
+      userChangedUserId(change, 'wamid.sys5', at),
+    );
+    expect(whatsappMetaCallbacks.parse(JSON.stringify(otherNumber), channel)).toEqual([]);
+  });
+
+  test('a Cloud API provider that sends to phones only (360dialog) ignores it', () => {
+    const body = JSON.stringify(
+      whatsappWebhook(WHATSAPP_TEST_IDS, userChangedUserId(change, 'wamid.sys6', at)),
+    );
+    expect(cloudApiEvents(body, channel, null)).toEqual([]);
   });
 });

@@ -1,13 +1,19 @@
+import { isBusinessScopedUserId } from '../../../workflow/contact-fields';
 import { isUuid } from '../../../workflow/ids';
 import type { CallbackChannel, ChannelCallbacks } from '../callbacks';
-import type { ChannelEvent, InboundContent, InboundEvent, StatusEvent } from '../events';
+import type {
+  AddressChangeEvent,
+  ChannelEvent,
+  InboundContent,
+  InboundEvent,
+  StatusEvent,
+} from '../events';
 import { findGraphFailure, graphErrorDetail, parseGraphError } from '../meta/graph-errors';
 import { answerSubscribeHandshake } from '../meta/handshake';
 import { verifyChannelWebhook } from '../meta/signature';
 import { type Json, list, object, text, webhookOf } from '../meta/webhook-json';
 import { WHATSAPP_API } from './adapter';
 import { WHATSAPP_FAILURES } from './failures';
-import { isBusinessScopedUserId } from './message-body';
 
 /**
  * WhatsApp Cloud API webhooks (WhatsApp Cloud API, Webhooks, "messages webhook reference"):
@@ -119,6 +125,9 @@ function inboundEvent(
   channelId: string,
   businessScopedIds: boolean,
 ): InboundEvent | null {
+  // A system message is WhatsApp's news about the user (a changed number or business-scoped user
+  // ID: "System messages webhook reference"), not something they wrote: it opens no window.
+  if (text(message.type) === 'system') return null;
   const id = text(message.id);
   const from = senderOf(message, contacts, businessScopedIds);
   const at = isoTime(message.timestamp);
@@ -132,6 +141,55 @@ function inboundEvent(
     at,
     content: inboundContent(message),
   };
+}
+
+/** The system messages that report a user's new business-scoped user ID. */
+const IDENTIFIER_CHANGES: ReadonlySet<string> = new Set([
+  'user_changed_user_id',
+  'user_changed_number',
+]);
+
+/**
+ * What a system message says of a user's business-scoped user ID (WhatsApp Cloud API, "System
+ * messages webhook reference"; Changelog, Aug 11, 2026): `system.type` `user_changed_user_id`
+ * (their BSUID changed and no phone number can be shared) or `user_changed_number` (their
+ * phone number changed, which regenerates the BSUID) carries `system.previous_user_id` and
+ * `system.previous_parent_user_id` "alongside the new values". The new values' names,
+ * `system.user_id` and `system.parent_user_id`, are inferred, not read: the reference's example
+ * payload for this type was not available to us, and they follow "assigned to the user_id
+ * parameter" ("Business-scoped user IDs") and `user_changed_number`'s `system.wa_id`. A payload
+ * naming them otherwise moves nothing (never a wrong move). Each pair of well-formed, different
+ * BSUIDs moves the contact's identity on the channel from the previous to the new one; the new
+ * phone number itself is not applied here.
+ */
+function addressChangeEvents(message: Json, channelId: string): AddressChangeEvent[] {
+  const system = object(message.system);
+  const id = text(message.id);
+  const at = isoTime(message.timestamp);
+  if (text(message.type) !== 'system' || !system || !id || !at) return [];
+  if (!IDENTIFIER_CHANGES.has(text(system.type) ?? '')) return [];
+  const pairs = [
+    ['user_id', text(system.previous_user_id), text(system.user_id)],
+    ['parent_user_id', text(system.previous_parent_user_id), text(system.parent_user_id)],
+  ] as const;
+  return pairs.flatMap(([field, previous, current]) =>
+    previous &&
+    current &&
+    previous !== current &&
+    isBusinessScopedUserId(previous) &&
+    isBusinessScopedUserId(current)
+      ? [
+          {
+            kind: 'address_change' as const,
+            eventKey: `${id}:${field}`,
+            channelId,
+            previous,
+            current,
+            at,
+          },
+        ]
+      : [],
+  );
 }
 
 /**
@@ -148,19 +206,25 @@ function valueEvents(
     return [];
   }
   const contacts = list(value.contacts);
+  const messages = list(value.messages);
   return [
-    ...list(value.statuses).map((status) => statusEvent(status, channel.id)),
-    ...list(value.messages).map((message) =>
-      inboundEvent(message, contacts, channel.id, businessScopedIds),
-    ),
-  ].filter((event): event is StatusEvent | InboundEvent => event !== null);
+    ...[
+      ...list(value.statuses).map((status) => statusEvent(status, channel.id)),
+      ...messages.map((message) => inboundEvent(message, contacts, channel.id, businessScopedIds)),
+    ].filter((event): event is StatusEvent | InboundEvent => event !== null),
+    // Only where the channel's adapter sends to business-scoped user IDs.
+    ...(businessScopedIds
+      ? messages.flatMap((message) => addressChangeEvents(message, channel.id))
+      : []),
+  ];
 }
 
 /**
  * The events of a Cloud API webhook body for `channel`, from the business number
  * `phoneNumberId` (any, when null: a provider whose webhook serves one number). With
  * `businessScopedIds`, a message from a user known only by their business-scoped user ID names
- * them by it (the channel's adapter sends to it); without, such a message is skipped.
+ * them by it (the channel's adapter sends to it), and a system message reporting their new BSUID
+ * moves their identity to it; without, both are skipped.
  */
 export function cloudApiEvents(
   body: string,

@@ -1,3 +1,4 @@
+import { isBusinessScopedUserId } from '../../../workflow/contact-fields';
 import type { RenderedHeaderMedia, RenderedMessage } from '../../render/types';
 
 /**
@@ -83,18 +84,6 @@ function templateBody(rendered: Extract<RenderedMessage, { kind: 'whatsapp_templ
   }
   if (components.length > 0) template.components = components;
   return { type: 'template', template };
-}
-
-/**
- * A business-scoped user ID (WhatsApp Cloud API, "Business-scoped user IDs"): the user's
- * two-letter country code, a period, then up to 128 alphanumerics (`US.13491208655302741918`);
- * a parent BSUID has `ENT` between them (`US.ENT.11815799212886844830`). Meta names a user who
- * adopted a username by it alone, in webhooks, without their phone number.
- */
-const BSUID = /^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$/;
-
-export function isBusinessScopedUserId(address: string): boolean {
-  return BSUID.test(address);
 }
 
 /**

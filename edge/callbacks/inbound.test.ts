@@ -1,0 +1,190 @@
+import { eq } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Database } from '../../db/client';
+import { relations } from '../../db/relations';
+import { channels, contactIdentities, contacts, inboundMessages } from '../../db/schema';
+import type { AddressChangeEvent, ChannelEvent, InboundEvent } from '../channels/events';
+import { queueMessage, seedContact, seedWorkspace } from '../dispatch/test-seed';
+import { consumeChannelEvents } from './consumer';
+import { channelEventMessage } from './message';
+
+/**
+ * Address changes (a WhatsApp user's regenerated business-scoped user ID) through the callbacks
+ * consumer in Node against this run's Postgres, as queued: which identities move, and which
+ * never do. The workerd test (whatsapp-flow.test.ts) posts the webhook behind the real route.
+ */
+
+let pool: pg.Pool;
+let db: Database;
+
+beforeAll(() => {
+  pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 4 });
+  db = drizzle({ client: pool, relations }) as unknown as Database;
+});
+
+afterAll(async () => {
+  await pool?.end();
+});
+
+async function whatsappChannel(workspaceId: string): Promise<string> {
+  const [row] = await db
+    .insert(channels)
+    .values({ workspaceId, type: 'whatsapp', provider: 'meta', name: 'WhatsApp' })
+    .returning({ id: channels.id });
+  return row!.id;
+}
+
+/** Distinct BSUIDs per test, so that nothing collides across tests. */
+let sequence = 0;
+function bsuid(): string {
+  sequence += 1;
+  return `US.${Date.now()}${String(sequence).padStart(6, '0')}`;
+}
+
+function change(
+  channelId: string,
+  previous: string,
+  current: string,
+  at = new Date(),
+): AddressChangeEvent {
+  sequence += 1;
+  return {
+    kind: 'address_change',
+    eventKey: `wamid.sys.${sequence}:user_id`,
+    channelId,
+    previous,
+    current,
+    at: at.toISOString(),
+  };
+}
+
+async function consume(events: ChannelEvent[]) {
+  const settlements = await consumeChannelEvents(
+    events.map((event, index) => queueMessage(channelEventMessage(event), index)),
+    { db, sender: { send: async () => {} } },
+  );
+  return [...settlements.values()];
+}
+
+async function identitiesOf(contactId: string) {
+  return db.select().from(contactIdentities).where(eq(contactIdentities.contactId, contactId));
+}
+
+describe('a contact whose business-scoped user ID changed', () => {
+  it('keeps their identity on the channel, at the new address, with its window; a replay changes nothing', async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await whatsappChannel(workspaceId);
+    const [previous, current] = [bsuid(), bsuid()];
+    const lastInboundAt = new Date(Date.now() - 3_600_000);
+    const contactId = await seedContact(db, workspaceId, { phone: null }, [
+      { channelId, address: previous, lastInboundAt },
+    ]);
+    const [before] = await identitiesOf(contactId);
+    const event = change(channelId, previous, current);
+
+    expect(await consume([event])).toEqual([{ kind: 'ack' }]);
+    const [after] = await identitiesOf(contactId);
+    expect(after).toMatchObject({ id: before!.id, channelId, address: current, lastInboundAt });
+
+    expect(await consume([event])).toEqual([{ kind: 'ack' }]);
+    expect(await identitiesOf(contactId)).toEqual([after]);
+  });
+
+  it("moves only the identity on the event's channel: not another workspace's, nor another channel's of the same workspace", async () => {
+    const [mine, theirs] = [await seedWorkspace(db), await seedWorkspace(db)];
+    const [channelId, otherChannelId, theirChannelId] = [
+      await whatsappChannel(mine.workspaceId),
+      await whatsappChannel(mine.workspaceId),
+      await whatsappChannel(theirs.workspaceId),
+    ];
+    const [previous, current] = [bsuid(), bsuid()];
+    const contactId = await seedContact(db, mine.workspaceId, {}, [
+      { channelId, address: previous },
+      { channelId: otherChannelId, address: previous },
+    ]);
+    const theirContactId = await seedContact(db, theirs.workspaceId, {}, [
+      { channelId: theirChannelId, address: previous },
+    ]);
+
+    await consume([change(channelId, previous, current)]);
+    const addresses = new Map(
+      (await identitiesOf(contactId)).map((identity) => [identity.channelId, identity.address]),
+    );
+    expect(addresses).toEqual(
+      new Map([
+        [channelId, current],
+        [otherChannelId, previous],
+      ]),
+    );
+    expect((await identitiesOf(theirContactId)).map((identity) => identity.address)).toEqual([
+      previous,
+    ]);
+  });
+
+  it('follows two changes in one batch to the last address, whatever their order in the batch', async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await whatsappChannel(workspaceId);
+    const [first, second, third] = [bsuid(), bsuid(), bsuid()];
+    const contactId = await seedContact(db, workspaceId, {}, [{ channelId, address: first }]);
+    const earlier = new Date(Date.now() - 60_000);
+    await consume([
+      change(channelId, second, third, new Date()),
+      change(channelId, first, second, earlier),
+    ]);
+    expect((await identitiesOf(contactId)).map((identity) => identity.address)).toEqual([third]);
+  });
+
+  it('leaves both identities as they are when the new address is already another contact on the channel, and acks', async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await whatsappChannel(workspaceId);
+    const [previous, current] = [bsuid(), bsuid()];
+    const oldContactId = await seedContact(db, workspaceId, {}, [{ channelId, address: previous }]);
+    const newContactId = await seedContact(db, workspaceId, {}, [{ channelId, address: current }]);
+    expect(await consume([change(channelId, previous, current)])).toEqual([{ kind: 'ack' }]);
+    expect((await identitiesOf(oldContactId)).map((identity) => identity.address)).toEqual([
+      previous,
+    ]);
+    expect((await identitiesOf(newContactId)).map((identity) => identity.address)).toEqual([
+      current,
+    ]);
+  });
+
+  it('a message from the new address in the same batch is the same contact, not a new one', async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await whatsappChannel(workspaceId);
+    const [previous, current] = [bsuid(), bsuid()];
+    const contactId = await seedContact(db, workspaceId, {}, [{ channelId, address: previous }]);
+    const message: InboundEvent = {
+      kind: 'inbound',
+      eventKey: `wamid.in.${current}`,
+      channelId,
+      providerMessageId: `wamid.in.${current}`,
+      from: { address: current, name: 'Sheena Nelson' },
+      at: new Date().toISOString(),
+      content: { type: 'text', text: 'Still me' },
+    };
+    await consume([message, change(channelId, previous, current)]);
+    const [recorded] = await db
+      .select()
+      .from(inboundMessages)
+      .where(eq(inboundMessages.providerMessageId, message.providerMessageId));
+    expect(recorded?.contactId).toBe(contactId);
+    expect(await db.$count(contacts, eq(contacts.workspaceId, workspaceId))).toBe(1);
+  });
+
+  it('a queued change without both addresses is dropped as malformed', async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await whatsappChannel(workspaceId);
+    const previous = bsuid();
+    const contactId = await seedContact(db, workspaceId, {}, [{ channelId, address: previous }]);
+    const broken = { ...change(channelId, previous, bsuid()), current: undefined };
+    const same = change(channelId, previous, previous);
+    expect(await consume([broken as unknown as ChannelEvent, same])).toEqual([
+      { kind: 'ack' },
+      { kind: 'ack' },
+    ]);
+    expect((await identitiesOf(contactId)).map((identity) => identity.address)).toEqual([previous]);
+  });
+});
