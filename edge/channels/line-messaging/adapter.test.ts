@@ -221,7 +221,7 @@ describe('a retry key LINE may have forgotten (24 hours after the first request)
       reason: 'network',
       retryable: false,
       detail:
-        "not sent: this delivery's first attempt was 30 h ago and its outcome is unknown, and LINE's retry key (X-Line-Retry-Key) has expired (LINE keeps it for 24 hours; we stop at 23), so sending again could deliver the message twice",
+        "not sent: this delivery's first attempt was 30 h ago, and LINE's retry key (X-Line-Retry-Key) may have expired (LINE keeps it for 24 hours; we stop at 23), so if an earlier attempt reached LINE, sending again could deliver the message twice",
     });
     expect(keysPushed(message)).toHaveLength(1);
     expect(line.delivered).toHaveLength(1);
@@ -244,7 +244,7 @@ describe('a retry key LINE may have forgotten (24 hours after the first request)
       reason: 'network',
       retryable: false,
       detail: expect.stringContaining(
-        "first attempt was 23 h ago and its outcome is unknown, and LINE's retry key (X-Line-Retry-Key) has expired",
+        "first attempt was 23 h ago, and LINE's retry key (X-Line-Retry-Key) may have expired",
       ),
     });
     expect(keysPushed(atLimit)).toHaveLength(1);

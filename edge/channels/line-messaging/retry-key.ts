@@ -61,6 +61,6 @@ export function expiredRetryKey(deliveryId: string, now: Date): SendOutcome | nu
   const hours = Math.floor(ageMs / (60 * 60 * 1000));
   return permanentFailure(
     'network',
-    `not sent: this delivery's first attempt was ${hours} h ago and its outcome is unknown, and LINE's retry key (X-Line-Retry-Key) has expired (LINE keeps it for 24 hours; we stop at 23), so sending again could deliver the message twice`,
+    `not sent: this delivery's first attempt was ${hours} h ago, and LINE's retry key (X-Line-Retry-Key) may have expired (LINE keeps it for 24 hours; we stop at 23), so if an earlier attempt reached LINE, sending again could deliver the message twice`,
   );
 }
