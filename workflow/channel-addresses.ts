@@ -22,15 +22,37 @@ const NETWORK_IDS: Partial<Record<ChannelType, { pattern: RegExp; message: strin
 
 /**
  * The providers through which a WhatsApp channel also sends to a user's business-scoped user ID
- * (or parent BSUID) instead of a phone: Meta's Cloud API, whose Messages API takes it as
- * `recipient` ("Business-scoped user IDs"; edge/channels/whatsapp-meta). The others this
- * deployment connects (Twilio, Vonage, 360dialog) are sent to by phone number only.
+ * (or parent BSUID) instead of a phone, each with how a refusal names it:
+ *
+ * - Meta's Cloud API takes it as `recipient` ("Business-scoped user IDs";
+ *   edge/channels/whatsapp-meta).
+ * - 360dialog serves the same Cloud API behind its own host ("All Cloud API actions are
+ *   available", "you can also use Meta documentation as a reference": 360dialog docs, "Messaging
+ *   API"), and documents BSUIDs there ("Usernames & BSUID"; "BSUIDs and BSUID-sending are already
+ *   live": "[alpha] Usernames", "Validation guide"); edge/channels/whatsapp-360dialog.
+ * - Vonage's Messages API: "The `to` field now accepts either a phone number or a BSUID for
+ *   WhatsApp recipients" (Vonage docs, "Handling WhatsApp Usernames and BSUIDs");
+ *   edge/channels/vonage.
+ *
+ * Twilio, the other WhatsApp provider this deployment connects, is sent to by phone number only.
  */
-const BUSINESS_SCOPED_ID_PROVIDERS: ReadonlySet<string> = new Set(['meta']);
+const BUSINESS_SCOPED_ID_PROVIDERS: ReadonlyMap<string, string> = new Map([
+  ['meta', "Meta's Cloud API"],
+  ['dialog360', '360dialog'],
+  ['vonage', 'Vonage'],
+]);
 
 /** Whether a channel of `type` through `provider` sends to a business-scoped user ID. */
 export function takesBusinessScopedUserIds(type: ChannelType, provider: string | null): boolean {
   return type === 'whatsapp' && provider !== null && BUSINESS_SCOPED_ID_PROVIDERS.has(provider);
+}
+
+/** `Meta's Cloud API, 360dialog or Vonage`: where a business-scoped user ID can be sent to. */
+function businessScopedIdProviderNames(): string {
+  const names = [...BUSINESS_SCOPED_ID_PROVIDERS.values()];
+  return names.length > 1
+    ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`
+    : (names[0] ?? '');
 }
 
 const E164_EXAMPLE = 'E.164, e.g. +14155550100';
@@ -61,7 +83,7 @@ function phoneAddressProblem(
   if (type === 'whatsapp' && isBusinessScopedUserId(address)) {
     return {
       code: 'INVALID_PHONE',
-      message: `${provider?.label ?? 'This WhatsApp channel'} sends to phone numbers only: must be ${E164_EXAMPLE} (a business-scoped user ID needs a WhatsApp channel through Meta's Cloud API)`,
+      message: `${provider?.label ?? 'This WhatsApp channel'} sends to phone numbers only: must be ${E164_EXAMPLE} (a business-scoped user ID needs a WhatsApp channel through ${businessScopedIdProviderNames()})`,
     };
   }
   return { code: 'INVALID_PHONE', message: `Must be ${E164_EXAMPLE}` };

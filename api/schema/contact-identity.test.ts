@@ -145,18 +145,18 @@ describe('contact identities', () => {
     ]);
   });
 
-  it('refuses a business-scoped user ID on WhatsApp through Twilio, Vonage or 360dialog, naming the provider', async () => {
+  it('takes a business-scoped user ID on WhatsApp through 360dialog or Vonage as through Meta, and refuses one through Twilio, naming the provider and those that take one', async () => {
     const ws = await api.createWorkspace();
     const contactId = await createContact(ws);
-    const phoneOnly = CHANNEL_INTEGRATIONS.filter(
+    const whatsapp = CHANNEL_INTEGRATIONS.filter(
       ({ definition }) => definition.type === 'whatsapp' && definition.provider !== 'meta',
     ).map(({ definition }) => definition);
-    expect(phoneOnly.map((definition) => definition.provider).sort()).toEqual([
+    expect(whatsapp.map((definition) => definition.provider).sort()).toEqual([
       'dialog360',
       'twilio',
       'vonage',
     ]);
-    for (const definition of phoneOnly) {
+    for (const definition of whatsapp) {
       const [channel] = await api.db
         .insert(channels)
         .values({
@@ -166,16 +166,22 @@ describe('contact identities', () => {
           name: definition.label,
         })
         .returning({ id: channels.id });
-      const refused = await api.gql(ws.apiKey, UPSERT_MESSAGES, {
+      const bsuid = await api.gql(ws.apiKey, UPSERT_MESSAGES, {
         input: { contactId, channelId: channel!.id, address: 'US.13491208655302741918' },
       });
-      expect(refused.data.upsertContactIdentity.issues, definition.provider).toEqual([
-        {
-          code: 'INVALID_PHONE',
-          path: 'address',
-          message: `${definition.label} sends to phone numbers only: must be E.164, e.g. +14155550100 (a business-scoped user ID needs a WhatsApp channel through Meta's Cloud API)`,
-        },
-      ]);
+      if (definition.provider === 'twilio') {
+        expect(bsuid.data.upsertContactIdentity.issues, definition.provider).toEqual([
+          {
+            code: 'INVALID_PHONE',
+            path: 'address',
+            message: `${definition.label} sends to phone numbers only: must be E.164, e.g. +14155550100 (a business-scoped user ID needs a WhatsApp channel through Meta's Cloud API, 360dialog or Vonage)`,
+          },
+        ]);
+      } else {
+        expect(bsuid.data.upsertContactIdentity.data?.address, definition.provider).toBe(
+          'US.13491208655302741918',
+        );
+      }
       const phone = await api.gql(ws.apiKey, UPSERT_MESSAGES, {
         input: { contactId, channelId: channel!.id, address: '+14155550100' },
       });

@@ -41,7 +41,7 @@ const UpsertContactIdentityInput = builder.inputType('UpsertContactIdentityInput
     address: t.string({
       required: true,
       description:
-        "Email for email channels, E.164 for WhatsApp/SMS (on a WhatsApp channel through Meta's Cloud API, also the user's business-scoped user ID, e.g. US.13491208655302741918, or parent BSUID, e.g. US.ENT.11815799212886844830), PSID for Messenger, chat id for Telegram.",
+        "Email for email channels, E.164 for WhatsApp/SMS (on a WhatsApp channel through Meta's Cloud API, 360dialog or Vonage, also the user's business-scoped user ID, e.g. US.13491208655302741918, or parent BSUID, e.g. US.ENT.11815799212886844830), PSID for Messenger, chat id for Telegram.",
     }),
     lastInboundAt: t.field({ type: 'DateTime', description: 'Omit to keep the stored value.' }),
   }),
@@ -49,7 +49,8 @@ const UpsertContactIdentityInput = builder.inputType('UpsertContactIdentityInput
 
 /**
  * Checks that `address` has the shape the channel sends to, through its provider (a WhatsApp
- * channel through Meta's Cloud API also takes a business-scoped user ID); records an issue if not.
+ * channel through Meta's Cloud API, 360dialog or Vonage also takes a business-scoped user ID);
+ * records an issue if not.
  */
 function checkAddress(
   issues: IssueList,

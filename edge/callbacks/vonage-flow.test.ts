@@ -5,6 +5,7 @@ import {
   type VonageSigning,
   type VonageStandIn,
   vonageKeyPair,
+  whatsappStatus,
 } from '../../test/fakes/vonage';
 import { VONAGE_TEST_IDS } from '../channels/vonage/test-fixtures';
 import { publishWorkflow, seedContact, sendConfig } from '../dispatch/test-seed';
@@ -119,4 +120,92 @@ it('a send goes out as the application, and a signed rejected status fails the d
     reasonCode: 'recipient_unavailable',
     reasonDetail: 'Vonage error 1050: Number barred: The number is blacklisted',
   });
+});
+
+it('a WhatsApp contact given a business-scoped user ID through the API is sent to at it as `to`, and the status Vonage documents for it (to the BSUID, with whatsapp.recipient and profile) marks the delivery delivered', async () => {
+  const { workspaceId, apiKey, channel } = await connectChannel(harness, {
+    type: 'WHATSAPP',
+    provider: 'VONAGE',
+    name: 'WhatsApp via Vonage',
+    settings: {
+      whatsappVonage: {
+        applicationId: VONAGE_TEST_IDS.applicationId,
+        fromNumber: VONAGE_TEST_IDS.fromNumber,
+      },
+    },
+    credentials: {
+      whatsappVonage: {
+        privateKey: keys.privateKey,
+        signatureSecret: VONAGE_TEST_IDS.signatureSecret,
+      },
+    },
+  });
+  const bsuid = 'US.13491208655302741918';
+  const created = await harness.gql(
+    apiKey,
+    `mutation ($input: ContactInput!) {
+      createContact(input: $input) { ... on MutationCreateContactSuccess { data { id } } }
+    }`,
+    { input: { firstName: 'Sheena' } },
+  );
+  const contactId = created.data.createContact.data.id as string;
+  const identity = await harness.gql(
+    apiKey,
+    `mutation ($input: UpsertContactIdentityInput!) {
+      upsertContactIdentity(input: $input) {
+        __typename
+        ... on MutationUpsertContactIdentitySuccess { data { address } }
+        ... on ValidationError { issues { code path message } }
+      }
+    }`,
+    {
+      input: {
+        contactId,
+        channelId: channel.id,
+        address: bsuid,
+        // Known from the integrator's own records: they wrote in an hour ago.
+        lastInboundAt: new Date(Date.now() - 3_600_000).toISOString(),
+      },
+    },
+  );
+  expect(identity.data.upsertContactIdentity).toEqual({
+    __typename: 'MutationUpsertContactIdentitySuccess',
+    data: { address: bsuid },
+  });
+
+  const { workflowId } = await publishWorkflow(harness.db, workspaceId, [
+    {
+      key: 'notify',
+      type: 'send_message',
+      config: sendConfig({
+        channel: { kind: 'specific', channelId: channel.id },
+        defaultMessage: { type: 'text', text: 'Hi $contact.firstname' },
+      }),
+    },
+  ]);
+  const [runId] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
+  const delivery = await waitForAcceptedSend(harness.db, runId!);
+  const sent = vonage.sends().filter((request) => request.json?.to === bsuid);
+  expect(sent.map((request) => request.json)).toEqual([
+    {
+      message_type: 'text',
+      text: 'Hi Sheena',
+      to: bsuid,
+      from: '447700900001',
+      channel: 'whatsapp',
+      client_ref: delivery.id,
+    },
+  ]);
+
+  const delivered = whatsappStatus({
+    messageUuid: delivery.providerMessageId!,
+    clientRef: delivery.id,
+    to: bsuid,
+    status: 'delivered',
+    recipient: { userId: bsuid, parentUserId: 'US.ENT.11815799212886844830' },
+    profile: { name: 'Sheena Nelson', username: 'sheena.n' },
+  });
+  expect((await postWebhook(channel.callback.url, delivered)).status).toBe(200);
+  const row = await waitForDelivery(harness.db, delivery.id, (d) => d.deliveredAt !== null);
+  expect(row).toMatchObject({ status: 'sent', providerStatus: 'delivered' });
 });

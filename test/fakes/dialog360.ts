@@ -7,7 +7,9 @@ import { type GraphReply, graphError, sendBodyProblem } from './meta-graph';
  * A local stand-in for 360dialog's WhatsApp API, built from 360dialog's docs ("The Basics"):
  *
  * - `POST /messages`: the Cloud API message body (checked by the Cloud API rules in
- *   meta-graph.ts), authorised by `D360-API-KEY`; a missing or unknown key is 401 with
+ *   meta-graph.ts: `to` a phone, or `recipient` a business-scoped user ID, which 360dialog
+ *   sends to as Meta does: "BSUIDs and BSUID-sending are already live", "[alpha] Usernames",
+ *   "Validation guide"), authorised by `D360-API-KEY`; a missing or unknown key is 401 with
  *   360dialog's own `{ meta: { success: false, http_code, developer_message } }`; a good
  *   send answers as the Cloud API does (`messages: [{ id: "wamid…" }]`).
  * - `GET /v1/configs/webhook` / `POST /v1/configs/webhook` (`{ url, headers }`): the number's
@@ -53,12 +55,19 @@ export async function startDialog360(options: {
     if (isSend) {
       const problem = sendBodyProblem(request.json);
       if (problem) return graphError(400, 100, '(#100) Invalid parameter', { details: problem });
-      const to = String(request.json?.to);
+      // As the Cloud API answers: `wa_id` for a phone (`to`), `user_id` for a business-scoped
+      // user ID sent to as `recipient` (without `to`).
+      const to = request.json?.to === undefined ? null : String(request.json.to);
+      const recipient = String(request.json?.recipient);
       return {
         status: 200,
         body: {
           messaging_product: 'whatsapp',
-          contacts: [{ input: to, wa_id: to.replace(/^\+/, '') }],
+          contacts: [
+            to === null
+              ? { input: recipient, user_id: recipient }
+              : { input: to, wa_id: to.replace(/^\+/, '') },
+          ],
           messages: [{ id: `wamid.${randomBytes(8).toString('hex')}` }],
         },
       };

@@ -17,7 +17,15 @@ import type { AddressInfo } from 'node:net';
  *   public key with node:crypto; else 401 `…/api-errors#unauthorized`); the body's `to`/`from`
  *   as digits without `+`, `channel` sms or whatsapp, `message_type` and its object (else 422
  *   `…/api-errors/messages#1020`). Answers 202 `{ message_uuid }`.
+ * - On WhatsApp, `to` may instead be a business-scoped user ID, whole ("The `to` field now
+ *   accepts either a phone number or a BSUID for WhatsApp recipients"; "always include the full
+ *   value - country code prefix, period, and all alphanumeric characters": "Handling WhatsApp
+ *   Usernames and BSUIDs"); SMS takes digits only.
  * - Errors in RFC 7807 form ("API Errors").
+ *
+ * `whatsappStatus` is a WhatsApp status webhook as Vonage documents it for usernames ("Webhook
+ * Changes for WhatsApp Usernames"): `to` is what the business sent to (a phone or a BSUID), with
+ * `profile { name, username }` and `whatsapp.recipient { user_id, parent_user_id, wa_id }`.
  *
  * Vonage's side of webhooks (`signedWebhook`): the body with `Authorization: Bearer <JWT>`,
  * HS256 with the signature secret, `payload_hash` = hex SHA-256 of the body (computed here with
@@ -97,9 +105,20 @@ const MESSAGE_TYPES: Record<string, readonly string[]> = {
   whatsapp: ['text', 'image', 'video', 'audio', 'file', 'template'],
 };
 
+/**
+ * A business-scoped user ID as WhatsApp writes it: a two-letter country code, a period, then
+ * alphanumerics (a parent BSUID has `ENT.` after the country code).
+ */
+const BSUID = /^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$/;
+
 function bodyProblem(body: Record<string, unknown> | null): string | null {
   if (!body) return 'the body is not JSON';
-  if (typeof body.to !== 'string' || !/^\d{7,15}$/.test(body.to)) return 'to must be digits';
+  const to = typeof body.to === 'string' ? body.to : '';
+  if (!/^\d{7,15}$/.test(to) && !(body.channel === 'whatsapp' && BSUID.test(to))) {
+    return body.channel === 'whatsapp'
+      ? 'to must be digits or a business-scoped user ID'
+      : 'to must be digits';
+  }
   if (typeof body.from !== 'string' || body.from === '') return 'from is required';
   const types = MESSAGE_TYPES[String(body.channel)];
   if (!types) return `channel ${String(body.channel)} is not supported`;
@@ -209,4 +228,43 @@ export function signedWebhook(
   const signature = createHmac('sha256', key).update(unsigned).digest('base64url');
   headers.authorization = `Bearer ${unsigned}.${signature}`;
   return { headers, body };
+}
+
+/**
+ * A WhatsApp status webhook of a message sent to `to` (digits, or a business-scoped user ID), as
+ * Vonage documents it since usernames ("Handling WhatsApp Usernames and BSUIDs": "Status
+ * callbacks for sent, delivered, and read outgoing messages now include a whatsapp.recipient
+ * object and a profile object with new fields"). `wa_id` is left out when the user shares no
+ * phone.
+ */
+export function whatsappStatus(message: {
+  messageUuid: string;
+  clientRef: string;
+  to: string;
+  status: 'submitted' | 'delivered' | 'read';
+  recipient: { userId: string; parentUserId?: string; waId?: string };
+  profile?: { name: string; username?: string };
+  at?: Date;
+}): Record<string, unknown> {
+  const { recipient } = message;
+  return {
+    message_uuid: message.messageUuid,
+    to: message.to,
+    from: '447700900001',
+    timestamp: (message.at ?? new Date()).toISOString(),
+    status: message.status,
+    client_ref: message.clientRef,
+    channel: 'whatsapp',
+    ...(message.profile ? { profile: message.profile } : {}),
+    usage: { currency: 'EUR', price: '0' },
+    whatsapp: {
+      pricing: { type: 'regular', pricing_model: 'CBP', category: 'service' },
+      recipient: {
+        user_id: recipient.userId,
+        ...(recipient.parentUserId ? { parent_user_id: recipient.parentUserId } : {}),
+        ...(recipient.waId ? { wa_id: recipient.waId } : {}),
+      },
+      conversation: { id: '1234567890', origin: { type: 'service' } },
+    },
+  };
 }

@@ -5,9 +5,12 @@ import {
   vonageError,
   vonageKeyPair,
 } from '../../../test/fakes/vonage';
+import { takesBusinessScopedUserIds } from '../../../workflow/channel-addresses';
 import type { FailureReason } from '../../../workflow/types';
 import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
+import { smsVonageDefinition } from '../sms-vonage/definition';
 import type { ProviderEndpoints, RenderedMessage } from '../types';
+import { whatsappVonageDefinition } from '../whatsapp-vonage/definition';
 import type { VonageNetwork } from './definition';
 import { VONAGE_FAILURES } from './failures';
 import { VONAGE_TEST_IDS, vonageChannel, vonageMessage } from './test-fixtures';
@@ -40,6 +43,16 @@ function send(network: VonageNetwork, rendered: RenderedMessage, privateKey = ke
     allowPrivateUrls: false,
     endpoints,
   });
+}
+
+/** A send of `text` on `network` to `recipient` (a contact's address on the channel). */
+function sendTo(network: VonageNetwork, recipient: string, text = 'Hi') {
+  const message = vonageMessage(
+    vonageChannel(network, keys.privateKey),
+    { kind: 'text', text },
+    { recipient, contact: { id: 'contact-1', firstName: 'Sheena', phone: null } },
+  );
+  return { message, outcome: worker.send(message, { allowPrivateUrls: false, endpoints }) };
 }
 
 describe('sending through the Vonage Messages API', () => {
@@ -136,6 +149,53 @@ describe('sending through the Vonage Messages API', () => {
       { allowPrivateUrls: false, endpoints },
     );
     expect(outcome).toMatchObject({ status: 'failed', reason: 'no_associated_channel' });
+  });
+});
+
+describe('business-scoped user IDs (WhatsApp usernames)', () => {
+  const bsuid = 'US.13491208655302741918';
+
+  test('on WhatsApp, a contact known by their BSUID is sent to at it, whole, as `to`; SMS takes none, and nothing else but E.164 goes: no associated channel, without a call', async () => {
+    const { message, outcome } = sendTo('whatsapp', bsuid, 'Hi Sheena');
+    expect(await outcome).toEqual({
+      status: 'sent',
+      providerMessageId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+    expect(vonage.sends().map((request) => request.json)).toEqual([
+      {
+        message_type: 'text',
+        text: 'Hi Sheena',
+        to: bsuid,
+        from: '447700900001',
+        channel: 'whatsapp',
+        client_ref: message.deliveryId,
+      },
+    ]);
+
+    vonage.requests.length = 0;
+    const refused: Array<[VonageNetwork, string]> = [
+      ['sms', bsuid],
+      ['sms', 'US.ENT.11815799212886844830'],
+      ['whatsapp', 'us.13491208655302741918'],
+      ['whatsapp', 'US.1349-1208'],
+    ];
+    for (const [network, recipient] of refused) {
+      expect(await sendTo(network, recipient).outcome, `${network} ${recipient}`).toMatchObject({
+        status: 'failed',
+        reason: 'no_associated_channel',
+        retryable: false,
+      });
+    }
+    expect(vonage.requests).toHaveLength(0);
+  });
+
+  test("the API takes a BSUID as an identity address on Vonage's WhatsApp channels, as this adapter sends to one, and not on its SMS channels", () => {
+    expect(
+      takesBusinessScopedUserIds(whatsappVonageDefinition.type, whatsappVonageDefinition.provider),
+    ).toBe(true);
+    expect(takesBusinessScopedUserIds(smsVonageDefinition.type, smsVonageDefinition.provider)).toBe(
+      false,
+    );
   });
 });
 

@@ -1,3 +1,4 @@
+import { isBusinessScopedUserId } from '../../../workflow/contact-fields';
 import { readChannel } from '../channel-config';
 import type { ChannelDefinition } from '../definition';
 import { callProvider, isSuccess } from '../http/classify';
@@ -15,6 +16,13 @@ import { classifyVonageAnswer } from './failures';
 import { vonageMessageBody } from './message-body';
 
 /**
+ * On WhatsApp, besides a phone, a contact known by their business-scoped user ID (their identity
+ * on the channel): "You can now send messages using a BSUID in addition to, or instead of, a
+ * phone number" (Vonage docs, "Handling WhatsApp Usernames and BSUIDs"). SMS takes phones only.
+ */
+const WHATSAPP_USER_ID = { name: 'business-scoped user ID', test: isBusinessScopedUserId };
+
+/**
  * Sends through Vonage's Messages API on `network`: `POST /v1/messages` with a fresh JWT
  * (Messages API reference, "Send a message"); a 202 with `message_uuid` means accepted.
  * Statuses and inbound messages arrive at the application's Status and Inbound URLs. The API
@@ -28,8 +36,12 @@ export function vonageAdapter(
     async send(message, options) {
       const read = readChannel(definition, message.channel, options);
       if (!read.ok) return permanentFailure('channel_not_connected', read.detail);
-      const notPhone = phoneRecipientFailure(message.recipient, definition.label);
-      if (notPhone) return notPhone;
+      const notAddressable = phoneRecipientFailure(
+        message.recipient,
+        definition.label,
+        network === 'whatsapp' ? WHATSAPP_USER_ID : undefined,
+      );
+      if (notAddressable) return notAddressable;
       const built = vonageMessageBody(
         network,
         message.rendered,

@@ -1,4 +1,5 @@
 import { importPKCS8, SignJWT } from 'jose';
+import { isBusinessScopedUserId } from '../../../workflow/contact-fields';
 import type { ProviderEndpoints } from '../types';
 
 /**
@@ -49,4 +50,15 @@ export async function vonageJwt(
 /** Vonage writes numbers as E.164 without the `+` ("Send a message": `to`, `from`). */
 export function vonageNumber(e164: string): string {
   return e164.replace(/^\+/, '');
+}
+
+/**
+ * The `to` of a send: a phone as Vonage writes numbers, or on WhatsApp a business-scoped user ID
+ * exactly as it is. "The `to` field now accepts either a phone number or a BSUID for WhatsApp
+ * recipients", e.g. `"to": "US.13491208655302741918"`; "always include the full value - country
+ * code prefix, period, and all alphanumeric characters" (Vonage docs, "Handling WhatsApp
+ * Usernames and BSUIDs": Update Your Send Message Requests).
+ */
+export function vonageRecipient(address: string): string {
+  return isBusinessScopedUserId(address) ? address : vonageNumber(address);
 }

@@ -11,6 +11,15 @@ import { verifyVonageWebhook } from './signature';
  * delivered | read | rejected | undeliverable, error?, channel, client_ref }`, or an inbound
  * message `{ message_uuid, from, to, timestamp, channel, message_type, text | image… ,
  * profile? }`. Both arrive signed (signature.ts).
+ *
+ * WhatsApp usernames (Vonage docs, "Handling WhatsApp Usernames and BSUIDs"; Vonage API
+ * Support, "Webhook Changes for WhatsApp Usernames"): a status of a message sent to a
+ * business-scoped user ID carries it in `to` ("which will always show what the business used for
+ * messaging"), and WhatsApp statuses gain `profile { name, username }` and `whatsapp.recipient
+ * { user_id, parent_user_id, wa_id }`. Statuses are matched by `message_uuid` and `client_ref`
+ * alone, so they need none of these. An inbound message is taken from a phone (`from`, digits)
+ * only: the field that names a username user without a phone on Vonage's inbound webhook is not
+ * in the pages we could read, so such a message is skipped rather than guessed at.
  */
 
 type Json = Record<string, unknown>;

@@ -1,13 +1,14 @@
 import type { RenderedMessage } from '../../render/types';
 import { mediaKind } from '../whatsapp-meta/message-body';
-import { vonageNumber } from './api';
+import { vonageNumber, vonageRecipient } from './api';
 import type { VonageNetwork } from './definition';
 
 /**
  * The JSON body of `POST /v1/messages` for one rendered message (Vonage Messages API reference,
  * "Send a message": SMS `text`; WhatsApp `text`, `image`, `video`, `audio`, `file`, and
  * `template` with `whatsapp.policy`/`locale`). Our delivery id goes as `client_ref`, which
- * Vonage echoes in every status webhook of the message.
+ * Vonage echoes in every status webhook of the message. On WhatsApp, `to` is a phone or a
+ * business-scoped user ID (`vonageRecipient`); the adapter lets a BSUID through on WhatsApp only.
  */
 
 /** Longest SMS text the SMS channel takes ("Send a message": SMS text, 1,000 characters). */
@@ -66,7 +67,7 @@ export function vonageMessageBody(
   deliveryId: string,
 ): VonageBody {
   const envelope = {
-    to: vonageNumber(to),
+    to: vonageRecipient(to),
     from: vonageNumber(from),
     channel: network,
     client_ref: deliveryId,

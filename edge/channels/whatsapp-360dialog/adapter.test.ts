@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { type Dialog360, startDialog360 } from '../../../test/fakes/dialog360';
 import { graphError } from '../../../test/fakes/meta-graph';
+import { takesBusinessScopedUserIds } from '../../../workflow/channel-addresses';
 import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
 import type { ChannelRecord, ProviderEndpoints, RenderedMessage } from '../types';
 import { documentHeaderTemplateBody, whatsappMessage } from '../whatsapp-meta/test-fixtures';
+import { whatsapp360dialogDefinition } from './definition';
 
 const API_KEY = 'd360-test-api-key';
 
@@ -42,6 +44,19 @@ function send(rendered: RenderedMessage, apiKey?: string) {
     allowPrivateUrls: false,
     endpoints,
   });
+}
+
+/** A text to a contact whose address on the channel is `recipient`. */
+function sendTo(recipient: string, text = 'Hi') {
+  const message = whatsappMessage(
+    { kind: 'text', text },
+    {
+      channel: channel(),
+      recipient,
+      contact: { id: 'contact-1', firstName: 'Sheena', phone: null },
+    },
+  );
+  return { message, outcome: worker.send(message, { allowPrivateUrls: false, endpoints }) };
 }
 
 describe('sending WhatsApp through 360dialog', () => {
@@ -118,5 +133,43 @@ describe('sending WhatsApp through 360dialog', () => {
       reason: 'channel_not_connected',
     });
     expect(dialog.requests).toHaveLength(0);
+  });
+});
+
+describe('business-scoped user IDs (WhatsApp usernames) through 360dialog', () => {
+  test('a contact known by a BSUID or parent BSUID is sent to as `recipient`, without `to`, as through Meta; an address neither E.164 nor a BSUID has no associated channel, without a call', async () => {
+    for (const bsuid of ['US.13491208655302741918', 'US.ENT.11815799212886844830']) {
+      dialog.requests.length = 0;
+      const { message, outcome } = sendTo(bsuid, 'Hi Sheena');
+      expect(await outcome, bsuid).toEqual({
+        status: 'sent',
+        providerMessageId: expect.stringMatching(/^wamid\./),
+      });
+      expect(dialog.sends().map((request) => request.json)).toEqual([
+        {
+          messaging_product: 'whatsapp',
+          recipient_type: 'individual',
+          recipient: bsuid,
+          type: 'text',
+          text: { preview_url: false, body: 'Hi Sheena' },
+          biz_opaque_callback_data: message.deliveryId,
+        },
+      ]);
+    }
+
+    dialog.requests.length = 0;
+    for (const recipient of ['us.13491208655302741918', 'US.1234-5678', 'ada@example.com']) {
+      expect(await sendTo(recipient).outcome, recipient).toMatchObject({
+        status: 'failed',
+        reason: 'no_associated_channel',
+        retryable: false,
+      });
+    }
+    expect(dialog.requests).toHaveLength(0);
+  });
+
+  test("the API takes a BSUID as an identity address on 360dialog's channels, as this adapter sends to one", () => {
+    const { type, provider } = whatsapp360dialogDefinition;
+    expect(takesBusinessScopedUserIds(type, provider)).toBe(true);
   });
 });

@@ -3,6 +3,7 @@ import {
   inboundText,
   inboundTextFromUsername,
   messageStatus,
+  userChangedUserId,
   whatsappWebhook,
 } from '../../../test/fakes/meta-webhooks';
 import type { CallbackChannel } from '../callbacks';
@@ -69,15 +70,50 @@ describe('payloads in the Cloud API webhook format', () => {
     ]);
   });
 
-  test('a message from a user known only by a business-scoped user ID is skipped (360dialog sends to phones only)', () => {
-    const value = inboundTextFromUsername(
-      { userId: 'US.13491208655302741918', username: 'ada', name: 'Ada' },
-      'wamid.bsuid',
-      'hi',
+  test('a message from a user known only by a business-scoped user ID names them by it, with their profile name; one that also carries their phone names them by the phone', () => {
+    const parse = (value: Record<string, unknown>) =>
+      whatsapp360dialogCallbacks.parse(JSON.stringify(whatsappWebhook(ids, value)), channel);
+    const userId = 'US.13491208655302741918';
+    expect(
+      parse(inboundTextFromUsername({ userId, username: 'ada', name: 'Ada' }, 'wamid.bsuid', 'hi')),
+    ).toEqual([
+      expect.objectContaining({
+        kind: 'inbound',
+        eventKey: 'wamid.bsuid',
+        channelId: channel.id,
+        from: { address: userId, name: 'Ada' },
+        content: { type: 'text', text: 'hi' },
+      }),
+    ]);
+    expect(
+      parse(inboundText({ waId: '16505551234', name: 'Ada', userId }, 'wamid.both', 'hi')),
+    ).toEqual([
+      expect.objectContaining({ kind: 'inbound', from: { address: '+16505551234', name: 'Ada' } }),
+    ]);
+  });
+
+  test("a system message reporting a user's new BSUID moves their address, as through Meta", () => {
+    const value = userChangedUserId(
+      {
+        name: 'Ada',
+        previousUserId: 'US.13491208655302741918',
+        userId: 'US.24817305912873645029',
+      },
+      'wamid.sys',
+      new Date('2030-01-02T10:00:00Z'),
     );
     expect(
       whatsapp360dialogCallbacks.parse(JSON.stringify(whatsappWebhook(ids, value)), channel),
-    ).toEqual([]);
+    ).toEqual([
+      {
+        kind: 'address_change',
+        eventKey: 'wamid.sys:user_id',
+        channelId: channel.id,
+        previous: 'US.13491208655302741918',
+        current: 'US.24817305912873645029',
+        at: '2030-01-02T10:00:00.000Z',
+      },
+    ]);
   });
 
   test('a replayed webhook yields the same event keys (one effect downstream)', () => {

@@ -8,6 +8,12 @@ import { cloudApiEvents } from '../whatsapp-meta/callbacks';
  * headers"; `POST /v1/configs/webhook` takes `url` and `headers`). It does not sign them, so
  * the channel's callback token goes along as this header, set once when connecting, and a
  * callback without it is refused.
+ *
+ * A user with a WhatsApp username may write without their phone: 360dialog passes on the Cloud
+ * API's webhooks, where "certain phone fields are simply *omitted* from webhooks you already
+ * receive" (360dialog docs, "Validation guide") and the BSUID "is assigned to the `user_id`
+ * parameter" ("Usernames & BSUID"). As through Meta, such a user is named by their BSUID (the
+ * adapter sends to it), and a system message reporting a new BSUID moves their identity.
  */
 export const DIALOG360_TOKEN_HEADER = 'x-sendflow-token';
 
@@ -19,5 +25,5 @@ export const whatsapp360dialogCallbacks: ChannelCallbacks = {
     return constantTimeEqual(token, channel.callbackToken) ? 'ok' : 'invalid';
   },
   // One API key, one number, one callback URL: every message in it is this channel's.
-  parse: (body, channel) => cloudApiEvents(body, channel, null),
+  parse: (body, channel) => cloudApiEvents(body, channel, null, true),
 };

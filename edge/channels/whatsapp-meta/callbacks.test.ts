@@ -369,7 +369,7 @@ describe('system messages reporting a new business-scoped user ID', () => {
     expect(whatsappMetaCallbacks.parse(JSON.stringify(otherNumber), channel)).toEqual([]);
   });
 
-  test('a Cloud API provider that sends to phones only (360dialog) ignores it', () => {
+  test('a Cloud API parser without business-scoped user IDs (the flag off) ignores it', () => {
     const body = JSON.stringify(
       whatsappWebhook(WHATSAPP_TEST_IDS, userChangedUserId(change, 'wamid.sys6', at)),
     );
