@@ -92,6 +92,38 @@ describe('a contact whose business-scoped user ID changed', () => {
     expect(await identitiesOf(contactId)).toEqual([after]);
   });
 
+  it("a changed phone number moves the phone identity, and the user's next message from it finds the same contact", async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await whatsappChannel(workspaceId);
+    const suffix = String(Date.now()).slice(-7);
+    const [previous, current] = [`+1650${suffix}`, `+1219${suffix}`];
+    const contactId = await seedContact(db, workspaceId, { phone: previous }, [
+      { channelId, address: previous },
+    ]);
+    expect(
+      await consume([{ ...change(channelId, previous, current), eventKey: 'wamid.n:wa_id' }]),
+    ).toEqual([{ kind: 'ack' }]);
+    expect(await identitiesOf(contactId)).toMatchObject([{ channelId, address: current }]);
+
+    const message: InboundEvent = {
+      kind: 'inbound',
+      eventKey: `wamid.after.${suffix}`,
+      channelId,
+      providerMessageId: `wamid.after.${suffix}`,
+      from: { address: current, name: 'Sheena Nelson' },
+      at: new Date().toISOString(),
+      content: { type: 'text', text: 'new number, same me' },
+    };
+    await consume([message]);
+    const [identity] = await identitiesOf(contactId);
+    expect(identity?.lastInboundAt).toBeInstanceOf(Date);
+    const twins = await db
+      .select()
+      .from(contactIdentities)
+      .where(eq(contactIdentities.address, current));
+    expect(twins.map((row) => row.contactId)).toEqual([contactId]);
+  });
+
   it("moves only the identity on the event's channel: not another workspace's, nor another channel's of the same workspace", async () => {
     const [mine, theirs] = [await seedWorkspace(db), await seedWorkspace(db)];
     const [channelId, otherChannelId, theirChannelId] = [

@@ -323,13 +323,21 @@ describe('system messages reporting a new business-scoped user ID', () => {
     });
   });
 
-  test('user_changed_number moves the BSUID it regenerated, and records no message from the old number', () => {
+  test('user_changed_number moves the phone identity to the new WhatsApp ID and the BSUID it regenerated, and records no message from the old number', () => {
     const value = userChangedNumber(
       { ...change, fromWaId: '16505551234', waId: '12195555358' },
       'wamid.sys3',
       at,
     );
     expect(parse(value)).toEqual([
+      {
+        kind: 'address_change',
+        eventKey: 'wamid.sys3:wa_id',
+        channelId: channel.id,
+        previous: '+16505551234',
+        current: '+12195555358',
+        at: at.toISOString(),
+      },
       {
         kind: 'address_change',
         eventKey: 'wamid.sys3:user_id',
@@ -339,6 +347,51 @@ describe('system messages reporting a new business-scoped user ID', () => {
         at: at.toISOString(),
       },
     ]);
+  });
+
+  test("a number change as the reference's example shows it (no BSUIDs) moves the phone identity, also without business-scoped user IDs; a malformed or unchanged number moves nothing", () => {
+    const example = {
+      messages: [
+        {
+          from: '16505551234',
+          id: 'wamid.sys7',
+          timestamp: String(at.getTime() / 1000),
+          type: 'system',
+          system: {
+            body: 'User Sheena Nelson changed from 16505551234 to 12195555358',
+            wa_id: '12195555358',
+            type: 'user_changed_number',
+          },
+        },
+      ],
+    };
+    const moved = [
+      {
+        kind: 'address_change',
+        eventKey: 'wamid.sys7:wa_id',
+        channelId: channel.id,
+        previous: '+16505551234',
+        current: '+12195555358',
+        at: at.toISOString(),
+      },
+    ];
+    expect(parse(example)).toEqual(moved);
+    const body = JSON.stringify(whatsappWebhook(WHATSAPP_TEST_IDS, example));
+    expect(cloudApiEvents(body, channel, null)).toEqual(moved);
+    const cases: [string | null, string][] = [
+      ['16505551234', '16505551234'],
+      ['+16505551234', '12195555358'],
+      ['16505551234', 'US.24817305912873645029'],
+      [null, '12195555358'],
+    ];
+    for (const [from, waId] of cases) {
+      const changed = structuredClone(example);
+      const [message] = changed.messages;
+      if (from === null) delete (message as { from?: string }).from;
+      else message!.from = from;
+      message!.system.wa_id = waId;
+      expect(parse(changed), `${from} → ${waId}`).toEqual([]);
+    }
   });
 
   test('nothing moves without both BSUIDs well formed and different, for another system type, or for another number', () => {

@@ -149,35 +149,59 @@ const IDENTIFIER_CHANGES: ReadonlySet<string> = new Set([
   'user_changed_number',
 ]);
 
+/** A WhatsApp user ID as `from` and `wa_id` carry it: the phone's digits, no `+`. */
+const WA_ID = /^\d{2,15}$/;
+
 /**
- * What a system message says of a user's business-scoped user ID (WhatsApp Cloud API, "System
- * messages webhook reference"; Changelog, Aug 11, 2026): `system.type` `user_changed_user_id`
- * (their BSUID changed and no phone number can be shared) or `user_changed_number` (their
- * phone number changed, which regenerates the BSUID) carries `system.previous_user_id` and
- * `system.previous_parent_user_id` "alongside the new values". The new values' names,
- * `system.user_id` and `system.parent_user_id`, are inferred, not read: the reference's example
- * payload for this type was not available to us, and they follow "assigned to the user_id
- * parameter" ("Business-scoped user IDs") and `user_changed_number`'s `system.wa_id`. A payload
- * naming them otherwise moves nothing (never a wrong move). Each pair of well-formed, different
- * BSUIDs moves the contact's identity on the channel from the previous to the new one; the new
- * phone number itself is not applied here.
+ * What a system message says of a user's addresses (WhatsApp Cloud API, "System messages webhook
+ * reference"; Changelog, Aug 11, 2026), as moves of their identity on the channel:
+ *
+ * - `user_changed_number`: `from` is the old number and `system.wa_id` the "New WhatsApp user
+ *   ID" their messages now come from, so a phone identity at `+<from>` moves to `+<wa_id>`
+ *   (the form inbound messages give it, senderOf). Sends then go to the new ID, and their next
+ *   message finds the same contact. The contact's own `phone` field is the workspace's record
+ *   and is left as it is.
+ * - With `businessScopedIds`, the user's business-scoped user IDs: `user_changed_user_id` (their
+ *   BSUID changed and no phone number can be shared) and `user_changed_number` (a number change
+ *   regenerates the BSUID) carry `system.previous_user_id` and `system.previous_parent_user_id`
+ *   "alongside the new values". The new values' names, `system.user_id` and
+ *   `system.parent_user_id`, are inferred, not read: the reference's example payload for this
+ *   type was not available to us, and they follow "assigned to the user_id parameter"
+ *   ("Business-scoped user IDs") and `user_changed_number`'s `system.wa_id`. A payload naming
+ *   them otherwise moves nothing (never a wrong move).
+ *
+ * Each pair of well-formed, different addresses is one move, keyed by the message id and the
+ * field, so a retried webhook moves nothing twice.
  */
-function addressChangeEvents(message: Json, channelId: string): AddressChangeEvent[] {
+function addressChangeEvents(
+  message: Json,
+  channelId: string,
+  businessScopedIds: boolean,
+): AddressChangeEvent[] {
   const system = object(message.system);
   const id = text(message.id);
   const at = isoTime(message.timestamp);
   if (text(message.type) !== 'system' || !system || !id || !at) return [];
-  if (!IDENTIFIER_CHANGES.has(text(system.type) ?? '')) return [];
-  const pairs = [
-    ['user_id', text(system.previous_user_id), text(system.user_id)],
-    ['parent_user_id', text(system.previous_parent_user_id), text(system.parent_user_id)],
-  ] as const;
+  const type = text(system.type) ?? '';
+  if (!IDENTIFIER_CHANGES.has(type)) return [];
+  const phone = (waId: string | null) => (waId && WA_ID.test(waId) ? `+${waId}` : null);
+  const pairs: [string, string | null, string | null][] = [];
+  if (type === 'user_changed_number') {
+    pairs.push(['wa_id', phone(text(message.from)), phone(text(system.wa_id))]);
+  }
+  if (businessScopedIds) {
+    const bsuid = (value: string | null) => (value && isBusinessScopedUserId(value) ? value : null);
+    pairs.push(
+      ['user_id', bsuid(text(system.previous_user_id)), bsuid(text(system.user_id))],
+      [
+        'parent_user_id',
+        bsuid(text(system.previous_parent_user_id)),
+        bsuid(text(system.parent_user_id)),
+      ],
+    );
+  }
   return pairs.flatMap(([field, previous, current]) =>
-    previous &&
-    current &&
-    previous !== current &&
-    isBusinessScopedUserId(previous) &&
-    isBusinessScopedUserId(current)
+    previous && current && previous !== current
       ? [
           {
             kind: 'address_change' as const,
@@ -212,10 +236,7 @@ function valueEvents(
       ...list(value.statuses).map((status) => statusEvent(status, channel.id)),
       ...messages.map((message) => inboundEvent(message, contacts, channel.id, businessScopedIds)),
     ].filter((event): event is StatusEvent | InboundEvent => event !== null),
-    // Only where the channel's adapter sends to business-scoped user IDs.
-    ...(businessScopedIds
-      ? messages.flatMap((message) => addressChangeEvents(message, channel.id))
-      : []),
+    ...messages.flatMap((message) => addressChangeEvents(message, channel.id, businessScopedIds)),
   ];
 }
 
