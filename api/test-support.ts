@@ -115,6 +115,23 @@ const CREATE_CHANNEL = `mutation ($input: CreateChannelInput!) {
 }`;
 
 /**
+ * Every provider API the API calls when a channel is saved, verified or deleted, at a closed
+ * port: no test reaches real providers, and checks fail fast unless a test points one at its
+ * stand-in (a fresh object each call, for a test file to change).
+ */
+export function unreachableProviders(): Record<string, string> {
+  return {
+    GRAPH_API_URL: UNREACHABLE_PROVIDER,
+    TELEGRAM_API_URL: UNREACHABLE_PROVIDER,
+    LINE_API_URL: UNREACHABLE_PROVIDER,
+    VIBER_API_URL: UNREACHABLE_PROVIDER,
+    TWILIO_API_URL: UNREACHABLE_PROVIDER,
+    TWILIO_CONTENT_API_URL: UNREACHABLE_PROVIDER,
+    DIALOG360_API_URL: UNREACHABLE_PROVIDER,
+  };
+}
+
+/**
  * Connects to this run's test database (see test/global-setup.ts), builds the API in-process
  * and closes the pool after the file's tests. Call once at the top of a test file.
  */
@@ -125,17 +142,7 @@ export function useTestApi(options: Partial<Omit<ApiDeps, 'db' | 'credentialsKey
   const yoga = createApi({
     db: postgres.db,
     credentialsKey,
-    // No test reaches real providers: checks made on save fail fast against a closed port
-    // unless a test points them at its stand-in.
-    providerEndpoints: {
-      GRAPH_API_URL: UNREACHABLE_PROVIDER,
-      TELEGRAM_API_URL: UNREACHABLE_PROVIDER,
-      LINE_API_URL: UNREACHABLE_PROVIDER,
-      VIBER_API_URL: UNREACHABLE_PROVIDER,
-      TWILIO_API_URL: UNREACHABLE_PROVIDER,
-      TWILIO_CONTENT_API_URL: UNREACHABLE_PROVIDER,
-      DIALOG360_API_URL: UNREACHABLE_PROVIDER,
-    },
+    providerEndpoints: unreachableProviders(),
     ...options,
   });
   let workspaceCount = 0;

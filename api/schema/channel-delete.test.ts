@@ -11,6 +11,7 @@ import {
   TEST_CHANNEL_INPUTS,
   type TestWorkspace,
   UNREACHABLE_PROVIDER,
+  unreachableProviders,
   useTestApi,
 } from '../test-support';
 
@@ -27,15 +28,7 @@ const deployment = await startJsonServer({ answer: () => ({ status: 200, body: {
 afterAll(() => deployment.close());
 
 /** Every provider unreachable unless a test points it at its stand-in (read per request). */
-const endpoints: Record<string, string> = {
-  GRAPH_API_URL: UNREACHABLE_PROVIDER,
-  TELEGRAM_API_URL: UNREACHABLE_PROVIDER,
-  LINE_API_URL: UNREACHABLE_PROVIDER,
-  VIBER_API_URL: UNREACHABLE_PROVIDER,
-  TWILIO_API_URL: UNREACHABLE_PROVIDER,
-  TWILIO_CONTENT_API_URL: UNREACHABLE_PROVIDER,
-  DIALOG360_API_URL: UNREACHABLE_PROVIDER,
-};
+const endpoints = unreachableProviders();
 const api = useTestApi({ providerEndpoints: endpoints, publicUrl: deployment.url });
 
 /** A second bot the Telegram stand-in knows, for replacing a channel's token. */

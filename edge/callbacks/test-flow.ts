@@ -49,6 +49,46 @@ export async function connectChannel(
   return { workspaceId, apiKey, channel };
 }
 
+/**
+ * A contact created through GraphQL (`createContact`) with `firstName`, given an identity on
+ * `channelId` at `address` (`upsertContactIdentity`) as an integrator who knows the person from
+ * their own records does: they wrote in an hour ago. Returns the contact's id and what
+ * `upsertContactIdentity` answered (its data or its validation issues).
+ */
+export async function contactThroughApi(
+  harness: DispatchHarness,
+  apiKey: string,
+  { firstName, channelId, address }: { firstName: string; channelId: string; address: string },
+) {
+  const created = await harness.gql(
+    apiKey,
+    `mutation ($input: ContactInput!) {
+      createContact(input: $input) { ... on MutationCreateContactSuccess { data { id } } }
+    }`,
+    { input: { firstName } },
+  );
+  const contactId = created.data.createContact.data.id as string;
+  const identity = await harness.gql(
+    apiKey,
+    `mutation ($input: UpsertContactIdentityInput!) {
+      upsertContactIdentity(input: $input) {
+        __typename
+        ... on MutationUpsertContactIdentitySuccess { data { address } }
+        ... on ValidationError { issues { code path message } }
+      }
+    }`,
+    {
+      input: {
+        contactId,
+        channelId,
+        address,
+        lastInboundAt: new Date(Date.now() - 3_600_000).toISOString(),
+      },
+    },
+  );
+  return { contactId, identity: identity.data.upsertContactIdentity };
+}
+
 /** The Worker's fetch handler as a `fetch`, for the stand-ins' helpers that post callbacks. */
 export function workerFetch(harness: DispatchHarness) {
   return (url: string, init: RequestInit): Promise<Response> =>

@@ -16,6 +16,7 @@ import {
 } from '../dispatch/test-support';
 import {
   connectChannel,
+  contactThroughApi,
   quietPeriod,
   readDelivery,
   waitForAcceptedSend,
@@ -141,34 +142,12 @@ it('a WhatsApp contact given a business-scoped user ID through the API is sent t
     },
   });
   const bsuid = 'US.13491208655302741918';
-  const created = await harness.gql(
-    apiKey,
-    `mutation ($input: ContactInput!) {
-      createContact(input: $input) { ... on MutationCreateContactSuccess { data { id } } }
-    }`,
-    { input: { firstName: 'Sheena' } },
-  );
-  const contactId = created.data.createContact.data.id as string;
-  const identity = await harness.gql(
-    apiKey,
-    `mutation ($input: UpsertContactIdentityInput!) {
-      upsertContactIdentity(input: $input) {
-        __typename
-        ... on MutationUpsertContactIdentitySuccess { data { address } }
-        ... on ValidationError { issues { code path message } }
-      }
-    }`,
-    {
-      input: {
-        contactId,
-        channelId: channel.id,
-        address: bsuid,
-        // Known from the integrator's own records: they wrote in an hour ago.
-        lastInboundAt: new Date(Date.now() - 3_600_000).toISOString(),
-      },
-    },
-  );
-  expect(identity.data.upsertContactIdentity).toEqual({
+  const { contactId, identity } = await contactThroughApi(harness, apiKey, {
+    firstName: 'Sheena',
+    channelId: channel.id,
+    address: bsuid,
+  });
+  expect(identity).toEqual({
     __typename: 'MutationUpsertContactIdentitySuccess',
     data: { address: bsuid },
   });

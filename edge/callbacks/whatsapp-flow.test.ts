@@ -34,6 +34,7 @@ import {
 } from '../dispatch/test-support';
 import {
   connectChannel,
+  contactThroughApi,
   notifyWithFallback,
   quietPeriod,
   readDelivery,
@@ -649,34 +650,12 @@ describe('business-scoped user IDs', () => {
   it('a contact given a BSUID through the API (createContact, upsertContactIdentity) is sent to as `recipient`, without `to`', async () => {
     const { workspaceId, apiKey, channel } = await connectWhatsApp();
     const userId = businessScopedUserId();
-    const created = await harness.gql(
-      apiKey,
-      `mutation ($input: ContactInput!) {
-        createContact(input: $input) { ... on MutationCreateContactSuccess { data { id } } }
-      }`,
-      { input: { firstName: 'Sheena' } },
-    );
-    const contactId = created.data.createContact.data.id as string;
-    const identity = await harness.gql(
-      apiKey,
-      `mutation ($input: UpsertContactIdentityInput!) {
-        upsertContactIdentity(input: $input) {
-          __typename
-          ... on MutationUpsertContactIdentitySuccess { data { address } }
-          ... on ValidationError { issues { code path message } }
-        }
-      }`,
-      {
-        input: {
-          contactId,
-          channelId: channel.id,
-          address: userId,
-          // Known from the integrator's own webhooks: they wrote in an hour ago.
-          lastInboundAt: new Date(Date.now() - 3_600_000).toISOString(),
-        },
-      },
-    );
-    expect(identity.data.upsertContactIdentity).toEqual({
+    const { contactId, identity } = await contactThroughApi(harness, apiKey, {
+      firstName: 'Sheena',
+      channelId: channel.id,
+      address: userId,
+    });
+    expect(identity).toEqual({
       __typename: 'MutationUpsertContactIdentitySuccess',
       data: { address: userId },
     });
