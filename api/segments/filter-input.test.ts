@@ -52,4 +52,87 @@ describe('parseContactFilter', () => {
       'filter.countries',
     ]);
   });
+
+  it('keeps instants as UTC ISO text whatever offset they were given in, within years 1 to 9999', () => {
+    const issues = new IssueList();
+    expect(
+      parseContactFilter(
+        {
+          createdSince: new Date('2026-03-29T03:00:00+02:00'),
+          createdBefore: new Date('9999-12-31T23:59:59.999Z'),
+        },
+        issues,
+      ),
+    ).toEqual({
+      createdSince: '2026-03-29T01:00:00.000Z',
+      createdBefore: '9999-12-31T23:59:59.999Z',
+    });
+    expect(parseContactFilter({ createdSince: new Date('0001-01-01T00:00:00Z') }, issues)).toEqual({
+      createdSince: '0001-01-01T00:00:00.000Z',
+    });
+    expect(issues.issues).toEqual([]);
+
+    // Postgres reads no other year from ISO text (`+010000-…`, `-000001-…`, year 0).
+    const outside = new IssueList();
+    const filter = parseContactFilter(
+      {
+        createdSince: new Date('0000-12-31T23:59:59.999Z'),
+        createdBefore: new Date('+010000-01-01T00:00:00Z'),
+      },
+      outside,
+    );
+    expect(outside.issues.map((issue) => issue.path)).toEqual([
+      'filter.createdSince',
+      'filter.createdBefore',
+    ]);
+    expect(filter).toEqual({});
+  });
+
+  it('refuses a custom field text holding a lone UTF-16 surrogate, which Postgres cannot hold', () => {
+    const issues = new IssueList();
+    parseContactFilter(
+      {
+        customFields: [
+          { key: 'a', equals: 'x\ud83d' },
+          { key: 'b', contains: '\ude00y' },
+          { key: 'c', equals: '😀 ok' },
+          { key: 'd', contains: 'é' },
+        ],
+      },
+      issues,
+    );
+    expect(issues.issues.map((issue) => issue.path)).toEqual([
+      'filter.customFields[0].equals',
+      'filter.customFields[1].contains',
+    ]);
+  });
+
+  it('an empty list of custom field conditions is no condition; an empty list of codes is refused', () => {
+    const issues = new IssueList();
+    expect(parseContactFilter({ customFields: [] }, issues)).toEqual({});
+    expect(issues.issues).toEqual([]);
+    parseContactFilter({ countries: [], languages: [] }, issues);
+    expect(issues.issues.map((issue) => issue.path)).toEqual([
+      'filter.countries',
+      'filter.languages',
+    ]);
+  });
+
+  it('bounds each text: a key of at most 64 characters, a value of at most 2,000', () => {
+    const issues = new IssueList();
+    parseContactFilter(
+      {
+        customFields: [
+          { key: 'k'.repeat(64), equals: 'v'.repeat(2000) },
+          { key: 'k'.repeat(65), contains: 'v' },
+          { key: 'plan', contains: 'v'.repeat(2001) },
+        ],
+      },
+      issues,
+    );
+    expect(issues.issues.map((issue) => issue.path)).toEqual([
+      'filter.customFields[1].key',
+      'filter.customFields[2]',
+    ]);
+  });
 });

@@ -1,7 +1,7 @@
 import type { Message } from '@cloudflare/workers-types/latest';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
-import { queryRows } from '../../db/rows';
+import { queryRows, unnestRows } from '../../db/rows';
 import { log } from '../log';
 import { type ChunkDeps, startChunk } from './chunk';
 import { parseSegmentChunkMessage } from './message';
@@ -40,22 +40,27 @@ export async function consumeSegmentChunks(
 
 /**
  * The segments dead letter queue's consumer: a chunk that kept failing ends its segment start
- * as `failed` (runs already started keep going). A start that ended otherwise is left alone.
+ * as `failed` (runs already started keep going). A start that ended otherwise is left alone,
+ * and so is one whose cursor has moved past the dead chunk: that was a copy of a chunk another
+ * delivery (a redelivery, or the sweep's resend) did, and the start is going on without it.
  */
 export async function failSegmentStarts(
   messages: readonly Message<unknown>[],
   db: Database,
 ): Promise<void> {
-  const ids = messages.flatMap((message) => {
+  const dead = messages.flatMap((message) => {
     const chunk = parseSegmentChunkMessage(message.body);
-    return chunk ? [chunk.segmentStartId] : [];
+    return chunk ? [{ id: chunk.segmentStartId, after: chunk.after }] : [];
   });
-  if (ids.length) {
+  if (dead.length) {
     const failed = await queryRows<{ id: string }>(
       db,
-      sql`update segment_starts set status = 'failed', ended_at = now(), updated_at = now()
-          where id = any(${sql.param([...new Set(ids)])}::uuid[]) and status = 'running'
-          returning id`,
+      sql`update segment_starts s set status = 'failed', ended_at = now(), updated_at = now()
+          where s.id = any(${sql.param([...new Set(dead.map((chunk) => chunk.id))])}::uuid[])
+            and s.status = 'running'
+            and exists (select 1 from ${unnestRows(dead, { id: 'uuid', after: 'uuid' }, 'd')}
+                        where d.id = s.id and d.after is not distinct from s.cursor)
+          returning s.id`,
     );
     for (const { id } of failed) log('error', 'segments: a chunk was dead-lettered', { id });
   }
