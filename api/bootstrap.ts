@@ -1,6 +1,6 @@
 import type { Database } from '../db/client';
 import { workspaces } from '../db/schema';
-import { isValidTimezone } from '../workflow/system-time';
+import { canonicalTimezone } from '../workflow/system-time';
 import { issueApiKey } from './api-keys';
 
 /**
@@ -12,8 +12,8 @@ export async function createWorkspaceWithKey(
   db: Database,
   input: { name: string; timezone?: string },
 ): Promise<{ workspaceId: string; apiKey: string }> {
-  const timezone = input.timezone ?? 'UTC';
-  if (!isValidTimezone(timezone)) throw new RangeError(`Unknown IANA timezone "${timezone}"`);
+  const timezone = canonicalTimezone(input.timezone ?? 'UTC');
+  if (timezone === null) throw new RangeError(`Unknown IANA timezone "${input.timezone}"`);
   return db.transaction(async (tx) => {
     const [workspace] = await tx
       .insert(workspaces)

@@ -91,7 +91,7 @@ function parseCustomFields(value: unknown, issues: IssueList): Record<string, st
   if (entries.length > MAX_CUSTOM_FIELDS) {
     issues.add('INVALID_VALUE', 'customFields', `At most ${MAX_CUSTOM_FIELDS} custom fields`);
   }
-  const fields: Record<string, string> = {};
+  const fields: [string, string][] = [];
   for (const [key, field] of entries) {
     if (!isCustomFieldKey(key)) {
       issues.add(
@@ -108,8 +108,9 @@ function parseCustomFields(value: unknown, issues: IssueList): Record<string, st
         `At most ${MAX_CUSTOM_VALUE_LENGTH} characters`,
       );
     } else {
-      fields[key] = field;
+      fields.push([key, field]);
     }
   }
-  return fields;
+  // fromEntries defines each key: `fields.__proto__ = '…'` would set no property at all.
+  return Object.fromEntries(fields);
 }

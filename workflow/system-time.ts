@@ -24,15 +24,28 @@ function formatterFor(timezone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+/**
+ * An IANA zone name as stored: the runtime's own spelling when the given one differs from it in
+ * letter case only (`europe/paris` → `Europe/Paris`), else the name as given (`Europe/Kyiv`,
+ * `Asia/Kolkata`, `Etc/UTC`, `EST` stay themselves: ICU resolves them to older names, Kiev and
+ * Calcutta, or to another zone with the same offset, which is not what anyone typed); null when
+ * the runtime knows no such zone. Nothing is cached: the names clients try are endless (every
+ * letter case of every zone).
+ */
+export function canonicalTimezone(timezone: string): string | null {
+  if (typeof timezone !== 'string' || timezone === '') return null;
+  try {
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: timezone }).resolvedOptions()
+      .timeZone;
+    return resolved.toLowerCase() === timezone.toLowerCase() ? resolved : timezone;
+  } catch {
+    return null;
+  }
+}
+
 /** True when `timezone` is an IANA zone name this runtime knows (e.g. `Europe/Paris`, `UTC`). */
 export function isValidTimezone(timezone: string): boolean {
-  if (typeof timezone !== 'string' || timezone === '') return false;
-  try {
-    formatterFor(timezone);
-    return true;
-  } catch {
-    return false;
-  }
+  return canonicalTimezone(timezone) !== null;
 }
 
 /**

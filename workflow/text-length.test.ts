@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { textLength } from './text-length';
+import { MAX_CHARACTER_UNITS, textLength } from './text-length';
 
 describe('textLength', () => {
   it('counts ASCII characters one by one', () => {
@@ -29,5 +29,20 @@ describe('textLength', () => {
 
   it('counts text mixing emojis and letters', () => {
     expect(textLength('Hi 👋🏼 Ada')).toBe(8);
+  });
+
+  it('counts the longest emoji sequences (skin tones, families, subdivision flags) as one', () => {
+    for (const emoji of ['🧑🏻‍🧑🏼‍🧒🏽‍🧒🏾', '👩🏻‍❤️‍💋‍👩🏼', '🏴󠁧󠁢󠁳󠁣󠁴󠁿']) {
+      expect(emoji.length).toBeLessThanOrEqual(MAX_CHARACTER_UNITS);
+      expect(textLength(emoji)).toBe(1);
+    }
+  });
+
+  it('does not let combining marks pile megabytes into one character', () => {
+    // One grapheme cluster of 300,001 UTF-16 units: a "1-character" text of 600 kB.
+    const zalgo = `a${'\u0301'.repeat(300_000)}`;
+    expect(textLength(zalgo)).toBe(Math.ceil(zalgo.length / MAX_CHARACTER_UNITS));
+    expect(textLength(`b${'\u0301'.repeat(MAX_CHARACTER_UNITS)}`)).toBe(2);
+    expect(textLength(`b${'\u0301'.repeat(MAX_CHARACTER_UNITS - 1)}`)).toBe(1);
   });
 });

@@ -13,6 +13,7 @@ import { isUuid } from '../../workflow/ids';
 import { findStep } from '../../workflow/routing';
 import type { GraphStep, WorkflowGraph } from '../../workflow/types';
 import type { ApiContext } from '../context';
+import { sqlState } from '../db-errors';
 import { NotFoundError } from '../errors';
 import { IssueList } from '../validation';
 import { parseTriggerVariables } from './trigger-variables';
@@ -67,9 +68,20 @@ export async function startableVersion(
  * anything is wrong. The runs are committed BEFORE their messages are enqueued (ids only);
  * if enqueueing fails, the runs stay committed and the sweep enqueues them.
  */
-export async function startWorkflow(
+export function startWorkflow(
   ctx: ApiContext,
   input: StartWorkflowInput,
+): Promise<{ runIds: string[] }> {
+  return startOnce(ctx, input, true);
+}
+
+/** SQLSTATE foreign_key_violation. */
+const FOREIGN_KEY_VIOLATION = '23503';
+
+async function startOnce(
+  ctx: ApiContext,
+  input: StartWorkflowInput,
+  checkAgainIfDeleted: boolean,
 ): Promise<{ runIds: string[] }> {
   const issues = new IssueList();
   const { workflowId, version, entry } = await startableVersion(ctx, input.workflowId, issues);
@@ -103,8 +115,11 @@ export async function startWorkflow(
         ).map((row) => row.id)
       : [],
   );
-  contactIds.forEach((id, index) => {
-    if (!known.has(id)) {
+  // Paths index the input as sent (duplicates included), each unknown id once, where it first is.
+  const reported = new Set<string>();
+  input.contactIds.forEach((id, index) => {
+    if (!known.has(id) && !reported.has(id)) {
+      reported.add(id);
       issues.add('INVALID_VALUE', `contactIds[${index}]`, `Contact ${id} was not found`);
     }
   });
@@ -122,14 +137,24 @@ export async function startWorkflow(
     variables,
     dueInSeconds,
   };
-  const created = await queryRows<StartedRunRow>(
-    ctx.db,
-    sql`with ${startRunsCtes(
-      start,
-      sql`unnest(${sql.param(contactIds)}::uuid[]) with ordinality as c(id, position)`,
-    )}
-      select ${STARTED_RUN_COLUMNS} from logged order by logged.cursor`,
-  );
+  let created: StartedRunRow[];
+  try {
+    created = await queryRows<StartedRunRow>(
+      ctx.db,
+      sql`with ${startRunsCtes(
+        start,
+        sql`unnest(${sql.param(contactIds)}::uuid[]) with ordinality as c(id, position)`,
+      )}
+        select ${STARTED_RUN_COLUMNS} from logged order by logged.cursor`,
+    );
+  } catch (error) {
+    // A contact (or the workflow) found above was deleted before the insert, which wrote
+    // nothing: checking again reports it as if it had been deleted first.
+    if (checkAgainIfDeleted && sqlState(error) === FOREIGN_KEY_VIOLATION) {
+      return startOnce(ctx, input, false);
+    }
+    throw error;
+  }
   const runIds = created.map((row) => row.id);
   await publishQuietly(ctx.events, runStartedEvents(start, created));
   const enqueued = await enqueueRuns(

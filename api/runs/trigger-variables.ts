@@ -26,7 +26,7 @@ export function parseTriggerVariables(
   if (entries.length > MAX_TRIGGER_VARIABLES) {
     issues.add('INVALID_VALUE', path, `At most ${MAX_TRIGGER_VARIABLES} variables are allowed`);
   }
-  const variables: Record<string, string> = {};
+  const variables: [string, string][] = [];
   for (const [key, entry] of entries) {
     if (!KEY.test(key)) {
       issues.add('INVALID_VALUE', `${path}.${key}`, 'Names are letters, digits and _ (not first)');
@@ -39,8 +39,9 @@ export function parseTriggerVariables(
         `Must be at most ${MAX_TRIGGER_VALUE_LENGTH} characters`,
       );
     } else {
-      variables[key] = entry;
+      variables.push([key, entry]);
     }
   }
-  return variables;
+  // fromEntries defines each key: `variables.__proto__ = '…'` would set no property at all.
+  return Object.fromEntries(variables);
 }

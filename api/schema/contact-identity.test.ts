@@ -1,7 +1,9 @@
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { channels } from '../../db/schema';
+import { channels, contacts } from '../../db/schema';
 import { CHANNEL_INTEGRATIONS } from '../../edge/channels/registry';
 import { type TestWorkspace, useTestApi } from '../test-support';
+import { duringDelete } from '../workflows/test-fixtures';
 
 const api = useTestApi();
 
@@ -309,6 +311,92 @@ describe('contact identities', () => {
       input: { contactId, channelId: sms, address: '+14155550101', lastInboundAt: hoursAgo(0.5) },
     });
     expect(await lastInteracted()).toBe(whatsapp);
+  });
+
+  it('refuses a lastInboundAt in the future or before 1970, writing nothing', async () => {
+    const ws = await api.createWorkspace();
+    const contactId = await createContact(ws);
+    const sms = await api.createChannel(ws.apiKey, 'SMS');
+    const whatsapp = await api.createChannel(ws.apiKey, 'WHATSAPP');
+    await api.gql(ws.apiKey, SET_LAST, { contactId, channelId: sms });
+    const before = await api.gql(ws.apiKey, CONTACT, { id: contactId });
+    const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+    // A future one would keep WhatsApp the last interacted channel against every real message
+    // until then; the others are before anything Postgres or a provider could have recorded.
+    for (const lastInboundAt of [
+      inAnHour,
+      '9999-12-31T23:59:59Z',
+      '+275760-09-13T00:00:00Z',
+      '1969-12-31T23:59:59Z',
+      '0000-01-01T00:00:00Z',
+      '-010000-01-01T00:00:00Z',
+    ]) {
+      const result = await api.gql(ws.apiKey, UPSERT, {
+        input: { contactId, channelId: whatsapp, address: '+14155550101', lastInboundAt },
+      });
+      expect(result.errors, lastInboundAt).toBeUndefined();
+      expect(result.data.upsertContactIdentity, lastInboundAt).toEqual({
+        __typename: 'ValidationError',
+        issues: [{ code: 'INVALID_VALUE', path: 'lastInboundAt' }],
+      });
+    }
+    expect(await api.gql(ws.apiKey, CONTACT, { id: contactId })).toEqual(before);
+    // A client clock a little ahead of ours is taken.
+    const skewed = await api.gql(ws.apiKey, UPSERT, {
+      input: {
+        contactId,
+        channelId: whatsapp,
+        address: '+14155550101',
+        lastInboundAt: new Date(Date.now() + 60_000).toISOString(),
+      },
+    });
+    expect(skewed.data.upsertContactIdentity.__typename).toBe(
+      'MutationUpsertContactIdentitySuccess',
+    );
+  });
+
+  it('answers a contact or channel deleted during the write with the typed error', async () => {
+    const ws = await api.createWorkspace();
+    const sms = await api.createChannel(ws.apiKey, 'SMS');
+    const anHourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    const upsert = (contactId: string, channelId: string, address: string) =>
+      api.gql(ws.apiKey, UPSERT, {
+        input: { contactId, channelId, address, lastInboundAt: anHourAgo },
+      });
+
+    const gone = await createContact(ws, 'Gone');
+    const contactGone = await duringDelete(
+      api.db,
+      (tx) => tx.delete(contacts).where(eq(contacts.id, gone)),
+      () => upsert(gone, sms, '+14155550101'),
+    );
+    expect(contactGone.errors).toBeUndefined();
+    expect(contactGone.data.upsertContactIdentity).toEqual({
+      __typename: 'NotFoundError',
+      entity: 'Contact',
+      id: gone,
+    });
+
+    const contactId = await createContact(ws);
+    const writes = [
+      (channelId: string) => upsert(contactId, channelId, '12345'),
+      (channelId: string) => api.gql(ws.apiKey, SET_LAST, { contactId, channelId }),
+    ];
+    for (const write of writes) {
+      const doomed = await api.createChannel(ws.apiKey, 'TELEGRAM');
+      const channelGone = await duringDelete(
+        api.db,
+        (tx) => tx.delete(channels).where(eq(channels.id, doomed)),
+        () => write(doomed),
+      );
+      expect(channelGone.errors).toBeUndefined();
+      expect(Object.values(channelGone.data)[0]).toEqual({
+        __typename: 'ValidationError',
+        issues: [{ code: 'CHANNEL_NOT_FOUND', path: 'channelId' }],
+      });
+    }
+    const after = await api.gql(ws.apiKey, CONTACT, { id: contactId });
+    expect(after.data.contact).toEqual({ identities: [], lastInteractedChannel: null });
   });
 
   it('rejects an unknown channel as the last interacted one', async () => {

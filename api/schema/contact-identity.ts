@@ -7,11 +7,17 @@ import type { ChannelType } from '../../workflow/channel-types';
 import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
 import type { ApiContext } from '../context';
-import { isUniqueViolation } from '../db-errors';
+import { isUniqueViolation, sqlState } from '../db-errors';
 import { NotFoundError, ValidationError } from '../errors';
 import { IssueList } from '../validation';
 
 const UNIQUE_ADDRESS = 'contact_identities_channel_address_uq';
+/** SQLSTATE foreign_key_violation: a row the write names was deleted after it was checked. */
+const FOREIGN_KEY_VIOLATION = '23503';
+/** How far ahead of our clock a client's "now" may be (clock skew) as a `lastInboundAt`. */
+const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+/** Before this, a `lastInboundAt` is no real message (and may be beyond what Postgres stores). */
+const EARLIEST_INBOUND = new Date('1970-01-01T00:00:00Z');
 
 /**
  * A contact's address on one channel: email address, phone (or a WhatsApp user's business-scoped
@@ -43,7 +49,11 @@ const UpsertContactIdentityInput = builder.inputType('UpsertContactIdentityInput
       description:
         "Email for email channels, E.164 for WhatsApp/SMS (on a WhatsApp channel through Meta's Cloud API, 360dialog or Vonage, also the user's business-scoped user ID, e.g. US.13491208655302741918, or parent BSUID, e.g. US.ENT.11815799212886844830), PSID for Messenger, chat id for Telegram.",
     }),
-    lastInboundAt: t.field({ type: 'DateTime', description: 'Omit to keep the stored value.' }),
+    lastInboundAt: t.field({
+      type: 'DateTime',
+      description:
+        'When the contact last wrote in: not in the future, not before 1970. Omit to keep the stored value.',
+    }),
   }),
 });
 
@@ -61,6 +71,17 @@ function checkAddress(
   const label = integrationFor(channel.type, provider)?.definition.label ?? channel.type;
   const problem = addressProblem(channel.type, address, { name: provider, label });
   if (problem) issues.add(problem.code, 'address', problem.message);
+}
+
+/**
+ * A `lastInboundAt` is when a message arrived: a future one would hold the messaging window open
+ * and keep the channel the last interacted one against every real message after it (only a
+ * more recent interaction replaces it).
+ */
+function checkLastInboundAt(issues: IssueList, at: Date): void {
+  if (at < EARLIEST_INBOUND || at.getTime() > Date.now() + MAX_CLOCK_SKEW_MS) {
+    issues.add('INVALID_VALUE', 'lastInboundAt', 'Must be a past time, from 1970 on');
+  }
 }
 
 /** The contact, if it exists in the caller's workspace. */
@@ -93,6 +114,20 @@ function channelNotFound(id: string | number): ValidationError {
   ]);
 }
 
+/**
+ * The typed error for a write a foreign key refused: the contact or the channel was found, then
+ * deleted by another request before the write (undefined when both are still there).
+ */
+async function deletedSinceChecked(
+  ctx: ApiContext,
+  contactId: string | number,
+  channelId: string | number | null,
+): Promise<Error | undefined> {
+  if (!(await findContact(ctx, contactId))) return new NotFoundError('Contact', String(contactId));
+  if (channelId !== null && !(await findChannel(ctx, channelId))) return channelNotFound(channelId);
+  return undefined;
+}
+
 builder.mutationFields((t) => ({
   upsertContactIdentity: t.drizzleField({
     type: 'contactIdentities',
@@ -107,37 +142,44 @@ builder.mutationFields((t) => ({
       const issues = new IssueList();
       const address = input.address.trim();
       checkAddress(issues, channel, address);
-      issues.throwIfAny();
       const lastInboundAt = input.lastInboundAt ?? undefined;
+      if (lastInboundAt) checkLastInboundAt(issues, lastInboundAt);
+      issues.throwIfAny();
       try {
-        const [identity] = await ctx.db
-          .insert(contactIdentities)
-          .values({
-            workspaceId: ctx.workspaceId,
-            contactId: contact.id,
-            channelId: channel.id,
-            address,
-            lastInboundAt,
-          })
-          .onConflictDoUpdate({
-            target: [contactIdentities.contactId, contactIdentities.channelId],
-            set: { address, ...(lastInboundAt ? { lastInboundAt } : {}) },
-          })
-          .returning();
-        if (lastInboundAt) {
-          // Writing in is an interaction: the channel may become the last interacted one.
-          await ctx.db
-            .update(contacts)
-            .set({ lastInteractedChannelId: channel.id, lastInteractedAt: lastInboundAt })
-            .where(
-              and(
-                eq(contacts.id, contact.id),
-                isMoreRecentInteraction(contacts.lastInteractedAt, lastInboundAt),
-              ),
-            );
-        }
-        return identity!;
+        // One transaction: the identity and the interaction it records are written together.
+        return await ctx.db.transaction(async (tx) => {
+          const [identity] = await tx
+            .insert(contactIdentities)
+            .values({
+              workspaceId: ctx.workspaceId,
+              contactId: contact.id,
+              channelId: channel.id,
+              address,
+              lastInboundAt,
+            })
+            .onConflictDoUpdate({
+              target: [contactIdentities.contactId, contactIdentities.channelId],
+              set: { address, ...(lastInboundAt ? { lastInboundAt } : {}) },
+            })
+            .returning();
+          if (lastInboundAt) {
+            // Writing in is an interaction: the channel may become the last interacted one.
+            await tx
+              .update(contacts)
+              .set({ lastInteractedChannelId: channel.id, lastInteractedAt: lastInboundAt })
+              .where(
+                and(
+                  eq(contacts.id, contact.id),
+                  isMoreRecentInteraction(contacts.lastInteractedAt, lastInboundAt),
+                ),
+              );
+          }
+          return identity!;
+        });
       } catch (error) {
+        if (sqlState(error) === FOREIGN_KEY_VIOLATION) {
+          throw (await deletedSinceChecked(ctx, contact.id, channel.id)) ?? error;
+        }
         if (!isUniqueViolation(error, UNIQUE_ADDRESS)) throw error;
         throw new ValidationError([
           {
@@ -191,7 +233,11 @@ builder.mutationFields((t) => ({
           updatedAt: now,
         })
         .where(and(eq(contacts.id, contact.id), eq(contacts.workspaceId, ctx.workspaceId)))
-        .returning();
+        .returning()
+        .catch(async (error: unknown) => {
+          if (sqlState(error) !== FOREIGN_KEY_VIOLATION) throw error;
+          throw (await deletedSinceChecked(ctx, contact.id, channelId)) ?? error;
+        });
       if (!updated) throw new NotFoundError('Contact', contact.id);
       return updated;
     },

@@ -107,6 +107,26 @@ describe('contacts', () => {
     ]);
   });
 
+  it('keeps custom fields named like Object.prototype members, __proto__ included', async () => {
+    const ws = await api.createWorkspace();
+    // JSON.parse, as the server reads the request: `__proto__` is an own key here.
+    const customFields = JSON.parse('{"__proto__":"a","constructor":"b","toString":"c"}');
+    const contact = await createContact(ws, { customFields });
+    expect(contact.customFields).toEqual(customFields);
+    const updated = await api.gql(ws.apiKey, UPDATE, {
+      id: contact.id,
+      input: { customFields: JSON.parse('{"__proto__":"changed"}') },
+    });
+    expect(updated.data.updateContact.data.customFields).toEqual(
+      JSON.parse('{"__proto__":"changed"}'),
+    );
+    const [row] = await api.db
+      .select({ customFields: contacts.customFields })
+      .from(contacts)
+      .where(eq(contacts.id, contact.id));
+    expect(Object.entries(row!.customFields)).toEqual([['__proto__', 'changed']]);
+  });
+
   it('updates only the given fields, clears fields set to null, and validates first', async () => {
     const ws = await api.createWorkspace();
     const contact = await createContact(ws, {

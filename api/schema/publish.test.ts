@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { channels, contacts, steps, workflows } from '../../db/schema';
+import { channels, contacts, snippets, steps, workflows } from '../../db/schema';
 import { useTestApi } from '../test-support';
 import { rowCounts, seedLibrary, textConfig, workflowClient } from '../workflows/test-fixtures';
 
@@ -242,6 +242,48 @@ describe('publishWorkflow', () => {
       .where(eq(channels.id, channel!.id));
     const report = await expectRejected(workflowId, ['CHANNEL_NOT_CONNECTED']);
     expect(report.errors[0]).toMatchObject({ stepId: step.id, path: 'channel.channelId' });
+  });
+
+  it('rejects a step that leads to itself, and one whose snippet was deleted since it was saved', async () => {
+    const { workflowId, last } = await chain();
+    const [snippet] = await api.db
+      .insert(snippets)
+      .values({ workspaceId, name: 'farewell', body: 'Cheers' })
+      .returning();
+    await client.ok('updateSendMessageStep', {
+      input: { stepId: last.id, config: textConfig(library.sms.id, 'Bye $snippet.farewell') },
+    });
+    const adminKey = await api.createKey(workspaceId, ['admin']);
+    const deleted = await api.gql(
+      adminKey,
+      'mutation ($id: ID!) { deleteSnippet(id: $id) { __typename } }',
+      { id: snippet!.id },
+    );
+    expect(deleted.data.deleteSnippet.__typename).toBe('MutationDeleteSnippetSuccess');
+    // The draft takes a loop (it may be mid-edit); the publish does not.
+    await client.ok('connectSteps', { stepId: last.id, nextStepId: last.id });
+    const report = await expectRejected(workflowId, ['GRAPH_CYCLE', 'UNKNOWN_SNIPPET']);
+    expect(report.errors.map((issue: { stepId: string }) => issue.stepId)).toEqual([
+      last.id,
+      last.id,
+    ]);
+    // The step stays editable: a change that does not touch its text is taken.
+    await client.ok('updateSendMessageStep', { input: { stepId: last.id, name: 'Renamed' } });
+  });
+
+  it('publishes twice at once as two versions, one after the other', async () => {
+    const { workflowId } = await chain();
+    const results = await Promise.all(
+      [1, 2, 3].map(() => client.run('publishWorkflow', { workflowId })),
+    );
+    expect(results.map((result) => result.__typename)).toEqual([
+      'MutationPublishWorkflowSuccess',
+      'MutationPublishWorkflowSuccess',
+      'MutationPublishWorkflowSuccess',
+    ]);
+    expect(results.map((result) => result.data.version.version).sort()).toEqual([1, 2, 3]);
+    const workflow = await client.workflow(workflowId);
+    expect(workflow.publishedVersion.version).toBe(3);
   });
 
   it('reports an unknown workflow as NotFoundError', async () => {

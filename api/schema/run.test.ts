@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CredentialCipher } from '../../db/credentials';
-import { deliveries, runs, workflows } from '../../db/schema';
+import { contacts, deliveries, runs, workflows } from '../../db/schema';
 import type { DispatchRequest } from '../../edge/dispatch/message';
 import {
   publishWorkflow,
@@ -10,6 +10,7 @@ import {
   sendConfig,
 } from '../../edge/dispatch/test-seed';
 import { type TestWorkspace, useTestApi } from '../test-support';
+import { duringDelete } from '../workflows/test-fixtures';
 
 /** Runs over GraphQL: starting, cancelling, listing, and what other workspaces can see. */
 
@@ -167,6 +168,92 @@ describe('startWorkflow', () => {
     expect(await runCount(a.workspaceId)).toBe(before);
     expect(await runCount(b.workspaceId)).toBe(0);
     expect(enqueued).toEqual([]);
+  });
+
+  it('locates each unknown contact at its index in the input, duplicates counted', async () => {
+    const before = await runCount(a.workspaceId);
+    const unknown = '00000000-0000-4000-8000-000000000077';
+    const result = await api.gql(a.apiKey, START, {
+      input: {
+        workflowId: aWorkflow.workflowId,
+        contactIds: [aContacts[0], aContacts[0], aContacts[1], unknown, bContact, unknown],
+      },
+    });
+    expect(result.data.startWorkflow.issues).toEqual([
+      { code: 'INVALID_VALUE', path: 'contactIds[3]', message: `Contact ${unknown} was not found` },
+      {
+        code: 'INVALID_VALUE',
+        path: 'contactIds[4]',
+        message: `Contact ${bContact} was not found`,
+      },
+    ]);
+    expect(await runCount(a.workspaceId)).toBe(before);
+    expect(enqueued).toEqual([]);
+  });
+
+  it('answers a contact or workflow deleted while it starts with the typed error, writing nothing', async () => {
+    const doomed = await seedContact(api.db, a.workspaceId, { firstName: 'Doomed' });
+    const before = await runCount(a.workspaceId);
+    const contactGone = await duringDelete(
+      api.db,
+      (tx) => tx.delete(contacts).where(eq(contacts.id, doomed)),
+      () =>
+        api.gql(a.apiKey, START, {
+          input: { workflowId: aWorkflow.workflowId, contactIds: [aContacts[0], doomed] },
+        }),
+    );
+    expect(contactGone.errors).toBeUndefined();
+    expect(contactGone.data.startWorkflow).toEqual({
+      __typename: 'ValidationError',
+      issues: [
+        {
+          code: 'INVALID_VALUE',
+          path: 'contactIds[1]',
+          message: `Contact ${doomed} was not found`,
+        },
+      ],
+    });
+
+    const other = await publishWorkflow(api.db, a.workspaceId, [
+      { key: 'hello', type: 'send_message', config: sendConfig() },
+    ]);
+    const workflowGone = await duringDelete(
+      api.db,
+      (tx) => tx.delete(workflows).where(eq(workflows.id, other.workflowId)),
+      () =>
+        api.gql(a.apiKey, START, {
+          input: { workflowId: other.workflowId, contactIds: [aContacts[0]] },
+        }),
+    );
+    expect(workflowGone.errors).toBeUndefined();
+    expect(workflowGone.data.startWorkflow).toEqual({
+      __typename: 'NotFoundError',
+      entity: 'Workflow',
+      id: other.workflowId,
+    });
+    expect(await runCount(a.workspaceId)).toBe(before);
+    expect(enqueued).toEqual([]);
+  });
+
+  it('keeps a trigger variable named __proto__ like any other', async () => {
+    const result = await api.gql(a.apiKey, START, {
+      input: {
+        workflowId: aWorkflow.workflowId,
+        contactIds: [aContacts[0]],
+        variables: JSON.parse('{"__proto__":"p","order":"A-17"}'),
+      },
+    });
+    const [run] = result.data.startWorkflow.data.runs;
+    // jsonb orders keys by length.
+    expect(Object.entries(run.triggerVariables)).toEqual([
+      ['order', 'A-17'],
+      ['__proto__', 'p'],
+    ]);
+    const [row] = await api.db
+      .select({ triggerVariables: runs.triggerVariables })
+      .from(runs)
+      .where(eq(runs.id, run.id));
+    expect(Object.keys(row!.triggerVariables as object)).toEqual(['order', '__proto__']);
   });
 
   it('rejects trigger variables that are not a map of strings', async () => {

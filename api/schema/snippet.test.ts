@@ -81,6 +81,36 @@ describe('snippets', () => {
     expect(max.data.createSnippet.__typename).toBe('MutationCreateSnippetSuccess');
   });
 
+  it('counts the body as message texts count it: an emoji is one character', async () => {
+    const ws = await api.createWorkspace();
+    // 2,000 emoji are 4,000 UTF-16 units, and a step text holding them is within the limit.
+    const emoji = await api.gql(ws.apiKey, CREATE, {
+      input: { name: 'emoji', body: '👍🏽'.repeat(2000) },
+    });
+    expect(emoji.data.createSnippet.__typename).toBe('MutationCreateSnippetSuccess');
+    const over = await api.gql(ws.apiKey, CREATE, {
+      input: { name: 'over', body: '👍🏽'.repeat(2001) },
+    });
+    expect(over.data.createSnippet.issues).toEqual([
+      { code: 'TEXT_TOO_LONG', path: 'body', message: 'At most 2000 characters (got 2001)' },
+    ]);
+    const updated = await api.gql(ws.apiKey, UPDATE, {
+      id: emoji.data.createSnippet.data.id,
+      input: { body: '🇫🇷'.repeat(2000) },
+    });
+    expect(updated.data.updateSnippet.__typename).toBe('MutationUpdateSnippetSuccess');
+    // One letter under 300,000 combining marks is not one character (workflow/text-length.ts).
+    const piled = await api.gql(ws.apiKey, UPDATE, {
+      id: emoji.data.createSnippet.data.id,
+      input: { body: `a${'\u0301'.repeat(300_000)}` },
+    });
+    expect(piled.data.updateSnippet.issues).toEqual([
+      expect.objectContaining({ code: 'TEXT_TOO_LONG', path: 'body' }),
+    ]);
+    const read = await api.gql(ws.apiKey, '{ snippets { nodes { name body } } }');
+    expect(read.data.snippets.nodes).toEqual([{ name: 'emoji', body: '🇫🇷'.repeat(2000) }]);
+  });
+
   it('refuses a duplicate name in one workspace, on create and on rename, but not across workspaces', async () => {
     const ws = await api.createWorkspace();
     const other = await api.createWorkspace();

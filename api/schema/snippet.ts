@@ -1,6 +1,7 @@
 import { and, eq, ilike, type SQL } from 'drizzle-orm';
 import { snippets } from '../../db/schema';
 import { isUuid } from '../../workflow/ids';
+import { textLength } from '../../workflow/text-length';
 import { MAX_TEXT_LENGTH } from '../../workflow/types';
 import { builder } from '../builder';
 import type { ApiContext } from '../context';
@@ -51,14 +52,15 @@ function checkName(issues: IssueList, name: string): void {
   }
 }
 
+/** Counted as message texts are (workflow/text-length.ts): an emoji is one character. */
 function checkBody(issues: IssueList, body: string): void {
-  if (!body.trim()) issues.add('TEXT_EMPTY', 'body', 'The snippet body is empty');
-  else if (body.length > MAX_TEXT_LENGTH) {
-    issues.add(
-      'TEXT_TOO_LONG',
-      'body',
-      `At most ${MAX_TEXT_LENGTH} characters (got ${body.length})`,
-    );
+  if (!body.trim()) {
+    issues.add('TEXT_EMPTY', 'body', 'The snippet body is empty');
+    return;
+  }
+  const length = textLength(body);
+  if (length > MAX_TEXT_LENGTH) {
+    issues.add('TEXT_TOO_LONG', 'body', `At most ${MAX_TEXT_LENGTH} characters (got ${length})`);
   }
 }
 

@@ -230,6 +230,27 @@ describe('adding and editing steps', () => {
     expect(workflow.steps).toMatchObject([{ id: b.id, nextStepId: null }]);
   });
 
+  it('takes concurrent updates of one step in turn: the last writer wins, whole', async () => {
+    const workflowId = await newWorkflow();
+    const step = await addText(workflowId);
+    const updates = Array.from({ length: 6 }, (_, index) => ({
+      stepId: step.id,
+      name: `Version ${index}`,
+      config: textConfig(index % 2 ? library.sms.id : library.email.id, `Text ${index}`),
+    }));
+    const results = await Promise.all(
+      updates.map((input) => client.run('updateSendMessageStep', { input })),
+    );
+    expect(results.map((result) => result.__typename)).toEqual(
+      updates.map(() => 'MutationUpdateSendMessageStepSuccess'),
+    );
+    // No mix of two writes: the stored name, text and channel all come from one of them.
+    const [stored] = (await client.workflow(workflowId)).steps;
+    const winner = updates.find((input) => input.name === stored.name)!;
+    expect(stored.config.defaultMessage.text).toBe(winner.config.defaultMessage.text);
+    expect(stored.config.channel.channelId).toBe(winner.config.channel.channelId);
+  });
+
   it('refuses to update a step as another type', async () => {
     const workflowId = await newWorkflow();
     const step = await addText(workflowId);
@@ -296,6 +317,43 @@ describe('rejected step writes return a ValidationError and write nothing', () =
     await expectRejected(textConfig(library.sms.id, text), [
       { code: 'TEXT_TOO_LONG', path: 'config.defaultMessage.text' },
     ]);
+  });
+
+  it('text whose one "character" carries 300,000 combining marks', async () => {
+    await expectRejected(textConfig(library.sms.id, `a${'\u0301'.repeat(300_000)}`), [
+      { code: 'TEXT_TOO_LONG', path: 'config.defaultMessage.text' },
+    ]);
+    // 2,000 of the longest emoji sequences (19 UTF-16 units each) are 2,000 characters.
+    await client.ok('updateSendMessageStep', {
+      input: {
+        stepId: existing.id,
+        config: textConfig(library.sms.id, '🧑🏻‍🧑🏼‍🧒🏽‍🧒🏾'.repeat(2000)),
+      },
+    });
+  });
+
+  it('a position outside 0 to 1,000,000, so that appending never overflows', async () => {
+    for (const position of [2_147_483_647, 1_000_001, -1]) {
+      await expectRejected(
+        textConfig(library.sms.id),
+        [{ code: 'INVALID_VALUE', path: 'position' }],
+        { position },
+      );
+      const wait = await client.run('addWaitStep', { input: { workflowId, seconds: 5, position } });
+      expect(wait.issues).toMatchObject([{ code: 'INVALID_VALUE', path: 'position' }]);
+      const update = await client.run('updateSendMessageStep', {
+        input: { stepId: existing.id, position },
+      });
+      expect(update.issues).toMatchObject([{ code: 'INVALID_VALUE', path: 'position' }]);
+    }
+    // The highest position is taken, and a step appended after it goes one past it.
+    const highest = await client.ok('addWaitStep', {
+      input: { workflowId, seconds: 5, position: 1_000_000 },
+    });
+    const appended = await client.ok('addWaitStep', { input: { workflowId, seconds: 5 } });
+    expect([highest.position, appended.position]).toEqual([1_000_000, 1_000_001]);
+    await client.ok('deleteStep', { stepId: highest.id });
+    await client.ok('deleteStep', { stepId: appended.id });
   });
 
   it('an unknown snippet', async () => {

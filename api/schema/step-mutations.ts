@@ -2,7 +2,13 @@ import { builder } from '../builder';
 import { refreshStaleTemplates } from '../channel-connection';
 import { NotFoundError, ValidationError } from '../errors';
 import { toSendMessageConfig } from '../workflows/config-input';
-import { addStep, deleteStep, setEntryStep, updateStep } from '../workflows/step-writes';
+import {
+  addStep,
+  deleteStep,
+  MAX_STEP_POSITION,
+  setEntryStep,
+  updateStep,
+} from '../workflows/step-writes';
 import { SendMessageConfigInput } from './send-message-config-input';
 import { StepRef } from './step';
 
@@ -13,6 +19,9 @@ import { StepRef } from './step';
 
 const stepErrors = { types: [ValidationError, NotFoundError] };
 
+const POSITION = `Editor order, 0 to ${MAX_STEP_POSITION.toLocaleString('en-US')}`;
+const NEW_POSITION = `${POSITION}; after the last step when omitted.`;
+
 const AddSendMessageStepInput = builder.inputType('AddSendMessageStepInput', {
   fields: (t) => ({
     workflowId: t.id({ required: true }),
@@ -20,7 +29,7 @@ const AddSendMessageStepInput = builder.inputType('AddSendMessageStepInput', {
     config: t.field({ type: SendMessageConfigInput, required: true }),
     nextStepId: t.id(),
     failureStepId: t.id({ description: 'Where failed sends go when failureBranchEnabled.' }),
-    position: t.int({ description: 'Editor order; after the last step when omitted.' }),
+    position: t.int({ description: NEW_POSITION }),
   }),
 });
 
@@ -32,7 +41,7 @@ const UpdateSendMessageStepInput = builder.inputType('UpdateSendMessageStepInput
     config: t.field({ type: SendMessageConfigInput, description: 'Replaces the whole config.' }),
     nextStepId: t.id(),
     failureStepId: t.id(),
-    position: t.int(),
+    position: t.int({ description: `${POSITION}.` }),
   }),
 });
 
@@ -42,7 +51,7 @@ const AddWaitStepInput = builder.inputType('AddWaitStepInput', {
     name: t.string(),
     seconds: t.int({ required: true }),
     nextStepId: t.id(),
-    position: t.int(),
+    position: t.int({ description: NEW_POSITION }),
   }),
 });
 
@@ -53,7 +62,7 @@ const UpdateWaitStepInput = builder.inputType('UpdateWaitStepInput', {
     name: t.string(),
     seconds: t.int(),
     nextStepId: t.id(),
-    position: t.int(),
+    position: t.int({ description: `${POSITION}.` }),
   }),
 });
 

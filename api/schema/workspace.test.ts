@@ -26,6 +26,25 @@ describe('workspace', () => {
     expect(result.data.updateWorkspace.data).toEqual({ name: 'Acme', timezone: 'Europe/Paris' });
   });
 
+  it('stores a zone written in another letter case as the runtime spells it, and any other valid name as given', async () => {
+    const { apiKey } = await api.createWorkspace('Acme');
+    for (const [given, stored] of [
+      ['europe/paris', 'Europe/Paris'],
+      ['AMERICA/NEW_YORK', 'America/New_York'],
+      ['utc', 'UTC'],
+      // Not ICU's older or other names: Europe/Kiev, Asia/Calcutta, UTC, America/Panama.
+      ['Europe/Kyiv', 'Europe/Kyiv'],
+      ['Asia/Kolkata', 'Asia/Kolkata'],
+      ['Etc/UTC', 'Etc/UTC'],
+      ['EST', 'EST'],
+    ]) {
+      const result = await api.gql(apiKey, UPDATE, { input: { timezone: given } });
+      expect(result.data.updateWorkspace.data.timezone, given).toBe(stored);
+      const read = await api.gql(apiKey, '{ workspace { timezone } }');
+      expect(read.data.workspace.timezone, given).toBe(stored);
+    }
+  });
+
   it('rejects an unknown timezone and writes nothing', async () => {
     const { apiKey } = await api.createWorkspace('Acme');
     const result = await api.gql(apiKey, UPDATE, {

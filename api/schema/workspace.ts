@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { workspaces } from '../../db/schema';
-import { isValidTimezone } from '../../workflow/system-time';
+import { canonicalTimezone } from '../../workflow/system-time';
 import { builder } from '../builder';
 import { ValidationError } from '../errors';
 import { IssueList, requiredName } from '../validation';
@@ -36,7 +36,10 @@ builder.queryFields((t) => ({
 const UpdateWorkspaceInput = builder.inputType('UpdateWorkspaceInput', {
   fields: (t) => ({
     name: t.string(),
-    timezone: t.string({ description: 'An IANA zone name such as `Europe/Paris`.' }),
+    timezone: t.string({
+      description:
+        'An IANA zone name such as `Europe/Paris` (one differing only in letter case is stored as the zone spells it).',
+    }),
   }),
 });
 
@@ -51,10 +54,13 @@ builder.mutationFields((t) => ({
       const changes: { name?: string; timezone?: string } = {};
       if (input.name != null) changes.name = requiredName(issues, 'name', input.name);
       if (input.timezone != null) {
-        if (!isValidTimezone(input.timezone)) {
+        const timezone = canonicalTimezone(input.timezone);
+        if (timezone === null) {
           issues.add('INVALID_VALUE', 'timezone', `Unknown IANA timezone "${input.timezone}"`);
+        } else {
+          // As the zone spells it: other systems read zone names case-sensitively.
+          changes.timezone = timezone;
         }
-        changes.timezone = input.timezone;
       }
       issues.throwIfAny();
       const [workspace] = Object.keys(changes).length

@@ -23,6 +23,12 @@ export type WorkflowRow = typeof workflows.$inferSelect;
 type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 const MAX_STEP_NAME_LENGTH = 200;
+/**
+ * Highest editor position a client may give. Steps appended without one go one past the last,
+ * so positions stay far from the end of Postgres's `integer` (2,147,483,647), where appending
+ * after a step placed there would fail.
+ */
+export const MAX_STEP_POSITION = 1_000_000;
 
 /** What a step is made of; absent fields of an update keep their stored value. */
 export interface StepFields {
@@ -135,6 +141,14 @@ async function stepIssues(tx: Transaction, check: StepCheck): Promise<Validation
   return issues;
 }
 
+/** A position given by the client: a whole number from 0 to MAX_STEP_POSITION. */
+function positionIssues(position: number | null | undefined): ValidationIssue[] {
+  if (position === null || position === undefined) return [];
+  if (Number.isInteger(position) && position >= 0 && position <= MAX_STEP_POSITION) return [];
+  const message = `Position must be a whole number from 0 to ${MAX_STEP_POSITION}`;
+  return [{ code: 'INVALID_VALUE', path: 'position', message }];
+}
+
 function cleanName(name: string | null | undefined): string | null {
   const trimmed = name?.trim();
   return trimmed ? trimmed : null;
@@ -164,6 +178,7 @@ export function addStep(db: Database, workspaceId: string, input: NewStep): Prom
       workflowStepIds: new Set(existing.map((row) => row.id)),
       changed: all,
     });
+    issues.push(...positionIssues(input.position));
     if (issues.length > 0) throw new ValidationError(issues);
     const last = existing.at(-1)?.position ?? -1;
     const [row] = await tx
@@ -221,6 +236,7 @@ export function updateStep(
         nextStepId: changes.nextStepId !== undefined,
       },
     });
+    issues.push(...positionIssues(changes.position));
     if (issues.length > 0) throw new ValidationError(issues);
     const [row] = await tx
       .update(steps)

@@ -1,7 +1,8 @@
-import { count, eq, inArray } from 'drizzle-orm';
+import { count, eq, inArray, sql } from 'drizzle-orm';
 import { isUnionType } from 'graphql';
 import { expect } from 'vitest';
 import type { Database } from '../../db/client';
+import { queryRows } from '../../db/rows';
 import { channels, files, snippets, steps, workflows, workflowVersions } from '../../db/schema';
 import type { ChannelTemplate } from '../../workflow/channel-templates';
 import { apiSchema } from '../server';
@@ -276,4 +277,49 @@ export function textConfig(channelId: string, text = 'Hello $contact.firstname')
     channel: { kind: 'SPECIFIC', channelId },
     defaultMessage: { text },
   };
+}
+
+type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+/**
+ * Runs `request` while another connection's transaction has deleted rows (`remove`) and not yet
+ * committed, and commits once the request waits for that transaction: the request has found
+ * the rows and is writing something that needs them (a foreign key), so it meets the delete
+ * between its check and its write. Returns the request's own result.
+ */
+export async function duringDelete<T>(
+  db: Database,
+  remove: (tx: Transaction) => Promise<unknown>,
+  request: () => Promise<T>,
+): Promise<T> {
+  let pending: Promise<T> | undefined;
+  let settled = false;
+  await db.transaction(async (tx) => {
+    await remove(tx);
+    const [backend] = await queryRows<{ pid: number }>(
+      tx as unknown as Database,
+      sql`select pg_backend_pid() as pid`,
+    );
+    pending = request();
+    pending.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
+    for (const started = Date.now(); ; ) {
+      const waiting = await queryRows(
+        db,
+        sql`select 1 from pg_stat_activity where ${backend!.pid}::int = any(pg_blocking_pids(pid))`,
+      );
+      if (waiting.length > 0) return;
+      // Otherwise the test would not be about the race it names.
+      if (settled) throw new Error('The request finished without waiting for the delete');
+      if (Date.now() - started > 10_000) throw new Error('The request never waited for the delete');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
+  return pending!;
 }
