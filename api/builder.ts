@@ -8,6 +8,7 @@ import { GraphQLError } from 'graphql';
 import type { Relations } from '../db/relations';
 import { relations } from '../db/relations';
 import type { ApiContext } from './context';
+import { parseDateTime } from './date-time';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './query-cost';
 
 /**
@@ -49,12 +50,13 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.scalarType('DateTime', {
-  description: 'An ISO-8601 timestamp with timezone.',
+  description:
+    'An RFC 3339 (ISO 8601) date-time with a timezone, e.g. 2026-12-03T09:30:00Z or 2026-12-03T10:30:00.250+01:00; years 0001 to 9999.',
   serialize: (value) => (value instanceof Date ? value.toISOString() : String(value)),
   parseValue: (value) => {
-    const date = new Date(String(value));
-    if (Number.isNaN(date.getTime())) throw new GraphQLError('Invalid DateTime');
-    return date;
+    const parsed = parseDateTime(value);
+    if (!parsed.ok) throw new GraphQLError(`Invalid DateTime: ${parsed.problem}`);
+    return parsed.date;
   },
 });
 

@@ -82,7 +82,7 @@ describe('query limits', () => {
   });
 });
 
-describe('NUL characters', () => {
+describe('NUL characters and unpaired surrogates', () => {
   it('refuses text holding U+0000 with BAD_USER_INPUT before anything runs or is written', async () => {
     const { apiKey } = await dev.createWorkspace();
     const nul = 'a\u0000b';
@@ -122,6 +122,54 @@ describe('NUL characters', () => {
       workflows: { nodes: [] },
       snippets: { totalCount: 0 },
     });
+  });
+
+  it('refuses an unpaired surrogate the same way, where jsonb would fail and text would change it, and takes emoji', async () => {
+    const { apiKey } = await dev.createWorkspace();
+    const lone = 'Gold \ud800';
+    const attempts: [string, Record<string, unknown>][] = [
+      [
+        'mutation ($v: String) { createContact(input: { firstName: $v }) { __typename } }',
+        { v: lone },
+      ],
+      [
+        'mutation ($v: JSON) { createContact(input: { customFields: $v }) { __typename } }',
+        { v: { plan: lone } },
+      ],
+      [
+        'mutation ($v: JSON) { createContact(input: { customFields: $v }) { __typename } }',
+        { v: { '\udc00': 'x' } },
+      ],
+      [
+        'mutation ($v: String!) { createSnippet(input: { name: "x", body: $v }) { __typename } }',
+        { v: lone },
+      ],
+    ];
+    for (const [query, variables] of attempts) {
+      const result = await dev.gql(apiKey, query, variables, GRAPHQL_RESPONSE);
+      expect(result.status, query).toBe(400);
+      expect(result.errors?.[0]?.extensions?.code, query).toBe('BAD_USER_INPUT');
+      expect(result.errors?.[0]?.message, query).toContain('unpaired surrogate');
+      expect(result.data ?? null, query).toBeNull();
+    }
+    // In the document itself, graphql-js already refuses one when it parses the string literal.
+    const literal = await dev.gql(
+      apiKey,
+      'mutation { createWorkflow(input: { name: "a\\ud800b" }) { __typename } }',
+      {},
+      GRAPHQL_RESPONSE,
+    );
+    expect(literal.status).toBe(400);
+    expect(literal.data ?? null).toBeNull();
+    const after = await dev.gql(apiKey, '{ contacts { totalCount } workflows { nodes { id } } }');
+    expect(after.data).toEqual({ contacts: { totalCount: 0 }, workflows: { nodes: [] } });
+
+    const emoji = await dev.gql(
+      apiKey,
+      'mutation ($v: String) { createContact(input: { firstName: $v }) { __typename } }',
+      { v: 'Ada 👩‍👩‍👧‍👦' },
+    );
+    expect(emoji.data.createContact.__typename).toBe('MutationCreateContactSuccess');
   });
 });
 

@@ -39,7 +39,7 @@ export function hardeningPlugins({ production }: { production: boolean }): Plugi
       blockFieldSuggestion: { enabled: production },
     }) as Plugin,
   ];
-  plugins.push(useQueryCost(QUERY_LIMITS.maxCost), useNoNulCharacters());
+  plugins.push(useQueryCost(QUERY_LIMITS.maxCost), useStorableText());
   if (production) plugins.push(useNoIntrospection());
   return plugins;
 }
@@ -56,40 +56,50 @@ export function useNoIntrospection(): Plugin {
   };
 }
 
-/** Whether any string in a JSON value (keys included) holds a NUL character. */
-function holdsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\0');
-  if (Array.isArray(value)) return value.some(holdsNul);
+/**
+ * What no stored text can hold: U+0000 (Postgres stores no NUL in `text` or `jsonb`), and a UTF-16
+ * surrogate without its partner (not Unicode: `jsonb` refuses it, and `text` would silently get
+ * U+FFFD in its place). Paired surrogates (an emoji) are one code point and pass.
+ */
+const UNSTORABLE = /\0|\p{Cs}/u;
+
+/** Whether any string in a JSON value (keys included) holds text no column can store. */
+function holdsUnstorable(value: unknown): boolean {
+  if (typeof value === 'string') return UNSTORABLE.test(value);
+  if (Array.isArray(value)) return value.some(holdsUnstorable);
   if (value !== null && typeof value === 'object') {
-    return Object.entries(value).some(([key, entry]) => key.includes('\0') || holdsNul(entry));
+    return Object.entries(value).some(
+      ([key, entry]) => UNSTORABLE.test(key) || holdsUnstorable(entry),
+    );
   }
   return false;
 }
 
-/** Whether a string literal of the document (`"\u0000"`) holds a NUL character. */
-function documentHoldsNul(document: DocumentNode): boolean {
+/** Whether a string literal of the document (`"\u0000"`, `"\ud800"`) holds such text. */
+function documentHoldsUnstorable(document: DocumentNode): boolean {
   let found = false;
   visit(document, {
     [Kind.STRING](node) {
-      if (node.value.includes('\0')) found = true;
+      if (UNSTORABLE.test(node.value)) found = true;
     },
   });
   return found;
 }
 
 /**
- * Refuses any operation whose variables or string literals contain U+0000 before it runs, with a
- * BAD_USER_INPUT request error (400, or 200 under `application/json`: requestErrorHttp).
- * Postgres stores no NUL in `text` or `jsonb`, so such a value would otherwise reach the
- * database and come back as an unexpected (masked) error.
+ * Refuses any operation whose variables or string literals contain U+0000 or an unpaired UTF-16
+ * surrogate before it runs, with a BAD_USER_INPUT request error (400, or 200 under
+ * `application/json`: requestErrorHttp). Such a value would otherwise reach the database and come
+ * back as a confusing error, or be stored changed.
  */
-export function useNoNulCharacters(): Plugin {
+export function useStorableText(): Plugin {
   return {
     onExecute({ args }) {
-      if (holdsNul(args.variableValues) || documentHoldsNul(args.document)) {
-        throw createGraphQLError('Text must not contain the NUL character (U+0000)', {
-          extensions: { code: 'BAD_USER_INPUT', http: requestErrorHttp() },
-        });
+      if (holdsUnstorable(args.variableValues) || documentHoldsUnstorable(args.document)) {
+        throw createGraphQLError(
+          'Text must be valid Unicode without the NUL character (U+0000) or an unpaired surrogate',
+          { extensions: { code: 'BAD_USER_INPUT', http: requestErrorHttp() } },
+        );
       }
     },
   };

@@ -91,7 +91,9 @@ const maskUnexpectedError: MaskError = (error, message, isDev) => {
     });
   }
   if (isMalformedValue(original)) {
-    return createGraphQLError('A value in the request is malformed (a page cursor or an id)', {
+    // Postgres refused a value as data (SQLSTATE class 22: out of range, bad format, bad
+    // encoding): one the API's own checks let through, never something the server got wrong.
+    return createGraphQLError('A value in the request is malformed or out of range', {
       extensions: { code: 'BAD_USER_INPUT' },
     });
   }

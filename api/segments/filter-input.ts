@@ -20,17 +20,6 @@ const MAX_CUSTOM_FIELD_CONDITIONS = 20;
 const MAX_LIST_VALUES = 250;
 const MAX_MATCH_LENGTH = 2000;
 
-// A UTF-16 half without its partner: Postgres refuses it in jsonb (and the driver turns it into
-// U+FFFD in text), so no contact's field holds one and the filter could not even be recorded.
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/**
- * The instants a filter may name: years 1 to 9999. `toISOString` writes other years as
- * `+010000` or `-000001`, which Postgres does not read as a timestamp.
- */
-const EARLIEST = Date.parse('0001-01-01T00:00:00.000Z');
-const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
-
 /**
  * Validates a filter and returns it normalised (countries upper-cased, language tags
  * canonical, duplicates dropped, timestamps as ISO text). Every problem is recorded in `issues`
@@ -58,13 +47,10 @@ export function parseContactFilter(input: ContactFilterInput, issues: IssueList)
       return;
     }
     const value = given[0]!;
-    const operator = condition.equals != null ? 'equals' : 'contains';
     if (value.length > MAX_MATCH_LENGTH) {
       issues.add('INVALID_VALUE', path, `At most ${MAX_MATCH_LENGTH} characters`);
     } else if (condition.contains != null && condition.contains === '') {
       issues.add('INVALID_VALUE', `${path}.contains`, 'Must not be empty');
-    } else if (LONE_SURROGATE.test(value)) {
-      issues.add('INVALID_VALUE', `${path}.${operator}`, 'Must be valid Unicode text');
     }
     customFields.push(
       condition.equals != null
@@ -87,15 +73,10 @@ export function parseContactFilter(input: ContactFilterInput, issues: IssueList)
   });
   if (languages) filter.languages = languages;
 
-  for (const field of ['createdSince', 'createdBefore'] as const) {
-    const time = input[field]?.getTime();
-    if (time === undefined) continue;
-    if (time < EARLIEST || time > LATEST) {
-      issues.add('INVALID_VALUE', `filter.${field}`, 'Must fall in the years 1 to 9999 (UTC)');
-    } else {
-      filter[field] = new Date(time).toISOString();
-    }
-  }
+  // Years 0001 to 9999 and valid Unicode text are the DateTime scalar's and the request's rules
+  // (api/date-time.ts, api/hardening.ts), checked before any resolver runs.
+  if (input.createdSince) filter.createdSince = input.createdSince.toISOString();
+  if (input.createdBefore) filter.createdBefore = input.createdBefore.toISOString();
   if (input.createdSince && input.createdBefore && input.createdSince >= input.createdBefore) {
     issues.add('INVALID_VALUE', 'filter.createdBefore', 'Must be later than createdSince');
   }
