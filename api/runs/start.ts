@@ -85,7 +85,8 @@ async function startOnce(
 ): Promise<{ runIds: string[] }> {
   const issues = new IssueList();
   const { workflowId, version, entry } = await startableVersion(ctx, input.workflowId, issues);
-  const contactIds = [...new Set(input.contactIds)];
+  // UUIDs are case-insensitive (RFC 9562 §4): one contact written in both cases is one start.
+  const contactIds = [...new Set(input.contactIds.map((id) => id.toLowerCase()))];
   if (contactIds.length === 0) {
     issues.add('INVALID_VALUE', 'contactIds', 'At least one contact is required');
   } else if (contactIds.length > MAX_CONTACTS_PER_START) {
@@ -118,8 +119,9 @@ async function startOnce(
   // Paths index the input as sent (duplicates included), each unknown id once, where it first is.
   const reported = new Set<string>();
   input.contactIds.forEach((id, index) => {
-    if (!known.has(id) && !reported.has(id)) {
-      reported.add(id);
+    const key = id.toLowerCase();
+    if (!known.has(key) && !reported.has(key)) {
+      reported.add(key);
       issues.add('INVALID_VALUE', `contactIds[${index}]`, `Contact ${id} was not found`);
     }
   });

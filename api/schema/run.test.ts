@@ -191,6 +191,17 @@ describe('startWorkflow', () => {
     expect(enqueued).toEqual([]);
   });
 
+  it('takes contact ids in upper case as the same contacts (UUIDs are case-insensitive), one run each', async () => {
+    const upper = aContacts[1]!.toUpperCase();
+    const result = await api.gql(a.apiKey, START, {
+      input: { workflowId: aWorkflow.workflowId, contactIds: [upper, aContacts[1]] },
+    });
+    expect(result.data.startWorkflow.__typename).toBe('MutationStartWorkflowSuccess');
+    expect(
+      result.data.startWorkflow.data.runs.map((run: { contactId: string }) => run.contactId),
+    ).toEqual([aContacts[1]]);
+  });
+
   it('answers a contact or workflow deleted while it starts with the typed error, writing nothing', async () => {
     const doomed = await seedContact(api.db, a.workspaceId, { firstName: 'Doomed' });
     const before = await runCount(a.workspaceId);
