@@ -63,6 +63,23 @@ describe('adding and editing steps', () => {
     expect(workflow.status).toBe('DRAFT');
   });
 
+  it('takes channel and file ids in upper case as the same rows (UUIDs are case-insensitive), stored lower-case', async () => {
+    const workflowId = await newWorkflow();
+    const step = await client.ok('addSendMessageStep', {
+      input: {
+        workflowId,
+        config: {
+          channel: { kind: 'SPECIFIC', channelId: library.sms.id.toUpperCase() },
+          defaultMessage: { media: { fileId: library.file.id.toUpperCase() } },
+        },
+      },
+    });
+    expect((await storedStep(api.db, step.id))?.config).toMatchObject({
+      channel: { kind: 'specific', channelId: library.sms.id },
+      defaultMessage: { type: 'media', fileId: library.file.id },
+    });
+  });
+
   it('stores a full Send a Message config and reads it back in the same shape', async () => {
     const workflowId = await newWorkflow();
     const target = await addText(workflowId);
