@@ -92,4 +92,15 @@ describe('media a channel cannot send', () => {
       ['UNKNOWN_FILE', 'config.email.attachments[1]'],
     ]);
   });
+
+  it('refuses a file attached twice (in any letter case) at the index of the repeat', async () => {
+    const result = await addStep({
+      channel: { kind: 'SPECIFIC', channelId: library.email.id },
+      defaultMessage: { text: 'Hi' },
+      email: { attachments: [library.file.id, library.file.id.toUpperCase()] },
+    });
+    expect(result.issues?.map((issue) => [issue.code, issue.path])).toEqual([
+      ['INVALID_VALUE', 'config.email.attachments[1]'],
+    ]);
+  });
 });

@@ -197,7 +197,14 @@ function toEmail(input: NonNullable<SendMessageConfigInput['email']>, issues: Is
     email.body = input.body.map((block, index) => toBlock(block, `email.body[${index}]`, issues));
   }
   if (isSet(input.attachments) && input.attachments.length > 0) {
-    email.attachments = [...new Set(input.attachments.map(idInput))];
+    // Kept as given, so that every issue's path indexes the list the client sent.
+    const ids = input.attachments.map(idInput);
+    ids.forEach((id, index) => {
+      if (ids.indexOf(id) !== index) {
+        issues.add('INVALID_VALUE', `email.attachments[${index}]`, 'This file is attached already');
+      }
+    });
+    email.attachments = ids;
   }
   return email;
 }
