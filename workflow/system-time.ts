@@ -51,7 +51,7 @@ export function isValidTimezone(timezone: string): boolean {
 /**
  * Formats `now` as the wall-clock value of a `$system.*` variable in the workspace timezone:
  * `YYYY-MM-DD`, `HH:mm` or `YYYY-MM-DD HH:mm`. Throws a RangeError for an unknown timezone
- * (workspace timezones are checked with `isValidTimezone` when they are saved).
+ * (workspace timezones are checked with `canonicalTimezone` when they are saved).
  */
 export function formatSystemVariable(key: SystemVariable, now: Date, timezone: string): string {
   const parts: Record<string, string> = {};

@@ -44,6 +44,7 @@ import {
   connectChannel,
   createChannelDocument,
   quietPeriod,
+  textOnChannel,
   waitForAcceptedSend,
   waitForDelivery,
   waitForInboundContact,
@@ -255,16 +256,12 @@ describe('LINE', () => {
     const contactId = await seedContact(harness.db, workspaceId, { firstName: 'Ada' }, [
       { channelId: channel.id, address: userId },
     ]);
-    const { workflowId } = await publishWorkflow(harness.db, workspaceId, [
-      {
-        key: 'notify',
-        type: 'send_message',
-        config: sendConfig({
-          channel: { kind: 'specific', channelId: channel.id },
-          defaultMessage: { type: 'text', text: 'Hi $contact.firstname' },
-        }),
-      },
-    ]);
+    const { workflowId } = await textOnChannel(
+      harness.db,
+      workspaceId,
+      channel.id,
+      'Hi $contact.firstname',
+    );
     line.acceptThenFail(1, 1);
     const [runId] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
     const run = await waitForRun(harness.db, runId!, (r) => r.status !== 'active', 60_000);

@@ -30,6 +30,7 @@ import {
 import {
   connectChannel,
   quietPeriod,
+  textOnChannel,
   waitForDelivery,
   waitForInboundContact,
   workerFetch,
@@ -230,16 +231,7 @@ describe('Messenger', () => {
     const contactId = await seedContact(harness.db, workspaceId, { firstName: 'Ada' }, [
       { channelId: channel.id, address: psid, lastInboundAt: new Date(Date.now() - 3_600_000) },
     ]);
-    const { workflowId } = await publishWorkflow(harness.db, workspaceId, [
-      {
-        key: 'hello',
-        type: 'send_message',
-        config: sendConfig({
-          channel: { kind: 'specific', channelId: channel.id },
-          defaultMessage: { type: 'text', text: 'Hello' },
-        }),
-      },
-    ]);
+    const { workflowId } = await textOnChannel(harness.db, workspaceId, channel.id, 'Hello');
     const [runId] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
     const sent = await waitFor(async () => {
       const [row] = await readDeliveries(harness.db, runId!);
@@ -272,16 +264,7 @@ describe('credentials refused while sending', () => {
     const contactId = await seedContact(harness.db, workspaceId, { firstName: 'Ada' }, [
       { channelId: channel.id, address: psid, lastInboundAt: new Date(Date.now() - 3_600_000) },
     ]);
-    const { workflowId } = await publishWorkflow(harness.db, workspaceId, [
-      {
-        key: 'hello',
-        type: 'send_message',
-        config: sendConfig({
-          channel: { kind: 'specific', channelId: channel.id },
-          defaultMessage: { type: 'text', text: 'Hello' },
-        }),
-      },
-    ]);
+    const { workflowId } = await textOnChannel(harness.db, workspaceId, channel.id, 'Hello');
     graph.replyNext(
       graphError(401, 190, 'Error validating access token: The session has been invalidated', {
         subcode: 460,

@@ -3,6 +3,7 @@ import type { Database } from '../../db/client';
 import { contactIdentities, contacts, deliveries } from '../../db/schema';
 import type { SendMessageConfig } from '../../workflow/types';
 import {
+  publishWorkflow,
   readDeliveries,
   type StepSpec,
   seedWorkspace,
@@ -87,6 +88,20 @@ export async function contactThroughApi(
     },
   );
   return { contactId, identity: identity.data.upsertContactIdentity };
+}
+
+/** A published one-step workflow that sends `text` on the channel `channelId`. */
+export function textOnChannel(db: Database, workspaceId: string, channelId: string, text: string) {
+  return publishWorkflow(db, workspaceId, [
+    {
+      key: 'send',
+      type: 'send_message',
+      config: sendConfig({
+        channel: { kind: 'specific', channelId },
+        defaultMessage: { type: 'text', text },
+      }),
+    },
+  ]);
 }
 
 /** The Worker's fetch handler as a `fetch`, for the stand-ins' helpers that post callbacks. */

@@ -8,7 +8,7 @@ import {
   whatsappStatus,
 } from '../../test/fakes/vonage';
 import { VONAGE_TEST_IDS } from '../channels/vonage/test-fixtures';
-import { publishWorkflow, seedContact, sendConfig } from '../dispatch/test-seed';
+import { seedContact } from '../dispatch/test-seed';
 import {
   type DispatchHarness,
   startDispatchHarness,
@@ -19,6 +19,7 @@ import {
   contactThroughApi,
   quietPeriod,
   readDelivery,
+  textOnChannel,
   waitForAcceptedSend,
   waitForDelivery,
 } from './test-flow';
@@ -74,16 +75,12 @@ it('a send goes out as the application, and a signed rejected status fails the d
     firstName: 'Ada',
     phone: '+447700900555',
   });
-  const { workflowId } = await publishWorkflow(harness.db, workspaceId, [
-    {
-      key: 'notify',
-      type: 'send_message',
-      config: sendConfig({
-        channel: { kind: 'specific', channelId: channel.id },
-        defaultMessage: { type: 'text', text: 'Hi $contact.firstname' },
-      }),
-    },
-  ]);
+  const { workflowId } = await textOnChannel(
+    harness.db,
+    workspaceId,
+    channel.id,
+    'Hi $contact.firstname',
+  );
   const [runId] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
   const delivery = await waitForAcceptedSend(harness.db, runId!);
   expect(delivery.segments).toBe(1);
@@ -152,16 +149,12 @@ it('a WhatsApp contact given a business-scoped user ID through the API is sent t
     data: { address: bsuid },
   });
 
-  const { workflowId } = await publishWorkflow(harness.db, workspaceId, [
-    {
-      key: 'notify',
-      type: 'send_message',
-      config: sendConfig({
-        channel: { kind: 'specific', channelId: channel.id },
-        defaultMessage: { type: 'text', text: 'Hi $contact.firstname' },
-      }),
-    },
-  ]);
+  const { workflowId } = await textOnChannel(
+    harness.db,
+    workspaceId,
+    channel.id,
+    'Hi $contact.firstname',
+  );
   const [runId] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
   const delivery = await waitForAcceptedSend(harness.db, runId!);
   const sent = vonage.sends().filter((request) => request.json?.to === bsuid);

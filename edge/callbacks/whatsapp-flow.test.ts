@@ -38,6 +38,7 @@ import {
   notifyWithFallback,
   quietPeriod,
   readDelivery,
+  textOnChannel,
   waitForAcceptedSend,
   waitForDelivery,
   workerFetch,
@@ -629,19 +630,6 @@ function businessScopedUserId(): string {
 }
 
 /** A one-step workflow sending `text` on the channel. */
-function textOnChannel(workspaceId: string, channelId: string, text: string) {
-  return publishWorkflow(harness.db, workspaceId, [
-    {
-      key: 'send',
-      type: 'send_message',
-      config: sendConfig({
-        channel: { kind: 'specific', channelId },
-        defaultMessage: { type: 'text', text },
-      }),
-    },
-  ]);
-}
-
 function sendsToUserId(userId: string) {
   return graph.sends().filter((request) => request.json?.recipient === userId);
 }
@@ -660,7 +648,12 @@ describe('business-scoped user IDs', () => {
       data: { address: userId },
     });
 
-    const { workflowId } = await textOnChannel(workspaceId, channel.id, 'Hi $contact.firstname');
+    const { workflowId } = await textOnChannel(
+      harness.db,
+      workspaceId,
+      channel.id,
+      'Hi $contact.firstname',
+    );
     const [runId] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
     const run = await waitForRun(harness.db, runId!, (r) => r.status !== 'active');
     expect(run.status).toBe('completed');
@@ -727,7 +720,7 @@ describe('business-scoped user IDs', () => {
       .where(eq(contactIdentities.contactId, otherContactId));
     expect(theirs).toMatchObject({ channelId: other.channel.id, address: previousUserId });
 
-    const { workflowId } = await textOnChannel(workspaceId, channel.id, 'Still here?');
+    const { workflowId } = await textOnChannel(harness.db, workspaceId, channel.id, 'Still here?');
     const [runId] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
     const run = await waitForRun(harness.db, runId!, (r) => r.status !== 'active');
     expect(run.status).toBe('completed');
