@@ -9,8 +9,10 @@ import { parseMarkdownV2 } from './telegram-markdown';
  *   description, parameters? }`.
  * - `getMe` ("getMe"): the bot `User`.
  * - `setWebhook` ("setWebhook"): `url` (HTTPS unless the stand-in allows plain HTTP for local
- *   Workers; an empty string removes the webhook), `secret_token` of 1-256 characters
- *   `A-Za-z0-9_-`, `allowed_updates`; kept in `webhook`. One webhook per bot.
+ *   Workers; an empty string removes the webhook; "Ports currently supported for webhooks: 443,
+ *   80, 88, 8443", else 400 `bad webhook: Webhook can be set up only on ports 80, 88, 443 or
+ *   8443`), `secret_token` of 1-256 characters `A-Za-z0-9_-`, `allowed_updates`; kept in
+ *   `webhook`. One webhook per bot.
  * - `getWebhookInfo` ("getWebhookInfo"): a `WebhookInfo` whose `url` is empty when none is set.
  * - `deleteWebhook` ("deleteWebhook"): removes it (optional boolean `drop_pending_updates`,
  *   recorded in `droppedPendingUpdates`); True, also when there was none.
@@ -77,6 +79,7 @@ export function telegramError(
 
 const SEND_METHODS = new Set(['sendMessage', 'sendPhoto', 'sendDocument']);
 const SECRET_TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
+const WEBHOOK_PORTS: ReadonlySet<string> = new Set(['443', '80', '88', '8443']);
 /** "In sendDocument, sending by URL will currently only work for GIF, PDF and ZIP files." */
 const URL_DOCUMENT = /\.(gif|pdf|zip)$/i;
 
@@ -193,6 +196,15 @@ export async function startTelegramBotApi(options: TelegramBotApiOptions): Promi
           return telegramError(
             400,
             'Bad Request: bad webhook: HTTPS url must be provided for webhook',
+          );
+        }
+        // "Ports currently supported for webhooks: 443, 80, 88, 8443" ("setWebhook", Notes).
+        // A local Worker's plain-HTTP URL (allowHttpWebhook) is the stand-in's own allowance.
+        const port = URL.parse(url)?.port || '443';
+        if (url.startsWith('https://') && !WEBHOOK_PORTS.has(port)) {
+          return telegramError(
+            400,
+            'Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443',
           );
         }
         if (body.secret_token !== undefined && !SECRET_TOKEN.test(String(body.secret_token))) {

@@ -8,8 +8,10 @@ import { type JsonReply, type JsonRequest, type JsonServer, startJsonServer } fr
  *   and `status_message` ("Errors": 2 invalidAuthToken, 3 badData, 4 missingData,
  *   5 receiverNotRegistered, 6 receiverNotSubscribed…).
  * - `send_message` ("Send Message"): `receiver` subscribed to the bot, `sender.name` of at
- *   most 28 characters, `type` text (`text` up to 7000) or picture (`media` URL, `text` up to
- *   768). Answers `message_token` as a 64-bit integer in the raw JSON, as Viber does.
+ *   most 28 characters, `type` text (`text` up to 7000) or picture (`media` URL whose last path
+ *   segment ends in .jpeg, .png or .gif — "Picture message"; also .jpg, as the API's own
+ *   example has it — else 3 badData; `text` up to 768). Answers `message_token` as a 64-bit
+ *   integer in the raw JSON, as Viber does.
  * - `get_account_info` ("Get Account Info"), with the account's `webhook` URL (empty when none).
  * - `set_webhook` ("Setting a Webhook"): Viber posts a signed `webhook` event to the URL at once
  *   and answers status 1 (invalidUrl) unless it gets HTTP 200. An empty `url` removes the
@@ -83,7 +85,14 @@ export async function startViberBotApi(options: ViberBotApiOptions): Promise<Vib
         return viberStatus(3, 'badData');
       }
     } else if (body.type === 'picture') {
-      if (typeof body.media !== 'string' || !/^https?:\/\//.test(body.media)) {
+      // "The URL must have a resource with a .jpeg, .png or .gif file extension as the last
+      // path segment" ("Picture message", `media`).
+      const media = typeof body.media === 'string' ? URL.parse(body.media) : null;
+      if (
+        !media ||
+        !/^https?:$/.test(media.protocol) ||
+        !/\.(jpe?g|png|gif)$/i.test(media.pathname.split('/').pop() ?? '')
+      ) {
         return viberStatus(3, 'badData');
       }
       if (typeof body.text === 'string' && body.text.length > 768) return viberStatus(3, 'badData');

@@ -65,6 +65,30 @@ describe('connecting a Telegram bot', () => {
     });
   });
 
+  test('an HTTPS webhook URL on a port Telegram does not serve leaves the bot verified, saying so ("setWebhook": ports 443, 80, 88, 8443)', async () => {
+    const result = await telegramBotConnection.verify(telegramChannel(), {
+      ...context,
+      callback: { url: 'https://sendflow.example.com:8787/callbacks/telegram/x', token: 'tok' },
+    });
+    expect(result).toEqual({
+      verdict: 'verified',
+      detail:
+        '@acme_bot; the webhook was not set: Telegram Bot API error 400: Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443',
+    });
+    // The supported ports, written out or not, are taken.
+    for (const url of [
+      'https://sendflow.example.com:8443/callbacks/telegram/x',
+      'https://sendflow.example.com:443/callbacks/telegram/x',
+    ]) {
+      expect(
+        await telegramBotConnection.verify(telegramChannel(), {
+          ...context,
+          callback: { url, token: 'tok' },
+        }),
+      ).toEqual({ verdict: 'verified', detail: '@acme_bot, webhook set' });
+    }
+  });
+
   test('an unreachable Bot API concludes nothing', async () => {
     const result = await telegramBotConnection.verify(telegramChannel(), {
       ...context,

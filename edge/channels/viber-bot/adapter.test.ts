@@ -67,6 +67,48 @@ describe('sending through the Viber REST Bot API', () => {
     });
   });
 
+  test('a picture whose URL does not end in .jpeg, .jpg, .png or .gif is invalid content, without a call (REST Bot API, "Picture message": `media`)', async () => {
+    for (const url of [
+      'https://cdn.example.com/files/1234',
+      'https://cdn.example.com/image?name=menu.jpg',
+      'https://cdn.example.com/menu.jpg/download',
+    ]) {
+      const outcome = await send(
+        viberMessage({ kind: 'media', url, fileName: 'menu.jpg', contentType: 'image/jpeg' }),
+      );
+      expect(outcome).toMatchObject({ status: 'failed', reason: 'content_invalid' });
+    }
+    expect(viber.requests).toHaveLength(0);
+    // Our signed links end in the type's extension, with the signature in the query.
+    const signed = 'https://sendflow.example.com/media/0190a1b2-0000-7000-8000-000000000001.jpeg';
+    expect(
+      await send(
+        viberMessage({
+          kind: 'media',
+          url: `${signed}?expires=1&signature=abc`,
+          fileName: 'menu.jpg',
+          contentType: 'image/jpeg',
+        }),
+      ),
+    ).toMatchObject({ status: 'sent' });
+  });
+
+  test('the stand-in refuses a picture URL without the extension as Viber documents it (3 badData)', async () => {
+    const answer = await fetch(`${viber.url}/pa/send_message`, {
+      method: 'POST',
+      headers: { 'x-viber-auth-token': VIBER_TEST.authToken, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        receiver: VIBER_TEST.userId,
+        sender: { name: VIBER_TEST.senderName },
+        type: 'picture',
+        text: '',
+        media: 'https://cdn.example.com/files/1234',
+      }),
+    });
+    expect(await answer.json()).toEqual({ status: 3, status_message: 'badData' });
+    expect(viber.delivered).toHaveLength(0);
+  });
+
   test('other files, long texts and templates are invalid content, without a call', async () => {
     for (const rendered of [
       {

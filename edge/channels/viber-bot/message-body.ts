@@ -12,6 +12,25 @@ export const MAX_TEXT_LENGTH = 7000;
 export const MAX_PICTURE_TEXT_LENGTH = 768;
 const PICTURE_TYPES: ReadonlySet<string> = new Set(['image/jpeg', 'image/png', 'image/gif']);
 
+/**
+ * A picture's `media` URL: "The URL must have a resource with a .jpeg, .png or .gif file
+ * extension as the last path segment. Example: http://www.example.com/path/image.jpeg" (REST Bot
+ * API, "Picture message", `media`). The API's own send example names `…/img.jpg`, so `.jpg` is
+ * taken too. Our signed links end in their type's extension (edge/media/signed-link.ts); a
+ * registered file's own URL may not, and Viber would not show it.
+ */
+const PICTURE_URL_EXTENSION = /\.(jpe?g|png|gif)$/i;
+
+/** Whether `url` is http(s) and its last path segment ends in a picture extension. */
+export function isViberPictureUrl(url: string): boolean {
+  // `URL.canParse` and not `URL.parse`: the latter is newer than Node 20.10, which we support.
+  if (!URL.canParse(url)) return false;
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return false;
+  const segment = parsed.pathname.split('/').pop() ?? '';
+  return PICTURE_URL_EXTENSION.test(segment);
+}
+
 export type ViberBody = { ok: true; body: Record<string, unknown> } | { ok: false; detail: string };
 
 export function viberMessageBody(
@@ -30,6 +49,13 @@ export function viberMessageBody(
   } else if (rendered.kind === 'media') {
     if (!PICTURE_TYPES.has(rendered.contentType.toLowerCase())) {
       return { ok: false, detail: 'Viber sends JPEG, PNG or GIF pictures only' };
+    }
+    if (!isViberPictureUrl(rendered.url)) {
+      return {
+        ok: false,
+        detail:
+          "Viber takes a picture only from a URL whose last path segment ends in .jpeg, .jpg, .png or .gif (the file's URL does not)",
+      };
     }
     const caption = rendered.caption ?? '';
     if (caption.length > MAX_PICTURE_TEXT_LENGTH) {
