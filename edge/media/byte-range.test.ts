@@ -44,3 +44,23 @@ test('answers unsatisfiable for ranges that start past the end or ask for no byt
   expect(parseRange('bytes=-0', 1000)).toEqual({ kind: 'unsatisfiable' });
   expect(parseRange('bytes=0-', 0)).toEqual({ kind: 'unsatisfiable' });
 });
+
+test('reads the unit in any case and skips empty list elements (RFC 9110 §14.1, §5.6.1)', () => {
+  // "Range unit names are case-insensitive"; a recipient "MUST parse and ignore a reasonable
+  // number of empty list elements", so these each ask for one range.
+  for (const header of [
+    'Bytes=0-99',
+    'BYTES=0-99',
+    'bytes=0-99,',
+    'bytes=, 0-99',
+    'bytes=0-99 ,,',
+  ]) {
+    expect(parseRange(header, 1000), header).toEqual({
+      kind: 'partial',
+      range: { offset: 0, length: 100 },
+    });
+  }
+  expect(parseRange('Bytes=2000-', 1000)).toEqual({ kind: 'unsatisfiable' });
+  // Two ranges are still two, however they are spaced.
+  expect(parseRange('bytes=0-1 , 5-6', 1000)).toEqual({ kind: 'full' });
+});

@@ -10,12 +10,22 @@ export type RangeRequest =
   | { kind: 'partial'; range: { offset: number; length: number } & ByteRange }
   | { kind: 'unsatisfiable' };
 
-const SINGLE_RANGE = /^bytes=(\d*)-(\d*)$/;
+// The unit is case-insensitive (RFC 9110 §14.1: "bytes", "Bytes" alike).
+const BYTES_UNIT = /^bytes=/i;
+const RANGE_SPEC = /^(\d*)-(\d*)$/;
 
 /** Reads one `bytes=` range; multiple ranges are served whole rather than as multipart. */
 export function parseRange(header: string | null, size: number): RangeRequest {
   if (!header) return { kind: 'full' };
-  const match = SINGLE_RANGE.exec(header.trim());
+  const set = header.trim();
+  if (!BYTES_UNIT.test(set)) return { kind: 'full' };
+  // A list's empty elements are ignored (RFC 9110 §5.6.1): `bytes=0-99,` is one range.
+  const specs = set
+    .slice('bytes='.length)
+    .split(',')
+    .map((spec) => spec.trim())
+    .filter((spec) => spec !== '');
+  const match = specs.length === 1 ? RANGE_SPEC.exec(specs[0]!) : null;
   if (!match) return { kind: 'full' };
   const [, first, last] = match;
   if (first === '' && last === '') return { kind: 'full' };

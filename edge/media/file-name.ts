@@ -2,13 +2,15 @@
 export const MAX_FILE_NAME_LENGTH = 255;
 
 /**
- * C0 and C1 controls and DEL, and the Unicode bidirectional marks, overrides and isolates,
- * which can make `invoice<U+202E>fdp.exe` read as `invoiceexe.pdf`.
+ * C0 and C1 controls and DEL, and the Unicode bidirectional marks, overrides and isolates
+ * (every Bidi_Control character, the Arabic letter mark U+061C among them), which can make
+ * `invoice<U+202E>fdp.exe` read as `invoiceexe.pdf`.
  */
 function isForbidden(code: number): boolean {
   return (
     code < 0x20 ||
     (code >= 0x7f && code <= 0x9f) ||
+    code === 0x061c ||
     code === 0x200e ||
     code === 0x200f ||
     (code >= 0x202a && code <= 0x202e) ||

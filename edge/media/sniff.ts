@@ -1,4 +1,5 @@
 import { fileTypeFromBuffer } from 'file-type/core';
+import { UPLOAD_TYPES } from './upload-types';
 
 /**
  * How much of a file the signatures are read from. file-type needs a few KB for most formats
@@ -10,12 +11,32 @@ export const SNIFF_BYTES = 256 * 1024;
 /**
  * The MIME type of some bytes, from their magic numbers (file-type's signature table, which
  * runs unchanged in workerd through its `core` entry), or `text/plain` for bytes that are
- * valid UTF-8 text without control characters; null when it is neither.
+ * valid UTF-8 text without control characters; null when it is neither. Text that file-type
+ * names by its markup (`<?xml` is application/xml, `BEGIN:VCARD` text/vcard) is text/plain
+ * unless the library stores that type: an SVG with an XML prolog is stored like one without.
  */
 export async function sniffContentType(bytes: Uint8Array): Promise<string | null> {
   const detected = await fileTypeFromBuffer(bytes.subarray(0, SNIFF_BYTES));
-  if (detected) return detected.mime;
-  return isPlainText(bytes) ? 'text/plain' : null;
+  const type = detected ? registeredType(detected.mime) : null;
+  if (type && UPLOAD_TYPES[type]) return type;
+  if (isPlainText(bytes)) return 'text/plain';
+  return type;
+}
+
+/**
+ * Types file-type names otherwise than channels list them (workflow/media-limits.ts compares
+ * types exactly): M4A is `audio/mp4` (RFC 4337), which WhatsApp and Messenger take, not the
+ * unregistered `audio/x-m4a`.
+ */
+const REGISTERED_TYPES: Readonly<Record<string, string>> = { 'audio/x-m4a': 'audio/mp4' };
+
+/**
+ * The bare type/subtype the library stores: without parameters (file-type names Ogg Opus
+ * `audio/ogg; codecs=opus`, which is `audio/ogg`), and under its registered name.
+ */
+function registeredType(mime: string): string {
+  const type = mime.split(';', 1)[0]!.trim().toLowerCase();
+  return REGISTERED_TYPES[type] ?? type;
 }
 
 // Tab, line feed, form feed and carriage return are text; other C0 controls and DEL are not.

@@ -18,9 +18,12 @@ export const UPLOAD_TYPES: Readonly<Record<string, { kind: MediaKind; extensions
   'video/quicktime': { kind: 'video', extensions: ['mov', 'qt'] },
   'audio/mpeg': { kind: 'audio', extensions: ['mp3'] },
   'audio/ogg': { kind: 'audio', extensions: ['ogg', 'oga', 'opus'] },
-  'audio/opus': { kind: 'audio', extensions: ['ogg', 'oga', 'opus'] },
   'audio/aac': { kind: 'audio', extensions: ['aac'] },
   'audio/amr': { kind: 'audio', extensions: ['amr'] },
+  'audio/mp4': { kind: 'audio', extensions: ['m4a', 'm4b'] },
+  // Not what uploads are stored as any more (edge/media/sniff.ts names them `audio/ogg` and
+  // `audio/mp4`), but rows may hold them: their links keep their extension and are served.
+  'audio/opus': { kind: 'audio', extensions: ['ogg', 'oga', 'opus'] },
   'audio/x-m4a': { kind: 'audio', extensions: ['m4a'] },
   'application/pdf': { kind: 'document', extensions: ['pdf'] },
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document': {
