@@ -5,7 +5,7 @@ import type { MediaBucket } from '../media/bucket';
 import { parseRange } from '../media/byte-range';
 import { contentDisposition } from '../media/content-disposition';
 import { MEDIA_PATH, MediaLinkSigner, parseLinkedName } from '../media/signed-link';
-import { isExtensionOf } from '../media/upload-types';
+import { isExtensionOf, storedCharset } from '../media/upload-types';
 import { withDatabase } from './database-middleware';
 import type { AppEnv } from './env';
 
@@ -26,6 +26,23 @@ const SAFE_HEADERS = {
 /** Longest a client may reuse an answer: an hour, and never past the link's expiry. */
 const MAX_CACHE_SECONDS = 60 * 60;
 
+/** The `Content-Type` a stored file is served with: text with its charset. */
+function withCharset(contentType: string): string {
+  const charset = storedCharset(contentType);
+  return charset ? `${contentType}; charset=${charset}` : contentType;
+}
+
+/**
+ * Whether a `Range` may be served: with no `If-Range`, or one naming the file's current entity
+ * tag by strong comparison. Otherwise the whole file is the answer (RFC 9110 §13.1.5: a weak
+ * tag, another tag, or a date, since no `Last-Modified` is given out, does not match).
+ */
+function ifRangeHolds(ifRange: string | undefined, etag: string): boolean {
+  if (ifRange === undefined) return true;
+  const validator = ifRange.trim();
+  return !validator.startsWith('W/') && validator === etag;
+}
+
 function forbidden(c: Context<AppEnv>, reason: string): Response {
   return c.text(reason, 403, SAFE_HEADERS);
 }
@@ -36,7 +53,8 @@ function forbidden(c: Context<AppEnv>, reason: string): Response {
  * unexpired link (edge/media/signed-link.ts). Anything else answers 403 alike (a file that does
  * not exist, a URL-registered file, an extension that is not the file type's, a tampered or
  * expired link), so links reveal nothing about other files; `/media` itself lists nothing (404).
- * A single `Range` is answered 206 with `Content-Range` (players seek in video this way).
+ * A single `Range` is answered 206 with `Content-Range` (players seek in video this way), unless
+ * an `If-Range` names another version of the file.
  */
 export function mediaRoutes(app: Hono<AppEnv>): void {
   app.on(['GET', 'HEAD'], `${MEDIA_PATH}/:name`, withDatabase(), async function media(c) {
@@ -60,7 +78,7 @@ export function mediaRoutes(app: Hono<AppEnv>): void {
 
     const headers: Record<string, string> = {
       ...SAFE_HEADERS,
-      'content-type': file.contentType,
+      'content-type': withCharset(file.contentType),
       'content-disposition': contentDisposition(
         INLINE_TYPES.test(file.contentType) ? 'inline' : 'attachment',
         file.name,
@@ -74,7 +92,9 @@ export function mediaRoutes(app: Hono<AppEnv>): void {
     const head = await bucket.head(file.storageKey);
     if (!head) return forbidden(c, 'Forbidden');
     headers.etag = head.httpEtag;
-    const range = parseRange(c.req.header('range') ?? null, head.size);
+    const range = ifRangeHolds(c.req.header('if-range'), head.httpEtag)
+      ? parseRange(c.req.header('range') ?? null, head.size)
+      : ({ kind: 'full' } as const);
     if (range.kind === 'unsatisfiable') {
       return c.body(null, 416, { ...headers, 'content-range': `bytes */${head.size}` });
     }

@@ -177,6 +177,15 @@ describe('media', () => {
     expect(mail.raw).toMatch(/^Content-Type: multipart\/mixed;/m);
   });
 
+  it('serves an uploaded text file as UTF-8, which is all the library stores as text', async () => {
+    const text = await uploaded(new TextEncoder().encode('Grüße, Zoë 👋\n'), 'notes.txt');
+    expect(text.contentType).toBe('text/plain');
+    const served = await fetch(text.url);
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(await served.text()).toBe('Grüße, Zoë 👋\n');
+  });
+
   it('sends a webhook the signed link, which it fetches; tampered or expired links answer 403', async () => {
     const image = await uploaded(PNG, 'link.png');
     const channelId = await seedCustomChannel(harness, workspace.workspaceId, webhook.url);
@@ -230,6 +239,17 @@ describe('media', () => {
     expect(range.headers.get('content-range')).toBe(`bytes 8-23/${PNG.length}`);
     expect(range.headers.get('content-length')).toBe('16');
     expect(new Uint8Array(await range.arrayBuffer())).toEqual(PNG.slice(8, 24));
+    // If-Range (RFC 9110 §13.1.5): the range only while the tag is the file's, strongly.
+    const etag = fetched.headers.get('etag')!;
+    expect(etag).toMatch(/^"[^"]+"$/);
+    const current = await fetch(link, { headers: { range: 'bytes=8-23', 'if-range': etag } });
+    expect(current.status).toBe(206);
+    await current.body?.cancel();
+    for (const stale of ['"another-version"', `W/${etag}`, new Date().toUTCString()]) {
+      const whole = await fetch(link, { headers: { range: 'bytes=8-23', 'if-range': stale } });
+      expect(whole.status, stale).toBe(200);
+      expect(new Uint8Array(await whole.arrayBuffer())).toEqual(PNG);
+    }
     const suffix = await fetch(link, { headers: { range: 'bytes=-4' } });
     expect(new Uint8Array(await suffix.arrayBuffer())).toEqual(PNG.slice(-4));
     const beyond = await fetch(link, { headers: { range: `bytes=${PNG.length}-` } });

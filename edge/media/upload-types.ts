@@ -42,6 +42,16 @@ export const UPLOAD_TYPES: Readonly<Record<string, { kind: MediaKind; extensions
 };
 
 /**
+ * The charset a stored file of `contentType` is in, for the `charset` parameter it is served and
+ * mailed with, or null for a type without one. Text is stored only when it is valid UTF-8
+ * (edge/media/sniff.ts); without the parameter, mail clients read `text/plain` as US-ASCII
+ * (RFC 2046 §4.1.2) and browsers guess.
+ */
+export function storedCharset(contentType: string): string | null {
+  return contentType === 'text/plain' ? 'utf-8' : null;
+}
+
+/**
  * The extension a link to a file of `contentType` ends in (edge/media/signed-link.ts), or null
  * for a type the library does not store. Some providers read a media URL's type from its last
  * path segment: Viber's picture `media` "must have a resource with a .jpeg, .png or .gif file

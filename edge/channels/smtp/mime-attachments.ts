@@ -1,3 +1,5 @@
+import { storedCharset } from '../../media/upload-types';
+
 /**
  * File parts of an email (RFC 2045, RFC 2183, RFC 2231, RFC 2387): the bytes in base64 wrapped
  * at 76 characters, the file name in `Content-Type; name=` and `Content-Disposition; filename=`
@@ -93,8 +95,13 @@ export function attachmentPart(attachment: MimeAttachment): string {
   const type = MIME_TYPE.test(attachment.contentType)
     ? attachment.contentType
     : 'application/octet-stream';
+  // A carried file is an upload, and uploaded text is UTF-8 (storedCharset).
+  const charset = storedCharset(type);
   const headers = [
-    headerWithParameters('Content-Type', type, parameterLines('name', attachment.fileName)),
+    headerWithParameters('Content-Type', type, [
+      ...(charset ? [` charset=${charset}`] : []),
+      ...parameterLines('name', attachment.fileName),
+    ]),
     'Content-Transfer-Encoding: base64',
     headerWithParameters(
       'Content-Disposition',

@@ -145,6 +145,24 @@ test('sends attachments without inline images as multipart/mixed around the alte
   expect(parsed.attachments.map((file) => file.filename)).toEqual(['terms.pdf']);
 });
 
+test('labels a text attachment UTF-8, as the library stores text, so a mail client does not read it as US-ASCII', async () => {
+  const notes = new TextEncoder().encode('Grüße, Zoë 👋\n');
+  const raw = buildMimeMessage({
+    ...input,
+    attachments: [{ fileName: 'notes.txt', contentType: 'text/plain', content: notes }],
+  });
+  expect(raw).toMatch(/Content-Type: text\/plain;\r\n charset=utf-8;\r\n name="notes.txt"/);
+  const [attachment] = (await simpleParser(raw)).attachments;
+  expect(attachment?.contentType).toBe('text/plain');
+  expect(new TextDecoder().decode(attachment?.content)).toBe('Grüße, Zoë 👋\n');
+  // Other types carry no charset.
+  const pdfRaw = buildMimeMessage({
+    ...input,
+    attachments: [{ fileName: 'terms.pdf', contentType: 'application/pdf', content: pdf }],
+  });
+  expect(pdfRaw).toMatch(/Content-Type: application\/pdf;\r\n name="terms.pdf"/);
+});
+
 test('refuses a Content-ID that would break out of its header', () => {
   expect(() =>
     buildMimeMessage({
