@@ -33,6 +33,7 @@ export const VALIDATION_CODES = [
   'FILE_TYPE_MISMATCH',
   'INVALID_FILE_NAME',
   'MEDIA_NOT_ACCEPTED',
+  'ENDPOINT_DISABLED',
 ] as const;
 export type ValidationCode = (typeof VALIDATION_CODES)[number];
 

@@ -88,7 +88,7 @@ builder.subscriptionField('deliveryEvents', (t) =>
   t.field({
     type: DeliveryEventRef,
     description:
-      'The workspace events matching `filter`: first those after `after` (else after the `Last-Event-ID` header; with neither, only new ones), then live, in cursor order, each once. Served over SSE at `/graphql/stream`.',
+      'The workspace events matching `filter`: first those after `after` or the `Last-Event-ID` header (with both, the later; with neither, only new ones), then live, in cursor order, each once. Served over SSE at `/graphql/stream`.',
     args: {
       filter: t.arg({ type: DeliveryEventFilter }),
       after: t.arg.string(),

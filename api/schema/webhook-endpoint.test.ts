@@ -56,13 +56,15 @@ const ROTATE = /* GraphQL */ `
 `;
 const REPLAY_ONE = /* GraphQL */ `
   mutation ($id: ID!) {
-    replayWebhookMessage(id: $id) { __typename ... on NotFoundError { entity } }
+    replayWebhookMessage(id: $id) {
+      __typename ... on NotFoundError { entity } ... on ValidationError { issues { code path } }
+    }
   }
 `;
 const REPLAY_SINCE = /* GraphQL */ `
   mutation ($id: ID!) {
     replayWebhookEndpoint(endpointId: $id, since: "2000-01-01T00:00:00Z") {
-      __typename ... on NotFoundError { entity }
+      __typename ... on NotFoundError { entity } ... on ValidationError { issues { code path } }
     }
   }
 `;
@@ -227,6 +229,83 @@ describe('webhook endpoints over GraphQL', () => {
       expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     }
     expect((await api.gql(apiKey, LIST)).data.webhookEndpoints.totalCount).toBe(1);
+  });
+
+  it('resets the failing streak or the reason only when `enabled` changes the endpoint', async () => {
+    const { apiKey } = await api.createWorkspace();
+    const { endpoint } = (await create(apiKey, { url: PUBLIC_URL })).data;
+    const failingSince = new Date('2026-11-30T08:00:00Z');
+    await api.db
+      .update(webhookEndpoints)
+      .set({ failingSince })
+      .where(eq(webhookEndpoints.id, endpoint.id));
+    const read = async () =>
+      (
+        await api.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpoint.id))
+      )[0]!;
+    // An edit sent with `enabled: true` to an endpoint that is on: the 5 days count on.
+    const edited = await api.gql(apiKey, UPDATE, {
+      id: endpoint.id,
+      input: { url: `${PUBLIC_URL}/v2`, enabled: true },
+    });
+    expect(edited.data.updateWebhookEndpoint.__typename).toBe(
+      'MutationUpdateWebhookEndpointSuccess',
+    );
+    expect((await read()).failingSince).toEqual(failingSince);
+    // Disabled by us (410 Gone), then `enabled: false` by hand: why and when are kept.
+    const disabledAt = new Date('2026-12-01T09:00:00Z');
+    await api.db
+      .update(webhookEndpoints)
+      .set({ enabled: false, disabledReason: 'gone', disabledAt })
+      .where(eq(webhookEndpoints.id, endpoint.id));
+    await api.gql(apiKey, UPDATE, { id: endpoint.id, input: { enabled: false } });
+    expect(await read()).toMatchObject({ enabled: false, disabledReason: 'gone', disabledAt });
+    // Turned back on, then off by hand: a fresh state each time.
+    await api.gql(apiKey, UPDATE, { id: endpoint.id, input: { enabled: true } });
+    expect(await read()).toMatchObject({
+      enabled: true,
+      disabledReason: null,
+      disabledAt: null,
+      failingSince: null,
+    });
+    await api.gql(apiKey, UPDATE, { id: endpoint.id, input: { enabled: false } });
+    const off = await read();
+    expect(off).toMatchObject({ enabled: false, disabledReason: null });
+    expect(off.disabledAt!.getTime()).toBeGreaterThan(disabledAt.getTime());
+  });
+
+  it('refuses to replay a disabled endpoint or its messages (ENDPOINT_DISABLED), changing nothing', async () => {
+    const { apiKey, workspaceId } = await api.createWorkspace();
+    const { endpoint } = (await create(apiKey, { url: PUBLIC_URL })).data;
+    await appendRunEvents(api.db, workspaceId, 2);
+    const { messages } = await fanOutWorkspace(api.db, workspaceId, new Date());
+    await api.gql(apiKey, UPDATE, { id: endpoint.id, input: { enabled: false } });
+    const snapshot = () =>
+      queryRows<Json>(
+        api.db,
+        sql`select to_jsonb(m) as row from webhook_messages m
+            where endpoint_id = ${endpoint.id}::uuid order by id`,
+      );
+    const before = await snapshot();
+    const one = await api.gql(apiKey, REPLAY_ONE, { id: messages[0] });
+    expect(one.data.replayWebhookMessage).toEqual({
+      __typename: 'ValidationError',
+      issues: [{ code: 'ENDPOINT_DISABLED', path: 'id' }],
+    });
+    const all = await api.gql(apiKey, REPLAY_SINCE, { id: endpoint.id });
+    expect(all.data.replayWebhookEndpoint).toEqual({
+      __typename: 'ValidationError',
+      issues: [{ code: 'ENDPOINT_DISABLED', path: 'endpointId' }],
+    });
+    expect(await snapshot()).toEqual(before);
+    // Enabled again, both replay.
+    await api.gql(apiKey, UPDATE, { id: endpoint.id, input: { enabled: true } });
+    expect(
+      (await api.gql(apiKey, REPLAY_ONE, { id: messages[0] })).data.replayWebhookMessage,
+    ).toMatchObject({ __typename: 'MutationReplayWebhookMessageSuccess' });
+    expect(
+      (await api.gql(apiKey, REPLAY_SINCE, { id: endpoint.id })).data.replayWebhookEndpoint,
+    ).toMatchObject({ __typename: 'MutationReplayWebhookEndpointSuccess' });
   });
 
   it('keeps endpoints and messages to their workspace: another cannot see, change, rotate, replay or delete them', async () => {

@@ -106,7 +106,11 @@ const WebhookFilterInput = builder.inputType('WebhookFilterInput', {
 
 const CreateWebhookEndpointInput = builder.inputType('CreateWebhookEndpointInput', {
   fields: (t) => ({
-    url: t.string({ required: true, description: 'An https URL (private addresses refused).' }),
+    url: t.string({
+      required: true,
+      description:
+        'A public https (or http) URL, at most 2,048 characters (private addresses refused).',
+    }),
     description: t.string(),
     eventTypes: t.field({ type: [DeliveryEventTypeEnum], description: 'Default: all types.' }),
     filter: t.field({ type: WebhookFilterInput }),
@@ -225,19 +229,29 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, { id, input }, ctx) => {
       const where = endpointWhere(ctx, id);
       const columns = await checkEndpointInput(ctx, input);
+      // Only a change of state resets it: `enabled: true` on an endpoint that is on keeps its
+      // failing streak (else any edit sent with it would restart the clock that disables an
+      // endpoint failing for days), and `enabled: false` on one already off keeps why and when
+      // it went off (`gone`, `failing`).
       const reenabled =
         columns.enabled === true
           ? {
               disabledReason: null,
               disabledAt: null,
-              failingSince: null,
+              failingSince: sql`case when ${webhookEndpoints.enabled}
+                then ${webhookEndpoints.failingSince} end`,
               // Turned back on, it starts at the log's end: what happened meanwhile is not sent.
               startCursor: sql`case when ${webhookEndpoints.enabled} then ${webhookEndpoints.startCursor}
                 else coalesce((select last_cursor from event_counters
                                where workspace_id = ${ctx.workspaceId}::uuid), 0) end`,
             }
           : columns.enabled === false
-            ? { disabledReason: null, disabledAt: new Date() }
+            ? {
+                disabledReason: sql`case when ${webhookEndpoints.enabled}
+                  then null else ${webhookEndpoints.disabledReason} end`,
+                disabledAt: sql`case when ${webhookEndpoints.enabled}
+                  then now() else ${webhookEndpoints.disabledAt} end`,
+              }
             : {};
       const [updated] = await ctx.db
         .update(webhookEndpoints)

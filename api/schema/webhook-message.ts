@@ -4,7 +4,7 @@ import { replayEndpoint, replayMessage } from '../../edge/pipeline';
 import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
 import type { ApiContext } from '../context';
-import { NotFoundError } from '../errors';
+import { NotFoundError, ValidationError } from '../errors';
 import { DeliveryEventTypeEnum } from './delivery-event';
 import {
   CREATION_TEXT_ID_CURSOR,
@@ -169,17 +169,33 @@ builder.queryFields((t) => ({
   }),
 }));
 
+/**
+ * A replay for a disabled endpoint: it would be sent nothing, so the replay is refused rather
+ * than left pending until the endpoint is enabled again.
+ */
+function endpointDisabled(path: string): ValidationError {
+  return new ValidationError([
+    {
+      code: 'ENDPOINT_DISABLED',
+      path,
+      message:
+        'The endpoint is disabled: enable it (updateWebhookEndpoint with enabled: true) before replaying',
+    },
+  ]);
+}
+
 builder.mutationFields((t) => ({
   replayWebhookMessage: t.drizzleField({
     type: 'webhookMessages',
     description:
       'Sends the message again now, with the same `webhook-id`, on a new retry schedule (an ' +
       'attempt under way is left to finish).',
-    errors: { types: [NotFoundError] },
+    errors: { types: [ValidationError, NotFoundError] },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, { id }, ctx) => {
-      const found = await replayMessage(ctx.db, ctx.webhookQueue, ctx.workspaceId, String(id));
-      if (!found) throw new NotFoundError('WebhookMessage', String(id));
+      const outcome = await replayMessage(ctx.db, ctx.webhookQueue, ctx.workspaceId, String(id));
+      if (outcome === 'not_found') throw new NotFoundError('WebhookMessage', String(id));
+      if (outcome === 'disabled') throw endpointDisabled('id');
       const row = await ctx.db.query.webhookMessages.findFirst(
         query({ where: { id: String(id), workspaceId: ctx.workspaceId } }),
       );
@@ -192,7 +208,7 @@ builder.mutationFields((t) => ({
     description:
       "Sends again the endpoint's messages whose events happened at or after `since`, oldest " +
       'first, at most 10,000 per call (`continueFrom` says where to go on).',
-    errors: { types: [NotFoundError] },
+    errors: { types: [ValidationError, NotFoundError] },
     args: {
       endpointId: t.arg.id({ required: true }),
       since: t.arg({ type: 'DateTime', required: true }),
@@ -201,13 +217,14 @@ builder.mutationFields((t) => ({
       const id = String(endpointId);
       const [endpoint] = isUuid(id)
         ? await ctx.db
-            .select({ id: webhookEndpoints.id })
+            .select({ id: webhookEndpoints.id, enabled: webhookEndpoints.enabled })
             .from(webhookEndpoints)
             .where(
               and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.workspaceId, ctx.workspaceId)),
             )
         : [];
       if (!endpoint) throw new NotFoundError('WebhookEndpoint', id);
+      if (!endpoint.enabled) throw endpointDisabled('endpointId');
       return replayEndpoint(ctx.db, ctx.webhookQueue, endpoint.id, since);
     },
   }),

@@ -17,6 +17,7 @@ import { EventFanout } from './fanout';
 import { HUB_ORIGIN, PRINCIPAL_HEADER, PUBLISH_PATH, STREAM_PATH } from './hub-protocol';
 import { FrameOutlet, type FrameWritable, frameSink } from './live-frames';
 import { mapEvents } from './map-events';
+import { resumeCursor } from './resume-cursor';
 import { useSharedEventResults } from './shared-results';
 import { guardEventStream } from './stream-guard';
 import { type LiveEvents, type LoggedEvent, loggedEventFromRow } from './types';
@@ -160,11 +161,7 @@ export class EventHub {
     if (!stream) throw new Error('A stream request reached execution without its fan-out');
     const { fanout, outlet, liveFrom } = stream;
     const lastEventId = request.headers.get('last-event-id');
-    const from = (after: number | null) => {
-      if (after !== null) return after;
-      if (lastEventId && /^\d{1,15}$/.test(lastEventId)) return Number(lastEventId);
-      return liveFrom;
-    };
+    const from = (after: number | null) => resumeCursor(after, lastEventId, liveFrom);
     return {
       subscribe(filter, after) {
         if (!outlet) {

@@ -202,7 +202,11 @@ function nextState(message: ClaimedMessage, result: AttemptResult) {
 /**
  * Records a batch's attempts and moves its messages on, in one statement. Only a message still
  * held by this claim (`lease_until`) moves: one whose lease ran out and that another consumer
- * claimed is left to it (its attempt is still recorded: it happened).
+ * claimed is left to it (its attempt is still recorded: it happened). A message deleted while
+ * it was attempted (its endpoint was deleted) gets no attempt row: its foreign key would fail
+ * the statement, leaving the batch's other messages `delivering` until their lease ran out and
+ * the sweep sent them again. So the messages are locked first, in the same transaction (`for
+ * key share`, the lock the foreign key takes): a delete that starts meanwhile waits for it.
  */
 async function record(
   db: Database,
@@ -228,29 +232,40 @@ async function record(
     };
   });
   const at = now.toISOString();
-  const moved = await queryRows<{ id: string; next_status: string; delay: number }>(
-    db,
-    sql`with r as (
-          select * from json_to_recordset(${jsonParam(rows)}::json) as r(
-            id text, workspace_id uuid, endpoint_id uuid, status_code int, latency_ms int,
-            excerpt text, error text, succeeded boolean, next_status text, delay int)
-        ),
-        attempts as (
-          insert into webhook_attempts (workspace_id, message_id, endpoint_id, attempted_at,
-                                        status_code, latency_ms, response_excerpt, error, succeeded)
-          select workspace_id, id, endpoint_id, ${at}::timestamptz, status_code, latency_ms,
-                 excerpt, error, succeeded
+  const moved = await db.transaction(async function recordAttempts(tx) {
+    const present = await queryRows<{ id: string }>(
+      tx as unknown as Database,
+      sql`select id from webhook_messages
+          where id = any(${sql.param(rows.map((row) => row.id))}::text[])
+          order by id for key share`,
+    );
+    const kept = new Set(present.map((row) => row.id));
+    const recorded = rows.filter((row) => kept.has(row.id));
+    if (recorded.length === 0) return [];
+    return queryRows<{ id: string; next_status: string; delay: number }>(
+      tx as unknown as Database,
+      sql`with r as (
+            select * from json_to_recordset(${jsonParam(recorded)}::json) as r(
+              id text, workspace_id uuid, endpoint_id uuid, status_code int, latency_ms int,
+              excerpt text, error text, succeeded boolean, next_status text, delay int)
+          ),
+          attempts as (
+            insert into webhook_attempts (workspace_id, message_id, endpoint_id, attempted_at,
+                                          status_code, latency_ms, response_excerpt, error, succeeded)
+            select workspace_id, id, endpoint_id, ${at}::timestamptz, status_code, latency_ms,
+                   excerpt, error, succeeded
+            from r
+          )
+          update webhook_messages m
+          set status = r.next_status, lease_until = null, enqueued_at = null,
+              next_attempt_at = ${at}::timestamptz + r.delay * interval '1 second',
+              delivered_at = case when r.succeeded then ${at}::timestamptz else m.delivered_at end
           from r
-        )
-        update webhook_messages m
-        set status = r.next_status, lease_until = null, enqueued_at = null,
-            next_attempt_at = ${at}::timestamptz + r.delay * interval '1 second',
-            delivered_at = case when r.succeeded then ${at}::timestamptz else m.delivered_at end
-        from r
-        where m.id = r.id and m.status = 'delivering'
-          and m.lease_until = ${leaseUntil.toISOString()}::timestamptz
-        returning m.id, r.next_status, r.delay`,
-  );
+          where m.id = r.id and m.status = 'delivering'
+            and m.lease_until = ${leaseUntil.toISOString()}::timestamptz
+          returning m.id, r.next_status, r.delay`,
+    );
+  });
   return { rows, moved };
 }
 

@@ -12,7 +12,8 @@ import { enqueueWebhookMessages, type WebhookQueue } from './queue';
  * - workspaces whose log is ahead of their webhook cursor and that have an enabled endpoint
  *   (a fan-out request was lost) are fanned out;
  * - due pending messages whose queue message should have come by now are enqueued again;
- * - claims whose lease ran out (the consumer died) are enqueued again.
+ * - claims whose lease ran out (the consumer died) are enqueued again;
+ * both only for enabled endpoints (the claim sends nothing to a disabled one).
  * A duplicate is harmless: the claim lets one consumer send a message once.
  */
 export async function sweepWebhooks(
@@ -39,14 +40,19 @@ export async function sweepWebhooks(
   const at = now.toISOString();
   const stale = await queryRows<{ id: string }>(
     db,
-    sql`select id from webhook_messages
-        where status in ('pending', 'delivering')
-          and ((status = 'pending' and next_attempt_at <= ${at}::timestamptz
-                and (enqueued_at is null
-                  or enqueued_at < ${at}::timestamptz - ${STALE_WEBHOOK_ENQUEUE_SECONDS} * interval '1 second'))
-            or (status = 'delivering' and lease_until < ${at}::timestamptz
-                and (enqueued_at is null or enqueued_at < lease_until)))
-        order by next_attempt_at
+    // Only enabled endpoints' messages: the claim refuses the others, so re-enqueueing them
+    // would only come back every few minutes, and a disabled endpoint's backlog (the oldest
+    // due messages) would fill every sweep's limit, leaving lost messages of live endpoints
+    // unrestored. Re-enabled, its messages are due again here.
+    sql`select m.id from webhook_messages m
+        join webhook_endpoints ep on ep.id = m.endpoint_id and ep.enabled
+        where m.status in ('pending', 'delivering')
+          and ((m.status = 'pending' and m.next_attempt_at <= ${at}::timestamptz
+                and (m.enqueued_at is null
+                  or m.enqueued_at < ${at}::timestamptz - ${STALE_WEBHOOK_ENQUEUE_SECONDS} * interval '1 second'))
+            or (m.status = 'delivering' and m.lease_until < ${at}::timestamptz
+                and (m.enqueued_at is null or m.enqueued_at < m.lease_until)))
+        order by m.next_attempt_at
         limit ${WEBHOOK_SWEEP_LIMIT}`,
   );
   const enqueued = await enqueueWebhookMessages(
