@@ -9,6 +9,7 @@ import type { Relations } from '../db/relations';
 import { relations } from '../db/relations';
 import type { ApiContext } from './context';
 import { parseDateTime } from './date-time';
+import { ID_ARGS_PLUGIN } from './id-args';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './query-cost';
 
 /**
@@ -27,7 +28,7 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
 }>({
   defaultFieldNullability: false,
-  plugins: [ScopeAuthPlugin, ErrorsPlugin, RelayPlugin, DrizzlePlugin],
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, RelayPlugin, DrizzlePlugin, ID_ARGS_PLUGIN],
   scopeAuth: {
     authScopes: (context) => ({
       admin: context.scopes.has('admin'),

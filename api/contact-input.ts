@@ -8,7 +8,7 @@ import {
   MAX_CUSTOM_FIELD_KEY_LENGTH,
 } from '../workflow/contact-fields';
 import type { ContactFields } from '../workflow/variables';
-import type { IssueList } from './validation';
+import { checkNameCharacters, type IssueList } from './validation';
 
 /** What a client may set on a contact; `null` clears a field, `undefined` leaves it alone. */
 export type ContactFieldsInput = Omit<ContactFields, 'customFields'> & {
@@ -37,8 +37,11 @@ export function parseContactFields(
 ): Partial<typeof contacts.$inferInsert> {
   const values: Partial<typeof contacts.$inferInsert> = {};
   for (const key of ['firstName', 'lastName'] as const) {
-    const value = optionalText(input[key]);
+    const raw = input[key];
+    const value = optionalText(raw);
     if (value === undefined) continue;
+    // Names are shown in lists and conversations: one line, no bidirectional overrides.
+    if (raw && !checkNameCharacters(issues, key, raw)) continue;
     if (value && value.length > MAX_NAME_LENGTH) {
       issues.add('INVALID_VALUE', key, `At most ${MAX_NAME_LENGTH} characters`);
     }

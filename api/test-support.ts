@@ -252,9 +252,19 @@ export async function expectConfinedToWorkspace(api: TestApi, spec: TenancyCase)
   expect(before.errors).toBeUndefined();
   expect(Object.values(before.data)[0], 'the owner can read the row').not.toBeNull();
 
-  const read = await api.gql(intruder.apiKey, spec.read, row);
-  expect(read.errors).toBeUndefined();
-  expect(Object.values(read.data)[0], 'read by id from another workspace').toBeNull();
+  // UUIDs are case-insensitive: the owner's upper-case ids name the same row, and the
+  // intruder's are refused the same way in either case.
+  const upperRow = Object.fromEntries(
+    Object.entries(row).map(([key, id]) => [key, id.toUpperCase()]),
+  ) as TenancyRow;
+  const ownerUpper = await api.gql(owner.apiKey, spec.read, upperRow);
+  expect(ownerUpper, 'the owner reads the row by upper-case ids').toEqual(before);
+
+  for (const ids of [row, upperRow]) {
+    const read = await api.gql(intruder.apiKey, spec.read, ids);
+    expect(read.errors).toBeUndefined();
+    expect(Object.values(read.data)[0], 'read by id from another workspace').toBeNull();
+  }
 
   for (const list of spec.lists) {
     const result = await api.gql(intruder.apiKey, list);
@@ -262,8 +272,11 @@ export async function expectConfinedToWorkspace(api: TestApi, spec: TenancyCase)
     expect(JSON.stringify(result.data), list).not.toContain(row.id);
   }
 
-  for (const attempt of spec.attempts) {
-    const result = await api.gql(intruder.apiKey, attempt.query, attempt.variables(row));
+  for (const [attempt, ids] of spec.attempts.flatMap((a) => [
+    [a, row] as const,
+    [a, upperRow] as const,
+  ])) {
+    const result = await api.gql(intruder.apiKey, attempt.query, attempt.variables(ids));
     expect(result.errors, attempt.query).toBeUndefined();
     const outcome = Object.values(result.data)[0] as Json;
     const refusal = attempt.refusal ?? 'NotFoundError';

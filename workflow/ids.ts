@@ -4,17 +4,24 @@
  */
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * Webhook message ids (Standard Webhooks' `webhook-id`) are `msg_` and the 32 hex digits of a
+ * UUID (edge/webhooks/fanout.ts), so they are as case-insensitive as the UUID they came from.
+ */
+const WEBHOOK_MESSAGE_ID_PATTERN = /^msg_[0-9a-f]{32}$/i;
+
 /** Whether `id` is a syntactically valid UUID. */
 export function isUuid(id: unknown): id is string {
   return typeof id === 'string' && UUID_PATTERN.test(id);
 }
 
 /**
- * An id as given by a client, in the form rows hold it: a UUID in lower case (UUIDs are
- * case-insensitive, RFC 9562 §4, and Postgres writes them lower-case), anything else as text,
- * for the checks that will report it unknown.
+ * An id as given by a client, in the form rows hold it: a UUID (or webhook message id) in lower
+ * case (UUIDs are case-insensitive, RFC 9562 §4, and Postgres writes them lower-case), anything
+ * else as text, for the checks that will report it unknown. The API applies it to every `ID`
+ * argument and input field (api/id-args.ts).
  */
 export function idInput(id: string | number): string {
   const text = String(id);
-  return isUuid(text) ? text.toLowerCase() : text;
+  return isUuid(text) || WEBHOOK_MESSAGE_ID_PATTERN.test(text) ? text.toLowerCase() : text;
 }

@@ -32,7 +32,7 @@ describe('validateMessageTexts', () => {
     ).toEqual([]);
   });
 
-  it('does not limit the length of e-mail body text', () => {
+  it('does not hold e-mail body text to the 2,000-character message limit', () => {
     const body = [{ type: 'paragraph' as const, spans: [{ text: 'x'.repeat(5000) }] }];
     expect(paths(sendConfig({ email: { body } }))).toEqual([]);
   });

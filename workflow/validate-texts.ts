@@ -1,3 +1,4 @@
+import { emailBodyLengthIssues } from './email-body-limits';
 import { messageTexts } from './message-texts';
 import { expandSnippets, findSnippetNames } from './snippets';
 import { textLength } from './text-length';
@@ -37,7 +38,8 @@ function linkIssues(link: string, path: string): ValidationIssue[] {
 /**
  * Checks every text of a Send a Message config, with snippets expanded the way they will be
  * sent: blank required texts, texts over 2,000 characters, unknown snippets, e-mail subjects
- * with line breaks or over 998 characters, and links that are not http(s) or mailto.
+ * with line breaks or over 998 characters, links that are not http(s) or mailto, and e-mail
+ * body spans, links and blocks over their limits (workflow/email-body-limits.ts).
  */
 export function validateMessageTexts(
   config: SendMessageConfig,
@@ -74,5 +76,7 @@ export function validateMessageTexts(
     if (kind === 'subject') issues.push(...subjectIssues(expanded, path));
     if (kind === 'link') issues.push(...linkIssues(expanded, path));
   }
+  const body = config.email?.body;
+  if (Array.isArray(body)) issues.push(...emailBodyLengthIssues(body, snippets));
   return issues;
 }

@@ -9,7 +9,7 @@ import {
   publishQuietly,
   runStartedEvents,
 } from '../../edge/pipeline';
-import { idInput, isUuid } from '../../workflow/ids';
+import { isUuid } from '../../workflow/ids';
 import { findStep } from '../../workflow/routing';
 import type { GraphStep, WorkflowGraph } from '../../workflow/types';
 import type { ApiContext } from '../context';
@@ -85,8 +85,8 @@ async function startOnce(
 ): Promise<{ runIds: string[] }> {
   const issues = new IssueList();
   const { workflowId, version, entry } = await startableVersion(ctx, input.workflowId, issues);
-  // UUIDs are case-insensitive (RFC 9562 §4): one contact written in both cases is one start.
-  const contactIds = [...new Set(input.contactIds.map(idInput))];
+  // Ids arrive lower-cased (api/id-args.ts), so one contact written in both cases is one start.
+  const contactIds = [...new Set(input.contactIds)];
   if (contactIds.length === 0) {
     issues.add('INVALID_VALUE', 'contactIds', 'At least one contact is required');
   } else if (contactIds.length > MAX_CONTACTS_PER_START) {
@@ -119,9 +119,8 @@ async function startOnce(
   // Paths index the input as sent (duplicates included), each unknown id once, where it first is.
   const reported = new Set<string>();
   input.contactIds.forEach((id, index) => {
-    const key = idInput(id);
-    if (!known.has(key) && !reported.has(key)) {
-      reported.add(key);
+    if (!known.has(id) && !reported.has(id)) {
+      reported.add(id);
       issues.add('INVALID_VALUE', `contactIds[${index}]`, `Contact ${id} was not found`);
     }
   });

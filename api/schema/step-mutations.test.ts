@@ -486,6 +486,32 @@ describe('rejected step writes return a ValidationError and write nothing', () =
     );
   });
 
+  it('e-mail body spans, blocks and links over their limits (10,000 per block, 2,000 per link)', async () => {
+    const half = 'x'.repeat(5000);
+    await expectRejected(
+      {
+        ...textConfig(library.email.id),
+        email: {
+          body: [
+            { type: 'PARAGRAPH', spans: [{ text: half }, { text: half }] },
+            { type: 'PARAGRAPH', spans: [{ text: 'Hi' }, { text: `${half}${half}!` }] },
+            { type: 'LIST', items: [[{ text: half }], [{ text: half }, { text: '!' }]] },
+            {
+              type: 'HEADING',
+              level: 2,
+              spans: [{ text: 'Go', link: `https://example.com/${'a'.repeat(2000)}` }],
+            },
+          ],
+        },
+      },
+      [
+        { code: 'TEXT_TOO_LONG', path: 'config.email.body[1].spans[1].text' },
+        { code: 'TEXT_TOO_LONG', path: 'config.email.body[2]' },
+        { code: 'TEXT_TOO_LONG', path: 'config.email.body[3].spans[0].link' },
+      ],
+    );
+  });
+
   it('an invalid update leaves the stored step as it was', async () => {
     const before = await storedStep(api.db, existing.id);
     const rejected = [

@@ -1,4 +1,3 @@
-import { idInput } from '../../workflow/ids';
 import type {
   ChannelResponse,
   ChannelSelector,
@@ -96,11 +95,11 @@ function toChannel(input: ChannelSelectionInput, issues: IssueList): ChannelSele
   if (!isSet(input.channelId) || String(input.channelId) === '') {
     issues.add('INVALID_VALUE', 'channel.channelId', 'A SPECIFIC channel needs a channelId');
   }
-  return { kind: 'specific', channelId: idInput(input.channelId ?? '') };
+  return { kind: 'specific', channelId: String(input.channelId ?? '') };
 }
 
 function toMedia(media: MediaInput): MessageContent {
-  return { type: 'media', fileId: idInput(media.fileId), caption: media.caption || null };
+  return { type: 'media', fileId: String(media.fileId), caption: media.caption || null };
 }
 
 /** A template's header media as stored: only the fields given (exactly one source is checked later). */
@@ -109,7 +108,7 @@ function toHeaderMedia(
 ): TemplateHeaderMedia {
   return {
     format: media.format,
-    ...(isSet(media.fileId) ? { fileId: idInput(media.fileId) } : {}),
+    ...(isSet(media.fileId) ? { fileId: String(media.fileId) } : {}),
     ...(isSet(media.link) ? { link: media.link } : {}),
     ...(isSet(media.fileName) ? { fileName: media.fileName } : {}),
   };
@@ -198,7 +197,7 @@ function toEmail(input: NonNullable<SendMessageConfigInput['email']>, issues: Is
   }
   if (isSet(input.attachments) && input.attachments.length > 0) {
     // Kept as given, so that every issue's path indexes the list the client sent.
-    const ids = input.attachments.map(idInput);
+    const ids = input.attachments.map(String);
     ids.forEach((id, index) => {
       if (ids.indexOf(id) !== index) {
         issues.add('INVALID_VALUE', `email.attachments[${index}]`, 'This file is attached already');
@@ -225,7 +224,7 @@ export function toSendMessageConfig(
   const channelResponses: ChannelResponse[] = [];
   (input.channelResponses ?? []).forEach((response, index) => {
     const content = toContent(response, `channelResponses[${index}]`, issues);
-    if (content) channelResponses.push({ channelId: idInput(response.channelId), content });
+    if (content) channelResponses.push({ channelId: String(response.channelId), content });
   });
   const email = isSet(input.email) ? toEmail(input.email, issues) : null;
   if (issues.issues.length > 0) {

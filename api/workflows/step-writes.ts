@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { steps, workflows } from '../../db/schema';
+import { displayNameProblem } from '../../workflow/display-name';
 import { isUuid } from '../../workflow/ids';
 import type { SendMessageConfig, StepConfig, StepType, WaitConfig } from '../../workflow/types';
 import {
@@ -105,16 +106,12 @@ interface StepCheck {
   step: Required<Omit<StepFields, 'position'>> & { config: StepConfig };
   workflowStepIds: ReadonlySet<string>;
   /** Which parts the write sets: only those are checked, so old steps stay editable. */
-  changed: { name: boolean; config: boolean; failureStepId: boolean; nextStepId: boolean };
+  changed: { config: boolean; failureStepId: boolean; nextStepId: boolean };
 }
 
 async function stepIssues(tx: Transaction, check: StepCheck): Promise<ValidationIssue[]> {
   const { step, changed, workflowStepIds } = check;
   const issues: ValidationIssue[] = [];
-  if (changed.name && step.name !== null && step.name.length > MAX_STEP_NAME_LENGTH) {
-    const message = `Must be at most ${MAX_STEP_NAME_LENGTH} characters`;
-    issues.push({ code: 'INVALID_VALUE', path: 'name', message });
-  }
   if (check.type === 'send_message') {
     const config = step.config as SendMessageConfig;
     if (changed.config) {
@@ -149,6 +146,18 @@ function positionIssues(position: number | null | undefined): ValidationIssue[] 
   return [{ code: 'INVALID_VALUE', path: 'position', message }];
 }
 
+/** A step name as sent (null clears it): one line without control characters, not too long. */
+function nameIssues(name: string | null | undefined): ValidationIssue[] {
+  if (name === null || name === undefined) return [];
+  const problem = displayNameProblem(name);
+  const message =
+    problem ??
+    (name.trim().length > MAX_STEP_NAME_LENGTH
+      ? `Must be at most ${MAX_STEP_NAME_LENGTH} characters`
+      : null);
+  return message ? [{ code: 'INVALID_VALUE', path: 'name', message }] : [];
+}
+
 function cleanName(name: string | null | undefined): string | null {
   const trimmed = name?.trim();
   return trimmed ? trimmed : null;
@@ -169,7 +178,7 @@ export function addStep(db: Database, workspaceId: string, input: NewStep): Prom
       nextStepId: input.nextStepId ?? null,
       failureStepId: input.type === 'send_message' ? (input.failureStepId ?? null) : null,
     };
-    const all = { name: true, config: true, failureStepId: true, nextStepId: true };
+    const all = { config: true, failureStepId: true, nextStepId: true };
     const issues = await stepIssues(tx, {
       workspaceId,
       stepId,
@@ -178,7 +187,7 @@ export function addStep(db: Database, workspaceId: string, input: NewStep): Prom
       workflowStepIds: new Set(existing.map((row) => row.id)),
       changed: all,
     });
-    issues.push(...positionIssues(input.position));
+    issues.push(...nameIssues(input.name), ...positionIssues(input.position));
     if (issues.length > 0) throw new ValidationError(issues);
     const last = existing.at(-1)?.position ?? -1;
     const [row] = await tx
@@ -230,13 +239,12 @@ export function updateStep(
       step,
       workflowStepIds: new Set(existing.map((row) => row.id)),
       changed: {
-        name: changes.name !== undefined,
         config: changes.config !== undefined,
         failureStepId: changes.failureStepId !== undefined,
         nextStepId: changes.nextStepId !== undefined,
       },
     });
-    issues.push(...positionIssues(changes.position));
+    issues.push(...nameIssues(changes.name), ...positionIssues(changes.position));
     if (issues.length > 0) throw new ValidationError(issues);
     const [row] = await tx
       .update(steps)
