@@ -188,6 +188,14 @@ describe('the file library', () => {
       { code: 'INVALID_VALUE', path: 'sizeBytes' },
       { code: 'INVALID_VALUE', path: 'url' },
     ]);
+    // A name claiming another type is refused as on upload; one without a known extension is not.
+    const lying = await api.gql(ws.apiKey, UPDATE, { id: row!.id, input: { name: 'invoice.pdf' } });
+    expect(lying.data.updateFile.issues).toEqual([{ code: 'FILE_TYPE_MISMATCH', path: 'name' }]);
+    expect((await api.db.select().from(files).where(eq(files.id, row!.id)))[0]!.name).toBe(
+      'cat.png',
+    );
+    const plain = await api.gql(ws.apiKey, UPDATE, { id: row!.id, input: { name: 'kitten' } });
+    expect(plain.data.updateFile.data).toMatchObject({ name: 'kitten' });
     const renamed = await api.gql(ws.apiKey, UPDATE, {
       id: row!.id,
       input: { name: 'kitten.png' },

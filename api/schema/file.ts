@@ -1,6 +1,6 @@
 import { and, eq, ilike, type SQL } from 'drizzle-orm';
 import { files } from '../../db/schema';
-import { checkFileName } from '../../edge/media';
+import { checkFileName, nameTypeMismatch } from '../../edge/media';
 import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
 import type { ApiContext } from '../context';
@@ -208,7 +208,7 @@ builder.mutationFields((t) => ({
       issues.throwIfAny();
       const where = and(eq(files.id, id), eq(files.workspaceId, ctx.workspaceId));
       const [current] = await ctx.db
-        .select({ storageKey: files.storageKey })
+        .select({ storageKey: files.storageKey, contentType: files.contentType })
         .from(files)
         .where(where);
       if (!current) throw new NotFoundError('File', id);
@@ -219,6 +219,9 @@ builder.mutationFields((t) => ({
             issues.add('INVALID_VALUE', field, 'Set by the upload; only the name can change');
           }
         }
+        // A new name may not claim another type than the bytes are, as on upload.
+        const mismatch = values.name ? nameTypeMismatch(values.name, current.contentType) : null;
+        if (mismatch) issues.add('FILE_TYPE_MISMATCH', 'name', mismatch);
         issues.throwIfAny();
       }
       const [file] = Object.keys(values).length

@@ -25,6 +25,20 @@ export interface RefusedUpload {
 const KNOWN_EXTENSIONS = new Set(Object.values(UPLOAD_TYPES).flatMap((type) => type.extensions));
 
 /**
+ * Why an upload whose bytes are `contentType` may not be named `name`, or null: a known
+ * extension in the name that claims another type (a PNG named `invoice.pdf`). Checked when the
+ * file is uploaded and whenever it is renamed, so a name never lies about the bytes.
+ */
+export function nameTypeMismatch(name: string, contentType: string): string | null {
+  const extension = fileExtension(name);
+  const extensions = UPLOAD_TYPES[contentType]?.extensions ?? [];
+  if (!extension || !KNOWN_EXTENSIONS.has(extension) || extensions.includes(extension)) {
+    return null;
+  }
+  return `${name} is named .${extension} but its content is ${contentType}`;
+}
+
+/**
  * Decides whether `bytes` named `rawName` may enter the library: the name is a plain file name
  * (edge/media/file-name.ts), the file is not empty, its type from the bytes is one the library
  * stores (UPLOAD_TYPES), a known extension in the name matches that type (an executable named
@@ -50,15 +64,8 @@ export async function checkUpload(
       message: `${name.name} is ${contentType ?? 'of an unknown type'}; the library takes images, video, audio, PDF, Office documents and plain text`,
     };
   }
-  const extension = fileExtension(name.name);
-  if (extension && KNOWN_EXTENSIONS.has(extension) && !type.extensions.includes(extension)) {
-    return {
-      ok: false,
-      code: 'FILE_TYPE_MISMATCH',
-      path: 'name',
-      message: `${name.name} is named .${extension} but its content is ${contentType}`,
-    };
-  }
+  const mismatch = nameTypeMismatch(name.name, contentType);
+  if (mismatch) return { ok: false, code: 'FILE_TYPE_MISMATCH', path: 'name', message: mismatch };
   const maxBytes = UPLOAD_MAX_BYTES[type.kind];
   if (bytes.byteLength > maxBytes) {
     return {
