@@ -1,4 +1,5 @@
 import { isE164, isEmailAddress } from '../../workflow/contact-fields';
+import { displayNameProblem } from '../../workflow/display-name';
 import type { ValidationCode } from '../../workflow/validation-issue';
 import { checkOutboundUrl, privateServerHostReason } from '../security/outbound-url';
 import type {
@@ -25,7 +26,6 @@ const NUMERIC_ID = /^\d{1,32}$/;
 // A host name, an IPv4 literal, or an IPv6 literal with or without brackets; no scheme, path,
 // port or whitespace.
 const HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+|[0-9A-Fa-f:]+)$/;
-const LINE_BREAK = /[\r\n]/;
 
 interface TextOptions {
   required: boolean;
@@ -46,15 +46,24 @@ function presentText(value: unknown, at: FieldContext, required: boolean): strin
   return text;
 }
 
-/** One line of text (it may end up in a header), trimmed; null when absent. */
+/**
+ * One line of text (it may end up in a header, and recipients see a sender's name), trimmed;
+ * null when absent. Refused as names are (workflow/display-name.ts): line breaks and other
+ * control characters, and bidirectional overrides that would make a sender's name display as
+ * another.
+ */
 export function singleLine(options: TextOptions): Field<string | null> {
   return {
     type: 'string',
     ...options,
     parse(value, at) {
       const text = presentText(value, at, options.required);
-      if (text !== null && LINE_BREAK.test(String(value))) {
-        at.issues.add('INVALID_VALUE', at.path, `${at.key} must be one short line`);
+      if (text !== null && displayNameProblem(String(value))) {
+        at.issues.add(
+          'INVALID_VALUE',
+          at.path,
+          `${at.key} must be one short line, without control or bidirectional formatting characters`,
+        );
       }
       return text;
     },

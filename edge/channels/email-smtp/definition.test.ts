@@ -48,6 +48,15 @@ test('accepts implicit TLS, a from name, an auth method, a numeric-string port a
   });
 });
 
+test('takes sender names in any script, with the marks right-to-left names need', () => {
+  for (const fromName of ['Équipe Zoë', 'فريق الدعم\u200F', 'צוות 👋', '客服团队']) {
+    expect(read({ ...valid, fromName }), fromName).toMatchObject({
+      ok: true,
+      settings: { fromName: fromName.trim() },
+    });
+  }
+});
+
 test('explains what is missing or malformed', () => {
   for (const settings of [
     { ...valid, host: '' },
@@ -57,6 +66,11 @@ test('explains what is missing or malformed', () => {
     { ...valid, fromAddress: 'not an address' },
     { ...valid, authMethod: 'cram-md5' },
     { ...valid, fromName: 'Team\r\nBcc: all@example.com' },
+    // A sender name recipients would read as another ("Bank<U+202E>moc.evil" shows reversed).
+    { ...valid, fromName: 'Support\u202Elatot' },
+    { ...valid, fromName: 'Team\u2066Billing\u2069' },
+    { ...valid, fromName: 'Team\tBilling' },
+    { ...valid, fromName: 'Team\u0085Billing' },
   ]) {
     expect(read(settings).ok, JSON.stringify(settings)).toBe(false);
   }
