@@ -44,7 +44,7 @@ beforeAll(async () => {
     otherBots: [OTHER_BOT],
     allowHttpWebhook: true,
   });
-  viber = await startViberBotApi({ authToken: VIBER_TEST.authToken });
+  viber = await startViberBotApi({ authToken: VIBER_TEST.authToken, allowHttpWebhook: true });
 });
 afterAll(async () => {
   await telegram?.close();

@@ -68,7 +68,7 @@ beforeAll(async () => {
     accessToken: LINE_TEST.accessToken,
     allowHttpWebhook: true,
   });
-  viber = await startViberBotApi({ authToken: VIBER_TEST.authToken });
+  viber = await startViberBotApi({ authToken: VIBER_TEST.authToken, allowHttpWebhook: true });
   harness = await startDispatchHarness({
     bindings: {
       TELEGRAM_API_URL: telegram.url,

@@ -14,7 +14,8 @@ import { type JsonReply, type JsonRequest, type JsonServer, startJsonServer } fr
  *   integer in the raw JSON, as Viber does.
  * - `get_account_info` ("Get Account Info"), with the account's `webhook` URL (empty when none).
  * - `set_webhook` ("Setting a Webhook"): Viber posts a signed `webhook` event to the URL at once
- *   and answers status 1 (invalidUrl) unless it gets HTTP 200. An empty `url` removes the
+ *   (HTTPS only, unless the stand-in allows plain HTTP for local Workers) and answers status 1
+ *   (invalidUrl) unless it gets HTTP 200. An empty `url` removes the
  *   webhook ("Removing your webhook"), without a check; a missing one is 4 missingData. One
  *   webhook per account ("Each account can have only one webhook").
  */
@@ -26,6 +27,11 @@ export interface ViberBotApiOptions {
   /** Further accounts the stand-in serves, each with its own token and webhook. */
   otherAccounts?: { authToken: string; name: string }[];
   subscribers?: Record<string, SubscriberState>;
+  /**
+   * Also take plain-HTTP webhook URLs (a local Worker's). Viber itself takes only HTTPS
+   * ("Setting a Webhook": "Webhook URL must use SSL"): anything else is 1 invalidUrl.
+   */
+  allowHttpWebhook?: boolean;
 }
 
 export interface ViberSend {
@@ -117,6 +123,9 @@ export async function startViberBotApi(options: ViberBotApiOptions): Promise<Vib
     if (url === '') {
       webhooks.set(authToken, null);
       return viberStatus(0, 'ok');
+    }
+    if (!url.startsWith('https://') && !(options.allowHttpWebhook && url.startsWith('http://'))) {
+      return viberStatus(1, 'invalidUrl');
     }
     const event = `{"event":"webhook","timestamp":${Date.now()},"chat_hostname":"SN-CHAT-05_","message_token":${nextMessageToken()}}`;
     try {

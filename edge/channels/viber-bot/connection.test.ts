@@ -14,7 +14,7 @@ let receiverUrl: string;
 const received: string[] = [];
 
 beforeAll(async () => {
-  viber = await startViberBotApi({ authToken: VIBER_TEST.authToken });
+  viber = await startViberBotApi({ authToken: VIBER_TEST.authToken, allowHttpWebhook: true });
   // Our side of Viber's webhook check: the callbacks' signature verification answers it.
   const channel: CallbackChannel = { ...viberChannel(), callbackToken: null };
   receiver = createServer((request, response) => {
@@ -53,6 +53,21 @@ function context(url: string): ConnectionContext {
 }
 
 describe('connecting a Viber bot', () => {
+  test('a plain-HTTP callback URL leaves the bot verified, saying the webhook was not set ("Webhook URL must use SSL")', async () => {
+    const strict = await startViberBotApi({ authToken: VIBER_TEST.authToken });
+    try {
+      const result = await viberBotConnection.verify(viberChannel(), {
+        ...context(receiverUrl),
+        endpoints: { VIBER_API_URL: strict.url },
+      });
+      expect(result.verdict).toBe('verified');
+      expect(result.detail).toMatch(/^Sendflow Test; the webhook was not set: .*invalidUrl/);
+      expect(strict.webhook).toBeNull();
+    } finally {
+      await strict.close();
+    }
+  });
+
   test('the account info proves the token; set_webhook registers our URL, which answers Viber’s signed check', async () => {
     expect(await viberBotConnection.verify(viberChannel(), context(receiverUrl))).toEqual({
       verdict: 'verified',
