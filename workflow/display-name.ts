@@ -8,7 +8,7 @@
  * line breaks. Bidirectional marks (U+200E, U+200F, U+061C) are allowed: they only place
  * neutral characters between scripts, which names in Arabic or Hebrew legitimately need.
  */
-function isForbiddenInName(code: number): boolean {
+export function isForbiddenInName(code: number): boolean {
   return (
     code < 0x20 ||
     (code >= 0x7f && code <= 0x9f) ||

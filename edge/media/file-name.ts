@@ -1,21 +1,17 @@
+import { isForbiddenInName } from '../../workflow/display-name';
+
 /** Longest file name kept (most file systems allow 255 bytes; names are shown and sent). */
 export const MAX_FILE_NAME_LENGTH = 255;
 
 /**
- * C0 and C1 controls and DEL, and the Unicode bidirectional marks, overrides and isolates
- * (every Bidi_Control character, the Arabic letter mark U+061C among them), which can make
- * `invoice<U+202E>fdp.exe` read as `invoiceexe.pdf`.
+ * What no name may hold (workflow/display-name.ts: controls, line separators, bidirectional
+ * overrides and isolates, which can make `invoice<U+202E>fdp.exe` read as `invoiceexe.pdf`),
+ * and, in a file name, the bidirectional marks too (every Bidi_Control character, the Arabic
+ * letter mark U+061C among them): a file name is a name and an extension, which no mark should
+ * be able to move.
  */
 function isForbidden(code: number): boolean {
-  return (
-    code < 0x20 ||
-    (code >= 0x7f && code <= 0x9f) ||
-    code === 0x061c ||
-    code === 0x200e ||
-    code === 0x200f ||
-    (code >= 0x202a && code <= 0x202e) ||
-    (code >= 0x2066 && code <= 0x2069)
-  );
+  return isForbiddenInName(code) || code === 0x061c || code === 0x200e || code === 0x200f;
 }
 
 function hasForbidden(name: string): boolean {
