@@ -256,6 +256,20 @@ describe('sending through the WhatsApp Cloud API', () => {
     expect(graph.requests).toHaveLength(0);
   });
 
+  test('a text over 4,096 characters (once its variables are filled in) is invalid content, without calling Meta', async () => {
+    // "Text messages": body, "Maximum 4096 characters". Exactly 4,096 characters still go.
+    expect(await send({ kind: 'text', text: 'x'.repeat(4096) })).toMatchObject({ status: 'sent' });
+    graph.requests.length = 0;
+    const outcome = await send({ kind: 'text', text: 'x'.repeat(4097) });
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      reason: 'content_invalid',
+      retryable: false,
+      detail: expect.stringContaining('4096'),
+    });
+    expect(graph.requests).toHaveLength(0);
+  });
+
   test('a message type WhatsApp has not (a Messenger tag) is invalid content, without a call', async () => {
     expect(await send({ kind: 'messenger_tagged', tag: 'HUMAN_AGENT', text: 'Hi' })).toMatchObject({
       status: 'failed',

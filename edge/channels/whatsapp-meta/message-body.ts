@@ -11,6 +11,14 @@ import type { RenderedHeaderMedia, RenderedMessage } from '../../render/types';
 /** Longest media caption the Cloud API accepts ("Media messages": caption, 1024 characters). */
 export const MAX_CAPTION_LENGTH = 1024;
 
+/**
+ * Longest text body the Cloud API accepts (WhatsApp Cloud API, Messages, "Text messages": `body`,
+ * "Maximum 4096 characters"; 360dialog docs, "Sending Messages": "A text message can be a maximum
+ * of 4096 characters long"). A step's text is bounded when saved, but its `$variables` are filled
+ * in at send time, so the rendered text is checked here, as the caption is.
+ */
+export const MAX_TEXT_LENGTH = 4096;
+
 type MediaKind = 'image' | 'video' | 'audio' | 'document';
 
 /**
@@ -100,6 +108,9 @@ export function whatsappMessageBody(
   let content: WhatsAppBody;
   switch (rendered.kind) {
     case 'text':
+      if (Array.from(rendered.text).length > MAX_TEXT_LENGTH) {
+        return { ok: false, detail: `a WhatsApp text has at most ${MAX_TEXT_LENGTH} characters` };
+      }
       // Link previews stay off unless asked for: a preview fetches the link from Meta's side.
       content = {
         ok: true,
