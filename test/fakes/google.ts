@@ -136,6 +136,31 @@ export function googleError(
   };
 }
 
+/**
+ * Gmail's per-user rate limit answer ("Resolve errors", "Resolve a 429 error: Too many
+ * requests": the error "is returned with time to retry"), as Gmail writes it: no `Retry-After`
+ * header, the time in the top-level message, `usageLimits`/`rateLimitExceeded` in `errors`.
+ */
+export function userRateLimit(retryAt: Date, status = 429): GoogleReply {
+  return {
+    status,
+    body: {
+      error: {
+        code: status,
+        message: `User-rate limit exceeded.  Retry after ${retryAt.toISOString()}`,
+        errors: [
+          {
+            message: 'User-rate limit exceeded.',
+            domain: 'usageLimits',
+            reason: 'rateLimitExceeded',
+          },
+        ],
+        status: status === 429 ? 'RESOURCE_EXHAUSTED' : 'PERMISSION_DENIED',
+      },
+    },
+  };
+}
+
 /** An OAuth 2.0 token endpoint error (RFC 6749 §5.2). */
 export function oauthError(status: number, error: string, description: string): GoogleReply {
   return { status, body: { error, error_description: description } };

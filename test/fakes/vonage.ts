@@ -15,7 +15,8 @@ import type { AddressInfo } from 'node:net';
  * - `POST /v1/messages` ("Send a message"): `Authorization: Bearer <JWT>` signed RS256 with the
  *   application's private key, with `application_id`, `iat`, `jti` (checked here against the
  *   public key with node:crypto; else 401 `…/api-errors#unauthorized`); the body's `to`/`from`
- *   as digits without `+`, `channel` sms or whatsapp, `message_type` and its object (else 422
+ *   as digits without `+`, `channel` sms or whatsapp, `message_type` and its object, a `text`
+ *   of at most 1,000 characters on SMS and 4,096 on WhatsApp (else 422
  *   `…/api-errors/messages#1020`). Answers 202 `{ message_uuid }`.
  * - On WhatsApp, `to` may instead be a business-scoped user ID, whole ("The `to` field now
  *   accepts either a phone number or a BSUID for WhatsApp recipients"; "always include the full
@@ -126,6 +127,10 @@ function bodyProblem(body: Record<string, unknown> | null): string | null {
   if (!types.includes(type)) return `message_type ${type} is not valid on ${body.channel}`;
   if (type === 'text') {
     if (typeof body.text !== 'string' || body.text === '') return 'text is required';
+    // "Send a message": SMS text "limited to 1000 characters"; WhatsApp text "the maximum
+    // text size is 4096 characters, including Unicode" ("Send a Text Message").
+    const limit = body.channel === 'whatsapp' ? 4096 : 1000;
+    if ([...body.text].length > limit) return `text has at most ${limit} characters`;
   } else if (type === 'template') {
     const template = body.template as Record<string, unknown> | undefined;
     const whatsapp = body.whatsapp as Record<string, unknown> | undefined;

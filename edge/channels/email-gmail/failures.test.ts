@@ -5,6 +5,7 @@ import {
   googleError,
   oauthError,
   startGoogle,
+  userRateLimit,
 } from '../../../test/fakes/google';
 import type { FailureReason } from '../../../workflow/types';
 import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
@@ -91,6 +92,20 @@ describe('Gmail answers become reasons (one case per table row)', () => {
     };
     google.replyNextSend(limited);
     expect(await send()).toMatchObject({ reason: 'rate_limited', retryAfterSeconds: 30 });
+  });
+
+  test('the time to retry Gmail names in a rate limit message is kept for the retry', async () => {
+    // "Resolve errors", 429: the error "is returned with time to retry" (in its message, with no
+    // Retry-After header); daily sending limits can last hours, so the retry waits for it.
+    for (const status of [429, 403]) {
+      const retryAt = new Date(Date.now() + 2 * 60 * 60 * 1000);
+      google.replyNextSend(userRateLimit(retryAt, status));
+      const outcome = await send();
+      expect(outcome).toMatchObject({ reason: 'rate_limited', retryable: true });
+      const seconds = outcome.status === 'failed' ? outcome.retryAfterSeconds : undefined;
+      expect(seconds).toBeGreaterThan(2 * 60 * 60 - 60);
+      expect(seconds).toBeLessThanOrEqual(2 * 60 * 60);
+    }
   });
 
   test('an answer no row names falls back to its HTTP status', async () => {

@@ -16,6 +16,29 @@ export interface GoogleError {
   /** `errors[0].reason` (e.g. `userRateLimitExceeded`) or the OAuth `error` (`invalid_grant`). */
   name: string | null;
   message: string;
+  /** The time to retry a rate-limited request names in its message, if any (ISO 8601). */
+  retryAt: string | null;
+}
+
+/**
+ * Gmail's per-user limits: "If these limits are exceeded, a HTTP 429 Too Many Requests
+ * 'User-rate limit exceeded' '(Mail sending)' error is returned with time to retry. Note that
+ * daily limits being exceeded may result in these types of errors for multiple hours" (Gmail
+ * API, "Resolve errors", "Resolve a 429 error: Too many requests": Mail sending limits,
+ * Bandwidth limits). The page does not spell out where; Gmail writes it in the error's message,
+ * with no `Retry-After` header: `User-rate limit exceeded.  Retry after
+ * 2026-09-11T20:00:00.000Z` (on a 429, and on a 403 `rateLimitExceeded` too). Retrying before
+ * that time only spends attempts.
+ */
+const RETRY_AT_IN_MESSAGE =
+  /\bRetry after (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))/i;
+
+function retryAtIn(messages: (string | null)[]): string | null {
+  for (const message of messages) {
+    const found = message === null ? null : RETRY_AT_IN_MESSAGE.exec(message);
+    if (found?.[1]) return found[1];
+  }
+  return null;
 }
 
 /** One row of a Google failure table: how it matches, then the shared row outcome. */
@@ -46,7 +69,7 @@ export function googleErrorOf(body: string): GoogleError | null {
   const error = (parsed as Record<string, unknown>).error;
   if (typeof error === 'string') {
     const description = text((parsed as Record<string, unknown>).error_description);
-    return { name: error, message: description ?? error };
+    return { name: error, message: description ?? error, retryAt: null };
   }
   if (!error || typeof error !== 'object') return null;
   const fields = error as Record<string, unknown>;
@@ -54,6 +77,7 @@ export function googleErrorOf(body: string): GoogleError | null {
   return {
     name: text(first?.reason) ?? text(fields.status),
     message: text(fields.message) ?? text(first?.message) ?? 'Google error',
+    retryAt: retryAtIn([text(fields.message), text(first?.message)]),
   };
 }
 
@@ -89,7 +113,11 @@ export function classifyGoogleAnswer(
       0,
       DETAIL_BODY_CHARS * 2,
     );
-  const outcome = rowOutcome(row, detail, parseRetryAfter(answer.headers.get('retry-after'), now));
+  // A `Retry-After` header wins; else the time to retry Gmail names in its message.
+  const retryAfter =
+    parseRetryAfter(answer.headers.get('retry-after'), now) ??
+    parseRetryAfter(error?.retryAt ?? null, now);
+  const outcome = rowOutcome(row, detail, retryAfter);
   return row.channelError && outcome.status === 'failed'
     ? { ...outcome, channelError: true }
     : outcome;

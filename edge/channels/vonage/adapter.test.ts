@@ -11,6 +11,7 @@ import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
 import { smsVonageDefinition } from '../sms-vonage/definition';
 import type { ProviderEndpoints, RenderedMessage } from '../types';
 import { whatsappVonageDefinition } from '../whatsapp-vonage/definition';
+import { vonageJwt } from './api';
 import type { VonageNetwork } from './definition';
 import { VONAGE_FAILURES } from './failures';
 import { VONAGE_TEST_IDS, vonageChannel, vonageMessage } from './test-fixtures';
@@ -119,6 +120,45 @@ describe('sending through the Vonage Messages API', () => {
       template: { name: 'order_update', parameters: ['Ada', '#1042'] },
       whatsapp: { policy: 'deterministic', locale: 'en_US' },
     });
+  });
+
+  test('texts over the Messages API limits are refused without a call (SMS 1,000, WhatsApp 4,096 characters)', async () => {
+    // "Send a message": SMS text "limited to 1000 characters"; "For WhatsApp the maximum text
+    // size is 4096 characters, including Unicode" ("Send a Text Message").
+    const tooLong = { whatsapp: 'é'.repeat(4097), sms: 'x'.repeat(1001) } as const;
+    for (const network of ['whatsapp', 'sms'] as const) {
+      expect(await send(network, { kind: 'text', text: tooLong[network] })).toMatchObject({
+        status: 'failed',
+        reason: 'content_invalid',
+        retryable: false,
+      });
+    }
+    expect(vonage.sends()).toHaveLength(0);
+    expect(await send('whatsapp', { kind: 'text', text: 'é'.repeat(4096) })).toMatchObject({
+      status: 'sent',
+    });
+    expect(vonage.sends()).toHaveLength(1);
+  });
+
+  test('the stand-in refuses what Vonage refuses: a WhatsApp text over 4,096 characters is 422 1020', async () => {
+    const token = await vonageJwt(VONAGE_TEST_IDS.applicationId, keys.privateKey, new Date());
+    if (!token.ok) throw new Error(token.detail);
+    const post = (text: string) =>
+      fetch(`${vonage.url}/v1/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token.jwt}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          message_type: 'text',
+          text,
+          to: '447700900123',
+          from: '447700900001',
+          channel: 'whatsapp',
+        }),
+      });
+    const refused = await post('x'.repeat(4097));
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as { type: string }).type).toMatch(/#1020$/);
+    expect((await post('x'.repeat(4096))).status).toBe(202);
   });
 
   test('a private key that is not PKCS#8 PEM is credentials_rejected, without a call', async () => {

@@ -90,6 +90,24 @@ describe('payloads become provider-neutral events', () => {
     });
   });
 
+  test('without an error code, undeliverable is the provider’s trouble and rejected a refusal', () => {
+    // Vonage docs, "Messages API Status Callbacks": undeliverable "means that Messages API was
+    // unable to connect to the messaging provider. This may be due to a messaging provider
+    // outage or other incident"; nothing says the recipient cannot get it.
+    const failureOf = (state: string) => {
+      const [event] = sms.parse(JSON.stringify(status(state)), channel);
+      return event?.kind === 'status' ? event.failure : undefined;
+    };
+    expect(failureOf('undeliverable')).toEqual({
+      reason: 'network',
+      detail: 'Vonage reported the message undeliverable',
+    });
+    expect(failureOf('rejected')).toEqual({
+      reason: 'rejected_by_provider',
+      detail: 'Vonage reported the message rejected',
+    });
+  });
+
   test('submitted, delivered and read map to ours', () => {
     const events = ['submitted', 'delivered', 'read'].flatMap((state) =>
       sms.parse(JSON.stringify(status(state)), channel),

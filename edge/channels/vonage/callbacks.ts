@@ -59,9 +59,13 @@ function statusEvent(payload: Json, channelId: string): StatusEvent | null {
   if (status === 'failed') {
     const error = parseVonageError(payload.error);
     failure = {
+      // Without a code we know: `undeliverable` "means that Messages API was unable to connect
+      // to the messaging provider. This may be due to a messaging provider outage or other
+      // incident" (Vonage docs, "Messages API Status Callbacks": Undeliverable Status Callbacks),
+      // the provider's own trouble, not the recipient's; `rejected` is a refusal.
       reason:
         vonageFailure(error?.code ?? null)?.reason ??
-        (payload.status === 'undeliverable' ? 'recipient_unavailable' : 'rejected_by_provider'),
+        (payload.status === 'undeliverable' ? 'network' : 'rejected_by_provider'),
       detail: error ? vonageErrorDetail(error) : `Vonage reported the message ${payload.status}`,
     };
   }

@@ -14,6 +14,14 @@ import type { VonageNetwork } from './definition';
 /** Longest SMS text the SMS channel takes ("Send a message": SMS text, 1,000 characters). */
 export const MAX_SMS_TEXT = 1000;
 
+/**
+ * Longest WhatsApp text: "For WhatsApp the maximum text size is 4096 characters, including
+ * Unicode" (Vonage docs, Messages API, WhatsApp code snippets, "Send a Text Message"; the
+ * Messages API's OpenAPI definition, `textMessageWhatsApp.text`: maxLength 4096). A longer one
+ * is refused before the call, as Vonage would refuse it (422, 1020 Invalid params).
+ */
+export const MAX_WHATSAPP_TEXT = 4096;
+
 export type VonageBody =
   | { ok: true; body: Record<string, unknown>; smsText: string | null }
   | { ok: false; detail: string };
@@ -79,6 +87,12 @@ export function vonageMessageBody(
       return { ok: false, detail: `a Vonage SMS has at most ${MAX_SMS_TEXT} characters` };
     }
     return { ok: true, body: { message_type: 'text', text, ...envelope }, smsText: text };
+  }
+  if (rendered.kind === 'text' && Array.from(rendered.text).length > MAX_WHATSAPP_TEXT) {
+    return {
+      ok: false,
+      detail: `a Vonage WhatsApp text has at most ${MAX_WHATSAPP_TEXT} characters`,
+    };
   }
   const content = whatsappContent(rendered);
   if (typeof content === 'string') return { ok: false, detail: content };
