@@ -21,7 +21,8 @@ import { requestErrorHttp } from './use-spec-status';
  * - A paginated field (one with `first`/`last`) multiplies what it holds by the page size
  *   asked for (`$variables` included, at most MAX_PAGE_SIZE), or the default page size.
  * - Any other list multiplies by its size in LIST_SIZES, else by DEFAULT_LIST_SIZE. Lists
- *   inside a connection type (`nodes`, `edges`) are already counted by the connection's page.
+ *   inside a page's type (a connection's `nodes` and `edges`, PAGE_TYPES' `nodes`) are
+ *   already counted by the page.
  * - A field that runs a statement per object adds its FIELD_COSTS once per object.
  *
  * graphql-query-complexity walks the document with the variables (Armor's cost counts page
@@ -51,6 +52,18 @@ export const ROW_COST = 1;
 export const EMBEDDED_OBJECT_COST = 0.2;
 /** Types read from rows by their own statements rather than over a Drizzle table type. */
 const OTHER_ROW_TYPES = new Set(['ConversationMessage']);
+
+/**
+ * Types a paginated field returns whose name does not end in `Connection`: their lists are the
+ * page's items, already multiplied by its size (counting them again made one contact's
+ * conversation of 100 messages cost as much as 1,000).
+ */
+const PAGE_TYPES = new Set(['ConversationPage']);
+
+/** Whether `type`'s lists are the items of a page, which its field has already counted. */
+function isPageType(type: GraphQLNamedType): boolean {
+  return type.name.endsWith('Connection') || PAGE_TYPES.has(type.name);
+}
 
 /**
  * Items assumed in lists that take no page size, by `Type.field`: what a large workspace holds
@@ -106,7 +119,7 @@ export const objectCountEstimator: ComplexityEstimator = function objectCount({
   const extra = FIELD_COSTS[key] ?? 0;
   const page = pageSize(field, args);
   if (page !== undefined) return extra + page * (own + childComplexity);
-  if (isListType(returned) && !type.name.endsWith('Connection')) {
+  if (isListType(returned) && !isPageType(type)) {
     return extra + (LIST_SIZES[key] ?? DEFAULT_LIST_SIZE) * (own + childComplexity);
   }
   return extra + own + childComplexity;

@@ -15,6 +15,7 @@ export {
   type EventPublisher,
   type EventType,
   type LiveEvents,
+  loggedEventFromRow,
   type PartnerEvent,
 } from './events/types';
 export type { RenderedMessage } from './render/types';

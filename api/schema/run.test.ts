@@ -472,15 +472,18 @@ describe('runs and run', () => {
       sendingUntil: leaseUntil.toISOString(),
       deliveries: [],
     });
-    // Its holder died (the lease ran out), or the run was cancelled meanwhile: not in flight.
-    await api.db
-      .update(runs)
-      .set({ leaseUntil: new Date(Date.now() - 1_000) })
-      .where(eq(runs.id, id));
-    expect((await api.gql(a.apiKey, QUERY, { id })).data.run.sendingUntil).toBeNull();
+    // Cancelled meanwhile: the send already under way still goes out, so it still shows.
     await api.db
       .update(runs)
       .set({ leaseUntil, status: 'exited', exitReason: 'cancelled' })
+      .where(eq(runs.id, id));
+    expect((await api.gql(a.apiKey, QUERY, { id })).data.run.sendingUntil).toBe(
+      leaseUntil.toISOString(),
+    );
+    // Its holder died (the lease ran out): not in flight.
+    await api.db
+      .update(runs)
+      .set({ leaseUntil: new Date(Date.now() - 1_000) })
       .where(eq(runs.id, id));
     expect((await api.gql(a.apiKey, QUERY, { id })).data.run.sendingUntil).toBeNull();
   });

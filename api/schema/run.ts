@@ -59,12 +59,11 @@ export const RunRef = builder.drizzleObject('runs', {
         "While the dispatcher sends the current step's message: when its claim on it ends (renewed " +
         'while the provider is called; a claim left to expire means the sender died, and the ' +
         "message is sent again under the same delivery id). The delivery appears in `deliveries` once the attempt's outcome is recorded.",
-      // A claim that ran out, or on a run that has ended since (cancelled mid-send), is not a
-      // send in flight.
+      // A claim that ran out is not a send in flight. One on a run cancelled mid-send is: the
+      // send goes ahead and its delivery is recorded (cancelRun), so a client must not read
+      // "nothing went out" from a cancelled run until the claim is released.
       resolve: (run) =>
-        run.status === 'active' && run.leaseUntil && run.leaseUntil.getTime() > Date.now()
-          ? run.leaseUntil
-          : null,
+        run.leaseUntil && run.leaseUntil.getTime() > Date.now() ? run.leaseUntil : null,
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
