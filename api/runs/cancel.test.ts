@@ -33,6 +33,13 @@ const CANCEL = /* GraphQL */ `
   }
 `;
 
+const DELETE_CONTACT = /* GraphQL */ `
+  mutation ($id: ID!) { deleteContact(id: $id) { __typename } }
+`;
+const DELETE_WORKFLOW = /* GraphQL */ `
+  mutation ($id: ID!) { deleteWorkflow(id: $id) { __typename } }
+`;
+
 describe('cancelRun and partner events', () => {
   it('logs and publishes one run.exited event, and none when the run had already ended', async () => {
     const { workspaceId, apiKey } = await api.createWorkspace();
@@ -88,5 +95,56 @@ describe('cancelRun and partner events', () => {
     expect(again.data.cancelRun.__typename).toBe('MutationCancelRunSuccess');
     expect(await readEventsAfter(api.db, workspaceId, 2, 100)).toEqual([]);
     expect(published).toHaveLength(1);
+  });
+
+  it('deleting a contact or a workflow ends their active runs with run.exited first, and only those', async () => {
+    const { workspaceId, apiKey } = await api.createWorkspace();
+    const other = await api.createWorkspace();
+    const { workflowId } = await publishWorkflow(api.db, workspaceId, [
+      { key: 'hello', type: 'send_message', config: sendConfig() },
+    ]);
+    const [ada, bo, cy] = [
+      await seedContact(api.db, workspaceId),
+      await seedContact(api.db, workspaceId),
+      await seedContact(api.db, workspaceId),
+    ];
+    const started = await api.gql(apiKey, START, {
+      input: { workflowId, contactIds: [ada, bo, cy] },
+    });
+    const runIds: string[] = started.data.startWorkflow.data.runs.map(
+      (run: { id: string }) => run.id,
+    );
+    // Cy's run has already ended: deleting its workflow logs nothing more for it.
+    await api.gql(apiKey, CANCEL, { id: runIds[2] });
+    const exitedRuns = async () =>
+      (await readEventsAfter(api.db, workspaceId, 0, 100))
+        .filter((event) => event.type === 'run.exited')
+        .map((event) => [
+          event.run_id,
+          (event.data as { run: { exitReason: string } }).run.exitReason,
+        ]);
+    published.length = 0;
+
+    // Another workspace cannot reach them, and nothing is logged.
+    expect(
+      (await api.gql(other.apiKey, DELETE_CONTACT, { id: ada })).data.deleteContact.__typename,
+    ).toBe('NotFoundError');
+    expect(await exitedRuns()).toEqual([[runIds[2], 'cancelled']]);
+
+    await api.gql(apiKey, DELETE_CONTACT, { id: ada });
+    expect(await exitedRuns()).toEqual([
+      [runIds[2], 'cancelled'],
+      [runIds[0], 'contact_deleted'],
+    ]);
+    await api.gql(apiKey, DELETE_WORKFLOW, { id: workflowId });
+    expect(await exitedRuns()).toEqual([
+      [runIds[2], 'cancelled'],
+      [runIds[0], 'contact_deleted'],
+      [runIds[1], 'workflow_deleted'],
+    ]);
+    expect(published.map((event) => [event.refs.runId, event.event.type])).toEqual([
+      [runIds[0], 'run.exited'],
+      [runIds[1], 'run.exited'],
+    ]);
   });
 });

@@ -1,9 +1,11 @@
 import { and, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client';
 import { contacts } from '../../db/schema';
 import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
 import { parseContactFields } from '../contact-input';
 import { NotFoundError, ValidationError } from '../errors';
+import { API_EXIT_REASONS, exitActiveRuns, publishExited } from '../runs/exit';
 import { IssueList } from '../validation';
 import { CREATION_CURSOR, checkConnectionArgs, creationOrder, likePattern } from './pagination';
 
@@ -168,17 +170,28 @@ builder.mutationFields((t) => ({
     },
   }),
   deleteContact: t.id({
-    description: 'Deletes the contact with its identities and runs; returns the deleted id.',
+    description:
+      'Deletes the contact with its identities and runs (its active runs log `run.exited` with ' +
+      '`exitReason: "contact_deleted"` first); returns the deleted id.',
     errors: { types: [NotFoundError] },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
-      const [deleted] = isUuid(id)
-        ? await ctx.db
-            .delete(contacts)
-            .where(and(eq(contacts.id, id), eq(contacts.workspaceId, ctx.workspaceId)))
-            .returning({ id: contacts.id })
-        : [];
+      if (!isUuid(id)) throw new NotFoundError('Contact', String(id));
+      const { deleted, exited } = await ctx.db.transaction(async function deleteContact(tx) {
+        const exited = await exitActiveRuns(
+          tx as unknown as Database,
+          ctx.workspaceId,
+          sql`contact_id = ${id}`,
+          API_EXIT_REASONS.contactDeleted,
+        );
+        const [deleted] = await tx
+          .delete(contacts)
+          .where(and(eq(contacts.id, id), eq(contacts.workspaceId, ctx.workspaceId)))
+          .returning({ id: contacts.id });
+        return { deleted, exited };
+      });
       if (!deleted) throw new NotFoundError('Contact', String(id));
+      await publishExited(ctx, exited);
       return deleted.id;
     },
   }),

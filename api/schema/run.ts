@@ -44,7 +44,9 @@ export const RunRef = builder.drizzleObject('runs', {
     exitReason: t.exposeString('exitReason', {
       nullable: true,
       description:
-        'Why the run exited: a failure reason code (e.g. `no_associated_channel`) or `cancelled`.',
+        'Why the run exited: a failure reason code (e.g. `no_associated_channel`), `cancelled`, ' +
+        'or `contact_deleted` / `workflow_deleted` (in its `run.exited` event: the run is deleted ' +
+        'with them).',
     }),
     triggerVariables: t.field({
       type: 'JSON',

@@ -1,9 +1,11 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client';
 import { workflows } from '../../db/schema';
 import { isUuid } from '../../workflow/ids';
 import type { WorkflowGraph } from '../../workflow/types';
 import { builder } from '../builder';
 import { NotFoundError, ValidationError } from '../errors';
+import { API_EXIT_REASONS, exitActiveRuns, publishExited } from '../runs/exit';
 import { IssueList, requiredName } from '../validation';
 import { DRAFT_STEP_ORDER, draftGraph, sameGraph } from '../workflows/draft-graph';
 import { CREATION_CURSOR, checkConnectionArgs, creationOrder, likePattern } from './pagination';
@@ -185,17 +187,29 @@ builder.mutationFields((t) => ({
     },
   }),
   deleteWorkflow: t.id({
-    description: 'Deletes a workflow with its steps and versions; returns its id.',
+    description:
+      'Deletes a workflow with its steps, versions and runs (its active runs log `run.exited` ' +
+      'with `exitReason: "workflow_deleted"` first); returns its id.',
     errors: { types: [NotFoundError] },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, args, ctx) => {
       const id = String(args.id);
       if (!isUuid(id)) throw new NotFoundError('Workflow', id);
-      const [deleted] = await ctx.db
-        .delete(workflows)
-        .where(and(eq(workflows.id, id), eq(workflows.workspaceId, ctx.workspaceId)))
-        .returning({ id: workflows.id });
+      const { deleted, exited } = await ctx.db.transaction(async function deleteWorkflow(tx) {
+        const exited = await exitActiveRuns(
+          tx as unknown as Database,
+          ctx.workspaceId,
+          sql`workflow_id = ${id}`,
+          API_EXIT_REASONS.workflowDeleted,
+        );
+        const [deleted] = await tx
+          .delete(workflows)
+          .where(and(eq(workflows.id, id), eq(workflows.workspaceId, ctx.workspaceId)))
+          .returning({ id: workflows.id });
+        return { deleted, exited };
+      });
       if (!deleted) throw new NotFoundError('Workflow', id);
+      await publishExited(ctx, exited);
       return deleted.id;
     },
   }),
