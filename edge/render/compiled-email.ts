@@ -68,21 +68,31 @@ export async function compileEmail(source: string): Promise<CompiledEmail> {
   return { segments: splitSegments(html) };
 }
 
-const escapeComponent = (value: string) => escapeHtml(encodeURIComponent(value));
-const escapeUrl = (value: string) => escapeHtml(encodeURI(value));
-
 /**
- * Interpolates an href: a variable that starts the link is the whole URL (kept as a URL, and
- * the result must still have a safe scheme, else the link goes nowhere); variables later in
- * the link are percent-encoded so that a value cannot add query parameters or a fragment.
+ * Interpolates a link template (one that `isLinkTemplateAllowed` accepted): a variable that
+ * starts the link is the whole URL (kept as a URL, and the result must still have a safe
+ * scheme, else null: the link goes nowhere); variables later in the link are percent-encoded
+ * so that a value cannot add query parameters or a fragment. `escapeValue` is applied to the
+ * encoded values (HTML-escaping for an href). The HTML and the text part both link through
+ * it, so that both carry the same URL.
  */
-function interpolateHref(template: string, ctx: RenderContext): string {
+export function interpolateLink(
+  template: string,
+  ctx: RenderContext,
+  escapeValue: (value: string) => string = (value) => value,
+): string | null {
+  const component = (value: string) => escapeValue(encodeURIComponent(value));
   const first = findVariables(template)[0];
-  if (first?.start !== 0) return interpolate(template, ctx, escapeComponent);
+  if (first?.start !== 0) return interpolate(template, ctx, component);
   const href =
-    interpolate(template.slice(0, first.end), ctx, escapeUrl) +
-    interpolate(template.slice(first.end), ctx, escapeComponent);
-  return hasSafeLinkScheme(href) ? href : '#';
+    interpolate(template.slice(0, first.end), ctx, (value) => escapeValue(encodeURI(value))) +
+    interpolate(template.slice(first.end), ctx, component);
+  return hasSafeLinkScheme(href) ? href : null;
+}
+
+/** An href of the compiled HTML for one contact ('#' when the link may not go anywhere). */
+function interpolateHref(template: string, ctx: RenderContext): string {
+  return interpolateLink(template, ctx, escapeHtml) ?? '#';
 }
 
 /** The compiled HTML for one contact: variables replaced, their values HTML-escaped. */

@@ -95,12 +95,37 @@ test('the text part holds the same content as plain text', async () => {
   expect(text).toBe(
     [
       'Hello <script>alert("x")</script>',
-      "Your order A-17 ships to $contact.country. Track it (https://shop.example.com/o/A-17) or write to us (mailto:help@example.com?subject=O'Brien & Co)",
+      "Your order A-17 ships to $contact.country. Track it (https://shop.example.com/o/A-17) or write to us (mailto:help@example.com?subject=O'Brien%20%26%20Co)",
       '- one $5 item\n- two',
       '1. first',
       'The Pro team',
     ].join('\n\n'),
   );
+});
+
+test('the text part links where the HTML part does: values encoded, unsafe links dropped', async () => {
+  const spans = [
+    { text: 'Unsubscribe', link: 'https://shop.example.com/unsub?email=$contact.email' },
+    { text: ' / ' },
+    { text: 'track', link: '$trigger.link' },
+    { text: ' / ' },
+    { text: 'run', link: 'javascript:alert(1)' },
+  ];
+  const hostile = {
+    ...ctx,
+    contact: { ...ctx.contact, email: 'a+b@example.com&admin=1#top' },
+    trigger: { link: 'javascript:alert(1)' },
+  };
+  const { html, text } = await renderEmail(
+    { body: [{ type: 'paragraph', spans }] },
+    { ctx: hostile, snippets },
+    { cache: false },
+  );
+  const encoded = 'https://shop.example.com/unsub?email=a%2Bb%40example.com%26admin%3D1%23top';
+  expect(html).toContain(`href="${encoded}"`);
+  // The same URL in the text part, not the raw value (which would add a parameter and a
+  // fragment, and turn `+` into a space); no `javascript:` link, whoever wrote it.
+  expect(text).toBe(`Unsubscribe (${encoded}) / track / run`);
 });
 
 describe('the subject', () => {

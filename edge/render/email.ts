@@ -3,8 +3,13 @@ import { expandSnippets } from '../../workflow/snippets';
 import type { RichTextBlock, RichTextSpan } from '../../workflow/types';
 import { interpolate, type RenderContext } from '../../workflow/variables';
 import { stripLineBreaks } from '../security/header-value';
-import { CompiledEmailCache, compileEmail, interpolateCompiledEmail } from './compiled-email';
-import { type EmailImage, richTextToMjml } from './rich-text-mjml';
+import {
+  CompiledEmailCache,
+  compileEmail,
+  interpolateCompiledEmail,
+  interpolateLink,
+} from './compiled-email';
+import { type EmailImage, isLinkTemplateAllowed, richTextToMjml } from './rich-text-mjml';
 
 /** What an email is made from: the subject and body as written in the step. */
 export interface EmailTemplate {
@@ -65,6 +70,24 @@ function expandBlock(block: RichTextBlock, snippets: ReadonlyMap<string, string>
 }
 
 /**
+ * A span of the text part for one contact: its text interpolated, and its link as the HTML part
+ * has it (values percent-encoded, a link whose scheme is unsafe dropped), so that a value cannot
+ * add query parameters to the text part's URL, or make it a `javascript:` link, either.
+ */
+function plainSpan(span: RichTextSpan, ctx: RenderContext): RichTextSpan {
+  const link =
+    span.link && isLinkTemplateAllowed(span.link) ? interpolateLink(span.link.trim(), ctx) : null;
+  return { text: interpolate(span.text, ctx), ...(link ? { link } : {}) };
+}
+
+function plainBlock(block: RichTextBlock, ctx: RenderContext): RichTextBlock {
+  if (block.type === 'list') {
+    return { ...block, items: block.items.map((item) => item.map((span) => plainSpan(span, ctx))) };
+  }
+  return { ...block, spans: block.spans.map((span) => plainSpan(span, ctx)) };
+}
+
+/**
  * The subject for one contact: snippets expanded, variables interpolated, and every CR/LF
  * (written by the author or arriving in a contact's value) turned into a space, so that no
  * value can start a new header.
@@ -104,7 +127,11 @@ export async function renderEmail(
     subject: renderSubject(template.subject, ctx, snippets),
     html: interpolateCompiledEmail(compiled, ctx),
     text: [
-      richTextToPlainText(blocks, (text) => interpolate(text, ctx)),
+      // Interpolated span by span beforehand (plainBlock): values are never scanned again.
+      richTextToPlainText(
+        blocks.map((block) => plainBlock(block, ctx)),
+        (text) => text,
+      ),
       // The text part names each image the HTML shows.
       ...images.map((image) => `[image: ${image.alt}]`),
     ]
