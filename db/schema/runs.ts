@@ -62,6 +62,16 @@ export const runs = pgTable(
      * Reset when the run moves to another visit.
      */
     deliveryId: uuid('delivery_id'),
+    /**
+     * The channel the current visit's delivery was last attempted on, set when the record keeps
+     * the run at the visit (a retry, a confirm-delivery wait). A retry of a Last Interacted step
+     * goes to it rather than resolving the contact's channel again: an attempt whose outcome
+     * is unknown (a timeout) may have reached the contact there, and a retry on the channel they
+     * wrote in on meanwhile would send them the message twice. No foreign key (the record writes
+     * it per run); a channel deleted since fails the retry as any send to it does. Reset with
+     * `delivery_id` when the run moves to another visit.
+     */
+    deliveryChannelId: uuid('delivery_channel_id'),
     /** Claims of the current visit's delivery so far: the claim token the record checks. */
     deliveryAttempts: integer('delivery_attempts').notNull().default(0),
     /**

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { channels, deliveries, runs } from '../../db/schema';
+import { channels, contacts, deliveries, runs } from '../../db/schema';
 import {
   startWebhookReceiver,
   type WebhookReceiver,
@@ -396,6 +396,52 @@ describe('resolution', () => {
     });
     const [delivery] = await readDeliveries(harness.db, runId!);
     expect(delivery).toMatchObject({ channelId: channelB, contentSummary: 'for B, Lin' });
+  });
+
+  it('a retry of a last-interacted send goes where its attempt went, though the contact wrote in elsewhere meanwhile', async () => {
+    const a = await receiver();
+    const b = await receiver();
+    const { workspaceId, apiKey } = await seedWorkspace(harness.db);
+    const channelA = await seedCustomChannel(harness, workspaceId, a.url);
+    const channelB = await seedCustomChannel(harness, workspaceId, b.url);
+    const contactId = await seedContact(
+      harness.db,
+      workspaceId,
+      { firstName: 'Mo', lastInteractedChannelId: channelB },
+      [
+        { channelId: channelA, address: 'mo-on-a' },
+        { channelId: channelB, address: 'mo-on-b' },
+      ],
+    );
+    // B's first answer leaves the outcome open (a 503): the message may have reached Mo there.
+    b.respondWith((_request, index) =>
+      index === 0
+        ? { status: 503, headers: { 'retry-after': '2' }, body: 'busy' }
+        : { status: 200, body: '{"id":"on-b"}' },
+    );
+    const { workflowId } = await publishWorkflow(harness.db, workspaceId, [
+      {
+        key: 'hello',
+        type: 'send_message',
+        config: sendConfig({ channel: { kind: 'last_interacted' } }),
+      },
+    ]);
+    const [runId] = await startThroughApi(harness, apiKey, workflowId, [contactId]);
+    await waitFor(async () => (b.requests.length > 0 ? true : undefined));
+    // Mo writes in on A before the retry.
+    await harness.db
+      .update(contacts)
+      .set({ lastInteractedChannelId: channelA })
+      .where(eq(contacts.id, contactId));
+    const run = await waitForRun(harness.db, runId!, (r) => r.status !== 'active', 30_000);
+    expect(run.status).toBe('completed');
+    expect(a.requests).toHaveLength(0);
+    expect(b.requests).toHaveLength(2);
+    const [delivery] = await readDeliveries(harness.db, runId!);
+    expect(delivery).toMatchObject({ status: 'sent', attempts: 2, channelId: channelB });
+    expect(new Set(b.requests.map((request) => request.idempotencyKey))).toEqual(
+      new Set([delivery!.id]),
+    );
   });
 });
 

@@ -190,7 +190,11 @@ async function loadBatch(
                  (select v.graph from workflow_versions v where v.id = r.version_id)
              end as graph,
              w.timezone, c.id as contact_id, c.first_name, c.last_name, c.email, c.phone,
-             c.country, c.language, c.custom_fields, c.last_interacted_channel_id,
+             c.country, c.language, c.custom_fields,
+             -- A retry goes where this visit's delivery was attempted (runs.delivery_channel_id
+             -- says why): for this send, that is the contact's last interacted channel.
+             coalesce(r.delivery_channel_id, c.last_interacted_channel_id)
+               as last_interacted_channel_id,
              coalesce((
                select json_agg(json_build_object(
                  'channelId', i.channel_id, 'address', i.address,
@@ -282,7 +286,7 @@ function runColumns(alias: string) {
   return sql`${r}.id, ${r}.workspace_id, ${r}.workflow_id, ${r}.version_id, ${r}.status,
     ${r}.current_step_id, ${r}.step_visit,
     (extract(epoch from ${r}.due_at) * 1000)::float8 as due_at_ms, ${r}.trigger_variables,
-    ${r}.contact_id`;
+    ${r}.contact_id, ${r}.delivery_channel_id`;
 }
 
 /**

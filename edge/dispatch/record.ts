@@ -39,6 +39,7 @@ const MOVE_COLUMNS = {
   after_delivery_id: 'uuid',
   claim_attempts: 'int',
   after_status: 'text',
+  after_channel_id: 'uuid',
   status: 'text',
   step_id: 'uuid',
   visit: 'int',
@@ -150,6 +151,9 @@ export async function recordAndMove(
     after_status: move.afterDeliveryId
       ? (outcomeOf.get(move.afterDeliveryId)?.status ?? null)
       : null,
+    after_channel_id: move.afterDeliveryId
+      ? (outcomeOf.get(move.afterDeliveryId)?.channelId ?? null)
+      : null,
     status: move.status,
     step_id: move.stepId,
     visit: move.visit,
@@ -257,6 +261,9 @@ export async function recordAndMove(
             -- A new visit owes a new delivery; staying (a retry, a confirm-delivery wait) keeps
             -- it, finished when the attempt sent it (or failed it for good).
             delivery_id = case when m.visit = r.step_visit then r.delivery_id end,
+            -- Where the attempt went, for its retry (runs.delivery_channel_id says why).
+            delivery_channel_id = case when m.visit = r.step_visit
+              then coalesce(m.after_channel_id, r.delivery_channel_id) end,
             delivery_attempts = case when m.visit = r.step_visit then r.delivery_attempts else 0 end,
             delivery_finished = m.visit = r.step_visit
               and (r.delivery_finished or coalesce(m.after_status in ('sent', 'failed'), false)),
