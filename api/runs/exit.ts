@@ -55,3 +55,23 @@ export async function exitActiveRuns(
 export async function publishExited(ctx: ApiContext, events: readonly EventRow[]): Promise<void> {
   if (events.length > 0) await publishQuietly(ctx.events, events.map(loggedEventFromRow));
 }
+
+/**
+ * Deletes what `remove` deletes (a contact, a workflow: their runs go with them) after ending
+ * its active runs with `reason` in the same transaction (exitActiveRuns), and publishes their
+ * `run.exited` once it committed. Returns what `remove` returned (undefined: nothing deleted).
+ */
+export async function deleteEndingRuns<T>(
+  ctx: ApiContext,
+  which: SQL,
+  reason: ApiExitReason,
+  remove: (db: Database) => Promise<T | undefined>,
+): Promise<T | undefined> {
+  const { removed, exited } = await ctx.db.transaction(async function deleteEndingRuns(tx) {
+    const db = tx as unknown as Database;
+    const exited = await exitActiveRuns(db, ctx.workspaceId, which, reason);
+    return { removed: await remove(db), exited };
+  });
+  if (removed !== undefined) await publishExited(ctx, exited);
+  return removed;
+}

@@ -1,11 +1,10 @@
 import { and, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
-import type { Database } from '../../db/client';
 import { contacts } from '../../db/schema';
 import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
 import { parseContactFields } from '../contact-input';
 import { NotFoundError, ValidationError } from '../errors';
-import { API_EXIT_REASONS, exitActiveRuns, publishExited } from '../runs/exit';
+import { API_EXIT_REASONS, deleteEndingRuns } from '../runs/exit';
 import { IssueList } from '../validation';
 import { CREATION_CURSOR, checkConnectionArgs, creationOrder, likePattern } from './pagination';
 
@@ -177,21 +176,19 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
       if (!isUuid(id)) throw new NotFoundError('Contact', String(id));
-      const { deleted, exited } = await ctx.db.transaction(async function deleteContact(tx) {
-        const exited = await exitActiveRuns(
-          tx as unknown as Database,
-          ctx.workspaceId,
-          sql`contact_id = ${id}`,
-          API_EXIT_REASONS.contactDeleted,
-        );
-        const [deleted] = await tx
-          .delete(contacts)
-          .where(and(eq(contacts.id, id), eq(contacts.workspaceId, ctx.workspaceId)))
-          .returning({ id: contacts.id });
-        return { deleted, exited };
-      });
+      const deleted = await deleteEndingRuns(
+        ctx,
+        sql`contact_id = ${id}`,
+        API_EXIT_REASONS.contactDeleted,
+        async (db) =>
+          (
+            await db
+              .delete(contacts)
+              .where(and(eq(contacts.id, id), eq(contacts.workspaceId, ctx.workspaceId)))
+              .returning({ id: contacts.id })
+          )[0],
+      );
       if (!deleted) throw new NotFoundError('Contact', String(id));
-      await publishExited(ctx, exited);
       return deleted.id;
     },
   }),

@@ -1,11 +1,10 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { Database } from '../../db/client';
 import { workflows } from '../../db/schema';
 import { isUuid } from '../../workflow/ids';
 import type { WorkflowGraph } from '../../workflow/types';
 import { builder } from '../builder';
 import { NotFoundError, ValidationError } from '../errors';
-import { API_EXIT_REASONS, exitActiveRuns, publishExited } from '../runs/exit';
+import { API_EXIT_REASONS, deleteEndingRuns } from '../runs/exit';
 import { IssueList, requiredName } from '../validation';
 import { DRAFT_STEP_ORDER, draftGraph, sameGraph } from '../workflows/draft-graph';
 import { CREATION_CURSOR, checkConnectionArgs, creationOrder, likePattern } from './pagination';
@@ -195,21 +194,19 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const id = String(args.id);
       if (!isUuid(id)) throw new NotFoundError('Workflow', id);
-      const { deleted, exited } = await ctx.db.transaction(async function deleteWorkflow(tx) {
-        const exited = await exitActiveRuns(
-          tx as unknown as Database,
-          ctx.workspaceId,
-          sql`workflow_id = ${id}`,
-          API_EXIT_REASONS.workflowDeleted,
-        );
-        const [deleted] = await tx
-          .delete(workflows)
-          .where(and(eq(workflows.id, id), eq(workflows.workspaceId, ctx.workspaceId)))
-          .returning({ id: workflows.id });
-        return { deleted, exited };
-      });
+      const deleted = await deleteEndingRuns(
+        ctx,
+        sql`workflow_id = ${id}`,
+        API_EXIT_REASONS.workflowDeleted,
+        async (db) =>
+          (
+            await db
+              .delete(workflows)
+              .where(and(eq(workflows.id, id), eq(workflows.workspaceId, ctx.workspaceId)))
+              .returning({ id: workflows.id })
+          )[0],
+      );
       if (!deleted) throw new NotFoundError('Workflow', id);
-      await publishExited(ctx, exited);
       return deleted.id;
     },
   }),

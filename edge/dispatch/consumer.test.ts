@@ -49,6 +49,29 @@ async function customSetup(contactFields: { firstName?: string } = {}) {
   return { endpoint, workspaceId, apiKey, channelId, contactId };
 }
 
+/**
+ * A workspace with custom channels A and B, and a contact with an identity on each
+ * (`<name>-on-a`, `<name>-on-b`) who last wrote in on B.
+ */
+async function twoChannelContact(firstName: string) {
+  const a = await receiver();
+  const b = await receiver();
+  const { workspaceId, apiKey } = await seedWorkspace(harness.db);
+  const channelA = await seedCustomChannel(harness, workspaceId, a.url);
+  const channelB = await seedCustomChannel(harness, workspaceId, b.url);
+  const name = firstName.toLowerCase();
+  const contactId = await seedContact(
+    harness.db,
+    workspaceId,
+    { firstName, lastInteractedChannelId: channelB },
+    [
+      { channelId: channelA, address: `${name}-on-a` },
+      { channelId: channelB, address: `${name}-on-b` },
+    ],
+  );
+  return { a, b, workspaceId, apiKey, channelA, channelB, contactId };
+}
+
 beforeAll(async () => {
   harness = await startDispatchHarness();
 });
@@ -357,20 +380,8 @@ describe('failures', () => {
 
 describe('resolution', () => {
   it("last-interacted resolution sends that channel's response rather than the default message", async () => {
-    const a = await receiver();
-    const b = await receiver();
-    const { workspaceId, apiKey } = await seedWorkspace(harness.db);
-    const channelA = await seedCustomChannel(harness, workspaceId, a.url);
-    const channelB = await seedCustomChannel(harness, workspaceId, b.url);
-    const contactId = await seedContact(
-      harness.db,
-      workspaceId,
-      { firstName: 'Lin', lastInteractedChannelId: channelB },
-      [
-        { channelId: channelA, address: 'lin-on-a' },
-        { channelId: channelB, address: 'lin-on-b' },
-      ],
-    );
+    const { a, b, workspaceId, apiKey, channelA, channelB, contactId } =
+      await twoChannelContact('Lin');
     const { workflowId } = await publishWorkflow(harness.db, workspaceId, [
       {
         key: 'hello',
@@ -399,20 +410,8 @@ describe('resolution', () => {
   });
 
   it('a retry of a last-interacted send goes where its attempt went, though the contact wrote in elsewhere meanwhile', async () => {
-    const a = await receiver();
-    const b = await receiver();
-    const { workspaceId, apiKey } = await seedWorkspace(harness.db);
-    const channelA = await seedCustomChannel(harness, workspaceId, a.url);
-    const channelB = await seedCustomChannel(harness, workspaceId, b.url);
-    const contactId = await seedContact(
-      harness.db,
-      workspaceId,
-      { firstName: 'Mo', lastInteractedChannelId: channelB },
-      [
-        { channelId: channelA, address: 'mo-on-a' },
-        { channelId: channelB, address: 'mo-on-b' },
-      ],
-    );
+    const { a, b, workspaceId, apiKey, channelA, channelB, contactId } =
+      await twoChannelContact('Mo');
     // B's first answer leaves the outcome open (a 503): the message may have reached Mo there.
     b.respondWith((_request, index) =>
       index === 0
