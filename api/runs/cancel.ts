@@ -5,9 +5,6 @@ import type { ApiContext } from '../context';
 import { NotFoundError } from '../errors';
 import { API_EXIT_REASONS, exitActiveRuns, publishExited } from './exit';
 
-/** The exit reason of a run stopped through the API. */
-export const CANCELLED_REASON = API_EXIT_REASONS.cancelled;
-
 /**
  * Stops an active run: it exits with reason `cancelled` and logs `run.exited` (exitActiveRuns),
  * and any message still queued for it is dropped by the consumer as stale. A send already in
@@ -16,7 +13,12 @@ export const CANCELLED_REASON = API_EXIT_REASONS.cancelled;
  */
 export async function cancelRun(ctx: ApiContext, id: string): Promise<{ id: string }> {
   if (!isUuid(id)) throw new NotFoundError('Run', String(id));
-  const events = await exitActiveRuns(ctx.db, ctx.workspaceId, sql`id = ${id}`, CANCELLED_REASON);
+  const events = await exitActiveRuns(
+    ctx.db,
+    ctx.workspaceId,
+    sql`id = ${id}`,
+    API_EXIT_REASONS.cancelled,
+  );
   if (events.length > 0) {
     await publishExited(ctx, events);
     return { id };
