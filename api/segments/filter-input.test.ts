@@ -53,6 +53,35 @@ describe('parseContactFilter', () => {
     ]);
   });
 
+  it('too many conditions is one issue, whatever the conditions hold, and a long key is not echoed', () => {
+    const issues = new IssueList();
+    parseContactFilter(
+      {
+        customFields: Array.from({ length: 10_000 }, () => ({
+          key: 'k'.repeat(1000),
+          contains: '',
+        })),
+      },
+      issues,
+    );
+    expect(issues.issues).toEqual([
+      {
+        code: 'INVALID_VALUE',
+        path: 'filter.customFields',
+        message: 'At most 20 custom field conditions',
+      },
+    ]);
+    const long = new IssueList();
+    parseContactFilter({ customFields: [{ key: 'k'.repeat(100_000), equals: 'x' }] }, long);
+    expect(long.issues).toEqual([
+      {
+        code: 'INVALID_VALUE',
+        path: 'filter.customFields[0].key',
+        message: 'A key of 100000 characters (at most 64) cannot name a custom field',
+      },
+    ]);
+  });
+
   it('keeps instants as UTC ISO text whatever offset they were given in', () => {
     const issues = new IssueList();
     expect(

@@ -1,5 +1,10 @@
 import type { ContactFilter, CustomFieldCondition } from '../../db/contact-filter';
-import { isCountryCode, isCustomFieldKey, isLanguageTag } from '../../workflow/contact-fields';
+import {
+  isCountryCode,
+  isCustomFieldKey,
+  isLanguageTag,
+  MAX_CUSTOM_FIELD_KEY_LENGTH,
+} from '../../workflow/contact-fields';
 import type { IssueList } from '../validation';
 
 /** The ContactFilterInput a client sends (GraphQL has checked the shapes, not the values). */
@@ -28,7 +33,10 @@ const MAX_MATCH_LENGTH = 2000;
 export function parseContactFilter(input: ContactFilterInput, issues: IssueList): ContactFilter {
   const filter: ContactFilter = {};
   const conditions = input.customFields ?? [];
-  if (conditions.length > MAX_CUSTOM_FIELD_CONDITIONS) {
+  // Too many conditions is one issue: checking (and reporting) each of them would let one request
+  // ask for a response as long as its input.
+  const tooMany = conditions.length > MAX_CUSTOM_FIELD_CONDITIONS;
+  if (tooMany) {
     issues.add(
       'INVALID_VALUE',
       'filter.customFields',
@@ -36,10 +44,15 @@ export function parseContactFilter(input: ContactFilterInput, issues: IssueList)
     );
   }
   const customFields: CustomFieldCondition[] = [];
-  conditions.forEach((condition, index) => {
+  (tooMany ? [] : conditions).forEach((condition, index) => {
     const path = `filter.customFields[${index}]`;
     if (!isCustomFieldKey(condition.key)) {
-      issues.add('INVALID_VALUE', `${path}.key`, `"${condition.key}" cannot name a custom field`);
+      // An overlong key is not echoed back whole.
+      const shown =
+        condition.key.length > MAX_CUSTOM_FIELD_KEY_LENGTH
+          ? `A key of ${condition.key.length} characters (at most ${MAX_CUSTOM_FIELD_KEY_LENGTH})`
+          : `"${condition.key}"`;
+      issues.add('INVALID_VALUE', `${path}.key`, `${shown} cannot name a custom field`);
     }
     const given = [condition.equals, condition.contains].filter((value) => value != null);
     if (given.length !== 1) {

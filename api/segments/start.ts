@@ -4,10 +4,15 @@ import { queryRows } from '../../db/rows';
 import { segmentStarts } from '../../db/schema';
 import { log } from '../../edge/log';
 import type { ApiContext } from '../context';
+import { sqlState } from '../db-errors';
+import { NotFoundError } from '../errors';
 import { startableVersion } from '../runs/start';
 import { parseTriggerVariables } from '../runs/trigger-variables';
 import { IssueList } from '../validation';
 import { type ContactFilterInput, parseContactFilter } from './filter-input';
+
+/** SQLSTATE foreign_key_violation. */
+const FOREIGN_KEY_VIOLATION = '23503';
 
 export interface StartSegmentInput {
   workflowId: string;
@@ -41,18 +46,25 @@ export async function startSegment(ctx: ApiContext, input: StartSegmentInput) {
   issues.throwIfAny();
 
   const total = await countMatches(ctx, filter);
-  const [start] = await ctx.db
-    .insert(segmentStarts)
-    .values({
-      workspaceId: ctx.workspaceId,
-      workflowId,
-      versionId: version!.id,
-      filter,
-      triggerVariables: variables,
-      total,
-      ...(total === 0 ? { status: 'completed' as const, endedAt: new Date() } : {}),
-    })
-    .returning();
+  let start: typeof segmentStarts.$inferSelect | undefined;
+  try {
+    [start] = await ctx.db
+      .insert(segmentStarts)
+      .values({
+        workspaceId: ctx.workspaceId,
+        workflowId,
+        versionId: version!.id,
+        filter,
+        triggerVariables: variables,
+        total,
+        ...(total === 0 ? { status: 'completed' as const, endedAt: new Date() } : {}),
+      })
+      .returning();
+  } catch (error) {
+    // The workflow (and its versions) was deleted after it was found: the insert wrote nothing.
+    if (sqlState(error) === FOREIGN_KEY_VIOLATION) throw new NotFoundError('Workflow', workflowId);
+    throw error;
+  }
   if (!start) throw new Error('segment start was not recorded');
   if (start.status === 'running') {
     try {

@@ -177,12 +177,14 @@ const sorted = (ids: string[]) => [...ids].sort();
 
 /**
  * Runs `statement` in a transaction of its own connection, then `chunk()`; commits once the
- * chunk's statement waits for that transaction's locks, and returns how the chunk ended.
+ * chunk's statement (or the statement whose text contains `waiting`) waits for that
+ * transaction's locks, and returns how the chunk ended.
  */
 async function racing<T>(
   statement: string,
   params: unknown[],
   chunk: () => Promise<T>,
+  waiting = 'picked as',
 ): Promise<PromiseSettledResult<T>> {
   const other = new pg.Client({ connectionString: inject('databaseUrl') });
   await other.connect();
@@ -201,10 +203,11 @@ async function racing<T>(
           await queryRows(
             api.db,
             sql`select 1 from pg_stat_activity
-                where ${pid}::int = any(pg_blocking_pids(pid)) and query like '%picked as%'`,
+                where ${pid}::int = any(pg_blocking_pids(pid))
+                  and strpos(query, ${waiting}) > 0`,
           )
         ).length > 0,
-      { intervalMs: 20, what: "the chunk's statement to wait for the other transaction" },
+      { intervalMs: 20, what: `the statement with "${waiting}" to wait for the other transaction` },
     );
     await other.query('commit');
     return await outcome;
@@ -378,6 +381,17 @@ describe('what a filter matches', () => {
       sorted([emailOnly, neither]),
     );
   });
+
+  it('every matching contact whatever its id: the nil uuid and the largest uuid are reached too', async () => {
+    const workspace = await setup();
+    const ids = [
+      await workspace.seed({ id: '00000000-0000-0000-0000-000000000000' }),
+      await workspace.seed(),
+      await workspace.seed({ id: 'ffffffff-ffff-ffff-ffff-ffffffffffff' }),
+    ];
+    // `reached` also holds the chunks to the `total` the API counted.
+    expect(await reached(workspace, {})).toEqual(sorted(ids));
+  });
 });
 
 describe('bad input is a typed error and records nothing', () => {
@@ -440,6 +454,23 @@ describe('bad input is a typed error and records nothing', () => {
     });
     expect(unpublished.__typename).toBe('ValidationError');
     expect(unpublished.issues.map((issue: { path: string }) => issue.path)).toEqual(['workflowId']);
+    expect(await segmentStartCount(workspaceId)).toBe(0);
+  });
+
+  it('a workflow deleted while the start is being recorded: NotFoundError, nothing recorded', async () => {
+    const { apiKey, workflowId, workspaceId, seed } = await setup();
+    await seed();
+    // The delete commits after the API found the workflow, while its insert waits for the row.
+    const outcome = await racing(
+      'delete from workflows where id = $1',
+      [workflowId],
+      () => start(apiKey, { workflowId, filter: {} }),
+      'insert into "segment_starts"',
+    );
+    expect(outcome).toEqual({
+      status: 'fulfilled',
+      value: { __typename: 'NotFoundError', entity: 'Workflow', id: workflowId },
+    });
     expect(await segmentStartCount(workspaceId)).toBe(0);
   });
 

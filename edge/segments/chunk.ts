@@ -55,9 +55,6 @@ type ChunkRow =
   | (StartedRunRow & { progress: null })
   | ({ [K in keyof StartedRunRow]: null } & { progress: Progress });
 
-/** Below any uuid: the first chunk starts after it. */
-const BEFORE_FIRST_CONTACT = '00000000-0000-0000-0000-000000000000';
-
 /**
  * Starts the runs of one chunk of a segment start: the next `chunkSize` contacts after
  * `message.after`, in id order, that the filter matches in the start's workspace. One statement
@@ -86,7 +83,9 @@ export async function startChunk(
   const entry = findStep(segment.graph, segment.graph.entryStepId);
   if (!entry) throw new Error(`segment start ${message.segmentStartId}: version has no entry step`);
   const dueInSeconds = entryDelaySeconds(entry);
-  const after = message.after ?? BEFORE_FIRST_CONTACT;
+  // The first chunk has no lower bound: a sentinel id such as the nil uuid would itself be a
+  // contact id that `c.id > sentinel` skips (while `total` counted it).
+  const afterCursor = message.after === null ? sql`` : sql`and c.id > ${message.after}::uuid`;
 
   const start = {
     workspaceId: segment.workspace_id,
@@ -108,7 +107,7 @@ export async function startChunk(
         select c.id, row_number() over (order by c.id) as position
         from (
           select c.id from contacts c
-          where c.workspace_id = ${segment.workspace_id}::uuid and c.id > ${after}::uuid
+          where c.workspace_id = ${segment.workspace_id}::uuid ${afterCursor}
             and exists (select 1 from locked) and ${contactFilterSql(segment.filter)}
           order by c.id
           limit ${chunkSize}
