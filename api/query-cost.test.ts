@@ -73,4 +73,9 @@ describe('query cost model', () => {
     // The connection object is built from no row; each of the 10 workflows is one.
     expect(costOf('{ workflows(first: 10) { nodes { id name } } }')).toBeCloseTo(10 * (0.2 + 1));
   });
+
+  it('counts a list by the rows it can return, not by the default size', () => {
+    // segmentStarts returns up to 100 starts (the default list size is 10).
+    expect(costOf('{ segmentStarts(workflowId: "x") { id status total } }')).toBe(100);
+  });
 });

@@ -78,6 +78,8 @@ export const LIST_SIZES: Readonly<Record<string, number>> = {
   'RichTextBlock.items': 5,
   /** A WhatsApp Business account may hold up to 1,000 templates (channel.ts). */
   'Channel.templates': 1000,
+  /** The newest starts of a workflow, at most SEGMENT_STARTS_LISTED (segment-start.ts). */
+  'Query.segmentStarts': 100,
 };
 
 /**
