@@ -149,6 +149,19 @@ describe('the subject', () => {
     expect(subject).toBe('Hi Ada Bcc: all@example.com there');
     expect(subject).not.toMatch(/[\r\n]/);
   });
+
+  test('never carries other line breaks or control characters from a value either', () => {
+    // NEL, VT, FF, U+2028/U+2029 end lines for some readers (Python's str.splitlines() among
+    // them); tabs and other controls have no place in a subject line either.
+    const hostile: RenderContext = {
+      ...ctx,
+      trigger: {
+        note: 'Ada\u0085Bcc: all@example.com\u2028x\u2029y\u000bz\u000cw\tv\u0000u\u007ft',
+      },
+    };
+    const subject = renderSubject('Hi $trigger.note\u2028there', hostile, snippets);
+    expect(subject).toBe('Hi Ada Bcc: all@example.com x y z w v u t there');
+  });
 });
 
 describe('compiled-template reuse', () => {

@@ -9,7 +9,12 @@ import {
   interpolateCompiledEmail,
   interpolateLink,
 } from './compiled-email';
-import { type EmailImage, isLinkTemplateAllowed, richTextToMjml } from './rich-text-mjml';
+import {
+  type EmailImage,
+  hasSafeLinkScheme,
+  isLinkTemplateAllowed,
+  richTextToMjml,
+} from './rich-text-mjml';
 
 /** What an email is made from: the subject and body as written in the step. */
 export interface EmailTemplate {
@@ -18,6 +23,11 @@ export interface EmailTemplate {
   body: RichTextBlock[];
   /** Images shown after the body from inline parts (`cid:`); `alt` is the file name. */
   images?: readonly EmailImage[];
+  /**
+   * Blocks shown after the body exactly as written, without snippets or variables (the names
+   * and links of the email's files: data, not template text); a link needs a safe scheme.
+   */
+  literal?: readonly RichTextBlock[];
 }
 
 /** The values one email is rendered with. */
@@ -80,6 +90,19 @@ function plainSpan(span: RichTextSpan, ctx: RenderContext): RichTextSpan {
   return { text: interpolate(span.text, ctx), ...(link ? { link } : {}) };
 }
 
+/** A literal span of the text part: as written, its link kept only with a safe scheme. */
+function literalSpan(span: RichTextSpan): RichTextSpan {
+  const link = span.link && hasSafeLinkScheme(span.link) ? span.link.trim() : null;
+  return { text: span.text, ...(link ? { link } : {}) };
+}
+
+function literalBlock(block: RichTextBlock): RichTextBlock {
+  if (block.type === 'list') {
+    return { ...block, items: block.items.map((item) => item.map(literalSpan)) };
+  }
+  return { ...block, spans: block.spans.map(literalSpan) };
+}
+
 function plainBlock(block: RichTextBlock, ctx: RenderContext): RichTextBlock {
   if (block.type === 'list') {
     return { ...block, items: block.items.map((item) => item.map((span) => plainSpan(span, ctx))) };
@@ -87,10 +110,34 @@ function plainBlock(block: RichTextBlock, ctx: RenderContext): RichTextBlock {
   return { ...block, spans: block.spans.map((span) => plainSpan(span, ctx)) };
 }
 
+/** Line breaks and controls: C0 (CR, LF, tab, VT, FF, NUL…), DEL, C1 (NEL…), U+2028, U+2029. */
+function isSubjectBreak(code: number): boolean {
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+}
+
+/** `text` with every run of line breaks and control characters turned into one space. */
+function subjectLine(text: string): string {
+  let out = '';
+  let inBreak = false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (isSubjectBreak(code)) {
+      if (!inBreak) out += ' ';
+      inBreak = true;
+    } else {
+      out += text[index];
+      inBreak = false;
+    }
+  }
+  return out;
+}
+
 /**
- * The subject for one contact: snippets expanded, variables interpolated, and every CR/LF
- * (written by the author or arriving in a contact's value) turned into a space, so that no
- * value can start a new header.
+ * The subject for one contact: snippets expanded, variables interpolated, and every line break
+ * or control character (written by the author or arriving in a contact's value) turned into a
+ * space: CR/LF would start a new header, and NEL, VT, FF or U+2028 end lines for some readers
+ * of the decoded subject (RFC 5322 §3.2.5: unstructured text is printable characters and
+ * spaces).
  */
 export function renderSubject(
   subject: string | null | undefined,
@@ -98,9 +145,7 @@ export function renderSubject(
   snippets: ReadonlyMap<string, string>,
 ): string {
   if (!subject) return '';
-  return stripLineBreaks(
-    interpolate(expandSnippets(subject, snippets), ctx, stripLineBreaks),
-  ).trim();
+  return subjectLine(interpolate(expandSnippets(subject, snippets), ctx, subjectLine)).trim();
 }
 
 /**
@@ -118,7 +163,8 @@ export async function renderEmail(
   const blocks = template.body.map((block) => expandBlock(block, snippets));
   const title = template.subject ? expandSnippets(template.subject, snippets) : '';
   const images = template.images ?? [];
-  const mjml = richTextToMjml(blocks, stripLineBreaks(title), images);
+  const literal = template.literal ?? [];
+  const mjml = richTextToMjml(blocks, stripLineBreaks(title), images, literal);
   const compiled =
     options.cache === false
       ? await compileEmail(mjml)
@@ -132,6 +178,7 @@ export async function renderEmail(
         blocks.map((block) => plainBlock(block, ctx)),
         (text) => text,
       ),
+      richTextToPlainText(literal.map(literalBlock), (text) => text),
       // The text part names each image the HTML shows.
       ...images.map((image) => `[image: ${image.alt}]`),
     ]

@@ -200,6 +200,51 @@ test('an uploaded image shows inline by cid and an uploaded PDF is attached and 
   expect(rendered.text).toBe('Our cat\n\nAttached: terms.pdf\n\n[image: cat.png]');
 });
 
+test('file names and file links are shown as they are, never read as variables or snippets', async () => {
+  // A name is data: `$contact.email` in it must not put the contact's address in the email,
+  // where the attached file itself keeps the name as written.
+  const named = new Map<string, MediaFile>([
+    ['report', upload('report', 'Q4 $contact.email $snippet.hours.pdf', 'application/pdf', 10)],
+    ['photo', upload('photo', 'me $contact.firstname.png', 'image/png', 10)],
+    [
+      'remote',
+      {
+        id: 'remote',
+        url: 'https://files.example.com/$contact.firstname/list.pdf',
+        name: 'list $contact.firstname.pdf',
+        contentType: 'application/pdf',
+        sizeBytes: 10,
+      },
+    ],
+  ]);
+  const rendered = await renderMessage({
+    ...base,
+    files: named,
+    channelType: 'email',
+    content: { type: 'media', fileId: 'photo', caption: 'For $contact.firstname' },
+    email: { subject: 'Hi', attachments: ['report', 'remote'] },
+  });
+  if (rendered.kind !== 'email') throw new Error(`expected an email, got ${rendered.kind}`);
+  expect(rendered.text).toBe(
+    [
+      'For Ada',
+      'Attached: Q4 $contact.email $snippet.hours.pdf',
+      'list $contact.firstname.pdf (https://files.example.com/$contact.firstname/list.pdf)',
+      '[image: me $contact.firstname.png]',
+    ].join('\n\n'),
+  );
+  expect(rendered.html).toContain('For Ada');
+  expect(rendered.html).not.toContain('ada@example.com');
+  expect(rendered.html).not.toContain('Open 9–5');
+  expect(rendered.html).not.toMatch(/Ada\.png|list Ada|\/Ada\//);
+  // Shown as written (`&#36;` is `$`).
+  expect(rendered.html).toContain('Q4 &#36;contact.email &#36;snippet.hours.pdf');
+  expect(rendered.html).toContain('alt="me &#36;contact.firstname.png"');
+  expect(rendered.html).toContain(
+    'href="https://files.example.com/&#36;contact.firstname/list.pdf"',
+  );
+});
+
 test('files past the attachment cap go as signed links', async () => {
   const rendered = await renderMessage({
     ...base,

@@ -80,23 +80,27 @@ function headerMedia(media: TemplateHeaderMedia, input: RenderMessageInput): Ren
   };
 }
 
-/**
- * The email body: the step's rich text, else the message content as paragraphs; then a line
- * naming each attachment and a link for each linked file (inline images are added by
- * renderEmail, after the text).
- */
-function emailBlocks(input: RenderMessageInput, media: readonly EmailMedia[]): RichTextBlock[] {
+/** The email body: the step's rich text, else the message content as paragraphs. */
+function emailBlocks(input: RenderMessageInput): RichTextBlock[] {
   const { content, email } = input;
-  let blocks: RichTextBlock[];
-  if (email?.body && email.body.length > 0) blocks = email.body;
-  else if (content.type === 'text') blocks = textToRichText(content.text);
-  else if (content.type === 'media') blocks = textToRichText(content.caption ?? '');
-  else blocks = [];
+  if (email?.body && email.body.length > 0) return email.body;
+  if (content.type === 'text') return textToRichText(content.text);
+  if (content.type === 'media') return textToRichText(content.caption ?? '');
+  return [];
+}
+
+/**
+ * After the body: a line naming each attachment and a link for each linked file, shown as
+ * written (a file name is data: `$contact.email` in one is not a variable), then the inline
+ * images (added by renderEmail, after the text).
+ */
+function fileBlocks(media: readonly EmailMedia[]): RichTextBlock[] {
   const attached = media.filter((file) => file.disposition === 'attachment');
   const linked = media.filter((file) => file.disposition === 'link');
+  const blocks: RichTextBlock[] = [];
   if (attached.length > 0) {
     const names = attached.map((file) => file.fileName).join(', ');
-    blocks = [...blocks, { type: 'paragraph', spans: [{ text: `Attached: ${names}` }] }];
+    blocks.push({ type: 'paragraph', spans: [{ text: `Attached: ${names}` }] });
   }
   return [
     ...blocks,
@@ -133,7 +137,8 @@ async function renderEmailMessage(
   const body = await renderEmail(
     {
       subject: input.email?.subject,
-      body: emailBlocks(input, media),
+      body: emailBlocks(input),
+      literal: fileBlocks(media),
       images: media.flatMap((file) =>
         file.disposition === 'inline' ? [{ contentId: file.contentId!, alt: file.fileName }] : [],
       ),

@@ -42,34 +42,47 @@ export function hasSafeLinkScheme(href: string): boolean {
   return SAFE_LINK.test(href.trim());
 }
 
-function spanToHtml(span: RichTextSpan): string {
-  let html = escapeHtml(span.text).replace(/\r?\n/g, '<br />');
+/**
+ * Text shown exactly as written (a file's name or link): HTML-escaped, and `$` written as
+ * `&#36;` (the same character to a reader) so that the compiled HTML holds no variable for
+ * interpolation to fill in.
+ */
+function escapeLiteral(text: string): string {
+  return escapeHtml(text).replace(/\$/g, '&#36;');
+}
+
+function spanToHtml(span: RichTextSpan, literal: boolean): string {
+  const escapeText = literal ? escapeLiteral : escapeHtml;
+  let html = escapeText(span.text).replace(/\r?\n/g, '<br />');
   if (span.bold) html = `<strong>${html}</strong>`;
   if (span.italic) html = `<em>${html}</em>`;
   if (span.underline) html = `<u>${html}</u>`;
-  if (span.link && isLinkTemplateAllowed(span.link)) {
-    const href = escapeHtml(span.link.trim());
+  const linked = literal
+    ? hasSafeLinkScheme(span.link ?? '')
+    : isLinkTemplateAllowed(span.link ?? '');
+  if (span.link && linked) {
+    const href = escapeText(span.link.trim());
     html = `<a href="${href}" style="color:${EMAIL_LAYOUT.linkColor};text-decoration:underline;">${html}</a>`;
   }
   return html;
 }
 
-function spansToHtml(spans: readonly RichTextSpan[]): string {
-  return spans.map(spanToHtml).join('');
+function spansToHtml(spans: readonly RichTextSpan[], literal: boolean): string {
+  return spans.map((span) => spanToHtml(span, literal)).join('');
 }
 
-function blockToHtml(block: RichTextBlock): string {
+function blockToHtml(block: RichTextBlock, literal = false): string {
   switch (block.type) {
     case 'paragraph':
-      return `<p style="margin:0;">${spansToHtml(block.spans)}</p>`;
+      return `<p style="margin:0;">${spansToHtml(block.spans, literal)}</p>`;
     case 'heading': {
       const size = HEADING_SIZES[block.level];
-      return `<h${block.level} style="margin:0;font-size:${size};line-height:1.3;font-weight:700;">${spansToHtml(block.spans)}</h${block.level}>`;
+      return `<h${block.level} style="margin:0;font-size:${size};line-height:1.3;font-weight:700;">${spansToHtml(block.spans, literal)}</h${block.level}>`;
     }
     case 'list': {
       const tag = block.ordered ? 'ol' : 'ul';
       const items = block.items
-        .map((item) => `<li style="margin:0 0 4px 0;">${spansToHtml(item)}</li>`)
+        .map((item) => `<li style="margin:0 0 4px 0;">${spansToHtml(item, literal)}</li>`)
         .join('');
       return `<${tag} style="margin:0;padding:0 0 0 24px;">${items}</${tag}>`;
     }
@@ -85,20 +98,24 @@ export interface EmailImage {
 
 function imageToMjml(image: EmailImage): string {
   const src = escapeHtml(`cid:${image.contentId}`);
-  return `<mj-image src="${src}" alt="${escapeHtml(image.alt)}" padding="0 0 16px 0" />`;
+  return `<mj-image src="${src}" alt="${escapeLiteral(image.alt)}" padding="0 0 16px 0" />`;
 }
 
 /**
- * The MJML document for `blocks` with `title` as the HTML title, then `images`. Texts must
- * already have their snippets expanded; variables are left in place.
+ * The MJML document for `blocks` with `title` as the HTML title, then `literal` blocks, then
+ * `images`. Texts must already have their snippets expanded; variables are left in place.
+ * `literal` blocks (file names and links) are shown exactly as written: no variables, and a
+ * link only with a safe scheme. Image alts are literal too.
  */
 export function richTextToMjml(
   blocks: readonly RichTextBlock[],
   title: string,
   images: readonly EmailImage[] = [],
+  literal: readonly RichTextBlock[] = [],
 ): string {
   const texts = [
     ...blocks.map((block) => `<mj-text>${blockToHtml(block)}</mj-text>`),
+    ...literal.map((block) => `<mj-text>${blockToHtml(block, true)}</mj-text>`),
     ...images.map(imageToMjml),
   ].join('\n');
   return `<mjml>

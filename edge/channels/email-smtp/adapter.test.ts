@@ -188,6 +188,43 @@ test('implicit TLS, AUTH LOGIN and a blank subject', async () => {
   }
 });
 
+test('hostile values keep the header section whole: no white-space-only line, no control characters', async () => {
+  const deliveryId = crypto.randomUUID();
+  // A trigger value with a long run of spaces, NEL, U+2028 and a vertical tab; a From name
+  // with quotes, a comma, a backslash and a long run of spaces; a subject long enough to fold.
+  const note = `Ada${' '.repeat(150)}Lovelace\u0085Bcc: all@example.com\u2028x\u000by`;
+  const rendered = await worker.render({
+    ...renderInput(deliveryId, 1, []),
+    email: {
+      subject: `Über $trigger.note — ${'long words '.repeat(8)}`,
+      body: [{ type: 'paragraph', spans: [{ text: 'Hi $trigger.note' }] }],
+    },
+    ctx: { ...ctx, trigger: { note } },
+  });
+  // Plain ASCII, so it goes as a quoted string unless something forces encoded-words.
+  const fromName = `Ops, "Team" \\${' '.repeat(200)}Support`;
+  const outcome = await worker.send(
+    outbound(deliveryId, rendered, emailChannel(starttls, { fromName })),
+    { allowPrivateUrls: true },
+  );
+  expect(outcome).toMatchObject({ status: 'sent' });
+  const mail = (await starttls.waitForMessages(starttls.messages.length)).find(
+    (each) => each.parsed.messageId === `<${deliveryId}@example.com>`,
+  );
+  if (!mail) throw new Error('message missing');
+  const header = mail.raw.slice(0, mail.raw.indexOf('\r\n\r\n'));
+  for (const line of header.split('\r\n')) {
+    expect(line, JSON.stringify(line)).toMatch(/\S/);
+    expect(line.length).toBeLessThanOrEqual(line.includes('=?') ? 76 : 78);
+  }
+  const subject = `Über Ada${' '.repeat(150)}Lovelace Bcc: all@example.com x y — ${'long words '.repeat(8)}`;
+  expect(mail.parsed.subject).toBe(subject.trim());
+  expect(mail.parsed.headers.get('bcc')).toBeUndefined();
+  expect(addresses(mail.parsed.from)).toEqual([{ address: 'team@example.com', name: fromName }]);
+  expect(mail.parsed.headers.get('mime-version')).toBe('1.0');
+  expect(mail.parsed.text).toContain('Hi Ada');
+});
+
 describe('a server without service extensions (EHLO refused with 500)', () => {
   test('is greeted with HELO and the message is sent (RFC 5321 §2.2.1, §3.2)', async () => {
     const legacy = await startSmtpReceiver({ security: 'none', extendedSmtp: false });

@@ -91,3 +91,16 @@ test('refuses a loopback or private SMTP host unless the deployment allows it', 
     }).ok,
   ).toBe(true);
 });
+
+test('the EHLO name is a domain or an address literal, as EHLO takes (RFC 5321 §4.1.1.1)', () => {
+  for (const heloName of ['mail.example.com', 'relay-1', '[192.0.2.1]', '[IPv6:2001:db8::1]']) {
+    expect(read({ ...valid, heloName }), heloName).toMatchObject({
+      ok: true,
+      settings: { heloName },
+    });
+  }
+  // Each would go out as `EHLO <it>`: a second word, raw UTF-8 or a bracket the server refuses.
+  for (const heloName of ['mail relay', 'relé.example.com', 'example.com>', '-relay.example']) {
+    expect(read({ ...valid, heloName }).ok, heloName).toBe(false);
+  }
+});

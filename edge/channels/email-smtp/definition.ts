@@ -1,5 +1,5 @@
 import { CHANNEL_CAPABILITIES } from '../../../workflow/channel-capabilities';
-import type { ChannelDefinition, FieldEnum, Parsed } from '../definition';
+import type { ChannelDefinition, Field, FieldEnum, Parsed } from '../definition';
 import { emailAddress, integer, oneOf, secret, serverHost, singleLine } from '../fields';
 import type { SmtpAuthMethod, SmtpSecurity } from '../smtp/client';
 
@@ -28,6 +28,34 @@ export const SMTP_AUTH_METHODS = {
 /** Highest TCP port number. */
 const MAX_PORT = 65_535;
 
+// What EHLO takes (RFC 5321 §4.1.1.1, §4.1.2, §4.1.3): a Domain (letter-digit-hyphen labels, no
+// hyphen at either end) or an address literal, `[192.0.2.1]` or `[IPv6:2001:db8::1]`.
+const EHLO_DOMAIN =
+  /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+const EHLO_ADDRESS_LITERAL = /^\[(?:\d{1,3}(?:\.\d{1,3}){3}|IPv6:[0-9A-Fa-f:.]+)\]$/;
+
+/**
+ * The EHLO name: one line (singleLine), and a Domain or address literal, since it goes out as
+ * `EHLO <name>` and a second word, raw UTF-8 or stray brackets make servers refuse the session.
+ */
+function ehloName(options: { required: boolean; description?: string }): Field<string | null> {
+  const line = singleLine(options);
+  return {
+    ...line,
+    parse(value, at) {
+      const text = line.parse(value, at);
+      if (text !== null && !EHLO_DOMAIN.test(text) && !EHLO_ADDRESS_LITERAL.test(text)) {
+        at.issues.add(
+          'INVALID_VALUE',
+          at.path,
+          `${at.key} must be a domain name or an address literal such as [192.0.2.1]`,
+        );
+      }
+      return text;
+    },
+  };
+}
+
 /**
  * Email over SMTP, spoken from the Worker over TCP (edge/channels/smtp/). Media goes out as a
  * link in the body, so there are no media limits; SMTP acceptance is the last news we get
@@ -54,7 +82,7 @@ export const emailSmtpDefinition = {
     // The name goes into the From header, where a line break would inject headers.
     fromName: singleLine({ required: false }),
     authMethod: oneOf(SMTP_AUTH_METHODS, { required: false }),
-    heloName: singleLine({
+    heloName: ehloName({
       required: false,
       description: 'The name given in EHLO; the from-address domain when absent.',
     }),

@@ -60,3 +60,15 @@ test('folds long headers at spaces and refuses line breaks', () => {
   expect(header.replace(/\r\n/g, '')).toBe(`References: ${value}`);
   expect(() => formatHeader('Subject', 'a\r\nb')).toThrow(HeaderInjectionError);
 });
+
+test('a line holding an encoded-word stays within 76 characters (RFC 2047 §2)', () => {
+  // `To: ` (4) + the name's one encoded-word (16) + ` ` + `<address>` (57) would be 78.
+  const address = `${'a'.repeat(55 - '@example.com'.length)}@example.com`;
+  const name = 'Ω';
+  expect(encodePhrase(name)).toHaveLength(16);
+  const header = formatHeader('To', formatMailbox(address, name));
+  for (const line of header.split('\r\n')) {
+    if (line.includes('=?')) expect(line.length).toBeLessThanOrEqual(76);
+  }
+  expect(header.replace(/\r\n/g, '')).toBe(`To: ${formatMailbox(address, name)}`);
+});

@@ -8,10 +8,15 @@ import { assertHeaderValue } from '../../security/header-value';
 
 /** Recommended longest header line (RFC 5322 §2.1.1). */
 const FOLD_AT = 78;
+/**
+ * Longest line of a header that holds encoded-words: "each line of a header field that contains
+ * one or more 'encoded-word's is limited to 76 characters" (RFC 2047 §2).
+ */
+const FOLD_AT_ENCODED = 76;
 
 /**
  * Bytes per encoded-word. RFC 2047 §2 allows words of 75 characters; 36 bytes (48 base64
- * characters, 60 in all) leave room for `Subject: ` so that folded lines stay within 78.
+ * characters, 60 in all) leave room for `Subject: ` so that folded lines stay within 76.
  */
 const MAX_BYTES_PER_WORD = 36;
 
@@ -37,10 +42,14 @@ const MAX_PLAIN_WORD = FOLD_AT - 1;
 
 /** True when `text` cannot be written into a header as it is. */
 export function needsEncodedWords(text: string): boolean {
-  // `=?` in plain text would be misread as the start of an encoded-word.
+  // `=?` in plain text would be misread as the start of an encoded-word. A run of spaces (or
+  // one at either end) could only be folded into a line of nothing but white space, which only
+  // the obsolete syntax allows (RFC 5322 §3.2.2 FWS, §4.2 obs-FWS) and some parsers read as the
+  // end of the header section; encoded-words carry the spaces inside them.
   return (
     !PRINTABLE_ASCII.test(text) ||
     text.includes('=?') ||
+    /^ | {2}| $/.test(text) ||
     text.split(' ').some((word) => word.length > MAX_PLAIN_WORD)
   );
 }
@@ -83,15 +92,18 @@ export function formatMailbox(address: string, name?: string | null): string {
 
 /**
  * One header line, folded at spaces so that lines stay within 78 characters where the value
- * allows it. Refuses values with CR/LF: nothing may start a header of its own.
+ * allows it (76 when it holds encoded-words). Refuses values with CR/LF: nothing may start a
+ * header of its own.
  */
 export function formatHeader(name: string, value: string): string {
   assertHeaderValue(name, value);
+  const foldAt = value.includes('=?') ? FOLD_AT_ENCODED : FOLD_AT;
   const lines: string[] = [];
   let line = `${name}:`;
   let wordsOnLine = 0;
   for (const word of value.split(' ')) {
-    if (wordsOnLine > 0 && line.length + 1 + word.length > FOLD_AT) {
+    // Never fold before an empty word (a second space): the new line would be white space only.
+    if (wordsOnLine > 0 && word !== '' && line.length + 1 + word.length > foldAt) {
       lines.push(line);
       line = '';
       wordsOnLine = 0;

@@ -59,6 +59,23 @@ test('a plain ASCII word too long to fold becomes encoded-words, not an over-lon
   expect(parsed.from?.value).toEqual([{ address: 'team@example.com', name }]);
 });
 
+test('a run of spaces never leaves a header line of only white space (RFC 5322 §3.2.2, §4.2)', async () => {
+  // A line of only spaces ends the header section for some parsers, which would read the rest
+  // of the headers (Message-ID, MIME-Version, Content-Type) as body text.
+  const subject = `Hi${' '.repeat(200)}there, ${'x'.repeat(10)}${' '.repeat(1500)}end`;
+  const name = `Team${' '.repeat(120)}Ops`;
+  const raw = buildMimeMessage({ ...input, subject, from: { address: 'team@example.com', name } });
+  const header = raw.slice(0, raw.indexOf('\r\n\r\n'));
+  for (const line of header.split('\r\n')) {
+    expect(line, JSON.stringify(line)).toMatch(/\S/);
+    expect(line.length).toBeLessThanOrEqual(78);
+  }
+  const parsed = await simpleParser(raw);
+  expect(parsed.subject).toBe(subject);
+  expect(parsed.from?.value).toEqual([{ address: 'team@example.com', name }]);
+  expect(parsed.messageId).toBe(input.messageId);
+});
+
 test('orders the alternatives plain text first, HTML last', () => {
   const raw = buildMimeMessage(input);
   expect(raw).toMatch(
