@@ -239,6 +239,37 @@ describe('LINE', () => {
     expect(identity.address).toBe(userId);
   });
 
+  it('a webhook of many long messages (over a queue batch’s 256 KB) is taken and every message recorded', async () => {
+    const { channel } = await connect({
+      type: 'LINE',
+      name: 'LINE busy',
+      credentials: {
+        line: { channelAccessToken: LINE_TEST.accessToken, channelSecret: LINE_TEST.channelSecret },
+      },
+    });
+    const userId = `U${crypto.randomUUID().replace(/-/g, '')}`;
+    const base = Date.now();
+    // LINE texts are up to 5,000 characters ("Text message"); 40 of them in CJK are ~600 KB.
+    const events = Array.from({ length: 40 }, (_, index) => {
+      const text = `${index}:${'日本語のメッセージ'.repeat(556)}`.slice(0, 5000);
+      const [event] = lineTextWebhook(userId, String(base * 100 + index), text).events as unknown[];
+      return event;
+    });
+    const payload = { destination: 'U0123456789abcdef0123456789abcdef', events };
+    const response = await postLineWebhook(
+      channel.callback.url,
+      payload,
+      LINE_TEST.channelSecret,
+      'valid',
+      dispatchFetch,
+    );
+    expect(response.status).toBe(200);
+    await waitFor(async () => (await inboundCount(channel.id)) >= 40, {
+      what: 'the 40 inbound messages',
+    });
+    expect(await inboundCount(channel.id)).toBe(40);
+  }, 90_000);
+
   it('a push whose answer was lost is re-sent with the same retry key, delivered once, and recorded as sent', async () => {
     const { workspaceId, apiKey, channel } = await connect({
       type: 'LINE',

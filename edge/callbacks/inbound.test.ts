@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Database } from '../../db/client';
 import { relations } from '../../db/relations';
 import { channels, contactIdentities, contacts, inboundMessages } from '../../db/schema';
+import type { CallbackChannel } from '../channels/callbacks';
 import type { AddressChangeEvent, ChannelEvent, InboundEvent } from '../channels/events';
+import { telegramBotCallbacks } from '../channels/telegram-bot/callbacks';
 import { queueMessage, seedContact, seedWorkspace } from '../dispatch/test-seed';
 import { consumeChannelEvents } from './consumer';
 import { channelEventMessage } from './message';
@@ -218,5 +220,175 @@ describe('a contact whose business-scoped user ID changed', () => {
       { kind: 'ack' },
     ]);
     expect((await identitiesOf(contactId)).map((identity) => identity.address)).toEqual([previous]);
+  });
+});
+
+describe('Telegram: a channel given another bot, and a group that became a supergroup', () => {
+  const firstBot = '7012345678:AAHfirst-telegram-bot-token_0123456789';
+  const nextBot = '7098765432:AAHnext-telegram-bot-token_98765432100';
+
+  async function telegramChannel(workspaceId: string): Promise<string> {
+    const [row] = await db
+      .insert(channels)
+      .values({ workspaceId, type: 'telegram', provider: 'telegram', name: 'Bot' })
+      .returning({ id: channels.id });
+    return row!.id;
+  }
+
+  /** The events Telegram's POST of `update` becomes on the channel with `botToken`. */
+  function parsed(channelId: string, botToken: string, update: unknown): ChannelEvent[] {
+    const channel: CallbackChannel = {
+      id: channelId,
+      type: 'telegram',
+      provider: 'telegram',
+      name: 'Bot',
+      settings: {},
+      credentials: { botToken },
+      callbackToken: 'token',
+    };
+    return telegramBotCallbacks.parse(JSON.stringify(update), channel);
+  }
+
+  function privateText(updateId: number, chatId: number, messageId: number, text: string) {
+    return {
+      update_id: updateId,
+      message: {
+        message_id: messageId,
+        from: { id: chatId, is_bot: false, first_name: 'Ada' },
+        chat: { id: chatId, type: 'private', first_name: 'Ada' },
+        date: Math.floor(Date.now() / 1000),
+        text,
+      },
+    };
+  }
+
+  it("records the next bot's message with the same update and message ids, and a replay of either once", async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await telegramChannel(workspaceId);
+    const chatId = 500_000_000 + (Date.now() % 100_000_000);
+    const before = privateText(900, chatId, 41, 'to the first bot');
+    const after = privateText(900, chatId, 41, 'to the next bot');
+
+    await consume(parsed(channelId, firstBot, before));
+    await consume([...parsed(channelId, firstBot, before), ...parsed(channelId, nextBot, after)]);
+    await consume(parsed(channelId, nextBot, after));
+
+    const recorded = await db
+      .select()
+      .from(inboundMessages)
+      .where(eq(inboundMessages.channelId, channelId));
+    expect(recorded.map((message) => message.summary).sort()).toEqual([
+      'to the first bot',
+      'to the next bot',
+    ]);
+    expect(new Set(recorded.map((message) => message.contactId)).size).toBe(1);
+  });
+
+  it("moves the group's identity to the supergroup's chat id, once, from either migration message", async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await telegramChannel(workspaceId);
+    const group = -(4_000_000_000 + (Date.now() % 100_000_000));
+    const supergroup = -(1_002_000_000_000 + (Date.now() % 100_000_000));
+    const contactId = await seedContact(db, workspaceId, { firstName: 'Team' }, [
+      { channelId, address: String(group) },
+    ]);
+    const date = Math.floor(Date.now() / 1000);
+    const from = { id: 5, is_bot: false, first_name: 'Ada' };
+    const migrateTo = {
+      update_id: 901,
+      message: {
+        message_id: 9,
+        from,
+        chat: { id: group, type: 'group', title: 'Team' },
+        date,
+        migrate_to_chat_id: supergroup,
+      },
+    };
+    const migrateFrom = {
+      update_id: 902,
+      message: {
+        message_id: 1,
+        from,
+        chat: { id: supergroup, type: 'supergroup', title: 'Team' },
+        date,
+        migrate_from_chat_id: group,
+      },
+    };
+    expect(await consume(parsed(channelId, firstBot, migrateTo))).toEqual([{ kind: 'ack' }]);
+    expect(await identitiesOf(contactId)).toMatchObject([
+      { channelId, address: String(supergroup) },
+    ]);
+    await consume([
+      ...parsed(channelId, firstBot, migrateFrom),
+      ...parsed(channelId, firstBot, migrateTo),
+    ]);
+    expect(await identitiesOf(contactId)).toMatchObject([
+      { channelId, address: String(supergroup) },
+    ]);
+    expect(await db.$count(inboundMessages, eq(inboundMessages.channelId, channelId))).toBe(0);
+  });
+});
+
+describe('a time Postgres cannot store', () => {
+  it('is a malformed event, dropped, and holds back none of the batch', async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const [row] = await db
+      .insert(channels)
+      .values({ workspaceId, type: 'line', provider: 'line', name: 'LINE' })
+      .returning({ id: channels.id });
+    const channelId = row!.id;
+    const message = (id: string, at: string): InboundEvent => ({
+      kind: 'inbound',
+      eventKey: `event-${id}`,
+      channelId,
+      providerMessageId: id,
+      from: { address: `U${id.padStart(32, '0')}`, name: null },
+      at,
+      content: { type: 'text', text: id },
+    });
+    // A JS Date reaches the year 275760; Postgres reads four-digit years only from ISO text.
+    const far = message(`${Date.now()}1`, new Date(1e15).toISOString());
+    const good = message(`${Date.now()}2`, new Date().toISOString());
+    expect(await consume([far, good])).toEqual([{ kind: 'ack' }, { kind: 'ack' }]);
+    const recorded = await db
+      .select()
+      .from(inboundMessages)
+      .where(eq(inboundMessages.channelId, channelId));
+    expect(recorded.map((message) => message.providerMessageId)).toEqual([good.providerMessageId]);
+  });
+});
+
+describe('ids no identity or message can be stored under', () => {
+  it('an address or message id too long for an index, or holding a NUL, is a malformed event, dropped, and holds back none of the batch', async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const [row] = await db
+      .insert(channels)
+      .values({ workspaceId, type: 'viber', provider: 'viber', name: 'Viber' })
+      .returning({ id: channels.id });
+    const channelId = row!.id;
+    const noise = (length: number) =>
+      Array.from({ length }, () => Math.random().toString(36).slice(2, 3)).join('');
+    const message = (id: string, address: string): InboundEvent => ({
+      kind: 'inbound',
+      eventKey: `event-${id.slice(0, 40)}`,
+      channelId,
+      providerMessageId: id,
+      from: { address, name: 'Ada' },
+      at: new Date().toISOString(),
+      content: { type: 'text', text: 'hi' },
+    });
+    const good = message(`${Date.now()}0`, `${noise(10)}=`);
+    const events = [
+      message(`${Date.now()}1`, noise(8000)),
+      message(`${Date.now()}2${noise(8000)}`, `${noise(10)}=`),
+      message(`${Date.now()}3`, `nul\u0000${noise(10)}`),
+      good,
+    ];
+    expect(await consume(events)).toEqual(events.map(() => ({ kind: 'ack' })));
+    const recorded = await db
+      .select()
+      .from(inboundMessages)
+      .where(eq(inboundMessages.channelId, channelId));
+    expect(recorded.map((message) => message.providerMessageId)).toEqual([good.providerMessageId]);
   });
 });

@@ -30,7 +30,10 @@ export function parseObject(body: string): Json | null {
 export function isoFromEpoch(value: unknown, unit: 's' | 'ms'): string | null {
   const number = typeof value === 'string' ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isFinite(number) || number <= 0) return null;
-  return new Date(unit === 's' ? number * 1000 : number).toISOString();
+  const date = new Date(unit === 's' ? number * 1000 : number);
+  // Beyond what a Date holds (±8.64e15 ms) is no time, and so is a year past 9999, which
+  // Postgres does not read from ISO text: absent, not thrown.
+  return Number.isNaN(date.getTime()) || date.getUTCFullYear() > 9999 ? null : date.toISOString();
 }
 
 /** A contact's display name from its parts, or null when it has none. */

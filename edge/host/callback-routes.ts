@@ -3,11 +3,10 @@ import type { Hono } from 'hono';
 import { CredentialCipher } from '../../db/credentials';
 import { channels } from '../../db/schema';
 import { isUuid } from '../../workflow/ids';
-import { channelEventMessage } from '../callbacks/message';
+import { channelEventBatches } from '../callbacks/message';
 import type { CallbackChannel } from '../channels/callbacks';
 import type { ChannelIntegration } from '../channels/integration';
 import { integrationFor, providerOf } from '../channels/registry';
-import { ENQUEUE_CHUNK_SIZE } from '../dispatch/limits';
 import { log } from '../log';
 import { withDatabase } from './database-middleware';
 import type { AppEnv } from './env';
@@ -129,13 +128,9 @@ export function callbackRoutes(app: Hono<AppEnv>): void {
         : c.json({ error: 'Invalid signature' }, 403);
     }
     const events = callbacks.parse(new TextDecoder().decode(body), found.channel);
-    for (let start = 0; start < events.length; start += ENQUEUE_CHUNK_SIZE) {
+    for (const batch of channelEventBatches(events)) {
       // A queue that refuses fails the request, so the provider retries the whole callback.
-      await c.env.CALLBACK_QUEUE.sendBatch(
-        events
-          .slice(start, start + ENQUEUE_CHUNK_SIZE)
-          .map((event) => ({ body: channelEventMessage(event) })),
-      );
+      await c.env.CALLBACK_QUEUE.sendBatch(batch.map((body) => ({ body })));
     }
     log('info', 'callback accepted', {
       requestId: c.var.requestId,

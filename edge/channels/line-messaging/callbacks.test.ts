@@ -79,4 +79,16 @@ describe('webhook events become provider-neutral events', () => {
       expect(lineMessagingCallbacks.parse(payload, channel)).toEqual([]);
     }
   });
+
+  test('an event whose timestamp is no time is skipped, not thrown on: the others are kept', () => {
+    const payload = lineTextWebhook(LINE_TEST.userId, '1004', 'hi', at) as {
+      events: Record<string, unknown>[];
+    };
+    const [good] = payload.events;
+    const broken = { ...good, webhookEventId: 'broken', timestamp: 1e16 };
+    const body = JSON.stringify({ ...payload, events: [broken, good] });
+    expect(lineMessagingCallbacks.parse(body, channel)).toMatchObject([
+      { providerMessageId: '1004', at: at.toISOString() },
+    ]);
+  });
 });

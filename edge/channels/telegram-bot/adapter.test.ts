@@ -204,6 +204,40 @@ describe('what Telegram answers becomes an outcome', () => {
     });
   });
 
+  test('a group that became a supergroup gets the message in the supergroup, sent once', async () => {
+    const [group, supergroup] = ['-4962287234', '-1002855950299'];
+    telegram.chats[supergroup] = 'active';
+    telegram.replyNext(
+      telegramError(400, 'Bad Request: group chat was upgraded to a supergroup chat', {
+        migrate_to_chat_id: Number(supergroup),
+      }),
+    );
+    const outcome = await send({ kind: 'text', text: 'Hi team' }, { recipient: group });
+    expect(telegram.sends().map((request) => request.json?.chat_id)).toEqual([group, supergroup]);
+    expect(telegram.delivered).toMatchObject([{ chatId: supergroup, text: 'Hi team' }]);
+    expect(outcome).toEqual({
+      status: 'sent',
+      providerMessageId: `${supergroup}:${telegram.delivered[0]?.messageId}`,
+      providerDetail: `the group ${group} is now the supergroup ${supergroup}; sent there`,
+    });
+  });
+
+  test('a supergroup that refuses too fails with both answers, and is not asked a third time', async () => {
+    const [group, supergroup] = ['-4962287235', '-1002855950300'];
+    telegram.replyNext(
+      telegramError(400, 'Bad Request: group chat was upgraded to a supergroup chat', {
+        migrate_to_chat_id: Number(supergroup),
+      }),
+      telegramError(400, 'Bad Request: group chat was upgraded to a supergroup chat', {
+        migrate_to_chat_id: Number(group),
+      }),
+    );
+    const outcome = await send({ kind: 'text', text: 'Hi team' }, { recipient: group });
+    expect(telegram.sends()).toHaveLength(2);
+    expect(outcome).toMatchObject({ status: 'failed', reason: 'recipient_unavailable' });
+    expect(outcome.status === 'failed' && outcome.detail).toContain(`now ${supergroup}`);
+  });
+
   test('a flood limit is retried after parameters.retry_after', async () => {
     telegram.replyNext(
       telegramError(429, 'Too Many Requests: retry after 17', { retry_after: 17 }),

@@ -1,6 +1,11 @@
 import { readChannel } from '../channel-config';
 import { callProvider, isSuccess } from '../http/classify';
-import { type ChannelAdapter, DEFAULT_SEND_TIMEOUT_MS, permanentFailure } from '../types';
+import {
+  type ChannelAdapter,
+  DEFAULT_SEND_TIMEOUT_MS,
+  permanentFailure,
+  type SendOutcome,
+} from '../types';
 import { readTelegramAnswer, TELEGRAM_API, telegramMethodUrl } from './bot-api';
 import { telegramBotDefinition } from './definition';
 import { classifyTelegramAnswer } from './failures';
@@ -20,6 +25,12 @@ function messageIdOf(result: unknown, chatId: string): string | undefined {
  * the methods). The Bot API takes no idempotency key: a delivery re-sent after a crash between
  * Telegram's answer and our record could arrive twice, which the delivery claim's lease makes
  * rare. Telegram has no delivery receipts, so an accepted message stays `sent`.
+ *
+ * A group that became a supergroup refuses the send with `parameters.migrate_to_chat_id` (Bot
+ * API, "ResponseParameters": "The group has been migrated to a supergroup with the specified
+ * identifier"): nothing was sent, so the message goes once more, to that chat. (The contact's
+ * identity moves to the new id when Telegram's migration message reaches the webhook,
+ * callbacks.ts.)
  */
 export const telegramBotAdapter: ChannelAdapter = {
   async send(message, options) {
@@ -28,26 +39,51 @@ export const telegramBotAdapter: ChannelAdapter = {
     if (!CHAT_ID.test(message.recipient)) {
       return permanentFailure('no_associated_channel', 'the contact has no Telegram chat id');
     }
-    const call = telegramCall(message.rendered, message.recipient);
-    if (!call.ok) return permanentFailure('content_invalid', call.detail);
+    const token = read.credentials?.botToken ?? '';
 
-    const answered = await callProvider(
-      telegramMethodUrl(options.endpoints, read.credentials?.botToken ?? '', call.method),
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(call.body),
-      },
-      { who: TELEGRAM_API, timeoutMs: options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS },
-    );
-    if (!answered.ok) return answered.outcome;
-    const answer = readTelegramAnswer(answered.answer.body);
-    if (isSuccess(answered.answer) && answer?.ok) {
+    async function sendTo(chatId: string) {
+      const call = telegramCall(message.rendered, chatId);
+      if (!call.ok) {
+        return { outcome: permanentFailure('content_invalid', call.detail), migrateTo: undefined };
+      }
+      const answered = await callProvider(
+        telegramMethodUrl(options.endpoints, token, call.method),
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(call.body),
+        },
+        { who: TELEGRAM_API, timeoutMs: options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS },
+      );
+      if (!answered.ok) return { outcome: answered.outcome, migrateTo: undefined };
+      const answer = readTelegramAnswer(answered.answer.body);
+      if (isSuccess(answered.answer) && answer?.ok) {
+        const outcome: SendOutcome = {
+          status: 'sent',
+          providerMessageId: messageIdOf(answer.result, chatId) ?? message.deliveryId,
+        };
+        return { outcome, migrateTo: undefined };
+      }
+      const migrateTo = answer?.migrateToChatId;
       return {
-        status: 'sent',
-        providerMessageId: messageIdOf(answer.result, message.recipient) ?? message.deliveryId,
+        outcome: classifyTelegramAnswer(answered.answer, options.now?.() ?? new Date()),
+        migrateTo:
+          migrateTo !== undefined && Number.isSafeInteger(migrateTo) && String(migrateTo) !== chatId
+            ? String(migrateTo)
+            : undefined,
       };
     }
-    return classifyTelegramAnswer(answered.answer, options.now?.() ?? new Date());
+
+    const first = await sendTo(message.recipient);
+    if (first.migrateTo === undefined) return first.outcome;
+    const { outcome } = await sendTo(first.migrateTo);
+    if (outcome.status === 'sent') {
+      return {
+        ...outcome,
+        providerDetail: `the group ${message.recipient} is now the supergroup ${first.migrateTo}; sent there`,
+      };
+    }
+    const movedDetail = first.outcome.status === 'failed' ? first.outcome.detail : '';
+    return { ...outcome, detail: `${movedDetail}; sending there: ${outcome.detail}` };
   },
 };

@@ -1,5 +1,5 @@
 import { constantTimeEqual } from '../../../db/encoding';
-import type { ChannelCallbacks } from '../callbacks';
+import type { CallbackChannel, ChannelCallbacks } from '../callbacks';
 import type { ChannelEvent, InboundContent } from '../events';
 import { displayName, isoFromEpoch, type Json, object, parseObject, text } from '../json-fields';
 
@@ -8,7 +8,8 @@ import { displayName, isoFromEpoch, type Json, object, parseObject, text } from 
  * `X-Telegram-Bot-Api-Secret-Token` with the `secret_token` we set when connecting (the
  * channel's callback token, see connection.ts). Telegram does not sign the body; the header is
  * the proof, compared in constant time. A private chat's `message` is a contact writing to the
- * bot; its `update_id` and message id make Telegram's retries of one update one event.
+ * bot; its `update_id` and message id, with the bot's id, make Telegram's retries of one update
+ * one event. A group's move to a supergroup moves whoever the old chat id addressed to the new.
  */
 
 /** The header Telegram sends the webhook's secret token in ("setWebhook", `secret_token`). */
@@ -55,6 +56,39 @@ function inboundContent(message: Json): InboundContent {
   return { type: 'other', providerType: kind ?? 'unknown', text: caption };
 }
 
+/**
+ * The id of the bot a channel's token belongs to: the digits before the colon (Bot API,
+ * "Authorizing your bot": "The token is a string, like 110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw,
+ * which is required to authorize the bot"; its first part is the bot's user id, which `getMe`
+ * answers as `id`). Null when the credentials cannot be read.
+ */
+export function telegramBotId(channel: Pick<CallbackChannel, 'credentials'>): string | null {
+  const token = channel.credentials.botToken;
+  return typeof token === 'string' ? (/^(\d{1,20}):/.exec(token)?.[1] ?? null) : null;
+}
+
+/**
+ * A group's move to a supergroup (Bot API, "Message": `migrate_to_chat_id`, "The group has been
+ * migrated to a supergroup with the specified identifier", sent in the old group, and
+ * `migrate_from_chat_id`, "The supergroup has been migrated from a group with the specified
+ * identifier", sent in the new supergroup; both integers of at most 52 significant bits, exact
+ * as JS numbers): the chat's new id replaces the old one for whoever is addressed by it.
+ */
+function migration(message: Json, chat: Json): { previous: string; current: string } | null {
+  if (typeof chat.id !== 'number') return null;
+  const to = message.migrate_to_chat_id;
+  const from = message.migrate_from_chat_id;
+  const chatId = String(chat.id);
+  // Only a (basic) group moves, and only to a supergroup.
+  if (chat.type === 'group' && typeof to === 'number' && Number.isSafeInteger(to)) {
+    return String(to) === chatId ? null : { previous: chatId, current: String(to) };
+  }
+  if (chat.type === 'supergroup' && typeof from === 'number' && Number.isSafeInteger(from)) {
+    return String(from) === chatId ? null : { previous: String(from), current: chatId };
+  }
+  return null;
+}
+
 export const telegramBotCallbacks: ChannelCallbacks = {
   async verify(request, channel) {
     const presented = request.headers.get(TELEGRAM_SECRET_HEADER);
@@ -70,18 +104,37 @@ export const telegramBotCallbacks: ChannelCallbacks = {
     if (typeof updateId !== 'number' || !message) return [];
     const chat = object(message.chat);
     const from = object(message.from);
+    const at = isoFromEpoch(message.date, 's');
+    if (!chat || !at) return [];
+    // Update ids count per bot, and message ids per chat per bot ("Update", "Message"): a
+    // channel given another bot's token sees both start again, so its keys name the bot. (A
+    // channel whose credentials cannot be read keys as before bots were named.)
+    const bot = telegramBotId(channel);
+    const scope = bot ? `${bot}:` : '';
+    const moved = migration(message, chat);
+    if (moved) {
+      return [
+        {
+          kind: 'address_change',
+          eventKey: `update:${scope}${updateId}`,
+          channelId: channel.id,
+          previous: moved.previous,
+          current: moved.current,
+          at,
+        },
+      ];
+    }
     // Groups and channels are not a contact; only a person's private chat with the bot is.
-    if (chat?.type !== 'private' || typeof chat.id !== 'number' || from?.is_bot === true) {
+    if (chat.type !== 'private' || typeof chat.id !== 'number' || from?.is_bot === true) {
       return [];
     }
-    const at = isoFromEpoch(message.date, 's');
-    if (typeof message.message_id !== 'number' || !at) return [];
+    if (typeof message.message_id !== 'number') return [];
     const chatId = String(chat.id);
     const event: ChannelEvent = {
       kind: 'inbound',
-      eventKey: `update:${updateId}`,
+      eventKey: `update:${scope}${updateId}`,
       channelId: channel.id,
-      providerMessageId: `${chatId}:${message.message_id}`,
+      providerMessageId: `${scope}${chatId}:${message.message_id}`,
       from: { address: chatId, name: displayName(chat.first_name, chat.last_name) },
       at,
       content: inboundContent(message),

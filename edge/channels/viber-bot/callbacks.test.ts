@@ -98,4 +98,20 @@ describe('callbacks become provider-neutral events', () => {
       expect(viberBotCallbacks.parse(body, channel)).toEqual([]);
     }
   });
+
+  test('a callback whose timestamp is no time is skipped, not thrown on', () => {
+    const token = nextMessageToken();
+    for (const body of [
+      viberStatusCallback('delivered', token, VIBER_TEST.userId, at).replace(
+        String(at.getTime()),
+        '99999999999999999',
+      ),
+      viberMessageCallback({ id: VIBER_TEST.userId, name: 'Ada' }, token, 'Hi', at).replace(
+        String(at.getTime()),
+        '1e300',
+      ),
+    ]) {
+      expect(viberBotCallbacks.parse(body, channel)).toEqual([]);
+    }
+  });
 });
