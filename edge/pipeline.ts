@@ -1,10 +1,11 @@
 /**
  * What the API (api/) may use of the send pipeline, in one place: enqueueing runs it has
- * committed, sending a segment start's first chunk, the timing of a run's entry step, a dry
- * run of one send for previews, the events a start publishes, and what partner webhooks need
- * (secrets, the URL rules, replays). The pipeline's internals (claims, records, routing, the
- * batch library) stay behind it.
+ * committed, sending a segment start's first chunk, how a cancelled run's retry-waiting
+ * delivery fails, the timing of a run's entry step, a dry run of one send for previews, the
+ * events a start publishes, and what partner webhooks need (secrets, the URL rules, replays).
+ * The pipeline's internals (claims, records, routing, the batch library) stay behind it.
  */
+export { RUN_CANCELLED_DETAIL_PREFIX, RUN_CANCELLED_REASON } from './dispatch/cancelled';
 export { type DispatchSender, enqueueRuns } from './dispatch/enqueue';
 export { type PreviewInput, previewSend } from './dispatch/preview';
 export { entryDelaySeconds } from './dispatch/route';

@@ -185,6 +185,8 @@ export const FAILURE_REASONS = [
   'network',
   'rejected_by_provider',
   'content_invalid',
+  // Not a provider's: the run was cancelled before the delivery's retry (edge/dispatch).
+  'run_cancelled',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 

@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
+import type { Database } from '../../db/client';
 import { readEventsAfter } from '../../db/event-log';
-import { publishWorkflow, seedContact, sendConfig } from '../../edge/dispatch/test-seed';
-import type { EventPublisher } from '../../edge/pipeline';
+import { applyStatusUpdates } from '../../edge/callbacks/status-updates';
+import { RUN_CANCELLED_DETAIL_PREFIX } from '../../edge/dispatch/cancelled';
+import { type ClaimedDelivery, claimDeliveries } from '../../edge/dispatch/claim';
+import { recordAndMove } from '../../edge/dispatch/record';
+import type { DeliveryOutcome, RunMove } from '../../edge/dispatch/record-input';
+import { twoConsumers } from '../../edge/dispatch/test-consumers';
+import {
+  publishWorkflow,
+  readDeliveries,
+  readRun,
+  seedContact,
+  sendConfig,
+} from '../../edge/dispatch/test-seed';
+import { type EventPublisher, loggedEventFromRow } from '../../edge/pipeline';
 import { useTestApi } from '../test-support';
 
 /**
@@ -9,6 +22,7 @@ import { useTestApi } from '../test-support';
  * log (subscriptions, webhooks) must see it end, as they see a run the dispatcher ends.
  */
 
+const { one: holder } = twoConsumers();
 type Published = Parameters<EventPublisher['publish']>[0][number];
 const published: Published[] = [];
 const api = useTestApi({
@@ -145,6 +159,189 @@ describe('cancelRun and partner events', () => {
     expect(published.map((event) => [event.refs.runId, event.event.type])).toEqual([
       [runIds[0], 'run.exited'],
       [runIds[1], 'run.exited'],
+    ]);
+  });
+});
+
+describe('cancelRun and a delivery waiting for its retry', () => {
+  /** A run started at a send step, and the key its delivery is claimed by. */
+  async function startedRun() {
+    const { workspaceId, apiKey } = await api.createWorkspace();
+    const { workflowId, stepIds } = await publishWorkflow(api.db, workspaceId, [
+      { key: 'hello', type: 'send_message', config: sendConfig() },
+    ]);
+    const contactId = await seedContact(api.db, workspaceId);
+    const started = await api.gql(apiKey, START, {
+      input: { workflowId, contactIds: [contactId] },
+    });
+    const runId: string = started.data.startWorkflow.data.runs[0].id;
+    const key = { workspaceId, runId, stepId: stepIds.hello!, visit: 1 };
+    return { workspaceId, apiKey, workflowId, contactId, runId, key };
+  }
+
+  /** Records `claim`'s attempt as a transient failure (a timeout), keeping the run for a retry. */
+  function recordRetry(
+    db: Database,
+    run: Awaited<ReturnType<typeof startedRun>>,
+    claim: ClaimedDelivery,
+    channelId: string | null = null,
+  ) {
+    const outcome: DeliveryOutcome = {
+      deliveryId: claim.id,
+      attempts: claim.attempts,
+      claimedAtMs: claim.claimedAtMs,
+      status: 'queued',
+      channelId,
+      reasonCode: 'network',
+      reasonDetail: 'timeout',
+      providerMessageId: null,
+      contentSummary: 'Hello',
+      messageIdHeader: null,
+      segments: null,
+      thread: null,
+    };
+    const move: RunMove = {
+      runId: run.runId,
+      workspaceId: run.workspaceId,
+      workflowId: run.workflowId,
+      contactId: run.contactId,
+      fromVisit: 1,
+      fromStepId: run.key.stepId,
+      afterDeliveryId: claim.id,
+      status: 'active',
+      stepId: run.key.stepId,
+      visit: 1,
+      dueInSeconds: 30,
+      exitReason: null,
+      alreadyEnqueued: true,
+    };
+    return recordAndMove(db, [outcome], [move]);
+  }
+
+  const cancelledDetail = `${RUN_CANCELLED_DETAIL_PREFIX}timeout`;
+
+  it('fails it with run_cancelled, logging its delivery.failed before the run.exited', async () => {
+    const run = await startedRun();
+    const [claim] = await claimDeliveries(api.db, [run.key]);
+    await recordRetry(api.db, run, claim!);
+    const before = (await readEventsAfter(api.db, run.workspaceId, 0, 100)).length;
+    published.length = 0;
+
+    await api.gql(run.apiKey, CANCEL, { id: run.runId });
+    expect(await readDeliveries(api.db, run.runId)).toMatchObject([
+      {
+        id: claim!.id,
+        status: 'failed',
+        attempts: 1,
+        reasonCode: 'run_cancelled',
+        reasonDetail: cancelledDetail,
+      },
+    ]);
+    const log = await readEventsAfter(api.db, run.workspaceId, before, 100);
+    expect(log.map((event) => event.type)).toEqual(['delivery.failed', 'run.exited']);
+    expect(log[0]!.data).toMatchObject({
+      delivery: {
+        id: claim!.id,
+        runId: run.runId,
+        status: 'failed',
+        reason: { code: 'run_cancelled', detail: cancelledDetail },
+      },
+    });
+    expect(published.map((event) => event.event)).toEqual(
+      log.map((row) => loggedEventFromRow(row).event),
+    );
+    // The API shows the reason.
+    const shown = await api.gql(
+      run.apiKey,
+      `query ($id: ID!) { run(id: $id) { deliveries { status reasonCode } } }`,
+      { id: run.runId },
+    );
+    expect(shown.errors).toBeUndefined();
+    expect(shown.data.run.deliveries).toEqual([{ status: 'FAILED', reasonCode: 'RUN_CANCELLED' }]);
+  });
+
+  it('records it sent after all when a provider status proves its timed-out attempt went out', async () => {
+    const run = await startedRun();
+    const channelId = await api.createChannel(run.apiKey, 'WHATSAPP');
+    const [claim] = await claimDeliveries(api.db, [run.key]);
+    await recordRetry(api.db, run, claim!, channelId);
+    await api.gql(run.apiKey, CANCEL, { id: run.runId });
+    const before = (await readEventsAfter(api.db, run.workspaceId, 0, 100)).length;
+    await applyStatusUpdates(api.db, [
+      {
+        kind: 'status',
+        eventKey: `${claim!.id}:sent`,
+        channelId,
+        providerMessageId: 'wamid.proved',
+        deliveryId: claim!.id,
+        status: 'sent',
+        at: new Date().toISOString(),
+        failure: null,
+      },
+    ]);
+    expect(await readDeliveries(api.db, run.runId)).toMatchObject([
+      {
+        status: 'sent',
+        providerStatus: 'sent',
+        providerMessageId: 'wamid.proved',
+        reasonCode: null,
+        reasonDetail: null,
+      },
+    ]);
+    const log = await readEventsAfter(api.db, run.workspaceId, before, 100);
+    expect(log.map((event) => event.type)).toEqual(['delivery.sent']);
+    expect(await readRun(api.db, run.runId)).toMatchObject({ status: 'exited' });
+  });
+
+  it('leaves it to the attempt in flight, whose retry outcome then fails it', async () => {
+    const run = await startedRun();
+    const [first] = await claimDeliveries(api.db, [run.key]);
+    await recordRetry(api.db, run, first!);
+    // The retry's attempt is in flight when the run is cancelled.
+    const [retry] = await claimDeliveries(api.db, [run.key]);
+    expect(retry).toMatchObject({ claimed: true, attempts: 2 });
+    await api.gql(run.apiKey, CANCEL, { id: run.runId });
+    expect(await readDeliveries(api.db, run.runId)).toMatchObject([
+      { status: 'queued', attempts: 1 },
+    ]);
+    // It times out too: its run is no longer active, so no retry is left behind.
+    await recordRetry(api.db, run, retry!);
+    expect(await readDeliveries(api.db, run.runId)).toMatchObject([
+      { status: 'failed', attempts: 2, reasonCode: 'run_cancelled', reasonDetail: cancelledDetail },
+    ]);
+    expect(await readRun(api.db, run.runId)).toMatchObject({
+      status: 'exited',
+      leaseUntil: null,
+    });
+  });
+
+  it('sees the retry a record commits while the cancellation waits for its run', async () => {
+    const run = await startedRun();
+    const [claim] = await claimDeliveries(api.db, [run.key]);
+    // The record of the first attempt (a timeout) holds the run's row while cancelRun comes.
+    const client = await holder.pool.connect();
+    try {
+      await client.query('begin');
+      await client.query(
+        `update runs set lease_until = null, due_at = now() + interval '30 seconds'
+         where id = $1`,
+        [run.runId],
+      );
+      await client.query(
+        `insert into deliveries (id, workspace_id, run_id, step_id, visit, status, attempts,
+                                 reason_code, reason_detail)
+         values ($1, $2, $3, $4, 1, 'queued', 1, 'network', 'timeout')`,
+        [claim!.id, run.workspaceId, run.runId, run.key.stepId],
+      );
+      const cancelling = api.gql(run.apiKey, CANCEL, { id: run.runId });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await client.query('commit');
+      expect((await cancelling).data.cancelRun.data).toMatchObject({ status: 'EXITED' });
+    } finally {
+      client.release();
+    }
+    expect(await readDeliveries(api.db, run.runId)).toMatchObject([
+      { status: 'failed', reasonCode: 'run_cancelled', reasonDetail: cancelledDetail },
     ]);
   });
 });

@@ -7,9 +7,11 @@ import { API_EXIT_REASONS, exitActiveRuns, publishExited } from './exit';
 
 /**
  * Stops an active run: it exits with reason `cancelled` and logs `run.exited` (exitActiveRuns),
- * and any message still queued for it is dropped by the consumer as stale. A send already in
- * flight finishes, but the run does not move on. Cancelling a run that already ended changes
- * nothing and logs nothing.
+ * and any message still queued for it is dropped by the consumer as stale. A delivery waiting
+ * for its retry fails (`run_cancelled`, with its `delivery.failed`): it will never be sent. A
+ * send already in flight finishes and is recorded, but the run does not move on (and an outcome
+ * that would have been retried fails so too, edge/dispatch/record.ts). Cancelling a run that
+ * already ended changes nothing and logs nothing.
  */
 export async function cancelRun(ctx: ApiContext, id: string): Promise<{ id: string }> {
   if (!isUuid(id)) throw new NotFoundError('Run', String(id));

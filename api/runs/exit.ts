@@ -1,8 +1,19 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
-import { appendEventsCte, type EventRow, eventRowJson, runEventData } from '../../db/event-log';
+import {
+  appendEventsCte,
+  deliveryEventData,
+  type EventRow,
+  eventRowJson,
+  runEventData,
+} from '../../db/event-log';
 import { queryRows } from '../../db/rows';
-import { loggedEventFromRow, publishQuietly } from '../../edge/pipeline';
+import {
+  loggedEventFromRow,
+  publishQuietly,
+  RUN_CANCELLED_DETAIL_PREFIX,
+  RUN_CANCELLED_REASON,
+} from '../../edge/pipeline';
 import type { ApiContext } from '../context';
 
 /**
@@ -21,8 +32,18 @@ export type ApiExitReason = (typeof API_EXIT_REASONS)[keyof typeof API_EXIT_REAS
  * Ends the workspace's active runs that `which` (a condition on `runs`) selects, with `reason`,
  * and appends one `run.exited` per run in the same statement (db/event-log.ts): leaving the
  * workflow is a partner event whoever ends the run, so partners following a run always see it
- * end, and runs that had ended already log nothing. Returns the logged events, which the
- * caller publishes once its transaction has committed (`publishExited`).
+ * end, and runs that had ended already log nothing. A cancelled run's delivery waiting for its
+ * retry will never be sent: the same statement fails it (`run_cancelled`, its last attempt's
+ * detail kept after RUN_CANCELLED_DETAIL_PREFIX) and logs its `delivery.failed` before the
+ * run's `run.exited`, unless an attempt is in flight (a live claim: that attempt's record fails
+ * it if its outcome is a retry, edge/dispatch/record.ts). A claim whose lease ran out is a dead
+ * consumer's: it is cleared, so a late record of it records nothing. Returns the logged events,
+ * which the caller publishes once its transaction has committed (`publishExited`).
+ *
+ * Two statements in a transaction: the runs are locked first, so that a record committing an
+ * attempt's outcome on one of them (it holds the run's row) commits before the second
+ * statement takes its snapshot, which then sees the delivery row that record inserted (a
+ * statement that waits for a row lock re-reads that row, but not the other tables).
  */
 export async function exitActiveRuns(
   db: Database,
@@ -30,25 +51,52 @@ export async function exitActiveRuns(
   which: SQL,
   reason: ApiExitReason,
 ): Promise<EventRow[]> {
-  const rows = await queryRows<{ event: EventRow }>(
-    db,
-    sql`with ended as (
-        update runs set status = 'exited', exit_reason = ${reason},
-               ended_at = now(), updated_at = now()
-        where workspace_id = ${workspaceId} and status = 'active' and ${which}
-        returning *
-      ),
-      exited as (
-        select r.workspace_id, row_number() over (order by r.id) as seq, 'run.exited' as type,
-               ${runEventData('r', 'null::uuid')} as data,
-               r.workflow_id, r.id as run_id, r.contact_id, null::uuid as channel_id,
-               null::uuid as delivery_id
-        from ended r
-      ),
-      ${appendEventsCte('exited', 'logged')}
-      select ${eventRowJson('logged')} as event from logged order by logged.cursor`,
-  );
-  return rows.map((row) => row.event);
+  const active = sql`workspace_id = ${workspaceId} and status = 'active' and ${which}`;
+  // Only a cancelled run keeps its deliveries (deleting a contact or a workflow deletes them).
+  const failsRetries = reason === API_EXIT_REASONS.cancelled;
+  return db.transaction(async function exitActiveRuns(tx) {
+    const t = tx as unknown as Database;
+    await t.execute(sql`select id from runs where ${active} order by id for update`);
+    const rows = await queryRows<{ event: EventRow }>(
+      t,
+      sql`with ended as (
+          update runs set status = 'exited', exit_reason = ${reason},
+                 ended_at = now(), updated_at = now(),
+                 lease_until = case when lease_until >= now() then lease_until end
+          where ${active}
+          returning *
+        ),
+        numbered as (
+          select r.*, row_number() over (order by r.id) as n from ended r
+        ),
+        given_up as (
+          update deliveries d
+          set status = 'failed', reason_code = ${RUN_CANCELLED_REASON}::text,
+              reason_detail = ${RUN_CANCELLED_DETAIL_PREFIX}::text
+                || coalesce(d.reason_detail, d.reason_code, ''),
+              updated_at = now()
+          from ended r
+          where ${failsRetries}::boolean and r.lease_until is null and d.run_id = r.id
+            and d.step_id = r.current_step_id and d.visit = r.step_visit
+            and d.status = 'queued'
+          returning d.*
+        ),
+        exited as (
+          select f.workspace_id, 2 * r.n as seq, 'delivery.failed' as type,
+                 ${deliveryEventData('f', 'r')}::jsonb as data,
+                 r.workflow_id, f.run_id, r.contact_id, f.channel_id, f.id as delivery_id
+          from given_up f join numbered r on r.id = f.run_id
+          union all
+          select r.workspace_id, 2 * r.n + 1, 'run.exited',
+                 ${runEventData('r', 'null::uuid')}::jsonb,
+                 r.workflow_id, r.id, r.contact_id, null::uuid, null::uuid
+          from numbered r
+        ),
+        ${appendEventsCte('exited', 'logged')}
+        select ${eventRowJson('logged')} as event from logged order by logged.cursor`,
+    );
+    return rows.map((row) => row.event);
+  });
 }
 
 /** Publishes the events `exitActiveRuns` logged (after commit; the hub repairs a lost one). */

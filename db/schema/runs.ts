@@ -63,13 +63,17 @@ export const runs = pgTable(
      */
     deliveryId: uuid('delivery_id'),
     /**
-     * The channel the current visit's delivery was last attempted on, set when the record keeps
-     * the run at the visit (a retry, a confirm-delivery wait). A retry of a Last Interacted step
-     * goes to it rather than resolving the contact's channel again: an attempt whose outcome
-     * is unknown (a timeout) may have reached the contact there, and a retry on the channel they
-     * wrote in on meanwhile would send them the message twice. No foreign key (the record writes
-     * it per run); a channel deleted since fails the retry as any send to it does. Reset with
-     * `delivery_id` when the run moves to another visit.
+     * The channel the current visit's delivery goes to: pinned by the visit's first claim of a
+     * Last Interacted step (the contact's last interacted channel then, before the provider is
+     * called, edge/dispatch/load.ts and claim.ts), and set when the record keeps the run at the
+     * visit (a retry, a confirm-delivery wait) to the channel the attempt went to. A retry of a
+     * Last Interacted step goes to it rather than resolving the contact's channel again: an
+     * attempt whose outcome is unknown (a timeout, or a consumer that died after calling the
+     * provider and before its record) may have reached the contact there, and a retry on the
+     * channel they wrote in on meanwhile would send them the message twice. No foreign key (the
+     * claim and the record write it per run); a channel deleted since fails the retry as any
+     * send to it does. Cleared when a visit's first claim is given back unused
+     * (`releaseClaims`), and with `delivery_id` when the run moves to another visit.
      */
     deliveryChannelId: uuid('delivery_channel_id'),
     /** Claims of the current visit's delivery so far: the claim token the record checks. */

@@ -3,6 +3,7 @@ import type { Database } from '../../db/client';
 import { appendEventsCte, deliveryEventData, type EventRow } from '../../db/event-log';
 import { jsonParam, queryRows } from '../../db/rows';
 import { STATUS_RANK, type StatusEvent, type WatermarkEvent } from '../channels/events';
+import { RUN_CANCELLED_REASON } from '../dispatch/cancelled';
 import { publishQuietly } from '../events/publish';
 import { type EventPublisher, loggedEventFromRow } from '../events/types';
 
@@ -26,6 +27,17 @@ const RANK_SQL = sql.raw(
   `case d.provider_status ${Object.entries(STATUS_RANK)
     .map(([status, rank]) => `when '${status}' then ${rank}`)
     .join(' ')} else 0 end`,
+);
+
+/**
+ * A delivery (`d`) whose acceptance a status proves, though dispatch never recorded it sent:
+ * waiting for its retry after a send whose outcome was unknown (a timeout), or failed
+ * (`run_cancelled`) because its run was cancelled while it waited. Such a status names our
+ * delivery id (status-updates' `matched`: a waiting one is found only so, a cancelled one has
+ * no provider message id).
+ */
+const PROVED_SQL = sql.raw(
+  `(d.status = 'queued' or (d.status = 'failed' and d.reason_code = '${RUN_CANCELLED_REASON}'))`,
 );
 
 /**
@@ -136,6 +148,10 @@ export async function applyStatusUpdates(
           and r.step_visit = d.visit
         where d.id not in (select id from settled)
       ),
+      -- A delivery failed because its run was cancelled while it waited for its retry
+      -- (run_cancelled, edge/dispatch/cancelled.ts) was never accepted as far as we knew: a
+      -- status proves its timed-out attempt went out, so it is settled as sent, as a waiting
+      -- one is (its run has ended: no run to tell).
       updated as (
         update deliveries d
         set provider_status = p.status,
@@ -143,24 +159,25 @@ export async function applyStatusUpdates(
             delivered_at = coalesce(d.delivered_at, p.delivered_at),
             read_at = coalesce(d.read_at, p.read_at),
             status = case when p.status = 'failed' then 'failed'
-              when d.status = 'queued' then 'sent' else d.status end,
+              when ${PROVED_SQL} then 'sent' else d.status end,
             provider_message_id = coalesce(d.provider_message_id, p.provider_message_id),
-            sent_at = case when d.status = 'queued' then p.at else d.sent_at end,
+            sent_at = case when ${PROVED_SQL} then p.at else d.sent_at end,
             failed_at = case when p.status = 'failed' then p.at else d.failed_at end,
             reason_code = case when p.status = 'failed' then p.reason_code
-              when d.status = 'queued' then null else d.reason_code end,
+              when ${PROVED_SQL} then null else d.reason_code end,
             reason_detail = case when p.status = 'failed' then p.reason_detail
-              when d.status = 'queued' then null else d.reason_detail end,
+              when ${PROVED_SQL} then null else d.reason_detail end,
             updated_at = now()
         from per_delivery p
         where d.id = p.found_id and p.rank > ${RANK_SQL} and d.id not in (select id from held)
         returning d.*
       ),
-      -- Deliveries this statement settled as sent (they waited for their retry): dispatch never
-      -- reported them sent. Reading the table here sees it as it was before the statement.
+      -- Deliveries this statement settled as sent (they waited for their retry, or failed as
+      -- their run was cancelled meanwhile): dispatch never reported them sent. Reading the
+      -- table here sees it as it was before the statement.
       was_queued as (
         select d.id from per_delivery p
-        join deliveries d on d.id = p.found_id and d.status = 'queued'
+        join deliveries d on d.id = p.found_id and p.status <> 'failed' and ${PROVED_SQL}
       ),
       status_events as (
         select u.workspace_id, row_number() over (order by u.id, x.n) as seq, x.type,

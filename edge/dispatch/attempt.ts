@@ -1,16 +1,15 @@
 import type { Message } from '@cloudflare/workers-types/latest';
 import type { SendMessageStep } from '../../workflow/steps';
-import { integrationFor, providerOf } from '../channels/registry';
 import type { SendOutcome } from '../channels/types';
 import { log } from '../log';
 import type { ClaimedDelivery } from './claim';
 import { queueDelay } from './enqueue';
-import type { DispatchChannel, DispatchLibrary } from './library';
+import type { DispatchLibrary } from './library';
 import { backoffSeconds, MAX_SEND_ATTEMPTS, RETRY_BASE_SECONDS, SEND_TIMEOUT_MS } from './limits';
 import type { RunState } from './load';
 import { prepareSend } from './prepare';
 import type { DeliveryOutcome, RunMove } from './record-input';
-import { awaitDeliveryMove, moveAfter, retryMove } from './route';
+import { awaitDeliveryMove, confirmationWait, moveAfter, retryMove } from './route';
 import { type AdapterLookup, type channelRecordsLoader, deliver, type SendRuntime } from './send';
 import { summarizeMessage } from './summary';
 
@@ -38,18 +37,6 @@ export interface AttemptDeps extends SendRuntime {
   /** First retry delay for transient failures (RETRY_BASE_SECONDS unless configured). */
   retryBaseSeconds?: number;
   sendTimeoutMs?: number;
-}
-
-/**
- * Minutes a sent message waits for the provider's delivered/failed status ("confirm delivery"),
- * or null to route on acceptance: the step does not ask for it, or the channel's provider sends
- * no delivery receipts (email, custom webhooks, Telegram), so there is nothing to wait for.
- */
-function confirmationWait(step: SendMessageStep, channel: DispatchChannel): number | null {
-  const timeoutMinutes = step.config.confirmDelivery?.timeoutMinutes;
-  if (!timeoutMinutes) return null;
-  const integration = integrationFor(channel.type, providerOf(channel));
-  return integration?.definition.deliveryReceipts ? timeoutMinutes : null;
 }
 
 /**

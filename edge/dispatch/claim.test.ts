@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../db/client';
 import { deliveries, runs } from '../../db/schema';
 import type { EventPublisher } from '../events/types';
+import { RUN_CANCELLED_DETAIL_PREFIX } from './cancelled';
 import { type ClaimedDelivery, claimDeliveries, type DeliveryKey } from './claim';
 import { recordAndMove } from './record';
 import type { DeliveryOutcome, RunMove } from './record-input';
@@ -172,6 +173,70 @@ describe('claiming deliveries on their runs', () => {
     expect(await readRun(one.db, key!.runId)).toMatchObject({
       status: 'exited',
       exitReason: 'cancelled',
+      leaseUntil: null,
+    });
+  });
+
+  it('fails a retry whose run was cancelled while its attempt was in flight (run_cancelled), with its delivery.failed', async () => {
+    const [key] = await runsAtSend(1);
+    const [claim] = await claimDeliveries(one.db, [key!]);
+    // cancelRun commits while the provider is being called; the attempt then times out.
+    await two.db
+      .update(runs)
+      .set({ status: 'exited', exitReason: 'cancelled', endedAt: new Date() })
+      .where(eq(runs.id, key!.runId));
+    const outcome: DeliveryOutcome = {
+      deliveryId: claim!.id,
+      attempts: claim!.attempts,
+      claimedAtMs: claim!.claimedAtMs,
+      status: 'queued',
+      channelId: null,
+      reasonCode: 'network',
+      reasonDetail: 'timeout',
+      providerMessageId: null,
+      contentSummary: 'Hello',
+      messageIdHeader: null,
+      segments: null,
+      thread: null,
+    };
+    const retry: RunMove = {
+      runId: claim!.runId,
+      workspaceId: seed.workspaceId,
+      workflowId: seed.workflowId,
+      contactId: seed.contactId,
+      fromVisit: 1,
+      fromStepId: seed.stepId,
+      afterDeliveryId: claim!.id,
+      status: 'active',
+      stepId: seed.stepId,
+      visit: 1,
+      dueInSeconds: 30,
+      exitReason: null,
+      alreadyEnqueued: true,
+    };
+    const recorder = recordingPublisher(one.db);
+    expect(await recordAndMove(one.db, [outcome], [retry], recorder.events)).toEqual([]);
+    // The retry will never come: no delivery is left queued behind the cancelled run.
+    expect(await readDeliveries(one.db, key!.runId)).toMatchObject([
+      {
+        id: claim!.id,
+        status: 'failed',
+        attempts: 1,
+        reasonCode: 'run_cancelled',
+        reasonDetail: `${RUN_CANCELLED_DETAIL_PREFIX}timeout`,
+      },
+    ]);
+    const { published, replayed } = await recorder.compared(seed.workspaceId, key!.runId);
+    expect(replayed.map((e) => e.event.type)).toEqual(['delivery.queued', 'delivery.failed']);
+    expect(replayed[1]!.event.data).toMatchObject({
+      delivery: {
+        status: 'failed',
+        reason: { code: 'run_cancelled', detail: `${RUN_CANCELLED_DETAIL_PREFIX}timeout` },
+      },
+    });
+    expect(published).toEqual(replayed);
+    expect(await readRun(one.db, key!.runId)).toMatchObject({
+      status: 'exited',
       leaseUntil: null,
     });
   });

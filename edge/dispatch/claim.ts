@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { v7 as uuidV7 } from 'uuid';
 import type { Database } from '../../db/client';
 import { jsonParam, queryPreparedRows, uuidArrayParam } from '../../db/rows';
+import type { ChannelType } from '../../workflow/types';
 import { CLAIM_LEASE_SECONDS } from './limits';
 
 /** The delivery a send step owes one run at one visit. */
@@ -10,6 +11,13 @@ export interface DeliveryKey {
   runId: string;
   stepId: string;
   visit: number;
+  /**
+   * A Last Interacted send: the channel the consumer resolved it to (the contact's last
+   * interacted channel as loaded, or the one the visit is pinned to already), pinned on the run
+   * by this claim unless one is pinned already (`ClaimedDelivery.deliveryChannelId` says which
+   * holds). Null or absent for a send to a specific channel.
+   */
+  pinChannelId?: string | null;
 }
 
 /** A delivery as the claim found it. */
@@ -30,6 +38,26 @@ export interface ClaimedDelivery {
   claimedAtMs: number | null;
   /** True when this consumer now holds the delivery and must send it. */
   claimed: boolean;
+  /**
+   * The channel the visit's delivery is pinned to (`runs.delivery_channel_id`) as claimed by
+   * `claimDeliveries`, which a Last Interacted send goes to; null when none, or when the load
+   * claimed it (the runs it loads carry it already, as their contact's last interacted channel).
+   */
+  deliveryChannelId: string | null;
+  /**
+   * For a delivery found finished (`sent`): what routing a confirm-delivery step needs
+   * (route.ts, routeFinishedDelivery): the provider's latest status, the seconds since the
+   * provider accepted it (`sent_at`, by the database's clock), and its channel's type and
+   * provider (whether it reports delivery). Null otherwise.
+   */
+  accepted: AcceptedDelivery | null;
+}
+
+/** A finished delivery's acceptance, as `claimDeliveries` returns it unclaimed. */
+export interface AcceptedDelivery {
+  providerStatus: 'sent' | 'delivered' | 'read' | 'failed' | null;
+  secondsAgo: number;
+  channel: { type: ChannelType; provider: string | null } | null;
 }
 
 interface ClaimRow {
@@ -42,6 +70,11 @@ interface ClaimRow {
   lease_until_ms: number | null;
   claimed_at_ms: number | null;
   claimed: boolean;
+  delivery_channel_id: string | null;
+  provider_status: AcceptedDelivery['providerStatus'];
+  accepted_seconds_ago: number | null;
+  channel_type: ChannelType | null;
+  channel_provider: string | null;
 }
 
 /**
@@ -73,6 +106,7 @@ export async function claimDeliveries(
     step_id: key.stepId,
     visit: key.visit,
     new_delivery_id: uuidV7(),
+    pin_channel_id: key.pinChannelId ?? null,
   }));
   const runIds = uuidArrayParam(keys.map((key) => key.runId));
   // Rows are reached by primary key (`= any(runIds)`), whatever the statistics say. The
@@ -82,13 +116,15 @@ export async function claimDeliveries(
     db,
     sql`with given as materialized (
         select * from json_to_recordset(${jsonParam(rows)}::json)
-          as k(run_id uuid, step_id uuid, visit int, new_delivery_id uuid)
+          as k(run_id uuid, step_id uuid, visit int, new_delivery_id uuid, pin_channel_id uuid)
       ),
       claimed as (
         update runs r
         set lease_until = now() + ${leaseSeconds} * interval '1 second',
             delivery_attempts = r.delivery_attempts + 1,
-            delivery_id = coalesce(r.delivery_id, k.new_delivery_id)
+            delivery_id = coalesce(r.delivery_id, k.new_delivery_id),
+            -- Where a Last Interacted send goes, pinned before the provider is called (load.ts).
+            delivery_channel_id = coalesce(r.delivery_channel_id, k.pin_channel_id)
         from given k
         where r.id = any(${runIds}) and r.id = k.run_id and (r.status = 'active') is true
           and r.current_step_id = k.step_id and r.step_visit = k.visit
@@ -98,18 +134,21 @@ export async function claimDeliveries(
           -- deliveries row would see it as it was when this statement began).
           and (r.lease_until is null or r.lease_until < now())
           and not r.delivery_finished
-        returning r.id, r.delivery_id, r.delivery_attempts, r.lease_until
+        returning r.id, r.delivery_id, r.delivery_attempts, r.lease_until, r.delivery_channel_id
       ),
       unclaimed as (
         select r.id as run_id, coalesce(d.id, r.delivery_id) as id,
                coalesce(d.status, 'sending') as status,
                coalesce(d.attempts, r.delivery_attempts) as attempts,
-               d.reason_code, d.reason_detail, r.lease_until
+               d.reason_code, d.reason_detail, r.lease_until, d.provider_status,
+               extract(epoch from now() - d.sent_at)::float8 as accepted_seconds_ago,
+               c.type as channel_type, c.provider as channel_provider
         from runs r
         join given k on k.run_id = r.id and r.current_step_id = k.step_id
           and r.step_visit = k.visit
         left join deliveries d on r.delivery_finished and d.run_id = r.id
           and d.step_id = k.step_id and d.visit = k.visit
+        left join channels c on c.id = d.channel_id
         where r.id = any(array(select run_id from given except select id from claimed))
           and (r.status = 'active') is true
           and (d.id is not null or r.lease_until >= now())
@@ -117,11 +156,14 @@ export async function claimDeliveries(
       select delivery_id as id, id as run_id, 'sending' as status,
              delivery_attempts as attempts, null as reason_code, null as reason_detail,
              (extract(epoch from lease_until) * 1000)::float8 as lease_until_ms,
-             (extract(epoch from now()) * 1000)::float8 as claimed_at_ms, true as claimed
+             (extract(epoch from now()) * 1000)::float8 as claimed_at_ms, true as claimed,
+             delivery_channel_id, null as provider_status, null::float8 as accepted_seconds_ago,
+             null as channel_type, null as channel_provider
       from claimed
       union all
       select id, run_id, status, attempts, reason_code, reason_detail,
-             (extract(epoch from lease_until) * 1000)::float8, null, false
+             (extract(epoch from lease_until) * 1000)::float8, null, false, null,
+             provider_status, accepted_seconds_ago, channel_type, channel_provider
       from unclaimed`,
   );
   return result.map((row) => ({
@@ -134,5 +176,16 @@ export async function claimDeliveries(
     leaseUntilMs: row.lease_until_ms,
     claimedAtMs: row.claimed_at_ms,
     claimed: row.claimed,
+    deliveryChannelId: row.delivery_channel_id,
+    accepted:
+      row.status === 'sent' && row.accepted_seconds_ago !== null
+        ? {
+            providerStatus: row.provider_status,
+            secondsAgo: row.accepted_seconds_ago,
+            channel: row.channel_type
+              ? { type: row.channel_type, provider: row.channel_provider }
+              : null,
+          }
+        : null,
   }));
 }

@@ -111,6 +111,7 @@ export async function dispatchBatch(
       runId: run.id,
       stepId: step.id,
       visit: run.stepVisit,
+      pinChannelId: sendsToLastInteracted(step) ? run.contact.lastInteractedChannelId : null,
     }));
   const claims = new Map<string, ClaimedDelivery>(claimedOnLoad);
   const claimedRest = await beforeSending(deps.db, [...claimedOnLoad.values()], () =>
@@ -125,7 +126,7 @@ export async function dispatchBatch(
     if (!claim) {
       settlements.set(work.message, { kind: 'retry', delaySeconds: CLAIM_RACE_RETRY_SECONDS });
     } else if (claim.claimed) {
-      claimed.push({ work, claim });
+      claimed.push({ work: pinnedWork(work, claim), claim });
     } else {
       settleUnclaimed(work, claim, now, moves, settlements);
     }
@@ -237,6 +238,25 @@ function summarizeOutcomes(outcomes: readonly DeliveryOutcome[]) {
   const count = (status: DeliveryOutcome['status']) =>
     outcomes.filter((outcome) => outcome.status === status).length;
   return { sent: count('sent'), failed: count('failed'), retrying: count('queued') };
+}
+
+/** True when `step` sends on the contact's last interacted channel (its claim pins it). */
+function sendsToLastInteracted(step: SendWork['step']): boolean {
+  return step.config.channel.kind === 'last_interacted';
+}
+
+/**
+ * A Last Interacted send goes to the channel its claim pinned: the one it was loaded with,
+ * unless a statement between the load and `claimDeliveries` pinned another (the claim keeps
+ * the first one).
+ */
+function pinnedWork(work: SendWork, claim: ClaimedDelivery): SendWork {
+  const pinned = claim.deliveryChannelId;
+  const { run, step } = work;
+  if (!pinned || !sendsToLastInteracted(step) || pinned === run.contact.lastInteractedChannelId) {
+    return work;
+  }
+  return { ...work, run: { ...run, contact: { ...run.contact, lastInteractedChannelId: pinned } } };
 }
 
 /** What a batch needs loaded for its sends: channels, snippets, files and email threads. */

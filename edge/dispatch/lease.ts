@@ -27,14 +27,19 @@ export function renewLeases(
  * Gives back claims this consumer made no attempt with (its batch failed after claiming and
  * before sending): the lease is cleared and the attempt count goes back to what it was, so the
  * queue's retry of the messages claims the runs at once instead of after the lease, and the
- * failure spends none of the sends' attempts. Only claims still ours, as for renewLeases; a
- * claim given back cannot be recorded any more (its token is gone with the lease).
+ * failure spends none of the sends' attempts (a first claim's pinned channel is cleared too).
+ * Only claims still ours, as for renewLeases; a claim given back cannot be recorded any more
+ * (its token is gone with the lease).
  */
 export function releaseClaims(db: Database, claims: readonly HeldClaim[]): Promise<number> {
   return updateHeldRuns(
     db,
     claims,
-    sql`lease_until = null, delivery_attempts = r.delivery_attempts - 1, updated_at = now()`,
+    // A visit's first claim given back made no attempt at all: the channel it pinned (a Last
+    // Interacted send, claim.ts) is unpinned, as no message can have gone out there.
+    sql`lease_until = null, delivery_attempts = r.delivery_attempts - 1,
+        delivery_channel_id = case when r.delivery_attempts > 1 then r.delivery_channel_id end,
+        updated_at = now()`,
   );
 }
 

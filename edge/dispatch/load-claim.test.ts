@@ -1,11 +1,21 @@
 import { eq, inArray } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runs } from '../../db/schema';
+import { CredentialCipher, generateCredentialsKey } from '../../db/credentials';
+import { contacts, runs } from '../../db/schema';
 import { claimDeliveries } from './claim';
 import { GraphCache } from './graph-cache';
 import { loadAndClaimRuns, type RunRequest } from './load';
 import { twoConsumers } from './test-consumers';
-import { readRun, seedRunAt, seedWorkflowAndContact, sendConfig } from './test-seed';
+import {
+  publishWorkflow,
+  readRun,
+  seedContact,
+  seedCustomChannel,
+  seedRunAt,
+  seedWorkflowAndContact,
+  seedWorkspace,
+  sendConfig,
+} from './test-seed';
 
 /**
  * The load of a batch claims, in the same statement, the deliveries of the runs due at a send
@@ -156,5 +166,92 @@ describe('claiming deliveries as a batch loads its runs', () => {
       { workspaceId: seed.workspaceId, runId: id!, stepId: seed.sendStepId, visit: 1 },
     ]);
     expect(taken).toMatchObject({ id: dead.id, attempts: 2, claimed: true });
+  });
+});
+
+describe('a Last Interacted send whose consumer died after calling the provider', () => {
+  /**
+   * A run at a Last Interacted send (and one at a send to a specific channel) for a contact
+   * last seen on channel A, the version's graph in `cache`.
+   */
+  async function lastSeenOnA() {
+    const target = { db: one.db, cipher: new CredentialCipher(generateCredentialsKey()) };
+    const { workspaceId } = await seedWorkspace(one.db);
+    const channelA = await seedCustomChannel(target, workspaceId, 'https://a.example/hook');
+    const channelB = await seedCustomChannel(target, workspaceId, 'https://b.example/hook');
+    const { workflowId, versionId, stepIds } = await publishWorkflow(one.db, workspaceId, [
+      { key: 'last', type: 'send_message', config: sendConfig(), next: 'fixed' },
+      {
+        key: 'fixed',
+        type: 'send_message',
+        config: sendConfig({ channel: { kind: 'specific', channelId: channelB } }),
+      },
+    ]);
+    const contactId = await seedContact(
+      one.db,
+      workspaceId,
+      { lastInteractedChannelId: channelA },
+      [
+        { channelId: channelA, address: 'a' },
+        { channelId: channelB, address: 'b' },
+      ],
+    );
+    const ids = { workspaceId, workflowId, versionId, contactId };
+    const last = await seedRunAt(one.db, { ...ids, stepId: stepIds.last! });
+    const fixed = await seedRunAt(one.db, { ...ids, stepId: stepIds.fixed! });
+    return { ...ids, channelA, channelB, last, fixed, stepIds };
+  }
+
+  /** The contact writes in on B (its last interacted channel) while the claim is dead. */
+  async function writesInOnB(contactId: string, channelB: string) {
+    await one.db
+      .update(contacts)
+      .set({ lastInteractedChannelId: channelB })
+      .where(eq(contacts.id, contactId));
+  }
+
+  it('is pinned to its channel by the claim in the load, so the takeover sends there again', async () => {
+    const seeded = await lastSeenOnA();
+    const cache = new GraphCache();
+    const batch = firstVisits([seeded.last, seeded.fixed]);
+    // The version's first batch in the isolate loads its graph (claimDeliveries claims it).
+    expect((await loadAndClaimRuns(one.db, batch, cache)).claims.size).toBe(0);
+    const first = await loadAndClaimRuns(one.db, batch, cache, 1);
+    expect([...first.claims.keys()].sort()).toEqual([seeded.last, seeded.fixed].sort());
+    expect(first.runs.get(seeded.last)!.contact.lastInteractedChannelId).toBe(seeded.channelA);
+    // Pinned at once, before any provider call; a send to a specific channel is not.
+    expect(await readRun(one.db, seeded.last)).toMatchObject({
+      deliveryChannelId: seeded.channelA,
+    });
+    expect(await readRun(one.db, seeded.fixed)).toMatchObject({ deliveryChannelId: null });
+    // The consumer dies after calling the provider on A: no record. The contact writes in on B.
+    await writesInOnB(seeded.contactId, seeded.channelB);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const taken = await loadAndClaimRuns(two.db, firstVisits([seeded.last]), cache);
+    expect(taken.claims.get(seeded.last)).toMatchObject({ attempts: 2, claimed: true });
+    expect(taken.runs.get(seeded.last)!.contact.lastInteractedChannelId).toBe(seeded.channelA);
+  });
+
+  it('is pinned by claimDeliveries too, with the channel the consumer loaded', async () => {
+    const seeded = await lastSeenOnA();
+    const key = {
+      workspaceId: seeded.workspaceId,
+      runId: seeded.last,
+      stepId: seeded.stepIds.last!,
+      visit: 1,
+    };
+    const [claim] = await claimDeliveries(one.db, [{ ...key, pinChannelId: seeded.channelA }], 1);
+    expect(claim).toMatchObject({ claimed: true, deliveryChannelId: seeded.channelA });
+    const [fixedClaim] = await claimDeliveries(one.db, [
+      { ...key, runId: seeded.fixed, stepId: seeded.stepIds.fixed!, pinChannelId: null },
+    ]);
+    expect(fixedClaim).toMatchObject({ claimed: true, deliveryChannelId: null });
+    await writesInOnB(seeded.contactId, seeded.channelB);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    // The takeover loads the pinned channel, and a claim naming another keeps the pinned one.
+    const loaded = await loadAndClaimRuns(two.db, firstVisits([seeded.last]), new GraphCache());
+    expect(loaded.runs.get(seeded.last)!.contact.lastInteractedChannelId).toBe(seeded.channelA);
+    const [taken] = await claimDeliveries(two.db, [{ ...key, pinChannelId: seeded.channelB }]);
+    expect(taken).toMatchObject({ claimed: true, attempts: 2, deliveryChannelId: seeded.channelA });
   });
 });

@@ -143,6 +143,7 @@ async function loadBatch(
   if (runIds.length === 0) return { runs: new Map(), claims };
   const known = cache.snapshot();
   const sendSteps = sendStepsOf(known);
+  const lastInteractedSteps = sendStepsOf(known, true);
   const claiming = requests.length > 0 && sendSteps.length > 0;
   const ids = uuidArrayParam(runIds);
   // Each run's row is read once: through the claim's update when it is claimed (its RETURNING
@@ -152,7 +153,17 @@ async function loadBatch(
           update runs r
           set lease_until = now() + ${leaseSeconds} * interval '1 second',
               delivery_attempts = r.delivery_attempts + 1,
-              delivery_id = coalesce(r.delivery_id, (k.keys -> r.id::text ->> 1)::uuid)
+              delivery_id = coalesce(r.delivery_id, (k.keys -> r.id::text ->> 1)::uuid),
+              -- A Last Interacted send is pinned to the channel it resolves to now, before the
+              -- provider is called: a consumer that dies after the call leaves no record, and
+              -- its retry must go there too (runs.delivery_channel_id says why). Kept once set.
+              delivery_channel_id = case
+                when r.delivery_channel_id is null
+                  and r.version_id::text || ':' || r.current_step_id::text
+                    = any(${sql.param(lastInteractedSteps)}::text[])
+                then (select c.last_interacted_channel_id from contacts c
+                      where c.id = r.contact_id)
+                else r.delivery_channel_id end
           from (select ${claimKeys(requests)}::jsonb as keys) k
           where r.id = any(${ids}) and (r.status = 'active') is true
             and r.step_visit = (k.keys -> r.id::text ->> 0)::int
@@ -227,6 +238,8 @@ async function loadBatch(
         leaseUntilMs: row.claim_lease_until_ms,
         claimedAtMs: row.claimed_at_ms,
         claimed: true,
+        deliveryChannelId: null,
+        accepted: null,
       });
     }
   }
@@ -268,13 +281,19 @@ function runState(row: LoadRow, graph: WorkflowGraph): RunState {
 /**
  * The send steps of the cached versions, as `<version id>:<step id>`: what the load's claim may
  * claim (a run whose version and step make one of these). A batch of any other step claims
- * nothing.
+ * nothing. `lastInteractedOnly`: those that send on the contact's last interacted channel,
+ * whose claim pins that channel.
  */
-function sendStepsOf(graphs: ReadonlyMap<string, WorkflowGraph>): string[] {
+function sendStepsOf(
+  graphs: ReadonlyMap<string, WorkflowGraph>,
+  lastInteractedOnly = false,
+): string[] {
   const steps: string[] = [];
   for (const [versionId, graph] of graphs) {
     for (const step of graph.steps) {
-      if (isSendMessageStep(step)) steps.push(`${versionId}:${step.id}`);
+      if (!isSendMessageStep(step)) continue;
+      if (lastInteractedOnly && step.config.channel.kind !== 'last_interacted') continue;
+      steps.push(`${versionId}:${step.id}`);
     }
   }
   return steps;

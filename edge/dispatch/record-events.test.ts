@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RUN_CANCELLED_DETAIL_PREFIX } from './cancelled';
 import { loggedEvents, planRecordEvents } from './record-events';
 import type { DeliveryOutcome, RunMove } from './record-input';
 
@@ -68,9 +69,23 @@ describe('planRecordEvents', () => {
       [0, 'delivery.queued'],
       [1, 'delivery.sent'],
       [2, 'delivery.queued'],
+      // Logged only if r2 was cancelled while its attempt was in flight (record.ts fails it).
+      [3, 'delivery.failed'],
       [4, 'run.routed'],
       [6, 'run.exited'],
     ]);
+    expect(planned[3]).toMatchObject({
+      channel_id: 'ch-1',
+      data: {
+        delivery: {
+          status: 'failed',
+          reason: {
+            code: 'run_cancelled',
+            detail: `${RUN_CANCELLED_DETAIL_PREFIX}timeout`,
+          },
+        },
+      },
+    });
     expect(planned[0]!.data).toEqual({
       delivery: {
         id: 'd1',
@@ -90,7 +105,7 @@ describe('planRecordEvents', () => {
       channel_id: 'ch-1',
       data: { delivery: { status: 'sent', channelId: 'ch-1', providerMessageId: 'p-d1' } },
     });
-    expect(planned[4]!.data).toEqual({
+    expect(planned[5]!.data).toEqual({
       run: {
         id: 'r3',
         workflowId: 'wf-1',

@@ -7,6 +7,7 @@ import {
   type RunEventData,
 } from '../events/types';
 import { log } from '../log';
+import { RUN_CANCELLED_REASON, runCancelledDetail } from './cancelled';
 import type { DeliveryOutcome, RunMove } from './record-input';
 
 /**
@@ -36,7 +37,9 @@ export interface PlannedEvent {
 /**
  * For each outcome (seq 2i and 2i + 1): `delivery.queued` as the delivery was before its first
  * attempt, then `delivery.sent` / `delivery.failed` when the attempt finished it (a transient
- * failure waiting for its retry is not an event); for each move that leaves its visit (after
+ * failure waiting for its retry is not an event, unless its run was cancelled while the attempt
+ * was in flight: then the record fails it, and this `delivery.failed` is planned for that case,
+ * published only if the statement logged it); for each move that leaves its visit (after
  * all outcomes): `run.routed`, `run.completed` or `run.exited`. A retry or a confirm-delivery
  * wait keeps the run on its visit: not a move partners see.
  */
@@ -70,6 +73,26 @@ export function planRecordEvents(
         workspace_id: move.workspaceId,
         type: outcome.status === 'sent' ? 'delivery.sent' : 'delivery.failed',
         data: deliveryData(outcome, move, outcome.status),
+        workflow_id: move.workflowId,
+        run_id: move.runId,
+        contact_id: move.contactId,
+        channel_id: outcome.channelId,
+        delivery_id: outcome.deliveryId,
+      });
+    } else {
+      // Logged only if the run ended while this attempt was in flight (cancelled): the retry
+      // will never come, so the record fails the delivery (record.ts, \`sends\`).
+      const cancelled: DeliveryOutcome = {
+        ...outcome,
+        status: 'failed',
+        reasonCode: RUN_CANCELLED_REASON,
+        reasonDetail: runCancelledDetail(outcome.reasonDetail, outcome.reasonCode),
+      };
+      events.push({
+        seq: 2 * index + 1,
+        workspace_id: move.workspaceId,
+        type: 'delivery.failed',
+        data: deliveryData(cancelled, move, 'failed'),
         workflow_id: move.workflowId,
         run_id: move.runId,
         contact_id: move.contactId,

@@ -4,6 +4,7 @@ import { appendWorkspaceBatchesCte, EVENTS_PER_BATCH } from '../../db/event-log'
 import { queryPreparedRows, unnestRows } from '../../db/rows';
 import { publishQuietly } from '../events/publish';
 import type { EventPublisher } from '../events/types';
+import { RUN_CANCELLED_DETAIL_PREFIX, RUN_CANCELLED_REASON } from './cancelled';
 import { queueDelay } from './enqueue';
 import { loggedEvents, planRecordEvents } from './record-events';
 import type { DeliveryOutcome, RunMove } from './record-input';
@@ -294,13 +295,26 @@ export async function recordAndMove(
         returning r.id, r.workspace_id, r.workflow_id, r.contact_id, m.after_delivery_id,
                   m.from_visit, m.from_step_id
       ),
-      -- Each outcome whose claim this statement still held, with what its row needs.
+      -- Each outcome whose claim this statement still held, with what its row needs. A retry
+      -- whose run ended while its attempt was in flight (cancelled) will never come: that
+      -- outcome is a failure, run_cancelled (edge/dispatch/cancelled.ts), as planRecordEvents
+      -- also plans it.
       sends as materialized (
-        select o.*, r.id as run_id, r.workspace_id, r.workflow_id, r.contact_id, r.from_step_id,
+        select o.seq, o.delivery_id, o.attempts, o.claimed_at_ms, o.sent_channel_id,
+               o.channel_id, o.provider_message_id, o.content_summary, o.message_id_header,
+               o.segments,
+               case when r.released and o.status = 'queued' then 'failed' else o.status end
+                 as status,
+               case when r.released and o.status = 'queued' then ${RUN_CANCELLED_REASON}::text
+                 else o.reason_code end as reason_code,
+               case when r.released and o.status = 'queued'
+                 then ${RUN_CANCELLED_DETAIL_PREFIX}::text || coalesce(o.reason_detail, o.reason_code, '')
+                 else o.reason_detail end as reason_detail,
+               r.id as run_id, r.workspace_id, r.workflow_id, r.contact_id, r.from_step_id,
                r.from_visit
         from (select id, workspace_id, workflow_id, contact_id, after_delivery_id, from_visit,
-                     from_step_id from moved
-              union all select * from released) r
+                     from_step_id, false as released from moved
+              union all select *, true from released) r
         join outcome o on o.delivery_id = r.after_delivery_id
       ),
       -- The delivery row, written once per attempt's outcome: inserted by its first attempt,

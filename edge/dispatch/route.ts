@@ -1,7 +1,9 @@
 import { findStep, routeAfter, type StepOutcome } from '../../workflow/routing';
-import { isWaitStep } from '../../workflow/steps';
-import type { FailureReason, GraphStep } from '../../workflow/types';
+import { isSendMessageStep, isWaitStep } from '../../workflow/steps';
+import type { ChannelType, FailureReason, GraphStep } from '../../workflow/types';
+import { integrationFor, providerOf } from '../channels/registry';
 import type { ClaimedDelivery } from './claim';
+import { DUE_TOLERANCE_SECONDS } from './limits';
 import type { RunState } from './load';
 import type { RunMove } from './record-input';
 
@@ -116,17 +118,42 @@ export function awaitDeliveryMove(
 }
 
 /**
+ * Minutes a sent message waits for the provider's delivered/failed status ("confirm delivery"),
+ * or null to route on acceptance: the step does not ask for it, or the channel's provider sends
+ * no delivery receipts (email, custom webhooks, Telegram), so there is nothing to wait for.
+ */
+export function confirmationWait(
+  step: GraphStep,
+  channel: { type: ChannelType; provider: string | null },
+): number | null {
+  if (!isSendMessageStep(step)) return null;
+  const timeoutMinutes = step.config.confirmDelivery?.timeoutMinutes;
+  if (!timeoutMinutes) return null;
+  const integration = integrationFor(channel.type, providerOf(channel));
+  return integration?.definition.deliveryReceipts ? timeoutMinutes : null;
+}
+
+/**
  * The move for a run whose step's delivery is already finished when the step comes due: the
  * one place "confirm delivery" routes. `sent` (delivered, read, or no status before the wait
  * ended: that counts as sent) goes on as a success; `failed` (also when the provider reported
  * it after accepting the message) takes the failure branch or exits, with the reason recorded.
+ * A `sent` one with no delivered or read status yet, at a confirm-delivery step, whose wait
+ * (counted from the provider's acceptance, `sent_at`) is not over, waits for the rest of it:
+ * a send whose outcome was unknown (a timeout) and that a provider status then proved accepted
+ * while it waited for its retry is found so when the retry comes due, and waits as a send the
+ * provider accepted at once does.
  */
 export function routeFinishedDelivery(
   run: RunState,
   step: GraphStep,
-  delivery: Pick<ClaimedDelivery, 'status' | 'reasonCode' | 'reasonDetail'>,
+  delivery: Pick<ClaimedDelivery, 'status' | 'reasonCode' | 'reasonDetail' | 'accepted'>,
 ): RunMove {
-  if (delivery.status === 'sent') return moveAfter(run, step, { ok: true }, null);
+  if (delivery.status === 'sent') {
+    const left = confirmationLeft(step, delivery.accepted);
+    if (left !== null) return stayMove(run, step.id, null, left, false);
+    return moveAfter(run, step, { ok: true }, null);
+  }
   return moveAfter(
     run,
     step,
@@ -137,6 +164,24 @@ export function routeFinishedDelivery(
     },
     null,
   );
+}
+
+/**
+ * Seconds left of a sent delivery's confirm-delivery wait, or null when there is none to wait:
+ * the step does not confirm delivery, the channel reports none, the provider already reported
+ * it delivered or read, or the wait is over (within DUE_TOLERANCE_SECONDS).
+ */
+function confirmationLeft(
+  step: GraphStep,
+  accepted: ClaimedDelivery['accepted'] | undefined,
+): number | null {
+  if (!accepted?.channel) return null;
+  if (accepted.providerStatus === 'delivered' || accepted.providerStatus === 'read') return null;
+  const minutes = confirmationWait(step, accepted.channel);
+  if (minutes === null) return null;
+  // Never longer than the whole wait (a provider's clock ahead of ours).
+  const left = Math.min(minutes * MINUTE_SECONDS, minutes * MINUTE_SECONDS - accepted.secondsAgo);
+  return left > DUE_TOLERANCE_SECONDS ? left : null;
 }
 
 /**
@@ -154,12 +199,13 @@ export function retryMove(
 
 /**
  * Keeps a run on its step, at the same visit, after a delivery (the move applies only if that
- * delivery's outcome was recorded by the same statement), due in `dueInSeconds`.
+ * delivery's outcome was recorded by the same statement; null: a delivery already recorded),
+ * due in `dueInSeconds`.
  */
 function stayMove(
   run: RunState,
   stepId: string,
-  deliveryId: string,
+  deliveryId: string | null,
   dueInSeconds: number,
   alreadyEnqueued: boolean,
 ): RunMove {
