@@ -45,3 +45,21 @@ export function displayName(...parts: unknown[]): string | null {
     .trim();
   return name || null;
 }
+
+/** A coordinate in degrees (a number, or numeric text) within ±`limit`, or null. */
+function degrees(value: unknown, limit: number): number | null {
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof number === 'number' && Number.isFinite(number) && Math.abs(number) <= limit
+    ? number
+    : null;
+}
+
+/**
+ * A shared location as text (`"50.76891, 6.11499"`), what a conversation shows for it; null
+ * unless both coordinates are within range (none is made up).
+ */
+export function coordinatesText(latitude: unknown, longitude: unknown): string | null {
+  const lat = degrees(latitude, 90);
+  const lon = degrees(longitude, 180);
+  return lat !== null && lon !== null ? `${lat}, ${lon}` : null;
+}

@@ -72,3 +72,14 @@ describe('Instagram webhooks', () => {
     expect(await verify(metaSignature('forged', body))).toBe('invalid');
   });
 });
+
+describe('an unsent message', () => {
+  test('(`is_deleted`, Webhooks for Instagram Messaging) is not a message from the person', () => {
+    const unsent = {
+      ...messagingText(TEST_IGSID, account, 'aWdfdeleted', '', at),
+      message: { mid: 'aWdfdeleted', is_deleted: true },
+    };
+    const payload = messagingWebhook('instagram', account, [unsent]);
+    expect(instagramMetaCallbacks.parse(JSON.stringify(payload), channel)).toEqual([]);
+  });
+});

@@ -150,3 +150,109 @@ describe('payloads become provider-neutral events', () => {
     expect(messengerMetaCallbacks.parse('not json', channel)).toEqual([]);
   });
 });
+
+describe('timestamps no Date or Postgres can hold', () => {
+  test('skip their event, not the webhook: nothing throws (a 500 would make Meta retry forever)', () => {
+    const watermark = new Date('2030-01-02T10:05:00Z');
+    const events = [
+      // Beyond a Date (±8.64e15 ms), and past the year 9999.
+      { ...messagingText(TEST_PSID, page, 'm_far', 'hi', at), timestamp: 1e16 },
+      { ...messagingText(TEST_PSID, page, 'm_late', 'hi', at), timestamp: 1e15 },
+      {
+        ...messagingDelivery(TEST_PSID, page, watermark, ['m_o1']),
+        delivery: { mids: ['m_o1'], watermark: 1e300 },
+      },
+      {
+        ...messagingRead(TEST_PSID, page, { watermark }, at),
+        read: { watermark: 253402300800000 },
+      },
+      messagingText(TEST_PSID, page, 'm_ok', 'hi', at),
+    ];
+    expect(
+      parse(messagingWebhook('page', page, events)).map((event) => [event.kind, event.eventKey]),
+    ).toEqual([['inbound', 'm_ok']]);
+  });
+});
+
+describe('links and button taps', () => {
+  test('a shared link (a fallback attachment) is its text, or its URL as text', () => {
+    const shared = (mid: string, text: string | undefined) => ({
+      ...messagingText(TEST_PSID, page, mid, '', at),
+      message: {
+        mid,
+        ...(text ? { text } : {}),
+        attachments: [
+          { type: 'fallback', payload: { url: 'https://example.com/menu', title: 'Menu' } },
+        ],
+      },
+    });
+    expect(
+      parse(
+        messagingWebhook('page', page, [
+          shared('m_l1', 'see https://example.com/menu'),
+          shared('m_l2', undefined),
+        ]),
+      ).map((event) => event.kind === 'inbound' && event.content),
+    ).toEqual([
+      { type: 'text', text: 'see https://example.com/menu' },
+      { type: 'text', text: 'https://example.com/menu' },
+    ]);
+  });
+
+  test('a postback (messaging_postbacks) is what the person tapped, keyed by its mid', () => {
+    const tap = {
+      sender: { id: TEST_PSID },
+      recipient: { id: page },
+      timestamp: at.getTime(),
+      postback: { mid: 'm_pb1', title: 'Get Started', payload: 'GET_STARTED' },
+    };
+    expect(
+      parse(messagingWebhook('page', page, [tap, { ...tap, postback: { title: 'x' } }])),
+    ).toEqual([
+      {
+        kind: 'inbound',
+        eventKey: 'm_pb1',
+        channelId: channel.id,
+        providerMessageId: 'm_pb1',
+        from: { address: TEST_PSID, name: null },
+        at: at.toISOString(),
+        content: { type: 'other', providerType: 'postback', text: 'Get Started' },
+      },
+    ]);
+  });
+});
+
+describe('attachments other than plain media', () => {
+  test('a sticker is sticker media; a shared reel says what it is by its title or URL', () => {
+    const withAttachment = (mid: string, attachment: Record<string, unknown>) => ({
+      ...messagingText(TEST_PSID, page, mid, '', at),
+      message: { mid, attachments: [attachment] },
+    });
+    expect(
+      parse(
+        messagingWebhook('page', page, [
+          withAttachment('m_st', {
+            type: 'image',
+            payload: { url: 'https://scontent.example/like.png', sticker_id: 369239263222822 },
+          }),
+          withAttachment('m_reel', {
+            type: 'ig_reel',
+            payload: { url: 'https://ig.example/r/1', title: 'Latte art', reel_video_id: '1' },
+          }),
+          withAttachment('m_post', { type: 'post', payload: { url: 'https://fb.example/p/2' } }),
+        ]),
+      ).map((event) => event.kind === 'inbound' && event.content),
+    ).toEqual([
+      {
+        type: 'media',
+        mediaType: 'sticker',
+        caption: null,
+        fileName: null,
+        mimeType: null,
+        providerMediaId: 'https://scontent.example/like.png',
+      },
+      { type: 'other', providerType: 'ig_reel', text: 'Latte art' },
+      { type: 'other', providerType: 'post', text: 'https://fb.example/p/2' },
+    ]);
+  });
+});

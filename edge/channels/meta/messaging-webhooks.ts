@@ -1,5 +1,6 @@
 import type { ChannelCallbacks } from '../callbacks';
 import type { ChannelEvent, InboundContent, InboundEvent } from '../events';
+import { isoFromEpoch } from '../json-fields';
 import { answerSubscribeHandshake } from './handshake';
 import { verifyChannelWebhook } from './signature';
 import { type Json, list, object, text, webhookOf } from './webhook-json';
@@ -10,8 +11,12 @@ import { type Json, list, object, text, webhookOf } from './webhook-json';
  * per Page (or Instagram account) with `id` and `messaging[]`, each event naming `sender.id`
  * (the person's PSID or IGSID) and `recipient.id` (the Page or account), and one of:
  *
- * - `message` ("messages" event): `mid`, `text`, `attachments[]` of `{ type, payload: { url } }`;
- *   `is_echo` marks a message the Page itself sent (skipped);
+ * - `message` ("messages" event): `mid`, `text`, `attachments[]` of `{ type, payload: { url } }`
+ *   (a `fallback` attachment is a shared link, with `payload.url` and `title`); `is_echo` marks
+ *   a message the Page itself sent, and `is_deleted` one the person unsent (Webhooks for
+ *   Instagram Messaging): both skipped, neither is something the person wrote to us;
+ * - `postback` ("messaging_postbacks"): the person tapped a postback button, Get Started or a
+ *   persistent menu item: `mid`, `title` (what they tapped) and our `payload`;
  * - `delivery` ("message_deliveries"): `mids` (sometimes absent) and `watermark`, "all messages
  *   sent before this timestamp were delivered";
  * - `read` ("message_reads" on Messenger: `watermark`; "messaging_seen" on Instagram: `mid`).
@@ -34,10 +39,13 @@ const ATTACHMENT_MEDIA: Record<string, 'image' | 'video' | 'audio' | 'document'>
   file: 'document',
 };
 
+/**
+ * Unix milliseconds as an ISO time. One no Date holds (`1e16`) or past the year 9999 (which
+ * Postgres cannot read) is no time: that event is skipped, never thrown on (a throw would answer
+ * 500 and Meta would retry the whole webhook forever). Meta writes numbers; text is not read.
+ */
 function isoMillis(value: unknown): string | null {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0
-    ? new Date(value).toISOString()
-    : null;
+  return typeof value === 'number' ? isoFromEpoch(value, 'ms') : null;
 }
 
 /** What a `message` holds: its text, else its first attachment. */
@@ -46,18 +54,32 @@ function inboundContent(message: Json): InboundContent {
   const [attachment] = list(message.attachments);
   if (attachment) {
     const type = text(attachment.type) ?? 'unknown';
+    const payload = object(attachment.payload);
     const mediaType = ATTACHMENT_MEDIA[type];
     if (mediaType) {
       return {
         type: 'media',
-        mediaType,
+        // A sticker is an image whose payload names its `sticker_id` ("messages" event).
+        mediaType: mediaType === 'image' && payload?.sticker_id != null ? 'sticker' : mediaType,
         caption: body,
         fileName: null,
         mimeType: null,
-        providerMediaId: text(object(attachment.payload)?.url),
+        providerMediaId: text(payload?.url),
       };
     }
-    return { type: 'other', providerType: type, text: body };
+    if (type === 'fallback') {
+      // A shared link ("messages" event: "when a user shares a URL with a Page, an attachment
+      // is created based on link sharing"): the link is text, as a link typed on any channel.
+      const link = body ?? text(payload?.url) ?? text(payload?.title);
+      if (link) return { type: 'text', text: link };
+    }
+    // A shared reel or post (`reel`, `ig_reel`, `post`, `ig_post`…) says what it is by its
+    // title, else its URL, when the person wrote nothing with it.
+    return {
+      type: 'other',
+      providerType: type,
+      text: body ?? text(payload?.title) ?? text(payload?.url),
+    };
   }
   return body !== null
     ? { type: 'text', text: body }
@@ -66,10 +88,13 @@ function inboundContent(message: Json): InboundContent {
 
 function inboundEvent(event: Json, channelId: string): InboundEvent | null {
   const message = object(event.message);
+  const postback = object(event.postback);
   const sender = text(object(event.sender)?.id);
-  const mid = text(message?.mid);
+  const mid = text(message?.mid) ?? (message ? null : text(postback?.mid));
   const at = isoMillis(event.timestamp);
-  if (!message || message.is_echo === true || !sender || !mid || !at) return null;
+  if (!sender || !mid || !at) return null;
+  if (message && (message.is_echo === true || message.is_deleted === true)) return null;
+  if (!message && !postback) return null;
   return {
     kind: 'inbound',
     eventKey: mid,
@@ -78,7 +103,9 @@ function inboundEvent(event: Json, channelId: string): InboundEvent | null {
     // Webhooks carry no name: the contact is created unnamed, known by their scoped id.
     from: { address: sender, name: null },
     at,
-    content: inboundContent(message),
+    content: message
+      ? inboundContent(message)
+      : { type: 'other', providerType: 'postback', text: text(postback?.title) },
   };
 }
 

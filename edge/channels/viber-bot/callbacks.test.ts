@@ -115,3 +115,67 @@ describe('callbacks become provider-neutral events', () => {
     }
   });
 });
+
+describe('every message type "Receive message from user" documents keeps what the user sent', () => {
+  /** A signed-shape message callback with `message` as given, the token as raw digits. */
+  function messageCallback(token: string, message: Record<string, unknown>): string {
+    return `{"event":"message","timestamp":${at.getTime()},"message_token":${token},"sender":${JSON.stringify({ id: VIBER_TEST.userId, name: 'Ada' })},"message":${JSON.stringify(message)}}`;
+  }
+
+  function contentOf(message: Record<string, unknown>) {
+    const events = viberBotCallbacks.parse(messageCallback(nextMessageToken(), message), channel);
+    expect(events).toHaveLength(1);
+    return events[0]?.kind === 'inbound' ? events[0].content : null;
+  }
+
+  test('a url message is the link as text, as a link typed on any other channel', () => {
+    expect(contentOf({ type: 'url', media: 'https://example.com/a?b=1' })).toEqual({
+      type: 'text',
+      text: 'https://example.com/a?b=1',
+    });
+  });
+
+  test('a location message is a location whose text is its coordinates', () => {
+    expect(contentOf({ type: 'location', location: { lat: 50.76891, lon: 6.11499 } })).toEqual({
+      type: 'other',
+      providerType: 'location',
+      text: '50.76891, 6.11499',
+    });
+    // Coordinates out of range or missing are not made up.
+    expect(contentOf({ type: 'location', location: { lat: 91, lon: 6 } })).toEqual({
+      type: 'other',
+      providerType: 'location',
+      text: null,
+    });
+  });
+
+  test('a contact message is a contact whose text is its name and phone number', () => {
+    expect(
+      contentOf({
+        type: 'contact',
+        contact: { name: 'Grace Hopper', phone_number: '+15550100', avatar: 'https://a/b.jpg' },
+      }),
+    ).toEqual({ type: 'other', providerType: 'contact', text: 'Grace Hopper +15550100' });
+    expect(contentOf({ type: 'contact', contact: { phone_number: '+15550100' } })).toEqual({
+      type: 'other',
+      providerType: 'contact',
+      text: '+15550100',
+    });
+  });
+
+  test('pictures, videos, files and stickers stay media', () => {
+    expect(
+      contentOf({ type: 'file', media: 'https://dl/x.pdf', file_name: 'x.pdf', file_size: 10 }),
+    ).toMatchObject({ type: 'media', mediaType: 'document', fileName: 'x.pdf' });
+    expect(contentOf({ type: 'video', media: 'https://dl/v.mp4', duration: 3 })).toMatchObject({
+      type: 'media',
+      mediaType: 'video',
+      providerMediaId: 'https://dl/v.mp4',
+    });
+    expect(contentOf({ type: 'sticker', sticker_id: 46105 })).toMatchObject({
+      type: 'media',
+      mediaType: 'sticker',
+      providerMediaId: '46105',
+    });
+  });
+});

@@ -2,7 +2,14 @@ import { fromHex } from '../../../db/encoding';
 import { verifyHmacSha256 } from '../../security/hmac-sha256';
 import type { ChannelCallbacks } from '../callbacks';
 import type { ChannelEvent, InboundContent, StatusEvent } from '../events';
-import { isoFromEpoch, type Json, object, parseObject, text } from '../json-fields';
+import {
+  coordinatesText,
+  isoFromEpoch,
+  type Json,
+  object,
+  parseObject,
+  text,
+} from '../json-fields';
 import { rawMessageToken } from './bot-api';
 
 /**
@@ -29,7 +36,13 @@ const MEDIA_TYPES: Record<string, 'image' | 'video' | 'document' | 'sticker'> = 
   sticker: 'sticker',
 };
 
-/** What a user's message holds ("Receive message from user": text, picture, video, file…). */
+/**
+ * What a user's message holds (REST Bot API, "Callbacks", "Receive message from user": `type`
+ * is text, picture, video, file, sticker, contact, url or location). `media` is the URL of a
+ * picture, video, file or url message; `location` holds `lat` and `lon`; `contact` holds `name`,
+ * `phone_number` and `avatar`. As on the other channels, a link is text (what the contact typed)
+ * and a location or contact is `other` whose text is what it says, so the conversation shows it.
+ */
 function inboundContent(message: Json): InboundContent {
   const type = text(message.type) ?? 'unknown';
   if (type === 'text')
@@ -47,6 +60,26 @@ function inboundContent(message: Json): InboundContent {
         text(message.media) ??
         (typeof message.sticker_id === 'number' ? String(message.sticker_id) : null),
     };
+  }
+  if (type === 'url') {
+    const url = text(message.media) ?? text(message.text);
+    if (url) return { type: 'text', text: url };
+  }
+  if (type === 'location') {
+    const location = object(message.location);
+    return {
+      type: 'other',
+      providerType: 'location',
+      text: coordinatesText(location?.lat, location?.lon) ?? text(message.text),
+    };
+  }
+  if (type === 'contact') {
+    const contact = object(message.contact);
+    const card = [text(contact?.name), text(contact?.phone_number)]
+      .filter((part) => part !== null)
+      .join(' ')
+      .trim();
+    return { type: 'other', providerType: 'contact', text: card || text(message.text) };
   }
   return { type: 'other', providerType: type, text: text(message.text) };
 }

@@ -429,3 +429,114 @@ describe('system messages reporting a new business-scoped user ID', () => {
     expect(cloudApiEvents(body, channel, null)).toEqual([]);
   });
 });
+
+describe('timestamps no Date or Postgres can hold', () => {
+  test('skip their entry, not the webhook: nothing throws (a 500 would make Meta retry forever)', () => {
+    const good = { waId: '16505551234', name: 'Ada' };
+    const payload = whatsappWebhook(WHATSAPP_TEST_IDS, {
+      contacts: [{ profile: { name: 'Ada' }, wa_id: '16505551234' }],
+      messages: [
+        // Beyond a Date (±8.64e15 ms), past the year 9999, and a well-formed one.
+        ...['1e13', 1e300, '1e12', '253402300800'].map((timestamp, index) => ({
+          ...inboundText(good, `wamid.bad${index}`, 'hi', at).messages[0],
+          timestamp,
+        })),
+        inboundText(good, 'wamid.good', 'hi', at).messages[0],
+      ],
+      statuses: [
+        {
+          ...messageStatus('read', { id: 'wamid.o1', recipient: '+1650' }).statuses[0],
+          timestamp: '1e13',
+        },
+        {
+          ...messageStatus('read', { id: 'wamid.o2', recipient: '+1650' }).statuses[0],
+          timestamp: '999999999999',
+        },
+        messageStatus('delivered', { id: 'wamid.o3', recipient: '+1650' }, at).statuses[0],
+      ],
+    });
+    const system = whatsappWebhook(WHATSAPP_TEST_IDS, {
+      messages: [
+        {
+          ...userChangedNumber(
+            {
+              name: 'Ada',
+              fromWaId: '16505551234',
+              waId: '16505559999',
+              previousUserId: 'US.1',
+              userId: 'US.2',
+            },
+            'wamid.sys',
+          ).messages[0],
+          timestamp: '1e13',
+        },
+      ],
+    });
+    expect(
+      whatsappMetaCallbacks
+        .parse(JSON.stringify(payload), channel)
+        .map((event) => [
+          event.kind,
+          'providerMessageId' in event && event.providerMessageId,
+          event.at,
+        ]),
+    ).toEqual([
+      ['status', 'wamid.o3', at.toISOString()],
+      ['inbound', 'wamid.good', at.toISOString()],
+    ]);
+    expect(whatsappMetaCallbacks.parse(JSON.stringify(system), channel)).toEqual([]);
+  });
+});
+
+describe('locations, contact cards and reactions keep what the user sent', () => {
+  test('their text is the place or coordinates, the names and phones, the emoji', () => {
+    const base = { from: '16505551234', timestamp: '1893578400' };
+    const payload = whatsappWebhook(WHATSAPP_TEST_IDS, {
+      contacts: [{ profile: { name: 'Ada' }, wa_id: '16505551234' }],
+      messages: [
+        {
+          ...base,
+          id: 'wamid.place',
+          type: 'location',
+          location: { latitude: 37.48, longitude: -122.15, name: 'Cafe', address: '1 Main St' },
+        },
+        {
+          ...base,
+          id: 'wamid.pin',
+          type: 'location',
+          location: { latitude: 37.48, longitude: -122.15 },
+        },
+        {
+          ...base,
+          id: 'wamid.cards',
+          type: 'contacts',
+          contacts: [
+            {
+              name: { formatted_name: 'Grace Hopper', first_name: 'Grace' },
+              phones: [{ phone: '+1 555 0100', wa_id: '15550100', type: 'CELL' }],
+            },
+            { name: { formatted_name: 'Alan Turing' } },
+          ],
+        },
+        {
+          ...base,
+          id: 'wamid.react',
+          type: 'reaction',
+          reaction: { message_id: 'wamid.out', emoji: '👍' },
+        },
+        { ...base, id: 'wamid.unreact', type: 'reaction', reaction: { message_id: 'wamid.out' } },
+      ],
+    });
+    expect(
+      whatsappMetaCallbacks
+        .parse(metaWebhookBody(payload), channel)
+        .map((e) => e.kind === 'inbound' && e.content),
+    ).toEqual([
+      { type: 'other', providerType: 'location', text: 'Cafe, 1 Main St' },
+      { type: 'other', providerType: 'location', text: '37.48, -122.15' },
+      { type: 'other', providerType: 'contacts', text: 'Grace Hopper +1 555 0100; Alan Turing' },
+      { type: 'other', providerType: 'reaction', text: '👍' },
+      { type: 'other', providerType: 'reaction', text: null },
+    ]);
+  });
+});

@@ -8,6 +8,7 @@ import type {
   InboundEvent,
   StatusEvent,
 } from '../events';
+import { coordinatesText, isoFromEpoch } from '../json-fields';
 import { findGraphFailure, graphErrorDetail, parseGraphError } from '../meta/graph-errors';
 import { answerSubscribeHandshake } from '../meta/handshake';
 import { verifyChannelWebhook } from '../meta/signature';
@@ -26,12 +27,13 @@ import { WHATSAPP_FAILURES } from './failures';
 const STATUSES: ReadonlySet<string> = new Set(['sent', 'delivered', 'read', 'failed']);
 const MEDIA_TYPES = ['image', 'video', 'audio', 'document', 'sticker'] as const;
 
-/** Webhook timestamps are Unix seconds as strings. */
+/**
+ * Webhook timestamps are Unix seconds as strings. One no Date holds (`"1e13"`) or past the year
+ * 9999 (which Postgres cannot read) is no time: that entry is skipped, never thrown on (a throw
+ * would answer 500 and Meta would retry the whole webhook forever).
+ */
 function isoTime(value: unknown): string | null {
-  const seconds = typeof value === 'string' ? Number(value) : value;
-  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0
-    ? new Date(seconds * 1000).toISOString()
-    : null;
+  return isoFromEpoch(value, 's');
 }
 
 /** A `statuses[]` entry ("Status messages webhook reference"). */
@@ -79,6 +81,33 @@ function inboundContent(message: Json): InboundContent {
       mimeType: text(media.mime_type),
       providerMediaId: text(media.id),
     };
+  }
+  // What a location, a shared contact card or a reaction says, so the conversation shows it
+  // ("Location messages": `latitude`, `longitude`, `name`, `address`; "Contacts messages":
+  // `contacts[].name.formatted_name`, `phones[].phone`; "Reaction messages": `emoji`, absent
+  // when the user removes their reaction).
+  if (type === 'location') {
+    const location = object(message.location) ?? {};
+    const place = [text(location.name), text(location.address)].filter(Boolean).join(', ');
+    return {
+      type: 'other',
+      providerType: type,
+      text: place || coordinatesText(location.latitude, location.longitude),
+    };
+  }
+  if (type === 'contacts') {
+    const cards = list(message.contacts).map((card) =>
+      [
+        text(object(card.name)?.formatted_name),
+        ...list(card.phones).map((phone) => text(phone.phone)),
+      ]
+        .filter(Boolean)
+        .join(' '),
+    );
+    return { type: 'other', providerType: type, text: cards.filter(Boolean).join('; ') || null };
+  }
+  if (type === 'reaction') {
+    return { type: 'other', providerType: type, text: text(object(message.reaction)?.emoji) };
   }
   // Buttons and interactive replies carry the text the contact tapped.
   const reply =
