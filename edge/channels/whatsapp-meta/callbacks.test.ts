@@ -349,6 +349,24 @@ describe('system messages reporting a new business-scoped user ID', () => {
     ]);
   });
 
+  test('address changes come before the messages of the same webhook, so the first queue batch carries them', () => {
+    const message = inboundText({ waId: '12195555358', name: 'Sheena' }, 'wamid.new1', 'hi', at);
+    const moved = userChangedNumber(
+      { ...change, fromWaId: '16505551234', waId: '12195555358' },
+      'wamid.sys8',
+      at,
+    );
+    const value = {
+      contacts: message.contacts,
+      messages: [...message.messages, ...(moved.messages as unknown[])],
+    };
+    expect(parse(value).map((event) => event.kind)).toEqual([
+      'address_change',
+      'address_change',
+      'inbound',
+    ]);
+  });
+
   test("a number change as the reference's example shows it (no BSUIDs) moves the phone identity, also without business-scoped user IDs; a malformed or unchanged number moves nothing", () => {
     const example = {
       messages: [

@@ -284,12 +284,20 @@ export function cloudApiEvents(
 ): ChannelEvent[] {
   const payload = webhookOf(body, 'whatsapp_business_account');
   if (!payload) return [];
-  return list(payload.entry)
+  const events = list(payload.entry)
     .flatMap((entry) => list(entry.changes))
     .filter((change) => change.field === 'messages')
     .flatMap((change) =>
       valueEvents(object(change.value) ?? {}, channel, phoneNumberId, businessScopedIds),
     );
+  // Address changes first: the route queues a long webhook in several batches (100 messages
+  // each), and a change that reached the consumer after a message from the new address would
+  // leave that message to create a second contact. (Within one batch the consumer applies the
+  // changes first whatever their order.)
+  return [
+    ...events.filter((event) => event.kind === 'address_change'),
+    ...events.filter((event) => event.kind !== 'address_change'),
+  ];
 }
 
 export const whatsappMetaCallbacks: ChannelCallbacks = {
