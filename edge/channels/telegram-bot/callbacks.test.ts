@@ -96,6 +96,42 @@ describe('updates become provider-neutral events', () => {
     ]);
   });
 
+  test('a venue, a location and a shared contact say what they are, so the conversation shows them', () => {
+    const base = telegramTextUpdate(4010, { id: 5, firstName: 'Ada' }, '', at) as {
+      message: Record<string, unknown>;
+    };
+    const { text: _, ...message } = base.message;
+    const spot = { latitude: 50.76891, longitude: 6.11499 };
+    const updates = [
+      { update_id: 4010, message: { ...message, location: spot } },
+      {
+        update_id: 4011,
+        message: {
+          ...message,
+          location: spot,
+          venue: { location: spot, title: 'Aachen Cathedral', address: 'Domhof 1' },
+        },
+      },
+      {
+        update_id: 4012,
+        message: {
+          ...message,
+          contact: { phone_number: '+491701234567', first_name: 'Grace', last_name: 'Hopper' },
+        },
+      },
+      { update_id: 4013, message: { ...message, location: { latitude: 91, longitude: 0 } } },
+    ];
+    expect(
+      updates.flatMap((u) => telegramBotCallbacks.parse(JSON.stringify(u), channel)),
+    ).toMatchObject([
+      { content: { type: 'other', providerType: 'location', text: '50.76891, 6.11499' } },
+      { content: { type: 'other', providerType: 'venue', text: 'Aachen Cathedral, Domhof 1' } },
+      { content: { type: 'other', providerType: 'contact', text: 'Grace Hopper +491701234567' } },
+      // Out of range: no made-up place.
+      { content: { type: 'other', providerType: 'location', text: null } },
+    ]);
+  });
+
   test('a message whose date is no time is skipped, not thrown on', () => {
     const update = telegramTextUpdate(4007, { id: 5, firstName: 'Ada' }, 'hi', at) as {
       message: Record<string, unknown>;

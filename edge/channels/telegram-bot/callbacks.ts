@@ -1,7 +1,15 @@
 import { constantTimeEqual } from '../../../db/encoding';
 import type { CallbackChannel, ChannelCallbacks } from '../callbacks';
 import type { ChannelEvent, InboundContent } from '../events';
-import { displayName, isoFromEpoch, type Json, object, parseObject, text } from '../json-fields';
+import {
+  coordinatesText,
+  displayName,
+  isoFromEpoch,
+  type Json,
+  object,
+  parseObject,
+  text,
+} from '../json-fields';
 
 /**
  * Telegram webhooks (Bot API, "setWebhook", "Update"): one `Update` per POST, carrying
@@ -50,8 +58,37 @@ function inboundContent(message: Json): InboundContent {
       };
     }
   }
+  // What a venue, a location or a shared contact says, so the conversation shows it, as on the
+  // other channels ("Message": `venue` (Venue: `title`, `address`, `location`; a venue's
+  // message also carries `location`), `location` (Location: `latitude`, `longitude`), `contact`
+  // (Contact: `phone_number`, `first_name`, `last_name`)).
+  const venue = object(message.venue);
+  if (venue) {
+    const place = [text(venue.title), text(venue.address)].filter(Boolean).join(', ');
+    const spot = object(venue.location);
+    return {
+      type: 'other',
+      providerType: 'venue',
+      text: place || coordinatesText(spot?.latitude, spot?.longitude),
+    };
+  }
+  const location = object(message.location);
+  if (location) {
+    return {
+      type: 'other',
+      providerType: 'location',
+      text: coordinatesText(location.latitude, location.longitude),
+    };
+  }
+  const contact = object(message.contact);
+  if (contact) {
+    const card = [displayName(contact.first_name, contact.last_name), text(contact.phone_number)]
+      .filter(Boolean)
+      .join(' ');
+    return { type: 'other', providerType: 'contact', text: card || null };
+  }
   const kind = Object.keys(message).find((key) =>
-    ['contact', 'location', 'venue', 'poll', 'dice', 'animation', 'video_note'].includes(key),
+    ['poll', 'dice', 'animation', 'video_note'].includes(key),
   );
   return { type: 'other', providerType: kind ?? 'unknown', text: caption };
 }
