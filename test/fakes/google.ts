@@ -18,6 +18,11 @@ import { type ParsedMail, simpleParser } from 'mailparser';
  *   Answers `{ id, threadId, labelIds: ['SENT'] }`. The message joins the named thread only
  *   when `threadId` is given, its In-Reply-To or References name a message of that thread and
  *   its Subject matches the thread's (Message resource, `threadId`); otherwise it starts one.
+ *   A `threadId` the mailbox does not hold (never existed, or deleted: `deleteThread`) is
+ *   refused, as Gmail is observed to refuse it (Google documents no answer for this case):
+ *   400 `invalidArgument` "Invalid thread_id value" (reported by several public Gmail API
+ *   clients that retry without the thread on it), or with `unknownThreadAnswer: 404` the
+ *   404 `notFound` "Requested entity was not found." also reported for stale threads.
  * - `GET /gmail/v1/users/me/messages/<id>?format=metadata&metadataHeaders=…` (users.messages.get):
  *   needs a read scope (not gmail.send, not gmail.compose); answers `{ id, threadId, labelIds, payload: { headers } }`.
  *   With `assignsMessageIds`, the stand-in behaves as Gmail's API is reported to (Gmail's own
@@ -95,6 +100,8 @@ export interface GoogleOptions {
   scopes?: string[];
   /** Give sent messages Gmail's own Message-ID instead of the one in `raw`. */
   assignsMessageIds?: boolean;
+  /** How a send naming a thread the mailbox does not hold is refused (default 400). */
+  unknownThreadAnswer?: 400 | 404;
 }
 
 export interface GoogleStandIn {
@@ -113,6 +120,8 @@ export interface GoogleStandIn {
   revokeGrant(): void;
   /** Access tokens issued so far stop working before they expire (the refresh token still works). */
   invalidateAccessTokens(): void;
+  /** The mailbox user deletes a thread (users.threads.delete): its id is unknown from now on. */
+  deleteThread(threadId: string): void;
   close(): Promise<void>;
 }
 
@@ -264,6 +273,11 @@ export async function startGoogle(options: GoogleOptions): Promise<GoogleStandIn
       : parsed.messageId;
     const named = [...headerIds(parsed.inReplyTo), ...headerIds(parsed.references)];
     const existing = requestedThreadId ? threads.get(requestedThreadId) : undefined;
+    if (requestedThreadId !== null && existing === undefined) {
+      return options.unknownThreadAnswer === 404
+        ? googleError(404, 'notFound', 'Requested entity was not found.', 'NOT_FOUND')
+        : googleError(400, 'invalidArgument', 'Invalid thread_id value');
+    }
     const joins =
       existing !== undefined &&
       existing.subject === subject &&
@@ -366,6 +380,9 @@ export async function startGoogle(options: GoogleOptions): Promise<GoogleStandIn
       tokens.clear();
     },
     invalidateAccessTokens: () => tokens.clear(),
+    deleteThread(threadId) {
+      threads.delete(threadId);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

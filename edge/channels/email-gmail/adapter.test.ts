@@ -162,6 +162,76 @@ describe("Gmail's own Message-IDs", () => {
   });
 });
 
+describe('a stored thread the mailbox no longer holds', () => {
+  /** The first email of a thread, then the thread deleted, then the next email naming it. */
+  async function afterDeletedThread(standIn: GoogleStandIn) {
+    const firstId = crypto.randomUUID();
+    const first = await worker.send(
+      gmailOutbound(firstId, await worker.render(gmailRenderInput(firstId, 'Welcome', []))),
+      { allowPrivateUrls: false, endpoints: googleEndpoints(standIn.url) },
+    );
+    if (first.status !== 'sent' || !first.providerThread) throw new Error(JSON.stringify(first));
+    standIn.deleteThread(first.providerThread.id);
+    const nextId = crypto.randomUUID();
+    const previous = [`<${firstId}@example.com>`];
+    const rendered = await worker.render(gmailRenderInput(nextId, 'Tips', previous));
+    const next = await worker.send(
+      gmailOutbound(nextId, rendered, { thread: first.providerThread }),
+      { allowPrivateUrls: false, endpoints: googleEndpoints(standIn.url) },
+    );
+    return { first: first.providerThread, next, previous };
+  }
+
+  for (const unknownThreadAnswer of [400, 404] as const) {
+    test(`(Gmail answers ${unknownThreadAnswer}) is dropped: sent again without it, the new thread reported`, async () => {
+      const standIn = await startGoogle({ ...GMAIL_TEST_ACCOUNT, unknownThreadAnswer });
+      standIns.push(standIn);
+      const { first, next, previous } = await afterDeletedThread(standIn);
+      if (next.status !== 'sent') throw new Error(JSON.stringify(next));
+      const sends = standIn.sendRequests().slice(1);
+      expect(sends.map((request) => JSON.parse(request.body).threadId ?? null)).toEqual([
+        first.id,
+        null,
+      ]);
+      // The same message both times: our own thread headers and the thread's subject stay.
+      expect(JSON.parse(sends[0]!.body).raw).toBe(JSON.parse(sends[1]!.body).raw);
+      const sent = standIn.messages[1]!;
+      expect(sent.parsed.inReplyTo).toBe(previous[0]);
+      expect(sent.parsed.subject).toBe(first.subject);
+      expect(next.providerMessageId).toBe(sent.id);
+      expect(next.providerThread).toEqual({ id: sent.threadId, subject: first.subject });
+      expect(next.providerThread?.id).not.toBe(first.id);
+    });
+  }
+
+  test('another 400 on a threaded send is content_invalid, without a second try', async () => {
+    const standIn = await google();
+    standIn.replyNextSend(googleError(400, 'invalidArgument', 'Invalid To header'));
+    const deliveryId = crypto.randomUUID();
+    const rendered = await worker.render(gmailRenderInput(deliveryId, 'Hi', []));
+    const outcome = await worker.send(
+      gmailOutbound(deliveryId, rendered, { thread: { id: '18c0ffee00000000', subject: 'Hi' } }),
+      { allowPrivateUrls: false, endpoints: googleEndpoints(standIn.url) },
+    );
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      reason: 'content_invalid',
+      retryable: false,
+      detail: expect.stringContaining('Invalid To header'),
+    });
+    expect(standIn.sendRequests()).toHaveLength(1);
+  });
+
+  test('a send without a stored thread is not tried twice on a 404', async () => {
+    const standIn = await google();
+    standIn.replyNextSend(
+      googleError(404, 'notFound', 'Requested entity was not found.', 'NOT_FOUND'),
+    );
+    expect(await sendOne(standIn)).toMatchObject({ status: 'failed', retryable: false });
+    expect(standIn.sendRequests()).toHaveLength(1);
+  });
+});
+
 describe('access tokens', () => {
   test('sends at the same time share one token request', async () => {
     const standIn = await google();

@@ -2,7 +2,7 @@ import { toBase64Url } from '../../../db/encoding';
 import { isMessageId } from '../../render/thread-headers';
 import { readChannel } from '../channel-config';
 import { gmailUrl } from '../google/endpoints';
-import { classifyGoogleAnswer } from '../google/errors';
+import { classifyGoogleAnswer, googleErrorOf } from '../google/errors';
 import { type AccessToken, type GoogleCredentials, googleAccessToken } from '../google/oauth';
 import { callProvider, isSuccess } from '../http/classify';
 import { outboundMime } from '../smtp/outbound-mime';
@@ -30,6 +30,22 @@ function sentMessage(body: string): { id: string | null; threadId: string | null
   } catch {
     return { id: null, threadId: null };
   }
+}
+
+/**
+ * Gmail's answer to a send naming a thread the mailbox does not hold (the user deleted it, or
+ * the id is another mailbox's). Google documents no answer for this case (users.messages.send
+ * and "Resolve errors" say nothing of it); Gmail is observed, by several public API clients
+ * that send again without the thread on it, to answer 400 "Invalid thread_id value", and 404
+ * `notFound` "Requested entity was not found." for a stale thread. A 400 counts only when its
+ * message names the thread, so an invalid message (bad header, too large) still fails as
+ * content_invalid.
+ */
+export function isUnknownThread(answer: { status: number; body: string }): boolean {
+  if (answer.status === 404) return true;
+  if (answer.status !== 400) return false;
+  const error = googleErrorOf(answer.body);
+  return error !== null && /thread/i.test(error.message);
 }
 
 /**
@@ -94,7 +110,9 @@ async function readBackMessageId(
  * its own; when the grant can read metadata, the real one is read back and recorded, so the
  * next email's In-Reply-To/References name what recipients hold. Gmail takes no idempotency key: a delivery re-sent
  * after a crash between Gmail's answer and our record may arrive twice (the claim's lease
- * makes that rare).
+ * makes that rare). A stored thread Gmail no longer knows (isUnknownThread) is dropped: the
+ * message goes out once more without `threadId`, starting a new thread that is reported as
+ * `providerThread` and replaces the stored one.
  */
 export const emailGmailAdapter: ChannelAdapter = {
   async send(message, options) {
@@ -119,13 +137,10 @@ export const emailGmailAdapter: ChannelAdapter = {
     });
     if (!built.ok) return built.outcome;
 
-    const body = JSON.stringify({
-      raw: toBase64Url(new TextEncoder().encode(built.mime)),
-      ...(thread ? { threadId: thread.id } : {}),
-    });
+    const raw = toBase64Url(new TextEncoder().encode(built.mime));
     const timeoutMs = options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
     const context = { endpoints: options.endpoints, timeoutMs, now: options.now };
-    const post = (token: AccessToken) =>
+    const post = (token: AccessToken, body: string) =>
       callProvider(
         gmailUrl(options.endpoints, 'messages/send'),
         {
@@ -139,14 +154,30 @@ export const emailGmailAdapter: ChannelAdapter = {
         { who: GMAIL_API, timeoutMs },
       );
 
-    let token = await googleAccessToken(google, context);
-    if (!token.ok) return token.outcome;
-    let call = await post(token.token);
-    if (call.ok && call.answer.status === 401) {
-      // "Resolve errors", 401: the access token expired or was revoked; refresh it once.
-      token = await googleAccessToken(google, context, { fresh: true });
-      if (!token.ok) return token.outcome;
-      call = await post(token.token);
+    const first = await googleAccessToken(google, context);
+    if (!first.ok) return first.outcome;
+    let accessToken = first.token;
+    let refreshed = false;
+    const deliver = async (threadId: string | null) => {
+      const body = JSON.stringify({ raw, ...(threadId ? { threadId } : {}) });
+      let call = await post(accessToken, body);
+      if (call.ok && call.answer.status === 401 && !refreshed) {
+        // "Resolve errors", 401: the access token expired or was revoked; refresh it once.
+        refreshed = true;
+        const fresh = await googleAccessToken(google, context, { fresh: true });
+        if (!fresh.ok) return { ok: false as const, outcome: fresh.outcome };
+        accessToken = fresh.token;
+        call = await post(accessToken, body);
+      }
+      return call;
+    };
+    let call = await deliver(thread?.id ?? null);
+    if (call.ok && thread && isUnknownThread(call.answer)) {
+      // The stored thread is gone from the mailbox (deleted, or never this mailbox's): naming
+      // it again would fail every later email of the workflow. Send once more without it;
+      // Gmail starts a new thread, reported below so that dispatch stores it in its place.
+      // Our Message-ID, In-Reply-To and References stay, so mail clients still thread it.
+      call = await deliver(null);
     }
     if (!call.ok) return call.outcome;
     if (!isSuccess(call.answer)) {
@@ -154,7 +185,7 @@ export const emailGmailAdapter: ChannelAdapter = {
     }
     const sent = sentMessage(call.answer.body);
     const actualId = sent.id
-      ? await readBackMessageId(token.token, sent.id, { endpoints: options.endpoints, timeoutMs })
+      ? await readBackMessageId(accessToken, sent.id, { endpoints: options.endpoints, timeoutMs })
       : null;
     return {
       status: 'sent',

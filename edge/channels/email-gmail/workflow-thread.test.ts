@@ -164,6 +164,53 @@ describe('a workflow of three Gmail sends to one contact', () => {
     expect(google.tokenRequests().length).toBeLessThanOrEqual(2);
   }, 90_000);
 
+  it('a thread deleted from the mailbox is replaced by a new one, and the workflow goes on', async () => {
+    const contactId = await seedContact(harness.db, setup.workspaceId, {
+      firstName: 'Dee',
+      email: 'dee@example.com',
+    });
+    const toDee = () =>
+      google.messages.filter((message) =>
+        message.parsed.to && 'value' in message.parsed.to
+          ? message.parsed.to.value.some((to) => to.address === 'dee@example.com')
+          : false,
+      );
+    const [first] = await startThroughApi(harness, setup.apiKey, setup.workflowId, [contactId]);
+    await waitForRun(harness.db, first!, (run) => run.status === 'completed', 30_000);
+    const oldThreadId = toDee()[0]!.threadId;
+    google.deleteThread(oldThreadId);
+
+    const [second] = await startThroughApi(harness, setup.apiKey, setup.workflowId, [contactId]);
+    const run = await waitForRun(harness.db, second!, (r) => r.status !== 'active', 30_000);
+    expect(run.status).toBe('completed');
+    const deliveries = await readDeliveries(harness.db, second!);
+    expect(deliveries.map((delivery) => delivery.status)).toEqual(['sent', 'sent', 'sent']);
+    const later = toDee().slice(3);
+    expect(later).toHaveLength(3);
+    const newThreadId = later[0]!.threadId;
+    expect(newThreadId).not.toBe(oldThreadId);
+    // The first email of the second run went out again without the deleted thread; the next
+    // ones name the new thread, which dispatch stored in place of the old one.
+    expect(later.map((message) => message.requestedThreadId)).toEqual([
+      null,
+      newThreadId,
+      newThreadId,
+    ]);
+    expect(later.map((message) => message.threadId)).toEqual([
+      newThreadId,
+      newThreadId,
+      newThreadId,
+    ]);
+    const [thread] = await harness.db
+      .select()
+      .from(emailThreads)
+      .where(eq(emailThreads.contactId, contactId));
+    expect(thread).toMatchObject({
+      providerThreadId: newThreadId,
+      providerThreadSubject: 'Welcome, Dee',
+    });
+  }, 90_000);
+
   it('a revoked grant fails the send, puts the channel in ERROR, and later sends stop asking Google', async () => {
     google.revokeGrant();
     const contactId = await seedContact(harness.db, setup.workspaceId, {

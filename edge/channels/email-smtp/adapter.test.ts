@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressObject } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { selfSignedCertificate, type TestCertificate } from '../../../test/fakes/self-signed-cert';
 import { type SmtpReceiver, startSmtpReceiver } from '../../../test/fakes/smtp-receiver';
@@ -261,6 +262,108 @@ describe('a server without service extensions (EHLO refused with 500)', () => {
       expect(legacy.messages).toHaveLength(0);
     } finally {
       await legacy.close();
+    }
+  });
+});
+
+/**
+ * A real SMTP server (`smtp-server`) with a fixed maximum message size, announced in EHLO
+ * (`SIZE <n>`) or, with `hideSize`, announced as a bare `SIZE` and enforced only after the
+ * upload (552). It counts the uploads it received and keeps the MAIL FROM parameters.
+ */
+async function startSizeLimitedServer(size: number, hideSize = false) {
+  const uploads: number[] = [];
+  const mailFromArgs: Record<string, unknown>[] = [];
+  const server = new SMTPServer({
+    logger: false,
+    secure: false,
+    hideSTARTTLS: true,
+    authOptional: true,
+    disabledCommands: ['AUTH'],
+    size,
+    hideSize,
+    onMailFrom(address, _session, callback) {
+      mailFromArgs.push(address.args === false ? {} : { ...address.args });
+      callback();
+    },
+    onData(stream, _session, callback) {
+      let bytes = 0;
+      stream.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      stream.on('end', () => {
+        uploads.push(bytes);
+        // smtp-server marks a stream past `size`; refusing it is the application's call.
+        if ((stream as { sizeExceeded?: boolean }).sizeExceeded) {
+          const tooBig = 'Error: message exceeds fixed maximum message size';
+          callback(Object.assign(new Error(tooBig), { responseCode: 552 }));
+        } else {
+          callback();
+        }
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as AddressInfo;
+  return {
+    port,
+    uploads,
+    mailFromArgs,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('message size (RFC 1870)', () => {
+  async function sendTo(port: number) {
+    const deliveryId = crypto.randomUUID();
+    const rendered = await worker.render(renderInput(deliveryId, 1, []));
+    const channel = { ...emailChannel({ port }, { security: 'none' }), credentials: {} };
+    return worker.send(outbound(deliveryId, rendered, channel), { allowPrivateUrls: true });
+  }
+
+  test("a message over the server's announced SIZE fails content_invalid and is never uploaded", async () => {
+    const server = await startSizeLimitedServer(1000);
+    try {
+      const outcome = await sendTo(server.port);
+      expect(outcome).toMatchObject({
+        status: 'failed',
+        reason: 'content_invalid',
+        retryable: false,
+        detail: expect.stringMatching(/the message is \d+ bytes.* 1000 bytes the SMTP server/),
+      });
+      expect(server.mailFromArgs).toHaveLength(0);
+      expect(server.uploads).toHaveLength(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('MAIL declares the size to a server that offers SIZE, and the message is accepted', async () => {
+    const server = await startSizeLimitedServer(10_000_000);
+    try {
+      expect(await sendTo(server.port)).toMatchObject({ status: 'sent' });
+      expect(server.uploads).toHaveLength(1);
+      // RFC 1870 §5: the octets after 354 without dot-stuffing's dots or the final dot line.
+      const declared = Number(server.mailFromArgs[0]?.SIZE);
+      expect(declared).toBeGreaterThan(0);
+      expect(declared).toBeLessThanOrEqual(server.uploads[0]!);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a 552 after the upload (no limit announced) is content_invalid, not retried', async () => {
+    const server = await startSizeLimitedServer(1000, true);
+    try {
+      expect(await sendTo(server.port)).toMatchObject({
+        status: 'failed',
+        reason: 'content_invalid',
+        retryable: false,
+        detail: expect.stringContaining('552'),
+      });
+      expect(server.uploads).toHaveLength(1);
+    } finally {
+      await server.close();
     }
   });
 });

@@ -2,6 +2,7 @@ import { expect, test } from 'vitest';
 import {
   SmtpCapabilityError,
   SmtpConnectionError,
+  SmtpMessageTooLargeError,
   type SmtpReply,
   SmtpReplyError,
   type SmtpStage,
@@ -68,5 +69,28 @@ test('an oversized message is content_invalid; a server without STARTTLS is not 
   expect(classifySmtpFailure(new SmtpCapabilityError('starttls', 'no STARTTLS'))).toMatchObject({
     reason: 'channel_not_connected',
     retryable: false,
+  });
+});
+
+test('552 to MAIL (a declared SIZE), DATA or the message is content_invalid (RFC 1870 §6.1, §6.2)', () => {
+  for (const stage of ['mail', 'data', 'message'] as const) {
+    expect(classifySmtpFailure(reply(stage, 552)), stage).toMatchObject({
+      reason: 'content_invalid',
+      retryable: false,
+    });
+  }
+  // At RCPT, 552 may be the recipient's full mailbox: a refusal, not our content.
+  expect(classifySmtpFailure(reply('rcpt', 552))).toMatchObject({
+    reason: 'rejected_by_provider',
+    retryable: false,
+  });
+});
+
+test("a message over the server's EHLO SIZE is content_invalid, naming both sizes", () => {
+  expect(classifySmtpFailure(new SmtpMessageTooLargeError(2048, 1000))).toMatchObject({
+    status: 'failed',
+    reason: 'content_invalid',
+    retryable: false,
+    detail: expect.stringMatching(/2048 bytes.*1000 bytes/),
   });
 });

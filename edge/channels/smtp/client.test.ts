@@ -1,6 +1,6 @@
-import { expect, test } from 'vitest';
-import { type SmtpConfig, type SmtpSocket, sendMail } from './client';
-import { SmtpCapabilityError, SmtpReplyError } from './errors';
+import { describe, expect, test } from 'vitest';
+import { messageSize, type SmtpConfig, type SmtpSocket, sendMail } from './client';
+import { SmtpCapabilityError, SmtpMessageTooLargeError, SmtpReplyError } from './errors';
 
 /**
  * A scripted SMTP server behind an in-memory socket: `reply` answers each command line (and
@@ -125,4 +125,46 @@ test('a positive reply other than the usual code is read by its first digit (RFC
   const accepted = await sendMail(server.connect, config, envelope, message);
   expect(accepted.code).toBe(252);
   expect(server.commands).toContain('QUIT');
+});
+
+describe('SIZE (RFC 1870)', () => {
+  const big = `Subject: Big\r\n\r\n${'x'.repeat(200)}\r\n`;
+  const sizeServer = (keyword: string) =>
+    scriptedServer((command) =>
+      command.startsWith('EHLO') ? `250-mx.example.com\r\n250 ${keyword}\r\n` : standard(command),
+    );
+
+  test('a message over the announced limit is refused before MAIL and never uploaded (§4, §7)', async () => {
+    const server = sizeServer('SIZE 100');
+    const failure = await sendMail(server.connect, config, envelope, big).catch((e) => e);
+    expect(failure).toBeInstanceOf(SmtpMessageTooLargeError);
+    expect(failure).toMatchObject({ size: messageSize(big), limit: 100 });
+    expect((failure as Error).message).toContain(`${messageSize(big)} bytes`);
+    expect((failure as Error).message).toContain('100 bytes');
+    expect(server.commands).toEqual(['EHLO sendflow.example.com', 'QUIT']);
+  });
+
+  test('MAIL declares the message size when SIZE is offered (§6), the limit not exceeded', async () => {
+    const server = sizeServer(`SIZE ${messageSize(big)}`);
+    expect((await sendMail(server.connect, config, envelope, big)).code).toBe(250);
+    expect(server.commands).toContain(`MAIL FROM:<team@example.com> SIZE=${messageSize(big)}`);
+  });
+
+  test('SIZE without a limit, or with 0, declares the size and checks nothing (§3, §7)', async () => {
+    for (const keyword of ['SIZE', 'SIZE 0']) {
+      const server = sizeServer(keyword);
+      expect((await sendMail(server.connect, config, envelope, big)).code).toBe(250);
+      expect(server.commands).toContain(`MAIL FROM:<team@example.com> SIZE=${messageSize(big)}`);
+    }
+  });
+
+  test('a server without SIZE gets the plain MAIL command', async () => {
+    const server = sizeServer('8BITMIME');
+    await sendMail(server.connect, config, envelope, big);
+    expect(server.commands).toContain('MAIL FROM:<team@example.com>');
+  });
+
+  test('the size counts octets and CR-LF, not the dots of dot-stuffing (§5)', () => {
+    expect(messageSize('Subject: é\r\n\r\n.hi')).toBe('Subject: é\r\n\r\n.hi\r\n'.length + 1);
+  });
 });

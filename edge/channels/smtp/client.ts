@@ -1,6 +1,7 @@
 import {
   SmtpCapabilityError,
   SmtpConnectionError,
+  SmtpMessageTooLargeError,
   type SmtpReply,
   SmtpReplyError,
   type SmtpStage,
@@ -12,7 +13,9 @@ import { SmtpReplyReader } from './reply-reader';
  * A small SMTP client (RFC 5321) for one message per connection, over any socket with the
  * shape of Workers' `cloudflare:sockets` (connect, STARTTLS upgrade via `startTls()`).
  * Session: greeting → EHLO (or HELO) → [STARTTLS → EHLO] → [AUTH PLAIN | LOGIN] → MAIL → RCPT → DATA →
- * QUIT. Every wait shares one deadline, so a send never outlives its time budget.
+ * QUIT. A server offering SIZE (RFC 1870) gets the message's size on MAIL, and a message over
+ * its announced limit is refused before MAIL, never uploaded. Every wait shares one deadline,
+ * so a send never outlives its time budget.
  */
 
 /** The socket surface the client needs (satisfied by `cloudflare:sockets`). */
@@ -64,8 +67,31 @@ function utf8Base64(text: string): string {
  * read as the end of the data; the data then ends with CRLF `.` CRLF.
  */
 export function dotStuff(message: string): string {
-  const body = message.endsWith('\r\n') ? message : `${message}\r\n`;
-  return `${body.replace(/^\./gm, '..')}.\r\n`;
+  return `${withFinalLineEnd(message).replace(/^\./gm, '..')}.\r\n`;
+}
+
+function withFinalLineEnd(message: string): string {
+  return message.endsWith('\r\n') ? message : `${message}\r\n`;
+}
+
+/**
+ * The message size of RFC 1870 §5: the octets sent after the 354 reply, CR-LF pairs included,
+ * but not the terminating dot or the dots doubled by dot-stuffing.
+ */
+export function messageSize(message: string): number {
+  return encoder.encode(withFinalLineEnd(message)).length;
+}
+
+/**
+ * The server's fixed maximum message size from its EHLO `SIZE` keyword (RFC 1870 §3 (3),
+ * `size-param ::= [1*DIGIT]`): null when SIZE is not offered, when its parameter is omitted (no
+ * information, §7) or 0 ("no fixed maximum message size is in force").
+ */
+function sizeLimit(extensions: Map<string, string[]>): number | null {
+  const param = extensions.get('SIZE')?.[0];
+  if (param === undefined || !/^\d{1,20}$/.test(param)) return null;
+  const limit = Number(param);
+  return limit > 0 ? limit : null;
 }
 
 /** Server extensions from an EHLO reply: keyword → parameters (e.g. AUTH → PLAIN LOGIN). */
@@ -267,7 +293,19 @@ export async function sendMail(
       extensions = await ehlo(session, config.clientName);
     }
     if (config.auth) await authenticate(session, config.auth, extensions);
-    await session.command('mail', `MAIL FROM:<${envelope.from}>`, 250);
+    // RFC 1870: a message over the server's announced limit "will be rejected with a permanent
+    // failure (552)" (§4), so it is not transmitted at all (§7, minimal usage): uploading it
+    // would only end in 552 or a dropped connection, on every retry. Where SIZE is offered,
+    // MAIL declares the size (§6), so the server can refuse it (552, §6.1) before DATA.
+    const size = messageSize(message);
+    const limit = sizeLimit(extensions);
+    if (limit !== null && size > limit) {
+      await session.write('mail', 'QUIT\r\n').catch(() => undefined);
+      await session.read('mail', QUIT_GRACE_MS).catch(() => undefined);
+      throw new SmtpMessageTooLargeError(size, limit);
+    }
+    const sizeParam = extensions.has('SIZE') ? ` SIZE=${size}` : '';
+    await session.command('mail', `MAIL FROM:<${envelope.from}>${sizeParam}`, 250);
     await session.command('rcpt', `RCPT TO:<${envelope.to}>`, 250, 251);
     await session.command('data', 'DATA', 354);
     await session.write('message', dotStuff(message));

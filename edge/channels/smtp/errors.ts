@@ -1,6 +1,6 @@
 /**
  * What can go wrong in an SMTP session, kept as data (stage, reply code) so that the email
- * adapter classifies failures in one place (edge/channels/email.ts) instead of parsing
+ * adapter classifies failures in one place (edge/channels/email-smtp/failures.ts) instead of parsing
  * messages.
  */
 
@@ -71,5 +71,28 @@ export class SmtpCapabilityError extends Error {
     super(detail);
     this.name = 'SmtpCapabilityError';
     this.stage = stage;
+  }
+}
+
+/**
+ * The message is larger than the fixed maximum the server announced in its EHLO reply
+ * (`SIZE <n>`, RFC 1870 §4): "Any attempt by a client to transfer a message which is larger
+ * than this limit will be rejected with a permanent failure (552)". Found before MAIL, so the
+ * message is never uploaded (RFC 1870 §7, minimal usage).
+ */
+export class SmtpMessageTooLargeError extends Error {
+  readonly stage: SmtpStage = 'mail';
+  /** The message size in octets (RFC 1870 §5). */
+  readonly size: number;
+  /** The server's fixed maximum message size in octets. */
+  readonly limit: number;
+
+  constructor(size: number, limit: number) {
+    super(
+      `the message is ${size} bytes, larger than the ${limit} bytes the SMTP server accepts (its EHLO SIZE, RFC 1870)`,
+    );
+    this.name = 'SmtpMessageTooLargeError';
+    this.size = size;
+    this.limit = limit;
   }
 }
