@@ -91,12 +91,22 @@ function parseCustomFields(value: unknown, issues: IssueList): Record<string, st
     return {};
   }
   const entries = Object.entries(value);
+  // Too many fields is one issue: checking (and reporting) each of them would let one request
+  // ask for a response as long as its input.
   if (entries.length > MAX_CUSTOM_FIELDS) {
     issues.add('INVALID_VALUE', 'customFields', `At most ${MAX_CUSTOM_FIELDS} custom fields`);
+    return {};
   }
   const fields: [string, string][] = [];
   for (const [key, field] of entries) {
-    if (!isCustomFieldKey(key)) {
+    if (key.length > MAX_CUSTOM_FIELD_KEY_LENGTH) {
+      // An overlong key is not echoed back whole (nor made the issue's path).
+      issues.add(
+        'INVALID_VALUE',
+        'customFields',
+        `A key of ${key.length} characters (at most ${MAX_CUSTOM_FIELD_KEY_LENGTH})`,
+      );
+    } else if (!isCustomFieldKey(key)) {
       issues.add(
         'INVALID_VALUE',
         `customFields.${key}`,

@@ -44,15 +44,22 @@ interface Row {
 }
 
 // Cursors hold the exact microsecond timestamp and the id: a JS Date would lose microseconds
-// and skip messages recorded in the same millisecond.
+// and skip messages recorded in the same millisecond. A message from before 1970 (a provider
+// may date one so, any year from 1 is stored) has a negative one.
 function encodeCursor(row: Row): string {
   return btoa(`${row.at_us}|${row.id}`);
+}
+
+/** Microseconds to whole milliseconds, rounding down (BigInt division rounds toward zero). */
+function floorMillis(us: bigint): bigint {
+  const ms = us / 1000n;
+  return us % 1000n < 0n ? ms - 1n : ms;
 }
 
 function decodeCursor(cursor: string): { atUs: string; id: string } {
   try {
     const [atUs, id] = atob(cursor).split('|');
-    if (atUs && /^\d+$/.test(atUs) && id && /^[0-9a-f-]{36}$/i.test(id)) return { atUs, id };
+    if (atUs && /^-?\d{1,18}$/.test(atUs) && id && /^[0-9a-f-]{36}$/i.test(id)) return { atUs, id };
   } catch {
     // Reported below.
   }
@@ -107,7 +114,7 @@ export async function conversationPage(
     nodes: page.map((row) => ({
       id: row.id,
       direction: row.direction,
-      at: new Date(Number(BigInt(row.at_us) / 1000n)),
+      at: new Date(Number(floorMillis(BigInt(row.at_us)))),
       channelId: row.channel_id,
       text: row.text,
       kind: row.kind,

@@ -412,3 +412,94 @@ describe('contact identities', () => {
     ]);
   });
 });
+
+describe('contact identities (bug hunt)', () => {
+  it('refuses an e-mail address another contact has on the channel in another letter case; the same contact may change its case', async () => {
+    const ws = await api.createWorkspace();
+    const [ada, alan] = [await createContact(ws, 'Ada'), await createContact(ws, 'Alan')];
+    const channelId = await api.createChannel(ws.apiKey, 'EMAIL');
+    const first = await api.gql(ws.apiKey, UPSERT, {
+      input: { contactId: ada, channelId, address: 'ada@example.com' },
+    });
+    expect(first.data.upsertContactIdentity.__typename).toBe(
+      'MutationUpsertContactIdentitySuccess',
+    );
+    const other = await api.gql(ws.apiKey, UPSERT, {
+      input: { contactId: alan, channelId, address: 'Ada@EXAMPLE.com' },
+    });
+    expect(other.data.upsertContactIdentity).toEqual({
+      __typename: 'ValidationError',
+      issues: [{ code: 'INVALID_VALUE', path: 'address' }],
+    });
+    const same = await api.gql(ws.apiKey, UPSERT, {
+      input: { contactId: ada, channelId, address: 'Ada@Example.com' },
+    });
+    expect(same.data.upsertContactIdentity.data.address).toBe('Ada@Example.com');
+    // Ids on other networks are compared exactly: Viber-style ids differ by case.
+    const telegram = await api.createChannel(ws.apiKey, 'CUSTOM');
+    for (const [contactId, address] of [
+      [ada, 'user-AbC'],
+      [alan, 'user-abc'],
+    ] as const) {
+      const result = await api.gql(ws.apiKey, UPSERT, {
+        input: { contactId, channelId: telegram, address },
+      });
+      expect(result.data.upsertContactIdentity.__typename).toBe(
+        'MutationUpsertContactIdentitySuccess',
+      );
+    }
+  });
+
+  it('never moves lastInboundAt back: an older time (a backfill) keeps the newer window', async () => {
+    const ws = await api.createWorkspace();
+    const contactId = await createContact(ws);
+    const whatsapp = await api.createChannel(ws.apiKey, 'WHATSAPP');
+    const recent = new Date(Date.now() - 60_000).toISOString();
+    const old = new Date(Date.now() - 3 * 86_400_000).toISOString();
+    await api.gql(ws.apiKey, UPSERT, {
+      input: { contactId, channelId: whatsapp, address: '+14155550100', lastInboundAt: recent },
+    });
+    const backfill = await api.gql(ws.apiKey, UPSERT, {
+      input: { contactId, channelId: whatsapp, address: '+14155550100', lastInboundAt: old },
+    });
+    expect(backfill.data.upsertContactIdentity.data.lastInboundAt).toBe(recent);
+    const newer = new Date(Date.now() - 1_000).toISOString();
+    const moved = await api.gql(ws.apiKey, UPSERT, {
+      input: { contactId, channelId: whatsapp, address: '+14155550100', lastInboundAt: newer },
+    });
+    expect(moved.data.upsertContactIdentity.data.lastInboundAt).toBe(newer);
+  });
+
+  it("refuses another workspace's channel, contact and identity", async () => {
+    const ws = await api.createWorkspace();
+    const other = await api.createWorkspace();
+    const contactId = await createContact(ws);
+    const theirContact = await createContact(other);
+    const theirChannel = await api.createChannel(other.apiKey, 'SMS');
+    const ours = await api.createChannel(ws.apiKey, 'SMS');
+    const onTheirs = await api.gql(ws.apiKey, UPSERT, {
+      input: { contactId, channelId: theirChannel, address: '+14155550100' },
+    });
+    expect(onTheirs.data.upsertContactIdentity.issues).toEqual([
+      { code: 'CHANNEL_NOT_FOUND', path: 'channelId' },
+    ]);
+    const theirs = await api.gql(ws.apiKey, UPSERT, {
+      input: { contactId: theirContact, channelId: ours, address: '+14155550100' },
+    });
+    expect(theirs.data.upsertContactIdentity.__typename).toBe('NotFoundError');
+    const identity = await api.gql(other.apiKey, UPSERT, {
+      input: { contactId: theirContact, channelId: theirChannel, address: '+14155550100' },
+    });
+    const id = identity.data.upsertContactIdentity.data.id;
+    const del = await api.gql(
+      ws.apiKey,
+      'mutation ($id: ID!) { deleteContactIdentity(id: $id) { __typename } }',
+      { id },
+    );
+    expect(del.data.deleteContactIdentity.__typename).toBe('NotFoundError');
+    const setLast = await api.gql(ws.apiKey, SET_LAST, { contactId, channelId: theirChannel });
+    expect(setLast.data.setLastInteractedChannel.issues).toEqual([
+      { code: 'CHANNEL_NOT_FOUND', path: 'channelId' },
+    ]);
+  });
+});

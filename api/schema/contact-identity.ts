@@ -1,8 +1,9 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import { isMoreRecentInteraction } from '../../db/interactions';
 import { channels, contactIdentities, contacts } from '../../db/schema';
 import { integrationFor, providerOf } from '../../edge/channels/registry';
 import { addressProblem } from '../../workflow/channel-addresses';
+import { CHANNEL_CAPABILITIES } from '../../workflow/channel-capabilities';
 import type { ChannelType } from '../../workflow/channel-types';
 import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
@@ -128,6 +129,16 @@ async function deletedSinceChecked(
   return undefined;
 }
 
+function addressTaken(): ValidationError {
+  return new ValidationError([
+    {
+      code: 'INVALID_VALUE',
+      path: 'address',
+      message: 'Another contact already has this address on this channel',
+    },
+  ]);
+}
+
 builder.mutationFields((t) => ({
   upsertContactIdentity: t.drizzleField({
     type: 'contactIdentities',
@@ -148,6 +159,26 @@ builder.mutationFields((t) => ({
       try {
         // One transaction: the identity and the interaction it records are written together.
         return await ctx.db.transaction(async (tx) => {
+          if (CHANNEL_CAPABILITIES[channel.type].recipient === 'email') {
+            // An e-mail address is one mailbox in any letter case: another contact's in another
+            // case is the same address (the unique index compares exactly). The lock, per
+            // channel and address, keeps two such writes from both passing the check.
+            await tx.execute(
+              sql`select pg_advisory_xact_lock(hashtextextended(${`identity:${channel.id}:${address.toLowerCase()}`}, 0))`,
+            );
+            const [taken] = await tx
+              .select({ id: contactIdentities.id })
+              .from(contactIdentities)
+              .where(
+                and(
+                  eq(contactIdentities.channelId, channel.id),
+                  ne(contactIdentities.contactId, contact.id),
+                  sql`lower(${contactIdentities.address}) = lower(${address})`,
+                ),
+              )
+              .limit(1);
+            if (taken) throw addressTaken();
+          }
           const [identity] = await tx
             .insert(contactIdentities)
             .values({
@@ -159,7 +190,16 @@ builder.mutationFields((t) => ({
             })
             .onConflictDoUpdate({
               target: [contactIdentities.contactId, contactIdentities.channelId],
-              set: { address, ...(lastInboundAt ? { lastInboundAt } : {}) },
+              // A time older than the stored one (a backfill) does not close the window a
+              // later message opened; inbound messages move it only forward too.
+              set: {
+                address,
+                ...(lastInboundAt
+                  ? {
+                      lastInboundAt: sql`greatest(${contactIdentities.lastInboundAt}, excluded.last_inbound_at)`,
+                    }
+                  : {}),
+              },
             })
             .returning();
           if (lastInboundAt) {
@@ -181,13 +221,7 @@ builder.mutationFields((t) => ({
           throw (await deletedSinceChecked(ctx, contact.id, channel.id)) ?? error;
         }
         if (!isUniqueViolation(error, UNIQUE_ADDRESS)) throw error;
-        throw new ValidationError([
-          {
-            code: 'INVALID_VALUE',
-            path: 'address',
-            message: 'Another contact already has this address on this channel',
-          },
-        ]);
+        throw addressTaken();
       }
     },
   }),

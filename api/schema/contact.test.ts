@@ -226,3 +226,128 @@ describe('contacts', () => {
     expect(malformed.data.contacts.nodes).toEqual([]);
   });
 });
+
+describe('contact custom fields and pages (bug hunt)', () => {
+  it('does not echo an overlong custom field key, and reports at most one issue per kind when there are too many fields', async () => {
+    const ws = await api.createWorkspace();
+    const longKey = 'k'.repeat(5000);
+    const result = await api.gql(ws.apiKey, CREATE, {
+      input: { customFields: { [longKey]: 'x' } },
+    });
+    const issues = result.data.createContact.issues as { path: string }[];
+    expect(issues).toHaveLength(1);
+    expect(issues[0]!.path.length).toBeLessThan(200);
+    const many = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`bad key ${i}`, 'x']));
+    const tooMany = await api.gql(ws.apiKey, CREATE, { input: { customFields: many } });
+    expect(tooMany.data.createContact.issues.length).toBeLessThanOrEqual(101);
+  });
+
+  const PAGE = /* GraphQL */ `
+    query ($first: Int, $last: Int, $after: String, $before: String) {
+      contacts(first: $first, last: $last, after: $after, before: $before) {
+        nodes { firstName }
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      }
+    }
+  `;
+
+  it('reports pageInfo from the rows that remain when a cursor was deleted, in either direction', async () => {
+    const ws = await api.createWorkspace();
+    const ids: string[] = [];
+    for (const firstName of ['A', 'B', 'C', 'D'])
+      ids.push((await createContact(ws, { firstName })).id);
+    const all = await api.gql(ws.apiKey, PAGE, { first: 4 });
+    expect(all.errors).toBeUndefined();
+    const cursors: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const page = await api.gql(ws.apiKey, PAGE, { first: 1, after: cursors[i - 1] ?? null });
+      cursors.push(page.data.contacts.pageInfo.endCursor);
+    }
+    const page = async (vars: Record<string, unknown>) => {
+      const result = await api.gql(ws.apiKey, PAGE, vars);
+      expect(result.errors, JSON.stringify(vars)).toBeUndefined();
+      const c = result.data.contacts;
+      return {
+        names: c.nodes.map((n: { firstName: string }) => n.firstName).join(''),
+        next: c.pageInfo.hasNextPage,
+        prev: c.pageInfo.hasPreviousPage,
+      };
+    };
+    // Live cursors: as before.
+    expect(await page({ first: 2, after: cursors[0] })).toEqual({
+      names: 'BC',
+      next: true,
+      prev: true,
+    });
+    expect(await page({ last: 2, before: cursors[3] })).toEqual({
+      names: 'BC',
+      next: true,
+      prev: true,
+    });
+    // Mixed directions with live cursors.
+    expect(await page({ first: 1, before: cursors[3] })).toEqual({
+      names: 'A',
+      next: true,
+      prev: false,
+    });
+    expect(await page({ last: 1, after: cursors[0] })).toEqual({
+      names: 'D',
+      next: false,
+      prev: true,
+    });
+    // Delete A and D: the cursors at the ends now name nothing.
+    for (const id of [ids[0]!, ids[3]!]) {
+      await api.gql(ws.apiKey, DELETE, { id });
+    }
+    expect(await page({ first: 5, after: cursors[0] })).toEqual({
+      names: 'BC',
+      next: false,
+      prev: false,
+    });
+    expect(await page({ last: 5, before: cursors[3] })).toEqual({
+      names: 'BC',
+      next: false,
+      prev: false,
+    });
+    expect(await page({ first: 5, before: cursors[3] })).toEqual({
+      names: 'BC',
+      next: false,
+      prev: false,
+    });
+    expect(await page({ last: 5, after: cursors[0] })).toEqual({
+      names: 'BC',
+      next: false,
+      prev: false,
+    });
+    expect(await page({ first: 1, before: cursors[3] })).toEqual({
+      names: 'B',
+      next: true,
+      prev: false,
+    });
+    expect(await page({ last: 1, after: cursors[0] })).toEqual({
+      names: 'C',
+      next: false,
+      prev: true,
+    });
+    expect(await page({ first: 1, after: cursors[0] })).toEqual({
+      names: 'B',
+      next: true,
+      prev: false,
+    });
+    expect(await page({ last: 1, before: cursors[3] })).toEqual({
+      names: 'C',
+      next: false,
+      prev: true,
+    });
+    // Only rows the filter keeps count: B is before C, but not a "B…" contact's row.
+    const filtered = await api.gql(
+      ws.apiKey,
+      'query ($after: String) { contacts(first: 5, after: $after, filter: { search: "C" }) { nodes { firstName } pageInfo { hasPreviousPage } } }',
+      { after: cursors[1] },
+    );
+    expect(filtered.data.contacts).toEqual({
+      nodes: [{ firstName: 'C' }],
+      pageInfo: { hasPreviousPage: false },
+    });
+  });
+});

@@ -6,7 +6,13 @@ import { parseContactFields } from '../contact-input';
 import { NotFoundError, ValidationError } from '../errors';
 import { API_EXIT_REASONS, deleteEndingRuns } from '../runs/exit';
 import { IssueList } from '../validation';
-import { CREATION_CURSOR, checkConnectionArgs, creationOrder, likePattern } from './pagination';
+import {
+  CREATION_CURSOR,
+  checkConnectionArgs,
+  creationOrder,
+  likePattern,
+  settleCursorBounds,
+} from './pagination';
 
 /** A person messages are sent to. */
 export const ContactRef = builder.drizzleObject('contacts', {
@@ -105,14 +111,24 @@ builder.queryFields((t) => ({
       args: { filter: t.arg({ type: ContactFilter }) },
       totalCount: (_root, args, ctx) =>
         ctx.db.$count(contacts, contactFilter(contacts, ctx.workspaceId, args.filter)),
-      resolve: (query, _root, args, ctx) => {
+      resolve: async (query, _root, args, ctx) => {
         checkConnectionArgs(args, CREATION_CURSOR);
-        return ctx.db.query.contacts.findMany(
-          query({
-            where: { RAW: (table) => contactFilter(table, ctx.workspaceId, args.filter) },
-            ...creationOrder(),
-          }),
-        );
+        const [rows] = await Promise.all([
+          ctx.db.query.contacts.findMany(
+            query({
+              where: { RAW: (table) => contactFilter(table, ctx.workspaceId, args.filter) },
+              ...creationOrder(),
+            }),
+          ),
+          settleCursorBounds(
+            ctx.db,
+            args,
+            contacts,
+            contactFilter(contacts, ctx.workspaceId, args.filter),
+            'asc',
+          ),
+        ]);
+        return rows;
       },
     },
     { name: 'ContactConnection' },

@@ -1,3 +1,4 @@
+import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { deliveries, inboundMessages } from '../../db/schema';
 import { publishWorkflow, seedContact, seedRunAt, sendConfig } from '../../edge/dispatch/test-seed';
@@ -124,6 +125,8 @@ describe("a contact's conversation", () => {
     for (const variables of [
       { after: 'bm90IGEgY3Vyc29y' },
       { after: '' },
+      // A timestamp past what Postgres's bigint holds: refused, not an internal error.
+      { after: btoa('99999999999999999999|00000000-0000-4000-8000-000000000000') },
       { first: 0 },
       { first: 500 },
     ]) {
@@ -139,5 +142,59 @@ describe("a contact's conversation", () => {
     const intruder = await api.createWorkspace();
     const result = await api.gql(intruder.apiKey, CONVERSATION, { id: contactId });
     expect(result.data.contact).toBeNull();
+  });
+});
+
+describe('conversation pages (bug hunt)', () => {
+  it('pages through messages from before 1970 with the cursors it gives out', async () => {
+    const { ws, contactId, channelId } = await conversationSetup();
+    await api.db.insert(inboundMessages).values(
+      ['1969-12-31 23:59:59.9995+00', '1969-06-01 00:00:00+00'].map((at, index) => ({
+        workspaceId: ws.workspaceId,
+        contactId,
+        channelId,
+        providerMessageId: `wamid.old${index}`,
+        content: { type: 'text' as const, text: `old ${index}` },
+        summary: `old ${index}`,
+        receivedAt: sql`${at}::timestamptz`,
+      })),
+    );
+    const texts: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const result = await api.gql(ws.apiKey, CONVERSATION, { id: contactId, first: 1, after });
+      expect(result.errors).toBeUndefined();
+      const conversation = result.data.contact.conversation;
+      texts.push(...conversation.nodes.map((node: { text: string }) => node.text));
+      if (conversation.nodes[0]?.text === 'old 0') {
+        // Half a millisecond before 1970 is shown in its millisecond, not rounded into 1970.
+        expect(conversation.nodes[0].at).toBe('1969-12-31T23:59:59.999Z');
+      }
+      if (!conversation.hasNextPage) break;
+      after = conversation.endCursor;
+    }
+    expect(texts).toEqual([
+      'late answer',
+      'second question',
+      'first answer',
+      'first question',
+      'old 0',
+      'old 1',
+    ]);
+  });
+
+  it('keeps its place when the message a cursor names is deleted', async () => {
+    const { ws, contactId } = await conversationSetup();
+    const first = await api.gql(ws.apiKey, CONVERSATION, { id: contactId, first: 2 });
+    const page1 = first.data.contact.conversation;
+    await api.db.delete(inboundMessages).where(eq(inboundMessages.id, page1.nodes[1].id));
+    const second = await api.gql(ws.apiKey, CONVERSATION, {
+      id: contactId,
+      first: 2,
+      after: page1.endCursor,
+    });
+    expect(
+      second.data.contact.conversation.nodes.map((node: { text: string }) => node.text),
+    ).toEqual(['first answer', 'first question']);
   });
 });

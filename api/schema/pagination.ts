@@ -1,7 +1,9 @@
 import { decodeBase64 } from '@pothos/core';
-import { sql } from 'drizzle-orm';
-import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { type SQL, sql } from 'drizzle-orm';
+import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { GraphQLError } from 'graphql';
+import type { Database } from '../../db/client';
+import { queryRows } from '../../db/rows';
 
 /**
  * Query options that order a connection by (createdAt, id), oldest first.
@@ -19,6 +21,11 @@ export function creationOrder() {
     },
     orderBy: { createdAtCursor: 'asc', id: 'asc' },
   } as const;
+}
+
+/** The exact UTC microsecond text of `createdAt` that `creationOrder()` orders by. */
+function createdAtText(createdAt: AnyPgColumn): SQL {
+  return sql`to_char(${createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
 }
 
 /** The chunks of a `creationOrder()` cursor: the UTC microsecond text, then the row's id. */
@@ -81,6 +88,61 @@ export function checkConnectionArgs(args: ConnectionArgs, shape: CursorShape): v
     if (cursor != null && !hasShape(cursor, shape)) {
       throw badInput(`"${name}" is not a cursor of this connection`);
     }
+  }
+}
+
+/** The (createdAt text, id) a `CREATION_CURSOR` cursor holds; call after checkConnectionArgs. */
+function creationCursorKey(cursor: string): { createdAt: string; id: string } {
+  const chunks = JSON.parse(decodeBase64(cursor).slice(5)) as [string, string];
+  return { createdAt: chunks[0].slice(2), id: chunks[1].slice(2) };
+}
+
+/**
+ * Makes plugin-drizzle's `pageInfo` true to the rows that remain beyond a cursor. The plugin
+ * answers `hasPreviousPage: true` whenever `after` is given and `hasNextPage: true` whenever
+ * `before` is, as if the cursor's row (or rows past it) still existed: after that row was
+ * deleted, a page at either end of the list said there was more when there was not, in both
+ * directions (`first`/`after`, `last`/`before`, and the mixed `first`/`before`,
+ * `last`/`after`). This checks, over the connection's own rows (`where`: its workspace and
+ * filter), whether any row lies at or before `after` and at or after `before` in the list's
+ * order (`direction` of `creationOrder()`'s keys), in one statement run beside the page's; a
+ * cursor with no row beyond it is then dropped from `args`, which the plugin reads `pageInfo`
+ * from once the resolver returns (its keyset was built from them already, when `query()` ran),
+ * so that `pageInfo` follows the Relay spec's rules without it: `hasNextPage` from whether
+ * `first` rows were left over, `hasPreviousPage` from whether `last` rows were.
+ * For connections in `creationOrder()` (or newest first on the same keys) over `CREATION_CURSOR`.
+ */
+export async function settleCursorBounds(
+  db: Database,
+  args: ConnectionArgs,
+  table: PgTable & { createdAt: AnyPgColumn; id: AnyPgColumn },
+  where: SQL | undefined,
+  direction: 'asc' | 'desc',
+): Promise<void> {
+  const checks: { name: 'after' | 'before'; condition: SQL }[] = [];
+  for (const name of ['after', 'before'] as const) {
+    const cursor = args[name];
+    if (cursor == null) continue;
+    const { createdAt, id } = creationCursorKey(cursor);
+    // Rows before `after` are those ordered before it: smaller keys when ascending.
+    const atOrBelow = (name === 'after') === (direction === 'asc');
+    const key = sql`(${createdAtText(table.createdAt)}, ${table.id})`;
+    const bound = sql`(${createdAt}::text, ${id}::uuid)`;
+    checks.push({ name, condition: atOrBelow ? sql`${key} <= ${bound}` : sql`${key} >= ${bound}` });
+  }
+  if (checks.length === 0) return;
+  const [row] = await queryRows<Record<string, boolean>>(
+    db,
+    sql`select ${sql.join(
+      checks.map(
+        ({ name, condition }) =>
+          sql`exists (select 1 from ${table} where ${where ?? sql`true`} and ${condition}) as ${sql.identifier(name)}`,
+      ),
+      sql`, `,
+    )}`,
+  );
+  for (const { name } of checks) {
+    if (!row?.[name]) args[name] = null;
   }
 }
 

@@ -514,3 +514,102 @@ describe('runs and run', () => {
     expect(result.data.runs.totalCount).toBeGreaterThan(0);
   });
 });
+
+describe('runs pages (bug hunt)', () => {
+  it('reports pageInfo from the runs that remain when the run a cursor names was deleted', async () => {
+    const workspace = await api.createWorkspace('Pages');
+    const workflow = await publishWorkflow(api.db, workspace.workspaceId, [
+      { key: 'hello', type: 'send_message', config: sendConfig() },
+    ]);
+    const contactId = await seedContact(api.db, workspace.workspaceId);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const result = await api.gql(workspace.apiKey, START, {
+        input: { workflowId: workflow.workflowId, contactIds: [contactId] },
+      });
+      ids.push(result.data.startWorkflow.data.runs[0].id);
+    }
+    const PAGE = /* GraphQL */ `
+      query ($first: Int, $last: Int, $after: String, $before: String) {
+        runs(first: $first, last: $last, after: $after, before: $before) {
+          nodes { id }
+          pageInfo { hasNextPage hasPreviousPage endCursor startCursor }
+        }
+      }
+    `;
+    // Newest first: ids[2], ids[1], ids[0].
+    const newest = await api.gql(workspace.apiKey, PAGE, { first: 1 });
+    const oldest = await api.gql(workspace.apiKey, PAGE, { last: 1 });
+    expect(newest.data.runs.nodes).toEqual([{ id: ids[2] }]);
+    expect(oldest.data.runs.nodes).toEqual([{ id: ids[0] }]);
+    const afterNewest = newest.data.runs.pageInfo.endCursor;
+    const beforeOldest = oldest.data.runs.pageInfo.startCursor;
+    const page = async (variables: Record<string, unknown>) => {
+      const result = await api.gql(workspace.apiKey, PAGE, variables);
+      expect(result.errors).toBeUndefined();
+      const { nodes, pageInfo } = result.data.runs;
+      return {
+        ids: nodes.map((n: { id: string }) => n.id),
+        next: pageInfo.hasNextPage,
+        prev: pageInfo.hasPreviousPage,
+      };
+    };
+    expect(await page({ first: 5, after: afterNewest })).toEqual({
+      ids: [ids[1], ids[0]],
+      next: false,
+      prev: true,
+    });
+    await api.db.delete(runs).where(eq(runs.id, ids[2]!));
+    await api.db.delete(runs).where(eq(runs.id, ids[0]!));
+    expect(await page({ first: 5, after: afterNewest })).toEqual({
+      ids: [ids[1]],
+      next: false,
+      prev: false,
+    });
+    expect(await page({ last: 5, before: beforeOldest })).toEqual({
+      ids: [ids[1]],
+      next: false,
+      prev: false,
+    });
+    expect(await page({ first: 5, before: beforeOldest })).toEqual({
+      ids: [ids[1]],
+      next: false,
+      prev: false,
+    });
+  });
+
+  it('reads a delivery its cancelled run failed (RUN_CANCELLED) as dispatch recorded it', async () => {
+    const id = await startOne(aContacts[0]!);
+    await api.db.insert(deliveries).values({
+      workspaceId: a.workspaceId,
+      runId: id,
+      stepId: aWorkflow.stepIds.hello!,
+      visit: 1,
+      channelId: null,
+      status: 'queued',
+      reasonCode: 'network',
+      reasonDetail: 'timeout',
+      attempts: 1,
+    });
+    const cancelled = await api.gql(a.apiKey, CANCEL, { id });
+    expect(cancelled.data.cancelRun.data).toMatchObject({
+      status: 'EXITED',
+      exitReason: 'cancelled',
+    });
+    const result = await api.gql(
+      a.apiKey,
+      'query ($id: ID!) { run(id: $id) { deliveries { status reasonCode reasonDetail sentAt failedAt } } }',
+      { id },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data.run.deliveries).toEqual([
+      {
+        status: 'FAILED',
+        reasonCode: 'RUN_CANCELLED',
+        reasonDetail: expect.stringContaining('timeout'),
+        sentAt: null,
+        failedAt: null,
+      },
+    ]);
+  });
+});

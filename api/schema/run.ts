@@ -8,7 +8,7 @@ import { NotFoundError, ValidationError } from '../errors';
 import { cancelRun } from '../runs/cancel';
 import { startWorkflow } from '../runs/start';
 import { DeliveryRef } from './delivery';
-import { CREATION_CURSOR, checkConnectionArgs } from './pagination';
+import { CREATION_CURSOR, checkConnectionArgs, settleCursorBounds } from './pagination';
 
 const RUN_STATUSES = ['active', 'completed', 'exited'] as const;
 type RunStatus = (typeof RUN_STATUSES)[number];
@@ -125,23 +125,27 @@ builder.queryFields((t) => ({
     description: "The workspace's runs, newest first.",
     args: { filter: t.arg({ type: RunFilter }) },
     totalCount: (_root, args, ctx) => ctx.db.$count(runs, filterSql(ctx, args.filter)),
-    resolve: (query, _root, args, ctx) => {
+    resolve: async (query, _root, args, ctx) => {
       checkConnectionArgs(args, CREATION_CURSOR);
-      return ctx.db.query.runs.findMany(
-        query({
-          where: {
-            workspaceId: ctx.workspaceId,
-            ...(args.filter?.workflowId != null
-              ? { workflowId: filterId(args.filter.workflowId) }
-              : {}),
-            ...(args.filter?.contactId != null
-              ? { contactId: filterId(args.filter.contactId) }
-              : {}),
-            ...(args.filter?.status ? { status: args.filter.status } : {}),
-          },
-          ...newestFirst(),
-        }),
-      );
+      const [rows] = await Promise.all([
+        ctx.db.query.runs.findMany(
+          query({
+            where: {
+              workspaceId: ctx.workspaceId,
+              ...(args.filter?.workflowId != null
+                ? { workflowId: filterId(args.filter.workflowId) }
+                : {}),
+              ...(args.filter?.contactId != null
+                ? { contactId: filterId(args.filter.contactId) }
+                : {}),
+              ...(args.filter?.status ? { status: args.filter.status } : {}),
+            },
+            ...newestFirst(),
+          }),
+        ),
+        settleCursorBounds(ctx.db, args, runs, filterSql(ctx, args.filter), 'desc'),
+      ]);
+      return rows;
     },
   }),
   run: t.drizzleField({

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
   index,
@@ -75,5 +76,8 @@ export const contactIdentities = pgTable(
   (t) => [
     uniqueIndex('contact_identities_contact_channel_uq').on(t.contactId, t.channelId),
     uniqueIndex('contact_identities_channel_address_uq').on(t.channelId, t.address),
+    // An e-mail address is one mailbox in any letter case: upsertContactIdentity looks for
+    // another contact's address on an email channel through this (api/schema/contact-identity.ts).
+    index('contact_identities_channel_lower_address_idx').on(t.channelId, sql`lower(${t.address})`),
   ],
 );

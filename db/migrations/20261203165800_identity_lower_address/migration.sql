@@ -1,0 +1,1 @@
+CREATE INDEX "contact_identities_channel_lower_address_idx" ON "contact_identities" ("channel_id",lower("address"));
