@@ -29,6 +29,12 @@ describe('validateGraph', () => {
     expect(issues('a', [])).toEqual([{ code: 'GRAPH_EMPTY', stepId: null, path: 'steps' }]);
   });
 
+  it('says so when the workflow has no entry step (its entry was deleted)', () => {
+    const found = validateGraph({ entryStepId: '', steps: [sendStep('a', null)] });
+    expect(found).toMatchObject([{ code: 'GRAPH_EMPTY', stepId: null, path: 'entryStepId' }]);
+    expect(found[0]?.message).toBe('The workflow has no entry step: choose the step runs start at');
+  });
+
   it('reports an entry step that is not in the workflow', () => {
     expect(issues('missing', [sendStep('a', null)])).toEqual([
       { code: 'GRAPH_EMPTY', stepId: null, path: 'entryStepId' },
@@ -121,5 +127,30 @@ describe('validateGraph', () => {
       waitStep(`s${i}`, i < 1999 ? `s${i + 1}` : null),
     );
     expect(issues('s0', steps)).toEqual([]);
+  });
+
+  it('handles chains of tens of thousands of steps without running out of stack', () => {
+    const count = 50_000;
+    const chain = Array.from({ length: count }, (_, i) =>
+      waitStep(`s${i}`, i < count - 1 ? `s${i + 1}` : null),
+    );
+    expect(issues('s0', chain)).toEqual([]);
+    // The same chain closed into one cycle, the last step leading back to the first.
+    const loop = chain.map((step, i) => (i === count - 1 ? { ...step, nextStepId: 's0' } : step));
+    const found = issues('s0', loop);
+    expect(found).toHaveLength(count);
+    expect(found.every((issue) => issue.code === 'GRAPH_CYCLE')).toBe(true);
+    expect(found[0]).toEqual({ code: 'GRAPH_CYCLE', stepId: 's0', path: 'id' });
+  });
+
+  it('finds each cycle once, in step order, among several', () => {
+    const steps = [
+      sendStep('a', 'b', { failureStepId: 'e', config: { failureBranchEnabled: true } }),
+      waitStep('b', 'c'),
+      sendStep('c', 'b'),
+      waitStep('e', 'f'),
+      sendStep('f', 'f'),
+    ];
+    expect(issues('a', steps).map(({ stepId }) => stepId)).toEqual(['b', 'c', 'f']);
   });
 });

@@ -13,7 +13,9 @@ function issue(
 
 /**
  * Strongly connected components that contain a cycle (Tarjan's algorithm): groups of steps
- * from which a run could come back to where it was. Each group is in `steps` order.
+ * from which a run could come back to where it was. Each group is in `steps` order. Iterative
+ * (an explicit stack of steps and their next edge), so that a long chain of steps cannot
+ * exhaust the call stack.
  */
 function cyclicGroups(steps: GraphStep[], edges: Map<string, string[]>): string[][] {
   const index = new Map<string, number>();
@@ -23,20 +25,16 @@ function cyclicGroups(steps: GraphStep[], edges: Map<string, string[]>): string[
   const groups: string[][] = [];
   let counter = 0;
 
-  function visit(id: string): void {
+  function enter(id: string, path: { id: string; edge: number }[]): void {
     index.set(id, counter);
     low.set(id, counter);
     counter++;
     stack.push(id);
     onStack.add(id);
-    for (const to of edges.get(id) ?? []) {
-      if (!index.has(to)) {
-        visit(to);
-        low.set(id, Math.min(low.get(id)!, low.get(to)!));
-      } else if (onStack.has(to)) {
-        low.set(id, Math.min(low.get(id)!, index.get(to)!));
-      }
-    }
+    path.push({ id, edge: 0 });
+  }
+
+  function close(id: string): void {
     if (low.get(id) !== index.get(id)) return;
     const group: string[] = [];
     let member: string;
@@ -49,7 +47,28 @@ function cyclicGroups(steps: GraphStep[], edges: Map<string, string[]>): string[
     if (group.length > 1 || selfLoop) groups.push(group);
   }
 
-  for (const step of steps) if (!index.has(step.id)) visit(step.id);
+  for (const step of steps) {
+    if (index.has(step.id)) continue;
+    const path: { id: string; edge: number }[] = [];
+    enter(step.id, path);
+    while (path.length > 0) {
+      const frame = path.at(-1)!;
+      const targets = edges.get(frame.id) ?? [];
+      if (frame.edge < targets.length) {
+        const to = targets[frame.edge++]!;
+        if (!index.has(to)) {
+          enter(to, path);
+        } else if (onStack.has(to)) {
+          low.set(frame.id, Math.min(low.get(frame.id)!, index.get(to)!));
+        }
+        continue;
+      }
+      path.pop();
+      close(frame.id);
+      const parent = path.at(-1);
+      if (parent) low.set(parent.id, Math.min(low.get(parent.id)!, low.get(frame.id)!));
+    }
+  }
   const order = new Map(steps.map((step, position) => [step.id, position]));
   return groups.map((group) => group.sort((a, b) => order.get(a)! - order.get(b)!));
 }
@@ -79,7 +98,9 @@ export function validateGraph(graph: WorkflowGraph): ValidationIssue[] {
         'GRAPH_EMPTY',
         null,
         'entryStepId',
-        `Entry step ${graph.entryStepId} is not in the workflow`,
+        graph.entryStepId
+          ? `Entry step ${graph.entryStepId} is not in the workflow`
+          : 'The workflow has no entry step: choose the step runs start at',
       ),
     );
   }

@@ -52,6 +52,21 @@ describe('validateContentFields', () => {
     }
   });
 
+  it('accepts a Twilio Content SID as a template name, and nothing else in capitals', () => {
+    const template = (templateName: string) =>
+      validateContentFields(
+        { type: 'whatsapp_template', templateName, languageCode: 'en', parameters: [] },
+        'c',
+        files,
+      );
+    expect(template('HX0123456789abcdef0123456789ABCDEF')).toEqual([]);
+    for (const name of ['HX0123', 'Order_1', 'HX0123456789abcdef0123456789abcdeg']) {
+      expect(template(name), name).toMatchObject([
+        { code: 'INVALID_VALUE', path: 'c.templateName' },
+      ]);
+    }
+  });
+
   it('accepts every Messenger tag', () => {
     for (const tag of [
       'CONFIRMED_EVENT_UPDATE',

@@ -10,6 +10,8 @@ import { type ValidationIssue, validationIssue } from './validation-issue';
 
 // WhatsApp template names: lower-case letters, digits and underscores, at most 512.
 const WHATSAPP_TEMPLATE_NAME = /^[a-z0-9_]{1,512}$/;
+// Through Twilio a template is named by its Content SID ("Content API": `sid`, HX + 32 hex).
+const TWILIO_CONTENT_SID = /^HX[0-9a-fA-F]{32}$/;
 // WhatsApp writes template languages `en`, `en_US`, `pt_BR`; BCP 47 dashes are accepted too.
 const WHATSAPP_LANGUAGE_CODE = /^[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})?$/;
 
@@ -104,12 +106,13 @@ function templateIssues(
   if (content.headerMedia) {
     issues.push(...headerMediaIssues(content.headerMedia, `${path}.headerMedia`, fileIds));
   }
-  if (!WHATSAPP_TEMPLATE_NAME.test(content.templateName ?? '')) {
+  const name = content.templateName ?? '';
+  if (!WHATSAPP_TEMPLATE_NAME.test(name) && !TWILIO_CONTENT_SID.test(name)) {
     issues.push(
       validationIssue(
         'INVALID_VALUE',
         `${path}.templateName`,
-        'Template name must be lower-case letters, digits and underscores',
+        'Template name must be lower-case letters, digits and underscores (through Twilio, the Content SID: HX…)',
       ),
     );
   }

@@ -218,6 +218,40 @@ describe('validateSendMessageConfig', () => {
     expect(codes(cfg)).toEqual([{ code: 'UNSUPPORTED_MESSAGE_TYPE', path: 'defaultMessage.type' }]);
   });
 
+  it('refuses a template on a channel whose provider sends templates but cannot list them', () => {
+    const vonage: StepLookups = {
+      ...lookups,
+      channels: new Map([
+        [
+          'ch_vonage',
+          {
+            type: 'whatsapp',
+            status: 'connected',
+            templates: null,
+            templatesUnlisted: true,
+            label: 'WhatsApp (Vonage)',
+          },
+        ],
+      ]),
+    };
+    const template = {
+      type: 'whatsapp_template' as const,
+      templateName: 'order_update',
+      languageCode: 'en',
+      parameters: ['x'],
+    };
+    const issues = validateSendMessageConfig(
+      config({ channelResponses: [{ channelId: 'ch_vonage', content: template }] }),
+      vonage,
+    );
+    expect(issues.map(({ code, path }) => ({ code, path }))).toEqual([
+      { code: 'TEMPLATES_UNAVAILABLE', path: 'channelResponses[0].content.templateName' },
+    ]);
+    expect(issues[0]?.message).toBe(
+      'WhatsApp (Vonage) templates cannot be listed yet, so a template step cannot be checked',
+    );
+  });
+
   it('rejects two responses for one channel', () => {
     const text = { type: 'text', text: 'x' } as const;
     const cfg = config({

@@ -9,24 +9,29 @@ import { type ValidationIssue, validationIssue } from './validation-issue';
 
 export { MAX_EMAIL_SUBJECT_LENGTH } from './validate-texts';
 
+/** A channel of the workspace, as step validation sees it. */
+export interface LookupChannel {
+  type: ChannelType;
+  status: 'connected' | 'disconnected' | 'error';
+  /**
+   * The provider account's templates, for channels whose provider lists them (null: they
+   * could not be loaded); absent for channels that send no templates.
+   */
+  templates?: readonly ChannelTemplate[] | null;
+  /**
+   * Set (with `templates` null) when the channel's provider sends templates but its templates
+   * cannot be listed (Vonage): a template step cannot be checked, so it is refused.
+   */
+  templatesUnlisted?: boolean;
+  /** The integration's media limits, when known (edge/channels/<integration>/definition.ts). */
+  mediaLimits?: MediaLimits;
+  /** The integration's label, for messages. */
+  label?: string;
+}
+
 /** The workspace's own rows a step config may refer to (another workspace's are simply absent). */
 export interface StepLookups {
-  channels: ReadonlyMap<
-    string,
-    {
-      type: ChannelType;
-      status: 'connected' | 'disconnected' | 'error';
-      /**
-       * The provider account's templates, for channels whose provider lists them (null: they
-       * could not be loaded); absent for providers without a template catalog.
-       */
-      templates?: readonly ChannelTemplate[] | null;
-      /** The integration's media limits, when known (edge/channels/<integration>/definition.ts). */
-      mediaLimits?: MediaLimits;
-      /** The integration's label, for messages. */
-      label?: string;
-    }
-  >;
+  channels: ReadonlyMap<string, LookupChannel>;
   fileIds: ReadonlySet<string>;
   /** The type and size of the files in `fileIds`, for the channels' media limits. */
   files?: ReadonlyMap<string, MediaFacts>;
@@ -111,6 +116,18 @@ function channelResponseIssues(config: SendMessageConfig, lookups: StepLookups):
     const fieldIssues = validateContentFields(content, `${path}.content`, lookups.fileIds);
     issues.push(...fieldIssues);
     if (
+      fieldIssues.length === 0 &&
+      content.type === 'whatsapp_template' &&
+      channel?.templatesUnlisted
+    ) {
+      issues.push(
+        validationIssue(
+          'TEMPLATES_UNAVAILABLE',
+          `${path}.content.templateName`,
+          `${channel.label ?? 'This channel'} templates cannot be listed yet, so a template step cannot be checked`,
+        ),
+      );
+    } else if (
       fieldIssues.length === 0 &&
       content.type === 'whatsapp_template' &&
       channel?.templates !== undefined

@@ -57,6 +57,29 @@ describe('validateMessageTexts', () => {
     expect(paths(sendConfig({ email: { body } }))).toEqual([]);
   });
 
+  it('accepts tel links and links that start with a variable, as the email renderer links them', () => {
+    const body = [
+      {
+        type: 'paragraph' as const,
+        spans: [
+          { text: 'call', link: 'tel:+447700900123' },
+          { text: 'site', link: '$contact.website' },
+          { text: 'page', link: ' $trigger.base/offers?id=$contact.id' },
+        ],
+      },
+    ];
+    expect(paths(sendConfig({ email: { body } }))).toEqual([]);
+  });
+
+  it('rejects a link with a variable after a scheme it does not allow', () => {
+    const body = [
+      { type: 'paragraph' as const, spans: [{ text: 'x', link: 'javascript:$contact.id' }] },
+    ];
+    expect(paths(sendConfig({ email: { body } }))).toEqual([
+      'INVALID_URL email.body[0].spans[0].link',
+    ]);
+  });
+
   it('rejects data and file links', () => {
     const body = [
       {

@@ -4,11 +4,13 @@ import { expandSnippets, findSnippetNames } from './snippets';
 import { textLength } from './text-length';
 import { MAX_TEXT_LENGTH, type SendMessageConfig } from './types';
 import { type ValidationIssue, validationIssue } from './validation-issue';
+import { findVariables } from './variables';
 
 /** Longest e-mail subject: one header line (RFC 5322 §2.1.1). */
 export const MAX_EMAIL_SUBJECT_LENGTH = 998;
 
-const ALLOWED_LINK = /^(?:https?:\/\/|mailto:)/i;
+// The schemes the email renderer links (edge/render/rich-text-mjml.ts).
+const ALLOWED_LINK = /^(?:https?:\/\/|mailto:|tel:)/i;
 const LINE_BREAK = /[\r\n]/;
 
 function subjectIssues(subject: string, path: string): ValidationIssue[] {
@@ -32,14 +34,24 @@ function linkIssues(link: string, path: string): ValidationIssue[] {
   const url = link.trim();
   // Only schemes a mail client opens safely; `javascript:` and relative links are refused.
   if (ALLOWED_LINK.test(url) && URL.canParse(url)) return [];
-  return [validationIssue('INVALID_URL', path, 'Links must be http(s) or mailto URLs')];
+  // A link that starts with a variable is checked once filled in, when the email is rendered
+  // (a value that does not come out http(s), mailto or tel links nowhere).
+  if (findVariables(url)[0]?.start === 0) return [];
+  return [
+    validationIssue(
+      'INVALID_URL',
+      path,
+      'Links must be http(s), mailto or tel URLs, or start with a variable',
+    ),
+  ];
 }
 
 /**
  * Checks every text of a Send a Message config, with snippets expanded the way they will be
  * sent: blank required texts, texts over 2,000 characters, unknown snippets, e-mail subjects
- * with line breaks or over 998 characters, links that are not http(s) or mailto, and e-mail
- * body spans, links and blocks over their limits (workflow/email-body-limits.ts).
+ * with line breaks or over 998 characters, links that are not http(s), mailto or tel (nor start
+ * with a variable), and e-mail body spans, links and blocks over their limits
+ * (workflow/email-body-limits.ts).
  */
 export function validateMessageTexts(
   config: SendMessageConfig,

@@ -242,8 +242,9 @@ builder.mutationFields((t) => ({
       if (!isUuid(id)) throw new NotFoundError('File', String(id));
       const deleted = await ctx.db.transaction(async (tx) => {
         const where = and(eq(files.id, id), eq(files.workspaceId, ctx.workspaceId));
-        // Locked against a concurrent delete or rename; a publish racing this delete is not
-        // held back (its steps then fail UNKNOWN_FILE validation on the next publish).
+        // Locked against a concurrent delete or rename. A step save or publish that read this
+        // file holds it (FOR KEY SHARE, api/workflows/lookups.ts) until it commits, so this
+        // lock waits for it and then sees the version it froze (FileInUseError).
         const [file] = await tx.select().from(files).where(where).for('update');
         if (!file) throw new NotFoundError('File', id);
         const uses = await publishedStepsUsing(tx, ctx.workspaceId, id);

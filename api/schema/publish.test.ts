@@ -1,8 +1,14 @@
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { channels, contacts, snippets, steps, workflows } from '../../db/schema';
+import { channels, contacts, files, snippets, steps, workflows } from '../../db/schema';
 import { useTestApi } from '../test-support';
-import { rowCounts, seedLibrary, textConfig, workflowClient } from '../workflows/test-fixtures';
+import {
+  duringDelete,
+  rowCounts,
+  seedLibrary,
+  textConfig,
+  workflowClient,
+} from '../workflows/test-fixtures';
 
 const api = useTestApi();
 let workspaceId: string;
@@ -269,6 +275,62 @@ describe('publishWorkflow', () => {
     ]);
     // The step stays editable: a change that does not touch its text is taken.
     await client.ok('updateSendMessageStep', { input: { stepId: last.id, name: 'Renamed' } });
+  });
+
+  it('rejects a step whose channel is deleted while the publish runs, writing nothing', async () => {
+    const [channel] = await api.db
+      .insert(channels)
+      .values({ workspaceId, type: 'sms', name: 'Going away', status: 'connected' })
+      .returning();
+    const workflowId = (await client.createWorkflow('Racing a delete')).id as string;
+    await client.ok('addSendMessageStep', {
+      input: { workflowId, config: textConfig(channel!.id) },
+    });
+    const before = await rowCounts(api.db, [workspaceId]);
+    const result = await duringDelete(
+      api.db,
+      (tx) => tx.delete(channels).where(eq(channels.id, channel!.id)),
+      () => client.run('publishWorkflow', { workflowId }),
+    );
+    expect(result.__typename).toBe('PublishRejected');
+    expect(result.report.errors).toMatchObject([
+      { code: 'CHANNEL_NOT_FOUND', path: 'channel.channelId' },
+    ]);
+    expect(await rowCounts(api.db, [workspaceId])).toEqual(before);
+  });
+
+  it('never freezes a version that sends a file deleted while the publish runs', async () => {
+    const [file] = await api.db
+      .insert(files)
+      .values({
+        workspaceId,
+        name: 'gone.pdf',
+        contentType: 'application/pdf',
+        sizeBytes: 10,
+        url: 'https://files.example.com/gone.pdf',
+      })
+      .returning();
+    const workflowId = (await client.createWorkflow('Racing a file delete')).id as string;
+    await client.ok('addSendMessageStep', {
+      input: {
+        workflowId,
+        config: {
+          channel: { kind: 'LAST_INTERACTED' },
+          defaultMessage: { media: { fileId: file!.id } },
+        },
+      },
+    });
+    const result = await duringDelete(
+      api.db,
+      (tx) => tx.delete(files).where(eq(files.id, file!.id)),
+      () => client.run('publishWorkflow', { workflowId }),
+    );
+    expect(result.__typename).toBe('PublishRejected');
+    expect(result.report.errors).toMatchObject([
+      { code: 'UNKNOWN_FILE', path: 'defaultMessage.fileId' },
+    ]);
+    const [workflow] = await api.db.select().from(workflows).where(eq(workflows.id, workflowId));
+    expect(workflow!.publishedVersionId).toBeNull();
   });
 
   it('publishes twice at once as two versions, one after the other', async () => {

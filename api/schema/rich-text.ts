@@ -59,7 +59,9 @@ export const RichTextSpanInput = builder.inputType('RichTextSpanInput', {
     bold: t.boolean(),
     italic: t.boolean(),
     underline: t.boolean(),
-    link: t.string({ description: 'An http(s) or mailto URL.' }),
+    link: t.string({
+      description: 'An http(s), mailto or tel URL, or one that starts with a variable.',
+    }),
   }),
 });
 

@@ -1,8 +1,9 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { snippets, workflows } from '../../db/schema';
+import { channels, files, snippets, workflows } from '../../db/schema';
 import { useTestApi } from '../test-support';
 import {
+  duringDelete,
   rowCounts,
   seedLibrary,
   storedStep,
@@ -536,5 +537,194 @@ describe('rejected step writes return a ValidationError and write nothing', () =
     const wait = await client.run('addWaitStep', { input: { workflowId, seconds: 0 } });
     expect(wait.issues).toMatchObject([{ code: 'INVALID_VALUE', path: 'seconds' }]);
     expect(await storedStep(api.db, existing.id)).toEqual(before);
+  });
+});
+
+describe('templates and links as the providers and the email renderer take them', () => {
+  const CONTENT_SID = 'HX0123456789abcdef0123456789abcdef';
+
+  async function whatsappChannel(provider: 'twilio' | 'vonage') {
+    const [row] = await api.db
+      .insert(channels)
+      .values({
+        workspaceId,
+        type: 'whatsapp',
+        provider,
+        name: `WhatsApp ${provider}`,
+        status: 'connected',
+        ...(provider === 'twilio'
+          ? {
+              templates: [
+                {
+                  name: CONTENT_SID,
+                  language: 'en',
+                  status: 'APPROVED',
+                  category: 'UTILITY',
+                  bodyParameters: 1,
+                  otherParameters: 0,
+                },
+              ],
+              templatesSyncedAt: new Date(),
+            }
+          : {}),
+      })
+      .returning();
+    return row!.id;
+  }
+
+  function templateConfig(channelId: string, templateName: string) {
+    return {
+      channel: { kind: 'SPECIFIC', channelId },
+      defaultMessage: { text: 'Hello' },
+      channelResponses: [
+        {
+          channelId,
+          whatsappTemplate: { templateName, languageCode: 'en', parameters: ['$contact.name'] },
+        },
+      ],
+    };
+  }
+
+  it('saves a Twilio template step named by its Content SID, checked against the listing', async () => {
+    const channelId = await whatsappChannel('twilio');
+    const workflowId = await newWorkflow();
+    const saved = await client.ok('addSendMessageStep', {
+      input: { workflowId, config: templateConfig(channelId, CONTENT_SID) },
+    });
+    expect(saved.config.channelResponses[0].content).toMatchObject({
+      templateName: CONTENT_SID,
+      parameters: ['$contact.name'],
+    });
+    const unknown = await client.run('addSendMessageStep', {
+      input: { workflowId, config: templateConfig(channelId, `HX${'f'.repeat(32)}`) },
+    });
+    expect(unknown.issues).toMatchObject([
+      { code: 'TEMPLATE_NOT_FOUND', path: 'config.channelResponses[0].content.templateName' },
+    ]);
+  });
+
+  it('refuses a template step on a Vonage WhatsApp channel, whose templates are not listed', async () => {
+    const channelId = await whatsappChannel('vonage');
+    const workflowId = await newWorkflow();
+    const before = await rowCounts(api.db, [workspaceId]);
+    const result = await client.run('addSendMessageStep', {
+      input: { workflowId, config: templateConfig(channelId, 'order_update') },
+    });
+    expect(result.__typename).toBe('ValidationError');
+    expect(result.issues).toMatchObject([
+      { code: 'TEMPLATES_UNAVAILABLE', path: 'config.channelResponses[0].content.templateName' },
+    ]);
+    expect(await rowCounts(api.db, [workspaceId])).toEqual(before);
+    // Text still goes out on it.
+    await client.ok('addSendMessageStep', {
+      input: { workflowId, config: textConfig(channelId) },
+    });
+  });
+
+  it('saves email links to tel: and links that are a variable, and publishes them', async () => {
+    const workflowId = await newWorkflow();
+    const body = [
+      {
+        type: 'PARAGRAPH',
+        spans: [
+          { text: 'Call us', link: 'tel:+447700900123' },
+          { text: ' or visit ' },
+          { text: 'your page', link: '$contact.website' },
+        ],
+      },
+    ];
+    const saved = await client.ok('addSendMessageStep', {
+      input: { workflowId, config: { ...textConfig(library.email.id), email: { body } } },
+    });
+    expect(saved.config.email.body[0].spans.map((span: { link: string }) => span.link)).toEqual([
+      'tel:+447700900123',
+      null,
+      '$contact.website',
+    ]);
+    await client.ok('publishWorkflow', { workflowId });
+    const refused = await client.run('addSendMessageStep', {
+      input: {
+        workflowId,
+        config: {
+          ...textConfig(library.email.id),
+          email: {
+            body: [{ type: 'PARAGRAPH', spans: [{ text: 'x', link: 'javascript:alert(1)' }] }],
+          },
+        },
+      },
+    });
+    expect(refused.issues).toMatchObject([
+      { code: 'INVALID_URL', path: 'config.email.body[0].spans[0].link' },
+    ]);
+  });
+});
+
+describe('a channel, file or snippet deleted while a step write names it', () => {
+  it('makes the write answer as if the delete came first, writing nothing', async () => {
+    const workflowId = await newWorkflow();
+    const step = await addText(workflowId);
+    const [channel] = await api.db
+      .insert(channels)
+      .values({ workspaceId, type: 'sms', name: 'Going away', status: 'connected' })
+      .returning();
+    const [file] = await api.db
+      .insert(files)
+      .values({
+        workspaceId,
+        name: 'gone.pdf',
+        contentType: 'application/pdf',
+        sizeBytes: 10,
+        url: 'https://files.example.com/gone.pdf',
+      })
+      .returning();
+    await api.db.insert(snippets).values({ workspaceId, name: 'going', body: 'Soon gone' });
+    const before = await rowCounts(api.db, [workspaceId]);
+
+    const added = await duringDelete(
+      api.db,
+      (tx) => tx.delete(channels).where(eq(channels.id, channel!.id)),
+      () =>
+        client.run('addSendMessageStep', {
+          input: { workflowId, config: textConfig(channel!.id) },
+        }),
+    );
+    expect(added.issues).toMatchObject([
+      { code: 'CHANNEL_NOT_FOUND', path: 'config.channel.channelId' },
+    ]);
+    expect(await rowCounts(api.db, [workspaceId])).toEqual(before);
+
+    const stored = await storedStep(api.db, step.id);
+    const media = await duringDelete(
+      api.db,
+      (tx) => tx.delete(files).where(eq(files.id, file!.id)),
+      () =>
+        client.run('updateSendMessageStep', {
+          input: {
+            stepId: step.id,
+            config: {
+              channel: { kind: 'LAST_INTERACTED' },
+              defaultMessage: { media: { fileId: file!.id } },
+            },
+          },
+        }),
+    );
+    expect(media.issues).toMatchObject([
+      { code: 'UNKNOWN_FILE', path: 'config.defaultMessage.fileId' },
+    ]);
+    const snippet = await duringDelete(
+      api.db,
+      (tx) =>
+        tx
+          .delete(snippets)
+          .where(and(eq(snippets.workspaceId, workspaceId), eq(snippets.name, 'going'))),
+      () =>
+        client.run('updateSendMessageStep', {
+          input: { stepId: step.id, config: textConfig(library.sms.id, '$snippet.going') },
+        }),
+    );
+    expect(snippet.issues).toMatchObject([
+      { code: 'UNKNOWN_SNIPPET', path: 'config.defaultMessage.text' },
+    ]);
+    expect(await storedStep(api.db, step.id)).toEqual(stored);
   });
 });

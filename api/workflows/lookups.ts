@@ -2,9 +2,12 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { channels, contacts, files, snippets } from '../../db/schema';
 import { integrationFor } from '../../edge/channels/registry';
+import { canSend } from '../../workflow/channel-capabilities';
+import type { ChannelTemplate } from '../../workflow/channel-templates';
+import type { ChannelType } from '../../workflow/channel-types';
 import { stepReferences } from '../../workflow/step-references';
 import type { SendMessageConfig } from '../../workflow/types';
-import type { StepLookups } from '../../workflow/validate-step';
+import type { LookupChannel, StepLookups } from '../../workflow/validate-step';
 
 /** A database handle or an open transaction on one. */
 export type Queryable = Pick<Database, 'select' | 'selectDistinct'>;
@@ -32,9 +35,27 @@ function mediaOf(integration: ReturnType<typeof integrationFor>) {
 }
 
 /**
+ * The templates a channel's template steps are checked against: an integration that lists them
+ * has its last listing (null: never listed); one that sends templates without listing them
+ * (Vonage) has none to check against, so its template steps are refused; channels that send no
+ * templates have nothing here.
+ */
+function templatesOf(
+  integration: ReturnType<typeof integrationFor>,
+  row: { type: ChannelType; templates: ChannelTemplate[] | null },
+): Pick<LookupChannel, 'templates' | 'templatesUnlisted'> {
+  if (integration?.connection?.listTemplates) return { templates: row.templates ?? null };
+  if (canSend(row.type, 'whatsapp_template')) return { templates: null, templatesUnlisted: true };
+  return {};
+}
+
+/**
  * The rows of the caller's workspace that `configs` refer to, for validation: one query each
  * for channels, files and snippets, all filtered by workspace so that another workspace's ids
- * look exactly like ids that do not exist.
+ * look exactly like ids that do not exist. Called in the write's (or publish's) transaction,
+ * it locks the rows it finds (FOR KEY SHARE) until that transaction ends: a delete of one of
+ * them that has not committed yet is waited for and then seen (the write answers as if the
+ * delete came first), and one that starts later waits for the write.
  */
 export async function loadStepLookups(
   db: Queryable,
@@ -55,6 +76,7 @@ export async function loadStepLookups(
         })
         .from(channels)
         .where(and(eq(channels.workspaceId, workspaceId), inArray(channels.id, wanted.channelIds)))
+        .for('key share')
     : [];
   const fileRows = wanted.fileIds.length
     ? await db
@@ -66,6 +88,7 @@ export async function loadStepLookups(
         })
         .from(files)
         .where(and(eq(files.workspaceId, workspaceId), inArray(files.id, wanted.fileIds)))
+        .for('key share')
     : [];
   const snippetRows = wanted.snippetNames.length
     ? await db
@@ -74,21 +97,22 @@ export async function loadStepLookups(
         .where(
           and(eq(snippets.workspaceId, workspaceId), inArray(snippets.name, wanted.snippetNames)),
         )
+        .for('key share')
     : [];
   return {
     channels: new Map(
-      channelRows.map((row) => [
-        row.id,
-        {
-          type: row.type,
-          status: row.status,
-          ...mediaOf(integrationFor(row.type, row.provider)),
-          // Only integrations that list templates have them checked; null: never listed.
-          ...(integrationFor(row.type, row.provider)?.connection?.listTemplates
-            ? { templates: row.templates ?? null }
-            : {}),
-        },
-      ]),
+      channelRows.map((row) => {
+        const integration = integrationFor(row.type, row.provider);
+        return [
+          row.id,
+          {
+            type: row.type,
+            status: row.status,
+            ...mediaOf(integration),
+            ...templatesOf(integration, row),
+          },
+        ];
+      }),
     ),
     fileIds: new Set(fileRows.map((row) => row.id)),
     files: new Map(fileRows.map((row) => [row.id, row])),
