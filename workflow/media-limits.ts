@@ -63,3 +63,13 @@ export function mediaLimitProblem(
   }
   return null;
 }
+
+/**
+ * The longest caption a provider takes on a media message (`maxLength`, in Unicode code points,
+ * which is never more than the UTF-16 units or the bytes a provider may count), and the kinds
+ * of media message that carry a caption at all (any other kind is sent without it).
+ */
+export interface CaptionLimit {
+  maxLength: number;
+  kinds: readonly MediaKind[];
+}

@@ -12,6 +12,11 @@ export interface MessageText extends LocatedText {
    * e-mail subject, an e-mail body span, or a link URL in the e-mail body.
    */
   kind: 'content' | 'subject' | 'body' | 'link';
+  /**
+   * A WhatsApp template's text parameter (body, header or URL button), held to WhatsApp's rule
+   * for them (workflow/template-parameters.ts).
+   */
+  templateParameter?: boolean;
 }
 
 function contentTexts(content: MessageContent, path: string): MessageText[] {
@@ -23,27 +28,26 @@ function contentTexts(content: MessageContent, path: string): MessageText[] {
       return content.caption
         ? [{ ...base, path: `${path}.caption`, text: content.caption, required: false }]
         : [];
-    case 'whatsapp_template':
+    case 'whatsapp_template': {
+      const parameter = { ...base, required: true, templateParameter: true } as const;
       return [
         ...(content.parameters ?? []).map((text, index) => ({
-          ...base,
+          ...parameter,
           path: `${path}.parameters[${index}]`,
           text,
-          required: true,
         })),
         ...(content.headerParameters ?? []).map((text, index) => ({
-          ...base,
+          ...parameter,
           path: `${path}.headerParameters[${index}]`,
           text,
-          required: true,
         })),
         ...(content.buttonParameters ?? []).map((button, index) => ({
-          ...base,
+          ...parameter,
           path: `${path}.buttonParameters[${index}].text`,
           text: button.text,
-          required: true,
         })),
       ];
+    }
     case 'messenger_tagged':
       return [{ ...base, path: `${path}.text`, text: content.text ?? '', required: true }];
     default:

@@ -1,7 +1,8 @@
 import { type ChannelTemplate, templateIssues } from './channel-templates';
 import type { ChannelType } from './channel-types';
-import type { MediaFacts, MediaLimits } from './media-limits';
+import type { CaptionLimit, MediaFacts, MediaLimits } from './media-limits';
 import { MAX_CONFIRM_DELIVERY_MINUTES, type SendMessageConfig, type WaitConfig } from './types';
+import { validateCaptions } from './validate-captions';
 import { validateContentFields, validateMessageType } from './validate-content';
 import { validateMedia } from './validate-media';
 import { validateMessageTexts } from './validate-texts';
@@ -25,6 +26,8 @@ export interface LookupChannel {
   templatesUnlisted?: boolean;
   /** The integration's media limits, when known (edge/channels/<integration>/definition.ts). */
   mediaLimits?: MediaLimits;
+  /** The integration's caption limit, when it declares one (its definition.ts). */
+  captionLimit?: CaptionLimit;
   /** The integration's label, for messages. */
   label?: string;
 }
@@ -163,8 +166,9 @@ function confirmDeliveryIssues(config: SendMessageConfig): ValidationIssue[] {
 /**
  * Everything wrong with a Send a Message config, given the workspace's channels, files and
  * snippets: the channel, the default message, each channel response (templates against the
- * channel's own), the confirm-delivery wait, and every text (see `validateMessageTexts`). An
- * empty list means the config can be saved.
+ * channel's own), the confirm-delivery wait, media and captions against the channel they go out
+ * on when it is known, and every text (see `validateMessageTexts`). An empty list means the
+ * config can be saved.
  */
 export function validateSendMessageConfig(
   config: SendMessageConfig,
@@ -176,6 +180,7 @@ export function validateSendMessageConfig(
     ...channelResponseIssues(config, lookups),
     ...confirmDeliveryIssues(config),
     ...validateMedia(config, lookups),
+    ...validateCaptions(config, lookups),
     ...validateMessageTexts(config, lookups.snippets),
   ];
 }

@@ -1,6 +1,7 @@
 import { emailBodyLengthIssues } from './email-body-limits';
 import { messageTexts } from './message-texts';
 import { expandSnippets, findSnippetNames } from './snippets';
+import { templateParameterProblem } from './template-parameters';
 import { textLength } from './text-length';
 import { MAX_TEXT_LENGTH, type SendMessageConfig } from './types';
 import { type ValidationIssue, validationIssue } from './validation-issue';
@@ -50,15 +51,16 @@ function linkIssues(link: string, path: string): ValidationIssue[] {
  * Checks every text of a Send a Message config, with snippets expanded the way they will be
  * sent: blank required texts, texts over 2,000 characters, unknown snippets, e-mail subjects
  * with line breaks or over 998 characters, links that are not http(s), mailto or tel (nor start
- * with a variable), and e-mail body spans, links and blocks over their limits
- * (workflow/email-body-limits.ts).
+ * with a variable), WhatsApp template parameters with a line break, a tab or more than 4 spaces
+ * in a row (workflow/template-parameters.ts), and e-mail body spans, links and blocks over their
+ * limits (workflow/email-body-limits.ts).
  */
 export function validateMessageTexts(
   config: SendMessageConfig,
   snippets: ReadonlyMap<string, string>,
 ): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  for (const { path, text, limited, required, kind } of messageTexts(config)) {
+  for (const { path, text, limited, required, kind, templateParameter } of messageTexts(config)) {
     if (typeof text !== 'string') {
       issues.push(validationIssue('INVALID_VALUE', path, 'Must be text'));
       continue;
@@ -82,6 +84,16 @@ export function validateMessageTexts(
             path,
             `Text is ${length} characters with snippets expanded; the limit is ${MAX_TEXT_LENGTH}`,
           ),
+        );
+      }
+    }
+    if (templateParameter) {
+      // Only what is written (snippets included) is checked here: a variable's value is checked
+      // once filled in, before the send (edge/channels/whatsapp-meta/message-body.ts).
+      const problem = templateParameterProblem(expanded);
+      if (problem) {
+        issues.push(
+          validationIssue('INVALID_VALUE', path, `A WhatsApp template parameter ${problem}`),
         );
       }
     }

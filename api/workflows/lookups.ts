@@ -27,11 +27,14 @@ function references(configs: SendMessageConfig[]) {
   return { channelIds: [...channelIds], fileIds: [...fileIds], snippetNames: [...snippetNames] };
 }
 
-/** An integration's media limits and label, for the media checks (none when it is unknown). */
-function mediaOf(integration: ReturnType<typeof integrationFor>) {
-  return integration
-    ? { mediaLimits: integration.definition.mediaLimits, label: integration.definition.label }
-    : {};
+/**
+ * An integration's media limits, caption limit and label, for the media and caption checks
+ * (none when it is unknown).
+ */
+function mediaOf(integration: ReturnType<typeof integrationFor>): Partial<LookupChannel> {
+  if (!integration) return {};
+  const { mediaLimits, captionLimit, label } = integration.definition;
+  return captionLimit ? { mediaLimits, captionLimit, label } : { mediaLimits, label };
 }
 
 /**

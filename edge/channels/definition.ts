@@ -1,9 +1,9 @@
 import type { ChannelCapability } from '../../workflow/channel-capabilities';
 import type { ChannelType } from '../../workflow/channel-types';
-import type { MediaLimits } from '../../workflow/media-limits';
+import type { CaptionLimit, MediaLimits } from '../../workflow/media-limits';
 import type { ValidationCode } from '../../workflow/validation-issue';
 
-export type { MediaLimit, MediaLimits } from '../../workflow/media-limits';
+export type { CaptionLimit, MediaLimit, MediaLimits } from '../../workflow/media-limits';
 
 /**
  * What a channel integration is, as data: the network it reaches (`type`), the provider API it
@@ -79,6 +79,13 @@ export interface ChannelDefinition<S extends Fields = Fields, C extends Fields =
   label: string;
   capability: ChannelCapability;
   mediaLimits: MediaLimits;
+  /**
+   * The longest caption the provider takes on a media message, and on which kinds of media
+   * message it sends one, from its documentation; absent when none is known below the
+   * 2,000-character text limit. A step naming this channel is refused with a longer caption
+   * when saved; Last Interacted is checked when the send is rendered (the adapter).
+   */
+  captionLimit?: CaptionLimit;
   /**
    * The provider reports delivered/read/failed after accepting a message (status callbacks), so
    * a step with "confirm delivery" waits for it; without receipts it routes on acceptance.

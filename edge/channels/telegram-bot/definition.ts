@@ -35,6 +35,9 @@ export const telegramBotDefinition = {
     },
     document: { contentTypes: TELEGRAM_URL_DOCUMENT_TYPES, maxBytes: 20 * MEGABYTE },
   },
+  // "0-1024 characters after entities parsing" (Bot API, "sendPhoto" and "sendDocument":
+  // `caption`); message-body.ts checks the rendered caption against the same number.
+  captionLimit: { maxLength: 1024, kinds: ['image', 'document'] },
   deliveryReceipts: false,
   credentialsRequired: true,
   api: {

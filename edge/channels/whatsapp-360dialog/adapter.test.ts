@@ -127,6 +127,28 @@ describe('sending WhatsApp through 360dialog', () => {
     });
   });
 
+  test('a caption over 1,024 characters is content_invalid and a template parameter with a line break template_invalid, without a call, as through Meta', async () => {
+    expect(whatsapp360dialogDefinition.captionLimit.maxLength).toBe(1024);
+    expect(
+      await send({
+        kind: 'media',
+        url: 'https://files.example.com/a.png',
+        fileName: 'a.png',
+        contentType: 'image/png',
+        caption: 'x'.repeat(1025),
+      }),
+    ).toMatchObject({ status: 'failed', reason: 'content_invalid', retryable: false });
+    expect(
+      await send({
+        kind: 'whatsapp_template',
+        templateName: 'order_update',
+        languageCode: 'en_US',
+        parameters: ['Ada', '1 Main St\nSpringfield'],
+      }),
+    ).toMatchObject({ status: 'failed', reason: 'template_invalid', retryable: false });
+    expect(dialog.requests).toHaveLength(0);
+  });
+
   test('a channel without its API key is not connected, without a call', async () => {
     expect(await send({ kind: 'text', text: 'Hi' }, '')).toMatchObject({
       status: 'failed',

@@ -1,12 +1,12 @@
 import { CHANNEL_CAPABILITIES } from '../../../workflow/channel-capabilities';
 import type { ChannelDefinition } from '../definition';
 import { secret } from '../fields';
-import { WHATSAPP_MEDIA_LIMITS } from '../whatsapp-meta/definition';
+import { WHATSAPP_CAPTION_LIMIT, WHATSAPP_MEDIA_LIMITS } from '../whatsapp-meta/definition';
 
 /**
  * WhatsApp through 360dialog: the Cloud API with 360dialog's API key (one key per WhatsApp
  * number, generated in the 360dialog Hub). WhatsApp's rules hold as through Meta: the 24-hour
- * window, templates by name and language, the same media types and sizes; statuses and
+ * window, templates by name and language, the same media types and sizes and caption limit; statuses and
  * inbound messages arrive in the Cloud API's webhook format.
  */
 export const whatsapp360dialogDefinition = {
@@ -15,6 +15,7 @@ export const whatsapp360dialogDefinition = {
   label: 'WhatsApp (360dialog)',
   capability: CHANNEL_CAPABILITIES.whatsapp,
   mediaLimits: WHATSAPP_MEDIA_LIMITS,
+  captionLimit: WHATSAPP_CAPTION_LIMIT,
   deliveryReceipts: true,
   credentialsRequired: true,
   api: {

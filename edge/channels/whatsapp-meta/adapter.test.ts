@@ -256,6 +256,53 @@ describe('sending through the WhatsApp Cloud API', () => {
     expect(graph.requests).toHaveLength(0);
   });
 
+  test('an audio file goes without its caption, so a long one does not stop it', async () => {
+    // "Audio messages" take no caption: only captions that are sent are held to 1,024.
+    const outcome = await send({
+      kind: 'media',
+      url: 'https://files.example.com/hello.ogg',
+      fileName: 'hello.ogg',
+      contentType: 'audio/ogg',
+      caption: 'x'.repeat(1025),
+    });
+    expect(outcome).toMatchObject({ status: 'sent' });
+    expect(graph.sends().map((request) => request.json?.audio)).toEqual([
+      { link: 'https://files.example.com/hello.ogg' },
+    ]);
+  });
+
+  test('a template parameter with a line break, a tab or more than 4 spaces once filled in is template_invalid, without calling Meta (132018)', async () => {
+    const template = (
+      overrides: Partial<Extract<RenderedMessage, { kind: 'whatsapp_template' }>>,
+    ): RenderedMessage => ({
+      kind: 'whatsapp_template',
+      templateName: 'order_update',
+      languageCode: 'en_US',
+      parameters: ['Ada', '#1042'],
+      ...overrides,
+    });
+    const cases: Array<[RenderedMessage, string]> = [
+      [template({ parameters: ['Ada', '1 Main St\nSpringfield'] }), 'body parameter 2'],
+      [template({ parameters: ['Ada\t', '#1042'] }), 'body parameter 1'],
+      [template({ headerParameters: ['Ada     Lovelace'] }), 'header parameter 1'],
+      [template({ buttonParameters: [{ index: 1, text: 'ord\r\n1042' }] }), 'button 1 parameter'],
+    ];
+    for (const [rendered, where] of cases) {
+      const outcome = await send(rendered);
+      expect(outcome).toMatchObject({
+        status: 'failed',
+        reason: 'template_invalid',
+        retryable: false,
+      });
+      expect(JSON.stringify(outcome)).toContain(`WhatsApp template ${where} cannot hold`);
+    }
+    expect(graph.requests).toHaveLength(0);
+    // Four spaces in a row are still fine.
+    expect(await send(template({ parameters: ['Ada    L.', '#1042'] }))).toMatchObject({
+      status: 'sent',
+    });
+  });
+
   test('a text over 4,096 characters (once its variables are filled in) is invalid content, without calling Meta', async () => {
     // "Text messages": body, "Maximum 4096 characters". Exactly 4,096 characters still go.
     expect(await send({ kind: 'text', text: 'x'.repeat(4096) })).toMatchObject({ status: 'sent' });

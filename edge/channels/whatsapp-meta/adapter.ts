@@ -66,7 +66,7 @@ export function cloudApiAdapter<S extends Fields, C extends Fields>(options: {
       );
       if (notAddressable) return notAddressable;
       const body = whatsappMessageBody(message.rendered, message.recipient, message.deliveryId);
-      if (!body.ok) return permanentFailure('content_invalid', body.detail);
+      if (!body.ok) return permanentFailure(body.reason ?? 'content_invalid', body.detail);
 
       const { url, headers } = options.request(
         read.settings,

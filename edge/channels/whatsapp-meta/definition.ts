@@ -1,5 +1,5 @@
 import { CHANNEL_CAPABILITIES } from '../../../workflow/channel-capabilities';
-import type { ChannelDefinition, MediaLimits, Parsed } from '../definition';
+import type { CaptionLimit, ChannelDefinition, MediaLimits, Parsed } from '../definition';
 import { numericId, secret } from '../fields';
 
 const MEGABYTE = 1024 * 1024;
@@ -32,6 +32,17 @@ export const WHATSAPP_MEDIA_LIMITS: MediaLimits = {
 };
 
 /**
+ * Media captions: "Maximum 1024 characters" (WhatsApp Cloud API, Messages, "Image messages",
+ * "Video messages", "Document messages": `caption`); audio messages take no caption ("Audio
+ * messages" has no `caption`), so an audio file goes without it. 360dialog sends the same Cloud
+ * API body, so the same limit holds there.
+ */
+export const WHATSAPP_CAPTION_LIMIT: CaptionLimit = {
+  maxLength: 1024,
+  kinds: ['image', 'video', 'document'],
+};
+
+/**
  * WhatsApp through Meta's Cloud API: send as the business phone number (`phoneNumberId`),
  * templates from the WhatsApp Business Account (`businessAccountId`), a system-user access
  * token, and the app secret that signs the webhooks Meta sends us. Meta reports sent,
@@ -43,6 +54,7 @@ export const whatsappMetaDefinition = {
   label: 'WhatsApp (Meta Cloud API)',
   capability: CHANNEL_CAPABILITIES.whatsapp,
   mediaLimits: WHATSAPP_MEDIA_LIMITS,
+  captionLimit: WHATSAPP_CAPTION_LIMIT,
   deliveryReceipts: true,
   credentialsRequired: true,
   api: {

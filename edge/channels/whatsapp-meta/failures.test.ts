@@ -47,6 +47,7 @@ const EXPECTED: Array<
   [132012, null, 400, 'template_invalid', false],
   [132015, null, 400, 'template_invalid', false],
   [132016, null, 400, 'template_invalid', false],
+  [132018, null, 400, 'template_invalid', false],
   [100, 33, 400, 'channel_not_connected', false],
   [100, null, 400, 'content_invalid', false],
   [131008, null, 400, 'content_invalid', false],

@@ -135,6 +135,12 @@ export const WHATSAPP_FAILURES: GraphFailureTable = [
     transient: false,
     doc: `${ERROR_CODES}: 132016 Template is disabled`,
   },
+  {
+    code: 132018,
+    reason: 'template_invalid',
+    transient: false,
+    doc: `${ERROR_CODES}: 132018 "There was an issue with the parameters in your template" (a text parameter with a new-line, a tab or more than 4 consecutive spaces)`,
+  },
   // The message itself.
   {
     code: 100,

@@ -1,5 +1,8 @@
 import { isBusinessScopedUserId } from '../../../workflow/contact-fields';
+import { templateParameterProblem } from '../../../workflow/template-parameters';
+import type { FailureReason } from '../../../workflow/types';
 import type { RenderedHeaderMedia, RenderedMessage } from '../../render/types';
+import { WHATSAPP_CAPTION_LIMIT } from './definition';
 
 /**
  * The JSON body of `POST /<phone-number-id>/messages` for one rendered message (WhatsApp Cloud
@@ -8,8 +11,11 @@ import type { RenderedHeaderMedia, RenderedMessage } from '../../render/types';
  * webhook of the message, so statuses find their delivery even before we stored the wamid.
  */
 
-/** Longest media caption the Cloud API accepts ("Media messages": caption, 1024 characters). */
-export const MAX_CAPTION_LENGTH = 1024;
+/**
+ * Longest media caption the Cloud API accepts ("Image messages", "Video messages", "Document
+ * messages": `caption`, "Maximum 1024 characters"), declared with the channel (definition.ts).
+ */
+export const MAX_CAPTION_LENGTH = WHATSAPP_CAPTION_LIMIT.maxLength;
 
 /**
  * Longest text body the Cloud API accepts (WhatsApp Cloud API, Messages, "Text messages": `body`,
@@ -33,19 +39,25 @@ export function mediaKind(contentType: string): MediaKind {
   return 'document';
 }
 
-/** A message body, or why this message cannot be a WhatsApp message. */
+/**
+ * A message body, or why this message cannot be a WhatsApp message (`content_invalid` unless
+ * `reason` says otherwise).
+ */
 export type WhatsAppBody =
   | { ok: true; body: Record<string, unknown> }
-  | { ok: false; detail: string };
+  | { ok: false; detail: string; reason?: FailureReason };
 
 function mediaBody(rendered: Extract<RenderedMessage, { kind: 'media' }>): WhatsAppBody {
   const kind = mediaKind(rendered.contentType);
-  if (rendered.caption && Array.from(rendered.caption).length > MAX_CAPTION_LENGTH) {
+  // Audio goes without its caption ("Audio messages" take none), so only a caption that is
+  // sent is held to the limit.
+  const caption = WHATSAPP_CAPTION_LIMIT.kinds.includes(kind) ? rendered.caption : null;
+  if (caption && Array.from(caption).length > MAX_CAPTION_LENGTH) {
     return { ok: false, detail: `a WhatsApp caption has at most ${MAX_CAPTION_LENGTH} characters` };
   }
   const media: Record<string, unknown> = { link: rendered.url };
-  // Audio has no caption; only documents carry a file name.
-  if (rendered.caption && kind !== 'audio') media.caption = rendered.caption;
+  // Only documents carry a file name.
+  if (caption) media.caption = caption;
   if (kind === 'document') media.filename = rendered.fileName;
   return { ok: true, body: { type: kind, [kind]: media } };
 }
@@ -95,6 +107,31 @@ function templateBody(rendered: Extract<RenderedMessage, { kind: 'whatsapp_templ
 }
 
 /**
+ * The first text parameter of a rendered template that WhatsApp refuses (see
+ * workflow/template-parameters.ts), as a failure detail; null when all are fine.
+ */
+function renderedTemplateProblem(
+  rendered: Extract<RenderedMessage, { kind: 'whatsapp_template' }>,
+): string | null {
+  const named: Array<[string, string]> = [
+    ...(rendered.headerParameters ?? []).map((text, i): [string, string] => [
+      `header parameter ${i + 1}`,
+      text,
+    ]),
+    ...rendered.parameters.map((text, i): [string, string] => [`body parameter ${i + 1}`, text]),
+    ...(rendered.buttonParameters ?? []).map((button): [string, string] => [
+      `button ${button.index} parameter`,
+      button.text,
+    ]),
+  ];
+  for (const [name, text] of named) {
+    const problem = templateParameterProblem(text);
+    if (problem) return `WhatsApp template ${name} ${problem} once its variables are filled in`;
+  }
+  return null;
+}
+
+/**
  * The request body sending `rendered` to `address`, tagged with our delivery id: an E.164
  * phone goes as `to`; a business-scoped user ID as `recipient`, without `to` ("Business-scoped
  * user IDs", Messages API: `recipient` takes a BSUID or parent BSUID; when both are present,
@@ -120,9 +157,14 @@ export function whatsappMessageBody(
     case 'media':
       content = mediaBody(rendered);
       break;
-    case 'whatsapp_template':
+    case 'whatsapp_template': {
+      // Variables are filled in by now: a value with a line break, a tab or a run of spaces
+      // would be refused by Meta (132018), so it fails here without a call, as Meta would.
+      const problem = renderedTemplateProblem(rendered);
+      if (problem) return { ok: false, detail: problem, reason: 'template_invalid' };
       content = { ok: true, body: templateBody(rendered) };
       break;
+    }
     default:
       return { ok: false, detail: `WhatsApp cannot send a ${rendered.kind} message` };
   }
