@@ -8,7 +8,12 @@ import type { ApiContext } from '../context';
 import { CHANNEL_COLUMNS } from '../workflows/record-loader';
 import { ChannelCallbackRef, ChannelTemplateRef, callbackOf } from './channel-callback';
 import { ChannelSettingsUnion, taggedSettings } from './channel-settings';
-import { CREATION_CURSOR, checkConnectionArgs, creationOrder } from './pagination';
+import {
+  CREATION_CURSOR,
+  checkConnectionArgs,
+  creationOrder,
+  settleCursorBounds,
+} from './pagination';
 
 export const ChannelTypeEnum = builder.enumType('ChannelType', {
   description: 'The contact-facing network. Steps, windows and addressing depend on it.',
@@ -139,18 +144,22 @@ builder.queryFields((t) => ({
       description: "The workspace's channels, oldest first.",
       args: { filter: t.arg({ type: ChannelFilter }) },
       totalCount: (_root, args, ctx) => ctx.db.$count(channels, filterSql(ctx, args.filter)),
-      resolve: (query, _root, args, ctx) => {
+      resolve: async (query, _root, args, ctx) => {
         checkConnectionArgs(args, CREATION_CURSOR);
-        return ctx.db.query.channels.findMany(
-          query({
-            where: {
-              workspaceId: ctx.workspaceId,
-              ...(args.filter?.type ? { type: args.filter.type } : {}),
-              ...(args.filter?.status ? { status: args.filter.status } : {}),
-            },
-            ...creationOrder(),
-          }),
-        );
+        const [rows] = await Promise.all([
+          ctx.db.query.channels.findMany(
+            query({
+              where: {
+                workspaceId: ctx.workspaceId,
+                ...(args.filter?.type ? { type: args.filter.type } : {}),
+                ...(args.filter?.status ? { status: args.filter.status } : {}),
+              },
+              ...creationOrder(),
+            }),
+          ),
+          settleCursorBounds(ctx.db, args, channels, filterSql(ctx, args.filter), 'asc'),
+        ]);
+        return rows;
       },
     },
     { name: 'ChannelConnection' },

@@ -8,7 +8,13 @@ import { NotFoundError, ValidationError } from '../errors';
 import { FileInUseError } from '../files/errors';
 import { publishedStepsUsing } from '../files/usage';
 import { IssueList } from '../validation';
-import { CREATION_CURSOR, checkConnectionArgs, creationOrder, likePattern } from './pagination';
+import {
+  CREATION_CURSOR,
+  checkConnectionArgs,
+  creationOrder,
+  likePattern,
+  settleCursorBounds,
+} from './pagination';
 
 // RFC 6838 §4.2 type/subtype names (parameters such as `; charset=` are not stored).
 const CONTENT_TYPE =
@@ -139,20 +145,26 @@ builder.queryFields((t) => ({
       description: "The workspace's file library, oldest first.",
       args: { filter: t.arg({ type: FileFilter }) },
       totalCount: (_root, args, ctx) => ctx.db.$count(files, filterSql(ctx, args.filter)),
-      resolve: (query, _root, args, ctx) => {
+      resolve: async (query, _root, args, ctx) => {
         checkConnectionArgs(args, CREATION_CURSOR);
-        return ctx.db.query.files.findMany(
-          query({
-            where: {
-              workspaceId: ctx.workspaceId,
-              ...(args.filter?.search ? { name: { ilike: likePattern(args.filter.search) } } : {}),
-              ...(args.filter?.contentTypePrefix
-                ? { contentType: { ilike: likePattern(args.filter.contentTypePrefix).slice(1) } }
-                : {}),
-            },
-            ...creationOrder(),
-          }),
-        );
+        const [rows] = await Promise.all([
+          ctx.db.query.files.findMany(
+            query({
+              where: {
+                workspaceId: ctx.workspaceId,
+                ...(args.filter?.search
+                  ? { name: { ilike: likePattern(args.filter.search) } }
+                  : {}),
+                ...(args.filter?.contentTypePrefix
+                  ? { contentType: { ilike: likePattern(args.filter.contentTypePrefix).slice(1) } }
+                  : {}),
+              },
+              ...creationOrder(),
+            }),
+          ),
+          settleCursorBounds(ctx.db, args, files, filterSql(ctx, args.filter), 'asc'),
+        ]);
+        return rows;
       },
     },
     { name: 'FileConnection' },

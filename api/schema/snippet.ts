@@ -8,7 +8,13 @@ import type { ApiContext } from '../context';
 import { isUniqueViolation } from '../db-errors';
 import { NotFoundError, ValidationError } from '../errors';
 import { IssueList } from '../validation';
-import { CREATION_CURSOR, checkConnectionArgs, creationOrder, likePattern } from './pagination';
+import {
+  CREATION_CURSOR,
+  checkConnectionArgs,
+  creationOrder,
+  likePattern,
+  settleCursorBounds,
+} from './pagination';
 
 /** Snippet names are used in text as `$snippet.<name>`, so they keep to a token's alphabet. */
 const SNIPPET_NAME = /^[a-z0-9_]+$/;
@@ -85,17 +91,23 @@ builder.queryFields((t) => ({
       args: { filter: t.arg({ type: SnippetFilter }) },
       totalCount: (_root, args, ctx) =>
         ctx.db.$count(snippets, searchSql(ctx, args.filter?.search)),
-      resolve: (query, _root, args, ctx) => {
+      resolve: async (query, _root, args, ctx) => {
         checkConnectionArgs(args, CREATION_CURSOR);
-        return ctx.db.query.snippets.findMany(
-          query({
-            where: {
-              workspaceId: ctx.workspaceId,
-              ...(args.filter?.search ? { name: { ilike: likePattern(args.filter.search) } } : {}),
-            },
-            ...creationOrder(),
-          }),
-        );
+        const [rows] = await Promise.all([
+          ctx.db.query.snippets.findMany(
+            query({
+              where: {
+                workspaceId: ctx.workspaceId,
+                ...(args.filter?.search
+                  ? { name: { ilike: likePattern(args.filter.search) } }
+                  : {}),
+              },
+              ...creationOrder(),
+            }),
+          ),
+          settleCursorBounds(ctx.db, args, snippets, searchSql(ctx, args.filter?.search), 'asc'),
+        ]);
+        return rows;
       },
     },
     { name: 'SnippetConnection' },

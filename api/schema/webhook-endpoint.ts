@@ -12,6 +12,7 @@ import {
   CREATION_TEXT_ID_CURSOR,
   checkConnectionArgs,
   creationOrder,
+  settleCursorBounds,
 } from './pagination';
 import { WebhookMessageRef } from './webhook-message';
 
@@ -166,11 +167,21 @@ builder.queryFields((t) => ({
       description: "The workspace's webhook endpoints, oldest first.",
       totalCount: (_root, _args, ctx) =>
         ctx.db.$count(webhookEndpoints, eq(webhookEndpoints.workspaceId, ctx.workspaceId)),
-      resolve: (query, _root, args, ctx) => {
+      resolve: async (query, _root, args, ctx) => {
         checkConnectionArgs(args, CREATION_CURSOR);
-        return ctx.db.query.webhookEndpoints.findMany(
-          query({ where: { workspaceId: ctx.workspaceId }, ...creationOrder() }),
-        );
+        const [rows] = await Promise.all([
+          ctx.db.query.webhookEndpoints.findMany(
+            query({ where: { workspaceId: ctx.workspaceId }, ...creationOrder() }),
+          ),
+          settleCursorBounds(
+            ctx.db,
+            args,
+            webhookEndpoints,
+            eq(webhookEndpoints.workspaceId, ctx.workspaceId),
+            'asc',
+          ),
+        ]);
+        return rows;
       },
     },
     { name: 'WebhookEndpointConnection' },

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, ilike, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { workflows } from '../../db/schema';
 import { isUuid } from '../../workflow/ids';
 import type { WorkflowGraph } from '../../workflow/types';
@@ -7,7 +7,13 @@ import { NotFoundError, ValidationError } from '../errors';
 import { API_EXIT_REASONS, deleteEndingRuns } from '../runs/exit';
 import { IssueList, requiredName } from '../validation';
 import { DRAFT_STEP_ORDER, draftGraph, sameGraph } from '../workflows/draft-graph';
-import { CREATION_CURSOR, checkConnectionArgs, creationOrder, likePattern } from './pagination';
+import {
+  CREATION_CURSOR,
+  checkConnectionArgs,
+  creationOrder,
+  likePattern,
+  settleCursorBounds,
+} from './pagination';
 import { StepRef } from './step';
 
 /** Workflows: their draft steps, published versions, and the queries and mutations for them. */
@@ -76,6 +82,32 @@ const WorkflowFilter = builder.inputType('WorkflowFilter', {
   }),
 });
 
+interface WorkflowFilterValue {
+  search?: string | null;
+  status?: 'draft' | 'published' | null;
+}
+
+/**
+ * The rows the `workflows` connection selects: the page's `where` and, past a cursor,
+ * settleCursorBounds's count of the rows beyond it.
+ */
+function filterSql(
+  table: typeof workflows,
+  workspaceId: string,
+  filter: WorkflowFilterValue | null | undefined,
+): SQL {
+  const pattern = filter?.search ? likePattern(filter.search) : null;
+  return and(
+    eq(table.workspaceId, workspaceId),
+    pattern ? or(ilike(table.name, pattern), ilike(table.description, pattern)) : undefined,
+    filter?.status
+      ? filter.status === 'draft'
+        ? isNull(table.publishedVersionId)
+        : isNotNull(table.publishedVersionId)
+      : undefined,
+  )!;
+}
+
 builder.queryFields((t) => ({
   workflows: t.drizzleConnection({
     type: 'workflows',
@@ -84,24 +116,24 @@ builder.queryFields((t) => ({
     resolve: (query, _root, args, ctx) => {
       checkConnectionArgs(args, CREATION_CURSOR);
       const { filter } = args;
-      const pattern = filter?.search ? likePattern(filter.search) : null;
-      return ctx.db.query.workflows.findMany(
+      const rows = ctx.db.query.workflows.findMany(
         query({
           ...creationOrder(),
-          where: {
-            workspaceId: ctx.workspaceId,
-            ...(pattern
-              ? { OR: [{ name: { ilike: pattern } }, { description: { ilike: pattern } }] }
-              : {}),
-            ...(filter?.status
-              ? {
-                  publishedVersionId:
-                    filter.status === 'draft' ? { isNull: true } : { isNotNull: true },
-                }
-              : {}),
-          },
+          where: { RAW: (table) => filterSql(table, ctx.workspaceId, filter) },
         }),
       );
+      // A hot path: a page without a cursor has no bounds to settle, and pays nothing for it.
+      if (args.after == null && args.before == null) return rows;
+      return Promise.all([
+        rows,
+        settleCursorBounds(
+          ctx.db,
+          args,
+          workflows,
+          filterSql(workflows, ctx.workspaceId, filter),
+          'asc',
+        ),
+      ]).then(([page]) => page);
     },
   }),
   workflow: t.drizzleField({
