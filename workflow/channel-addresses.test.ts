@@ -70,3 +70,51 @@ describe('WhatsApp addresses by provider', () => {
     expect(takesBusinessScopedUserIds('whatsapp', null)).toBe(false);
   });
 });
+
+describe('numeric network ids have one spelling', () => {
+  it('a Telegram chat id (negative for groups), PSID or IGSID written as the network writes it is an address', () => {
+    for (const [type, address] of [
+      ['telegram', '123456789'],
+      ['telegram', '-123456789'],
+      ['telegram', '-1001234567890'],
+      ['messenger', '24036548275991043'],
+      ['instagram', '17841400008460056'],
+    ] as const) {
+      expect(addressProblem(type, address), `${type} ${address}`).toBeNull();
+    }
+  });
+
+  it('leading zeros or a + on the same id are refused, naming the one address to store', () => {
+    const cases = [
+      ['telegram', '00123', 'Must be a chat id', '123'],
+      ['telegram', '+123', 'Must be a chat id', '123'],
+      ['telegram', '-00123', 'Must be a chat id', '-123'],
+      ['messenger', '0024036548275991043', 'Must be a page-scoped id', '24036548275991043'],
+      ['messenger', '+24036548275991043', 'Must be a page-scoped id', '24036548275991043'],
+      ['instagram', '017841400008460056', 'Must be an Instagram-scoped id', '17841400008460056'],
+      ['instagram', '+017841400008460056', 'Must be an Instagram-scoped id', '17841400008460056'],
+    ] as const;
+    for (const [type, address, message, canonical] of cases) {
+      expect(addressProblem(type, address), `${type} ${address}`).toEqual({
+        code: 'INVALID_VALUE',
+        message: `${message} as the network writes it: ${canonical}, without a leading zero or +`,
+      });
+    }
+  });
+
+  it('zero, a negative PSID or IGSID, and what is no number at all keep the plain message', () => {
+    for (const [type, address, message] of [
+      ['telegram', '0', 'Must be a chat id'],
+      ['telegram', '-0', 'Must be a chat id'],
+      ['telegram', '12a', 'Must be a chat id'],
+      ['messenger', '-123', 'Must be a page-scoped id'],
+      ['messenger', '000', 'Must be a page-scoped id'],
+      ['instagram', '@ada', 'Must be an Instagram-scoped id'],
+    ] as const) {
+      expect(addressProblem(type, address), `${type} ${address}`).toEqual({
+        code: 'INVALID_VALUE',
+        message,
+      });
+    }
+  });
+});

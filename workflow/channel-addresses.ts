@@ -11,14 +11,35 @@ export const MAX_ADDRESS_LENGTH = 320;
  * IGSIDs are numeric (Messenger Platform, "Page-scoped ID"); Telegram chat ids are integers,
  * negative for groups (Bot API, "Chat"); LINE user ids are `U` and 32 hex digits (Messaging API,
  * "Source user"); Viber ids are opaque base64-like strings (REST Bot API, "sender.id").
+ *
+ * A numeric id is written as the provider writes it, so one chat has one address on a channel:
+ * no leading zero, no `+` (and no `-0`). `00123`, `+123` or `-00123` would name the same user or
+ * chat as `123` or `-123` yet be stored as another identity; each is refused with its canonical
+ * form (`numericIdProblem`) rather than rewritten, as the API stores the address it is given.
  */
 const NETWORK_IDS: Partial<Record<ChannelType, { pattern: RegExp; message: string }>> = {
-  messenger: { pattern: /^\d{1,32}$/, message: 'Must be a page-scoped id' },
-  instagram: { pattern: /^\d{1,32}$/, message: 'Must be an Instagram-scoped id' },
-  telegram: { pattern: /^-?\d{1,32}$/, message: 'Must be a chat id' },
+  messenger: { pattern: /^[1-9]\d{0,31}$/, message: 'Must be a page-scoped id' },
+  instagram: { pattern: /^[1-9]\d{0,31}$/, message: 'Must be an Instagram-scoped id' },
+  telegram: { pattern: /^-?[1-9]\d{0,31}$/, message: 'Must be a chat id' },
   line: { pattern: /^U[0-9a-f]{32}$/, message: 'Must be a LINE user id (U and 32 hex digits)' },
   viber: { pattern: /^[A-Za-z0-9+/=_-]{1,64}$/, message: 'Must be a Viber user id' },
 };
+
+/** The networks whose ids are numbers (Telegram's signed). */
+const NUMERIC_IDS: ReadonlySet<ChannelType> = new Set(['messenger', 'instagram', 'telegram']);
+
+/**
+ * The id `address` spells with a `+` or leading zeros (`+00123` → `123`; on Telegram `-00123` →
+ * `-123`), or null when it is no such spelling of a valid id.
+ */
+function canonicalNumericId(type: ChannelType, address: string): string | null {
+  const match = /^(\+|-)?0*(\d+)$/.exec(address);
+  if (!match) return null;
+  const [, sign, digits = ''] = match;
+  if (sign === '-' && type !== 'telegram') return null;
+  const canonical = `${sign === '-' ? '-' : ''}${digits.replace(/^0+/, '')}`;
+  return NETWORK_IDS[type]?.pattern.test(canonical) ? canonical : null;
+}
 
 /**
  * The providers through which a WhatsApp channel also sends to a user's business-scoped user ID
@@ -113,9 +134,14 @@ export function addressProblem(
       return phoneAddressProblem(type, address, provider);
     case 'identity': {
       const format = NETWORK_IDS[type];
-      return !format || format.pattern.test(address)
-        ? null
-        : { code: 'INVALID_VALUE', message: format.message };
+      if (!format || format.pattern.test(address)) return null;
+      const canonical = NUMERIC_IDS.has(type) ? canonicalNumericId(type, address) : null;
+      return {
+        code: 'INVALID_VALUE',
+        message: canonical
+          ? `${format.message} as the network writes it: ${canonical}, without a leading zero or +`
+          : format.message,
+      };
     }
   }
 }

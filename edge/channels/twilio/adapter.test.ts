@@ -220,6 +220,38 @@ describe('sending WhatsApp through Twilio', () => {
     expect(twilio.requests).toHaveLength(0);
   });
 
+  test('a template variable with a line break, a tab or more than 4 spaces once filled in is template_invalid, without calling Twilio (63013)', async () => {
+    const contentSid = 'HX0123456789abcdef0123456789abcdef';
+    const send = (parameters: string[]) =>
+      worker.send(
+        twilioMessage('whatsapp', {
+          kind: 'whatsapp_template',
+          templateName: contentSid,
+          languageCode: 'en',
+          parameters,
+        }),
+        { allowPrivateUrls: false, endpoints },
+      );
+    const cases: Array<[string[], string]> = [
+      [['Ada', '1 Main St\nSpringfield'], 'body parameter 2'],
+      [['Ada\t', '#1042'], 'body parameter 1'],
+      [['Ada     Lovelace', '#1042'], 'body parameter 1'],
+      [['Ada', 'ord\r1042'], 'body parameter 2'],
+    ];
+    for (const [parameters, where] of cases) {
+      const outcome = await send(parameters);
+      expect(outcome).toMatchObject({
+        status: 'failed',
+        reason: 'template_invalid',
+        retryable: false,
+      });
+      expect(JSON.stringify(outcome)).toContain(`WhatsApp template ${where} cannot hold`);
+    }
+    expect(twilio.requests).toHaveLength(0);
+    // Four spaces in a row are still fine.
+    expect(await send(['Ada    L.', '#1042'])).toMatchObject({ status: 'sent' });
+  });
+
   test('Twilio refusing outside the 24-hour window (63016) is messaging_window_closed', async () => {
     twilio.replyNext(
       twilioError(

@@ -43,7 +43,7 @@ export function twilioAdapter(
         message.recipient,
         statusCallback,
       );
-      if (!built.ok) return permanentFailure('content_invalid', built.detail);
+      if (!built.ok) return permanentFailure(built.reason ?? 'content_invalid', built.detail);
       const accountSid = read.credentials?.accountSid ?? '';
       const call = await callProvider(
         twilioAccountUrl(options.endpoints, accountSid, 'Messages.json'),

@@ -1,3 +1,4 @@
+import { bodyParametersProblem } from '../../../workflow/template-parameters';
 import type { RenderedMessage } from '../../render/types';
 import type { TwilioNetwork, TwilioSettings } from './definition';
 
@@ -18,14 +19,16 @@ const CONTENT_SID = /^HX[0-9a-fA-F]{32}$/;
 /** The form, and the text of it that SMS bills by segments; or why it cannot be sent. */
 export type TwilioForm =
   | { ok: true; form: URLSearchParams; smsText: string | null }
-  | { ok: false; detail: string };
+  | { ok: false; detail: string; reason?: 'template_invalid' };
 
 /** An address on `network`: a plain E.164 number for SMS, `whatsapp:+E164` for WhatsApp. */
 export function twilioAddress(network: TwilioNetwork, e164: string): string {
   return network === 'whatsapp' ? `whatsapp:${e164}` : e164;
 }
 
-type Content = { ok: true; fields: Record<string, string> } | { ok: false; detail: string };
+type Content =
+  | { ok: true; fields: Record<string, string> }
+  | { ok: false; detail: string; reason?: 'template_invalid' };
 
 function contentFields(rendered: RenderedMessage): Content {
   switch (rendered.kind) {
@@ -53,6 +56,12 @@ function contentFields(rendered: RenderedMessage): Content {
             'through Twilio, a WhatsApp template is named by its Content SID (HX…), not its name',
         };
       }
+      // WhatsApp's rule for template parameters holds through Twilio too: Twilio error 63013,
+      // "Channel policy violation": "If more than 4 consecutive whitespaces replace a
+      // placeholder in a WhatsApp message body", "When there are consecutive new lines where a
+      // channel does not support it" (workflow/template-parameters.ts). Refused before the call.
+      const problem = bodyParametersProblem(rendered.parameters);
+      if (problem) return { ok: false, detail: problem, reason: 'template_invalid' };
       // "Content API": variables are a JSON object keyed "1", "2"… in placeholder order.
       const variables = Object.fromEntries(
         rendered.parameters.map((value, index) => [String(index + 1), value]),

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { startViberBotApi, type ViberBotApi } from '../../../test/fakes/viber-bot-api';
+import { validateCaptions } from '../../../workflow/validate-captions';
 import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
 import type { ProviderEndpoints, RenderedMessage } from '../types';
+import { viberBotDefinition } from './definition';
 import { VIBER_TEST, viberChannel, viberMessage } from './test-fixtures';
 
 let viber: ViberBotApi;
@@ -65,6 +67,50 @@ describe('sending through the Viber REST Bot API', () => {
       media: 'https://files.example.com/menu.jpg',
       text: 'Our menu',
     });
+  });
+
+  test('a picture description over 768 characters is refused when the step is saved and, filled in, at send without a call (REST Bot API, "Picture message": `text`)', async () => {
+    // Save time: the definition's caption limit, as api/workflows/lookups.ts passes it on.
+    const { captionLimit, mediaLimits, label } = viberBotDefinition;
+    const lookups = {
+      channels: new Map([['ch_viber', { captionLimit, mediaLimits, label }]]),
+      files: new Map([['photo', { name: 'menu.jpg', contentType: 'image/jpeg', sizeBytes: 1000 }]]),
+      snippets: new Map<string, string>(),
+    };
+    const saved = (caption: string) =>
+      validateCaptions(
+        {
+          channel: { kind: 'specific', channelId: 'ch_viber' },
+          defaultMessage: { type: 'media', fileId: 'photo', caption },
+          channelResponses: [],
+          failureBranchEnabled: false,
+        },
+        lookups,
+      );
+    expect(saved('x'.repeat(768))).toEqual([]);
+    expect(saved('x'.repeat(769))).toEqual([
+      expect.objectContaining({
+        code: 'TEXT_TOO_LONG',
+        path: 'defaultMessage.caption',
+        message: expect.stringContaining('Viber (REST Bot API) takes captions of at most 768'),
+      }),
+    ]);
+    // Send time: the same number, checked on the filled-in caption.
+    const picture = (caption: string): RenderedMessage => ({
+      kind: 'media',
+      url: 'https://files.example.com/menu.jpg',
+      fileName: 'menu.jpg',
+      contentType: 'image/jpeg',
+      caption,
+    });
+    expect(await send(viberMessage(picture('x'.repeat(769))))).toMatchObject({
+      status: 'failed',
+      reason: 'content_invalid',
+      retryable: false,
+      detail: expect.stringContaining('768'),
+    });
+    expect(viber.requests).toHaveLength(0);
+    expect(await send(viberMessage(picture('x'.repeat(768))))).toMatchObject({ status: 'sent' });
   });
 
   test('a picture whose URL does not end in .jpeg, .jpg, .png or .gif is invalid content, without a call (REST Bot API, "Picture message": `media`)', async () => {

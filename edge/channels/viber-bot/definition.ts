@@ -1,6 +1,7 @@
 import { CHANNEL_CAPABILITIES } from '../../../workflow/channel-capabilities';
 import type { ChannelDefinition, Field } from '../definition';
 import { secret, singleLine } from '../fields';
+import { MAX_PICTURE_TEXT_LENGTH } from './message-body';
 
 /** Longest sender name: "Max 28 characters" (REST Bot API, "Send Message": `sender.name`). */
 export const MAX_SENDER_NAME_LENGTH = 28;
@@ -38,6 +39,11 @@ export const viberBotDefinition = {
   mediaLimits: {
     image: { contentTypes: ['image/jpeg', 'image/png', 'image/gif'], maxBytes: 1024 * 1024 },
   },
+  // A picture's description: "Max 768 characters" (REST Bot API, "Send Message", "Picture
+  // message": `text`). Pictures are the only media the adapter sends (a video or file message
+  // takes no description), and message-body.ts checks the filled-in caption against the same
+  // number before the call.
+  captionLimit: { maxLength: MAX_PICTURE_TEXT_LENGTH, kinds: ['image'] },
   deliveryReceipts: true,
   credentialsRequired: true,
   api: {

@@ -122,6 +122,35 @@ describe('sending through the Vonage Messages API', () => {
     });
   });
 
+  test('a template parameter with a line break, a tab or more than 4 spaces once filled in is template_invalid, without calling Vonage', async () => {
+    const template = (parameters: string[]): RenderedMessage => ({
+      kind: 'whatsapp_template',
+      templateName: 'order_update',
+      languageCode: 'en_US',
+      parameters,
+    });
+    const cases: Array<[string[], string]> = [
+      [['Ada', '1 Main St\nSpringfield'], 'body parameter 2'],
+      [['Ada\t', '#1042'], 'body parameter 1'],
+      [['Ada     Lovelace', '#1042'], 'body parameter 1'],
+      [['Ada', 'ord\r1042'], 'body parameter 2'],
+    ];
+    for (const [parameters, where] of cases) {
+      const outcome = await send('whatsapp', template(parameters));
+      expect(outcome).toMatchObject({
+        status: 'failed',
+        reason: 'template_invalid',
+        retryable: false,
+      });
+      expect(JSON.stringify(outcome)).toContain(`WhatsApp template ${where} cannot hold`);
+    }
+    expect(vonage.sends()).toHaveLength(0);
+    // Four spaces in a row are still fine.
+    expect(await send('whatsapp', template(['Ada    L.', '#1042']))).toMatchObject({
+      status: 'sent',
+    });
+  });
+
   test('texts over the Messages API limits are refused without a call (SMS 1,000, WhatsApp 4,096 characters)', async () => {
     // "Send a message": SMS text "limited to 1000 characters"; "For WhatsApp the maximum text
     // size is 4096 characters, including Unicode" ("Send a Text Message").

@@ -49,7 +49,7 @@ export function vonageAdapter(
         message.recipient,
         message.deliveryId,
       );
-      if (!built.ok) return permanentFailure('content_invalid', built.detail);
+      if (!built.ok) return permanentFailure(built.reason ?? 'content_invalid', built.detail);
       const now = options.now?.() ?? new Date();
       const token = await vonageJwt(
         read.settings.applicationId,

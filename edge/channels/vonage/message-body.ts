@@ -1,3 +1,4 @@
+import { bodyParametersProblem } from '../../../workflow/template-parameters';
 import type { RenderedMessage } from '../../render/types';
 import { mediaKind } from '../whatsapp-meta/message-body';
 import { vonageNumber, vonageRecipient } from './api';
@@ -24,7 +25,7 @@ export const MAX_WHATSAPP_TEXT = 4096;
 
 export type VonageBody =
   | { ok: true; body: Record<string, unknown>; smsText: string | null }
-  | { ok: false; detail: string };
+  | { ok: false; detail: string; reason?: 'template_invalid' };
 
 /** Vonage's WhatsApp media message types for our media kinds. */
 const WHATSAPP_MEDIA = {
@@ -93,6 +94,12 @@ export function vonageMessageBody(
       ok: false,
       detail: `a Vonage WhatsApp text has at most ${MAX_WHATSAPP_TEXT} characters`,
     };
+  }
+  // WhatsApp refuses a template parameter with a line break, a tab or more than 4 spaces in a
+  // row (workflow/template-parameters.ts), whichever provider the template goes through.
+  if (rendered.kind === 'whatsapp_template') {
+    const problem = bodyParametersProblem(rendered.parameters);
+    if (problem) return { ok: false, detail: problem, reason: 'template_invalid' };
   }
   const content = whatsappContent(rendered);
   if (typeof content === 'string') return { ok: false, detail: content };
