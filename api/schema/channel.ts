@@ -127,14 +127,15 @@ interface ChannelFilterValue {
 }
 
 function filterSql(
+  table: typeof channels,
   ctx: ApiContext,
   filter: ChannelFilterValue | null | undefined,
-): SQL | undefined {
+): SQL {
   return and(
-    eq(channels.workspaceId, ctx.workspaceId),
-    filter?.type ? eq(channels.type, filter.type) : undefined,
-    filter?.status ? eq(channels.status, filter.status) : undefined,
-  );
+    eq(table.workspaceId, ctx.workspaceId),
+    filter?.type ? eq(table.type, filter.type) : undefined,
+    filter?.status ? eq(table.status, filter.status) : undefined,
+  )!;
 }
 
 builder.queryFields((t) => ({
@@ -143,21 +144,18 @@ builder.queryFields((t) => ({
       type: 'channels',
       description: "The workspace's channels, oldest first.",
       args: { filter: t.arg({ type: ChannelFilter }) },
-      totalCount: (_root, args, ctx) => ctx.db.$count(channels, filterSql(ctx, args.filter)),
+      totalCount: (_root, args, ctx) =>
+        ctx.db.$count(channels, filterSql(channels, ctx, args.filter)),
       resolve: async (query, _root, args, ctx) => {
         checkConnectionArgs(args, CREATION_CURSOR);
         const [rows] = await Promise.all([
           ctx.db.query.channels.findMany(
             query({
-              where: {
-                workspaceId: ctx.workspaceId,
-                ...(args.filter?.type ? { type: args.filter.type } : {}),
-                ...(args.filter?.status ? { status: args.filter.status } : {}),
-              },
+              where: { RAW: (table) => filterSql(table, ctx, args.filter) },
               ...creationOrder(),
             }),
           ),
-          settleCursorBounds(ctx.db, args, channels, filterSql(ctx, args.filter), 'asc'),
+          settleCursorBounds(ctx.db, args, channels, filterSql(channels, ctx, args.filter), 'asc'),
         ]);
         return rows;
       },

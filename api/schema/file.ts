@@ -126,16 +126,17 @@ function isHttpsUrl(value: string): boolean {
 }
 
 function filterSql(
+  table: typeof files,
   ctx: ApiContext,
   filter: { search?: string | null; contentTypePrefix?: string | null } | null | undefined,
-): SQL | undefined {
+): SQL {
   return and(
-    eq(files.workspaceId, ctx.workspaceId),
-    filter?.search ? ilike(files.name, likePattern(filter.search)) : undefined,
+    eq(table.workspaceId, ctx.workspaceId),
+    filter?.search ? ilike(table.name, likePattern(filter.search)) : undefined,
     filter?.contentTypePrefix
-      ? ilike(files.contentType, `${likePattern(filter.contentTypePrefix).slice(1)}`)
+      ? ilike(table.contentType, `${likePattern(filter.contentTypePrefix).slice(1)}`)
       : undefined,
-  );
+  )!;
 }
 
 builder.queryFields((t) => ({
@@ -144,25 +145,17 @@ builder.queryFields((t) => ({
       type: 'files',
       description: "The workspace's file library, oldest first.",
       args: { filter: t.arg({ type: FileFilter }) },
-      totalCount: (_root, args, ctx) => ctx.db.$count(files, filterSql(ctx, args.filter)),
+      totalCount: (_root, args, ctx) => ctx.db.$count(files, filterSql(files, ctx, args.filter)),
       resolve: async (query, _root, args, ctx) => {
         checkConnectionArgs(args, CREATION_CURSOR);
         const [rows] = await Promise.all([
           ctx.db.query.files.findMany(
             query({
-              where: {
-                workspaceId: ctx.workspaceId,
-                ...(args.filter?.search
-                  ? { name: { ilike: likePattern(args.filter.search) } }
-                  : {}),
-                ...(args.filter?.contentTypePrefix
-                  ? { contentType: { ilike: likePattern(args.filter.contentTypePrefix).slice(1) } }
-                  : {}),
-              },
+              where: { RAW: (table) => filterSql(table, ctx, args.filter) },
               ...creationOrder(),
             }),
           ),
-          settleCursorBounds(ctx.db, args, files, filterSql(ctx, args.filter), 'asc'),
+          settleCursorBounds(ctx.db, args, files, filterSql(files, ctx, args.filter), 'asc'),
         ]);
         return rows;
       },

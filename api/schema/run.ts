@@ -96,13 +96,18 @@ interface RunFilterValue {
 const NO_MATCH = '00000000-0000-0000-0000-000000000000';
 const filterId = (id: string | number) => (isUuid(id) ? id : NO_MATCH);
 
-function filterSql(ctx: ApiContext, filter: RunFilterValue | null | undefined): SQL | undefined {
+/** The runs the `runs` connection selects: its page, its count and the rows past a cursor. */
+function filterSql(
+  table: typeof runs,
+  ctx: ApiContext,
+  filter: RunFilterValue | null | undefined,
+): SQL {
   return and(
-    eq(runs.workspaceId, ctx.workspaceId),
-    filter?.workflowId != null ? eq(runs.workflowId, filterId(filter.workflowId)) : undefined,
-    filter?.contactId != null ? eq(runs.contactId, filterId(filter.contactId)) : undefined,
-    filter?.status ? eq(runs.status, filter.status) : undefined,
-  );
+    eq(table.workspaceId, ctx.workspaceId),
+    filter?.workflowId != null ? eq(table.workflowId, filterId(filter.workflowId)) : undefined,
+    filter?.contactId != null ? eq(table.contactId, filterId(filter.contactId)) : undefined,
+    filter?.status ? eq(table.status, filter.status) : undefined,
+  )!;
 }
 
 /**
@@ -124,26 +129,17 @@ builder.queryFields((t) => ({
     type: 'runs',
     description: "The workspace's runs, newest first.",
     args: { filter: t.arg({ type: RunFilter }) },
-    totalCount: (_root, args, ctx) => ctx.db.$count(runs, filterSql(ctx, args.filter)),
+    totalCount: (_root, args, ctx) => ctx.db.$count(runs, filterSql(runs, ctx, args.filter)),
     resolve: async (query, _root, args, ctx) => {
       checkConnectionArgs(args, CREATION_CURSOR);
       const [rows] = await Promise.all([
         ctx.db.query.runs.findMany(
           query({
-            where: {
-              workspaceId: ctx.workspaceId,
-              ...(args.filter?.workflowId != null
-                ? { workflowId: filterId(args.filter.workflowId) }
-                : {}),
-              ...(args.filter?.contactId != null
-                ? { contactId: filterId(args.filter.contactId) }
-                : {}),
-              ...(args.filter?.status ? { status: args.filter.status } : {}),
-            },
+            where: { RAW: (table) => filterSql(table, ctx, args.filter) },
             ...newestFirst(),
           }),
         ),
-        settleCursorBounds(ctx.db, args, runs, filterSql(ctx, args.filter), 'desc'),
+        settleCursorBounds(ctx.db, args, runs, filterSql(runs, ctx, args.filter), 'desc'),
       ]);
       return rows;
     },

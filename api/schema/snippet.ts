@@ -76,11 +76,15 @@ function duplicateName(name: string): ValidationError {
   ]);
 }
 
-function searchSql(ctx: ApiContext, search: string | null | undefined): SQL | undefined {
+function searchSql(
+  table: typeof snippets,
+  ctx: ApiContext,
+  search: string | null | undefined,
+): SQL {
   return and(
-    eq(snippets.workspaceId, ctx.workspaceId),
-    search ? ilike(snippets.name, likePattern(search)) : undefined,
-  );
+    eq(table.workspaceId, ctx.workspaceId),
+    search ? ilike(table.name, likePattern(search)) : undefined,
+  )!;
 }
 
 builder.queryFields((t) => ({
@@ -90,22 +94,23 @@ builder.queryFields((t) => ({
       description: "The workspace's snippets, oldest first.",
       args: { filter: t.arg({ type: SnippetFilter }) },
       totalCount: (_root, args, ctx) =>
-        ctx.db.$count(snippets, searchSql(ctx, args.filter?.search)),
+        ctx.db.$count(snippets, searchSql(snippets, ctx, args.filter?.search)),
       resolve: async (query, _root, args, ctx) => {
         checkConnectionArgs(args, CREATION_CURSOR);
         const [rows] = await Promise.all([
           ctx.db.query.snippets.findMany(
             query({
-              where: {
-                workspaceId: ctx.workspaceId,
-                ...(args.filter?.search
-                  ? { name: { ilike: likePattern(args.filter.search) } }
-                  : {}),
-              },
+              where: { RAW: (table) => searchSql(table, ctx, args.filter?.search) },
               ...creationOrder(),
             }),
           ),
-          settleCursorBounds(ctx.db, args, snippets, searchSql(ctx, args.filter?.search), 'asc'),
+          settleCursorBounds(
+            ctx.db,
+            args,
+            snippets,
+            searchSql(snippets, ctx, args.filter?.search),
+            'asc',
+          ),
         ]);
         return rows;
       },
