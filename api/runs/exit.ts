@@ -40,7 +40,7 @@ export type ApiExitReason = (typeof API_EXIT_REASONS)[keyof typeof API_EXIT_REAS
  * consumer's: it is cleared, so a late record of it records nothing. Returns the logged events,
  * which the caller publishes once its transaction has committed (`publishExited`).
  *
- * Two statements in a transaction: the runs are locked first, so that a record committing an
+ * A cancellation is two statements in a transaction: the runs are locked first, so that a record committing an
  * attempt's outcome on one of them (it holds the run's row) commits before the second
  * statement takes its snapshot, which then sees the delivery row that record inserted (a
  * statement that waits for a row lock re-reads that row, but not the other tables).
@@ -54,12 +54,11 @@ export async function exitActiveRuns(
   const active = sql`workspace_id = ${workspaceId} and status = 'active' and ${which}`;
   // Only a cancelled run keeps its deliveries (deleting a contact or a workflow deletes them).
   const failsRetries = reason === API_EXIT_REASONS.cancelled;
-  return db.transaction(async function exitActiveRuns(tx) {
-    const t = tx as unknown as Database;
-    await t.execute(sql`select id from runs where ${active} order by id for update`);
-    const rows = await queryRows<{ event: EventRow }>(
-      t,
-      sql`with ended as (
+  const end = async (t: Database) =>
+    (
+      await queryRows<{ event: EventRow }>(
+        t,
+        sql`with ended as (
           update runs set status = 'exited', exit_reason = ${reason},
                  ended_at = now(), updated_at = now(),
                  lease_until = case when lease_until >= now() then lease_until end
@@ -94,8 +93,14 @@ export async function exitActiveRuns(
         ),
         ${appendEventsCte('exited', 'logged')}
         select ${eventRowJson('logged')} as event from logged order by logged.cursor`,
-    );
-    return rows.map((row) => row.event);
+      )
+    ).map((row) => row.event);
+  // Deleting a contact or a workflow fails no delivery: its one statement locks what it ends.
+  if (!failsRetries) return end(db);
+  return db.transaction(async function exitActiveRuns(tx) {
+    const t = tx as unknown as Database;
+    await t.execute(sql`select id from runs where ${active} order by id for update`);
+    return end(t);
   });
 }
 

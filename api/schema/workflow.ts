@@ -113,19 +113,17 @@ builder.queryFields((t) => ({
     type: 'workflows',
     description: "The workspace's workflows, oldest first.",
     args: { filter: t.arg({ type: WorkflowFilter }) },
-    resolve: (query, _root, args, ctx) => {
+    resolve: async (query, _root, args, ctx) => {
       checkConnectionArgs(args, CREATION_CURSOR);
       const { filter } = args;
-      const rows = ctx.db.query.workflows.findMany(
-        query({
-          ...creationOrder(),
-          where: { RAW: (table) => filterSql(table, ctx.workspaceId, filter) },
-        }),
-      );
-      // A hot path: a page without a cursor has no bounds to settle, and pays nothing for it.
-      if (args.after == null && args.before == null) return rows;
-      return Promise.all([
-        rows,
+      const [rows] = await Promise.all([
+        ctx.db.query.workflows.findMany(
+          query({
+            ...creationOrder(),
+            where: { RAW: (table) => filterSql(table, ctx.workspaceId, filter) },
+          }),
+        ),
+        // No statement without a cursor (settleCursorBounds returns at once).
         settleCursorBounds(
           ctx.db,
           args,
@@ -133,7 +131,8 @@ builder.queryFields((t) => ({
           filterSql(workflows, ctx.workspaceId, filter),
           'asc',
         ),
-      ]).then(([page]) => page);
+      ]);
+      return rows;
     },
   }),
   workflow: t.drizzleField({

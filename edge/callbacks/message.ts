@@ -66,13 +66,7 @@ function text(value: unknown): value is string {
  * A longer one (no provider sends one) would fail the statement and with it the whole batch.
  */
 function isStorableKey(value: unknown, maxLength: number): value is string {
-  return (
-    text(value) &&
-    value !== '' &&
-    value.length <= maxLength &&
-    !value.includes('\u0000') &&
-    storableText(value) === value
-  );
+  return text(value) && value !== '' && value.length <= maxLength && storableText(value) === value;
 }
 
 /** Longest provider message id an inbound message is stored under. */

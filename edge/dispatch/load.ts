@@ -144,6 +144,21 @@ async function loadBatch(
   const known = cache.snapshot();
   const sendSteps = sendStepsOf(known);
   const lastInteractedSteps = sendStepsOf(known, true);
+  // A Last Interacted send is pinned to the channel it resolves to now, before the provider is
+  // called: a consumer that dies after the call leaves no record, and its retry must go there
+  // too (runs.delivery_channel_id says why). Kept once set. Versions without such a step
+  // (most batches) leave the column out of the claim.
+  const pin =
+    lastInteractedSteps.length > 0
+      ? sql`,
+              delivery_channel_id = case
+                when r.delivery_channel_id is null
+                  and r.version_id::text || ':' || r.current_step_id::text
+                    = any(${sql.param(lastInteractedSteps)}::text[])
+                then (select c.last_interacted_channel_id from contacts c
+                      where c.id = r.contact_id)
+                else r.delivery_channel_id end`
+      : sql``;
   const claiming = requests.length > 0 && sendSteps.length > 0;
   const ids = uuidArrayParam(runIds);
   // Each run's row is read once: through the claim's update when it is claimed (its RETURNING
@@ -153,17 +168,7 @@ async function loadBatch(
           update runs r
           set lease_until = now() + ${leaseSeconds} * interval '1 second',
               delivery_attempts = r.delivery_attempts + 1,
-              delivery_id = coalesce(r.delivery_id, (k.keys -> r.id::text ->> 1)::uuid),
-              -- A Last Interacted send is pinned to the channel it resolves to now, before the
-              -- provider is called: a consumer that dies after the call leaves no record, and
-              -- its retry must go there too (runs.delivery_channel_id says why). Kept once set.
-              delivery_channel_id = case
-                when r.delivery_channel_id is null
-                  and r.version_id::text || ':' || r.current_step_id::text
-                    = any(${sql.param(lastInteractedSteps)}::text[])
-                then (select c.last_interacted_channel_id from contacts c
-                      where c.id = r.contact_id)
-                else r.delivery_channel_id end
+              delivery_id = coalesce(r.delivery_id, (k.keys -> r.id::text ->> 1)::uuid)${pin}
           from (select ${claimKeys(requests)}::jsonb as keys) k
           where r.id = any(${ids}) and (r.status = 'active') is true
             and r.step_visit = (k.keys -> r.id::text ->> 0)::int
