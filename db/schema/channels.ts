@@ -1,6 +1,8 @@
-import { index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { check, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { ChannelTemplate } from '../../workflow/channel-templates';
 import type { ChannelType } from '../../workflow/channel-types';
+import { MAX_CHANNEL_MESSAGES_PER_SECOND } from '../../workflow/send-rate';
 import { workspaces } from './tenancy';
 
 /** A messaging channel connected in a workspace (one SMTP account, one WhatsApp number, ...). */
@@ -43,8 +45,20 @@ export const channels = pgTable(
     /** The provider account's message templates (WhatsApp), as last listed; null: never. */
     templates: jsonb('templates').$type<ChannelTemplate[]>(),
     templatesSyncedAt: timestamp('templates_synced_at', { withTimezone: true }),
+    /**
+     * Messages per second dispatch sends through this channel, set by the user (a WhatsApp
+     * number Meta upgraded to 1,000 mps); null: the provider's documented default
+     * (`ChannelDefinition.sendRate`, edge/channels/send-rate.ts), or no limit where it has none.
+     */
+    maxMessagesPerSecond: integer('max_messages_per_second'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('channels_workspace_idx').on(t.workspaceId, t.createdAt)],
+  (t) => [
+    index('channels_workspace_idx').on(t.workspaceId, t.createdAt),
+    check(
+      'channels_max_messages_per_second_range',
+      sql`${t.maxMessagesPerSecond} between 1 and ${sql.raw(String(MAX_CHANNEL_MESSAGES_PER_SECOND))}`,
+    ),
+  ],
 );

@@ -1,6 +1,7 @@
 import type { ChannelCapability } from '../../workflow/channel-capabilities';
 import type { ChannelType } from '../../workflow/channel-types';
 import type { CaptionLimit, MediaLimits } from '../../workflow/media-limits';
+import type { SendRate } from '../../workflow/send-rate';
 import type { ValidationCode } from '../../workflow/validation-issue';
 
 export type { CaptionLimit, MediaLimit, MediaLimits } from '../../workflow/media-limits';
@@ -86,6 +87,12 @@ export interface ChannelDefinition<S extends Fields = Fields, C extends Fields =
    * when saved; Last Interacted is checked when the send is rendered (the adapter).
    */
   captionLimit?: CaptionLimit;
+  /**
+   * The throughput the provider documents per channel (a WhatsApp number, a bot, a Page), which
+   * dispatch keeps unless the channel sets its own (`maxMessagesPerSecond`); absent where the
+   * provider queues messages itself (Twilio, SMTP servers) or documents no figure.
+   */
+  sendRate?: SendRate;
   /**
    * The provider reports delivered/read/failed after accepting a message (status callbacks), so
    * a step with "confirm delivery" waits for it; without receipts it routes on acceptance.

@@ -20,6 +20,10 @@ export const instagramMetaDefinition = {
   mediaLimits: {
     image: { contentTypes: ['image/jpeg', 'image/png'], maxBytes: 8 * MEGABYTE },
   },
+  sendRate: {
+    messagesPerSecond: 300,
+    doc: 'Messenger Platform, Rate limits, Messenger API for Instagram, Send API: 300 calls per second per Instagram Professional account for text, links, reactions and stickers',
+  },
   deliveryReceipts: false,
   credentialsRequired: true,
   api: {

@@ -22,6 +22,10 @@ export const lineMessagingDefinition = {
     // "previewImageUrl … Max file size: 1 MB" ("Image message"); the preview is the image itself.
     image: { contentTypes: ['image/jpeg', 'image/png'], maxBytes: MEGABYTE },
   },
+  sendRate: {
+    messagesPerSecond: 2_000,
+    doc: 'LINE Messaging API reference, Rate limits: "Other API endpoints" (the push message among them) 2,000 requests per second per channel',
+  },
   deliveryReceipts: false,
   credentialsRequired: true,
   api: {

@@ -21,6 +21,10 @@ export const messengerMetaDefinition = {
     audio: { contentTypes: ['audio/mpeg', 'audio/mp4', 'audio/aac'], maxBytes: 25 * MEGABYTE },
     document: { contentTypes: ['application/pdf'], maxBytes: 25 * MEGABYTE },
   },
+  sendRate: {
+    messagesPerSecond: 300,
+    doc: 'Messenger Platform, Rate limits, Send API: "300 calls per second per Facebook Page" for text, links, reactions and stickers (10 for audio or video)',
+  },
   deliveryReceipts: true,
   credentialsRequired: true,
   api: {

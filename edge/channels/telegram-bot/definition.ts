@@ -38,6 +38,10 @@ export const telegramBotDefinition = {
   // "0-1024 characters after entities parsing" (Bot API, "sendPhoto" and "sendDocument":
   // `caption`); message-body.ts checks the rendered caption against the same number.
   captionLimit: { maxLength: 1024, kinds: ['image', 'document'] },
+  sendRate: {
+    messagesPerSecond: 30,
+    doc: 'Telegram Bot FAQ, "My bot is hitting limits": bulk notifications, "not more than 30 messages per second or so"',
+  },
   deliveryReceipts: false,
   credentialsRequired: true,
   api: {

@@ -16,6 +16,10 @@ export const whatsapp360dialogDefinition = {
   capability: CHANNEL_CAPABILITIES.whatsapp,
   mediaLimits: WHATSAPP_MEDIA_LIMITS,
   captionLimit: WHATSAPP_CAPTION_LIMIT,
+  sendRate: {
+    messagesPerSecond: 80,
+    doc: '360dialog, Messaging Throughput: accounts with Cloud API hosting "can handle up to 80 messages per second" (1,000 on the High Throughput Plan)',
+  },
   deliveryReceipts: true,
   credentialsRequired: true,
   api: {

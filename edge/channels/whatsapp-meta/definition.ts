@@ -55,6 +55,10 @@ export const whatsappMetaDefinition = {
   capability: CHANNEL_CAPABILITIES.whatsapp,
   mediaLimits: WHATSAPP_MEDIA_LIMITS,
   captionLimit: WHATSAPP_CAPTION_LIMIT,
+  sendRate: {
+    messagesPerSecond: 80,
+    doc: 'WhatsApp Cloud API, Throughput: "up to 80 messages per second (mps) by default" per business phone number (1,000 after Meta\'s automatic upgrade; 130429 past it)',
+  },
   deliveryReceipts: true,
   credentialsRequired: true,
   api: {

@@ -1,0 +1,2 @@
+ALTER TABLE "channels" ADD COLUMN "max_messages_per_second" integer;--> statement-breakpoint
+ALTER TABLE "channels" ADD CONSTRAINT "channels_max_messages_per_second_range" CHECK ("max_messages_per_second" between 1 and 10000);
