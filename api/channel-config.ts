@@ -2,6 +2,7 @@ import { parseChannelCredentials, parseChannelSettings } from '../edge/channels/
 import type { ChannelIntegration } from '../edge/channels/integration';
 import { integrationFor } from '../edge/channels/registry';
 import type { ChannelType } from '../workflow/channel-types';
+import { MAX_CHANNEL_MESSAGES_PER_SECOND } from '../workflow/send-rate';
 import { memberFor, memberPath } from './schema/channel-settings';
 import type { IssueList } from './validation';
 
@@ -65,4 +66,23 @@ export function credentialsFromInput(
       (entry): entry is [string, string] => typeof entry[1] === 'string',
     ),
   );
+}
+
+/**
+ * The send rate to store from the input's `maxMessagesPerSecond` (null: the integration's
+ * documented default applies), with INVALID_VALUE at that path when out of range (GraphQL's
+ * Int already refuses fractions). The column's CHECK holds the same range.
+ */
+export function sendRateFromInput(value: number | null, issues: IssueList): number | null {
+  if (
+    value != null &&
+    (!Number.isInteger(value) || value < 1 || value > MAX_CHANNEL_MESSAGES_PER_SECOND)
+  ) {
+    issues.add(
+      'INVALID_VALUE',
+      'maxMessagesPerSecond',
+      `Must be a whole number of messages per second from 1 to ${MAX_CHANNEL_MESSAGES_PER_SECOND.toLocaleString('en-US')}`,
+    );
+  }
+  return value;
 }

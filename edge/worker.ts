@@ -5,8 +5,8 @@ import type {
 } from '@cloudflare/workers-types/latest';
 import { createApp } from './host/app';
 
-// The EventHub Durable Object class (wrangler.toml `durable_objects`): exported from the entry.
-export { EventHub } from './events/hub';
+// The Durable Object classes wrangler.toml declares: exported from the entry.
+export * from './durable-objects';
 
 import type { Env } from './host/env';
 import { queue, scheduled } from './host/handlers';

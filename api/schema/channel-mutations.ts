@@ -4,8 +4,14 @@ import { channels } from '../../db/schema';
 import type { ChannelIntegration } from '../../edge/channels/integration';
 import type { ChannelType } from '../../workflow/channel-types';
 import { isUuid } from '../../workflow/ids';
+import { MAX_CHANNEL_MESSAGES_PER_SECOND } from '../../workflow/send-rate';
 import { builder } from '../builder';
-import { channelIntegration, credentialsFromInput, settingsFromInput } from '../channel-config';
+import {
+  channelIntegration,
+  credentialsFromInput,
+  sendRateFromInput,
+  settingsFromInput,
+} from '../channel-config';
 import {
   checkConnection,
   newCallbackToken,
@@ -39,6 +45,9 @@ const CreateChannelInput = builder.inputType('CreateChannelInput', {
     name: t.string({ required: true }),
     settings: t.field({ type: ChannelSettingsInput }),
     credentials: t.field({ type: ChannelCredentialsInput }),
+    maxMessagesPerSecond: t.int({
+      description: `Messages per second dispatch may send through the channel (1 to ${MAX_CHANNEL_MESSAGES_PER_SECOND.toLocaleString('en-US')}), for a sender the provider allows more (or less) than its documented default; omitted or null: that default (see Channel.sendRateLimit).`,
+    }),
   }),
 });
 
@@ -50,6 +59,9 @@ const UpdateChannelInput = builder.inputType('UpdateChannelInput', {
     status: t.field({ type: ChannelStatusEnum }),
     settings: t.field({ type: ChannelSettingsInput }),
     credentials: t.field({ type: ChannelCredentialsInput }),
+    maxMessagesPerSecond: t.int({
+      description: `Messages per second dispatch may send through the channel (1 to ${MAX_CHANNEL_MESSAGES_PER_SECOND.toLocaleString('en-US')}); null clears it back to the integration's documented default (see Channel.sendRateLimit), omitted keeps it.`,
+    }),
   }),
 });
 
@@ -161,6 +173,7 @@ builder.mutationFields((t) => ({
         ctx.allowPrivateUrls,
       );
       const credentials = credentialsFromInput(integration!, input.credentials, issues);
+      const maxMessagesPerSecond = sendRateFromInput(input.maxMessagesPerSecond ?? null, issues);
       issues.throwIfAny();
       const id = crypto.randomUUID();
       const callbackToken = newCallbackToken(integration!);
@@ -175,6 +188,7 @@ builder.mutationFields((t) => ({
         name,
         settings,
         callbackToken,
+        maxMessagesPerSecond,
         ...sealed,
       });
       const connection = await checkWith(
@@ -225,6 +239,10 @@ builder.mutationFields((t) => ({
         input.credentials != null
           ? credentialsFromInput(integration!, input.credentials, issues)
           : null;
+      // Omitted keeps the channel's rate; null clears it back to the integration's default.
+      if (input.maxMessagesPerSecond !== undefined) {
+        changes.maxMessagesPerSecond = sendRateFromInput(input.maxMessagesPerSecond, issues);
+      }
       issues.throwIfAny();
       if (credentials) Object.assign(changes, await sealCredentials(ctx, credentials));
       // The credentials being replaced, when their account may have to be released below.

@@ -1,8 +1,14 @@
 import { and, eq, type SQL } from 'drizzle-orm';
 import { channels } from '../../db/schema';
-import { CHANNEL_PROVIDERS, integrationFor, providerOf } from '../../edge/channels/registry';
+import {
+  CHANNEL_INTEGRATIONS,
+  CHANNEL_PROVIDERS,
+  integrationFor,
+  providerOf,
+} from '../../edge/channels/registry';
 import { CHANNEL_TYPES, type ChannelType } from '../../workflow/channel-types';
 import { isUuid } from '../../workflow/ids';
+import { MAX_CHANNEL_MESSAGES_PER_SECOND, sendRateInEffect } from '../../workflow/send-rate';
 import { builder } from '../builder';
 import type { ApiContext } from '../context';
 import { CHANNEL_COLUMNS } from '../workflows/record-loader';
@@ -48,6 +54,13 @@ export type ChannelRow = typeof channels.$inferSelect;
 export function integrationOf(channel: Pick<ChannelRow, 'type' | 'provider'>) {
   return integrationFor(channel.type, providerOf(channel));
 }
+
+/** Each integration's documented send rate, as the schema describes them (from the definitions). */
+const DOCUMENTED_SEND_RATES = CHANNEL_INTEGRATIONS.flatMap(({ definition }) =>
+  definition.sendRate
+    ? [`${definition.sendRate.messagesPerSecond.toLocaleString('en-US')} for ${definition.label}`]
+    : [],
+).join(', ');
 
 /** A connected messaging channel. Credentials are write-only: only a masked hint is readable. */
 export const ChannelRef = builder.drizzleObject('channels', {
@@ -108,6 +121,22 @@ export const ChannelRef = builder.drizzleObject('channels', {
       type: 'DateTime',
       nullable: true,
       resolve: (channel) => channel.templatesSyncedAt,
+    }),
+    maxMessagesPerSecond: t.int({
+      nullable: true,
+      description:
+        `The send rate set for this channel, in messages per second (1 to ${MAX_CHANNEL_MESSAGES_PER_SECOND.toLocaleString('en-US')}), ` +
+        "e.g. for a WhatsApp number Meta upgraded past its default; null when none is set, and the integration's default applies (see sendRateLimit).",
+      resolve: (channel) => channel.maxMessagesPerSecond,
+    }),
+    sendRateLimit: t.int({
+      nullable: true,
+      description:
+        'The most messages per second dispatch sends through this channel: maxMessagesPerSecond when set, ' +
+        `else the throughput its provider's documentation gives per channel (${DOCUMENTED_SEND_RATES}); ` +
+        'null when neither applies, and sends are not paced (the provider queues them itself, as Twilio and SMTP servers do, or documents no figure).',
+      resolve: (channel) =>
+        sendRateInEffect(channel.maxMessagesPerSecond, integrationOf(channel)?.definition.sendRate),
     }),
     createdAt: t.field({ type: 'DateTime', resolve: (channel) => channel.createdAt }),
     updatedAt: t.field({ type: 'DateTime', resolve: (channel) => channel.updatedAt }),

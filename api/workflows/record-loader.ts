@@ -35,6 +35,7 @@ export const CHANNEL_COLUMNS = {
   settings: true,
   credentialsHint: true,
   templatesSyncedAt: true,
+  maxMessagesPerSecond: true,
   createdAt: true,
   updatedAt: true,
 } as const;

@@ -5,9 +5,9 @@ import type { MediaFile } from '../render/types';
 import { adapterFor } from './registry';
 import type { OutboundMessage, ProviderEndpoints } from './types';
 
-// wrangler.toml declares the EventHub Durable Object, and wrangler bundles every entry with it:
-// a test entry exports the class too (it is never bound here).
-export { EventHub } from '../events/hub';
+// wrangler.toml declares Durable Objects, and wrangler bundles every entry with them: a test
+// entry exports the classes too (they are never bound here).
+export * from '../durable-objects';
 
 /**
  * A Worker entry for tests only: exposes the channel adapters and the renderer over HTTP so

@@ -21,6 +21,8 @@ export interface SendWork {
   message: Message<unknown>;
   run: RunState;
   step: SendMessageStep;
+  /** Its message holds a slot its channel's pacer reserved (edge/dispatch/pace.ts). */
+  paced?: boolean;
 }
 
 /** One claimed delivery's result, ready for the record statement. */

@@ -5,14 +5,16 @@ import { findStep } from '../../workflow/routing';
 import { isSendMessageStep, isWaitStep } from '../../workflow/steps';
 import type { EventPublisher } from '../events/types';
 import { log } from '../log';
+import type { SendPacer } from '../pacing/client';
 import { type AttemptDeps, attemptDelivery, type SendWork, type Settlement } from './attempt';
 import { type ClaimedDelivery, claimDeliveries, type DeliveryKey } from './claim';
 import { type DispatchSender, enqueueRuns, enqueueStamped, queueDelay } from './enqueue';
-import { releaseClaims, whileHoldingLeases } from './lease';
+import { deferClaims, releaseClaims, whileHoldingLeases } from './lease';
 import { addStepNeeds, emptyNeeds, loadLibrary } from './library';
-import { DUE_TOLERANCE_SECONDS, SEND_CONCURRENCY } from './limits';
+import { CLAIM_LEASE_SECONDS, DUE_TOLERANCE_SECONDS, SEND_CONCURRENCY } from './limits';
 import { isCurrentRun, loadAndClaimRuns } from './load';
 import { type DispatchMessage, type DispatchRequest, parseDispatchMessage } from './message';
+import { type DeferredSend, paceSends } from './pace';
 import { mapWithConcurrency } from './pool';
 import { recordAndMove } from './record';
 import type { DeliveryOutcome, RunMove } from './record-input';
@@ -27,6 +29,8 @@ export interface DispatchDeps extends AttemptDeps {
   now?: () => Date;
   /** Where the partner events this batch logs are published (the workspace's EventHub). */
   events?: EventPublisher;
+  /** Each channel's pacer (edge/pacing); without it, sends go unpaced. */
+  pacer?: SendPacer;
 }
 
 /** A concurrent consumer is inserting this delivery right now: look again shortly. */
@@ -36,7 +40,9 @@ const CLAIM_RACE_RETRY_SECONDS = 5;
  * Consumes one batch of dispatch messages with a fixed number of queries, whatever its size:
  * load the runs and claim the deliveries of those due at a send step (1; a version whose graph
  * the isolate does not have yet, or a delivery held or finished, takes one more claim
- * statement), load the channels, snippets, files and threads the sends need (1), then — with
+ * statement), load the channels, snippets, files and threads the sends need (1), ask each paced
+ * channel's pacer for slots (pace.ts; sends that must wait are given back and re-enqueued with
+ * their slot, one statement when any), then — with
  * no transaction open — resolve, render and send with bounded concurrency, record every
  * outcome and move every run, stamping their `enqueued_at`
  * (1), and enqueue the next steps (sendBatch). Messages for runs that have moved on are
@@ -98,7 +104,7 @@ export async function dispatchBatch(
       // A send step not yet due is waiting for a delivery retry whose message is on its way.
       // One the load claimed was due by the database's clock: it is sent.
       if (claimedOnLoad.has(run.id) || dueInSeconds <= DUE_TOLERANCE_SECONDS) {
-        sends.push({ message, run, step });
+        sends.push(body.paced ? { message, run, step, paced: true } : { message, run, step });
       }
     }
   }
@@ -133,6 +139,7 @@ export async function dispatchBatch(
   }
 
   const outcomes: DeliveryOutcome[] = [];
+  let deferredCount = 0;
   if (claimed.length > 0) {
     const library = await beforeSending(
       deps.db,
@@ -140,16 +147,22 @@ export async function dispatchBatch(
       () => loadLibrary(deps.db, needsOf(claimed.map((c) => c.work))),
     );
     lap('libraryMs');
+    const paced = await paceSends(claimed, library, deps.pacer);
+    deferredCount = paced.deferred.length;
+    // The sends that wait for their channel's pace are given back and put on the queue while
+    // the others are sent: no statement of theirs stands between the claim and the sends.
+    const deferring = deferSends(deps, paced.deferred, settlements);
     const recordFor = channelRecordsLoader(deps.cipher);
     // Leases are renewed while the sends run, so that only a dead consumer's claims expire.
     const results = await whileHoldingLeases(
       deps.db,
-      claimed.map(({ claim }) => claim),
+      paced.now.map(({ claim }) => claim),
       () =>
-        mapWithConcurrency(claimed, SEND_CONCURRENCY, ({ work, claim }) =>
+        mapWithConcurrency(paced.now, SEND_CONCURRENCY, ({ work, claim }) =>
           attemptDelivery(work, claim, library, recordFor, deps, now),
         ),
     );
+    await deferring;
     for (const result of results) {
       outcomes.push(result.outcome);
       moves.push(result.move);
@@ -173,7 +186,11 @@ export async function dispatchBatch(
   const stamped = await enqueueStamped(deps.db, deps.sender, next);
   const chained = await enqueueRuns(deps.db, deps.sender, requests);
   if (claimed.length > 0) {
-    log('info', 'dispatch: batch sent', { ...summarizeOutcomes(outcomes), ...lap('enqueueMs') });
+    log('info', 'dispatch: batch sent', {
+      ...summarizeOutcomes(outcomes),
+      ...(deferredCount > 0 ? { paced: deferredCount } : {}),
+      ...lap('enqueueMs'),
+    });
   }
   for (const [runs, enqueued] of [
     [next, stamped],
@@ -213,6 +230,54 @@ async function beforeSending<T>(
       }),
     );
     throw error;
+  }
+}
+
+/**
+ * Gives back the claims of the sends that wait for their channel's pace and puts their
+ * messages back on the queue with the wait (edge/dispatch/pace.ts): a new message, so that the
+ * wait spends none of the queue's retries, marked `paced` when it holds a slot. The runs'
+ * `enqueued_at` is stamped by the same statement, so the sweep leaves them alone meanwhile.
+ * Never throws (the batch's other sends are under way): if the claims cannot be given back,
+ * the messages come back once their leases ran out; if the queue refuses the messages, their
+ * stamps are cleared and the sweep enqueues the runs.
+ */
+async function deferSends(
+  deps: DispatchDeps,
+  deferred: readonly DeferredSend<{ work: SendWork; claim: ClaimedDelivery }>[],
+  settlements: Map<Message<unknown>, Settlement>,
+): Promise<void> {
+  if (deferred.length === 0) return;
+  try {
+    await deferClaims(
+      deps.db,
+      deferred.map(({ send, delaySeconds }) => ({ ...send.claim, delaySeconds })),
+    );
+  } catch (error) {
+    log('warn', 'dispatch: giving back paced sends failed; they come back after their lease', {
+      sends: deferred.length,
+      error,
+    });
+    for (const { send } of deferred) {
+      settlements.set(send.work.message, { kind: 'retry', delaySeconds: CLAIM_LEASE_SECONDS + 1 });
+    }
+    return;
+  }
+  const enqueued = await enqueueStamped(
+    deps.db,
+    deps.sender,
+    deferred.map(({ send, delaySeconds, reserved }) => ({
+      runId: send.work.run.id,
+      visit: send.work.run.stepVisit,
+      delaySeconds,
+      ...(reserved ? { paced: true as const } : {}),
+    })),
+  );
+  if (enqueued.error) {
+    log('error', 'dispatch: enqueueing paced sends failed; the sweep enqueues them', {
+      runs: deferred.length - enqueued.enqueued,
+      error: enqueued.error,
+    });
   }
 }
 

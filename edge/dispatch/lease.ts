@@ -24,6 +24,15 @@ export function renewLeases(
 }
 
 /**
+ * What giving a claim back sets. A visit's first claim given back made no attempt at all: the
+ * channel it pinned (a Last Interacted send, claim.ts) is unpinned, as no message can have gone
+ * out there.
+ */
+const GIVE_BACK = sql`lease_until = null, delivery_attempts = r.delivery_attempts - 1,
+    delivery_channel_id = case when r.delivery_attempts > 1 then r.delivery_channel_id end,
+    updated_at = now()`;
+
+/**
  * Gives back claims this consumer made no attempt with (its batch failed after claiming and
  * before sending): the lease is cleared and the attempt count goes back to what it was, so the
  * queue's retry of the messages claims the runs at once instead of after the lease, and the
@@ -32,14 +41,23 @@ export function renewLeases(
  * (its token is gone with the lease).
  */
 export function releaseClaims(db: Database, claims: readonly HeldClaim[]): Promise<number> {
+  return updateHeldRuns(db, claims, GIVE_BACK);
+}
+
+/**
+ * Gives back claims whose sends wait for their channel's pace (edge/dispatch/pace.ts), as
+ * releaseClaims does, and stamps each run's `enqueued_at` with when the message that brings it
+ * back becomes visible (now + its delay), in the same statement: the caller then sends those
+ * messages with `enqueueStamped`, as the record statement's runs are.
+ */
+export function deferClaims(
+  db: Database,
+  claims: readonly (HeldClaim & { delaySeconds: number })[],
+): Promise<number> {
   return updateHeldRuns(
     db,
     claims,
-    // A visit's first claim given back made no attempt at all: the channel it pinned (a Last
-    // Interacted send, claim.ts) is unpinned, as no message can have gone out there.
-    sql`lease_until = null, delivery_attempts = r.delivery_attempts - 1,
-        delivery_channel_id = case when r.delivery_attempts > 1 then r.delivery_channel_id end,
-        updated_at = now()`,
+    sql`${GIVE_BACK}, enqueued_at = now() + held.delay * interval '1 second'`,
   );
 }
 
@@ -49,20 +67,21 @@ type HeldClaim = Pick<ClaimedDelivery, 'id' | 'runId' | 'attempts'>;
 /** Updates (`set`) the runs whose claim in `claims` this consumer still holds; their count. */
 async function updateHeldRuns(
   db: Database,
-  claims: readonly HeldClaim[],
+  claims: readonly (HeldClaim & { delaySeconds?: number })[],
   set: SQL,
 ): Promise<number> {
   if (claims.length === 0) return 0;
-  const held = claims.map(({ id, runId, attempts }) => ({
+  const held = claims.map(({ id, runId, attempts, delaySeconds }) => ({
     run_id: runId,
     delivery_id: id,
     attempts,
+    delay: delaySeconds ?? 0,
   }));
   const result = await db.execute(
     sql`update runs r
         set ${set}
         from json_to_recordset(${jsonParam(held)}::json)
-          as held(run_id uuid, delivery_id uuid, attempts int)
+          as held(run_id uuid, delivery_id uuid, attempts int, delay int)
         where r.id = any(${uuidArrayParam(held.map((claim) => claim.run_id))})
           and r.id = held.run_id and r.delivery_id = held.delivery_id
           and r.delivery_attempts = held.attempts and r.lease_until is not null`,

@@ -18,6 +18,8 @@ export interface DispatchChannel {
   settings: Record<string, unknown>;
   credentialsCiphertext: string | null;
   status: 'connected' | 'disconnected' | 'error';
+  /** The rate its user set (null: the integration's default; edge/dispatch/pace.ts). */
+  maxMessagesPerSecond: number | null;
 }
 
 /** A file of the workspace library that a media message points at. */
@@ -137,7 +139,7 @@ export async function loadLibrary(db: Database, needs: LibraryNeeds): Promise<Di
           'id', c.id, 'workspaceId', c.workspace_id, 'type', c.type, 'provider', c.provider,
           'name', c.name,
           'settings', c.settings, 'credentialsCiphertext', c.credentials_ciphertext,
-          'status', c.status)), '[]'::json)
+          'status', c.status, 'maxMessagesPerSecond', c.max_messages_per_second)), '[]'::json)
         from channels c
         where c.id = any(${uuidArray(needs.channelIds)}) and c.workspace_id = any(${workspaceIds})
       ) as channels,

@@ -8,6 +8,11 @@ import { isUuid } from '../../workflow/ids';
 export interface DispatchMessage {
   runId: string;
   visit: number;
+  /**
+   * The send this message is for holds a slot its channel's pacer reserved (edge/pacing): it
+   * goes without asking again. Set only on the messages dispatch puts back to wait for a slot.
+   */
+  paced?: true;
 }
 
 /**
@@ -19,8 +24,8 @@ export interface DispatchQueueBody extends DispatchMessage {
 }
 
 /** The body that carries `message` on the queue. */
-export function dispatchQueueBody({ runId, visit }: DispatchMessage): DispatchQueueBody {
-  return { v: 1, runId, visit };
+export function dispatchQueueBody({ runId, visit, paced }: DispatchMessage): DispatchQueueBody {
+  return paced ? { v: 1, runId, visit, paced } : { v: 1, runId, visit };
 }
 
 /** A message to enqueue, optionally delayed (waits, chained waits). */
@@ -39,11 +44,13 @@ export const MAX_VISIT = 2_147_483_647;
  */
 export function parseDispatchMessage(body: unknown): DispatchMessage | null {
   if (typeof body !== 'object' || body === null) return null;
-  const { v, runId, visit } = body as Record<string, unknown>;
+  const { v, runId, visit, paced } = body as Record<string, unknown>;
   if (v !== undefined && v !== 1) return null;
   if (!isUuid(runId)) return null;
   if (typeof visit !== 'number' || !Number.isInteger(visit) || visit < 0 || visit > MAX_VISIT) {
     return null;
   }
-  return { runId: runId.toLowerCase(), visit };
+  return paced === true
+    ? { runId: runId.toLowerCase(), visit, paced }
+    : { runId: runId.toLowerCase(), visit };
 }

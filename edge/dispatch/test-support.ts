@@ -178,7 +178,7 @@ export async function startDispatchHarness(options: HarnessOptions = {}): Promis
       },
       [SEGMENT_DEAD_LETTER_QUEUE_NAME]: { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 3 },
     },
-    durableObjects: { EVENT_HUB: 'EventHub' },
+    durableObjects: { EVENT_HUB: 'EventHub', CHANNEL_PACER: 'ChannelPacer' },
     scheduled: true,
     ...(options.trustedCertificates ? { trustedCertificates: options.trustedCertificates } : {}),
   });

@@ -55,6 +55,11 @@ export interface Env {
   MEDIA_BUCKET?: R2Bucket;
   /** The EventHub Durable Object namespace (edge/events/hub.ts): live partner events. */
   EVENT_HUB?: DurableObjectNamespace;
+  /**
+   * The ChannelPacer Durable Object namespace (edge/pacing/pacer.ts): each channel's send rate,
+   * kept across every dispatch consumer; absent, sends go unpaced.
+   */
+  CHANNEL_PACER?: DurableObjectNamespace;
   /** Most SSE streams one API key may hold open (default DEFAULT_MAX_STREAMS_PER_KEY). */
   MAX_STREAMS_PER_KEY?: string;
   /** Producer binding for the `sendflow-webhooks` queue (edge/webhooks consumes it). */

@@ -15,6 +15,7 @@ import { sweep } from '../dispatch/sweep';
 import { publishInBackground } from '../events/background';
 import { hubPublisher } from '../events/hub-publisher';
 import { log } from '../log';
+import { channelPacer } from '../pacing/client';
 import { consumeSegmentChunks, failSegmentStarts } from '../segments/consumer';
 import {
   SEGMENT_DEAD_LETTER_QUEUE_NAME,
@@ -102,6 +103,7 @@ export async function queue(
       endpoints: config.providerEndpoints,
       callbackOrigin: config.publicUrl,
       events,
+      ...(env.CHANNEL_PACER ? { pacer: channelPacer(env.CHANNEL_PACER) } : {}),
       ...mediaRuntime(env, config),
     });
     settle(settlements);
