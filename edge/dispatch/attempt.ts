@@ -21,8 +21,11 @@ export interface SendWork {
   message: Message<unknown>;
   run: RunState;
   step: SendMessageStep;
-  /** Its message holds a slot its channel's pacer reserved (edge/dispatch/pace.ts). */
-  paced?: boolean;
+  /**
+   * The attempt number its message holds a slot for, reserved by its channel's pacer
+   * (edge/dispatch/pace.ts); absent when it holds none.
+   */
+  paced?: number;
 }
 
 /** One claimed delivery's result, ready for the record statement. */

@@ -104,7 +104,7 @@ export async function dispatchBatch(
       // A send step not yet due is waiting for a delivery retry whose message is on its way.
       // One the load claimed was due by the database's clock: it is sent.
       if (claimedOnLoad.has(run.id) || dueInSeconds <= DUE_TOLERANCE_SECONDS) {
-        sends.push(body.paced ? { message, run, step, paced: true } : { message, run, step });
+        sends.push(body.paced ? { message, run, step, paced: body.paced } : { message, run, step });
       }
     }
   }
@@ -236,7 +236,7 @@ async function beforeSending<T>(
 /**
  * Gives back the claims of the sends that wait for their channel's pace and puts their
  * messages back on the queue with the wait (edge/dispatch/pace.ts): a new message, so that the
- * wait spends none of the queue's retries, marked `paced` when it holds a slot. The runs'
+ * wait spends none of the queue's retries, marked `paced` with the attempt its slot is for. The runs'
  * `enqueued_at` is stamped by the same statement, so the sweep leaves them alone meanwhile.
  * Never throws (the batch's other sends are under way): if the claims cannot be given back,
  * the messages come back once their leases ran out; if the queue refuses the messages, their
@@ -270,7 +270,8 @@ async function deferSends(
       runId: send.work.run.id,
       visit: send.work.run.stepVisit,
       delaySeconds,
-      ...(reserved ? { paced: true as const } : {}),
+      // The attempt the slot is for: the one this claim would have made (it is given back).
+      ...(reserved ? { paced: send.claim.attempts } : {}),
     })),
   );
   if (enqueued.error) {

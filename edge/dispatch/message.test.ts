@@ -29,14 +29,12 @@ test('a visit no run can be at is dropped, and a run id is read in lower case', 
   });
 });
 
-test('a message holding a paced slot says so on the queue; any other value of paced is not a slot', () => {
-  const runId = '7d0f5c1e-2b1a-4c3d-9e8f-0a1b2c3d4e5f';
-  const body = dispatchQueueBody({ runId, visit: 2, paced: true });
-  expect(body).toEqual({ v: 1, runId, visit: 2, paced: true });
-  expect(parseDispatchMessage(body)).toEqual({ runId, visit: 2, paced: true });
-  expect(parseDispatchMessage({ v: 1, runId, visit: 2, paced: 'yes' })).toEqual({
-    runId,
-    visit: 2,
-  });
+test('a message holding a paced slot names its attempt on the queue; anything else there is no slot', () => {
+  const body = dispatchQueueBody({ runId, visit: 2, paced: 3 });
+  expect(body).toEqual({ v: 1, runId, visit: 2, paced: 3 });
+  expect(parseDispatchMessage(body)).toEqual({ runId, visit: 2, paced: 3 });
+  for (const paced of [true, 'yes', 0, 1.5, -1]) {
+    expect(parseDispatchMessage({ v: 1, runId, visit: 2, paced })).toEqual({ runId, visit: 2 });
+  }
   expect(dispatchQueueBody({ runId, visit: 2 })).not.toHaveProperty('paced');
 });

@@ -9,10 +9,12 @@ export interface DispatchMessage {
   runId: string;
   visit: number;
   /**
-   * The send this message is for holds a slot its channel's pacer reserved (edge/pacing): it
-   * goes without asking again. Set only on the messages dispatch puts back to wait for a slot.
+   * The send this message is for holds a slot its channel's pacer reserved (edge/pacing) for
+   * its attempt number `paced`: that attempt goes without asking again. Set only on the
+   * messages dispatch puts back to wait for a slot; a queue retry of the message after that
+   * attempt failed carries it too, and is paced again (its attempt is a later one).
    */
-  paced?: true;
+  paced?: number;
 }
 
 /**
@@ -50,7 +52,11 @@ export function parseDispatchMessage(body: unknown): DispatchMessage | null {
   if (typeof visit !== 'number' || !Number.isInteger(visit) || visit < 0 || visit > MAX_VISIT) {
     return null;
   }
-  return paced === true
+  return isAttemptNumber(paced)
     ? { runId: runId.toLowerCase(), visit, paced }
     : { runId: runId.toLowerCase(), visit };
+}
+
+function isAttemptNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_VISIT;
 }

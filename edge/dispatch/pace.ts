@@ -3,6 +3,7 @@ import { integrationFor, providerOf } from '../channels/registry';
 import { log } from '../log';
 import type { SendPacer } from '../pacing/client';
 import type { SendWork } from './attempt';
+import type { ClaimedDelivery } from './claim';
 import type { DispatchChannel, DispatchLibrary } from './library';
 
 /** A claimed send that must wait for its channel's pace, and how long. */
@@ -23,14 +24,14 @@ export interface PacedSends<T> {
  * Asks each channel's pacer (edge/pacing) for the batch's sends on it, so that no channel sends
  * faster than its rate in effect (workflow/send-rate.ts) across every consumer of every
  * dispatch shard: one request per channel with a rate, all at once, and none for channels
- * without one (email, custom webhooks, Twilio), for sends that already hold a slot, or for
+ * without one (email, custom webhooks, Twilio), for sends whose attempt already holds a slot, or for
  * sends that will fail before any provider is called (a channel gone or disconnected). The
  * sends a slot lets go now go; the others wait, with their slot, for as long as it says.
  *
  * A pacer that cannot be reached lets the batch go unpaced (logged): the provider's own
  * rate-limit answers are still retried with backoff, as before pacing existed.
  */
-export async function paceSends<T extends { work: SendWork }>(
+export async function paceSends<T extends { work: SendWork; claim: ClaimedDelivery }>(
   sends: readonly T[],
   library: DispatchLibrary,
   pacer: SendPacer | undefined,
@@ -38,7 +39,8 @@ export async function paceSends<T extends { work: SendWork }>(
   const paced: PacedSends<T> = { now: [], deferred: [] };
   const byChannel = new Map<string, { perSecond: number; sends: T[] }>();
   for (const send of sends) {
-    const channel = pacer && !send.work.paced ? channelOf(send.work, library) : undefined;
+    const holdsSlot = send.work.paced === send.claim.attempts;
+    const channel = pacer && !holdsSlot ? channelOf(send.work, library) : undefined;
     const perSecond = channel ? rateOf(channel) : null;
     if (!channel || perSecond === null) {
       paced.now.push(send);
