@@ -4,6 +4,7 @@ import { dispatchThroughputSuite } from './suites/dispatch-throughput';
 import { emailRenderSuite } from './suites/email-render';
 import { eventLatencySuite } from './suites/event-latency';
 import { segmentStartSuite } from './suites/segment-start';
+import { sendPacingSuite } from './suites/send-pacing';
 import { webhookThroughputSuite } from './suites/webhook-throughput';
 import { workerHeapSuite } from './suites/worker-heap';
 import { workflowListSuite } from './suites/workflow-list';
@@ -19,6 +20,7 @@ const SUITES: Suite[] = [
   emailRenderSuite,
   dispatchThroughputSuite,
   dispatchBacklogSuite,
+  sendPacingSuite,
   eventLatencySuite,
   segmentStartSuite,
   webhookThroughputSuite,

@@ -169,6 +169,7 @@ export async function publishOneStepWorkflow(
   apiKey: string,
   endpoint: string,
   secret: string,
+  maxMessagesPerSecond: number | null = null,
 ): Promise<string> {
   const url = 'http://worker/graphql';
   const channel = await mutate(fetcher, url, apiKey, CREATE_CHANNEL, {
@@ -177,6 +178,7 @@ export async function publishOneStepWorkflow(
       name: 'Bench endpoint',
       settings: { custom: { url: endpoint } },
       credentials: { custom: { signingSecret: secret } },
+      maxMessagesPerSecond,
     },
   });
   const workflow = await mutate(fetcher, url, apiKey, CREATE_WORKFLOW, {

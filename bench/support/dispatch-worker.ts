@@ -18,7 +18,7 @@ export function benchWorkerBindings(databaseUrl: string, proxy: DbProxy): Record
 
 /**
  * The API Worker (edge/worker.ts) in workerd as the event suites run it: the dispatch queue
- * consumed in batches of 100, the EventHub Durable Object bound, private URLs allowed for the
+ * consumed in batches of 100, the EventHub and ChannelPacer Durable Objects bound, private URLs allowed for the
  * local stand-in provider. `inspector` opens the isolate's V8 inspector (bench/support/
  * isolate-heap.ts).
  */
@@ -39,7 +39,7 @@ export function startDispatchWorker(
         deadLetterQueue: DEAD_LETTER_QUEUE_NAME,
       },
     },
-    durableObjects: { EVENT_HUB: 'EventHub' },
+    durableObjects: { EVENT_HUB: 'EventHub', CHANNEL_PACER: 'ChannelPacer' },
     inspector: options.inspector ?? false,
   });
 }

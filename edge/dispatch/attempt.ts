@@ -7,6 +7,7 @@ import { queueDelay } from './enqueue';
 import type { DispatchLibrary } from './library';
 import { backoffSeconds, MAX_SEND_ATTEMPTS, RETRY_BASE_SECONDS, SEND_TIMEOUT_MS } from './limits';
 import type { RunState } from './load';
+import type { PacedSlot } from './message';
 import { prepareSend } from './prepare';
 import type { DeliveryOutcome, RunMove } from './record-input';
 import { awaitDeliveryMove, confirmationWait, moveAfter, retryMove } from './route';
@@ -21,11 +22,8 @@ export interface SendWork {
   message: Message<unknown>;
   run: RunState;
   step: SendMessageStep;
-  /**
-   * The attempt number its message holds a slot for, reserved by its channel's pacer
-   * (edge/dispatch/pace.ts); absent when it holds none.
-   */
-  paced?: number;
+  /** The send slot its message holds (edge/dispatch/pace.ts); absent when it holds none. */
+  slot?: PacedSlot;
 }
 
 /** One claimed delivery's result, ready for the record statement. */

@@ -14,7 +14,7 @@ import { addStepNeeds, emptyNeeds, loadLibrary } from './library';
 import { CLAIM_LEASE_SECONDS, DUE_TOLERANCE_SECONDS, SEND_CONCURRENCY } from './limits';
 import { isCurrentRun, loadAndClaimRuns } from './load';
 import { type DispatchMessage, type DispatchRequest, parseDispatchMessage } from './message';
-import { type DeferredSend, paceSends } from './pace';
+import { type DeferredSend, paceSends, untilSlot } from './pace';
 import { mapWithConcurrency } from './pool';
 import { recordAndMove } from './record';
 import type { DeliveryOutcome, RunMove } from './record-input';
@@ -104,7 +104,7 @@ export async function dispatchBatch(
       // A send step not yet due is waiting for a delivery retry whose message is on its way.
       // One the load claimed was due by the database's clock: it is sent.
       if (claimedOnLoad.has(run.id) || dueInSeconds <= DUE_TOLERANCE_SECONDS) {
-        sends.push(body.paced ? { message, run, step, paced: body.paced } : { message, run, step });
+        sends.push(body.slot ? { message, run, step, slot: body.slot } : { message, run, step });
       }
     }
   }
@@ -147,7 +147,7 @@ export async function dispatchBatch(
       () => loadLibrary(deps.db, needsOf(claimed.map((c) => c.work))),
     );
     lap('libraryMs');
-    const paced = await paceSends(claimed, library, deps.pacer);
+    const paced = await paceSends(claimed, library, deps.pacer, Date.now());
     deferredCount = paced.deferred.length;
     // The sends that wait for their channel's pace are given back and put on the queue while
     // the others are sent: no statement of theirs stands between the claim and the sends.
@@ -156,11 +156,12 @@ export async function dispatchBatch(
     // Leases are renewed while the sends run, so that only a dead consumer's claims expire.
     const results = await whileHoldingLeases(
       deps.db,
-      paced.now.map(({ claim }) => claim),
+      paced.now.map(({ send }) => send.claim),
       () =>
-        mapWithConcurrency(paced.now, SEND_CONCURRENCY, ({ work, claim }) =>
-          attemptDelivery(work, claim, library, recordFor, deps, now),
-        ),
+        mapWithConcurrency(paced.now, SEND_CONCURRENCY, async ({ send, notBeforeMs }) => {
+          await untilSlot(notBeforeMs);
+          return attemptDelivery(send.work, send.claim, library, recordFor, deps, now);
+        }),
     );
     await deferring;
     for (const result of results) {
@@ -236,7 +237,7 @@ async function beforeSending<T>(
 /**
  * Gives back the claims of the sends that wait for their channel's pace and puts their
  * messages back on the queue with the wait (edge/dispatch/pace.ts): a new message, so that the
- * wait spends none of the queue's retries, marked `paced` with the attempt its slot is for. The runs'
+ * wait spends none of the queue's retries, carrying its slot (the attempt it is for, its time). The runs'
  * `enqueued_at` is stamped by the same statement, so the sweep leaves them alone meanwhile.
  * Never throws (the batch's other sends are under way): if the claims cannot be given back,
  * the messages come back once their leases ran out; if the queue refuses the messages, their
@@ -266,12 +267,12 @@ async function deferSends(
   const enqueued = await enqueueStamped(
     deps.db,
     deps.sender,
-    deferred.map(({ send, delaySeconds, reserved }) => ({
+    deferred.map(({ send, delaySeconds, slotAtMs }) => ({
       runId: send.work.run.id,
       visit: send.work.run.stepVisit,
       delaySeconds,
       // The attempt the slot is for: the one this claim would have made (it is given back).
-      ...(reserved ? { paced: send.claim.attempts } : {}),
+      ...(slotAtMs !== null ? { slot: { attempt: send.claim.attempts, atMs: slotAtMs } } : {}),
     })),
   );
   if (enqueued.error) {

@@ -58,9 +58,9 @@ function unsentOf(
   return new Set(error instanceof EnqueueError ? error.unsent : requests);
 }
 
-function toQueueMessage({ runId, visit, paced, delaySeconds }: DispatchRequest) {
+function toQueueMessage({ runId, visit, slot, delaySeconds }: DispatchRequest) {
   const delay = queueDelay(delaySeconds ?? 0);
-  const body = dispatchQueueBody(paced ? { runId, visit, paced } : { runId, visit });
+  const body = dispatchQueueBody(slot ? { runId, visit, slot } : { runId, visit });
   return delay > 0 ? { body, delaySeconds: delay } : { body };
 }
 

@@ -29,12 +29,21 @@ test('a visit no run can be at is dropped, and a run id is read in lower case', 
   });
 });
 
-test('a message holding a paced slot names its attempt on the queue; anything else there is no slot', () => {
-  const body = dispatchQueueBody({ runId, visit: 2, paced: 3 });
-  expect(body).toEqual({ v: 1, runId, visit: 2, paced: 3 });
-  expect(parseDispatchMessage(body)).toEqual({ runId, visit: 2, paced: 3 });
-  for (const paced of [true, 'yes', 0, 1.5, -1]) {
-    expect(parseDispatchMessage({ v: 1, runId, visit: 2, paced })).toEqual({ runId, visit: 2 });
+test('a message holding a paced slot carries its attempt and time; anything else there is no slot', () => {
+  const slot = { attempt: 3, atMs: 1_800_000_000_500 };
+  const body = dispatchQueueBody({ runId, visit: 2, slot });
+  expect(body).toEqual({ v: 1, runId, visit: 2, slot });
+  expect(parseDispatchMessage(body)).toEqual({ runId, visit: 2, slot });
+  for (const bad of [
+    true,
+    3,
+    { attempt: 0, atMs: 1 },
+    { attempt: 1.5, atMs: 1 },
+    { attempt: 1, atMs: -1 },
+    { attempt: 1, atMs: Number.NaN },
+    { attempt: 1 },
+  ]) {
+    expect(parseDispatchMessage({ v: 1, runId, visit: 2, slot: bad })).toEqual({ runId, visit: 2 });
   }
-  expect(dispatchQueueBody({ runId, visit: 2 })).not.toHaveProperty('paced');
+  expect(dispatchQueueBody({ runId, visit: 2 })).not.toHaveProperty('slot');
 });

@@ -9,12 +9,18 @@ export interface DispatchMessage {
   runId: string;
   visit: number;
   /**
-   * The send this message is for holds a slot its channel's pacer reserved (edge/pacing) for
-   * its attempt number `paced`: that attempt goes without asking again. Set only on the
+   * The slot its channel's pacer reserved (edge/pacing) for the send's attempt `attempt`, at
+   * `atMs` (epoch ms): that attempt goes at that time without asking again. Set only on the
    * messages dispatch puts back to wait for a slot; a queue retry of the message after that
    * attempt failed carries it too, and is paced again (its attempt is a later one).
    */
-  paced?: number;
+  slot?: PacedSlot;
+}
+
+/** A send slot: the attempt it is for and when it is (epoch ms). */
+export interface PacedSlot {
+  attempt: number;
+  atMs: number;
 }
 
 /**
@@ -26,8 +32,8 @@ export interface DispatchQueueBody extends DispatchMessage {
 }
 
 /** The body that carries `message` on the queue. */
-export function dispatchQueueBody({ runId, visit, paced }: DispatchMessage): DispatchQueueBody {
-  return paced ? { v: 1, runId, visit, paced } : { v: 1, runId, visit };
+export function dispatchQueueBody({ runId, visit, slot }: DispatchMessage): DispatchQueueBody {
+  return slot ? { v: 1, runId, visit, slot } : { v: 1, runId, visit };
 }
 
 /** A message to enqueue, optionally delayed (waits, chained waits). */
@@ -46,17 +52,24 @@ export const MAX_VISIT = 2_147_483_647;
  */
 export function parseDispatchMessage(body: unknown): DispatchMessage | null {
   if (typeof body !== 'object' || body === null) return null;
-  const { v, runId, visit, paced } = body as Record<string, unknown>;
+  const { v, runId, visit, slot } = body as Record<string, unknown>;
   if (v !== undefined && v !== 1) return null;
   if (!isUuid(runId)) return null;
   if (typeof visit !== 'number' || !Number.isInteger(visit) || visit < 0 || visit > MAX_VISIT) {
     return null;
   }
-  return isAttemptNumber(paced)
-    ? { runId: runId.toLowerCase(), visit, paced }
+  const paced = pacedSlot(slot);
+  return paced
+    ? { runId: runId.toLowerCase(), visit, slot: paced }
     : { runId: runId.toLowerCase(), visit };
 }
 
-function isAttemptNumber(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_VISIT;
+/** The slot in a message's `slot`, or undefined when it is not one (the send is paced again). */
+function pacedSlot(value: unknown): PacedSlot | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { attempt, atMs } = value as Record<string, unknown>;
+  if (typeof attempt !== 'number' || !Number.isInteger(attempt) || attempt < 1) return undefined;
+  if (attempt > MAX_VISIT) return undefined;
+  if (typeof atMs !== 'number' || !Number.isFinite(atMs) || atMs < 0) return undefined;
+  return { attempt, atMs };
 }

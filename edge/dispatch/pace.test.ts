@@ -93,11 +93,12 @@ describe('a channel with a rate', () => {
     const times = endpoint.requests.map((request) => request.receivedAt).sort((a, b) => a - b);
     expect(times).toHaveLength(12);
     expect(new Set(endpoint.requests.map((request) => request.idempotencyKey)).size).toBe(12);
-    // The first second's burst (3), then 3 a second: the 12th no sooner than 3 s after the first.
-    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(2_900);
-    // Queue delays are whole seconds: a second's slots go together, never more than the rate
-    // and the burst in any one second.
-    expect(busiestSecond(endpoint)).toBeLessThanOrEqual(6);
+    // Slots a third of a second apart: the 12th 3.67 s after the first, not sooner.
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(3_500);
+    // Sent at their slots, 3 in a second; a send the queue brings back late (Miniflare runs one
+    // batch per queue at a time, and a batch waits for its slots) goes at once, beside the next
+    // slots' sends: one or two more in that second, never the 12 an unpaced batch sends at once.
+    expect(busiestSecond(endpoint)).toBeLessThanOrEqual(5);
   });
 
   it('without a rate of its own or of its integration, the same batch goes at once', async () => {
@@ -113,7 +114,7 @@ describe('a channel with a rate', () => {
 
 /**
  * paceSends itself, in Node against the Worker's real ChannelPacer objects (Miniflare's
- * namespace): which sends ask, which go now, which wait and with what slot.
+ * namespace): which sends ask, which go in the batch and when, which wait on the queue.
  */
 describe('paceSends', () => {
   const workspaceId = randomUUID();
@@ -142,14 +143,17 @@ describe('paceSends', () => {
     };
   }
 
-  /** A claimed send on `channelId` (attempt `attempts`), holding a slot for attempt `paced`. */
-  function send(channelId: string, options: { attempts?: number; paced?: number } = {}) {
+  /** A claimed send on `channelId` (attempt `attempts`), holding `slot` if given. */
+  function send(
+    channelId: string,
+    options: { attempts?: number; slot?: { attempt: number; atMs: number } } = {},
+  ) {
     const runId = randomUUID();
     const work = {
       message: { id: runId },
       run: { id: runId, workspaceId, stepVisit: 1, contact: { lastInteractedChannelId: null } },
       step: { config: { channel: { kind: 'specific', channelId } } },
-      ...(options.paced ? { paced: options.paced } : {}),
+      ...(options.slot ? { slot: options.slot } : {}),
     } as unknown as SendWork;
     const claim = { id: randomUUID(), runId, attempts: options.attempts ?? 1 } as ClaimedDelivery;
     return { work, claim };
@@ -160,29 +164,54 @@ describe('paceSends', () => {
     return channelPacer(namespace as unknown as DurableObjectNamespace);
   }
 
-  it('lets a second of the rate go now and gives the rest their slots, one second apart per rate', async () => {
+  it('sends at slots one interval apart: those within 2 s in this batch, the others on the queue', async () => {
     const paced = channel();
     const sends = Array.from({ length: 5 }, () => send(paced.id));
-    const { now, deferred } = await paceSends(sends, libraryOf(paced), await pacer());
-    expect(now).toEqual(sends.slice(0, 2));
-    // Slots 500 ms apart after the burst of 2: 0.5, 1 and 1.5 s away, in whole queue seconds.
-    expect(deferred.map((d) => [d.send, d.delaySeconds, d.reserved])).toEqual([
-      [sends[2], 1, true],
-      [sends[3], 1, true],
-      [sends[4], 2, true],
+    const nowMs = Date.now();
+    const { now, deferred } = await paceSends(sends, libraryOf(paced), await pacer(), nowMs);
+    const first = now[0]!.notBeforeMs;
+    // The pacer's clock when it answered (a new object starts first): the channel's first slot.
+    expect(first - nowMs).toBeGreaterThanOrEqual(0);
+    expect(first - nowMs).toBeLessThan(1000);
+    // 2 a second: slots 0, 0.5, 1 … 3 s after the first; those within 2 s go in this batch.
+    expect(now.map((s) => [s.send, s.notBeforeMs - first])).toEqual([
+      [sends[0], 0],
+      [sends[1], 500],
+      [sends[2], 1000],
+      [sends[3], 1500],
     ]);
+    // Due back a second before its slot, in whole seconds (the queue's batch timeout).
+    expect(deferred.map((d) => [d.send, d.slotAtMs! - first])).toEqual([[sends[4], 2000]]);
+    expect(deferred[0]!.delaySeconds).toBe(Math.floor((deferred[0]!.slotAtMs! - nowMs) / 1000) - 1);
   });
 
-  it('sends the attempt a message holds a slot for without asking; a later attempt asks again', async () => {
+  it('sends the attempt a message holds a slot for at its slot without asking; a later attempt asks again', async () => {
     const paced = channel({ maxMessagesPerSecond: 1 });
     const client = await pacer();
-    // The channel's burst (one message) is spent first.
-    expect((await paceSends([send(paced.id)], libraryOf(paced), client)).now).toHaveLength(1);
-    const holding = send(paced.id, { attempts: 1, paced: 1 });
-    const retried = send(paced.id, { attempts: 2, paced: 1 });
-    const { now, deferred } = await paceSends([holding, retried], libraryOf(paced), client);
-    expect(now).toEqual([holding]);
-    expect(deferred.map((d) => d.send)).toEqual([retried]);
+    const first = await paceSends([send(paced.id)], libraryOf(paced), client, Date.now());
+    const firstSlot = first.now[0]!.notBeforeMs;
+    const nowMs = Date.now();
+    const holding = send(paced.id, { attempts: 1, slot: { attempt: 1, atMs: nowMs + 300 } });
+    const early = send(paced.id, { attempts: 1, slot: { attempt: 1, atMs: nowMs + 5_400 } });
+    const retried = send(paced.id, { attempts: 2, slot: { attempt: 1, atMs: nowMs + 200 } });
+    const { now, deferred } = await paceSends(
+      [holding, early, retried],
+      libraryOf(paced),
+      client,
+      nowMs,
+    );
+    // The held slot is kept; the retry got the channel's next slot, a second after the first.
+    expect(now.map((s) => [s.send, s.notBeforeMs])).toEqual([
+      [holding, nowMs + 300],
+      [retried, firstSlot + 1000],
+    ]);
+    // A message back more than 2 s early goes back to the queue with the same slot.
+    expect(deferred.map((d) => [d.send, d.delaySeconds, d.slotAtMs])).toEqual([
+      [early, 4, nowMs + 5_400],
+    ]);
+    // Only the retry took a slot: the next is two seconds after the first.
+    const next = await paceSends([send(paced.id)], libraryOf(paced), client, Date.now());
+    expect(next.now.map((s) => s.notBeforeMs)).toEqual([firstSlot + 2000]);
   });
 
   it('asks nothing for channels without a rate, gone, disconnected or of another workspace', async () => {
@@ -196,21 +225,29 @@ describe('paceSends', () => {
       ...Array.from({ length: 3 }, () => send(randomUUID())),
     ];
     const library = libraryOf(unpaced, disconnected, foreign);
-    const { now, deferred } = await paceSends(sends, library, await pacer());
-    expect(now).toHaveLength(12);
+    const { now, deferred } = await paceSends(sends, library, await pacer(), Date.now());
+    expect(now.map((s) => s.notBeforeMs)).toEqual(Array(12).fill(0));
     expect(deferred).toEqual([]);
   });
 
-  it("takes an integration's documented rate when the channel sets none (Telegram: 30/s)", async () => {
-    const telegram = channel({
-      type: 'telegram',
-      provider: 'telegram',
-      maxMessagesPerSecond: null,
-    });
-    const sends = Array.from({ length: 40 }, () => send(telegram.id));
-    const { now, deferred } = await paceSends(sends, libraryOf(telegram), await pacer());
-    expect(now).toHaveLength(30);
-    expect(deferred).toHaveLength(10);
+  it("takes an integration's documented rate when the channel sets none (WhatsApp: 80/s)", async () => {
+    const whatsapp = channel({ type: 'whatsapp', provider: 'meta', maxMessagesPerSecond: null });
+    const client = await pacer();
+    const batch = () => Array.from({ length: 100 }, () => send(whatsapp.id));
+    const first = await paceSends(batch(), libraryOf(whatsapp), client, Date.now());
+    // 100 slots 12.5 ms apart: 1.24 s, all within this batch's 2 s.
+    expect(first.now).toHaveLength(100);
+    const start = first.now[0]!.notBeforeMs;
+    expect(first.now.at(-1)!.notBeforeMs - start).toBeCloseTo(1237.5);
+    // The next 100 continue from there; those past 2 s from now wait on the queue.
+    const second = await paceSends(batch(), libraryOf(whatsapp), client, Date.now());
+    const slots = [
+      ...second.now.map((s) => s.notBeforeMs),
+      ...second.deferred.map((d) => d.slotAtMs!),
+    ];
+    expect(slots[0]! - start).toBeCloseTo(1250);
+    expect(slots.at(-1)! - start).toBeCloseTo(2487.5);
+    expect(second.deferred.length).toBeGreaterThan(0);
   });
 
   it('lets the sends go unpaced when the pacer cannot be reached', async () => {
@@ -222,8 +259,8 @@ describe('paceSends', () => {
       }),
     } as unknown as DurableObjectNamespace);
     const sends = Array.from({ length: 3 }, () => send(paced.id));
-    const { now, deferred } = await paceSends(sends, libraryOf(paced), unreachable);
-    expect(now).toHaveLength(3);
+    const { now, deferred } = await paceSends(sends, libraryOf(paced), unreachable, Date.now());
+    expect(now.map((s) => s.notBeforeMs)).toEqual([0, 0, 0]);
     expect(deferred).toEqual([]);
   });
 });

@@ -1,12 +1,17 @@
 import type { DurableObjectState } from '@cloudflare/workers-types/latest';
-import { PACER_STATE_KEY, parseReserveRequest, RESERVE_PATH } from './protocol';
+import {
+  PACER_STATE_KEY,
+  parseReserveRequest,
+  RESERVE_PATH,
+  type ReserveResponse,
+} from './protocol';
 import { type PaceState, reserveSlots } from './schedule';
 
 /**
  * The ChannelPacer: one Durable Object per channel (`idFromName(channelId)`), the one place
  * every dispatch consumer of every shard asks before sending on that channel, so that the
  * channel's rate holds across all of them (a queue consumer alone sees only its own batches).
- * It answers `POST /reserve` with the wait of each message asked for (./schedule.ts).
+ * It answers `POST /reserve` with the slot of each message asked for (./schedule.ts).
  *
  * The next slot is kept in the object's storage as well as in memory: an object evicted while
  * a campaign's reserved messages wait on the queue would otherwise forget them and let new
@@ -30,6 +35,10 @@ export class ChannelPacer {
     const reservation = reserveSlots(this.state, asked.count, asked.perSecond, Date.now());
     this.state = reservation.state;
     await this.ctx.storage.put(PACER_STATE_KEY, reservation.state);
-    return Response.json({ delaysMs: reservation.delaysMs, reserved: reservation.reserved });
+    const answer: ReserveResponse = {
+      slotsAtMs: reservation.slotsAtMs,
+      reserved: reservation.reserved,
+    };
+    return Response.json(answer);
   }
 }

@@ -16,8 +16,8 @@ export interface ReserveRequest {
 }
 
 export interface ReserveResponse {
-  /** Per message asked for, in order: how long it waits before it goes (0: now). */
-  delaysMs: number[];
+  /** Per message asked for, in order: when it may go (epoch ms). */
+  slotsAtMs: number[];
   /** How many got a slot (the first `reserved`); the rest ask again when they come back. */
   reserved: number;
 }

@@ -1,10 +1,11 @@
 /**
  * When each of a channel's messages may go, so that the channel never sends faster than its
  * rate: the generic cell rate algorithm (GCRA, the token bucket written as one timestamp) with
- * reservations. `nextSlotMs` is when the channel's next message would be due if messages went
- * exactly one interval apart (1,000 / rate ms); a message may go now while its slot is at most
- * one second minus one interval ahead (a second's worth of messages as a burst, the way
- * providers count "messages per second"), and otherwise waits until it is. Every message asked
+ * reservations and no burst. `nextSlotMs` is when the channel's next message is due; slots are
+ * 1,000 / rate ms apart, and a message's wait is the time to its slot. Sent at their slots,
+ * a channel's messages never put more than its rate into any one second, which is how
+ * providers count "messages per second" (a burst allowance on top, as token buckets usually
+ * give, was measured to put 1.5× the rate into a second: bench/README.md). Every message asked
  * for gets a slot, those that must wait included: a campaign of 100,000 on an 80/s WhatsApp
  * number is spread over 21 minutes at once, instead of each batch asking again and again.
  *
@@ -21,8 +22,11 @@ export interface PaceState {
 
 /** A reservation's outcome for each message asked for, in order. */
 export interface Reservation {
-  /** How long each message must wait before it goes (0: now), in milliseconds. */
-  delaysMs: number[];
+  /**
+   * When each message may go (epoch ms; `nowMs` or later), absolute so that a consumer's
+   * clock and the time the answer took to reach it do not shift the slots.
+   */
+  slotsAtMs: number[];
   /** How many of the messages asked for got a slot; the rest (if any) ask again later. */
   reserved: number;
   state: PaceState;
@@ -33,7 +37,7 @@ export const MAX_RESERVATION_MS = 12 * 60 * 60 * 1000;
 
 /**
  * Reserves slots for `count` messages at `perSecond` from `nowMs` on. Messages past
- * `horizonMs` get no slot (their delay is the horizon): they ask again when they come back.
+ * `horizonMs` get no slot (their time is the horizon's): they ask again when they come back.
  */
 export function reserveSlots(
   state: PaceState,
@@ -43,19 +47,17 @@ export function reserveSlots(
   horizonMs = MAX_RESERVATION_MS,
 ): Reservation {
   const intervalMs = 1000 / perSecond;
-  const burstMs = 1000 - intervalMs;
   let slot = Math.max(state.nextSlotMs, nowMs);
-  const delaysMs: number[] = [];
+  const slotsAtMs: number[] = [];
   let reserved = 0;
   for (let i = 0; i < count; i++) {
-    const delay = Math.max(0, slot - burstMs - nowMs);
-    if (delay > horizonMs) {
-      delaysMs.push(horizonMs);
+    if (slot - nowMs > horizonMs) {
+      slotsAtMs.push(nowMs + horizonMs);
       continue;
     }
-    delaysMs.push(delay);
+    slotsAtMs.push(slot);
     slot += intervalMs;
     reserved++;
   }
-  return { delaysMs, reserved, state: { nextSlotMs: slot } };
+  return { slotsAtMs, reserved, state: { nextSlotMs: slot } };
 }
