@@ -2,7 +2,7 @@ import type { DurableObjectState } from '@cloudflare/workers-types/latest';
 import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { sql } from 'drizzle-orm';
 import { GraphQLError, type OperationDefinitionNode, type ValidationContext } from 'graphql';
-import { createYoga, type Plugin } from 'graphql-yoga';
+import { createGraphQLError, createYoga, type Plugin } from 'graphql-yoga';
 import type { Principal } from '../../api/auth';
 import type { ApiContext, Scope } from '../../api/context';
 import { hardeningPlugins } from '../../api/hardening';
@@ -12,6 +12,7 @@ import { readEventsAfter } from '../../db/event-log';
 import { queryRows } from '../../db/rows';
 import { openDatabase } from '../host/database';
 import { type Config, type Env, parseConfig } from '../host/env';
+import { log } from '../log';
 import { MediaLinkSigner } from '../media/signed-link';
 import { EventFanout } from './fanout';
 import { HUB_ORIGIN, PRINCIPAL_HEADER, PUBLISH_PATH, STREAM_PATH } from './hub-protocol';
@@ -26,6 +27,18 @@ import { type LiveEvents, type LoggedEvent, loggedEventFromRow } from './types';
 const HUB_POOL_MAX = 2;
 /** SSE messages that may wait for one slow reader before its stream is ended. */
 const MAX_QUEUED_MESSAGES = 5_000;
+/**
+ * How often the keys of open streams are checked: a stream outlives the request that checked
+ * its key, and a revoked key's streams end at the next check. One primary-key read per hub.
+ */
+const KEY_CHECK_INTERVAL_MS = 10_000;
+/**
+ * How long a single-connection reservation (graphql-sse's PUT) may wait for its stream. Its
+ * client opens the stream at once; graphql-sse itself never lets go of one that never opens.
+ */
+const RESERVATION_TTL_MS = 15_000;
+/** The header graphql-sse reads a single-connection reservation's token from. */
+const TOKEN_HEADER = 'x-graphql-event-stream-token';
 
 /**
  * The EventHub: one Durable Object per workspace (`idFromName(workspaceId)`). The pipeline posts
@@ -49,6 +62,11 @@ export class EventHub {
     { fanout: EventFanout; outlet?: FrameOutlet; liveFrom: number }
   >();
   private readonly openStreams = new Map<string, number>();
+  /** Per API key, what ends each of its open streams (a revoked key's end at the next check). */
+  private readonly streamEnds = new Map<string, Set<AbortController>>();
+  private keyCheck: ReturnType<typeof setInterval> | null = null;
+  /** Reservations whose stream has not opened yet, and when each is let go. */
+  private readonly reservations = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(_state: DurableObjectState, env: Env) {
     this.config = parseConfig(env);
@@ -121,12 +139,19 @@ export class EventHub {
     // otherwise all see the same count, and together pass the limit.
     if (opensStream) this.openStreams.set(principal.apiKeyId, open + 1);
     let held = opensStream;
+    // Ends the stream should its key be revoked while it is open.
+    const ender = new AbortController();
+    if (opensStream) {
+      this.reservationOpened(request);
+      this.watchKey(principal.apiKeyId, ender);
+    }
     const releaseSlot = () => {
       if (!held) return;
       held = false;
       const now = (this.openStreams.get(principal.apiKeyId) ?? 1) - 1;
       if (now > 0) this.openStreams.set(principal.apiKeyId, now);
       else this.openStreams.delete(principal.apiKeyId);
+      this.unwatchKey(principal.apiKeyId, ender);
     };
     // A distinct-connections stream carries one operation: the fan-out writes its messages
     // (with `id: <cursor>`) straight into the stream. The single-connection mode's operations
@@ -146,14 +171,97 @@ export class EventHub {
     }
     if (!response.body || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
       releaseSlot();
+      if (request.method === 'PUT' && response.status === 201) {
+        this.expireReservation(await response.clone().text());
+      }
       return response;
     }
     const body = guardEventStream(response.body as ReadableStream<Uint8Array>, {
       outlet,
       maxQueuedMessages: MAX_QUEUED_MESSAGES,
+      signal: ender.signal,
       onEnd: releaseSlot,
     });
     return new Response(body, response);
+  }
+
+  /**
+   * Lets go of a reservation whose stream has not opened within RESERVATION_TTL_MS. graphql-sse
+   * keeps a reservation, and the results of operations sent to it ("flushed on connect"), until
+   * its stream opens and ends: one never opened (its stream was refused, its client went away)
+   * held every event since for the hub's life. Opening the stream here and cancelling it is
+   * how graphql-sse disposes of one: its operations end, their fan-out subscriptions with them.
+   */
+  private expireReservation(token: string): void {
+    this.reservations.set(
+      token,
+      setTimeout(async () => {
+        if (!this.reservations.delete(token)) return;
+        try {
+          const response = await this.server().fetch(
+            new Request(`${HUB_ORIGIN}${STREAM_PATH}`, {
+              headers: { accept: 'text/event-stream', [TOKEN_HEADER]: token },
+            }),
+          );
+          await response.body?.cancel();
+        } catch (error) {
+          log('warn', 'events: letting go of an unopened stream reservation failed', { error });
+        }
+      }, RESERVATION_TTL_MS),
+    );
+  }
+
+  /** A stream request for a reservation: it is no longer let go by its timer. */
+  private reservationOpened(request: Request): void {
+    const token =
+      request.headers.get(TOKEN_HEADER) ?? new URL(request.url).searchParams.get('token');
+    const timer = token === null ? undefined : this.reservations.get(token);
+    if (timer === undefined || token === null) return;
+    clearTimeout(timer);
+    this.reservations.delete(token);
+  }
+
+  /** Keeps `ender` until its stream ends; checks open streams' keys while there are any. */
+  private watchKey(apiKeyId: string, ender: AbortController): void {
+    const ends = this.streamEnds.get(apiKeyId) ?? new Set();
+    ends.add(ender);
+    this.streamEnds.set(apiKeyId, ends);
+    this.keyCheck ??= setInterval(() => void this.endRevokedStreams(), KEY_CHECK_INTERVAL_MS);
+  }
+
+  private unwatchKey(apiKeyId: string, ender: AbortController): void {
+    const ends = this.streamEnds.get(apiKeyId);
+    ends?.delete(ender);
+    if (ends?.size === 0) this.streamEnds.delete(apiKeyId);
+    if (this.streamEnds.size === 0 && this.keyCheck) {
+      clearInterval(this.keyCheck);
+      this.keyCheck = null;
+    }
+  }
+
+  /**
+   * Ends the streams of keys revoked (or deleted with their workspace) since they opened: the
+   * key was checked once, when the stream's request came, and a stream may last for days. The
+   * reader gets what was queued; reconnecting, it is refused like any request with that key.
+   */
+  private async endRevokedStreams(): Promise<void> {
+    const ids = [...this.streamEnds.keys()];
+    if (ids.length === 0) return;
+    let valid: Set<string>;
+    try {
+      const rows = await queryRows<{ id: string }>(
+        this.db(),
+        sql`select id from api_keys where id = any(${sql.param(ids)}::uuid[]) and revoked_at is null`,
+      );
+      valid = new Set(rows.map((row) => row.id));
+    } catch {
+      // The next check tries again.
+      return;
+    }
+    for (const id of ids) {
+      if (valid.has(id)) continue;
+      for (const ender of this.streamEnds.get(id) ?? []) ender.abort();
+    }
   }
 
   private liveEventsFor(request: Request): LiveEvents {
@@ -162,19 +270,18 @@ export class EventHub {
     const { fanout, outlet, liveFrom } = stream;
     const lastEventId = request.headers.get('last-event-id');
     const from = (after: number | null) => resumeCursor(after, lastEventId, liveFrom);
+    const checkCursor = (cursor: number) => this.checkCursor(request, fanout, cursor);
     return {
-      subscribe(filter, after) {
+      async subscribe(filter, after) {
+        const start = from(after);
+        await checkCursor(start);
         if (!outlet) {
-          return mapEvents(fanout.subscribe(filter, from(after)), (logged) => logged.event);
+          return mapEvents(fanout.subscribe(filter, start), (logged) => logged.event);
         }
         const writable: FrameWritable & AsyncIterable<never> = {
           // The fan-out's own iterator, so that graphql-sse's return() unsubscribes at once.
           writeFrames: (renderer) =>
-            fanout.subscribe(
-              filter,
-              from(after),
-              frameSink(outlet, renderer),
-            ) as AsyncGenerator<never>,
+            fanout.subscribe(filter, start, frameSink(outlet, renderer)) as AsyncGenerator<never>,
           [Symbol.asyncIterator]() {
             throw new Error('A written stream is read through writeFrames');
           },
@@ -182,6 +289,29 @@ export class EventHub {
         return writable;
       },
     };
+  }
+
+  /**
+   * Refuses a resume cursor past the workspace's log (`after` or Last-Event-ID from another
+   * workspace or environment, or made up): the stream would stay silent until the log reached
+   * it, and every event up to it would never reach the client. A cursor the hub has handed out
+   * needs no read; one past it may still be real (a replay reads committed events whose publish
+   * has not arrived yet), so the log's counter decides.
+   */
+  private async checkCursor(request: Request, fanout: EventFanout, cursor: number) {
+    if (cursor <= fanout.lastDelivered) return;
+    const principal = this.principals.get(request);
+    if (!principal) throw new Error('A stream request reached execution without its principal');
+    const [counter] = await queryRows<{ last_cursor: string }>(
+      this.db(),
+      sql`select last_cursor from event_counters where workspace_id = ${principal.workspaceId}::uuid`,
+    );
+    const last = Number(counter?.last_cursor ?? 0);
+    if (cursor <= last) return;
+    throw createGraphQLError(
+      `Cannot resume after cursor ${cursor} (\`after\` or Last-Event-ID): this workspace's last event is ${last}. Resume with a cursor this workspace's stream gave.`,
+      { extensions: { code: 'BAD_USER_INPUT', lastCursor: String(last) } },
+    );
   }
 
   private server() {

@@ -56,7 +56,12 @@ export function useSharedEventResults(): Plugin {
         const source = await createSourceEventStream(args);
         const key = keys(args);
         if (isFrameWritable(source)) return source.writeFrames(frameRenderer(key, args));
-        if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
+        // `subscribe` threw (a bad `after`, a filter id that is not one): graphql-sse takes a
+        // result for one only when it has `data` (its isExecutionResult), and answered the bare
+        // `{ errors }` graphql-js gives with a 400 "Unable to detect operation AST", hiding the
+        // error. With `data: null` it reaches the client as a `next` message, then `complete`.
+        if (!(Symbol.asyncIterator in source))
+          return { data: null, ...(source as ExecutionResult) };
         return mapEvents(source as AsyncGenerator<PartnerEvent>, (event) =>
           resultFor(key, args, event),
         );

@@ -20,6 +20,8 @@ export interface StreamGuardOptions {
   /** Where the fan-out writes this stream's `next` messages, if it does. */
   outlet?: FrameOutlet;
   maxQueuedMessages: number;
+  /** Ends the stream from outside (the hub, when its API key is revoked), as a slow one ends. */
+  signal?: AbortSignal;
   onEnd(): void;
 }
 
@@ -79,6 +81,7 @@ export function guardEventStream(
           end();
           void reader.cancel();
         };
+        options.signal?.addEventListener('abort', tooSlow, { once: true });
         options.outlet?.connect(function writeFrames(frames) {
           // graphql-sse's messages read before these frames go first.
           if (!flush() || !enqueue(frames)) {

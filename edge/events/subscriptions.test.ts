@@ -313,4 +313,65 @@ describe('deliveryEvents over SSE', () => {
     expect(plain.status).toBe(400);
     expect(await plain.text()).toContain('Cannot query field');
   });
+
+  it('ends the open streams of a revoked key, and only those', async () => {
+    const { workspaceId, apiKey } = await workspace(0);
+    const leaked = await issueApiKey(harness.db, { workspaceId, name: 'Leaked', scopes: ['read'] });
+    const kept = await issueApiKey(harness.db, { workspaceId, name: 'Kept', scopes: ['read'] });
+    const revokedStream = await openSse(streamUrl(), leaked.plaintext, { query: DELIVERY_EVENTS });
+    const keptStream = await openSse(streamUrl(), kept.plaintext, { query: DELIVERY_EVENTS });
+    expect([revokedStream.status, keptStream.status]).toEqual([200, 200]);
+    const revoked = await harness.gql(
+      apiKey,
+      /* GraphQL */ `mutation ($id: ID!) { revokeApiKey(id: $id) { __typename } }`,
+      { id: leaked.id },
+    );
+    expect(revoked.data?.revokeApiKey.__typename).toBe('MutationRevokeApiKeySuccess');
+    // "Revokes a key at once": its open streams end too (within the hub's check interval),
+    // rather than delivering the workspace's events to whoever holds it for as long as the
+    // connection lasts. A reconnect is refused like any request with the key.
+    const ended = await Promise.race([
+      revokedStream.ended.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 20_000)),
+    ]);
+    expect(ended).toBe(true);
+    const again = await openSse(streamUrl(), leaked.plaintext, { query: DELIVERY_EVENTS });
+    expect(again.status).toBe(401);
+    const still = await Promise.race([
+      keptStream.ended.then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 100)),
+    ]);
+    expect(still).toBe(true);
+    keptStream.drop();
+  }, 40_000);
+
+  it('lets go of a single-connection reservation whose stream never opens', async () => {
+    const { readKey } = await workspace(0);
+    const auth = { authorization: `Bearer ${readKey}` };
+    const reserved = await fetch(streamUrl(), { method: 'PUT', headers: auth });
+    expect(reserved.status).toBe(201);
+    const token = await reserved.text();
+    const operation = (operationId: string) =>
+      fetch(streamUrl(), {
+        method: 'POST',
+        headers: {
+          ...auth,
+          'content-type': 'application/json',
+          'x-graphql-event-stream-token': token,
+        },
+        body: JSON.stringify({ query: DELIVERY_EVENTS, extensions: { operationId } }),
+      });
+    // graphql-sse keeps a reservation, and the results of operations sent to it, in memory
+    // until its stream opens ("will be flushed on connect"): one that never opens (the stream
+    // was refused, the client went away) held them, and every event since, for the hub's life.
+    expect((await operation('a')).status).toBe(202);
+    const gone = await waitFor(
+      async () => {
+        const response = await operation(`b${Date.now()}`);
+        return response.status === 404 ? response : undefined;
+      },
+      { what: 'the reservation let go', timeoutMs: 30_000, intervalMs: 2000 },
+    );
+    expect(await gone.text()).toContain('Stream not found');
+  }, 45_000);
 });

@@ -157,8 +157,11 @@ export interface EventPublisher {
 /**
  * A workspace's live events for one subscription (the EventHub provides it to the GraphQL
  * context on the SSE endpoint). `after` null means "from the Last-Event-ID header, else from
- * now".
+ * now". Rejects, before anything is sent, a cursor the workspace's log has not reached.
  */
 export interface LiveEvents {
-  subscribe(filter: EventLogFilter, after: number | null): AsyncIterable<PartnerEvent>;
+  subscribe(
+    filter: EventLogFilter,
+    after: number | null,
+  ): AsyncIterable<PartnerEvent> | Promise<AsyncIterable<PartnerEvent>>;
 }

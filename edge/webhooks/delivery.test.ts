@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -437,6 +439,39 @@ describe('webhook delivery', () => {
     expect(attempt).toMatchObject({ statusCode: null, succeeded: false });
     expect(attempt.error).toBe('no answer within 200 ms');
     expect(attempt.latencyMs).toBeLessThan(1500);
+  });
+
+  it('counts a 2xx as delivered even when its body never finishes, so the event is not sent again', async () => {
+    // The endpoint accepted the event (Standard Webhooks: any 2xx is success) and then held the
+    // connection: headers flushed before slow work, or a Content-Length it never fills. Only the
+    // first 1 KB is kept anyway; the status decides.
+    const sockets = new Set<Socket>();
+    const hanging = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
+      response.write('accepted');
+    });
+    hanging.on('connection', (socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = hanging.address() as AddressInfo;
+      const { workspaceId, apiKey, endpointId } = await endpointFor(`http://127.0.0.1:${port}/`);
+      await appendRunEvents(api.db, workspaceId, 1);
+      const ids = await fanOut(workspaceId);
+      const result = await deliverWebhookMessages(ids, deps(new Date(), { timeoutMs: 300 }));
+      expect(result).toEqual({ attempted: 1, succeeded: 1 });
+      expect(queue.take()).toEqual([]);
+      const state = await endpointState(apiKey, endpointId);
+      expect(state.messages.nodes[0]).toMatchObject({ status: 'SUCCEEDED', attemptCount: 1 });
+      expect(state.messages.nodes[0].attempts.nodes[0]).toMatchObject({
+        statusCode: 200,
+        succeeded: true,
+        responseExcerpt: 'accepted',
+        error: null,
+      });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => hanging.close(resolve));
+    }
   });
 
   it('stamps webhook-timestamp with when each attempt is made, not when its batch was claimed', async () => {

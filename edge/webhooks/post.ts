@@ -18,7 +18,9 @@ export interface PostOptions {
 
 /**
  * Reads at most `limit` bytes of a body and cancels the rest, so that an endpoint answering
- * with a huge (or endless) body costs us 1 KB. `Response.text()` would read it all.
+ * with a huge (or endless) body costs us 1 KB. `Response.text()` would read it all. A body that
+ * stops short (the timeout, a dropped connection) gives what came: the status already answered,
+ * and a 2xx whose body then hung is an event the endpoint accepted, not one to send again.
  */
 async function readExcerpt(response: Response, limit: number): Promise<string> {
   if (!response.body) return '';
@@ -32,6 +34,8 @@ async function readExcerpt(response: Response, limit: number): Promise<string> {
       chunks.push(value);
       length += value.length;
     }
+  } catch {
+    // What was read is the excerpt.
   } finally {
     await reader.cancel().catch(() => undefined);
   }
