@@ -5,7 +5,7 @@
  * events a start publishes, and what partner webhooks need (secrets, the URL rules, replays).
  * The pipeline's internals (claims, records, routing, the batch library) stay behind it.
  */
-export { RUN_CANCELLED_DETAIL_PREFIX, RUN_CANCELLED_REASON } from './dispatch/cancelled';
+export { failQueuedDeliveries } from './dispatch/cancelled';
 export { type DispatchSender, enqueueRuns } from './dispatch/enqueue';
 export { type PreviewInput, previewSend } from './dispatch/preview';
 export { entryDelaySeconds } from './dispatch/route';

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../db/client';
 import { readEventsAfter } from '../../db/event-log';
@@ -6,6 +7,7 @@ import { RUN_CANCELLED_DETAIL_PREFIX } from '../../edge/dispatch/cancelled';
 import { type ClaimedDelivery, claimDeliveries } from '../../edge/dispatch/claim';
 import { recordAndMove } from '../../edge/dispatch/record';
 import type { DeliveryOutcome, RunMove } from '../../edge/dispatch/record-input';
+import { failAbandonedCancellations } from '../../edge/dispatch/sweep';
 import { twoConsumers } from '../../edge/dispatch/test-consumers';
 import {
   publishWorkflow,
@@ -313,6 +315,36 @@ describe('cancelRun and a delivery waiting for its retry', () => {
       status: 'exited',
       leaseUntil: null,
     });
+  });
+
+  it('fails it once the claim of an attempt in flight expires, its consumer having died; a late record changes nothing', async () => {
+    const run = await startedRun();
+    const [first] = await claimDeliveries(api.db, [run.key]);
+    await recordRetry(api.db, run, first!);
+    const [retry] = await claimDeliveries(api.db, [run.key]);
+    await api.gql(run.apiKey, CANCEL, { id: run.runId });
+    // Before the lease ends, the sweep leaves the claim to its holder.
+    expect(await failAbandonedCancellations(api.db)).toEqual([]);
+    expect(await readDeliveries(api.db, run.runId)).toMatchObject([{ status: 'queued' }]);
+    // The consumer died: its lease ran out with no record.
+    await api.db.execute(
+      sql`update runs set lease_until = now() - interval '1 second' where id = ${run.runId}`,
+    );
+    const before = (await readEventsAfter(api.db, run.workspaceId, 0, 100)).length;
+    const logged = await failAbandonedCancellations(api.db);
+    expect(await readDeliveries(api.db, run.runId)).toMatchObject([
+      { status: 'failed', attempts: 1, reasonCode: 'run_cancelled', reasonDetail: cancelledDetail },
+    ]);
+    expect(await readRun(api.db, run.runId)).toMatchObject({ status: 'exited', leaseUntil: null });
+    const log = await readEventsAfter(api.db, run.workspaceId, before, 100);
+    expect(log.map((event) => event.type)).toEqual(['delivery.failed']);
+    expect(logged.map((event) => event.cursor)).toEqual(log.map((event) => event.cursor));
+    // Once only; and the dead consumer's record, should it come after all, records nothing.
+    expect(await failAbandonedCancellations(api.db)).toEqual([]);
+    await recordRetry(api.db, run, retry!);
+    expect(await readDeliveries(api.db, run.runId)).toMatchObject([
+      { status: 'failed', attempts: 1, reasonCode: 'run_cancelled' },
+    ]);
   });
 
   it('sees the retry a record commits while the cancellation waits for its run', async () => {

@@ -8,12 +8,7 @@ import {
   runEventData,
 } from '../../db/event-log';
 import { queryRows } from '../../db/rows';
-import {
-  loggedEventFromRow,
-  publishQuietly,
-  RUN_CANCELLED_DETAIL_PREFIX,
-  RUN_CANCELLED_REASON,
-} from '../../edge/pipeline';
+import { failQueuedDeliveries, loggedEventFromRow, publishQuietly } from '../../edge/pipeline';
 import type { ApiContext } from '../context';
 
 /**
@@ -69,16 +64,7 @@ export async function exitActiveRuns(
           select r.*, row_number() over (order by r.id) as n from ended r
         ),
         given_up as (
-          update deliveries d
-          set status = 'failed', reason_code = ${RUN_CANCELLED_REASON}::text,
-              reason_detail = ${RUN_CANCELLED_DETAIL_PREFIX}::text
-                || coalesce(d.reason_detail, d.reason_code, ''),
-              updated_at = now()
-          from ended r
-          where ${failsRetries}::boolean and r.lease_until is null and d.run_id = r.id
-            and d.step_id = r.current_step_id and d.visit = r.step_visit
-            and d.status = 'queued'
-          returning d.*
+          ${failQueuedDeliveries('ended', sql`${failsRetries}::boolean and r.lease_until is null`)}
         ),
         exited as (
           select f.workspace_id, 2 * r.n as seq, 'delivery.failed' as type,

@@ -114,6 +114,12 @@ export const runs = pgTable(
     // fillfactor 50 in migration `…_dispatch_write_cost_storage`). Only finishing a run changes
     // `status`.
     index('runs_active_idx').on(t.id).where(sql`${t.status} = 'active'`),
+    // The sweep's way to cancelled runs whose claim's holder died (edge/dispatch/sweep.ts):
+    // few rows (cancellations), and no column a claim or a move of an active run changes, so
+    // those updates stay HOT.
+    index('runs_cancelled_idx')
+      .on(t.endedAt)
+      .where(sql`${t.status} = 'exited' and ${t.exitReason} = 'cancelled'`),
     // The runs query filters by workflow or contact, newest first.
     index('runs_workflow_idx').on(t.workflowId, t.createdAt),
     index('runs_contact_idx').on(t.contactId, t.createdAt),

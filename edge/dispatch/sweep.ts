@@ -1,7 +1,16 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import {
+  appendEventsCte,
+  deliveryEventData,
+  type EventRow,
+  eventRowJson,
+} from '../../db/event-log';
 import { queryRows } from '../../db/rows';
+import { publishQuietly } from '../events/publish';
+import { type EventPublisher, loggedEventFromRow } from '../events/types';
 import { log } from '../log';
+import { failQueuedDeliveries } from './cancelled';
 import { type DispatchSender, enqueueRuns } from './enqueue';
 import { STALE_ENQUEUE_SECONDS, SWEEP_LIMIT, UNENQUEUED_GRACE_SECONDS } from './limits';
 import type { DispatchRequest } from './message';
@@ -51,16 +60,66 @@ async function sweptRuns(
 }
 
 /**
+ * How long after its cancellation a run's claim is looked at: a live consumer renews its lease
+ * only while its batch's sends run (minutes at most), so a claim still held a day later is
+ * none the sweep could end differently. Bounds the cancelled runs each sweep reads.
+ */
+const CANCELLED_CLAIM_HORIZON_HOURS = 24;
+
+/**
+ * Fails the retry-waiting deliveries of cancelled runs whose claim expired: `cancelRun` left
+ * such a run's delivery to the attempt then in flight (its record fails it if its outcome is a
+ * retry, edge/dispatch/record.ts), and the consumer making it died before recording. The
+ * claim is cleared (a late record of it then records nothing, as for any claim taken over) and
+ * the delivery fails with `run_cancelled`, logging its `delivery.failed` in the same statement;
+ * a provider status proving the attempt went out still records it as sent. Reached through
+ * `runs_cancelled_idx`; bounded by `limit`. Returns the events logged.
+ */
+export async function failAbandonedCancellations(
+  db: Database,
+  limit: number = SWEEP_LIMIT,
+): Promise<EventRow[]> {
+  const rows = await queryRows<{ event: EventRow }>(
+    db,
+    sql`with abandoned as (
+        update runs r set lease_until = null, updated_at = now()
+        where r.id in (
+          select id from runs
+          where status = 'exited' and exit_reason = 'cancelled'
+            and ended_at > now() - ${CANCELLED_CLAIM_HORIZON_HOURS} * interval '1 hour'
+            and lease_until < now()
+          order by ended_at
+          limit ${limit}
+          for update skip locked
+        ) and r.lease_until < now()
+        returning r.*
+      ),
+      given_up as (${failQueuedDeliveries('abandoned', sql`true`)}),
+      failed as (
+        select f.workspace_id, row_number() over (order by f.run_id) as seq,
+               'delivery.failed' as type, ${deliveryEventData('f', 'r')}::jsonb as data,
+               r.workflow_id, f.run_id, r.contact_id, f.channel_id, f.id as delivery_id
+        from given_up f join abandoned r on r.id = f.run_id
+      ),
+      ${appendEventsCte('failed', 'logged')}
+      select ${eventRowJson('logged')} as event from logged order by logged.cursor`,
+  );
+  return rows.map((row) => row.event);
+}
+
+/**
  * The cron sweep (wrangler.toml `[triggers]`): re-enqueues work that was committed but whose
- * message never came or was lost, and deliveries whose claim expired. Bounded per run; a
- * backlog is worked off over several sweeps. Duplicates are harmless: a message for a run
- * that has moved on is dropped, and a claimed delivery is never sent twice at once.
+ * message never came or was lost, and deliveries whose claim expired, and fails the
+ * retry-waiting deliveries of cancelled runs whose claim's holder died
+ * (failAbandonedCancellations). Bounded per run; a backlog is worked off over several sweeps.
+ * Duplicates are harmless: a message for a run that has moved on is dropped, and a claimed
+ * delivery is never sent twice at once.
  */
 export async function sweep(
   db: Database,
   sender: DispatchSender,
-  options: SweepLimits = {},
-): Promise<{ runs: number; leases: number }> {
+  options: SweepLimits & { events?: EventPublisher } = {},
+): Promise<{ runs: number; leases: number; cancelled: number }> {
   const limits = {
     limit: options.limit ?? SWEEP_LIMIT,
     staleSeconds: options.staleSeconds ?? STALE_ENQUEUE_SECONDS,
@@ -76,5 +135,12 @@ export async function sweep(
   if (requests.size > 0) {
     log('info', 'sweep: re-enqueued runs', { runs: runs.length, leases: leases.length });
   }
-  return { runs: runs.length, leases: leases.length };
+  const failed = await failAbandonedCancellations(db, limits.limit);
+  if (failed.length > 0) {
+    log('info', "sweep: failed cancelled runs' deliveries whose claim expired", {
+      deliveries: failed.length,
+    });
+    await publishQuietly(options.events, failed.map(loggedEventFromRow));
+  }
+  return { runs: runs.length, leases: leases.length, cancelled: failed.length };
 }

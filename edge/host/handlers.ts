@@ -33,6 +33,18 @@ import { type Env, parseConfig } from './env';
 import { mediaRuntime } from './media-runtime';
 
 /**
+ * Where the events an invocation logs are published: the workspace's EventHub and the partner
+ * webhooks' fan-out. Publishing does not hold the invocation's work: its I/O would otherwise
+ * sit between a batch's claim and its sends, and between its record and the next batch.
+ */
+function pipelineEvents(env: Env, ctx: ExecutionContext) {
+  return publishInBackground(
+    withWebhookFanout(env.EVENT_HUB ? hubPublisher(env.EVENT_HUB) : undefined, env.WEBHOOK_QUEUE),
+    (promise) => ctx.waitUntil(promise),
+  );
+}
+
+/**
  * The Worker's `queue` handler: batches from any dispatch shard are dispatched, batches from
  * its dead letter queue fail their steps, and batches from the callbacks queue (and, once more
  * without waiting for late sends, its dead letter queue) record provider statuses and inbound
@@ -49,12 +61,7 @@ export async function queue(
   const config = parseConfig(env);
   const { db, close } = openDatabase(config);
   const sender = dispatchSender(env);
-  // Publishing does not hold the batch: its I/O would otherwise sit between the claim and
-  // the sends, and between the record and the next batch.
-  const events = publishInBackground(
-    withWebhookFanout(env.EVENT_HUB ? hubPublisher(env.EVENT_HUB) : undefined, env.WEBHOOK_QUEUE),
-    (promise) => ctx.waitUntil(promise),
-  );
+  const events = pipelineEvents(env, ctx);
   try {
     if (batch.queue === WEBHOOK_QUEUE_NAME) {
       await consumeWebhookBatch(batch.messages, {
@@ -130,8 +137,10 @@ export async function scheduled(
 ): Promise<void> {
   const config = parseConfig(env);
   const { db, close } = openDatabase(config);
+  // The sweep's events (a cancelled run's delivery failed) go out as the consumers' do.
+  const events = pipelineEvents(env, ctx);
   try {
-    await sweep(db, dispatchSender(env));
+    await sweep(db, dispatchSender(env), { events });
     if (env.WEBHOOK_QUEUE) await sweepWebhooks(db, env.WEBHOOK_QUEUE);
     if (env.SEGMENT_QUEUE) await sweepSegmentStarts(db, segmentQueueSender(env.SEGMENT_QUEUE));
   } finally {

@@ -1,0 +1,1 @@
+CREATE INDEX "runs_cancelled_idx" ON "runs" ("ended_at") WHERE "status" = 'exited' and "exit_reason" = 'cancelled';
