@@ -42,10 +42,9 @@ const CLAIM_RACE_RETRY_SECONDS = 5;
  * the isolate does not have yet, or a delivery held or finished, takes one more claim
  * statement), load the channels, snippets, files and threads the sends need (1), ask each paced
  * channel's pacer for slots (pace.ts; sends that must wait are given back and re-enqueued with
- * their slot, one statement when any), then — with
- * no transaction open — resolve, render and send with bounded concurrency, record every
- * outcome and move every run, stamping their `enqueued_at`
- * (1), and enqueue the next steps (sendBatch). Messages for runs that have moved on are
+ * their slot, one statement when any), then — with no transaction open — resolve, render and
+ * send with bounded concurrency, each at its slot, record every outcome and move every run,
+ * stamping their `enqueued_at` (1), and enqueue the next steps (sendBatch). Messages for runs that have moved on are
  * acknowledged without effect; a delivery already sent is never sent again.
  */
 export async function dispatchBatch(
@@ -237,8 +236,9 @@ async function beforeSending<T>(
 /**
  * Gives back the claims of the sends that wait for their channel's pace and puts their
  * messages back on the queue with the wait (edge/dispatch/pace.ts): a new message, so that the
- * wait spends none of the queue's retries, carrying its slot (the attempt it is for, its time). The runs'
- * `enqueued_at` is stamped by the same statement, so the sweep leaves them alone meanwhile.
+ * wait spends none of the queue's retries, carrying its slot (the attempt it is for, its
+ * time). The runs' `enqueued_at` is stamped by the same statement, so the sweep leaves them
+ * alone meanwhile.
  * Never throws (the batch's other sends are under way): if the claims cannot be given back,
  * the messages come back once their leases ran out; if the queue refuses the messages, their
  * stamps are cleared and the sweep enqueues the runs.
