@@ -1,3 +1,4 @@
+import { encodeBase64 } from '@pothos/core';
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { queryRows } from '../../db/rows';
@@ -182,6 +183,149 @@ describe('webhook endpoints over GraphQL', () => {
     const own = await api.createChannel(mine.apiKey, 'CUSTOM');
     const accepted = await create(mine.apiKey, { url: PUBLIC_URL, filter: { channelId: own } });
     expect(accepted.data.endpoint.filter.channelId).toBe(own);
+  });
+
+  it('refuses a 21st endpoint in a workspace, also when creates race, and counts disabled ones', async () => {
+    // The documented limit: 20 endpoints per workspace (MAX_WEBHOOK_ENDPOINTS).
+    const limit = 20;
+    const { apiKey, workspaceId } = await api.createWorkspace();
+    const first = (await create(apiKey, { url: PUBLIC_URL, enabled: false })).data.endpoint;
+    for (let index = 1; index < limit - 3; index++) {
+      const created = await create(apiKey, { url: `${PUBLIC_URL}/${index}` });
+      expect(created.__typename).toBe('MutationCreateWebhookEndpointSuccess');
+    }
+    // Six at once for the last three places: exactly three get in.
+    const raced = await Promise.all(
+      Array.from({ length: 6 }, (_, index) => create(apiKey, { url: `${PUBLIC_URL}/r${index}` })),
+    );
+    const refused = raced.filter((result) => result.__typename === 'ValidationError');
+    expect(raced.length - refused.length).toBe(3);
+    expect(refused).toHaveLength(3);
+    for (const result of refused) {
+      expect(result.issues).toEqual([
+        {
+          code: 'INVALID_VALUE',
+          path: '',
+          message: `A workspace has at most ${limit} webhook endpoints: delete one first`,
+        },
+      ]);
+    }
+    const count = () =>
+      api.db.$count(webhookEndpoints, eq(webhookEndpoints.workspaceId, workspaceId));
+    expect(await count()).toBe(limit);
+    expect((await create(apiKey, { url: PUBLIC_URL })).__typename).toBe('ValidationError');
+    // Another workspace has its own 20.
+    const other = await api.createWorkspace();
+    expect((await create(other.apiKey, { url: PUBLIC_URL })).__typename).toBe(
+      'MutationCreateWebhookEndpointSuccess',
+    );
+    // Deleting one (the disabled one counted too) makes room for one.
+    await api.gql(apiKey, DELETE, { id: first.id });
+    expect((await create(apiKey, { url: PUBLIC_URL })).__typename).toBe(
+      'MutationCreateWebhookEndpointSuccess',
+    );
+    expect(await count()).toBe(limit);
+  });
+
+  it('lists messages in event order within one instant, paging without skips or repeats', async () => {
+    const { apiKey, workspaceId } = await api.createWorkspace();
+    const one = (await create(apiKey, { url: PUBLIC_URL })).data.endpoint;
+    const two = (await create(apiKey, { url: `${PUBLIC_URL}/two` })).data.endpoint;
+    // One statement: twelve events sharing one `created_at`, then three more later.
+    await appendRunEvents(api.db, workspaceId, 12);
+    await appendRunEvents(api.db, workspaceId, 3);
+    await fanOutWorkspace(api.db, workspaceId, new Date());
+    const expected = await queryRows<{ id: string; event_cursor: string }>(
+      api.db,
+      sql`select id, event_cursor from webhook_messages where workspace_id = ${workspaceId}::uuid
+          order by created_at, event_cursor, id`,
+    );
+    expect(expected).toHaveLength(30);
+    const PAGE = /* GraphQL */ `
+      query ($first: Int, $after: String, $last: Int, $before: String, $endpointId: ID!) {
+        webhookMessages(first: $first, after: $after, last: $last, before: $before) {
+          pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+          nodes { id eventCursor }
+        }
+        webhookEndpoint(id: $endpointId) {
+          messages(first: $first, after: $after, last: $last, before: $before) {
+            pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+            nodes { id eventCursor }
+          }
+        }
+      }
+    `;
+    const walk = async (
+      pick: (data: Json) => Json,
+      variables: Record<string, unknown>,
+      backwards = false,
+    ) => {
+      const seen: { id: string; eventCursor: string }[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < 40; page++) {
+        const result = await api.gql(apiKey, PAGE, {
+          ...variables,
+          ...(backwards ? { last: 4, before: cursor } : { first: 4, after: cursor }),
+        });
+        expect(result.errors).toBeUndefined();
+        const connection = pick(result.data);
+        if (backwards) seen.unshift(...connection.nodes);
+        else seen.push(...connection.nodes);
+        const more = backwards
+          ? connection.pageInfo.hasPreviousPage
+          : connection.pageInfo.hasNextPage;
+        if (!more) return seen;
+        cursor = backwards ? connection.pageInfo.startCursor : connection.pageInfo.endCursor;
+      }
+      throw new Error('no end');
+    };
+    const all = expected.map((row) => ({ id: row.id, eventCursor: String(row.event_cursor) }));
+    const ofOne = await queryRows<{ id: string }>(
+      api.db,
+      sql`select id from webhook_messages where endpoint_id = ${one.id}::uuid
+          order by event_cursor`,
+    );
+    for (const backwards of [false, true]) {
+      const listed = await walk((data) => data.webhookMessages, { endpointId: one.id }, backwards);
+      expect(listed).toEqual(all);
+      const nested = await walk(
+        (data) => data.webhookEndpoint.messages,
+        { endpointId: one.id },
+        backwards,
+      );
+      expect(nested.map((node) => node.id)).toEqual(ofOne.map((row) => row.id));
+    }
+    // Per event, each endpoint's message: both endpoints' messages of one event are adjacent.
+    const cursors = all.map((node) => Number(node.eventCursor));
+    expect(cursors).toEqual([...cursors].sort((a, b) => a - b));
+    expect(two.id).toBeTruthy();
+  });
+
+  it('refuses a webhook messages cursor from before event order, saying to start again', async () => {
+    const { apiKey, workspaceId } = await api.createWorkspace();
+    const { endpoint } = (await create(apiKey, { url: PUBLIC_URL })).data;
+    await appendRunEvents(api.db, workspaceId, 2);
+    const { messages } = await fanOutWorkspace(api.db, workspaceId, new Date());
+    // What the list handed out before: (created_at's microsecond text, msg_ id).
+    const old = encodeBase64(
+      `DC:T:${JSON.stringify(['S:2026-12-03T10:00:00.123456', `S:${messages[0]}`])}`,
+    );
+    for (const [query, variables] of [
+      [`query ($after: String) { webhookMessages(after: $after) { nodes { id } } }`, {}],
+      [
+        `query ($id: ID!, $after: String) {
+           webhookEndpoint(id: $id) { messages(after: $after) { nodes { id } } } }`,
+        { id: endpoint.id },
+      ],
+    ] as const) {
+      const result = await api.gql(apiKey, query, { ...variables, after: old });
+      expect(result.errors?.[0]).toMatchObject({
+        message:
+          '"after" is a cursor from before webhook messages were listed in event order: ' +
+          'request the first page again',
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+    }
   });
 
   it('rotates with a grace period of 0 to 168 hours', async () => {

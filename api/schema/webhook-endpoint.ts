@@ -1,6 +1,13 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { webhookEndpoints } from '../../db/schema';
 import { encryptSecret, generateSigningSecret } from '../../edge/pipeline';
+import { MAX_PREVIOUS_SECRETS } from '../../edge/webhooks/limits';
+import {
+  decryptSecret,
+  encryptPreviousSecrets,
+  type PreviousSecret,
+  previousSecrets,
+} from '../../edge/webhooks/secrets';
 import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
 import type { ApiContext } from '../context';
@@ -9,12 +16,11 @@ import { checkEndpointInput } from '../webhooks/endpoint-input';
 import { DeliveryEventTypeEnum } from './delivery-event';
 import {
   CREATION_CURSOR,
-  CREATION_TEXT_ID_CURSOR,
   checkConnectionArgs,
   creationOrder,
   settleCursorBounds,
 } from './pagination';
-import { WebhookMessageRef } from './webhook-message';
+import { checkMessageConnectionArgs, eventOrder, WebhookMessageRef } from './webhook-message';
 
 /**
  * Partner webhook endpoints (docs/architecture.md, "Partner webhooks"). Admin keys write;
@@ -81,7 +87,9 @@ export const WebhookEndpointRef = builder.drizzleObject('webhookEndpoints', {
     previousSecretExpiresAt: t.expose('previousSecretExpiresAt', {
       type: 'DateTime',
       nullable: true,
-      description: 'Until when the secret before the last rotation still signs (both are sent).',
+      description:
+        'Until when an earlier secret still signs beside the current one (the latest end of ' +
+        'their grace periods; each keeps its own), null when only the current one signs.',
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
@@ -89,10 +97,11 @@ export const WebhookEndpointRef = builder.drizzleObject('webhookEndpoints', {
       'messages',
       {
         type: WebhookMessageRef,
-        description: 'Messages for this endpoint, oldest event first.',
+        description:
+          "Messages for this endpoint, oldest event first (one instant's events in cursor order).",
         query: (args) => {
-          checkConnectionArgs(args, CREATION_TEXT_ID_CURSOR);
-          return creationOrder();
+          checkMessageConnectionArgs(args);
+          return eventOrder();
         },
       },
       { name: 'WebhookMessageConnection' },
@@ -149,6 +158,24 @@ const WebhookSecretPayload = builder
     }),
   });
 
+/**
+ * A rotation refused because the earlier secrets still signing are as many as may be kept:
+ * dropping one of them early would fail partners who still verify with it.
+ */
+function tooManySecrets(kept: readonly PreviousSecret[]): ValidationError {
+  const firstEnd = Math.min(...kept.map((entry) => entry.expiresAt.getTime()));
+  return new ValidationError([
+    {
+      code: 'INVALID_VALUE',
+      path: 'graceHours',
+      message:
+        `${kept.length} earlier secrets still sign, the maximum; the first grace period ends at ` +
+        `${new Date(firstEnd).toISOString()}: wait for it, or rotate with graceHours: 0 to end ` +
+        'every grace period now',
+    },
+  ]);
+}
+
 /** The workspace's endpoint `id`, or NotFoundError (another workspace's looks the same). */
 function endpointWhere(ctx: ApiContext, id: string | number) {
   if (!isUuid(id)) throw new NotFoundError('WebhookEndpoint', String(id));
@@ -159,6 +186,15 @@ function endpointWhere(ctx: ApiContext, id: string | number) {
 }
 
 const MAX_GRACE_HOURS = 24 * 7;
+
+/**
+ * Endpoints one workspace may have, enabled or not (enabling one then needs no check). Every
+ * event becomes one message per matching endpoint, so this multiplies all webhook work: one
+ * fan-out statement turns up to FANOUT_EVENTS (1,000) events into 20,000 messages at most, each
+ * a POST retried up to 8 times. Without a bound a workspace could make one statement write
+ * millions of rows. Twenty covers a partner's environments and services; more is a support ask.
+ */
+export const MAX_WEBHOOK_ENDPOINTS = 20;
 
 builder.queryFields((t) => ({
   webhookEndpoints: t.drizzleConnection(
@@ -210,24 +246,46 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       const columns = await checkEndpointInput(ctx, { ...input, filter: input.filter ?? null });
       const secret = generateSigningSecret();
-      const [created] = await ctx.db
-        .insert(webhookEndpoints)
-        .values({
-          workspaceId: ctx.workspaceId,
-          url: columns.url ?? '',
-          description: columns.description ?? null,
-          eventTypes: columns.eventTypes ?? [],
-          workflowId: columns.workflowId ?? null,
-          channelId: columns.channelId ?? null,
-          contactId: columns.contactId ?? null,
-          enabled: columns.enabled ?? true,
-          secretCiphertext: await encryptSecret(ctx.credentials, secret),
-          // Events already logged are not sent: the endpoint starts at the log's end.
-          startCursor: sql`coalesce((select last_cursor from event_counters
+      const secretCiphertext = await encryptSecret(ctx.credentials, secret);
+      const created = await ctx.db.transaction(async (tx) => {
+        // Count and insert under a per-workspace lock (held to the commit): two creates at
+        // once would otherwise both count 19 and both insert.
+        await tx.execute(
+          sql`select pg_advisory_xact_lock(hashtextextended(${`webhook-endpoints:${ctx.workspaceId}`}, 0))`,
+        );
+        const count = await tx.$count(
+          webhookEndpoints,
+          eq(webhookEndpoints.workspaceId, ctx.workspaceId),
+        );
+        if (count >= MAX_WEBHOOK_ENDPOINTS) {
+          throw new ValidationError([
+            {
+              code: 'INVALID_VALUE',
+              path: '',
+              message: `A workspace has at most ${MAX_WEBHOOK_ENDPOINTS} webhook endpoints: delete one first`,
+            },
+          ]);
+        }
+        const [row] = await tx
+          .insert(webhookEndpoints)
+          .values({
+            workspaceId: ctx.workspaceId,
+            url: columns.url ?? '',
+            description: columns.description ?? null,
+            eventTypes: columns.eventTypes ?? [],
+            workflowId: columns.workflowId ?? null,
+            channelId: columns.channelId ?? null,
+            contactId: columns.contactId ?? null,
+            enabled: columns.enabled ?? true,
+            secretCiphertext,
+            // Events already logged are not sent: the endpoint starts at the log's end.
+            startCursor: sql`coalesce((select last_cursor from event_counters
                                      where workspace_id = ${ctx.workspaceId}::uuid), 0)`,
-        })
-        .returning({ id: webhookEndpoints.id });
-      return { endpointId: created!.id, secret };
+          })
+          .returning({ id: webhookEndpoints.id });
+        return row!;
+      });
+      return { endpointId: created.id, secret };
     },
   }),
   updateWebhookEndpoint: t.drizzleField({
@@ -294,7 +352,9 @@ builder.mutationFields((t) => ({
     type: WebhookSecretPayload,
     description:
       'Replaces the signing secret. For `graceHours` (default 24, at most 168) messages carry ' +
-      'signatures with both the new and the old secret; after that only the new one.',
+      'signatures with the old secret too; rotating again meanwhile keeps every earlier secret ' +
+      `whose grace has not ended (at most ${MAX_PREVIOUS_SECRETS}). \`graceHours: 0\` ends every ` +
+      'grace period at once: only the new secret signs.',
     errors: { types: [ValidationError, NotFoundError] },
     args: {
       id: t.arg.id({ required: true }),
@@ -314,16 +374,49 @@ builder.mutationFields((t) => ({
       }
       const secret = generateSigningSecret();
       const ciphertext = await encryptSecret(ctx.credentials, secret);
-      const [rotated] = await ctx.db
-        .update(webhookEndpoints)
-        .set({
-          previousSecretCiphertext: hours > 0 ? sql`${webhookEndpoints.secretCiphertext}` : null,
-          previousSecretExpiresAt: hours > 0 ? new Date(Date.now() + hours * 3_600_000) : null,
-          secretCiphertext: ciphertext,
-          updatedAt: new Date(),
-        })
-        .where(where)
-        .returning({ id: webhookEndpoints.id });
+      const rotated = await ctx.db.transaction(async (tx) => {
+        // The row is locked while the earlier secrets are read and written back: two rotations
+        // at once would otherwise each keep the secrets they read, and one secret be lost.
+        const [endpoint] = await tx
+          .select({
+            id: webhookEndpoints.id,
+            secretCiphertext: webhookEndpoints.secretCiphertext,
+            previousSecretCiphertext: webhookEndpoints.previousSecretCiphertext,
+            previousSecretExpiresAt: webhookEndpoints.previousSecretExpiresAt,
+          })
+          .from(webhookEndpoints)
+          .where(where)
+          .for('no key update');
+        if (!endpoint) return null;
+        const now = new Date();
+        // A secret that no longer decrypts (CREDENTIALS_KEY changed) signs nothing: it is not
+        // kept, and it does not stop the rotation that gives the endpoint a working one.
+        const unreadable = () => [];
+        const previous =
+          hours > 0
+            ? [
+                ...(await decryptSecret(ctx.credentials, endpoint.secretCiphertext).then(
+                  (old) => [
+                    { secret: old, expiresAt: new Date(now.getTime() + hours * 3_600_000) },
+                  ],
+                  unreadable,
+                )),
+                ...(await previousSecrets(ctx.credentials, endpoint, now).catch(unreadable)),
+              ]
+            : [];
+        if (previous.length > MAX_PREVIOUS_SECRETS) {
+          throw tooManySecrets(previous.slice(previous.length - MAX_PREVIOUS_SECRETS));
+        }
+        await tx
+          .update(webhookEndpoints)
+          .set({
+            ...(await encryptPreviousSecrets(ctx.credentials, previous)),
+            secretCiphertext: ciphertext,
+            updatedAt: now,
+          })
+          .where(eq(webhookEndpoints.id, endpoint.id));
+        return endpoint;
+      });
       if (!rotated) throw new NotFoundError('WebhookEndpoint', String(id));
       return { endpointId: rotated.id, secret };
     },

@@ -1,4 +1,5 @@
 import { and, eq, type SQL } from 'drizzle-orm';
+import { GraphQLError } from 'graphql';
 import { webhookEndpoints, webhookMessages } from '../../db/schema';
 import { replayEndpoint, replayMessage } from '../../edge/pipeline';
 import { isUuid } from '../../workflow/ids';
@@ -8,12 +9,63 @@ import { NotFoundError, ValidationError } from '../errors';
 import { DeliveryEventTypeEnum } from './delivery-event';
 import {
   CREATION_TEXT_ID_CURSOR,
+  type CursorShape,
   checkConnectionArgs,
   creationOrder,
   TIMESTAMP_UUID_CURSOR,
 } from './pagination';
 
 /** Webhook messages (one event for one endpoint) and their attempts; replays. */
+
+/**
+ * Query options that list webhook messages oldest event first: by the event's time (exact, as
+ * `creationOrder()` keeps it), then by the event's cursor, since every event of one statement
+ * has the same time and the log's order within it is the cursor's, then by id (one event's
+ * messages to several endpoints). Ordering by (time, id) alone put one instant's events in
+ * the random order of their `msg_` ids.
+ */
+export function eventOrder() {
+  const { extras } = creationOrder();
+  return { extras, orderBy: { createdAtCursor: 'asc', eventCursor: 'asc', id: 'asc' } } as const;
+}
+
+/** What an `eventOrder()` cursor holds: the time's microsecond text, the event cursor, the id. */
+const EVENT_ORDER_CURSOR: CursorShape = [
+  CREATION_TEXT_ID_CURSOR[0]!,
+  /^N:\d{1,16}$/,
+  /^S:msg_[0-9a-f]{32}$/,
+];
+
+/**
+ * `checkConnectionArgs` for webhook message lists. A cursor these lists handed out before they
+ * followed the event order, (time, id), cannot say where its row falls among the events of its
+ * instant; it is refused with a message saying to start again, not read as another position.
+ */
+export function checkMessageConnectionArgs(args: {
+  first?: number | null;
+  last?: number | null;
+  after?: string | null;
+  before?: string | null;
+}): void {
+  for (const name of ['after', 'before'] as const) {
+    const cursor = args[name];
+    if (cursor == null) continue;
+    let old = true;
+    try {
+      checkConnectionArgs({ [name]: cursor }, CREATION_TEXT_ID_CURSOR);
+    } catch {
+      old = false;
+    }
+    if (old) {
+      throw new GraphQLError(
+        `"${name}" is a cursor from before webhook messages were listed in event order: ` +
+          'request the first page again',
+        { extensions: { code: 'BAD_USER_INPUT' } },
+      );
+    }
+  }
+  checkConnectionArgs(args, EVENT_ORDER_CURSOR);
+}
 
 const WEBHOOK_MESSAGE_STATUSES = ['pending', 'delivering', 'succeeded', 'failed'] as const;
 type WebhookMessageStatus = (typeof WEBHOOK_MESSAGE_STATUSES)[number];
@@ -66,7 +118,9 @@ export const WebhookMessageRef = builder.drizzleObject('webhookMessages', {
       resolve: (message) => message.status as WebhookMessageStatus,
     }),
     attemptCount: t.exposeInt('attempts', {
-      description: 'Attempts in the current schedule (a replay starts a new one).',
+      description:
+        'Attempts made and recorded in the current schedule (a replay starts a new one); an ' +
+        'attempt under way is counted once it is recorded.',
     }),
     nextAttemptAt: t.expose('nextAttemptAt', { type: 'DateTime' }),
     deliveredAt: t.expose('deliveredAt', { type: 'DateTime', nullable: true }),
@@ -144,14 +198,16 @@ builder.queryFields((t) => ({
   webhookMessages: t.drizzleConnection(
     {
       type: 'webhookMessages',
-      description: "The workspace's webhook messages, oldest event first.",
+      description:
+        "The workspace's webhook messages, oldest event first (one instant's events in cursor " +
+        'order, then by id).',
       args: { filter: t.arg({ type: WebhookMessageFilter }) },
       totalCount: (_root, args, ctx) =>
         ctx.db.$count(webhookMessages, filterWhere(ctx, args.filter).sql),
       resolve: (query, _root, args, ctx) => {
-        checkConnectionArgs(args, CREATION_TEXT_ID_CURSOR);
+        checkMessageConnectionArgs(args);
         return ctx.db.query.webhookMessages.findMany(
-          query({ where: filterWhere(ctx, args.filter).where, ...creationOrder() }),
+          query({ where: filterWhere(ctx, args.filter).where, ...eventOrder() }),
         );
       },
     },

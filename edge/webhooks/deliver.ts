@@ -43,7 +43,6 @@ interface ClaimedMessage {
   id: string;
   workspace_id: string;
   endpoint_id: string;
-  attempts: number;
   url: string;
   secret_ciphertext: string;
   previous_secret_ciphertext: string | null;
@@ -67,7 +66,9 @@ export function webhookBody(row: EventRow): string {
  * Claims messages for one attempt: pending and due, or delivering with an expired lease (its
  * consumer died), of an enabled endpoint. A message claimed by a live consumer, already
  * delivered, or not yet due is not claimed, so a redelivered or duplicate queue message sends
- * nothing twice.
+ * nothing twice. The claim does not count an attempt: `record` does, for every attempt it
+ * records. A consumer that died holding a claim recorded nothing, so taking its claim over
+ * does not use up one of the message's attempts (counted here, every crash cost one).
  */
 async function claim(
   db: Database,
@@ -86,15 +87,14 @@ async function claim(
     db,
     sql`with claimed as (
           update webhook_messages m
-          set status = 'delivering', lease_until = ${leaseUntil.toISOString()}::timestamptz,
-              attempts = m.attempts + 1, last_attempt_at = ${now.toISOString()}::timestamptz
+          set status = 'delivering', lease_until = ${leaseUntil.toISOString()}::timestamptz
           from webhook_endpoints ep
           where m.id = any(${sql.param([...ids])}::text[])
             and ep.id = m.endpoint_id and ep.enabled
             and exists (${batchOf('m')})
             and ((m.status = 'pending' and m.next_attempt_at <= ${now.toISOString()}::timestamptz)
               or (m.status = 'delivering' and m.lease_until < ${now.toISOString()}::timestamptz))
-          returning m.id, m.workspace_id, m.endpoint_id, m.event_cursor, m.attempts, ep.url,
+          returning m.id, m.workspace_id, m.endpoint_id, m.event_cursor, ep.url,
                     ep.secret_ciphertext, ep.previous_secret_ciphertext,
                     ep.previous_secret_expires_at
         ),
@@ -102,7 +102,7 @@ async function claim(
           select distinct k.workspace_id, k.last_cursor
           from claimed c cross join lateral (${batchOf('c')}) k
         )
-        select c.id, c.workspace_id, c.endpoint_id, c.attempts, c.url, c.secret_ciphertext,
+        select c.id, c.workspace_id, c.endpoint_id, c.url, c.secret_ciphertext,
                c.previous_secret_ciphertext, c.previous_secret_expires_at,
                ${eventRowJson('e')} as event
         from needed k
@@ -139,12 +139,17 @@ function secretsFor(
   return secrets;
 }
 
+/** One attempt's result and when it started: its `webhook-timestamp`, its `attempted_at`. */
+interface Attempt extends AttemptResult {
+  attemptedAt: Date;
+}
+
 async function attempt(
   deps: WebhookDeliveryDeps,
   cache: SecretsCache,
   message: ClaimedMessage,
   now: Date,
-): Promise<AttemptResult> {
+): Promise<Attempt> {
   const body = webhookBody(message.event);
   let secrets: string[];
   try {
@@ -160,21 +165,24 @@ async function attempt(
       responseExcerpt: null,
       error: 'the signing secret could not be read',
       succeeded: false,
+      attemptedAt: deps.now?.() ?? new Date(),
     };
   }
   // Standard Webhooks, "Webhook metadata": `webhook-timestamp` is "the timestamp of when the
   // webhook attempt has been made", read when this POST starts: in a batch of slow endpoints the
-  // last attempts start minutes after the claim, and receivers allow 5 minutes.
+  // last attempts start minutes after the claim, and receivers allow 5 minutes. The attempt is
+  // recorded at the same time, so its `attemptedAt` is the timestamp the partner saw.
   const sentAt = deps.now?.() ?? new Date();
   const headers = {
     'content-type': 'application/json',
     'user-agent': 'sendflow-webhooks/1',
     ...(await signedHeaders(secrets, message.id, sentAt, body)),
   };
-  return postWebhook(message.url, headers, body, {
+  const result = await postWebhook(message.url, headers, body, {
     timeoutMs: deps.timeoutMs ?? WEBHOOK_TIMEOUT_MS,
     allowPrivateUrls: deps.allowPrivateUrls,
   });
+  return { ...result, attemptedAt: sentAt };
 }
 
 /** Runs `work` over `items`, at most `limit` at a time. */
@@ -191,76 +199,110 @@ async function inPool<T, R>(items: readonly T[], limit: number, work: (item: T) 
   return results;
 }
 
-/** What happens to a message after an attempt. */
-function nextState(message: ClaimedMessage, result: AttemptResult) {
+/** What happens to a message after an attempt, `attempts` (this one included) recorded. */
+function nextState(attempts: number, result: AttemptResult) {
   if (result.succeeded) return { status: 'succeeded', delay: 0 };
   if (result.statusCode === 410) return { status: 'failed', delay: 0 };
-  if (message.attempts >= MAX_WEBHOOK_ATTEMPTS) return { status: 'failed', delay: 0 };
-  return { status: 'pending', delay: RETRY_SCHEDULE_SECONDS[message.attempts] ?? 0 };
+  if (attempts >= MAX_WEBHOOK_ATTEMPTS) return { status: 'failed', delay: 0 };
+  return { status: 'pending', delay: RETRY_SCHEDULE_SECONDS[attempts] ?? 0 };
 }
 
 /**
- * Records a batch's attempts and moves its messages on, in one statement. Only a message still
- * held by this claim (`lease_until`) moves: one whose lease ran out and that another consumer
- * claimed is left to it (its attempt is still recorded: it happened). A message deleted while
- * it was attempted (its endpoint was deleted) gets no attempt row: its foreign key would fail
- * the statement, leaving the batch's other messages `delivering` until their lease ran out and
- * the sweep sent them again. So the messages are locked first, in the same transaction (`for
- * key share`, the lock the foreign key takes): a delete that starts meanwhile waits for it.
+ * Records a batch's attempts and moves its messages on. Every attempt is recorded and counted
+ * (`attempts`, the message's count in its schedule, grows here and only here). Only a message
+ * still held by this claim (`lease_until`) moves: one whose lease ran out and that another
+ * consumer claimed is left to it (its attempt is still recorded and counted: it happened). A
+ * message deleted while it was attempted (its endpoint was deleted) gets no attempt row: its
+ * foreign key would fail the statement, leaving the batch's other messages `delivering` until
+ * their lease ran out and the sweep sent them again. So the messages are locked first, in id
+ * order, in the same transaction (`for no key update`: a delete that starts meanwhile waits
+ * for it, and two consumers recording one message, the second having taken over an expired
+ * claim, take turns without a deadlock); the next state is then computed from the count as
+ * the locked row holds it.
  */
 async function record(
   db: Database,
   claimed: readonly ClaimedMessage[],
-  results: readonly AttemptResult[],
-  now: Date,
+  results: readonly Attempt[],
   leaseUntil: Date,
 ) {
   const rows = claimed.map((message, index) => {
     const result = results[index]!;
-    const next = nextState(message, result);
     return {
       id: message.id,
       workspace_id: message.workspace_id,
       endpoint_id: message.endpoint_id,
+      attempted_at: result.attemptedAt.toISOString(),
       status_code: result.statusCode,
       latency_ms: result.latencyMs,
       excerpt: result.responseExcerpt,
       error: result.error,
       succeeded: result.succeeded,
-      next_status: next.status,
-      delay: next.delay,
     };
   });
-  const at = now.toISOString();
   const moved = await db.transaction(async function recordAttempts(tx) {
     const present = await queryRows<{ id: string }>(
       tx as unknown as Database,
       sql`select id from webhook_messages
           where id = any(${sql.param(rows.map((row) => row.id))}::text[])
-          order by id for key share`,
+          order by id for no key update`,
     );
     const kept = new Set(present.map((row) => row.id));
     const recorded = rows.filter((row) => kept.has(row.id));
     if (recorded.length === 0) return [];
-    return queryRows<{ id: string; next_status: string; delay: number }>(
+    const counted = await queryRows<{ id: string; attempts: number; held: boolean }>(
       tx as unknown as Database,
       sql`with r as (
             select * from json_to_recordset(${jsonParam(recorded)}::json) as r(
-              id text, workspace_id uuid, endpoint_id uuid, status_code int, latency_ms int,
-              excerpt text, error text, succeeded boolean, next_status text, delay int)
+              id text, workspace_id uuid, endpoint_id uuid, attempted_at timestamptz,
+              status_code int, latency_ms int, excerpt text, error text, succeeded boolean)
           ),
           attempts as (
             insert into webhook_attempts (workspace_id, message_id, endpoint_id, attempted_at,
                                           status_code, latency_ms, response_excerpt, error, succeeded)
-            select workspace_id, id, endpoint_id, ${at}::timestamptz, status_code, latency_ms,
+            select workspace_id, id, endpoint_id, attempted_at, status_code, latency_ms,
                    excerpt, error, succeeded
             from r
           )
           update webhook_messages m
-          set status = r.next_status, lease_until = null, enqueued_at = null,
-              next_attempt_at = ${at}::timestamptz + r.delay * interval '1 second',
-              delivered_at = case when r.succeeded then ${at}::timestamptz else m.delivered_at end
+          set attempts = m.attempts + 1,
+              last_attempt_at = greatest(m.last_attempt_at, r.attempted_at)
           from r
+          where m.id = r.id
+          returning m.id, m.attempts,
+                    m.status = 'delivering'
+                      and m.lease_until = ${leaseUntil.toISOString()}::timestamptz as held`,
+    );
+    const byId = new Map(recorded.map((row) => [row.id, row]));
+    const moves = counted
+      .filter((row) => row.held)
+      .map((row) => {
+        const attempt = byId.get(row.id)!;
+        const next = nextState(row.attempts, {
+          statusCode: attempt.status_code,
+          latencyMs: attempt.latency_ms,
+          responseExcerpt: attempt.excerpt,
+          error: attempt.error,
+          succeeded: attempt.succeeded,
+        });
+        return {
+          id: row.id,
+          attempted_at: attempt.attempted_at,
+          succeeded: attempt.succeeded,
+          next_status: next.status,
+          delay: next.delay,
+        };
+      });
+    if (moves.length === 0) return [];
+    // The schedule counts from the attempt: its next one is `delay` after this one started.
+    return queryRows<{ id: string; next_status: string; delay: number }>(
+      tx as unknown as Database,
+      sql`update webhook_messages m
+          set status = r.next_status, lease_until = null, enqueued_at = null,
+              next_attempt_at = r.attempted_at + r.delay * interval '1 second',
+              delivered_at = case when r.succeeded then r.attempted_at else m.delivered_at end
+          from json_to_recordset(${jsonParam(moves)}::json) as r(
+            id text, attempted_at timestamptz, succeeded boolean, next_status text, delay int)
           where m.id = r.id and m.status = 'delivering'
             and m.lease_until = ${leaseUntil.toISOString()}::timestamptz
           returning m.id, r.next_status, r.delay`,
@@ -360,7 +402,7 @@ export async function deliverWebhookMessages(
   const results = await inPool(claimed, WEBHOOK_CONCURRENCY, (message) =>
     attempt(deps, cache, message, now),
   );
-  const { rows, moved } = await record(deps.db, claimed, results, now, leaseUntil);
+  const { rows, moved } = await record(deps.db, claimed, results, leaseUntil);
   await updateEndpoints(deps, rows, now);
   const retries = moved
     .filter((row) => row.next_status === 'pending')

@@ -20,7 +20,9 @@ import {
   RESPONSE_EXCERPT_BYTES,
   RETRY_SCHEDULE_SECONDS,
   WEBHOOK_CONCURRENCY,
+  WEBHOOK_LEASE_SECONDS,
 } from './limits';
+import { encryptSecret } from './secrets';
 import { sweepWebhooks } from './sweep';
 import { appendRunEvents, type RecordingQueue, recordingQueue } from './test-support';
 
@@ -56,6 +58,14 @@ const ROTATE = /* GraphQL */ `
     rotateWebhookSecret(id: $id, graceHours: $graceHours) {
       __typename
       ... on MutationRotateWebhookSecretSuccess { data { secret endpoint { previousSecretExpiresAt } } }
+    }
+  }
+`;
+const ROTATE_WITH_ERRORS = /* GraphQL */ `
+  mutation ($id: ID!, $graceHours: Int) {
+    rotateWebhookSecret(id: $id, graceHours: $graceHours) {
+      __typename
+      ... on ValidationError { issues { code path message } }
     }
   }
 `;
@@ -356,6 +366,171 @@ describe('webhook delivery', () => {
     expect(
       verifyStandardWebhook(oldSecret, afterGrace!.headers, afterGrace!.body, nowSeconds),
     ).toBe('no v1 signature matches');
+  });
+
+  it('rotating again within the grace period keeps every secret whose grace has not ended', async () => {
+    const { workspaceId, apiKey, endpointId, secret: first } = await endpointFor();
+    receiver.respondWith(() => ({ status: 200 }));
+    const rotate = async (graceHours: number) => {
+      const rotated = await api.gql(apiKey, ROTATE, { id: endpointId, graceHours });
+      return rotated.data.rotateWebhookSecret.data as Json;
+    };
+    const second = await rotate(48);
+    const third = await rotate(24);
+    // The latest grace period to end: the first secret's, 48 hours.
+    const firstEnds = Date.parse(third.endpoint.previousSecretExpiresAt);
+    expect(firstEnds - Date.now()).toBeGreaterThan(47.9 * 3_600_000);
+    expect(Date.parse(second.endpoint.previousSecretExpiresAt)).toBe(firstEnds);
+
+    const deliverOne = async (at: Date) => {
+      await appendRunEvents(api.db, workspaceId, 1);
+      queue.take(); // what earlier deliveries left
+      const [id] = await fanOut(workspaceId, at);
+      await deliverWebhookMessages([id!], deps(at));
+      return receivedFor([id!])[0]!;
+    };
+    const during = new Date();
+    const both = await deliverOne(during);
+    expect(String(both.headers['webhook-signature']).split(' ')).toHaveLength(3);
+    for (const secret of [third.secret, second.secret, first]) {
+      expect(verifyAt(secret, both, during)).toBeTruthy();
+    }
+    // After 24 hours the second secret's grace is over, the first's (48 hours) is not.
+    const dayLater = new Date(during.getTime() + 25 * 3_600_000);
+    const later = await deliverOne(dayLater);
+    expect(String(later.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect(verifyAt(third.secret, later, dayLater)).toBeTruthy();
+    expect(verifyAt(first, later, dayLater)).toBeTruthy();
+    expect(() => verifyAt(second.secret, later, dayLater)).toThrow();
+    // graceHours: 0 ends every grace period at once (a leaked secret): only the new one signs.
+    const fourth = await rotate(0);
+    expect(fourth.endpoint.previousSecretExpiresAt).toBeNull();
+    const alone = await deliverOne(new Date());
+    expect(String(alone.headers['webhook-signature']).split(' ')).toHaveLength(1);
+    expect(verifyAt(fourth.secret, alone, new Date())).toBeTruthy();
+  });
+
+  it('reads a grace period stored before rotations kept several secrets, and keeps it on rotating', async () => {
+    const { workspaceId, apiKey, endpointId, secret: current } = await endpointFor();
+    receiver.respondWith(() => ({ status: 200 }));
+    // As a rotation stored it before: the one earlier secret, encrypted alone.
+    const earlier = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const ends = new Date(Date.now() + 10 * 3_600_000);
+    await api.db.execute(
+      sql`update webhook_endpoints
+          set previous_secret_ciphertext = ${await encryptSecret(cipher, earlier)},
+              previous_secret_expires_at = ${ends.toISOString()}::timestamptz
+          where id = ${endpointId}::uuid`,
+    );
+    const rotated = await api.gql(apiKey, ROTATE, { id: endpointId, graceHours: 1 });
+    const { secret: newest, endpoint } = rotated.data.rotateWebhookSecret.data;
+    expect(Date.parse(endpoint.previousSecretExpiresAt)).toBe(ends.getTime());
+    await appendRunEvents(api.db, workspaceId, 1);
+    queue.take(); // what earlier tests left
+    const at = new Date();
+    const [id] = await fanOut(workspaceId, at);
+    await deliverWebhookMessages([id!], deps(at));
+    const [request] = receivedFor([id!]);
+    expect(String(request!.headers['webhook-signature']).split(' ')).toHaveLength(3);
+    for (const secret of [newest, current, earlier]) {
+      expect(verifyAt(secret, request!, at)).toBeTruthy();
+    }
+  });
+
+  it('refuses a rotation that would keep more than 4 earlier secrets, and graceHours: 0 still works', async () => {
+    const { apiKey, endpointId } = await endpointFor();
+    const rotate = (graceHours: number) =>
+      api.gql(apiKey, ROTATE_WITH_ERRORS, { id: endpointId, graceHours });
+    for (let index = 0; index < 4; index++) {
+      expect((await rotate(24)).data.rotateWebhookSecret.__typename).toBe(
+        'MutationRotateWebhookSecretSuccess',
+      );
+    }
+    const refused = (await rotate(24)).data.rotateWebhookSecret;
+    expect(refused.__typename).toBe('ValidationError');
+    expect(refused.issues).toEqual([
+      {
+        code: 'INVALID_VALUE',
+        path: 'graceHours',
+        message: expect.stringMatching(
+          /^4 earlier secrets still sign, the maximum; the first grace period ends at \S+Z: wait for it, or rotate with graceHours: 0 to end every grace period now$/,
+        ),
+      },
+    ]);
+    expect((await rotate(0)).data.rotateWebhookSecret.__typename).toBe(
+      'MutationRotateWebhookSecretSuccess',
+    );
+  });
+
+  it('records attemptedAt as when the POST started (its webhook-timestamp), not when the batch was claimed', async () => {
+    const { workspaceId, apiKey, endpointId } = await endpointFor(`${receiver.url}/attempted-at`);
+    receiver.respondWith(() => ({ status: 503 }));
+    await appendRunEvents(api.db, workspaceId, 1);
+    queue.take(); // what earlier tests left
+    const claimedAt = new Date();
+    const [id] = await fanOut(workspaceId, claimedAt);
+    // The batch's earlier POSTs took 4 minutes: this one starts that long after the claim.
+    const postedAt = new Date(claimedAt.getTime() + 4 * 60_000);
+    let reads = 0;
+    const clock = () => (reads++ === 0 ? claimedAt : postedAt);
+    expect(await deliverWebhookMessages([id!], deps(claimedAt, { now: clock }))).toMatchObject({
+      attempted: 1,
+    });
+    const [request] = receivedFor([id!]);
+    expect(Number(request!.headers['webhook-timestamp'])).toBe(
+      Math.floor(postedAt.getTime() / 1000),
+    );
+    const [attempt] = (await endpointState(apiKey, endpointId)).messages.nodes[0].attempts.nodes;
+    expect(Date.parse(attempt.attemptedAt)).toBe(postedAt.getTime());
+    // The next attempt is 5 s after this one, not after the claim.
+    const [row] = await queryRows<{ next: Date }>(
+      api.db,
+      sql`select next_attempt_at as next from webhook_messages where id = ${id}`,
+    );
+    expect(new Date(row!.next).getTime()).toBe(postedAt.getTime() + 5_000);
+  });
+
+  it('a claim taken over after its consumer crashed does not use up an attempt that was never recorded', async () => {
+    const { workspaceId, apiKey, endpointId } = await endpointFor(`${receiver.url}/crashing`);
+    receiver.respondWith(() => ({ status: 503 }));
+    await appendRunEvents(api.db, workspaceId, 1);
+    queue.take(); // what earlier tests left
+    const start = new Date();
+    const [id] = await fanOut(workspaceId, start);
+    // A consumer that dies after its POST, before recording it (the Worker was evicted).
+    const crashing = new Proxy(api.db, {
+      get(target, property) {
+        if (property === 'transaction') {
+          return () => Promise.reject(new Error('the consumer crashed'));
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    await expect(deliverWebhookMessages([id!], deps(start, { db: crashing }))).rejects.toThrow(
+      'the consumer crashed',
+    );
+    queue.take();
+    // Its lease runs out; the sweep's queue message reaches a live consumer.
+    const afterLease = new Date(start.getTime() + (WEBHOOK_LEASE_SECONDS + 1) * 1000);
+    expect(await deliverWebhookMessages([id!], deps(afterLease))).toMatchObject({ attempted: 1 });
+    // The first recorded attempt: retried after 5 s, as the schedule's first failure is.
+    expect(queue.take()).toEqual([{ id, delaySeconds: RETRY_SCHEDULE_SECONDS[1] }]);
+    const [message] = (await endpointState(apiKey, endpointId)).messages.nodes;
+    expect(message).toMatchObject({ status: 'PENDING', attemptCount: 1 });
+    expect(message.attempts.nodes).toHaveLength(1);
+    // And it still gets all 8 recorded attempts before it fails.
+    let clock = afterLease.getTime();
+    for (let attempt = 2; attempt <= MAX_WEBHOOK_ATTEMPTS; attempt++) {
+      clock += RETRY_SCHEDULE_SECONDS[attempt - 1]! * 1000;
+      expect(await deliverWebhookMessages([id!], deps(new Date(clock)))).toMatchObject({
+        attempted: 1,
+      });
+      queue.take();
+    }
+    const [failed] = (await endpointState(apiKey, endpointId)).messages.nodes;
+    expect(failed).toMatchObject({ status: 'FAILED', attemptCount: MAX_WEBHOOK_ATTEMPTS });
+    expect(failed.attempts.nodes).toHaveLength(MAX_WEBHOOK_ATTEMPTS);
   });
 
   it('replays one message with the same webhook-id, and an endpoint since a time', async () => {

@@ -41,6 +41,14 @@ export const DEFAULT_DISABLE_AFTER_HOURS = 5 * 24;
 /** Events turned into messages per fan-out statement; a longer backlog takes several. */
 export const FANOUT_EVENTS = 1000;
 
+/**
+ * Earlier secrets that may still sign beside the current one: each rotation keeps the secret
+ * it replaces for its grace period, and rotating again within it keeps the earlier ones too, up
+ * to this many (every message then carries up to 5 signatures). A rotation that would keep more
+ * is refused; `graceHours: 0` ends every grace period at once and is always accepted.
+ */
+export const MAX_PREVIOUS_SECRETS = 4;
+
 /** Messages one `replayWebhookEndpoint` call re-enqueues; the answer says where to go on. */
 export const REPLAY_LIMIT = 10_000;
 

@@ -80,7 +80,7 @@ export async function replayEndpoint(
     sql`select id, floor(extract(epoch from created_at) * 1000)::bigint as created_ms
         from webhook_messages
         where ${replayable} and created_at >= ${since.toISOString()}::timestamptz
-        order by created_at, id
+        order by created_at, event_cursor
         limit ${limit + 1}`,
   );
   let ids = chosen.map((row) => row.id);
