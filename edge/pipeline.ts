@@ -23,7 +23,13 @@ export type { RenderedMessage } from './render/types';
 export { checkOutboundUrl } from './security/outbound-url';
 export { generateSigningSecret } from './security/standard-webhooks';
 export { type SegmentChunkSender, segmentQueueSender } from './segments/message';
-export { REPLAY_LIMIT } from './webhooks/limits';
+export { MAX_PREVIOUS_SECRETS, REPLAY_LIMIT } from './webhooks/limits';
 export type { WebhookQueue } from './webhooks/queue';
 export { replayEndpoint, replayMessage } from './webhooks/replay';
-export { encryptSecret } from './webhooks/secrets';
+export {
+  decryptSecret,
+  encryptPreviousSecrets,
+  encryptSecret,
+  type PreviousSecret,
+  previousSecrets,
+} from './webhooks/secrets';

@@ -1,13 +1,14 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { webhookEndpoints } from '../../db/schema';
-import { encryptSecret, generateSigningSecret } from '../../edge/pipeline';
-import { MAX_PREVIOUS_SECRETS } from '../../edge/webhooks/limits';
 import {
   decryptSecret,
   encryptPreviousSecrets,
+  encryptSecret,
+  generateSigningSecret,
+  MAX_PREVIOUS_SECRETS,
   type PreviousSecret,
   previousSecrets,
-} from '../../edge/webhooks/secrets';
+} from '../../edge/pipeline';
 import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
 import type { ApiContext } from '../context';
