@@ -9,7 +9,7 @@ import {
 import type { Database } from '../db/client';
 import { CredentialCipher } from '../db/credentials';
 import type { ProviderEndpoints } from '../edge/channels/types';
-import { type MediaBucket, MediaLinkSigner } from '../edge/media';
+import { MAX_MULTIPART_BYTES, type MediaBucket, MediaLinkSigner } from '../edge/media';
 import type {
   DispatchSender,
   EventPublisher,
@@ -140,6 +140,9 @@ export function createApi(deps: ApiDeps): ApiServer {
     renderGraphiQL: renderGraphiQLPage,
     landingPage: false,
     batching: { limit: MAX_BATCH_SIZE },
+    // Room for an upload at its kind's cap (25 MB is 26,214,400 bytes) and its framing; Yoga's
+    // default, 25,000,000 bytes, refused uploads within the caps as an invalid request.
+    maxRequestBodySize: MAX_MULTIPART_BYTES,
     // Anything thrown that is not a GraphQLError we raised on purpose reaches clients only as
     // "Unexpected error." (the original is logged); isDev stays off so details never leak.
     maskedErrors: { isDev: false, maskError: maskUnexpectedError },

@@ -6,4 +6,9 @@ export { type MediaBucket, storageKeyFor } from './media/bucket';
 export { checkFileName } from './media/file-name';
 export { MediaLinkSigner, PROVIDER_LINK_SECONDS } from './media/signed-link';
 export { checkUpload, nameTypeMismatch } from './media/upload-check';
-export { UPLOAD_MAX_BYTES, UPLOAD_MAX_BYTES_ANY, UPLOAD_TYPES } from './media/upload-types';
+export {
+  MAX_MULTIPART_BYTES,
+  UPLOAD_MAX_BYTES,
+  UPLOAD_MAX_BYTES_ANY,
+  UPLOAD_TYPES,
+} from './media/upload-types';

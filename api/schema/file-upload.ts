@@ -15,8 +15,18 @@ const UploadScalar = builder.scalarType('Upload', {
     throw new GraphQLError('Upload is an input-only scalar');
   },
   parseValue: (value) => {
-    if (value && typeof value === 'object' && 'arrayBuffer' in value && 'size' in value) {
-      return value as UploadedFile;
+    // A file part is a web File, whose methods a JSON object (`{"arrayBuffer": …}` in JSON
+    // variables) does not have: it would otherwise reach the resolver and fail there as an
+    // unexpected error instead of the client's bad input.
+    const file = value as Partial<UploadedFile> | null;
+    if (
+      file &&
+      typeof file === 'object' &&
+      typeof file.arrayBuffer === 'function' &&
+      typeof file.size === 'number' &&
+      typeof file.name === 'string'
+    ) {
+      return file as UploadedFile;
     }
     throw new GraphQLError('Upload expects a file part of a multipart request');
   },

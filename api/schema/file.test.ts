@@ -71,6 +71,31 @@ describe('files', () => {
     expect(update.data.updateFile.issues).toEqual([{ code: 'INVALID_URL', path: 'url' }]);
   });
 
+  it('refuses a URL on a loopback, private or metadata address, as outbound URLs are', async () => {
+    const ws = await api.createWorkspace();
+    // Providers and partners fetch a registered file's URL: one on our own network is refused
+    // in production (ALLOW_PRIVATE_URLS unset), as channel endpoints and webhooks are.
+    for (const url of [
+      'https://127.0.0.1/a.png',
+      'https://10.0.0.8/a.png',
+      'https://169.254.169.254/latest/meta-data',
+      'https://[::1]/a.png',
+      'https://localhost/a.png',
+      'https://metadata.google.internal/a.png',
+    ]) {
+      const created = await api.gql(ws.apiKey, CREATE, { input: { ...image, url } });
+      expect(created.data.createFile.issues, url).toEqual([{ code: 'INVALID_URL', path: 'url' }]);
+    }
+    const file = (await api.gql(ws.apiKey, CREATE, { input: image })).data.createFile.data;
+    const update = await api.gql(ws.apiKey, UPDATE, {
+      id: file.id,
+      input: { url: 'https://192.168.1.1/a.png' },
+    });
+    expect(update.data.updateFile.issues).toEqual([{ code: 'INVALID_URL', path: 'url' }]);
+    const [row] = await api.db.select().from(files).where(eq(files.id, file.id));
+    expect(row!.url).toBe(image.url);
+  });
+
   it('lists files and filters by name and content type prefix', async () => {
     const ws = await api.createWorkspace();
     await api.gql(ws.apiKey, CREATE, { input: image });

@@ -1,6 +1,7 @@
 import { and, eq, ilike, type SQL } from 'drizzle-orm';
 import { files } from '../../db/schema';
 import { checkFileName, nameTypeMismatch } from '../../edge/media';
+import { checkOutboundUrl } from '../../edge/pipeline';
 import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
 import type { ApiContext } from '../context';
@@ -89,8 +90,18 @@ interface FileFields {
   url?: string | null;
 }
 
-/** Validates the given fields and returns the normalised values to write. */
-function parseFileFields(input: FileFields, issues: IssueList): Partial<typeof files.$inferInsert> {
+/**
+ * Validates the given fields and returns the normalised values to write. `allowPrivateUrls` is
+ * the deployment's ALLOW_PRIVATE_URLS: without it, a URL on a loopback, private, link-local or
+ * local-only host is refused, as a channel's endpoint or a webhook's is, since providers and
+ * custom channels' endpoints fetch the URL (a provider cannot reach one; a partner's endpoint
+ * could be led to its own network).
+ */
+function parseFileFields(
+  input: FileFields,
+  issues: IssueList,
+  allowPrivateUrls: boolean,
+): Partial<typeof files.$inferInsert> {
   const values: Partial<typeof files.$inferInsert> = {};
   if (input.name != null) {
     const name = checkFileName(input.name);
@@ -109,7 +120,12 @@ function parseFileFields(input: FileFields, issues: IssueList): Partial<typeof f
   }
   if (input.url != null) {
     values.url = input.url.trim();
-    if (!isHttpsUrl(values.url)) issues.add('INVALID_URL', 'url', 'Must be an absolute https URL');
+    if (!isHttpsUrl(values.url)) {
+      issues.add('INVALID_URL', 'url', 'Must be an absolute https URL');
+    } else {
+      const outbound = checkOutboundUrl(values.url, { allowPrivate: allowPrivateUrls });
+      if (!outbound.ok) issues.add('INVALID_URL', 'url', outbound.detail);
+    }
   }
   return values;
 }
@@ -184,7 +200,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateFileInput, required: true }) },
     resolve: async (_query, _root, { input }, ctx) => {
       const issues = new IssueList();
-      const values = parseFileFields(input, issues);
+      const values = parseFileFields(input, issues, ctx.allowPrivateUrls);
       issues.throwIfAny();
       const [file] = await ctx.db
         .insert(files)
@@ -209,7 +225,7 @@ builder.mutationFields((t) => ({
     resolve: async (_query, _root, { id, input }, ctx) => {
       if (!isUuid(id)) throw new NotFoundError('File', String(id));
       const issues = new IssueList();
-      const values = parseFileFields(input, issues);
+      const values = parseFileFields(input, issues, ctx.allowPrivateUrls);
       issues.throwIfAny();
       const where = and(eq(files.id, id), eq(files.workspaceId, ctx.workspaceId));
       const [current] = await ctx.db

@@ -361,6 +361,81 @@ describe('media', () => {
     expect(await stored(`${other.workspaceId}/`)).toEqual([]);
   });
 
+  it('takes a document up to its 25 MB cap (MiB), past the request limit Yoga has by default', async () => {
+    // 25,500,000 bytes: over Yoga's default request body limit (25,000,000 bytes), within the
+    // 25 MB (26,214,400 bytes) the library takes for documents.
+    const text = new Uint8Array(25_500_000).fill(0x61);
+    const file = await uploaded(text, 'big.txt');
+    expect(file).toMatchObject({ contentType: 'text/plain', sizeBytes: text.length });
+    // And one byte past the cap is the upload check's typed refusal, not a transport error.
+    const over = await upload(new Uint8Array(25 * 1024 * 1024 + 1).fill(0x61), 'over.txt');
+    expect(over.issues).toEqual([
+      expect.objectContaining({ code: 'FILE_TOO_LARGE', path: 'file' }),
+    ]);
+  });
+
+  it('refuses a chunked upload past every cap with 413, having read only up to the cap', async () => {
+    const other = await seedWorkspace(harness.db);
+    const boundary = 'sendflow-chunked';
+    const head = new TextEncoder().encode(
+      [
+        `--${boundary}`,
+        'Content-Disposition: form-data; name="operations"',
+        '',
+        JSON.stringify({ query: UPLOAD, variables: { file: null } }),
+        `--${boundary}`,
+        'Content-Disposition: form-data; name="map"',
+        '',
+        '{"0":["variables.file"]}',
+        `--${boundary}`,
+        'Content-Disposition: form-data; name="0"; filename="big.txt"',
+        'Content-Type: text/plain',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    // Sent without a Content-Length (chunked), and far larger than any upload may be.
+    const chunk = new Uint8Array(1024 * 1024).fill(0x61);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(head);
+      },
+      pull(controller) {
+        if (sent >= 200 * 1024 * 1024) return controller.close();
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    const response = await fetch(`${harness.worker.url}/graphql`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${other.apiKey}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+      },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    const text = await response.text();
+    expect(response.status, text + JSON.stringify([...response.headers])).toBe(413);
+    expect(JSON.parse(text)).toMatchObject({
+      errors: [{ extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+    });
+    expect(sent).toBeLessThan(100 * 1024 * 1024);
+    expect(await stored(`${other.workspaceId}/`)).toEqual([]);
+  });
+
+  it('refuses a JSON object in place of the file part as bad input, not as an unexpected error', async () => {
+    const other = await seedWorkspace(harness.db);
+    const result = await harness.gql(other.apiKey, UPLOAD, {
+      file: { name: 'cat.png', size: 3, arrayBuffer: 'AAAA' },
+    });
+    expect(result.errors?.[0]?.message, JSON.stringify(result.errors)).toContain(
+      'Upload expects a file part of a multipart request',
+    );
+    expect(await stored(`${other.workspaceId}/`)).toEqual([]);
+  });
+
   it('fails a Last Interacted send whose file the channel cannot take, without calling it', async () => {
     const [sms] = await harness.db
       .insert(channels)

@@ -3,7 +3,7 @@ import { mediaLimitProblem } from '../../workflow/media-limits';
 import { messengerMetaDefinition } from '../channels/messenger-meta/definition';
 import { WHATSAPP_MEDIA_LIMITS } from '../channels/whatsapp-meta/definition';
 import { checkFileName } from './file-name';
-import { checkUpload } from './upload-check';
+import { checkUpload, nameTypeMismatch } from './upload-check';
 import { linkExtension } from './upload-types';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -156,4 +156,36 @@ test('stores text that file-type names by its markup as text/plain, like any oth
   const exe = new Uint8Array(256);
   exe.set(ascii('MZ'));
   expect(await checkUpload('tool.txt', exe)).toMatchObject({ code: 'FILE_TYPE_NOT_ALLOWED' });
+});
+
+test('refuses a name with an extension mail providers refuse to carry (Gmail bounces the email)', async () => {
+  for (const [name, bytes] of [
+    ['setup.exe', png()],
+    ['run.bat', text('del /q *\r\n')],
+    ['app.JS', text('alert(1)\n')],
+    ['macro.vbs', text('MsgBox "hi"\n')],
+  ] as const) {
+    expect(await checkUpload(name, bytes), name).toMatchObject({
+      ok: false,
+      code: 'FILE_TYPE_MISMATCH',
+      path: 'name',
+    });
+    // A rename to such a name is refused alike.
+    expect(nameTypeMismatch(name, 'image/png'), name).not.toBeNull();
+  }
+  expect(await checkUpload('notes.js.txt', text('alert(1)\n'))).toMatchObject({ ok: true });
+});
+
+test('a name that ends in dots still claims the extension before them (Windows drops them on save)', async () => {
+  expect(await checkUpload('invoice.pdf.', png())).toMatchObject({
+    ok: false,
+    code: 'FILE_TYPE_MISMATCH',
+    path: 'name',
+  });
+  expect(await checkUpload('setup.exe..', png())).toMatchObject({
+    ok: false,
+    code: 'FILE_TYPE_MISMATCH',
+  });
+  expect(nameTypeMismatch('invoice.pdf.', 'image/png')).not.toBeNull();
+  expect(await checkUpload('cat.png.', png())).toMatchObject({ ok: true, name: 'cat.png.' });
 });

@@ -25,12 +25,32 @@ export interface RefusedUpload {
 const KNOWN_EXTENSIONS = new Set(Object.values(UPLOAD_TYPES).flatMap((type) => type.extensions));
 
 /**
+ * Extensions of programs and scripts, which Gmail refuses to carry whatever the bytes are (it
+ * bounces an email with such an attachment; Gmail Help "File types blocked in Gmail"), and
+ * which a reader's system would run once saved. The library's types never are these, so a
+ * name ending in one claims a type the bytes are not (a text file named `run.bat`).
+ */
+const EXECUTABLE_EXTENSIONS: ReadonlySet<string> = new Set(
+  (
+    'ade adp apk appx appxbundle bat cab chm cmd com cpl diagcab diagcfg diagpkg dll dmg ex ' +
+    'ex_ exe hta img ins iso isp jar jnlp js jse lib lnk mde mjs msc msi msix msixbundle msp ' +
+    'mst nsh pif ps1 scr sct shb sys vb vbe vbs vhd vxd wsc wsf wsh xll'
+  ).split(' '),
+);
+
+/**
  * Why an upload whose bytes are `contentType` may not be named `name`, or null: a known
- * extension in the name that claims another type (a PNG named `invoice.pdf`). Checked when the
- * file is uploaded and whenever it is renamed, so a name never lies about the bytes.
+ * extension in the name that claims another type (a PNG named `invoice.pdf`), or the extension
+ * of a program or script (EXECUTABLE_EXTENSIONS). Checked when the file is uploaded and
+ * whenever it is renamed, so a name never lies about the bytes.
  */
 export function nameTypeMismatch(name: string, contentType: string): string | null {
-  const extension = fileExtension(name);
+  // Windows drops trailing dots and spaces when it saves a file: `invoice.pdf.` is saved as
+  // `invoice.pdf`, so that is the extension the name claims.
+  const extension = fileExtension(name.replace(/[. ]+$/, ''));
+  if (extension && EXECUTABLE_EXTENSIONS.has(extension)) {
+    return `${name} is named .${extension}, a program's extension that email providers refuse, but its content is ${contentType}`;
+  }
   const extensions = UPLOAD_TYPES[contentType]?.extensions ?? [];
   if (!extension || !KNOWN_EXTENSIONS.has(extension) || extensions.includes(extension)) {
     return null;

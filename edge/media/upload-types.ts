@@ -81,3 +81,13 @@ export const UPLOAD_MAX_BYTES: Readonly<Record<MediaKind, number>> = {
 
 /** The largest upload of any kind: requests beyond it are refused before they are read. */
 export const UPLOAD_MAX_BYTES_ANY = Math.max(...Object.values(UPLOAD_MAX_BYTES));
+
+/** Room for the `operations` and `map` parts and the multipart framing around the file. */
+const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
+
+/**
+ * The largest request `/graphql` reads: one file at the largest cap, plus framing. The Worker
+ * refuses larger multipart requests (edge/host/upload-limit.ts), and the API gives Yoga this as
+ * its request body limit, whose default (25,000,000 bytes) is below the 25 MB (MiB) caps.
+ */
+export const MAX_MULTIPART_BYTES = UPLOAD_MAX_BYTES_ANY + MULTIPART_OVERHEAD_BYTES;
