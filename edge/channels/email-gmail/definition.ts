@@ -15,6 +15,11 @@ export const emailGmailDefinition = {
   label: 'Email (Gmail API)',
   capability: CHANNEL_CAPABILITIES.email,
   mediaLimits: null,
+  sendRate: {
+    // 15,000 units / 60 s / 100 units per send = 2.5 sends/s; rates are whole messages/s.
+    messagesPerSecond: 2,
+    doc: 'Gmail API, Usage limits: "Per user rate limit: 15,000 quota units per user per minute" (userRateLimitExceeded), and messages.send costs 100 quota units: 150 sends a minute per mailbox',
+  },
   deliveryReceipts: false,
   credentialsRequired: true,
   api: {
