@@ -6,6 +6,7 @@ import type { ChannelIntegration } from '../edge/channels/integration';
 import { integrationFor } from '../edge/channels/registry';
 import type { ChannelRecord } from '../edge/channels/types';
 import { log } from '../edge/log';
+import { isForbiddenInName } from '../workflow/display-name';
 import { isUuid } from '../workflow/ids';
 import type { SendMessageConfig } from '../workflow/types';
 import type { ApiContext } from './context';
@@ -32,6 +33,27 @@ export function newCallbackToken(integration: ChannelIntegration): string | null
   return integration.callbacks ? toBase64Url(randomBytes(CALLBACK_TOKEN_BYTES)) : null;
 }
 
+/** Longest `statusDetail` stored: the gist of a provider's answer, not all of it. */
+export const MAX_STATUS_DETAIL_CHARS = 500;
+
+/**
+ * `text` as one line of at most MAX_STATUS_DETAIL_CHARS characters, for `statusDetail`. Much
+ * of it is the provider's own error text, free text by their documentation (Telegram's
+ * `description`, Viber's `status_message`, LINE's `message`) that no adapter shortens: a line
+ * break, a terminal escape or a bidirectional override in it would break or disguise the line
+ * a dashboard or log shows, and a long page of it would be stored and served on every read.
+ * Such characters (those refused in names) become spaces; the cut keeps surrogate pairs whole.
+ */
+export function statusDetailLine(text: string): string {
+  let line = '';
+  for (const char of text) line += isForbiddenInName(char.charCodeAt(0)) ? ' ' : char;
+  line = line.replace(/\s+/g, ' ').trim();
+  const chars = [...line];
+  return chars.length <= MAX_STATUS_DETAIL_CHARS
+    ? line
+    : `${chars.slice(0, MAX_STATUS_DETAIL_CHARS - 1).join('')}…`;
+}
+
 /** The channel columns a provider check sets. */
 export type ConnectionColumns = Pick<
   typeof channels.$inferInsert,
@@ -49,7 +71,10 @@ function connectionContext(ctx: ApiContext): ConnectionContext {
 /**
  * Asks the provider whether the channel works: verified → connected; credentials or ids
  * refused → error, with the provider's words; provider unreachable → status unchanged and the
- * detail says it could not be verified. A verified channel's templates are listed too.
+ * detail says it could not be verified. A verified channel's templates are listed too. A check
+ * that throws (an answer the adapter could not read) counts as unreachable, logged: the
+ * channel has already been stored with what the caller sent, and an exception here would leave
+ * it so with an untyped error instead of a detail saying it was not verified.
  */
 export async function checkConnection(
   ctx: ApiContext,
@@ -62,6 +87,23 @@ export async function checkConnection(
   // Providers whose webhook is registered through their API (Telegram, Viber) need its URL.
   const callback = callbackOf(ctx, integration, channel);
   if (callback) context.callback = { url: callback.url, token: callback.verifyToken };
+  let columns: ConnectionColumns;
+  try {
+    columns = await checkWithProvider(connection, channel, context);
+  } catch (error) {
+    log('warn', 'channels: the provider check failed', { channelId: channel.id, error });
+    const problem = error instanceof Error ? error.message : String(error);
+    columns = { statusDetail: `Not verified: the check failed (${problem})` };
+  }
+  if (columns.statusDetail) columns.statusDetail = statusDetailLine(columns.statusDetail);
+  return columns;
+}
+
+async function checkWithProvider(
+  connection: NonNullable<ChannelIntegration['connection']>,
+  channel: ChannelRecord,
+  context: ConnectionContext,
+): Promise<ConnectionColumns> {
   const result = await connection.verify(channel, context);
   if (result.verdict !== 'verified') {
     return result.verdict === 'rejected'

@@ -199,6 +199,39 @@ describe('connecting a WhatsApp channel', () => {
     }
   });
 
+  it("moving the channel to another account whose templates cannot be listed drops the old account's templates", async () => {
+    const ws = await api.createWorkspace();
+    const channel = await connect(ws);
+    expect(channel.templates).toHaveLength(TEMPLATES.length);
+    // The same number under a business account id the token cannot list (a mistyped id).
+    const updated = await api.gql(
+      ws.apiKey,
+      `mutation ($id: ID!, $input: UpdateChannelInput!) {
+        updateChannel(id: $id, input: $input) {
+          ... on MutationUpdateChannelSuccess { data { ${CHANNEL_FIELDS} } }
+        }
+      }`,
+      {
+        id: channel.id,
+        input: {
+          settings: {
+            whatsapp: {
+              phoneNumberId: WHATSAPP_TEST_IDS.phoneNumberId,
+              businessAccountId: '999000111222333',
+            },
+          },
+        },
+      },
+    );
+    expect(updated.data.updateChannel.data).toMatchObject({
+      status: 'CONNECTED',
+      statusDetail: expect.stringContaining('templates could not be listed'),
+      // Not the other account's list: steps are refused TEMPLATES_UNAVAILABLE until listed.
+      templates: null,
+      templatesSyncedAt: null,
+    });
+  });
+
   it('never returns the access token or the app secret', async () => {
     const ws = await api.createWorkspace();
     const channel = await connect(ws);

@@ -56,7 +56,11 @@ const UpdateChannelInput = builder.inputType('UpdateChannelInput', {
     'Omitted fields stay as they are; settings and credentials are replaced whole (and checked with the provider again).',
   fields: (t) => ({
     name: t.string(),
-    status: t.field({ type: ChannelStatusEnum }),
+    status: t.field({
+      type: ChannelStatusEnum,
+      description:
+        'Sets the status over what the check concluded (DISCONNECTED switches the channel off), except CONNECTED when the provider refuses the settings or credentials given with it: the channel is then in ERROR.',
+    }),
     settings: t.field({ type: ChannelSettingsInput }),
     credentials: t.field({ type: ChannelCredentialsInput }),
     maxMessagesPerSecond: t.int({
@@ -76,7 +80,7 @@ async function sealCredentials(ctx: ApiContext, credentials: Record<string, stri
 /** The channel's stored credentials, decrypted ({} when none or unreadable). */
 async function storedCredentials(
   ctx: ApiContext,
-  row: ChannelRow,
+  row: Pick<ChannelRow, 'credentialsCiphertext'>,
 ): Promise<Record<string, unknown>> {
   if (!row.credentialsCiphertext) return {};
   try {
@@ -85,6 +89,9 @@ async function storedCredentials(
     return {};
   }
 }
+
+/** What releasing a channel's webhook needs of its row, besides the credentials. */
+type GoneRow = Pick<ChannelRow, 'id' | 'type' | 'provider' | 'name' | 'settings' | 'callbackToken'>;
 
 /** Asks the provider about a channel about to be stored (see checkConnection). */
 function checkWith(
@@ -113,7 +120,7 @@ function checkWith(
  */
 async function releaseWith(
   ctx: ApiContext,
-  row: ChannelRow,
+  row: GoneRow & Partial<Pick<ChannelRow, 'credentialsCiphertext'>>,
   cause: ReleaseCause,
   credentials?: Record<string, unknown>,
 ): Promise<void> {
@@ -128,7 +135,11 @@ async function releaseWith(
       provider: integration.definition.provider,
       name: row.name,
       settings: row.settings,
-      credentials: credentials ?? (await storedCredentials(ctx, row)),
+      credentials:
+        credentials ??
+        (await storedCredentials(ctx, {
+          credentialsCiphertext: row.credentialsCiphertext ?? null,
+        })),
       callbackToken: row.callbackToken,
     },
     cause,
@@ -136,9 +147,27 @@ async function releaseWith(
 }
 
 /**
+ * After a check, the channel's row was gone: a deleteChannel ran while the provider was being
+ * asked. That delete released what the webhook pointed at then, but the check may have
+ * registered it again since (Telegram setWebhook, Viber set_webhook), for a channel that no
+ * longer exists: Telegram would hold the bot's updates for a URL that answers 404, and the
+ * bot's owner could not use getUpdates ("getUpdates": it does not work while a webhook is
+ * set). So it is released once more, with the credentials the check used.
+ */
+async function releaseGone(
+  ctx: ApiContext,
+  row: GoneRow,
+  checkedWith: Record<string, unknown> | null,
+): Promise<void> {
+  if (!checkedWith) return;
+  await releaseWith(ctx, row, 'channel_deleted', checkedWith);
+}
+
+/**
  * Whether two credential records are the same (each value compared trimmed: providers read a
  * token from a header, where surrounding spaces do not count). Replacing credentials with the
- * same ones must not release the account the channel goes on using.
+ * same ones must not release the account the channel goes on using. Settings (trimmed text and
+ * numbers, whose key order Postgres's jsonb does not keep) compare the same way.
  */
 function sameCredentials(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
@@ -202,7 +231,12 @@ builder.mutationFields((t) => ({
         .set(connection)
         .where(and(eq(channels.id, id), eq(channels.workspaceId, ctx.workspaceId)))
         .returning();
-      if (!channel) throw new NotFoundError('Channel', id);
+      if (!channel) {
+        const { provider } = integration!.definition;
+        const gone = { id, type: input.type, provider, name, settings, callbackToken };
+        await releaseGone(ctx, gone, credentials);
+        throw new NotFoundError('Channel', id);
+      }
       return channel;
     },
   }),
@@ -245,30 +279,63 @@ builder.mutationFields((t) => ({
       }
       issues.throwIfAny();
       if (credentials) Object.assign(changes, await sealCredentials(ctx, credentials));
-      // The credentials being replaced, when their account may have to be released below.
-      const previous =
-        credentials && integration!.connection?.release
-          ? await storedCredentials(ctx, existing)
-          : null;
+      // The credentials being replaced: their account may have to be released below, and
+      // another account's templates dropped.
+      const previous = credentials ? await storedCredentials(ctx, existing) : null;
       let verified = false;
+      // The credentials the check authenticated with (it may have registered a webhook).
+      let checkedWith: Record<string, unknown> | null = null;
       if (input.settings != null || credentials) {
+        // Stored before the provider check, as when creating: Viber's set_webhook posts an
+        // event signed with the new auth token at once ("Setting a Webhook"), and the callback
+        // route verifies it against the channel as stored, so with the old token still there
+        // it would refuse the check and the new bot's webhook would never be set.
+        const { credentialsCiphertext, credentialsHint, settings } = changes;
+        const [stored] = await ctx.db
+          .update(channels)
+          .set({ credentialsCiphertext, credentialsHint, settings })
+          .where(and(eq(channels.id, existing.id), eq(channels.workspaceId, ctx.workspaceId)))
+          .returning({ id: channels.id });
+        if (!stored) throw new NotFoundError('Channel', existing.id);
+        checkedWith = credentials ?? (await storedCredentials(ctx, existing));
         const checked = await checkWith(
           ctx,
           integration!,
           { ...existing, settings: changes.settings ?? existing.settings },
-          credentials ?? (await storedCredentials(ctx, existing)),
+          checkedWith,
         );
         verified = checked.status === 'connected';
         Object.assign(changes, checked);
+        // Other ids or credentials may name another provider account (a WhatsApp Business
+        // Account, a 360dialog number, a Twilio account): when its templates were not listed
+        // now, the cached list is another account's, and steps would be checked against it
+        // (and refreshStaleTemplates keeps a cache it cannot replace). Dropped, steps are
+        // refused TEMPLATES_UNAVAILABLE until a listing succeeds (verifyChannel, or the next
+        // step saved).
+        const otherAccount =
+          (changes.settings !== undefined &&
+            !sameCredentials(changes.settings, existing.settings)) ||
+          (credentials !== null && !sameCredentials(previous ?? {}, credentials));
+        if (otherAccount && integration!.connection?.listTemplates && !checked.templatesSyncedAt) {
+          Object.assign(changes, { templates: null, templatesSyncedAt: null });
+        }
       }
-      // A status the caller sets wins over what the check concluded.
-      if (input.status != null) changes.status = input.status;
+      // A status the caller sets wins over what the check concluded (switching a channel off,
+      // or back on after a 410 from a custom webhook), except CONNECTED over credentials or
+      // settings the provider has just refused: a form that sends the whole channel back,
+      // status included, would otherwise leave a channel CONNECTED with a mistyped token.
+      if (input.status != null && !(input.status === 'connected' && changes.status === 'error')) {
+        changes.status = input.status;
+      }
       const [channel] = await ctx.db
         .update(channels)
         .set(changes)
         .where(and(eq(channels.id, existing.id), eq(channels.workspaceId, ctx.workspaceId)))
         .returning();
-      if (!channel) throw new NotFoundError('Channel', existing.id);
+      if (!channel) {
+        await releaseGone(ctx, existing, checkedWith);
+        throw new NotFoundError('Channel', existing.id);
+      }
       // Other credentials that verify (the check has just pointed the new account's webhook
       // here): the old account (another Telegram bot or Viber account) still calls this
       // channel's URL, and Telegram's calls would even carry the channel's secret token. It is
@@ -308,8 +375,9 @@ builder.mutationFields((t) => ({
             .where(and(eq(channels.id, existing.id), eq(channels.workspaceId, ctx.workspaceId)));
         }
       }
+      const checkedWith = integration ? await storedCredentials(ctx, existing) : null;
       const connection = integration
-        ? await checkWith(ctx, integration, existing, await storedCredentials(ctx, existing))
+        ? await checkWith(ctx, integration, existing, checkedWith ?? {})
         : { statusDetail: 'This channel has no integration in this deployment' };
       // A channel switched off stays off; only a check's verdict moves connected and error.
       if (existing.status === 'disconnected') delete connection.status;
@@ -318,7 +386,10 @@ builder.mutationFields((t) => ({
         .set({ ...connection, updatedAt: new Date() })
         .where(and(eq(channels.id, existing.id), eq(channels.workspaceId, ctx.workspaceId)))
         .returning();
-      if (!channel) throw new NotFoundError('Channel', existing.id);
+      if (!channel) {
+        await releaseGone(ctx, existing, checkedWith);
+        throw new NotFoundError('Channel', existing.id);
+      }
       return channel;
     },
   }),

@@ -1,4 +1,5 @@
 import type { ChannelTemplate } from '../../workflow/channel-templates';
+import { CALLBACK_PATH } from './callbacks';
 import type { ChannelRecord, ProviderEndpoints } from './types';
 
 /**
@@ -17,7 +18,8 @@ export interface ConnectionContext {
    * The channel's callback URL and token, for providers whose webhook is registered through
    * their API when connecting (Telegram `setWebhook` with the token as `secret_token`, Viber
    * `set_webhook`). The channel is stored before the check runs: Viber calls the URL at once.
-   * `release` compares it with the URL the provider's webhook points at now.
+   * `release` compares it with the URL the provider's webhook points at now
+   * (`isChannelCallback`).
    */
   callback?: { url: string; token: string | null };
 }
@@ -59,4 +61,33 @@ export interface ChannelConnection {
    * API cannot remove it (LINE), have none.
    */
   release?(channel: ChannelRecord, context: ConnectionContext): Promise<ReleaseResult>;
+}
+
+/** The URL's path, or null when it is not a URL. */
+function pathOf(url: string): string | null {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether a provider's webhook URL (Telegram's `getWebhookInfo.url`, Viber's account
+ * `webhook`) is this channel's callback URL, at whatever address it was registered. Without
+ * PUBLIC_URL the callback URL takes the origin the API was called on, so a channel connected
+ * through one address (a tunnel since replaced, a workers.dev host beside a custom domain) and
+ * released through another would otherwise be taken for another service's and keep its
+ * webhook. The path's end, `/callbacks/<provider>/<channel id>`, names the channel whatever the
+ * origin (or PUBLIC_URL's path prefix): channel ids are random UUIDs.
+ */
+export function isChannelCallback(webhookUrl: unknown, callbackUrl: string): boolean {
+  if (typeof webhookUrl !== 'string' || webhookUrl === '') return false;
+  if (webhookUrl === callbackUrl) return true;
+  const ours = pathOf(callbackUrl);
+  const theirs = pathOf(webhookUrl);
+  const at = ours?.lastIndexOf(`${CALLBACK_PATH}/`) ?? -1;
+  if (!ours || !theirs || at < 0) return false;
+  const channelPath = ours.slice(at);
+  return theirs.endsWith(channelPath);
 }

@@ -44,6 +44,8 @@ export interface TwilioOptions {
   contents?: Record<string, unknown>[];
   /** Largest Content API page served, whatever `PageSize` asks (to exercise paging). */
   contentPageSize?: number;
+  /** `meta.next_page_url` of the first Content API page instead of the real one (odd answers). */
+  firstNextPageUrl?: unknown;
 }
 
 export interface TwilioStandIn {
@@ -127,9 +129,11 @@ export async function startTwilio(options: TwilioOptions): Promise<TwilioStandIn
           page_size: size,
           key: 'contents',
           next_page_url:
-            end < contents.length
-              ? `https://content.twilio.com/v1/ContentAndApprovals?PageSize=${size}&PageToken=PT${end}`
-              : null,
+            start === 0 && 'firstNextPageUrl' in options
+              ? options.firstNextPageUrl
+              : end < contents.length
+                ? `https://content.twilio.com/v1/ContentAndApprovals?PageSize=${size}&PageToken=PT${end}`
+                : null,
         },
       },
     };

@@ -1,9 +1,10 @@
 import { readChannel } from '../channel-config';
-import type {
-  ChannelConnection,
-  ConnectionContext,
-  ReleaseResult,
-  VerifyResult,
+import {
+  type ChannelConnection,
+  type ConnectionContext,
+  isChannelCallback,
+  type ReleaseResult,
+  type VerifyResult,
 } from '../connection';
 import { callProvider, type HttpAnswer, isSuccess } from '../http/classify';
 import type { ChannelRecord } from '../types';
@@ -46,7 +47,7 @@ function failed(answer: HttpAnswer, context: ConnectionContext): Called {
 /**
  * Releasing a channel reads the bot's webhook (`getWebhookInfo`, "getWebhookInfo": a
  * WebhookInfo whose `url` is empty when none is set) and, only while it is still this
- * channel's callback URL, removes it with `deleteWebhook` ("deleteWebhook": returns True). A
+ * channel's callback URL (at any address: `isChannelCallback`), removes it with `deleteWebhook` ("deleteWebhook": returns True). A
  * bot connected since to another channel, or to another service, keeps its webhook. A token
  * Telegram no longer knows is refused (401 Unauthorized), as for every method.
  *
@@ -72,7 +73,7 @@ async function releaseTelegramWebhook(
     return { verdict: info.transient ? 'unreachable' : 'rejected', problem: info.problem };
   }
   const url = (info.result as { url?: unknown } | null)?.url;
-  if (url !== context.callback.url) {
+  if (!isChannelCallback(url, context.callback.url)) {
     return {
       verdict: 'kept',
       detail: url ? "the bot's webhook is not this channel's" : 'the bot has no webhook',

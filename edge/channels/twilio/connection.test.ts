@@ -46,6 +46,28 @@ const context = () => ({
 });
 
 describe('connecting a Twilio channel', () => {
+  test('a next page the answer does not give a page token for is a listing that failed, not an exception', async () => {
+    for (const firstNextPageUrl of [
+      'not a url',
+      'https://content.twilio.com/v1/ContentAndApprovals',
+      42,
+    ]) {
+      const odd = await startTwilio({ ...TWILIO_TEST_IDS, contents: [], firstNextPageUrl });
+      try {
+        const listed = await whatsappTwilioIntegration.connection?.listTemplates?.(
+          twilioChannel('whatsapp'),
+          { ...context(), endpoints: { TWILIO_API_URL: odd.url, TWILIO_CONTENT_API_URL: odd.url } },
+        );
+        expect(listed).toEqual({
+          ok: false,
+          problem: expect.stringContaining('a next page without a page token'),
+        });
+      } finally {
+        await odd.close();
+      }
+    }
+  });
+
   test('verifying reads the account with Basic auth', async () => {
     expect(await smsTwilioIntegration.connection?.verify(twilioChannel('sms'), context())).toEqual({
       verdict: 'verified',

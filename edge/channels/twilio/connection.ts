@@ -80,8 +80,14 @@ function listContentTemplates(definition: Definition) {
       }
       // Follow the page token, not `next_page_url`: a full URL we would not want to trust.
       const next = ((body.meta ?? {}) as Json).next_page_url;
-      pageToken = typeof next === 'string' ? new URL(next).searchParams.get('PageToken') : null;
-      if (!pageToken) break;
+      if (next === null || next === undefined) break;
+      pageToken =
+        typeof next === 'string' && URL.canParse(next)
+          ? new URL(next).searchParams.get('PageToken')
+          : null;
+      if (!pageToken) {
+        return { ok: false, problem: `${TWILIO_API} answered a next page without a page token` };
+      }
     }
     return { ok: true, templates };
   };

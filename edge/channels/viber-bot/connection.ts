@@ -1,9 +1,10 @@
 import { readChannel } from '../channel-config';
-import type {
-  ChannelConnection,
-  ConnectionContext,
-  ReleaseResult,
-  VerifyResult,
+import {
+  type ChannelConnection,
+  type ConnectionContext,
+  isChannelCallback,
+  type ReleaseResult,
+  type VerifyResult,
 } from '../connection';
 import { callProvider, classifyHttpStatus, isSuccess } from '../http/classify';
 import type { ChannelRecord } from '../types';
@@ -53,7 +54,7 @@ async function call(
 /**
  * Releasing a channel reads the account's webhook (`get_account_info`, "Get Account Info":
  * `webhook`, the URL set for the account) and, only while it is still this channel's callback
- * URL, removes it ("Removing your webhook": `set_webhook` with `url: ""`, the auth token in
+ * URL (at any address: `isChannelCallback`), removes it ("Removing your webhook": `set_webhook` with `url: ""`, the auth token in
  * `X-Viber-Auth-Token` as for every call). An account connected since to another channel or
  * service keeps its webhook. Viber answers HTTP 200 either way: `status` 0 is ok, any other
  * is a failure named by `status_message` ("Errors": 2 invalidAuthToken for a token it does not
@@ -74,7 +75,7 @@ async function releaseViberWebhook(
     return { verdict: account.transient ? 'unreachable' : 'rejected', problem: account.problem };
   }
   const url = account.body.webhook;
-  if (url !== context.callback.url) {
+  if (!isChannelCallback(url, context.callback.url)) {
     return {
       verdict: 'kept',
       detail: url ? "the account's webhook is not this channel's" : 'the account has no webhook',
