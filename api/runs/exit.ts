@@ -31,14 +31,17 @@ export type ApiExitReason = (typeof API_EXIT_REASONS)[keyof typeof API_EXIT_REAS
  * retry will never be sent: the same statement fails it (`run_cancelled`, its last attempt's
  * detail kept after RUN_CANCELLED_DETAIL_PREFIX) and logs its `delivery.failed` before the
  * run's `run.exited`, unless an attempt is in flight (a live claim: that attempt's record fails
- * it if its outcome is a retry, edge/dispatch/record.ts). A claim whose lease ran out is a dead
- * consumer's: it is cleared, so a late record of it records nothing. Returns the logged events,
- * which the caller publishes once its transaction has committed (`publishExited`).
+ * it if its outcome is a retry, edge/dispatch/record.ts; should its consumer die first, the
+ * cron sweep fails it once the claim expires, edge/dispatch/sweep.ts). A claim whose lease ran
+ * out is a dead consumer's: it is cleared, so a late record of it records nothing. Returns the
+ * logged events, which the caller publishes once its transaction has committed
+ * (`publishExited`).
  *
- * A cancellation is two statements in a transaction: the runs are locked first, so that a record committing an
- * attempt's outcome on one of them (it holds the run's row) commits before the second
- * statement takes its snapshot, which then sees the delivery row that record inserted (a
- * statement that waits for a row lock re-reads that row, but not the other tables).
+ * A cancellation is two statements in a transaction: the runs are locked first, so that a
+ * record committing an attempt's outcome on one of them (it holds the run's row) commits
+ * before the second statement takes its snapshot, which then sees the delivery row that record
+ * inserted (a statement that waits for a row lock re-reads that row, but not the other
+ * tables).
  */
 export async function exitActiveRuns(
   db: Database,

@@ -47,9 +47,10 @@ function failed(answer: HttpAnswer, context: ConnectionContext): Called {
 /**
  * Releasing a channel reads the bot's webhook (`getWebhookInfo`, "getWebhookInfo": a
  * WebhookInfo whose `url` is empty when none is set) and, only while it is still this
- * channel's callback URL (at any address: `isChannelCallback`), removes it with `deleteWebhook` ("deleteWebhook": returns True). A
- * bot connected since to another channel, or to another service, keeps its webhook. A token
- * Telegram no longer knows is refused (401 Unauthorized), as for every method.
+ * channel's callback URL (at any address: `isChannelCallback`), removes it with
+ * `deleteWebhook` ("deleteWebhook": returns True). A bot connected since to another channel,
+ * or to another service, keeps its webhook. A token Telegram no longer knows is refused (401
+ * Unauthorized), as for every method.
  *
  * `drop_pending_updates` is false: the updates Telegram still holds for the bot are messages
  * its users sent, which belong to the bot's owner, not to us. Kept, they reach the owner's
