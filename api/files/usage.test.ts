@@ -72,7 +72,15 @@ describe('deleteFile while workflows send the file', () => {
     expect(await api.db.select().from(files).where(eq(files.id, fileId))).toHaveLength(1);
     // The check itself, whoever calls it: graphs hold ids in lower case.
     expect(await publishedStepsUsing(api.db, ws.workspaceId, fileId.toUpperCase())).toEqual([
-      { workflowId: workflow.id, workflowName: 'Pictures', stepId: step.id, stepName: 'Picture' },
+      {
+        workflowId: workflow.id,
+        workflowName: 'Pictures',
+        stepId: step.id,
+        stepName: 'Picture',
+        config: expect.objectContaining({
+          defaultMessage: expect.objectContaining({ type: 'media', fileId }),
+        }),
+      },
     ]);
   });
 

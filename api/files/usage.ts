@@ -3,6 +3,7 @@ import type { Database } from '../../db/client';
 import { runs, segmentStarts, workflows, workflowVersions } from '../../db/schema';
 import { stepReferences } from '../../workflow/step-references';
 import { isSendMessageStep } from '../../workflow/steps';
+import type { SendMessageConfig } from '../../workflow/types';
 
 /** A published step that sends a file. */
 export interface FileUse {
@@ -10,6 +11,8 @@ export interface FileUse {
   workflowName: string;
   stepId: string;
   stepName: string | null;
+  /** The step's config in the newest version that sends the file (not exposed). */
+  config: SendMessageConfig;
 }
 
 /**
@@ -63,6 +66,7 @@ export async function publishedStepsUsing(
         workflowName: row.workflowName,
         stepId: step.id,
         stepName: step.name ?? null,
+        config: step.config,
       });
     }
   }

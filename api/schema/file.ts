@@ -3,12 +3,15 @@ import { files } from '../../db/schema';
 import { checkFileName, nameTypeMismatch } from '../../edge/media';
 import { checkOutboundUrl } from '../../edge/pipeline';
 import { isUuid } from '../../workflow/ids';
+import type { MediaFacts } from '../../workflow/media-limits';
+import { validateMedia } from '../../workflow/validate-media';
 import { builder } from '../builder';
 import type { ApiContext } from '../context';
 import { NotFoundError, ValidationError } from '../errors';
 import { FileInUseError } from '../files/errors';
 import { publishedStepsUsing } from '../files/usage';
 import { IssueList } from '../validation';
+import { loadStepLookups, type Queryable } from '../workflows/lookups';
 import {
   CREATION_CURSOR,
   checkConnectionArgs,
@@ -192,6 +195,46 @@ builder.queryFields((t) => ({
   }),
 }));
 
+/**
+ * A registered file's new type or size checked against the channels of the published steps
+ * that send it, as saving those steps checked the old ones (workflow/validate-media.ts): a
+ * change that a step's channel cannot send is refused (MEDIA_NOT_ACCEPTED on the changed
+ * field, naming the step), instead of every send of that step failing at send time. Draft
+ * steps are checked again when they are published.
+ */
+async function checkPublishedMedia(
+  tx: Queryable,
+  workspaceId: string,
+  file: MediaFacts & { id: string },
+  changed: { contentType: boolean },
+  issues: IssueList,
+): Promise<void> {
+  const uses = await publishedStepsUsing(tx, workspaceId, file.id);
+  if (uses.length === 0) return;
+  const lookups = await loadStepLookups(
+    tx,
+    workspaceId,
+    uses.map((use) => use.config),
+  );
+  const field = changed.contentType ? 'contentType' : 'sizeBytes';
+  // Only this file, with its new facts: another file's problems are not this update's.
+  const media = {
+    channels: lookups.channels,
+    files: new Map([[file.id, file]]),
+    fileIds: new Set([file.id]),
+  };
+  for (const use of uses) {
+    for (const issue of validateMedia(use.config, media)) {
+      if (issue.code !== 'MEDIA_NOT_ACCEPTED') continue;
+      issues.add(
+        'MEDIA_NOT_ACCEPTED',
+        field,
+        `Published step "${use.stepName ?? use.stepId}" in "${use.workflowName}" sends this file: ${issue.message}`,
+      );
+    }
+  }
+}
+
 builder.mutationFields((t) => ({
   createFile: t.drizzleField({
     type: 'files',
@@ -217,6 +260,10 @@ builder.mutationFields((t) => ({
   }),
   updateFile: t.drizzleField({
     type: 'files',
+    description:
+      "Changes a file's name, or a registered file's type, size or URL (an upload's are its " +
+      "bytes'). A new type or size that a published step's channel cannot send is refused " +
+      '(MEDIA_NOT_ACCEPTED, naming the step); nothing is changed then.',
     errors: { types: [ValidationError, NotFoundError] },
     args: {
       id: t.arg.id({ required: true }),
@@ -228,28 +275,37 @@ builder.mutationFields((t) => ({
       const values = parseFileFields(input, issues, ctx.allowPrivateUrls);
       issues.throwIfAny();
       const where = and(eq(files.id, id), eq(files.workspaceId, ctx.workspaceId));
-      const [current] = await ctx.db
-        .select({ storageKey: files.storageKey, contentType: files.contentType })
-        .from(files)
-        .where(where);
-      if (!current) throw new NotFoundError('File', id);
-      if (current.storageKey !== null) {
-        // An upload's type and size are what its bytes are, and it has no URL of its own.
-        for (const field of ['contentType', 'sizeBytes', 'url'] as const) {
-          if (field in values) {
-            issues.add('INVALID_VALUE', field, 'Set by the upload; only the name can change');
+      return ctx.db.transaction(async (tx) => {
+        // Locked until the update commits: a step save or publish that checks this file's
+        // media facts (FOR KEY SHARE, api/workflows/lookups.ts) waits for it, then sees the
+        // new facts.
+        const [current] = await tx.select().from(files).where(where).for('update');
+        if (!current) throw new NotFoundError('File', id);
+        if (current.storageKey !== null) {
+          // An upload's type and size are what its bytes are, and it has no URL of its own.
+          for (const field of ['contentType', 'sizeBytes', 'url'] as const) {
+            if (field in values) {
+              issues.add('INVALID_VALUE', field, 'Set by the upload; only the name can change');
+            }
           }
+          // A new name may not claim another type than the bytes are, as on upload.
+          const mismatch = values.name ? nameTypeMismatch(values.name, current.contentType) : null;
+          if (mismatch) issues.add('FILE_TYPE_MISMATCH', 'name', mismatch);
+          issues.throwIfAny();
+        } else if (values.contentType !== undefined || values.sizeBytes !== undefined) {
+          await checkPublishedMedia(
+            tx,
+            ctx.workspaceId,
+            { ...current, ...values },
+            { contentType: values.contentType !== undefined },
+            issues,
+          );
+          issues.throwIfAny();
         }
-        // A new name may not claim another type than the bytes are, as on upload.
-        const mismatch = values.name ? nameTypeMismatch(values.name, current.contentType) : null;
-        if (mismatch) issues.add('FILE_TYPE_MISMATCH', 'name', mismatch);
-        issues.throwIfAny();
-      }
-      const [file] = Object.keys(values).length
-        ? await ctx.db.update(files).set(values).where(where).returning()
-        : await ctx.db.select().from(files).where(where);
-      if (!file) throw new NotFoundError('File', id);
-      return file;
+        if (Object.keys(values).length === 0) return current;
+        const [file] = await tx.update(files).set(values).where(where).returning();
+        return file!;
+      });
     },
   }),
   deleteFile: t.id({
