@@ -1,8 +1,9 @@
 /**
  * What the API (api/) may use of the send pipeline, in one place: enqueueing runs it has
  * committed, sending a segment start's first chunk, how a cancelled run's retry-waiting
- * delivery fails, the timing of a run's entry step, a dry run of one send for previews, the
- * events a start publishes, and what partner webhooks need (secrets, the URL rules, replays).
+ * delivery fails, the timing of a run's entry step, a dry run of one send for previews (and
+ * its email as a browser shows it), the events a start publishes, and what partner webhooks
+ * need (secrets, the URL rules, replays).
  * The pipeline's internals (claims, records, routing, the batch library) stay behind it.
  */
 export { failQueuedDeliveries } from './dispatch/cancelled';
@@ -19,6 +20,7 @@ export {
   loggedEventFromRow,
   type PartnerEvent,
 } from './events/types';
+export { browserHtml } from './render/preview-html';
 export type { RenderedMessage } from './render/types';
 export { checkOutboundUrl } from './security/outbound-url';
 export { generateSigningSecret } from './security/standard-webhooks';

@@ -1,4 +1,4 @@
-import type { RenderedMessage } from '../../edge/pipeline';
+import { browserHtml, type RenderedMessage } from '../../edge/pipeline';
 import { builder } from '../builder';
 import { NotFoundError, ValidationError } from '../errors';
 import { previewStep, type StepPreview } from '../runs/preview';
@@ -27,7 +27,12 @@ const EmailPreviewRef = builder.objectRef<EmailMessage>('EmailPreview').implemen
   description: 'An email as it would be sent, with the headers that thread it.',
   fields: (t) => ({
     subject: t.exposeString('subject', { description: 'Blank when the step has none.' }),
-    html: t.exposeString('html'),
+    html: t.string({
+      description:
+        'Inline images point at their files (a signed link for an upload) so that a browser ' +
+        'shows them; the email that is sent carries them as parts (`cid:`).',
+      resolve: (email) => browserHtml(email),
+    }),
     text: t.exposeString('text', { description: 'The plain-text part.' }),
     messageId: t.string({ resolve: (email) => email.headers.messageId }),
     inReplyTo: t.string({ nullable: true, resolve: (email) => email.headers.inReplyTo ?? null }),
