@@ -77,7 +77,9 @@ const WebhookMessageStatusEnum = builder.enumType('WebhookMessageStatus', {
     SUCCEEDED: { value: 'succeeded', description: 'The endpoint answered 2xx.' },
     FAILED: {
       value: 'failed',
-      description: 'Every scheduled attempt failed, or the endpoint answered 410 Gone.',
+      description:
+        'Every scheduled attempt failed, the endpoint answered 410 Gone, or 3 consumers in a ' +
+        'row stopped while holding one attempt (its last attempt row says so; replay to retry).',
     },
   } as const,
 });
@@ -132,7 +134,10 @@ export const WebhookMessageRef = builder.drizzleObject('webhookMessages', {
       'attemptLog',
       {
         type: WebhookAttemptRef,
-        description: 'Every attempt, oldest first.',
+        description:
+          'Every attempt, oldest first, including attempts whose consumer stopped before ' +
+          'recording them (error starting "lost: "; the POST may have arrived), which ' +
+          '`attemptCount` does not count.',
         // attempted_at holds milliseconds (set from the consumer's clock), so the cursor is exact.
         query: (args) => {
           checkConnectionArgs(args, TIMESTAMP_UUID_CURSOR);

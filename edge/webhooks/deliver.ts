@@ -14,6 +14,8 @@ import { type EventPublisher, loggedEventFromRow } from '../events/types';
 import { log } from '../log';
 import {
   DEFAULT_DISABLE_AFTER_HOURS,
+  LOST_CLAIM_RETRY_SECONDS,
+  MAX_LOST_CLAIMS,
   MAX_WEBHOOK_ATTEMPTS,
   RETRY_SCHEDULE_SECONDS,
   WEBHOOK_CONCURRENCY,
@@ -36,6 +38,8 @@ export interface WebhookDeliveryDeps {
   /** Continuous failure after which an endpoint is disabled (default 5 days). */
   disableAfterHours?: number;
   timeoutMs?: number;
+  /** How long a batch retries messages that lost a claim before (LOST_CLAIM_RETRY_SECONDS). */
+  lostClaimRetryMs?: number;
 }
 
 /** A message claimed for one attempt, with what sending it needs. */
@@ -63,18 +67,50 @@ export function webhookBody(row: EventRow): string {
 }
 
 /**
+ * The `error` of the attempt row a takeover writes for the claim it takes over: that claim's
+ * consumer stopped before recording what its POST did. Such rows are how lost claims are
+ * counted (rows of the current schedule's attempt: `attempted_at` at or after the message's
+ * `next_attempt_at`), apart from the recorded attempts (`attempts`) that the schedule counts.
+ */
+export const LOST_CLAIM_ERROR =
+  'lost: the consumer holding this attempt stopped before recording it ' +
+  '(the POST may have reached the endpoint)';
+
+/** The `error` of the last lost claim of a message given up after MAX_LOST_CLAIMS of them. */
+export const GAVE_UP_ERROR =
+  `${LOST_CLAIM_ERROR}; given up after ${MAX_LOST_CLAIMS} lost claims of one attempt ` +
+  '(replay the message to try again)';
+
+/** The lost-claim rows of a message's current attempt (`m` is the message). */
+function lostClaims(m: string) {
+  return sql`(select count(*)::int from webhook_attempts a
+              where a.message_id = ${sql.raw(m)}.id
+                and a.attempted_at >= ${sql.raw(m)}.next_attempt_at
+                and a.status_code is null and a.succeeded = false
+                and left(a.error, 6) = 'lost: ')`;
+}
+
+/**
  * Claims messages for one attempt: pending and due, or delivering with an expired lease (its
  * consumer died), of an enabled endpoint. A message claimed by a live consumer, already
  * delivered, or not yet due is not claimed, so a redelivered or duplicate queue message sends
  * nothing twice. The claim does not count an attempt: `record` does, for every attempt it
  * records. A consumer that died holding a claim recorded nothing, so taking its claim over
  * does not use up one of the message's attempts (counted here, every crash cost one).
+ *
+ * A takeover writes an attempt row for the claim it takes over (`LOST_CLAIM_ERROR`, at that
+ * claim's time): its POST may have reached the endpoint, and these rows count the attempt's
+ * lost claims. The takeover that finds MAX_LOST_CLAIMS - 1 of them already there gives the
+ * message up (`failed`, `GAVE_UP_ERROR`) instead of sending it again. `firstTakeoversOnly`
+ * leaves out messages whose attempt has lost a claim before (suspects that may crash every
+ * consumer): the caller claims those one at a time.
  */
 async function claim(
   db: Database,
   ids: readonly string[],
   now: Date,
   leaseUntil: Date,
+  firstTakeoversOnly: boolean,
 ): Promise<ClaimedMessage[]> {
   // A message's event is in the first batch of its workspace whose last cursor is at or past
   // the event's (one primary-key probe). Each batch the messages need is expanded once (a
@@ -83,33 +119,90 @@ async function claim(
     sql`select b.workspace_id, b.last_cursor from event_batches b
         where b.workspace_id = ${sql.raw(m)}.workspace_id and b.last_cursor >= ${sql.raw(m)}.event_cursor
         order by b.last_cursor limit 1`;
-  return queryRows<ClaimedMessage>(
+  const at = now.toISOString();
+  const claimable = (m: string) =>
+    sql`((${sql.raw(m)}.status = 'pending' and ${sql.raw(m)}.next_attempt_at <= ${at}::timestamptz)
+        or (${sql.raw(m)}.status = 'delivering' and ${sql.raw(m)}.lease_until < ${at}::timestamptz))`;
+  const rows = await queryRows<ClaimedMessage & { gave_up: boolean }>(
     db,
-    sql`with claimed as (
-          update webhook_messages m
-          set status = 'delivering', lease_until = ${leaseUntil.toISOString()}::timestamptz
-          from webhook_endpoints ep
+    sql`with candidates as (
+          select m.id, m.status as was, m.lease_until as lost_lease,
+                 case when m.status = 'delivering' then ${lostClaims('m')} else 0 end as lost
+          from webhook_messages m
+          join webhook_endpoints ep on ep.id = m.endpoint_id and ep.enabled
           where m.id = any(${sql.param([...ids])}::text[])
-            and ep.id = m.endpoint_id and ep.enabled
             and exists (${batchOf('m')})
-            and ((m.status = 'pending' and m.next_attempt_at <= ${now.toISOString()}::timestamptz)
-              or (m.status = 'delivering' and m.lease_until < ${now.toISOString()}::timestamptz))
+            and ${claimable('m')}
+        ),
+        chosen as (
+          select c.*, c.was = 'delivering' and c.lost + 1 >= ${MAX_LOST_CLAIMS} as gave_up
+          from candidates c
+          where ${sql.raw(firstTakeoversOnly ? 'c.lost = 0' : 'true')}
+        ),
+        claimed as (
+          update webhook_messages m
+          set status = case when c.gave_up then 'failed' else 'delivering' end,
+              lease_until = case when c.gave_up then null
+                                 else ${leaseUntil.toISOString()}::timestamptz end,
+              enqueued_at = case when c.gave_up then null else m.enqueued_at end
+          from chosen c, webhook_endpoints ep
+          where m.id = c.id and ep.id = m.endpoint_id and ep.enabled
+            and ${claimable('m')}
+            and m.status = c.was and m.lease_until is not distinct from c.lost_lease
           returning m.id, m.workspace_id, m.endpoint_id, m.event_cursor, ep.url,
                     ep.secret_ciphertext, ep.previous_secret_ciphertext,
-                    ep.previous_secret_expires_at
+                    ep.previous_secret_expires_at, c.was, c.lost_lease, c.gave_up
+        ),
+        lost as (
+          insert into webhook_attempts (workspace_id, message_id, endpoint_id, attempted_at,
+                                        status_code, latency_ms, response_excerpt, error, succeeded)
+          select workspace_id, id, endpoint_id,
+                 lost_lease - ${WEBHOOK_LEASE_SECONDS} * interval '1 second', null, 0, null,
+                 case when gave_up then ${GAVE_UP_ERROR} else ${LOST_CLAIM_ERROR} end, false
+          from claimed where was = 'delivering'
         ),
         needed as (
           select distinct k.workspace_id, k.last_cursor
           from claimed c cross join lateral (${batchOf('c')}) k
+          where not c.gave_up
         )
         select c.id, c.workspace_id, c.endpoint_id, c.url, c.secret_ciphertext,
-               c.previous_secret_ciphertext, c.previous_secret_expires_at,
+               c.previous_secret_ciphertext, c.previous_secret_expires_at, false as gave_up,
                ${eventRowJson('e')} as event
         from needed k
         join event_batches b on b.workspace_id = k.workspace_id and b.last_cursor = k.last_cursor
         cross join lateral (select ${eventColumns('b')} from ${batchElements('b')}) e
-        join claimed c on c.workspace_id = e.workspace_id and c.event_cursor = e.cursor`,
+        join claimed c on c.workspace_id = e.workspace_id and c.event_cursor = e.cursor
+                      and not c.gave_up
+        union all
+        select c.id, c.workspace_id, c.endpoint_id, c.url, c.secret_ciphertext,
+               c.previous_secret_ciphertext, c.previous_secret_expires_at, true, null
+        from claimed c where c.gave_up`,
   );
+  const gaveUp = rows.filter((row) => row.gave_up).map((row) => row.id);
+  if (gaveUp.length > 0) {
+    log('error', 'webhooks: gave up on messages whose consumers kept stopping', {
+      messageIds: gaveUp,
+      lostClaims: MAX_LOST_CLAIMS,
+    });
+  }
+  return rows.filter((row) => !row.gave_up);
+}
+
+/**
+ * Of these messages, those whose attempt has lost a claim before and whose claim is lost again
+ * (lease expired): the ones `claim(…, firstTakeoversOnly)` left out. Fewest lost claims first.
+ */
+async function suspects(db: Database, ids: readonly string[], now: Date): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`select m.id from webhook_messages m
+        where m.id = any(${sql.param([...ids])}::text[])
+          and m.status = 'delivering' and m.lease_until < ${now.toISOString()}::timestamptz
+        order by ${lostClaims('m')}, m.id`,
+  );
+  return rows.map((row) => row.id);
 }
 
 /** An endpoint's secrets, decrypted once per batch however many of its messages it holds. */
@@ -383,20 +476,13 @@ async function updateEndpoints(
   }
 }
 
-/**
- * Delivers one batch of queued messages (the webhook queue's consumer): claim, POST each
- * signed message (WEBHOOK_CONCURRENCY at a time), record every attempt, reschedule failures on
- * RETRY_SCHEDULE_SECONDS (queue messages with that delay; the rows' `next_attempt_at` is what
- * counts, so the sweep restores a lost one), and disable endpoints that are gone or failing.
- */
-export async function deliverWebhookMessages(
-  ids: readonly string[],
+/** POSTs claimed messages, records their attempts, reschedules them, updates endpoints. */
+async function deliverClaimed(
   deps: WebhookDeliveryDeps,
+  claimed: readonly ClaimedMessage[],
+  now: Date,
+  leaseUntil: Date,
 ): Promise<{ attempted: number; succeeded: number }> {
-  if (ids.length === 0) return { attempted: 0, succeeded: 0 };
-  const now = deps.now?.() ?? new Date();
-  const leaseUntil = new Date(now.getTime() + WEBHOOK_LEASE_SECONDS * 1000);
-  const claimed = await claim(deps.db, ids, now, leaseUntil);
   if (claimed.length === 0) return { attempted: 0, succeeded: 0 };
   const cache: SecretsCache = new Map();
   const results = await inPool(claimed, WEBHOOK_CONCURRENCY, (message) =>
@@ -412,4 +498,45 @@ export async function deliverWebhookMessages(
     log('warn', 'webhooks: enqueueing retries failed; the sweep will', { error: enqueued.error });
   }
   return { attempted: claimed.length, succeeded: results.filter((r) => r.succeeded).length };
+}
+
+/**
+ * Delivers one batch of queued messages (the webhook queue's consumer): claim, POST each
+ * signed message (WEBHOOK_CONCURRENCY at a time), record every attempt, reschedule failures on
+ * RETRY_SCHEDULE_SECONDS (queue messages with that delay; the rows' `next_attempt_at` is what
+ * counts, so the sweep restores a lost one), and disable endpoints that are gone or failing.
+ *
+ * Messages whose attempt has already lost a claim (their consumer stopped, maybe because of
+ * one of them) come last, one at a time, each claimed, POSTed and recorded alone after the rest
+ * of the batch is recorded: if one of them stops this consumer too, only its own claim is
+ * lost, and it alone reaches MAX_LOST_CLAIMS and is given up.
+ */
+export async function deliverWebhookMessages(
+  ids: readonly string[],
+  deps: WebhookDeliveryDeps,
+): Promise<{ attempted: number; succeeded: number }> {
+  if (ids.length === 0) return { attempted: 0, succeeded: 0 };
+  const clock = () => deps.now?.() ?? new Date();
+  const leaseFrom = (at: Date) => new Date(at.getTime() + WEBHOOK_LEASE_SECONDS * 1000);
+  const now = clock();
+  const leaseUntil = leaseFrom(now);
+  const claimed = await claim(deps.db, ids, now, leaseUntil, true);
+  const total = await deliverClaimed(deps, claimed, now, leaseUntil);
+  if (claimed.length === ids.length) return total;
+  const taken = new Set(claimed.map((message) => message.id));
+  const rest = await suspects(
+    deps.db,
+    ids.filter((id) => !taken.has(id)),
+    now,
+  );
+  const until = Date.now() + (deps.lostClaimRetryMs ?? LOST_CLAIM_RETRY_SECONDS * 1000);
+  for (const id of rest) {
+    if (Date.now() >= until) break;
+    const at = clock();
+    const lease = leaseFrom(at);
+    const one = await deliverClaimed(deps, await claim(deps.db, [id], at, lease, false), at, lease);
+    total.attempted += one.attempted;
+    total.succeeded += one.succeeded;
+  }
+  return total;
 }

@@ -518,7 +518,14 @@ describe('webhook delivery', () => {
     expect(queue.take()).toEqual([{ id, delaySeconds: RETRY_SCHEDULE_SECONDS[1] }]);
     const [message] = (await endpointState(apiKey, endpointId)).messages.nodes;
     expect(message).toMatchObject({ status: 'PENDING', attemptCount: 1 });
-    expect(message.attempts.nodes).toHaveLength(1);
+    // The lost claim is listed (its POST may have arrived) but not counted.
+    expect(message.attempts.nodes).toHaveLength(2);
+    expect(message.attempts.nodes[0]).toMatchObject({
+      statusCode: null,
+      succeeded: false,
+      error: expect.stringMatching(/^lost: /),
+    });
+    expect(Date.parse(message.attempts.nodes[0].attemptedAt)).toBe(start.getTime());
     // And it still gets all 8 recorded attempts before it fails.
     let clock = afterLease.getTime();
     for (let attempt = 2; attempt <= MAX_WEBHOOK_ATTEMPTS; attempt++) {
@@ -530,7 +537,7 @@ describe('webhook delivery', () => {
     }
     const [failed] = (await endpointState(apiKey, endpointId)).messages.nodes;
     expect(failed).toMatchObject({ status: 'FAILED', attemptCount: MAX_WEBHOOK_ATTEMPTS });
-    expect(failed.attempts.nodes).toHaveLength(MAX_WEBHOOK_ATTEMPTS);
+    expect(failed.attempts.nodes).toHaveLength(MAX_WEBHOOK_ATTEMPTS + 1);
   });
 
   it('replays one message with the same webhook-id, and an endpoint since a time', async () => {

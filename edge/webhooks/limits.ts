@@ -35,6 +35,25 @@ export const WEBHOOK_CONCURRENCY = 6;
  */
 export const WEBHOOK_LEASE_SECONDS = 300;
 
+/**
+ * Claims of one attempt that may be lost (their consumer stopped before recording: evicted,
+ * out of memory or CPU) before the message is given up and `failed`. Lost claims spend none of
+ * the message's MAX_WEBHOOK_ATTEMPTS (the attempt's outcome is unknown), so without this cap a
+ * message that crashes every consumer that takes it would be claimed again every lease, and
+ * possibly POSTed again each time, forever. A message whose claim was lost once more is retried
+ * alone (see `deliverWebhookMessages`), so a message only batched with one that crashes loses at
+ * most the two claims of the batches they shared, and stays under the cap.
+ */
+export const MAX_LOST_CLAIMS = 3;
+
+/**
+ * How long one batch goes on retrying, one at a time, messages that lost a claim before (each
+ * up to WEBHOOK_TIMEOUT_MS): the rest wait, unclaimed (a wait costs no lost claim), for the
+ * sweep's next queue message, so a batch of them never runs into the consumer's wall-time limit
+ * (which would lose the claim in flight).
+ */
+export const LOST_CLAIM_RETRY_SECONDS = 120;
+
 /** An endpoint whose every attempt failed for this long is disabled (WEBHOOK_DISABLE_AFTER_HOURS). */
 export const DEFAULT_DISABLE_AFTER_HOURS = 5 * 24;
 
