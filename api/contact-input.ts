@@ -1,11 +1,14 @@
 import type { contacts } from '../db/schema';
 import {
+  countryCodeHint,
+  isAssignedCountryCode,
   isCountryCode,
   isCustomFieldKey,
   isE164,
   isEmailAddress,
   isLanguageTag,
   MAX_CUSTOM_FIELD_KEY_LENGTH,
+  MAX_LANGUAGE_TAG_LENGTH,
 } from '../workflow/contact-fields';
 import type { ContactFields } from '../workflow/variables';
 import { checkNameCharacters, type IssueList } from './validation';
@@ -65,13 +68,19 @@ export function parseContactFields(
   if (country !== undefined) {
     if (country && !isCountryCode(country)) {
       issues.add('INVALID_VALUE', 'country', 'Use an ISO 3166-1 alpha-2 code such as FR');
+    } else if (country && !isAssignedCountryCode(country)) {
+      issues.add('INVALID_VALUE', 'country', countryCodeHint(country));
     }
     values.country = country?.toUpperCase() ?? null;
   }
   const language = optionalText(input.language);
   if (language !== undefined) {
     if (language && !isLanguageTag(language)) {
-      issues.add('INVALID_VALUE', 'language', 'Use a BCP 47 language tag such as en or pt-BR');
+      issues.add(
+        'INVALID_VALUE',
+        'language',
+        `Use a BCP 47 language tag such as en or pt-BR, at most ${MAX_LANGUAGE_TAG_LENGTH} characters`,
+      );
       values.language = language;
     } else {
       values.language = language ? Intl.getCanonicalLocales(language)[0]! : null;

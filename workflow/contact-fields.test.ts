@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  isAssignedCountryCode,
   isBusinessScopedUserId,
   isCountryCode,
   isCustomFieldKey,
@@ -157,5 +158,44 @@ describe('isCustomFieldKey', () => {
 
   it('rejects keys a standard contact field would shadow', () => {
     for (const key of ['email', 'FirstName', 'phone']) expect(isCustomFieldKey(key)).toBe(false);
+  });
+});
+
+describe('isAssignedCountryCode', () => {
+  it('accepts the 249 assigned codes in any case, and XK', () => {
+    for (const code of ['FR', 'gb', 'Us', 'AX', 'ZW', 'XK']) {
+      expect(isAssignedCountryCode(code), code).toBe(true);
+    }
+  });
+
+  it('refuses two letters no country is assigned, UK and EU included', () => {
+    for (const code of ['UK', 'EU', 'ZZ', 'AA', 'XX', 'QO', 'YU', 'F1', 'FRA', '']) {
+      expect(isAssignedCountryCode(code), code).toBe(false);
+    }
+  });
+});
+
+describe('isEmailAddress domains', () => {
+  it('refuses a domain label over 63 characters (RFC 1035 §2.3.4)', () => {
+    expect(isEmailAddress(`ada@${'d'.repeat(63)}.example.com`)).toBe(true);
+    expect(isEmailAddress(`ada@${'d'.repeat(64)}.example.com`)).toBe(false);
+    expect(isEmailAddress(`ada@example.${'c'.repeat(64)}`)).toBe(false);
+  });
+
+  it('refuses an all-digit top-level label: an IP address without brackets (RFC 3696 §2)', () => {
+    expect(isEmailAddress('ada@192.0.2.1')).toBe(false);
+    expect(isEmailAddress('ada@example.123')).toBe(false);
+    expect(isEmailAddress('ada@123.example.com')).toBe(true);
+    expect(isEmailAddress('ada@example.c0m')).toBe(true);
+  });
+});
+
+describe('isLanguageTag length', () => {
+  it('refuses a well-formed tag over 64 characters (private use repeats freely)', () => {
+    const tag = (last: string) => `en-x-${'aaaaaaaa-'.repeat(6)}${last}`;
+    expect(tag('aaaaa')).toHaveLength(64);
+    expect(isLanguageTag(tag('aaaaa'))).toBe(true);
+    expect(isLanguageTag(tag('aaaaaa'))).toBe(false);
+    expect(isLanguageTag(`en-x-${'aaaaaaaa-'.repeat(2000)}a`)).toBe(false);
   });
 });

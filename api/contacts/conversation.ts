@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import { queryRows } from '../../db/rows';
+import { isUuid } from '../../workflow/ids';
 import type { ApiContext } from '../context';
 
 /** One message of a contact's conversation, inbound or outbound, on any channel. */
@@ -59,7 +60,8 @@ function floorMillis(us: bigint): bigint {
 function decodeCursor(cursor: string): { atUs: string; id: string } {
   try {
     const [atUs, id] = atob(cursor).split('|');
-    if (atUs && /^-?\d{1,18}$/.test(atUs) && id && /^[0-9a-f-]{36}$/i.test(id)) return { atUs, id };
+    // The id is cast to uuid: 36 hyphens or hex digits that are no UUID would fail the query.
+    if (atUs && /^-?\d{1,18}$/.test(atUs) && id && isUuid(id)) return { atUs, id };
   } catch {
     // Reported below.
   }

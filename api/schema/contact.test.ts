@@ -351,3 +351,62 @@ describe('contact custom fields and pages (bug hunt)', () => {
     });
   });
 });
+
+describe('contact countries and e-mail domains (bug hunt)', () => {
+  const CREATE_MESSAGES = CREATE.replace('issues { code path }', 'issues { code path message }');
+
+  it('refuses a country that is no assigned ISO 3166-1 code (UK, EU, ZZ), on create and update', async () => {
+    const ws = await api.createWorkspace();
+    for (const [country, hint] of [
+      ['UK', 'the United Kingdom is GB'],
+      ['eu', 'EU is not a country'],
+      ['ZZ', 'ZZ is not an assigned ISO 3166-1 alpha-2 code'],
+    ] as const) {
+      const result = await api.gql(ws.apiKey, CREATE_MESSAGES, { input: { country } });
+      expect(result.data.createContact, country).toMatchObject({
+        __typename: 'ValidationError',
+        issues: [
+          { code: 'INVALID_VALUE', path: 'country', message: expect.stringContaining(hint) },
+        ],
+      });
+    }
+    const contact = await createContact(ws, { firstName: 'Ada', country: 'gb' });
+    expect(contact.country).toBe('GB');
+    expect((await createContact(ws, { country: 'xk' })).country).toBe('XK');
+    const updated = await api.gql(ws.apiKey, UPDATE, { id: contact.id, input: { country: 'uk' } });
+    expect(updated.data.updateContact).toEqual({
+      __typename: 'ValidationError',
+      issues: [{ code: 'INVALID_VALUE', path: 'country' }],
+    });
+    const [row] = await api.db
+      .select({ country: contacts.country })
+      .from(contacts)
+      .where(eq(contacts.id, contact.id));
+    expect(row!.country).toBe('GB');
+  });
+
+  it('refuses a language tag over 64 characters, which would be stored and rendered whole', async () => {
+    const ws = await api.createWorkspace();
+    const long = `en-x-${'aaaaaaaa-'.repeat(2000)}a`;
+    const result = await api.gql(ws.apiKey, CREATE, { input: { language: long } });
+    expect(result.data.createContact).toEqual({
+      __typename: 'ValidationError',
+      issues: [{ code: 'INVALID_VALUE', path: 'language' }],
+    });
+    const fits = `en-x-${'aaaaaaaa-'.repeat(6)}aaaaa`;
+    expect((await createContact(ws, { language: fits })).language).toBe(fits);
+  });
+
+  it('refuses an e-mail whose domain is an IP address without brackets or has a label over 63 characters', async () => {
+    const ws = await api.createWorkspace();
+    for (const email of ['ada@192.0.2.1', `ada@${'d'.repeat(64)}.example.com`]) {
+      const result = await api.gql(ws.apiKey, CREATE, { input: { email } });
+      expect(result.data.createContact, email).toEqual({
+        __typename: 'ValidationError',
+        issues: [{ code: 'INVALID_EMAIL', path: 'email' }],
+      });
+    }
+    const ok = await createContact(ws, { email: `ada@${'d'.repeat(63)}.example.com` });
+    expect(ok.email).toBe(`ada@${'d'.repeat(63)}.example.com`);
+  });
+});

@@ -198,3 +198,19 @@ describe('conversation pages (bug hunt)', () => {
     ).toEqual(['first answer', 'first question']);
   });
 });
+
+describe('conversation cursors (bug hunt)', () => {
+  it('refuses a cursor whose id is 36 hex digits and hyphens but no UUID as a malformed cursor', async () => {
+    const { ws, contactId } = await conversationSetup();
+    for (const id of ['-'.repeat(36), 'f'.repeat(36), `${'0'.repeat(32)}----`]) {
+      const result = await api.gql(ws.apiKey, CONVERSATION, {
+        id: contactId,
+        after: btoa(`1764619200000000|${id}`),
+      });
+      expect(result.errors?.[0], id).toMatchObject({
+        message: 'The conversation cursor is malformed',
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+    }
+  });
+});
