@@ -360,6 +360,42 @@ describe('Viber', () => {
     expect(contact).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace' });
   });
 
+  it('a signed callback whose event or message type is named like an Object.prototype member is an unknown one: no status, and a message of another type', async () => {
+    const { channel } = await connect({
+      type: 'VIBER',
+      name: 'Viber odd types',
+      settings: { viber: { senderName: VIBER_TEST.senderName } },
+      credentials: { viber: { authToken: VIBER_TEST.authToken } },
+    });
+    const userId = `${crypto.randomUUID().slice(0, 8)}+p==`;
+    const post = (body: string) =>
+      postViberCallback(channel.callback.url, body, VIBER_TEST.authToken, 'valid', dispatchFetch);
+    const status = JSON.stringify({
+      event: 'toString',
+      timestamp: Date.now(),
+      message_token: nextMessageToken(),
+      user_id: userId,
+    });
+    expect((await post(status)).status).toBe(200);
+    const message = JSON.stringify({
+      event: 'message',
+      timestamp: Date.now(),
+      message_token: nextMessageToken(),
+      sender: { id: userId, name: 'Ada' },
+      message: { type: 'constructor', text: 'hi' },
+    });
+    expect((await post(message)).status).toBe(200);
+    await waitFor(async () => (await inboundCount(channel.id)) === 1, {
+      what: 'the message of an unknown type',
+    });
+    const [recorded] = await harness.db
+      .select()
+      .from(inboundMessages)
+      .where(eq(inboundMessages.channelId, channel.id));
+    // Not media whose type is a function read from Object.prototype.
+    expect(recorded?.content).toEqual({ type: 'other', providerType: 'constructor', text: 'hi' });
+  });
+
   it('with confirm delivery, a signed delivered callback moves the run on; seen is recorded; a forged one changes nothing', async () => {
     const { workspaceId, apiKey, channel } = await connect({
       type: 'VIBER',

@@ -210,6 +210,21 @@ describe('inbound messages', () => {
     }
   });
 
+  it('a new person writing on two phone channels in one batch becomes one contact, as across two batches', async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const first = await whatsappChannel(workspaceId);
+    const second = await whatsappChannel(workspaceId);
+    const address = `+1555000${String(Date.now()).slice(-4)}`;
+    await consume([inbound(first, address, new Date()), inbound(second, address, new Date())]);
+    expect(await db.$count(contacts, eq(contacts.workspaceId, workspaceId))).toBe(1);
+    const identities = await db
+      .select()
+      .from(contactIdentities)
+      .where(eq(contactIdentities.address, address));
+    expect(identities.map((identity) => identity.channelId).sort()).toEqual([first, second].sort());
+    expect(new Set(identities.map((identity) => identity.contactId)).size).toBe(1);
+  });
+
   it('a replayed message is recorded once and moves nothing back', async () => {
     const { workspaceId } = await seedWorkspace(db);
     const channelId = await whatsappChannel(workspaceId);

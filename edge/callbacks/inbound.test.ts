@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Database } from '../../db/client';
 import { relations } from '../../db/relations';
 import { channels, contactIdentities, contacts, inboundMessages } from '../../db/schema';
+import { displayNameProblem } from '../../workflow/display-name';
 import type { CallbackChannel } from '../channels/callbacks';
 import type { AddressChangeEvent, ChannelEvent, InboundEvent } from '../channels/events';
 import { telegramBotCallbacks } from '../channels/telegram-bot/callbacks';
@@ -390,5 +391,34 @@ describe('ids no identity or message can be stored under', () => {
       .from(inboundMessages)
       .where(eq(inboundMessages.channelId, channelId));
     expect(recorded.map((message) => message.providerMessageId)).toEqual([good.providerMessageId]);
+  });
+});
+
+describe("a new sender's profile name", () => {
+  it('names the contact on one line without control or bidirectional formatting characters, as the API would take it', async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await whatsappChannel(workspaceId);
+    const suffix = String(Date.now()).slice(-7);
+    const phone = `+1415${suffix}`;
+    // A profile name is whatever the person wrote: a right-to-left override makes
+    // "Refund<U+202E>lanigiro" read "Refundoriginal"; NEL, tab and isolates break the line.
+    const message: InboundEvent = {
+      kind: 'inbound',
+      eventKey: `wamid.name.${suffix}`,
+      channelId,
+      providerMessageId: `wamid.name.${suffix}`,
+      from: { address: phone, name: 'Refund\u202Elanigiro\u0085Team\t\u2066A\u2069\u0007' },
+      at: new Date().toISOString(),
+      content: { type: 'text', text: 'hello' },
+    };
+    expect(await consume([message])).toEqual([{ kind: 'ack' }]);
+    const [identity] = await db
+      .select()
+      .from(contactIdentities)
+      .where(eq(contactIdentities.address, phone));
+    const [contact] = await db.select().from(contacts).where(eq(contacts.id, identity!.contactId));
+    expect(contact).toMatchObject({ firstName: 'Refund', lastName: 'lanigiro Team A', phone });
+    expect(displayNameProblem(contact!.firstName!)).toBeNull();
+    expect(displayNameProblem(contact!.lastName!)).toBeNull();
   });
 });

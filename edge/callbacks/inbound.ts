@@ -5,6 +5,7 @@ import { jsonParam, queryRows } from '../../db/rows';
 import { CHANNEL_CAPABILITIES } from '../../workflow/channel-capabilities';
 import type { ChannelType } from '../../workflow/channel-types';
 import { isE164 } from '../../workflow/contact-fields';
+import { isForbiddenInName } from '../../workflow/display-name';
 import type { AddressChangeEvent, InboundContent, InboundEvent } from '../channels/events';
 
 /** Longest inbound summary stored beside the content (for conversation lists). */
@@ -31,9 +32,20 @@ export function inboundSummary(content: InboundContent): string | null {
   return text ? Array.from(text).slice(0, SUMMARY_LENGTH).join('') : null;
 }
 
-/** A display name split for the contact: the first word, then the rest. */
+/**
+ * A display name split for the contact: the first word, then the rest. The name is the
+ * sender's own profile (a WhatsApp profile name, a Telegram or Viber user's name), which they
+ * may write as they like; a contact's name is one line without control or bidirectional
+ * formatting characters (workflow/display-name.ts: the API refuses a name with one, such as
+ * `Refund<U+202E>lanigiro`, which displays as something it is not). A message cannot be
+ * refused for its sender's name, so each such character separates words instead, as white space
+ * does: the contact is named without it.
+ */
 function nameParts(name: string | null): { first: string | null; last: string | null } {
-  const words = name?.trim().split(/\s+/).filter(Boolean) ?? [];
+  const line = Array.from(name ?? '', (char) =>
+    isForbiddenInName(char.charCodeAt(0)) ? ' ' : char,
+  ).join('');
+  const words = line.trim().split(/\s+/).filter(Boolean);
   return { first: words[0] ?? null, last: words.slice(1).join(' ') || null };
 }
 
@@ -116,23 +128,38 @@ async function addSenders(
 ): Promise<Map<string, string>> {
   const contactIds = new Map<string, string>();
   const newContacts: Record<string, unknown>[] = [];
+  // The contacts created here by phone or e-mail, per workspace: a second sender with the same
+  // phone (e-mail) in this batch, on another channel, is the same person, as findSenders would
+  // find them by it in the next batch (one person writing on SMS and WhatsApp at once).
+  const createdBy = new Map<string, string>();
   for (const sender of senders) {
     const key = keyOf(sender.channel_id, sender.address);
     let contactId = sender.contact_id;
     if (!contactId) {
-      contactId = crypto.randomUUID();
-      const { first, last } = nameParts(names.get(key) ?? null);
       const recipient = CHANNEL_CAPABILITIES[sender.type].recipient;
-      newContacts.push({
-        id: contactId,
-        workspace_id: sender.workspace_id,
-        first_name: first,
-        last_name: last,
-        // A phone channel's sender may be known by a scoped id instead (a WhatsApp user with a
-        // username: their business-scoped user ID), which is no phone number.
-        phone: recipient === 'phone' && isE164(sender.address) ? sender.address : null,
-        email: recipient === 'email' ? sender.address : null,
-      });
+      // A phone channel's sender may be known by a scoped id instead (a WhatsApp user with a
+      // username: their business-scoped user ID), which is no phone number.
+      const phone = recipient === 'phone' && isE164(sender.address) ? sender.address : null;
+      const email = recipient === 'email' ? sender.address : null;
+      const personKey = phone
+        ? `${sender.workspace_id}:phone:${phone}`
+        : email
+          ? `${sender.workspace_id}:email:${email.toLowerCase()}`
+          : null;
+      contactId = (personKey && createdBy.get(personKey)) || null;
+      if (!contactId) {
+        contactId = crypto.randomUUID();
+        if (personKey) createdBy.set(personKey, contactId);
+        const { first, last } = nameParts(names.get(key) ?? null);
+        newContacts.push({
+          id: contactId,
+          workspace_id: sender.workspace_id,
+          first_name: first,
+          last_name: last,
+          phone,
+          email,
+        });
+      }
     }
     contactIds.set(key, contactId);
   }

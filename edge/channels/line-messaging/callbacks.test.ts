@@ -92,3 +92,35 @@ describe('webhook events become provider-neutral events', () => {
     ]);
   });
 });
+
+describe('a shared location keeps what it says, as on the other channels', () => {
+  function location(message: Record<string, unknown>) {
+    const payload = lineTextWebhook(LINE_TEST.userId, '1005', '', at) as {
+      events: Record<string, unknown>[];
+    };
+    payload.events[0]!.message = { id: '1005', type: 'location', ...message };
+    return lineMessagingCallbacks.parse(JSON.stringify(payload), channel);
+  }
+
+  test('its title and address, else (a dropped pin has neither) its coordinates', () => {
+    expect(
+      location({
+        title: 'LINE Corporation',
+        address: '1-6-1 Yotsuya, Shinjuku-ku, Tokyo',
+        latitude: 35.687574,
+        longitude: 139.72922,
+      }),
+    ).toMatchObject([
+      {
+        content: {
+          type: 'other',
+          providerType: 'location',
+          text: 'LINE Corporation, 1-6-1 Yotsuya, Shinjuku-ku, Tokyo',
+        },
+      },
+    ]);
+    expect(location({ latitude: 35.687574, longitude: 139.72922 })).toMatchObject([
+      { content: { type: 'other', providerType: 'location', text: '35.687574, 139.72922' } },
+    ]);
+  });
+});

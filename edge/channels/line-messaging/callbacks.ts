@@ -2,7 +2,15 @@ import { fromBase64 } from '../../../db/encoding';
 import { verifyHmacSha256 } from '../../security/hmac-sha256';
 import type { ChannelCallbacks } from '../callbacks';
 import type { ChannelEvent, InboundContent } from '../events';
-import { isoFromEpoch, type Json, list, object, parseObject, text } from '../json-fields';
+import {
+  coordinatesText,
+  isoFromEpoch,
+  type Json,
+  list,
+  object,
+  parseObject,
+  text,
+} from '../json-fields';
 
 /**
  * LINE webhooks (Messaging API reference, "Webhooks", "Webhook event objects"): `{ destination,
@@ -15,19 +23,24 @@ import { isoFromEpoch, type Json, list, object, parseObject, text } from '../jso
 
 export const LINE_SIGNATURE_HEADER = 'x-line-signature';
 
-const MEDIA_TYPES: Record<string, 'image' | 'video' | 'audio' | 'document'> = {
-  image: 'image',
-  video: 'video',
-  audio: 'audio',
-  file: 'document',
-};
+/**
+ * A Map, not an object literal: a type named like an Object.prototype member (`constructor`,
+ * `toString`) reads as unknown, never as a function put into the event (a message of that type
+ * was recorded as media without a media type).
+ */
+const MEDIA_TYPES: ReadonlyMap<string, 'image' | 'video' | 'audio' | 'document'> = new Map([
+  ['image', 'image'],
+  ['video', 'video'],
+  ['audio', 'audio'],
+  ['file', 'document'],
+]);
 
 /** What a message object holds ("Message event": text, image, video, audio, file, sticker…). */
 function inboundContent(message: Json): InboundContent {
   const type = text(message.type) ?? 'unknown';
   if (type === 'text')
     return { type: 'text', text: typeof message.text === 'string' ? message.text : '' };
-  const mediaType = MEDIA_TYPES[type];
+  const mediaType = MEDIA_TYPES.get(type);
   if (mediaType) {
     return {
       type: 'media',
@@ -47,6 +60,17 @@ function inboundContent(message: Json): InboundContent {
       fileName: null,
       mimeType: null,
       providerMediaId: text(message.stickerId),
+    };
+  }
+  if (type === 'location') {
+    // A location says its place and address, else where it is, as on the other channels
+    // (Messaging API reference, "Webhook event objects", location message: `title` and `address`
+    // optional, `latitude` and `longitude` always there): a dropped pin has no title or address.
+    const place = [text(message.title), text(message.address)].filter(Boolean).join(', ');
+    return {
+      type: 'other',
+      providerType: type,
+      text: place || coordinatesText(message.latitude, message.longitude),
     };
   }
   return { type: 'other', providerType: type, text: text(message.title) ?? text(message.address) };

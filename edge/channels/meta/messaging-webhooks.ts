@@ -32,12 +32,17 @@ export interface MessagingWebhookRules {
   accountSetting: string;
 }
 
-const ATTACHMENT_MEDIA: Record<string, 'image' | 'video' | 'audio' | 'document'> = {
-  image: 'image',
-  video: 'video',
-  audio: 'audio',
-  file: 'document',
-};
+/**
+ * A Map, not an object literal: an attachment type named like an Object.prototype member
+ * (`constructor`, `toString`) reads as unknown, never as a function put into the event (such an
+ * attachment was recorded as media without a media type).
+ */
+const ATTACHMENT_MEDIA: ReadonlyMap<string, 'image' | 'video' | 'audio' | 'document'> = new Map([
+  ['image', 'image'],
+  ['video', 'video'],
+  ['audio', 'audio'],
+  ['file', 'document'],
+]);
 
 /**
  * Unix milliseconds as an ISO time. One no Date holds (`1e16`) or past the year 9999 (which
@@ -55,7 +60,7 @@ function inboundContent(message: Json): InboundContent {
   if (attachment) {
     const type = text(attachment.type) ?? 'unknown';
     const payload = object(attachment.payload);
-    const mediaType = ATTACHMENT_MEDIA[type];
+    const mediaType = ATTACHMENT_MEDIA.get(type);
     if (mediaType) {
       return {
         type: 'media',

@@ -21,14 +21,18 @@ import { TWILIO_SIGNATURE_HEADER, verifyTwilioRequest } from './signature';
  * as form fields only, so such a body is not read here.
  */
 
-/** Twilio statuses → ours; the others (queued, accepted, sending, scheduled…) say nothing new. */
-const STATUSES: Readonly<Record<string, StatusEvent['status']>> = {
-  sent: 'sent',
-  delivered: 'delivered',
-  read: 'read',
-  undelivered: 'failed',
-  failed: 'failed',
-};
+/**
+ * Twilio statuses → ours; the others (queued, accepted, sending, scheduled…) say nothing new.
+ * A Map, not an object literal: a status named like an Object.prototype member (`constructor`)
+ * reads as unknown, never as a function put into a status event.
+ */
+const STATUSES: ReadonlyMap<string, StatusEvent['status']> = new Map([
+  ['sent', 'sent'],
+  ['delivered', 'delivered'],
+  ['read', 'read'],
+  ['undelivered', 'failed'],
+  ['failed', 'failed'],
+]);
 
 function mediaTypeOf(
   mimeType: string | null,
@@ -49,7 +53,7 @@ function bareAddress(address: string | null): string | null {
 
 function statusEvent(params: URLSearchParams, channelId: string, at: string): StatusEvent | null {
   const sid = params.get('MessageSid');
-  const state = STATUSES[params.get('MessageStatus') ?? ''];
+  const state = STATUSES.get(params.get('MessageStatus') ?? '');
   if (!sid || !state) return null;
   const errorCode = Number.parseInt(params.get('ErrorCode') ?? '', 10);
   return {

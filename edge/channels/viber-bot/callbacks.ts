@@ -23,18 +23,24 @@ import { rawMessageToken } from './bot-api';
 
 export const VIBER_SIGNATURE_HEADER = 'x-viber-content-signature';
 
-const STATUSES: Record<string, StatusEvent['status']> = {
-  delivered: 'delivered',
-  seen: 'read',
-  failed: 'failed',
-};
+/**
+ * Maps, not object literals: an event or message type named like an Object.prototype member
+ * (`constructor`, `toString`) reads as unknown, never as a function put into the event (an event
+ * `toString` was queued as a status, a message of type `constructor` recorded as media without a
+ * media type).
+ */
+const STATUSES: ReadonlyMap<string, StatusEvent['status']> = new Map([
+  ['delivered', 'delivered'],
+  ['seen', 'read'],
+  ['failed', 'failed'],
+]);
 
-const MEDIA_TYPES: Record<string, 'image' | 'video' | 'document' | 'sticker'> = {
-  picture: 'image',
-  video: 'video',
-  file: 'document',
-  sticker: 'sticker',
-};
+const MEDIA_TYPES: ReadonlyMap<string, 'image' | 'video' | 'document' | 'sticker'> = new Map([
+  ['picture', 'image'],
+  ['video', 'video'],
+  ['file', 'document'],
+  ['sticker', 'sticker'],
+]);
 
 /**
  * What a user's message holds (REST Bot API, "Callbacks", "Receive message from user": `type`
@@ -47,7 +53,7 @@ function inboundContent(message: Json): InboundContent {
   const type = text(message.type) ?? 'unknown';
   if (type === 'text')
     return { type: 'text', text: typeof message.text === 'string' ? message.text : '' };
-  const mediaType = MEDIA_TYPES[type];
+  const mediaType = MEDIA_TYPES.get(type);
   if (mediaType) {
     return {
       type: 'media',
@@ -101,7 +107,7 @@ export const viberBotCallbacks: ChannelCallbacks = {
     const token = rawMessageToken(body);
     const at = isoFromEpoch(event?.timestamp, 'ms');
     if (!event || !kind || !token || !at) return [];
-    const status = STATUSES[kind];
+    const status = STATUSES.get(kind);
     if (status) {
       return [
         {

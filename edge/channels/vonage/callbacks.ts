@@ -24,21 +24,28 @@ import { verifyVonageWebhook } from './signature';
 
 type Json = Record<string, unknown>;
 
-const STATUSES: Readonly<Record<string, StatusEvent['status']>> = {
-  submitted: 'sent',
-  delivered: 'delivered',
-  read: 'read',
-  rejected: 'failed',
-  undeliverable: 'failed',
-};
+/**
+ * Maps, not object literals: a status or message type named like an Object.prototype member
+ * (`constructor`, `toString`) reads as unknown, never as a function put into the event (a
+ * message of that type was recorded as media without a media type).
+ */
+const STATUSES: ReadonlyMap<string, StatusEvent['status']> = new Map([
+  ['submitted', 'sent'],
+  ['delivered', 'delivered'],
+  ['read', 'read'],
+  ['rejected', 'failed'],
+  ['undeliverable', 'failed'],
+]);
 
-const MEDIA: Readonly<Record<string, Extract<InboundContent, { type: 'media' }>['mediaType']>> = {
-  image: 'image',
-  video: 'video',
-  audio: 'audio',
-  file: 'document',
-  sticker: 'sticker',
-};
+const MEDIA: ReadonlyMap<string, Extract<InboundContent, { type: 'media' }>['mediaType']> = new Map(
+  [
+    ['image', 'image'],
+    ['video', 'video'],
+    ['audio', 'audio'],
+    ['file', 'document'],
+    ['sticker', 'sticker'],
+  ],
+);
 
 function text(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
@@ -51,7 +58,7 @@ function isoTime(value: unknown): string | null {
 
 function statusEvent(payload: Json, channelId: string): StatusEvent | null {
   const id = text(payload.message_uuid);
-  const status = STATUSES[text(payload.status) ?? ''];
+  const status = STATUSES.get(text(payload.status) ?? '');
   const at = isoTime(payload.timestamp);
   if (!id || !status || !at) return null;
   const ref = text(payload.client_ref);
@@ -84,7 +91,7 @@ function statusEvent(payload: Json, channelId: string): StatusEvent | null {
 function inboundContent(payload: Json): InboundContent {
   const type = text(payload.message_type) ?? 'unknown';
   if (type === 'text') return { type: 'text', text: text(payload.text) ?? '' };
-  const mediaType = MEDIA[type];
+  const mediaType = MEDIA.get(type);
   if (mediaType) {
     const media = (payload[type] ?? {}) as Json;
     return {
