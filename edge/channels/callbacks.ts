@@ -40,4 +40,11 @@ export interface ChannelCallbacks {
   ): Promise<SignatureVerdict>;
   /** The events in a verified payload, for this channel; what is not understood is skipped. */
   parse(body: string, channel: CallbackChannel): ChannelEvent[];
+  /**
+   * The provider posts the callbacks of every account of one app (numbers, Pages) to the
+   * app's one callback URL, so a payload at one channel's URL may be about the workspace's
+   * other channels of the same app: the route parses it for each of them too, once their own
+   * signature check passes on it (edge/host/callback-routes.ts).
+   */
+  sharedAppUrl?: boolean;
 }

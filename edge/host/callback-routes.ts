@@ -1,10 +1,11 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import type { Hono } from 'hono';
 import { CredentialCipher } from '../../db/credentials';
 import { channels } from '../../db/schema';
 import { isUuid } from '../../workflow/ids';
 import { channelEventBatches } from '../callbacks/message';
-import type { CallbackChannel } from '../channels/callbacks';
+import type { CallbackChannel, ChannelCallbacks } from '../channels/callbacks';
+import type { ChannelEvent } from '../channels/events';
 import type { ChannelIntegration } from '../channels/integration';
 import { integrationFor, providerOf } from '../channels/registry';
 import { log } from '../log';
@@ -31,7 +32,37 @@ function publicRequestUrl(requestUrl: string, publicUrl: string | undefined): st
   return `${publicUrl.replace(/\/+$/, '')}${pathname}${search}`;
 }
 
-type Found = { integration: ChannelIntegration; channel: CallbackChannel } | null;
+type Found = {
+  integration: ChannelIntegration;
+  channel: CallbackChannel;
+  workspaceId: string;
+} | null;
+
+/**
+ * Most other channels of one workspace and integration a shared-URL callback is also parsed
+ * for (each costs a credentials decryption and a signature check per callback).
+ */
+const MAX_SHARED_URL_CHANNELS = 50;
+
+/** A channel row as callbacks see it, its credentials decrypted. */
+async function callbackChannel(
+  row: typeof channels.$inferSelect,
+  provider: string,
+  cipher: CredentialCipher,
+): Promise<CallbackChannel> {
+  const credentials = row.credentialsCiphertext
+    ? await cipher.decrypt<Record<string, unknown>>(row.credentialsCiphertext).catch(() => ({}))
+    : {};
+  return {
+    id: row.id,
+    type: row.type,
+    provider,
+    name: row.name,
+    settings: row.settings,
+    credentials,
+    callbackToken: row.callbackToken,
+  };
+}
 
 /**
  * The channel a callback URL names, if it exists, goes through that provider, and its
@@ -51,21 +82,49 @@ async function findChannel(
   if (!row || providerOf(row) !== provider) return null;
   const integration = integrationFor(row.type, provider);
   if (!integration?.callbacks) return null;
-  const credentials = row.credentialsCiphertext
-    ? await cipher.decrypt<Record<string, unknown>>(row.credentialsCiphertext).catch(() => ({}))
-    : {};
   return {
     integration,
-    channel: {
-      id: row.id,
-      type: row.type,
-      provider,
-      name: row.name,
-      settings: row.settings,
-      credentials,
-      callbackToken: row.callbackToken,
-    },
+    channel: await callbackChannel(row, provider, cipher),
+    workspaceId: row.workspaceId,
   };
+}
+
+/**
+ * The events a shared-URL callback (`ChannelCallbacks.sharedAppUrl`: Meta posts every number's
+ * or Page's webhooks to its app's one callback URL) holds for the workspace's other channels
+ * of the same integration: each whose own signature check passes on the request, which proves
+ * the payload comes from its app too, gets the entries about its number or Page. Without this,
+ * a second number or Page of one app heard nothing: its entries reached the first channel's URL
+ * and were skipped there as not that channel's.
+ */
+async function sharedUrlEvents(
+  db: AppEnv['Variables']['db'],
+  cipher: CredentialCipher,
+  found: NonNullable<Found>,
+  request: Parameters<ChannelCallbacks['verify']>[0],
+  body: string,
+): Promise<ChannelEvent[]> {
+  const { channel, integration } = found;
+  const rows = await db
+    .select()
+    .from(channels)
+    .where(
+      and(
+        eq(channels.workspaceId, found.workspaceId),
+        eq(channels.type, channel.type),
+        ne(channels.id, channel.id),
+      ),
+    )
+    .orderBy(channels.createdAt)
+    .limit(MAX_SHARED_URL_CHANNELS);
+  const events: ChannelEvent[] = [];
+  for (const row of rows) {
+    if (providerOf(row) !== channel.provider) continue;
+    const other = await callbackChannel(row, channel.provider, cipher);
+    if ((await integration.callbacks!.verify(request, other)) !== 'ok') continue;
+    events.push(...integration.callbacks!.parse(body, other));
+  }
+  return events;
 }
 
 /**
@@ -99,24 +158,18 @@ export function callbackRoutes(app: Hono<AppEnv>): void {
     const { provider, channelId } = c.req.param();
     const length = Number(c.req.header('content-length') ?? 0);
     if (length > MAX_CALLBACK_BYTES) return c.json({ error: 'Payload too large' }, 413);
-    const found = await findChannel(
-      c.var.db,
-      new CredentialCipher(c.var.config.credentialsKey),
-      provider,
-      channelId,
-    );
+    const cipher = new CredentialCipher(c.var.config.credentialsKey);
+    const found = await findChannel(c.var.db, cipher, provider, channelId);
     if (!found?.integration.callbacks) return c.json({ error: 'Not found' }, 404);
     const body = new Uint8Array(await c.req.arrayBuffer());
     if (body.byteLength > MAX_CALLBACK_BYTES) return c.json({ error: 'Payload too large' }, 413);
     const { callbacks } = found.integration;
-    const verdict = await callbacks.verify(
-      {
-        headers: c.req.raw.headers,
-        body,
-        url: publicRequestUrl(c.req.url, c.var.config.publicUrl),
-      },
-      found.channel,
-    );
+    const request = {
+      headers: c.req.raw.headers,
+      body,
+      url: publicRequestUrl(c.req.url, c.var.config.publicUrl),
+    };
+    const verdict = await callbacks.verify(request, found.channel);
     if (verdict !== 'ok') {
       log('warn', 'callback refused: signature', {
         requestId: c.var.requestId,
@@ -127,7 +180,11 @@ export function callbackRoutes(app: Hono<AppEnv>): void {
         ? c.json({ error: 'Signature required' }, 401)
         : c.json({ error: 'Invalid signature' }, 403);
     }
-    const events = callbacks.parse(new TextDecoder().decode(body), found.channel);
+    const text = new TextDecoder().decode(body);
+    const events = callbacks.parse(text, found.channel);
+    if (callbacks.sharedAppUrl) {
+      events.push(...(await sharedUrlEvents(c.var.db, cipher, found, request, text)));
+    }
     for (const batch of channelEventBatches(events)) {
       // A queue that refuses fails the request, so the provider retries the whole callback.
       await c.env.CALLBACK_QUEUE.sendBatch(batch.map((body) => ({ body })));

@@ -173,5 +173,8 @@ export function messagingCallbacks(rules: MessagingWebhookRules): ChannelCallbac
           return inbound ? [inbound] : receiptEvents(event, channel.id);
         });
     },
+    // An app's Page (and Instagram) webhooks go to its one callback URL, whichever Page they
+    // are about (Graph API, Webhooks: one subscription per app and object).
+    sharedAppUrl: true,
   };
 }

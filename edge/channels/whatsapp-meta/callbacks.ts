@@ -308,4 +308,8 @@ export const whatsappMetaCallbacks: ChannelCallbacks = {
   // A channel without its number id ('') hears from no number.
   parse: (body, channel) =>
     cloudApiEvents(body, channel, String(channel.settings.phoneNumberId ?? ''), true),
+
+  // An app's webhooks go to the app's callback URL for all its numbers, unless a number or its
+  // WABA names an alternate one (WhatsApp Cloud API, "Webhook overrides").
+  sharedAppUrl: true,
 };
