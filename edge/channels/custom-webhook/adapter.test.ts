@@ -1,3 +1,6 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { v7 } from 'uuid';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../test/fakes/webhook-receiver';
 import type { RenderedMessage } from '../../render/types';
@@ -104,6 +107,20 @@ test('a retried delivery carries the same idempotency key and webhook-id', async
   ]);
 });
 
+test('a retry posts the very payload its Idempotency-Key was first sent with, timed at the first attempt', async () => {
+  // draft-ietf-httpapi-idempotency-key-header: a key "MUST NOT be reused with another request
+  // with a different request payload" (a fingerprinting endpoint answers 422 otherwise).
+  const firstAttempt = new Date('2030-01-02T10:00:00.000Z');
+  const message = outbound(undefined, undefined, v7({ msecs: firstAttempt.getTime() }));
+  await worker.send(message, { ...local, now: new Date('2030-01-02T10:00:01Z') });
+  await worker.send(message, { ...local, now: new Date('2030-01-02T10:00:31Z') });
+  const [first, retry] = receiver.requests;
+  expect(retry?.body).toBe(first?.body);
+  expect(first?.json).toMatchObject({ timestamp: firstAttempt.toISOString() });
+  // The signed webhook-timestamp stays each attempt's own (Standard Webhooks' replay window).
+  expect(first?.headers['webhook-timestamp']).not.toBe(retry?.headers['webhook-timestamp']);
+});
+
 test('a media message carries the file URL', async () => {
   const media: RenderedMessage = {
     kind: 'media',
@@ -168,6 +185,35 @@ describe('status codes become outcomes', () => {
     });
   });
 
+  test('an endpoint certificate Cloudflare cannot validate (526) fails at once, as a misconfigured channel', async () => {
+    // A Worker's fetch to an origin with an expired, self-signed or mismatched certificate is
+    // answered 526 by Cloudflare's edge: not a passing server error, so not retried.
+    receiver.respondWith(() => ({ status: 526, body: 'error code: 526' }));
+    const outcome = await worker.send(outbound(), local);
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      reason: 'channel_not_connected',
+      retryable: false,
+      detail: expect.stringContaining('TLS certificate'),
+    });
+    expect(outcome).not.toHaveProperty('channelError');
+  });
+
+  test('HTTP 409 to a retry (its Idempotency-Key still being processed) is retried, not a refusal', async () => {
+    receiver.respondWith(() => ({
+      status: 409,
+      headers: { 'content-type': 'application/problem+json', 'retry-after': '20' },
+      body: JSON.stringify({ title: 'A request is outstanding for this Idempotency-Key' }),
+    }));
+    expect(await worker.send(outbound(), local)).toMatchObject({
+      status: 'failed',
+      reason: 'network',
+      retryable: true,
+      retryAfterSeconds: 20,
+      detail: expect.stringContaining('HTTP 409'),
+    });
+  });
+
   test('other refusals leave the channel alone', async () => {
     receiver.respondWith(() => ({ status: 404, body: 'nope' }));
     const outcome = await worker.send(outbound(), local);
@@ -195,6 +241,30 @@ test('an endpoint that does not answer in time is a retryable network failure', 
     retryable: true,
     detail: expect.stringContaining('300 ms'),
   });
+});
+
+test('a 2xx whose body never finishes is sent (the endpoint took it), not a retry that would post it twice', async () => {
+  const stalled = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{"id":"msg_');
+      // …and nothing more: the connection stays open past the send's timeout.
+    });
+  });
+  await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = stalled.address() as AddressInfo;
+    const message = outbound(
+      { kind: 'text', text: 'Hi Ada' },
+      customChannel({ settings: { url: `http://127.0.0.1:${port}/hook` } }),
+    );
+    const outcome = await worker.send(message, { ...local, timeoutMs: 500 });
+    expect(outcome).toEqual({ status: 'sent', providerMessageId: message.deliveryId });
+  } finally {
+    stalled.closeAllConnections();
+    await new Promise((resolve) => stalled.close(resolve));
+  }
 });
 
 test('an endpoint that is down is a retryable network failure', async () => {

@@ -329,6 +329,25 @@ describe('nothing reaches Gmail', () => {
     expect(standIn.requests).toHaveLength(0);
   });
 
+  test('for an email over the 35 MB users.messages.send takes (content_invalid, naming the size)', async () => {
+    const standIn = await google();
+    const deliveryId = crypto.randomUUID();
+    const rendered = await worker.render(gmailRenderInput(deliveryId, 'Hi', []));
+    if (rendered.kind !== 'email') throw new Error('expected an email');
+    const outcome = await worker.send(
+      gmailOutbound(deliveryId, { ...rendered, html: `<p>${'x'.repeat(35_100_000)}</p>` }),
+      { allowPrivateUrls: false, endpoints: googleEndpoints(standIn.url) },
+    );
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      reason: 'content_invalid',
+      retryable: false,
+      detail: expect.stringMatching(/^the email is \d+ bytes, more than the 35000000 bytes/),
+    });
+    // Not even a token request: nothing is asked of Google for a message it cannot take.
+    expect(standIn.requests).toHaveLength(0);
+  }, 120_000);
+
   test('for a text message on the channel (content_invalid)', async () => {
     const standIn = await google();
     const outcome = await worker.send(

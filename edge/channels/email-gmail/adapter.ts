@@ -18,6 +18,16 @@ import { GMAIL_FAILURES } from './failures';
 /** Who answers, in failure details. */
 export const GMAIL_API = 'Gmail API';
 
+/**
+ * The largest message users.messages.send takes: "Maximum file size: 35MB", "Accepted Media
+ * MIME types: message/*" (Gmail API reference, users.messages.send, the media upload it
+ * supports), the RFC 2822 message that `raw` carries base64url-encoded. A larger one is refused
+ * before any call, with its size in the detail: Gmail's own answer to an oversized request is
+ * a bare 400 or 413 (often an HTML page) that names no size, and it would be sent again on no
+ * retry anyway.
+ */
+export const GMAIL_MAX_MESSAGE_BYTES = 35 * 1000 * 1000;
+
 /** The message's id and thread of a send answer (Gmail API, users.messages.send, response). */
 function sentMessage(body: string): { id: string | null; threadId: string | null } {
   try {
@@ -137,7 +147,14 @@ export const emailGmailAdapter: ChannelAdapter = {
     });
     if (!built.ok) return built.outcome;
 
-    const raw = toBase64Url(new TextEncoder().encode(built.mime));
+    const bytes = new TextEncoder().encode(built.mime);
+    if (bytes.length > GMAIL_MAX_MESSAGE_BYTES) {
+      return permanentFailure(
+        'content_invalid',
+        `the email is ${bytes.length} bytes, more than the ${GMAIL_MAX_MESSAGE_BYTES} bytes (35 MB) Gmail's users.messages.send takes`,
+      );
+    }
+    const raw = toBase64Url(bytes);
     const timeoutMs = options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
     const context = { endpoints: options.endpoints, timeoutMs, now: options.now };
     const post = (token: AccessToken, body: string) =>
@@ -151,7 +168,7 @@ export const emailGmailAdapter: ChannelAdapter = {
           },
           body,
         },
-        { who: GMAIL_API, timeoutMs },
+        { who: GMAIL_API, timeoutMs, sends: true },
       );
 
     const first = await googleAccessToken(google, context);

@@ -53,7 +53,7 @@ const GMAIL_CASES: Case[] = [
   [400, 'invalidArgument', 'content_invalid', false],
   [400, 'badRequest', 'content_invalid', false],
   [401, 'authError', 'credentials_rejected', false],
-  [403, 'dailyLimitExceeded', 'rate_limited', true],
+  [403, 'dailyLimitExceeded', 'rate_limited', false],
   [403, 'userRateLimitExceeded', 'rate_limited', true],
   [403, 'rateLimitExceeded', 'rate_limited', true],
   [403, 'domainPolicy', 'channel_not_connected', false],
@@ -106,6 +106,18 @@ describe('Gmail answers become reasons (one case per table row)', () => {
       expect(seconds).toBeGreaterThan(2 * 60 * 60 - 60);
       expect(seconds).toBeLessThanOrEqual(2 * 60 * 60);
     }
+  });
+
+  test("a spent daily quota is not retried, even with Gmail's time to retry (it is a day away)", async () => {
+    // "Resolve a 403 error: Daily limit exceeded": the project's courtesy limit, lifted by
+    // asking for more quota, not by retrying minutes later.
+    google.replyNextSend({
+      ...googleError(403, 'dailyLimitExceeded', 'Daily Limit Exceeded'),
+      headers: { 'retry-after': '60' },
+    });
+    const outcome = await send();
+    expect(outcome).toMatchObject({ status: 'failed', reason: 'rate_limited', retryable: false });
+    expect(outcome.status === 'failed' && outcome.retryAfterSeconds).toBeFalsy();
   });
 
   test('an answer no row names falls back to its HTTP status', async () => {

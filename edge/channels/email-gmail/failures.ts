@@ -30,13 +30,21 @@ export const GMAIL_FAILURES: GoogleFailureTable = [
     doc: `${RESOLVE_ERRORS}: 401 Invalid credentials (authError, after one refresh)`,
   },
   {
+    // The project's daily courtesy quota is spent ("Resolve a 403 error: Daily limit exceeded":
+    // its fix is asking for more quota in the Google API Console). It comes back the next day,
+    // far beyond the minutes a delivery's retries span, so retrying only spends attempts and
+    // calls: not retried, as LINE's monthly limit and Viber's free-message limit are not.
     status: 403,
     error: 'dailyLimitExceeded',
     reason: 'rate_limited',
-    transient: true,
-    doc: `${RESOLVE_ERRORS}: 403 Daily limit exceeded`,
+    transient: false,
+    doc: `${RESOLVE_ERRORS}: 403 Daily limit exceeded (the project's courtesy API limit; request more quota)`,
   },
   {
+    // The per-user rate ("Resolve a 403 error: User rate limit exceeded": fewer requests, or
+    // retry; "Usage limits": 15,000 quota units per user per minute), which backoff outlasts.
+    // When it is the mailbox's daily sending limit, Gmail names the time to retry in the
+    // message (google/errors.ts) and the retry waits for it.
     status: 403,
     error: 'userRateLimitExceeded',
     reason: 'rate_limited',

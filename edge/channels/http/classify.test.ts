@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { classifyFetchError, withoutUrlPaths } from './classify';
+import { classifyFetchError, classifyHttpStatus, withoutUrlPaths } from './classify';
 
 test('a network error that names the URL it called keeps only its origin (a token in the path stays out)', () => {
   const token = '123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11';
@@ -23,4 +23,17 @@ test('text without URLs, and bare origins, are left as they are', () => {
   expect(withoutUrlPaths('see http://h:8080/a/b and https://x.io?q=secret')).toBe(
     'see http://h:8080/… and https://x.io/…',
   );
+});
+
+test('413 Content Too Large is the message being too large (invalid content), not a passing refusal', () => {
+  const outcome = classifyHttpStatus(
+    {
+      status: 413,
+      headers: new Headers(),
+      body: '<html><title>413 Request Entity Too Large</title>',
+    },
+    'Gmail API',
+    new Date(),
+  );
+  expect(outcome).toMatchObject({ status: 'failed', reason: 'content_invalid', retryable: false });
 });

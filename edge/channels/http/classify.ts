@@ -5,8 +5,9 @@ import { parseRetryAfter } from './retry-after';
  * The one classification of provider HTTP answers that every HTTP adapter shares (a provider's
  * own error table runs first and falls back to this): 401/403 are rejected credentials; 429 is
  * a rate limit, retried after the provider's `Retry-After`; 408 and 5xx are transient network
- * failures; a redirect (never followed: it could lead a checked URL elsewhere) and other 4xx are
- * permanent rejections. A call that gets no answer is a transient network failure.
+ * failures; 413 is a message too large (invalid content); a redirect (never followed: it could
+ * lead a checked URL elsewhere) and other 4xx are permanent rejections. A call that gets no
+ * answer is a transient network failure.
  */
 
 /** What a provider answered. */
@@ -40,6 +41,9 @@ export function classifyHttpStatus(answer: HttpAnswer, who: string, now: Date): 
   if (status === 408 || status >= 500) {
     return transientFailure('network', detail, parseRetryAfter(headers.get('retry-after'), now));
   }
+  // 413 Content Too Large (RFC 9110 §15.5.14): the request, that is the message, is larger than
+  // the server takes. The message is the problem, and the same message would be refused again.
+  if (status === 413) return permanentFailure('content_invalid', detail);
   return permanentFailure('rejected_by_provider', detail);
 }
 
@@ -68,23 +72,40 @@ export type HttpCall = { ok: true; answer: HttpAnswer } | { ok: false; outcome: 
 /**
  * Calls a provider within `timeoutMs` without following redirects, and reads the whole answer
  * (so that the connection is released). Never throws for network trouble.
+ *
+ * `sends`: the call sends a message, and its status line decides. A 2xx whose body then breaks
+ * off or outlasts the time (a stalled proxy, a dropped connection) is still the provider's
+ * acceptance: it is answered with an empty body, never as a "no answer" network failure that
+ * dispatch would retry, delivering the message twice through a provider that takes no
+ * idempotency key. (Other calls, such as a connection check that needs the body, keep the
+ * failure.)
  */
 export async function callProvider(
   url: string | URL,
   init: RequestInit,
-  { who, timeoutMs }: { who: string; timeoutMs: number },
+  { who, timeoutMs, sends = false }: { who: string; timeoutMs: number; sends?: boolean },
 ): Promise<HttpCall> {
+  let response: Response;
   try {
-    const response = await fetch(url, {
+    response = await fetch(url, {
       ...init,
       redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const body = await response.text();
-    return { ok: true, answer: { status: response.status, headers: response.headers, body } };
   } catch (error) {
     return { ok: false, outcome: classifyFetchError(error, who, timeoutMs) };
   }
+  let body: string;
+  try {
+    body = await response.text();
+  } catch (error) {
+    const accepted = response.status >= 200 && response.status < 300;
+    if (!sends || !accepted) {
+      return { ok: false, outcome: classifyFetchError(error, who, timeoutMs) };
+    }
+    body = '';
+  }
+  return { ok: true, answer: { status: response.status, headers: response.headers, body } };
 }
 
 /** True for a 2xx answer. */

@@ -87,4 +87,20 @@ describe('sending through the Instagram messaging Send API', () => {
       reason: 'recipient_unavailable',
     });
   });
+
+  test("Instagram's own window refusal (10/2534022) is a closed window, not rejected credentials", async () => {
+    graph.replyNext(
+      graphError(400, 10, '(#10) This message is sent outside of allowed window.', {
+        subcode: 2534022,
+      }),
+    );
+    const outcome = await send({ kind: 'text', text: 'Hi' });
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      reason: 'messaging_window_closed',
+      retryable: false,
+    });
+    // credentials_rejected would have put the channel in ERROR for every later send.
+    expect(outcome.status === 'failed' && outcome.channelError).toBeFalsy();
+  });
 });

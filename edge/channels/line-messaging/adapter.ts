@@ -56,7 +56,7 @@ export const lineMessagingAdapter: ChannelAdapter = {
         },
         body: JSON.stringify({ to: message.recipient, messages: messages.messages }),
       },
-      { who: LINE_API, timeoutMs: options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS },
+      { who: LINE_API, timeoutMs: options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS, sends: true },
     );
     if (!call.ok) return call.outcome;
     const { answer } = call;

@@ -36,6 +36,9 @@ const EXPECTED: Array<
   [100, 2018109, 400, 'content_invalid', false],
   [10, 2018278, 400, 'messaging_window_closed', false],
   [10, 2018065, 400, 'messaging_window_closed', false],
+  [10, 2534022, 400, 'messaging_window_closed', false],
+  // A permission error whose subcode no row names: this message refused, the token fine.
+  [10, 2018999, 400, 'rejected_by_provider', false],
   [10, 2018108, 400, 'recipient_unavailable', false],
   [551, null, 400, 'recipient_unavailable', false],
   [100, 2018001, 400, 'recipient_unavailable', false],

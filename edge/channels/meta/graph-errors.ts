@@ -23,6 +23,12 @@ export interface GraphError {
 export interface GraphFailureRow {
   code: number | readonly [number, number];
   subcode?: number;
+  /**
+   * The row is for errors of this code that carry a subcode no other row names (rather than
+   * for the code alone): a product may know its code's subcoded errors to be of another kind
+   * than the bare code.
+   */
+  otherSubcodes?: true;
   reason: FailureReason;
   /** Retried with backoff (or the provider's hint) before it counts as a failure. */
   transient: boolean;
@@ -141,7 +147,10 @@ function matchesCode(row: GraphFailureRow, code: number): boolean {
     : code >= row.code[0] && code <= row.code[1];
 }
 
-/** The row for a Graph error: one naming its subcode wins over one for the code alone. */
+/**
+ * The row for a Graph error: one naming its subcode wins; then, for a subcode no row names, a
+ * row for the code's other subcodes; then one for the code alone.
+ */
 export function findGraphFailure(
   table: GraphFailureTable,
   error: Pick<GraphError, 'code' | 'subcode'>,
@@ -149,7 +158,8 @@ export function findGraphFailure(
   const rows = table.filter((row) => matchesCode(row, error.code));
   return (
     rows.find((row) => row.subcode !== undefined && row.subcode === error.subcode) ??
-    rows.find((row) => row.subcode === undefined)
+    (error.subcode === null ? undefined : rows.find((row) => row.otherSubcodes)) ??
+    rows.find((row) => row.subcode === undefined && !row.otherSubcodes)
   );
 }
 

@@ -73,7 +73,7 @@ export function sendApiAdapter(
             headers: graphHeaders(read.credentials?.pageAccessToken ?? ''),
             body: JSON.stringify(body),
           },
-          { who: rules.who, timeoutMs },
+          { who: rules.who, timeoutMs, sends: true },
         );
         const outcome: SendOutcome = !call.ok
           ? call.outcome

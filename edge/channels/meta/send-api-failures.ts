@@ -48,6 +48,28 @@ export const SEND_API_FAILURES: GraphFailureTable = [
     doc: `${SEND_API_ERRORS}, Permission Errors: 10/2018065 This message is sent outside of allowed window (tag not permitted)`,
   },
   {
+    // The Instagram API's own subcode for the same refusal: an Instagram free-form message more
+    // than 24 hours after the person last wrote. Without this row the Graph-wide code 10 ("API
+    // Permission Denied") would take it for a revoked permission and put the channel in ERROR.
+    code: 10,
+    subcode: 2534022,
+    reason: 'messaging_window_closed',
+    transient: false,
+    doc: `${SEND_API_ERRORS}, Permission Errors: 10/2534022 This message is sent outside of allowed window (Instagram)`,
+  },
+  {
+    // Every subcoded permission error the Send API documents refuses this message or this
+    // person (a closed window, a tag not allowed, someone who cannot receive messages now), not
+    // the Page's token: one whose subcode no row here names is a refusal of the message. Taken
+    // for Graph's bare code 10 ("API Permission Denied", credentials) it would put the channel
+    // in ERROR and stop every later send to everyone.
+    code: 10,
+    otherSubcodes: true,
+    reason: 'rejected_by_provider',
+    transient: false,
+    doc: `${SEND_API_ERRORS}, Permission Errors: 10 with a subcode (a policy refusal of this message or recipient)`,
+  },
+  {
     code: 10,
     subcode: 2018108,
     reason: 'recipient_unavailable',

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import {
   startTelegramBotApi,
@@ -256,5 +258,31 @@ describe('what Telegram answers becomes an outcome', () => {
       endpoints: { TELEGRAM_API_URL: 'http://127.0.0.1:1' },
     });
     expect(outcome).toMatchObject({ status: 'failed', reason: 'network', retryable: true });
+  });
+
+  test('a 200 whose body breaks off is sent, not retried (the Bot API takes no idempotency key)', async () => {
+    // The Bot API answers errors with their error_code as the HTTP status: a 200 is Telegram's
+    // acceptance, even when the connection drops before its JSON ends.
+    const cut = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.write('{"ok":true,"result":{"message_id":');
+        setTimeout(() => response.socket?.destroy(), 50);
+      });
+    });
+    await new Promise<void>((resolve) => cut.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = cut.address() as AddressInfo;
+      const message = telegramMessage({ kind: 'text', text: 'Hi' });
+      const outcome = await worker.send(message, {
+        allowPrivateUrls: false,
+        endpoints: { TELEGRAM_API_URL: `http://127.0.0.1:${port}` },
+      });
+      expect(outcome).toEqual({ status: 'sent', providerMessageId: message.deliveryId });
+    } finally {
+      cut.closeAllConnections();
+      await new Promise((resolve) => cut.close(resolve));
+    }
   });
 });

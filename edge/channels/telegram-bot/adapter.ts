@@ -53,14 +53,16 @@ export const telegramBotAdapter: ChannelAdapter = {
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(call.body),
         },
-        { who: TELEGRAM_API, timeoutMs: options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS },
+        { who: TELEGRAM_API, timeoutMs: options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS, sends: true },
       );
       if (!answered.ok) return { outcome: answered.outcome, migrateTo: undefined };
       const answer = readTelegramAnswer(answered.answer.body);
-      if (isSuccess(answered.answer) && answer?.ok) {
+      // The Bot API answers every error with its error_code as the HTTP status ("Making
+      // requests"): a 2xx is the message sent, even when its body broke off (no message id).
+      if (isSuccess(answered.answer) && (answer?.ok || answer === null)) {
         const outcome: SendOutcome = {
           status: 'sent',
-          providerMessageId: messageIdOf(answer.result, chatId) ?? message.deliveryId,
+          providerMessageId: messageIdOf(answer?.result, chatId) ?? message.deliveryId,
         };
         return { outcome, migrateTo: undefined };
       }

@@ -56,7 +56,7 @@ export function twilioAdapter(
           },
           body: built.form.toString(),
         },
-        { who: TWILIO_API, timeoutMs: options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS },
+        { who: TWILIO_API, timeoutMs: options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS, sends: true },
       );
       if (!call.ok) return call.outcome;
       if (!isSuccess(call.answer)) {

@@ -122,6 +122,37 @@ describe('sending through the Vonage Messages API', () => {
     });
   });
 
+  test('a WhatsApp audio file goes without a caption field, and its caption follows as a text, both with our client_ref', async () => {
+    const audio: RenderedMessage = {
+      kind: 'media',
+      url: 'https://files.example.com/hello.ogg',
+      fileName: 'hello.ogg',
+      contentType: 'audio/ogg',
+      caption: 'Listen, Ada',
+    };
+    const message = vonageMessage(vonageChannel('whatsapp', keys.privateKey), audio);
+    const outcome = await worker.send(message, { allowPrivateUrls: false, endpoints });
+    expect(outcome).toMatchObject({
+      status: 'sent',
+      providerDetail: expect.stringContaining('it went as a text message'),
+    });
+    const [first, second, ...rest] = vonage.sends().map((request) => request.json);
+    expect(rest).toHaveLength(0);
+    expect(first).toMatchObject({
+      message_type: 'audio',
+      audio: { url: 'https://files.example.com/hello.ogg' },
+      client_ref: message.deliveryId,
+    });
+    expect((first?.audio as Record<string, unknown>) ?? {}).not.toHaveProperty('caption');
+    expect(second).toMatchObject({
+      channel: 'whatsapp',
+      message_type: 'text',
+      text: 'Listen, Ada',
+      to: first?.to,
+      client_ref: message.deliveryId,
+    });
+  });
+
   test('a template parameter with a line break, a tab or more than 4 spaces once filled in is template_invalid, without calling Vonage', async () => {
     const template = (parameters: string[]): RenderedMessage => ({
       kind: 'whatsapp_template',

@@ -9,6 +9,7 @@ import {
   DEFAULT_SEND_TIMEOUT_MS,
   permanentFailure,
   phoneRecipientFailure,
+  type SendOutcome,
 } from '../types';
 import { VONAGE_API, vonageJwt, vonageMessagesUrl } from './api';
 import type { VONAGE_CREDENTIALS, VONAGE_SETTINGS, VonageNetwork } from './definition';
@@ -57,25 +58,47 @@ export function vonageAdapter(
         now,
       );
       if (!token.ok) return permanentFailure('credentials_rejected', token.detail);
-      const call = await callProvider(
-        vonageMessagesUrl(options.endpoints),
-        {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${token.jwt}`,
-            'content-type': 'application/json',
-            accept: 'application/json',
+      const post = async (body: Record<string, unknown>): Promise<SendOutcome> => {
+        const call = await callProvider(
+          vonageMessagesUrl(options.endpoints),
+          {
+            method: 'POST',
+            headers: {
+              authorization: `Bearer ${token.jwt}`,
+              'content-type': 'application/json',
+              accept: 'application/json',
+            },
+            body: JSON.stringify(body),
           },
-          body: JSON.stringify(built.body),
-        },
-        { who: VONAGE_API, timeoutMs: options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS },
-      );
-      if (!call.ok) return call.outcome;
-      if (!isSuccess(call.answer)) return classifyVonageAnswer(call.answer, now);
+          {
+            who: VONAGE_API,
+            timeoutMs: options.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS,
+            sends: true,
+          },
+        );
+        if (!call.ok) return call.outcome;
+        if (!isSuccess(call.answer)) return classifyVonageAnswer(call.answer, now);
+        return {
+          status: 'sent',
+          providerMessageId:
+            text(parseObject(call.answer.body)?.message_uuid) ?? message.deliveryId,
+        };
+      };
+      const sent = await post(built.body);
+      if (sent.status !== 'sent') return sent;
+      const segments =
+        built.smsText === null ? {} : { segments: smsSegments(built.smsText).segments };
+      if (!built.followUp) return { ...sent, ...segments };
+      // A WhatsApp audio file's caption follows as a text once the audio is accepted; the send
+      // counts as sent with the audio, and a caption that fails is told, never retried (a retry
+      // would send the audio twice).
+      const caption = await post(built.followUp.body);
       return {
-        status: 'sent',
-        providerMessageId: text(parseObject(call.answer.body)?.message_uuid) ?? message.deliveryId,
-        ...(built.smsText === null ? {} : { segments: smsSegments(built.smsText).segments }),
+        ...sent,
+        providerDetail:
+          caption.status === 'sent'
+            ? `WhatsApp audio takes no caption: it went as a text message (${caption.providerMessageId})`
+            : `WhatsApp audio takes no caption, and the text message carrying it was not sent: ${caption.detail}`,
       };
     },
   };

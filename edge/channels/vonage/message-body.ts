@@ -24,7 +24,13 @@ export const MAX_SMS_TEXT = 1000;
 export const MAX_WHATSAPP_TEXT = 4096;
 
 export type VonageBody =
-  | { ok: true; body: Record<string, unknown>; smsText: string | null }
+  | {
+      ok: true;
+      body: Record<string, unknown>;
+      smsText: string | null;
+      /** A WhatsApp audio file's caption, sent as a text message once the audio is accepted. */
+      followUp?: { body: Record<string, unknown>; captionText: string };
+    }
   | { ok: false; detail: string; reason?: 'template_invalid' };
 
 /** Vonage's WhatsApp media message types for our media kinds. */
@@ -103,5 +109,26 @@ export function vonageMessageBody(
   }
   const content = whatsappContent(rendered);
   if (typeof content === 'string') return { ok: false, detail: content };
+  const caption = rendered.kind === 'media' ? rendered.caption : null;
+  if (caption && content.message_type === 'audio') {
+    // WhatsApp audio takes no caption (the Messages API refuses `audio.caption` on WhatsApp, as
+    // the Cloud API's "Audio messages" take none): the words follow as a text message, held to
+    // a WhatsApp text's limit, rather than vanish.
+    if (Array.from(caption).length > MAX_WHATSAPP_TEXT) {
+      return {
+        ok: false,
+        detail: `a Vonage WhatsApp text has at most ${MAX_WHATSAPP_TEXT} characters`,
+      };
+    }
+    return {
+      ok: true,
+      body: { ...content, ...envelope },
+      smsText: null,
+      followUp: {
+        body: { message_type: 'text', text: caption, ...envelope },
+        captionText: caption,
+      },
+    };
+  }
   return { ok: true, body: { ...content, ...envelope }, smsText: null };
 }

@@ -96,7 +96,7 @@ describe('sending through the WhatsApp Cloud API', () => {
     });
   });
 
-  test('media goes by link: images and video with a caption, documents with their file name, audio bare', async () => {
+  test('media goes by link: images and video with a caption, documents with their file name, audio bare and its caption as a text after it', async () => {
     const media = (contentType: string, fileName: string): RenderedMessage => ({
       kind: 'media',
       url: `https://files.example.com/${fileName}`,
@@ -124,6 +124,7 @@ describe('sending through the WhatsApp Cloud API', () => {
         { link: 'https://files.example.com/menu.pdf', caption: 'Our menu', filename: 'menu.pdf' },
       ],
       ['audio', { link: 'https://files.example.com/hello.ogg' }],
+      ['text', { preview_url: false, body: 'Our menu' }],
     ]);
   });
 
@@ -256,19 +257,69 @@ describe('sending through the WhatsApp Cloud API', () => {
     expect(graph.requests).toHaveLength(0);
   });
 
-  test('an audio file goes without its caption, so a long one does not stop it', async () => {
-    // "Audio messages" take no caption: only captions that are sent are held to 1,024.
+  test("an audio file's caption is not lost: it follows as a text message, held to a text's 4,096", async () => {
+    // "Audio messages" take no caption: the caption goes as a text once the audio is accepted,
+    // tagged with the same delivery id (its statuses find the delivery too).
+    const audio: RenderedMessage = {
+      kind: 'media',
+      url: 'https://files.example.com/hello.ogg',
+      fileName: 'hello.ogg',
+      contentType: 'audio/ogg',
+      caption: `Listen, Ada: ${'x'.repeat(1025)}`,
+    };
+    const message = whatsappMessage(audio);
+    const outcome = await worker.send(message, { allowPrivateUrls: false, endpoints });
+    expect(outcome).toMatchObject({
+      status: 'sent',
+      providerMessageId: expect.stringMatching(/^wamid\./),
+      providerDetail: expect.stringMatching(
+        /^WhatsApp audio takes no caption: it went as a text message \(wamid\./,
+      ),
+    });
+    const [first, second, ...rest] = graph.sends();
+    expect(rest).toHaveLength(0);
+    expect(first?.json).toMatchObject({
+      type: 'audio',
+      audio: { link: 'https://files.example.com/hello.ogg' },
+      biz_opaque_callback_data: message.deliveryId,
+    });
+    expect(second?.json).toMatchObject({
+      to: first?.json?.to,
+      type: 'text',
+      text: { preview_url: false, body: audio.caption },
+      biz_opaque_callback_data: message.deliveryId,
+    });
+    expect(outcome.status === 'sent' && outcome.providerMessageId).not.toBe(
+      outcome.status === 'sent' && /\((wamid\.[^)]+)\)/.exec(outcome.providerDetail ?? '')?.[1],
+    );
+
+    const tooLong = await send({ ...audio, caption: 'x'.repeat(4097) });
+    expect(tooLong).toMatchObject({
+      status: 'failed',
+      reason: 'content_invalid',
+      retryable: false,
+    });
+    expect(graph.sends()).toHaveLength(2);
+  });
+
+  test("an audio caption's text that fails leaves the audio sent (never sent twice), saying so", async () => {
+    graph.replyNext(
+      { status: 200, body: { messaging_product: 'whatsapp', messages: [{ id: 'wamid.AUDIO' }] } },
+      graphError(400, 131000, 'Something went wrong'),
+    );
     const outcome = await send({
       kind: 'media',
       url: 'https://files.example.com/hello.ogg',
       fileName: 'hello.ogg',
       contentType: 'audio/ogg',
-      caption: 'x'.repeat(1025),
+      caption: 'Listen',
     });
-    expect(outcome).toMatchObject({ status: 'sent' });
-    expect(graph.sends().map((request) => request.json?.audio)).toEqual([
-      { link: 'https://files.example.com/hello.ogg' },
-    ]);
+    expect(outcome).toMatchObject({
+      status: 'sent',
+      providerMessageId: 'wamid.AUDIO',
+      providerDetail: expect.stringContaining('the text message carrying it was not sent'),
+    });
+    expect(graph.sends()).toHaveLength(2);
   });
 
   test('a template parameter with a line break, a tab or more than 4 spaces once filled in is template_invalid, without calling Meta (132018)', async () => {

@@ -11,6 +11,7 @@ import {
   type ProviderEndpoints,
   permanentFailure,
   phoneRecipientFailure,
+  type SendOutcome,
 } from '../types';
 import { whatsappMetaDefinition } from './definition';
 import { WHATSAPP_FAILURES } from './failures';
@@ -73,24 +74,39 @@ export function cloudApiAdapter<S extends Fields, C extends Fields>(options: {
         read.credentials,
         adapterOptions.endpoints,
       );
-      const call = await callProvider(
-        url,
-        { method: 'POST', headers, body: JSON.stringify(body.body) },
-        { who, timeoutMs: adapterOptions.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS },
-      );
-      if (!call.ok) return call.outcome;
-      if (isSuccess(call.answer)) {
-        // A 2xx means the message was accepted; statuses still find it by our delivery id. The
-        // answer names the wamid: `{ messages: [{ id: "wamid…" }] }` ("Send messages", response).
-        const wamid = text(list(parseObject(call.answer.body)?.messages)[0]?.id);
-        return { status: 'sent', providerMessageId: wamid ?? message.deliveryId };
-      }
-      return classifyGraphAnswer(
-        call.answer,
-        WHATSAPP_FAILURES,
-        who,
-        adapterOptions.now?.() ?? new Date(),
-      );
+      const post = async (payload: Record<string, unknown>): Promise<SendOutcome> => {
+        const call = await callProvider(
+          url,
+          { method: 'POST', headers, body: JSON.stringify(payload) },
+          { who, timeoutMs: adapterOptions.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS, sends: true },
+        );
+        if (!call.ok) return call.outcome;
+        if (isSuccess(call.answer)) {
+          // A 2xx means the message was accepted; statuses still find it by our delivery id.
+          // The answer names the wamid: `{ messages: [{ id: "wamid…" }] }` ("Send messages").
+          const wamid = text(list(parseObject(call.answer.body)?.messages)[0]?.id);
+          return { status: 'sent', providerMessageId: wamid ?? message.deliveryId };
+        }
+        return classifyGraphAnswer(
+          call.answer,
+          WHATSAPP_FAILURES,
+          who,
+          adapterOptions.now?.() ?? new Date(),
+        );
+      };
+      const sent = await post(body.body);
+      if (sent.status !== 'sent' || !body.followUp) return sent;
+      // An audio file's caption goes as a text once the audio is accepted. The send counts as
+      // sent with the audio: a caption that fails is told in the detail and never retried (a
+      // retry would send the audio twice).
+      const caption = await post(body.followUp.body);
+      return {
+        ...sent,
+        providerDetail:
+          caption.status === 'sent'
+            ? `WhatsApp audio takes no caption: it went as a text message (${caption.providerMessageId})`
+            : `WhatsApp audio takes no caption, and the text message carrying it was not sent: ${caption.detail}`,
+      };
     },
   };
 }

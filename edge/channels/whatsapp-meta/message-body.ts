@@ -44,22 +44,48 @@ export function mediaKind(contentType: string): MediaKind {
  * `reason` says otherwise).
  */
 export type WhatsAppBody =
-  | { ok: true; body: Record<string, unknown> }
+  | {
+      ok: true;
+      body: Record<string, unknown>;
+      /**
+       * A second message that goes once the first is accepted: the caption of an audio file,
+       * as a text message (`captionText`: what it says, for the delivery's detail).
+       */
+      followUp?: { body: Record<string, unknown>; captionText: string };
+    }
   | { ok: false; detail: string; reason?: FailureReason };
+
+/** A text message's content ("Text messages"); link previews stay off. */
+function textContent(text: string): Record<string, unknown> {
+  // A preview fetches the link from Meta's side: only when asked for.
+  return { type: 'text', text: { preview_url: false, body: text } };
+}
 
 function mediaBody(rendered: Extract<RenderedMessage, { kind: 'media' }>): WhatsAppBody {
   const kind = mediaKind(rendered.contentType);
-  // Audio goes without its caption ("Audio messages" take none), so only a caption that is
-  // sent is held to the limit.
-  const caption = WHATSAPP_CAPTION_LIMIT.kinds.includes(kind) ? rendered.caption : null;
-  if (caption && Array.from(caption).length > MAX_CAPTION_LENGTH) {
-    return { ok: false, detail: `a WhatsApp caption has at most ${MAX_CAPTION_LENGTH} characters` };
-  }
   const media: Record<string, unknown> = { link: rendered.url };
   // Only documents carry a file name.
-  if (caption) media.caption = caption;
   if (kind === 'document') media.filename = rendered.fileName;
-  return { ok: true, body: { type: kind, [kind]: media } };
+  const body = { type: kind, [kind]: media };
+  if (!rendered.caption) return { ok: true, body };
+  if (!WHATSAPP_CAPTION_LIMIT.kinds.includes(kind)) {
+    // "Audio messages" take no `caption` (only image, video and document messages do): rather
+    // than lose the words the step gives with the file, they follow as a text message, held
+    // to a text's limit (as Messenger's and LINE's captions follow their attachments).
+    if (Array.from(rendered.caption).length > MAX_TEXT_LENGTH) {
+      return { ok: false, detail: `a WhatsApp text has at most ${MAX_TEXT_LENGTH} characters` };
+    }
+    return {
+      ok: true,
+      body,
+      followUp: { body: textContent(rendered.caption), captionText: rendered.caption },
+    };
+  }
+  if (Array.from(rendered.caption).length > MAX_CAPTION_LENGTH) {
+    return { ok: false, detail: `a WhatsApp caption has at most ${MAX_CAPTION_LENGTH} characters` };
+  }
+  media.caption = rendered.caption;
+  return { ok: true, body };
 }
 
 /**
@@ -148,11 +174,7 @@ export function whatsappMessageBody(
       if (Array.from(rendered.text).length > MAX_TEXT_LENGTH) {
         return { ok: false, detail: `a WhatsApp text has at most ${MAX_TEXT_LENGTH} characters` };
       }
-      // Link previews stay off unless asked for: a preview fetches the link from Meta's side.
-      content = {
-        ok: true,
-        body: { type: 'text', text: { preview_url: false, body: rendered.text } },
-      };
+      content = { ok: true, body: textContent(rendered.text) };
       break;
     case 'media':
       content = mediaBody(rendered);
@@ -169,14 +191,24 @@ export function whatsappMessageBody(
       return { ok: false, detail: `WhatsApp cannot send a ${rendered.kind} message` };
   }
   if (!content.ok) return content;
+  // Both messages of a delivery carry its id, so that the statuses of either find it.
+  const envelope = (body: Record<string, unknown>) => ({
+    messaging_product: 'whatsapp',
+    recipient_type: 'individual',
+    ...(isBusinessScopedUserId(address) ? { recipient: address } : { to: address }),
+    ...body,
+    biz_opaque_callback_data: deliveryId,
+  });
   return {
     ok: true,
-    body: {
-      messaging_product: 'whatsapp',
-      recipient_type: 'individual',
-      ...(isBusinessScopedUserId(address) ? { recipient: address } : { to: address }),
-      ...content.body,
-      biz_opaque_callback_data: deliveryId,
-    },
+    body: envelope(content.body),
+    ...(content.followUp
+      ? {
+          followUp: {
+            body: envelope(content.followUp.body),
+            captionText: content.followUp.captionText,
+          },
+        }
+      : {}),
   };
 }
