@@ -1,7 +1,12 @@
 import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import { randomBytes, toBase64Url } from '../db/encoding';
 import { channels, steps } from '../db/schema';
-import type { ConnectionContext, ReleaseResult } from '../edge/channels/connection';
+import {
+  type ConnectionContext,
+  type ReleaseResult,
+  sameDeploymentChannelId,
+  templatesTruncatedDetail,
+} from '../edge/channels/connection';
 import type { ChannelIntegration } from '../edge/channels/integration';
 import { integrationFor } from '../edge/channels/registry';
 import type { ChannelRecord } from '../edge/channels/types';
@@ -86,7 +91,11 @@ export async function checkConnection(
   const context = connectionContext(ctx);
   // Providers whose webhook is registered through their API (Telegram, Viber) need its URL.
   const callback = callbackOf(ctx, integration, channel);
-  if (callback) context.callback = { url: callback.url, token: callback.verifyToken };
+  if (callback) {
+    context.callback = { url: callback.url, token: callback.verifyToken };
+    context.isDeletedChannelCallback = (webhookUrl) =>
+      isDeletedChannelCallback(ctx, webhookUrl, callback.url);
+  }
   let columns: ConnectionColumns;
   try {
     columns = await checkWithProvider(connection, channel, context);
@@ -97,6 +106,28 @@ export async function checkConnection(
   }
   if (columns.statusDetail) columns.statusDetail = statusDetailLine(columns.statusDetail);
   return columns;
+}
+
+/**
+ * Whether `webhookUrl` is the callback URL, at this deployment's callback origin, of a channel
+ * that no longer exists (any workspace's: only its absence is read, nothing of it is shown).
+ * Deleting a channel releases its Telegram or Viber webhook only when the provider can be
+ * reached; one left behind points at a channel that will never answer, and a new channel may
+ * take it over. Channel ids are random UUIDs, never reused.
+ */
+async function isDeletedChannelCallback(
+  ctx: ApiContext,
+  webhookUrl: string,
+  callbackUrl: string,
+): Promise<boolean> {
+  const id = sameDeploymentChannelId(webhookUrl, callbackUrl);
+  if (!id) return false;
+  const [row] = await ctx.db
+    .select({ id: channels.id })
+    .from(channels)
+    .where(eq(channels.id, id))
+    .limit(1);
+  return !row;
 }
 
 async function checkWithProvider(
@@ -118,8 +149,12 @@ async function checkWithProvider(
   };
   if (connection.listTemplates) {
     const listed = await connection.listTemplates(channel, context);
-    if (listed.ok) Object.assign(columns, { templates: listed.templates, templatesSyncedAt: now });
-    else
+    if (listed.ok) {
+      Object.assign(columns, { templates: listed.templates, templatesSyncedAt: now });
+      if (listed.truncated) {
+        columns.statusDetail = `${columns.statusDetail}; ${templatesTruncatedDetail(listed.templates.length)}`;
+      }
+    } else
       columns.statusDetail = `${columns.statusDetail}; templates could not be listed: ${listed.problem}`;
   }
   return columns;

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CredentialCipher } from '../../db/credentials';
 import { channels } from '../../db/schema';
+import { MAX_LISTED_TEMPLATES } from '../../edge/channels/connection';
 import {
   TEST_GRAPH_VERSION,
   WHATSAPP_TEST_IDS,
@@ -535,5 +536,31 @@ describe("a step's template is checked against the account's templates", () => {
       endpoints.GRAPH_API_URL = saved;
     }
     expect(result.issues?.map((issue) => issue.code)).toEqual(['TEMPLATES_UNAVAILABLE']);
+  });
+});
+
+describe('an account with more templates than a listing reads', () => {
+  it('keeps the first MAX_LISTED_TEMPLATES and says so in statusDetail', async () => {
+    const added = MAX_LISTED_TEMPLATES + 10 - graph.templates.length;
+    graph.templates.push(
+      ...Array.from({ length: added }, (_, index) => ({
+        name: `extra_${index}`,
+        language: 'en',
+        status: 'APPROVED',
+        category: 'UTILITY',
+        components: body('Extra'),
+      })),
+    );
+    try {
+      const ws = await api.createWorkspace();
+      const channel = await connect(ws);
+      expect(channel.status).toBe('CONNECTED');
+      expect(channel.statusDetail).toBe(
+        'Verified: Sendflow Test (+1 555-010-0000); only the first 5,000 templates were listed (the account has more): steps naming any other are refused TEMPLATE_NOT_FOUND',
+      );
+      expect(channel.templates).toHaveLength(MAX_LISTED_TEMPLATES);
+    } finally {
+      graph.templates.splice(graph.templates.length - added, added);
+    }
   });
 });

@@ -51,9 +51,12 @@ afterAll(async () => {
   await viber?.close();
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   endpoints.TELEGRAM_API_URL = telegram.url;
   endpoints.VIBER_API_URL = viber.url;
+  // Each test connects the bots afresh: a webhook left by the last one would not be moved.
+  await clearWebhook(telegram);
+  await clearWebhook(telegram, OTHER_BOT.token);
   telegram.requests.length = 0;
   viber.requests.length = 0;
 });
@@ -131,6 +134,16 @@ async function rowExists(id: string) {
   return (await api.db.select().from(channels).where(eq(channels.id, id))).length > 0;
 }
 
+/** Removes a bot's webhook as its owner would, outside Sendflow ("setWebhook" with url ""). */
+async function clearWebhook(server: TelegramBotApi, token: string = TELEGRAM_TEST.token) {
+  const answer = await fetch(`${server.url}/bot${token}/setWebhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url: '' }),
+  });
+  expect(answer.status).toBe(200);
+}
+
 describe('deleting a channel releases the webhook registered with its provider', () => {
   it('Telegram: deleteWebhook with the channel’s bot token, keeping the bot’s pending updates', async () => {
     const ws = await api.createWorkspace();
@@ -180,6 +193,9 @@ describe('deleting a channel releases the webhook registered with its provider',
   it('a bot connected since to another channel keeps its webhook', async () => {
     const ws = await api.createWorkspace();
     const old = await createChannel(ws, telegramInput());
+    // The owner frees the bot (connecting would not move a webhook serving another channel),
+    // and connects it to another channel.
+    await clearWebhook(telegram);
     const replacement = await createChannel(ws, { ...telegramInput(), name: 'New bot channel' });
     expect(telegram.webhook?.url).toBe(replacement.callback?.url);
 
@@ -240,6 +256,28 @@ describe('the delete never depends on the provider', () => {
     ]);
     // Telegram still points the bot at us: its owner must call deleteWebhook.
     expect(telegram.webhook?.url).toBe(channel.callback?.url);
+  });
+});
+
+describe('a webhook left behind by a deleted channel', () => {
+  it('is taken over by the next channel of the same bot; a live channel’s is not', async () => {
+    const ws = await api.createWorkspace();
+    const gone = await createChannel(ws, telegramInput());
+    endpoints.TELEGRAM_API_URL = UNREACHABLE_PROVIDER;
+    expect((await deleteChannel(ws, gone.id)).data).toBe(gone.id);
+    endpoints.TELEGRAM_API_URL = telegram.url;
+    expect(telegram.webhook?.url).toBe(gone.callback?.url);
+
+    const next = await createChannel(ws, { ...telegramInput(), name: 'Reconnected bot' });
+    expect(next.statusDetail).toBe('Verified: @sendflow_test_bot, webhook set');
+    expect(telegram.webhook?.url).toBe(next.callback?.url);
+
+    // The new channel is live: a third one does not take the bot from it.
+    const third = await createChannel(ws, { ...telegramInput(), name: 'Third' });
+    expect(third.statusDetail).toContain(
+      `the webhook was not set: the bot's webhook points at another Sendflow channel (${next.id}`,
+    );
+    expect(telegram.webhook?.url).toBe(next.callback?.url);
   });
 });
 
@@ -324,7 +362,7 @@ describe('replacing a Telegram bot’s token releases the old bot', () => {
         input: { credentials: { telegram: { botToken } } },
       });
     }
-    expect(telegram.calls('getWebhookInfo')).toEqual([]);
+    // Connecting reads the bot's webhook before setting it; nothing is deleted.
     expect(telegram.calls('deleteWebhook')).toEqual([]);
     expect(telegram.webhookOf(TELEGRAM_TEST.token)?.url).toBe(channel.callback?.url);
   });

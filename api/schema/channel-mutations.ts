@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { maskHint } from '../../db/credentials';
 import { channels } from '../../db/schema';
 import type { ChannelIntegration } from '../../edge/channels/integration';
@@ -59,7 +59,7 @@ const UpdateChannelInput = builder.inputType('UpdateChannelInput', {
     status: t.field({
       type: ChannelStatusEnum,
       description:
-        'Sets the status over what the check concluded (DISCONNECTED switches the channel off), except CONNECTED when the provider refuses the settings or credentials given with it: the channel is then in ERROR.',
+        'Sets the status over what the check concluded (DISCONNECTED switches the channel off), except CONNECTED when the provider refuses the settings or credentials given with it: the channel is then in ERROR. Omitted, a channel that is switched off (DISCONNECTED) stays off whatever the check concludes.',
     }),
     settings: t.field({ type: ChannelSettingsInput }),
     credentials: t.field({ type: ChannelCredentialsInput }),
@@ -173,6 +173,17 @@ function sameCredentials(a: Record<string, unknown>, b: Record<string, unknown>)
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   const text = (value: unknown) => (typeof value === 'string' ? value.trim() : value);
   return [...keys].every((key) => text(a[key]) === text(b[key]));
+}
+
+/**
+ * A check's verdict as the status column's new value, unless the row is switched off
+ * (`disconnected`) when the write finds it: a provider check takes seconds, and a switch-off
+ * made meanwhile (another updateChannel) must not be undone by a verdict read before it.
+ */
+function keepSwitchedOff(verdict: ChannelRow['status']) {
+  return sql<
+    ChannelRow['status']
+  >`case when ${channels.status} = 'disconnected' then ${channels.status} else ${verdict} end`;
 }
 
 async function findChannelRow(ctx: ApiContext, id: string | number): Promise<ChannelRow> {
@@ -329,7 +340,15 @@ builder.mutationFields((t) => ({
       }
       const [channel] = await ctx.db
         .update(channels)
-        .set(changes)
+        .set({
+          ...changes,
+          // Without a status from the caller, the check's verdict does not switch on a channel
+          // that is off: neither one switched off before this update, nor one switched off
+          // while the provider was being asked (read in the row as the update finds it).
+          ...(input.status == null && changes.status
+            ? { status: keepSwitchedOff(changes.status) }
+            : {}),
+        })
         .where(and(eq(channels.id, existing.id), eq(channels.workspaceId, ctx.workspaceId)))
         .returning();
       if (!channel) {
@@ -379,11 +398,16 @@ builder.mutationFields((t) => ({
       const connection = integration
         ? await checkWith(ctx, integration, existing, checkedWith ?? {})
         : { statusDetail: 'This channel has no integration in this deployment' };
-      // A channel switched off stays off; only a check's verdict moves connected and error.
+      // A channel switched off stays off, also when it is switched off while the provider is
+      // being asked; only a check's verdict moves connected and error.
       if (existing.status === 'disconnected') delete connection.status;
       const [channel] = await ctx.db
         .update(channels)
-        .set({ ...connection, updatedAt: new Date() })
+        .set({
+          ...connection,
+          ...(connection.status ? { status: keepSwitchedOff(connection.status) } : {}),
+          updatedAt: new Date(),
+        })
         .where(and(eq(channels.id, existing.id), eq(channels.workspaceId, ctx.workspaceId)))
         .returning();
       if (!channel) {

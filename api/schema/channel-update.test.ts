@@ -24,10 +24,22 @@ beforeAll(async () => {
   telegram = await startTelegramBotApi({ token: TELEGRAM_TEST.token });
 });
 afterAll(() => telegram?.close());
-beforeEach(() => {
+beforeEach(async () => {
   endpoints.TELEGRAM_API_URL = telegram.url;
+  // Each test connects the bot afresh: a webhook left by the last one would not be moved.
+  await clearWebhook(telegram);
   telegram.requests.length = 0;
 });
+
+/** Removes a bot's webhook as its owner would, outside Sendflow ("setWebhook" with url ""). */
+async function clearWebhook(server: TelegramBotApi, token: string = TELEGRAM_TEST.token) {
+  const answer = await fetch(`${server.url}/bot${token}/setWebhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url: '' }),
+  });
+  expect(answer.status).toBe(200);
+}
 
 const FIELDS = 'id status statusDetail callback { url verifyToken }';
 const CREATE = /* GraphQL */ `
@@ -228,4 +240,68 @@ describe('deleting a channel reached at another address than it was connected on
     expect(httpTelegram.calls('deleteWebhook')).toHaveLength(1);
     expect(httpTelegram.webhook).toBeNull();
   });
+});
+
+describe('a channel switched off stays off unless the caller switches it on', () => {
+  it('updateChannel with new credentials and no status keeps a switched-off channel off', async () => {
+    const ws = await api.createWorkspace();
+    const channel = await createTelegram(ws.apiKey);
+    await api.gql(ws.apiKey, UPDATE, { id: channel.id, input: { status: 'DISCONNECTED' } });
+    const result = await api.gql(ws.apiKey, UPDATE, {
+      id: channel.id,
+      input: { credentials: { telegram: { botToken: TELEGRAM_TEST.token } } },
+    });
+    expect(result.data.updateChannel.data).toMatchObject({
+      status: 'DISCONNECTED',
+      statusDetail: 'Verified: @sendflow_test_bot, webhook set',
+    });
+  });
+
+  /**
+   * A proxy in front of the Telegram stand-in that, just before Telegram takes the setWebhook
+   * of a check, switches the channel off through the API (a second updateChannel, as another
+   * user of the dashboard would), then forwards the call.
+   */
+  let proxy: JsonServer;
+  let switchOff: { apiKey: string; id: string } | null = null;
+  beforeAll(async () => {
+    proxy = await startJsonServer({
+      async answer(request) {
+        if (request.path.endsWith('/setWebhook') && switchOff) {
+          const { apiKey, id } = switchOff;
+          switchOff = null;
+          const off = await api.gql(apiKey, UPDATE, { id, input: { status: 'DISCONNECTED' } });
+          expect(off.data.updateChannel.data.status).toBe('DISCONNECTED');
+        }
+        const response = await fetch(`${telegram.url}${request.path}`, {
+          method: request.method,
+          headers: { 'content-type': 'application/json' },
+          ...(request.raw ? { body: request.raw } : {}),
+        });
+        return { status: response.status, body: await response.json() };
+      },
+    });
+  });
+  afterAll(() => proxy?.close());
+
+  for (const mutation of ['updateChannel', 'verifyChannel'] as const) {
+    it(`a switch-off made while ${mutation} asks the provider is not undone by its verdict`, async () => {
+      const ws = await api.createWorkspace();
+      const channel = await createTelegram(ws.apiKey);
+      endpoints.TELEGRAM_API_URL = proxy.url;
+      switchOff = { apiKey: ws.apiKey, id: channel.id };
+      const result =
+        mutation === 'updateChannel'
+          ? await api.gql(ws.apiKey, UPDATE, {
+              id: channel.id,
+              input: { credentials: { telegram: { botToken: TELEGRAM_TEST.token } } },
+            })
+          : await api.gql(ws.apiKey, VERIFY, { id: channel.id });
+      expect(switchOff).toBeNull();
+      expect(result.data[mutation].data).toMatchObject({
+        status: 'DISCONNECTED',
+        statusDetail: 'Verified: @sendflow_test_bot, webhook set',
+      });
+    });
+  }
 });

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { channels } from '../../db/schema';
 import { TELEGRAM_TEST } from '../../edge/channels/telegram-bot/test-fixtures';
 import { startTelegramBotApi, type TelegramBotApi } from '../../test/fakes/telegram-bot-api';
@@ -15,6 +15,21 @@ beforeAll(async () => {
   endpoints.TELEGRAM_API_URL = telegram.url;
 });
 afterAll(() => telegram?.close());
+beforeEach(async () => {
+  // Each test connects the bot afresh: a webhook left by the last one would not be moved.
+  await clearWebhook(telegram);
+  telegram.requests.length = 0;
+});
+
+/** Removes a bot's webhook as its owner would, outside Sendflow ("setWebhook" with url ""). */
+async function clearWebhook(server: TelegramBotApi, token: string = TELEGRAM_TEST.token) {
+  const answer = await fetch(`${server.url}/bot${token}/setWebhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url: '' }),
+  });
+  expect(answer.status).toBe(200);
+}
 
 const CREATE = /* GraphQL */ `
   mutation ($input: CreateChannelInput!) {
@@ -68,5 +83,35 @@ describe('webhooks registered when a channel is connected', () => {
     expect(verified.callback.verifyToken).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(verified.statusDetail).toBe('Verified: @sendflow_test_bot, webhook set');
     expect(telegram.webhook?.secret_token).toBe(verified.callback.verifyToken);
+  });
+
+  it('a bot whose webhook serves another channel keeps it: the second channel sends, and says its webhook was not set', async () => {
+    const ws = await api.createWorkspace();
+    const input = {
+      type: 'TELEGRAM',
+      name: 'Bot',
+      credentials: { telegram: { botToken: TELEGRAM_TEST.token } },
+    };
+    const first = (await api.gql(ws.apiKey, CREATE, { input })).data.createChannel.data;
+    const other = await api.createWorkspace();
+    const second = (await api.gql(other.apiKey, CREATE, { input })).data.createChannel.data;
+    expect(second.status).toBe('CONNECTED');
+    expect(second.statusDetail).toBe(
+      `Verified: @sendflow_test_bot; the webhook was not set: the bot's webhook points at another Sendflow channel (${first.id}, at https://sendflow.example.com), and a bot has one webhook, so moving it would take its messages from there; remove it there (delete that channel, or call deleteWebhook), then verify this channel`,
+    );
+    expect(telegram.calls('setWebhook')).toHaveLength(1); // the first channel's
+    expect(telegram.webhook).toMatchObject({
+      url: first.callback.url,
+      secret_token: first.callback.verifyToken,
+    });
+
+    // verifyChannel does not take it either; once the owner frees the bot, it does.
+    const again = (await api.gql(other.apiKey, VERIFY, { id: second.id })).data;
+    expect(again.verifyChannel.data.statusDetail).toBe(second.statusDetail);
+    expect(telegram.webhook?.url).toBe(first.callback.url);
+    await clearWebhook(telegram);
+    const freed = (await api.gql(other.apiKey, VERIFY, { id: second.id })).data;
+    expect(freed.verifyChannel.data.statusDetail).toBe('Verified: @sendflow_test_bot, webhook set');
+    expect(telegram.webhook?.url).toBe(second.callback.url);
   });
 });

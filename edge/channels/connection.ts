@@ -22,6 +22,12 @@ export interface ConnectionContext {
    * (`isChannelCallback`).
    */
   callback?: { url: string; token: string | null };
+  /**
+   * Whether a provider's webhook URL is the callback URL of a channel of this deployment that
+   * no longer exists (deleted while its provider could not be told): such a webhook serves no
+   * one, and connecting may take it over. Absent, no webhook of another channel is taken over.
+   */
+  isDeletedChannelCallback?(webhookUrl: string): Promise<boolean>;
 }
 
 /**
@@ -33,10 +39,26 @@ export type VerifyResult =
   | { verdict: 'verified'; detail: string }
   | { verdict: 'rejected' | 'unreachable'; problem: string };
 
-/** The templates, or why they could not be listed. */
+/**
+ * The templates, or why they could not be listed. `truncated` says the account has more than
+ * MAX_LISTED_TEMPLATES and only the first ones were read.
+ */
 export type TemplatesResult =
-  | { ok: true; templates: ChannelTemplate[] }
+  | { ok: true; templates: ChannelTemplate[]; truncated?: boolean }
   | { ok: false; problem: string };
+
+/**
+ * The most templates a listing reads, over as many pages as it takes: an account's count is
+ * bounded by its provider (Meta counts template names, each in any number of languages, and
+ * lists each language as one template), and one save should not make hundreds of calls. A
+ * listing that stops here says so (`truncated`), and the channel's statusDetail with it.
+ */
+export const MAX_LISTED_TEMPLATES = 5_000;
+
+/** What statusDetail adds when a listing stopped with `count` templates read and more left. */
+export function templatesTruncatedDetail(count: number): string {
+  return `only the first ${count.toLocaleString('en-US')} templates were listed (the account has more): steps naming any other are refused TEMPLATE_NOT_FOUND`;
+}
 
 /**
  * What releasing a channel's webhook came to: `released` (the provider no longer calls us for
@@ -90,4 +112,50 @@ export function isChannelCallback(webhookUrl: unknown, callbackUrl: string): boo
   if (!ours || !theirs || at < 0) return false;
   const channelPath = ours.slice(at);
   return theirs.endsWith(channelPath);
+}
+
+/**
+ * The channel id a provider's webhook URL names when it is a callback URL of this deployment
+ * for the same provider as `callbackUrl` (same origin, `/callbacks/<provider>/<uuid>`), else
+ * null: a URL at another origin may be another deployment's, whose channels are not ours.
+ */
+export function sameDeploymentChannelId(webhookUrl: string, callbackUrl: string): string | null {
+  let ours: URL;
+  let theirs: URL;
+  try {
+    ours = new URL(callbackUrl);
+    theirs = new URL(webhookUrl);
+  } catch {
+    return null;
+  }
+  if (ours.origin !== theirs.origin) return null;
+  const route = ours.pathname.slice(0, ours.pathname.lastIndexOf('/') + 1);
+  if (!route.includes(`${CALLBACK_PATH}/`) || !theirs.pathname.startsWith(route)) return null;
+  const id = theirs.pathname.slice(route.length);
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? id : null;
+}
+
+/**
+ * Who a provider's webhook URL that is not this channel's callback serves, for a detail: another
+ * channel of Sendflow (its callback path `/callbacks/<provider>/<channel id>`, the channel
+ * named by its id), or another address (only its origin: a path may carry another service's
+ * secret).
+ */
+export function otherWebhookOwner(webhookUrl: string, callbackUrl: string): string {
+  const ours = pathOf(callbackUrl);
+  let theirs: URL;
+  try {
+    theirs = new URL(webhookUrl);
+  } catch {
+    return 'another address';
+  }
+  const at = ours?.lastIndexOf(`${CALLBACK_PATH}/`) ?? -1;
+  if (ours && at >= 0) {
+    // `/callbacks/<provider>/`: the same provider's callback route, another channel id.
+    const route = ours.slice(at, ours.lastIndexOf('/') + 1);
+    const index = theirs.pathname.lastIndexOf(route);
+    const id = index >= 0 ? theirs.pathname.slice(index + route.length) : '';
+    if (/^[0-9a-f-]{36}$/i.test(id)) return `another Sendflow channel (${id}, at ${theirs.origin})`;
+  }
+  return `another address (${theirs.origin})`;
 }

@@ -335,6 +335,9 @@ function templatePage(
   };
 }
 
+/** The id `/me` answers for the WhatsApp system user's token. */
+export const SYSTEM_USER_ID = '61550000000000001';
+
 /** Starts the stand-in on 127.0.0.1 and a free port. */
 export async function startMetaGraph(options: MetaGraphOptions): Promise<MetaGraph> {
   const queued: GraphReply[] = [];
@@ -359,7 +362,9 @@ export async function startMetaGraph(options: MetaGraphOptions): Promise<MetaGra
         },
       };
     }
-    if (request.method === 'GET' && parts.length === 1 && parts[0] === page.pageId) {
+    // `/me` is the node of the token's owner (Graph API, Overview, "/me"): for a Page access
+    // token, the Page.
+    if (request.method === 'GET' && parts.length === 1 && [page.pageId, 'me'].includes(parts[0]!)) {
       return { status: 200, body: { name: page.name, id: page.pageId } };
     }
     if (request.method === 'GET' && parts.length === 1 && parts[0] === page.instagramAccountId) {
@@ -423,6 +428,10 @@ export async function startMetaGraph(options: MetaGraphOptions): Promise<MetaGra
           messages: [{ id: `wamid.${messageCount}.${randomBytes(6).toString('hex')}` }],
         },
       };
+    }
+    if (request.method === 'GET' && parts.length === 1 && parts[0] === 'me') {
+      // The system user the WhatsApp token belongs to ("/me": the token's owner).
+      return { status: 200, body: { id: SYSTEM_USER_ID, name: 'Sendflow System User' } };
     }
     if (request.method === 'GET' && parts.length === 1) {
       if (parts[0] !== options.phoneNumberId) return objectMissing(parts[0] ?? '');

@@ -1,4 +1,5 @@
 import type { GoogleOptions } from '../../../test/fakes/google';
+import { type JsonServer, startJsonServer } from '../../../test/fakes/json-server';
 import type { RenderContext } from '../../../workflow/variables';
 import type { RenderMessageInput } from '../../render/message';
 import type { RenderedMessage } from '../../render/types';
@@ -87,4 +88,93 @@ export function gmailOutbound(
     rendered,
     ...(options.thread ? { providerThread: options.thread } : {}),
   };
+}
+
+/** A send-as alias as users.settings.sendAs.list answers it (SendAs resource). */
+export interface GmailSendAs {
+  sendAsEmail: string;
+  isPrimary?: boolean;
+  /** "accepted" or "pending" for custom aliases; absent on the primary address. */
+  verificationStatus?: 'accepted' | 'pending';
+}
+
+/** Scopes of users.settings.sendAs.list (its reference, "Authorization scopes"). */
+export const SEND_AS_LIST_SCOPES = [
+  'https://www.googleapis.com/auth/gmail.settings.basic',
+  'https://mail.google.com/',
+  'https://www.googleapis.com/auth/gmail.modify',
+  'https://www.googleapis.com/auth/gmail.readonly',
+];
+
+/**
+ * The Google stand-in (test/fakes/google.ts) with `GET /gmail/v1/users/me/settings/sendAs`
+ * (users.settings.sendAs.list: `{ sendAs: SendAs[] }`, the primary address included; one of
+ * SEND_AS_LIST_SCOPES needed, else 403 `insufficientPermissions`; an unknown token 401), in
+ * front of it: every other request goes on to the stand-in. Access tokens are known by the
+ * token endpoint's answers (their `scope`) that pass through.
+ */
+export async function startGmailWithAliases(
+  google: { url: string },
+  aliases: GmailSendAs[],
+): Promise<JsonServer> {
+  const granted = new Map<string, string[]>();
+  const error = (status: number, reason: string, message: string, text: string) => ({
+    status,
+    body: {
+      error: {
+        code: status,
+        message,
+        errors: [{ message, domain: 'global', reason }],
+        status: text,
+      },
+    },
+  });
+  return startJsonServer({
+    async answer(request) {
+      if (request.method === 'GET' && request.path === '/gmail/v1/users/me/settings/sendAs') {
+        const bearer = /^Bearer (.+)$/.exec(String(request.headers.authorization ?? ''))?.[1];
+        const scopes = bearer ? granted.get(bearer) : undefined;
+        if (!scopes) {
+          return error(
+            401,
+            'authError',
+            'Request had invalid authentication credentials.',
+            'UNAUTHENTICATED',
+          );
+        }
+        if (!scopes.some((scope) => SEND_AS_LIST_SCOPES.includes(scope))) {
+          return error(
+            403,
+            'insufficientPermissions',
+            'Request had insufficient authentication scopes.',
+            'PERMISSION_DENIED',
+          );
+        }
+        return { status: 200, body: { sendAs: aliases } };
+      }
+      const query = request.query.toString();
+      const forwarded = await fetch(`${google.url}${request.path}${query ? `?${query}` : ''}`, {
+        method: request.method,
+        headers: {
+          ...(request.headers['content-type']
+            ? { 'content-type': String(request.headers['content-type']) }
+            : {}),
+          ...(request.headers.authorization
+            ? { authorization: String(request.headers.authorization) }
+            : {}),
+        },
+        ...(request.raw ? { body: request.raw } : {}),
+      });
+      const body = (await forwarded.json()) as Record<string, unknown>;
+      if (request.path === '/token' && typeof body.access_token === 'string') {
+        granted.set(
+          body.access_token,
+          String(body.scope ?? '')
+            .split(' ')
+            .filter(Boolean),
+        );
+      }
+      return { status: forwarded.status, body };
+    },
+  });
 }

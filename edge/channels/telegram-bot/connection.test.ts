@@ -21,7 +21,20 @@ beforeAll(async () => {
 });
 
 afterAll(() => telegram?.close());
-beforeEach(() => {
+
+/** Sets the bot's webhook as its owner would, outside Sendflow ("setWebhook"; "" removes it). */
+async function ownerSetsWebhook(url: string) {
+  const answer = await fetch(`${telegram.url}/bot${TELEGRAM_TEST.token}/setWebhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url }),
+  });
+  expect(answer.status).toBe(200);
+}
+
+beforeEach(async () => {
+  // Each test starts with a bot that has no webhook.
+  await ownerSetsWebhook('');
   telegram.requests.length = 0;
 });
 
@@ -33,6 +46,7 @@ describe('connecting a Telegram bot', () => {
     });
     expect(telegram.requests.map((request) => request.path.split('/')[2])).toEqual([
       'getMe',
+      'getWebhookInfo',
       'setWebhook',
     ]);
     expect(telegram.webhook).toEqual({
@@ -87,6 +101,46 @@ describe('connecting a Telegram bot', () => {
         }),
       ).toEqual({ verdict: 'verified', detail: '@acme_bot, webhook set' });
     }
+  });
+
+  test("a webhook of another Sendflow channel is not moved: the bot's messages keep going there", async () => {
+    const other =
+      'https://sendflow.example.com/callbacks/telegram/9e9f1f6e-1111-4222-8333-555555555555';
+    await ownerSetsWebhook(other);
+    telegram.requests.length = 0;
+    expect(await telegramBotConnection.verify(telegramChannel(), context)).toEqual({
+      verdict: 'verified',
+      detail:
+        "@acme_bot; the webhook was not set: the bot's webhook points at another Sendflow channel (9e9f1f6e-1111-4222-8333-555555555555, at https://sendflow.example.com), and a bot has one webhook, so moving it would take its messages from there; remove it there (delete that channel, or call deleteWebhook), then verify this channel",
+    });
+    expect(telegram.requests.map((request) => request.path.split('/')[2])).toEqual([
+      'getMe',
+      'getWebhookInfo',
+    ]);
+    expect(telegram.webhook?.url).toBe(other);
+  });
+
+  test("another service's webhook is not moved either, and only its origin is shown", async () => {
+    await ownerSetsWebhook('https://bots.example.net/hook/secret-path-123');
+    const result = await telegramBotConnection.verify(telegramChannel(), context);
+    expect(result).toMatchObject({ verdict: 'verified' });
+    const detail = result.verdict === 'verified' ? result.detail : '';
+    expect(detail).toContain(
+      "the webhook was not set: the bot's webhook points at another address (https://bots.example.net)",
+    );
+    expect(detail).not.toContain('secret-path');
+    expect(telegram.calls('setWebhook')).toHaveLength(1); // the owner's own call
+    expect(telegram.webhook?.url).toBe('https://bots.example.net/hook/secret-path-123');
+  });
+
+  test("this channel's own webhook, registered at another address, is set again", async () => {
+    const path = new URL(context.callback!.url).pathname;
+    await ownerSetsWebhook(`https://old-tunnel.example.org${path}`);
+    expect(await telegramBotConnection.verify(telegramChannel(), context)).toEqual({
+      verdict: 'verified',
+      detail: '@acme_bot, webhook set',
+    });
+    expect(telegram.webhook?.url).toBe(context.callback?.url);
   });
 
   test('an unreachable Bot API concludes nothing', async () => {

@@ -3,6 +3,7 @@ import {
   type ChannelConnection,
   type ConnectionContext,
   isChannelCallback,
+  otherWebhookOwner,
   type ReleaseResult,
   type VerifyResult,
 } from '../connection';
@@ -93,11 +94,13 @@ async function releaseTelegramWebhook(
 }
 
 /**
- * Connecting asks `getMe` (Bot API, "getMe": proves the token, names the bot) and then points
- * the bot's webhook at the channel's callback URL with `setWebhook` ("setWebhook": `url`,
+ * Connecting asks `getMe` (Bot API, "getMe": proves the token, names the bot), reads the bot's
+ * webhook (`getWebhookInfo`) and, when it is unset or already this channel's, points it at the
+ * channel's callback URL with `setWebhook` ("setWebhook": `url`,
  * `secret_token` of 1-256 characters A-Z a-z 0-9 _ -, which our base64url callback token is,
  * and `allowed_updates`). A webhook Telegram refuses (it wants HTTPS on port 443, 80, 88 or
- * 8443) leaves the channel able to send, and the detail says inbound messages will not arrive.
+ * 8443) leaves the channel able to send, and the detail says inbound messages will not arrive;
+ * so does a webhook that serves another channel or service, which is left where it is.
  */
 export const telegramBotConnection: ChannelConnection = {
   async verify(channel, context): Promise<VerifyResult> {
@@ -113,6 +116,30 @@ export const telegramBotConnection: ChannelConnection = {
     const username = (me.result as { username?: unknown } | null)?.username;
     const bot = typeof username === 'string' ? `@${username}` : 'Telegram bot';
     if (!context.callback?.token) return { verdict: 'verified', detail: bot };
+    // A bot has one webhook: setWebhook replaces whatever URL it had ("setWebhook"), so a bot
+    // already serving another channel (or another service) would silently stop delivering
+    // there. Its current webhook is read first ("getWebhookInfo": `url`, empty when none is
+    // set) and only an empty one, this channel's own (at any address), or one of a channel
+    // of this deployment that was deleted without its webhook being removed, is replaced.
+    const current = await callMethod(token, 'getWebhookInfo', {}, context);
+    if (!current.ok) {
+      return {
+        verdict: 'verified',
+        detail: `${bot}; the webhook was not set: the bot's current webhook could not be read (${current.problem})`,
+      };
+    }
+    const url = (current.result as { url?: unknown } | null)?.url;
+    if (
+      typeof url === 'string' &&
+      url !== '' &&
+      !isChannelCallback(url, context.callback.url) &&
+      !(await context.isDeletedChannelCallback?.(url))
+    ) {
+      return {
+        verdict: 'verified',
+        detail: `${bot}; the webhook was not set: the bot's webhook points at ${otherWebhookOwner(url, context.callback.url)}, and a bot has one webhook, so moving it would take its messages from there; remove it there (delete that channel, or call deleteWebhook), then verify this channel`,
+      };
+    }
     const webhook = await callMethod(
       token,
       'setWebhook',

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTwilio, type TwilioStandIn } from '../../../test/fakes/twilio';
+import { MAX_LISTED_TEMPLATES } from '../connection';
 import { smsTwilioIntegration } from '../sms-twilio';
 import { whatsappTwilioIntegration } from '../whatsapp-twilio';
 import { TWILIO_TEST_IDS, twilioChannel } from './test-fixtures';
@@ -114,5 +115,30 @@ describe('connecting a Twilio channel', () => {
 
   test('SMS has no templates to list', () => {
     expect(smsTwilioIntegration.connection?.listTemplates).toBeUndefined();
+  });
+});
+
+describe('listing Content API templates past 1,000', () => {
+  test('every page is read, up to MAX_LISTED_TEMPLATES, and a longer list says it is truncated', async () => {
+    const many = (count: number) =>
+      Array.from({ length: count }, (_, index) =>
+        content(`HX${index.toString(16).padStart(32, '0')}`, 'approved', {}),
+      );
+    for (const [count, listedCount, truncated] of [
+      [1_050, 1_050, false],
+      [MAX_LISTED_TEMPLATES + 20, MAX_LISTED_TEMPLATES, true],
+    ] as const) {
+      const big = await startTwilio({ ...TWILIO_TEST_IDS, contents: many(count) });
+      try {
+        const listed = await whatsappTwilioIntegration.connection?.listTemplates?.(
+          twilioChannel('whatsapp'),
+          { ...context(), endpoints: { TWILIO_API_URL: big.url, TWILIO_CONTENT_API_URL: big.url } },
+        );
+        expect(listed?.ok && listed.templates.length).toBe(listedCount);
+        expect(listed?.ok && (listed.truncated ?? false)).toBe(truncated);
+      } finally {
+        await big.close();
+      }
+    }
   });
 });

@@ -1,6 +1,11 @@
 import type { ChannelTemplate } from '../../../workflow/channel-templates';
 import { readChannel } from '../channel-config';
-import type { ChannelConnection, ConnectionContext, TemplatesResult } from '../connection';
+import {
+  type ChannelConnection,
+  type ConnectionContext,
+  MAX_LISTED_TEMPLATES,
+  type TemplatesResult,
+} from '../connection';
 import type { ChannelDefinition } from '../definition';
 import { callProvider, isSuccess } from '../http/classify';
 import type { ChannelRecord } from '../types';
@@ -10,8 +15,10 @@ import { classifyTwilioAnswer } from './failures';
 
 type Definition = ChannelDefinition<typeof TWILIO_SETTINGS, typeof TWILIO_CREDENTIALS>;
 
-/** Pages read at most (Content API page size 100: 1,000 templates). */
-const MAX_TEMPLATE_PAGES = 10;
+/** Templates asked for per Content API page (`PageSize`). */
+const TEMPLATES_PER_PAGE = 100;
+/** Pages read at most: MAX_LISTED_TEMPLATES templates. */
+const MAX_TEMPLATE_PAGES = Math.ceil(MAX_LISTED_TEMPLATES / TEMPLATES_PER_PAGE);
 
 type Json = Record<string, unknown>;
 
@@ -53,7 +60,7 @@ function listContentTemplates(definition: Definition) {
     let pageToken: string | null = null;
     for (let page = 0; page < MAX_TEMPLATE_PAGES; page++) {
       const query = new URLSearchParams({
-        PageSize: '100',
+        PageSize: String(TEMPLATES_PER_PAGE),
         ...(pageToken ? { PageToken: pageToken } : {}),
       });
       const call = await callProvider(
@@ -80,7 +87,7 @@ function listContentTemplates(definition: Definition) {
       }
       // Follow the page token, not `next_page_url`: a full URL we would not want to trust.
       const next = ((body.meta ?? {}) as Json).next_page_url;
-      if (next === null || next === undefined) break;
+      if (next === null || next === undefined) return { ok: true, templates };
       pageToken =
         typeof next === 'string' && URL.canParse(next)
           ? new URL(next).searchParams.get('PageToken')
@@ -89,7 +96,8 @@ function listContentTemplates(definition: Definition) {
         return { ok: false, problem: `${TWILIO_API} answered a next page without a page token` };
       }
     }
-    return { ok: true, templates };
+    // A next page remains after the last one read.
+    return { ok: true, templates: templates.slice(0, MAX_LISTED_TEMPLATES), truncated: true };
   };
 }
 

@@ -116,6 +116,34 @@ describe('connecting a Viber bot', () => {
   });
 });
 
+describe('an account whose webhook serves another channel', () => {
+  /** Sets the account's webhook as its owner would, outside Sendflow ("Setting a Webhook"). */
+  async function ownerSetsWebhook(url: string) {
+    const answer = await fetch(`${viber.url}/pa/set_webhook`, {
+      method: 'POST',
+      headers: { 'x-viber-auth-token': VIBER_TEST.authToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ url }),
+    });
+    expect(answer.status).toBe(200);
+  }
+
+  test('is not moved: the account keeps its webhook, and the detail says why', async () => {
+    const other = receiverUrl.replace(/x$/, '9e9f1f6e-1111-4222-8333-555555555555');
+    await ownerSetsWebhook(other);
+    expect(viber.webhook?.url).toBe(other);
+    try {
+      const result = await viberBotConnection.verify(viberChannel(), context(receiverUrl));
+      expect(result).toEqual({
+        verdict: 'verified',
+        detail: `Sendflow Test; the webhook was not set: the account's webhook points at another Sendflow channel (9e9f1f6e-1111-4222-8333-555555555555, at ${new URL(receiverUrl).origin}), and an account has one webhook, so moving it would take its messages from there; remove it there (delete that channel, or set_webhook with an empty URL), then verify this channel`,
+      });
+      expect(viber.webhook?.url).toBe(other);
+    } finally {
+      await ownerSetsWebhook('');
+    }
+  });
+});
+
 describe('releasing a Viber bot', () => {
   const paths = () => viber.requests.map((request) => request.path);
 

@@ -3,6 +3,7 @@ import {
   type ChannelConnection,
   type ConnectionContext,
   isChannelCallback,
+  otherWebhookOwner,
   type ReleaseResult,
   type VerifyResult,
 } from '../connection';
@@ -93,7 +94,8 @@ async function releaseViberWebhook(
  * the token, names the bot), then registers our callback URL with `set_webhook` ("Setting a
  * Webhook"). Viber checks the URL at once by posting a signed `webhook` event to it, which is
  * why the API stores a channel before checking it. A webhook Viber refuses leaves the bot
- * able to send, but without delivery reports; the detail says so.
+ * able to send, but without delivery reports; the detail says so. So does a webhook that
+ * already serves another channel or service, which is left where it is.
  */
 export const viberBotConnection: ChannelConnection = {
   async verify(channel, context): Promise<VerifyResult> {
@@ -108,6 +110,20 @@ export const viberBotConnection: ChannelConnection = {
     }
     const bot = typeof account.body.name === 'string' ? account.body.name : 'Viber bot';
     if (!context.callback) return { verdict: 'verified', detail: bot };
+    // An account has one webhook, which set_webhook replaces: one already serving another
+    // channel or service is left there (get_account_info's `webhook`, empty when none is set).
+    const current = account.body.webhook;
+    if (
+      typeof current === 'string' &&
+      current !== '' &&
+      !isChannelCallback(current, context.callback.url) &&
+      !(await context.isDeletedChannelCallback?.(current))
+    ) {
+      return {
+        verdict: 'verified',
+        detail: `${bot}; the webhook was not set: the account's webhook points at ${otherWebhookOwner(current, context.callback.url)}, and an account has one webhook, so moving it would take its messages from there; remove it there (delete that channel, or set_webhook with an empty URL), then verify this channel`,
+      };
+    }
     const webhook = await call(
       token,
       'set_webhook',

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type Dialog360, startDialog360 } from '../../../test/fakes/dialog360';
+import { startJsonServer } from '../../../test/fakes/json-server';
+import { MAX_LISTED_TEMPLATES } from '../connection';
 import type { ChannelRecord } from '../types';
 import { documentHeaderTemplate } from '../whatsapp-meta/test-fixtures';
 import { whatsapp360dialogConnection } from './connection';
@@ -100,4 +102,53 @@ describe('connecting a 360dialog number', () => {
       ],
     });
   });
+});
+
+describe('listing 360dialog templates past one page', () => {
+  /**
+   * 360dialog's template listing as documented ("Template Messages", get templates): `limit`
+   * and `offset`, answering `{ count, total, offset, limit, waba_templates }`; this stand-in
+   * serves at most 1,000 per page.
+   */
+  async function paged(count: number) {
+    const all = Array.from({ length: count }, (_, index) => ({
+      name: `template_${index}`,
+      language: 'en',
+      status: 'approved',
+      category: 'UTILITY',
+      components: [{ type: 'BODY', text: 'Hi {{1}}' }],
+    }));
+    return startJsonServer({
+      answer(request) {
+        if (request.headers['d360-api-key'] !== API_KEY) return { status: 401, body: {} };
+        const offset = Number(request.query.get('offset') ?? 0);
+        const limit = Math.min(Number(request.query.get('limit') ?? 50), 1_000);
+        const page = all.slice(offset, offset + limit);
+        return {
+          status: 200,
+          body: { count: page.length, total: all.length, offset, limit, waba_templates: page },
+        };
+      },
+    });
+  }
+
+  for (const [count, listedCount, truncated] of [
+    [2_300, 2_300, false],
+    [MAX_LISTED_TEMPLATES + 500, MAX_LISTED_TEMPLATES, true],
+  ] as const) {
+    test(`${count} templates: ${listedCount} listed${truncated ? ', truncated' : ''}`, async () => {
+      const server = await paged(count);
+      try {
+        const listed = await whatsapp360dialogConnection.listTemplates?.(channel(), {
+          ...context(),
+          endpoints: { DIALOG360_API_URL: server.url },
+        });
+        expect(listed?.ok && listed.templates.length).toBe(listedCount);
+        expect(listed?.ok && (listed.truncated ?? false)).toBe(truncated);
+        expect(listed?.ok && listed.templates.at(-1)?.name).toBe(`template_${listedCount - 1}`);
+      } finally {
+        await server.close();
+      }
+    });
+  }
 });

@@ -1,7 +1,12 @@
 import type { ChannelTemplate } from '../../../workflow/channel-templates';
 import { TEMPLATE_MEDIA_FORMATS, type TemplateMediaFormat } from '../../../workflow/types';
 import { readChannel } from '../channel-config';
-import type { ChannelConnection, ConnectionContext, TemplatesResult } from '../connection';
+import {
+  type ChannelConnection,
+  type ConnectionContext,
+  MAX_LISTED_TEMPLATES,
+  type TemplatesResult,
+} from '../connection';
 import { callProvider, isSuccess } from '../http/classify';
 import { graphHeaders, graphUrl } from '../meta/graph';
 import { classifyGraphAnswer } from '../meta/graph-errors';
@@ -13,8 +18,8 @@ import { WHATSAPP_FAILURES } from './failures';
 
 /** Templates asked for per page ("Get message templates": `limit`). */
 const TEMPLATES_PER_PAGE = 100;
-/** Pages read at most: 1,000 templates, well above an account's usual count. */
-const MAX_TEMPLATE_PAGES = 10;
+/** Pages read at most: MAX_LISTED_TEMPLATES templates. */
+const MAX_TEMPLATE_PAGES = Math.ceil(MAX_LISTED_TEMPLATES / TEMPLATES_PER_PAGE);
 
 type Json = Record<string, unknown>;
 
@@ -120,9 +125,11 @@ async function listTemplates(
     // Follow the cursor, not `paging.next`: that is a full URL we would not want to trust.
     const paging = (body.paging ?? {}) as { next?: unknown; cursors?: { after?: unknown } };
     after = paging.next && typeof paging.cursors?.after === 'string' ? paging.cursors.after : null;
-    if (!after) break;
+    if (!after) return { ok: true, templates };
   }
-  return { ok: true, templates };
+  // Pages remain after the last one read (Graph cursor paging: `paging.next` is there while
+  // more remain).
+  return { ok: true, templates: templates.slice(0, MAX_LISTED_TEMPLATES), truncated: true };
 }
 
 /**
