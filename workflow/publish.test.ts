@@ -102,6 +102,38 @@ describe('buildPublishReport', () => {
     ]);
   });
 
+  it('warns about a reference whose namespace is not lower case, once per text', () => {
+    const report = buildPublishReport(
+      {
+        entryStepId: 'a',
+        steps: [
+          sendStep('a', null, {
+            config: {
+              defaultMessage: {
+                type: 'text',
+                text: 'Hi $Contact.FirstName and $Contact.FirstName, $contact.firstName',
+              },
+            },
+          }),
+        ],
+      },
+      lookups,
+      customFields,
+    );
+    expect(report).toEqual({
+      errors: [],
+      warnings: [
+        {
+          code: 'UNKNOWN_VARIABLE',
+          stepId: 'a',
+          path: 'defaultMessage.text',
+          message:
+            '$Contact.FirstName is not a variable (namespaces are lower case: $contact.FirstName); it will be sent as written',
+        },
+      ],
+    });
+  });
+
   it('reports an empty workflow', () => {
     expect(buildPublishReport({ entryStepId: 'a', steps: [] }, lookups, customFields)).toEqual({
       errors: [

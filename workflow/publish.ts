@@ -5,7 +5,7 @@ import { isSendMessageStep, isWaitStep } from './steps';
 import type { GraphStep, PublishIssue, PublishReport, WorkflowGraph } from './types';
 import { type StepLookups, validateSendMessageConfig, validateWaitConfig } from './validate-step';
 import type { ValidationIssue } from './validation-issue';
-import { unknownVariables } from './variables';
+import { miscasedVariables, unknownVariables } from './variables';
 
 function toPublishIssue(issue: ValidationIssue, stepId: string | null): PublishIssue {
   return {
@@ -24,7 +24,10 @@ function stepConfigIssues(step: GraphStep, lookups: StepLookups): ValidationIssu
   ];
 }
 
-/** One warning per unknown variable per text, with variables inside snippets included. */
+/**
+ * One warning per unknown variable per text, with variables inside snippets included, and one
+ * per reference whose namespace is not lower case (`$Contact.firstname`), which is plain text.
+ */
 function unknownVariableWarnings(
   step: GraphStep,
   lookups: StepLookups,
@@ -35,7 +38,8 @@ function unknownVariableWarnings(
   for (const { path, text } of messageTexts(step.config)) {
     if (typeof text !== 'string') continue;
     const seen = new Set<string>();
-    for (const ref of unknownVariables(expandSnippets(text, lookups.snippets), knownCustomFields)) {
+    const expanded = expandSnippets(text, lookups.snippets);
+    for (const ref of unknownVariables(expanded, knownCustomFields)) {
       if (seen.has(ref.raw)) continue;
       seen.add(ref.raw);
       warnings.push({
@@ -43,6 +47,17 @@ function unknownVariableWarnings(
         stepId: step.id,
         path,
         message: `${ref.raw} is not a known variable; it will be sent as written`,
+      });
+    }
+    for (const ref of miscasedVariables(expanded)) {
+      if (seen.has(ref.raw)) continue;
+      seen.add(ref.raw);
+      const meant = `$${ref.namespace}.${ref.key}`;
+      warnings.push({
+        code: 'UNKNOWN_VARIABLE',
+        stepId: step.id,
+        path,
+        message: `${ref.raw} is not a variable (namespaces are lower case: ${meant}); it will be sent as written`,
       });
     }
   }

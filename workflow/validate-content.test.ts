@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { TemplateHeaderMedia } from './types';
 import { validateContentFields, validateMessageType } from './validate-content';
 
 const files = new Set(['file_1']);
@@ -82,5 +83,40 @@ describe('validateContentFields', () => {
 
   it('has nothing to check on a text', () => {
     expect(validateContentFields({ type: 'text', text: '' }, 'c', files)).toEqual([]);
+  });
+});
+
+describe("a template header's linked document", () => {
+  const template = (headerMedia: TemplateHeaderMedia) =>
+    ({
+      type: 'whatsapp_template',
+      templateName: 'invoice',
+      languageCode: 'en',
+      parameters: [],
+      headerMedia,
+    }) as Parameters<typeof validateContentFields>[0];
+  const link = 'https://cdn.example.com/invoice.pdf';
+
+  it('takes a one-line file name of up to 255 characters', () => {
+    for (const fileName of ['Invoice 1042.pdf', 'x'.repeat(255)]) {
+      expect(
+        validateContentFields(template({ format: 'DOCUMENT', link, fileName }), 'c', files),
+      ).toEqual([]);
+    }
+  });
+
+  it('refuses a file name with a line break or a bidirectional override, blank, or too long', () => {
+    for (const fileName of ['Invoice\n1042.pdf', 'fdp.\u202Eexe', '  ', 'x'.repeat(256)]) {
+      expect(
+        validateContentFields(template({ format: 'DOCUMENT', link, fileName }), 'c', files),
+      ).toMatchObject([{ code: 'INVALID_VALUE', path: 'c.headerMedia.fileName' }]);
+    }
+  });
+
+  it('refuses a link over 2,000 characters', () => {
+    const long = `https://cdn.example.com/${'a'.repeat(2000)}`;
+    expect(
+      validateContentFields(template({ format: 'DOCUMENT', link: long }), 'c', files),
+    ).toMatchObject([{ code: 'INVALID_VALUE', path: 'c.headerMedia.link' }]);
   });
 });

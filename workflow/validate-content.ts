@@ -1,5 +1,6 @@
 import { CHANNEL_LABELS, canSend, MESSAGE_TYPE_LABELS } from './channel-capabilities';
 import { type ChannelType, MESSAGE_TYPES, type MessageType } from './channel-types';
+import { displayNameProblem } from './display-name';
 import {
   MESSENGER_TAGS,
   type MessageContent,
@@ -50,6 +51,10 @@ const MAX_TEMPLATE_BUTTON_INDEX = 9;
 
 /** A link a provider fetches the media from: absolute https ("Template messages": `link`). */
 const MEDIA_LINK = /^https:\/\/[^\s/]+\/\S*$/i;
+/** Longest header link: as long as any link in a message (MAX_TEXT_LENGTH). */
+const MAX_MEDIA_LINK_LENGTH = 2000;
+/** Longest file name a linked document shows: as long as a library file's name may be. */
+const MAX_MEDIA_FILE_NAME_LENGTH = 255;
 
 /**
  * A template header's media: a known format, exactly one of a library file and an https link,
@@ -84,6 +89,14 @@ function headerMediaIssues(
     issues.push(
       validationIssue('INVALID_VALUE', `${path}.link`, 'A header link is an https:// URL'),
     );
+  } else if (hasLink && media.link!.length > MAX_MEDIA_LINK_LENGTH) {
+    issues.push(
+      validationIssue(
+        'INVALID_VALUE',
+        `${path}.link`,
+        `A header link is at most ${MAX_MEDIA_LINK_LENGTH} characters`,
+      ),
+    );
   }
   if (media.fileName != null && (media.format !== 'DOCUMENT' || hasFile)) {
     issues.push(
@@ -93,6 +106,16 @@ function headerMediaIssues(
         'Only a linked DOCUMENT header takes a file name (a library file keeps its own)',
       ),
     );
+  } else if (media.fileName != null) {
+    // The name the contact's WhatsApp shows for the document: one line, as library names are.
+    const problem =
+      displayNameProblem(media.fileName) ??
+      (media.fileName.trim() === ''
+        ? 'A file name must not be blank'
+        : media.fileName.length > MAX_MEDIA_FILE_NAME_LENGTH
+          ? `A file name is at most ${MAX_MEDIA_FILE_NAME_LENGTH} characters`
+          : null);
+    if (problem) issues.push(validationIssue('INVALID_VALUE', `${path}.fileName`, problem));
   }
   return issues;
 }

@@ -404,6 +404,19 @@ describe('validateFailureBranch', () => {
     ).toMatchObject([{ code: 'FAILURE_TARGET_INVALID' }]);
   });
 
+  it('rejects an empty target id, toggle on or off: it names no step', () => {
+    for (const failureBranchEnabled of [true, false]) {
+      expect(
+        validateFailureBranch({
+          failureBranchEnabled,
+          failureStepId: '',
+          stepId: 's1',
+          workflowStepIds,
+        }),
+      ).toMatchObject([{ code: 'FAILURE_TARGET_INVALID', path: 'failureStepId' }]);
+    }
+  });
+
   it('accepts the toggle off with no target', () => {
     expect(
       validateFailureBranch({

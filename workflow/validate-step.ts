@@ -214,7 +214,9 @@ export interface FailureBranchInput {
 export function validateFailureBranch(input: FailureBranchInput): ValidationIssue[] {
   const { failureBranchEnabled, failureStepId, stepId, workflowStepIds } = input;
   const path = 'failureStepId';
-  if (!failureStepId) {
+  // Only null (or absent) means "no target": an empty id names no step, like any other id
+  // that is not one of the workflow's (it would otherwise reach the uuid column and fail there).
+  if (failureStepId === null || failureStepId === undefined) {
     return failureBranchEnabled
       ? [
           validationIssue(
@@ -235,7 +237,9 @@ export function validateFailureBranch(input: FailureBranchInput): ValidationIssu
       validationIssue(
         'FAILURE_TARGET_INVALID',
         path,
-        `Step ${failureStepId} is not a step of this workflow`,
+        failureStepId === ''
+          ? 'An empty id names no step (null clears the failure target)'
+          : `Step ${failureStepId} is not a step of this workflow`,
       ),
     ];
   }

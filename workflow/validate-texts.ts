@@ -1,4 +1,4 @@
-import { emailBodyLengthIssues } from './email-body-limits';
+import { emailBodyLengthIssues, emailBodyShapeIssues } from './email-body-limits';
 import { messageTexts } from './message-texts';
 import { expandSnippets, findSnippetNames } from './snippets';
 import { templateParameterProblem } from './template-parameters';
@@ -52,15 +52,22 @@ function linkIssues(link: string, path: string): ValidationIssue[] {
  * sent: blank required texts, texts over 2,000 characters, unknown snippets, e-mail subjects
  * with line breaks or over 998 characters, links that are not http(s), mailto or tel (nor start
  * with a variable), WhatsApp template parameters with a line break, a tab or more than 4 spaces
- * in a row (workflow/template-parameters.ts), and e-mail body spans, links and blocks over their
- * limits (workflow/email-body-limits.ts).
+ * in a row (workflow/template-parameters.ts), and e-mail body spans, links, blocks and the whole
+ * body over their limits (workflow/email-body-limits.ts).
  */
 export function validateMessageTexts(
   config: SendMessageConfig,
   snippets: ReadonlyMap<string, string>,
 ): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  for (const { path, text, limited, required, kind, templateParameter } of messageTexts(config)) {
+  const body = Array.isArray(config.email?.body) ? config.email.body : null;
+  // A body over its block or part counts is reported as such, its texts left unchecked.
+  const shapeIssues = body ? emailBodyShapeIssues(body) : [];
+  issues.push(...shapeIssues);
+  const texts = messageTexts(config).filter(
+    ({ kind }) => shapeIssues.length === 0 || (kind !== 'body' && kind !== 'link'),
+  );
+  for (const { path, text, limited, required, kind, templateParameter } of texts) {
     if (typeof text !== 'string') {
       issues.push(validationIssue('INVALID_VALUE', path, 'Must be text'));
       continue;
@@ -100,7 +107,6 @@ export function validateMessageTexts(
     if (kind === 'subject') issues.push(...subjectIssues(expanded, path));
     if (kind === 'link') issues.push(...linkIssues(expanded, path));
   }
-  const body = config.email?.body;
-  if (Array.isArray(body)) issues.push(...emailBodyLengthIssues(body, snippets));
+  if (body && shapeIssues.length === 0) issues.push(...emailBodyLengthIssues(body, snippets));
   return issues;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   findVariables,
   interpolate,
+  miscasedVariables,
   type RenderContext,
   STANDARD_CONTACT_VARIABLES,
   SYSTEM_VARIABLES,
@@ -187,6 +188,22 @@ describe('unknownVariables', () => {
 
   it('always accepts trigger variables', () => {
     expect(unknownVariables('$trigger.anything_at_all', known)).toEqual([]);
+  });
+});
+
+describe('miscasedVariables', () => {
+  it('finds references whose namespace is not lower case, which are plain text', () => {
+    const text = 'Hi $Contact.firstName, it is $SYSTEM.current_date ($Trigger.code) $contact.email';
+    expect(miscasedVariables(text).map(({ raw, namespace, key }) => [raw, namespace, key])).toEqual(
+      [
+        ['$Contact.firstName', 'contact', 'firstName'],
+        ['$SYSTEM.current_date', 'system', 'current_date'],
+        ['$Trigger.code', 'trigger', 'code'],
+      ],
+    );
+    // Interpolation leaves them as written: they are not variables.
+    expect(interpolate('Hi $Contact.firstname', context())).toBe('Hi $Contact.firstname');
+    expect(miscasedVariables('$contact.firstname $system.current_time $5.00 $Foo.bar')).toEqual([]);
   });
 });
 

@@ -172,3 +172,30 @@ export function unknownVariables(
     return false;
   });
 }
+
+// A namespace in another letter case (`$Contact.firstname`, `$SYSTEM.current_date`).
+const MISCASED_VARIABLE = /\$(contact|system|trigger)\.([A-Za-z_][A-Za-z0-9_]*)/gi;
+
+/**
+ * References written with a namespace in another letter case, such as `$Contact.firstName`:
+ * namespaces are lower case, so these are ordinary text, sent as written. Publishing reports
+ * them as warnings, as it does variables that can never have a value (keys of standard fields
+ * and `$system.*` ignore case; namespaces do not). Each is returned as written, with its
+ * offsets and the namespace it was meant to be.
+ */
+export function miscasedVariables(text: string): VariableRef[] {
+  const refs: VariableRef[] = [];
+  if (!text.includes('$')) return refs;
+  for (const match of text.matchAll(MISCASED_VARIABLE)) {
+    const namespace = match[1]!;
+    if (namespace === namespace.toLowerCase()) continue;
+    refs.push({
+      raw: match[0],
+      namespace: namespace.toLowerCase() as VariableNamespace,
+      key: match[2]!,
+      start: match.index,
+      end: match.index + match[0].length,
+    });
+  }
+  return refs;
+}

@@ -1,3 +1,4 @@
+import { namedSteps } from '../workflows/published-uses';
 import type { FileUse } from './usage';
 
 /** A file still sent by published steps cannot be deleted; nothing was changed. */
@@ -6,10 +7,7 @@ export class FileInUseError extends Error {
     readonly fileId: string,
     readonly steps: FileUse[],
   ) {
-    const names = steps.map(
-      (step) => `"${step.stepName ?? step.stepId}" in "${step.workflowName}"`,
-    );
-    super(`The file is used by published steps: ${names.join(', ')}`);
+    super(`The file is used by published steps: ${namedSteps(steps)}`);
     this.name = 'FileInUseError';
   }
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { contacts, files, runs, segmentStarts } from '../../db/schema';
 import { useTestApi } from '../test-support';
 import { workflowClient } from '../workflows/test-fixtures';
-import { publishedStepsUsing } from './usage';
+import { publishedStepsSending } from './usage';
 
 /**
  * deleteFile's hold on files that workflows still send (api/files/usage.ts), against real
@@ -71,7 +71,7 @@ describe('deleteFile while workflows send the file', () => {
     });
     expect(await api.db.select().from(files).where(eq(files.id, fileId))).toHaveLength(1);
     // The check itself, whoever calls it: graphs hold ids in lower case.
-    expect(await publishedStepsUsing(api.db, ws.workspaceId, fileId.toUpperCase())).toEqual([
+    expect(await publishedStepsSending(api.db, ws.workspaceId, fileId.toUpperCase())).toEqual([
       {
         workflowId: workflow.id,
         workflowName: 'Pictures',

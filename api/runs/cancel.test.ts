@@ -1,7 +1,8 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../db/client';
 import { readEventsAfter } from '../../db/event-log';
+import { runs } from '../../db/schema';
 import { applyStatusUpdates } from '../../edge/callbacks/status-updates';
 import { RUN_CANCELLED_DETAIL_PREFIX } from '../../edge/dispatch/cancelled';
 import { type ClaimedDelivery, claimDeliveries } from '../../edge/dispatch/claim';
@@ -18,6 +19,8 @@ import {
 } from '../../edge/dispatch/test-seed';
 import { type EventPublisher, loggedEventFromRow } from '../../edge/pipeline';
 import { useTestApi } from '../test-support';
+import { duringDelete } from '../workflows/test-fixtures';
+import { workflowRunsLockKey } from './exit';
 
 /**
  * Cancelling a run is the run leaving its workflow: partners following runs through the event
@@ -37,6 +40,12 @@ const START = /* GraphQL */ `
     startWorkflow(input: $input) {
       ... on MutationStartWorkflowSuccess { data { runs { id } } }
     }
+  }
+`;
+
+const START_TYPED = /* GraphQL */ `
+  mutation ($input: StartWorkflowInput!) {
+    startWorkflow(input: $input) { __typename }
   }
 `;
 
@@ -162,6 +171,62 @@ describe('cancelRun and partner events', () => {
       [runIds[0], 'run.exited'],
       [runIds[1], 'run.exited'],
     ]);
+  });
+});
+
+describe('deleting a workflow while a start commits runs', () => {
+  it('ends those runs too, with their run.exited, before they go with it', async () => {
+    const { workspaceId, apiKey } = await api.createWorkspace();
+    const { workflowId, versionId, stepIds } = await publishWorkflow(api.db, workspaceId, [
+      { key: 'hello', type: 'send_message', config: sendConfig() },
+    ]);
+    const contactId = await seedContact(api.db, workspaceId);
+    let runId = '';
+    // A start (here held before its commit) has taken the workflow's start lock and inserted its
+    // runs, as startWorkflow does; the delete runs meanwhile, and the start commits once the
+    // delete waits for it.
+    const result = await duringDelete(
+      api.db,
+      async (tx) => {
+        await tx.execute(
+          sql`select pg_advisory_xact_lock_shared(${workflowRunsLockKey(workflowId)})`,
+        );
+        const [run] = await tx
+          .insert(runs)
+          .values({ workspaceId, workflowId, versionId, contactId, currentStepId: stepIds.hello! })
+          .returning({ id: runs.id });
+        runId = run!.id;
+      },
+      () => api.gql(apiKey, DELETE_WORKFLOW, { id: workflowId }),
+    );
+    expect(result.data.deleteWorkflow.__typename).toBe('MutationDeleteWorkflowSuccess');
+    const exited = (await readEventsAfter(api.db, workspaceId, 0, 100))
+      .filter((event) => event.type === 'run.exited')
+      .map((event) => [
+        event.run_id,
+        (event.data as { run: { exitReason: string } }).run.exitReason,
+      ]);
+    expect(exited).toEqual([[runId, 'workflow_deleted']]);
+  });
+});
+
+describe('startWorkflow while the workflow is being deleted', () => {
+  it("waits for the delete's start lock before inserting its runs", async () => {
+    const { workspaceId, apiKey } = await api.createWorkspace();
+    const { workflowId } = await publishWorkflow(api.db, workspaceId, [
+      { key: 'hello', type: 'send_message', config: sendConfig() },
+    ]);
+    const contactId = await seedContact(api.db, workspaceId);
+    // A delete (here held before it ends the runs) holds the workflow's start lock exclusively,
+    // as deleteWorkflow does: the start waits (duringDelete fails if it does not), and goes on
+    // once the lock is released (here the workflow is still there).
+    const result = await duringDelete(
+      api.db,
+      (tx) => tx.execute(sql`select pg_advisory_xact_lock(${workflowRunsLockKey(workflowId)})`),
+      () => api.gql(apiKey, START_TYPED, { input: { workflowId, contactIds: [contactId] } }),
+    );
+    expect(result.data.startWorkflow.__typename).toBe('MutationStartWorkflowSuccess');
+    expect(await api.db.select().from(runs).where(eq(runs.workflowId, workflowId))).toHaveLength(1);
   });
 });
 

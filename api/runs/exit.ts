@@ -93,6 +93,20 @@ export async function exitActiveRuns(
   });
 }
 
+/**
+ * The advisory lock that orders starting runs of a workflow against deleting it: a start takes
+ * it shared in the transaction that inserts its runs (api/runs/start.ts), deleteWorkflow takes it
+ * exclusively before it ends the workflow's runs. A start that got there first commits its runs
+ * before they are ended (and logs their `run.exited`); one that comes later finds the workflow
+ * gone. A lock on the workflow row would do the same, but dispatch takes that row's key-share
+ * lock while it holds run rows (recording a first email's thread), whose locks deleteWorkflow
+ * then waits for: a deadlock. Nothing but starts and deleteWorkflow takes this one (a segment
+ * start's chunks, edge/segments/chunk.ts, do not yet).
+ */
+export function workflowRunsLockKey(workflowId: string): SQL {
+  return sql`hashtextextended(${`workflow-runs:${workflowId}`}, 0)`;
+}
+
 /** Publishes the events `exitActiveRuns` logged (after commit; the hub repairs a lost one). */
 export async function publishExited(ctx: ApiContext, events: readonly EventRow[]): Promise<void> {
   if (events.length > 0) await publishQuietly(ctx.events, events.map(loggedEventFromRow));
@@ -102,15 +116,22 @@ export async function publishExited(ctx: ApiContext, events: readonly EventRow[]
  * Deletes what `remove` deletes (a contact, a workflow: their runs go with them) after ending
  * its active runs with `reason` in the same transaction (exitActiveRuns), and publishes their
  * `run.exited` once it committed. Returns what `remove` returned (undefined: nothing deleted).
+ *
+ * `lock`, when given, runs first: the lock that starting runs for the row also takes (for a
+ * workflow, `workflowRunsLockKey`), so that runs being started when the delete begins are
+ * committed first and ended with the rest. Without it, runs a start committed between the two
+ * statements went with the row without their `run.exited`.
  */
 export async function deleteEndingRuns<T>(
   ctx: ApiContext,
   which: SQL,
   reason: ApiExitReason,
   remove: (db: Database) => Promise<T | undefined>,
+  lock?: (db: Database) => Promise<unknown>,
 ): Promise<T | undefined> {
   const { removed, exited } = await ctx.db.transaction(async function deleteEndingRuns(tx) {
     const db = tx as unknown as Database;
+    if (lock) await lock(db);
     const exited = await exitActiveRuns(db, ctx.workspaceId, which, reason);
     return { removed: await remove(db), exited };
   });

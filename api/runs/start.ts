@@ -1,4 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client';
 import { queryRows, uuidArrayParam } from '../../db/rows';
 import { contacts } from '../../db/schema';
 import { STARTED_RUN_COLUMNS, type StartedRunRow, startRunsCtes } from '../../db/start-runs';
@@ -16,6 +17,7 @@ import type { ApiContext } from '../context';
 import { sqlState } from '../db-errors';
 import { NotFoundError } from '../errors';
 import { IssueList } from '../validation';
+import { workflowRunsLockKey } from './exit';
 import { parseTriggerVariables } from './trigger-variables';
 
 /** Most contacts one `startWorkflow` call may start (larger audiences: call it in pages). */
@@ -140,14 +142,21 @@ async function startOnce(
   };
   let created: StartedRunRow[];
   try {
-    created = await queryRows<StartedRunRow>(
-      ctx.db,
-      sql`with ${startRunsCtes(
-        start,
-        sql`unnest(${sql.param(contactIds)}::uuid[]) with ordinality as c(id, position)`,
-      )}
-        select ${STARTED_RUN_COLUMNS} from logged order by logged.cursor`,
-    );
+    created = await ctx.db.transaction(async function startRuns(tx) {
+      const db = tx as unknown as Database;
+      // Shared with other starts; a deleteWorkflow under way is waited for (exit.ts).
+      await db.execute(
+        sql`select pg_advisory_xact_lock_shared(${workflowRunsLockKey(workflowId)})`,
+      );
+      return queryRows<StartedRunRow>(
+        db,
+        sql`with ${startRunsCtes(
+          start,
+          sql`unnest(${sql.param(contactIds)}::uuid[]) with ordinality as c(id, position)`,
+        )}
+          select ${STARTED_RUN_COLUMNS} from logged order by logged.cursor`,
+      );
+    });
   } catch (error) {
     // A contact (or the workflow) found above was deleted before the insert, which wrote
     // nothing: checking again reports it as if it had been deleted first.

@@ -9,7 +9,7 @@ import { builder } from '../builder';
 import type { ApiContext } from '../context';
 import { NotFoundError, ValidationError } from '../errors';
 import { FileInUseError } from '../files/errors';
-import { publishedStepsUsing } from '../files/usage';
+import { publishedStepsSending } from '../files/usage';
 import { IssueList } from '../validation';
 import { loadStepLookups, type Queryable } from '../workflows/lookups';
 import {
@@ -209,7 +209,7 @@ async function checkPublishedMedia(
   changed: { contentType: boolean },
   issues: IssueList,
 ): Promise<void> {
-  const uses = await publishedStepsUsing(tx, workspaceId, file.id);
+  const uses = await publishedStepsSending(tx, workspaceId, file.id);
   if (uses.length === 0) return;
   const lookups = await loadStepLookups(
     tx,
@@ -324,7 +324,7 @@ builder.mutationFields((t) => ({
         // lock waits for it and then sees the version it froze (FileInUseError).
         const [file] = await tx.select().from(files).where(where).for('update');
         if (!file) throw new NotFoundError('File', id);
-        const uses = await publishedStepsUsing(tx, ctx.workspaceId, id);
+        const uses = await publishedStepsSending(tx, ctx.workspaceId, id);
         if (uses.length > 0) throw new FileInUseError(id, uses);
         await tx.delete(files).where(where);
         return file;

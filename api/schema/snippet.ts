@@ -1,6 +1,7 @@
 import { and, eq, ilike, type SQL } from 'drizzle-orm';
 import { snippets } from '../../db/schema';
 import { isUuid } from '../../workflow/ids';
+import { findSnippetNames } from '../../workflow/snippets';
 import { textLength } from '../../workflow/text-length';
 import { MAX_TEXT_LENGTH } from '../../workflow/types';
 import { builder } from '../builder';
@@ -15,6 +16,7 @@ import {
   likePattern,
   settleCursorBounds,
 } from './pagination';
+import { publishedStepsUsingSnippet, SnippetInUseError } from './snippet-usage';
 
 /** Snippet names are used in text as `$snippet.<name>`, so they keep to a token's alphabet. */
 const SNIPPET_NAME = /^[a-z0-9_]+$/;
@@ -67,6 +69,16 @@ function checkBody(issues: IssueList, body: string): void {
   const length = textLength(body);
   if (length > MAX_TEXT_LENGTH) {
     issues.add('TEXT_TOO_LONG', 'body', `At most ${MAX_TEXT_LENGTH} characters (got ${length})`);
+  }
+  // Snippets are expanded one level (workflow/snippets.ts): a reference in a body would be sent
+  // as written, and no step check could see it.
+  const nested = findSnippetNames(body);
+  if (nested.length > 0) {
+    issues.add(
+      'INVALID_VALUE',
+      'body',
+      `A snippet cannot use another snippet ($snippet.${nested[0]}): it would be sent as written`,
+    );
   }
 }
 
@@ -155,8 +167,11 @@ builder.mutationFields((t) => ({
   }),
   updateSnippet: t.drizzleField({
     type: 'snippets',
-    description: 'Renaming leaves `$snippet.<old name>` references unresolved until edited.',
-    errors: { types: [ValidationError, NotFoundError] },
+    description:
+      'Renaming leaves draft `$snippet.<old name>` references unresolved until edited (UNKNOWN_SNIPPET ' +
+      'when saved or published); a snippet that published steps use is not renamed ' +
+      '(SnippetInUseError naming them).',
+    errors: { types: [ValidationError, NotFoundError, SnippetInUseError] },
     args: {
       id: t.arg.id({ required: true }),
       input: t.arg({ type: UpdateSnippetInput, required: true }),
@@ -168,17 +183,28 @@ builder.mutationFields((t) => ({
       if (input.body != null) checkBody(issues, input.body);
       issues.throwIfAny();
       try {
-        const [snippet] = await ctx.db
-          .update(snippets)
-          .set({
-            ...(input.name != null ? { name: input.name } : {}),
-            ...(input.body != null ? { body: input.body } : {}),
-            updatedAt: new Date(),
-          })
-          .where(and(eq(snippets.id, id), eq(snippets.workspaceId, ctx.workspaceId)))
-          .returning();
-        if (!snippet) throw new NotFoundError('Snippet', id);
-        return snippet;
+        return await ctx.db.transaction(async (tx) => {
+          const where = and(eq(snippets.id, id), eq(snippets.workspaceId, ctx.workspaceId));
+          // Locked first: a step save or publish that read this snippet holds it (FOR KEY
+          // SHARE, api/workflows/lookups.ts) until it commits, so the check below sees the
+          // version it froze.
+          const [current] = await tx.select().from(snippets).where(where).for('update');
+          if (!current) throw new NotFoundError('Snippet', id);
+          if (input.name != null && input.name !== current.name) {
+            const uses = await publishedStepsUsingSnippet(tx, ctx.workspaceId, current.name);
+            if (uses.length > 0) throw new SnippetInUseError(current.id, uses);
+          }
+          const [snippet] = await tx
+            .update(snippets)
+            .set({
+              ...(input.name != null ? { name: input.name } : {}),
+              ...(input.body != null ? { body: input.body } : {}),
+              updatedAt: new Date(),
+            })
+            .where(where)
+            .returning();
+          return snippet!;
+        });
       } catch (error) {
         if (isUniqueViolation(error, UNIQUE_NAME)) throw duplicateName(input.name ?? '');
         throw error;
@@ -186,18 +212,24 @@ builder.mutationFields((t) => ({
     },
   }),
   deleteSnippet: t.id({
-    description: 'Deletes the snippet and returns its id.',
-    errors: { types: [NotFoundError] },
+    description:
+      'Deletes the snippet and returns its id. A snippet that published steps use is refused ' +
+      'with SnippetInUseError naming them; draft steps that still use it fail validation ' +
+      '(UNKNOWN_SNIPPET) on the next save or publish.',
+    errors: { types: [NotFoundError, SnippetInUseError] },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, { id }, ctx) => {
-      const [deleted] = isUuid(id)
-        ? await ctx.db
-            .delete(snippets)
-            .where(and(eq(snippets.id, id), eq(snippets.workspaceId, ctx.workspaceId)))
-            .returning({ id: snippets.id })
-        : [];
-      if (!deleted) throw new NotFoundError('Snippet', String(id));
-      return deleted.id;
+      if (!isUuid(id)) throw new NotFoundError('Snippet', String(id));
+      return ctx.db.transaction(async (tx) => {
+        const where = and(eq(snippets.id, id), eq(snippets.workspaceId, ctx.workspaceId));
+        // Locked first, as in updateSnippet: a publish that read it commits before the check.
+        const [snippet] = await tx.select().from(snippets).where(where).for('update');
+        if (!snippet) throw new NotFoundError('Snippet', id);
+        const uses = await publishedStepsUsingSnippet(tx, ctx.workspaceId, snippet.name);
+        if (uses.length > 0) throw new SnippetInUseError(snippet.id, uses);
+        await tx.delete(snippets).where(where);
+        return snippet.id;
+      });
     },
   }),
 }));

@@ -1,7 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { channels, files, snippets, workflows } from '../../db/schema';
+import { channels, files, snippets, steps, workflows } from '../../db/schema';
 import { useTestApi } from '../test-support';
+import { MAX_WORKFLOW_STEPS } from '../workflows/step-writes';
 import {
   duringDelete,
   rowCounts,
@@ -374,6 +375,55 @@ describe('rejected step writes return a ValidationError and write nothing', () =
     await client.ok('deleteStep', { stepId: appended.id });
   });
 
+  it('an e-mail body over 100,000 characters, 200 blocks, or 500 spans in a block', async () => {
+    const block = { type: 'PARAGRAPH', spans: [{ text: 'x'.repeat(10_000) }] };
+    await expectRejected(
+      { ...textConfig(library.email.id), email: { body: Array.from({ length: 11 }, () => block) } },
+      [{ code: 'TEXT_TOO_LONG', path: 'config.email.body' }],
+    );
+    const empty = { type: 'PARAGRAPH', spans: [] };
+    await expectRejected(
+      {
+        ...textConfig(library.email.id),
+        email: { body: Array.from({ length: 201 }, () => empty) },
+      },
+      [{ code: 'INVALID_VALUE', path: 'config.email.body' }],
+    );
+    const items = Array.from({ length: 501 }, () => []);
+    await expectRejected(
+      { ...textConfig(library.email.id), email: { body: [{ type: 'LIST', items }] } },
+      [{ code: 'INVALID_VALUE', path: 'config.email.body[0]' }],
+    );
+  });
+
+  it(`a step past the ${MAX_WORKFLOW_STEPS} a workflow may have`, async () => {
+    const full = await newWorkflow();
+    await api.db.insert(steps).values(
+      Array.from({ length: MAX_WORKFLOW_STEPS - 1 }, (_, position) => ({
+        workspaceId,
+        workflowId: full,
+        type: 'wait' as const,
+        config: { seconds: 60 },
+        position,
+      })),
+    );
+    const last = await client.run('addWaitStep', { input: { workflowId: full, seconds: 60 } });
+    expect(last.__typename).toBe('MutationAddWaitStepSuccess');
+    const before = await rowCounts(api.db, [workspaceId]);
+    for (const result of [
+      await client.run('addWaitStep', { input: { workflowId: full, seconds: 60 } }),
+      await client.run('addSendMessageStep', {
+        input: { workflowId: full, config: textConfig(library.sms.id) },
+      }),
+    ]) {
+      expect(result.issues).toMatchObject([{ code: 'INVALID_VALUE', path: 'workflowId' }]);
+    }
+    expect(await rowCounts(api.db, [workspaceId])).toEqual(before);
+    // Deleting one makes room again.
+    await client.ok('deleteStep', { stepId: last.data.id });
+    await client.ok('addWaitStep', { input: { workflowId: full, seconds: 60 } });
+  });
+
   it('an unknown snippet', async () => {
     await expectRejected(textConfig(library.sms.id, 'Hi $snippet.nope'), [
       { code: 'UNKNOWN_SNIPPET', path: 'config.defaultMessage.text' },
@@ -450,6 +500,24 @@ describe('rejected step writes return a ValidationError and write nothing', () =
       [{ code: 'FAILURE_TARGET_INVALID', path: 'failureStepId' }],
       { failureStepId: foreignStep.id },
     );
+  });
+
+  it('an empty failure target id, with the branch on or off (not an internal error)', async () => {
+    for (const failureBranchEnabled of [true, false]) {
+      await expectRejected(
+        { ...textConfig(library.sms.id), failureBranchEnabled },
+        [{ code: 'FAILURE_TARGET_INVALID', path: 'failureStepId' }],
+        { failureStepId: '' },
+      );
+    }
+    const before = await storedStep(api.db, existing.id);
+    const result = await client.run('updateSendMessageStep', {
+      input: { stepId: existing.id, failureStepId: '' },
+    });
+    expect(result.issues).toMatchObject([
+      { code: 'FAILURE_TARGET_INVALID', path: 'failureStepId' },
+    ]);
+    expect(await storedStep(api.db, existing.id)).toEqual(before);
   });
 
   it('a next step in another workflow', async () => {

@@ -4,7 +4,7 @@ import { isUuid } from '../../workflow/ids';
 import type { WorkflowGraph } from '../../workflow/types';
 import { builder } from '../builder';
 import { NotFoundError, ValidationError } from '../errors';
-import { API_EXIT_REASONS, deleteEndingRuns } from '../runs/exit';
+import { API_EXIT_REASONS, deleteEndingRuns, workflowRunsLockKey } from '../runs/exit';
 import { IssueList, requiredName } from '../validation';
 import { DRAFT_STEP_ORDER, draftGraph, sameGraph } from '../workflows/draft-graph';
 import {
@@ -225,17 +225,14 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const id = String(args.id);
       if (!isUuid(id)) throw new NotFoundError('Workflow', id);
+      const mine = and(eq(workflows.id, id), eq(workflows.workspaceId, ctx.workspaceId));
       const deleted = await deleteEndingRuns(
         ctx,
         sql`workflow_id = ${id}`,
         API_EXIT_REASONS.workflowDeleted,
-        async (db) =>
-          (
-            await db
-              .delete(workflows)
-              .where(and(eq(workflows.id, id), eq(workflows.workspaceId, ctx.workspaceId)))
-              .returning({ id: workflows.id })
-          )[0],
+        async (db) => (await db.delete(workflows).where(mine).returning({ id: workflows.id }))[0],
+        // Runs a start is inserting commit first and are ended with the rest.
+        (db) => db.execute(sql`select pg_advisory_xact_lock(${workflowRunsLockKey(id)})`),
       );
       if (!deleted) throw new NotFoundError('Workflow', id);
       return deleted.id;

@@ -31,6 +31,13 @@ const MAX_STEP_NAME_LENGTH = 200;
  */
 export const MAX_STEP_POSITION = 1_000_000;
 
+/**
+ * Most steps one workflow may have. Every version freezes the whole graph into one row, which
+ * dispatch loads (and keeps, for up to 50 versions per isolate) to send any one step, and the
+ * editor's listing loads every step: without a bound, only the request count limited them.
+ */
+export const MAX_WORKFLOW_STEPS = 500;
+
 /** What a step is made of; absent fields of an update keep their stored value. */
 export interface StepFields {
   name?: string | null;
@@ -165,12 +172,17 @@ function cleanName(name: string | null | undefined): string | null {
 
 /**
  * Adds a step to a workflow's draft, at the end unless a position is given. The first step
- * added to a workflow without an entry step becomes its entry.
+ * added to a workflow without an entry step becomes its entry. A workflow that has
+ * MAX_WORKFLOW_STEPS steps already takes no more (INVALID_VALUE at `workflowId`).
  */
 export function addStep(db: Database, workspaceId: string, input: NewStep): Promise<StepRow> {
   return db.transaction(async (tx) => {
     const workflow = await lockWorkflow(tx, workspaceId, input.workflowId);
     const existing = await workflowSteps(tx, workflow.id);
+    if (existing.length >= MAX_WORKFLOW_STEPS) {
+      const message = `A workflow has at most ${MAX_WORKFLOW_STEPS} steps: delete one first`;
+      throw new ValidationError([{ code: 'INVALID_VALUE', path: 'workflowId', message }]);
+    }
     const stepId = crypto.randomUUID();
     const step = {
       name: cleanName(input.name),
