@@ -223,8 +223,15 @@ describe('partner webhooks in workerd', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(4500);
     new Webhook(endpoint.secret).verify(second!.body, second!.headers as Record<string, string>);
 
-    const listed = await harness.gql(apiKey, MESSAGES, { endpointId: endpoint.id });
-    const [message] = listed.data.webhookMessages.nodes;
+    // The partner has the second POST; its consumer records it just after (the answer first).
+    const message = await waitFor(
+      async () => {
+        const listed = await harness.gql(apiKey, MESSAGES, { endpointId: endpoint.id });
+        const [node] = listed.data.webhookMessages.nodes;
+        return node?.status === 'DELIVERING' ? undefined : node;
+      },
+      { what: 'the retry recorded', timeoutMs: 10_000 },
+    );
     expect(message).toMatchObject({ status: 'SUCCEEDED', attemptCount: 2 });
     expect(message.attempts.nodes.map((node: { statusCode: number }) => node.statusCode)).toEqual([
       500, 200,
