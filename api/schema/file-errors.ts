@@ -1,17 +1,9 @@
 import { builder } from '../builder';
 import { FileInUseError, UploadsUnavailableError } from '../files/errors';
-import type { FileUse } from '../files/usage';
 import { ErrorInterface } from './error';
+import { publishedStepUseRef } from './published-step-use';
 
-const FileUseRef = builder.objectRef<FileUse>('FileUse').implement({
-  description: 'A published step that sends a file.',
-  fields: (t) => ({
-    workflowId: t.exposeID('workflowId'),
-    workflowName: t.exposeString('workflowName'),
-    stepId: t.exposeID('stepId'),
-    stepName: t.exposeString('stepName', { nullable: true }),
-  }),
-});
+const FileUseRef = publishedStepUseRef('FileUse', 'A published step that sends a file.');
 
 builder.objectType(FileInUseError, {
   name: 'FileInUseError',

@@ -7,6 +7,7 @@ import {
   publishedStepsUsing,
 } from '../workflows/published-uses';
 import { ErrorInterface } from './error';
+import { publishedStepUseRef } from './published-step-use';
 
 /** A published step whose texts use a snippet (`$snippet.<name>`). */
 export type SnippetUse = PublishedStepUse;
@@ -41,15 +42,10 @@ export class SnippetInUseError extends Error {
   }
 }
 
-const SnippetUseRef = builder.objectRef<SnippetUse>('SnippetUse').implement({
-  description: 'A published step whose texts use a snippet.',
-  fields: (t) => ({
-    workflowId: t.exposeID('workflowId'),
-    workflowName: t.exposeString('workflowName'),
-    stepId: t.exposeID('stepId'),
-    stepName: t.exposeString('stepName', { nullable: true }),
-  }),
-});
+const SnippetUseRef = publishedStepUseRef(
+  'SnippetUse',
+  'A published step whose texts use a snippet.',
+);
 
 builder.objectType(SnippetInUseError, {
   name: 'SnippetInUseError',

@@ -1,8 +1,5 @@
 import { readChannel } from '../channel-config';
 import type { ChannelConnection, ConnectionContext, VerifyResult } from '../connection';
-import { callProvider, isSuccess } from '../http/classify';
-import { graphHeaders, graphUrl } from '../meta/graph';
-import { classifyGraphAnswer } from '../meta/graph-errors';
 import { SEND_API_FAILURES } from '../meta/send-api-failures';
 import { verifyGraphObject } from '../meta/verify-object';
 import { MESSENGER_API } from './adapter';
@@ -23,46 +20,25 @@ export async function verifyPageToken(
   context: ConnectionContext,
   who: string,
 ): Promise<VerifyResult | null> {
-  const call = await callProvider(
-    `${graphUrl(context.endpoints, 'me')}?${new URLSearchParams({ fields: 'id' })}`,
-    { method: 'GET', headers: graphHeaders(request.accessToken) },
-    { who, timeoutMs: context.timeoutMs },
+  const me = await verifyGraphObject(
+    { objectId: 'me', accessToken: request.accessToken, fields: ['id'] },
+    context,
+    { table: SEND_API_FAILURES, who },
+    (owner) => (typeof owner.id === 'string' ? owner.id : ''),
   );
-  if (!call.ok) {
-    return {
-      verdict: 'unreachable',
-      problem: call.outcome.status === 'failed' ? call.outcome.detail : '',
-    };
-  }
-  if (!isSuccess(call.answer)) {
-    const outcome = classifyGraphAnswer(
-      call.answer,
-      SEND_API_FAILURES,
-      who,
-      context.now?.() ?? new Date(),
-    );
-    if (outcome.status === 'failed' && outcome.retryable) {
-      return { verdict: 'unreachable', problem: outcome.detail };
-    }
-    const detail = outcome.status === 'failed' ? outcome.detail : 'unexpected answer';
+  if (me.verdict === 'unreachable') return me;
+  if (me.verdict !== 'verified') {
     return {
       verdict: 'rejected',
-      problem: `the access token is not a Page access token (Graph /me: ${detail}); give the Page's own access token`,
+      problem: `the access token is not a Page access token (Graph /me: ${me.problem}); give the Page's own access token`,
     };
   }
-  let id: unknown;
-  try {
-    id = (JSON.parse(call.answer.body) as { id?: unknown }).id;
-  } catch {
-    // Read below as no id.
-  }
-  if (typeof id === 'string' && id === request.pageId) return null;
+  if (me.detail === request.pageId) return null;
   return {
     verdict: 'rejected',
-    problem:
-      typeof id === 'string'
-        ? `the access token is not Page ${request.pageId}'s: it belongs to ${id} (a user, a system user or another Page); give the Page's own access token`
-        : `the access token's owner could not be read (Graph /me answered no id); give Page ${request.pageId}'s own access token`,
+    problem: me.detail
+      ? `the access token is not Page ${request.pageId}'s: it belongs to ${me.detail} (a user, a system user or another Page); give the Page's own access token`
+      : `the access token's owner could not be read (Graph /me answered no id); give Page ${request.pageId}'s own access token`,
   };
 }
 
