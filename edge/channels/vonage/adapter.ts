@@ -1,4 +1,5 @@
 import { isBusinessScopedUserId } from '../../../workflow/contact-fields';
+import { withAudioCaption } from '../audio-caption';
 import { readChannel } from '../channel-config';
 import type { ChannelDefinition } from '../definition';
 import { callProvider, isSuccess } from '../http/classify';
@@ -88,18 +89,11 @@ export function vonageAdapter(
       if (sent.status !== 'sent') return sent;
       const segments =
         built.smsText === null ? {} : { segments: smsSegments(built.smsText).segments };
-      if (!built.followUp) return { ...sent, ...segments };
-      // A WhatsApp audio file's caption follows as a text once the audio is accepted; the send
-      // counts as sent with the audio, and a caption that fails is told, never retried (a retry
-      // would send the audio twice).
-      const caption = await post(built.followUp.body);
-      return {
-        ...sent,
-        providerDetail:
-          caption.status === 'sent'
-            ? `WhatsApp audio takes no caption: it went as a text message (${caption.providerMessageId})`
-            : `WhatsApp audio takes no caption, and the text message carrying it was not sent: ${caption.detail}`,
-      };
+      const { followUp } = built;
+      return withAudioCaption(
+        { ...sent, ...segments },
+        followUp ? () => post(followUp.body) : null,
+      );
     },
   };
 }

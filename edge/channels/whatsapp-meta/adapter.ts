@@ -1,4 +1,5 @@
 import { isBusinessScopedUserId } from '../../../workflow/contact-fields';
+import { withAudioCaption } from '../audio-caption';
 import { readChannel } from '../channel-config';
 import type { ChannelDefinition, Fields, Parsed } from '../definition';
 import { callProvider, isSuccess } from '../http/classify';
@@ -94,19 +95,8 @@ export function cloudApiAdapter<S extends Fields, C extends Fields>(options: {
           adapterOptions.now?.() ?? new Date(),
         );
       };
-      const sent = await post(body.body);
-      if (sent.status !== 'sent' || !body.followUp) return sent;
-      // An audio file's caption goes as a text once the audio is accepted. The send counts as
-      // sent with the audio: a caption that fails is told in the detail and never retried (a
-      // retry would send the audio twice).
-      const caption = await post(body.followUp.body);
-      return {
-        ...sent,
-        providerDetail:
-          caption.status === 'sent'
-            ? `WhatsApp audio takes no caption: it went as a text message (${caption.providerMessageId})`
-            : `WhatsApp audio takes no caption, and the text message carrying it was not sent: ${caption.detail}`,
-      };
+      const { followUp } = body;
+      return withAudioCaption(await post(body.body), followUp ? () => post(followUp.body) : null);
     },
   };
 }
