@@ -71,3 +71,22 @@ export function startRunsCtes(start: RunStart, contacts: SQL, segmentStartId?: s
       ),
       ${appendEventsCte('started', 'logged')}`;
 }
+
+/**
+ * The advisory lock that orders starting runs of a workflow against deleting it: a start takes
+ * it shared in the transaction that inserts its runs (`startingRunsLock`: startWorkflow in
+ * api/runs/start.ts, each segment chunk in edge/segments/chunk.ts), deleteWorkflow takes it
+ * exclusively before it ends the workflow's runs (api/schema/workflow.ts). A start that got there first commits its runs
+ * before they are ended (and logs their `run.exited`); one that comes later finds the workflow
+ * gone. A lock on the workflow row would do the same, but dispatch takes that row's key-share
+ * lock while it holds run rows (recording a first email's thread), whose locks deleteWorkflow
+ * then waits for: a deadlock. Nothing but starts and deleteWorkflow takes this one.
+ */
+export function workflowRunsLockKey(workflowId: string): SQL {
+  return sql`hashtextextended(${`workflow-runs:${workflowId}`}, 0)`;
+}
+
+/** The start side of `workflowRunsLockKey`: taken shared, in the transaction that inserts runs. */
+export function startingRunsLock(workflowId: string): SQL {
+  return sql`select pg_advisory_xact_lock_shared(${workflowRunsLockKey(workflowId)})`;
+}

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Database } from '../../db/client';
 import { readEventsAfter } from '../../db/event-log';
 import { runs } from '../../db/schema';
+import { workflowRunsLockKey } from '../../db/start-runs';
 import { applyStatusUpdates } from '../../edge/callbacks/status-updates';
 import { RUN_CANCELLED_DETAIL_PREFIX } from '../../edge/dispatch/cancelled';
 import { type ClaimedDelivery, claimDeliveries } from '../../edge/dispatch/claim';
@@ -20,7 +21,6 @@ import {
 import { type EventPublisher, loggedEventFromRow } from '../../edge/pipeline';
 import { useTestApi } from '../test-support';
 import { duringDelete } from '../workflows/test-fixtures';
-import { workflowRunsLockKey } from './exit';
 
 /**
  * Cancelling a run is the run leaving its workflow: partners following runs through the event

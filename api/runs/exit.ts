@@ -93,20 +93,6 @@ export async function exitActiveRuns(
   });
 }
 
-/**
- * The advisory lock that orders starting runs of a workflow against deleting it: a start takes
- * it shared in the transaction that inserts its runs (api/runs/start.ts), deleteWorkflow takes it
- * exclusively before it ends the workflow's runs. A start that got there first commits its runs
- * before they are ended (and logs their `run.exited`); one that comes later finds the workflow
- * gone. A lock on the workflow row would do the same, but dispatch takes that row's key-share
- * lock while it holds run rows (recording a first email's thread), whose locks deleteWorkflow
- * then waits for: a deadlock. Nothing but starts and deleteWorkflow takes this one (a segment
- * start's chunks, edge/segments/chunk.ts, do not yet).
- */
-export function workflowRunsLockKey(workflowId: string): SQL {
-  return sql`hashtextextended(${`workflow-runs:${workflowId}`}, 0)`;
-}
-
 /** Publishes the events `exitActiveRuns` logged (after commit; the hub repairs a lost one). */
 export async function publishExited(ctx: ApiContext, events: readonly EventRow[]): Promise<void> {
   if (events.length > 0) await publishQuietly(ctx.events, events.map(loggedEventFromRow));

@@ -2,7 +2,12 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { queryRows, uuidArrayParam } from '../../db/rows';
 import { contacts } from '../../db/schema';
-import { STARTED_RUN_COLUMNS, type StartedRunRow, startRunsCtes } from '../../db/start-runs';
+import {
+  STARTED_RUN_COLUMNS,
+  type StartedRunRow,
+  startingRunsLock,
+  startRunsCtes,
+} from '../../db/start-runs';
 import { log } from '../../edge/log';
 import {
   enqueueRuns,
@@ -17,7 +22,6 @@ import type { ApiContext } from '../context';
 import { sqlState } from '../db-errors';
 import { NotFoundError } from '../errors';
 import { IssueList } from '../validation';
-import { workflowRunsLockKey } from './exit';
 import { parseTriggerVariables } from './trigger-variables';
 
 /** Most contacts one `startWorkflow` call may start (larger audiences: call it in pages). */
@@ -145,9 +149,7 @@ async function startOnce(
     created = await ctx.db.transaction(async function startRuns(tx) {
       const db = tx as unknown as Database;
       // Shared with other starts; a deleteWorkflow under way is waited for (exit.ts).
-      await db.execute(
-        sql`select pg_advisory_xact_lock_shared(${workflowRunsLockKey(workflowId)})`,
-      );
+      await db.execute(startingRunsLock(workflowId));
       return queryRows<StartedRunRow>(
         db,
         sql`with ${startRunsCtes(

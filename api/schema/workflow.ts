@@ -1,10 +1,11 @@
 import { and, eq, ilike, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { workflows } from '../../db/schema';
+import { workflowRunsLockKey } from '../../db/start-runs';
 import { isUuid } from '../../workflow/ids';
 import type { WorkflowGraph } from '../../workflow/types';
 import { builder } from '../builder';
 import { NotFoundError, ValidationError } from '../errors';
-import { API_EXIT_REASONS, deleteEndingRuns, workflowRunsLockKey } from '../runs/exit';
+import { API_EXIT_REASONS, deleteEndingRuns } from '../runs/exit';
 import { IssueList, requiredName } from '../validation';
 import { DRAFT_STEP_ORDER, draftGraph, sameGraph } from '../workflows/draft-graph';
 import {

@@ -3,8 +3,10 @@ import { and, count, eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 import { type Json, useTestApi } from '../../api/test-support';
+import { duringDelete } from '../../api/workflows/test-fixtures';
 import { queryRows } from '../../db/rows';
 import { contacts, runs, segmentStarts, workflows, workflowVersions } from '../../db/schema';
+import { workflowRunsLockKey } from '../../db/start-runs';
 import { publishWorkflow, waitFor } from '../dispatch/test-seed';
 import { type ChunkDeps, startChunk } from './chunk';
 import { failSegmentStarts } from './consumer';
@@ -758,5 +760,26 @@ describe('workspaces', () => {
       .from(runs)
       .where(and(eq(runs.workspaceId, theirs.workspaceId), eq(runs.segmentStartId, started.id)));
     expect(theirRuns!.n).toBe(0);
+  });
+});
+
+describe('a chunk while its workflow is being deleted', () => {
+  it("waits for the delete's start lock before inserting its runs", async () => {
+    const { apiKey, workflowId, seed } = await setup();
+    await seed();
+    const running = await startOk(apiKey, { workflowId, filter: {} });
+    const message = takeMessage(running.id)!;
+    // A delete (here held after it took the workflow's start lock, before it ends the runs)
+    // holds the lock exclusively, as deleteWorkflow does: the chunk waits (duringDelete fails
+    // if it does not) and goes on once the lock is released (here the workflow is still
+    // there). Without the lock, runs it committed between the delete's end of the active runs
+    // and its delete went with the workflow without their run.exited.
+    const outcome = await duringDelete(
+      api.db,
+      (tx) => tx.execute(sql`select pg_advisory_xact_lock(${workflowRunsLockKey(workflowId)})`),
+      () => startChunk(message, deps()),
+    );
+    expect(outcome).toMatchObject({ kind: 'started', runs: 1 });
+    expect(await api.db.select().from(runs).where(eq(runs.workflowId, workflowId))).toHaveLength(1);
   });
 });

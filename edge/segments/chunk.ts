@@ -7,6 +7,7 @@ import {
   NO_STARTED_RUN,
   STARTED_RUN_COLUMNS,
   type StartedRunRow,
+  startingRunsLock,
   startRunsCtes,
 } from '../../db/start-runs';
 import { findStep } from '../../workflow/routing';
@@ -95,9 +96,15 @@ export async function startChunk(
     variables: segment.trigger_variables,
     dueInSeconds,
   };
-  const rows = await queryRows<ChunkRow>(
-    deps.db,
-    sql`with locked as (
+  // In a transaction that first takes the workflow's start lock shared (startingRunsLock): a
+  // deleteWorkflow under way is waited for (and then this chunk finds its start gone), and one
+  // that comes later waits for these runs to commit and ends them with `run.exited`.
+  const rows = await deps.db.transaction(async function chunkRuns(tx) {
+    const db = tx as unknown as Database;
+    await db.execute(startingRunsLock(segment.workflow_id));
+    return queryRows<ChunkRow>(
+      db,
+      sql`with locked as (
         select id from segment_starts
         where id = ${message.segmentStartId}::uuid and status = 'running'
           and cursor is not distinct from ${message.after}::uuid
@@ -129,7 +136,8 @@ export async function startChunk(
       select ${STARTED_RUN_COLUMNS}, null::jsonb as progress from logged
       union all
       select ${NO_STARTED_RUN}, to_jsonb(a) from advanced a`,
-  );
+    );
+  });
   const progress = rows.find((row) => row.progress)?.progress;
   // Another delivery of this message moved the cursor between the read and the lock.
   if (!progress) return { kind: 'stale' };
