@@ -125,7 +125,16 @@ export function vonageMessageBody(
       body: { ...content, ...envelope },
       smsText: null,
       followUp: {
-        body: { message_type: 'text', text: caption, ...envelope },
+        // Without our client_ref: statuses find a delivery by its message_uuid or client_ref,
+        // and the delivery is the audio's; the caption text's statuses find nothing, so a text
+        // that fails cannot decide it.
+        body: {
+          message_type: 'text',
+          text: caption,
+          to: envelope.to,
+          from: envelope.from,
+          channel: envelope.channel,
+        },
         captionText: caption,
       },
     };

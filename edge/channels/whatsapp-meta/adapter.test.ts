@@ -259,7 +259,7 @@ describe('sending through the WhatsApp Cloud API', () => {
 
   test("an audio file's caption is not lost: it follows as a text message, held to a text's 4,096", async () => {
     // "Audio messages" take no caption: the caption goes as a text once the audio is accepted,
-    // tagged with the same delivery id (its statuses find the delivery too).
+    // untagged: the delivery is the audio's, and the text's statuses must not decide it.
     const audio: RenderedMessage = {
       kind: 'media',
       url: 'https://files.example.com/hello.ogg',
@@ -287,8 +287,8 @@ describe('sending through the WhatsApp Cloud API', () => {
       to: first?.json?.to,
       type: 'text',
       text: { preview_url: false, body: audio.caption },
-      biz_opaque_callback_data: message.deliveryId,
     });
+    expect(second?.json).not.toHaveProperty('biz_opaque_callback_data');
     expect(outcome.status === 'sent' && outcome.providerMessageId).not.toBe(
       outcome.status === 'sent' && /\((wamid\.[^)]+)\)/.exec(outcome.providerDetail ?? '')?.[1],
     );

@@ -191,20 +191,21 @@ export function whatsappMessageBody(
       return { ok: false, detail: `WhatsApp cannot send a ${rendered.kind} message` };
   }
   if (!content.ok) return content;
-  // Both messages of a delivery carry its id, so that the statuses of either find it.
   const envelope = (body: Record<string, unknown>) => ({
     messaging_product: 'whatsapp',
     recipient_type: 'individual',
     ...(isBusinessScopedUserId(address) ? { recipient: address } : { to: address }),
     ...body,
-    biz_opaque_callback_data: deliveryId,
   });
   return {
     ok: true,
-    body: envelope(content.body),
+    body: { ...envelope(content.body), biz_opaque_callback_data: deliveryId },
     ...(content.followUp
       ? {
           followUp: {
+            // Untagged: statuses find a delivery by its wamid or by this id, and the delivery is
+            // the audio's. A status of the caption's text (its own wamid) finds nothing, so a
+            // text that fails, or is read before the audio arrives, cannot decide it.
             body: envelope(content.followUp.body),
             captionText: content.followUp.captionText,
           },
