@@ -4,7 +4,11 @@ import { channels } from '../../db/schema';
 import { TELEGRAM_TEST } from '../../edge/channels/telegram-bot/test-fixtures';
 import { VIBER_TEST } from '../../edge/channels/viber-bot/test-fixtures';
 import { startJsonServer } from '../../test/fakes/json-server';
-import { startTelegramBotApi, type TelegramBotApi } from '../../test/fakes/telegram-bot-api';
+import {
+  clearWebhook,
+  startTelegramBotApi,
+  type TelegramBotApi,
+} from '../../test/fakes/telegram-bot-api';
 import { startViberBotApi, type ViberBotApi } from '../../test/fakes/viber-bot-api';
 import {
   type Json,
@@ -55,7 +59,7 @@ beforeEach(async () => {
   endpoints.TELEGRAM_API_URL = telegram.url;
   endpoints.VIBER_API_URL = viber.url;
   // Each test connects the bots afresh: a webhook left by the last one would not be moved.
-  await clearWebhook(telegram);
+  await clearWebhook(telegram, TELEGRAM_TEST.token);
   await clearWebhook(telegram, OTHER_BOT.token);
   telegram.requests.length = 0;
   viber.requests.length = 0;
@@ -134,16 +138,6 @@ async function rowExists(id: string) {
   return (await api.db.select().from(channels).where(eq(channels.id, id))).length > 0;
 }
 
-/** Removes a bot's webhook as its owner would, outside Sendflow ("setWebhook" with url ""). */
-async function clearWebhook(server: TelegramBotApi, token: string = TELEGRAM_TEST.token) {
-  const answer = await fetch(`${server.url}/bot${token}/setWebhook`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ url: '' }),
-  });
-  expect(answer.status).toBe(200);
-}
-
 describe('deleting a channel releases the webhook registered with its provider', () => {
   it('Telegram: deleteWebhook with the channel’s bot token, keeping the bot’s pending updates', async () => {
     const ws = await api.createWorkspace();
@@ -195,7 +189,7 @@ describe('deleting a channel releases the webhook registered with its provider',
     const old = await createChannel(ws, telegramInput());
     // The owner frees the bot (connecting would not move a webhook serving another channel),
     // and connects it to another channel.
-    await clearWebhook(telegram);
+    await clearWebhook(telegram, TELEGRAM_TEST.token);
     const replacement = await createChannel(ws, { ...telegramInput(), name: 'New bot channel' });
     expect(telegram.webhook?.url).toBe(replacement.callback?.url);
 

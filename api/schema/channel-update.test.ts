@@ -4,6 +4,7 @@ import { channels } from '../../db/schema';
 import { TELEGRAM_TEST } from '../../edge/channels/telegram-bot/test-fixtures';
 import { type JsonServer, startJsonServer } from '../../test/fakes/json-server';
 import {
+  clearWebhook,
   startTelegramBotApi,
   type TelegramBotApi,
   telegramError,
@@ -27,19 +28,9 @@ afterAll(() => telegram?.close());
 beforeEach(async () => {
   endpoints.TELEGRAM_API_URL = telegram.url;
   // Each test connects the bot afresh: a webhook left by the last one would not be moved.
-  await clearWebhook(telegram);
+  await clearWebhook(telegram, TELEGRAM_TEST.token);
   telegram.requests.length = 0;
 });
-
-/** Removes a bot's webhook as its owner would, outside Sendflow ("setWebhook" with url ""). */
-async function clearWebhook(server: TelegramBotApi, token: string = TELEGRAM_TEST.token) {
-  const answer = await fetch(`${server.url}/bot${token}/setWebhook`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ url: '' }),
-  });
-  expect(answer.status).toBe(200);
-}
 
 const FIELDS = 'id status statusDetail callback { url verifyToken }';
 const CREATE = /* GraphQL */ `

@@ -2,7 +2,11 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { channels } from '../../db/schema';
 import { TELEGRAM_TEST } from '../../edge/channels/telegram-bot/test-fixtures';
-import { startTelegramBotApi, type TelegramBotApi } from '../../test/fakes/telegram-bot-api';
+import {
+  clearWebhook,
+  startTelegramBotApi,
+  type TelegramBotApi,
+} from '../../test/fakes/telegram-bot-api';
 import { useTestApi } from '../test-support';
 
 /** Filled once the stand-in listens; the API reads the same object on every request. */
@@ -17,19 +21,9 @@ beforeAll(async () => {
 afterAll(() => telegram?.close());
 beforeEach(async () => {
   // Each test connects the bot afresh: a webhook left by the last one would not be moved.
-  await clearWebhook(telegram);
+  await clearWebhook(telegram, TELEGRAM_TEST.token);
   telegram.requests.length = 0;
 });
-
-/** Removes a bot's webhook as its owner would, outside Sendflow ("setWebhook" with url ""). */
-async function clearWebhook(server: TelegramBotApi, token: string = TELEGRAM_TEST.token) {
-  const answer = await fetch(`${server.url}/bot${token}/setWebhook`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ url: '' }),
-  });
-  expect(answer.status).toBe(200);
-}
 
 const CREATE = /* GraphQL */ `
   mutation ($input: CreateChannelInput!) {
@@ -109,7 +103,7 @@ describe('webhooks registered when a channel is connected', () => {
     const again = (await api.gql(other.apiKey, VERIFY, { id: second.id })).data;
     expect(again.verifyChannel.data.statusDetail).toBe(second.statusDetail);
     expect(telegram.webhook?.url).toBe(first.callback.url);
-    await clearWebhook(telegram);
+    await clearWebhook(telegram, TELEGRAM_TEST.token);
     const freed = (await api.gql(other.apiKey, VERIFY, { id: second.id })).data;
     expect(freed.verifyChannel.data.statusDetail).toBe('Verified: @sendflow_test_bot, webhook set');
     expect(telegram.webhook?.url).toBe(second.callback.url);

@@ -297,3 +297,25 @@ export function postTelegramUpdate(
   if (signing === 'forged') headers['x-telegram-bot-api-secret-token'] = `${secretToken}x`;
   return send(url, { method: 'POST', headers, body: JSON.stringify(update) });
 }
+
+/**
+ * Sets a bot's webhook as its owner would, outside Sendflow (`setWebhook`; "" removes it): a
+ * connection leaves another channel's or service's webhook where it is.
+ */
+export async function ownerSetsWebhook(
+  server: TelegramBotApi,
+  token: string,
+  url: string,
+): Promise<void> {
+  const answer = await fetch(`${server.url}/bot${token}/setWebhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url }),
+  });
+  if (answer.status !== 200) throw new Error(`setWebhook answered ${answer.status}`);
+}
+
+/** Removes a bot's webhook as its owner would (`setWebhook` with url ""). */
+export function clearWebhook(server: TelegramBotApi, token: string): Promise<void> {
+  return ownerSetsWebhook(server, token, '');
+}

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { startTelegramBotApi, type TelegramBotApi } from '../../../test/fakes/telegram-bot-api';
+import {
+  ownerSetsWebhook as setWebhookAsOwner,
+  startTelegramBotApi,
+  type TelegramBotApi,
+} from '../../../test/fakes/telegram-bot-api';
 import type { ConnectionContext } from '../connection';
 import { telegramBotConnection } from './connection';
 import { TELEGRAM_TEST, telegramChannel } from './test-fixtures';
@@ -22,14 +26,9 @@ beforeAll(async () => {
 
 afterAll(() => telegram?.close());
 
-/** Sets the bot's webhook as its owner would, outside Sendflow ("setWebhook"; "" removes it). */
-async function ownerSetsWebhook(url: string) {
-  const answer = await fetch(`${telegram.url}/bot${TELEGRAM_TEST.token}/setWebhook`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ url }),
-  });
-  expect(answer.status).toBe(200);
+/** Sets the bot's webhook as its owner would, outside Sendflow ("" removes it). */
+function ownerSetsWebhook(url: string) {
+  return setWebhookAsOwner(telegram, TELEGRAM_TEST.token, url);
 }
 
 beforeEach(async () => {
