@@ -31,6 +31,25 @@ export interface StartWorkflowInput {
   workflowId: string;
   contactIds: readonly string[];
   variables?: unknown;
+  /** Makes the call safe to retry: the same key and request answer with the same runs. */
+  idempotencyKey?: string | null;
+}
+
+/** How long a start's idempotency key holds (start_requests). */
+export const IDEMPOTENCY_KEY_HOURS = 24;
+/** Longest idempotency key. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+/** Printable ASCII, as HTTP's Idempotency-Key header values are. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]+$/;
+
+/**
+ * The request a key stands for: the workflow, the contacts in the order given (duplicates
+ * removed) and the variables, as SHA-256 hex. The same key sent with another request is refused.
+ */
+async function requestHash(workflowId: string, contactIds: string[], variables: unknown) {
+  const bytes = new TextEncoder().encode(JSON.stringify([workflowId, contactIds, variables]));
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 /** A workflow's published version and its entry step: what every start pins its runs to. */
@@ -103,6 +122,14 @@ async function startOnce(
     );
   }
   const variables = parseTriggerVariables(input.variables, issues);
+  const key = input.idempotencyKey ?? null;
+  if (key !== null && (key.length > MAX_IDEMPOTENCY_KEY_LENGTH || !IDEMPOTENCY_KEY.test(key))) {
+    issues.add(
+      'INVALID_VALUE',
+      'idempotencyKey',
+      `1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters, without spaces`,
+    );
+  }
   issues.throwIfAny();
 
   const wellFormed = contactIds.filter(isUuid);
@@ -144,13 +171,18 @@ async function startOnce(
     variables,
     dueInSeconds,
   };
+  const hash = key === null ? null : await requestHash(workflowId, contactIds, variables);
   let created: StartedRunRow[];
   try {
-    created = await ctx.db.transaction(async function startRuns(tx) {
+    const outcome = await ctx.db.transaction(async function startRuns(tx) {
       const db = tx as unknown as Database;
-      // Shared with other starts; a deleteWorkflow under way is waited for (exit.ts).
+      // Shared with other starts; a deleteWorkflow under way is waited for (db/start-runs.ts).
       await db.execute(startingRunsLock(workflowId));
-      return queryRows<StartedRunRow>(
+      if (key !== null && hash !== null) {
+        const earlier = await claimIdempotencyKey(db, ctx.workspaceId, key, hash);
+        if (earlier) return { earlier, created: [] };
+      }
+      const rows = await queryRows<StartedRunRow>(
         db,
         sql`with ${startRunsCtes(
           start,
@@ -158,7 +190,27 @@ async function startOnce(
         )}
           select ${STARTED_RUN_COLUMNS} from logged order by logged.cursor`,
       );
+      if (key !== null) {
+        await db.execute(
+          sql`update start_requests set run_ids = ${uuidArrayParam(rows.map((row) => row.id))}
+              where workspace_id = ${ctx.workspaceId} and idempotency_key = ${key}`,
+        );
+      }
+      return { earlier: null, created: rows };
     });
+    if (outcome.earlier) {
+      // The same call again (a retry): its runs, started, published and enqueued back then.
+      if (outcome.earlier.request_hash !== hash) {
+        issues.add(
+          'INVALID_VALUE',
+          'idempotencyKey',
+          `This key started other runs in the last ${IDEMPOTENCY_KEY_HOURS} hours: use a new key for a new request`,
+        );
+        issues.throwIfAny();
+      }
+      return { runIds: outcome.earlier.run_ids };
+    }
+    created = outcome.created;
   } catch (error) {
     // A contact (or the workflow) found above was deleted before the insert, which wrote
     // nothing: checking again reports it as if it had been deleted first.
@@ -184,4 +236,40 @@ async function startOnce(
     });
   }
   return { runIds };
+}
+
+/**
+ * Takes `key` for this request in the start's transaction, or finds who has it: a new key (or
+ * one older than IDEMPOTENCY_KEY_HOURS, taken afresh) is inserted and this call starts the runs;
+ * a key a committed call holds comes back with that call's request hash and runs. A concurrent
+ * call with the same key waits on the insert until the first commits (or rolls back, and then
+ * this one takes it). Expired keys of the workspace are deleted on the way.
+ */
+async function claimIdempotencyKey(
+  db: Database,
+  workspaceId: string,
+  key: string,
+  hash: string,
+): Promise<{ request_hash: string; run_ids: string[] } | null> {
+  const expired = sql`now() - ${IDEMPOTENCY_KEY_HOURS} * interval '1 hour'`;
+  await db.execute(
+    sql`delete from start_requests
+        where created_at < ${expired} and workspace_id = ${workspaceId} and idempotency_key <> ${key}`,
+  );
+  const [taken] = await queryRows<{ taken: boolean }>(
+    db,
+    sql`insert into start_requests as s (workspace_id, idempotency_key, request_hash, run_ids)
+        values (${workspaceId}, ${key}, ${hash}, '{}')
+        on conflict (workspace_id, idempotency_key) do update
+          set request_hash = excluded.request_hash, run_ids = '{}', created_at = now()
+          where s.created_at < ${expired}
+        returning true as taken`,
+  );
+  if (taken) return null;
+  const [earlier] = await queryRows<{ request_hash: string; run_ids: string[] }>(
+    db,
+    sql`select request_hash, run_ids from start_requests
+        where workspace_id = ${workspaceId} and idempotency_key = ${key}`,
+  );
+  return earlier ?? null;
 }

@@ -168,6 +168,12 @@ const StartWorkflowInput = builder.inputType('StartWorkflowInput', {
       type: 'JSON',
       description: 'Values for `$trigger.<name>` variables: an object of strings.',
     }),
+    idempotencyKey: t.string({
+      description:
+        'Makes the call safe to retry (1–255 printable ASCII characters, e.g. a UUID): for 24 ' +
+        'hours, the same key with the same input answers with the runs the first call started ' +
+        'instead of starting them again; with another input it is refused (INVALID_VALUE).',
+    }),
   }),
 });
 
@@ -204,6 +210,7 @@ builder.mutationFields((t) => ({
         workflowId: String(input.workflowId),
         contactIds: input.contactIds.map(String),
         variables: input.variables,
+        idempotencyKey: input.idempotencyKey,
       }),
   }),
   cancelRun: t.drizzleField({

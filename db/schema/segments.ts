@@ -1,5 +1,14 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import {
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { workspaces } from './tenancy';
 import { workflows, workflowVersions } from './workflows';
 
@@ -47,5 +56,29 @@ export const segmentStarts = pgTable(
   (t) => [
     index('segment_starts_workflow_idx').on(t.workflowId, t.createdAt),
     index('segment_starts_running_idx').on(t.updatedAt).where(sql`${t.status} = 'running'`),
+  ],
+);
+
+/**
+ * A `startWorkflow` call made with an idempotency key (api/runs/start.ts): the runs it started,
+ * so that the same call sent again (a client retrying after a timeout) answers with them
+ * instead of starting every run twice. Kept 24 hours (IDEMPOTENCY_KEY_HOURS); the dispatch
+ * sweep deletes older ones, and an older key is taken as new.
+ */
+export const startRequests = pgTable(
+  'start_requests',
+  {
+    workspaceId: uuid('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    idempotencyKey: text('idempotency_key').notNull(),
+    /** SHA-256 of the request (workflow, contacts, variables): a key is for one request. */
+    requestHash: text('request_hash').notNull(),
+    runIds: uuid('run_ids').array().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.idempotencyKey] }),
+    index('start_requests_created_idx').on(t.createdAt),
   ],
 );
