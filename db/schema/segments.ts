@@ -62,8 +62,8 @@ export const segmentStarts = pgTable(
 /**
  * A `startWorkflow` call made with an idempotency key (api/runs/start.ts): the runs it started,
  * so that the same call sent again (a client retrying after a timeout) answers with them
- * instead of starting every run twice. Kept 24 hours (IDEMPOTENCY_KEY_HOURS); the dispatch
- * sweep deletes older ones, and an older key is taken as new.
+ * instead of starting every run twice. Kept 24 hours (IDEMPOTENCY_KEY_HOURS): an older key is
+ * taken as new, and the workspace's next keyed start deletes the older ones.
  */
 export const startRequests = pgTable(
   'start_requests',
