@@ -25,3 +25,16 @@ export function idInput(id: string | number): string {
   const text = String(id);
   return isUuid(text) || WEBHOOK_MESSAGE_ID_PATTERN.test(text) ? text.toLowerCase() : text;
 }
+
+/** A UUID version 7 (RFC 9562 §5.7): 48 bits of Unix milliseconds, version 7, variant 10. */
+const UUID_V7 = /^([0-9a-f]{8})-([0-9a-f]{4})-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/**
+ * The Unix milliseconds a UUID version 7 was made at; null for any other id. Delivery ids are
+ * v7, made at a visit's first claim: LINE's retry key and the custom channel's payload time read
+ * their first attempt from it.
+ */
+export function uuidV7Millis(id: string): number | null {
+  const match = UUID_V7.exec(id);
+  return match ? Number.parseInt(`${match[1]}${match[2]}`, 16) : null;
+}

@@ -1,3 +1,4 @@
+import { uuidV7Millis } from '../../../workflow/ids';
 import {
   InvalidSigningSecretError,
   standardWebhookHeaders,
@@ -5,7 +6,6 @@ import {
 import { readChannel } from '../channel-config';
 import { callProvider, classifyHttpStatus, httpDetail, isSuccess } from '../http/classify';
 import { parseRetryAfter } from '../http/retry-after';
-import { uuidV7Millis } from '../line-messaging/retry-key';
 import {
   type ChannelAdapter,
   DEFAULT_SEND_TIMEOUT_MS,

@@ -1,3 +1,4 @@
+import { uuidV7Millis } from '../../../workflow/ids';
 import { permanentFailure, type SendOutcome } from '../types';
 
 /**
@@ -23,15 +24,6 @@ export const LINE_RETRY_KEY_VALIDITY_MS = 24 * 60 * 60 * 1000;
  * hints), and safe, since the failure is routed like any other.
  */
 export const LINE_RETRY_KEY_SAFE_MS = 23 * 60 * 60 * 1000;
-
-/** A UUID version 7 (RFC 9562 §5.7): 48 bits of Unix milliseconds, version 7, variant 10. */
-const UUID_V7 = /^([0-9a-f]{8})-([0-9a-f]{4})-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
-
-/** The Unix milliseconds a UUID version 7 was made at; null for any other id. */
-export function uuidV7Millis(id: string): number | null {
-  const match = UUID_V7.exec(id);
-  return match ? Number.parseInt(`${match[1]}${match[2]}`, 16) : null;
-}
 
 /**
  * Why a push with this retry key must not be sent now, or null when it may be.
