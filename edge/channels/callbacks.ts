@@ -43,8 +43,13 @@ export interface ChannelCallbacks {
   /**
    * The provider posts the callbacks of every account of one app (numbers, Pages) to the
    * app's one callback URL, so a payload at one channel's URL may be about the workspace's
-   * other channels of the same app: the route parses it for each of them too, once their own
-   * signature check passes on it (edge/host/callback-routes.ts).
+   * other channels of the same app: the route parses it for each channel whose
+   * `settings[accountSetting]` is an account the payload names other than this channel's, once
+   * that channel's own signature check passes on it (edge/host/callback-routes.ts).
    */
-  sharedAppUrl?: boolean;
+  sharedAppUrl?: {
+    accountSetting: string;
+    /** The accounts (number ids, Page ids) a payload's entries are about. */
+    accountsIn(body: string): string[];
+  };
 }

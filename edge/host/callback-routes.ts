@@ -1,4 +1,4 @@
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Hono } from 'hono';
 import { CredentialCipher } from '../../db/credentials';
 import { channels } from '../../db/schema';
@@ -92,15 +92,16 @@ async function findChannel(
 /**
  * The events a shared-URL callback (`ChannelCallbacks.sharedAppUrl`: Meta posts every number's
  * or Page's webhooks to its app's one callback URL) holds for the workspace's other channels
- * of the same integration: each whose own signature check passes on the request, which proves
- * the payload comes from its app too, gets the entries about its number or Page. Without this,
- * a second number or Page of one app heard nothing: its entries reached the first channel's URL
- * and were skipped there as not that channel's.
+ * of the same integration on the accounts it names: each whose own signature check passes on
+ * the request, which proves the payload comes from its app too, gets the entries about its
+ * number or Page. Without this, a second number or Page of one app heard nothing: its entries
+ * reached the first channel's URL and were skipped there as not that channel's.
  */
 async function sharedUrlEvents(
   db: AppEnv['Variables']['db'],
   cipher: CredentialCipher,
   found: NonNullable<Found>,
+  look: { setting: string; accounts: string[] },
   request: Parameters<ChannelCallbacks['verify']>[0],
   body: string,
 ): Promise<ChannelEvent[]> {
@@ -113,6 +114,7 @@ async function sharedUrlEvents(
         eq(channels.workspaceId, found.workspaceId),
         eq(channels.type, channel.type),
         ne(channels.id, channel.id),
+        sql`${channels.settings} ->> ${look.setting} = any(${sql.param(look.accounts)}::text[])`,
       ),
     )
     .orderBy(channels.createdAt)
@@ -182,8 +184,16 @@ export function callbackRoutes(app: Hono<AppEnv>): void {
     }
     const text = new TextDecoder().decode(body);
     const events = callbacks.parse(text, found.channel);
-    if (callbacks.sharedAppUrl) {
-      events.push(...(await sharedUrlEvents(c.var.db, cipher, found, request, text)));
+    const shared = callbacks.sharedAppUrl;
+    if (shared) {
+      // Only a payload that names another account costs a look-up (one channel per app, the
+      // usual case, costs none).
+      const own = found.channel.settings[shared.accountSetting];
+      const others = [...new Set(shared.accountsIn(text))].filter((account) => account !== own);
+      if (others.length > 0) {
+        const look = { setting: shared.accountSetting, accounts: others };
+        events.push(...(await sharedUrlEvents(c.var.db, cipher, found, look, request, text)));
+      }
     }
     for (const batch of channelEventBatches(events)) {
       // A queue that refuses fails the request, so the provider retries the whole callback.

@@ -175,6 +175,10 @@ export function messagingCallbacks(rules: MessagingWebhookRules): ChannelCallbac
     },
     // An app's Page (and Instagram) webhooks go to its one callback URL, whichever Page they
     // are about (Graph API, Webhooks: one subscription per app and object).
-    sharedAppUrl: true,
+    sharedAppUrl: {
+      accountSetting: rules.accountSetting,
+      accountsIn: (body) =>
+        list(webhookOf(body, rules.object)?.entry).flatMap((entry) => text(entry.id) ?? []),
+    },
   };
 }

@@ -311,5 +311,11 @@ export const whatsappMetaCallbacks: ChannelCallbacks = {
 
   // An app's webhooks go to the app's callback URL for all its numbers, unless a number or its
   // WABA names an alternate one (WhatsApp Cloud API, "Webhook overrides").
-  sharedAppUrl: true,
+  sharedAppUrl: {
+    accountSetting: 'phoneNumberId',
+    accountsIn: (body) =>
+      list(webhookOf(body, 'whatsapp_business_account')?.entry)
+        .flatMap((entry) => list(entry.changes))
+        .flatMap((change) => text(object(object(change.value)?.metadata)?.phone_number_id) ?? []),
+  },
 };
