@@ -39,26 +39,21 @@ function unknownVariableWarnings(
     if (typeof text !== 'string') continue;
     const seen = new Set<string>();
     const expanded = expandSnippets(text, lookups.snippets);
-    for (const ref of unknownVariables(expanded, knownCustomFields)) {
-      if (seen.has(ref.raw)) continue;
-      seen.add(ref.raw);
-      warnings.push({
-        code: 'UNKNOWN_VARIABLE',
-        stepId: step.id,
-        path,
-        message: `${ref.raw} is not a known variable; it will be sent as written`,
-      });
-    }
-    for (const ref of miscasedVariables(expanded)) {
-      if (seen.has(ref.raw)) continue;
-      seen.add(ref.raw);
-      const meant = `$${ref.namespace}.${ref.key}`;
-      warnings.push({
-        code: 'UNKNOWN_VARIABLE',
-        stepId: step.id,
-        path,
-        message: `${ref.raw} is not a variable (namespaces are lower case: ${meant}); it will be sent as written`,
-      });
+    const found = [
+      ...unknownVariables(expanded, knownCustomFields).map((ref) => ({
+        raw: ref.raw,
+        why: 'is not a known variable',
+      })),
+      ...miscasedVariables(expanded).map((ref) => ({
+        raw: ref.raw,
+        why: `is not a variable (namespaces are lower case: $${ref.namespace}.${ref.key})`,
+      })),
+    ];
+    for (const { raw, why } of found) {
+      if (seen.has(raw)) continue;
+      seen.add(raw);
+      const message = `${raw} ${why}; it will be sent as written`;
+      warnings.push({ code: 'UNKNOWN_VARIABLE', stepId: step.id, path, message });
     }
   }
   return warnings;
