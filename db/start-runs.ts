@@ -86,7 +86,24 @@ export function workflowRunsLockKey(workflowId: string): SQL {
   return sql`hashtextextended(${`workflow-runs:${workflowId}`}, 0)`;
 }
 
-/** The start side of `workflowRunsLockKey`: taken shared, in the transaction that inserts runs. */
-export function startingRunsLock(workflowId: string): SQL {
-  return sql`select pg_advisory_xact_lock_shared(${workflowRunsLockKey(workflowId)})`;
+/**
+ * The same for deleting a contact, per workspace: deleteContact (api/schema/contact.ts) takes it
+ * exclusively, every start shared. Per workspace, not per contact: a start of 10,000 contacts
+ * would take 10,000 locks, and the contact row's own lock deadlocks with dispatch as the
+ * workflow row's does (the email thread's key-share lock again). A contact's deletion therefore
+ * waits for the workspace's starts under way (one statement each, a segment chunk's at most
+ * 1,000 runs) and holds new ones for its own few milliseconds.
+ */
+export function contactRunsLockKey(workspaceId: string): SQL {
+  return sql`hashtextextended(${`contact-runs:${workspaceId}`}, 0)`;
+}
+
+/**
+ * The start side of `workflowRunsLockKey` and `contactRunsLockKey`: both taken shared, in the
+ * transaction that inserts runs, before it reads the contacts it starts. Each delete takes only
+ * its own lock, and only before it locks any row, so no order of the two can deadlock.
+ */
+export function startingRunsLock(workspaceId: string, workflowId: string): SQL {
+  return sql`select pg_advisory_xact_lock_shared(${workflowRunsLockKey(workflowId)}),
+    pg_advisory_xact_lock_shared(${contactRunsLockKey(workspaceId)})`;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Database } from '../../db/client';
 import { readEventsAfter } from '../../db/event-log';
 import { runs } from '../../db/schema';
-import { workflowRunsLockKey } from '../../db/start-runs';
+import { contactRunsLockKey, startingRunsLock, workflowRunsLockKey } from '../../db/start-runs';
 import { applyStatusUpdates } from '../../edge/callbacks/status-updates';
 import { RUN_CANCELLED_DETAIL_PREFIX } from '../../edge/dispatch/cancelled';
 import { type ClaimedDelivery, claimDeliveries } from '../../edge/dispatch/claim';
@@ -207,6 +207,62 @@ describe('deleting a workflow while a start commits runs', () => {
         (event.data as { run: { exitReason: string } }).run.exitReason,
       ]);
     expect(exited).toEqual([[runId, 'workflow_deleted']]);
+  });
+});
+
+describe('deleting a contact while a start commits runs', () => {
+  it('ends those runs too, with their run.exited, before they go with it', async () => {
+    const { workspaceId, apiKey } = await api.createWorkspace();
+    const { workflowId, versionId, stepIds } = await publishWorkflow(api.db, workspaceId, [
+      { key: 'hello', type: 'send_message', config: sendConfig() },
+    ]);
+    const contactId = await seedContact(api.db, workspaceId);
+    let runId = '';
+    // A start (here held before its commit) has taken the start locks and inserted its run for
+    // the contact, as startWorkflow does; the delete runs meanwhile, and the start commits once
+    // the delete waits for it.
+    const result = await duringDelete(
+      api.db,
+      async (tx) => {
+        await tx.execute(startingRunsLock(workspaceId, workflowId));
+        const [run] = await tx
+          .insert(runs)
+          .values({ workspaceId, workflowId, versionId, contactId, currentStepId: stepIds.hello! })
+          .returning({ id: runs.id });
+        runId = run!.id;
+      },
+      () => api.gql(apiKey, DELETE_CONTACT, { id: contactId }),
+    );
+    expect(result.data.deleteContact.__typename).toBe('MutationDeleteContactSuccess');
+    const exited = (await readEventsAfter(api.db, workspaceId, 0, 100))
+      .filter((event) => event.type === 'run.exited')
+      .map((event) => [
+        event.run_id,
+        (event.data as { run: { exitReason: string } }).run.exitReason,
+      ]);
+    expect(exited).toEqual([[runId, 'contact_deleted']]);
+    expect(await api.db.select().from(runs).where(eq(runs.id, runId))).toHaveLength(0);
+  });
+});
+
+describe('startWorkflow while a contact of its workspace is being deleted', () => {
+  it("waits for the delete's lock before inserting its runs", async () => {
+    const { workspaceId, apiKey } = await api.createWorkspace();
+    const { workflowId } = await publishWorkflow(api.db, workspaceId, [
+      { key: 'hello', type: 'send_message', config: sendConfig() },
+    ]);
+    const contactId = await seedContact(api.db, workspaceId);
+    // A delete (here held before it ends the runs) holds the workspace's contact lock, as
+    // deleteContact does: the start waits (duringDelete fails if it does not), and goes on once
+    // the lock is released (here its contact is still there; a deleted one is refused, as when
+    // it was deleted first).
+    const result = await duringDelete(
+      api.db,
+      (tx) => tx.execute(sql`select pg_advisory_xact_lock(${contactRunsLockKey(workspaceId)})`),
+      () => api.gql(apiKey, START_TYPED, { input: { workflowId, contactIds: [contactId] } }),
+    );
+    expect(result.data.startWorkflow.__typename).toBe('MutationStartWorkflowSuccess');
+    expect(await api.db.select().from(runs).where(eq(runs.workflowId, workflowId))).toHaveLength(1);
   });
 });
 

@@ -104,7 +104,7 @@ export async function publishExited(ctx: ApiContext, events: readonly EventRow[]
  * `run.exited` once it committed. Returns what `remove` returned (undefined: nothing deleted).
  *
  * `lock`, when given, runs first: the lock that starting runs for the row also takes (for a
- * workflow, `workflowRunsLockKey`), so that runs being started when the delete begins are
+ * workflow, `workflowRunsLockKey`; for a contact, its workspace's `contactRunsLockKey`), so that runs being started when the delete begins are
  * committed first and ended with the rest. Without it, runs a start committed between the two
  * statements went with the row without their `run.exited`.
  */

@@ -176,8 +176,9 @@ async function startOnce(
   try {
     const outcome = await ctx.db.transaction(async function startRuns(tx) {
       const db = tx as unknown as Database;
-      // Shared with other starts; a deleteWorkflow under way is waited for (db/start-runs.ts).
-      await db.execute(startingRunsLock(workflowId));
+      // Shared with other starts; a deleteWorkflow or deleteContact under way is waited for
+      // (db/start-runs.ts).
+      await db.execute(startingRunsLock(ctx.workspaceId, workflowId));
       if (key !== null && hash !== null) {
         const earlier = await claimIdempotencyKey(db, ctx.workspaceId, key, hash);
         if (earlier) return { earlier, created: [] };

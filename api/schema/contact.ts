@@ -1,5 +1,6 @@
 import { and, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
 import { contacts } from '../../db/schema';
+import { contactRunsLockKey } from '../../db/start-runs';
 import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
 import { parseContactFields } from '../contact-input';
@@ -203,6 +204,9 @@ builder.mutationFields((t) => ({
               .where(and(eq(contacts.id, id), eq(contacts.workspaceId, ctx.workspaceId)))
               .returning({ id: contacts.id })
           )[0],
+        // Runs a start is inserting commit first and are ended with the rest (db/start-runs.ts).
+        (db) =>
+          db.execute(sql`select pg_advisory_xact_lock(${contactRunsLockKey(ctx.workspaceId)})`),
       );
       if (!deleted) throw new NotFoundError('Contact', String(id));
       return deleted.id;

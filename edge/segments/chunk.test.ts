@@ -6,7 +6,7 @@ import { type Json, useTestApi } from '../../api/test-support';
 import { duringDelete } from '../../api/workflows/test-fixtures';
 import { queryRows } from '../../db/rows';
 import { contacts, runs, segmentStarts, workflows, workflowVersions } from '../../db/schema';
-import { workflowRunsLockKey } from '../../db/start-runs';
+import { contactRunsLockKey, workflowRunsLockKey } from '../../db/start-runs';
 import { publishWorkflow, waitFor } from '../dispatch/test-seed';
 import { type ChunkDeps, startChunk } from './chunk';
 import { failSegmentStarts } from './consumer';
@@ -777,6 +777,30 @@ describe('a chunk while its workflow is being deleted', () => {
     const outcome = await duringDelete(
       api.db,
       (tx) => tx.execute(sql`select pg_advisory_xact_lock(${workflowRunsLockKey(workflowId)})`),
+      () => startChunk(message, deps()),
+    );
+    expect(outcome).toMatchObject({ kind: 'started', runs: 1 });
+    expect(await api.db.select().from(runs).where(eq(runs.workflowId, workflowId))).toHaveLength(1);
+  });
+});
+
+describe('a chunk while a contact of its workspace is being deleted', () => {
+  it("waits for the delete's lock, and then does not pick the deleted contact", async () => {
+    const { apiKey, workflowId, workspaceId, seed } = await setup();
+    await seed();
+    const gone = await seed();
+    const running = await startOk(apiKey, { workflowId, filter: {} });
+    const message = takeMessage(running.id)!;
+    // A contact's deletion (here held after it deleted the contact) holds the workspace's
+    // contact lock, as deleteContact does: the chunk waits (duringDelete fails if it does not)
+    // and then picks the contacts that are left. Without the lock, a run it committed between
+    // the delete's end of the contact's active runs and its delete went without its run.exited.
+    const outcome = await duringDelete(
+      api.db,
+      async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(${contactRunsLockKey(workspaceId)})`);
+        await tx.delete(contacts).where(eq(contacts.id, gone));
+      },
       () => startChunk(message, deps()),
     );
     expect(outcome).toMatchObject({ kind: 'started', runs: 1 });

@@ -96,12 +96,13 @@ export async function startChunk(
     variables: segment.trigger_variables,
     dueInSeconds,
   };
-  // In a transaction that first takes the workflow's start lock shared (startingRunsLock): a
-  // deleteWorkflow under way is waited for (and then this chunk finds its start gone), and one
-  // that comes later waits for these runs to commit and ends them with `run.exited`.
+  // In a transaction that first takes the start locks shared (startingRunsLock): a deleteWorkflow
+  // under way is waited for (and then this chunk finds its start gone), as is a deleteContact
+  // (its contact is then no longer picked), and one that comes later waits for these runs to
+  // commit and ends them with `run.exited`.
   const rows = await deps.db.transaction(async function chunkRuns(tx) {
     const db = tx as unknown as Database;
-    await db.execute(startingRunsLock(segment.workflow_id));
+    await db.execute(startingRunsLock(segment.workspace_id, segment.workflow_id));
     return queryRows<ChunkRow>(
       db,
       sql`with locked as (
