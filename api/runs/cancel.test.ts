@@ -174,115 +174,88 @@ describe('cancelRun and partner events', () => {
   });
 });
 
-describe('deleting a workflow while a start commits runs', () => {
-  it('ends those runs too, with their run.exited, before they go with it', async () => {
-    const { workspaceId, apiKey } = await api.createWorkspace();
-    const { workflowId, versionId, stepIds } = await publishWorkflow(api.db, workspaceId, [
-      { key: 'hello', type: 'send_message', config: sendConfig() },
-    ]);
-    const contactId = await seedContact(api.db, workspaceId);
-    let runId = '';
-    // A start (here held before its commit) has taken the workflow's start lock and inserted its
-    // runs, as startWorkflow does; the delete runs meanwhile, and the start commits once the
-    // delete waits for it.
-    const result = await duringDelete(
-      api.db,
-      async (tx) => {
-        await tx.execute(
-          sql`select pg_advisory_xact_lock_shared(${workflowRunsLockKey(workflowId)})`,
-        );
-        const [run] = await tx
-          .insert(runs)
-          .values({ workspaceId, workflowId, versionId, contactId, currentStepId: stepIds.hello! })
-          .returning({ id: runs.id });
-        runId = run!.id;
-      },
-      () => api.gql(apiKey, DELETE_WORKFLOW, { id: workflowId }),
-    );
-    expect(result.data.deleteWorkflow.__typename).toBe('MutationDeleteWorkflowSuccess');
-    const exited = (await readEventsAfter(api.db, workspaceId, 0, 100))
-      .filter((event) => event.type === 'run.exited')
-      .map((event) => [
-        event.run_id,
-        (event.data as { run: { exitReason: string } }).run.exitReason,
-      ]);
-    expect(exited).toEqual([[runId, 'workflow_deleted']]);
-  });
-});
+/**
+ * The two deletions that take runs with them, each with the advisory lock it takes exclusively
+ * and starts take shared (db/start-runs.ts), and what it deletes in a workspace.
+ */
+const DELETIONS = [
+  {
+    name: 'a workflow',
+    exitReason: 'workflow_deleted',
+    lockKey: (workspace: { workflowId: string }) => workflowRunsLockKey(workspace.workflowId),
+    remove: (apiKey: string, ids: { workflowId: string }) =>
+      api.gql(apiKey, DELETE_WORKFLOW, { id: ids.workflowId }),
+  },
+  {
+    name: 'a contact',
+    exitReason: 'contact_deleted',
+    lockKey: (workspace: { workspaceId: string }) => contactRunsLockKey(workspace.workspaceId),
+    remove: (apiKey: string, ids: { contactId: string }) =>
+      api.gql(apiKey, DELETE_CONTACT, { id: ids.contactId }),
+  },
+] as const;
 
-describe('deleting a contact while a start commits runs', () => {
+/** A workspace with a published one-step workflow and a contact. */
+async function startable() {
+  const { workspaceId, apiKey } = await api.createWorkspace();
+  const { workflowId, versionId, stepIds } = await publishWorkflow(api.db, workspaceId, [
+    { key: 'hello', type: 'send_message', config: sendConfig() },
+  ]);
+  const contactId = await seedContact(api.db, workspaceId);
+  return { workspaceId, apiKey, workflowId, versionId, stepId: stepIds.hello!, contactId };
+}
+
+describe.each(DELETIONS)('deleting $name while a start commits runs', (deletion) => {
   it('ends those runs too, with their run.exited, before they go with it', async () => {
-    const { workspaceId, apiKey } = await api.createWorkspace();
-    const { workflowId, versionId, stepIds } = await publishWorkflow(api.db, workspaceId, [
-      { key: 'hello', type: 'send_message', config: sendConfig() },
-    ]);
-    const contactId = await seedContact(api.db, workspaceId);
+    const ids = await startable();
+    const { workspaceId, workflowId, versionId, contactId } = ids;
     let runId = '';
-    // A start (here held before its commit) has taken the start locks and inserted its run for
-    // the contact, as startWorkflow does; the delete runs meanwhile, and the start commits once
-    // the delete waits for it.
+    // A start (here held before its commit) has taken the start locks and inserted its run, as
+    // startWorkflow does; the delete runs meanwhile, and the start commits once the delete
+    // waits for it.
     const result = await duringDelete(
       api.db,
       async (tx) => {
         await tx.execute(startingRunsLock(workspaceId, workflowId));
         const [run] = await tx
           .insert(runs)
-          .values({ workspaceId, workflowId, versionId, contactId, currentStepId: stepIds.hello! })
+          .values({ workspaceId, workflowId, versionId, contactId, currentStepId: ids.stepId })
           .returning({ id: runs.id });
         runId = run!.id;
       },
-      () => api.gql(apiKey, DELETE_CONTACT, { id: contactId }),
+      () => deletion.remove(ids.apiKey, ids),
     );
-    expect(result.data.deleteContact.__typename).toBe('MutationDeleteContactSuccess');
+    expect(Object.values(result.data)).toEqual([{ __typename: expect.stringMatching(/Success$/) }]);
     const exited = (await readEventsAfter(api.db, workspaceId, 0, 100))
       .filter((event) => event.type === 'run.exited')
       .map((event) => [
         event.run_id,
         (event.data as { run: { exitReason: string } }).run.exitReason,
       ]);
-    expect(exited).toEqual([[runId, 'contact_deleted']]);
+    expect(exited).toEqual([[runId, deletion.exitReason]]);
     expect(await api.db.select().from(runs).where(eq(runs.id, runId))).toHaveLength(0);
   });
 });
 
-describe('startWorkflow while a contact of its workspace is being deleted', () => {
+describe.each(DELETIONS)('startWorkflow while $name is being deleted', (deletion) => {
   it("waits for the delete's lock before inserting its runs", async () => {
-    const { workspaceId, apiKey } = await api.createWorkspace();
-    const { workflowId } = await publishWorkflow(api.db, workspaceId, [
-      { key: 'hello', type: 'send_message', config: sendConfig() },
-    ]);
-    const contactId = await seedContact(api.db, workspaceId);
-    // A delete (here held before it ends the runs) holds the workspace's contact lock, as
-    // deleteContact does: the start waits (duringDelete fails if it does not), and goes on once
-    // the lock is released (here its contact is still there; a deleted one is refused, as when
-    // it was deleted first).
+    const ids = await startable();
+    // A delete (here held before it ends the runs) holds its lock exclusively, as the deletion
+    // does: the start waits (duringDelete fails if it does not), and goes on once the lock is
+    // released (here nothing was deleted; a deleted contact or workflow is refused, as when it
+    // was deleted first).
     const result = await duringDelete(
       api.db,
-      (tx) => tx.execute(sql`select pg_advisory_xact_lock(${contactRunsLockKey(workspaceId)})`),
-      () => api.gql(apiKey, START_TYPED, { input: { workflowId, contactIds: [contactId] } }),
+      (tx) => tx.execute(sql`select pg_advisory_xact_lock(${deletion.lockKey(ids)})`),
+      () =>
+        api.gql(ids.apiKey, START_TYPED, {
+          input: { workflowId: ids.workflowId, contactIds: [ids.contactId] },
+        }),
     );
     expect(result.data.startWorkflow.__typename).toBe('MutationStartWorkflowSuccess');
-    expect(await api.db.select().from(runs).where(eq(runs.workflowId, workflowId))).toHaveLength(1);
-  });
-});
-
-describe('startWorkflow while the workflow is being deleted', () => {
-  it("waits for the delete's start lock before inserting its runs", async () => {
-    const { workspaceId, apiKey } = await api.createWorkspace();
-    const { workflowId } = await publishWorkflow(api.db, workspaceId, [
-      { key: 'hello', type: 'send_message', config: sendConfig() },
-    ]);
-    const contactId = await seedContact(api.db, workspaceId);
-    // A delete (here held before it ends the runs) holds the workflow's start lock exclusively,
-    // as deleteWorkflow does: the start waits (duringDelete fails if it does not), and goes on
-    // once the lock is released (here the workflow is still there).
-    const result = await duringDelete(
-      api.db,
-      (tx) => tx.execute(sql`select pg_advisory_xact_lock(${workflowRunsLockKey(workflowId)})`),
-      () => api.gql(apiKey, START_TYPED, { input: { workflowId, contactIds: [contactId] } }),
-    );
-    expect(result.data.startWorkflow.__typename).toBe('MutationStartWorkflowSuccess');
-    expect(await api.db.select().from(runs).where(eq(runs.workflowId, workflowId))).toHaveLength(1);
+    expect(
+      await api.db.select().from(runs).where(eq(runs.workflowId, ids.workflowId)),
+    ).toHaveLength(1);
   });
 });
 
