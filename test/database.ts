@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { migrateDatabase } from '../db/migrate';
 
-/** The server tests use unless TEST_POSTGRES_URL names another (see README, "Testing"). */
+/** The server tests use unless TEST_POSTGRES_URL names another (see README.md, "Test it"). */
 const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface TestDatabase {

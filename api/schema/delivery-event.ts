@@ -6,7 +6,7 @@ import { builder } from '../builder';
 /**
  * The partner event stream: `Subscription.deliveryEvents`, served over GraphQL over SSE at
  * `/graphql/stream` by the workspace's EventHub (edge/events/hub.ts). Each event is one row of
- * the event log (docs/architecture.md, "Event log"), version 1.
+ * the event log (docs/architecture.md, "Partner events"), version 1.
  */
 
 /** `delivery.sent` → `DELIVERY_SENT`. */

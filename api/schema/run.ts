@@ -170,7 +170,8 @@ const StartWorkflowInput = builder.inputType('StartWorkflowInput', {
     }),
     idempotencyKey: t.string({
       description:
-        'Makes the call safe to retry (1–255 printable ASCII characters, e.g. a UUID): for 24 ' +
+        'Makes the call safe to retry (1–255 printable ASCII characters without spaces, e.g. a ' +
+        'UUID): for 24 ' +
         'hours, the same key with the same input answers with the runs the first call started ' +
         'instead of starting them again; with another input it is refused (INVALID_VALUE).',
     }),

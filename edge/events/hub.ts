@@ -399,15 +399,16 @@ async function operationOf(
 
 /**
  * Parses and validates an operation before the GraphQL-over-SSE handler runs, and answers one
- * that fails with its errors. graphql-sse PROTOCOL.md, "Distinct connections mode": "Validation
- * steps that run before execution of the GraphQL operation MUST report errors through an
- * accepted SSE connection by emitting `next` events that contain the errors in the data
- * field" (a 400 makes EventSource fail the connection with nothing to show), followed by
- * `complete` (with an empty `data:` field, for EventSource). The handler itself cannot: Yoga's
- * plugin hands it `{ errors }`, which graphql-sse does not take for a result (it looks for
- * `data`) and answers 400 "Unable to detect operation AST". Other requests (single-connection
- * mode's operation requests, which the protocol answers as GraphQL over HTTP does) get a 400
- * with the errors.
+ * that fails with its errors. graphql-sse's protocol (PROTOCOL.md of the graphql-sse package,
+ * https://github.com/enisdenjo/graphql-sse/blob/master/PROTOCOL.md), "Distinct connections
+ * mode": "Validation steps that run before execution of the GraphQL operation MUST report
+ * errors through an accepted SSE connection by emitting `next` events that contain the errors
+ * in the data field" (a 400 makes EventSource fail the connection with nothing to show),
+ * followed by `complete` (with an empty `data:` field, for EventSource). The handler itself
+ * cannot: Yoga's plugin hands it `{ errors }`, which graphql-sse does not take for a result (it
+ * looks for `data`) and answers 400 "Unable to detect operation AST". Other requests
+ * (single-connection mode's operation requests, which the protocol answers as GraphQL over HTTP
+ * does) get a 400 with the errors.
  */
 function refuseInvalidOperation(
   yoga: ReturnType<typeof createYoga<Record<string, unknown>, ApiContext>>,

@@ -265,8 +265,9 @@ describe('deliveryEvents over SSE', () => {
   }, 60_000);
 
   it('reports validation errors in the stream (distinct connections) and as a 400 to an operation request', async () => {
-    // graphql-sse PROTOCOL.md, "Distinct connections mode": validation errors MUST come through
-    // an accepted SSE connection as `next` events (then `complete`), not as a 400.
+    // graphql-sse's protocol (PROTOCOL.md of the graphql-sse package), "Distinct connections
+    // mode": validation errors MUST come through an accepted SSE connection as `next` events
+    // (then `complete`), not as a 400.
     const { readKey } = await workspace(0);
     const invalid = 'subscription { deliveryEvents { cursor nope } }';
     const stream = await openSse(streamUrl(), readKey, { query: invalid });

@@ -1,8 +1,8 @@
 import type { EventLogFilter, EventRow } from '../../db/event-log';
 
 /**
- * The partner events (docs/architecture.md, "Event log"), version 1. The same JSON goes out on
- * the GraphQL subscription (as the `DeliveryEvent` type) and in webhook bodies.
+ * The partner events (docs/architecture.md, "Partner events"), version 1. The same JSON goes
+ * out on the GraphQL subscription (as the `DeliveryEvent` type) and in webhook bodies.
  */
 export const EVENT_TYPES = [
   'run.started',

@@ -34,8 +34,9 @@ export const WHATSAPP_MEDIA_LIMITS: MediaLimits = {
 /**
  * Media captions: "Maximum 1024 characters" (WhatsApp Cloud API, Messages, "Image messages",
  * "Video messages", "Document messages": `caption`); audio messages take no caption ("Audio
- * messages" has no `caption`), so an audio file goes without it. 360dialog sends the same Cloud
- * API body, so the same limit holds there.
+ * messages" has no `caption`), so an audio file's caption follows it as a text of its own
+ * (edge/channels/audio-caption.ts). 360dialog sends the same Cloud API body, so the same limit
+ * holds there.
  */
 export const WHATSAPP_CAPTION_LIMIT: CaptionLimit = {
   maxLength: 1024,
