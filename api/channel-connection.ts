@@ -89,7 +89,7 @@ export async function checkConnection(
   const connection = integration.connection;
   if (!connection) return { statusDetail: null };
   const context = connectionContext(ctx);
-  // Providers whose webhook is registered through their API (Telegram, Viber) need its URL.
+  // Providers whose webhook is registered through their API (Telegram, Viber, LINE) need its URL.
   const callback = callbackOf(ctx, integration, channel);
   if (callback) {
     context.callback = { url: callback.url, token: callback.verifyToken };

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactIdentities, contacts, inboundMessages } from '../../db/schema';
 import {
+  clearWebhook,
   type LineMessagingApi,
   lineTextWebhook,
   postLineWebhook,
@@ -271,6 +272,9 @@ describe('LINE', () => {
   }, 90_000);
 
   it('a push whose answer was lost is re-sent with the same retry key, delivered once, and recorded as sent', async () => {
+    // The earlier LINE tests' channels are live and hold the account's one webhook URL, which
+    // connecting does not take from them: free it, as the account's owner would.
+    clearWebhook(line);
     const { workspaceId, apiKey, channel } = await connect({
       type: 'LINE',
       name: 'LINE account',

@@ -17,7 +17,7 @@ export interface ConnectionContext {
   /**
    * The channel's callback URL and token, for providers whose webhook is registered through
    * their API when connecting (Telegram `setWebhook` with the token as `secret_token`, Viber
-   * `set_webhook`). The channel is stored before the check runs: Viber calls the URL at once.
+   * `set_webhook`, LINE `PUT /v2/bot/channel/webhook/endpoint`). The channel is stored before the check runs: Viber calls the URL at once.
    * `release` compares it with the URL the provider's webhook points at now
    * (`isChannelCallback`).
    */

@@ -18,6 +18,11 @@ import { type JsonReply, type JsonRequest, type JsonServer, startJsonServer } fr
  *   quoteToken }] }` with `x-line-request-id`.
  * - `GET /v2/bot/info` ("Get bot info") and `PUT /v2/bot/channel/webhook/endpoint` ("Set
  *   webhook endpoint URL", HTTPS unless allowed for local Workers).
+ * - `GET /v2/bot/channel/webhook/endpoint` ("Get webhook endpoint information"): 200
+ *   `{ endpoint, active }`, the URL last set (through the API or, with `ownerSetsWebhook`, as
+ *   the owner does in the LINE Developers Console) and whether "Use webhook" is on, which only
+ *   the console switches; 404 `{ message: "Webhook endpoint not found" }` while no URL is set
+ *   ("Error response"). One webhook URL per channel.
  *
  * `acceptThenFail(n)` plays the case the retry key exists for: the next n pushes are executed
  * (delivered) but answered 500, as when LINE's answer is lost. `now` is the stand-in's clock
@@ -51,6 +56,8 @@ export interface LineMessagingApi extends JsonServer {
   delivered: LinePush[];
   friends: Set<string>;
   webhookEndpoint: string | null;
+  /** "Use webhook" in the console: whether LINE sends events to `webhookEndpoint`. */
+  webhookActive: boolean;
   /** The next `count` pushes are executed but answered 500 (with `Retry-After` when given). */
   acceptThenFail(count: number, retryAfterSeconds?: number): void;
   pushes(): JsonRequest[];
@@ -93,7 +100,7 @@ export async function startLineMessagingApi(
   let failAfterAccepting = 0;
   let failRetryAfter: number | undefined;
   let nextId = 500_000_000_000_000;
-  const state = { webhookEndpoint: null as string | null };
+  const state = { webhookEndpoint: null as string | null, webhookActive: false };
 
   function push(request: JsonRequest): JsonReply {
     const retryKey = (request.headers['x-line-retry-key'] as string | undefined) ?? null;
@@ -208,6 +215,14 @@ export async function startLineMessagingApi(
         state.webhookEndpoint = endpoint;
         return { status: 200, body: {} };
       }
+      if (request.method === 'GET' && request.path === '/v2/bot/channel/webhook/endpoint') {
+        return state.webhookEndpoint === null
+          ? lineError(404, 'Webhook endpoint not found')
+          : {
+              status: 200,
+              body: { endpoint: state.webhookEndpoint, active: state.webhookActive },
+            };
+      }
       return lineError(404, 'Not found');
     },
   });
@@ -218,12 +233,41 @@ export async function startLineMessagingApi(
     get webhookEndpoint() {
       return state.webhookEndpoint;
     },
+    set webhookEndpoint(url) {
+      state.webhookEndpoint = url;
+    },
+    get webhookActive() {
+      return state.webhookActive;
+    },
+    set webhookActive(active) {
+      state.webhookActive = active;
+    },
     acceptThenFail(count, retryAfterSeconds) {
       failAfterAccepting = count;
       failRetryAfter = retryAfterSeconds;
     },
     pushes: () => server.requests.filter(isPush),
   };
+}
+
+/**
+ * Sets the channel's webhook URL as its owner would in the LINE Developers Console, outside
+ * Sendflow and outside the request log (null: none set, as on a new channel); "Use webhook" is
+ * switched on with it unless `active` says otherwise. A connection leaves another channel's or
+ * service's URL where it is.
+ */
+export function ownerSetsWebhook(
+  server: LineMessagingApi,
+  url: string | null,
+  active = url !== null,
+): void {
+  server.webhookEndpoint = url;
+  server.webhookActive = active;
+}
+
+/** A channel with no webhook URL, as a new one is (and "Use webhook" off). */
+export function clearWebhook(server: LineMessagingApi): void {
+  ownerSetsWebhook(server, null);
 }
 
 /** `X-Line-Signature` as LINE computes it: base64 HMAC-SHA256(channel secret, body). */

@@ -1,11 +1,14 @@
 import { readChannel } from '../channel-config';
 import type { ChannelConnection, ConnectionContext, VerifyResult } from '../connection';
 import { callProvider, isSuccess } from '../http/classify';
+import { webhookKeptElsewhere } from '../webhook-takeover';
 import { lineMessagingDefinition } from './definition';
 import { classifyLineAnswer } from './failures';
 import { LINE_API, lineHeaders, lineUrl } from './messaging-api';
 
-type Called = { ok: true; body: string } | { ok: false; transient: boolean; problem: string };
+type Called =
+  | { ok: true; body: string }
+  | { ok: false; transient: boolean; problem: string; status?: number };
 
 async function call(
   token: string,
@@ -25,23 +28,63 @@ async function call(
   }
   if (isSuccess(answered.answer)) return { ok: true, body: answered.answer.body };
   const outcome = classifyLineAnswer(answered.answer, context.now?.() ?? new Date());
+  const status = answered.answer.status;
   return outcome.status === 'failed'
-    ? { ok: false, transient: outcome.retryable, problem: outcome.detail }
-    : { ok: false, transient: false, problem: 'unexpected answer' };
+    ? { ok: false, transient: outcome.retryable, problem: outcome.detail, status }
+    : { ok: false, transient: false, problem: 'unexpected answer', status };
+}
+
+/** How a detail names an account whose webhook serves elsewhere, and how its owner frees it. */
+const LINE_WEBHOOK_WORDING = {
+  holder: 'account',
+  // The API cannot remove a webhook URL ("Set webhook endpoint URL" takes a valid HTTPS URL
+  // only), and switching "Use webhook" off in the console leaves the URL in place: the owner
+  // frees the account by deleting that channel of ours, or by entering this channel's URL.
+  free: "delete that channel, or enter this channel's callback URL as the webhook URL in the LINE Developers Console",
+};
+
+const WEBHOOK_ENDPOINT = '/v2/bot/channel/webhook/endpoint';
+
+type CurrentWebhook = { ok: true; endpoint: unknown } | { ok: false; problem: string };
+
+/**
+ * The channel's webhook URL now ("Get webhook endpoint information": 200 `{ endpoint,
+ * active }`; 404 "Webhook endpoint not found" when the channel has none, which is not a
+ * failure here). `active` ("Use webhook") is not read: a URL set with webhooks switched off is
+ * still where its owner chose to receive them, and only the console switches them on again.
+ */
+async function currentWebhook(token: string, context: ConnectionContext): Promise<CurrentWebhook> {
+  const answer = await call(token, 'GET', WEBHOOK_ENDPOINT, undefined, context);
+  if (!answer.ok) {
+    return answer.status === 404
+      ? { ok: true, endpoint: '' }
+      : { ok: false, problem: answer.problem };
+  }
+  try {
+    const parsed = JSON.parse(answer.body) as { endpoint?: unknown } | null;
+    return { ok: true, endpoint: parsed?.endpoint };
+  } catch {
+    // Without the URL it cannot be told whose the webhook is: it is not replaced.
+    return { ok: false, problem: `${LINE_API} answered an unreadable body` };
+  }
 }
 
 /**
  * Connecting reads the bot's info (`GET /v2/bot/info`, Messaging API reference, "Get bot
- * info": proves the channel access token, names the account), then sets the channel's
- * webhook URL to our callback URL (`PUT /v2/bot/channel/webhook/endpoint`, "Set webhook
- * endpoint URL"; HTTPS only). "Use webhook" must still be switched on in the console. A
- * webhook LINE refuses leaves the channel able to send, and the detail says so.
+ * info": proves the channel access token, names the account), then reads the channel's
+ * webhook URL (`GET /v2/bot/channel/webhook/endpoint`, "Get webhook endpoint information")
+ * and, when it is unset, already this channel's, or left by a deleted channel of this
+ * deployment, sets it to our callback URL (`PUT /v2/bot/channel/webhook/endpoint`, "Set
+ * webhook endpoint URL"; HTTPS only). "Use webhook" must still be switched on in the console.
+ * A webhook LINE refuses leaves the channel able to send, and the detail says so; so does a
+ * webhook that serves another channel or service, which is left where it is: a LINE channel
+ * has one webhook URL, and setting it takes every event from wherever it pointed.
  *
  * There is no `release`: the Messaging API can set the webhook URL but not remove it ("Set
  * webhook endpoint URL" takes a valid HTTPS URL only) nor switch "Use webhook" off, which is
  * a console setting ("Stop using the Messaging API"). A deleted LINE channel's webhook keeps
- * pointing at us until the owner changes it in the console; unlike Telegram's, it blocks
- * nothing meanwhile (the owner can set another URL at any time).
+ * pointing at us until the owner changes it in the console or another channel of ours
+ * connects the account, which takes it over (`context.isDeletedChannelCallback`).
  */
 export const lineMessagingConnection: ChannelConnection = {
   async verify(channel, context): Promise<VerifyResult> {
@@ -67,10 +110,24 @@ export const lineMessagingConnection: ChannelConnection = {
       // A 2xx proves the token even with an odd body.
     }
     if (!context.callback) return { verdict: 'verified', detail: bot };
+    const current = await currentWebhook(token, context);
+    if (!current.ok) {
+      return {
+        verdict: 'verified',
+        detail: `${bot}; the webhook was not set: the account's current webhook could not be read (${current.problem})`,
+      };
+    }
+    const kept = await webhookKeptElsewhere(
+      current.endpoint,
+      context.callback.url,
+      context,
+      LINE_WEBHOOK_WORDING,
+    );
+    if (kept) return { verdict: 'verified', detail: `${bot}; the webhook was not set: ${kept}` };
     const webhook = await call(
       token,
       'PUT',
-      '/v2/bot/channel/webhook/endpoint',
+      WEBHOOK_ENDPOINT,
       { endpoint: context.callback.url },
       context,
     );

@@ -3,15 +3,21 @@ import {
   type ChannelConnection,
   type ConnectionContext,
   isChannelCallback,
-  otherWebhookOwner,
   type ReleaseResult,
   type VerifyResult,
 } from '../connection';
 import { callProvider, type HttpAnswer, isSuccess } from '../http/classify';
 import type { ChannelRecord } from '../types';
+import { webhookKeptElsewhere } from '../webhook-takeover';
 import { readTelegramAnswer, TELEGRAM_API, telegramMethodUrl } from './bot-api';
 import { telegramBotDefinition } from './definition';
 import { classifyTelegramAnswer } from './failures';
+
+/** How a detail names a bot whose webhook serves elsewhere, and how its owner frees it. */
+const TELEGRAM_WEBHOOK_WORDING = {
+  holder: 'bot',
+  free: 'remove it there (delete that channel, or call deleteWebhook)',
+};
 
 /** The updates we ask for ("setWebhook", `allowed_updates`; "Update"): messages only. */
 export const TELEGRAM_ALLOWED_UPDATES = ['message'] as const;
@@ -116,11 +122,9 @@ export const telegramBotConnection: ChannelConnection = {
     const username = (me.result as { username?: unknown } | null)?.username;
     const bot = typeof username === 'string' ? `@${username}` : 'Telegram bot';
     if (!context.callback?.token) return { verdict: 'verified', detail: bot };
-    // A bot has one webhook: setWebhook replaces whatever URL it had ("setWebhook"), so a bot
-    // already serving another channel (or another service) would silently stop delivering
-    // there. Its current webhook is read first ("getWebhookInfo": `url`, empty when none is
-    // set) and only an empty one, this channel's own (at any address), or one of a channel
-    // of this deployment that was deleted without its webhook being removed, is replaced.
+    // A bot has one webhook, which setWebhook replaces ("setWebhook"): it is read first
+    // ("getWebhookInfo": `url`, empty when none is set) and left where it serves another
+    // channel or service (webhook-takeover.ts).
     const current = await callMethod(token, 'getWebhookInfo', {}, context);
     if (!current.ok) {
       return {
@@ -128,18 +132,13 @@ export const telegramBotConnection: ChannelConnection = {
         detail: `${bot}; the webhook was not set: the bot's current webhook could not be read (${current.problem})`,
       };
     }
-    const url = (current.result as { url?: unknown } | null)?.url;
-    if (
-      typeof url === 'string' &&
-      url !== '' &&
-      !isChannelCallback(url, context.callback.url) &&
-      !(await context.isDeletedChannelCallback?.(url))
-    ) {
-      return {
-        verdict: 'verified',
-        detail: `${bot}; the webhook was not set: the bot's webhook points at ${otherWebhookOwner(url, context.callback.url)}, and a bot has one webhook, so moving it would take its messages from there; remove it there (delete that channel, or call deleteWebhook), then verify this channel`,
-      };
-    }
+    const kept = await webhookKeptElsewhere(
+      (current.result as { url?: unknown } | null)?.url,
+      context.callback.url,
+      context,
+      TELEGRAM_WEBHOOK_WORDING,
+    );
+    if (kept) return { verdict: 'verified', detail: `${bot}; the webhook was not set: ${kept}` };
     const webhook = await callMethod(
       token,
       'setWebhook',

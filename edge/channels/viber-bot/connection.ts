@@ -3,15 +3,21 @@ import {
   type ChannelConnection,
   type ConnectionContext,
   isChannelCallback,
-  otherWebhookOwner,
   type ReleaseResult,
   type VerifyResult,
 } from '../connection';
 import { callProvider, classifyHttpStatus, isSuccess } from '../http/classify';
 import type { ChannelRecord } from '../types';
+import { webhookKeptElsewhere } from '../webhook-takeover';
 import { readViberAnswer, VIBER_API, viberHeaders, viberUrl } from './bot-api';
 import { viberBotDefinition } from './definition';
 import { classifyViberStatus } from './failures';
+
+/** How a detail names an account whose webhook serves elsewhere, and how its owner frees it. */
+const VIBER_WEBHOOK_WORDING = {
+  holder: 'account',
+  free: 'remove it there (delete that channel, or set_webhook with an empty URL)',
+};
 
 /** The callbacks we subscribe to ("Setting a Webhook", `event_types`). */
 export const VIBER_EVENT_TYPES = [
@@ -111,19 +117,15 @@ export const viberBotConnection: ChannelConnection = {
     const bot = typeof account.body.name === 'string' ? account.body.name : 'Viber bot';
     if (!context.callback) return { verdict: 'verified', detail: bot };
     // An account has one webhook, which set_webhook replaces: one already serving another
-    // channel or service is left there (get_account_info's `webhook`, empty when none is set).
-    const current = account.body.webhook;
-    if (
-      typeof current === 'string' &&
-      current !== '' &&
-      !isChannelCallback(current, context.callback.url) &&
-      !(await context.isDeletedChannelCallback?.(current))
-    ) {
-      return {
-        verdict: 'verified',
-        detail: `${bot}; the webhook was not set: the account's webhook points at ${otherWebhookOwner(current, context.callback.url)}, and an account has one webhook, so moving it would take its messages from there; remove it there (delete that channel, or set_webhook with an empty URL), then verify this channel`,
-      };
-    }
+    // channel or service is left there (get_account_info's `webhook`, empty when none is set;
+    // webhook-takeover.ts).
+    const kept = await webhookKeptElsewhere(
+      account.body.webhook,
+      context.callback.url,
+      context,
+      VIBER_WEBHOOK_WORDING,
+    );
+    if (kept) return { verdict: 'verified', detail: `${bot}; the webhook was not set: ${kept}` };
     const webhook = await call(
       token,
       'set_webhook',
