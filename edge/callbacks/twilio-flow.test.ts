@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contacts, inboundMessages } from '../../db/schema';
 import {
+  incomingLocation,
   incomingMessage,
   postTwilioWebhook,
   startTwilio,
@@ -30,7 +31,8 @@ import {
 /**
  * Twilio end to end in workerd: an SMS channel connected through GraphQL against the Twilio
  * stand-in, sends carrying our status callback URL, and Twilio's signed status and incoming
- * message webhooks posted to the Worker's callback route, recorded by the callbacks queue.
+ * message webhooks posted to the Worker's callback route, recorded by the callbacks queue; a
+ * WhatsApp channel's incoming location likewise.
  */
 
 /** The Worker's public origin: callback URLs (and so Twilio's signatures) are under it. */
@@ -249,6 +251,64 @@ it('an incoming SMS creates the contact and makes SMS their last interacted chan
     { what: 'the contact from the inbound SMS' },
   );
   expect(contact.lastInteractedChannelId).toBe(channel.id);
+  await quietPeriod();
+  expect(await harness.db.$count(inboundMessages, eq(inboundMessages.channelId, channel.id))).toBe(
+    1,
+  );
+});
+
+it('a location a WhatsApp user shares through Twilio is recorded with its place as text, once', async () => {
+  const { workspaceId, channel } = await connectChannel(harness, {
+    type: 'WHATSAPP',
+    provider: 'TWILIO',
+    name: 'Support WhatsApp',
+    settings: { whatsappTwilio: { fromNumber: TWILIO_TEST_IDS.fromNumber } },
+    credentials: {
+      whatsappTwilio: {
+        accountSid: TWILIO_TEST_IDS.accountSid,
+        authToken: TWILIO_TEST_IDS.authToken,
+      },
+    },
+  });
+  const sender = phone();
+  const params = incomingLocation(
+    TWILIO_TEST_IDS.accountSid,
+    `whatsapp:${sender}`,
+    `whatsapp:${TWILIO_TEST_IDS.fromNumber}`,
+    {
+      latitude: '51.51322977399644',
+      longitude: '-0.2197976373036567',
+      address: '187 Freston Road, London, Greater London W10 6TH',
+      label: 'The Harrow Club',
+    },
+    { ProfileName: 'Sheena Nelson', WaId: sender.slice(1) },
+  );
+  // Signed over the callback URL and every parameter, location ones included.
+  expect((await postWebhook(channel.callback.url, params, 'forged')).status).toBe(403);
+  expect((await postWebhook(channel.callback.url, params)).status).toBe(200);
+  expect((await postWebhook(channel.callback.url, params)).status).toBe(200);
+  const recorded = await waitFor(
+    async () => {
+      const [row] = await harness.db
+        .select()
+        .from(inboundMessages)
+        .where(eq(inboundMessages.channelId, channel.id));
+      return row;
+    },
+    { what: 'the inbound location' },
+  );
+  const place = 'The Harrow Club, 187 Freston Road, London, Greater London W10 6TH';
+  expect(recorded).toMatchObject({
+    workspaceId,
+    providerMessageId: params.MessageSid,
+    content: { type: 'other', providerType: 'location', text: place },
+    summary: place,
+  });
+  const [contact] = await harness.db
+    .select()
+    .from(contacts)
+    .where(and(eq(contacts.workspaceId, workspaceId), eq(contacts.phone, sender)));
+  expect(contact).toMatchObject({ firstName: 'Sheena', lastName: 'Nelson' });
   await quietPeriod();
   expect(await harness.db.$count(inboundMessages, eq(inboundMessages.channelId, channel.id))).toBe(
     1,

@@ -1,14 +1,17 @@
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { contacts, inboundMessages } from '../../db/schema';
 import {
   signedWebhook,
   startVonage,
   type VonageSigning,
   type VonageStandIn,
   vonageKeyPair,
+  whatsappInboundLocation,
   whatsappStatus,
 } from '../../test/fakes/vonage';
 import { VONAGE_TEST_IDS } from '../channels/vonage/test-fixtures';
-import { seedContact } from '../dispatch/test-seed';
+import { seedContact, waitFor } from '../dispatch/test-seed';
 import {
   type DispatchHarness,
   startDispatchHarness,
@@ -26,8 +29,8 @@ import {
 
 /**
  * Vonage end to end in workerd: an SMS channel connected through GraphQL, a send to the Messages
- * API stand-in (RS256 JWT checked there), and Vonage's signed status webhooks posted to the
- * Worker's callback route.
+ * API stand-in (RS256 JWT checked there), and Vonage's signed status and inbound (WhatsApp
+ * location) webhooks posted to the Worker's callback route.
  */
 
 const keys = vonageKeyPair();
@@ -180,4 +183,75 @@ it('a WhatsApp contact given a business-scoped user ID through the API is sent t
   expect((await postWebhook(channel.callback.url, delivered)).status).toBe(200);
   const row = await waitForDelivery(harness.db, delivery.id, (d) => d.deliveredAt !== null);
   expect(row).toMatchObject({ status: 'sent', providerStatus: 'delivered' });
+});
+
+it('a location a WhatsApp user shares through Vonage is recorded with its place as text; a dropped pin with its coordinates', async () => {
+  const { workspaceId, channel } = await connectChannel(harness, {
+    type: 'WHATSAPP',
+    provider: 'VONAGE',
+    name: 'WhatsApp via Vonage',
+    settings: {
+      whatsappVonage: {
+        applicationId: VONAGE_TEST_IDS.applicationId,
+        fromNumber: VONAGE_TEST_IDS.fromNumber,
+      },
+    },
+    credentials: {
+      whatsappVonage: {
+        privateKey: keys.privateKey,
+        signatureSecret: VONAGE_TEST_IDS.signatureSecret,
+      },
+    },
+  });
+  const place = whatsappInboundLocation({
+    from: '447700900777',
+    profileName: 'Ada Lovelace',
+    location: {
+      lat: 37.44216251868683,
+      long: -122.16153582049394,
+      name: 'Philz Coffee',
+      address: '101 Forest Ave, Palo Alto, CA 94301',
+    },
+  });
+  const pin = whatsappInboundLocation({
+    from: '447700900777',
+    location: { lat: 51.5132, long: -0.2198 },
+  });
+  const recorded = (count: number) =>
+    waitFor(
+      async () => {
+        const found = await harness.db
+          .select()
+          .from(inboundMessages)
+          .where(eq(inboundMessages.channelId, channel.id));
+        return found.length === count ? found : undefined;
+      },
+      { what: `${count} inbound location(s)` },
+    );
+  expect((await postWebhook(channel.callback.url, place, 'forged')).status).toBe(403);
+  expect((await postWebhook(channel.callback.url, place)).status).toBe(200);
+  // The place first: it names the new contact, the pin after it has no profile.
+  await recorded(1);
+  expect((await postWebhook(channel.callback.url, pin)).status).toBe(200);
+  const rows = await recorded(2);
+  const byId = new Map(rows.map((row) => [row.providerMessageId, row]));
+  const placeText = 'Philz Coffee, 101 Forest Ave, Palo Alto, CA 94301';
+  expect(byId.get(place.message_uuid as string)).toMatchObject({
+    workspaceId,
+    content: { type: 'other', providerType: 'location', text: placeText },
+    summary: placeText,
+  });
+  expect(byId.get(pin.message_uuid as string)).toMatchObject({
+    content: { type: 'other', providerType: 'location', text: '51.5132, -0.2198' },
+    summary: '51.5132, -0.2198',
+  });
+  const [contact] = await harness.db
+    .select()
+    .from(contacts)
+    .where(and(eq(contacts.workspaceId, workspaceId), eq(contacts.phone, '+447700900777')));
+  expect(contact).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace' });
+  await quietPeriod();
+  expect(await harness.db.$count(inboundMessages, eq(inboundMessages.channelId, channel.id))).toBe(
+    2,
+  );
 });

@@ -20,7 +20,8 @@ import type { AddressInfo } from 'node:net';
  * Twilio's side of webhooks (status callbacks and incoming messages signed with
  * `X-Twilio-Signature`, computed here with node:crypto) is `postTwilioWebhook` below; it can
  * sign the URL with its port written out, which Twilio may do, and `twilioJsonWebhook` builds a
- * JSON webhook signed with `bodySHA256`.
+ * JSON webhook signed with `bodySHA256`. `statusCallback`, `incomingMessage` and
+ * `incomingLocation` build the parameters of those webhooks.
  */
 
 export interface TwilioRequest {
@@ -330,4 +331,27 @@ export function incomingMessage(
     NumSegments: '1',
     ...extra,
   };
+}
+
+/**
+ * An incoming message that shares a location ("Twilio's request to your incoming message Webhook
+ * URL", Rich messaging feature parameters: `Latitude` and `Longitude` of the location, and for a
+ * place `Address` and `Label`, its name). `Body` is left empty and there is no media: the
+ * reference gives a shared location no text of its own. Values are strings, as form parameters
+ * are; a test may pass malformed ones.
+ */
+export function incomingLocation(
+  accountSid: string,
+  from: string,
+  to: string,
+  location: { latitude: string; longitude: string; address?: string; label?: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return incomingMessage(accountSid, from, to, '', {
+    Latitude: location.latitude,
+    Longitude: location.longitude,
+    ...(location.address === undefined ? {} : { Address: location.address }),
+    ...(location.label === undefined ? {} : { Label: location.label }),
+    ...extra,
+  });
 }

@@ -26,7 +26,8 @@ import type { AddressInfo } from 'node:net';
  *
  * `whatsappStatus` is a WhatsApp status webhook as Vonage documents it for usernames ("Webhook
  * Changes for WhatsApp Usernames"): `to` is what the business sent to (a phone or a BSUID), with
- * `profile { name, username }` and `whatsapp.recipient { user_id, parent_user_id, wa_id }`.
+ * `profile { name, username }` and `whatsapp.recipient { user_id, parent_user_id, wa_id }`;
+ * `whatsappInboundLocation` is a location a WhatsApp user sent (`location { lat, long, … }`).
  *
  * Vonage's side of webhooks (`signedWebhook`): the body with `Authorization: Bearer <JWT>`,
  * HS256 with the signature secret, `payload_hash` = hex SHA-256 of the body (computed here with
@@ -271,5 +272,31 @@ export function whatsappStatus(message: {
       },
       conversation: { id: '1234567890', origin: { type: 'service' } },
     },
+  };
+}
+
+/**
+ * An inbound WhatsApp location webhook from `from` (digits) to the business number, as the
+ * Messages API sends one to the Inbound URL (Messages API v1 reference, Webhooks, Inbound
+ * Message, WhatsApp: Location): `message_type: "location"` and `location { lat, long, name?,
+ * address? }`, the coordinates as numbers, with the sender's `profile { name }`. A test may pass
+ * malformed values in `location`.
+ */
+export function whatsappInboundLocation(message: {
+  from: string;
+  location: Record<string, unknown>;
+  profileName?: string;
+  messageUuid?: string;
+  at?: Date;
+}): Record<string, unknown> {
+  return {
+    channel: 'whatsapp',
+    message_uuid: message.messageUuid ?? randomUUID(),
+    to: '447700900001',
+    from: message.from,
+    timestamp: (message.at ?? new Date()).toISOString(),
+    message_type: 'location',
+    location: message.location,
+    ...(message.profileName ? { profile: { name: message.profileName } } : {}),
   };
 }

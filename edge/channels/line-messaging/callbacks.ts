@@ -2,15 +2,8 @@ import { fromBase64 } from '../../../db/encoding';
 import { verifyHmacSha256 } from '../../security/hmac-sha256';
 import type { ChannelCallbacks } from '../callbacks';
 import type { ChannelEvent, InboundContent } from '../events';
-import {
-  coordinatesText,
-  isoFromEpoch,
-  type Json,
-  list,
-  object,
-  parseObject,
-  text,
-} from '../json-fields';
+import { isoFromEpoch, type Json, list, object, parseObject, text } from '../json-fields';
+import { locationText } from '../location-text';
 
 /**
  * LINE webhooks (Messaging API reference, "Webhooks", "Webhook event objects"): `{ destination,
@@ -66,11 +59,10 @@ function inboundContent(message: Json): InboundContent {
     // A location says its place and address, else where it is, as on the other channels
     // (Messaging API reference, "Webhook event objects", location message: `title` and `address`
     // optional, `latitude` and `longitude` always there): a dropped pin has no title or address.
-    const place = [text(message.title), text(message.address)].filter(Boolean).join(', ');
     return {
       type: 'other',
       providerType: type,
-      text: place || coordinatesText(message.latitude, message.longitude),
+      text: locationText(message.title, message.address, message.latitude, message.longitude),
     };
   }
   return { type: 'other', providerType: type, text: text(message.title) ?? text(message.address) };

@@ -10,6 +10,7 @@ import {
   parseObject,
   text,
 } from '../json-fields';
+import { locationText } from '../location-text';
 
 /**
  * Telegram webhooks (Bot API, "setWebhook", "Update"): one `Update` per POST, carrying
@@ -64,12 +65,11 @@ function inboundContent(message: Json): InboundContent {
   // (Contact: `phone_number`, `first_name`, `last_name`)).
   const venue = object(message.venue);
   if (venue) {
-    const place = [text(venue.title), text(venue.address)].filter(Boolean).join(', ');
     const spot = object(venue.location);
     return {
       type: 'other',
       providerType: 'venue',
-      text: place || coordinatesText(spot?.latitude, spot?.longitude),
+      text: locationText(venue.title, venue.address, spot?.latitude, spot?.longitude),
     };
   }
   const location = object(message.location);

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
+  incomingLocation,
   incomingMessage,
   statusCallback,
   twilioJsonWebhook,
@@ -274,6 +275,130 @@ describe('callbacks become provider-neutral events', () => {
         channel,
       ),
     ).toEqual([]);
+  });
+
+  describe('a shared location is recorded as on the other channels', () => {
+    const waChannel: CallbackChannel = { ...channel, type: 'whatsapp' };
+    const parseLocation = (
+      location: Parameters<typeof incomingLocation>[3],
+      extra: Record<string, string> = {},
+    ) =>
+      whatsapp.parse(
+        form(
+          incomingLocation(
+            TWILIO_TEST_IDS.accountSid,
+            'whatsapp:+14155550199',
+            `whatsapp:${TWILIO_TEST_IDS.fromNumber}`,
+            location,
+            extra,
+          ),
+        ),
+        waChannel,
+      );
+
+    test('a place is its label and address (the reference example)', () => {
+      expect(
+        parseLocation(
+          {
+            latitude: '51.51322977399644',
+            longitude: '-0.2197976373036567',
+            address: '187 Freston Road, London, Greater London W10 6TH',
+            label: 'The Harrow Club',
+          },
+          { ProfileName: 'Sheena Nelson', WaId: '14155550199' },
+        ),
+      ).toEqual([
+        expect.objectContaining({
+          kind: 'inbound',
+          from: { address: '+14155550199', name: 'Sheena Nelson' },
+          content: {
+            type: 'other',
+            providerType: 'location',
+            text: 'The Harrow Club, 187 Freston Road, London, Greater London W10 6TH',
+          },
+        }),
+      ]);
+    });
+
+    test('a dropped pin is its coordinates; a place with only one of label and address is that one', () => {
+      const [pin] = parseLocation({
+        latitude: '51.51322977399644',
+        longitude: '-0.2197976373036567',
+      });
+      expect(pin).toMatchObject({
+        content: {
+          type: 'other',
+          providerType: 'location',
+          text: '51.51322977399644, -0.2197976373036567',
+        },
+      });
+      const [labelled] = parseLocation({
+        latitude: '1',
+        longitude: '2',
+        label: 'Gate 4',
+        address: '',
+      });
+      expect(labelled).toMatchObject({ content: { text: 'Gate 4' } });
+      const [addressed] = parseLocation({ latitude: '1', longitude: '2', address: 'Pier 39' });
+      expect(addressed).toMatchObject({ content: { text: 'Pier 39' } });
+    });
+
+    test('malformed coordinates are not recorded, and never make the callback fail', () => {
+      const malformed = [
+        { latitude: 'north', longitude: '-0.21' },
+        { latitude: '91', longitude: '10' },
+        { latitude: '10', longitude: '-180.5' },
+        { latitude: '9'.repeat(400), longitude: '1' },
+        { latitude: 'Infinity', longitude: '1' },
+        { latitude: '   ', longitude: '2' },
+        { latitude: '0x1g', longitude: '' },
+      ];
+      for (const location of malformed) {
+        const events = parseLocation(location);
+        expect(events).toHaveLength(1);
+        expect(events[0]).toMatchObject({
+          kind: 'inbound',
+          content: { type: 'other', providerType: 'location', text: null },
+        });
+      }
+      // What is valid is kept: the address of a place whose coordinates are garbage.
+      const [kept] = parseLocation({ latitude: 'x', longitude: 'y', address: 'Pier 39' });
+      expect(kept).toMatchObject({ content: { text: 'Pier 39' } });
+    });
+
+    test('a location with no valid parameter keeps the Body it came with', () => {
+      const [event] = whatsapp.parse(
+        form(
+          incomingMessage(
+            TWILIO_TEST_IDS.accountSid,
+            'whatsapp:+14155550199',
+            `whatsapp:${TWILIO_TEST_IDS.fromNumber}`,
+            'Here I am',
+            { Latitude: 'x' },
+          ),
+        ),
+        waChannel,
+      );
+      expect(event).toMatchObject({
+        content: { type: 'other', providerType: 'location', text: 'Here I am' },
+      });
+    });
+
+    test('a message without location parameters is still text', () => {
+      const [event] = whatsapp.parse(
+        form(
+          incomingMessage(
+            TWILIO_TEST_IDS.accountSid,
+            'whatsapp:+14155550199',
+            `whatsapp:${TWILIO_TEST_IDS.fromNumber}`,
+            'Hola',
+            { Latitude: '', Longitude: '' },
+          ),
+        ),
+        waChannel,
+      );
+      expect(event).toMatchObject({ content: { type: 'text', text: 'Hola' } });
+    });
   });
 
   test("a callback about another Twilio account is not this channel's", () => {

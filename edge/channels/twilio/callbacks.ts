@@ -1,6 +1,7 @@
 import { isE164 } from '../../../workflow/contact-fields';
 import type { CallbackChannel, ChannelCallbacks } from '../callbacks';
 import type { ChannelEvent, InboundContent, InboundEvent, StatusEvent } from '../events';
+import { locationText } from '../location-text';
 import type { TwilioNetwork } from './definition';
 import { statusFailure } from './failures';
 import { TWILIO_SIGNATURE_HEADER, verifyTwilioRequest } from './signature';
@@ -14,7 +15,8 @@ import { TWILIO_SIGNATURE_HEADER, verifyTwilioRequest } from './signature';
  *   delivered, undelivered, failed, read…), `ErrorCode` when it failed, `AccountSid`;
  * - incoming messages, to the number's "A message comes in" webhook ("Messaging webhooks":
  *   `MessageSid`, `From`, `To`, `Body`, `NumMedia`, `MediaUrl{N}`, `MediaContentType{N}`,
- *   `SmsStatus=received`; for WhatsApp also `ProfileName` and `WaId`).
+ *   `SmsStatus=received`; for WhatsApp also `ProfileName` and `WaId`; for a shared location
+ *   `Latitude`, `Longitude`, `Address`, `Label`: LOCATION_PARAMS below).
  *
  * Twilio's callbacks carry no timestamp: events are dated when they arrive. A JSON webhook
  * (signed with `bodySHA256`, signature.ts) verifies, but Messaging documents its parameters
@@ -68,8 +70,32 @@ function statusEvent(params: URLSearchParams, channelId: string, at: string): St
   };
 }
 
+/**
+ * The parameters Twilio adds to an incoming message that shares a location ("Twilio's request to
+ * your incoming message Webhook URL", Rich messaging feature parameters: `Latitude` and
+ * `Longitude` of the location, and for a place its `Address` and `Label`, "Label or name of
+ * location being sent"). Twilio documents no message-type parameter that names a location, so
+ * any of them, non-empty, makes the message one.
+ */
+const LOCATION_PARAMS = ['Latitude', 'Longitude', 'Address', 'Label'] as const;
+
 function inboundContent(params: URLSearchParams): InboundContent {
   const body = params.get('Body') || null;
+  if (LOCATION_PARAMS.some((name) => params.get(name))) {
+    // As a location on the other channels: the place, else the coordinates; a location none of
+    // whose parameters is valid keeps whatever Body came with it.
+    return {
+      type: 'other',
+      providerType: 'location',
+      text:
+        locationText(
+          params.get('Label'),
+          params.get('Address'),
+          params.get('Latitude'),
+          params.get('Longitude'),
+        ) ?? body,
+    };
+  }
   const media = Number.parseInt(params.get('NumMedia') ?? '0', 10);
   if (media > 0) {
     const mimeType = params.get('MediaContentType0');

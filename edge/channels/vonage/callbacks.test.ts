@@ -1,5 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { signedWebhook, type VonageSigning } from '../../../test/fakes/vonage';
+import {
+  signedWebhook,
+  type VonageSigning,
+  whatsappInboundLocation,
+} from '../../../test/fakes/vonage';
 import type { CallbackChannel } from '../callbacks';
 import { vonageCallbacks } from './callbacks';
 import { VONAGE_TEST_IDS, vonageChannel } from './test-fixtures';
@@ -137,5 +141,93 @@ describe('payloads become provider-neutral events', () => {
       }),
     ]);
     expect(sms.parse(JSON.stringify({ ...inbound, channel: 'whatsapp' }), channel)).toEqual([]);
+  });
+});
+
+describe('a WhatsApp location is recorded as on the other channels', () => {
+  const whatsapp = vonageCallbacks('whatsapp');
+  const waChannel: CallbackChannel = {
+    ...vonageChannel('whatsapp', 'unused'),
+    callbackToken: null,
+  };
+  const parseLocation = (location: Record<string, unknown>, profileName?: string) =>
+    whatsapp.parse(
+      JSON.stringify(whatsappInboundLocation({ from: '447700900456', location, profileName })),
+      waChannel,
+    );
+
+  test('a place is its name and address', () => {
+    expect(
+      parseLocation(
+        {
+          lat: 37.44216251868683,
+          long: -122.16153582049394,
+          name: 'Philz Coffee',
+          address: '101 Forest Ave, Palo Alto, CA 94301',
+        },
+        'Sheena Nelson',
+      ),
+    ).toEqual([
+      expect.objectContaining({
+        kind: 'inbound',
+        from: { address: '+447700900456', name: 'Sheena Nelson' },
+        content: {
+          type: 'other',
+          providerType: 'location',
+          text: 'Philz Coffee, 101 Forest Ave, Palo Alto, CA 94301',
+        },
+      }),
+    ]);
+  });
+
+  test('a dropped pin is its coordinates, read from lat and long', () => {
+    const [pin] = parseLocation({ lat: 51.5132, long: -0.2198 });
+    expect(pin).toMatchObject({
+      content: { type: 'other', providerType: 'location', text: '51.5132, -0.2198' },
+    });
+    // Coordinates as numeric text read the same.
+    const [quoted] = parseLocation({ lat: '51.5132', long: '-0.2198' });
+    expect(quoted).toMatchObject({ content: { text: '51.5132, -0.2198' } });
+  });
+
+  test('a malformed location records what is valid and never makes the callback fail', () => {
+    const malformed: unknown[] = [
+      { lat: 'north', long: 10 },
+      { lat: 91, long: 10 },
+      { lat: 10, long: 181 },
+      { lat: '9'.repeat(400), long: 1 },
+      { lat: [51], long: { value: 0 } },
+      { lat: null, long: true },
+      { latitude: 51.5, longitude: -0.2 },
+      {},
+    ];
+    for (const location of malformed) {
+      const events = parseLocation(location as Record<string, unknown>);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({
+        kind: 'inbound',
+        content: { type: 'other', providerType: 'location', text: null },
+      });
+    }
+    for (const location of ['here', 42, null, [1, 2]]) {
+      const payload = {
+        ...whatsappInboundLocation({ from: '447700900456', location: {} }),
+        location,
+      };
+      expect(whatsapp.parse(JSON.stringify(payload), waChannel)).toEqual([
+        expect.objectContaining({
+          content: { type: 'other', providerType: 'location', text: null },
+        }),
+      ]);
+    }
+    // A number past what a double holds parses as Infinity, which is no coordinate.
+    const huge = JSON.stringify(
+      whatsappInboundLocation({ from: '447700900456', location: { lat: 0, long: 1 } }),
+    ).replace('"lat":0', `"lat":1${'0'.repeat(400)}`);
+    expect(whatsapp.parse(huge, waChannel)).toEqual([
+      expect.objectContaining({ content: { type: 'other', providerType: 'location', text: null } }),
+    ]);
+    const [named] = parseLocation({ lat: 'x', long: 'y', name: 7, address: 'Pier 39' });
+    expect(named).toMatchObject({ content: { text: 'Pier 39' } });
   });
 });

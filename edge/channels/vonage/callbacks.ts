@@ -1,6 +1,8 @@
 import { isUuid } from '../../../workflow/ids';
 import type { ChannelCallbacks } from '../callbacks';
 import type { ChannelEvent, InboundContent, StatusEvent } from '../events';
+import { object } from '../json-fields';
+import { locationText } from '../location-text';
 import type { VonageNetwork } from './definition';
 import { parseVonageError, vonageErrorDetail, vonageFailure } from './failures';
 import { verifyVonageWebhook } from './signature';
@@ -9,7 +11,7 @@ import { verifyVonageWebhook } from './signature';
  * The Messages API's webhooks to the application's Status and Inbound URLs (Vonage Messages API
  * reference, "Webhooks"): a status `{ message_uuid, to, from, timestamp, status: submitted |
  * delivered | read | rejected | undeliverable, error?, channel, client_ref }`, or an inbound
- * message `{ message_uuid, from, to, timestamp, channel, message_type, text | image… ,
+ * message `{ message_uuid, from, to, timestamp, channel, message_type, text | image… | location,
  * profile? }`. Both arrive signed (signature.ts).
  *
  * WhatsApp usernames (Vonage docs, "Handling WhatsApp Usernames and BSUIDs"; Vonage API
@@ -91,6 +93,20 @@ function statusEvent(payload: Json, channelId: string): StatusEvent | null {
 function inboundContent(payload: Json): InboundContent {
   const type = text(payload.message_type) ?? 'unknown';
   if (type === 'text') return { type: 'text', text: text(payload.text) ?? '' };
+  if (type === 'location') {
+    // As a location on the other channels: the place, else the coordinates. An inbound WhatsApp
+    // location carries `location { lat, long, name, address }`, not Meta's `latitude` and
+    // `longitude` (Messages API v1 reference, Webhooks, Inbound Message, WhatsApp: Location, as
+    // Vonage's own server SDKs read it: .NET `LocationDetails`, Java `Location`); no `url` is
+    // documented, so none is read. Of our Vonage channels only WhatsApp has one: an inbound SMS
+    // is text.
+    const location = object(payload.location) ?? {};
+    return {
+      type: 'other',
+      providerType: type,
+      text: locationText(location.name, location.address, location.lat, location.long),
+    };
+  }
   const mediaType = MEDIA.get(type);
   if (mediaType) {
     const media = (payload[type] ?? {}) as Json;

@@ -8,7 +8,8 @@ import type {
   InboundEvent,
   StatusEvent,
 } from '../events';
-import { coordinatesText, isoFromEpoch } from '../json-fields';
+import { isoFromEpoch } from '../json-fields';
+import { locationText } from '../location-text';
 import { findGraphFailure, graphErrorDetail, parseGraphError } from '../meta/graph-errors';
 import { answerSubscribeHandshake } from '../meta/handshake';
 import { verifyChannelWebhook } from '../meta/signature';
@@ -88,11 +89,10 @@ function inboundContent(message: Json): InboundContent {
   // when the user removes their reaction).
   if (type === 'location') {
     const location = object(message.location) ?? {};
-    const place = [text(location.name), text(location.address)].filter(Boolean).join(', ');
     return {
       type: 'other',
       providerType: type,
-      text: place || coordinatesText(location.latitude, location.longitude),
+      text: locationText(location.name, location.address, location.latitude, location.longitude),
     };
   }
   if (type === 'contacts') {
