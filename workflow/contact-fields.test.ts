@@ -10,8 +10,15 @@ import {
 } from './contact-fields';
 
 describe('isE164', () => {
-  it('accepts + followed by 2 to 15 digits starting 1-9', () => {
-    for (const phone of ['+14155550100', '+447700900123', '+12', '+123456789012345']) {
+  it('accepts + followed by 7 to 15 digits starting 1-9', () => {
+    // The shortest in use: Niue (+683) and Saint Helena (+290) with four-digit numbers.
+    for (const phone of [
+      '+14155550100',
+      '+447700900123',
+      '+6837012',
+      '+2908123',
+      '+123456789012345',
+    ]) {
       expect(isE164(phone)).toBe(true);
     }
   });
@@ -21,6 +28,9 @@ describe('isE164', () => {
       '14155550100',
       '+04155550100',
       '+1',
+      '+12',
+      '+683701',
+      '+123456',
       '+1234567890123456',
       '+1 415 555 0100',
       '+1-415-555-0100',

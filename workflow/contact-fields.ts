@@ -5,8 +5,12 @@ export const MAX_EMAIL_LENGTH = 254;
 /** Longest custom field key. */
 export const MAX_CUSTOM_FIELD_KEY_LENGTH = 64;
 
-// E.164: a country code starting 1–9, at most 15 digits in all.
-const E164 = /^\+[1-9]\d{1,14}$/;
+// E.164: a country code starting 1–9, at most 15 digits in all, and at least 7: the shortest
+// numbers in use are a three-digit country code and a four-digit number, such as Niue's fixed
+// lines (+683 7012) and Saint Helena's four-digit numbers (+290 8xxx) (libphonenumber's
+// PhoneNumberMetadata.xml: possible lengths NU 4 and 7, SH 4 and 5). A shorter string is a
+// typo or a fragment of a number, which no provider can send to.
+const E164 = /^\+[1-9]\d{6,14}$/;
 // WhatsApp Cloud API, "Business-scoped user IDs": an ISO 3166 alpha-2 country code, a period,
 // then up to 128 alphanumerics; a parent BSUID has `ENT.` after the country code.
 const BUSINESS_SCOPED_USER_ID = /^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$/;
@@ -27,7 +31,7 @@ const LANGUAGE_TAG =
   /^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?(?:-(?:[A-Za-z0-9]{5,8}|\d[A-Za-z0-9]{3}))*(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*(?:-[xX](?:-[A-Za-z0-9]{1,8})+)?$/;
 const CUSTOM_FIELD_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** True for an E.164 phone number: `+`, then 2–15 digits, the first 1–9 (e.g. `+14155550100`). */
+/** True for an E.164 phone number: `+`, then 7–15 digits, the first 1–9 (e.g. `+14155550100`). */
 export function isE164(phone: string): boolean {
   return typeof phone === 'string' && E164.test(phone);
 }

@@ -1,5 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { addressLockKey, lockAddresses } from '../../db/address-locks';
+import type { Database } from '../../db/client';
 import { channels, contacts } from '../../db/schema';
 import { CHANNEL_INTEGRATIONS } from '../../edge/channels/registry';
 import { type TestWorkspace, useTestApi } from '../test-support';
@@ -501,5 +503,83 @@ describe('contact identities (bug hunt)', () => {
     expect(setLast.data.setLastInteractedChannel.issues).toEqual([
       { code: 'CHANNEL_NOT_FOUND', path: 'channelId' },
     ]);
+  });
+});
+
+describe('contact identities: one number in two forms', () => {
+  it("refuses a WhatsApp number another contact has on the channel in its other form (Mexico's old mobile 1, Brazil's ninth digit), naming that form; the same contact may change forms", async () => {
+    const ws = await api.createWorkspace();
+    const [ada, alan] = [await createContact(ws, 'Ada'), await createContact(ws, 'Alan')];
+    const channelId = await api.createChannel(ws.apiKey, 'WHATSAPP');
+    for (const [theirs, other] of [
+      ['+5215512345678', '+525512345678'],
+      ['+556187654321', '+5561987654321'],
+    ] as const) {
+      const first = await api.gql(ws.apiKey, UPSERT, {
+        input: { contactId: ada, channelId, address: theirs },
+      });
+      expect(first.data.upsertContactIdentity.__typename).toBe(
+        'MutationUpsertContactIdentitySuccess',
+      );
+      const refused = await api.gql(ws.apiKey, UPSERT_MESSAGES, {
+        input: { contactId: alan, channelId, address: other },
+      });
+      expect(refused.data.upsertContactIdentity).toEqual({
+        __typename: 'ValidationError',
+        issues: [
+          {
+            code: 'INVALID_VALUE',
+            path: 'address',
+            message: `Another contact already has this number on this channel, as ${theirs} (the same subscriber's number in another form)`,
+          },
+        ],
+      });
+      const same = await api.gql(ws.apiKey, UPSERT, {
+        input: { contactId: ada, channelId, address: other },
+      });
+      expect(same.data.upsertContactIdentity.data.address).toBe(other);
+    }
+    // Numbers with no other form, and other channels, are compared exactly as before.
+    const sms = await api.createChannel(ws.apiKey, 'SMS');
+    for (const [contactId, address] of [
+      [ada, '+525512345678'],
+      [alan, '+14155550100'],
+    ] as const) {
+      const result = await api.gql(ws.apiKey, UPSERT, {
+        input: { contactId, channelId: sms, address },
+      });
+      expect(result.data.upsertContactIdentity.__typename).toBe(
+        'MutationUpsertContactIdentitySuccess',
+      );
+    }
+    const landline = await api.gql(ws.apiKey, UPSERT, {
+      input: { contactId: alan, channelId, address: '+556132345678' },
+    });
+    expect(landline.data.upsertContactIdentity.__typename).toBe(
+      'MutationUpsertContactIdentitySuccess',
+    );
+  });
+});
+
+describe('contact identities and inbound messages', () => {
+  it("waits for an inbound message from the address being recorded, so that the message finds the identity or the identity meets the message's contact", async () => {
+    const ws = await api.createWorkspace();
+    const contactId = await createContact(ws);
+    const sms = await api.createChannel(ws.apiKey, 'SMS');
+    const address = '+14155550142';
+    // An inbound message from the address (here held before its commit) has taken the address's
+    // lock, as recordInboundMessages does before it looks the sender up. Without the same lock
+    // here, the identity could commit between the message's look-up (no identity yet) and its
+    // insert, which then left the message on a second contact; with it, the identity waits
+    // (duringDelete fails if it does not) and is written once the message committed.
+    const result = await duringDelete(
+      api.db,
+      (tx) => lockAddresses(tx as unknown as Database, [addressLockKey(address)]),
+      () => api.gql(ws.apiKey, UPSERT, { input: { contactId, channelId: sms, address } }),
+    );
+    expect(result.data.upsertContactIdentity).toMatchObject({
+      __typename: 'MutationUpsertContactIdentitySuccess',
+      data: { address, contact: { id: contactId } },
+    });
   });
 });

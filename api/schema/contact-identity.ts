@@ -1,4 +1,6 @@
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { and, eq, inArray, ne, type SQL, sql } from 'drizzle-orm';
+import { addressLockKey, lockAddresses } from '../../db/address-locks';
+import type { Database } from '../../db/client';
 import { isMoreRecentInteraction } from '../../db/interactions';
 import { channels, contactIdentities, contacts } from '../../db/schema';
 import { integrationFor, providerOf } from '../../edge/channels/registry';
@@ -6,6 +8,7 @@ import { addressProblem } from '../../workflow/channel-addresses';
 import { CHANNEL_CAPABILITIES } from '../../workflow/channel-capabilities';
 import type { ChannelType } from '../../workflow/channel-types';
 import { isUuid } from '../../workflow/ids';
+import { phoneEquivalents } from '../../workflow/phone-equivalents';
 import { builder } from '../builder';
 import type { ApiContext } from '../context';
 import { isUniqueViolation, sqlState } from '../db-errors';
@@ -129,12 +132,40 @@ async function deletedSinceChecked(
   return undefined;
 }
 
-function addressTaken(): ValidationError {
+/**
+ * The identities that are `address` on a channel of `type` beyond the exact one the unique
+ * index compares: an e-mail address is one mailbox in any letter case, and a phone number is one
+ * subscriber in its equivalent forms (workflow/phone-equivalents.ts: a Mexican mobile with or
+ * without the 1 after +52, a Brazilian mobile with or without its ninth digit), which WhatsApp
+ * reports by one form and an inbound message finds an identity by. Null: only the exact address.
+ */
+function sameAddressAs(type: ChannelType, address: string): SQL | null {
+  const recipient = CHANNEL_CAPABILITIES[type].recipient;
+  if (recipient === 'email') return sql`lower(${contactIdentities.address}) = lower(${address})`;
+  const equivalents = phoneEquivalents(address);
+  if (recipient === 'phone' && equivalents.length > 1) {
+    return inArray(contactIdentities.address, equivalents);
+  }
+  return null;
+}
+
+/**
+ * Another contact has the address on the channel: `taken`, as stored, names the other form of a
+ * phone number when it is one.
+ */
+function addressTaken(taken?: string, address?: string, type?: ChannelType): ValidationError {
+  const otherForm =
+    taken !== undefined &&
+    taken !== address &&
+    type !== undefined &&
+    CHANNEL_CAPABILITIES[type].recipient === 'phone';
   return new ValidationError([
     {
       code: 'INVALID_VALUE',
       path: 'address',
-      message: 'Another contact already has this address on this channel',
+      message: otherForm
+        ? `Another contact already has this number on this channel, as ${taken} (the same subscriber's number in another form)`
+        : 'Another contact already has this address on this channel',
     },
   ]);
 }
@@ -159,25 +190,25 @@ builder.mutationFields((t) => ({
       try {
         // One transaction: the identity and the interaction it records are written together.
         return await ctx.db.transaction(async (tx) => {
-          if (CHANNEL_CAPABILITIES[channel.type].recipient === 'email') {
-            // An e-mail address is one mailbox in any letter case: another contact's in another
-            // case is the same address (the unique index compares exactly). The lock, per
-            // channel and address, keeps two such writes from both passing the check.
-            await tx.execute(
-              sql`select pg_advisory_xact_lock(hashtextextended(${`identity:${channel.id}:${address.toLowerCase()}`}, 0))`,
-            );
+          // The address's lock, which inbound messages from it take too (db/address-locks.ts):
+          // an identity given here and that address's first message, recorded meanwhile, do not
+          // make one person two contacts; and two writes of one address do not both pass the
+          // check below.
+          await lockAddresses(tx as unknown as Database, [addressLockKey(address)]);
+          const same = sameAddressAs(channel.type, address);
+          if (same) {
             const [taken] = await tx
-              .select({ id: contactIdentities.id })
+              .select({ address: contactIdentities.address })
               .from(contactIdentities)
               .where(
                 and(
                   eq(contactIdentities.channelId, channel.id),
                   ne(contactIdentities.contactId, contact.id),
-                  sql`lower(${contactIdentities.address}) = lower(${address})`,
+                  same,
                 ),
               )
               .limit(1);
-            if (taken) throw addressTaken();
+            if (taken) throw addressTaken(taken.address, address, channel.type);
           }
           const [identity] = await tx
             .insert(contactIdentities)

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { addressLockKey, lockAddresses } from '../../db/address-locks';
 import type { Database } from '../../db/client';
 import { isMoreRecentInteraction } from '../../db/interactions';
 import { jsonParam, queryRows } from '../../db/rows';
@@ -6,6 +7,7 @@ import { CHANNEL_CAPABILITIES } from '../../workflow/channel-capabilities';
 import type { ChannelType } from '../../workflow/channel-types';
 import { isE164 } from '../../workflow/contact-fields';
 import { isForbiddenInName } from '../../workflow/display-name';
+import { canonicalPhone, phoneEquivalents } from '../../workflow/phone-equivalents';
 import type { AddressChangeEvent, InboundContent, InboundEvent } from '../channels/events';
 
 /** Longest inbound summary stored beside the content (for conversation lists). */
@@ -54,26 +56,9 @@ function keyOf(channelId: string, address: string): string {
   return `inbound:${channelId}:${address}`;
 }
 
-/**
- * The key of a sender's advisory lock: their address alone, not the channel, because a new
- * sender is matched (or created) by phone or e-mail across the workspace's channels; the same
- * person writing on two phone channels at once must not become two contacts. (Scoped ids such
- * as PSIDs only ever meet themselves, so the wider lock costs nothing.)
- */
+/** The key of a sender's advisory lock (db/address-locks.ts). */
 function lockKeyOf(event: Pick<InboundEvent, 'from'>): string {
   return addressLockKey(event.from.address);
-}
-
-function addressLockKey(address: string): string {
-  return `inbound:${address.toLowerCase()}`;
-}
-
-/** Takes the advisory locks of `keys` for the transaction, sorted so that none can deadlock. */
-async function lockAddresses(tx: Transaction, keys: readonly string[]): Promise<void> {
-  await tx.execute(
-    sql`select pg_advisory_xact_lock(hashtextextended(k, 0))
-        from unnest(${sql.param([...new Set(keys)].sort())}::text[]) as k order by k`,
-  );
 }
 
 function senderKey(event: Pick<InboundEvent, 'channelId' | 'from'>): string {
@@ -91,32 +76,47 @@ function typesAddressedBy(recipient: 'phone' | 'email'): string[] {
  * Finds each sender's contact: their identity on the channel, else (for channels addressed by
  * phone or e-mail) the workspace's oldest contact with that phone or e-mail. Senders on a
  * channel that no longer exists are absent.
+ *
+ * On a phone channel, a number's equivalent forms count as that number
+ * (workflow/phone-equivalents.ts): WhatsApp names a Mexican user registered before 2019 by
+ * `+521` and 10 digits, and an older Brazilian account by its mobile number without the ninth
+ * digit, while the contact created through the API holds today's E.164 number, as its phone or
+ * as its identity's address. The exact form is preferred over an equivalent one (an identity at
+ * the address itself, else a contact whose phone is the address), then the oldest.
  */
 async function findSenders(tx: Transaction, events: readonly InboundEvent[]): Promise<Sender[]> {
   const wanted = [...new Map(events.map((e) => [senderKey(e), e])).values()].map((event) => ({
     channel_id: event.channelId,
     address: event.from.address,
+    phones: phoneEquivalents(event.from.address),
   }));
+  const phoneTypes = sql.param(typesAddressedBy('phone'));
   return queryRows<Sender>(
     tx as unknown as Database,
     sql`with wanted as (
-        select * from json_to_recordset(${jsonParam(wanted)}::json) as w(channel_id uuid, address text)
+        select * from json_to_recordset(${jsonParam(wanted)}::json)
+          as w(channel_id uuid, address text, phones text[])
       )
       select w.channel_id, w.address, c.workspace_id, c.type,
         coalesce(i.contact_id, (
           -- A contact known by this phone or e-mail, with no other identity on the channel.
           select ct.id from contacts ct
           where ct.workspace_id = c.workspace_id
-            and ((c.type = any(${sql.param(typesAddressedBy('phone'))}::text[])
-                  and ct.phone = w.address)
+            and ((c.type = any(${phoneTypes}::text[]) and ct.phone = any(w.phones))
               or (c.type = any(${sql.param(typesAddressedBy('email'))}::text[])
                   and lower(ct.email) = lower(w.address)))
             and not exists (
               select 1 from contact_identities x where x.contact_id = ct.id and x.channel_id = c.id)
-          order by ct.created_at limit 1)) as contact_id
+          order by (ct.phone = w.address) is true desc, ct.created_at limit 1)) as contact_id
       from wanted w
       join channels c on c.id = w.channel_id
-      left join contact_identities i on i.channel_id = w.channel_id and i.address = w.address`,
+      left join lateral (
+        select x.contact_id from contact_identities x
+        where x.channel_id = w.channel_id
+          and x.address = any(case when c.type = any(${phoneTypes}::text[]) then w.phones
+                                   else array[w.address] end)
+        order by x.address = w.address desc, x.created_at limit 1
+      ) i on true`,
   );
 }
 
@@ -130,7 +130,8 @@ async function addSenders(
   const newContacts: Record<string, unknown>[] = [];
   // The contacts created here by phone or e-mail, per workspace: a second sender with the same
   // phone (e-mail) in this batch, on another channel, is the same person, as findSenders would
-  // find them by it in the next batch (one person writing on SMS and WhatsApp at once).
+  // find them by it in the next batch (one person writing on SMS and WhatsApp at once). Phones
+  // are keyed in their canonical form, so equivalent forms are one person here too.
   const createdBy = new Map<string, string>();
   for (const sender of senders) {
     const key = keyOf(sender.channel_id, sender.address);
@@ -138,8 +139,13 @@ async function addSenders(
     if (!contactId) {
       const recipient = CHANNEL_CAPABILITIES[sender.type].recipient;
       // A phone channel's sender may be known by a scoped id instead (a WhatsApp user with a
-      // username: their business-scoped user ID), which is no phone number.
-      const phone = recipient === 'phone' && isE164(sender.address) ? sender.address : null;
+      // username: their business-scoped user ID), which is no phone number. The contact's phone
+      // is today's E.164 form of the number, the one the person would give for themselves and
+      // the API is given (`+52` and 10 digits for a WhatsApp id `521…`; a Brazilian mobile with
+      // its ninth digit), so that it is found as itself; the identity keeps the address exactly
+      // as the provider gave it, the one replies go to.
+      const phone =
+        recipient === 'phone' && isE164(sender.address) ? canonicalPhone(sender.address) : null;
       const email = recipient === 'email' ? sender.address : null;
       const personKey = phone
         ? `${sender.workspace_id}:phone:${phone}`
@@ -203,7 +209,7 @@ export async function recordInboundMessages(
 ): Promise<number> {
   if (events.length === 0) return 0;
   return db.transaction(async function recordInbound(tx) {
-    await lockAddresses(tx, events.map(lockKeyOf));
+    await lockAddresses(tx as unknown as Database, events.map(lockKeyOf));
     const senders = await findSenders(tx, events);
     const names = new Map(events.map((event) => [senderKey(event), event.from.name]));
     const contactIds = await addSenders(tx, senders, names);
@@ -282,6 +288,10 @@ export async function recordInboundMessages(
  * finds no identity at `previous` and changes nothing. When another identity on the channel
  * already has `current` (the user wrote from their new address before the change arrived, which
  * made them a new contact), both stay as they are: contacts are not merged here.
+ * A phone number's equivalent forms (workflow/phone-equivalents.ts) count as the number: the
+ * identity the API gave today's E.164 number moves when WhatsApp reports the change from its
+ * WhatsApp id (`+521…`), the one at `previous` exactly first; none moves onto a number another
+ * identity on the channel has in any form.
  * Returns how many identities moved.
  */
 export async function applyAddressChanges(
@@ -291,7 +301,7 @@ export async function applyAddressChanges(
   if (events.length === 0) return 0;
   return db.transaction(async function applyAddressChanges(tx) {
     await lockAddresses(
-      tx,
+      tx as unknown as Database,
       events.flatMap((event) => [addressLockKey(event.previous), addressLockKey(event.current)]),
     );
     let moved = 0;
@@ -304,10 +314,15 @@ export async function applyAddressChanges(
             where c.id = ${event.channelId}
               and i.channel_id = c.id
               and i.workspace_id = c.workspace_id
-              and i.address = ${event.previous}
+              and i.id = (
+                select x.id from contact_identities x
+                where x.channel_id = c.id
+                  and x.address = any(${sql.param(phoneEquivalents(event.previous))}::text[])
+                order by x.address = ${event.previous} desc, x.created_at limit 1)
               and not exists (
                 select 1 from contact_identities x
-                where x.channel_id = c.id and x.address = ${event.current})
+                where x.channel_id = c.id and x.id <> i.id
+                  and x.address = any(${sql.param(phoneEquivalents(event.current))}::text[]))
             returning i.id`,
       );
       moved += rows.length;
