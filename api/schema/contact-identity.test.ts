@@ -69,13 +69,22 @@ describe('contact identities', () => {
       channel: { id: whatsapp, type: 'WHATSAPP' },
       contact: { id: contactId },
     });
+    // The same address again, without a time, keeps its window.
+    const again = await api.gql(ws.apiKey, UPSERT, {
+      input: { contactId, channelId: whatsapp, address: '+14155550100' },
+    });
+    expect(again.data.upsertContactIdentity.data).toMatchObject({
+      id: first.data.upsertContactIdentity.data.id,
+      lastInboundAt: '2026-01-02T03:04:05.000Z',
+    });
+    // Another number has not written in: the window of the old one does not carry over.
     const second = await api.gql(ws.apiKey, UPSERT, {
       input: { contactId, channelId: whatsapp, address: '+14155550199' },
     });
     expect(second.data.upsertContactIdentity.data).toMatchObject({
       id: first.data.upsertContactIdentity.data.id,
       address: '+14155550199',
-      lastInboundAt: '2026-01-02T03:04:05.000Z',
+      lastInboundAt: null,
     });
     await api.gql(ws.apiKey, UPSERT, {
       input: { contactId, channelId: email, address: 'ada@example.com' },
@@ -558,6 +567,34 @@ describe('contact identities: one number in two forms', () => {
     expect(landline.data.upsertContactIdentity.__typename).toBe(
       'MutationUpsertContactIdentitySuccess',
     );
+  });
+});
+
+describe('contact identities: their window follows the address', () => {
+  it('keeps lastInboundAt for the same address in another letter case or number form, and gives another address only the time given with it', async () => {
+    const ws = await api.createWorkspace();
+    const contactId = await createContact(ws);
+    const whatsapp = await api.createChannel(ws.apiKey, 'WHATSAPP');
+    const email = await api.createChannel(ws.apiKey, 'EMAIL');
+    const at = '2026-01-02T03:04:05.000Z';
+    const upsert = async (channelId: string, address: string, lastInboundAt?: string) =>
+      (
+        await api.gql(ws.apiKey, UPSERT, {
+          input: { contactId, channelId, address, ...(lastInboundAt ? { lastInboundAt } : {}) },
+        })
+      ).data.upsertContactIdentity.data;
+    await upsert(whatsapp, '+5215512345678', at);
+    // Mexico's old mobile form and today's: one subscriber, one window.
+    expect(await upsert(whatsapp, '+525512345678')).toMatchObject({ lastInboundAt: at });
+    expect(await upsert(whatsapp, '+525512340000')).toMatchObject({ lastInboundAt: null });
+    const later = '2026-01-03T00:00:00.000Z';
+    expect(await upsert(whatsapp, '+14155550100', later)).toMatchObject({ lastInboundAt: later });
+    await upsert(email, 'Ada@Example.com', at);
+    expect(await upsert(email, 'ada@example.com')).toMatchObject({
+      address: 'ada@example.com',
+      lastInboundAt: at,
+    });
+    expect(await upsert(email, 'ada@example.org')).toMatchObject({ lastInboundAt: null });
   });
 });
 

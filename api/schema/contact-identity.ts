@@ -56,7 +56,9 @@ const UpsertContactIdentityInput = builder.inputType('UpsertContactIdentityInput
     lastInboundAt: t.field({
       type: 'DateTime',
       description:
-        'When the contact last wrote in: not in the future, not before 1970. Omit to keep the stored value.',
+        'When the contact last wrote in: not in the future, not before 1970. Omit to keep the ' +
+        'stored value while the address stays the same (in any letter case, or the same number ' +
+        'in its other form); a new address has not written in: without one, its window is closed.',
     }),
   }),
 });
@@ -133,20 +135,17 @@ async function deletedSinceChecked(
 }
 
 /**
- * The identities that are `address` on a channel of `type` beyond the exact one the unique
- * index compares: an e-mail address is one mailbox in any letter case, and a phone number is one
- * subscriber in its equivalent forms (workflow/phone-equivalents.ts: a Mexican mobile with or
- * without the 1 after +52, a Brazilian mobile with or without its ninth digit), which WhatsApp
- * reports by one form and an inbound message finds an identity by. Null: only the exact address.
+ * The identities on a channel of `type` that are `address`: the exact address, and beyond what
+ * the unique index compares, an e-mail address in any letter case (one mailbox) and a phone
+ * number in its equivalent forms (workflow/phone-equivalents.ts: a Mexican mobile with or
+ * without the 1 after +52, a Brazilian mobile with or without its ninth digit, one subscriber
+ * that WhatsApp reports by one form and an inbound message finds an identity by).
  */
-function sameAddressAs(type: ChannelType, address: string): SQL | null {
-  const recipient = CHANNEL_CAPABILITIES[type].recipient;
-  if (recipient === 'email') return sql`lower(${contactIdentities.address}) = lower(${address})`;
-  const equivalents = phoneEquivalents(address);
-  if (recipient === 'phone' && equivalents.length > 1) {
-    return inArray(contactIdentities.address, equivalents);
+function sameAddressAs(type: ChannelType, address: string): SQL {
+  if (CHANNEL_CAPABILITIES[type].recipient === 'email') {
+    return sql`lower(${contactIdentities.address}) = lower(${address})`;
   }
-  return null;
+  return inArray(contactIdentities.address, phoneEquivalents(address));
 }
 
 /**
@@ -196,20 +195,18 @@ builder.mutationFields((t) => ({
           // check below.
           await lockAddresses(tx as unknown as Database, [addressLockKey(address)]);
           const same = sameAddressAs(channel.type, address);
-          if (same) {
-            const [taken] = await tx
-              .select({ address: contactIdentities.address })
-              .from(contactIdentities)
-              .where(
-                and(
-                  eq(contactIdentities.channelId, channel.id),
-                  ne(contactIdentities.contactId, contact.id),
-                  same,
-                ),
-              )
-              .limit(1);
-            if (taken) throw addressTaken(taken.address, address, channel.type);
-          }
+          const [taken] = await tx
+            .select({ address: contactIdentities.address })
+            .from(contactIdentities)
+            .where(
+              and(
+                eq(contactIdentities.channelId, channel.id),
+                ne(contactIdentities.contactId, contact.id),
+                same,
+              ),
+            )
+            .limit(1);
+          if (taken) throw addressTaken(taken.address, address, channel.type);
           const [identity] = await tx
             .insert(contactIdentities)
             .values({
@@ -221,15 +218,16 @@ builder.mutationFields((t) => ({
             })
             .onConflictDoUpdate({
               target: [contactIdentities.contactId, contactIdentities.channelId],
-              // A time older than the stored one (a backfill) does not close the window a
-              // later message opened; inbound messages move it only forward too.
+              // The same address (in any case, or the number in its other form) keeps its window:
+              // a time older than the stored one (a backfill) does not close the window a later
+              // message opened, as inbound messages move it only forward, and an omitted one
+              // keeps it (greatest() skips nulls). Another address has not written in: its
+              // window is the one given, or none.
               set: {
                 address,
-                ...(lastInboundAt
-                  ? {
-                      lastInboundAt: sql`greatest(${contactIdentities.lastInboundAt}, excluded.last_inbound_at)`,
-                    }
-                  : {}),
+                lastInboundAt: sql`case when ${same}
+                  then greatest(${contactIdentities.lastInboundAt}, excluded.last_inbound_at)
+                  else excluded.last_inbound_at end`,
               },
             })
             .returning();
