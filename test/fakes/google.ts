@@ -13,7 +13,18 @@ import { type ParsedMail, simpleParser } from 'mailparser';
  *   answers `{ access_token, expires_in, scope, token_type: 'Bearer' }`. A wrong client is 401
  *   `invalid_client`; an unknown or revoked refresh token is 400 `invalid_grant` (RFC 6749 §5.2).
  * - `POST /gmail/v1/users/me/messages/send` (users.messages.send): bearer token with a send
- *   scope; JSON `{ raw, threadId? }`, `raw` the RFC 2822 message in base64url, parsed with a
+ *   scope; JSON `{ raw, threadId? }`, `raw` the RFC 2822 message in base64url. A request body
+ *   over 5 MB is refused 413 "Request Entity Too Large": Google's upload guide ("Uploading
+ *   Attachments", "Upload options") sends larger data through the /upload URI, and clients that
+ *   put larger messages into `raw` report a 413 (or a 400 "Request payload size exceeds the
+ *   limit") from around 5 MB.
+ * - `POST /upload/gmail/v1/users/me/messages/send?uploadType=multipart` (the same method's
+ *   "/upload URI": "Maximum file size: 35MB", "Accepted Media MIME types: message/*"; the
+ *   upload guide's "Multipart upload": a `multipart/related` body of exactly two parts, the
+ *   metadata first (`application/json`, here `{ threadId? }`), the media second (its MIME
+ *   type, `message/rfc822`: the message as it is, not encoded); the final boundary followed by
+ *   two hyphens), or `?uploadType=media` (the message alone, no metadata). Over 35 MB is 413.
+ *   Either way the message is parsed with a
  *   real MIME parser and refused (400 invalidArgument) without From, To or a Message-ID.
  *   Answers `{ id, threadId, labelIds: ['SENT'] }`. The message joins the named thread only
  *   when `threadId` is given, its In-Reply-To or References name a message of that thread and
@@ -198,6 +209,80 @@ function headerIds(value: string | string[] | undefined): string[] {
   return (Array.isArray(value) ? value : value.split(/\s+/)).filter(Boolean);
 }
 
+const SEND_PATH = '/gmail/v1/users/me/messages/send';
+/** Largest body the metadata URI takes (see the header comment). */
+const METADATA_MAX_BYTES = 5 * 1024 * 1024;
+/** users.messages.send's /upload URI: "Maximum file size: 35MB". */
+const UPLOAD_MAX_BYTES = 35 * 1000 * 1000;
+
+/** What a send request carries, whichever URI it came to: the RFC 2822 message and its thread. */
+export interface GmailSendPayload {
+  raw: string;
+  threadId: string | null;
+}
+
+const tooLarge = () => googleError(413, 'uploadTooLarge', 'Request Entity Too Large');
+
+/** The message and thread of a send request, or Google's answer to a malformed one. */
+export function sendPayloadOf(request: GoogleRequest): GmailSendPayload | { refused: GoogleReply } {
+  if (!request.path.startsWith('/upload/')) {
+    if (Buffer.byteLength(request.body) > METADATA_MAX_BYTES) return { refused: tooLarge() };
+    let body: { raw?: unknown; threadId?: unknown };
+    try {
+      body = JSON.parse(request.body) as typeof body;
+    } catch {
+      return { refused: googleError(400, 'badRequest', 'Invalid JSON payload received.') };
+    }
+    if (typeof body.raw !== 'string' || !/^[A-Za-z0-9_-]+={0,2}$/.test(body.raw)) {
+      return { refused: googleError(400, 'invalidArgument', 'Invalid value for ByteString: raw') };
+    }
+    return {
+      raw: Buffer.from(body.raw, 'base64url').toString('utf8'),
+      threadId: typeof body.threadId === 'string' ? body.threadId : null,
+    };
+  }
+  const badRequest = (message: string) => ({ refused: googleError(400, 'badRequest', message) });
+  const contentType = String(request.headers['content-type'] ?? '');
+  const uploadType = request.query.get('uploadType');
+  if (uploadType === 'media') {
+    if (!/^message\//i.test(contentType)) return badRequest('Media type not accepted');
+    if (Buffer.byteLength(request.body) > UPLOAD_MAX_BYTES) return { refused: tooLarge() };
+    return { raw: request.body, threadId: null };
+  }
+  if (uploadType !== 'multipart') return badRequest('Invalid upload request: uploadType');
+  const boundary = /^multipart\/related;.*\bboundary="?([^";]+)"?/i.exec(contentType)?.[1];
+  if (!boundary) return badRequest('Invalid multipart request: no boundary');
+  // RFC 2046 §5.1.1: each part follows `--boundary` and a line break; the line break before a
+  // delimiter belongs to it; the last delimiter is followed by `--`.
+  const sections = request.body.split(`--${boundary}`);
+  const closing = sections.at(-1) ?? '';
+  if (sections.length !== 4 || !/^--(\r\n)?$/.test(closing)) {
+    return badRequest('Invalid multipart request: exactly two parts expected');
+  }
+  const parts = sections.slice(1, 3).map((section) => {
+    const content = section.replace(/^\r\n/, '').replace(/\r\n$/, '');
+    const split = content.indexOf('\r\n\r\n');
+    const head = split < 0 ? content : content.slice(0, split);
+    return {
+      type: /^content-type:\s*([^;\r\n]+)/im.exec(head)?.[1]?.trim().toLowerCase() ?? '',
+      body: split < 0 ? '' : content.slice(split + 4),
+    };
+  });
+  const [metadata, media] = parts as [(typeof parts)[0], (typeof parts)[0]];
+  if (metadata.type !== 'application/json') {
+    return badRequest('Invalid multipart request: the metadata part must come first, as JSON');
+  }
+  if (!media.type.startsWith('message/')) return badRequest('Media type not accepted');
+  if (Buffer.byteLength(media.body) > UPLOAD_MAX_BYTES) return { refused: tooLarge() };
+  let meta: { threadId?: unknown };
+  try {
+    meta = (metadata.body.trim() ? JSON.parse(metadata.body) : {}) as typeof meta;
+  } catch {
+    return badRequest('Invalid JSON payload received.');
+  }
+  return { raw: media.body, threadId: typeof meta.threadId === 'string' ? meta.threadId : null };
+}
+
 /** Starts the stand-in on 127.0.0.1 and a free port. */
 export async function startGoogle(options: GoogleOptions): Promise<GoogleStandIn> {
   const scopes = options.scopes ?? [SCOPE.send];
@@ -252,21 +337,14 @@ export async function startGoogle(options: GoogleOptions): Promise<GoogleStandIn
     const granted = grantedScopes(request);
     if (!granted) return unauthenticated();
     if (!granted.some((scope) => SEND_SCOPES.includes(scope))) return insufficientScope();
-    let body: { raw?: unknown; threadId?: unknown };
-    try {
-      body = JSON.parse(request.body) as typeof body;
-    } catch {
-      return googleError(400, 'badRequest', 'Invalid JSON payload received.');
-    }
-    if (typeof body.raw !== 'string' || !/^[A-Za-z0-9_-]+={0,2}$/.test(body.raw)) {
-      return googleError(400, 'invalidArgument', 'Invalid value for ByteString: raw');
-    }
-    const raw = Buffer.from(body.raw, 'base64url').toString('utf8');
+    const payload = sendPayloadOf(request);
+    if ('refused' in payload) return payload.refused;
+    const { raw } = payload;
     const parsed = await simpleParser(raw);
     if (!parsed.from) return googleError(400, 'invalidArgument', 'Invalid From header');
     if (!parsed.to) return googleError(400, 'invalidArgument', 'Recipient address required');
     if (!parsed.messageId) return googleError(400, 'invalidArgument', 'Missing Message-ID');
-    const requestedThreadId = typeof body.threadId === 'string' ? body.threadId : null;
+    const requestedThreadId = payload.threadId;
     const subject = parsed.subject ?? '';
     const messageId = options.assignsMessageIds
       ? `<CA+${randomBytes(18).toString('base64url')}@mail.gmail.com>`
@@ -330,7 +408,10 @@ export async function startGoogle(options: GoogleOptions): Promise<GoogleStandIn
 
   async function answer(request: GoogleRequest): Promise<GoogleReply> {
     if (request.method === 'POST' && request.path === '/token') return token(request);
-    if (request.method === 'POST' && request.path === '/gmail/v1/users/me/messages/send') {
+    if (
+      request.method === 'POST' &&
+      (request.path === SEND_PATH || request.path === `/upload${SEND_PATH}`)
+    ) {
       return send(request);
     }
     if (request.method === 'GET' && request.path === '/gmail/v1/users/me/profile') {

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type GoogleStandIn, googleError, SCOPE, startGoogle } from '../../../test/fakes/google';
+import {
+  type GmailSendPayload,
+  type GoogleStandIn,
+  googleError,
+  SCOPE,
+  sendPayloadOf,
+  startGoogle,
+} from '../../../test/fakes/google';
 import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
 import type { ProviderThread } from '../types';
 import {
@@ -189,12 +196,10 @@ describe('a stored thread the mailbox no longer holds', () => {
       const { first, next, previous } = await afterDeletedThread(standIn);
       if (next.status !== 'sent') throw new Error(JSON.stringify(next));
       const sends = standIn.sendRequests().slice(1);
-      expect(sends.map((request) => JSON.parse(request.body).threadId ?? null)).toEqual([
-        first.id,
-        null,
-      ]);
+      const payloads = sends.map((request) => sendPayloadOf(request) as GmailSendPayload);
+      expect(payloads.map((payload) => payload.threadId)).toEqual([first.id, null]);
       // The same message both times: our own thread headers and the thread's subject stay.
-      expect(JSON.parse(sends[0]!.body).raw).toBe(JSON.parse(sends[1]!.body).raw);
+      expect(payloads[0]!.raw).toBe(payloads[1]!.raw);
       const sent = standIn.messages[1]!;
       expect(sent.parsed.inReplyTo).toBe(previous[0]);
       expect(sent.parsed.subject).toBe(first.subject);
@@ -346,6 +351,28 @@ describe('nothing reaches Gmail', () => {
     });
     // Not even a token request: nothing is asked of Google for a message it cannot take.
     expect(standIn.requests).toHaveLength(0);
+  }, 120_000);
+
+  test('an email of 8 MB (larger than a JSON `raw` request takes) goes whole through the /upload URI', async () => {
+    const standIn = await google();
+    const deliveryId = crypto.randomUUID();
+    const rendered = await worker.render(gmailRenderInput(deliveryId, 'Hi', []));
+    if (rendered.kind !== 'email') throw new Error('expected an email');
+    const html = `<p>${'x'.repeat(8_000_000)}</p>`;
+    const outcome = await worker.send(gmailOutbound(deliveryId, { ...rendered, html }), {
+      allowPrivateUrls: false,
+      endpoints: googleEndpoints(standIn.url),
+    });
+    expect(outcome).toMatchObject({ status: 'sent' });
+    const [send] = standIn.sendRequests();
+    expect(send!.path).toBe('/upload/gmail/v1/users/me/messages/send');
+    expect(send!.query.get('uploadType')).toBe('multipart');
+    expect(standIn.messages).toHaveLength(1);
+    expect(standIn.messages[0]!.parsed.html).toContain(html);
+    // The message travels as it is, not base64url-encoded in JSON (a third larger).
+    expect(Buffer.byteLength(send!.body)).toBeLessThan(
+      Buffer.byteLength(standIn.messages[0]!.raw) + 500,
+    );
   }, 120_000);
 
   test('for a text message on the channel (content_invalid)', async () => {

@@ -23,6 +23,14 @@ export function gmailUrl(endpoints: ProviderEndpoints | undefined, path: string)
   return `${providerBaseUrl(endpoints, GMAIL_API_URL, DEFAULT_GMAIL_API_URL)}/gmail/v1/users/me/${path}`;
 }
 
+/**
+ * The /upload URI of a Gmail API method that takes media (`messages/send`): the method's URI
+ * with an "/upload" prefix ("Uploading Attachments", "Upload options").
+ */
+export function gmailUploadUrl(endpoints: ProviderEndpoints | undefined, path: string): string {
+  return `${providerBaseUrl(endpoints, GMAIL_API_URL, DEFAULT_GMAIL_API_URL)}/upload/gmail/v1/users/me/${path}`;
+}
+
 /** Google's OAuth 2.0 token endpoint. */
 export function googleTokenUrl(endpoints: ProviderEndpoints | undefined): string {
   return `${providerBaseUrl(endpoints, GOOGLE_OAUTH_API_URL, DEFAULT_GOOGLE_OAUTH_API_URL)}/token`;
