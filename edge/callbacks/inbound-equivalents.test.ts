@@ -14,7 +14,7 @@ import { channelEventMessage } from './message';
  * WhatsApp ids that are another form of a contact's E.164 phone (workflow/phone-equivalents.ts:
  * a Mexican `+521…` account, a Brazilian mobile without its ninth digit), through the callbacks
  * consumer in Node against this run's Postgres, as queued. The workerd test
- * (whatsapp-equivalents-flow.test.ts) posts Meta's webhook behind the real route.
+ * (whatsapp-flow.test.ts) posts Meta's webhook behind the real route.
  */
 
 let pool: pg.Pool;
