@@ -55,6 +55,27 @@ function postWebhook(url: string, payload: unknown, signing: VonageSigning = 'va
   return harness.worker.dispatchFetch(url, { method: 'POST', headers, body });
 }
 
+/** A WhatsApp channel through Vonage, connected through GraphQL against the stand-in. */
+function connectVonageWhatsApp() {
+  return connectChannel(harness, {
+    type: 'WHATSAPP',
+    provider: 'VONAGE',
+    name: 'WhatsApp via Vonage',
+    settings: {
+      whatsappVonage: {
+        applicationId: VONAGE_TEST_IDS.applicationId,
+        fromNumber: VONAGE_TEST_IDS.fromNumber,
+      },
+    },
+    credentials: {
+      whatsappVonage: {
+        privateKey: keys.privateKey,
+        signatureSecret: VONAGE_TEST_IDS.signatureSecret,
+      },
+    },
+  });
+}
+
 it('a send goes out as the application, and a signed rejected status fails the delivery; stale, forged and unsigned ones change nothing', async () => {
   const { workspaceId, apiKey, channel } = await connectChannel(harness, {
     type: 'SMS',
@@ -124,23 +145,7 @@ it('a send goes out as the application, and a signed rejected status fails the d
 });
 
 it('a WhatsApp contact given a business-scoped user ID through the API is sent to at it as `to`, and the status Vonage documents for it (to the BSUID, with whatsapp.recipient and profile) marks the delivery delivered', async () => {
-  const { workspaceId, apiKey, channel } = await connectChannel(harness, {
-    type: 'WHATSAPP',
-    provider: 'VONAGE',
-    name: 'WhatsApp via Vonage',
-    settings: {
-      whatsappVonage: {
-        applicationId: VONAGE_TEST_IDS.applicationId,
-        fromNumber: VONAGE_TEST_IDS.fromNumber,
-      },
-    },
-    credentials: {
-      whatsappVonage: {
-        privateKey: keys.privateKey,
-        signatureSecret: VONAGE_TEST_IDS.signatureSecret,
-      },
-    },
-  });
+  const { workspaceId, apiKey, channel } = await connectVonageWhatsApp();
   const bsuid = 'US.13491208655302741918';
   const { contactId, identity } = await contactThroughApi(harness, apiKey, {
     firstName: 'Sheena',
@@ -186,23 +191,7 @@ it('a WhatsApp contact given a business-scoped user ID through the API is sent t
 });
 
 it('a location a WhatsApp user shares through Vonage is recorded with its place as text; a dropped pin with its coordinates', async () => {
-  const { workspaceId, channel } = await connectChannel(harness, {
-    type: 'WHATSAPP',
-    provider: 'VONAGE',
-    name: 'WhatsApp via Vonage',
-    settings: {
-      whatsappVonage: {
-        applicationId: VONAGE_TEST_IDS.applicationId,
-        fromNumber: VONAGE_TEST_IDS.fromNumber,
-      },
-    },
-    credentials: {
-      whatsappVonage: {
-        privateKey: keys.privateKey,
-        signatureSecret: VONAGE_TEST_IDS.signatureSecret,
-      },
-    },
-  });
+  const { workspaceId, channel } = await connectVonageWhatsApp();
   const place = whatsappInboundLocation({
     from: '447700900777',
     profileName: 'Ada Lovelace',
