@@ -267,12 +267,14 @@ async function deferSends(
   const enqueued = await enqueueStamped(
     deps.db,
     deps.sender,
-    deferred.map(({ send, delaySeconds, slotAtMs }) => ({
+    deferred.map(({ send, delaySeconds, slotAtMs, perSecond }) => ({
       runId: send.work.run.id,
       visit: send.work.run.stepVisit,
       delaySeconds,
       // The attempt the slot is for: the one this claim would have made (it is given back).
-      ...(slotAtMs !== null ? { slot: { attempt: send.claim.attempts, atMs: slotAtMs } } : {}),
+      ...(slotAtMs !== null
+        ? { slot: { attempt: send.claim.attempts, atMs: slotAtMs, perSecond } }
+        : {}),
     })),
   );
   if (enqueued.error) {

@@ -21,6 +21,11 @@ export interface DispatchMessage {
 export interface PacedSlot {
   attempt: number;
   atMs: number;
+  /**
+   * The channel's rate the slot was reserved at: a send back after the rate changed asks again.
+   * Absent on messages sent before slots carried it.
+   */
+  perSecond?: number;
 }
 
 /**
@@ -67,9 +72,11 @@ export function parseDispatchMessage(body: unknown): DispatchMessage | null {
 /** The slot in a message's `slot`, or undefined when it is not one (the send is paced again). */
 function pacedSlot(value: unknown): PacedSlot | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const { attempt, atMs } = value as Record<string, unknown>;
+  const { attempt, atMs, perSecond } = value as Record<string, unknown>;
   if (typeof attempt !== 'number' || !Number.isInteger(attempt) || attempt < 1) return undefined;
   if (attempt > MAX_VISIT) return undefined;
   if (typeof atMs !== 'number' || !Number.isFinite(atMs) || atMs < 0) return undefined;
-  return { attempt, atMs };
+  return Number.isInteger(perSecond) && (perSecond as number) >= 1
+    ? { attempt, atMs, perSecond: perSecond as number }
+    : { attempt, atMs };
 }

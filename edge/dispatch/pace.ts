@@ -2,6 +2,7 @@ import { type SendRate, sendRateInEffect } from '../../workflow/send-rate';
 import { integrationFor, providerOf } from '../channels/registry';
 import { log } from '../log';
 import type { SendPacer } from '../pacing/client';
+import { MAX_INLINE_WAIT_MS } from '../pacing/schedule';
 import type { SendWork } from './attempt';
 import type { ClaimedDelivery } from './claim';
 import type { DispatchChannel, DispatchLibrary } from './library';
@@ -12,9 +13,18 @@ import type { DispatchChannel, DispatchLibrary } from './library';
  * exact time (`DispatchMessage.slot`). The queue's delays are whole seconds and its consumer
  * may hold a message up to `max_batch_timeout` (1 s, wrangler.toml) more, so the message is
  * delayed a whole second less than its slot is away, and waits out the rest here: back late,
- * it would go at once, together with the sends of the slots after its own.
+ * it would go at once, together with the sends of the slots after its own. The pacer keeps
+ * the slots within it taken when the channel's rate changes (edge/pacing/schedule.ts).
  */
-export const MAX_INLINE_WAIT_MS = 2_000;
+export { MAX_INLINE_WAIT_MS };
+
+/**
+ * Longest a batch waits for a pacer's answer before its sends on that channel go unpaced. The
+ * batch's claims are not renewed until its sends start (their lease is CLAIM_LEASE_SECONDS), so
+ * a pacer that never answers must not hold them: a late answer is dropped (its slots stay
+ * unused), and nothing is sent twice.
+ */
+export const PACER_TIMEOUT_MS = 5_000;
 /** How much earlier than its slot a deferred send is due back (the queue's batch timeout). */
 const QUEUE_BATCH_TIMEOUT_SECONDS = 1;
 
@@ -30,6 +40,8 @@ export interface DeferredSend<T> {
   delaySeconds: number;
   /** Its reserved slot (epoch ms); null when it got none (beyond the pacer's horizon). */
   slotAtMs: number | null;
+  /** The channel's rate the slot was reserved at (its message carries it back). */
+  perSecond: number;
 }
 
 /** The batch's claimed sends: those that go in this batch (in slot order), and those that wait. */
@@ -42,10 +54,14 @@ export interface PacedSends<T> {
  * Asks each channel's pacer (edge/pacing) for the batch's sends on it, so that no channel sends
  * faster than its rate in effect (workflow/send-rate.ts) across every consumer of every
  * dispatch shard: one request per channel with a rate, all at once, and none for channels
- * without one (email, custom webhooks, Twilio), for sends whose attempt already holds a slot,
- * or for sends that will fail before any provider is called (a channel gone or disconnected).
+ * without one (email, custom webhooks, Twilio), for sends whose attempt already holds a slot at
+ * the channel's rate, or for sends that will fail before any provider is called (a channel gone
+ * or disconnected).
  * A send whose slot is at most MAX_INLINE_WAIT_MS away goes in this batch at its slot; the
- * others wait on the queue with their slot. `nowMs` is the consumer's clock when it asks.
+ * others wait on the queue with their slot. `nowMs` is the consumer's clock when it asks; a
+ * reserved slot's wait counts from when the pacer's answer came (`nowMs` plus the time the
+ * request took), so a slow answer neither holds a due send back for the queue nor delays a
+ * deferred one's message past its slot.
  *
  * A pacer that cannot be reached lets the batch go unpaced (logged): the provider's own
  * rate-limit answers are still retried with backoff, as before pacing existed.
@@ -55,10 +71,17 @@ export async function paceSends<T extends { work: SendWork; claim: ClaimedDelive
   library: DispatchLibrary,
   pacer: SendPacer | undefined,
   nowMs: number,
+  timeoutMs = PACER_TIMEOUT_MS,
 ): Promise<PacedSends<T>> {
   const paced: PacedSends<T> = { now: [], deferred: [] };
-  const at = (send: T, slotAtMs: number, reserved: boolean) => {
-    const waitMs = slotAtMs - nowMs;
+  const at = (
+    send: T,
+    slotAtMs: number,
+    reserved: boolean,
+    perSecond: number,
+    answeredAtMs = nowMs,
+  ) => {
+    const waitMs = slotAtMs - answeredAtMs;
     if (waitMs <= MAX_INLINE_WAIT_MS) paced.now.push({ send, notBeforeMs: slotAtMs });
     else
       paced.deferred.push({
@@ -69,19 +92,29 @@ export async function paceSends<T extends { work: SendWork; claim: ClaimedDelive
           ? Math.floor(waitMs / 1000) - QUEUE_BATCH_TIMEOUT_SECONDS
           : Math.ceil(waitMs / 1000),
         slotAtMs: reserved ? slotAtMs : null,
+        perSecond,
       });
   };
   const byChannel = new Map<string, { perSecond: number; sends: T[] }>();
   for (const send of sends) {
-    const { slot } = send.work;
-    if (slot && slot.attempt === send.claim.attempts) {
-      at(send, slot.atMs, true);
-      continue;
-    }
     const channel = pacer ? channelOf(send.work, library) : undefined;
     const perSecond = channel ? rateOf(channel) : null;
+    // A send that will fail before its provider is called (channel gone or disconnected), or
+    // whose channel is no longer paced, does not wait for a slot it may still hold.
     if (!channel || perSecond === null) {
       paced.now.push({ send, notBeforeMs: 0 });
+      continue;
+    }
+    const { slot } = send.work;
+    // The slot is this attempt's, at the channel's rate (a slot reserved before the rate
+    // changed asks again: the pacer spaced it at the old rate). A slot from before slots named
+    // their rate is kept.
+    if (
+      slot &&
+      slot.attempt === send.claim.attempts &&
+      (slot.perSecond === undefined || slot.perSecond === perSecond)
+    ) {
+      at(send, slot.atMs, true, perSecond);
       continue;
     }
     const group = byChannel.get(channel.id) ?? { perSecond, sends: [] };
@@ -91,13 +124,20 @@ export async function paceSends<T extends { work: SendWork; claim: ClaimedDelive
   await Promise.all(
     [...byChannel].map(async function reserve([channelId, group]) {
       try {
-        const { slotsAtMs, reserved } = await pacer!.reserve(
-          channelId,
-          group.sends.length,
-          group.perSecond,
+        const askedAtMs = Date.now();
+        const { slotsAtMs, reserved } = await withTimeout(
+          pacer!.reserve(channelId, group.sends.length, group.perSecond),
+          timeoutMs,
         );
+        const answeredAtMs = nowMs + Math.max(0, Date.now() - askedAtMs);
         group.sends.forEach((send, index) => {
-          at(send, slotsAtMs[index] ?? nowMs, index < reserved);
+          at(
+            send,
+            slotsAtMs[index] ?? answeredAtMs,
+            index < reserved,
+            group.perSecond,
+            answeredAtMs,
+          );
         });
       } catch (error) {
         log('warn', 'dispatch: pacing a channel failed; its sends go unpaced', {
@@ -112,6 +152,22 @@ export async function paceSends<T extends { work: SendWork; claim: ClaimedDelive
   // Earliest slots first: the sends run a few at a time, in this order.
   paced.now.sort((a, b) => a.notBeforeMs - b.notBeforeMs);
   return paced;
+}
+
+/** `promise`'s outcome, or a rejection once `timeoutMs` passed without one. */
+async function withTimeout<V>(promise: Promise<V>, timeoutMs: number): Promise<V> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`ChannelPacer did not answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Waits until `notBeforeMs` (epoch ms), if it is still ahead. */

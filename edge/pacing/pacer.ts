@@ -33,8 +33,10 @@ export class ChannelPacer {
     if (!asked) return new Response('Bad reserve request', { status: 400 });
     this.state ??= (await this.ctx.storage.get<PaceState>(PACER_STATE_KEY)) ?? { nextSlotMs: 0 };
     const reservation = reserveSlots(this.state, asked.count, asked.perSecond, Date.now());
-    this.state = reservation.state;
+    // Kept in memory only once stored: a failed write answers an error (that batch goes
+    // unpaced) and leaves memory as storage is, so the slots it did not hand out are not lost.
     await this.ctx.storage.put(PACER_STATE_KEY, reservation.state);
+    this.state = reservation.state;
     const answer: ReserveResponse = {
       slotsAtMs: reservation.slotsAtMs,
       reserved: reservation.reserved,

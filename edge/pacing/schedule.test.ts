@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { reserveSlots } from './schedule';
+import { MAX_INLINE_WAIT_MS, reserveSlots } from './schedule';
 
 const NOW = 1_800_000_000_000;
 
@@ -59,5 +59,41 @@ describe('reserveSlots', () => {
       0, 1000, 2000, 3000, 3000, 3000, 3000, 3000, 3000, 3000,
     ]);
     expect(state.nextSlotMs).toBe(NOW + 4000);
+  });
+
+  test('a lowered rate holds from the change on: the old line past the batches under way is asked again', () => {
+    // 80/s, a campaign's 100,000 slots reserved over the next ~21 minutes.
+    let state = { nextSlotMs: 0 };
+    for (let i = 0; i < 1000; i++) state = reserveSlots(state, 100, 80, NOW).state;
+    expect(state.nextSlotMs - NOW).toBeCloseTo(1_250_000);
+    // Meta throttles the number; its user sets 10/s. The slots within the 2 s the batches under
+    // way send stay taken; after them, 10 a second.
+    const lowered = reserveSlots(state, 30, 10, NOW + 1_000);
+    const delaysMs = lowered.slotsAtMs.map((slot) => slot - NOW - 1_000);
+    expect(delaysMs[0]).toBeCloseTo(MAX_INLINE_WAIT_MS);
+    expect(delaysMs[1]! - delaysMs[0]!).toBeCloseTo(100);
+    expect(delaysMs[29]).toBeCloseTo(MAX_INLINE_WAIT_MS + 2_900);
+    expect(lowered.state).toEqual({ nextSlotMs: lowered.slotsAtMs[29]! + 100, perSecond: 10 });
+  });
+
+  test('a raised rate is not stuck behind hours of slots reserved at the old one', () => {
+    // 1/s: 43,201 slots fill the 12-hour horizon (the last one at it).
+    let state = { nextSlotMs: 0 };
+    for (let i = 0; i < 433; i++) state = reserveSlots(state, 100, 1, NOW).state;
+    expect(reserveSlots(state, 1, 1, NOW).reserved).toBe(0);
+    const raised = reserveSlots(state, 100, 1000, NOW + 500);
+    expect(raised.reserved).toBe(100);
+    // 2 s after the change (the old slots before then are those of batches under way), then a
+    // millisecond apart: not 12 hours on.
+    expect(raised.slotsAtMs[0]! - NOW).toBeCloseTo(500 + MAX_INLINE_WAIT_MS);
+    expect(raised.slotsAtMs[99]! - NOW).toBeCloseTo(500 + MAX_INLINE_WAIT_MS + 99);
+  });
+
+  test('the same rate keeps the whole line, and a state stored without its rate is taken as unchanged', () => {
+    const line = reserveSlots({ nextSlotMs: 0 }, 100, 1, NOW).state;
+    expect(reserveSlots(line, 1, 1, NOW).slotsAtMs).toEqual([NOW + 100_000]);
+    expect(reserveSlots({ nextSlotMs: NOW + 100_000 }, 1, 5, NOW).slotsAtMs).toEqual([
+      NOW + 100_000,
+    ]);
   });
 });

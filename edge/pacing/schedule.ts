@@ -18,6 +18,11 @@
 export interface PaceState {
   /** The slot of the channel's next message (ms since the epoch); 0 when none was ever paced. */
   nextSlotMs: number;
+  /**
+   * The rate the slots up to `nextSlotMs` were reserved at (absent in state stored before it
+   * was kept: taken as unchanged).
+   */
+  perSecond?: number;
 }
 
 /** A reservation's outcome for each message asked for, in order. */
@@ -36,8 +41,20 @@ export interface Reservation {
 export const MAX_RESERVATION_MS = 12 * 60 * 60 * 1000;
 
 /**
+ * Longest a send waits for its slot inside its batch; a send whose slot is further away waits
+ * on the queue (edge/dispatch/pace.ts). When a channel's rate changes, the slots reserved at
+ * the old rate within this window are being sent by batches under way and stay taken; the
+ * later ones belong to sends waiting on the queue, which ask again at the new rate when they
+ * come back (their slot names the rate it was reserved at).
+ */
+export const MAX_INLINE_WAIT_MS = 2_000;
+
+/**
  * Reserves slots for `count` messages at `perSecond` from `nowMs` on. Messages past
  * `horizonMs` get no slot (their time is the horizon's): they ask again when they come back.
+ * A rate other than the one the state's slots were reserved at starts a new line after the
+ * old slots within MAX_INLINE_WAIT_MS: a lowered rate holds from then on, and a raised one
+ * does not wait behind hours of slots spaced at the old rate (their sends ask again).
  */
 export function reserveSlots(
   state: PaceState,
@@ -47,7 +64,11 @@ export function reserveSlots(
   horizonMs = MAX_RESERVATION_MS,
 ): Reservation {
   const intervalMs = 1000 / perSecond;
-  let slot = Math.max(state.nextSlotMs, nowMs);
+  const rateChanged = state.perSecond !== undefined && state.perSecond !== perSecond;
+  const lineEndMs = rateChanged
+    ? Math.min(state.nextSlotMs, nowMs + MAX_INLINE_WAIT_MS)
+    : state.nextSlotMs;
+  let slot = Math.max(lineEndMs, nowMs);
   const slotsAtMs: number[] = [];
   let reserved = 0;
   for (let i = 0; i < count; i++) {
@@ -59,5 +80,5 @@ export function reserveSlots(
     slot += intervalMs;
     reserved++;
   }
-  return { slotsAtMs, reserved, state: { nextSlotMs: slot } };
+  return { slotsAtMs, reserved, state: { nextSlotMs: slot, perSecond } };
 }
