@@ -1,8 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { describe, expect, inject, it } from 'vitest';
 import type { Database } from '../../db/client';
 import { readEventsAfter } from '../../db/event-log';
-import { runs } from '../../db/schema';
+import { queryRows } from '../../db/rows';
+import { channels, runs } from '../../db/schema';
 import { contactRunsLockKey, startingRunsLock, workflowRunsLockKey } from '../../db/start-runs';
 import { applyStatusUpdates } from '../../edge/callbacks/status-updates';
 import { RUN_CANCELLED_DETAIL_PREFIX } from '../../edge/dispatch/cancelled';
@@ -469,5 +471,98 @@ describe('cancelRun and a delivery waiting for its retry', () => {
     expect(await readDeliveries(api.db, run.runId)).toMatchObject([
       { status: 'failed', reasonCode: 'run_cancelled', reasonDetail: cancelledDetail },
     ]);
+  });
+});
+
+describe('deleting the contact of a run cancelled while its email was in flight', () => {
+  /** Resolves with the backend that waits for a lock `blocker` holds. */
+  async function blockedBy(blocker: number): Promise<number> {
+    for (const started = Date.now(); Date.now() - started < 10_000; ) {
+      const [row] = await queryRows<{ pid: number }>(
+        api.db,
+        sql`select pid from pg_stat_activity where ${blocker}::int = any(pg_blocking_pids(pid))`,
+      );
+      if (row) return row.pid;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`nothing waited for backend ${blocker}`);
+  }
+
+  it('records the email while the delete waits for its run, without a deadlock', async () => {
+    const { workspaceId, apiKey } = await api.createWorkspace();
+    const { workflowId, stepIds } = await publishWorkflow(api.db, workspaceId, [
+      { key: 'hello', type: 'send_message', config: sendConfig() },
+    ]);
+    const contactId = await seedContact(api.db, workspaceId);
+    const [email] = await api.db
+      .insert(channels)
+      .values({ workspaceId, type: 'email', name: 'Mail' })
+      .returning({ id: channels.id });
+    const started = await api.gql(apiKey, START, {
+      input: { workflowId, contactIds: [contactId] },
+    });
+    const runId: string = started.data.startWorkflow.data.runs[0].id;
+    const [claim] = await claimDeliveries(api.db, [
+      { workspaceId, runId, stepId: stepIds.hello!, visit: 1 },
+    ]);
+    await api.gql(apiKey, CANCEL, { id: runId });
+    const outcome: DeliveryOutcome = {
+      deliveryId: claim!.id,
+      attempts: claim!.attempts,
+      claimedAtMs: claim!.claimedAtMs,
+      status: 'sent',
+      channelId: email!.id,
+      reasonCode: null,
+      reasonDetail: null,
+      providerMessageId: 'smtp-1',
+      contentSummary: 'Hello',
+      messageIdHeader: `<${claim!.id}@sendflow.test>`,
+      segments: null,
+      thread: { workspaceId, workflowId, contactId, providerThread: null },
+    };
+    const move: RunMove = {
+      runId,
+      workspaceId,
+      workflowId,
+      contactId,
+      fromVisit: 1,
+      fromStepId: stepIds.hello!,
+      afterDeliveryId: claim!.id,
+      status: 'completed',
+      stepId: null,
+      visit: 1,
+      dueInSeconds: 0,
+      exitReason: null,
+      alreadyEnqueued: false,
+    };
+
+    // The record is held after it has locked the run (another transaction is inserting the
+    // same delivery), the delete comes meanwhile, and then the record goes on to the email's
+    // thread, whose foreign keys lock the contact and the workflow.
+    const holder = new pg.Client({ connectionString: inject('databaseUrl') });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query(
+        `insert into deliveries (workspace_id, run_id, step_id, visit, status)
+         values ($1, $2, $3, 1, 'queued')`,
+        [workspaceId, runId, stepIds.hello],
+      );
+      const holderPid = (await holder.query('select pg_backend_pid() as pid')).rows[0].pid;
+      const recording = recordAndMove(api.db, [outcome], [move]);
+      recording.catch(() => {});
+      const recorder = await blockedBy(holderPid);
+      const deleting = api.gql(apiKey, DELETE_CONTACT, { id: contactId });
+      deleting.catch(() => {});
+      await blockedBy(recorder);
+      await holder.query('rollback');
+      await expect(recording).resolves.toEqual([]);
+      const deleted = await deleting;
+      expect(deleted.errors).toBeUndefined();
+      expect(deleted.data.deleteContact.__typename).toBe('MutationDeleteContactSuccess');
+    } finally {
+      await holder.end();
+    }
+    expect(await api.db.select().from(runs).where(eq(runs.id, runId))).toEqual([]);
   });
 });

@@ -119,6 +119,17 @@ export async function deleteEndingRuns<T>(
     const db = tx as unknown as Database;
     if (lock) await lock(db);
     const exited = await exitActiveRuns(db, ctx.workspaceId, which, reason);
+    // The runs a claim still holds though they are no longer active (cancelled while their
+    // send was in flight) are locked before the contact or workflow row: that send's record
+    // locks its run and then, for an email joining its thread, takes a key-share lock on the
+    // contact and the workflow (email_threads' foreign keys). The delete's cascade would reach
+    // such a run only after locking the row, and the two would deadlock (a failed record fails
+    // its whole batch, whose other sends then go out again). The active ones are locked by now.
+    await db.execute(
+      sql`select id from runs
+          where workspace_id = ${ctx.workspaceId} and ${which} and lease_until is not null
+          order by id for update`,
+    );
     return { removed: await remove(db), exited };
   });
   if (removed !== undefined) await publishExited(ctx, exited);

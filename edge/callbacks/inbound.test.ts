@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { duringDelete } from '../../api/workflows/test-fixtures';
 import type { Database } from '../../db/client';
 import { relations } from '../../db/relations';
 import { channels, contactIdentities, contacts, inboundMessages } from '../../db/schema';
@@ -420,5 +421,135 @@ describe("a new sender's profile name", () => {
     expect(contact).toMatchObject({ firstName: 'Refund', lastName: 'lanigiro Team A', phone });
     expect(displayNameProblem(contact!.firstName!)).toBeNull();
     expect(displayNameProblem(contact!.lastName!)).toBeNull();
+  });
+});
+
+describe('a channel deleted while its messages are recorded', () => {
+  it("drops that channel's messages and records the rest of the batch, without an error", async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const [doomed, kept] = [await whatsappChannel(workspaceId), await whatsappChannel(workspaceId)];
+    const inbound = (channelId: string, address: string): InboundEvent => ({
+      kind: 'inbound',
+      eventKey: `wamid.${address}`,
+      channelId,
+      providerMessageId: `wamid.${address}`,
+      from: { address, name: 'New Sender' },
+      at: new Date().toISOString(),
+      content: { type: 'text', text: 'hello' },
+    });
+    const [gone, stays] = [bsuid(), bsuid()];
+    // The batch meets the delete before it commits: it must wait for it, not fail on the
+    // identities' and messages' foreign keys (the queue would retry every event of the batch).
+    const settlements = await duringDelete(
+      db,
+      (tx) => tx.delete(channels).where(eq(channels.id, doomed)),
+      () => consume([inbound(doomed, gone), inbound(kept, stays)]),
+    );
+    expect(settlements).toEqual([{ kind: 'ack' }, { kind: 'ack' }]);
+    const recorded = await db
+      .select({ channelId: inboundMessages.channelId })
+      .from(inboundMessages)
+      .where(eq(inboundMessages.workspaceId, workspaceId));
+    expect(recorded).toEqual([{ channelId: kept }]);
+    expect(await db.$count(contacts, eq(contacts.workspaceId, workspaceId))).toBe(1);
+  });
+});
+
+describe('a contact deleted while a message from them is recorded', () => {
+  it('records the message on a new contact for the address, without an error', async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await whatsappChannel(workspaceId);
+    const address = bsuid();
+    const deleted = await seedContact(db, workspaceId, { firstName: 'Gone' }, [
+      { channelId, address },
+    ]);
+    const message: InboundEvent = {
+      kind: 'inbound',
+      eventKey: `wamid.${address}`,
+      channelId,
+      providerMessageId: `wamid.${address}`,
+      from: { address, name: 'Back Again' },
+      at: new Date().toISOString(),
+      content: { type: 'text', text: 'hello again' },
+    };
+    // The batch found the contact before the delete commits: it must wait for it and make a
+    // new contact, not fail on the identity's and the message's foreign keys.
+    const settlements = await duringDelete(
+      db,
+      (tx) => tx.delete(contacts).where(eq(contacts.id, deleted)),
+      () => consume([message]),
+    );
+    expect(settlements).toEqual([{ kind: 'ack' }]);
+    const [recorded] = await db
+      .select({ contactId: inboundMessages.contactId })
+      .from(inboundMessages)
+      .where(eq(inboundMessages.channelId, channelId));
+    expect(recorded?.contactId).toBeDefined();
+    expect(recorded?.contactId).not.toBe(deleted);
+    expect(await identitiesOf(recorded!.contactId)).toMatchObject([{ channelId, address }]);
+  });
+});
+
+describe('a workspace deleted while messages to it are recorded', () => {
+  it('waits for the batch that holds its channel, which records its message, and neither fails', async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await whatsappChannel(workspaceId);
+    const address = bsuid();
+    const contactId = await seedContact(db, workspaceId, {}, [{ channelId, address }]);
+    const [identity] = await identitiesOf(contactId);
+    const message: InboundEvent = {
+      kind: 'inbound',
+      eventKey: `wamid.${address}`,
+      channelId,
+      providerMessageId: `wamid.${address}`,
+      from: { address, name: 'Sender' },
+      at: new Date().toISOString(),
+      content: { type: 'text', text: 'hello' },
+    };
+    const blockedBy = async (blocker: number) => {
+      for (const started = Date.now(); Date.now() - started < 10_000; ) {
+        const { rows } = await pool.query<{ pid: number }>(
+          'select pid from pg_stat_activity where $1::int = any(pg_blocking_pids(pid))',
+          [blocker],
+        );
+        if (rows[0]) return rows[0].pid;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error(`nothing waited for backend ${blocker}`);
+    };
+    // The batch is held once it has found the sender (their identity's row is locked), and the
+    // workspace's delete comes then: it holds the workspace's row while its cascade reaches the
+    // channel and the contact, and every row the batch writes needs that workspace's key.
+    const holder = await pool.connect();
+    const deleter = await pool.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from contact_identities where id = $1 for update', [
+        identity!.id,
+      ]);
+      const holderPid = (await holder.query('select pg_backend_pid() as pid')).rows[0].pid;
+      const consuming = consume([message]);
+      consuming.catch(() => {});
+      await blockedBy(holderPid);
+      const deleterPid = (await deleter.query('select pg_backend_pid() as pid')).rows[0].pid;
+      const deleting = deleter.query('delete from workspaces where id = $1', [workspaceId]);
+      deleting.catch(() => {});
+      for (const started = Date.now(); ; ) {
+        const { rows } = await pool.query(
+          'select 1 from pg_stat_activity where pid = $1 and cardinality(pg_blocking_pids(pid)) > 0',
+          [deleterPid],
+        );
+        if (rows.length > 0) break;
+        if (Date.now() - started > 10_000) throw new Error('the delete never waited');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await holder.query('rollback');
+      await expect(consuming).resolves.toEqual([{ kind: 'ack' }]);
+      await expect(deleting).resolves.toMatchObject({ rowCount: 1 });
+    } finally {
+      holder.release();
+      deleter.release();
+    }
+    expect(await db.$count(inboundMessages, eq(inboundMessages.workspaceId, workspaceId))).toBe(0);
   });
 });

@@ -75,7 +75,7 @@ function typesAddressedBy(recipient: 'phone' | 'email'): string[] {
 /**
  * Finds each sender's contact: their identity on the channel, else (for channels addressed by
  * phone or e-mail) the workspace's oldest contact with that phone or e-mail. Senders on a
- * channel that no longer exists are absent.
+ * channel that no longer exists, or is being deleted, are absent.
  *
  * On a phone channel, a number's equivalent forms count as that number
  * (workflow/phone-equivalents.ts): WhatsApp names a Mexican user registered before 2019 by
@@ -91,33 +91,64 @@ async function findSenders(tx: Transaction, events: readonly InboundEvent[]): Pr
     phones: phoneEquivalents(event.from.address),
   }));
   const phoneTypes = sql.param(typesAddressedBy('phone'));
-  return queryRows<Sender>(
-    tx as unknown as Database,
-    sql`with wanted as (
-        select * from json_to_recordset(${jsonParam(wanted)}::json)
-          as w(channel_id uuid, address text, phones text[])
-      )
-      select w.channel_id, w.address, c.workspace_id, c.type,
-        coalesce(i.contact_id, (
-          -- A contact known by this phone or e-mail, with no other identity on the channel.
+  // The channels and contacts found are held until the commit (`for key share`, as the
+  // identities' and messages' foreign keys would hold them), so that a deleteChannel or
+  // deleteContact that comes later waits and then deletes what this records with them. One
+  // under way is waited for: its channel's senders are then absent, while a contact deleted
+  // so is found missing by the lock and the senders are looked up again (that delete has
+  // committed, and a new statement sees it), so a new contact is made. Otherwise a foreign
+  // key's check would fail the transaction, and the queue retry the whole batch.
+  for (;;) {
+    const senders = await queryRows<Sender & { held: boolean }>(
+      tx as unknown as Database,
+      sql`with wanted as (
+          select * from json_to_recordset(${jsonParam(wanted)}::json)
+            as w(channel_id uuid, address text, phones text[])
+        ),
+        -- The channels' workspaces first (every row this transaction writes has their key): a
+        -- workspace being deleted holds its row while its cascade waits for the channels, so
+        -- locking a channel before its workspace would deadlock with it.
+        ws as materialized (
+          select x.id from workspaces x
+          where x.id = any(array(select c.workspace_id from channels c
+                                 where c.id in (select channel_id from wanted)))
+          order by x.id
+          for key share
+        ),
+        found as (
+          select w.channel_id, w.address, c.workspace_id, c.type,
+            coalesce(i.contact_id, (
+              -- A contact known by this phone or e-mail, with no other identity on the channel.
+              select ct.id from contacts ct
+              where ct.workspace_id = c.workspace_id
+                and ((c.type = any(${phoneTypes}::text[]) and ct.phone = any(w.phones))
+                  or (c.type = any(${sql.param(typesAddressedBy('email'))}::text[])
+                      and lower(ct.email) = lower(w.address)))
+                and not exists (
+                  select 1 from contact_identities x
+                  where x.contact_id = ct.id and x.channel_id = c.id)
+              order by (ct.phone = w.address) is true desc, ct.created_at limit 1)) as contact_id
+          from wanted w
+          join channels c on c.id = w.channel_id and c.workspace_id in (select id from ws)
+          left join lateral (
+            select x.contact_id from contact_identities x
+            where x.channel_id = w.channel_id
+              and x.address = any(case when c.type = any(${phoneTypes}::text[]) then w.phones
+                                       else array[w.address] end)
+            order by x.address = w.address desc, x.created_at limit 1
+          ) i on true
+          for key share of c
+        ),
+        held as (
           select ct.id from contacts ct
-          where ct.workspace_id = c.workspace_id
-            and ((c.type = any(${phoneTypes}::text[]) and ct.phone = any(w.phones))
-              or (c.type = any(${sql.param(typesAddressedBy('email'))}::text[])
-                  and lower(ct.email) = lower(w.address)))
-            and not exists (
-              select 1 from contact_identities x where x.contact_id = ct.id and x.channel_id = c.id)
-          order by (ct.phone = w.address) is true desc, ct.created_at limit 1)) as contact_id
-      from wanted w
-      join channels c on c.id = w.channel_id
-      left join lateral (
-        select x.contact_id from contact_identities x
-        where x.channel_id = w.channel_id
-          and x.address = any(case when c.type = any(${phoneTypes}::text[]) then w.phones
-                                   else array[w.address] end)
-        order by x.address = w.address desc, x.created_at limit 1
-      ) i on true`,
-  );
+          where ct.id = any(array(select contact_id from found where contact_id is not null))
+          for key share
+        )
+        select f.*, f.contact_id is null or f.contact_id in (select id from held) as held
+        from found f`,
+    );
+    if (senders.every((sender) => sender.held)) return senders;
+  }
 }
 
 /** Creates the contacts and identities senders lack, returning each sender's contact id. */

@@ -61,6 +61,7 @@ export async function attemptDelivery(
   const { run, step } = work;
   const fields = { workspaceId: run.workspaceId, runId: run.id, deliveryId: claim.id };
   let channelId: string | null = null;
+  let channelState: string | null = null;
   let confirmMinutes: number | null = null;
   let outcome: SendOutcome;
   let summary: string | null = null;
@@ -80,6 +81,7 @@ export async function attemptDelivery(
       ...(deps.mediaLinks ? { mediaLinks: deps.mediaLinks } : {}),
     });
     channelId = prepared.channel?.id ?? null;
+    channelState = prepared.channel?.sendingState ?? null;
     if (prepared.channel) confirmMinutes = confirmationWait(step, prepared.channel);
     if (!prepared.ok) {
       outcome = {
@@ -172,7 +174,13 @@ export async function attemptDelivery(
 
   const failure: Pick<
     DeliveryOutcome,
-    'reasonCode' | 'reasonDetail' | 'providerMessageId' | 'segments' | 'thread' | 'channelError'
+    | 'reasonCode'
+    | 'reasonDetail'
+    | 'providerMessageId'
+    | 'segments'
+    | 'thread'
+    | 'channelError'
+    | 'channelState'
   > = {
     reasonCode: outcome.reason,
     reasonDetail: outcome.detail,
@@ -202,6 +210,10 @@ export async function attemptDelivery(
     };
   }
   if (outcome.channelError) failure.channelError = true;
+  // What the channel was sent with: the record puts it into error only if it still is.
+  if (outcome.channelError || outcome.reason === 'credentials_rejected') {
+    failure.channelState = channelState;
+  }
   log('warn', 'delivery failed', {
     ...fields,
     outcome: 'failed',

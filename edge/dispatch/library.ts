@@ -20,6 +20,24 @@ export interface DispatchChannel {
   status: 'connected' | 'disconnected' | 'error';
   /** The rate its user set (null: the integration's default; edge/dispatch/pace.ts). */
   maxMessagesPerSecond: number | null;
+  /**
+   * What the batch sends with, as one fingerprint (`channelSendingState`): a failure that puts
+   * the channel into error applies only while the channel still has it (record.ts). Always
+   * loaded; optional for channels a test builds by hand, whose failures then change no channel.
+   */
+  sendingState?: string;
+}
+
+/**
+ * A fingerprint of what a send on channel `alias` goes with: its credentials and settings.
+ * The library loads it and the record compares it, so that a provider's refusal of the
+ * credentials (or a 410 from an endpoint) an attempt used does not put into error a channel
+ * whose credentials or settings were replaced while it was in flight (updateChannel): the
+ * new ones are not what was refused. Computed the same way on both sides, in SQL (jsonb's
+ * text is canonical, the consumer's copy of the settings is not).
+ */
+export function channelSendingState(alias: string) {
+  return sql`md5(coalesce(${sql.raw(alias)}.credentials_ciphertext, '') || ${sql.raw(alias)}.settings::text)`;
 }
 
 /** A file of the workspace library that a media message points at. */
@@ -139,7 +157,8 @@ export async function loadLibrary(db: Database, needs: LibraryNeeds): Promise<Di
           'id', c.id, 'workspaceId', c.workspace_id, 'type', c.type, 'provider', c.provider,
           'name', c.name,
           'settings', c.settings, 'credentialsCiphertext', c.credentials_ciphertext,
-          'status', c.status, 'maxMessagesPerSecond', c.max_messages_per_second)), '[]'::json)
+          'status', c.status, 'maxMessagesPerSecond', c.max_messages_per_second,
+          'sendingState', ${channelSendingState('c')})), '[]'::json)
         from channels c
         where c.id = any(${uuidArray(needs.channelIds)}) and c.workspace_id = any(${workspaceIds})
       ) as channels,

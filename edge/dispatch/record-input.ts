@@ -26,6 +26,12 @@ export interface DeliveryOutcome {
   messageIdHeader: string | null;
   /** The failure leaves the channel unable to send: put it in ERROR with the failure's detail. */
   channelError?: boolean;
+  /**
+   * For a failure that puts the channel into error (credentials refused, `channelError`): the
+   * channel's `sendingState` the attempt was made with (library.ts). The channel goes into
+   * error only while it is still that; null: it does not.
+   */
+  channelState?: string | null;
   /** SMS segments of a sent text; null otherwise. */
   segments: number | null;
   /** Set for a sent email: its Message-ID joins this workflow's thread with the contact. */

@@ -6,6 +6,7 @@ import { publishQuietly } from '../events/publish';
 import type { EventPublisher } from '../events/types';
 import { RUN_CANCELLED_DETAIL_PREFIX, RUN_CANCELLED_REASON } from './cancelled';
 import { queueDelay } from './enqueue';
+import { channelSendingState } from './library';
 import { loggedEvents, planRecordEvents } from './record-events';
 import type { DeliveryOutcome, RunMove } from './record-input';
 
@@ -29,6 +30,7 @@ const OUTCOME_COLUMNS = {
   provider_thread_id: 'text',
   provider_thread_subject: 'text',
   channel_error: 'boolean',
+  channel_state: 'text',
 } as const;
 
 /** The columns of the record's moves, as `move` reads them. */
@@ -135,6 +137,7 @@ export async function recordAndMove(
     provider_thread_id: outcome.thread?.providerThread?.id ?? null,
     provider_thread_subject: outcome.thread?.providerThread?.subject ?? null,
     channel_error: outcome.channelError ?? false,
+    channel_state: outcome.channelState ?? null,
   }));
   // A move that follows a send carries that send's claim token and outcome, so that the run's
   // update need not join the outcomes to check the one and flag the other.
@@ -202,7 +205,11 @@ export async function recordAndMove(
       -- goes into error with the provider's words, so that people see what to fix (saving new
       -- credentials or verifyChannel checks it again), and later sends stop at once.
       -- (An endpoint that answered 410 Gone is such a channel: Standard Webhooks asks senders
-      -- to stop.)
+      -- to stop.) Only while the channel still has what the attempt was made with
+      -- (library.ts, channelSendingState): credentials or settings replaced while it was in
+      -- flight are not what the provider refused, and one switched off meanwhile stays off, as
+      -- updateChannel's own verdicts leave it (keepSwitchedOff). The update re-reads the row
+      -- once an updateChannel holding it commits, so its test sees what that committed.
       refused as (
         update channels c
         set status = 'error',
@@ -211,14 +218,16 @@ export async function recordAndMove(
               else 'Sending failed, the channel cannot send: ' end || e.reason_detail,
             updated_at = now()
         from (
-          select distinct on (o.channel_id) o.channel_id, o.reason_code, o.reason_detail
+          select distinct on (o.channel_id) o.channel_id, o.reason_code, o.reason_detail,
+                 o.channel_state
           from outcome o
           where o.status = 'failed'
             and (o.reason_code = 'credentials_rejected' or o.channel_error)
             and o.channel_id is not null and o.delivery_id in (select id from recorded)
           order by o.channel_id, o.seq desc
         ) e
-        where c.id = e.channel_id
+        where c.id = e.channel_id and c.status <> 'disconnected'
+          and ${channelSendingState('c')} = e.channel_state
         returning c.id
       ),`;
   const rows = await queryPreparedRows<MovedRow>(

@@ -11,7 +11,10 @@ import { type DueMessage, enqueueWebhookMessages, type WebhookQueue } from './qu
  * holds how far the log has been fanned out; its row is locked for the transaction, so two
  * fan-outs of one workspace take turns, and `(endpoint_id, event_cursor)` is unique, so an event
  * never becomes two messages for one endpoint. Only committed events are read (the log's
- * counter, read in the same snapshot, says up to where they are all visible).
+ * counter, read in the same snapshot, says up to where they are all visible). The endpoints are
+ * locked `for key share` until the commit: a deleteWebhookEndpoint under way is waited for (its
+ * endpoint then gets nothing), and one that comes later waits and deletes the new messages with
+ * the endpoint.
  */
 export async function fanOutWorkspace(
   db: Database,
@@ -28,17 +31,27 @@ export async function fanOutWorkspace(
   );
   if (!any?.found) return { messages: [], more: false };
   return db.transaction(async function fanOut(tx) {
+    // The workspace's row first (`for key share`: the messages' foreign key takes it anyway): a
+    // workspace being deleted holds its row while its cascade waits for the cursor's row and
+    // the endpoints this transaction holds, so taking it last would deadlock with that delete.
+    // Waited for, a deleted workspace is gone, and there is nothing to fan out.
     const [cursor] = await queryRows<{ last_cursor: string }>(
       tx as unknown as Database,
-      sql`insert into webhook_cursors as w (workspace_id, last_cursor) values (${workspaceId}::uuid, 0)
+      sql`with ws as (select id from workspaces where id = ${workspaceId}::uuid for key share)
+          insert into webhook_cursors as w (workspace_id, last_cursor) select id, 0 from ws
           on conflict (workspace_id) do update set last_cursor = w.last_cursor
           returning w.last_cursor`,
     );
-    const after = Number(cursor?.last_cursor ?? 0);
+    if (!cursor) return { messages: [], more: false };
+    const after = Number(cursor.last_cursor);
     const [result] = await queryRows<{ ids: string[]; upto: string; total: string }>(
       tx as unknown as Database,
       sql`with eps as (
+            -- Locked as their messages' foreign key will lock them: an endpoint being deleted
+            -- is waited for and then left out, where reading it from the snapshot would make
+            -- that key's check fail the fan-out, and with it the queue's whole batch.
             select * from webhook_endpoints where workspace_id = ${workspaceId}::uuid and enabled
+            for key share
           ),
           total as (
             select coalesce((select last_cursor from event_counters

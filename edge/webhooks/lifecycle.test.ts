@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { useTestApi } from '../../api/test-support';
+import { duringDelete } from '../../api/workflows/test-fixtures';
 import { CredentialCipher } from '../../db/credentials';
 import { queryRows } from '../../db/rows';
 import { startWebhookReceiver, type WebhookReceiver } from '../../test/fakes/webhook-receiver';
@@ -100,6 +102,84 @@ describe('webhook endpoints deleted, disabled and replayed', () => {
     expect(swept).not.toContain(keptMessage!.id);
     await deliverWebhookMessages([keptMessage!.id], deps(later));
     expect(receivedFor([keptMessage!.id])).toHaveLength(1);
+  });
+
+  it('an endpoint deleted while the log is fanned out gets nothing, and the other endpoints get their messages', async () => {
+    const { workspaceId, apiKey } = await api.createWorkspace();
+    const doomed = await createEndpoint(apiKey, '/deleted-during-fan-out');
+    const kept = await createEndpoint(apiKey, '/kept-during-fan-out');
+    await appendRunEvents(api.db, workspaceId, 2);
+    queue.take();
+    // The fan-out meets the delete before it commits: it must wait for it and leave the
+    // deleted endpoint out, not fail (the queue would retry its whole batch) on the messages'
+    // foreign key.
+    const created = await duringDelete(
+      api.db,
+      (tx) => tx.execute(sql`delete from webhook_endpoints where id = ${doomed}::uuid`),
+      () => fanOutAndEnqueue(api.db, queue, [workspaceId], new Date()),
+    );
+    expect(created).toBe(2);
+    expect(await messagesOf(doomed)).toEqual([]);
+    expect((await messagesOf(kept)).map((message) => message.status)).toEqual([
+      'pending',
+      'pending',
+    ]);
+    expect(queue.take()).toHaveLength(2);
+  });
+
+  it('a workspace deleted while its log is fanned out waits for the fan-out, and neither fails', async () => {
+    const { workspaceId, apiKey } = await api.createWorkspace();
+    const endpoint = await createEndpoint(apiKey, '/workspace-deleted');
+    await appendRunEvents(api.db, workspaceId, 1);
+    await fanOutAndEnqueue(api.db, queue, [workspaceId], new Date());
+    await appendRunEvents(api.db, workspaceId, 1);
+    queue.take();
+    const blocked = async (pid: number) => {
+      for (const started = Date.now(); Date.now() - started < 10_000; ) {
+        const [row] = await queryRows<{ blocked: boolean }>(
+          api.db,
+          sql`select cardinality(pg_blocking_pids(${pid}::int)) > 0 as blocked`,
+        );
+        if (row?.blocked) return;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error(`backend ${pid} never waited`);
+    };
+    // The fan-out is held once it has its cursor's row (the endpoint's row is locked), and the
+    // workspace's delete comes then: it holds the workspace's row while its cascade reaches the
+    // cursor and the endpoint, and the fan-out's messages need that workspace's key.
+    const holder = new pg.Client({ connectionString: inject('databaseUrl') });
+    const deleter = new pg.Client({ connectionString: inject('databaseUrl') });
+    await holder.connect();
+    await deleter.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from webhook_endpoints where id = $1 for update', [endpoint]);
+      const holderPid: number = (await holder.query('select pg_backend_pid() as pid')).rows[0].pid;
+      const fanningOut = fanOutAndEnqueue(api.db, queue, [workspaceId], new Date());
+      fanningOut.catch(() => {});
+      for (const started = Date.now(); ; ) {
+        const waiting = await queryRows(
+          api.db,
+          sql`select 1 from pg_stat_activity where ${holderPid}::int = any(pg_blocking_pids(pid))`,
+        );
+        if (waiting.length > 0) break;
+        if (Date.now() - started > 10_000) throw new Error('the fan-out never waited');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const deleterPid: number = (await deleter.query('select pg_backend_pid() as pid')).rows[0]
+        .pid;
+      const deleting = deleter.query('delete from workspaces where id = $1', [workspaceId]);
+      deleting.catch(() => {});
+      await blocked(deleterPid);
+      await holder.query('rollback');
+      await expect(fanningOut).resolves.toBe(1);
+      await expect(deleting).resolves.toMatchObject({ rowCount: 1 });
+    } finally {
+      await holder.end();
+      await deleter.end();
+    }
+    expect(await messagesOf(endpoint)).toEqual([]);
   });
 
   it('the sweep leaves a disabled endpoint’s due messages alone, and restores them once it is enabled again', async () => {
