@@ -72,6 +72,9 @@ function typesAddressedBy(recipient: 'phone' | 'email'): string[] {
     .map(([type]) => type);
 }
 
+/** How often findSenders looks its senders up again after their contacts were deleted. */
+const MAX_SENDER_LOOKUPS = 5;
+
 /**
  * Finds each sender's contact: their identity on the channel, else (for channels addressed by
  * phone or e-mail) the workspace's oldest contact with that phone or e-mail. Senders on a
@@ -97,8 +100,10 @@ async function findSenders(tx: Transaction, events: readonly InboundEvent[]): Pr
   // under way is waited for: its channel's senders are then absent, while a contact deleted
   // so is found missing by the lock and the senders are looked up again (that delete has
   // committed, and a new statement sees it), so a new contact is made. Otherwise a foreign
-  // key's check would fail the transaction, and the queue retry the whole batch.
-  for (;;) {
+  // key's check would fail the transaction, and the queue retry the whole batch. Each look-up
+  // again follows a delete that committed; a batch that meets one delete after another is left
+  // to the queue's retry after MAX_SENDER_LOOKUPS.
+  for (let lookup = 1; ; lookup++) {
     const senders = await queryRows<Sender & { held: boolean }>(
       tx as unknown as Database,
       sql`with wanted as (
@@ -148,6 +153,9 @@ async function findSenders(tx: Transaction, events: readonly InboundEvent[]): Pr
         from found f`,
     );
     if (senders.every((sender) => sender.held)) return senders;
+    if (lookup >= MAX_SENDER_LOOKUPS) {
+      throw new Error(`inbound: senders' contacts deleted during ${lookup} look-ups in a row`);
+    }
   }
 }
 
