@@ -1,6 +1,7 @@
 import type { contacts } from '../db/schema';
 import {
   countryCodeHint,
+  E164_FORMAT,
   isAssignedCountryCode,
   isCountryCode,
   isCustomFieldKey,
@@ -60,7 +61,7 @@ export function parseContactFields(
   const phone = optionalText(input.phone);
   if (phone !== undefined) {
     if (phone && !isE164(phone)) {
-      issues.add('INVALID_PHONE', 'phone', 'Phone numbers must be E.164, e.g. +14155550100');
+      issues.add('INVALID_PHONE', 'phone', `Phone numbers must be ${E164_FORMAT}`);
     }
     values.phone = phone;
   }

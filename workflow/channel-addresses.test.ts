@@ -32,7 +32,7 @@ describe('WhatsApp addresses by provider', () => {
         expect(addressProblem('whatsapp', address, provider), address).toEqual({
           code: 'INVALID_PHONE',
           message:
-            'Must be E.164, e.g. +14155550100, or a business-scoped user ID such as US.13491208655302741918',
+            'Must be E.164 (+ and 7 to 15 digits), e.g. +14155550100, or a business-scoped user ID such as US.13491208655302741918',
         });
       }
     }
@@ -43,11 +43,11 @@ describe('WhatsApp addresses by provider', () => {
       expect(addressProblem('whatsapp', '+14155550100', provider)).toBeNull();
       expect(addressProblem('whatsapp', 'US.13491208655302741918', provider)).toEqual({
         code: 'INVALID_PHONE',
-        message: `${provider.label} sends to phone numbers only: must be E.164, e.g. +14155550100 (a business-scoped user ID needs a WhatsApp channel through Meta's Cloud API, 360dialog or Vonage)`,
+        message: `${provider.label} sends to phone numbers only: must be E.164 (+ and 7 to 15 digits), e.g. +14155550100 (a business-scoped user ID needs a WhatsApp channel through Meta's Cloud API, 360dialog or Vonage)`,
       });
       expect(addressProblem('whatsapp', '0612345678', provider)).toEqual({
         code: 'INVALID_PHONE',
-        message: 'Must be E.164, e.g. +14155550100',
+        message: 'Must be E.164 (+ and 7 to 15 digits), e.g. +14155550100',
       });
       expect(takesBusinessScopedUserIds('whatsapp', provider.name)).toBe(false);
     }
@@ -56,7 +56,7 @@ describe('WhatsApp addresses by provider', () => {
   it('SMS never takes a BSUID, whatever the provider, nor does an unknown provider', () => {
     expect(addressProblem('sms', 'US.13491208655302741918', META)).toEqual({
       code: 'INVALID_PHONE',
-      message: 'Must be E.164, e.g. +14155550100',
+      message: 'Must be E.164 (+ and 7 to 15 digits), e.g. +14155550100',
     });
     expect(takesBusinessScopedUserIds('sms', 'meta')).toBe(false);
     expect(takesBusinessScopedUserIds('sms', 'vonage')).toBe(false);
@@ -64,7 +64,7 @@ describe('WhatsApp addresses by provider', () => {
       addressProblem('sms', 'US.13491208655302741918', { name: 'vonage', label: 'SMS (Vonage)' }),
     ).toEqual({
       code: 'INVALID_PHONE',
-      message: 'Must be E.164, e.g. +14155550100',
+      message: 'Must be E.164 (+ and 7 to 15 digits), e.g. +14155550100',
     });
     expect(addressProblem('whatsapp', 'US.13491208655302741918')?.code).toBe('INVALID_PHONE');
     expect(takesBusinessScopedUserIds('whatsapp', null)).toBe(false);

@@ -1,6 +1,6 @@
 import { CHANNEL_CAPABILITIES } from './channel-capabilities';
 import type { ChannelType } from './channel-types';
-import { isBusinessScopedUserId, isE164, isEmailAddress } from './contact-fields';
+import { E164_FORMAT, isBusinessScopedUserId, isE164, isEmailAddress } from './contact-fields';
 import type { ValidationCode } from './validation-issue';
 
 /** Longest address an identity may hold. */
@@ -76,8 +76,6 @@ function businessScopedIdProviderNames(): string {
     : (names[0] ?? '');
 }
 
-const E164_EXAMPLE = 'E.164, e.g. +14155550100';
-
 /** The provider API a channel goes through: its registry name and its label for messages. */
 export interface AddressProvider {
   name: string | null;
@@ -98,16 +96,16 @@ function phoneAddressProblem(
       ? null
       : {
           code: 'INVALID_PHONE',
-          message: `Must be ${E164_EXAMPLE}, or a business-scoped user ID such as US.13491208655302741918`,
+          message: `Must be ${E164_FORMAT}, or a business-scoped user ID such as US.13491208655302741918`,
         };
   }
   if (type === 'whatsapp' && isBusinessScopedUserId(address)) {
     return {
       code: 'INVALID_PHONE',
-      message: `${provider?.label ?? 'This WhatsApp channel'} sends to phone numbers only: must be ${E164_EXAMPLE} (a business-scoped user ID needs a WhatsApp channel through ${businessScopedIdProviderNames()})`,
+      message: `${provider?.label ?? 'This WhatsApp channel'} sends to phone numbers only: must be ${E164_FORMAT} (a business-scoped user ID needs a WhatsApp channel through ${businessScopedIdProviderNames()})`,
     };
   }
-  return { code: 'INVALID_PHONE', message: `Must be ${E164_EXAMPLE}` };
+  return { code: 'INVALID_PHONE', message: `Must be ${E164_FORMAT}` };
 }
 
 /**

@@ -31,6 +31,9 @@ const LANGUAGE_TAG =
   /^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?(?:-(?:[A-Za-z0-9]{5,8}|\d[A-Za-z0-9]{3}))*(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*(?:-[xX](?:-[A-Za-z0-9]{1,8})+)?$/;
 const CUSTOM_FIELD_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** How messages name the phone format isE164 takes. */
+export const E164_FORMAT = 'E.164 (+ and 7 to 15 digits), e.g. +14155550100';
+
 /** True for an E.164 phone number: `+`, then 7–15 digits, the first 1–9 (e.g. `+14155550100`). */
 export function isE164(phone: string): boolean {
   return typeof phone === 'string' && E164.test(phone);

@@ -147,7 +147,7 @@ describe('contact identities', () => {
             code: 'INVALID_PHONE',
             path: 'address',
             message:
-              'Must be E.164, e.g. +14155550100, or a business-scoped user ID such as US.13491208655302741918',
+              'Must be E.164 (+ and 7 to 15 digits), e.g. +14155550100, or a business-scoped user ID such as US.13491208655302741918',
           },
         ],
       });
@@ -187,7 +187,7 @@ describe('contact identities', () => {
           {
             code: 'INVALID_PHONE',
             path: 'address',
-            message: `${definition.label} sends to phone numbers only: must be E.164, e.g. +14155550100 (a business-scoped user ID needs a WhatsApp channel through Meta's Cloud API, 360dialog or Vonage)`,
+            message: `${definition.label} sends to phone numbers only: must be E.164 (+ and 7 to 15 digits), e.g. +14155550100 (a business-scoped user ID needs a WhatsApp channel through Meta's Cloud API, 360dialog or Vonage)`,
           },
         ]);
       } else {
@@ -208,7 +208,11 @@ describe('contact identities', () => {
       input: { contactId, channelId: sms, address: 'US.13491208655302741918' },
     });
     expect(result.data.upsertContactIdentity.issues).toEqual([
-      { code: 'INVALID_PHONE', path: 'address', message: 'Must be E.164, e.g. +14155550100' },
+      {
+        code: 'INVALID_PHONE',
+        path: 'address',
+        message: 'Must be E.164 (+ and 7 to 15 digits), e.g. +14155550100',
+      },
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { and, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
 import { contacts } from '../../db/schema';
 import { contactRunsLockKey } from '../../db/start-runs';
+import { E164_FORMAT } from '../../workflow/contact-fields';
 import { isUuid } from '../../workflow/ids';
 import { builder } from '../builder';
 import { parseContactFields } from '../contact-input';
@@ -97,7 +98,7 @@ const ContactInput = builder.inputType('ContactInput', {
     firstName: t.string(),
     lastName: t.string(),
     email: t.string(),
-    phone: t.string({ description: 'E.164, e.g. +14155550100' }),
+    phone: t.string({ description: E164_FORMAT }),
     country: t.string({ description: 'ISO 3166-1 alpha-2, e.g. FR' }),
     language: t.string({ description: 'BCP 47, e.g. pt-BR' }),
     customFields: t.field({ type: 'JSON', description: 'An object of string values.' }),

@@ -1,4 +1,4 @@
-import { isE164, isEmailAddress } from '../../workflow/contact-fields';
+import { E164_FORMAT, isE164, isEmailAddress } from '../../workflow/contact-fields';
 import { displayNameProblem } from '../../workflow/display-name';
 import type { ValidationCode } from '../../workflow/validation-issue';
 import { checkOutboundUrl, privateServerHostReason } from '../security/outbound-url';
@@ -123,12 +123,7 @@ export function emailAddress(options: TextOptions): Field<string> {
 
 /** An E.164 phone number such as +14155550100. */
 export function phoneNumber(options: TextOptions): Field<string> {
-  return checkedText(
-    options,
-    isE164,
-    'INVALID_PHONE',
-    (key) => `${key} must be E.164, e.g. +14155550100`,
-  );
+  return checkedText(options, isE164, 'INVALID_PHONE', (key) => `${key} must be ${E164_FORMAT}`);
 }
 
 /**
