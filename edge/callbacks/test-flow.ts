@@ -50,6 +50,29 @@ export async function connectChannel(
   return { workspaceId, apiKey, channel };
 }
 
+/** A contact created through the API with `input` (a name, a phone…), as a frontend creates one. */
+export async function createContactThroughApi(
+  harness: DispatchHarness,
+  apiKey: string,
+  input: Record<string, unknown>,
+): Promise<string> {
+  const created = await harness.gql(
+    apiKey,
+    `mutation ($input: ContactInput!) {
+      createContact(input: $input) {
+        __typename
+        ... on MutationCreateContactSuccess { data { id } }
+        ... on ValidationError { issues { code path message } }
+      }
+    }`,
+    { input },
+  );
+  if (created.data?.createContact?.__typename !== 'MutationCreateContactSuccess') {
+    throw new Error(`createContact failed: ${JSON.stringify(created)}`);
+  }
+  return created.data.createContact.data.id as string;
+}
+
 /**
  * A contact created through GraphQL (`createContact`) with `firstName`, given an identity on
  * `channelId` at `address` (`upsertContactIdentity`) as an integrator who knows the person from
@@ -61,14 +84,7 @@ export async function contactThroughApi(
   apiKey: string,
   { firstName, channelId, address }: { firstName: string; channelId: string; address: string },
 ) {
-  const created = await harness.gql(
-    apiKey,
-    `mutation ($input: ContactInput!) {
-      createContact(input: $input) { ... on MutationCreateContactSuccess { data { id } } }
-    }`,
-    { input: { firstName } },
-  );
-  const contactId = created.data.createContact.data.id as string;
+  const contactId = await createContactThroughApi(harness, apiKey, { firstName });
   const identity = await harness.gql(
     apiKey,
     `mutation ($input: UpsertContactIdentityInput!) {

@@ -35,6 +35,7 @@ import {
 import {
   connectChannel,
   contactThroughApi,
+  createContactThroughApi,
   notifyWithFallback,
   quietPeriod,
   readDelivery,
@@ -734,23 +735,6 @@ describe('business-scoped user IDs', () => {
  * WhatsApp id is another form of that number (workflow/phone-equivalents.ts): Mexico's `521` +
  * 10 digits for `+52` + 10 digits, an older Brazilian account without the ninth digit.
  */
-/** A contact created through the API with `input` (its phone, say), as a frontend creates one. */
-async function createContact(apiKey: string, input: Record<string, unknown>): Promise<string> {
-  const result = await harness.gql(
-    apiKey,
-    `mutation ($input: ContactInput!) {
-      createContact(input: $input) {
-        __typename
-        ... on MutationCreateContactSuccess { data { id } }
-        ... on ValidationError { issues { code path message } }
-      }
-    }`,
-    { input },
-  );
-  expect(result.data.createContact.__typename).toBe('MutationCreateContactSuccess');
-  return result.data.createContact.data.id as string;
-}
-
 describe('a WhatsApp id in another form of the contact’s E.164 phone', () => {
   for (const [country, e164, waId] of [
     ['Mexico', '+525512345678', '5215512345678'],
@@ -758,7 +742,10 @@ describe('a WhatsApp id in another form of the contact’s E.164 phone', () => {
   ] as const) {
     it(`${country}: the contact created with ${e164} receives the inbound from wa_id ${waId}, no twin is created, and a Last Interacted step answers the WhatsApp id`, async () => {
       const { workspaceId, apiKey, channel } = await connectWhatsApp();
-      const contactId = await createContact(apiKey, { firstName: 'Lucía', phone: e164 });
+      const contactId = await createContactThroughApi(harness, apiKey, {
+        firstName: 'Lucía',
+        phone: e164,
+      });
 
       const response = await postMetaWebhook(
         channel.callback.url,
