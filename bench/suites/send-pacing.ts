@@ -7,6 +7,7 @@ import { startDispatchWorker } from '../support/dispatch-worker';
 import { type FetchLike, mutate } from '../support/graphql';
 import { startReceiptCounter } from '../support/receipt-counter';
 import { figure, formatTable } from '../support/table';
+import { filterWorkerLogs } from '../support/worker-logs';
 import { START_WORKFLOW } from '../support/workflow-documents';
 import {
   insertContacts,
@@ -59,6 +60,9 @@ async function measure(
   const proxy = await startDbProxy(databaseUrl);
   const secret = signingSecret();
   const counter = await startReceiptCounter(secret, isRenderedMessage);
+  // The Worker's per-request and per-batch info lines would bury the table
+  // (bench/support/worker-logs.ts).
+  const logs = filterWorkerLogs();
   const worker = await startDispatchWorker(databaseUrl, proxy);
   try {
     const fetcher: FetchLike = (url, init) =>
@@ -85,6 +89,7 @@ async function measure(
     };
   } finally {
     await worker.dispose();
+    logs.restore();
     await counter.close();
     await proxy.close();
     await postgres.close();
