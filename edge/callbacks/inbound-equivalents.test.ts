@@ -1,10 +1,7 @@
 import { and, eq } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Database } from '../../db/client';
-import { relations } from '../../db/relations';
+import { describe, expect, it } from 'vitest';
 import { channels, contactIdentities, contacts, inboundMessages } from '../../db/schema';
+import { nodeDatabase } from '../../test/node-database';
 import type { AddressChangeEvent, ChannelEvent, InboundEvent } from '../channels/events';
 import { queueMessage, seedContact, seedWorkspace } from '../dispatch/test-seed';
 import { consumeChannelEvents } from './consumer';
@@ -17,17 +14,7 @@ import { channelEventMessage } from './message';
  * (whatsapp-flow.test.ts) posts Meta's webhook behind the real route.
  */
 
-let pool: pg.Pool;
-let db: Database;
-
-beforeAll(() => {
-  pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 4 });
-  db = drizzle({ client: pool, relations }) as unknown as Database;
-});
-
-afterAll(async () => {
-  await pool?.end();
-});
+const { db } = nodeDatabase();
 
 async function channel(workspaceId: string, type: 'whatsapp' | 'sms' = 'whatsapp') {
   const [row] = await db

@@ -1,11 +1,8 @@
 import { eq } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { duringDelete } from '../../api/workflows/test-fixtures';
-import type { Database } from '../../db/client';
-import { relations } from '../../db/relations';
 import { channels, contactIdentities, contacts, inboundMessages } from '../../db/schema';
+import { nodeDatabase } from '../../test/node-database';
 import { displayNameProblem } from '../../workflow/display-name';
 import type { CallbackChannel } from '../channels/callbacks';
 import type { AddressChangeEvent, ChannelEvent, InboundEvent } from '../channels/events';
@@ -20,17 +17,7 @@ import { channelEventMessage } from './message';
  * never do. The workerd test (whatsapp-flow.test.ts) posts the webhook behind the real route.
  */
 
-let pool: pg.Pool;
-let db: Database;
-
-beforeAll(() => {
-  pool = new pg.Pool({ connectionString: inject('databaseUrl'), max: 4 });
-  db = drizzle({ client: pool, relations }) as unknown as Database;
-});
-
-afterAll(async () => {
-  await pool?.end();
-});
+const { pool, db } = nodeDatabase();
 
 async function whatsappChannel(workspaceId: string): Promise<string> {
   const [row] = await db
