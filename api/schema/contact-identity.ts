@@ -139,31 +139,28 @@ async function deletedSinceChecked(
  * the unique index compares, an e-mail address in any letter case (one mailbox) and a phone
  * number in its equivalent forms (workflow/phone-equivalents.ts: a Mexican mobile with or
  * without the 1 after +52, a Brazilian mobile with or without its ninth digit, one subscriber
- * that WhatsApp reports by one form and an inbound message finds an identity by).
+ * that WhatsApp reports by one form and an inbound message finds an identity by). `beyondExact`:
+ * whether it names more than the exact address, which only then is looked for before the write.
  */
-function sameAddressAs(type: ChannelType, address: string): SQL {
+function sameAddressAs(type: ChannelType, address: string): { where: SQL; beyondExact: boolean } {
   if (CHANNEL_CAPABILITIES[type].recipient === 'email') {
-    return sql`lower(${contactIdentities.address}) = lower(${address})`;
+    return {
+      where: sql`lower(${contactIdentities.address}) = lower(${address})`,
+      beyondExact: true,
+    };
   }
-  return inArray(contactIdentities.address, phoneEquivalents(address));
+  const forms = phoneEquivalents(address);
+  return { where: inArray(contactIdentities.address, forms), beyondExact: forms.length > 1 };
 }
 
-/**
- * Another contact has the address on the channel: `taken`, as stored, names the other form of a
- * phone number when it is one.
- */
-function addressTaken(taken?: string, address?: string, type?: ChannelType): ValidationError {
-  const otherForm =
-    taken !== undefined &&
-    taken !== address &&
-    type !== undefined &&
-    CHANNEL_CAPABILITIES[type].recipient === 'phone';
+/** Another contact has the address on the channel (`otherForm`: as this other form of the number). */
+function addressTaken(otherForm?: string): ValidationError {
   return new ValidationError([
     {
       code: 'INVALID_VALUE',
       path: 'address',
       message: otherForm
-        ? `Another contact already has this number on this channel, as ${taken} (the same subscriber's number in another form)`
+        ? `Another contact already has this number on this channel, as ${otherForm} (the same subscriber's number in another form)`
         : 'Another contact already has this address on this channel',
     },
   ]);
@@ -195,18 +192,27 @@ builder.mutationFields((t) => ({
           // check below.
           await lockAddresses(tx as unknown as Database, [addressLockKey(address)]);
           const same = sameAddressAs(channel.type, address);
-          const [taken] = await tx
-            .select({ address: contactIdentities.address })
-            .from(contactIdentities)
-            .where(
-              and(
-                eq(contactIdentities.channelId, channel.id),
-                ne(contactIdentities.contactId, contact.id),
-                same,
-              ),
-            )
-            .limit(1);
-          if (taken) throw addressTaken(taken.address, address, channel.type);
+          // The exact address is the unique index's to refuse (below); another case or form is
+          // looked for here.
+          if (same.beyondExact) {
+            const [taken] = await tx
+              .select({ address: contactIdentities.address })
+              .from(contactIdentities)
+              .where(
+                and(
+                  eq(contactIdentities.channelId, channel.id),
+                  ne(contactIdentities.contactId, contact.id),
+                  same.where,
+                ),
+              )
+              .limit(1);
+            const recipient = CHANNEL_CAPABILITIES[channel.type].recipient;
+            if (taken) {
+              throw addressTaken(
+                recipient === 'phone' && taken.address !== address ? taken.address : undefined,
+              );
+            }
+          }
           const [identity] = await tx
             .insert(contactIdentities)
             .values({
@@ -225,7 +231,7 @@ builder.mutationFields((t) => ({
               // window is the one given, or none.
               set: {
                 address,
-                lastInboundAt: sql`case when ${same}
+                lastInboundAt: sql`case when ${same.where}
                   then greatest(${contactIdentities.lastInboundAt}, excluded.last_inbound_at)
                   else excluded.last_inbound_at end`,
               },
