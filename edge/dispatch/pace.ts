@@ -8,17 +8,6 @@ import type { ClaimedDelivery } from './claim';
 import type { DispatchChannel, DispatchLibrary } from './library';
 
 /**
- * Longest a send waits for its slot inside its batch (a timer before its provider call); a
- * later slot waits on the queue, and the message that brings the send back carries the slot's
- * exact time (`DispatchMessage.slot`). The queue's delays are whole seconds and its consumer
- * may hold a message up to `max_batch_timeout` (1 s, wrangler.toml) more, so the message is
- * delayed a whole second less than its slot is away, and waits out the rest here: back late,
- * it would go at once, together with the sends of the slots after its own. The pacer keeps
- * the slots within it taken when the channel's rate changes (edge/pacing/schedule.ts).
- */
-export { MAX_INLINE_WAIT_MS };
-
-/**
  * Longest a batch waits for a pacer's answer before its sends on that channel go unpaced. The
  * batch's claims are not renewed until its sends start (their lease is CLAIM_LEASE_SECONDS), so
  * a pacer that never answers must not hold them: a late answer is dropped (its slots stay

@@ -41,11 +41,16 @@ export interface Reservation {
 export const MAX_RESERVATION_MS = 12 * 60 * 60 * 1000;
 
 /**
- * Longest a send waits for its slot inside its batch; a send whose slot is further away waits
- * on the queue (edge/dispatch/pace.ts). When a channel's rate changes, the slots reserved at
- * the old rate within this window are being sent by batches under way and stay taken; the
- * later ones belong to sends waiting on the queue, which ask again at the new rate when they
- * come back (their slot names the rate it was reserved at).
+ * Longest a send waits for its slot inside its batch (a timer before its provider call); a send
+ * whose slot is further away waits on the queue (edge/dispatch/pace.ts), and the message that
+ * brings it back carries the slot's exact time (`DispatchMessage.slot`). The queue's delays are
+ * whole seconds and its consumer may hold a message up to `max_batch_timeout` (1 s,
+ * wrangler.toml) more, so the message is delayed a whole second less than its slot is away,
+ * and waits out the rest in its batch: back late, it would go at once, together with the sends
+ * of the slots after its own. When a channel's rate changes, the slots reserved at the old rate
+ * within this window are being sent by batches under way and stay taken; the later ones belong
+ * to sends waiting on the queue, which ask again at the new rate when they come back (their
+ * slot names the rate it was reserved at).
  */
 export const MAX_INLINE_WAIT_MS = 2_000;
 
