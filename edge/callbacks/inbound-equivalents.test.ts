@@ -3,9 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { channels, contactIdentities, contacts, inboundMessages } from '../../db/schema';
 import { nodeDatabase } from '../../test/node-database';
 import type { AddressChangeEvent, ChannelEvent, InboundEvent } from '../channels/events';
-import { queueMessage, seedContact, seedWorkspace } from '../dispatch/test-seed';
-import { consumeChannelEvents } from './consumer';
-import { channelEventMessage } from './message';
+import { seedContact, seedWorkspace } from '../dispatch/test-seed';
+import { consumeEvents, inboundText } from './test-events';
 
 /**
  * WhatsApp ids that are another form of a contact's E.164 phone (workflow/phone-equivalents.ts:
@@ -24,27 +23,13 @@ async function channel(workspaceId: string, type: 'whatsapp' | 'sms' = 'whatsapp
   return row!.id;
 }
 
-let sequence = 0;
 function inbound(channelId: string, address: string, at = new Date()): InboundEvent {
-  sequence += 1;
-  const id = `wamid.eq.${Date.now()}.${sequence}`;
-  return {
-    kind: 'inbound',
-    eventKey: id,
-    channelId,
-    providerMessageId: id,
-    from: { address, name: 'Lucía Pérez' },
-    at: at.toISOString(),
-    content: { type: 'text', text: 'hola' },
-  };
+  return inboundText(channelId, address, { name: 'Lucía Pérez', text: 'hola', at });
 }
 
 async function consume(events: ChannelEvent[]) {
-  const settlements = await consumeChannelEvents(
-    events.map((event, index) => queueMessage(channelEventMessage(event), index)),
-    { db, sender: { send: async () => {} } },
-  );
-  expect([...settlements.values()]).toEqual(events.map(() => ({ kind: 'ack' })));
+  const settlements = await consumeEvents(db, events);
+  expect(settlements).toEqual(events.map(() => ({ kind: 'ack' })));
 }
 
 function contactsOf(workspaceId: string) {

@@ -7,9 +7,8 @@ import { displayNameProblem } from '../../workflow/display-name';
 import type { CallbackChannel } from '../channels/callbacks';
 import type { AddressChangeEvent, ChannelEvent, InboundEvent } from '../channels/events';
 import { telegramBotCallbacks } from '../channels/telegram-bot/callbacks';
-import { queueMessage, seedContact, seedWorkspace } from '../dispatch/test-seed';
-import { consumeChannelEvents } from './consumer';
-import { channelEventMessage } from './message';
+import { seedContact, seedWorkspace } from '../dispatch/test-seed';
+import { consumeEvents, inboundText } from './test-events';
 
 /**
  * Address changes (a WhatsApp user's regenerated business-scoped user ID) through the callbacks
@@ -51,12 +50,8 @@ function change(
   };
 }
 
-async function consume(events: ChannelEvent[]) {
-  const settlements = await consumeChannelEvents(
-    events.map((event, index) => queueMessage(channelEventMessage(event), index)),
-    { db, sender: { send: async () => {} } },
-  );
-  return [...settlements.values()];
+function consume(events: ChannelEvent[]) {
+  return consumeEvents(db, events);
 }
 
 async function identitiesOf(contactId: string) {
@@ -96,15 +91,10 @@ describe('a contact whose business-scoped user ID changed', () => {
     ).toEqual([{ kind: 'ack' }]);
     expect(await identitiesOf(contactId)).toMatchObject([{ channelId, address: current }]);
 
-    const message: InboundEvent = {
-      kind: 'inbound',
-      eventKey: `wamid.after.${suffix}`,
-      channelId,
-      providerMessageId: `wamid.after.${suffix}`,
-      from: { address: current, name: 'Sheena Nelson' },
-      at: new Date().toISOString(),
-      content: { type: 'text', text: 'new number, same me' },
-    };
+    const message = inboundText(channelId, current, {
+      name: 'Sheena Nelson',
+      text: 'new number, same me',
+    });
     await consume([message]);
     const [identity] = await identitiesOf(contactId);
     expect(identity?.lastInboundAt).toBeInstanceOf(Date);
@@ -179,15 +169,7 @@ describe('a contact whose business-scoped user ID changed', () => {
     const channelId = await whatsappChannel(workspaceId);
     const [previous, current] = [bsuid(), bsuid()];
     const contactId = await seedContact(db, workspaceId, {}, [{ channelId, address: previous }]);
-    const message: InboundEvent = {
-      kind: 'inbound',
-      eventKey: `wamid.in.${current}`,
-      channelId,
-      providerMessageId: `wamid.in.${current}`,
-      from: { address: current, name: 'Sheena Nelson' },
-      at: new Date().toISOString(),
-      content: { type: 'text', text: 'Still me' },
-    };
+    const message = inboundText(channelId, current, { name: 'Sheena Nelson', text: 'Still me' });
     await consume([message, change(channelId, previous, current)]);
     const [recorded] = await db
       .select()
@@ -415,15 +397,8 @@ describe('a channel deleted while its messages are recorded', () => {
   it("drops that channel's messages and records the rest of the batch, without an error", async () => {
     const { workspaceId } = await seedWorkspace(db);
     const [doomed, kept] = [await whatsappChannel(workspaceId), await whatsappChannel(workspaceId)];
-    const inbound = (channelId: string, address: string): InboundEvent => ({
-      kind: 'inbound',
-      eventKey: `wamid.${address}`,
-      channelId,
-      providerMessageId: `wamid.${address}`,
-      from: { address, name: 'New Sender' },
-      at: new Date().toISOString(),
-      content: { type: 'text', text: 'hello' },
-    });
+    const inbound = (channelId: string, address: string) =>
+      inboundText(channelId, address, { name: 'New Sender' });
     const [gone, stays] = [bsuid(), bsuid()];
     // The batch meets the delete before it commits: it must wait for it, not fail on the
     // identities' and messages' foreign keys (the queue would retry every event of the batch).
@@ -450,15 +425,7 @@ describe('a contact deleted while a message from them is recorded', () => {
     const deleted = await seedContact(db, workspaceId, { firstName: 'Gone' }, [
       { channelId, address },
     ]);
-    const message: InboundEvent = {
-      kind: 'inbound',
-      eventKey: `wamid.${address}`,
-      channelId,
-      providerMessageId: `wamid.${address}`,
-      from: { address, name: 'Back Again' },
-      at: new Date().toISOString(),
-      content: { type: 'text', text: 'hello again' },
-    };
+    const message = inboundText(channelId, address, { name: 'Back Again', text: 'hello again' });
     // The batch found the contact before the delete commits: it must wait for it and make a
     // new contact, not fail on the identity's and the message's foreign keys.
     const settlements = await duringDelete(
@@ -484,15 +451,7 @@ describe('a workspace deleted while messages to it are recorded', () => {
     const address = bsuid();
     const contactId = await seedContact(db, workspaceId, {}, [{ channelId, address }]);
     const [identity] = await identitiesOf(contactId);
-    const message: InboundEvent = {
-      kind: 'inbound',
-      eventKey: `wamid.${address}`,
-      channelId,
-      providerMessageId: `wamid.${address}`,
-      from: { address, name: 'Sender' },
-      at: new Date().toISOString(),
-      content: { type: 'text', text: 'hello' },
-    };
+    const message = inboundText(channelId, address);
     const blockedBy = async (blocker: number) => {
       for (const started = Date.now(); Date.now() - started < 10_000; ) {
         const { rows } = await pool.query<{ pid: number }>(
