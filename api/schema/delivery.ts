@@ -67,6 +67,11 @@ export const DeliveryRef = builder.drizzleObject('deliveries', {
       nullable: true,
       description: 'The channel it was resolved to; null when none could be resolved.',
     }),
+    recipient: t.exposeString('recipient', {
+      nullable: true,
+      description:
+        "The address the message was sent to: the contact's email address, phone number or identity on the channel (a chat id, a page-scoped id...) as its first attempt was sent; every retry goes to the same address, even if the contact's has changed meanwhile. Null when no attempt was handed to the provider (refused before sending, or dead-lettered first), and on deliveries recorded before addresses were kept.",
+    }),
     contentSummary: t.exposeString('contentSummary', {
       nullable: true,
       description: 'The start of what was sent (text, caption, or email subject and text).',

@@ -170,6 +170,17 @@ export const deliveries = pgTable(
     /** SMS segments the sent text was billed as (GSM-7: 160/153, UCS-2: 70/67); null: not SMS. */
     segments: integer('segments'),
     /**
+     * The address the message was sent to (an email address, a phone number, a chat id...: the
+     * contact's address on the channel, as the adapter was given it), written by the first
+     * attempt that reached an adapter and never changed after. Every later attempt of the
+     * delivery is sent there (edge/dispatch/load.ts reads it for a retry) rather than to the
+     * contact's address as it is then: an attempt whose outcome is unknown (a timeout) may have
+     * reached this one, and a retry to an address changed meanwhile would deliver the message
+     * twice. Null when no attempt reached an adapter (refused before sending, dead-lettered
+     * before any attempt was recorded), and on rows written before the column existed.
+     */
+    recipient: text('recipient'),
+    /**
      * The provider's latest news after accepting the message: 'sent' | 'delivered' | 'read' |
      * 'failed' (status callbacks); null until the first one.
      */

@@ -62,6 +62,7 @@ export async function attemptDelivery(
   const fields = { workspaceId: run.workspaceId, runId: run.id, deliveryId: claim.id };
   let channelId: string | null = null;
   let channelState: string | null = null;
+  let recipient: string | null = null;
   let confirmMinutes: number | null = null;
   let outcome: SendOutcome;
   let summary: string | null = null;
@@ -79,6 +80,7 @@ export async function attemptDelivery(
       deliveryId: claim.id,
       templateKey: `${run.versionId}:${step.id}`,
       ...(deps.mediaLinks ? { mediaLinks: deps.mediaLinks } : {}),
+      recordedRecipient: run.recordedRecipient,
     });
     channelId = prepared.channel?.id ?? null;
     channelState = prepared.channel?.sendingState ?? null;
@@ -91,6 +93,8 @@ export async function attemptDelivery(
         retryable: false,
       };
     } else {
+      // Where the message goes: recorded whatever the adapter's call comes to.
+      recipient = prepared.recipient;
       summary = summarizeMessage(prepared.rendered);
       if (prepared.rendered.kind === 'email') {
         isEmail = true;
@@ -127,6 +131,7 @@ export async function attemptDelivery(
     attempts: claim.attempts,
     claimedAtMs: claim.claimedAtMs,
     channelId,
+    recipient,
     contentSummary: summary,
     messageIdHeader,
   };

@@ -78,7 +78,7 @@ async function runAtUnsentStep() {
 }
 
 describe('dead letters', () => {
-  it('mark the delivery failed with its last reason and take the failure branch', async () => {
+  it('mark the delivery failed with its last reason, keeping the address it was sent to, and take the failure branch', async () => {
     endpoint.respondWith(() => ({ status: 429, headers: { 'retry-after': '3600' } }));
     const { runId, stepIds } = await heldRun(true);
     await waitForRun(
@@ -95,6 +95,7 @@ describe('dead letters', () => {
       status: 'failed',
       reasonCode: 'rate_limited',
       reasonDetail: 'dead-lettered',
+      recipient: 'held-true',
     });
     expect(run).toMatchObject({ leaseUntil: null });
   });
@@ -117,6 +118,8 @@ describe('dead letters', () => {
       reasonCode: 'network',
       reasonDetail: 'dead-lettered',
       attempts: 0,
+      // No attempt was made: no address is known.
+      recipient: null,
     });
   });
 

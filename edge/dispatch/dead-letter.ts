@@ -73,7 +73,8 @@ async function failDeliveries(
         returning r.id, r.delivery_id, r.delivery_attempts, k.workspace_id, k.step_id, k.visit
       ),
       failed as (
-        -- With the id the run's claims sent it under, if any attempt was made.
+        -- With the id the run's claims sent it under, if any attempt was made. No recipient:
+        -- this statement knows none, and a row an attempt recorded keeps its own.
         insert into deliveries as d
           (id, workspace_id, run_id, step_id, visit, status, attempts, reason_code, reason_detail)
         select f.delivery_id, f.workspace_id, f.id, f.step_id, f.visit, 'failed',

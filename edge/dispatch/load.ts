@@ -40,6 +40,12 @@ export interface RunState {
   timezone: string;
   contact: DispatchContact;
   identities: IdentityRef[];
+  /**
+   * The address an earlier attempt of the current visit's delivery was sent to
+   * (deliveries.recipient), where this attempt goes too; null on a visit's first attempt, and
+   * when no earlier attempt recorded one.
+   */
+  recordedRecipient: string | null;
 }
 
 interface IdentityJson {
@@ -85,6 +91,7 @@ interface LoadRow {
   custom_fields: DispatchContact['customFields'];
   last_interacted_channel_id: string | null;
   identities: IdentityJson[];
+  recorded_recipient: string | null;
   claim_delivery_id: string | null;
   claim_attempts: number | null;
   claim_lease_until_ms: number | null;
@@ -162,7 +169,8 @@ async function loadBatch(
   const claiming = requests.length > 0 && sendSteps.length > 0;
   const ids = uuidArrayParam(runIds);
   // Each run's row is read once: through the claim's update when it is claimed (its RETURNING
-  // is the row as claimed), by primary key otherwise.
+  // is the row as claimed), by primary key otherwise. `prior_attempts`: the claims of its
+  // visit's delivery before this statement's (RETURNING counts this one).
   const batch = claiming
     ? sql`claimed as (
           update runs r
@@ -178,7 +186,8 @@ async function loadBatch(
             -- On the row being updated, as claimDeliveries tests them (claim.ts says why).
             and (r.lease_until is null or r.lease_until < now())
             and not r.delivery_finished
-          returning ${runColumns('r')}, r.delivery_id as claim_delivery_id,
+          returning ${runColumns('r')}, r.delivery_attempts - 1 as prior_attempts,
+                    r.delivery_id as claim_delivery_id,
                     r.delivery_attempts as claim_attempts,
                     (extract(epoch from r.lease_until) * 1000)::float8 as claim_lease_until_ms,
                     (extract(epoch from now()) * 1000)::float8 as claimed_at_ms
@@ -186,12 +195,14 @@ async function loadBatch(
         batch as (
           select * from claimed
           union all
-          select ${runColumns('r')}, null::uuid, null::int, null::float8, null::float8
+          select ${runColumns('r')}, r.delivery_attempts, null::uuid, null::int, null::float8,
+                 null::float8
           from runs r
           where r.id = any(array(select unnest(${ids}) except select id from claimed))
         )`
     : sql`batch as (
-          select ${runColumns('r')}, null::uuid as claim_delivery_id, null::int as claim_attempts,
+          select ${runColumns('r')}, r.delivery_attempts as prior_attempts,
+                 null::uuid as claim_delivery_id, null::int as claim_attempts,
                  null::float8 as claim_lease_until_ms, null::float8 as claimed_at_ms
           from runs r where r.id = any(${ids})
         )`;
@@ -217,6 +228,12 @@ async function loadBatch(
                  'lastInboundAt', i.last_inbound_at))
                from contact_identities i where i.contact_id = r.contact_id), '[]'::json)
                as identities,
+             -- A later attempt of a delivery goes to the address an earlier one was sent to
+             -- (deliveries.recipient says why). Read by primary key, and only for a run whose
+             -- delivery was claimed before (a retry: rare), so a first attempt reads nothing.
+             case when r.prior_attempts > 0 then
+               (select d.recipient from deliveries d where d.id = r.delivery_id)
+             end as recorded_recipient,
              r.claim_delivery_id, r.claim_attempts, r.claim_lease_until_ms, r.claimed_at_ms
       from batch r
       join workspaces w on w.id = r.workspace_id
@@ -280,6 +297,7 @@ function runState(row: LoadRow, graph: WorkflowGraph): RunState {
       address: identity.address,
       lastInboundAt: identity.lastInboundAt ? new Date(identity.lastInboundAt) : null,
     })),
+    recordedRecipient: row.recorded_recipient,
   };
 }
 
@@ -310,7 +328,7 @@ function runColumns(alias: string) {
   return sql`${r}.id, ${r}.workspace_id, ${r}.workflow_id, ${r}.version_id, ${r}.status,
     ${r}.current_step_id, ${r}.step_visit,
     (extract(epoch from ${r}.due_at) * 1000)::float8 as due_at_ms, ${r}.trigger_variables,
-    ${r}.contact_id, ${r}.delivery_channel_id`;
+    ${r}.contact_id, ${r}.delivery_channel_id, ${r}.delivery_id`;
 }
 
 /**

@@ -33,6 +33,12 @@ export interface PrepareInput {
   templateKey?: string;
   /** Signs links to uploads (PUBLIC_URL); without it, uploads can be attached but not linked. */
   mediaLinks?: MediaLinkSigner;
+  /**
+   * The address an earlier attempt of this delivery was sent to (deliveries.recipient): the
+   * send goes there, not to the contact's address as resolved now. Null or absent on a first
+   * attempt.
+   */
+  recordedRecipient?: string | null;
 }
 
 /** A send ready to hand to its channel's adapter. */
@@ -196,7 +202,7 @@ export async function prepareSend(input: PrepareInput): Promise<PreparedSend> {
     return {
       ok: true,
       channel,
-      recipient: resolution.recipient,
+      recipient: recipientOf(resolution.recipient, input.recordedRecipient),
       source,
       content,
       rendered,
@@ -206,4 +212,26 @@ export async function prepareSend(input: PrepareInput): Promise<PreparedSend> {
     if (!(error instanceof RenderError)) throw error;
     return { ok: false, reason: error.reason, detail: error.message, channel, source, content };
   }
+}
+
+/**
+ * Where a send goes: the address an earlier attempt of its delivery was sent to, when there is
+ * one, else the contact's address as resolved now. An attempt whose outcome is unknown (a
+ * timeout, a network error) may have reached the contact at the earlier address; a retry to the
+ * address they have now (edited meanwhile) would deliver the message a second time.
+ *
+ * The recorded address is only ever used once the send has resolved as a first attempt would
+ * (the channel still there and connected, the contact still having an address on it, its
+ * messaging window open): it decides where the retry goes, never whether it goes. So a contact
+ * whose address on the channel was removed since (an email or phone cleared, the identity
+ * deleted) fails the retry `no_associated_channel`, as it would fail a first attempt: whoever
+ * removed it asked for nothing more to go there. A deleted contact has no run left to retry.
+ * It is always an address for the channel being sent on: a step's channel is fixed by its
+ * published version, a Last Interacted retry goes to the channel its attempt went to
+ * (runs.delivery_channel_id), and a channel's type never changes. An address that another
+ * contact has taken since (edited onto them) still gets the retry: it is the one the earlier
+ * attempt may have reached, and a retry can only complete that attempt, not redirect it.
+ */
+function recipientOf(resolved: string, recorded: string | null | undefined): string {
+  return recorded ?? resolved;
 }

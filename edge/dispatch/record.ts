@@ -18,6 +18,7 @@ const OUTCOME_COLUMNS = {
   claimed_at_ms: 'float8',
   status: 'text',
   sent_channel_id: 'uuid',
+  recipient: 'text',
   reason_code: 'text',
   reason_detail: 'text',
   provider_message_id: 'text',
@@ -125,6 +126,7 @@ export async function recordAndMove(
     claimed_at_ms: outcome.claimedAtMs,
     status: outcome.status,
     sent_channel_id: outcome.channelId,
+    recipient: outcome.recipient ?? null,
     reason_code: outcome.reasonCode,
     reason_detail: outcome.reasonDetail,
     provider_message_id: outcome.providerMessageId,
@@ -310,8 +312,8 @@ export async function recordAndMove(
       -- also plans it.
       sends as materialized (
         select o.seq, o.delivery_id, o.attempts, o.claimed_at_ms, o.sent_channel_id,
-               o.channel_id, o.provider_message_id, o.content_summary, o.message_id_header,
-               o.segments,
+               o.channel_id, o.recipient, o.provider_message_id, o.content_summary,
+               o.message_id_header, o.segments,
                case when r.released and o.status = 'queued' then 'failed' else o.status end
                  as status,
                case when r.released and o.status = 'queued' then ${RUN_CANCELLED_REASON}::text
@@ -329,20 +331,24 @@ export async function recordAndMove(
       -- The delivery row, written once per attempt's outcome: inserted by its first attempt,
       -- updated by a retry's. A finished row is never overwritten (a status callback finishes
       -- a retry-waiting row only while no claim holds its run, edge/callbacks/status-updates.ts).
+      -- Its recipient is set once: a retry was sent to it (load.ts), and a retry refused before
+      -- sending has none to give.
       recorded as (
         insert into deliveries as d (id, workspace_id, run_id, step_id, visit, status, attempts,
-                                     channel_id, reason_code, reason_detail, provider_message_id,
-                                     content_summary, message_id_header, segments, sent_at,
-                                     created_at)
+                                     channel_id, recipient, reason_code, reason_detail,
+                                     provider_message_id, content_summary, message_id_header,
+                                     segments, sent_at, created_at)
         select delivery_id, workspace_id, run_id, from_step_id, from_visit, status, attempts,
-               channel_id, reason_code, reason_detail, provider_message_id, content_summary,
-               message_id_header, segments, case when status = 'sent' then now() end,
+               channel_id, recipient, reason_code, reason_detail, provider_message_id,
+               content_summary, message_id_header, segments,
+               case when status = 'sent' then now() end,
                coalesce(to_timestamp(claimed_at_ms / 1000), now())
         from sends
         on conflict (run_id, step_id, visit) do update
         set status = excluded.status,
             attempts = excluded.attempts,
             channel_id = coalesce(excluded.channel_id, d.channel_id),
+            recipient = coalesce(d.recipient, excluded.recipient),
             reason_code = excluded.reason_code,
             reason_detail = excluded.reason_detail,
             provider_message_id = coalesce(excluded.provider_message_id, d.provider_message_id),

@@ -18,7 +18,7 @@ import {
 import type { GraphStep, SendMessageConfig, WaitConfig } from '../../workflow/types';
 import { customWebhookAdapter } from '../channels/custom-webhook/adapter';
 import { type EventPublisher, type LoggedEvent, loggedEventFromRow } from '../events/types';
-import { dispatchBatch } from './consumer';
+import { type DispatchDeps, dispatchBatch } from './consumer';
 
 /**
  * Rows for dispatch and runs tests, written directly (the API's own tests cover the mutations
@@ -231,12 +231,14 @@ export function queueMessage(body: unknown, index: number): Message<unknown> {
 /**
  * Consumes one batch of messages for `runIds` (first visit) in this process, as the Worker's
  * queue handler would, sending through the custom channel's adapter (to local endpoints) and
- * enqueueing nothing; events go to `events` when given.
+ * enqueueing nothing; events go to `events` when given, and `settings` (a send timeout...)
+ * override the consumer's.
  */
 export function consumeRuns(
   { db, cipher }: SeedTarget,
   runIds: readonly string[],
   events?: EventPublisher,
+  settings: Partial<Pick<DispatchDeps, 'sendTimeoutMs'>> = {},
 ) {
   return dispatchBatch(
     runIds.map((runId, index) => queueMessage({ runId, visit: 1 }, index)),
@@ -247,6 +249,7 @@ export function consumeRuns(
       adapterFor: ({ type }) => (type === 'custom' ? customWebhookAdapter : undefined),
       allowPrivateUrls: true,
       events,
+      ...settings,
     },
   );
 }
@@ -285,6 +288,7 @@ export async function seedWorkflowAndContact(db: Database, steps: StepSpec[], fi
  * A workspace whose contacts (`contacts` of them, or one per first name given) each have a run
  * at a workflow's send of `text` on a custom channel posting to `endpointUrl`, followed by a
  * wait of `waitAfterSeconds` when given: the first visit, due now, as startWorkflow leaves them.
+ * Each contact's address on the channel is their first name; `apiKey` is the workspace's.
  */
 export async function seedRunsAtCustomSend(
   target: SeedTarget,
@@ -293,7 +297,7 @@ export async function seedRunsAtCustomSend(
   { text = 'Hello', waitAfterSeconds }: { text?: string; waitAfterSeconds?: number } = {},
 ) {
   const { db } = target;
-  const { workspaceId } = await seedWorkspace(db);
+  const { workspaceId, apiKey } = await seedWorkspace(db);
   const channelId = await seedCustomChannel(target, workspaceId, endpointUrl);
   const send: StepSpec = {
     key: 'hello',
@@ -328,7 +332,7 @@ export async function seedRunsAtCustomSend(
       }),
     );
   }
-  return { workspaceId, channelId, workflowId, runIds };
+  return { workspaceId, apiKey, channelId, workflowId, runIds };
 }
 
 /**
