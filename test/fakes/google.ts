@@ -42,8 +42,14 @@ import { type ParsedMail, simpleParser } from 'mailparser';
  *   gmail.readonly, gmail.compose, gmail.modify or mail.google.com); answers `{ emailAddress,
  *   messagesTotal, threadsTotal, historyId }`.
  * - Errors in Google's format ("Resolve errors"): `{ error: { code, message, errors: [{ domain,
- *   reason, message }], status } }`: a missing, unknown or revoked token is 401 `authError`, a
- *   token without the scope 403 `insufficientPermissions`.
+ *   reason, message }], status } }`, with the error model's `details: [{ '@type':
+ *   'type.googleapis.com/google.rpc.ErrorInfo', reason, domain, metadata }]` where Google adds
+ *   one (Google Cloud API design guide, "Errors"; reasons of google.api.ErrorReason): a missing,
+ *   unknown or revoked token is 401 `authError`, a token without the scope 403
+ *   `insufficientPermissions` with the ErrorInfo `ACCESS_TOKEN_SCOPE_INSUFFICIENT`. Tests make
+ *   the next answers any documented error: `googleError` (the `errors[]` form, optionally with
+ *   an ErrorInfo), `googleErrorInfo` (the error model alone: `status` and `details`, no
+ *   `errors[]`), `gmailApiDisabled` (the Gmail API disabled in the client's project).
  */
 
 export const SCOPE = {
@@ -127,6 +133,8 @@ export interface GoogleStandIn {
   replyNextSend(...replies: GoogleReply[]): void;
   /** Answers the next token requests with these replies, before any checks. */
   replyNextToken(...replies: GoogleReply[]): void;
+  /** Answers the next users.getProfile requests with these replies, before any checks. */
+  replyNextProfile(...replies: GoogleReply[]): void;
   /** The user revokes the grant: the refresh token and its access tokens stop working. */
   revokeGrant(): void;
   /** Access tokens issued so far stop working before they expire (the refresh token still works). */
@@ -136,12 +144,40 @@ export interface GoogleStandIn {
   close(): Promise<void>;
 }
 
-/** A Google API error answer ("Resolve errors"). */
+/**
+ * The canonical code Google gives with an HTTP status (google.rpc.Code, "HTTP Mapping"), as
+ * the `status` of its error answers.
+ */
+const CANONICAL_STATUS: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  413: 'INVALID_ARGUMENT',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  502: 'UNKNOWN',
+  503: 'UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
+};
+
+/** An ErrorInfo detail of the error model, for the Gmail API (domain `googleapis.com`). */
+function errorInfo(reason: string) {
+  return {
+    '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+    reason,
+    domain: 'googleapis.com',
+    metadata: { service: 'gmail.googleapis.com' },
+  };
+}
+
+/** A Google API error answer ("Resolve errors"), with an ErrorInfo when `info` names one. */
 export function googleError(
   status: number,
   reason: string,
   message: string,
-  statusText = 'INVALID_ARGUMENT',
+  statusText = CANONICAL_STATUS[status] ?? 'UNKNOWN',
+  info?: string,
 ): GoogleReply {
   return {
     status,
@@ -151,6 +187,58 @@ export function googleError(
         message,
         errors: [{ message, domain: 'global', reason }],
         status: statusText,
+        ...(info ? { details: [errorInfo(info)] } : {}),
+      },
+    },
+  };
+}
+
+/**
+ * A Google API error answer in the error model alone: `code`, `message`, `status` and, when
+ * `reason` is given, an ErrorInfo detail, without the older `errors[]`.
+ */
+export function googleErrorInfo(
+  status: number,
+  reason: string | null,
+  message: string,
+  statusText = CANONICAL_STATUS[status] ?? 'UNKNOWN',
+): GoogleReply {
+  return {
+    status,
+    body: {
+      error: {
+        code: status,
+        message,
+        status: statusText,
+        ...(reason ? { details: [errorInfo(reason)] } : {}),
+      },
+    },
+  };
+}
+
+/**
+ * The Gmail API disabled in the Google Cloud project of the OAuth client: 403
+ * `PERMISSION_DENIED`, `errors[].reason` `accessNotConfigured` (domain `usageLimits`) and the
+ * ErrorInfo `SERVICE_DISABLED` (google.api.ErrorReason: "The request is calling a disabled
+ * service for a consumer").
+ */
+export function gmailApiDisabled(): GoogleReply {
+  const message =
+    'Gmail API has not been used in project 123456789012 before or it is disabled. Enable it by visiting the API console, then retry.';
+  return {
+    status: 403,
+    body: {
+      error: {
+        code: 403,
+        message,
+        errors: [{ message, domain: 'usageLimits', reason: 'accessNotConfigured' }],
+        status: 'PERMISSION_DENIED',
+        details: [
+          {
+            ...errorInfo('SERVICE_DISABLED'),
+            metadata: { service: 'gmail.googleapis.com', consumer: 'projects/123456789012' },
+          },
+        ],
       },
     },
   };
@@ -199,6 +287,7 @@ const insufficientScope = () =>
     'insufficientPermissions',
     'Request had insufficient authentication scopes.',
     'PERMISSION_DENIED',
+    'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
   );
 
 /** Gmail's message and thread ids: 16 hex digits. */
@@ -290,6 +379,7 @@ export async function startGoogle(options: GoogleOptions): Promise<GoogleStandIn
   const messages: GmailMessage[] = [];
   const sendReplies: GoogleReply[] = [];
   const tokenReplies: GoogleReply[] = [];
+  const profileReplies: GoogleReply[] = [];
   const tokens = new Map<string, { expiresAt: number; scopes: string[] }>();
   const threads = new Map<string, { subject: string; messageIds: string[] }>();
   let grantRevoked = false;
@@ -392,6 +482,7 @@ export async function startGoogle(options: GoogleOptions): Promise<GoogleStandIn
   }
 
   function profile(request: GoogleRequest): GoogleReply {
+    if (profileReplies.length > 0) return profileReplies.shift()!;
     const granted = grantedScopes(request);
     if (!granted) return unauthenticated();
     if (!granted.some((scope) => PROFILE_SCOPES.includes(scope))) return insufficientScope();
@@ -456,6 +547,7 @@ export async function startGoogle(options: GoogleOptions): Promise<GoogleStandIn
     sendRequests: () => requests.filter((request) => request.path.endsWith('/messages/send')),
     replyNextSend: (...replies) => sendReplies.push(...replies),
     replyNextToken: (...replies) => tokenReplies.push(...replies),
+    replyNextProfile: (...replies) => profileReplies.push(...replies),
     revokeGrant() {
       grantRevoked = true;
       tokens.clear();

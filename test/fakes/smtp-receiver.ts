@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerError } from 'smtp-server';
 import type { TestCertificate } from './self-signed-cert';
@@ -133,5 +133,37 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions): Promise<S
       return messages.slice(0, count);
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * An SMTP server whose connection breaks in the TLS handshake: it greets, offers STARTTLS in
+ * its EHLO reply, answers STARTTLS with 220 "Ready to start TLS" (RFC 3207 §4) and then resets
+ * the TCP connection instead of negotiating, as a server restarting or a middlebox dropping the
+ * connection would. Resolves with its port; `close` ends it.
+ */
+export async function startTlsResettingServer(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    socket.write('220 reset.example ESMTP\r\n');
+    socket.on('data', (data: Buffer) => {
+      const command = data.toString('latin1').trim().toUpperCase();
+      if (command.startsWith('EHLO')) socket.write('250-reset.example\r\n250 STARTTLS\r\n');
+      else if (command === 'STARTTLS')
+        socket.write('220 Ready to start TLS\r\n', () => socket.resetAndDestroy());
+      else socket.write('502 Command not implemented\r\n');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

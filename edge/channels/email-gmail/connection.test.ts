@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from 'vitest';
-import { type GoogleStandIn, SCOPE, startGoogle } from '../../../test/fakes/google';
+import { type GoogleStandIn, googleError, SCOPE, startGoogle } from '../../../test/fakes/google';
 import type { ConnectionContext } from '../connection';
 import { emailGmailConnection } from './connection';
 import {
@@ -44,6 +44,26 @@ describe('verifying a Gmail channel', () => {
     expect(await emailGmailConnection.verify(gmailChannel(), context(standIn))).toMatchObject({
       verdict: 'verified',
       detail: expect.stringContaining('can send'),
+    });
+  });
+
+  test('a rate-limited profile read concludes nothing: it is not taken for a send-only grant', async () => {
+    const standIn = await google([SCOPE.send, SCOPE.metadata]);
+    standIn.replyNextProfile(googleError(403, 'userRateLimitExceeded', 'User Rate Limit Exceeded'));
+    expect(await emailGmailConnection.verify(gmailChannel(), context(standIn))).toMatchObject({
+      verdict: 'unreachable',
+      problem: expect.stringContaining('userRateLimitExceeded'),
+    });
+  });
+
+  test('rejects a mailbox whose domain does not let the app use Gmail (403 domainPolicy)', async () => {
+    const standIn = await google([SCOPE.send, SCOPE.metadata]);
+    standIn.replyNextProfile(
+      googleError(403, 'domainPolicy', 'The domain administrators have disabled Gmail apps.'),
+    );
+    expect(await emailGmailConnection.verify(gmailChannel(), context(standIn))).toMatchObject({
+      verdict: 'rejected',
+      problem: expect.stringContaining('domainPolicy'),
     });
   });
 

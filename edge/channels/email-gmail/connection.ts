@@ -1,7 +1,7 @@
 import { readChannel } from '../channel-config';
 import type { ChannelConnection, VerifyResult } from '../connection';
 import { gmailUrl } from '../google/endpoints';
-import { classifyGoogleAnswer } from '../google/errors';
+import { classifyGoogleAnswer, googleErrorOf } from '../google/errors';
 import { googleAccessToken } from '../google/oauth';
 import { callProvider, isSuccess } from '../http/classify';
 import type { SendOutcome } from '../types';
@@ -20,6 +20,22 @@ export const GMAIL_SEND_SCOPES: readonly string[] = [
   'https://www.googleapis.com/auth/gmail.addons.current.action.compose',
   'https://www.googleapis.com/auth/gmail.send',
 ];
+
+/**
+ * The names of Google's answer to a token without the method's scope: `insufficientPermissions`
+ * (Gmail API, "Resolve errors", 403) and the error model's ErrorInfo
+ * `ACCESS_TOKEN_SCOPE_INSUFFICIENT` (google.api.ErrorReason).
+ */
+const SCOPE_REFUSALS: ReadonlySet<string> = new Set([
+  'insufficientPermissions',
+  'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
+]);
+
+/** A 403 that refuses the token's scope, not the request for another reason. */
+function isScopeRefusal(answer: { status: number; body: string }): boolean {
+  if (answer.status !== 403) return false;
+  return (googleErrorOf(answer.body)?.names ?? []).some((name) => SCOPE_REFUSALS.has(name));
+}
 
 /** A failed outcome as a verdict: what a retry may fix is "unreachable", the rest "rejected". */
 function verdictOf(outcome: SendOutcome): VerifyResult {
@@ -70,8 +86,9 @@ export const emailGmailConnection: ChannelConnection = {
     );
     if (!call.ok) return verdictOf(call.outcome);
     let address: string | null = null;
-    if (call.answer.status === 403 && canSend) {
+    if (canSend && isScopeRefusal(call.answer)) {
       // A send-only grant: the mailbox is unknown, so is whether fromAddress is one of its.
+      // Other 403s (a rate limit, the domain's policy, the API disabled) are what they say.
     } else if (!isSuccess(call.answer)) {
       return verdictOf(
         classifyGoogleAnswer(call.answer, GMAIL_FAILURES, GMAIL_API, context.now?.() ?? new Date()),

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   type GoogleReply,
   type GoogleStandIn,
+  gmailApiDisabled,
   googleError,
+  googleErrorInfo,
   oauthError,
   startGoogle,
   userRateLimit,
@@ -40,7 +42,14 @@ async function send() {
   });
 }
 
-type Case = [status: number, error: string, reason: FailureReason, retried: boolean];
+type Case = [
+  status: number,
+  error: string,
+  reason: FailureReason,
+  retried: boolean,
+  /** The answer, when not the `errors[]` form naming `error` (googleError). */
+  reply?: GoogleReply,
+];
 
 /**
  * What each documented Gmail answer must become, written out here independently of the table
@@ -58,6 +67,53 @@ const GMAIL_CASES: Case[] = [
   [403, 'rateLimitExceeded', 'rate_limited', true],
   [403, 'domainPolicy', 'channel_not_connected', false],
   [403, 'insufficientPermissions', 'credentials_rejected', false],
+  [403, 'forbidden', 'channel_not_connected', false],
+  // The error model's ErrorInfo reasons, without the older errors[] (Google Cloud API design
+  // guide, "Errors"; google.api.ErrorReason).
+  [
+    403,
+    'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
+    'credentials_rejected',
+    false,
+    googleErrorInfo(
+      403,
+      'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
+      'Request had insufficient authentication scopes.',
+    ),
+  ],
+  [
+    403,
+    'SERVICE_DISABLED',
+    'channel_not_connected',
+    false,
+    googleErrorInfo(
+      403,
+      'SERVICE_DISABLED',
+      'Gmail API has not been used in project 1 before or it is disabled.',
+    ),
+  ],
+  [
+    403,
+    'RATE_LIMIT_EXCEEDED',
+    'rate_limited',
+    true,
+    googleErrorInfo(403, 'RATE_LIMIT_EXCEEDED', "Quota exceeded for quota metric 'Queries'."),
+  ],
+  [
+    429,
+    'RATE_LIMIT_EXCEEDED',
+    'rate_limited',
+    true,
+    googleErrorInfo(429, 'RATE_LIMIT_EXCEEDED', "Quota exceeded for quota metric 'Queries'."),
+  ],
+  // A 403 that names no reason at all, only its canonical status.
+  [
+    403,
+    'PERMISSION_DENIED',
+    'credentials_rejected',
+    false,
+    googleErrorInfo(403, null, 'The caller does not have permission'),
+  ],
   [429, 'rateLimitExceeded', 'rate_limited', true],
   [500, 'backendError', 'network', true],
   [502, 'backendError', 'network', true],
@@ -73,9 +129,9 @@ const OAUTH_CASES: Case[] = [
 ];
 
 describe('Gmail answers become reasons (one case per table row)', () => {
-  for (const [status, error, reason, retried] of GMAIL_CASES) {
+  for (const [status, error, reason, retried, documented] of GMAIL_CASES) {
     test(`${status} ${error} → ${reason}${retried ? ', retried' : ''}`, async () => {
-      const reply = googleError(status, error, `documented ${error}`);
+      const reply = documented ?? googleError(status, error, `documented ${error}`);
       // A 401 is refreshed once and retried: both tries get it.
       google.replyNextSend(...(status === 401 ? [reply, reply] : [reply]));
       const outcome = await send();
@@ -118,6 +174,44 @@ describe('Gmail answers become reasons (one case per table row)', () => {
     const outcome = await send();
     expect(outcome).toMatchObject({ status: 'failed', reason: 'rate_limited', retryable: false });
     expect(outcome.status === 'failed' && outcome.retryAfterSeconds).toBeFalsy();
+  });
+
+  test("a 403 whose errors[] reason no row names is read by its ErrorInfo: the Gmail API disabled in the client's project", async () => {
+    google.replyNextSend(gmailApiDisabled());
+    expect(await send()).toMatchObject({
+      status: 'failed',
+      reason: 'channel_not_connected',
+      retryable: false,
+      detail: expect.stringContaining('HTTP 403 accessNotConfigured'),
+    });
+  });
+
+  test("a grant without gmail.send: the stand-in's own 403 (errors[] and ErrorInfo) is credentials_rejected", async () => {
+    google.replyNextSend(
+      googleError(
+        403,
+        'insufficientPermissions',
+        'Request had insufficient authentication scopes.',
+        'PERMISSION_DENIED',
+        'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
+      ),
+    );
+    expect(await send()).toMatchObject({ reason: 'credentials_rejected', retryable: false });
+  });
+
+  test('a documented errors[] reason decides over a generic ErrorInfo in the same answer', async () => {
+    // dailyLimitExceeded (not retried) with a RATE_LIMIT_EXCEEDED ErrorInfo (retried): the
+    // reason the Gmail guide documents, and tells how to handle, wins.
+    google.replyNextSend(
+      googleError(
+        403,
+        'dailyLimitExceeded',
+        'Daily Limit Exceeded',
+        'PERMISSION_DENIED',
+        'RATE_LIMIT_EXCEEDED',
+      ),
+    );
+    expect(await send()).toMatchObject({ reason: 'rate_limited', retryable: false });
   });
 
   test('an answer no row names falls back to its HTTP status', async () => {
@@ -168,6 +262,6 @@ test('every row of both tables has a case above and cites its documentation', ()
         row.reason === reason,
     );
     expect(covered, `row ${row.status ?? '*'} ${row.error ?? '*'}`).toBe(true);
-    expect(row.doc).toMatch(/Resolve errors|OAuth 2\.0|RFC 6749/);
+    expect(row.doc).toMatch(/Resolve errors|Google API error model|OAuth 2\.0|RFC 6749/);
   }
 });

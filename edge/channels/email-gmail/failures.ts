@@ -2,6 +2,13 @@ import type { GoogleFailureTable } from '../google/errors';
 
 /** The section every row cites. */
 const RESOLVE_ERRORS = 'Gmail API, "Resolve errors"';
+/**
+ * Google's error model, for answers that name their cause in an ErrorInfo detail
+ * (`details[].reason`) or only by canonical `status`: Google Cloud API design guide, "Errors"
+ * ("Error model", "Error details"), and `google.api.ErrorReason` (google/api/error_reason.proto).
+ */
+const ERROR_MODEL =
+  'Google API error model ("Errors", ErrorInfo reasons of google.api.ErrorReason)';
 
 /**
  * Gmail API answers → our reasons (Gmail API, "Resolve errors"). A 401 reaches this table only
@@ -59,6 +66,8 @@ export const GMAIL_FAILURES: GoogleFailureTable = [
     doc: `${RESOLVE_ERRORS}: 403 Rate limit exceeded`,
   },
   {
+    // "Resolve a 403 error: App with id {appId} cannot be used within the authenticated user's
+    // domain": the domain's policy does not let this app use Gmail; its admin must allow it.
     status: 403,
     error: 'domainPolicy',
     reason: 'channel_not_connected',
@@ -66,10 +75,56 @@ export const GMAIL_FAILURES: GoogleFailureTable = [
     doc: `${RESOLVE_ERRORS}: 403 The domain administrators have disabled Gmail apps`,
   },
   {
+    // The grant lacks a scope users.messages.send takes: only a new grant fixes it. Rows for
+    // both names, as Gmail names it in `errors[]` and the error model in its ErrorInfo.
     status: 403,
+    error: 'insufficientPermissions',
     reason: 'credentials_rejected',
     transient: false,
     doc: `${RESOLVE_ERRORS}: 403 Forbidden (insufficientPermissions: the grant lacks gmail.send)`,
+  },
+  {
+    status: 403,
+    error: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
+    reason: 'credentials_rejected',
+    transient: false,
+    doc: `${ERROR_MODEL}: ACCESS_TOKEN_SCOPE_INSUFFICIENT (the access token has none of the method's scopes)`,
+  },
+  {
+    // "The server received and understood the request, but the user doesn't have permission to
+    // perform the request" (the guide's status summary, 403): the token is fine (a missing scope
+    // is insufficientPermissions), the mailbox may not send this way (delegation denied, a
+    // sender the account may not use). Retrying, or a new grant for the same account, changes
+    // nothing: the channel's mailbox or from-address must be fixed.
+    status: 403,
+    error: 'forbidden',
+    reason: 'channel_not_connected',
+    transient: false,
+    doc: `${RESOLVE_ERRORS}: HTTP status code summary, 403 Forbidden (the user may not perform the request)`,
+  },
+  {
+    // The Gmail API is disabled in the Google Cloud project of the channel's OAuth client:
+    // someone must enable it there; the grant itself is valid.
+    error: 'SERVICE_DISABLED',
+    reason: 'channel_not_connected',
+    transient: false,
+    doc: `${ERROR_MODEL}: SERVICE_DISABLED (the API is disabled for the consumer project)`,
+  },
+  {
+    // A rate quota of the project or the user, named only in the ErrorInfo (403 or 429): the
+    // same as rateLimitExceeded / userRateLimitExceeded, retried with backoff.
+    error: 'RATE_LIMIT_EXCEEDED',
+    reason: 'rate_limited',
+    transient: true,
+    doc: `${ERROR_MODEL}: RATE_LIMIT_EXCEEDED (not enough rate quota; ${RESOLVE_ERRORS}: retry failed requests with exponential backoff)`,
+  },
+  {
+    // Any other 403 ("the user doesn't have permission to perform the request"): the shared
+    // HTTP classification's credentials refusal.
+    status: 403,
+    reason: 'credentials_rejected',
+    transient: false,
+    doc: `${RESOLVE_ERRORS}: HTTP status code summary, 403 Forbidden`,
   },
   {
     status: 429,

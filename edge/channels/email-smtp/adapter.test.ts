@@ -4,7 +4,11 @@ import type { AddressObject } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { selfSignedCertificate, type TestCertificate } from '../../../test/fakes/self-signed-cert';
-import { type SmtpReceiver, startSmtpReceiver } from '../../../test/fakes/smtp-receiver';
+import {
+  type SmtpReceiver,
+  startSmtpReceiver,
+  startTlsResettingServer,
+} from '../../../test/fakes/smtp-receiver';
 import type { RenderContext } from '../../../workflow/variables';
 import { type RenderMessageInput, renderMessage } from '../../render/message';
 import type { RenderedMessage } from '../../render/types';
@@ -16,18 +20,31 @@ const PASSWORD = 'right-password';
 const REJECTED = 'nobody@example.com';
 
 let certificate: TestCertificate;
+/** Trusted by the Worker, but for another host than 127.0.0.1. */
+let otherHostCertificate: TestCertificate;
+/** Trusted by the Worker, for 127.0.0.1, but expired yesterday. */
+let expiredCertificate: TestCertificate;
 let starttls: SmtpReceiver;
 let worker: AdapterWorker;
 
 beforeAll(async () => {
   certificate = await selfSignedCertificate();
+  otherHostCertificate = await selfSignedCertificate({ names: ['mail.example.org'] });
+  expiredCertificate = await selfSignedCertificate({
+    names: ['expired.localhost'],
+    ips: ['127.0.0.1'],
+    notBefore: new Date(Date.now() - 3 * 24 * 60 * 60 * 1000),
+    notAfter: new Date(Date.now() - 24 * 60 * 60 * 1000),
+  });
   starttls = await startSmtpReceiver({
     security: 'starttls',
     certificate,
     users: { [USERNAME]: PASSWORD },
     rejectRecipients: [REJECTED],
   });
-  worker = await startAdapterWorker({ trustedCertificates: [certificate.cert] });
+  worker = await startAdapterWorker({
+    trustedCertificates: [certificate.cert, otherHostCertificate.cert, expiredCertificate.cert],
+  });
 });
 
 afterAll(async () => {
@@ -442,6 +459,53 @@ describe('failures are classified', () => {
       expect(plain.messages).toHaveLength(0);
     } finally {
       await plain.close();
+    }
+  });
+
+  describe('a TLS handshake after STARTTLS that the Worker refuses fails channel_not_connected, not retried', () => {
+    const cases: [string, () => Promise<TestCertificate>][] = [
+      // Not among the Worker's trusted certificates: self-signed, issued by no CA it knows.
+      [
+        'a self-signed certificate',
+        () => selfSignedCertificate({ names: ['untrusted.localhost'], ips: ['127.0.0.1'] }),
+      ],
+      ['a certificate for another host', async () => otherHostCertificate],
+      ['an expired certificate', async () => expiredCertificate],
+    ];
+    for (const [name, make] of cases) {
+      test(name, async () => {
+        const server = await startSmtpReceiver({
+          security: 'starttls',
+          certificate: await make(),
+          users: { [USERNAME]: PASSWORD },
+        });
+        try {
+          const outcome = await sendTo(emailChannel(server));
+          expect(outcome).toMatchObject({
+            status: 'failed',
+            reason: 'channel_not_connected',
+            retryable: false,
+            detail: expect.stringContaining('TLS handshake after STARTTLS failed'),
+          });
+          expect(server.messages).toHaveLength(0);
+        } finally {
+          await server.close();
+        }
+      });
+    }
+  });
+
+  test('a connection reset in the TLS handshake after STARTTLS stays a retryable network failure', async () => {
+    const server = await startTlsResettingServer();
+    try {
+      expect(await sendTo(emailChannel(server))).toMatchObject({
+        status: 'failed',
+        reason: 'network',
+        retryable: true,
+        detail: expect.stringContaining('TLS handshake'),
+      });
+    } finally {
+      await server.close();
     }
   });
 

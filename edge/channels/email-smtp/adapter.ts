@@ -1,14 +1,40 @@
 import { readChannel } from '../channel-config';
-import { sendMail } from '../smtp/client';
+import { type SmtpConnect, type SmtpSocket, sendMail } from '../smtp/client';
 import { replyText } from '../smtp/errors';
 import { outboundMime } from '../smtp/outbound-mime';
 import { type ChannelAdapter, DEFAULT_SEND_TIMEOUT_MS, permanentFailure } from '../types';
 import { emailSmtpDefinition } from './definition';
-import { classifySmtpFailure } from './failures';
+import { classifySmtpFailure, type SmtpSessionFacts } from './failures';
 
 /** The EHLO name: the configured one, else the from-address domain (RFC 5321 §4.1.1.1). */
 function clientName(settings: { heloName: string | null; fromAddress: string }): string {
   return settings.heloName ?? settings.fromAddress.slice(settings.fromAddress.lastIndexOf('@') + 1);
+}
+
+/**
+ * `connect` with an eye on the session: records when the socket is handed to TLS after
+ * STARTTLS, so that a failure on the next exchange is known to be the TLS negotiation's (the
+ * runtime does the handshake inside `startTls()` and reports its failure only on the next read
+ * or write, as any other broken connection).
+ */
+function watchedConnect(connect: SmtpConnect, facts: SmtpSessionFacts): SmtpConnect {
+  const watch = (socket: SmtpSocket): SmtpSocket => ({
+    get readable() {
+      return socket.readable;
+    },
+    get writable() {
+      return socket.writable;
+    },
+    get opened() {
+      return socket.opened;
+    },
+    close: () => socket.close(),
+    startTls() {
+      facts.startedTls = true;
+      return socket.startTls();
+    },
+  });
+  return (address, options) => watch(connect(address, options));
 }
 
 /**
@@ -33,9 +59,10 @@ export const emailSmtpAdapter: ChannelAdapter = {
     });
     if (!built.ok) return built.outcome;
 
+    const facts: SmtpSessionFacts = {};
     try {
       const accepted = await sendMail(
-        options.connectTcp,
+        watchedConnect(options.connectTcp, facts),
         {
           host: settings.host,
           port: settings.port,
@@ -61,7 +88,7 @@ export const emailSmtpAdapter: ChannelAdapter = {
         providerDetail: replyText(accepted),
       };
     } catch (error) {
-      return classifySmtpFailure(error);
+      return classifySmtpFailure(error, facts);
     }
   },
 };

@@ -10,8 +10,12 @@ import {
 } from '../smtp/errors';
 import { classifySmtpFailure } from './failures';
 
-function reply(stage: SmtpStage, code: number): SmtpReplyError {
-  const answer: SmtpReply = { code, lines: ['text'] };
+function reply(stage: SmtpStage, code: number, enhancedStatus?: string): SmtpReplyError {
+  const answer: SmtpReply = {
+    code,
+    lines: ['text'],
+    ...(enhancedStatus ? { enhancedStatus } : {}),
+  };
   return new SmtpReplyError(stage, answer);
 }
 
@@ -47,12 +51,14 @@ test('refused logins are credentials_rejected, permanently', () => {
   });
 });
 
-test('refused recipients and senders are rejected_by_provider, permanently', () => {
+test('refused recipients are rejected_by_provider, permanently, unless the reply names the mailbox', () => {
   for (const error of [
     reply('rcpt', 550),
     reply('rcpt', 553),
     reply('rcpt', 501),
-    reply('mail', 550),
+    // X.7.1: delivery not authorized (a policy), not the mailbox (RFC 3463 §3.8).
+    reply('rcpt', 550, '5.7.1'),
+    reply('greeting', 554),
   ]) {
     expect(classifySmtpFailure(error)).toMatchObject({
       reason: 'rejected_by_provider',
@@ -93,4 +99,74 @@ test("a message over the server's EHLO SIZE is content_invalid, naming both size
     retryable: false,
     detail: expect.stringMatching(/2048 bytes.*1000 bytes/),
   });
+});
+
+test('a permanent refusal naming the mailbox at RCPT is recipient_unavailable (RFC 3463 §3.2, §3.3; RFC 5321 551)', () => {
+  for (const error of [
+    reply('rcpt', 550, '5.1.1'),
+    reply('rcpt', 550, '5.1.2'),
+    reply('rcpt', 550, '5.1.6'),
+    reply('rcpt', 550, '5.2.1'),
+    reply('rcpt', 552, '5.2.2'),
+    reply('rcpt', 551),
+  ]) {
+    expect(classifySmtpFailure(error), error.message).toMatchObject({
+      reason: 'recipient_unavailable',
+      retryable: false,
+    });
+  }
+  // A full mailbox answered 4xx is retried like any temporary reply.
+  expect(classifySmtpFailure(reply('rcpt', 452, '4.2.2'))).toMatchObject({
+    reason: 'network',
+    retryable: true,
+  });
+});
+
+test("a permanent refusal of MAIL (the channel's sender) is channel_not_connected (RFC 5321 §3.3)", () => {
+  for (const error of [reply('mail', 550), reply('mail', 553, '5.7.1'), reply('mail', 501)]) {
+    expect(classifySmtpFailure(error), error.message).toMatchObject({
+      reason: 'channel_not_connected',
+      retryable: false,
+      detail: expect.stringContaining('sender address'),
+    });
+  }
+});
+
+test('a permanent answer to STARTTLS is channel_not_connected; 454 is retried (RFC 3207 §4)', () => {
+  expect(classifySmtpFailure(reply('starttls', 501))).toMatchObject({
+    reason: 'channel_not_connected',
+    retryable: false,
+  });
+  expect(classifySmtpFailure(reply('starttls', 454))).toMatchObject({
+    reason: 'network',
+    retryable: true,
+  });
+});
+
+test('after STARTTLS, a refused handshake is channel_not_connected and a dropped one is retried', () => {
+  const refused = new SmtpConnectionError('ehlo', 'internal error; reference = abc');
+  expect(classifySmtpFailure(refused, { startedTls: true })).toMatchObject({
+    reason: 'channel_not_connected',
+    retryable: false,
+    detail: expect.stringContaining('certificate'),
+  });
+  for (const dropped of [
+    new SmtpConnectionError('ehlo', 'Network connection lost.'),
+    new SmtpConnectionError('ehlo', 'the server closed the connection'),
+  ]) {
+    expect(classifySmtpFailure(dropped, { startedTls: true }), dropped.message).toMatchObject({
+      reason: 'network',
+      retryable: true,
+    });
+  }
+  // The same errors before any STARTTLS, or after the TLS session carried its EHLO: network.
+  expect(classifySmtpFailure(refused)).toMatchObject({ reason: 'network', retryable: true });
+  const later = new SmtpConnectionError('mail', 'internal error; reference = abc');
+  expect(classifySmtpFailure(later, { startedTls: true })).toMatchObject({
+    reason: 'network',
+    retryable: true,
+  });
+  expect(
+    classifySmtpFailure(new SmtpTimeoutError('ehlo', 1000), { startedTls: true }),
+  ).toMatchObject({ reason: 'network', retryable: true });
 });

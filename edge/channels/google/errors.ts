@@ -4,21 +4,38 @@ import { parseRetryAfter } from '../http/retry-after';
 import type { SendOutcome } from '../types';
 
 /**
- * Google's two error shapes, read into one: Google APIs answer
- * `{ error: { code, message, status, errors: [{ domain, reason, message }] } }` (Gmail API,
- * "Resolve errors"), the OAuth 2.0 token endpoint `{ error: "invalid_grant",
- * error_description }` (RFC 6749 §5.2). Failure tables match the error name (`reason` or the
- * OAuth `error`) and the HTTP status.
+ * Google's error shapes, read into one. Google APIs answer `{ error: { code, message, status,
+ * errors: [{ domain, reason, message }], details: [...] } }`: `errors[]` is the older form the
+ * Gmail API's "Resolve errors" guide shows (`reason` such as `dailyLimitExceeded`), `status` the
+ * canonical code (`PERMISSION_DENIED`) and `details[]` the error model's structured details
+ * (Google Cloud API design guide, "Errors", "Error model" and "Error details"), among which a
+ * `google.rpc.ErrorInfo` carries the machine-readable `reason` (`ACCESS_TOKEN_SCOPE_INSUFFICIENT`,
+ * `RATE_LIMIT_EXCEEDED`, `SERVICE_DISABLED`: the `google.api.ErrorReason` values of the
+ * `googleapis.com` domain). An answer may carry any of the three, or all. The OAuth 2.0 token
+ * endpoint answers `{ error: "invalid_grant", error_description }` (RFC 6749 §5.2). Failure
+ * tables match one of the error's names and the HTTP status.
  */
 
 /** A Google error, flattened. */
 export interface GoogleError {
-  /** `errors[0].reason` (e.g. `userRateLimitExceeded`) or the OAuth `error` (`invalid_grant`). */
+  /**
+   * The name shown in details: `errors[0].reason` (e.g. `userRateLimitExceeded`), else the
+   * ErrorInfo `reason`, else `status`; or the OAuth `error` (`invalid_grant`).
+   */
   name: string | null;
+  /**
+   * Every name the answer gives, in the order tables consult them: every `errors[].reason` (the
+   * names the Gmail API's guide documents, and tells how to handle), the ErrorInfo reasons
+   * (Google-wide), then `status` (the canonical code, the least specific).
+   */
+  names: string[];
   message: string;
   /** The time to retry a rate-limited request names in its message, if any (ISO 8601). */
   retryAt: string | null;
 }
+
+/** The `@type` of the error model's ErrorInfo detail (google.rpc.ErrorInfo). */
+const ERROR_INFO_TYPE = /(^|\/)google\.rpc\.ErrorInfo$/;
 
 /**
  * Gmail's per-user limits: "If these limits are exceeded, a HTTP 429 Too Many Requests
@@ -69,29 +86,47 @@ export function googleErrorOf(body: string): GoogleError | null {
   const error = (parsed as Record<string, unknown>).error;
   if (typeof error === 'string') {
     const description = text((parsed as Record<string, unknown>).error_description);
-    return { name: error, message: description ?? error, retryAt: null };
+    return { name: error, names: [error], message: description ?? error, retryAt: null };
   }
   if (!error || typeof error !== 'object') return null;
   const fields = error as Record<string, unknown>;
-  const first = Array.isArray(fields.errors) ? (fields.errors[0] as Record<string, unknown>) : null;
+  const entries = (value: unknown) =>
+    Array.isArray(value)
+      ? value.filter(
+          (entry): entry is Record<string, unknown> => !!entry && typeof entry === 'object',
+        )
+      : [];
+  const reasons = entries(fields.errors).flatMap((entry) => text(entry.reason) ?? []);
+  const infoReasons = entries(fields.details)
+    .filter(
+      (detail) => typeof detail['@type'] === 'string' && ERROR_INFO_TYPE.test(detail['@type']),
+    )
+    .flatMap((detail) => text(detail.reason) ?? []);
+  const status = text(fields.status);
+  const first = entries(fields.errors)[0];
   return {
-    name: text(first?.reason) ?? text(fields.status),
+    name: reasons[0] ?? infoReasons[0] ?? status,
+    names: [...new Set([...reasons, ...infoReasons, ...(status ? [status] : [])])],
     message: text(fields.message) ?? text(first?.message) ?? 'Google error',
     retryAt: retryAtIn([text(fields.message), text(first?.message)]),
   };
 }
 
-/** The row for an answer: one naming its error wins over one for the status alone. */
+/**
+ * The row for an answer: one naming one of its errors wins over one for the status alone; of
+ * its names, the first (GoogleError.names' order) that a row names decides.
+ */
 export function findGoogleFailure(
   table: GoogleFailureTable,
   status: number,
   error: GoogleError | null,
 ): GoogleFailureRow | undefined {
   const rows = table.filter((row) => row.status === undefined || row.status === status);
-  return (
-    rows.find((row) => row.error !== undefined && row.error === error?.name) ??
-    rows.find((row) => row.error === undefined && row.status !== undefined)
-  );
+  for (const name of error?.names ?? []) {
+    const named = rows.find((row) => row.error === name);
+    if (named) return named;
+  }
+  return rows.find((row) => row.error === undefined && row.status !== undefined);
 }
 
 /**
