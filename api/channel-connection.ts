@@ -1,4 +1,7 @@
 import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { accountLockKeys } from '../db/account-locks';
+import { lockKeys } from '../db/address-locks';
+import type { Database } from '../db/client';
 import { randomBytes, toBase64Url } from '../db/encoding';
 import { channels, steps } from '../db/schema';
 import {
@@ -6,6 +9,7 @@ import {
   type ReleaseResult,
   sameDeploymentChannelId,
   templatesTruncatedDetail,
+  type VerifyResult,
 } from '../edge/channels/connection';
 import type { ChannelIntegration } from '../edge/channels/integration';
 import { integrationFor } from '../edge/channels/registry';
@@ -21,7 +25,8 @@ import { callbackOf } from './schema/channel-callback';
  * Connecting a channel beyond its settings: a cheap provider call that proves the credentials
  * (the channel's status and a human-readable detail show the result), the provider account's
  * templates (listed and cached so steps are checked when saved), and the verify token a
- * provider's callback handshake must present. Provider calls happen outside transactions.
+ * provider's callback handshake must present. Provider calls happen outside transactions that
+ * write: a webhook's read and set hold only an account's advisory lock (`onePerAccount`).
  */
 
 /** How long one provider check may take while a channel is saved. */
@@ -98,7 +103,15 @@ export async function checkConnection(
   }
   let columns: ConnectionColumns;
   try {
-    columns = await checkWithProvider(connection, channel, context);
+    // Only the verification reads and sets the webhook: the templates are listed after the
+    // account is let go of (channels sharing one WhatsApp token list theirs at once).
+    const verify = () => connection.verify(channel, context);
+    columns = await checkWithProvider(
+      connection,
+      channel,
+      context,
+      callback ? () => onePerAccount(ctx, channel, verify) : verify,
+    );
   } catch (error) {
     log('warn', 'channels: the provider check failed', { channelId: channel.id, error });
     const problem = error instanceof Error ? error.message : String(error);
@@ -106,6 +119,38 @@ export async function checkConnection(
   }
   if (columns.statusDetail) columns.statusDetail = statusDetailLine(columns.statusDetail);
   return columns;
+}
+
+/**
+ * Runs `call`, a check or release that may read the provider account's one webhook and then set
+ * or remove it (Telegram, Viber, LINE: edge/channels/webhook-takeover.ts), holding the account's
+ * advisory locks (db/account-locks.ts) in a transaction of its own that writes nothing. Two
+ * channels connecting one bot at the same instant would otherwise both read its webhook unset
+ * and both set it, and the first would silently lose its inbound messages; in turn, the second
+ * reads the first's webhook and keeps it there, its detail naming that channel as for any other
+ * owner. A release (a deleted channel's) is ordered the same way against a connect that takes
+ * the webhook over, so it never removes one set after it read the webhook.
+ *
+ * The read and the set are two provider calls, so the lock lasts them (within
+ * CONNECT_TIMEOUT_MS each); it holds one pooled connection and no row, and only channels
+ * sharing a credential ever wait for it. Which integrations register a webhook is theirs to
+ * know, so every check given a callback URL takes it: for the others (WhatsApp, Messenger) it
+ * costs only that two verifications of one account's channels at the same instant take turns.
+ * The check's own reads (`isDeletedChannelCallback`) and the channel's writes go through other
+ * connections: the row is stored before and the verdict after, each committed at once (a
+ * Viber callback during set_webhook reads it).
+ */
+async function onePerAccount<T>(
+  ctx: ApiContext,
+  channel: ChannelRecord,
+  call: () => Promise<T>,
+): Promise<T> {
+  const keys = await accountLockKeys(channel.provider, channel.credentials);
+  if (keys.length === 0) return call();
+  return ctx.db.transaction(async (tx) => {
+    await lockKeys(tx as unknown as Database, keys);
+    return call();
+  });
 }
 
 /**
@@ -134,8 +179,9 @@ async function checkWithProvider(
   connection: NonNullable<ChannelIntegration['connection']>,
   channel: ChannelRecord,
   context: ConnectionContext,
+  verify: () => Promise<VerifyResult>,
 ): Promise<ConnectionColumns> {
-  const result = await connection.verify(channel, context);
+  const result = await verify();
   if (result.verdict !== 'verified') {
     return result.verdict === 'rejected'
       ? { status: 'error', statusDetail: result.problem }
@@ -184,7 +230,7 @@ export async function releaseConnection(
   context.callback = { url: callback.url, token: callback.verifyToken };
   let result: ReleaseResult;
   try {
-    result = await release(channel, context);
+    result = await onePerAccount(ctx, channel, () => release(channel, context));
   } catch (error) {
     // A bug in a release must not fail the request that deletes the channel.
     log('error', 'channel.webhook_release_failed', {

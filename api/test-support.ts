@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import {
   type GraphQLField,
   type GraphQLNamedType,
@@ -8,9 +9,12 @@ import {
   isScalarType,
 } from 'graphql';
 import { afterAll, expect, inject } from 'vitest';
+import { accountLockKeys } from '../db/account-locks';
 import type { Database } from '../db/client';
 import { generateCredentialsKey } from '../db/credentials';
 import { createNodePostgres } from '../db/drivers/node-postgres';
+import { queryRows } from '../db/rows';
+import { startJsonServer } from '../test/fakes/json-server';
 import { issueApiKey } from './api-keys';
 import { createWorkspaceWithKey } from './bootstrap';
 import type { Scope } from './context';
@@ -293,4 +297,67 @@ export async function expectConfinedToWorkspace(api: TestApi, spec: TenancyCase)
 
   const after = await api.gql(owner.apiKey, spec.read, row);
   expect(after, 'the owner sees the row unchanged').toEqual(before);
+}
+
+/** A provider stand-in's requests passed through, some held until the test lets them go. */
+export interface GatedProvider {
+  url: string;
+  /** How many held requests have arrived. */
+  holding(): number;
+  /** Lets the held requests (and any later ones) through. */
+  open(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A pass-through to the stand-in at `target` that holds the requests `held` selects (by path)
+ * until `open()`: a race test decides when a provider answers a check.
+ */
+export async function gatedProvider(
+  target: string,
+  held: (path: string) => boolean,
+): Promise<GatedProvider> {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let holding = 0;
+  const server = await startJsonServer({
+    async answer(request) {
+      if (held(request.path)) {
+        holding += 1;
+        await opened;
+      }
+      const query = request.query.size > 0 ? `?${request.query}` : '';
+      const response = await fetch(`${target}${request.path}${query}`, {
+        method: request.method,
+        headers: { 'content-type': request.headers['content-type'] ?? 'application/json' },
+        ...(request.raw ? { body: request.raw } : {}),
+      });
+      return { status: response.status, body: await response.json() };
+    },
+  });
+  return { url: server.url, holding: () => holding, open, close: () => server.close() };
+}
+
+/**
+ * Whether a connection waits for one of a provider account's advisory locks
+ * (db/account-locks.ts): a check or release of the account is held behind another.
+ */
+export async function accountLockAwaited(
+  db: Database,
+  provider: string,
+  credentials: Record<string, string>,
+): Promise<boolean> {
+  const keys = await accountLockKeys(provider, credentials);
+  // An advisory lock on one bigint shows its high and low halves as classid and objid.
+  const waiting = await queryRows(
+    db,
+    sql`select 1 from pg_locks l,
+          (select hashtextextended(k, 0) as key from unnest(${sql.param(keys)}::text[]) as k) h
+        where l.locktype = 'advisory' and not l.granted and l.objsubid = 1
+          and l.classid::bigint = (h.key >> 32) & 4294967295
+          and l.objid::bigint = h.key & 4294967295`,
+  );
+  return waiting.length > 0;
 }

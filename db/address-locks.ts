@@ -21,10 +21,16 @@ export function addressLockKey(address: string): string {
   return `inbound:${canonicalPhone(address).toLowerCase()}`;
 }
 
-/** Takes the advisory locks of `keys` for the transaction, sorted so that none can deadlock. */
-export async function lockAddresses(db: Database, keys: readonly string[]): Promise<void> {
+/**
+ * Takes the advisory locks of `keys` for the transaction, sorted so that none can deadlock
+ * (addresses' keys, `addressLockKey`; provider accounts', db/account-locks.ts).
+ */
+export async function lockKeys(db: Database, keys: readonly string[]): Promise<void> {
   await db.execute(
     sql`select pg_advisory_xact_lock(hashtextextended(k, 0))
         from unnest(${sql.param([...new Set(keys)].sort())}::text[]) as k order by k`,
   );
 }
+
+/** `lockKeys` for the keys of addresses (`addressLockKey`). */
+export const lockAddresses = lockKeys;

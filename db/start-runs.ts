@@ -93,6 +93,11 @@ export function workflowRunsLockKey(workflowId: string): SQL {
  * workflow row's does (the email thread's key-share lock again). A contact's deletion therefore
  * waits for the workspace's starts under way (one statement each, a segment chunk's at most
  * 1,000 runs) and holds new ones for its own few milliseconds.
+ *
+ * Deleting a file or snippet (or renaming a snippet) that a version of the workspace mentions
+ * takes it exclusively too, so that its in-use check sees the runs of the starts under way
+ * (api/workflows/published-uses.ts). It takes it holding that file's or snippet's row lock,
+ * which no start ever waits for (starts lock neither), so that order cannot deadlock either.
  */
 export function contactRunsLockKey(workspaceId: string): SQL {
   return sql`hashtextextended(${`contact-runs:${workspaceId}`}, 0)`;
@@ -100,8 +105,11 @@ export function contactRunsLockKey(workspaceId: string): SQL {
 
 /**
  * The start side of `workflowRunsLockKey` and `contactRunsLockKey`: both taken shared, in the
- * transaction that inserts runs, before it reads the contacts it starts. Each delete takes only
- * its own lock, and only before it locks any row, so no order of the two can deadlock.
+ * transaction that inserts runs (or records a segment start), before it reads the contacts it
+ * starts and before it confirms that the version it read is still published (`stillPublished`,
+ * api/runs/start.ts). Each delete takes only its own lock, and only before it locks any row
+ * (file and snippet deletes after theirs: see `contactRunsLockKey`), so no order of the two
+ * can deadlock.
  */
 export function startingRunsLock(workspaceId: string, workflowId: string): SQL {
   return sql`select pg_advisory_xact_lock_shared(${workflowRunsLockKey(workflowId)}),

@@ -11,7 +11,7 @@ export type FileUse = PublishedStepUse;
  * (api/workflows/published-uses.ts).
  */
 export function publishedStepsSending(
-  db: Pick<Database, 'select'>,
+  db: Pick<Database, 'select' | 'execute'>,
   workspaceId: string,
   fileId: string,
 ): Promise<FileUse[]> {

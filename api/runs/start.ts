@@ -87,6 +87,27 @@ export async function startableVersion(
 }
 
 /**
+ * Whether `versionId` is still the workflow's published version (false too when the workflow is
+ * gone), read by a start in its transaction once it holds the start locks (db/start-runs.ts),
+ * before it pins anything to the version it read earlier. A version replaced in between has
+ * stopped being current: a deleteFile or deleteSnippet that then took the lock exclusively
+ * found it without runs and let go of what only it used (api/workflows/published-uses.ts), and
+ * runs pinned to it now would send a file or snippet that is gone. Such a start reads the
+ * version again.
+ */
+export async function stillPublished(
+  db: Database,
+  workflowId: string,
+  versionId: string,
+): Promise<boolean> {
+  const rows = await queryRows(
+    db,
+    sql`select 1 from workflows where id = ${workflowId} and published_version_id = ${versionId}`,
+  );
+  return rows.length > 0;
+}
+
+/**
  * Starts a published workflow for contacts of the caller's workspace: one run per contact,
  * pinned to the published version, at its entry step (visit 1), due now (or after the wait
  * when the entry step is a wait). Everything is checked first and nothing is written when
@@ -179,9 +200,12 @@ async function startOnce(
       // Shared with other starts; a deleteWorkflow or deleteContact under way is waited for
       // (db/start-runs.ts).
       await db.execute(startingRunsLock(ctx.workspaceId, workflowId));
+      if (!(await stillPublished(db, workflowId, version!.id))) {
+        return { republished: true, earlier: null, created: [] };
+      }
       if (key !== null && hash !== null) {
         const earlier = await claimIdempotencyKey(db, ctx.workspaceId, key, hash);
-        if (earlier) return { earlier, created: [] };
+        if (earlier) return { republished: false, earlier, created: [] };
       }
       const rows = await queryRows<StartedRunRow>(
         db,
@@ -197,8 +221,12 @@ async function startOnce(
               where workspace_id = ${ctx.workspaceId} and idempotency_key = ${key}`,
         );
       }
-      return { earlier: null, created: rows };
+      return { republished: false, earlier: null, created: rows };
     });
+    // Published again since it was read (nothing was written): the start begins again with the
+    // version published now. Each round needs another publish to land in a start's few
+    // milliseconds between reading the version and taking its locks.
+    if (outcome.republished) return startOnce(ctx, input, checkAgainIfDeleted);
     if (outcome.earlier) {
       // The same call again (a retry): its runs, started, published and enqueued back then.
       if (outcome.earlier.request_hash !== hash) {

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { channels } from '../../db/schema';
 import { TELEGRAM_TEST } from '../../edge/channels/telegram-bot/test-fixtures';
 import { VIBER_TEST } from '../../edge/channels/viber-bot/test-fixtures';
+import { waitFor } from '../../edge/dispatch/test-seed';
 import { startJsonServer } from '../../test/fakes/json-server';
 import {
   clearWebhook,
@@ -11,6 +12,8 @@ import {
 } from '../../test/fakes/telegram-bot-api';
 import { startViberBotApi, type ViberBotApi } from '../../test/fakes/viber-bot-api';
 import {
+  accountLockAwaited,
+  gatedProvider,
   type Json,
   TEST_CHANNEL_INPUTS,
   type TestWorkspace,
@@ -37,6 +40,8 @@ const api = useTestApi({ providerEndpoints: endpoints, publicUrl: deployment.url
 
 /** A second bot the Telegram stand-in knows, for replacing a channel's token. */
 const OTHER_BOT = { token: '7098765432:AAHother-telegram-bot-token_98765', username: 'other_bot' };
+/** A third bot, for two replacements of one channel's token at once. */
+const THIRD_BOT = { token: '7055555555:AAHthird-telegram-bot-token_55555', username: 'third_bot' };
 const REFUSED_TOKEN = '7012345678:AAH-revoked-token-000000000000';
 
 let telegram: TelegramBotApi;
@@ -45,7 +50,7 @@ let viber: ViberBotApi;
 beforeAll(async () => {
   telegram = await startTelegramBotApi({
     token: TELEGRAM_TEST.token,
-    otherBots: [OTHER_BOT],
+    otherBots: [OTHER_BOT, THIRD_BOT],
     allowHttpWebhook: true,
   });
   viber = await startViberBotApi({ authToken: VIBER_TEST.authToken, allowHttpWebhook: true });
@@ -61,6 +66,7 @@ beforeEach(async () => {
   // Each test connects the bots afresh: a webhook left by the last one would not be moved.
   await clearWebhook(telegram, TELEGRAM_TEST.token);
   await clearWebhook(telegram, OTHER_BOT.token);
+  await clearWebhook(telegram, THIRD_BOT.token);
   telegram.requests.length = 0;
   viber.requests.length = 0;
 });
@@ -94,6 +100,13 @@ const UPDATE = /* GraphQL */ `
   mutation ($id: ID!, $input: UpdateChannelInput!) {
     updateChannel(id: $id, input: $input) {
       ... on MutationUpdateChannelSuccess { data { status statusDetail } }
+    }
+  }
+`;
+const VERIFY = /* GraphQL */ `
+  mutation ($id: ID!) {
+    verifyChannel(id: $id) {
+      ... on MutationVerifyChannelSuccess { data { status statusDetail } }
     }
   }
 `;
@@ -359,5 +372,86 @@ describe('replacing a Telegram bot’s token releases the old bot', () => {
     // Connecting reads the bot's webhook before setting it; nothing is deleted.
     expect(telegram.calls('deleteWebhook')).toEqual([]);
     expect(telegram.webhookOf(TELEGRAM_TEST.token)?.url).toBe(channel.callback?.url);
+  });
+});
+
+describe('saves of one channel while its provider is being asked', () => {
+  /**
+   * Runs `first` with the Telegram calls `held` selects held, then `second` once `first` is
+   * held there, and lets the provider answer `first` once `second` waits for the bot account
+   * `first` is connecting (its release of that bot: db/account-locks.ts).
+   */
+  async function interleaved<A, B>(
+    held: string,
+    waitedFor: string,
+    first: () => Promise<A>,
+    second: () => Promise<B>,
+  ): Promise<[A, B]> {
+    const gate = await gatedProvider(telegram.url, (path) => path === held);
+    endpoints.TELEGRAM_API_URL = gate.url;
+    try {
+      const firstDone = first();
+      await waitFor(async () => gate.holding() === 1, { intervalMs: 20, what: 'the held call' });
+      const secondDone = second();
+      await waitFor(() => accountLockAwaited(api.db, 'telegram', { botToken: waitedFor }), {
+        intervalMs: 20,
+        what: 'the second save to wait for the bot the first is connecting',
+      });
+      gate.open();
+      return [await firstDone, await secondDone];
+    } finally {
+      gate.open();
+      await gate.close();
+    }
+  }
+
+  async function storedChannel(id: string) {
+    const [row] = await api.db.select().from(channels).where(eq(channels.id, id));
+    return { statusDetail: row!.statusDetail, hint: row!.credentialsHint };
+  }
+
+  it('two token replacements at once: the later save stays, with its verdict, and the other bots are released', async () => {
+    const ws = await api.createWorkspace();
+    const channel = await createChannel(ws, telegramInput());
+    const replace = (botToken: string) => () =>
+      api.gql(ws.apiKey, UPDATE, {
+        id: channel.id,
+        input: { credentials: { telegram: { botToken } } },
+      });
+    // The first update has stored the other bot's token and is asking Telegram about it when
+    // the second stores the third bot's.
+    await interleaved(
+      `/bot${OTHER_BOT.token}/getMe`,
+      OTHER_BOT.token,
+      replace(OTHER_BOT.token),
+      replace(THIRD_BOT.token),
+    );
+    expect(await storedChannel(channel.id)).toEqual({
+      statusDetail: 'Verified: @third_bot, webhook set',
+      hint: `••••${THIRD_BOT.token.slice(-4)}`,
+    });
+    expect(telegram.webhookOf(THIRD_BOT.token)?.url).toBe(channel.callback?.url);
+    expect(telegram.webhookOf(OTHER_BOT.token)).toBeNull();
+    expect(telegram.webhookOf(TELEGRAM_TEST.token)).toBeNull();
+  });
+
+  it("verifyChannel while the token is replaced: its verdict on the old bot is dropped, and the old bot's webhook removed", async () => {
+    const ws = await api.createWorkspace();
+    const channel = await createChannel(ws, telegramInput());
+    const [verified] = await interleaved(
+      `/bot${TELEGRAM_TEST.token}/getMe`,
+      TELEGRAM_TEST.token,
+      () => api.gql(ws.apiKey, VERIFY, { id: channel.id }),
+      () =>
+        api.gql(ws.apiKey, UPDATE, {
+          id: channel.id,
+          input: { credentials: { telegram: { botToken: OTHER_BOT.token } } },
+        }),
+    );
+    const replaced = { status: 'CONNECTED', statusDetail: 'Verified: @other_bot, webhook set' };
+    expect(verified.data.verifyChannel.data).toEqual(replaced);
+    expect((await storedChannel(channel.id)).statusDetail).toBe(replaced.statusDetail);
+    expect(telegram.webhookOf(OTHER_BOT.token)?.url).toBe(channel.callback?.url);
+    expect(telegram.webhookOf(TELEGRAM_TEST.token)).toBeNull();
   });
 });

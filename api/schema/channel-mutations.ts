@@ -1,4 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
+import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { maskHint } from '../../db/credentials';
 import { channels } from '../../db/schema';
 import type { ChannelIntegration } from '../../edge/channels/integration';
@@ -13,6 +14,7 @@ import {
   settingsFromInput,
 } from '../channel-config';
 import {
+  type ConnectionColumns,
   checkConnection,
   newCallbackToken,
   type ReleaseCause,
@@ -186,6 +188,81 @@ function keepSwitchedOff(verdict: ChannelRow['status']) {
   >`case when ${channels.status} = 'disconnected' then ${channels.status} else ${verdict} end`;
 }
 
+/** What a provider check's verdict is about: the channel's settings and credentials. */
+type Configuration = Pick<ChannelRow, 'settings' | 'credentialsCiphertext'>;
+
+/**
+ * Whether `row` still holds the configuration a check was run on, both read back from the
+ * database (jsonb gives a document's keys in one order). Every save of credentials seals them
+ * with a fresh random IV (db/credentials.ts), so an equal ciphertext is the same save, not only
+ * the same secrets.
+ */
+function stillAsChecked(row: Configuration, checked: Configuration): boolean {
+  return (
+    row.credentialsCiphertext === checked.credentialsCiphertext &&
+    JSON.stringify(row.settings) === JSON.stringify(checked.settings)
+  );
+}
+
+/**
+ * Records what a provider check concluded on the channel `id`, in a transaction that locks its
+ * row (FOR UPDATE) and sees whether it still holds the configuration the check was run on
+ * (`checked`). The check itself ran outside any transaction (it takes seconds, and Viber's
+ * set_webhook calls the callback route, which must read the configuration committed), so
+ * another save may have stored other settings or credentials meanwhile: that save runs its
+ * own check of what is stored now, and a verdict about what was stored before must not
+ * overwrite it (a status, a detail naming another bot, another account's templates).
+ * `write(asChecked)` gives the columns to set. Returns the row as it is then, or null when the
+ * channel is gone.
+ */
+async function recordCheck(
+  ctx: ApiContext,
+  id: string,
+  checked: Configuration,
+  write: (asChecked: boolean) => PgUpdateSetSource<typeof channels>,
+): Promise<{ channel: ChannelRow; asChecked: boolean } | null> {
+  return ctx.db.transaction(async (tx) => {
+    const where = and(eq(channels.id, id), eq(channels.workspaceId, ctx.workspaceId));
+    const [row] = await tx.select().from(channels).where(where).for('update');
+    if (!row) return null;
+    const asChecked = stillAsChecked(row, checked);
+    const set = write(asChecked);
+    // Nothing to write (a verdict dropped, nothing else set): the row as it is.
+    if (Object.values(set).every((value) => value === undefined)) {
+      return { channel: row, asChecked };
+    }
+    const [channel] = await tx.update(channels).set(set).where(where).returning();
+    return { channel: channel!, asChecked };
+  });
+}
+
+/**
+ * Releases, once a check was recorded, the provider accounts (Telegram bots, Viber accounts:
+ * see releaseWith) among `replaced` whose webhook may still point at `channel` although it no
+ * longer uses them: credentials an update replaced, and those a check registered while another
+ * save replaced them (that save's own release may have come before the check set the webhook).
+ * The credentials the channel holds now are never released, nor any twice.
+ */
+async function releaseReplaced(
+  ctx: ApiContext,
+  channel: ChannelRow,
+  replaced: Record<string, unknown>[],
+): Promise<void> {
+  const current = await storedCredentials(ctx, channel);
+  const released: Record<string, unknown>[] = [];
+  for (const credentials of replaced) {
+    if (
+      Object.keys(credentials).length === 0 ||
+      sameCredentials(credentials, current) ||
+      released.some((other) => sameCredentials(other, credentials))
+    ) {
+      continue;
+    }
+    released.push(credentials);
+    await releaseWith(ctx, channel, 'credentials_replaced', credentials);
+  }
+}
+
 async function findChannelRow(ctx: ApiContext, id: string | number): Promise<ChannelRow> {
   const row = isUuid(id)
     ? await ctx.db.query.channels.findFirst({ where: { id, workspaceId: ctx.workspaceId } })
@@ -220,35 +297,41 @@ builder.mutationFields((t) => ({
       const sealed = credentials ? await sealCredentials(ctx, credentials) : {};
       // Stored before the provider check: a provider registering our webhook may call the
       // callback URL at once (Viber's set_webhook does), and it must find the channel.
-      await ctx.db.insert(channels).values({
-        id,
-        workspaceId: ctx.workspaceId,
-        type: input.type,
-        provider: integration!.definition.provider,
-        name,
-        settings,
-        callbackToken,
-        maxMessagesPerSecond,
-        ...sealed,
-      });
+      const [inserted] = await ctx.db
+        .insert(channels)
+        .values({
+          id,
+          workspaceId: ctx.workspaceId,
+          type: input.type,
+          provider: integration!.definition.provider,
+          name,
+          settings,
+          callbackToken,
+          maxMessagesPerSecond,
+          ...sealed,
+        })
+        .returning();
       const connection = await checkWith(
         ctx,
         integration!,
         { id, type: input.type, name, settings, callbackToken },
         credentials ?? {},
       );
-      const [channel] = await ctx.db
-        .update(channels)
-        .set(connection)
-        .where(and(eq(channels.id, id), eq(channels.workspaceId, ctx.workspaceId)))
-        .returning();
-      if (!channel) {
+      // An updateChannel that saved other settings or credentials meanwhile checks those: this
+      // verdict is then not the channel's.
+      const recorded = await recordCheck(ctx, id, inserted!, (asChecked) =>
+        asChecked ? connection : {},
+      );
+      if (!recorded) {
         const { provider } = integration!.definition;
         const gone = { id, type: input.type, provider, name, settings, callbackToken };
         await releaseGone(ctx, gone, credentials);
         throw new NotFoundError('Channel', id);
       }
-      return channel;
+      if (credentials && !recorded.asChecked) {
+        await releaseReplaced(ctx, recorded.channel, [credentials]);
+      }
+      return recorded.channel;
     },
   }),
   updateChannel: t.drizzleField({
@@ -289,69 +372,88 @@ builder.mutationFields((t) => ({
         changes.maxMessagesPerSecond = sendRateFromInput(input.maxMessagesPerSecond, issues);
       }
       issues.throwIfAny();
-      if (credentials) Object.assign(changes, await sealCredentials(ctx, credentials));
-      // The credentials being replaced: their account may have to be released below, and
-      // another account's templates dropped.
-      const previous = credentials ? await storedCredentials(ctx, existing) : null;
-      let verified = false;
-      // The credentials the check authenticated with (it may have registered a webhook).
-      let checkedWith: Record<string, unknown> | null = null;
-      if (input.settings != null || credentials) {
-        // Stored before the provider check, as when creating: Viber's set_webhook posts an
-        // event signed with the new auth token at once ("Setting a Webhook"), and the callback
-        // route verifies it against the channel as stored, so with the old token still there
-        // it would refuse the check and the new bot's webhook would never be set.
-        const { credentialsCiphertext, credentialsHint, settings } = changes;
-        const [stored] = await ctx.db
-          .update(channels)
-          .set({ credentialsCiphertext, credentialsHint, settings })
-          .where(and(eq(channels.id, existing.id), eq(channels.workspaceId, ctx.workspaceId)))
-          .returning({ id: channels.id });
-        if (!stored) throw new NotFoundError('Channel', existing.id);
-        checkedWith = credentials ?? (await storedCredentials(ctx, existing));
-        const checked = await checkWith(
-          ctx,
-          integration!,
-          { ...existing, settings: changes.settings ?? existing.settings },
-          checkedWith,
-        );
-        verified = checked.status === 'connected';
-        Object.assign(changes, checked);
-        // Other ids or credentials may name another provider account (a WhatsApp Business
-        // Account, a 360dialog number, a Twilio account): when its templates were not listed
-        // now, the cached list is another account's, and steps would be checked against it
-        // (and refreshStaleTemplates keeps a cache it cannot replace). Dropped, steps are
-        // refused TEMPLATES_UNAVAILABLE until a listing succeeds (verifyChannel, or the next
-        // step saved).
-        const otherAccount =
-          (changes.settings !== undefined &&
-            !sameCredentials(changes.settings, existing.settings)) ||
-          (credentials !== null && !sameCredentials(previous ?? {}, credentials));
-        if (otherAccount && integration!.connection?.listTemplates && !checked.templatesSyncedAt) {
-          Object.assign(changes, { templates: null, templatesSyncedAt: null });
-        }
-      }
       // A status the caller sets wins over what the check concluded (switching a channel off,
       // or back on after a 410 from a custom webhook), except CONNECTED over credentials or
       // settings the provider has just refused: a form that sends the whole channel back,
       // status included, would otherwise leave a channel CONNECTED with a mistyped token.
-      if (input.status != null && !(input.status === 'connected' && changes.status === 'error')) {
-        changes.status = input.status;
+      // `verdict`: the check's columns; null when nothing was checked; 'superseded' when
+      // another save replaced the configuration during the check (CONNECTED is then not the
+      // caller's to vouch for: it was sent with a configuration no longer stored).
+      const withStatus = (verdict: ConnectionColumns | 'superseded' | null) => {
+        const refused =
+          verdict === 'superseded' || (verdict !== null && verdict.status === 'error');
+        if (input.status != null && !(input.status === 'connected' && refused)) {
+          return { status: input.status };
+        }
+        // Without a status from the caller, the check's verdict does not switch on a channel
+        // that is off: neither one switched off before this update, nor one switched off
+        // while the provider was being asked (read in the row as the update finds it).
+        return verdict !== null && verdict !== 'superseded' && verdict.status
+          ? { status: keepSwitchedOff(verdict.status) }
+          : {};
+      };
+      const where = and(eq(channels.id, existing.id), eq(channels.workspaceId, ctx.workspaceId));
+      if (input.settings == null && !credentials) {
+        const [channel] = await ctx.db
+          .update(channels)
+          .set({ ...changes, ...withStatus(null) })
+          .where(where)
+          .returning();
+        if (!channel) throw new NotFoundError('Channel', existing.id);
+        return channel;
       }
-      const [channel] = await ctx.db
-        .update(channels)
-        .set({
-          ...changes,
-          // Without a status from the caller, the check's verdict does not switch on a channel
-          // that is off: neither one switched off before this update, nor one switched off
-          // while the provider was being asked (read in the row as the update finds it).
-          ...(input.status == null && changes.status
-            ? { status: keepSwitchedOff(changes.status) }
-            : {}),
-        })
-        .where(and(eq(channels.id, existing.id), eq(channels.workspaceId, ctx.workspaceId)))
-        .returning();
-      if (!channel) {
+      const sealed = credentials ? await sealCredentials(ctx, credentials) : {};
+      // Stored before the provider check, as when creating: Viber's set_webhook posts an event
+      // signed with the new auth token at once ("Setting a Webhook"), and the callback route
+      // verifies it against the channel as stored, so with the old token still there it would
+      // refuse the check and the new bot's webhook would never be set. The row is locked while
+      // it is read and written, and committed before the check: two updates at once store one
+      // after the other, and the second checks what it stores with what the first stored (its
+      // settings with the first's credentials, or the reverse), never with a row read before.
+      // Holding the lock across the check instead would keep a Viber callback from reading the
+      // new token, and every other save of the channel waiting for a provider.
+      const stored = await ctx.db.transaction(async (tx) => {
+        const [before] = await tx.select().from(channels).where(where).for('update');
+        if (!before) return null;
+        const [after] = await tx
+          .update(channels)
+          .set({ ...sealed, settings: changes.settings })
+          .where(where)
+          .returning();
+        return { before, after: after! };
+      });
+      if (!stored) throw new NotFoundError('Channel', existing.id);
+      const { before, after } = stored;
+      // The credentials being replaced: their account may have to be released below, and
+      // another account's templates dropped.
+      const previous = credentials ? await storedCredentials(ctx, before) : null;
+      // The credentials the check authenticates with (it may register a webhook).
+      const checkedWith = credentials ?? (await storedCredentials(ctx, before));
+      const checked = await checkWith(ctx, integration!, after, checkedWith);
+      // Other ids or credentials may name another provider account (a WhatsApp Business
+      // Account, a 360dialog number, a Twilio account): when its templates were not listed
+      // now, the cached list is another account's, and steps would be checked against it (and
+      // refreshStaleTemplates keeps a cache it cannot replace). Dropped, steps are refused
+      // TEMPLATES_UNAVAILABLE until a listing succeeds (verifyChannel, or the next step saved).
+      const otherAccount =
+        (changes.settings !== undefined && !sameCredentials(changes.settings, before.settings)) ||
+        (credentials !== null && !sameCredentials(previous ?? {}, credentials));
+      const dropTemplates =
+        otherAccount && integration!.connection?.listTemplates && !checked.templatesSyncedAt;
+      const { settings: _stored, ...own } = changes;
+      const recorded = await recordCheck(ctx, existing.id, after, (asChecked) =>
+        // Replaced while the provider was being asked: that save's own check gives the
+        // verdict; this update keeps only what the caller set besides its configuration.
+        asChecked
+          ? {
+              ...own,
+              ...checked,
+              ...(dropTemplates ? { templates: null, templatesSyncedAt: null } : {}),
+              ...withStatus(checked),
+            }
+          : { ...own, ...withStatus('superseded') },
+      );
+      if (!recorded) {
         await releaseGone(ctx, existing, checkedWith);
         throw new NotFoundError('Channel', existing.id);
       }
@@ -361,17 +463,16 @@ builder.mutationFields((t) => ({
       // released with the old credentials, and only while its webhook still points here. A
       // token that differs names another account or one its provider has since revoked (both
       // invalidate a bot's old token when they issue a new one), so releasing it never undoes
-      // the new registration; the same token again is left alone.
-      if (
-        verified &&
-        credentials &&
-        previous &&
-        Object.keys(previous).length > 0 &&
-        !sameCredentials(previous, credentials)
-      ) {
-        await releaseWith(ctx, existing, 'credentials_replaced', previous);
-      }
-      return channel;
+      // the new registration; the same token again is left alone. When another save replaced
+      // these credentials during the check, the account they name is released too: that
+      // save's release of it may have come before this check set its webhook.
+      const verified = checked.status === 'connected';
+      const replaced = [
+        ...(previous && (verified || !recorded.asChecked) ? [previous] : []),
+        ...(credentials ? [checkedWith] : []),
+      ];
+      await releaseReplaced(ctx, recorded.channel, replaced);
+      return recorded.channel;
     },
   }),
   verifyChannel: t.drizzleField({
@@ -386,12 +487,17 @@ builder.mutationFields((t) => ({
       if (integration && !existing.callbackToken) {
         // Saved before its integration took callbacks (Telegram, LINE, Viber were definitions
         // only): it gets its token now, stored before the check registers the webhook with it.
-        existing.callbackToken = newCallbackToken(integration);
-        if (existing.callbackToken) {
-          await ctx.db
+        // Two verifications at once keep the first token stored: the webhook each registers
+        // must carry the token the callback route checks.
+        const token = newCallbackToken(integration);
+        if (token) {
+          const [stored] = await ctx.db
             .update(channels)
-            .set({ callbackToken: existing.callbackToken })
-            .where(and(eq(channels.id, existing.id), eq(channels.workspaceId, ctx.workspaceId)));
+            .set({ callbackToken: sql`coalesce(${channels.callbackToken}, ${token})` })
+            .where(and(eq(channels.id, existing.id), eq(channels.workspaceId, ctx.workspaceId)))
+            .returning({ callbackToken: channels.callbackToken });
+          if (!stored) throw new NotFoundError('Channel', existing.id);
+          existing.callbackToken = stored.callbackToken;
         }
       }
       const checkedWith = integration ? await storedCredentials(ctx, existing) : null;
@@ -401,20 +507,27 @@ builder.mutationFields((t) => ({
       // A channel switched off stays off, also when it is switched off while the provider is
       // being asked; only a check's verdict moves connected and error.
       if (existing.status === 'disconnected') delete connection.status;
-      const [channel] = await ctx.db
-        .update(channels)
-        .set({
-          ...connection,
-          ...(connection.status ? { status: keepSwitchedOff(connection.status) } : {}),
-          updatedAt: new Date(),
-        })
-        .where(and(eq(channels.id, existing.id), eq(channels.workspaceId, ctx.workspaceId)))
-        .returning();
-      if (!channel) {
+      // An updateChannel that saved other settings or credentials while the provider was being
+      // asked checks those itself: this verdict, about the ones read before, is dropped.
+      const recorded = await recordCheck(ctx, existing.id, existing, (asChecked) =>
+        asChecked
+          ? {
+              ...connection,
+              ...(connection.status ? { status: keepSwitchedOff(connection.status) } : {}),
+              updatedAt: new Date(),
+            }
+          : {},
+      );
+      if (!recorded) {
         await releaseGone(ctx, existing, checkedWith);
         throw new NotFoundError('Channel', existing.id);
       }
-      return channel;
+      // The check may have pointed the replaced account's webhook here after the update that
+      // replaced it released that account.
+      if (checkedWith && !recorded.asChecked) {
+        await releaseReplaced(ctx, recorded.channel, [checkedWith]);
+      }
+      return recorded.channel;
     },
   }),
   deleteChannel: t.id({

@@ -2,12 +2,13 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { channels } from '../../db/schema';
 import { TELEGRAM_TEST } from '../../edge/channels/telegram-bot/test-fixtures';
+import { waitFor } from '../../edge/dispatch/test-seed';
 import {
   clearWebhook,
   startTelegramBotApi,
   type TelegramBotApi,
 } from '../../test/fakes/telegram-bot-api';
-import { useTestApi } from '../test-support';
+import { accountLockAwaited, gatedProvider, useTestApi } from '../test-support';
 
 /** Filled once the stand-in listens; the API reads the same object on every request. */
 const endpoints: Record<string, string> = {};
@@ -107,5 +108,45 @@ describe('webhooks registered when a channel is connected', () => {
     const freed = (await api.gql(other.apiKey, VERIFY, { id: second.id })).data;
     expect(freed.verifyChannel.data.statusDetail).toBe('Verified: @sendflow_test_bot, webhook set');
     expect(telegram.webhook?.url).toBe(second.callback.url);
+  });
+});
+
+describe('two channels connecting one bot at the same instant', () => {
+  it("the second reads the first's webhook and leaves it there, naming that channel", async () => {
+    const ws = await api.createWorkspace();
+    const credentials = { botToken: TELEGRAM_TEST.token };
+    const gate = await gatedProvider(telegram.url, (path) => path.endsWith('/getWebhookInfo'));
+    endpoints.TELEGRAM_API_URL = gate.url;
+    try {
+      const create = (name: string) =>
+        api.gql(ws.apiKey, CREATE, {
+          input: { type: 'TELEGRAM', name, credentials: { telegram: credentials } },
+        });
+      const both = Promise.all([create('First'), create('Second')]);
+      // The first to read the bot's webhook is answered once the other has either read it too
+      // (both would then find it unset) or waits for the first to finish connecting.
+      await waitFor(
+        async () =>
+          gate.holding() === 2 || (await accountLockAwaited(api.db, 'telegram', credentials)),
+        { intervalMs: 20, what: 'the second connection to reach the webhook' },
+      );
+      gate.open();
+      const created = (await both).map((result) => result.data.createChannel.data);
+      const set = created.filter(
+        (channel) => channel.statusDetail === 'Verified: @sendflow_test_bot, webhook set',
+      );
+      expect(set).toHaveLength(1);
+      const [winner] = set;
+      const loser = created.find((channel) => channel !== winner);
+      expect(loser.status).toBe('CONNECTED');
+      expect(loser.statusDetail).toContain(
+        `the webhook was not set: the bot's webhook points at another Sendflow channel (${winner.id}, at https://sendflow.example.com)`,
+      );
+      expect(telegram.calls('setWebhook')).toHaveLength(1);
+      expect(telegram.webhook?.url).toBe(winner.callback.url);
+    } finally {
+      endpoints.TELEGRAM_API_URL = telegram.url;
+      await gate.close();
+    }
   });
 });

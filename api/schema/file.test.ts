@@ -1,8 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { files } from '../../db/schema';
+import { files, runs } from '../../db/schema';
+import { startingRunsLock } from '../../db/start-runs';
+import { seedContact } from '../../edge/dispatch/test-seed';
 import { useTestApi } from '../test-support';
-import { workflowClient } from '../workflows/test-fixtures';
+import { duringDelete, textConfig, workflowClient } from '../workflows/test-fixtures';
 
 const api = useTestApi();
 
@@ -190,6 +192,52 @@ describe('the file library', () => {
     expect((await api.gql(ws.apiKey, DELETE, { id: unused.id })).data.deleteFile.__typename).toBe(
       'MutationDeleteFileSuccess',
     );
+  });
+
+  it('waits for a start of the version before a publish, then refuses the file its run sends', async () => {
+    const ws = await api.createWorkspace();
+    const channelId = await api.createChannel(ws.apiKey, 'EMAIL');
+    const file = (await api.gql(ws.apiKey, CREATE, { input: image })).data.createFile.data;
+    const client = workflowClient(api, ws.apiKey);
+    const workflow = await client.createWorkflow('Media');
+    const step = await client.ok('addSendMessageStep', {
+      input: {
+        workflowId: workflow.id,
+        name: 'Welcome picture',
+        config: {
+          channel: { kind: 'SPECIFIC', channelId },
+          defaultMessage: { media: { fileId: file.id } },
+        },
+      },
+    });
+    const version1 = await client.ok('publishWorkflow', { workflowId: workflow.id });
+    await client.ok('updateSendMessageStep', {
+      input: { stepId: step.id, config: textConfig(channelId, 'No picture today') },
+    });
+    await client.ok('publishWorkflow', { workflowId: workflow.id });
+    const contactId = await seedContact(api.db, ws.workspaceId);
+    // A start that read version 1 before version 2 was published has taken the start locks and
+    // inserted its run, uncommitted, when the delete checks: the delete waits for it
+    // (duringDelete fails if it does not), then sees the run.
+    const result = await duringDelete(
+      api.db,
+      async (tx) => {
+        await tx.execute(startingRunsLock(ws.workspaceId, workflow.id));
+        await tx.insert(runs).values({
+          workspaceId: ws.workspaceId,
+          workflowId: workflow.id,
+          versionId: version1.version.id,
+          contactId,
+          currentStepId: step.id,
+        });
+      },
+      () => api.gql(ws.apiKey, DELETE, { id: file.id }),
+    );
+    expect(result.data.deleteFile).toMatchObject({
+      __typename: 'FileInUseError',
+      steps: [{ stepId: step.id }],
+    });
+    expect(await api.db.select().from(files).where(eq(files.id, file.id))).toHaveLength(1);
   });
 
   it("renames an upload, but its type, size and URL stay its bytes'", async () => {

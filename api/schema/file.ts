@@ -1,4 +1,5 @@
 import { and, eq, ilike, type SQL } from 'drizzle-orm';
+import type { Database } from '../../db/client';
 import { files } from '../../db/schema';
 import { checkFileName, nameTypeMismatch } from '../../edge/media';
 import { checkOutboundUrl } from '../../edge/pipeline';
@@ -203,7 +204,7 @@ builder.queryFields((t) => ({
  * steps are checked again when they are published.
  */
 async function checkPublishedMedia(
-  tx: Queryable,
+  tx: Queryable & Pick<Database, 'execute'>,
   workspaceId: string,
   file: MediaFacts & { id: string },
   changed: { contentType: boolean },

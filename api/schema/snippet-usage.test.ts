@@ -1,8 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { contacts, runs, snippets } from '../../db/schema';
+import { startingRunsLock } from '../../db/start-runs';
+import { seedContact } from '../../edge/dispatch/test-seed';
 import { useTestApi } from '../test-support';
-import { workflowClient } from '../workflows/test-fixtures';
+import { duringDelete, type Transaction, workflowClient } from '../workflows/test-fixtures';
 
 /**
  * deleteSnippet and updateSnippet's hold on snippets that published steps use by name: their
@@ -147,6 +149,45 @@ describe('a snippet that published steps use', () => {
       data: id,
     });
     expect(await stored(id)).toBeUndefined();
+  });
+
+  it('is held by a start of the earlier version committing while it is deleted or renamed', async () => {
+    const ws = await api.createWorkspace();
+    const id = await createSnippet(ws.apiKey, 'coupon', 'SPRING10');
+    const { client, workflow, step, config, versionId } = await publishedWith(
+      ws.apiKey,
+      'Your code: $snippet.coupon',
+    );
+    const contactId = await seedContact(api.db, ws.workspaceId);
+    await client.ok('updateSendMessageStep', {
+      input: { stepId: step.id, config: config('No code today') },
+    });
+    await client.ok('publishWorkflow', { workflowId: workflow.id });
+    // A start that read version 1 before version 2 was published: it has taken the start locks
+    // and inserted its run, uncommitted, when the delete (then the rename) checks; each must
+    // wait for it (duringDelete fails if it does not) and then see the run.
+    const startOfVersion1 = (tx: Transaction) =>
+      tx.execute(startingRunsLock(ws.workspaceId, workflow.id)).then(() =>
+        tx.insert(runs).values({
+          workspaceId: ws.workspaceId,
+          workflowId: workflow.id,
+          versionId,
+          contactId,
+          currentStepId: step.id,
+        }),
+      );
+    const deleted = await duringDelete(api.db, startOfVersion1, () =>
+      api.gql(ws.apiKey, DELETE, { id }),
+    );
+    expect(deleted.data.deleteSnippet).toMatchObject({
+      __typename: 'SnippetInUseError',
+      steps: [{ stepId: step.id }],
+    });
+    const renamed = await duringDelete(api.db, startOfVersion1, () =>
+      api.gql(ws.apiKey, UPDATE, { id, input: { name: 'voucher' } }),
+    );
+    expect(renamed.data.updateSnippet.__typename).toBe('SnippetInUseError');
+    expect(await stored(id)).toMatchObject({ name: 'coupon' });
   });
 
   it('used only by a draft may be deleted (the draft then fails UNKNOWN_SNIPPET)', async () => {

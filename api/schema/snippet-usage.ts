@@ -19,7 +19,7 @@ export type SnippetUse = PublishedStepUse;
  * `$snippet.<name>`).
  */
 export function publishedStepsUsingSnippet(
-  db: Pick<Database, 'select'>,
+  db: Pick<Database, 'select' | 'execute'>,
   workspaceId: string,
   name: string,
 ): Promise<SnippetUse[]> {

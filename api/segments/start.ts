@@ -1,12 +1,14 @@
 import { sql } from 'drizzle-orm';
+import type { Database } from '../../db/client';
 import { type ContactFilter, contactFilterSql } from '../../db/contact-filter';
 import { queryRows } from '../../db/rows';
 import { segmentStarts } from '../../db/schema';
+import { startingRunsLock } from '../../db/start-runs';
 import { log } from '../../edge/log';
 import type { ApiContext } from '../context';
 import { sqlState } from '../db-errors';
 import { NotFoundError } from '../errors';
-import { startableVersion } from '../runs/start';
+import { startableVersion, stillPublished } from '../runs/start';
 import { parseTriggerVariables } from '../runs/trigger-variables';
 import { IssueList } from '../validation';
 import { type ContactFilterInput, parseContactFilter } from './filter-input';
@@ -48,18 +50,30 @@ export async function startSegment(ctx: ApiContext, input: StartSegmentInput) {
   const total = await countMatches(ctx, filter);
   let start: typeof segmentStarts.$inferSelect | undefined;
   try {
-    [start] = await ctx.db
-      .insert(segmentStarts)
-      .values({
-        workspaceId: ctx.workspaceId,
-        workflowId,
-        versionId: version!.id,
-        filter,
-        triggerVariables: variables,
-        total,
-        ...(total === 0 ? { status: 'completed' as const, endedAt: new Date() } : {}),
-      })
-      .returning();
+    const recorded = await ctx.db.transaction(async (tx) => {
+      const db = tx as unknown as Database;
+      // A running segment start holds its version's files and snippets as its runs will
+      // (api/workflows/published-uses.ts): recorded under the start locks, and only while the
+      // version read above is still the published one, as startWorkflow pins its runs.
+      await db.execute(startingRunsLock(ctx.workspaceId, workflowId));
+      if (!(await stillPublished(db, workflowId, version!.id))) return null;
+      const [row] = await tx
+        .insert(segmentStarts)
+        .values({
+          workspaceId: ctx.workspaceId,
+          workflowId,
+          versionId: version!.id,
+          filter,
+          triggerVariables: variables,
+          total,
+          ...(total === 0 ? { status: 'completed' as const, endedAt: new Date() } : {}),
+        })
+        .returning();
+      return row;
+    });
+    // Published again since it was read (nothing was written): begin again with that version.
+    if (recorded === null) return startSegment(ctx, input);
+    start = recorded;
   } catch (error) {
     // The workflow (and its versions) was deleted after it was found: the insert wrote nothing.
     if (sqlState(error) === FOREIGN_KEY_VIOLATION) throw new NotFoundError('Workflow', workflowId);

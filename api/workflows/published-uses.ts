@@ -1,6 +1,7 @@
 import { and, desc, eq, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { runs, segmentStarts, workflows, workflowVersions } from '../../db/schema';
+import { contactRunsLockKey } from '../../db/start-runs';
 import { isSendMessageStep } from '../../workflow/steps';
 import type { SendMessageConfig } from '../../workflow/types';
 
@@ -21,13 +22,19 @@ export interface PublishedStepUse {
  * versions whose graph mentions `mention` at all (as it is written in a graph), then each
  * step's config read by `uses`, as dispatch reads it; a step named by several versions is
  * listed once, under its newest name.
+ *
+ * Called in the transaction that then deletes or changes what is mentioned (a file, a snippet's
+ * name), after locking its row: when any version of the workspace mentions it, the starts under
+ * way are waited for first (`awaitStartsMentioning`), so that runs they commit on an earlier
+ * version are seen here.
  */
 export async function publishedStepsUsing(
-  db: Pick<Database, 'select'>,
+  db: Pick<Database, 'select' | 'execute'>,
   workspaceId: string,
   mention: string,
   uses: (config: SendMessageConfig) => boolean,
 ): Promise<PublishedStepUse[]> {
+  await awaitStartsMentioning(db, workspaceId, mention);
   const rows = await db
     .select({
       workflowId: workflows.id,
@@ -74,4 +81,32 @@ export function namedSteps(steps: readonly PublishedStepUse[]): string {
   return steps
     .map((step) => `"${step.stepName ?? step.stepId}" in "${step.workflowName}"`)
     .join(', ');
+}
+
+/**
+ * Waits, in the caller's transaction, for the workspace's starts under way when a version of
+ * one of its workflows mentions `mention`, and holds new ones until the transaction ends. A
+ * start reads the published version before it inserts its runs; if a publish without the file
+ * or snippet commits in between, the version it pinned is no longer current and has no runs
+ * yet, so the check would pass and the runs, committed after the delete, would fail
+ * UNKNOWN_FILE (or send the literal `$snippet.<name>`) when they send. startWorkflow and
+ * startWorkflowForSegment take the workspace's `contactRunsLockKey` shared and, holding it,
+ * confirm that their version is still the published one (`stillPublished`, api/runs/start.ts);
+ * a segment's chunks take it too, on a version its running start already holds. Taken here
+ * exclusively (as deleteContact does), a start either committed its runs (or its running
+ * segment start) before the check reads them, or reads the version published now. Only when
+ * some version mentions it at all: a file or snippet that no version ever used (most deletes)
+ * cannot be pinned by a start, and waits for none.
+ */
+async function awaitStartsMentioning(
+  db: Pick<Database, 'execute'>,
+  workspaceId: string,
+  mention: string,
+): Promise<void> {
+  await db.execute(
+    sql`select pg_advisory_xact_lock(${contactRunsLockKey(workspaceId)})
+        where exists (select 1 from ${workflowVersions}
+          where ${workflowVersions.workspaceId} = ${workspaceId}
+            and strpos(${workflowVersions.graph}::text, ${mention}) > 0)`,
+  );
 }

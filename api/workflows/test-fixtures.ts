@@ -279,7 +279,8 @@ export function textConfig(channelId: string, text = 'Hello $contact.firstname')
   };
 }
 
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+/** A transaction of `Database`, as `db.transaction` gives it to its callback. */
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 /**
  * Runs `request` while another connection's transaction has deleted rows (`remove`) and not yet

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { type GraphReply, graphError, sendBodyProblem } from './meta-graph';
+import { type JsonRequest, startJsonServer } from './json-server';
+import { cloudApiSent, type GraphReply, graphError, sendBodyProblem } from './meta-graph';
 
 /**
  * A local stand-in for 360dialog's WhatsApp API, built from 360dialog's docs ("The Basics"):
@@ -17,12 +16,8 @@ import { type GraphReply, graphError, sendBodyProblem } from './meta-graph';
  * - Cloud API errors pass through in the Graph error format.
  */
 
-export interface Dialog360Request {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  json: Record<string, unknown> | null;
-}
+/** A request as the stand-in received it (test/fakes/json-server.ts records them). */
+export type Dialog360Request = JsonRequest;
 
 export interface Dialog360 {
   url: string;
@@ -40,37 +35,23 @@ function unauthorized(): GraphReply {
   };
 }
 
+function isSend(request: Dialog360Request): boolean {
+  return request.method === 'POST' && request.path === '/messages';
+}
+
 export async function startDialog360(options: {
   apiKey: string;
   templates?: Record<string, unknown>[];
 }): Promise<Dialog360> {
-  const requests: Dialog360Request[] = [];
-  const queued: GraphReply[] = [];
   const webhook: Dialog360['webhook'] = { url: null, headers: {} };
 
   function answer(request: Dialog360Request): GraphReply {
-    const isSend = request.method === 'POST' && request.path === '/messages';
-    if (isSend && queued.length > 0) return queued.shift()!;
     if (request.headers['d360-api-key'] !== options.apiKey) return unauthorized();
-    if (isSend) {
+    if (isSend(request)) {
       const problem = sendBodyProblem(request.json);
       if (problem) return graphError(400, 100, '(#100) Invalid parameter', { details: problem });
-      // As the Cloud API answers: `wa_id` for a phone (`to`), `user_id` for a business-scoped
-      // user ID sent to as `recipient` (without `to`).
-      const to = request.json?.to === undefined ? null : String(request.json.to);
-      const recipient = String(request.json?.recipient);
-      return {
-        status: 200,
-        body: {
-          messaging_product: 'whatsapp',
-          contacts: [
-            to === null
-              ? { input: recipient, user_id: recipient }
-              : { input: to, wa_id: to.replace(/^\+/, '') },
-          ],
-          messages: [{ id: `wamid.${randomBytes(8).toString('hex')}` }],
-        },
-      };
+      // As the Cloud API answers.
+      return cloudApiSent(request.json, `wamid.${randomBytes(8).toString('hex')}`);
     }
     if (request.method === 'GET' && request.path === '/v1/configs/templates') {
       const templates = options.templates ?? [];
@@ -94,39 +75,14 @@ export async function startDialog360(options: {
     return { status: 404, body: { meta: { success: false, http_code: 404 } } };
   }
 
-  const server = createServer((incoming, outgoing) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', () => {
-      let json: Record<string, unknown> | null = null;
-      try {
-        json = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : null;
-      } catch {
-        json = null;
-      }
-      const request: Dialog360Request = {
-        method: incoming.method ?? '',
-        path: new URL(incoming.url ?? '/', 'http://d360.local').pathname,
-        headers: incoming.headers,
-        json,
-      };
-      requests.push(request);
-      const reply = answer(request);
-      outgoing.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-      outgoing.end(JSON.stringify(reply.body));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // Queued replies (a Cloud API error played once) answer sends only, as the Graph stand-in's.
+  const server = await startJsonServer({ answer, queuedFor: isSend });
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    sends: () => requests.filter((request) => request.path === '/messages'),
-    replyNext: (...replies) => queued.push(...replies),
+    url: server.url,
+    requests: server.requests,
+    sends: () => server.requests.filter(isSend),
+    replyNext: (...replies) => server.replyNext(...replies),
     webhook,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }

@@ -1,9 +1,10 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
+import { serveLocally } from './local-server';
 
 /**
- * The HTTP plumbing every JSON provider stand-in shares (Telegram, LINE, Viber): a server on
- * 127.0.0.1 and a free port that records each request (raw body and parsed JSON), answers
+ * The HTTP plumbing the JSON provider stand-ins share (Telegram, LINE, Viber, the Graph,
+ * 360dialog): a server on 127.0.0.1 and a free port (local-server.ts) that records each
+ * request (raw body and parsed JSON), answers
  * queued replies first (to play a provider's error once), and otherwise asks the stand-in's
  * `answer`, which implements the provider's documented contract.
  */
@@ -56,43 +57,36 @@ function parseBody(raw: string, contentType: string | undefined): JsonRequest['j
 export async function startJsonServer(options: JsonServerOptions): Promise<JsonServer> {
   const requests: JsonRequest[] = [];
   const queued: JsonReply[] = [];
-  const server = createServer((incoming, outgoing) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', async () => {
-      const url = new URL(incoming.url ?? '/', 'http://stand-in.local');
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const request: JsonRequest = {
-        method: incoming.method ?? '',
-        path: url.pathname,
-        query: url.searchParams,
-        headers: incoming.headers,
-        raw,
-        json: parseBody(raw, incoming.headers['content-type']),
-      };
-      requests.push(request);
-      let reply: JsonReply;
-      try {
-        reply =
-          queued.length > 0 && (options.queuedFor?.(request) ?? true)
-            ? queued.shift()!
-            : await options.answer(request);
-      } catch (error) {
-        reply = { status: 500, body: { error: String(error) } };
-      }
-      outgoing.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-      outgoing.end(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body));
-    });
+  const { url, close } = await serveLocally(async (incoming, raw) => {
+    const target = new URL(incoming.url ?? '/', 'http://stand-in.local');
+    const request: JsonRequest = {
+      method: incoming.method ?? '',
+      path: target.pathname,
+      query: target.searchParams,
+      headers: incoming.headers,
+      raw,
+      json: parseBody(raw, incoming.headers['content-type']),
+    };
+    requests.push(request);
+    let reply: JsonReply;
+    try {
+      reply =
+        queued.length > 0 && (options.queuedFor?.(request) ?? true)
+          ? queued.shift()!
+          : await options.answer(request);
+    } catch (error) {
+      reply = { status: 500, body: { error: String(error) } };
+    }
+    return {
+      status: reply.status,
+      headers: reply.headers,
+      text: typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body),
+    };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     requests,
     replyNext: (...replies) => queued.push(...replies),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }

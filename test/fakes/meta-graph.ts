@@ -231,6 +231,29 @@ function templateMismatch(
 }
 
 /**
+ * A good send's answer ("Messages" reference, also 360dialog's): the message's id, and
+ * `contacts[].input` echoing what was sent to, with `wa_id` for a phone (`to`) and `user_id` for
+ * a business-scoped user ID sent to as `recipient` (without `to`). The stand-ins' BSUID users
+ * share no phone with them.
+ */
+export function cloudApiSent(body: Record<string, unknown> | null, messageId: string): GraphReply {
+  const to = body?.to === undefined ? null : String(body.to);
+  const recipient = String(body?.recipient);
+  return {
+    status: 200,
+    body: {
+      messaging_product: 'whatsapp',
+      contacts: [
+        to === null
+          ? { input: recipient, user_id: recipient }
+          : { input: to, wa_id: to.replace(/^\+/, '') },
+      ],
+      messages: [{ id: messageId }],
+    },
+  };
+}
+
+/**
  * A business-scoped user ID ("Business-scoped user IDs"): a two-letter country code, a period,
  * up to 128 alphanumerics (`US.13491208655302741918`); a parent BSUID has `ENT.` after the
  * country code (`US.ENT.11815799212886844830`).
@@ -413,21 +436,7 @@ export async function startMetaGraph(options: MetaGraphOptions): Promise<MetaGra
         }
       }
       messageCount += 1;
-      // `contacts[].input` echoes what was sent to, with `wa_id` for a phone and `user_id` for a
-      // BSUID (the stand-in's BSUID users share no phone with it).
-      const recipient = String(request.json?.recipient);
-      return {
-        status: 200,
-        body: {
-          messaging_product: 'whatsapp',
-          contacts: [
-            to === null
-              ? { input: recipient, user_id: recipient }
-              : { input: to, wa_id: to.replace(/^\+/, '') },
-          ],
-          messages: [{ id: `wamid.${messageCount}.${randomBytes(6).toString('hex')}` }],
-        },
-      };
+      return cloudApiSent(request.json, `wamid.${messageCount}.${randomBytes(6).toString('hex')}`);
     }
     if (request.method === 'GET' && parts.length === 1 && parts[0] === 'me') {
       // The system user the WhatsApp token belongs to ("/me": the token's owner).

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
+import { serveLocally } from './local-server';
 
 /**
  * A local stand-in for Twilio Programmable Messaging, built from Twilio's reference, not from
@@ -181,35 +181,25 @@ export async function startTwilio(options: TwilioOptions): Promise<TwilioStandIn
     return twilioError(404, 20404, 'The requested resource was not found');
   }
 
-  const server = createServer((incoming, outgoing) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', () => {
-      const url = new URL(incoming.url ?? '/', 'http://twilio.local');
-      const request: TwilioRequest = {
-        method: incoming.method ?? '',
-        path: url.pathname,
-        query: url.searchParams,
-        headers: incoming.headers,
-        form: new URLSearchParams(Buffer.concat(chunks).toString('utf8')),
-      };
-      requests.push(request);
-      const reply = answer(request);
-      outgoing.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-      outgoing.end(JSON.stringify(reply.body));
-    });
+  const { url, close } = await serveLocally((incoming, body) => {
+    const target = new URL(incoming.url ?? '/', 'http://twilio.local');
+    const request: TwilioRequest = {
+      method: incoming.method ?? '',
+      path: target.pathname,
+      query: target.searchParams,
+      headers: incoming.headers,
+      form: new URLSearchParams(body),
+    };
+    requests.push(request);
+    const reply = answer(request);
+    return { status: reply.status, headers: reply.headers, text: JSON.stringify(reply.body) };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     requests,
     sends: () => requests.filter((request) => request.path.endsWith('/Messages.json')),
     replyNext: (...replies) => queued.push(...replies),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
 

@@ -6,8 +6,8 @@ import {
   generateKeyPairSync,
   randomUUID,
 } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
+import { serveLocally } from './local-server';
 
 /**
  * A local stand-in for Vonage's Messages API, built from Vonage's reference, not from our code:
@@ -167,41 +167,31 @@ export async function startVonage(options: {
     return { status: 202, body: { message_uuid: randomUUID() } };
   }
 
-  const server = createServer((incoming, outgoing) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', () => {
-      let json: Record<string, unknown> | null = null;
-      try {
-        json = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : null;
-      } catch {
-        json = null;
-      }
-      const token = /^Bearer (.+)$/.exec(incoming.headers.authorization ?? '')?.[1];
-      const request: VonageRequest = {
-        method: incoming.method ?? '',
-        path: new URL(incoming.url ?? '/', 'http://vonage.local').pathname,
-        headers: incoming.headers,
-        json,
-        claims: token ? verifyRs256(token, options.publicKey) : null,
-      };
-      requests.push(request);
-      const reply = answer(request);
-      outgoing.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-      outgoing.end(JSON.stringify(reply.body));
-    });
+  const { url, close } = await serveLocally((incoming, body) => {
+    let json: Record<string, unknown> | null = null;
+    try {
+      json = body ? JSON.parse(body) : null;
+    } catch {
+      json = null;
+    }
+    const token = /^Bearer (.+)$/.exec(incoming.headers.authorization ?? '')?.[1];
+    const request: VonageRequest = {
+      method: incoming.method ?? '',
+      path: new URL(incoming.url ?? '/', 'http://vonage.local').pathname,
+      headers: incoming.headers,
+      json,
+      claims: token ? verifyRs256(token, options.publicKey) : null,
+    };
+    requests.push(request);
+    const reply = answer(request);
+    return { status: reply.status, headers: reply.headers, text: JSON.stringify(reply.body) };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     requests,
     sends: () => requests.filter((request) => request.path === '/v1/messages'),
     replyNext: (...replies) => queued.push(...replies),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
 

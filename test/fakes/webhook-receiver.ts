@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocally } from './local-server';
 
 /**
  * A local HTTP endpoint standing in for a workspace's custom channel (or a partner's webhook
@@ -114,18 +114,13 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
     });
   });
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { url, close } = await listenLocally(server);
   return {
-    url: `http://127.0.0.1:${port}/sendflow`,
+    url: `${url}/sendflow`,
     requests,
     respondWith(next) {
       reply = next;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }

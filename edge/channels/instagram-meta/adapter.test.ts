@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { graphError, type MetaGraph, startMetaGraph } from '../../../test/fakes/meta-graph';
+import { graphError, type MetaGraph } from '../../../test/fakes/meta-graph';
 import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
-import { MESSENGER_GRAPH_PAGE, MESSENGER_TEST_PAGE } from '../messenger-meta/test-fixtures';
+import { MESSENGER_TEST_PAGE, startMessengerGraph } from '../messenger-meta/test-fixtures';
 import type { ProviderEndpoints, RenderedMessage } from '../types';
-import { TEST_GRAPH_VERSION, WHATSAPP_TEST_IDS } from '../whatsapp-meta/test-fixtures';
+import { TEST_GRAPH_VERSION } from '../whatsapp-meta/test-fixtures';
 import { instagramMessage, TEST_IGSID } from './test-fixtures';
 
 let graph: MetaGraph;
@@ -11,11 +11,7 @@ let worker: AdapterWorker;
 let endpoints: ProviderEndpoints;
 
 beforeAll(async () => {
-  graph = await startMetaGraph({
-    ...WHATSAPP_TEST_IDS,
-    version: TEST_GRAPH_VERSION,
-    pages: [MESSENGER_GRAPH_PAGE],
-  });
+  graph = await startMessengerGraph();
   worker = await startAdapterWorker();
   endpoints = { GRAPH_API_URL: graph.url, GRAPH_API_VERSION: TEST_GRAPH_VERSION };
 }, 60_000);

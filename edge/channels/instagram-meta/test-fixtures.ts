@@ -1,4 +1,5 @@
 import { MESSENGER_TEST_PAGE } from '../messenger-meta/test-fixtures';
+import { testOutboundMessage } from '../test-message';
 import type { ChannelRecord, OutboundMessage, RenderedMessage } from '../types';
 
 /**
@@ -31,13 +32,9 @@ export function instagramMessage(
   rendered: RenderedMessage,
   overrides: Partial<OutboundMessage> = {},
 ): OutboundMessage {
-  return {
-    deliveryId: crypto.randomUUID(),
-    workspaceId: 'workspace-1',
-    channel: instagramChannel(),
-    recipient: TEST_IGSID,
-    contact: { id: 'contact-1', firstName: 'Ada' },
+  return testOutboundMessage(
+    { channel: instagramChannel(), recipient: TEST_IGSID },
     rendered,
-    ...overrides,
-  };
+    overrides,
+  );
 }

@@ -1,14 +1,20 @@
 import { readChannel } from '../channel-config';
 import type { ChannelConnection, ConnectionContext, VerifyResult } from '../connection';
+import {
+  type CallFailure,
+  type ConnectionCall,
+  failedVerdict,
+  refused,
+  unanswered,
+} from '../connection-call';
 import { callProvider, isSuccess } from '../http/classify';
-import { webhookKeptElsewhere } from '../webhook-takeover';
+import { connectWebhook, type WebhookRead } from '../webhook-takeover';
 import { lineMessagingDefinition } from './definition';
 import { classifyLineAnswer } from './failures';
 import { LINE_API, lineHeaders, lineUrl } from './messaging-api';
 
-type Called =
-  | { ok: true; body: string }
-  | { ok: false; transient: boolean; problem: string; status?: number };
+/** A call's answer body, or why it failed, with the HTTP status when LINE answered one. */
+type Called = ConnectionCall<{ body: string }> | (CallFailure & { status: number });
 
 async function call(
   token: string,
@@ -22,16 +28,10 @@ async function call(
     { method, headers: lineHeaders(token), ...(body ? { body: JSON.stringify(body) } : {}) },
     { who: LINE_API, timeoutMs: context.timeoutMs },
   );
-  if (!answered.ok) {
-    const detail = answered.outcome.status === 'failed' ? answered.outcome.detail : '';
-    return { ok: false, transient: true, problem: detail };
-  }
+  if (!answered.ok) return unanswered(answered.outcome);
   if (isSuccess(answered.answer)) return { ok: true, body: answered.answer.body };
   const outcome = classifyLineAnswer(answered.answer, context.now?.() ?? new Date());
-  const status = answered.answer.status;
-  return outcome.status === 'failed'
-    ? { ok: false, transient: outcome.retryable, problem: outcome.detail, status }
-    : { ok: false, transient: false, problem: 'unexpected answer', status };
+  return { ...refused(outcome), status: answered.answer.status };
 }
 
 /** How a detail names an account whose webhook serves elsewhere, and how its owner frees it. */
@@ -45,27 +45,23 @@ const LINE_WEBHOOK_WORDING = {
 
 const WEBHOOK_ENDPOINT = '/v2/bot/channel/webhook/endpoint';
 
-type CurrentWebhook = { ok: true; endpoint: unknown } | { ok: false; problem: string };
-
 /**
  * The channel's webhook URL now ("Get webhook endpoint information": 200 `{ endpoint,
  * active }`; 404 "Webhook endpoint not found" when the channel has none, which is not a
  * failure here). `active` ("Use webhook") is not read: a URL set with webhooks switched off is
  * still where its owner chose to receive them, and only the console switches them on again.
  */
-async function currentWebhook(token: string, context: ConnectionContext): Promise<CurrentWebhook> {
+async function currentWebhook(token: string, context: ConnectionContext): Promise<WebhookRead> {
   const answer = await call(token, 'GET', WEBHOOK_ENDPOINT, undefined, context);
   if (!answer.ok) {
-    return answer.status === 404
-      ? { ok: true, endpoint: '' }
-      : { ok: false, problem: answer.problem };
+    return 'status' in answer && answer.status === 404 ? { ok: true, url: '' } : answer;
   }
   try {
     const parsed = JSON.parse(answer.body) as { endpoint?: unknown } | null;
-    return { ok: true, endpoint: parsed?.endpoint };
+    return { ok: true, url: parsed?.endpoint };
   } catch {
     // Without the URL it cannot be told whose the webhook is: it is not replaced.
-    return { ok: false, problem: `${LINE_API} answered an unreadable body` };
+    return { ok: false, transient: false, problem: `${LINE_API} answered an unreadable body` };
   }
 }
 
@@ -94,9 +90,7 @@ export const lineMessagingConnection: ChannelConnection = {
     if (!read.ok) return { verdict: 'rejected', problem: read.detail };
     const token = read.credentials?.channelAccessToken ?? '';
     const info = await call(token, 'GET', '/v2/bot/info', undefined, context);
-    if (!info.ok) {
-      return { verdict: info.transient ? 'unreachable' : 'rejected', problem: info.problem };
-    }
+    if (!info.ok) return failedVerdict(info);
     let bot = 'LINE Official Account';
     try {
       const parsed = JSON.parse(info.body) as { displayName?: unknown; basicId?: unknown };
@@ -110,29 +104,14 @@ export const lineMessagingConnection: ChannelConnection = {
       // A 2xx proves the token even with an odd body.
     }
     if (!context.callback) return { verdict: 'verified', detail: bot };
-    const current = await currentWebhook(token, context);
-    if (!current.ok) {
-      return {
-        verdict: 'verified',
-        detail: `${bot}; the webhook was not set: the account's current webhook could not be read (${current.problem})`,
-      };
-    }
-    const kept = await webhookKeptElsewhere(
-      current.endpoint,
-      context.callback.url,
+    const { url } = context.callback;
+    return connectWebhook({
+      bot,
+      current: await currentWebhook(token, context),
+      callbackUrl: url,
       context,
-      LINE_WEBHOOK_WORDING,
-    );
-    if (kept) return { verdict: 'verified', detail: `${bot}; the webhook was not set: ${kept}` };
-    const webhook = await call(
-      token,
-      'PUT',
-      WEBHOOK_ENDPOINT,
-      { endpoint: context.callback.url },
-      context,
-    );
-    return webhook.ok
-      ? { verdict: 'verified', detail: `${bot}, webhook set` }
-      : { verdict: 'verified', detail: `${bot}; the webhook was not set: ${webhook.problem}` };
+      wording: LINE_WEBHOOK_WORDING,
+      setWebhook: () => call(token, 'PUT', WEBHOOK_ENDPOINT, { endpoint: url }, context),
+    });
   },
 };

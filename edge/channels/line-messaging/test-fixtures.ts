@@ -1,4 +1,5 @@
 import { v7 as uuidV7 } from 'uuid';
+import { testOutboundMessage } from '../test-message';
 import type { ChannelRecord, OutboundMessage, RenderedMessage } from '../types';
 
 /** A LINE channel and messages for the tests, against test/fakes/line-messaging-api.ts. */
@@ -32,13 +33,8 @@ export function lineMessage(
   overrides: Partial<OutboundMessage> = {},
   firstClaimAt?: Date,
 ): OutboundMessage {
-  return {
+  return testOutboundMessage({ channel: lineChannel(), recipient: LINE_TEST.userId }, rendered, {
     deliveryId: firstClaimAt ? uuidV7({ msecs: firstClaimAt.getTime() }) : uuidV7(),
-    workspaceId: 'workspace-1',
-    channel: lineChannel(),
-    recipient: LINE_TEST.userId,
-    contact: { id: 'contact-1', firstName: 'Ada' },
-    rendered,
     ...overrides,
-  };
+  });
 }

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { graphError, type MetaGraph, startMetaGraph } from '../../../test/fakes/meta-graph';
+import { graphError, type MetaGraph } from '../../../test/fakes/meta-graph';
 import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
 import type { ProviderEndpoints, RenderedMessage } from '../types';
-import { TEST_GRAPH_VERSION, WHATSAPP_TEST_IDS } from '../whatsapp-meta/test-fixtures';
+import { TEST_GRAPH_VERSION } from '../whatsapp-meta/test-fixtures';
 import {
-  MESSENGER_GRAPH_PAGE,
   MESSENGER_TEST_PAGE,
   messengerChannel,
   messengerMessage,
+  startMessengerGraph,
   TEST_PSID,
 } from './test-fixtures';
 
@@ -16,11 +16,7 @@ let worker: AdapterWorker;
 let endpoints: ProviderEndpoints;
 
 beforeAll(async () => {
-  graph = await startMetaGraph({
-    ...WHATSAPP_TEST_IDS,
-    version: TEST_GRAPH_VERSION,
-    pages: [MESSENGER_GRAPH_PAGE],
-  });
+  graph = await startMessengerGraph();
   worker = await startAdapterWorker();
   endpoints = { GRAPH_API_URL: graph.url, GRAPH_API_VERSION: TEST_GRAPH_VERSION };
 }, 60_000);

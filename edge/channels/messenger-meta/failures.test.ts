@@ -1,20 +1,21 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { graphError, type MetaGraph, startMetaGraph } from '../../../test/fakes/meta-graph';
-import type { FailureReason } from '../../../workflow/types';
+import { afterAll, beforeAll, describe } from 'vitest';
+import type { MetaGraph } from '../../../test/fakes/meta-graph';
 import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
+import {
+  GRAPH_WIDE_CASES,
+  type GraphFailureCase,
+  testEveryGraphRowCased,
+  testGraphFailureCases,
+} from '../meta/graph-failure-cases';
 import { SEND_API_FAILURES } from '../meta/send-api-failures';
-import { TEST_GRAPH_VERSION, WHATSAPP_TEST_IDS } from '../whatsapp-meta/test-fixtures';
-import { MESSENGER_GRAPH_PAGE, messengerMessage } from './test-fixtures';
+import { TEST_GRAPH_VERSION } from '../whatsapp-meta/test-fixtures';
+import { messengerMessage, startMessengerGraph } from './test-fixtures';
 
 let graph: MetaGraph;
 let worker: AdapterWorker;
 
 beforeAll(async () => {
-  graph = await startMetaGraph({
-    ...WHATSAPP_TEST_IDS,
-    version: TEST_GRAPH_VERSION,
-    pages: [MESSENGER_GRAPH_PAGE],
-  });
+  graph = await startMessengerGraph();
   worker = await startAdapterWorker();
 }, 60_000);
 
@@ -28,9 +29,7 @@ afterAll(async () => {
  * the brief's list (10/2018278 window, 551 unavailable, 190 token, 4/613 rate, 100 invalid) and
  * the rest of the Send API's "Error Codes" page. The last test checks no row is missing.
  */
-const EXPECTED: Array<
-  [code: number, subcode: number | null, status: number, reason: FailureReason, retried: boolean]
-> = [
+const EXPECTED: GraphFailureCase[] = [
   [1200, null, 500, 'network', true],
   [4, 2018022, 400, 'rate_limited', true],
   [100, 2018109, 400, 'content_invalid', false],
@@ -45,51 +44,19 @@ const EXPECTED: Array<
   [200, 1545041, 403, 'recipient_unavailable', false],
   [100, 33, 400, 'channel_not_connected', false],
   [100, null, 400, 'content_invalid', false],
-  [1, null, 500, 'network', true],
-  [2, null, 503, 'network', true],
-  [4, null, 400, 'rate_limited', true],
-  [17, null, 400, 'rate_limited', true],
-  [341, null, 400, 'rate_limited', true],
-  [613, null, 400, 'rate_limited', true],
-  [10, null, 403, 'credentials_rejected', false],
-  [102, null, 401, 'credentials_rejected', false],
-  [190, null, 401, 'credentials_rejected', false],
-  [200, null, 403, 'credentials_rejected', false],
-  [299, null, 403, 'credentials_rejected', false],
-  [368, null, 400, 'rejected_by_provider', false],
+  ...GRAPH_WIDE_CASES,
 ];
 
 describe('Send API error codes become reasons (one case per table row)', () => {
-  for (const [code, subcode, status, reason, retried] of EXPECTED) {
-    const name = subcode === null ? `${code}` : `${code}/${subcode}`;
-    test(`${name} → ${reason}${retried ? ', retried' : ''}`, async () => {
-      graph.replyNext(
-        graphError(
-          status,
-          code,
-          `(#${code}) documented error`,
-          subcode === null ? {} : { subcode },
-        ),
-      );
-      const outcome = await worker.send(messengerMessage({ kind: 'text', text: 'Hi' }), {
+  testGraphFailureCases(
+    EXPECTED,
+    () => graph,
+    () =>
+      worker.send(messengerMessage({ kind: 'text', text: 'Hi' }), {
         allowPrivateUrls: false,
         endpoints: { GRAPH_API_URL: graph.url, GRAPH_API_VERSION: TEST_GRAPH_VERSION },
-      });
-      expect(outcome).toMatchObject({ status: 'failed', reason, retryable: retried });
-      expect(outcome.status === 'failed' && outcome.detail).toContain(`error ${name}`);
-    });
-  }
+      }),
+  );
 
-  test('every row of the table has a case above, and every row cites its documentation', () => {
-    const cases = new Set(EXPECTED.map(([code, subcode]) => `${code}/${subcode}`));
-    for (const row of SEND_API_FAILURES) {
-      const codes = typeof row.code === 'number' ? [row.code] : row.code;
-      for (const code of codes) {
-        expect(cases, `row ${code}/${row.subcode ?? null}`).toContain(
-          `${code}/${row.subcode ?? null}`,
-        );
-      }
-      expect(row.doc).toMatch(/Error Codes|Handling Errors/);
-    }
-  });
+  testEveryGraphRowCased(SEND_API_FAILURES, EXPECTED, /Error Codes|Handling Errors/);
 });

@@ -1,5 +1,7 @@
-import type { GraphPage } from '../../../test/fakes/meta-graph';
+import { type GraphPage, type MetaGraph, startMetaGraph } from '../../../test/fakes/meta-graph';
+import { testOutboundMessage } from '../test-message';
 import type { ChannelRecord, OutboundMessage, RenderedMessage } from '../types';
+import { TEST_GRAPH_VERSION, WHATSAPP_TEST_IDS } from '../whatsapp-meta/test-fixtures';
 
 /**
  * A Messenger channel and messages for the adapter and callback tests, pointing at the Graph
@@ -23,6 +25,15 @@ export const MESSENGER_GRAPH_PAGE: GraphPage = {
   instagramUsername: MESSENGER_TEST_PAGE.instagramUsername,
 };
 
+/** The Graph stand-in at the pinned version, knowing the test Page (and the WhatsApp test ids). */
+export function startMessengerGraph(): Promise<MetaGraph> {
+  return startMetaGraph({
+    ...WHATSAPP_TEST_IDS,
+    version: TEST_GRAPH_VERSION,
+    pages: [MESSENGER_GRAPH_PAGE],
+  });
+}
+
 /** A person's Page-scoped id. */
 export const TEST_PSID = '6543210987654321';
 
@@ -45,13 +56,9 @@ export function messengerMessage(
   rendered: RenderedMessage,
   overrides: Partial<OutboundMessage> = {},
 ): OutboundMessage {
-  return {
-    deliveryId: crypto.randomUUID(),
-    workspaceId: 'workspace-1',
-    channel: messengerChannel(),
-    recipient: TEST_PSID,
-    contact: { id: 'contact-1', firstName: 'Ada' },
+  return testOutboundMessage(
+    { channel: messengerChannel(), recipient: TEST_PSID },
     rendered,
-    ...overrides,
-  };
+    overrides,
+  );
 }

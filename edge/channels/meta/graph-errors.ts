@@ -1,7 +1,7 @@
-import type { FailureReason } from '../../../workflow/types';
+import { type FailureRowOutcome, rowOutcome } from '../failure-row';
 import { classifyHttpStatus, DETAIL_BODY_CHARS, type HttpAnswer } from '../http/classify';
 import { parseRetryAfter } from '../http/retry-after';
-import { permanentFailure, type SendOutcome, transientFailure } from '../types';
+import type { SendOutcome } from '../types';
 
 /**
  * Graph API errors (WhatsApp, Messenger and Instagram all answer with them): the error object
@@ -20,7 +20,7 @@ export interface GraphError {
 }
 
 /** One row of a failure table: a Graph code (or range), optionally narrowed by subcode. */
-export interface GraphFailureRow {
+export interface GraphFailureRow extends FailureRowOutcome {
   code: number | readonly [number, number];
   subcode?: number;
   /**
@@ -29,11 +29,6 @@ export interface GraphFailureRow {
    * than the bare code.
    */
   otherSubcodes?: true;
-  reason: FailureReason;
-  /** Retried with backoff (or the provider's hint) before it counts as a failure. */
-  transient: boolean;
-  /** The documentation section the row relies on. */
-  doc: string;
 }
 
 export type GraphFailureTable = readonly GraphFailureRow[];
@@ -211,8 +206,9 @@ export function classifyGraphAnswer(
   const error = graphErrorOf(answer.body);
   const row = error ? findGraphFailure(table, error) : undefined;
   if (!error || !row) return classifyHttpStatus(answer, who, now);
-  const detail = graphErrorDetail(who, error);
-  return row.transient
-    ? transientFailure(row.reason, detail, graphRetryAfterSeconds(answer.headers, now))
-    : permanentFailure(row.reason, detail);
+  return rowOutcome(
+    row,
+    graphErrorDetail(who, error),
+    row.transient ? graphRetryAfterSeconds(answer.headers, now) : undefined,
+  );
 }

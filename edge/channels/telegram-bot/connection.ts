@@ -1,14 +1,14 @@
 import { readChannel } from '../channel-config';
-import {
-  type ChannelConnection,
-  type ConnectionContext,
-  isChannelCallback,
-  type ReleaseResult,
-  type VerifyResult,
+import type {
+  ChannelConnection,
+  ConnectionContext,
+  ReleaseResult,
+  VerifyResult,
 } from '../connection';
-import { callProvider, type HttpAnswer, isSuccess } from '../http/classify';
+import { type ConnectionCall, failedVerdict, refused, unanswered } from '../connection-call';
+import { callProvider, isSuccess } from '../http/classify';
 import type { ChannelRecord } from '../types';
-import { webhookKeptElsewhere } from '../webhook-takeover';
+import { connectWebhook, releaseWebhook, type WebhookRead } from '../webhook-takeover';
 import { readTelegramAnswer, TELEGRAM_API, telegramMethodUrl } from './bot-api';
 import { telegramBotDefinition } from './definition';
 import { classifyTelegramAnswer } from './failures';
@@ -22,33 +22,27 @@ const TELEGRAM_WEBHOOK_WORDING = {
 /** The updates we ask for ("setWebhook", `allowed_updates`; "Update"): messages only. */
 export const TELEGRAM_ALLOWED_UPDATES = ['message'] as const;
 
-type Called = { ok: true; result: unknown } | { ok: false; transient: boolean; problem: string };
-
 async function callMethod(
   token: string,
   method: string,
   body: Record<string, unknown>,
   context: ConnectionContext,
-): Promise<Called> {
+): Promise<ConnectionCall<{ result: unknown }>> {
   const call = await callProvider(
     telegramMethodUrl(context.endpoints, token, method),
     { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
     { who: TELEGRAM_API, timeoutMs: context.timeoutMs },
   );
-  if (!call.ok) {
-    const detail = call.outcome.status === 'failed' ? call.outcome.detail : '';
-    return { ok: false, transient: true, problem: detail };
-  }
+  if (!call.ok) return unanswered(call.outcome);
   const answer = readTelegramAnswer(call.answer.body);
   if (isSuccess(call.answer) && answer?.ok) return { ok: true, result: answer.result };
-  return failed(call.answer, context);
+  return refused(classifyTelegramAnswer(call.answer, context.now?.() ?? new Date()));
 }
 
-function failed(answer: HttpAnswer, context: ConnectionContext): Called {
-  const outcome = classifyTelegramAnswer(answer, context.now?.() ?? new Date());
-  return outcome.status === 'failed'
-    ? { ok: false, transient: outcome.retryable, problem: outcome.detail }
-    : { ok: false, transient: false, problem: 'unexpected answer' };
+/** The bot's webhook ("getWebhookInfo": a WebhookInfo whose `url` is empty when none is set). */
+async function currentWebhook(token: string, context: ConnectionContext): Promise<WebhookRead> {
+  const info = await callMethod(token, 'getWebhookInfo', {}, context);
+  return info.ok ? { ok: true, url: (info.result as { url?: unknown } | null)?.url } : info;
 }
 
 /**
@@ -76,27 +70,19 @@ async function releaseTelegramWebhook(
   if (!read.ok) return { verdict: 'rejected', problem: read.detail };
   if (!context.callback) return { verdict: 'kept', detail: 'no callback URL to release' };
   const token = read.credentials?.botToken ?? '';
-  const info = await callMethod(token, 'getWebhookInfo', {}, context);
-  if (!info.ok) {
-    return { verdict: info.transient ? 'unreachable' : 'rejected', problem: info.problem };
-  }
-  const url = (info.result as { url?: unknown } | null)?.url;
-  if (!isChannelCallback(url, context.callback.url)) {
-    return {
-      verdict: 'kept',
-      detail: url ? "the bot's webhook is not this channel's" : 'the bot has no webhook',
-    };
-  }
-  const deleted = await callMethod(
-    token,
-    'deleteWebhook',
-    { drop_pending_updates: TELEGRAM_DROP_PENDING_UPDATES },
-    context,
-  );
-  if (!deleted.ok) {
-    return { verdict: deleted.transient ? 'unreachable' : 'rejected', problem: deleted.problem };
-  }
-  return { verdict: 'released', detail: 'webhook deleted' };
+  return releaseWebhook({
+    current: await currentWebhook(token, context),
+    callbackUrl: context.callback.url,
+    holder: TELEGRAM_WEBHOOK_WORDING.holder,
+    remove: () =>
+      callMethod(
+        token,
+        'deleteWebhook',
+        { drop_pending_updates: TELEGRAM_DROP_PENDING_UPDATES },
+        context,
+      ),
+    removed: 'webhook deleted',
+  });
 }
 
 /**
@@ -116,42 +102,28 @@ export const telegramBotConnection: ChannelConnection = {
     if (!read.ok) return { verdict: 'rejected', problem: read.detail };
     const token = read.credentials?.botToken ?? '';
     const me = await callMethod(token, 'getMe', {}, context);
-    if (!me.ok) {
-      return { verdict: me.transient ? 'unreachable' : 'rejected', problem: me.problem };
-    }
+    if (!me.ok) return failedVerdict(me);
     const username = (me.result as { username?: unknown } | null)?.username;
     const bot = typeof username === 'string' ? `@${username}` : 'Telegram bot';
     if (!context.callback?.token) return { verdict: 'verified', detail: bot };
+    const { url, token: secretToken } = context.callback;
     // A bot has one webhook, which setWebhook replaces ("setWebhook"): it is read first
     // ("getWebhookInfo": `url`, empty when none is set) and left where it serves another
     // channel or service (webhook-takeover.ts).
-    const current = await callMethod(token, 'getWebhookInfo', {}, context);
-    if (!current.ok) {
-      return {
-        verdict: 'verified',
-        detail: `${bot}; the webhook was not set: the bot's current webhook could not be read (${current.problem})`,
-      };
-    }
-    const kept = await webhookKeptElsewhere(
-      (current.result as { url?: unknown } | null)?.url,
-      context.callback.url,
+    return connectWebhook({
+      bot,
+      current: await currentWebhook(token, context),
+      callbackUrl: url,
       context,
-      TELEGRAM_WEBHOOK_WORDING,
-    );
-    if (kept) return { verdict: 'verified', detail: `${bot}; the webhook was not set: ${kept}` };
-    const webhook = await callMethod(
-      token,
-      'setWebhook',
-      {
-        url: context.callback.url,
-        secret_token: context.callback.token,
-        allowed_updates: TELEGRAM_ALLOWED_UPDATES,
-      },
-      context,
-    );
-    return webhook.ok
-      ? { verdict: 'verified', detail: `${bot}, webhook set` }
-      : { verdict: 'verified', detail: `${bot}; the webhook was not set: ${webhook.problem}` };
+      wording: TELEGRAM_WEBHOOK_WORDING,
+      setWebhook: () =>
+        callMethod(
+          token,
+          'setWebhook',
+          { url, secret_token: secretToken, allowed_updates: TELEGRAM_ALLOWED_UPDATES },
+          context,
+        ),
+    });
   },
   release: releaseTelegramWebhook,
 };

@@ -1,3 +1,4 @@
+import { testOutboundMessage } from '../test-message';
 import type { ChannelRecord, OutboundMessage, RenderedMessage } from '../types';
 
 /** A Telegram channel and messages for the adapter tests, against test/fakes/telegram-bot-api.ts. */
@@ -22,13 +23,9 @@ export function telegramMessage(
   rendered: RenderedMessage,
   overrides: Partial<OutboundMessage> = {},
 ): OutboundMessage {
-  return {
-    deliveryId: crypto.randomUUID(),
-    workspaceId: 'workspace-1',
-    channel: telegramChannel(),
-    recipient: TELEGRAM_TEST.chatId,
-    contact: { id: 'contact-1', firstName: 'Ada' },
+  return testOutboundMessage(
+    { channel: telegramChannel(), recipient: TELEGRAM_TEST.chatId },
     rendered,
-    ...overrides,
-  };
+    overrides,
+  );
 }

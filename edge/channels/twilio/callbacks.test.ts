@@ -174,6 +174,24 @@ describe('X-Twilio-Signature', () => {
 
 const form = (params: Record<string, string>) => new URLSearchParams(params).toString();
 
+const waChannel: CallbackChannel = { ...channel, type: 'whatsapp' };
+
+/** A WhatsApp message from +14155550199 to our number, parsed as the WhatsApp channel's. */
+function parseWhatsAppMessage(body: string, extra: Record<string, string>) {
+  return whatsapp.parse(
+    form(
+      incomingMessage(
+        TWILIO_TEST_IDS.accountSid,
+        'whatsapp:+14155550199',
+        `whatsapp:${TWILIO_TEST_IDS.fromNumber}`,
+        body,
+        extra,
+      ),
+    ),
+    waChannel,
+  );
+}
+
 describe('callbacks become provider-neutral events', () => {
   test('undelivered with ErrorCode 30006 is a failed status with the reason from the table', () => {
     const [event] = sms.parse(
@@ -255,18 +273,10 @@ describe('callbacks become provider-neutral events', () => {
   });
 
   test('an incoming WhatsApp message drops the whatsapp: prefix and takes the profile name', () => {
-    const [event] = whatsapp.parse(
-      form(
-        incomingMessage(
-          TWILIO_TEST_IDS.accountSid,
-          'whatsapp:+14155550199',
-          `whatsapp:${TWILIO_TEST_IDS.fromNumber}`,
-          'Hola',
-          { ProfileName: 'Sheena Nelson', WaId: '14155550199' },
-        ),
-      ),
-      { ...channel, type: 'whatsapp' },
-    );
+    const [event] = parseWhatsAppMessage('Hola', {
+      ProfileName: 'Sheena Nelson',
+      WaId: '14155550199',
+    });
     expect(event).toMatchObject({ from: { address: '+14155550199', name: 'Sheena Nelson' } });
     // The same message is not an SMS channel's.
     expect(
@@ -278,7 +288,6 @@ describe('callbacks become provider-neutral events', () => {
   });
 
   describe('a shared location is recorded as on the other channels', () => {
-    const waChannel: CallbackChannel = { ...channel, type: 'whatsapp' };
     const parseLocation = (
       location: Parameters<typeof incomingLocation>[3],
       extra: Record<string, string> = {},
@@ -367,36 +376,14 @@ describe('callbacks become provider-neutral events', () => {
     });
 
     test('a location with no valid parameter keeps the Body it came with', () => {
-      const [event] = whatsapp.parse(
-        form(
-          incomingMessage(
-            TWILIO_TEST_IDS.accountSid,
-            'whatsapp:+14155550199',
-            `whatsapp:${TWILIO_TEST_IDS.fromNumber}`,
-            'Here I am',
-            { Latitude: 'x' },
-          ),
-        ),
-        waChannel,
-      );
+      const [event] = parseWhatsAppMessage('Here I am', { Latitude: 'x' });
       expect(event).toMatchObject({
         content: { type: 'other', providerType: 'location', text: 'Here I am' },
       });
     });
 
     test('a message without location parameters is still text', () => {
-      const [event] = whatsapp.parse(
-        form(
-          incomingMessage(
-            TWILIO_TEST_IDS.accountSid,
-            'whatsapp:+14155550199',
-            `whatsapp:${TWILIO_TEST_IDS.fromNumber}`,
-            'Hola',
-            { Latitude: '', Longitude: '' },
-          ),
-        ),
-        waChannel,
-      );
+      const [event] = parseWhatsAppMessage('Hola', { Latitude: '', Longitude: '' });
       expect(event).toMatchObject({ content: { type: 'text', text: 'Hola' } });
     });
   });

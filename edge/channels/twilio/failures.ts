@@ -1,7 +1,8 @@
 import type { FailureReason } from '../../../workflow/types';
+import { type FailureRowOutcome, rowOutcome } from '../failure-row';
 import { classifyHttpStatus, DETAIL_BODY_CHARS, type HttpAnswer } from '../http/classify';
 import { parseRetryAfter } from '../http/retry-after';
-import { permanentFailure, type SendOutcome, transientFailure } from '../types';
+import type { SendOutcome } from '../types';
 import { TWILIO_API } from './api';
 
 /**
@@ -11,13 +12,10 @@ import { TWILIO_API } from './api';
  * StatusCallback URL"). Every row cites its page of the Error and Warning Dictionary
  * (`https://www.twilio.com/docs/errors/<code>`); one test per row in failures.test.ts.
  */
-export interface TwilioFailureRow {
+export interface TwilioFailureRow extends FailureRowOutcome {
   code: number;
-  reason: FailureReason;
-  transient: boolean;
   /** The dictionary's title for the code, shown in failure details. */
   title: string;
-  doc: string;
 }
 
 const DICTIONARY = 'Twilio Docs, Error and Warning Dictionary';
@@ -115,12 +113,9 @@ export function classifyTwilioAnswer(answer: HttpAnswer, now: Date): SendOutcome
   const error = twilioErrorOf(answer.body);
   const known = error ? twilioFailure(error.code) : undefined;
   if (!error || !known) return classifyHttpStatus(answer, TWILIO_API, now);
-  const detail = twilioErrorDetail(error.code, error.message);
-  return known.transient
-    ? transientFailure(
-        known.reason,
-        detail,
-        parseRetryAfter(answer.headers.get('retry-after'), now),
-      )
-    : permanentFailure(known.reason, detail);
+  return rowOutcome(
+    known,
+    twilioErrorDetail(error.code, error.message),
+    parseRetryAfter(answer.headers.get('retry-after'), now),
+  );
 }

@@ -1,3 +1,4 @@
+import { testOutboundMessage } from '../test-message';
 import type { ChannelRecord, OutboundMessage, RenderedMessage } from '../types';
 import type { TwilioNetwork } from './definition';
 
@@ -32,13 +33,9 @@ export function twilioMessage(
   rendered: RenderedMessage,
   overrides: Partial<OutboundMessage> = {},
 ): OutboundMessage {
-  return {
-    deliveryId: crypto.randomUUID(),
-    workspaceId: 'workspace-1',
-    channel: twilioChannel(network),
-    recipient: '+14155550123',
-    contact: { id: 'contact-1', firstName: 'Ada', phone: '+14155550123' },
+  return testOutboundMessage(
+    { channel: twilioChannel(network), recipient: '+14155550123', phone: '+14155550123' },
     rendered,
-    ...overrides,
-  };
+    overrides,
+  );
 }

@@ -1,14 +1,14 @@
 import { readChannel } from '../channel-config';
-import {
-  type ChannelConnection,
-  type ConnectionContext,
-  isChannelCallback,
-  type ReleaseResult,
-  type VerifyResult,
+import type {
+  ChannelConnection,
+  ConnectionContext,
+  ReleaseResult,
+  VerifyResult,
 } from '../connection';
+import { type ConnectionCall, failedVerdict, refused, unanswered } from '../connection-call';
 import { callProvider, classifyHttpStatus, isSuccess } from '../http/classify';
 import type { ChannelRecord } from '../types';
-import { webhookKeptElsewhere } from '../webhook-takeover';
+import { connectWebhook, releaseWebhook } from '../webhook-takeover';
 import { readViberAnswer, VIBER_API, viberHeaders, viberUrl } from './bot-api';
 import { viberBotDefinition } from './definition';
 import { classifyViberStatus } from './failures';
@@ -29,33 +29,25 @@ export const VIBER_EVENT_TYPES = [
   'conversation_started',
 ] as const;
 
-type Called =
-  | { ok: true; body: Record<string, unknown> }
-  | { ok: false; transient: boolean; problem: string };
-
 async function call(
   token: string,
   method: string,
   body: Record<string, unknown>,
   context: ConnectionContext,
-): Promise<Called> {
+): Promise<ConnectionCall<{ body: Record<string, unknown> }>> {
   const answered = await callProvider(
     viberUrl(context.endpoints, method),
     { method: 'POST', headers: viberHeaders(token), body: JSON.stringify(body) },
     { who: VIBER_API, timeoutMs: context.timeoutMs },
   );
-  if (!answered.ok) {
-    const detail = answered.outcome.status === 'failed' ? answered.outcome.detail : '';
-    return { ok: false, transient: true, problem: detail };
-  }
+  if (!answered.ok) return unanswered(answered.outcome);
   const answer = isSuccess(answered.answer) ? readViberAnswer(answered.answer.body) : null;
   if (answer?.status === 0) return { ok: true, body: answer.body };
-  const outcome = answer
-    ? classifyViberStatus(answer.status, answer.statusMessage)
-    : classifyHttpStatus(answered.answer, VIBER_API, context.now?.() ?? new Date());
-  return outcome.status === 'failed'
-    ? { ok: false, transient: outcome.retryable, problem: outcome.detail }
-    : { ok: false, transient: false, problem: 'unexpected answer' };
+  return refused(
+    answer
+      ? classifyViberStatus(answer.status, answer.statusMessage)
+      : classifyHttpStatus(answered.answer, VIBER_API, context.now?.() ?? new Date()),
+  );
 }
 
 /**
@@ -78,21 +70,13 @@ async function releaseViberWebhook(
   if (!context.callback) return { verdict: 'kept', detail: 'no callback URL to release' };
   const token = read.credentials?.authToken ?? '';
   const account = await call(token, 'get_account_info', {}, context);
-  if (!account.ok) {
-    return { verdict: account.transient ? 'unreachable' : 'rejected', problem: account.problem };
-  }
-  const url = account.body.webhook;
-  if (!isChannelCallback(url, context.callback.url)) {
-    return {
-      verdict: 'kept',
-      detail: url ? "the account's webhook is not this channel's" : 'the account has no webhook',
-    };
-  }
-  const removed = await call(token, 'set_webhook', { url: '' }, context);
-  if (!removed.ok) {
-    return { verdict: removed.transient ? 'unreachable' : 'rejected', problem: removed.problem };
-  }
-  return { verdict: 'released', detail: 'webhook removed' };
+  return releaseWebhook({
+    current: account.ok ? { ok: true, url: account.body.webhook } : account,
+    callbackUrl: context.callback.url,
+    holder: VIBER_WEBHOOK_WORDING.holder,
+    remove: () => call(token, 'set_webhook', { url: '' }, context),
+    removed: 'webhook removed',
+  });
 }
 
 /**
@@ -111,35 +95,27 @@ export const viberBotConnection: ChannelConnection = {
     if (!read.ok) return { verdict: 'rejected', problem: read.detail };
     const token = read.credentials?.authToken ?? '';
     const account = await call(token, 'get_account_info', {}, context);
-    if (!account.ok) {
-      return { verdict: account.transient ? 'unreachable' : 'rejected', problem: account.problem };
-    }
+    if (!account.ok) return failedVerdict(account);
     const bot = typeof account.body.name === 'string' ? account.body.name : 'Viber bot';
     if (!context.callback) return { verdict: 'verified', detail: bot };
+    const { url } = context.callback;
     // An account has one webhook, which set_webhook replaces: one already serving another
     // channel or service is left there (get_account_info's `webhook`, empty when none is set;
     // webhook-takeover.ts).
-    const kept = await webhookKeptElsewhere(
-      account.body.webhook,
-      context.callback.url,
+    return connectWebhook({
+      bot,
+      current: { ok: true, url: account.body.webhook },
+      callbackUrl: url,
       context,
-      VIBER_WEBHOOK_WORDING,
-    );
-    if (kept) return { verdict: 'verified', detail: `${bot}; the webhook was not set: ${kept}` };
-    const webhook = await call(
-      token,
-      'set_webhook',
-      {
-        url: context.callback.url,
-        event_types: VIBER_EVENT_TYPES,
-        send_name: true,
-        send_photo: false,
-      },
-      context,
-    );
-    return webhook.ok
-      ? { verdict: 'verified', detail: `${bot}, webhook set` }
-      : { verdict: 'verified', detail: `${bot}; the webhook was not set: ${webhook.problem}` };
+      wording: VIBER_WEBHOOK_WORDING,
+      setWebhook: () =>
+        call(
+          token,
+          'set_webhook',
+          { url, event_types: VIBER_EVENT_TYPES, send_name: true, send_photo: false },
+          context,
+        ),
+    });
   },
   release: releaseViberWebhook,
 };

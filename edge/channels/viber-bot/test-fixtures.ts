@@ -1,3 +1,4 @@
+import { testOutboundMessage } from '../test-message';
 import type { ChannelRecord, OutboundMessage, RenderedMessage } from '../types';
 
 /** A Viber channel and messages for the tests, against test/fakes/viber-bot-api.ts. */
@@ -23,13 +24,9 @@ export function viberMessage(
   rendered: RenderedMessage,
   overrides: Partial<OutboundMessage> = {},
 ): OutboundMessage {
-  return {
-    deliveryId: crypto.randomUUID(),
-    workspaceId: 'workspace-1',
-    channel: viberChannel(),
-    recipient: VIBER_TEST.userId,
-    contact: { id: 'contact-1', firstName: 'Ada' },
+  return testOutboundMessage(
+    { channel: viberChannel(), recipient: VIBER_TEST.userId },
     rendered,
-    ...overrides,
-  };
+    overrides,
+  );
 }

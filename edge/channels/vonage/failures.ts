@@ -1,7 +1,8 @@
 import type { FailureReason } from '../../../workflow/types';
+import { type FailureRowOutcome, rowOutcome } from '../failure-row';
 import { classifyHttpStatus, DETAIL_BODY_CHARS, type HttpAnswer } from '../http/classify';
 import { parseRetryAfter } from '../http/retry-after';
-import { permanentFailure, type SendOutcome, transientFailure } from '../types';
+import type { SendOutcome } from '../types';
 import { VONAGE_API } from './api';
 
 /**
@@ -11,12 +12,9 @@ import { VONAGE_API } from './api';
  * same objects arrive as `error` in `rejected`/`undeliverable` status webhooks. One test per
  * row in failures.test.ts.
  */
-export interface VonageFailureRow {
+export interface VonageFailureRow extends FailureRowOutcome {
   code: string;
-  reason: FailureReason;
-  transient: boolean;
   title: string;
-  doc: string;
 }
 
 const GENERIC = 'Vonage docs, API Errors, Generic Errors';
@@ -96,12 +94,9 @@ export function classifyVonageAnswer(answer: HttpAnswer, now: Date): SendOutcome
   }
   const known = error ? vonageFailure(error.code) : undefined;
   if (!error || !known) return classifyHttpStatus(answer, VONAGE_API, now);
-  const detail = vonageErrorDetail(error);
-  return known.transient
-    ? transientFailure(
-        known.reason,
-        detail,
-        parseRetryAfter(answer.headers.get('retry-after'), now),
-      )
-    : permanentFailure(known.reason, detail);
+  return rowOutcome(
+    known,
+    vonageErrorDetail(error),
+    parseRetryAfter(answer.headers.get('retry-after'), now),
+  );
 }

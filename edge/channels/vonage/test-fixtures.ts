@@ -1,3 +1,4 @@
+import { testOutboundMessage } from '../test-message';
 import type { ChannelRecord, OutboundMessage, RenderedMessage } from '../types';
 import type { VonageNetwork } from './definition';
 
@@ -32,13 +33,9 @@ export function vonageMessage(
   rendered: RenderedMessage,
   overrides: Partial<OutboundMessage> = {},
 ): OutboundMessage {
-  return {
-    deliveryId: crypto.randomUUID(),
-    workspaceId: 'workspace-1',
-    channel,
-    recipient: '+447700900123',
-    contact: { id: 'contact-1', firstName: 'Ada', phone: '+447700900123' },
+  return testOutboundMessage(
+    { channel, recipient: '+447700900123', phone: '+447700900123' },
     rendered,
-    ...overrides,
-  };
+    overrides,
+  );
 }

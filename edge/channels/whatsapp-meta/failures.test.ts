@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { graphError, type MetaGraph, startMetaGraph } from '../../../test/fakes/meta-graph';
-import type { FailureReason } from '../../../workflow/types';
 import { type AdapterWorker, startAdapterWorker } from '../adapter-harness';
+import {
+  GRAPH_WIDE_CASES,
+  type GraphFailureCase,
+  testEveryGraphRowCased,
+  testGraphFailureCases,
+} from '../meta/graph-failure-cases';
 import { WHATSAPP_FAILURES } from './failures';
 import { TEST_GRAPH_VERSION, WHATSAPP_TEST_IDS, whatsappMessage } from './test-fixtures';
 
@@ -24,9 +29,7 @@ afterAll(async () => {
  * 132001/132000 template, 100 content) and the rest of Meta's "Error codes" page. Every table
  * row is a case below (the last test checks none is missing).
  */
-const EXPECTED: Array<
-  [code: number, subcode: number | null, status: number, reason: FailureReason, retried: boolean]
-> = [
+const EXPECTED: GraphFailureCase[] = [
   [0, null, 401, 'credentials_rejected', false],
   [3, null, 403, 'credentials_rejected', false],
   [131005, null, 403, 'credentials_rejected', false],
@@ -63,40 +66,19 @@ const EXPECTED: Array<
   [131000, null, 500, 'network', true],
   [131016, null, 503, 'network', true],
   [131057, null, 400, 'network', true],
-  [1, null, 500, 'network', true],
-  [2, null, 503, 'network', true],
-  [4, null, 400, 'rate_limited', true],
-  [17, null, 400, 'rate_limited', true],
-  [341, null, 400, 'rate_limited', true],
-  [613, null, 400, 'rate_limited', true],
-  [10, null, 403, 'credentials_rejected', false],
-  [102, null, 401, 'credentials_rejected', false],
-  [190, null, 401, 'credentials_rejected', false],
-  [200, null, 403, 'credentials_rejected', false],
-  [299, null, 403, 'credentials_rejected', false],
-  [368, null, 400, 'rejected_by_provider', false],
+  ...GRAPH_WIDE_CASES,
 ];
 
 describe('WhatsApp error codes become reasons (one case per table row)', () => {
-  for (const [code, subcode, status, reason, retried] of EXPECTED) {
-    const name = subcode === null ? `${code}` : `${code}/${subcode}`;
-    test(`${name} → ${reason}${retried ? ', retried' : ''}`, async () => {
-      graph.replyNext(
-        graphError(
-          status,
-          code,
-          `(#${code}) documented error`,
-          subcode === null ? {} : { subcode },
-        ),
-      );
-      const outcome = await worker.send(whatsappMessage({ kind: 'text', text: 'Hi' }), {
+  testGraphFailureCases(
+    EXPECTED,
+    () => graph,
+    () =>
+      worker.send(whatsappMessage({ kind: 'text', text: 'Hi' }), {
         allowPrivateUrls: false,
         endpoints: { GRAPH_API_URL: graph.url, GRAPH_API_VERSION: TEST_GRAPH_VERSION },
-      });
-      expect(outcome).toMatchObject({ status: 'failed', reason, retryable: retried });
-      expect(outcome.status === 'failed' && outcome.detail).toContain(`error ${name}`);
-    });
-  }
+      }),
+  );
 
   test('an error code no row names falls back to its HTTP status', async () => {
     graph.replyNext(graphError(400, 999999, '(#999999) something new'));
@@ -107,16 +89,9 @@ describe('WhatsApp error codes become reasons (one case per table row)', () => {
     expect(outcome).toMatchObject({ reason: 'rejected_by_provider', retryable: false });
   });
 
-  test('every row of the table has a case above, and every row cites its documentation', () => {
-    const cases = new Set(EXPECTED.map(([code, subcode]) => `${code}/${subcode}`));
-    for (const row of WHATSAPP_FAILURES) {
-      const codes = typeof row.code === 'number' ? [row.code] : row.code;
-      for (const code of codes) {
-        expect(cases, `row ${code}/${row.subcode ?? null}`).toContain(
-          `${code}/${row.subcode ?? null}`,
-        );
-      }
-      expect(row.doc).toMatch(/Error codes|Handling Errors|Business-scoped user IDs/);
-    }
-  });
+  testEveryGraphRowCased(
+    WHATSAPP_FAILURES,
+    EXPECTED,
+    /Error codes|Handling Errors|Business-scoped user IDs/,
+  );
 });

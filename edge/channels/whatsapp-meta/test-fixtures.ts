@@ -1,4 +1,5 @@
 import type { GraphTemplate } from '../../../test/fakes/meta-graph';
+import { testOutboundMessage } from '../test-message';
 import type { ChannelRecord, OutboundMessage, RenderedMessage } from '../types';
 
 /**
@@ -37,15 +38,11 @@ export function whatsappMessage(
   rendered: RenderedMessage,
   overrides: Partial<OutboundMessage> = {},
 ): OutboundMessage {
-  return {
-    deliveryId: crypto.randomUUID(),
-    workspaceId: 'workspace-1',
-    channel: whatsappChannel(),
-    recipient: '+16505551234',
-    contact: { id: 'contact-1', firstName: 'Ada', phone: '+16505551234' },
+  return testOutboundMessage(
+    { channel: whatsappChannel(), recipient: '+16505551234', phone: '+16505551234' },
     rendered,
-    ...overrides,
-  };
+    overrides,
+  );
 }
 
 /** An approved template with a DOCUMENT header and `body` (as the Graph and 360dialog list it). */
