@@ -174,6 +174,7 @@ async function batchPhases<T>(
         claimedAtMs: delivery.claimedAtMs,
         status: 'sent',
         channelId: seeded.channelId,
+        recipient: `contact-${delivery.runId}@example.com`,
         reasonCode: null,
         reasonDetail: null,
         providerMessageId: `m-${randomUUID()}`,

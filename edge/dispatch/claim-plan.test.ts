@@ -140,6 +140,7 @@ it('claim and record never scan deliveries or runs once per key, whatever the st
       claimedAtMs: delivery.claimedAtMs,
       status: 'sent' as const,
       channelId,
+      recipient: null,
       reasonCode: null,
       reasonDetail: null,
       providerMessageId: `m-${delivery.id}`,

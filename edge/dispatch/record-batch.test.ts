@@ -261,6 +261,7 @@ describe('a batch larger than one log row holds', () => {
       claimedAtMs: null,
       status: 'sent',
       channelId: null,
+      recipient: null,
       reasonCode: null,
       reasonDetail: null,
       providerMessageId: `msg_${index}`,

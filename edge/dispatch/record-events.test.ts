@@ -22,6 +22,7 @@ function outcome(deliveryId: string, fields: Partial<DeliveryOutcome> = {}): Del
     claimedAtMs: null,
     status: 'sent',
     channelId: 'ch-1',
+    recipient: null,
     reasonCode: null,
     reasonDetail: null,
     providerMessageId: `p-${deliveryId}`,

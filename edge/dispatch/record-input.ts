@@ -21,10 +21,10 @@ export interface DeliveryOutcome {
   channelId: string | null;
   /**
    * The address the attempt was handed to its adapter with (deliveries.recipient): kept by the
-   * delivery from its first attempt that had one on, a retry's never replacing it. Null or
-   * absent when the send was refused before any adapter was called.
+   * delivery from its first attempt that had one on, a retry's never replacing it. Null when
+   * the send was refused before any adapter was called.
    */
-  recipient?: string | null;
+  recipient: string | null;
   reasonCode: string | null;
   reasonDetail: string | null;
   providerMessageId: string | null;

@@ -126,7 +126,7 @@ export async function recordAndMove(
     claimed_at_ms: outcome.claimedAtMs,
     status: outcome.status,
     sent_channel_id: outcome.channelId,
-    recipient: outcome.recipient ?? null,
+    recipient: outcome.recipient,
     reason_code: outcome.reasonCode,
     reason_detail: outcome.reasonDetail,
     provider_message_id: outcome.providerMessageId,
