@@ -26,6 +26,20 @@ const node = useNodeDispatch();
 /** How long the consumer waits for the endpoint here; its first answer comes later. */
 const SEND_TIMEOUT_MS = 300;
 
+/** A run of a one-step workflow, at its send on `channelId`, due now. */
+async function runAtSend(workspaceId: string, channelId: string, contactId: string) {
+  const { workflowId, versionId, stepIds } = await publishWorkflow(node.db, workspaceId, [
+    {
+      key: 'hello',
+      type: 'send_message',
+      config: sendConfig({ channel: { kind: 'specific', channelId } }),
+    },
+  ]);
+  const stepId = stepIds.hello!;
+  const runId = await seedRunAt(node.db, { workspaceId, workflowId, versionId, contactId, stepId });
+  return { runId, stepId };
+}
+
 /**
  * A run at a send on a custom channel (the shared local endpoint) to a contact whose address
  * there is `ada-first`, whose first attempt times out: the endpoint receives it and answers
@@ -38,20 +52,7 @@ async function timedOutFirstAttempt() {
   const contactId = await seedContact(node.db, workspaceId, { firstName: 'Ada' }, [
     { channelId, address },
   ]);
-  const { workflowId, versionId, stepIds } = await publishWorkflow(node.db, workspaceId, [
-    {
-      key: 'hello',
-      type: 'send_message',
-      config: sendConfig({ channel: { kind: 'specific', channelId } }),
-    },
-  ]);
-  const runId = await seedRunAt(node.db, {
-    workspaceId,
-    workflowId,
-    versionId,
-    contactId,
-    stepId: stepIds.hello!,
-  });
+  const { runId } = await runAtSend(workspaceId, channelId, contactId);
   // The endpoint's requests are numbered across the file: this run's first is the next one.
   const before = node.endpoint.requests.length;
   node.endpoint.respondWith((_request, index) =>
@@ -108,26 +109,13 @@ describe('a delivery retried after a timed-out attempt', () => {
     const { workspaceId } = await seedWorkspace(node.db);
     const channelId = await seedEmailChannel(node, workspaceId, { host: '127.0.0.1', port: 9 });
     const contactId = await seedContact(node.db, workspaceId, { email: 'ada@example.com' });
-    const { workflowId, versionId, stepIds } = await publishWorkflow(node.db, workspaceId, [
-      {
-        key: 'hello',
-        type: 'send_message',
-        config: sendConfig({ channel: { kind: 'specific', channelId } }),
-      },
-    ]);
-    const runId = await seedRunAt(node.db, {
-      workspaceId,
-      workflowId,
-      versionId,
-      contactId,
-      stepId: stepIds.hello!,
-    });
+    const { runId, stepId } = await runAtSend(workspaceId, channelId, contactId);
     const [row] = await node.db
       .insert(deliveries)
       .values({
         workspaceId,
         runId,
-        stepId: stepIds.hello!,
+        stepId,
         visit: 1,
         status: 'queued',
         attempts: 1,
