@@ -34,6 +34,17 @@ const image = {
   url: 'https://cdn.example.com/welcome.png',
 };
 
+/** A published workflow "Media" whose one step, "Welcome picture", sends with `config`. */
+async function publishedPictureStep(apiKey: string, config: Record<string, unknown>) {
+  const client = workflowClient(api, apiKey);
+  const workflow = await client.createWorkflow('Media');
+  const step = await client.ok('addSendMessageStep', {
+    input: { workflowId: workflow.id, name: 'Welcome picture', config },
+  });
+  const version = await client.ok('publishWorkflow', { workflowId: workflow.id });
+  return { client, workflow, step, version };
+}
+
 describe('files', () => {
   it('registers a file, updates it and deletes it', async () => {
     const ws = await api.createWorkspace();
@@ -155,20 +166,11 @@ describe('the file library', () => {
         input: { ...image, name: 'terms.pdf', contentType: 'application/pdf' },
       })
     ).data.createFile.data;
-    const client = workflowClient(api, ws.apiKey);
-    const workflow = await client.createWorkflow('Media');
-    const step = await client.ok('addSendMessageStep', {
-      input: {
-        workflowId: workflow.id,
-        name: 'Welcome picture',
-        config: {
-          channel: { kind: 'SPECIFIC', channelId },
-          defaultMessage: { media: { fileId: file.id } },
-          email: { attachments: [attachment.id] },
-        },
-      },
+    const { workflow, step } = await publishedPictureStep(ws.apiKey, {
+      channel: { kind: 'SPECIFIC', channelId },
+      defaultMessage: { media: { fileId: file.id } },
+      email: { attachments: [attachment.id] },
     });
-    await client.ok('publishWorkflow', { workflowId: workflow.id });
 
     for (const id of [file.id, attachment.id]) {
       const refused = (await api.gql(ws.apiKey, DELETE, { id })).data.deleteFile;
@@ -198,19 +200,15 @@ describe('the file library', () => {
     const ws = await api.createWorkspace();
     const channelId = await api.createChannel(ws.apiKey, 'EMAIL');
     const file = (await api.gql(ws.apiKey, CREATE, { input: image })).data.createFile.data;
-    const client = workflowClient(api, ws.apiKey);
-    const workflow = await client.createWorkflow('Media');
-    const step = await client.ok('addSendMessageStep', {
-      input: {
-        workflowId: workflow.id,
-        name: 'Welcome picture',
-        config: {
-          channel: { kind: 'SPECIFIC', channelId },
-          defaultMessage: { media: { fileId: file.id } },
-        },
-      },
+    const {
+      client,
+      workflow,
+      step,
+      version: version1,
+    } = await publishedPictureStep(ws.apiKey, {
+      channel: { kind: 'SPECIFIC', channelId },
+      defaultMessage: { media: { fileId: file.id } },
     });
-    const version1 = await client.ok('publishWorkflow', { workflowId: workflow.id });
     await client.ok('updateSendMessageStep', {
       input: { stepId: step.id, config: textConfig(channelId, 'No picture today') },
     });

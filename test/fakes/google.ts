@@ -179,18 +179,10 @@ export function googleError(
   statusText = CANONICAL_STATUS[status] ?? 'UNKNOWN',
   info?: string,
 ): GoogleReply {
-  return {
-    status,
-    body: {
-      error: {
-        code: status,
-        message,
-        errors: [{ message, domain: 'global', reason }],
-        status: statusText,
-        ...(info ? { details: [errorInfo(info)] } : {}),
-      },
-    },
-  };
+  return errorReply(status, message, statusText, {
+    errors: [{ message, domain: 'global', reason }],
+    ...(info ? { details: [errorInfo(info)] } : {}),
+  });
 }
 
 /**
@@ -203,17 +195,17 @@ export function googleErrorInfo(
   message: string,
   statusText = CANONICAL_STATUS[status] ?? 'UNKNOWN',
 ): GoogleReply {
-  return {
-    status,
-    body: {
-      error: {
-        code: status,
-        message,
-        status: statusText,
-        ...(reason ? { details: [errorInfo(reason)] } : {}),
-      },
-    },
-  };
+  return errorReply(status, message, statusText, reason ? { details: [errorInfo(reason)] } : {});
+}
+
+/** Google's error model (`code`, `message`, `status`) with the answer's other fields. */
+function errorReply(
+  status: number,
+  message: string,
+  statusText: string,
+  fields: Record<string, unknown>,
+): GoogleReply {
+  return { status, body: { error: { code: status, message, status: statusText, ...fields } } };
 }
 
 /**
@@ -281,7 +273,7 @@ const unauthenticated = () =>
     'Request had invalid authentication credentials. Expected OAuth 2 access token.',
     'UNAUTHENTICATED',
   );
-const insufficientScope = () =>
+export const insufficientScope = () =>
   googleError(
     403,
     'insufficientPermissions',

@@ -5,6 +5,7 @@ import {
   gmailApiDisabled,
   googleError,
   googleErrorInfo,
+  insufficientScope,
   oauthError,
   startGoogle,
   userRateLimit,
@@ -187,15 +188,7 @@ describe('Gmail answers become reasons (one case per table row)', () => {
   });
 
   test("a grant without gmail.send: the stand-in's own 403 (errors[] and ErrorInfo) is credentials_rejected", async () => {
-    google.replyNextSend(
-      googleError(
-        403,
-        'insufficientPermissions',
-        'Request had insufficient authentication scopes.',
-        'PERMISSION_DENIED',
-        'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
-      ),
-    );
+    google.replyNextSend(insufficientScope());
     expect(await send()).toMatchObject({ reason: 'credentials_rejected', retryable: false });
   });
 
