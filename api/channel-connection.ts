@@ -1,8 +1,9 @@
-import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { accountLockKeys } from '../db/account-locks';
 import { lockKeys } from '../db/address-locks';
 import type { Database } from '../db/client';
 import { randomBytes, toBase64Url } from '../db/encoding';
+import { uuidArrayParam } from '../db/rows';
 import { channels, steps } from '../db/schema';
 import {
   type ConnectionContext,
@@ -285,7 +286,8 @@ export async function refreshStaleTemplates(
     .where(
       and(
         eq(channels.workspaceId, ctx.workspaceId),
-        inArray(channels.id, ids),
+        // One array parameter however many channels the config names (see loadStepLookups).
+        sql`${channels.id} = any(${uuidArrayParam(ids)})`,
         or(
           isNull(channels.templatesSyncedAt),
           lt(

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { generateCredentialsKey } from '../db/credentials';
 import { createNodePostgres } from '../db/drivers/node-postgres';
 import { FULL_WORKFLOW_LISTING } from './full-listing-document';
-import { MAX_BATCH_SIZE, QUERY_LIMITS } from './hardening';
+import { MAX_BATCH_SIZE, MAX_VARIABLE_DEPTH, QUERY_LIMITS } from './hardening';
 import { createApi } from './server';
-import { useTestApi } from './test-support';
+import { type Json, useTestApi } from './test-support';
 
 const dev = useTestApi();
 const GRAPHQL_RESPONSE = 'application/graphql-response+json';
@@ -170,6 +170,39 @@ describe('NUL characters and unpaired surrogates', () => {
       { v: 'Ada 👩‍👩‍👧‍👦' },
     );
     expect(emoji.data.createContact.__typename).toBe('MutationCreateContactSuccess');
+  });
+});
+
+describe('deeply nested variables', () => {
+  /** A createContact whose `customFields` variable is `depth` arrays, one inside the other. */
+  async function nestedCustomFields(apiKey: string, depth: number) {
+    // Written by hand: JSON.stringify recurses, and fails itself on the deepest.
+    const body = `{"query":"mutation ($v: JSON) { createContact(input: { customFields: $v }) { __typename } }","variables":{"v":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
+    const response = await dev.yoga.fetch('http://api.test/graphql', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: GRAPHQL_RESPONSE,
+        authorization: `Bearer ${apiKey}`,
+      },
+      body,
+    });
+    return { status: response.status, ...((await response.json()) as Json) };
+  }
+
+  it(`refuses variables nested more than ${MAX_VARIABLE_DEPTH} levels with BAD_USER_INPUT, not an internal error`, async () => {
+    const { apiKey } = await dev.createWorkspace();
+    const within = await nestedCustomFields(apiKey, MAX_VARIABLE_DEPTH);
+    expect(within.data).toEqual({ createContact: { __typename: 'ValidationError' } });
+    for (const depth of [MAX_VARIABLE_DEPTH + 1, 20_000]) {
+      const deep = await nestedCustomFields(apiKey, depth);
+      expect(deep.status, `depth ${depth}`).toBe(400);
+      expect(deep.errors?.[0]?.extensions?.code, `depth ${depth}`).toBe('BAD_USER_INPUT');
+      expect(deep.data ?? null).toBeNull();
+    }
+    expect((await dev.gql(apiKey, '{ contacts { totalCount } }')).data).toEqual({
+      contacts: { totalCount: 0 },
+    });
   });
 });
 

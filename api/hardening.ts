@@ -23,6 +23,13 @@ export const QUERY_LIMITS = {
 export const MAX_BATCH_SIZE = 10;
 
 /**
+ * Deepest nesting of arrays and objects in one of an operation's variables. The deepest input the
+ * schema takes (an email body's list items inside a step's config) is about ten levels; `JSON`
+ * variables (custom fields, trigger variables) are flat objects of strings.
+ */
+export const MAX_VARIABLE_DEPTH = 32;
+
+/**
  * Query limits (depth, cost, aliases, directives, tokens), plus in production no
  * introspection and no "did you mean" field suggestions, which would leak the schema
  * that disabling introspection hides.
@@ -39,7 +46,7 @@ export function hardeningPlugins({ production }: { production: boolean }): Plugi
       blockFieldSuggestion: { enabled: production },
     }) as Plugin,
   ];
-  plugins.push(useQueryCost(QUERY_LIMITS.maxCost), useStorableText());
+  plugins.push(useBoundedVariables(), useQueryCost(QUERY_LIMITS.maxCost), useStorableText());
   if (production) plugins.push(useNoIntrospection());
   return plugins;
 }
@@ -98,6 +105,38 @@ export function useStorableText(): Plugin {
       if (holdsUnstorable(args.variableValues) || documentHoldsUnstorable(args.document)) {
         throw createGraphQLError(
           'Text must be valid Unicode without the NUL character (U+0000) or an unpaired surrogate',
+          { extensions: { code: 'BAD_USER_INPUT', http: requestErrorHttp() } },
+        );
+      }
+    },
+  };
+}
+
+/** Whether `value` nests arrays and objects more than `max` levels deep (walked without recursion). */
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length > 0) {
+    const [current, depth] = pending.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth + 1 > max) return true;
+    for (const entry of Object.values(current)) pending.push([entry, depth + 1]);
+  }
+  return false;
+}
+
+/**
+ * Refuses, as BAD_USER_INPUT, variables nested more than MAX_VARIABLE_DEPTH levels, as soon as
+ * the request's parameters are read: the response cache builds its key from them and
+ * useStorableText walks them, both recursively, so a request of a few kilobytes of `[[[[…]]]]`
+ * overflowed the stack and was answered as an internal error (500).
+ */
+export function useBoundedVariables(): Plugin {
+  return {
+    onParams({ params }) {
+      const values = Object.values(params.variables ?? {});
+      if (values.some((value) => nestsDeeperThan(value, MAX_VARIABLE_DEPTH))) {
+        throw createGraphQLError(
+          `Variables may nest at most ${MAX_VARIABLE_DEPTH} levels of lists and objects`,
           { extensions: { code: 'BAD_USER_INPUT', http: requestErrorHttp() } },
         );
       }

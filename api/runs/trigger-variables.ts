@@ -24,7 +24,10 @@ export function parseTriggerVariables(
   }
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length > MAX_TRIGGER_VARIABLES) {
+    // Too many is one issue: checking (and reporting, by name) each of them would let one
+    // request ask for a response as long as its input.
     issues.add('INVALID_VALUE', path, `At most ${MAX_TRIGGER_VARIABLES} variables are allowed`);
+    return {};
   }
   const variables: [string, string][] = [];
   for (const [key, entry] of entries) {

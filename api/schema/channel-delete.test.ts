@@ -455,3 +455,49 @@ describe('saves of one channel while its provider is being asked', () => {
     expect(telegram.webhookOf(TELEGRAM_TEST.token)).toBeNull();
   });
 });
+
+describe('a channel deleted while it is being created', () => {
+  it('answers NotFoundError, typed, and releases the webhook its check set', async () => {
+    const ws = await api.createWorkspace();
+    const gate = await gatedProvider(
+      telegram.url,
+      (path) => path === `/bot${TELEGRAM_TEST.token}/setWebhook`,
+    );
+    endpoints.TELEGRAM_API_URL = gate.url;
+    try {
+      const creating = api.gql(
+        ws.apiKey,
+        `mutation ($input: CreateChannelInput!) {
+          createChannel(input: $input) { __typename ... on Error { message } }
+        }`,
+        { input: telegramInput() },
+      );
+      // The row is stored before the provider check, which is held at setWebhook.
+      await waitFor(async () => gate.holding() === 1, { intervalMs: 20, what: 'the held call' });
+      const [row] = await api.db
+        .select({ id: channels.id })
+        .from(channels)
+        .where(eq(channels.workspaceId, ws.workspaceId));
+      const deleting = deleteChannel(ws, row!.id);
+      await waitFor(async () => !(await rowExists(row!.id)), {
+        intervalMs: 20,
+        what: 'the delete to remove the row',
+      });
+      gate.open();
+      const [created, deleted] = await Promise.all([creating, deleting]);
+
+      expect(deleted.data).toBe(row!.id);
+      expect(created.errors).toBeUndefined();
+      expect(created.data.createChannel).toEqual({
+        __typename: 'NotFoundError',
+        message: `Channel ${row!.id} was not found`,
+      });
+      expect(await rowExists(row!.id)).toBe(false);
+      expect(telegram.webhookOf(TELEGRAM_TEST.token)).toBeNull();
+    } finally {
+      gate.open();
+      await gate.close();
+      endpoints.TELEGRAM_API_URL = telegram.url;
+    }
+  });
+});

@@ -275,8 +275,10 @@ builder.mutationFields((t) => ({
   createChannel: t.drizzleField({
     type: 'channels',
     description:
-      'Saves a channel after checking its settings; where the provider has a cheap check, the credentials are verified too (status and statusDetail say how it went).',
-    errors: { types: [ValidationError] },
+      'Saves a channel after checking its settings; where the provider has a cheap check, the credentials are verified too (status and statusDetail say how it went). A channel deleted while it is checked answers NotFoundError.',
+    // NotFoundError: the row is stored before the provider check (which may take seconds), so
+    // a deleteChannel can remove it meanwhile; the save then answers as if the delete came first.
+    errors: { types: [ValidationError, NotFoundError] },
     args: { input: t.arg({ type: CreateChannelInput, required: true }) },
     resolve: async (_query, _root, { input }, ctx) => {
       const issues = new IssueList();

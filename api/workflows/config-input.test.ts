@@ -103,4 +103,31 @@ describe('toSendMessageConfig', () => {
       { code: 'INVALID_VALUE', path: 'config.email.body[2]' },
     ]);
   });
+
+  it('refuses more than 10 attachments as one issue, without checking each', () => {
+    const input = (attachments: string[]): SendMessageConfigInput => ({
+      channel: { kind: 'specific', channelId: 'c1' },
+      defaultMessage: { text: 'Hi' },
+      email: { attachments },
+    });
+    const many = Array.from({ length: 20_000 }, (_, n) => `f${n}`);
+    expect(issuesOf(input(many))).toEqual([{ code: 'INVALID_VALUE', path: 'email.attachments' }]);
+    expect(issuesOf(input(Array(11).fill('f1')))).toEqual([
+      { code: 'INVALID_VALUE', path: 'email.attachments' },
+    ]);
+    expect(issuesOf(input(['f1', 'f2', 'f1']))).toEqual([
+      { code: 'INVALID_VALUE', path: 'email.attachments[2]' },
+    ]);
+  });
+
+  it('refuses more than 200 body blocks as one issue, without reporting each block', () => {
+    const blocks = Array.from({ length: 10_000 }, () => ({ type: 'paragraph' as const }));
+    expect(
+      issuesOf({
+        channel: { kind: 'specific', channelId: 'c1' },
+        defaultMessage: { text: 'Hi' },
+        email: { body: blocks },
+      }),
+    ).toEqual([{ code: 'INVALID_VALUE', path: 'email.body' }]);
+  });
 });

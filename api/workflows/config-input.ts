@@ -1,15 +1,17 @@
-import type {
-  ChannelResponse,
-  ChannelSelector,
-  DefaultMessage,
-  EmailContent,
-  MessageContent,
-  MessengerTag,
-  RichTextBlock,
-  RichTextSpan,
-  SendMessageConfig,
-  TemplateHeaderMedia,
-  TemplateMediaFormat,
+import { MAX_EMAIL_BODY_BLOCKS } from '../../workflow/email-body-limits';
+import {
+  type ChannelResponse,
+  type ChannelSelector,
+  type DefaultMessage,
+  type EmailContent,
+  MAX_EMAIL_ATTACHMENTS,
+  type MessageContent,
+  type MessengerTag,
+  type RichTextBlock,
+  type RichTextSpan,
+  type SendMessageConfig,
+  type TemplateHeaderMedia,
+  type TemplateMediaFormat,
 } from '../../workflow/types';
 import { ValidationError } from '../errors';
 import { IssueList } from '../validation';
@@ -192,10 +194,27 @@ function toBlock(block: RichTextBlockInput, path: string, issues: IssueList): Ri
 
 function toEmail(input: NonNullable<SendMessageConfigInput['email']>, issues: IssueList) {
   const email: EmailContent = { subject: input.subject ?? null, body: null };
-  if (isSet(input.body)) {
+  if (isSet(input.body) && input.body.length > MAX_EMAIL_BODY_BLOCKS) {
+    // One issue for the whole body, as the body's own checks give it (email-body-limits.ts),
+    // rather than one for each malformed block of a list refused anyway.
+    issues.add(
+      'INVALID_VALUE',
+      'email.body',
+      `An e-mail body holds at most ${MAX_EMAIL_BODY_BLOCKS} blocks (${input.body.length} given)`,
+    );
+  } else if (isSet(input.body)) {
     email.body = input.body.map((block, index) => toBlock(block, `email.body[${index}]`, issues));
   }
-  if (isSet(input.attachments) && input.attachments.length > 0) {
+  if (isSet(input.attachments) && input.attachments.length > MAX_EMAIL_ATTACHMENTS) {
+    // Too many is one issue, before any is looked at: checking each (for duplicates here, in the
+    // library later) made one request of tens of thousands cost a reply as long and seconds of
+    // CPU, for a list refused anyway.
+    issues.add(
+      'INVALID_VALUE',
+      'email.attachments',
+      `An email attaches at most ${MAX_EMAIL_ATTACHMENTS} files`,
+    );
+  } else if (isSet(input.attachments) && input.attachments.length > 0) {
     // Kept as given, so that every issue's path indexes the list the client sent.
     const ids = input.attachments.map(String);
     ids.forEach((id, index) => {

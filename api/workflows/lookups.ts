@@ -1,5 +1,6 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
+import { uuidArrayParam } from '../../db/rows';
 import { channels, contacts, files, snippets } from '../../db/schema';
 import { integrationFor } from '../../edge/channels/registry';
 import { canSend } from '../../workflow/channel-capabilities';
@@ -59,6 +60,11 @@ function templatesOf(
  * it locks the rows it finds (FOR KEY SHARE) until that transaction ends: a delete of one of
  * them that has not committed yet is waited for and then seen (the write answers as if the
  * delete came first), and one that starts later waits for the write.
+ *
+ * The ids and names travel as one array parameter each: a config may name any number of them
+ * (a channel response per channel, a snippet per mention in a text not yet held to its length,
+ * which the checks on these rows do), and one bind parameter per value fails past Postgres's
+ * 65,535, which the API answered as a database outage (503, retry) instead of with the issues.
  */
 export async function loadStepLookups(
   db: Queryable,
@@ -78,7 +84,12 @@ export async function loadStepLookups(
           templates: channels.templates,
         })
         .from(channels)
-        .where(and(eq(channels.workspaceId, workspaceId), inArray(channels.id, wanted.channelIds)))
+        .where(
+          and(
+            eq(channels.workspaceId, workspaceId),
+            sql`${channels.id} = any(${uuidArrayParam(wanted.channelIds)})`,
+          ),
+        )
         .for('key share')
     : [];
   const fileRows = wanted.fileIds.length
@@ -90,7 +101,12 @@ export async function loadStepLookups(
           sizeBytes: files.sizeBytes,
         })
         .from(files)
-        .where(and(eq(files.workspaceId, workspaceId), inArray(files.id, wanted.fileIds)))
+        .where(
+          and(
+            eq(files.workspaceId, workspaceId),
+            sql`${files.id} = any(${uuidArrayParam(wanted.fileIds)})`,
+          ),
+        )
         .for('key share')
     : [];
   const snippetRows = wanted.snippetNames.length
@@ -98,7 +114,10 @@ export async function loadStepLookups(
         .select({ name: snippets.name, body: snippets.body })
         .from(snippets)
         .where(
-          and(eq(snippets.workspaceId, workspaceId), inArray(snippets.name, wanted.snippetNames)),
+          and(
+            eq(snippets.workspaceId, workspaceId),
+            sql`${snippets.name} = any(${sql.param(wanted.snippetNames)}::text[])`,
+          ),
         )
         .for('key share')
     : [];
