@@ -225,6 +225,36 @@ describe('inbound messages', () => {
     expect(new Set(identities.map((identity) => identity.contactId)).size).toBe(1);
   });
 
+  it('a sender known by their other address (a WhatsApp BSUID) is that contact, in the next batch or the same one', async () => {
+    for (const together of [false, true]) {
+      const { workspaceId } = await seedWorkspace(db);
+      const channelId = await whatsappChannel(workspaceId);
+      const bsuid = `US.${String(Date.now())}${together ? 1 : 0}`;
+      const first = inbound(channelId, bsuid, new Date(Date.now() - hour));
+      const second = inbound(channelId, '+15550007000', new Date());
+      second.from.otherAddress = bsuid;
+      if (together) await consume([second, first]);
+      else {
+        await consume([first]);
+        await consume([second]);
+      }
+      const people = await db.select().from(contacts).where(eq(contacts.workspaceId, workspaceId));
+      expect(people, `together: ${together}`).toHaveLength(1);
+      const recorded = await db
+        .select()
+        .from(inboundMessages)
+        .where(eq(inboundMessages.channelId, channelId));
+      expect(recorded.map((message) => message.contactId)).toEqual([people[0]!.id, people[0]!.id]);
+      // Their one identity on the channel keeps its address, and the message opened its window.
+      const identities = await db
+        .select()
+        .from(contactIdentities)
+        .where(eq(contactIdentities.channelId, channelId));
+      expect(identities).toHaveLength(1);
+      expect(identities[0]?.lastInboundAt?.getTime()).toBe(Date.parse(second.at));
+    }
+  });
+
   it('a replayed message is recorded once and moves nothing back', async () => {
     const { workspaceId } = await seedWorkspace(db);
     const channelId = await whatsappChannel(workspaceId);
@@ -476,6 +506,33 @@ describe('statuses', () => {
     expect(eventsAbout(row.id)).toEqual(['delivery.failed']);
   });
 
+  it('a delivery that failed before any acceptance was recorded takes no status after: no second delivery.failed, no delivered or read on a failed delivery', async () => {
+    // Its attempt timed out (the message may have gone out, naming our delivery id), then it
+    // failed without a recorded acceptance: its run was cancelled meanwhile, or its retries ran
+    // out. Dispatch (or cancelRun) logged its one delivery.failed then.
+    const cases = [
+      { reason: 'run_cancelled', statuses: ['failed'] },
+      { reason: 'network', statuses: ['failed', 'delivered', 'read'] },
+    ] as const;
+    for (const { reason, statuses } of cases) {
+      const { channelId, wamid, delivery: row } = await delivery('queued');
+      await db
+        .update(deliveries)
+        .set({ status: 'failed', reasonCode: reason, reasonDetail: 'did not answer' })
+        .where(eq(deliveries.id, row.id));
+      const [failed] = await db.select().from(deliveries).where(eq(deliveries.id, row.id));
+      for (const state of statuses) {
+        const result = await consume([status(channelId, wamid, state, row.id)]);
+        // Found, so acknowledged: nothing for a retry to wait for.
+        expect(result.settlements).toEqual([{ kind: 'ack' }]);
+      }
+      expect((await db.select().from(deliveries).where(eq(deliveries.id, row.id)))[0]).toEqual(
+        failed,
+      );
+      expect(eventsAbout(row.id)).toEqual([]);
+    }
+  });
+
   it('read, then a late delivered and a replayed read: one read event, and the delivery stays read', async () => {
     const { channelId, wamid, delivery: row } = await delivery('sent');
     await consume([status(channelId, wamid, 'read')]);
@@ -609,6 +666,123 @@ describe('Messenger watermarks', () => {
       ),
     );
     expect(after.map((row) => row?.providerStatus ?? null)).toEqual(['delivered', null, null]);
+  });
+});
+
+describe('Messenger watermarks and recipients', () => {
+  it("mark only what was sent to the watermark's address, not what went to the contact's previous one", async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await whatsappChannel(workspaceId);
+    // The contact's address on the channel was set to 111222 through the API after a message
+    // went to their previous one, 555666 (one identity per contact and channel).
+    const contactId = await seedContact(db, workspaceId, {}, [{ channelId, address: '111222' }]);
+    const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
+      {
+        key: 'send',
+        type: 'send_message',
+        config: sendConfig({ channel: { kind: 'specific', channelId } }),
+      },
+    ]);
+    const watermark = new Date();
+    const rows = [];
+    // Sent to the previous address, to this one, and before deliveries recorded their recipient.
+    for (const recipient of ['555666', '111222', null]) {
+      const runId = await seedRunAt(db, {
+        workspaceId,
+        workflowId,
+        versionId,
+        contactId,
+        stepId: stepIds.send!,
+      });
+      const [row] = await db
+        .insert(deliveries)
+        .values({
+          workspaceId,
+          runId,
+          stepId: stepIds.send!,
+          visit: 1,
+          status: 'sent',
+          attempts: 1,
+          channelId,
+          recipient,
+          providerMessageId: `m_${crypto.randomUUID()}`,
+          sentAt: new Date(watermark.getTime() - 60_000),
+        })
+        .returning();
+      rows.push(row!);
+    }
+    await consume([
+      {
+        kind: 'watermark',
+        eventKey: `111222:read:${watermark.toISOString()}`,
+        channelId,
+        recipient: '111222',
+        status: 'read',
+        at: watermark.toISOString(),
+      },
+    ]);
+    const after = await Promise.all(
+      rows.map(
+        async (row) => (await db.select().from(deliveries).where(eq(deliveries.id, row.id)))[0],
+      ),
+    );
+    expect(after.map((row) => row?.providerStatus ?? null)).toEqual([null, 'read', 'read']);
+    expect(eventsAbout(rows[0]!.id)).toEqual([]);
+  });
+});
+
+describe('Messenger watermarks out of order', () => {
+  it('a read watermark older than the delivery watermark applied before it leaves the message delivered by when it was read', async () => {
+    const { workspaceId } = await seedWorkspace(db);
+    const channelId = await whatsappChannel(workspaceId);
+    const contactId = await seedContact(db, workspaceId, {}, [{ channelId, address: '777888' }]);
+    const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
+      {
+        key: 'send',
+        type: 'send_message',
+        config: sendConfig({ channel: { kind: 'specific', channelId } }),
+      },
+    ]);
+    const runId = await seedRunAt(db, {
+      workspaceId,
+      workflowId,
+      versionId,
+      contactId,
+      stepId: stepIds.send!,
+    });
+    const now = Date.now();
+    const [row] = await db
+      .insert(deliveries)
+      .values({
+        workspaceId,
+        runId,
+        stepId: stepIds.send!,
+        visit: 1,
+        status: 'sent',
+        attempts: 1,
+        channelId,
+        recipient: '777888',
+        providerMessageId: `m_${crypto.randomUUID()}`,
+        sentAt: new Date(now - 10 * 60_000),
+      })
+      .returning();
+    const watermark = (status: 'delivered' | 'read', at: Date): WatermarkEvent => ({
+      kind: 'watermark',
+      eventKey: `777888:${status}:${at.toISOString()}`,
+      channelId,
+      recipient: '777888',
+      status,
+      at: at.toISOString(),
+    });
+    // Each watermark covers the message ("all messages sent before this time"); the later
+    // delivery watermark (for a newer message) arrives first.
+    const readBy = new Date(now - 5 * 60_000);
+    await consume([watermark('delivered', new Date(now - 60_000))]);
+    await consume([watermark('read', readBy)]);
+    const [after] = await db.select().from(deliveries).where(eq(deliveries.id, row!.id));
+    expect(after).toMatchObject({ providerStatus: 'read', readAt: readBy });
+    // Read by then, so delivered by then: never delivered after it was read.
+    expect(after?.deliveredAt).toEqual(readBy);
   });
 });
 

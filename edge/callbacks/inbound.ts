@@ -18,6 +18,8 @@ type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 interface Sender {
   channel_id: string;
   address: string;
+  /** The other address the provider named the sender by (InboundEvent `from.otherAddress`). */
+  other_address: string | null;
   workspace_id: string;
   type: ChannelType;
   contact_id: string | null;
@@ -56,9 +58,14 @@ function keyOf(channelId: string, address: string): string {
   return `inbound:${channelId}:${address}`;
 }
 
-/** The key of a sender's advisory lock (db/address-locks.ts). */
-function lockKeyOf(event: Pick<InboundEvent, 'from'>): string {
-  return addressLockKey(event.from.address);
+/**
+ * The keys of a sender's advisory locks (db/address-locks.ts): their address's, and their other
+ * address's when the provider names one, so that a message naming only that one (a WhatsApp
+ * user's BSUID, their phone withheld) waits too.
+ */
+function lockKeysOf(event: Pick<InboundEvent, 'from'>): string[] {
+  const { address, otherAddress } = event.from;
+  return [addressLockKey(address), ...(otherAddress ? [addressLockKey(otherAddress)] : [])];
 }
 
 function senderKey(event: Pick<InboundEvent, 'channelId' | 'from'>): string {
@@ -92,6 +99,7 @@ async function findSenders(tx: Transaction, events: readonly InboundEvent[]): Pr
     channel_id: event.channelId,
     address: event.from.address,
     phones: phoneEquivalents(event.from.address),
+    other_address: event.from.otherAddress ?? null,
   }));
   const phoneTypes = sql.param(typesAddressedBy('phone'));
   // The channels and contacts found are held until the commit (`for key share`, as the
@@ -108,7 +116,7 @@ async function findSenders(tx: Transaction, events: readonly InboundEvent[]): Pr
       tx as unknown as Database,
       sql`with wanted as (
           select * from json_to_recordset(${jsonParam(wanted)}::json)
-            as w(channel_id uuid, address text, phones text[])
+            as w(channel_id uuid, address text, phones text[], other_address text)
         ),
         -- The channels' workspaces first (every row this transaction writes has their key): a
         -- workspace being deleted holds its row while its cascade waits for the channels, so
@@ -121,7 +129,7 @@ async function findSenders(tx: Transaction, events: readonly InboundEvent[]): Pr
           for key share
         ),
         found as (
-          select w.channel_id, w.address, c.workspace_id, c.type,
+          select w.channel_id, w.address, w.other_address, c.workspace_id, c.type,
             coalesce(i.contact_id, (
               -- A contact known by this phone or e-mail, with no other identity on the channel.
               select ct.id from contacts ct
@@ -135,12 +143,18 @@ async function findSenders(tx: Transaction, events: readonly InboundEvent[]): Pr
               order by (ct.phone = w.address) is true desc, ct.created_at limit 1)) as contact_id
           from wanted w
           join channels c on c.id = w.channel_id and c.workspace_id in (select id from ws)
+          -- The sender's identity at their address (a phone in any of its forms), else at the
+          -- other address the provider named them by: a WhatsApp user first known by their
+          -- BSUID alone who now writes with their phone is that contact, not a new one.
           left join lateral (
             select x.contact_id from contact_identities x
             where x.channel_id = w.channel_id
-              and x.address = any(case when c.type = any(${phoneTypes}::text[]) then w.phones
-                                       else array[w.address] end)
-            order by x.address = w.address desc, x.created_at limit 1
+              and (x.address = any(case when c.type = any(${phoneTypes}::text[]) then w.phones
+                                        else array[w.address] end)
+                or x.address = w.other_address)
+            order by x.address = w.address desc, (x.address = w.other_address) is true,
+              x.created_at
+            limit 1
           ) i on true
           for key share of c
         ),
@@ -172,9 +186,26 @@ async function addSenders(
   // find them by it in the next batch (one person writing on SMS and WhatsApp at once). Phones
   // are keyed in their canonical form, so equivalent forms are one person here too.
   const createdBy = new Map<string, string>();
+  // A sender named by two addresses in this batch (a WhatsApp user's phone and BSUID, one
+  // message with each) is one person, found or created once, as the next batch would find them
+  // by the identity the first address got.
+  const byAddress = new Map<string, string>();
+  const addressesOf = (sender: Sender) =>
+    [sender.address, sender.other_address].flatMap((address) =>
+      address ? [keyOf(sender.channel_id, address)] : [],
+    );
+  for (const sender of senders) {
+    if (!sender.contact_id) continue;
+    for (const key of addressesOf(sender)) byAddress.set(key, sender.contact_id);
+  }
   for (const sender of senders) {
     const key = keyOf(sender.channel_id, sender.address);
-    let contactId = sender.contact_id;
+    let contactId =
+      sender.contact_id ??
+      addressesOf(sender)
+        .map((address) => byAddress.get(address))
+        .find(Boolean) ??
+      null;
     if (!contactId) {
       const recipient = CHANNEL_CAPABILITIES[sender.type].recipient;
       // A phone channel's sender may be known by a scoped id instead (a WhatsApp user with a
@@ -205,6 +236,9 @@ async function addSenders(
           email,
         });
       }
+    }
+    for (const address of addressesOf(sender)) {
+      if (!byAddress.has(address)) byAddress.set(address, contactId);
     }
     contactIds.set(key, contactId);
   }
@@ -248,7 +282,7 @@ export async function recordInboundMessages(
 ): Promise<number> {
   if (events.length === 0) return 0;
   return db.transaction(async function recordInbound(tx) {
-    await lockAddresses(tx as unknown as Database, events.map(lockKeyOf));
+    await lockAddresses(tx as unknown as Database, events.flatMap(lockKeysOf));
     const senders = await findSenders(tx, events);
     const names = new Map(events.map((event) => [senderKey(event), event.from.name]));
     const contactIds = await addSenders(tx, senders, names);

@@ -164,12 +164,17 @@ export function parseChannelEventMessage(body: unknown): ChannelEvent | null {
     if (!content || !CONTENT_TYPES.includes(content.type as (typeof CONTENT_TYPES)[number])) {
       return null;
     }
+    // Another address of the sender that cannot key an identity is dropped, not the message.
+    const otherAddress =
+      isStorableKey(from.otherAddress, MAX_ADDRESS_LENGTH) && from.otherAddress !== from.address
+        ? { otherAddress: from.otherAddress }
+        : {};
     return {
       kind: 'inbound',
       eventKey: event.eventKey,
       channelId: event.channelId,
       providerMessageId: event.providerMessageId,
-      from: { address: from.address, name: text(from.name) ? from.name : null },
+      from: { address: from.address, name: text(from.name) ? from.name : null, ...otherAddress },
       at,
       content: content as unknown as InboundContent,
     };

@@ -41,6 +41,18 @@ const PROVED_SQL = sql.raw(
 );
 
 /**
+ * A delivery (`d`) that failed with no acceptance recorded (`sent_at` is set only by a send
+ * recorded accepted, or by a status proving one): dispatch failed it after a send whose outcome
+ * was unknown (a timeout, its retries ran out or were refused), or its run was cancelled while it
+ * waited for its retry. That attempt may have gone out naming our delivery id, so its statuses
+ * find the delivery (and are acknowledged), but they change it only to prove a cancelled run's
+ * delivery sent (PROVED_SQL, not by a `failed` status): it has had its one `delivery.failed`,
+ * and its run was routed on that failure, so a later `failed` logging a second one with another
+ * reason, or a `delivered` / `read` on a failed delivery, would contradict what was reported.
+ */
+const FAILED_UNACCEPTED_SQL = sql.raw(`(d.status = 'failed' and d.sent_at is null)`);
+
+/**
  * Applies provider status events to their deliveries in ONE statement, which also appends the
  * partner events `delivery.delivered` / `delivery.read` / `delivery.failed` for each status
  * applied (a batch holding both delivered and read applies, and reports, read), preceded by
@@ -54,7 +66,8 @@ const PROVED_SQL = sql.raw(
  * the run without sending again; while the retry is in flight (its run claimed), the status
  * waits, unmatched, for that attempt's record.
  * A watermark (Messenger: "all messages sent before this time were delivered/read") applies to
- * every accepted delivery to that identity on its channel recorded as sent by then; as our
+ * every accepted delivery to that identity on its channel recorded as sent by then, to that
+ * address (`recipient`: not one sent to the contact's previous address); as our
  * `sent_at` is taken after Meta's own timestamp, a message sent just before a watermark may be
  * left to the next one (or to its per-message status), never marked too early.
  * Per delivery, the batch's highest status is applied only over a lower one (STATUS_RANK), so a
@@ -108,6 +121,11 @@ export async function applyStatusUpdates(
         join runs r on r.contact_id = i.contact_id
         join deliveries d on d.run_id = r.id and d.channel_id = g.channel_id
           and d.status = 'sent' and d.sent_at <= g.at
+          -- What went to this address: the contact's address on the channel may have changed
+          -- since a send (one identity per contact and channel, set through the API), and this
+          -- watermark says nothing of a message to their previous one. A delivery recorded
+          -- before deliveries kept their recipient is taken to have gone to the identity's.
+          and (d.recipient = g.recipient or d.recipient is null)
       ),
       -- Between equal ranks a delivered beats a failed, whatever their times: a delivered
       -- message did not fail, as when the failure comes in a later batch (STATUS_RANK).
@@ -156,7 +174,10 @@ export async function applyStatusUpdates(
         update deliveries d
         set provider_status = p.status,
             provider_status_at = p.at,
-            delivered_at = coalesce(d.delivered_at, p.delivered_at),
+            -- The earlier: a read implies delivered by then, and Messenger's watermarks are
+            -- bounds ("sent before this time"), so a read watermark applied after a later
+            -- delivery watermark would otherwise leave a message delivered after it was read.
+            delivered_at = least(d.delivered_at, p.delivered_at),
             read_at = coalesce(d.read_at, p.read_at),
             status = case when p.status = 'failed' then 'failed'
               when ${PROVED_SQL} then 'sent' else d.status end,
@@ -170,6 +191,7 @@ export async function applyStatusUpdates(
             updated_at = now()
         from per_delivery p
         where d.id = p.found_id and p.rank > ${RANK_SQL} and d.id not in (select id from held)
+          and (not ${FAILED_UNACCEPTED_SQL} or (${PROVED_SQL} and p.status <> 'failed'))
         returning d.*
       ),
       -- Deliveries this statement settled as sent (they waited for their retry, or failed as

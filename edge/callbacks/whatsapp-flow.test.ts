@@ -297,6 +297,47 @@ describe('inbound messages', () => {
     expect(delivery).toMatchObject({ status: 'sent', channelId: channel.id });
   });
 
+  it('a username user first known by their business-scoped user ID who later writes with their phone is the same contact, not a twin', async () => {
+    const { workspaceId, channel } = await connectWhatsApp();
+    nextPhone += 1;
+    const bsuid = `US.2481730591287364${String(1000 + nextPhone).padStart(4, '0')}`;
+    const sender = phone();
+    // Phone withheld, then shared again (the user left their username, or is in the business's
+    // contact book): Meta names the BSUID in both ("Business-scoped user IDs").
+    await postWebhook(
+      channel.callback.url,
+      inboundTextFromUsername(
+        { userId: bsuid, username: 'sheena.n', name: 'Sheena Nelson' },
+        `wamid.in.${bsuid}.1`,
+        'Hi from my username',
+      ),
+    );
+    await postWebhook(
+      channel.callback.url,
+      inboundText(
+        { waId: sender.waId, name: 'Sheena Nelson', userId: bsuid },
+        `wamid.in.${bsuid}.2`,
+        'Hi again, with my number',
+      ),
+    );
+    const messages = await waitFor(
+      async () => {
+        const rows = await harness.db
+          .select()
+          .from(inboundMessages)
+          .where(eq(inboundMessages.channelId, channel.id));
+        return rows.length === 2 ? rows : undefined;
+      },
+      { what: 'both messages recorded' },
+    );
+    const people = await harness.db
+      .select()
+      .from(contacts)
+      .where(eq(contacts.workspaceId, workspaceId));
+    expect(people).toHaveLength(1);
+    expect(messages.map((message) => message.contactId)).toEqual([people[0]!.id, people[0]!.id]);
+  });
+
   it('a callback Meta delivers twice has one effect', async () => {
     const { workspaceId, channel } = await connectWhatsApp();
     const sender = phone();

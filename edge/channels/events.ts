@@ -34,9 +34,11 @@ export interface InboundEvent {
   providerMessageId: string;
   /**
    * The contact's address on the channel (E.164 phone, PSID, chat id; a WhatsApp user's
-   * business-scoped user ID when Meta withholds their phone), and their name.
+   * business-scoped user ID when Meta withholds their phone), and their name. `otherAddress`,
+   * when the provider names the sender both ways, is the other one (a WhatsApp user's BSUID
+   * beside their phone): an identity at it is the sender's too.
    */
-  from: { address: string; name: string | null };
+  from: { address: string; name: string | null; otherAddress?: string };
   at: string;
   content: InboundContent;
 }

@@ -88,7 +88,11 @@ describe('payloads in the Cloud API webhook format', () => {
     expect(
       parse(inboundText({ waId: '16505551234', name: 'Ada', userId }, 'wamid.both', 'hi')),
     ).toEqual([
-      expect.objectContaining({ kind: 'inbound', from: { address: '+16505551234', name: 'Ada' } }),
+      // The BSUID goes along: an identity at it (from a message without the phone) is theirs.
+      expect.objectContaining({
+        kind: 'inbound',
+        from: { address: '+16505551234', name: 'Ada', otherAddress: userId },
+      }),
     ]);
   });
 

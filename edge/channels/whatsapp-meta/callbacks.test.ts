@@ -168,7 +168,7 @@ describe('payloads become provider-neutral events', () => {
     });
   });
 
-  test('with both a phone and a BSUID, the sender stays their E.164 phone', () => {
+  test('with both a phone and a BSUID, the sender stays their E.164 phone, also known by the BSUID', () => {
     const payload = whatsappWebhook(
       WHATSAPP_TEST_IDS,
       inboundText(
@@ -179,7 +179,13 @@ describe('payloads become provider-neutral events', () => {
       ),
     );
     const [event] = whatsappMetaCallbacks.parse(JSON.stringify(payload), channel);
-    expect(event).toMatchObject({ from: { address: '+16505551234', name: 'Sheena Nelson' } });
+    expect(event).toMatchObject({
+      from: {
+        address: '+16505551234',
+        name: 'Sheena Nelson',
+        otherAddress: 'US.13491208655302741918',
+      },
+    });
   });
 
   test('a message with neither a phone nor a well-formed BSUID is skipped', () => {

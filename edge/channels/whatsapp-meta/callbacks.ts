@@ -126,25 +126,38 @@ function inboundContent(message: Json): InboundContent {
  * them, their business-scoped user ID ("Business-scoped user IDs": for a user who adopted a
  * username, `from` and `contacts[].wa_id` may be omitted, and the BSUID is the message's
  * `from_user_id` and the contact's `user_id`).
+ *
+ * With both, the BSUID goes along as `otherAddress`: Meta includes it in every messages webhook
+ * and withholds the phone only at times (while the user has a username and is neither in the
+ * business's contact book nor messaged in the last 30 days: "Business-scoped user IDs"), so a
+ * user first known by their BSUID alone may later write with their phone, and the identity at
+ * the BSUID is still theirs (a new contact for the phone would be a twin).
  */
 function senderOf(
   message: Json,
   contacts: readonly Json[],
   businessScopedIds: boolean,
-): { address: string; name: string | null } | null {
+): { address: string; name: string | null; otherAddress?: string } | null {
   const from = text(message.from);
+  const contact = from ? contacts.find((candidate) => text(candidate.wa_id) === from) : undefined;
+  // One sender per webhook: its only contact names them when the message does not.
+  const userId = businessScopedIds
+    ? (text(message.from_user_id) ??
+      text(contact?.user_id) ??
+      (contacts.length === 1 ? text(contacts[0]?.user_id) : null))
+    : null;
+  const bsuid = userId && isBusinessScopedUserId(userId) ? userId : null;
   if (from) {
     if (!/^\d{2,15}$/.test(from)) return null;
-    const contact = contacts.find((candidate) => text(candidate.wa_id) === from);
-    return { address: `+${from}`, name: text(object(contact?.profile)?.name) };
+    return {
+      address: `+${from}`,
+      name: text(object(contact?.profile)?.name),
+      ...(bsuid ? { otherAddress: bsuid } : {}),
+    };
   }
-  if (!businessScopedIds) return null;
-  // One sender per webhook: its only contact names them when the message does not.
-  const userId =
-    text(message.from_user_id) ?? (contacts.length === 1 ? text(contacts[0]?.user_id) : null);
-  if (!userId || !isBusinessScopedUserId(userId)) return null;
-  const contact = contacts.find((candidate) => text(candidate.user_id) === userId);
-  return { address: userId, name: text(object(contact?.profile)?.name) };
+  if (!bsuid) return null;
+  const named = contacts.find((candidate) => text(candidate.user_id) === bsuid);
+  return { address: bsuid, name: text(object(named?.profile)?.name) };
 }
 
 /** A `messages[]` entry, named by `contacts[]`. */
