@@ -137,7 +137,11 @@ export class EventFanout {
   private fillGap(): Promise<void> {
     this.filling ??= (async () => {
       try {
-        const highest = Math.max(...this.held.keys());
+        // Not `Math.max(...keys)`: spread passes every key as an argument, and past ~125,000
+        // (a gap behind a large start, or one whose first fill failed while publishes went on)
+        // that overflows the stack: every fill then threw, and the stream stalled for good.
+        let highest = this.delivered;
+        for (const cursor of this.held.keys()) if (cursor > highest) highest = cursor;
         while (this.delivered < highest) {
           const page = await this.options.readLog(this.delivered, this.replayPage);
           if (page.length === 0) break;

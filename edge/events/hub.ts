@@ -21,6 +21,7 @@ import { mapEvents } from './map-events';
 import { resumeCursor } from './resume-cursor';
 import { useSharedEventResults } from './shared-results';
 import { guardEventStream } from './stream-guard';
+import { useUnconditionalSubscriptionRoot } from './subscription-root';
 import { type LiveEvents, type LoggedEvent, loggedEventFromRow } from './types';
 
 /** Connections the hub's pool may hold: replays share them whatever the number of streams. */
@@ -325,6 +326,7 @@ export class EventHub {
         useGraphQLSSE({ endpoint: STREAM_PATH }),
         useSharedEventResults(),
         useSubscriptionsOnly(),
+        useUnconditionalSubscriptionRoot(),
         ...hardeningPlugins({ production: this.config.production }),
       ],
       context: ({ request }): ApiContext => {

@@ -97,6 +97,39 @@ describe('resuming a stream', () => {
     stream.drop();
   });
 
+  it('refuses a Last-Event-ID that is not a cursor instead of silently starting from now', async () => {
+    const { workspaceId, apiKey } = await seedWorkspace(harness.db);
+    await appendRunEvents(harness.db, workspaceId, 3);
+    // Past any cursor (16 digits, as `after` refuses too), or not a number at all: read as no
+    // header, the stream went live and the events after the client's real position never came.
+    for (const lastEventId of ['1234567890123456', 'abc', '4x']) {
+      for (const after of [undefined, '1']) {
+        const stream = await openSse(
+          `${harness.worker.url}/graphql/stream`,
+          apiKey,
+          { query: DELIVERY_EVENTS, variables: after === undefined ? {} : { after } },
+          { 'last-event-id': lastEventId },
+        );
+        const ended = await Promise.race([
+          stream.ended.then(() => true),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5_000)),
+        ]);
+        stream.drop();
+        expect(ended).toBe(true);
+        expect(stream.messages.map((message) => message.event)).toEqual(['next', 'complete']);
+        const { errors } = JSON.parse(stream.messages[0]!.data) as {
+          errors: { message: string; extensions: Record<string, unknown> }[];
+        };
+        expect(errors).toEqual([
+          expect.objectContaining({
+            message: expect.stringContaining('Last-Event-ID'),
+            extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }),
+          }),
+        ]);
+      }
+    }
+  });
+
   it('reports a bad `after` or filter id inside the stream with its own message, in both modes', async () => {
     const { apiKey } = await seedWorkspace(harness.db);
     for (const variables of [{ after: 'abc' }, { filter: { runId: 'not-an-id' } }]) {

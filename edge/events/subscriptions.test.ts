@@ -315,6 +315,38 @@ describe('deliveryEvents over SSE', () => {
     expect(await plain.text()).toContain('Cannot query field');
   });
 
+  it('refuses @skip or @include on the root field inside the stream, instead of answering 500', async () => {
+    // A subscription has exactly one root field (GraphQL spec, "Single root field"): one that
+    // a literal condition removes left graphql-js no field to subscribe to.
+    const { readKey } = await workspace(0);
+    for (const query of [
+      'subscription { deliveryEvents @skip(if: true) { cursor } }',
+      'subscription { deliveryEvents @include(if: false) { cursor } }',
+      'subscription { ... on Subscription @skip(if: true) { deliveryEvents { cursor } } }',
+      'subscription { ...Root } fragment Root on Subscription { deliveryEvents @skip(if: true) { cursor } }',
+    ]) {
+      const stream = await openSse(streamUrl(), readKey, { query });
+      expect(stream.status).toBe(200);
+      await stream.ended;
+      expect(stream.messages.map((message) => message.event)).toEqual(['next', 'complete']);
+      const { errors } = JSON.parse(stream.messages[0]!.data) as { errors: { message: string }[] };
+      expect(errors).toEqual([
+        expect.objectContaining({ message: expect.stringContaining('@skip or @include') }),
+      ]);
+    }
+    // A condition below the root field stays a plain subscription.
+    const open = await openSse(streamUrl(), readKey, {
+      query: 'subscription { deliveryEvents { cursor type @skip(if: true) } }',
+    });
+    expect(open.status).toBe(200);
+    const ended = await Promise.race([
+      open.ended.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1_000)),
+    ]);
+    open.drop();
+    expect(ended).toBe(false);
+  });
+
   it('ends the open streams of a revoked key, and only those', async () => {
     const { workspaceId, apiKey } = await workspace(0);
     const leaked = await issueApiKey(harness.db, { workspaceId, name: 'Leaked', scopes: ['read'] });
