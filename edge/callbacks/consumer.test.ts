@@ -605,144 +605,19 @@ describe('statuses', () => {
   });
 });
 
-describe('Messenger watermarks', () => {
-  it('mark what was sent to that person by the watermark, not what was sent after nor to others', async () => {
-    const { workspaceId } = await seedWorkspace(db);
-    const channelId = await whatsappChannel(workspaceId);
-    const contactId = await seedContact(db, workspaceId, {}, [{ channelId, address: '111222' }]);
-    const otherId = await seedContact(db, workspaceId, {}, [{ channelId, address: '333444' }]);
-    const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
-      {
-        key: 'send',
-        type: 'send_message',
-        config: sendConfig({ channel: { kind: 'specific', channelId } }),
-      },
-    ]);
-    const watermark = new Date();
-    const sentAt = (ms: number) => new Date(watermark.getTime() + ms);
-    const rows = [];
-    for (const [contact, at] of [
-      [contactId, sentAt(-60_000)],
-      [contactId, sentAt(60_000)],
-      [otherId, sentAt(-60_000)],
-    ] as const) {
-      const runId = await seedRunAt(db, {
-        workspaceId,
-        workflowId,
-        versionId,
-        contactId: contact,
-        stepId: stepIds.send!,
-      });
-      const [row] = await db
-        .insert(deliveries)
-        .values({
-          workspaceId,
-          runId,
-          stepId: stepIds.send!,
-          visit: 1,
-          status: 'sent',
-          attempts: 1,
-          channelId,
-          providerMessageId: `m_${crypto.randomUUID()}`,
-          sentAt: at,
-        })
-        .returning();
-      rows.push(row!);
-    }
-    const event: WatermarkEvent = {
-      kind: 'watermark',
-      eventKey: `111222:delivered:${watermark.toISOString()}`,
-      channelId,
-      recipient: '111222',
-      status: 'delivered',
-      at: watermark.toISOString(),
-    };
-    const result = await consume([event]);
-    // Never retried: a send recorded after it is left to the next watermark.
-    expect(result.settlements).toEqual([{ kind: 'ack' }]);
-    const after = await Promise.all(
-      rows.map(
-        async (row) => (await db.select().from(deliveries).where(eq(deliveries.id, row.id)))[0],
-      ),
-    );
-    expect(after.map((row) => row?.providerStatus ?? null)).toEqual(['delivered', null, null]);
-  });
-});
-
-describe('Messenger watermarks and recipients', () => {
-  it("mark only what was sent to the watermark's address, not what went to the contact's previous one", async () => {
-    const { workspaceId } = await seedWorkspace(db);
-    const channelId = await whatsappChannel(workspaceId);
-    // The contact's address on the channel was set to 111222 through the API after a message
-    // went to their previous one, 555666 (one identity per contact and channel).
-    const contactId = await seedContact(db, workspaceId, {}, [{ channelId, address: '111222' }]);
-    const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
-      {
-        key: 'send',
-        type: 'send_message',
-        config: sendConfig({ channel: { kind: 'specific', channelId } }),
-      },
-    ]);
-    const watermark = new Date();
-    const rows = [];
-    // Sent to the previous address, to this one, and before deliveries recorded their recipient.
-    for (const recipient of ['555666', '111222', null]) {
-      const runId = await seedRunAt(db, {
-        workspaceId,
-        workflowId,
-        versionId,
-        contactId,
-        stepId: stepIds.send!,
-      });
-      const [row] = await db
-        .insert(deliveries)
-        .values({
-          workspaceId,
-          runId,
-          stepId: stepIds.send!,
-          visit: 1,
-          status: 'sent',
-          attempts: 1,
-          channelId,
-          recipient,
-          providerMessageId: `m_${crypto.randomUUID()}`,
-          sentAt: new Date(watermark.getTime() - 60_000),
-        })
-        .returning();
-      rows.push(row!);
-    }
-    await consume([
-      {
-        kind: 'watermark',
-        eventKey: `111222:read:${watermark.toISOString()}`,
-        channelId,
-        recipient: '111222',
-        status: 'read',
-        at: watermark.toISOString(),
-      },
-    ]);
-    const after = await Promise.all(
-      rows.map(
-        async (row) => (await db.select().from(deliveries).where(eq(deliveries.id, row.id)))[0],
-      ),
-    );
-    expect(after.map((row) => row?.providerStatus ?? null)).toEqual([null, 'read', 'read']);
-    expect(eventsAbout(rows[0]!.id)).toEqual([]);
-  });
-});
-
-describe('Messenger watermarks out of order', () => {
-  it('a read watermark older than the delivery watermark applied before it leaves the message delivered by when it was read', async () => {
-    const { workspaceId } = await seedWorkspace(db);
-    const channelId = await whatsappChannel(workspaceId);
-    const contactId = await seedContact(db, workspaceId, {}, [{ channelId, address: '777888' }]);
-    const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
-      {
-        key: 'send',
-        type: 'send_message',
-        config: sendConfig({ channel: { kind: 'specific', channelId } }),
-      },
-    ]);
+/** A Messenger-like channel with a published one-step workflow sending on it. */
+async function watermarkedChannel() {
+  const { workspaceId } = await seedWorkspace(db);
+  const channelId = await whatsappChannel(workspaceId);
+  const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
+    {
+      key: 'send',
+      type: 'send_message',
+      config: sendConfig({ channel: { kind: 'specific', channelId } }),
+    },
+  ]);
+  /** A sent delivery of a new run of `contactId` at the step, sent at `sentAt` to `recipient`. */
+  const sent = async (contactId: string, sentAt: Date, recipient: string | null = null) => {
     const runId = await seedRunAt(db, {
       workspaceId,
       workflowId,
@@ -750,7 +625,6 @@ describe('Messenger watermarks out of order', () => {
       contactId,
       stepId: stepIds.send!,
     });
-    const now = Date.now();
     const [row] = await db
       .insert(deliveries)
       .values({
@@ -761,25 +635,85 @@ describe('Messenger watermarks out of order', () => {
         status: 'sent',
         attempts: 1,
         channelId,
-        recipient: '777888',
+        recipient,
         providerMessageId: `m_${crypto.randomUUID()}`,
-        sentAt: new Date(now - 10 * 60_000),
+        sentAt,
       })
       .returning();
-    const watermark = (status: 'delivered' | 'read', at: Date): WatermarkEvent => ({
-      kind: 'watermark',
-      eventKey: `777888:${status}:${at.toISOString()}`,
-      channelId,
-      recipient: '777888',
-      status,
-      at: at.toISOString(),
-    });
+    return row!;
+  };
+  /** Messenger's "everything sent to `recipient` before `at` was delivered / read". */
+  const watermark = (
+    recipient: string,
+    status: 'delivered' | 'read',
+    at: Date,
+  ): WatermarkEvent => ({
+    kind: 'watermark',
+    eventKey: `${recipient}:${status}:${at.toISOString()}`,
+    channelId,
+    recipient,
+    status,
+    at: at.toISOString(),
+  });
+  return { workspaceId, channelId, sent, watermark };
+}
+
+/** The rows as they are now. */
+function reread(rows: readonly { id: string }[]) {
+  return Promise.all(
+    rows.map(
+      async (row) => (await db.select().from(deliveries).where(eq(deliveries.id, row.id)))[0],
+    ),
+  );
+}
+
+describe('Messenger watermarks', () => {
+  it('mark what was sent to that person by the watermark, not what was sent after nor to others', async () => {
+    const { workspaceId, channelId, sent, watermark } = await watermarkedChannel();
+    const contactId = await seedContact(db, workspaceId, {}, [{ channelId, address: '111222' }]);
+    const otherId = await seedContact(db, workspaceId, {}, [{ channelId, address: '333444' }]);
+    const at = new Date();
+    const sentAt = (ms: number) => new Date(at.getTime() + ms);
+    const rows = [
+      await sent(contactId, sentAt(-60_000)),
+      await sent(contactId, sentAt(60_000)),
+      await sent(otherId, sentAt(-60_000)),
+    ];
+    const result = await consume([watermark('111222', 'delivered', at)]);
+    // Never retried: a send recorded after it is left to the next watermark.
+    expect(result.settlements).toEqual([{ kind: 'ack' }]);
+    const after = await reread(rows);
+    expect(after.map((row) => row?.providerStatus ?? null)).toEqual(['delivered', null, null]);
+  });
+
+  it("mark only what was sent to the watermark's address, not what went to the contact's previous one", async () => {
+    const { workspaceId, channelId, sent, watermark } = await watermarkedChannel();
+    // The contact's address on the channel was set to 111222 through the API after a message
+    // went to their previous one, 555666 (one identity per contact and channel).
+    const contactId = await seedContact(db, workspaceId, {}, [{ channelId, address: '111222' }]);
+    const at = new Date();
+    const rows = [];
+    // Sent to the previous address, to this one, and before deliveries recorded their recipient.
+    for (const recipient of ['555666', '111222', null]) {
+      rows.push(await sent(contactId, new Date(at.getTime() - 60_000), recipient));
+    }
+    await consume([watermark('111222', 'read', at)]);
+    const after = await reread(rows);
+    expect(after.map((row) => row?.providerStatus ?? null)).toEqual([null, 'read', 'read']);
+    expect(eventsAbout(rows[0]!.id)).toEqual([]);
+  });
+
+  it('a read watermark older than the delivery watermark applied before it leaves the message delivered by when it was read', async () => {
+    const { workspaceId, channelId, sent, watermark } = await watermarkedChannel();
+    const contactId = await seedContact(db, workspaceId, {}, [{ channelId, address: '777888' }]);
+    const now = Date.now();
+    const row = await sent(contactId, new Date(now - 10 * 60_000), '777888');
     // Each watermark covers the message ("all messages sent before this time"); the later
     // delivery watermark (for a newer message) arrives first.
     const readBy = new Date(now - 5 * 60_000);
-    await consume([watermark('delivered', new Date(now - 60_000))]);
-    await consume([watermark('read', readBy)]);
-    const [after] = await db.select().from(deliveries).where(eq(deliveries.id, row!.id));
+    await consume([watermark('777888', 'delivered', new Date(now - 60_000))]);
+    await consume([watermark('777888', 'read', readBy)]);
+    const [after] = await reread([row]);
     expect(after).toMatchObject({ providerStatus: 'read', readAt: readBy });
     // Read by then, so delivered by then: never delivered after it was read.
     expect(after?.deliveredAt).toEqual(readBy);
