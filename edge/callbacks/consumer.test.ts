@@ -266,36 +266,75 @@ describe('inbound messages', () => {
   });
 });
 
+/** A WhatsApp channel with a published one-step workflow sending on it. */
+async function sendingChannel() {
+  const { workspaceId } = await seedWorkspace(db);
+  const channelId = await whatsappChannel(workspaceId);
+  const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
+    {
+      key: 'send',
+      type: 'send_message',
+      config: sendConfig({ channel: { kind: 'specific', channelId } }),
+    },
+  ]);
+  /** A new run of `contactId` at the step. */
+  const run = async (contactId: string) => {
+    const stepId = stepIds.send!;
+    const runId = await seedRunAt(db, { workspaceId, workflowId, versionId, contactId, stepId });
+    return { runId, stepId };
+  };
+  /** A sent delivery of a new run of `contactId` at the step, sent at `sentAt` to `recipient`. */
+  const sent = async (contactId: string, sentAt: Date, recipient: string | null = null) => {
+    const { runId, stepId } = await run(contactId);
+    const [row] = await db
+      .insert(deliveries)
+      .values({
+        workspaceId,
+        runId,
+        stepId,
+        visit: 1,
+        status: 'sent',
+        attempts: 1,
+        channelId,
+        recipient,
+        providerMessageId: `m_${crypto.randomUUID()}`,
+        sentAt,
+      })
+      .returning();
+    return row!;
+  };
+  /** Messenger's "everything sent to `recipient` before `at` was delivered / read". */
+  const watermark = (
+    recipient: string,
+    status: 'delivered' | 'read',
+    at: Date,
+  ): WatermarkEvent => ({
+    kind: 'watermark',
+    eventKey: `${recipient}:${status}:${at.toISOString()}`,
+    channelId,
+    recipient,
+    status,
+    at: at.toISOString(),
+  });
+  return { workspaceId, channelId, run, sent, watermark };
+}
+
 describe('statuses', () => {
   /**
    * A delivery of a run at a WhatsApp step, as dispatch leaves it while it sends, once sent, or
    * after a send that timed out (waiting for its retry).
    */
   async function delivery(state: 'sending' | 'sent' | 'queued') {
-    const { workspaceId } = await seedWorkspace(db);
-    const channelId = await whatsappChannel(workspaceId);
+    const { workspaceId, channelId, run } = await sendingChannel();
     const contactId = await seedContact(db, workspaceId, { phone: '+15550004000' });
-    const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
-      {
-        key: 'send',
-        type: 'send_message',
-        config: sendConfig({ channel: { kind: 'specific', channelId } }),
-      },
-    ]);
-    const runId = await seedRunAt(db, {
-      workspaceId,
-      workflowId,
-      versionId,
-      contactId,
-      stepId: stepIds.send!,
-    });
+    const { runId, stepId } = await run(contactId);
     const wamid = `wamid.out.${crypto.randomUUID()}`;
     const [row] = await db
       .insert(deliveries)
       .values({
         workspaceId,
         runId,
-        stepId: stepIds.send!,
+        stepId,
         visit: 1,
         status: state,
         attempts: 1,
@@ -605,59 +644,6 @@ describe('statuses', () => {
   });
 });
 
-/** A Messenger-like channel with a published one-step workflow sending on it. */
-async function watermarkedChannel() {
-  const { workspaceId } = await seedWorkspace(db);
-  const channelId = await whatsappChannel(workspaceId);
-  const { workflowId, versionId, stepIds } = await publishWorkflow(db, workspaceId, [
-    {
-      key: 'send',
-      type: 'send_message',
-      config: sendConfig({ channel: { kind: 'specific', channelId } }),
-    },
-  ]);
-  /** A sent delivery of a new run of `contactId` at the step, sent at `sentAt` to `recipient`. */
-  const sent = async (contactId: string, sentAt: Date, recipient: string | null = null) => {
-    const runId = await seedRunAt(db, {
-      workspaceId,
-      workflowId,
-      versionId,
-      contactId,
-      stepId: stepIds.send!,
-    });
-    const [row] = await db
-      .insert(deliveries)
-      .values({
-        workspaceId,
-        runId,
-        stepId: stepIds.send!,
-        visit: 1,
-        status: 'sent',
-        attempts: 1,
-        channelId,
-        recipient,
-        providerMessageId: `m_${crypto.randomUUID()}`,
-        sentAt,
-      })
-      .returning();
-    return row!;
-  };
-  /** Messenger's "everything sent to `recipient` before `at` was delivered / read". */
-  const watermark = (
-    recipient: string,
-    status: 'delivered' | 'read',
-    at: Date,
-  ): WatermarkEvent => ({
-    kind: 'watermark',
-    eventKey: `${recipient}:${status}:${at.toISOString()}`,
-    channelId,
-    recipient,
-    status,
-    at: at.toISOString(),
-  });
-  return { workspaceId, channelId, sent, watermark };
-}
-
 /** The rows as they are now. */
 function reread(rows: readonly { id: string }[]) {
   return Promise.all(
@@ -669,7 +655,7 @@ function reread(rows: readonly { id: string }[]) {
 
 describe('Messenger watermarks', () => {
   it('mark what was sent to that person by the watermark, not what was sent after nor to others', async () => {
-    const { workspaceId, channelId, sent, watermark } = await watermarkedChannel();
+    const { workspaceId, channelId, sent, watermark } = await sendingChannel();
     const contactId = await seedContact(db, workspaceId, {}, [{ channelId, address: '111222' }]);
     const otherId = await seedContact(db, workspaceId, {}, [{ channelId, address: '333444' }]);
     const at = new Date();
@@ -687,7 +673,7 @@ describe('Messenger watermarks', () => {
   });
 
   it("mark only what was sent to the watermark's address, not what went to the contact's previous one", async () => {
-    const { workspaceId, channelId, sent, watermark } = await watermarkedChannel();
+    const { workspaceId, channelId, sent, watermark } = await sendingChannel();
     // The contact's address on the channel was set to 111222 through the API after a message
     // went to their previous one, 555666 (one identity per contact and channel).
     const contactId = await seedContact(db, workspaceId, {}, [{ channelId, address: '111222' }]);
@@ -704,7 +690,7 @@ describe('Messenger watermarks', () => {
   });
 
   it('a read watermark older than the delivery watermark applied before it leaves the message delivered by when it was read', async () => {
-    const { workspaceId, channelId, sent, watermark } = await watermarkedChannel();
+    const { workspaceId, channelId, sent, watermark } = await sendingChannel();
     const contactId = await seedContact(db, workspaceId, {}, [{ channelId, address: '777888' }]);
     const now = Date.now();
     const row = await sent(contactId, new Date(now - 10 * 60_000), '777888');
